@@ -1,0 +1,130 @@
+# nft-tracer top-level Makefile.
+#   make            build the three binaries into build/
+#   make nft-analyze   only the analyzer (needs no BTF, no BPF, no root)
+#   make test       run every test; ends with "N passed, N failed"
+#   make demo       (root) install packages, build, run the netns demo
+#   make deps       install build/test packages with apt-get
+#   make bench      benchmarks (bench/README.md)
+#   make SAN=1 ...  build with ASan + UBSan (into build-san/)
+
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+SAN       ?= 0
+O         ?= $(if $(filter 1,$(SAN)),build-san,build)
+
+WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -I$(O)
+ifeq ($(SAN),1)
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=address,undefined
+endif
+
+LIBS_CORE := -lzstd -lcjson -lm
+LIBS_BPF  := -lbpf -lelf -lz
+LIBS_NFT  := -lnftables -lnftnl -lmnl
+
+# Every directory's non-main .c file is a module; main.c is the binary's entry.
+COMMON_SRCS   := $(wildcard common/*.c)
+FORMATS_SRCS  := $(wildcard formats/*.c)
+DISCOVER_SRCS := $(filter-out nft-discover/main.c,$(wildcard nft-discover/*.c))
+RECORD_SRCS   := $(filter-out nft-record/main.c,$(wildcard nft-record/*.c))
+ANALYZE_SRCS  := $(filter-out nft-analyze/main.c,$(wildcard nft-analyze/*.c))
+BPF_SRCS      := $(wildcard bpf/*.bpf.c)
+
+obj = $(patsubst %.c,$(O)/%.o,$(1))
+
+LIB_CORE     := $(O)/libntcore.a
+LIB_DISCOVER := $(O)/libntdiscover.a
+LIB_RECORD   := $(O)/libntrecord.a
+LIB_ANALYZE  := $(O)/libntanalyze.a
+SKELS        := $(patsubst bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
+
+BINS := $(O)/nft-discover $(O)/nft-record $(O)/nft-analyze
+
+.PHONY: all nft-discover nft-record nft-analyze test unit deps demo bench clean fuzz san-test
+all: $(BINS)
+nft-discover: $(O)/nft-discover
+nft-record: $(O)/nft-record
+nft-analyze: $(O)/nft-analyze
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB_CORE): $(call obj,$(COMMON_SRCS) $(FORMATS_SRCS))
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(LIB_DISCOVER): $(call obj,$(DISCOVER_SRCS))
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(LIB_ANALYZE): $(call obj,$(ANALYZE_SRCS))
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(LIB_RECORD): $(call obj,$(RECORD_SRCS))
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+
+# ---- BPF: vmlinux.h from the build host's BTF, CO-RE objects, skeletons ----
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+$(O)/vmlinux.h:
+	@mkdir -p $(dir $@)
+	@test -r $(VMLINUX_BTF) || { echo "error: $(VMLINUX_BTF) not readable: building nft-record needs a kernel with BTF (or VMLINUX_BTF=FILE)" >&2; exit 1; }
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(O)/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h common/records.h $(wildcard bpf/*.h)
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -D__BPF__ -I$(O) -I. -Wall -Werror -c $< -o $@
+
+$(O)/%.skel.h: $(O)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(call obj,$(RECORD_SRCS) nft-record/main.c): $(SKELS)
+
+# ---- binaries ----
+$(O)/nft-discover: $(O)/nft-discover/main.o $(LIB_DISCOVER) $(LIB_CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_BPF)
+
+$(O)/nft-analyze: $(O)/nft-analyze/main.o $(LIB_ANALYZE) $(LIB_CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+$(O)/nft-record: $(O)/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT)
+
+# ---- tests ----
+# tests/unit/test_*.c: one binary each, linked with every module library.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
+
+$(O)/tests/%: tests/unit/%.c $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
+
+$(O)/tests/tools/%: tests/tools/%.c $(LIB_ANALYZE) $(LIB_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE)
+
+unit: $(UNIT_BINS) $(TOOL_BINS)
+
+test: all unit
+	@O=$(O) tests/run.sh
+
+san-test:
+	$(MAKE) SAN=1 test
+
+deps:
+	scripts/deps.sh
+
+demo:
+	scripts/deps.sh
+	$(MAKE) all
+	scripts/demo.sh
+
+bench: all unit
+	O=$(O) bench/run.sh
+
+fuzz:
+	tests/fuzz/run.sh
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * records.h - every on-wire record of nft-tracer, shared by the BPF programs
+ * (bpf/*.bpf.c, compiled with clang -target bpf against vmlinux.h) and by the
+ * user-space tools (recorder, log codec, analyzer).
+ *
+ * The same fixed-size structs travel through the BPF ring buffer and are stored
+ * in the EVENTS blocks of the log (formats/FORMAT.md), so the layout below *is*
+ * the file format: change it only together with NT_FORMAT_VERSION.
+ * All integers are little-endian on disk (the log header records the byte order
+ * of the writer; only little-endian writers exist today).
+ */
+#ifndef NT_RECORDS_H
+#define NT_RECORDS_H
+
+#ifdef __BPF__
+/* BPF side: types come from vmlinux.h, included before this header. */
+typedef __u8 nt_u8;
+typedef __u16 nt_u16;
+typedef __u32 nt_u32;
+typedef __s32 nt_s32;
+typedef __u64 nt_u64;
+#else
+#include <stdint.h>
+typedef uint8_t nt_u8;
+typedef uint16_t nt_u16;
+typedef uint32_t nt_u32;
+typedef int32_t nt_s32;
+typedef uint64_t nt_u64;
+#endif
+
+#define NT_FORMAT_VERSION 1
+
+/* Record types (nt_ev_hdr.type). Values are part of the file format. */
+enum nt_ev_type {
+	NT_EV_FUNC = 1,       /* a traced function / tracepoint was hit by an skb */
+	NT_EV_META = 2,       /* packet metadata: first sight of an skb or a change */
+	NT_EV_NFT_CHAIN = 3,  /* base chain evaluation enter / exit (nft_do_chain) */
+	NT_EV_NFT_RULE = 4,   /* one nftables trace step: rule verdict / return / policy */
+	NT_EV_NFT_CHAINDEF = 5, /* defines a chain key: table/chain names, hook, prio */
+	NT_EV_DROP = 6,       /* skb freed as a drop, with kernel drop reason */
+	NT_EV_LINK = 7,       /* clone / copy / realloc: new skb id derived from parent */
+	NT_EV_LOSS = 8,       /* loss counter snapshot of one CPU / source */
+	NT_EV_FREE = 9,       /* skb freed normally (consume_skb / kfree_skbmem) */
+	NT_EV__MAX
+};
+
+/* nt_ev_hdr.flags */
+#define NT_F_RET        0x01 /* NT_EV_FUNC: function return (fexit / kretprobe) */
+#define NT_F_SYNTH      0x02 /* produced by user space (netlink nftrace), not BPF */
+#define NT_F_UNCORRELATED 0x04 /* user-space record whose skb could not be matched */
+
+/*
+ * Common header of every record: 24 bytes.
+ *  ts_ns  CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns); the log header gives
+ *         the offset to wall-clock time.  In EVENTS blocks on disk the value is
+ *         delta-coded against the previous record of the block (FORMAT.md).
+ *  skb    skb id: the kernel address of the struct sk_buff (0 = unknown).
+ *  id     NT_EV_FUNC / NT_EV_META / NT_EV_DROP / NT_EV_FREE: function id (index in
+ *         the log's function table); other types: see the record.
+ */
+struct nt_ev_hdr {
+	nt_u8 type;
+	nt_u8 flags;
+	nt_u16 cpu;
+	nt_u32 id;
+	nt_u64 ts_ns;
+	nt_u64 skb;
+};
+
+/* NT_EV_FUNC: hdr only. */
+struct nt_ev_func {
+	struct nt_ev_hdr h;
+};
+
+/* Address family of nt_ev_meta.l3 */
+#define NT_L3_NONE 0
+#define NT_L3_IPV4 4
+#define NT_L3_IPV6 6
+
+/*
+ * NT_EV_META (80 bytes): packet metadata, emitted the first time an skb is seen
+ * and whenever one of its fields changes (NAT, reallocation ...).
+ * IPv4 addresses use the first 4 bytes of saddr/daddr.
+ * For ICMP / ICMPv6, sport = type << 8 | code and dport = echo id.
+ * l4_extra: TCP sequence number, ICMP echo id << 16 | seq, else 0.
+ */
+struct nt_ev_meta {
+	struct nt_ev_hdr h;
+	nt_u8 saddr[16];
+	nt_u8 daddr[16];
+	nt_u16 sport;
+	nt_u16 dport;
+	nt_u16 ethertype;   /* host byte order, e.g. 0x0800 */
+	nt_u8 l4proto;      /* IPPROTO_* */
+	nt_u8 l3;           /* NT_L3_* */
+	nt_u32 ifindex;
+	nt_u32 netns;       /* network namespace inode number */
+	nt_u32 mark;
+	nt_u32 len;         /* skb->len */
+	nt_u16 ip_id;       /* IPv4 identification (host order), 0 for IPv6 */
+	nt_u16 tcp_flags;   /* TCP flags byte (FIN=1 ... CWR=0x80), 0 otherwise */
+	nt_u32 l4_extra;
+};
+
+/* nftables hooks (NF_INET_*), stored in chain records */
+#define NT_HOOK_PREROUTING 0
+#define NT_HOOK_INPUT 1
+#define NT_HOOK_FORWARD 2
+#define NT_HOOK_OUTPUT 3
+#define NT_HOOK_POSTROUTING 4
+#define NT_HOOK_INGRESS 5
+#define NT_HOOK_EGRESS 6
+#define NT_HOOK_NONE 0xff
+
+/*
+ * Verdict codes are the kernel's: NF_DROP 0, NF_ACCEPT 1, NF_STOLEN 2, NF_QUEUE 3,
+ * NF_REPEAT 4, NF_STOP 5, NFT_CONTINUE -1, NFT_BREAK -2, NFT_JUMP -3,
+ * NFT_GOTO -4, NFT_RETURN -5.  NF_QUEUE's queue number is masked off.
+ */
+#define NT_V_DROP 0
+#define NT_V_ACCEPT 1
+#define NT_V_STOLEN 2
+#define NT_V_QUEUE 3
+#define NT_V_REPEAT 4
+#define NT_V_STOP 5
+#define NT_V_CONTINUE (-1)
+#define NT_V_BREAK (-2)
+#define NT_V_JUMP (-3)
+#define NT_V_GOTO (-4)
+#define NT_V_RETURN (-5)
+#define NT_V_NONE (-100) /* not known (e.g. chain enter) */
+
+/* nt_ev_nft_chain.phase */
+#define NT_CHAIN_ENTER 0
+#define NT_CHAIN_EXIT 1
+
+/*
+ * NT_EV_NFT_CHAIN (48 bytes): a base chain evaluation.  hdr.id unused (0).
+ * chain_key refers to an NT_EV_NFT_CHAINDEF record seen earlier in the log.
+ */
+struct nt_ev_nft_chain {
+	struct nt_ev_hdr h;
+	nt_u64 chain_key;
+	nt_s32 verdict;     /* NT_CHAIN_EXIT: verdict returned; else NT_V_NONE */
+	nt_u8 phase;        /* NT_CHAIN_* */
+	nt_u8 family;       /* NFPROTO_* */
+	nt_u8 hook;         /* NT_HOOK_* */
+	nt_u8 depth;
+	nt_u32 trace_id;    /* nftrace id when known, else 0 */
+	nt_u32 pad;
+};
+
+/* nt_ev_nft_rule.kind: NFT_TRACETYPE_* of the kernel */
+#define NT_RULE_KIND_RULE 3    /* a rule issued the verdict */
+#define NT_RULE_KIND_RETURN 2  /* fell off the end of a non-base chain */
+#define NT_RULE_KIND_POLICY 1  /* base chain policy */
+
+/*
+ * NT_EV_NFT_RULE (64 bytes): one nftables trace step.  hdr.id unused (0).
+ * rule_handle is the rule's handle as `nft -a list ruleset` prints it
+ * (0 for policy / return).  target_key: chain key of a jump / goto target.
+ */
+struct nt_ev_nft_rule {
+	struct nt_ev_hdr h;
+	nt_u64 chain_key;
+	nt_u64 rule_handle;
+	nt_u64 target_key;
+	nt_s32 verdict;
+	nt_u32 trace_id;
+	nt_u8 kind;         /* NT_RULE_KIND_* */
+	nt_u8 depth;        /* jump stack depth, 0 = base chain */
+	nt_u8 family;       /* NFPROTO_* */
+	nt_u8 hook;         /* NT_HOOK_* */
+	nt_u32 pad;
+};
+
+#define NT_NAME_LEN 64
+
+/*
+ * NT_EV_NFT_CHAINDEF (176 bytes): defines chain_key.  Emitted once per key,
+ * before the first record that uses it.  hdr.ts_ns/skb/cpu may be 0.
+ * Names longer than NT_NAME_LEN - 1 are truncated (NUL terminated).
+ */
+struct nt_ev_nft_chaindef {
+	struct nt_ev_hdr h;
+	nt_u64 chain_key;
+	char table[NT_NAME_LEN];
+	char chain[NT_NAME_LEN];
+	nt_u8 family;       /* NFPROTO_* */
+	nt_u8 hook;         /* NT_HOOK_*, NT_HOOK_NONE for regular chains */
+	nt_u8 policy;       /* NF_DROP / NF_ACCEPT for base chains */
+	nt_u8 base;         /* 1 = base chain */
+	nt_s32 prio;
+	nt_u32 netns;
+	nt_u32 pad;
+};
+
+/*
+ * NT_EV_DROP (40 bytes): skb dropped.  hdr.id = function id of the drop point
+ * (e.g. the skb:kfree_skb tracepoint).  reason is the kernel's
+ * enum skb_drop_reason value; names come from the log's DROP_REASONS block.
+ */
+struct nt_ev_drop {
+	struct nt_ev_hdr h;
+	nt_u64 location;    /* kernel address that freed the skb */
+	nt_u32 reason;
+	nt_u32 pad;
+};
+
+/* nt_ev_link.kind */
+#define NT_LINK_CLONE 1
+#define NT_LINK_COPY 2
+#define NT_LINK_REALLOC 3 /* same packet, new skb address */
+
+/* NT_EV_LINK (40 bytes): hdr.skb = new skb, parent = the skb it came from. */
+struct nt_ev_link {
+	struct nt_ev_hdr h;
+	nt_u64 parent;
+	nt_u32 kind;        /* NT_LINK_* */
+	nt_u32 pad;
+};
+
+/* nt_ev_loss.source */
+#define NT_LOSS_RINGBUF 1  /* BPF ring buffer reservation failures */
+#define NT_LOSS_NETLINK 2  /* NFNLGRP_NFTRACE socket overruns (ENOBUFS) */
+#define NT_LOSS_USER 3     /* dropped by user space (writer back-pressure) */
+
+/* NT_EV_LOSS (40 bytes): cumulative counter; hdr.cpu = CPU (0xffff = all). */
+struct nt_ev_loss {
+	struct nt_ev_hdr h;
+	nt_u64 count;
+	nt_u32 source;      /* NT_LOSS_* */
+	nt_u32 pad;
+};
+
+/* NT_EV_FREE: hdr only (hdr.id = function id of the free point). */
+struct nt_ev_free {
+	struct nt_ev_hdr h;
+};
+
+#define NT_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " must be " #n " bytes")
+NT_ASSERT_SIZE(struct nt_ev_hdr, 24);
+NT_ASSERT_SIZE(struct nt_ev_func, 24);
+NT_ASSERT_SIZE(struct nt_ev_meta, 80);
+NT_ASSERT_SIZE(struct nt_ev_nft_chain, 48);
+NT_ASSERT_SIZE(struct nt_ev_nft_rule, 64);
+NT_ASSERT_SIZE(struct nt_ev_nft_chaindef, 176);
+NT_ASSERT_SIZE(struct nt_ev_drop, 40);
+NT_ASSERT_SIZE(struct nt_ev_link, 40);
+NT_ASSERT_SIZE(struct nt_ev_loss, 40);
+NT_ASSERT_SIZE(struct nt_ev_free, 24);
+
+/* Size of a record of the given type, 0 if unknown.  Usable in BPF and C. */
+static inline unsigned int nt_ev_size(unsigned int type)
+{
+	switch (type) {
+	case NT_EV_FUNC: return sizeof(struct nt_ev_func);
+	case NT_EV_META: return sizeof(struct nt_ev_meta);
+	case NT_EV_NFT_CHAIN: return sizeof(struct nt_ev_nft_chain);
+	case NT_EV_NFT_RULE: return sizeof(struct nt_ev_nft_rule);
+	case NT_EV_NFT_CHAINDEF: return sizeof(struct nt_ev_nft_chaindef);
+	case NT_EV_DROP: return sizeof(struct nt_ev_drop);
+	case NT_EV_LINK: return sizeof(struct nt_ev_link);
+	case NT_EV_LOSS: return sizeof(struct nt_ev_loss);
+	case NT_EV_FREE: return sizeof(struct nt_ev_free);
+	default: return 0;
+	}
+}
+
+/* Function kinds (function table "kind" field, discover's "kind"). */
+#define NT_KIND_SKB 0         /* takes struct sk_buff * */
+#define NT_KIND_SKB_PP 1      /* takes struct sk_buff ** */
+#define NT_KIND_SKB_VIA 2     /* reaches the skb through another struct (nft_pktinfo *) */
+#define NT_KIND_NFT_HOOK 3    /* nftables evaluation hook (nft_do_chain ...) */
+#define NT_KIND_TRACEPOINT 4  /* a tracepoint with an skb argument */
+
+#endif /* NT_RECORDS_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* logr.h - streaming reader of .ntl logs (see FORMAT.md).  Treats the file as
+ * hostile: every length is checked before use, nothing is allocated from an
+ * unchecked size.  Memory is bounded by the largest block (64 MiB max). */
+#ifndef NT_LOGR_H
+#define NT_LOGR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ntlog.h"
+
+struct ntl_reader;
+
+/* What ntl_reader_next() returned */
+enum ntl_item_kind {
+	NTL_ITEM_META = 1,   /* a metadata block: type = NTL_B_*, data = JSON (NUL terminated) */
+	NTL_ITEM_EVENT = 2,  /* one record: type = NT_EV_*, data = record (ts_ns absolute) */
+};
+
+struct ntl_item {
+	int kind;
+	uint16_t type;
+	const void *data;    /* valid until the next call */
+	size_t len;
+	uint64_t offset;     /* file offset of the block holding it */
+};
+
+/* Status codes (also the reader's view of why it stopped) */
+enum ntl_status {
+	NTL_OK = 0,
+	NTL_END = 1,          /* clean end of file */
+	NTL_E_IO = -1,        /* read error */
+	NTL_E_MAGIC = -2,     /* not an .ntl file */
+	NTL_E_VERSION = -3,   /* newer major format version */
+	NTL_E_TRUNCATED = -4, /* file ends inside a block: everything before was returned */
+	NTL_E_CORRUPT = -5,   /* bad block header / zstd frame / record */
+	NTL_E_NOMEM = -6,
+};
+
+/* Open PATH ("-" = stdin). Returns 0 or an ntl_status < 0; on error *r is NULL
+ * and msg (if not NULL) receives a static or thread-local text. */
+int ntl_reader_open(struct ntl_reader **r, const char *path, const char **msg);
+
+/* Next item. Returns NTL_OK with *it filled, NTL_END at a clean end, or a
+ * negative ntl_status; then ntl_reader_strerror() says where and why
+ * ("truncated block at offset 1234: 200 of 4096 bytes"). */
+int ntl_reader_next(struct ntl_reader *r, struct ntl_item *it);
+
+const char *ntl_reader_strerror(const struct ntl_reader *r);
+uint32_t ntl_reader_version(const struct ntl_reader *r);
+/* Whether a TRAILER block was seen (recording ended cleanly). */
+int ntl_reader_complete(const struct ntl_reader *r);
+void ntl_reader_close(struct ntl_reader *r);
+
+#endif
