@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * records.h - every on-wire record of nft-tracer, shared by the BPF programs
- * (bpf/*.bpf.c, compiled with clang -target bpf against vmlinux.h) and by the
+ * (bpf/nt.bpf.c, compiled with clang -target bpf against vmlinux.h) and by the
  * user-space tools (recorder, log codec, analyzer).
  *
  * The same fixed-size structs travel through the BPF ring buffer and are stored
@@ -79,7 +79,7 @@ struct nt_ev_func {
 #define NT_L3_IPV6 6
 
 /*
- * NT_EV_META (80 bytes): packet metadata, emitted the first time an skb is seen
+ * NT_EV_META (88 bytes): packet metadata, emitted the first time an skb is seen
  * and whenever one of its fields changes (NAT, reallocation ...).
  * IPv4 addresses use the first 4 bytes of saddr/daddr.
  * For ICMP / ICMPv6, sport = type << 8 | code and dport = echo id.
@@ -242,7 +242,7 @@ struct nt_ev_free {
 #define NT_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " must be " #n " bytes")
 NT_ASSERT_SIZE(struct nt_ev_hdr, 24);
 NT_ASSERT_SIZE(struct nt_ev_func, 24);
-NT_ASSERT_SIZE(struct nt_ev_meta, 80);
+NT_ASSERT_SIZE(struct nt_ev_meta, 88);
 NT_ASSERT_SIZE(struct nt_ev_nft_chain, 48);
 NT_ASSERT_SIZE(struct nt_ev_nft_rule, 64);
 NT_ASSERT_SIZE(struct nt_ev_nft_chaindef, 176);

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nt.bpf.c - the one BPF object of nft-recorder.  Programs live in per-topic
+ * headers; user space enables (autoload) the ones its backend needs:
+ *   tp.bpf.h    raw tracepoints (net:*, skb:*)   - every backend
+ *   func.bpf.h  function probes (kprobe.multi, fentry, kprobe)
+ *   nft.bpf.h   nftables verdicts (nft_do_chain, __nft_trace_packet)
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "common/bpf_shared.h"
+#include "core.bpf.h"
+#include "tp.bpf.h"
+#include "func.bpf.h"
+#include "nft.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
