@@ -33,7 +33,7 @@ RECORD_SRCS   := $(filter-out nft-record/main.c,$(wildcard nft-record/*.c))
 ANALYZE_SRCS  := $(filter-out nft-analyze/main.c,$(wildcard nft-analyze/*.c))
 BPF_SRCS      := $(wildcard bpf/*.bpf.c)
 
-obj = $(patsubst %.c,$(O)/%.o,$(1))
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
 LIB_CORE     := $(O)/libntcore.a
 LIB_DISCOVER := $(O)/libntdiscover.a
@@ -49,7 +49,7 @@ nft-discover: $(O)/nft-discover
 nft-record: $(O)/nft-record
 nft-analyze: $(O)/nft-analyze
 
-$(O)/%.o: %.c
+$(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -78,13 +78,13 @@ $(O)/%.skel.h: $(O)/%.bpf.o
 $(call obj,$(RECORD_SRCS) nft-record/main.c): $(SKELS)
 
 # ---- binaries ----
-$(O)/nft-discover: $(O)/nft-discover/main.o $(LIB_DISCOVER) $(LIB_CORE)
+$(O)/nft-discover: $(O)/obj/nft-discover/main.o $(LIB_DISCOVER) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_BPF)
 
-$(O)/nft-analyze: $(O)/nft-analyze/main.o $(LIB_ANALYZE) $(LIB_CORE)
+$(O)/nft-analyze: $(O)/obj/nft-analyze/main.o $(LIB_ANALYZE) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-$(O)/nft-record: $(O)/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE)
+$(O)/nft-record: $(O)/obj/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT)
 
 # ---- tests ----
