@@ -54,9 +54,12 @@
  *  btf_id   type id of the BTF FUNC (tracepoints: of the btf_trace_<name> typedef);
  *           ids of module functions are ids in the module's split BTF
  *  addrs    kallsyms addresses (text symbols of the right module), ascending;
- *           tracepoints: address of __tracepoint_<event>
+ *           tracepoints: address of __traceiter_<event> (or __tracepoint_<event>)
  *  flags    NT_FN_*
  *  via      NULL, or "struct.member" through which the skb is reached (e.g. "nft_pktinfo.skb")
+ *  alias    NULL, or (only with NT_FN_NO_KSYM) the compiler-renamed copy that kallsyms
+ *           has instead ("__netif_receive_skb_core.constprop.0"); its arguments may
+ *           differ from the BTF prototype, so it is not counted as probe-able
  */
 struct nt_func {
 	char *name;
@@ -70,6 +73,7 @@ struct nt_func {
 	uint32_t naddrs;
 	uint32_t flags;
 	char *via;
+	char *alias;
 };
 
 /*
@@ -93,12 +97,13 @@ struct nt_funcs {
  *                 BTF files (as /sys/kernel/btf, or copied from another host).
  *                 Default /sys/kernel/btf.  With a plain file no module BTF is read.
  *  kallsyms_path  default /proc/kallsyms (any saved copy works)
- *  filter_funcs_path  available_filter_functions; default: <btf dir>/available_filter_functions
- *                 when btf_path is a directory other than /sys/kernel/btf, else
- *                 /sys/kernel/tracing/available_filter_functions.  "" = do not read.
+ *  filter_funcs_path  available_filter_functions.  Default: live (btf_path unset or
+ *                 /sys/kernel/btf): /sys/kernel/tracing/available_filter_functions;
+ *                 offline with a directory: <dir>/available_filter_functions; offline
+ *                 with a single file: not read.  "" = do not read.
  *                 Unreadable (EPERM here) is not an error: NT_FN_NOTRACE is then never set.
- *  blacklist_path kprobes blacklist; default <btf dir>/kprobes_blacklist (offline) or
- *                 /sys/kernel/debug/kprobes/blacklist.  "" = do not read.  Unreadable is ok.
+ *  blacklist_path kprobes blacklist, same defaults: /sys/kernel/debug/kprobes/blacklist
+ *                 live, <dir>/kprobes_blacklist offline.  "" = do not read.  Unreadable is ok.
  *  tracefs_path   tracefs root, used to find the category of tracepoints
  *                 (events/<cat>/<name>); default /sys/kernel/tracing; "" = only
  *                 the built-in category table.
