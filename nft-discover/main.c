@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 	int rc, ret = 0;
 
 	argp_err_exit_status = EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, 0, NULL, &c))
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &c))
 		return EXIT_USAGE;
 	if (!c.verbose)
 		libbpf_set_print(libbpf_quiet);
