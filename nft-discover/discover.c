@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "common/kallsyms.h"
 #include "common/layers.h"
@@ -245,7 +246,8 @@ static void tp_cats_init(struct tp_cats *c, const char *tracefs)
 			c->n++;
 	}
 	closedir(d);
-	qsort(c->cats, c->n, sizeof(*c->cats), cmp_str);
+	if (c->n > 1)
+		qsort(c->cats, c->n, sizeof(*c->cats), cmp_str);
 }
 
 static void tp_cats_free(struct tp_cats *c)
@@ -364,7 +366,8 @@ static int lookup_addrs(struct scan_ctx *c, struct nt_func *fn, const char *sym,
 			continue;
 		fn->addrs[k++] = s->addr;
 	}
-	qsort(fn->addrs, k, sizeof(*fn->addrs), cmp_u64);
+	if (k > 1)
+		qsort(fn->addrs, k, sizeof(*fn->addrs), cmp_u64);
 	fn->naddrs = (uint32_t)k;
 	if (!k) {
 		free(fn->addrs);
@@ -543,7 +546,8 @@ static int list_modules(const char *dir, char ***names, size_t *n)
 		(*n)++;
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), cmp_str);
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), cmp_str);
 	return 0;
 nomem:
 	closedir(d);
@@ -564,8 +568,11 @@ static struct btf *open_btf(const char *path, struct btf *base, char *err, size_
 	btf = base ? btf__parse_split(path, base) : btf__parse(path, NULL);
 	if (!btf) {
 		int e = errno ? errno : EINVAL;
+		char why[128];
 		*rc = e == ENOMEM ? -ENOMEM : -EINVAL;
-		set_err(err, errlen, "%s is not a valid BTF file (%s)%s", path, strerror(e),
+		if (libbpf_strerror(-e, why, sizeof(why)))
+			snprintf(why, sizeof(why), "error %d", e);
+		set_err(err, errlen, "%s is not a valid BTF file (%s)%s", path, why,
 			base ? " for this vmlinux BTF" : "");
 	}
 	return btf;
@@ -702,7 +709,8 @@ int nt_discover(const struct nt_discover_opts *o, struct nt_funcs *out, char *er
 			out->btf_modules++;
 		}
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_func);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_func);
 	out->btf_funcs = nfuncs;
 	out->ksyms = nt_ksyms__count(ks);
 	goto out;
