@@ -138,6 +138,17 @@ static const struct layer_rule rules[] = {
 	R("ebt_*", NETFILTER, 3),
 	R("ip_vs_*", NETFILTER, 3),
 	R("*conntrack*", NETFILTER, 2),
+	R("ip_set_*", NETFILTER, 3),           /* ipset (before ip_*) */
+	R("ctnetlink_*", NETFILTER, 3),
+	R("nfnetlink_*", NETFILTER, 3),
+	R("nfnl_*", NETFILTER, 3),
+	R("cttimeout_*", NETFILTER, 3),
+	R("synproxy_*", NETFILTER, 3),
+	R("connmark_*", NETFILTER, 3),
+	R("hashlimit_*", NETFILTER, 3),
+	R("tcpmss_*", NETFILTER, 3),
+	R("tproxy_*", NETFILTER, 3),
+	R("nfqueue_*", NETFILTER, 3),
 
 	/* ---- Bridge (before IPv4: br_nf_* are bridge netfilter glue) ---- */
 	R("br_handle_frame", BRIDGE, 0),
@@ -169,6 +180,10 @@ static const struct layer_rule rules[] = {
 	R("neigh_resolve_output", XMIT, 1),
 	R("neigh_*", ROUTING, 2),
 	R("__neigh_*", ROUTING, 2),
+	R("ipmr_*", ROUTING, 3),
+	R("ip6mr_*", ROUTING, 3),
+	R("lwtunnel_*", ROUTING, 3),
+	R("neightbl_*", ROUTING, 3),
 	R("dst_*", ROUTING, 3),
 	R("ipv4_dst_*", ROUTING, 3),
 	R("ip6_dst_*", ROUTING, 3),
@@ -195,6 +210,9 @@ static const struct layer_rule rules[] = {
 	R("skb_vlan_*", DEVICE, 3),
 	R("bond_*", DEVICE, 3),
 	R("virtnet_*", DEVICE, 2),
+	R("virtio_net_*", DEVICE, 3),
+	R("dummy_*", DEVICE, 3),
+	R("netdev_*", DEVICE, 2),
 
 	/* ---- IPv4 ---- */
 	R("ip_rcv", IPV4, 0),
@@ -255,7 +273,9 @@ static const struct layer_rule rules[] = {
 	R("ip6_*", IPV6, 2),
 	R("__ip6_*", IPV6, 2),
 	R("ipv6_*", IPV6, 2),
-	R("ip6mr_*", IPV6, 3),
+	R("seg6_*", IPV6, 3),
+	R("ioam6_*", IPV6, 3),
+	R("ip6addrlbl_*", IPV6, 3),
 	R("rawv6_*", SOCKET, 2),
 
 	/* ---- TCP ---- */
@@ -279,6 +299,8 @@ static const struct layer_rule rules[] = {
 	R("tcp6_*", TCP, 2),
 	R("inet_csk_*", TCP, 3),
 	R("mptcp_*", TCP, 3),
+	R("subflow_*", TCP, 3),              /* MPTCP subflows */
+	R("cookie_*", TCP, 3),               /* SYN cookies */
 
 	/* ---- UDP ---- */
 	R("udp_rcv", UDP, 0),

@@ -76,6 +76,12 @@ static const struct expect known[] = {
 	{ "arp_rcv", 0, "IPv4", 2 },
 	{ "ndisc_rcv", 0, "IPv6", 2 },
 	{ "some_driver_poll", 0, "Other", 3 },
+	{ "ip_set_test", 0, "Netfilter", 3 },
+	{ "ctnetlink_dump_tuples", 0, "Netfilter", 3 },
+	{ "ipmr_cache_report", 0, "Routing", 3 },
+	{ "seg6_do_srh_inline", 0, "IPv6", 3 },
+	{ "netdev_core_pick_tx", 0, "Device", 2 },
+	{ "cookie_v4_check", 0, "TCP", 3 },
 	{ "skb_put", 0, "Other", 3 },
 	/* tracepoints (event names) */
 	{ "kfree_skb", 1, "Other", 0 },
