@@ -46,7 +46,16 @@ int ntl_reader_open(struct ntl_reader **r, const char *path, const char **msg);
  * ("truncated block at offset 1234: 200 of 4096 bytes"). */
 int ntl_reader_next(struct ntl_reader *r, struct ntl_item *it);
 
+/* Same as ntl_reader_open() over a memory buffer (tests, fuzzing); DATA must
+ * stay valid until ntl_reader_close(). NAME is used in messages. */
+int ntl_reader_open_mem(struct ntl_reader **r, const void *data, size_t len, const char *name,
+			const char **msg);
+
+/* Why the reader stopped (after a negative status), prefixed with the file name. */
 const char *ntl_reader_strerror(const struct ntl_reader *r);
+/* Records returned so far, and input bytes consumed so far. */
+uint64_t ntl_reader_events(const struct ntl_reader *r);
+uint64_t ntl_reader_offset(const struct ntl_reader *r);
 uint32_t ntl_reader_version(const struct ntl_reader *r);
 /* Whether a TRAILER block was seen (recording ended cleanly). */
 int ntl_reader_complete(const struct ntl_reader *r);

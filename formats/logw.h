@@ -19,8 +19,8 @@ struct ntl_writer_opts {
 };
 
 /* Open PATH for writing ("-" = stdout). Created 0600, O_EXCL unless opts->force,
- * never follows a symlink (O_NOFOLLOW). Returns 0 or -errno; *err_msg (static
- * or owned by nothing) names the problem. */
+ * never follows a symlink (O_NOFOLLOW). Returns 0 or -errno; then ntl_writer_open_error()
+ * (or ntl_writer_strerror(NULL)) names the problem in one line. */
 int ntl_writer_open(struct ntl_writer **w, const char *path, const struct ntl_writer_opts *opts);
 
 /* Write a metadata block (JSON text, NTL_B_HEADER ... NTL_B_DROP_REASONS,
@@ -45,7 +45,9 @@ int ntl_writer_close(struct ntl_writer *w, const char *trailer_json);
 /* Close without trailer (error paths). Frees w. */
 void ntl_writer_abort(struct ntl_writer *w);
 
-/* Last error text of the writer (never NULL). */
+/* Last error text of the writer (never NULL).  w == NULL: the reason the last
+ * ntl_writer_open() / ntl_writer_close() of this thread failed. */
 const char *ntl_writer_strerror(const struct ntl_writer *w);
+const char *ntl_writer_open_error(void);
 
 #endif

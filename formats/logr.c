@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/* logr.c - streaming reader of .ntl logs (byte layout: formats/FORMAT.md).
+ *
+ * The input is hostile: every length is checked against the limits of
+ * ntlog.h, and for regular files against the bytes left in the file, before
+ * anything is allocated.  One block is held at a time.  The reader stops at
+ * the first damage with one message saying where and why; everything before
+ * it has been returned. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "logr.h"
+#include "logcodec.h"
+
+struct ntl_reader {
+	char name[256];
+	int fd;
+	int own_fd;
+	const uint8_t *mem;      /* memory source (ntl_reader_open_mem) */
+	size_t mem_len;
+	uint64_t size;           /* bytes in the input, UINT64_MAX if unknown (pipe) */
+	uint64_t off;            /* offset of the next unread byte */
+	uint32_t major, minor;
+	ZSTD_DCtx *dctx;
+	uint8_t *stored;
+	size_t stored_cap;
+	uint8_t *raw;            /* decompressed payload (+1 for a NUL) */
+	size_t raw_cap;
+	uint8_t *rows;           /* EVENTS: records rebuilt from columns */
+	size_t rows_cap;
+	const uint8_t *cur, *end;/* unread records of the current EVENTS block */
+	uint64_t block_off;
+	uint64_t events;
+	uint64_t blocks;
+	int complete;
+	int status;              /* sticky final status once != NTL_OK */
+	char msg[700];
+};
+
+static __thread char ntl_reader_open_msg[700];
+
+static int r_set(struct ntl_reader *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int r_set(struct ntl_reader *r, int status, const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	snprintf(r->msg, sizeof(r->msg), "%s: %s", r->name, buf);
+	r->status = status;
+	return status;
+}
+
+/* Read up to LEN bytes; returns bytes read (< LEN only at end of input) or -errno. */
+static ssize_t src_read(struct ntl_reader *r, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	if (r->mem) {
+		size_t left = r->off < r->mem_len ? r->mem_len - (size_t)r->off : 0;
+
+		got = len < left ? len : left;
+		memcpy(buf, r->mem + r->off, got);
+		r->off += got;
+		return (ssize_t)got;
+	}
+	while (got < len) {
+		ssize_t n = read(r->fd, (uint8_t *)buf + got, len - got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	r->off += got;
+	return (ssize_t)got;
+}
+
+static int grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	uint8_t *p;
+
+	if (need <= *cap)
+		return 0;
+	p = realloc(*buf, need);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = need;
+	return 0;
+}
+
+static int read_preamble(struct ntl_reader *r)
+{
+	static const uint8_t zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	uint8_t pre[NTL_PREAMBLE_LEN];
+	ssize_t n = src_read(r, pre, sizeof(pre));
+
+	if (n < 0)
+		return r_set(r, NTL_E_IO, "read: %s", strerror((int)-n));
+	if (n == 0)
+		return r_set(r, NTL_E_MAGIC, "empty file: not an nft-tracer log");
+	if (n >= 4 && !memcmp(pre, zstd_magic, 4))
+		return r_set(r, NTL_E_MAGIC,
+			     "not an nft-tracer log (bad magic): it is a zstd file, decompress it first");
+	if (memcmp(pre, NTL_FILE_MAGIC, (size_t)n < 8 ? (size_t)n : 8))
+		return r_set(r, NTL_E_MAGIC, "not an nft-tracer log (bad magic)");
+	if (n < (ssize_t)sizeof(pre))
+		return r_set(r, NTL_E_TRUNCATED,
+			     "truncated at offset %zd (file preamble of %d bytes, %zd present): 0 events read before it",
+			     n, NTL_PREAMBLE_LEN, n);
+	r->major = ntl_get32(pre + 8);
+	r->minor = ntl_get32(pre + 12);
+	if (r->major > NT_FORMAT_VERSION)
+		return r_set(r, NTL_E_VERSION,
+			     "format version %u is newer than this nft-analyze (%u): upgrade nft-tracer",
+			     r->major, NT_FORMAT_VERSION);
+	if (r->major == 0)
+		return r_set(r, NTL_E_CORRUPT, "format version 0 is invalid: corrupt preamble");
+	return NTL_OK;
+}
+
+static int reader_new(struct ntl_reader **rp, const char *name)
+{
+	struct ntl_reader *r = calloc(1, sizeof(*r));
+
+	*rp = NULL;
+	if (!r)
+		return NTL_E_NOMEM;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->fd = -1;
+	r->size = UINT64_MAX;
+	r->dctx = ZSTD_createDCtx();
+	if (!r->dctx) {
+		free(r);
+		return NTL_E_NOMEM;
+	}
+	*rp = r;
+	return 0;
+}
+
+static int reader_start(struct ntl_reader **rp, struct ntl_reader *r, const char **msg)
+{
+	int st = read_preamble(r);
+
+	if (st != NTL_OK) {
+		snprintf(ntl_reader_open_msg, sizeof(ntl_reader_open_msg), "%s", r->msg);
+		if (msg)
+			*msg = ntl_reader_open_msg;
+		ntl_reader_close(r);
+		return st;
+	}
+	*rp = r;
+	return 0;
+}
+
+int ntl_reader_open(struct ntl_reader **rp, const char *path, const char **msg)
+{
+	struct ntl_reader *r;
+	struct stat st;
+	int err;
+
+	*rp = NULL;
+	err = reader_new(&r, !strcmp(path, "-") ? "<stdin>" : path);
+	if (err) {
+		if (msg)
+			*msg = "out of memory";
+		return err;
+	}
+	if (!strcmp(path, "-")) {
+		r->fd = STDIN_FILENO;
+	} else {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {
+			snprintf(ntl_reader_open_msg, sizeof(ntl_reader_open_msg), "%s: %s", path,
+				 strerror(errno));
+			if (msg)
+				*msg = ntl_reader_open_msg;
+			ntl_reader_close(r);
+			return NTL_E_IO;
+		}
+		r->own_fd = 1;
+	}
+	if (!fstat(r->fd, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(ntl_reader_open_msg, sizeof(ntl_reader_open_msg),
+				 "%s: is a directory, not an nft-tracer log", r->name);
+			if (msg)
+				*msg = ntl_reader_open_msg;
+			ntl_reader_close(r);
+			return NTL_E_IO;
+		}
+		if (S_ISREG(st.st_mode))
+			r->size = (uint64_t)st.st_size;
+	}
+	return reader_start(rp, r, msg);
+}
+
+int ntl_reader_open_mem(struct ntl_reader **rp, const void *data, size_t len, const char *name,
+			const char **msg)
+{
+	struct ntl_reader *r;
+	int err;
+
+	*rp = NULL;
+	err = reader_new(&r, name ? name : "<memory>");
+	if (err) {
+		if (msg)
+			*msg = "out of memory";
+		return err;
+	}
+	r->mem = data;
+	r->mem_len = len;
+	r->size = len;
+	if (!data)
+		r->mem = (const uint8_t *)"";
+	return reader_start(rp, r, msg);
+}
+
+/* Decode the column layout (logcodec.h) of an EVENTS payload into rows. */
+static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
+{
+	const uint8_t *ty, *fl, *cpu, *id, *ts, *skb, *body;
+	uint64_t n, bodies = 0, pts = 0, pskb = 0;
+	uint8_t *out;
+
+	if (len < 4)
+		return r_set(r, NTL_E_CORRUPT, "EVENTS block at offset %" PRIu64 " has %zu bytes, less than its 4-byte count",
+			     r->block_off, len);
+	n = ntl_get32(p);
+	if (n * 24 > len - 4)
+		return r_set(r, NTL_E_CORRUPT,
+			     "EVENTS block at offset %" PRIu64 ": %" PRIu64 " records do not fit in %zu bytes",
+			     r->block_off, n, len);
+	ty = p + 4;
+	for (uint64_t i = 0; i < n; i++) {
+		unsigned int sz = nt_ev_size(ty[i]);
+
+		if (!sz)
+			return r_set(r, NTL_E_CORRUPT,
+				     "EVENTS block at offset %" PRIu64 ": record %" PRIu64 " has unknown type %u",
+				     r->block_off, i, ty[i]);
+		bodies += sz - 24;
+	}
+	if (4 + n * 24 + bodies != len)
+		return r_set(r, NTL_E_CORRUPT,
+			     "EVENTS block at offset %" PRIu64 ": record sizes add up to %" PRIu64 " bytes, block has %zu",
+			     r->block_off, 4 + n * 24 + bodies, len);
+	if (grow(&r->rows, &r->rows_cap, len - 4 + 1))
+		return r_set(r, NTL_E_NOMEM, "out of memory for a block of %zu bytes", len);
+	fl = ty + n;
+	cpu = fl + n;
+	id = cpu + 2 * n;
+	ts = id + 4 * n;
+	skb = ts + 8 * n;
+	body = skb + 8 * n;
+	out = r->rows;
+	for (uint64_t i = 0; i < n; i++) {
+		struct nt_ev_hdr h;
+		unsigned int bsz = nt_ev_size(ty[i]) - 24;
+		uint64_t d, x;
+
+		h.type = ty[i];
+		h.flags = fl[i];
+		memcpy(&h.cpu, cpu + 2 * i, 2);
+		memcpy(&h.id, id + 4 * i, 4);
+		memcpy(&d, ts + 8 * i, 8);
+		memcpy(&x, skb + 8 * i, 8);
+		pts += d;
+		pskb ^= x;
+		h.ts_ns = pts;
+		h.skb = pskb;
+		memcpy(out, &h, 24);
+		memcpy(out + 24, body, bsz);
+		body += bsz;
+		out += 24 + bsz;
+	}
+	r->cur = r->rows;
+	r->end = out;
+	return NTL_OK;
+}
+
+static int read_block(struct ntl_reader *r, struct ntl_item *it)
+{
+	uint8_t hdr[NTL_BLOCK_HDR_LEN];
+	uint32_t magic, stored_len, raw_len;
+	uint16_t type, flags;
+	const uint8_t *payload;
+	ssize_t n;
+
+	r->block_off = r->off;
+	n = src_read(r, hdr, sizeof(hdr));
+	if (n < 0)
+		return r_set(r, NTL_E_IO, "read at offset %" PRIu64 ": %s", r->off, strerror((int)-n));
+	if (n == 0)
+		return NTL_END;
+	if (n < (ssize_t)sizeof(hdr))
+		return r_set(r, NTL_E_TRUNCATED,
+			     "truncated at offset %" PRIu64 " (block header of %d bytes, %zd present): %" PRIu64 " events read before it",
+			     r->block_off, NTL_BLOCK_HDR_LEN, n, r->events);
+	magic = ntl_get32(hdr);
+	type = ntl_get16(hdr + 4);
+	flags = ntl_get16(hdr + 6);
+	stored_len = ntl_get32(hdr + 8);
+	raw_len = ntl_get32(hdr + 12);
+	if (magic != NTL_BLOCK_MAGIC)
+		return r_set(r, NTL_E_CORRUPT,
+			     "corrupt at offset %" PRIu64 ": bad block magic 0x%08x (expected \"NTBK\"): %" PRIu64 " events read before it",
+			     r->block_off, magic, r->events);
+	if (flags & ~NTL_BF_KNOWN)
+		return r_set(r, NTL_E_CORRUPT,
+			     "corrupt at offset %" PRIu64 ": block has unknown flags 0x%04x",
+			     r->block_off, flags);
+	if (stored_len > NTL_MAX_BLOCK_STORED || raw_len > NTL_MAX_BLOCK_RAW ||
+	    (type != NTL_B_EVENTS && raw_len > NTL_MAX_META_RAW))
+		return r_set(r, NTL_E_CORRUPT,
+			     "corrupt at offset %" PRIu64 ": block lengths %u stored / %u raw exceed the limit of %u bytes",
+			     r->block_off, stored_len, raw_len, NTL_MAX_BLOCK_RAW);
+	if (!(flags & NTL_BF_ZSTD) && stored_len != raw_len)
+		return r_set(r, NTL_E_CORRUPT,
+			     "corrupt at offset %" PRIu64 ": uncompressed block with %u stored != %u raw bytes",
+			     r->block_off, stored_len, raw_len);
+	if (type == NTL_B_EVENTS && !(flags & NTL_BF_COLUMNS))
+		return r_set(r, NTL_E_CORRUPT,
+			     "corrupt at offset %" PRIu64 ": EVENTS block without the column coding flag",
+			     r->block_off);
+	if (r->size != UINT64_MAX && r->off + stored_len > r->size)
+		return r_set(r, NTL_E_TRUNCATED,
+			     "truncated at offset %" PRIu64 " (block of %u bytes, %" PRIu64 " present): %" PRIu64 " events read before it",
+			     r->block_off, stored_len, r->size - r->off, r->events);
+	if (r->mem) {
+		payload = r->mem + r->off;
+		r->off += stored_len;
+	} else {
+		if (grow(&r->stored, &r->stored_cap, stored_len ? stored_len : 1))
+			return r_set(r, NTL_E_NOMEM, "out of memory for a block of %u bytes", stored_len);
+		n = src_read(r, r->stored, stored_len);
+		if (n < 0)
+			return r_set(r, NTL_E_IO, "read at offset %" PRIu64 ": %s", r->off, strerror((int)-n));
+		if ((size_t)n < stored_len)
+			return r_set(r, NTL_E_TRUNCATED,
+				     "truncated at offset %" PRIu64 " (block of %u bytes, %zd present): %" PRIu64 " events read before it",
+				     r->block_off, stored_len, n, r->events);
+		payload = r->stored;
+	}
+	if (grow(&r->raw, &r->raw_cap, (size_t)raw_len + 1))
+		return r_set(r, NTL_E_NOMEM, "out of memory for a block of %u bytes", raw_len);
+	if (flags & NTL_BF_ZSTD) {
+		unsigned long long fcs = ZSTD_getFrameContentSize(payload, stored_len);
+		size_t fsz = ZSTD_findFrameCompressedSize(payload, stored_len);
+		size_t got;
+
+		if (fcs != raw_len || ZSTD_isError(fsz) || fsz != stored_len)
+			return r_set(r, NTL_E_CORRUPT,
+				     "corrupt at offset %" PRIu64 ": block of %u bytes is not one zstd frame of %u bytes: %" PRIu64 " events read before it",
+				     r->block_off, stored_len, raw_len, r->events);
+		got = ZSTD_decompressDCtx(r->dctx, r->raw, raw_len + 1, payload, stored_len);
+		if (ZSTD_isError(got) || got != raw_len)
+			return r_set(r, NTL_E_CORRUPT,
+				     "corrupt at offset %" PRIu64 ": bad zstd frame in block of %u bytes (%s): %" PRIu64 " events read before it",
+				     r->block_off, stored_len,
+				     ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size", r->events);
+	} else {
+		memcpy(r->raw, payload, raw_len);
+	}
+	r->blocks++;
+	if (type == NTL_B_EVENTS)
+		return decode_events(r, r->raw, raw_len);
+	r->raw[raw_len] = 0;
+	if (type == NTL_B_TRAILER)
+		r->complete = 1;
+	if ((type >= NTL_B_HEADER && type <= NTL_B_DROP_REASONS) || type == NTL_B_TRAILER) {
+		it->kind = NTL_ITEM_META;
+		it->type = type;
+		it->data = r->raw;
+		it->len = raw_len;
+		it->offset = r->block_off;
+		return 2; /* an item (not an ntl_status) */
+	}
+	return NTL_OK; /* unknown block type: skipped by length */
+}
+
+int ntl_reader_next(struct ntl_reader *r, struct ntl_item *it)
+{
+	int st;
+
+	if (r->status)
+		return r->status;
+	for (;;) {
+		if (r->cur < r->end) {
+			const struct nt_ev_hdr *h = (const void *)r->cur;
+			unsigned int sz = nt_ev_size(h->type);
+
+			it->kind = NTL_ITEM_EVENT;
+			it->type = h->type;
+			it->data = r->cur;
+			it->len = sz;
+			it->offset = r->block_off;
+			r->cur += sz;
+			r->events++;
+			return NTL_OK;
+		}
+		st = read_block(r, it);
+		if (st == 2)
+			return NTL_OK;
+		if (st != NTL_OK) {
+			if (st == NTL_END)
+				r->status = NTL_END;
+			return st;
+		}
+	}
+}
+
+const char *ntl_reader_strerror(const struct ntl_reader *r)
+{
+	if (!r)
+		return ntl_reader_open_msg;
+	if (r->status == NTL_END || r->status == NTL_OK)
+		return "no error";
+	return r->msg;
+}
+
+uint32_t ntl_reader_version(const struct ntl_reader *r)
+{
+	return r->major;
+}
+
+int ntl_reader_complete(const struct ntl_reader *r)
+{
+	return r->complete;
+}
+
+uint64_t ntl_reader_events(const struct ntl_reader *r)
+{
+	return r->events;
+}
+
+uint64_t ntl_reader_offset(const struct ntl_reader *r)
+{
+	return r->off;
+}
+
+void ntl_reader_close(struct ntl_reader *r)
+{
+	if (!r)
+		return;
+	if (r->own_fd && r->fd >= 0)
+		close(r->fd);
+	ZSTD_freeDCtx(r->dctx);
+	free(r->stored);
+	free(r->raw);
+	free(r->rows);
+	free(r);
+}

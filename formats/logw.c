@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/* logw.c - writer of .ntl logs (byte layout: formats/FORMAT.md).
+ *
+ * Records are appended to a fixed, preallocated row buffer (no allocation on
+ * the event path).  When the buffer is full, or the block spans more than
+ * block_ns of record time, it is transformed into the column layout of an
+ * EVENTS block, compressed into one zstd frame (with content checksum) and
+ * written with a single write() of header + payload, so a crash leaves only
+ * complete blocks plus at most one partial block at the end of the file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "logw.h"
+#include "logcodec.h"
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the .ntl writer assumes a little-endian host");
+
+struct ntl_writer {
+	int fd;
+	int own_fd;
+	int err;                 /* sticky: first write error (-errno) */
+	int fsync;
+	ZSTD_CCtx *cctx;
+	uint32_t block_bytes;
+	uint64_t block_ns;
+	uint8_t *rows;           /* block_bytes: records as appended */
+	uint32_t rows_len;
+	uint32_t rows_count;
+	uint64_t first_ts;
+	uint8_t *cols;           /* column layout of the open block */
+	uint8_t *out;            /* block header + compressed payload */
+	size_t out_cap;
+	uint64_t bytes;
+	uint64_t events;
+	char msg[256];
+};
+
+static __thread char ntl_open_msg[256];
+
+const char *ntl_writer_open_error(void)
+{
+	return ntl_open_msg[0] ? ntl_open_msg : "no error";
+}
+
+static int w_fail(struct ntl_writer *w, int err, const char *what)
+{
+	if (!w->err)
+		w->err = err;
+	snprintf(w->msg, sizeof(w->msg), "%s: %s", what, strerror(-err));
+	return err;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_writer_opts *opts)
+{
+	struct ntl_writer *w = NULL;
+	uint8_t pre[NTL_PREAMBLE_LEN];
+	int level = 3, err;
+	size_t bound;
+
+	*wp = NULL;
+	ntl_open_msg[0] = 0;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	w->fd = -1;
+	w->block_bytes = NTL_DEFAULT_BLOCK_RAW;
+	w->block_ns = 1000000000ull;
+	if (opts && opts->sz >= sizeof(*opts)) {
+		if (opts->zstd_level)
+			level = opts->zstd_level;
+		if (opts->block_bytes)
+			w->block_bytes = opts->block_bytes;
+		if (opts->block_ns)
+			w->block_ns = opts->block_ns;
+		w->fsync = opts->fsync;
+	}
+	if (w->block_bytes < 256 || w->block_bytes > NTL_MAX_EVENTS_ROWS) {
+		snprintf(ntl_open_msg, sizeof(ntl_open_msg),
+			 "block size %u out of range (256 .. %u bytes)", w->block_bytes,
+			 NTL_MAX_EVENTS_ROWS);
+		err = -EINVAL;
+		goto fail;
+	}
+	w->rows = malloc(w->block_bytes);
+	/* columns: count + at most the same bytes as the rows */
+	w->cols = malloc((size_t)w->block_bytes + 4);
+	bound = ZSTD_compressBound((size_t)w->block_bytes + 4);
+	w->out_cap = NTL_BLOCK_HDR_LEN + bound;
+	w->out = malloc(w->out_cap);
+	w->cctx = ZSTD_createCCtx();
+	if (!w->rows || !w->cols || !w->out || !w->cctx) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
+
+	if (!strcmp(path, "-")) {
+		w->fd = STDOUT_FILENO;
+	} else {
+		int fl = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
+
+		fl |= (opts && opts->sz >= sizeof(*opts) && opts->force) ? O_TRUNC : O_EXCL;
+		w->fd = open(path, fl, 0600);
+		if (w->fd < 0) {
+			err = -errno;
+			if (err == -EEXIST)
+				snprintf(ntl_open_msg, sizeof(ntl_open_msg),
+					 "%s: file exists (use --force to overwrite)", path);
+			else if (err == -ELOOP)
+				snprintf(ntl_open_msg, sizeof(ntl_open_msg),
+					 "%s: is a symbolic link (refusing to follow it)", path);
+			else
+				snprintf(ntl_open_msg, sizeof(ntl_open_msg), "%s: %s", path,
+					 strerror(-err));
+			goto fail;
+		}
+		w->own_fd = 1;
+	}
+	memcpy(pre, NTL_FILE_MAGIC, 8);
+	ntl_put32(pre + 8, NT_FORMAT_VERSION);
+	ntl_put32(pre + 12, NTL_VERSION_MINOR);
+	err = write_all(w->fd, pre, sizeof(pre));
+	if (err) {
+		snprintf(ntl_open_msg, sizeof(ntl_open_msg), "%s: write: %s", path, strerror(-err));
+		goto fail;
+	}
+	w->bytes = sizeof(pre);
+	snprintf(w->msg, sizeof(w->msg), "no error");
+	*wp = w;
+	return 0;
+fail:
+	if (!ntl_open_msg[0])
+		snprintf(ntl_open_msg, sizeof(ntl_open_msg), "%s: %s", path, strerror(-err));
+	if (w) {
+		if (w->own_fd && w->fd >= 0)
+			close(w->fd);
+		ZSTD_freeCCtx(w->cctx);
+		free(w->rows);
+		free(w->cols);
+		free(w->out);
+		free(w);
+	}
+	return err;
+}
+
+/* Compress SRC into w->out after a block header and write it in one go. */
+static int write_block(struct ntl_writer *w, uint16_t type, uint16_t flags, const void *src,
+		       size_t len, ZSTD_CCtx *cctx, uint8_t *out, size_t out_cap)
+{
+	size_t n;
+	int err;
+
+	if (w->err)
+		return w->err;
+	n = ZSTD_compress2(cctx, out + NTL_BLOCK_HDR_LEN, out_cap - NTL_BLOCK_HDR_LEN, src, len);
+	if (ZSTD_isError(n)) {
+		snprintf(w->msg, sizeof(w->msg), "zstd: %s", ZSTD_getErrorName(n));
+		w->err = -EIO;
+		return w->err;
+	}
+	ntl_put32(out, NTL_BLOCK_MAGIC);
+	ntl_put16(out + 4, type);
+	ntl_put16(out + 6, flags);
+	ntl_put32(out + 8, (uint32_t)n);
+	ntl_put32(out + 12, (uint32_t)len);
+	err = write_all(w->fd, out, NTL_BLOCK_HDR_LEN + n);
+	if (err)
+		return w_fail(w, err, "write");
+	if (w->fsync && fdatasync(w->fd) && errno != EINVAL && errno != EROFS)
+		return w_fail(w, -errno, "fdatasync");
+	w->bytes += NTL_BLOCK_HDR_LEN + n;
+	return 0;
+}
+
+int ntl_writer_flush(struct ntl_writer *w)
+{
+	size_t clen;
+	int err;
+
+	if (!w->rows_count)
+		return w->err;
+	clen = ntl_events_to_columns(w->rows, w->rows_len, w->rows_count, w->cols);
+	err = write_block(w, NTL_B_EVENTS, NTL_BF_ZSTD | NTL_BF_COLUMNS, w->cols, clen, w->cctx,
+			  w->out, w->out_cap);
+	w->rows_len = 0;
+	w->rows_count = 0;
+	return err;
+}
+
+int ntl_writer_meta(struct ntl_writer *w, uint16_t type, const char *json, size_t len)
+{
+	uint8_t *out;
+	size_t cap;
+	int err;
+
+	if (type == NTL_B_EVENTS || type == 0) {
+		snprintf(w->msg, sizeof(w->msg), "block type %u is not a metadata block", type);
+		return -EINVAL;
+	}
+	if (len > NTL_MAX_META_RAW) {
+		snprintf(w->msg, sizeof(w->msg), "metadata block of %zu bytes exceeds %u", len,
+			 NTL_MAX_META_RAW);
+		return -E2BIG;
+	}
+	err = ntl_writer_flush(w);
+	if (err)
+		return err;
+	cap = NTL_BLOCK_HDR_LEN + ZSTD_compressBound(len);
+	out = cap <= w->out_cap ? w->out : malloc(cap);
+	if (!out)
+		return -ENOMEM;
+	err = write_block(w, type, NTL_BF_ZSTD, json, len, w->cctx, out, cap);
+	if (out != w->out)
+		free(out);
+	return err;
+}
+
+int ntl_writer_event(struct ntl_writer *w, const void *rec, size_t len)
+{
+	const struct nt_ev_hdr *h = rec;
+	uint32_t need;
+	int err;
+
+	if (len < sizeof(*h) || nt_ev_size(h->type) != len) {
+		snprintf(w->msg, sizeof(w->msg), "record of type %u has %zu bytes, expected %u",
+			 len >= 1 ? h->type : 0, len, len >= 1 ? nt_ev_size(h->type) : 0);
+		return -EINVAL;
+	}
+	need = (uint32_t)len;
+	/* Out-of-order timestamps (ts < first_ts) never close a block by age. */
+	if (w->rows_count && (w->rows_len + need > w->block_bytes ||
+			      (w->first_ts && h->ts_ns > w->first_ts && h->ts_ns - w->first_ts > w->block_ns))) {
+		err = ntl_writer_flush(w);
+		if (err)
+			return err;
+	}
+	if (!w->rows_count || !w->first_ts)
+		w->first_ts = h->ts_ns;
+	memcpy(w->rows + w->rows_len, rec, len);
+	w->rows_len += need;
+	w->rows_count++;
+	w->events++;
+	return 0;
+}
+
+uint64_t ntl_writer_bytes(const struct ntl_writer *w)
+{
+	return w->bytes;
+}
+
+uint64_t ntl_writer_events(const struct ntl_writer *w)
+{
+	return w->events;
+}
+
+static void writer_free(struct ntl_writer *w)
+{
+	if (w->own_fd && w->fd >= 0)
+		close(w->fd);
+	ZSTD_freeCCtx(w->cctx);
+	free(w->rows);
+	free(w->cols);
+	free(w->out);
+	free(w);
+}
+
+int ntl_writer_close(struct ntl_writer *w, const char *trailer_json)
+{
+	int err;
+
+	if (!w)
+		return 0;
+	err = ntl_writer_flush(w);
+	if (!err && trailer_json)
+		err = ntl_writer_meta(w, NTL_B_TRAILER, trailer_json, strlen(trailer_json));
+	if (!err && w->own_fd && w->fsync && fsync(w->fd) && errno != EINVAL)
+		err = -errno;
+	if (w->own_fd && w->fd >= 0) {
+		if (close(w->fd) && !err)
+			err = -errno;
+		w->fd = -1;
+	}
+	if (err)
+		snprintf(ntl_open_msg, sizeof(ntl_open_msg), "%s", w->msg);
+	writer_free(w);
+	return err;
+}
+
+void ntl_writer_abort(struct ntl_writer *w)
+{
+	if (w)
+		writer_free(w);
+}
+
+const char *ntl_writer_strerror(const struct ntl_writer *w)
+{
+	return w ? w->msg : ntl_writer_open_error();
+}
