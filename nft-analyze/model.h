@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * model.h - the analysis model: ingests a log's metadata blocks and records
+ * (from a file or live from the recorder) and follows packets.
+ *
+ *  - Function table (FUNCS), chain definitions (NT_EV_NFT_CHAINDEF records),
+ *    ruleset snapshot (RULESET: rule text by netns/family/table/chain/handle),
+ *    interfaces, drop reason names, kallsyms.
+ *  - Packets ("journeys"): a packet starts at the first record of an skb id;
+ *    NT_EV_LINK puts the new skb into its parent's packet (a branch); the
+ *    packet completes when the last of its skbs is freed (NT_EV_FREE) or
+ *    dropped (NT_EV_DROP).  An skb id seen again after its free starts a new
+ *    packet.  NFT records with skb == 0 are attached by trace_id to the packet
+ *    whose earlier NFT records carried the same trace_id, else counted as
+ *    uncorrelated.  nt_model_finish() completes the still-open packets as
+ *    "incomplete".
+ *  - Verdict of a packet: DROP if any NT_EV_DROP, any terminal DROP verdict of
+ *    a rule / policy, or a base chain exiting with DROP; otherwise the last
+ *    terminal verdict (ACCEPT, STOLEN, QUEUE ...) of a rule, policy or base
+ *    chain exit; NT_V_NONE if nftables never decided.
+ *
+ * Memory is bounded by the packets still open (and, with keep_events, by
+ * their records).  Not thread-safe.  Usage:
+ *     m = nt_model_new(&opts);
+ *     nt_model_meta(m, type, json, len);          for each metadata block
+ *     p = nt_model_event(m, rec, len);             for each record
+ *     nt_fmt_event_line(stdout, m, rec, seq);      optional, right after
+ *     nt_model_finish(m); nt_model_free(m);
+ */
+#ifndef NT_MODEL_H
+#define NT_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "common/records.h"
+
+#define NT_MODEL_MAX_LAYERS 32
+#define NT_MODEL_MAX_TRACE_IDS 4
+
+struct nt_model;
+
+struct nt_func_info {
+	const char *name;       /* never NULL ("func#N" when the table lacks it) */
+	const char *layer_name; /* "Device", ... ("Other" when unknown) */
+	int layer;              /* model's layer index: < nt_model_layer_count() */
+	int priority;
+	int kind;               /* NT_KIND_* */
+};
+
+/* A packet (journey). Read-only for callers. */
+struct nt_packet {
+	uint64_t id;            /* 1, 2, ... in order of first record */
+	uint64_t skb;           /* skb id of the first record */
+	uint64_t first_ts, last_ts;
+	struct nt_ev_meta meta; /* first NT_EV_META (has_meta) */
+	int has_meta;
+	int32_t verdict;        /* NT_V_*, NT_V_NONE */
+	int dropped;            /* an NT_EV_DROP was seen */
+	uint32_t drop_reason;   /* of the last NT_EV_DROP */
+	uint32_t drop_func;     /* function id of the drop point */
+	uint64_t drop_location;
+	uint64_t verdict_chain; /* chain key of the deciding rule / policy / chain (0 = none) */
+	uint64_t verdict_rule;  /* rule handle of the deciding rule (0 = policy / chain) */
+	int verdict_kind;       /* NT_RULE_KIND_* of the deciding record, 0 = chain exit */
+	uint32_t n_events, n_funcs, n_chains, n_rules, n_branches;
+	uint32_t live_skbs;     /* skbs of this packet not freed yet */
+	int incomplete;         /* completed by nt_model_finish() */
+	uint32_t n_trace_ids;
+	uint32_t trace_ids[NT_MODEL_MAX_TRACE_IDS];
+	/* time in layer L (ns): sum over FUNC records of layer L of the time to
+	 * the packet's next record; layer_seen: bit mask of layers with records */
+	uint64_t layer_ns[NT_MODEL_MAX_LAYERS];
+	uint32_t layer_seen;
+	int32_t last_layer;     /* layer of the previous FUNC record (-1: none) */
+	uint64_t last_func_ts;
+	/* keep_events: the packet's records back to back (absolute ts_ns) */
+	uint8_t *ev;
+	size_t ev_len, ev_cap;
+	/* private */
+	uint32_t slot;
+};
+
+/* Called when a packet completes; the packet is released after it returns. */
+typedef void (*nt_packet_cb)(void *ctx, const struct nt_packet *p);
+
+struct nt_model_opts {
+	size_t sz;              /* sizeof(struct nt_model_opts) */
+	int keep_events;        /* store every packet's records (journeys) */
+	nt_packet_cb on_packet;
+	void *ctx;
+};
+
+struct nt_model_totals {
+	uint64_t events;        /* records ingested */
+	uint64_t by_type[NT_EV__MAX];
+	uint64_t packets;       /* packets started */
+	uint64_t completed, incomplete;
+	uint64_t open, max_open;
+	uint64_t uncorrelated;  /* NFT records attached to no packet */
+	uint64_t lost_ringbuf, lost_netlink, lost_user; /* from NT_EV_LOSS (max per cpu, summed) */
+	uint64_t first_ts, last_ts; /* ts range of records with ts != 0 */
+	uint64_t bad_records;   /* records of wrong size (ignored) */
+};
+
+struct nt_model *nt_model_new(const struct nt_model_opts *opts);
+void nt_model_free(struct nt_model *m);
+
+/* Metadata block (NTL_B_*; JSON text).  Returns 0 or -EINVAL when the JSON
+ * is unusable (the block is then ignored; the model still works). */
+int nt_model_meta(struct nt_model *m, uint16_t type, const char *json, size_t len);
+
+/* One record (ts_ns absolute).  Returns the packet it was attached to (valid
+ * until the next call: a packet completed by this record is released at the
+ * next call), or NULL (CHAINDEF, LOSS, uncorrelated, bad record). */
+const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size_t len);
+
+/* Complete every open packet as incomplete (callbacks in packet id order). */
+void nt_model_finish(struct nt_model *m);
+
+/* ---- lookups ---- */
+const struct nt_model_totals *nt_model_totals(const struct nt_model *m);
+const struct nt_func_info *nt_model_func(const struct nt_model *m, uint32_t id);
+uint32_t nt_model_func_count(const struct nt_model *m);
+int nt_model_layer_count(const struct nt_model *m);
+const char *nt_model_layer_name(const struct nt_model *m, int layer);
+/* Chain definition by key, NULL if never defined. */
+const struct nt_ev_nft_chaindef *nt_model_chain(const struct nt_model *m, uint64_t key);
+/* Rule text from the RULESET snapshot, NULL if unknown. */
+const char *nt_model_rule_text(const struct nt_model *m, uint64_t chain_key, uint64_t handle);
+/* Drop reason name ("NOT_SPECIFIED"), NULL if unknown. */
+const char *nt_model_drop_reason(const struct nt_model *m, uint32_t reason);
+/* Interface name, NULL if unknown. */
+const char *nt_model_ifname(const struct nt_model *m, uint32_t netns, uint32_t ifindex);
+/* HEADER block field (string), NULL if absent. */
+const char *nt_model_header_str(const struct nt_model *m, const char *field);
+/* Packet of the last nt_model_event() call (NULL if none). */
+const struct nt_packet *nt_model_current(const struct nt_model *m);
+
+/* ---- formatting (output.c) ---- */
+const char *nt_verdict_name(int32_t v);      /* "ACCEPT", "DROP", ... "NONE" */
+const char *nt_proto_name(uint8_t l4proto);  /* "TCP", "UDP", "ICMP", "ICMPv6", "proto 47" */
+const char *nt_family_name(uint8_t nfproto); /* "inet", "ip", "ip6", ... */
+const char *nt_hook_name(uint8_t hook);      /* "prerouting", ... */
+/* "10.0.0.1:54321 → 10.0.0.2:443", "[2001:db8::1]:80 → ...", ICMP with type */
+void nt_fmt_flow(char *buf, size_t len, const struct nt_ev_meta *m);
+/* The prototype's live line for REC (call right after nt_model_event(REC)):
+ * "[   1] FUNC       Device     __netif_receive_skb_core       a:p → b:q" */
+void nt_fmt_event_line(FILE *out, const struct nt_model *m, const struct nt_ev_hdr *rec,
+		       uint64_t seq);
+
+#endif
