@@ -598,8 +598,13 @@ int nt_discover(const struct nt_discover_opts *o, struct nt_funcs *out, char *er
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = 0;
-	if (!o || o->sz < sizeof(size_t))
-		o = &def;
+	/* forward compatibility: a caller built against a smaller struct gets
+	 * zeros (defaults) for the fields it does not know */
+	if (o && o->sz >= sizeof(size_t)) {
+		memcpy(&def, o, o->sz < sizeof(def) ? o->sz : sizeof(def));
+		def.sz = sizeof(def);
+	}
+	o = &def;
 	btf_path = o->btf_path && *o->btf_path ? o->btf_path : SYS_BTF_DIR;
 	ks_path = o->kallsyms_path && *o->kallsyms_path ? o->kallsyms_path : DEF_KALLSYMS;
 	tracefs = o->tracefs_path ? o->tracefs_path : DEF_TRACEFS;
