@@ -45,11 +45,20 @@ static const struct btf_type *skip_mods(const struct btf *btf, uint32_t *id)
 	return NULL;
 }
 
+/* Name at off, "" when the offset is outside the string section (corrupt BTF:
+ * libbpf does not check every name offset). */
+static const char *bname(const struct btf *btf, uint32_t off)
+{
+	const char *s = btf__name_by_offset(btf, off);
+
+	return s ? s : "";
+}
+
 static int is_struct_named(const struct btf *btf, const struct btf_type *t, const char *name)
 {
 	if (!t || (!btf_is_struct(t) && !btf_is_fwd(t)))
 		return 0;
-	return !strcmp(btf__name_by_offset(btf, t->name_off), name);
+	return !strcmp(bname(btf, t->name_off), name);
 }
 
 /* pointer (through mods) to struct sk_buff? */
@@ -74,7 +83,7 @@ static int has_skb_member(const struct btf *btf, const struct btf_type *t, const
 	m = btf_members(t);
 	n = btf_vlen(t);
 	for (i = 0; i < n; i++, m++) {
-		if (strcmp(btf__name_by_offset(btf, m->name_off), member))
+		if (strcmp(bname(btf, m->name_off), member))
 			continue;
 		return is_skb_ptr(btf, m->type);
 	}
@@ -203,7 +212,7 @@ int nt_btf_scan(const struct btf *btf, int want_tp, nt_btf_hit_fn cb, void *ctx,
 			h.name = btf__name_by_offset(btf, t->name_off) + sizeof(TP_PREFIX) - 1;
 			h.kind = NT_KIND_TRACEPOINT;
 		} else {
-			h.name = btf__name_by_offset(btf, t->name_off);
+			h.name = bname(btf, t->name_off);
 			if (is_nft_hook_name(h.name))
 				h.kind = NT_KIND_NFT_HOOK;
 		}
