@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* journey.h - one packet's journey: the prototype's PACKET TRACE block, and
+ * its JSON object.  Needs the packet's records (model opts keep_events). */
+#ifndef NT_JOURNEY_H
+#define NT_JOURNEY_H
+
+#include <stdio.h>
+#include "nft-analyze/model.h"
+#include "nft-analyze/output.h"
+
+void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_packet *p);
+/* One JSON object (opened and closed here). */
+void nt_journey_json(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p);
+
+#endif

@@ -1,0 +1,968 @@
+// SPDX-License-Identifier: GPL-2.0
+/* model.c - metadata tables and packet following (see model.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#include "nft-analyze/model.h"
+#include "formats/ntlog.h"
+
+#define MAX_FUNC_ID (1u << 20)
+#define MAX_DROP_REASON 4096
+#define LOSS_CPUS 4097 /* 0..4095, 4096 = "all" (0xffff) */
+#define NT_NFPROTO_INET 1
+
+/* ---- open addressing u64 -> u32 map, linear probing, backward-shift delete ---- */
+struct u64map {
+	uint64_t *keys;   /* 0 = empty (key 0 is never stored) */
+	uint32_t *vals;
+	uint32_t mask, count;
+};
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static int map_init(struct u64map *mp, uint32_t cap)
+{
+	mp->keys = calloc(cap, sizeof(*mp->keys));
+	mp->vals = calloc(cap, sizeof(*mp->vals));
+	mp->mask = cap - 1;
+	mp->count = 0;
+	return mp->keys && mp->vals ? 0 : -ENOMEM;
+}
+
+static void map_free(struct u64map *mp)
+{
+	free(mp->keys);
+	free(mp->vals);
+	memset(mp, 0, sizeof(*mp));
+}
+
+static inline uint32_t *map_find(const struct u64map *mp, uint64_t key)
+{
+	uint32_t i = (uint32_t)mix64(key) & mp->mask;
+
+	for (;;) {
+		if (mp->keys[i] == key)
+			return &mp->vals[i];
+		if (!mp->keys[i])
+			return NULL;
+		i = (i + 1) & mp->mask;
+	}
+}
+
+static int map_put(struct u64map *mp, uint64_t key, uint32_t val);
+
+static int map_grow(struct u64map *mp)
+{
+	struct u64map n;
+	int err = map_init(&n, (mp->mask + 1) * 2);
+
+	if (err) {
+		map_free(&n);
+		return err;
+	}
+	for (uint32_t i = 0; i <= mp->mask; i++)
+		if (mp->keys[i])
+			map_put(&n, mp->keys[i], mp->vals[i]);
+	map_free(mp);
+	*mp = n;
+	return 0;
+}
+
+static int map_put(struct u64map *mp, uint64_t key, uint32_t val)
+{
+	uint32_t i;
+
+	if ((mp->count + 1) * 2 > mp->mask + 1 && map_grow(mp))
+		return -ENOMEM;
+	i = (uint32_t)mix64(key) & mp->mask;
+	while (mp->keys[i] && mp->keys[i] != key)
+		i = (i + 1) & mp->mask;
+	if (!mp->keys[i])
+		mp->count++;
+	mp->keys[i] = key;
+	mp->vals[i] = val;
+	return 0;
+}
+
+static void map_del(struct u64map *mp, uint64_t key)
+{
+	uint32_t i = (uint32_t)mix64(key) & mp->mask, j;
+
+	while (mp->keys[i] != key) {
+		if (!mp->keys[i])
+			return;
+		i = (i + 1) & mp->mask;
+	}
+	mp->count--;
+	/* backward shift */
+	j = i;
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & mp->mask;
+		if (!mp->keys[j])
+			break;
+		home = (uint32_t)mix64(mp->keys[j]) & mp->mask;
+		/* move j to i if home is not cyclically in (i, j] */
+		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+			mp->keys[i] = mp->keys[j];
+			mp->vals[i] = mp->vals[j];
+			i = j;
+		}
+	}
+	mp->keys[i] = 0;
+}
+
+/* ---- string arena ---- */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+static const char *arena_strdup(struct arena_chunk **a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct arena_chunk *c = *a;
+
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return "?";
+		c->next = *a;
+		c->used = 0;
+		c->cap = cap;
+		*a = c;
+	}
+	memcpy(c->data + c->used, s, n);
+	c->used += n;
+	return c->data + c->used - n;
+}
+
+struct nt_model {
+	struct nt_model_opts o;
+	struct nt_model_totals t;
+	struct arena_chunk *arena;
+	/* functions */
+	struct nt_func_info *funcs;
+	uint32_t nfuncs;
+	const char *layers[NT_MODEL_MAX_LAYERS];
+	int nlayers;
+	/* chains */
+	struct nt_ev_nft_chaindef *chains;
+	uint32_t nchains, chains_cap;
+	struct u64map chain_map;     /* key -> index + 1 */
+	/* ruleset: hash(netns,family,table,chain,handle) and hash(table,chain,handle) */
+	const char **rule_texts;
+	uint32_t nrules, rules_cap;
+	struct u64map rule_exact, rule_loose;
+	/* interfaces, drop reasons */
+	struct u64map ifmap;         /* netns << 32 | ifindex -> string index */
+	const char **strs;
+	uint32_t nstrs, strs_cap;
+	const char *reasons[MAX_DROP_REASON];
+	cJSON *header;
+	/* packets */
+	struct nt_packet *pool;
+	uint32_t pool_len, pool_cap;
+	uint32_t *free_slots;
+	uint32_t nfree;
+	struct u64map skb_map;       /* skb -> slot */
+	struct u64map trace_map;     /* trace_id -> slot */
+	int64_t pending_release;     /* slot completed by the previous record, -1 none */
+	int64_t cur;                 /* slot of the last record's packet, -1 none */
+	uint64_t *loss;              /* [3][LOSS_CPUS] cumulative counters */
+};
+
+static int strs_add(struct nt_model *m, const char *s, uint32_t *idx)
+{
+	if (m->nstrs == m->strs_cap) {
+		uint32_t cap = m->strs_cap ? m->strs_cap * 2 : 64;
+		const char **n = realloc(m->strs, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		m->strs = n;
+		m->strs_cap = cap;
+	}
+	m->strs[m->nstrs] = arena_strdup(&m->arena, s);
+	*idx = m->nstrs++;
+	return 0;
+}
+
+struct nt_model *nt_model_new(const struct nt_model_opts *opts)
+{
+	struct nt_model *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	if (opts)
+		memcpy(&m->o, opts, opts->sz < sizeof(m->o) ? opts->sz : sizeof(m->o));
+	m->pending_release = -1;
+	m->cur = -1;
+	m->loss = calloc(3 * LOSS_CPUS, sizeof(*m->loss));
+	if (!m->loss || map_init(&m->chain_map, 256) || map_init(&m->rule_exact, 256) ||
+	    map_init(&m->rule_loose, 256) || map_init(&m->ifmap, 64) ||
+	    map_init(&m->skb_map, 4096) || map_init(&m->trace_map, 1024)) {
+		nt_model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void nt_model_free(struct nt_model *m)
+{
+	if (!m)
+		return;
+	for (uint32_t i = 0; i < m->pool_len; i++)
+		free(m->pool[i].ev);
+	free(m->pool);
+	free(m->free_slots);
+	free(m->funcs);
+	free(m->chains);
+	free(m->rule_texts);
+	free(m->strs);
+	free(m->loss);
+	map_free(&m->chain_map);
+	map_free(&m->rule_exact);
+	map_free(&m->rule_loose);
+	map_free(&m->ifmap);
+	map_free(&m->skb_map);
+	map_free(&m->trace_map);
+	cJSON_Delete(m->header);
+	while (m->arena) {
+		struct arena_chunk *n = m->arena->next;
+
+		free(m->arena);
+		m->arena = n;
+	}
+	free(m);
+}
+
+/* ---- metadata ---- */
+static int layer_intern(struct nt_model *m, const char *name)
+{
+	for (int i = 0; i < m->nlayers; i++)
+		if (!strcmp(m->layers[i], name))
+			return i;
+	if (m->nlayers == NT_MODEL_MAX_LAYERS)
+		return layer_intern(m, "Other") < NT_MODEL_MAX_LAYERS ? NT_MODEL_MAX_LAYERS - 1 : 0;
+	m->layers[m->nlayers] = arena_strdup(&m->arena, name);
+	return m->nlayers++;
+}
+
+static int funcs_reserve(struct nt_model *m, uint32_t n)
+{
+	struct nt_func_info *f;
+
+	if (n <= m->nfuncs)
+		return 0;
+	if (n > MAX_FUNC_ID)
+		return -E2BIG;
+	f = realloc(m->funcs, n * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	for (uint32_t i = m->nfuncs; i < n; i++) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "func#%u", i);
+		f[i].name = arena_strdup(&m->arena, buf);
+		f[i].layer_name = "Other";
+		f[i].layer = -1;
+		f[i].priority = 3;
+		f[i].kind = NT_KIND_SKB;
+	}
+	m->funcs = f;
+	m->nfuncs = n;
+	return 0;
+}
+
+static const char *jstr(const cJSON *o, const char *k, const char *def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) && v->valuestring ? v->valuestring : def;
+}
+
+static double jnum(const cJSON *o, const char *k, double def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+static int kind_parse(const char *s)
+{
+	static const char *names[] = { "skb", "skb_pp", "skb_via", "nft_hook", "tracepoint" };
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return NT_KIND_SKB;
+}
+
+static int meta_funcs(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "functions"), *f;
+	int pos = 0;
+
+	if (!cJSON_IsArray(arr))
+		return -EINVAL;
+	cJSON_ArrayForEach(f, arr) {
+		double idd = jnum(f, "id", pos);
+		uint32_t id;
+		struct nt_func_info *fi;
+
+		pos++;
+		if (idd < 0 || idd >= MAX_FUNC_ID)
+			continue;
+		id = (uint32_t)idd;
+		if (funcs_reserve(m, id + 1))
+			return -ENOMEM;
+		fi = &m->funcs[id];
+		fi->name = arena_strdup(&m->arena, jstr(f, "name", fi->name));
+		fi->layer_name = arena_strdup(&m->arena, jstr(f, "layer", "Other"));
+		fi->layer = layer_intern(m, fi->layer_name);
+		fi->layer_name = m->layers[fi->layer];
+		fi->priority = (int)jnum(f, "priority", 3);
+		fi->kind = kind_parse(jstr(f, "kind", "skb"));
+	}
+	return 0;
+}
+
+static int family_parse(const char *s)
+{
+	if (!strcmp(s, "inet")) return 1;
+	if (!strcmp(s, "ip")) return 2;
+	if (!strcmp(s, "arp")) return 3;
+	if (!strcmp(s, "netdev")) return 5;
+	if (!strcmp(s, "bridge")) return 7;
+	if (!strcmp(s, "ip6")) return 10;
+	return 0;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t rule_key(int exact, uint32_t netns, uint8_t family, const char *table,
+			 const char *chain, uint64_t handle)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (exact) {
+		h = fnv(h, &netns, sizeof(netns));
+		h = fnv(h, &family, 1);
+	}
+	h = fnv(h, table, strlen(table) + 1);
+	h = fnv(h, chain, strlen(chain) + 1);
+	h = fnv(h, &handle, sizeof(handle));
+	return h ? h : 1;
+}
+
+static int meta_ruleset(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *tables = cJSON_GetObjectItemCaseSensitive(root, "tables"), *t, *c, *r;
+
+	if (!cJSON_IsArray(tables))
+		return -EINVAL;
+	cJSON_ArrayForEach(t, tables) {
+		uint32_t netns = (uint32_t)jnum(t, "netns", 0);
+		uint8_t fam = (uint8_t)family_parse(jstr(t, "family", ""));
+		char tname[NT_NAME_LEN];
+		const cJSON *chains = cJSON_GetObjectItemCaseSensitive(t, "chains");
+
+		snprintf(tname, sizeof(tname), "%s", jstr(t, "name", ""));
+		cJSON_ArrayForEach(c, chains) {
+			char cname[NT_NAME_LEN];
+			const cJSON *rules = cJSON_GetObjectItemCaseSensitive(c, "rules");
+
+			snprintf(cname, sizeof(cname), "%s", jstr(c, "name", ""));
+			cJSON_ArrayForEach(r, rules) {
+				uint64_t handle = (uint64_t)jnum(r, "handle", 0);
+				const char *text = jstr(r, "text", NULL);
+				uint32_t idx;
+
+				if (!text)
+					continue;
+				if (m->nrules == m->rules_cap) {
+					uint32_t cap = m->rules_cap ? m->rules_cap * 2 : 64;
+					const char **n = realloc(m->rule_texts, cap * sizeof(*n));
+
+					if (!n)
+						return -ENOMEM;
+					m->rule_texts = n;
+					m->rules_cap = cap;
+				}
+				idx = m->nrules++;
+				m->rule_texts[idx] = arena_strdup(&m->arena, text);
+				if (map_put(&m->rule_exact, rule_key(1, netns, fam, tname, cname, handle), idx) ||
+				    map_put(&m->rule_loose, rule_key(0, 0, 0, tname, cname, handle), idx))
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
+static int meta_ifaces(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "interfaces"), *i;
+
+	if (!cJSON_IsArray(arr))
+		return -EINVAL;
+	cJSON_ArrayForEach(i, arr) {
+		uint64_t key = (uint64_t)(uint32_t)jnum(i, "netns", 0) << 32 |
+			       (uint32_t)jnum(i, "ifindex", 0);
+		uint32_t idx;
+
+		if (!key || strs_add(m, jstr(i, "name", "?"), &idx) || map_put(&m->ifmap, key, idx))
+			continue;
+	}
+	return 0;
+}
+
+static int meta_reasons(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "reasons"), *i;
+
+	if (!cJSON_IsArray(arr))
+		return -EINVAL;
+	cJSON_ArrayForEach(i, arr) {
+		double v = jnum(i, "value", -1);
+
+		if (v >= 0 && v < MAX_DROP_REASON)
+			m->reasons[(int)v] = arena_strdup(&m->arena, jstr(i, "name", "?"));
+	}
+	return 0;
+}
+
+int nt_model_meta(struct nt_model *m, uint16_t type, const char *json, size_t len)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	int err = 0;
+
+	if (!root || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return -EINVAL;
+	}
+	switch (type) {
+	case NTL_B_HEADER:
+		cJSON_Delete(m->header);
+		m->header = root;
+		return 0;
+	case NTL_B_FUNCS: err = meta_funcs(m, root); break;
+	case NTL_B_RULESET: err = meta_ruleset(m, root); break;
+	case NTL_B_IFACES: err = meta_ifaces(m, root); break;
+	case NTL_B_DROP_REASONS: err = meta_reasons(m, root); break;
+	default: break;
+	}
+	cJSON_Delete(root);
+	return err;
+}
+
+/* ---- packets ---- */
+static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
+{
+	struct nt_packet *p;
+	uint32_t slot;
+
+	if (m->nfree) {
+		slot = m->free_slots[--m->nfree];
+	} else {
+		if (m->pool_len == m->pool_cap) {
+			uint32_t cap = m->pool_cap ? m->pool_cap * 2 : 256;
+			struct nt_packet *n = realloc(m->pool, cap * sizeof(*n));
+			uint32_t *f = realloc(m->free_slots, cap * sizeof(*f));
+
+			if (n)
+				m->pool = n;
+			if (f)
+				m->free_slots = f;
+			if (!n || !f)
+				return NULL;
+			m->pool_cap = cap;
+		}
+		slot = m->pool_len++;
+		m->pool[slot].ev = NULL;
+		m->pool[slot].ev_cap = 0;
+	}
+	p = &m->pool[slot];
+	{
+		uint8_t *ev = p->ev;
+		size_t cap = p->ev_cap;
+
+		memset(p, 0, sizeof(*p));
+		p->ev = ev;
+		p->ev_cap = cap;
+	}
+	p->slot = slot;
+	p->id = ++m->t.packets;
+	p->skb = skb;
+	p->first_ts = p->last_ts = ts;
+	p->verdict = NT_V_NONE;
+	p->last_layer = -1;
+	m->t.open++;
+	if (m->t.open > m->t.max_open)
+		m->t.max_open = m->t.open;
+	if (skb) {
+		if (map_put(&m->skb_map, skb, slot)) {
+			m->t.open--;
+			m->t.packets--;
+			m->free_slots[m->nfree++] = slot;
+			return NULL;
+		}
+		p->live_skbs = 1;
+	}
+	return p;
+}
+
+static void pkt_release(struct nt_model *m, uint32_t slot)
+{
+	struct nt_packet *p = &m->pool[slot];
+
+	for (uint32_t i = 0; i < p->n_trace_ids; i++) {
+		uint32_t *v = map_find(&m->trace_map, p->trace_ids[i]);
+
+		if (v && *v == slot)
+			map_del(&m->trace_map, p->trace_ids[i]);
+	}
+	p->id = 0;
+	p->ev_len = 0;
+	m->free_slots[m->nfree++] = slot;
+}
+
+static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete)
+{
+	p->incomplete = incomplete;
+	m->t.open--;
+	if (incomplete)
+		m->t.incomplete++;
+	else
+		m->t.completed++;
+	if (m->o.on_packet)
+		m->o.on_packet(m->o.ctx, p);
+}
+
+/* Unmap SKB from its packet; complete the packet when it was the last skb. */
+static void skb_gone(struct nt_model *m, struct nt_packet *p, uint64_t skb)
+{
+	uint32_t *v = map_find(&m->skb_map, skb);
+
+	if (v && *v == p->slot) {
+		map_del(&m->skb_map, skb);
+		if (p->live_skbs)
+			p->live_skbs--;
+	}
+	if (!p->live_skbs) {
+		pkt_complete(m, p, 0);
+		m->pending_release = p->slot;
+	}
+}
+
+static struct nt_packet *pkt_of_skb(struct nt_model *m, uint64_t skb, uint64_t ts, int create)
+{
+	uint32_t *v = map_find(&m->skb_map, skb);
+
+	if (v)
+		return &m->pool[*v];
+	return create ? pkt_new(m, skb, ts) : NULL;
+}
+
+static inline int terminal(int32_t v)
+{
+	return v >= NT_V_DROP && v <= NT_V_STOP;
+}
+
+static void set_verdict(struct nt_packet *p, int32_t v, uint64_t chain, uint64_t rule, int kind)
+{
+	if (p->verdict == NT_V_DROP && v != NT_V_DROP)
+		return;
+	p->verdict = v;
+	p->verdict_chain = chain;
+	p->verdict_rule = rule;
+	p->verdict_kind = kind;
+}
+
+static void trace_remember(struct nt_model *m, struct nt_packet *p, uint32_t tid)
+{
+	for (uint32_t i = 0; i < p->n_trace_ids; i++)
+		if (p->trace_ids[i] == tid)
+			return;
+	if (p->n_trace_ids == NT_MODEL_MAX_TRACE_IDS) {
+		uint32_t *v = map_find(&m->trace_map, p->trace_ids[0]);
+
+		if (v && *v == p->slot)
+			map_del(&m->trace_map, p->trace_ids[0]);
+		memmove(p->trace_ids, p->trace_ids + 1, sizeof(uint32_t) * (NT_MODEL_MAX_TRACE_IDS - 1));
+		p->n_trace_ids--;
+	}
+	p->trace_ids[p->n_trace_ids++] = tid;
+	map_put(&m->trace_map, tid, p->slot);
+}
+
+static void keep(struct nt_packet *p, const void *rec, size_t len)
+{
+	if (p->ev_len + len > p->ev_cap) {
+		size_t cap = p->ev_cap ? p->ev_cap * 2 : 1024;
+		uint8_t *n;
+
+		while (cap < p->ev_len + len)
+			cap *= 2;
+		n = realloc(p->ev, cap);
+		if (!n)
+			return;
+		p->ev = n;
+		p->ev_cap = cap;
+	}
+	memcpy(p->ev + p->ev_len, rec, len);
+	p->ev_len += len;
+}
+
+static void loss_update(struct nt_model *m, const struct nt_ev_loss *l)
+{
+	uint32_t src = l->source, cpu = l->h.cpu == 0xffff ? LOSS_CPUS - 1 : l->h.cpu;
+	uint64_t *slot, *tot;
+
+	if (src < NT_LOSS_RINGBUF || src > NT_LOSS_USER || cpu >= LOSS_CPUS)
+		return;
+	slot = &m->loss[(src - 1) * LOSS_CPUS + cpu];
+	tot = src == NT_LOSS_RINGBUF ? &m->t.lost_ringbuf :
+	      src == NT_LOSS_NETLINK ? &m->t.lost_netlink : &m->t.lost_user;
+	if (l->count > *slot) {
+		*tot += l->count - *slot;
+		*slot = l->count;
+	}
+}
+
+static void chain_define(struct nt_model *m, const struct nt_ev_nft_chaindef *d)
+{
+	uint32_t *v = map_find(&m->chain_map, d->chain_key);
+	struct nt_ev_nft_chaindef *c;
+
+	if (!d->chain_key)
+		return;
+	if (v) {
+		c = &m->chains[*v];
+	} else {
+		if (m->nchains == m->chains_cap) {
+			uint32_t cap = m->chains_cap ? m->chains_cap * 2 : 64;
+			struct nt_ev_nft_chaindef *n = realloc(m->chains, cap * sizeof(*n));
+
+			if (!n)
+				return;
+			m->chains = n;
+			m->chains_cap = cap;
+		}
+		if (map_put(&m->chain_map, d->chain_key, m->nchains))
+			return;
+		c = &m->chains[m->nchains++];
+	}
+	*c = *d;
+	c->table[NT_NAME_LEN - 1] = 0;
+	c->chain[NT_NAME_LEN - 1] = 0;
+}
+
+const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size_t len)
+{
+	const struct nt_ev_hdr *h = rec;
+	struct nt_packet *p = NULL;
+	uint64_t ts;
+
+	if (m->pending_release >= 0) {
+		pkt_release(m, (uint32_t)m->pending_release);
+		m->pending_release = -1;
+	}
+	m->cur = -1;
+	if (len < sizeof(*h) || nt_ev_size(h->type) != len) {
+		m->t.bad_records++;
+		return NULL;
+	}
+	ts = h->ts_ns;
+	m->t.events++;
+	m->t.by_type[h->type]++;
+	if (ts) {
+		if (!m->t.first_ts || ts < m->t.first_ts)
+			m->t.first_ts = ts;
+		if (ts > m->t.last_ts)
+			m->t.last_ts = ts;
+	}
+	switch (h->type) {
+	case NT_EV_NFT_CHAINDEF:
+		chain_define(m, rec);
+		return NULL;
+	case NT_EV_LOSS:
+		loss_update(m, rec);
+		return NULL;
+	case NT_EV_LINK: {
+		const struct nt_ev_link *l = rec;
+		uint32_t *v;
+
+		if (!h->skb || !l->parent) {
+			m->t.uncorrelated++;
+			return NULL;
+		}
+		p = pkt_of_skb(m, l->parent, ts, 1);
+		if (!p)
+			return NULL;
+		v = map_find(&m->skb_map, h->skb);
+		if (v && *v != p->slot) {
+			/* the child had its own packet: it leaves it */
+			struct nt_packet *q = &m->pool[*v];
+
+			map_del(&m->skb_map, h->skb);
+			if (q->live_skbs && !--q->live_skbs) {
+				pkt_complete(m, q, 0);
+				pkt_release(m, q->slot);
+			}
+			v = NULL;
+		}
+		if (!v && !map_put(&m->skb_map, h->skb, p->slot))
+			p->live_skbs++;
+		if (l->kind == NT_LINK_REALLOC && l->parent != h->skb) {
+			uint32_t *pv = map_find(&m->skb_map, l->parent);
+
+			if (pv && *pv == p->slot) {
+				map_del(&m->skb_map, l->parent);
+				p->live_skbs--;
+			}
+		} else {
+			p->n_branches++;
+		}
+		break;
+	}
+	case NT_EV_NFT_CHAIN:
+	case NT_EV_NFT_RULE: {
+		uint32_t tid = h->type == NT_EV_NFT_CHAIN ? ((const struct nt_ev_nft_chain *)rec)->trace_id
+							   : ((const struct nt_ev_nft_rule *)rec)->trace_id;
+
+		if (h->skb) {
+			p = pkt_of_skb(m, h->skb, ts, 1);
+			if (p && tid)
+				trace_remember(m, p, tid);
+		} else if (tid) {
+			uint32_t *v = map_find(&m->trace_map, tid);
+
+			if (v)
+				p = &m->pool[*v];
+		}
+		if (!p) {
+			m->t.uncorrelated++;
+			return NULL;
+		}
+		break;
+	}
+	default:
+		if (!h->skb) {
+			m->t.uncorrelated++;
+			return NULL;
+		}
+		p = pkt_of_skb(m, h->skb, ts, 1);
+		if (!p)
+			return NULL;
+		break;
+	}
+
+	/* time in layer: from a FUNC record of layer L to the packet's next record */
+	if (p->last_layer >= 0 && ts >= p->last_func_ts)
+		p->layer_ns[p->last_layer] += ts - p->last_func_ts;
+	p->last_layer = -1;
+	p->n_events++;
+	if (ts > p->last_ts)
+		p->last_ts = ts;
+	if (ts && (ts < p->first_ts || !p->first_ts))
+		p->first_ts = ts;
+	if (m->o.keep_events)
+		keep(p, rec, len);
+	m->cur = p->slot;
+
+	switch (h->type) {
+	case NT_EV_FUNC: {
+		int layer;
+
+		if (h->id >= m->nfuncs)
+			funcs_reserve(m, h->id + 1); /* unknown id: "func#N" in layer Other */
+		if (h->id < m->nfuncs) {
+			if (m->funcs[h->id].layer < 0)
+				m->funcs[h->id].layer = layer_intern(m, "Other");
+			layer = m->funcs[h->id].layer;
+		} else {
+			layer = layer_intern(m, "Other");
+		}
+		p->n_funcs++;
+		p->layer_seen |= 1u << layer;
+		p->last_layer = layer;
+		p->last_func_ts = ts;
+		break;
+	}
+	case NT_EV_META:
+		if (!p->has_meta) {
+			p->meta = *(const struct nt_ev_meta *)rec;
+			p->has_meta = 1;
+		}
+		break;
+	case NT_EV_NFT_CHAIN: {
+		const struct nt_ev_nft_chain *c = rec;
+
+		if (c->phase == NT_CHAIN_ENTER)
+			p->n_chains++;
+		else if (c->depth == 0 && terminal(c->verdict) &&
+			 !(p->verdict == c->verdict && p->verdict_chain && p->verdict_kind))
+			/* a chain exit does not take the attribution from the rule /
+			 * policy record that gave the same verdict */
+			set_verdict(p, c->verdict, c->chain_key, 0, 0);
+		break;
+	}
+	case NT_EV_NFT_RULE: {
+		const struct nt_ev_nft_rule *r = rec;
+
+		p->n_rules++;
+		if (terminal(r->verdict))
+			set_verdict(p, r->verdict, r->chain_key, r->kind == NT_RULE_KIND_RULE ? r->rule_handle : 0,
+				    r->kind);
+		break;
+	}
+	case NT_EV_DROP: {
+		const struct nt_ev_drop *d = rec;
+
+		p->dropped = 1;
+		p->drop_reason = d->reason;
+		p->drop_func = h->id;
+		p->drop_location = d->location;
+		if (p->verdict != NT_V_DROP)
+			set_verdict(p, NT_V_DROP, 0, 0, 0);
+		skb_gone(m, p, h->skb);
+		break;
+	}
+	case NT_EV_FREE:
+		skb_gone(m, p, h->skb);
+		break;
+	default:
+		break;
+	}
+	return p;
+}
+
+static int cmp_slot_id(const void *a, const void *b, void *ctx)
+{
+	const struct nt_packet *pool = ctx;
+	uint64_t x = pool[*(const uint32_t *)a].id, y = pool[*(const uint32_t *)b].id;
+
+	return x < y ? -1 : x > y;
+}
+
+void nt_model_finish(struct nt_model *m)
+{
+	uint32_t *open, n = 0;
+
+	if (m->pending_release >= 0) {
+		pkt_release(m, (uint32_t)m->pending_release);
+		m->pending_release = -1;
+	}
+	m->cur = -1;
+	open = malloc((m->pool_len ? m->pool_len : 1) * sizeof(*open));
+	if (!open)
+		return;
+	for (uint32_t i = 0; i < m->pool_len; i++) {
+		if (m->pool[i].id)
+			open[n++] = i;
+	}
+	qsort_r(open, n, sizeof(*open), cmp_slot_id, m->pool);
+	for (uint32_t i = 0; i < n; i++) {
+		struct nt_packet *p = &m->pool[open[i]];
+
+		pkt_complete(m, p, 1);
+		pkt_release(m, p->slot);
+	}
+	free(open);
+	map_free(&m->skb_map);
+	map_init(&m->skb_map, 4096);
+}
+
+/* ---- lookups ---- */
+const struct nt_model_totals *nt_model_totals(const struct nt_model *m)
+{
+	return &m->t;
+}
+
+const struct nt_func_info *nt_model_func(const struct nt_model *m, uint32_t id)
+{
+	static const struct nt_func_info unknown = { "func#?", "Other", 0, 3, 0 };
+
+	return id < m->nfuncs ? &m->funcs[id] : &unknown;
+}
+
+uint32_t nt_model_func_count(const struct nt_model *m)
+{
+	return m->nfuncs;
+}
+
+int nt_model_layer_count(const struct nt_model *m)
+{
+	return m->nlayers;
+}
+
+const char *nt_model_layer_name(const struct nt_model *m, int layer)
+{
+	return layer >= 0 && layer < m->nlayers ? m->layers[layer] : "Other";
+}
+
+const struct nt_ev_nft_chaindef *nt_model_chain(const struct nt_model *m, uint64_t key)
+{
+	const uint32_t *v = key ? map_find(&m->chain_map, key) : NULL;
+
+	return v ? &m->chains[*v] : NULL;
+}
+
+const char *nt_model_rule_text(const struct nt_model *m, uint64_t chain_key, uint64_t handle)
+{
+	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, chain_key);
+	const uint32_t *v;
+
+	if (!c || !handle)
+		return NULL;
+	v = map_find(&m->rule_exact, rule_key(1, c->netns, c->family, c->table, c->chain, handle));
+	if (!v)
+		v = map_find(&m->rule_loose, rule_key(0, 0, 0, c->table, c->chain, handle));
+	return v ? m->rule_texts[*v] : NULL;
+}
+
+const char *nt_model_drop_reason(const struct nt_model *m, uint32_t reason)
+{
+	return reason < MAX_DROP_REASON ? m->reasons[reason] : NULL;
+}
+
+const char *nt_model_ifname(const struct nt_model *m, uint32_t netns, uint32_t ifindex)
+{
+	const uint32_t *v = map_find(&m->ifmap, (uint64_t)netns << 32 | ifindex);
+
+	return v ? m->strs[*v] : NULL;
+}
+
+const char *nt_model_header_str(const struct nt_model *m, const char *field)
+{
+	return m->header ? jstr(m->header, field, NULL) : NULL;
+}
+
+const struct nt_packet *nt_model_current(const struct nt_model *m)
+{
+	return m->cur >= 0 ? &m->pool[m->cur] : NULL;
+}

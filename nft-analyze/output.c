@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/* output.c - streaming JSON writer, names, flow and event line formatting. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nft-analyze/output.h"
+
+/* ---- JSON writer ---- */
+void nt_jw_init(struct nt_jw *w, FILE *f)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+}
+
+static void put_escaped(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				putc(*p, f);
+		}
+	}
+	putc('"', f);
+}
+
+static void member(struct nt_jw *w, const char *key)
+{
+	if (w->depth > 0 && w->n[w->depth - 1]++)
+		putc(',', w->f);
+	if (key) {
+		put_escaped(w->f, key);
+		putc(':', w->f);
+	}
+}
+
+static void open_(struct nt_jw *w, const char *key, char c)
+{
+	member(w, key);
+	putc(c, w->f);
+	if (w->depth < NT_JW_MAX_DEPTH) {
+		w->n[w->depth] = 0;
+		w->kind[w->depth] = c;
+		w->depth++;
+	}
+}
+
+void nt_jw_obj(struct nt_jw *w, const char *key) { open_(w, key, '{'); }
+void nt_jw_arr(struct nt_jw *w, const char *key) { open_(w, key, '['); }
+
+void nt_jw_end(struct nt_jw *w)
+{
+	if (w->depth <= 0)
+		return;
+	w->depth--;
+	putc(w->kind[w->depth] == '[' ? ']' : '}', w->f);
+}
+
+void nt_jw_str(struct nt_jw *w, const char *key, const char *v)
+{
+	member(w, key);
+	if (v)
+		put_escaped(w->f, v);
+	else
+		fputs("null", w->f);
+}
+
+void nt_jw_u64(struct nt_jw *w, const char *key, uint64_t v)
+{
+	member(w, key);
+	fprintf(w->f, "%" PRIu64, v);
+}
+
+void nt_jw_i64(struct nt_jw *w, const char *key, int64_t v)
+{
+	member(w, key);
+	fprintf(w->f, "%" PRId64, v);
+}
+
+void nt_jw_dbl(struct nt_jw *w, const char *key, double v, int decimals)
+{
+	member(w, key);
+	fprintf(w->f, "%.*f", decimals, v);
+}
+
+void nt_jw_bool(struct nt_jw *w, const char *key, int v)
+{
+	member(w, key);
+	fputs(v ? "true" : "false", w->f);
+}
+
+void nt_jw_hex(struct nt_jw *w, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	nt_jw_str(w, key, buf);
+}
+
+void nt_jw_newline(struct nt_jw *w)
+{
+	putc('\n', w->f);
+}
+
+/* ---- names ---- */
+const char *nt_verdict_name(int32_t v)
+{
+	switch (v) {
+	case NT_V_DROP: return "DROP";
+	case NT_V_ACCEPT: return "ACCEPT";
+	case NT_V_STOLEN: return "STOLEN";
+	case NT_V_QUEUE: return "QUEUE";
+	case NT_V_REPEAT: return "REPEAT";
+	case NT_V_STOP: return "STOP";
+	case NT_V_CONTINUE: return "CONTINUE";
+	case NT_V_BREAK: return "BREAK";
+	case NT_V_JUMP: return "JUMP";
+	case NT_V_GOTO: return "GOTO";
+	case NT_V_RETURN: return "RETURN";
+	case NT_V_NONE: return "NONE";
+	default: return "UNKNOWN";
+	}
+}
+
+const char *nt_proto_name(uint8_t p)
+{
+	static __thread char buf[16];
+
+	switch (p) {
+	case 1: return "ICMP";
+	case 6: return "TCP";
+	case 17: return "UDP";
+	case 58: return "ICMPv6";
+	case 132: return "SCTP";
+	case 136: return "UDPLite";
+	case 2: return "IGMP";
+	case 47: return "GRE";
+	case 50: return "ESP";
+	default:
+		snprintf(buf, sizeof(buf), "proto %u", p);
+		return buf;
+	}
+}
+
+const char *nt_family_name(uint8_t f)
+{
+	switch (f) {
+	case 1: return "inet";
+	case 2: return "ip";
+	case 3: return "arp";
+	case 5: return "netdev";
+	case 7: return "bridge";
+	case 10: return "ip6";
+	default: return "unspec";
+	}
+}
+
+const char *nt_hook_name(uint8_t h)
+{
+	static const char *names[] = { "prerouting", "input", "forward", "output", "postrouting",
+				       "ingress", "egress" };
+
+	return h < sizeof(names) / sizeof(names[0]) ? names[h] : "none";
+}
+
+static const char *icmp_type_name(int v6, unsigned type)
+{
+	if (!v6) {
+		switch (type) {
+		case 0: return "echo-reply";
+		case 3: return "destination-unreachable";
+		case 5: return "redirect";
+		case 8: return "echo-request";
+		case 11: return "time-exceeded";
+		case 12: return "parameter-problem";
+		}
+	} else {
+		switch (type) {
+		case 1: return "destination-unreachable";
+		case 2: return "packet-too-big";
+		case 3: return "time-exceeded";
+		case 4: return "parameter-problem";
+		case 128: return "echo-request";
+		case 129: return "echo-reply";
+		case 133: return "nd-router-solicit";
+		case 134: return "nd-router-advert";
+		case 135: return "nd-neighbor-solicit";
+		case 136: return "nd-neighbor-advert";
+		}
+	}
+	return NULL;
+}
+
+static void addr_str(char *buf, size_t len, const struct nt_ev_meta *m, const uint8_t *a)
+{
+	if (m->l3 == NT_L3_IPV6)
+		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET, a, buf, (socklen_t)len);
+}
+
+void nt_fmt_flow(char *buf, size_t len, const struct nt_ev_meta *m)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	int v6;
+
+	if (!m || (m->l3 != NT_L3_IPV4 && m->l3 != NT_L3_IPV6)) {
+		if (m && m->ethertype)
+			snprintf(buf, len, "ethertype 0x%04x", m->ethertype);
+		else
+			snprintf(buf, len, "-");
+		return;
+	}
+	v6 = m->l3 == NT_L3_IPV6;
+	addr_str(a, sizeof(a), m, m->saddr);
+	addr_str(b, sizeof(b), m, m->daddr);
+	if (m->l4proto == 1 || m->l4proto == 58) {
+		unsigned type = m->sport >> 8, code = m->sport & 0xff;
+		const char *tn = icmp_type_name(v6, type);
+
+		if (tn && (type == 0 || type == 8 || type == 128 || type == 129))
+			snprintf(buf, len, "%s → %s %s id %u", a, b, tn, m->dport);
+		else if (tn)
+			snprintf(buf, len, "%s → %s %s code %u", a, b, tn, code);
+		else
+			snprintf(buf, len, "%s → %s %s type %u code %u", a, b,
+				 nt_proto_name(m->l4proto), type, code);
+	} else if (m->l4proto == 6 || m->l4proto == 17 || m->l4proto == 132 || m->l4proto == 136) {
+		if (v6)
+			snprintf(buf, len, "[%s]:%u → [%s]:%u", a, m->sport, b, m->dport);
+		else
+			snprintf(buf, len, "%s:%u → %s:%u", a, m->sport, b, m->dport);
+	} else {
+		snprintf(buf, len, "%s → %s %s", a, b, nt_proto_name(m->l4proto));
+	}
+}
+
+void nt_fmt_chain(char *buf, size_t len, const struct nt_model *m, uint64_t chain_key)
+{
+	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, chain_key);
+
+	if (c)
+		snprintf(buf, len, "%s %s %s", nt_family_name(c->family), c->table, c->chain);
+	else
+		snprintf(buf, len, "chain 0x%" PRIx64, chain_key);
+}
+
+static const char *chain_name(const struct nt_model *m, uint64_t key, char *buf, size_t len)
+{
+	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, key);
+
+	if (c)
+		return c->chain;
+	snprintf(buf, len, "0x%" PRIx64, key);
+	return buf;
+}
+
+void nt_fmt_rule_verdict(char *buf, size_t len, const struct nt_model *m,
+			 const struct nt_ev_nft_rule *r)
+{
+	char tmp[24];
+
+	if (r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO)
+		snprintf(buf, len, "%s %s", nt_verdict_name(r->verdict),
+			 chain_name(m, r->target_key, tmp, sizeof(tmp)));
+	else
+		snprintf(buf, len, "%s", nt_verdict_name(r->verdict));
+}
+
+static const char *loss_source(uint32_t s)
+{
+	return s == NT_LOSS_RINGBUF ? "ringbuf" : s == NT_LOSS_NETLINK ? "netlink" :
+	       s == NT_LOSS_USER ? "user" : "unknown";
+}
+
+static const char *type_name(unsigned t)
+{
+	static const char *n[] = { "?", "FUNC", "META", "NFT_CHAIN", "NFT_RULE", "CHAINDEF", "DROP",
+				   "LINK", "LOSS", "FREE" };
+
+	return t < sizeof(n) / sizeof(n[0]) ? n[t] : "?";
+}
+
+static const char *link_kind(uint32_t k)
+{
+	return k == NT_LINK_CLONE ? "clone" : k == NT_LINK_COPY ? "copy" :
+	       k == NT_LINK_REALLOC ? "realloc" : "link";
+}
+
+void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_packet *p,
+			 const struct nt_ev_hdr *h, uint64_t seq)
+{
+	char flow[160], name[200], sfx[120];
+	const char *kind = type_name(h->type), *layer = "-";
+	const struct nt_func_info *f;
+
+	sfx[0] = 0;
+	name[0] = 0;
+	if (h->type == NT_EV_META)
+		nt_fmt_flow(flow, sizeof(flow), (const struct nt_ev_meta *)h);
+	else
+		nt_fmt_flow(flow, sizeof(flow), p && p->has_meta ? &p->meta : NULL);
+	switch (h->type) {
+	case NT_EV_FUNC:
+	case NT_EV_DROP:
+	case NT_EV_FREE:
+		f = nt_model_func(m, h->id);
+		layer = f->layer_name;
+		snprintf(name, sizeof(name), "%s", f->name);
+		if (h->type == NT_EV_DROP) {
+			const struct nt_ev_drop *d = (const void *)h;
+			const char *rn = nt_model_drop_reason(m, d->reason);
+
+			if (rn)
+				snprintf(sfx, sizeof(sfx), " [%s]", rn);
+			else
+				snprintf(sfx, sizeof(sfx), " [reason %u]", d->reason);
+		}
+		break;
+	case NT_EV_META: {
+		const struct nt_ev_meta *mm = (const void *)h;
+		const char *ifn = nt_model_ifname(m, mm->netns, mm->ifindex);
+
+		if (ifn)
+			snprintf(name, sizeof(name), "%s len %u", ifn, mm->len);
+		else
+			snprintf(name, sizeof(name), "if%u len %u", mm->ifindex, mm->len);
+		if (mm->mark)
+			snprintf(sfx, sizeof(sfx), " [mark 0x%x]", mm->mark);
+		break;
+	}
+	case NT_EV_NFT_CHAIN: {
+		const struct nt_ev_nft_chain *c = (const void *)h;
+
+		layer = "Netfilter";
+		nt_fmt_chain(name, sizeof(name), m, c->chain_key);
+		if (c->phase == NT_CHAIN_EXIT)
+			snprintf(sfx, sizeof(sfx), " [%s]", nt_verdict_name(c->verdict));
+		break;
+	}
+	case NT_EV_NFT_RULE: {
+		const struct nt_ev_nft_rule *r = (const void *)h;
+		char ch[160], v[100];
+		size_t n;
+
+		layer = "Netfilter";
+		nt_fmt_chain(ch, sizeof(ch), m, r->chain_key);
+		n = strlen(ch);
+		if (r->kind == NT_RULE_KIND_POLICY)
+			snprintf(name, sizeof(name), "%.*s policy", (int)n, ch);
+		else if (r->kind == NT_RULE_KIND_RETURN)
+			snprintf(name, sizeof(name), "%.*s return", (int)n, ch);
+		else
+			snprintf(name, sizeof(name), "%.*s #%" PRIu64, (int)n, ch, r->rule_handle);
+		nt_fmt_rule_verdict(v, sizeof(v), m, r);
+		snprintf(sfx, sizeof(sfx), " [%s]", v);
+		break;
+	}
+	case NT_EV_LINK: {
+		const struct nt_ev_link *l = (const void *)h;
+
+		snprintf(name, sizeof(name), "%s of 0x%" PRIx64, link_kind(l->kind), l->parent);
+		break;
+	}
+	case NT_EV_LOSS: {
+		const struct nt_ev_loss *l = (const void *)h;
+
+		if (h->cpu == 0xffff)
+			snprintf(name, sizeof(name), "%s all cpus", loss_source(l->source));
+		else
+			snprintf(name, sizeof(name), "%s cpu %u", loss_source(l->source), h->cpu);
+		snprintf(flow, sizeof(flow), "%" PRIu64 " lost", l->count);
+		break;
+	}
+	default:
+		return;
+	}
+	fprintf(out, "[%4" PRIu64 "] %-10s %-10s %-30s %s%s\n", seq, kind, layer, name, flow, sfx);
+}
+
+void nt_fmt_event_line(FILE *out, const struct nt_model *m, const struct nt_ev_hdr *rec,
+		       uint64_t seq)
+{
+	nt_fmt_event_line_p(out, m, nt_model_current(m), rec, seq);
+}
+
+/* ---- JSON objects ---- */
+static void jw_flow(struct nt_jw *w, const struct nt_ev_meta *mm)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], flow[160];
+
+	if (mm->l3 != NT_L3_IPV4 && mm->l3 != NT_L3_IPV6) {
+		nt_jw_str(w, "family", "other");
+		nt_jw_u64(w, "ethertype", mm->ethertype);
+		return;
+	}
+	addr_str(a, sizeof(a), mm, mm->saddr);
+	addr_str(b, sizeof(b), mm, mm->daddr);
+	nt_jw_str(w, "family", mm->l3 == NT_L3_IPV6 ? "ipv6" : "ipv4");
+	nt_jw_str(w, "proto", nt_proto_name(mm->l4proto));
+	nt_jw_str(w, "src", a);
+	nt_jw_str(w, "dst", b);
+	if (mm->l4proto == 1 || mm->l4proto == 58) {
+		nt_jw_u64(w, "icmp_type", mm->sport >> 8);
+		nt_jw_u64(w, "icmp_code", mm->sport & 0xff);
+		nt_jw_u64(w, "icmp_id", mm->dport);
+	} else {
+		nt_jw_u64(w, "sport", mm->sport);
+		nt_jw_u64(w, "dport", mm->dport);
+	}
+	nt_fmt_flow(flow, sizeof(flow), mm);
+	nt_jw_str(w, "flow", flow);
+}
+
+void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p)
+{
+	nt_jw_u64(w, "packet", p->id);
+	nt_jw_hex(w, "skb", p->skb);
+	if (p->has_meta) {
+		const char *ifn = nt_model_ifname(m, p->meta.netns, p->meta.ifindex);
+
+		jw_flow(w, &p->meta);
+		nt_jw_u64(w, "ifindex", p->meta.ifindex);
+		nt_jw_str(w, "ifname", ifn);
+		nt_jw_u64(w, "netns", p->meta.netns);
+		nt_jw_u64(w, "len", p->meta.len);
+		nt_jw_u64(w, "mark", p->meta.mark);
+	}
+	nt_jw_str(w, "verdict", nt_verdict_name(p->verdict));
+	nt_jw_bool(w, "dropped", p->dropped);
+	if (p->dropped) {
+		nt_jw_u64(w, "drop_reason_value", p->drop_reason);
+		nt_jw_str(w, "drop_reason", nt_model_drop_reason(m, p->drop_reason));
+		nt_jw_str(w, "drop_function", nt_model_func(m, p->drop_func)->name);
+	}
+	nt_jw_u64(w, "functions", p->n_funcs);
+	nt_jw_u64(w, "nft_chains", p->n_chains);
+	nt_jw_u64(w, "nft_rules", p->n_rules);
+	nt_jw_u64(w, "branch_count", p->n_branches);
+	nt_jw_u64(w, "events", p->n_events);
+	nt_jw_u64(w, "first_ts_ns", p->first_ts);
+	nt_jw_u64(w, "duration_ns", p->last_ts - p->first_ts);
+	nt_jw_bool(w, "incomplete", p->incomplete);
+}
+
+static void jw_chain(struct nt_jw *w, const struct nt_model *m, uint64_t key)
+{
+	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, key);
+
+	if (c) {
+		nt_jw_str(w, "family", nt_family_name(c->family));
+		nt_jw_str(w, "table", c->table);
+		nt_jw_str(w, "chain", c->chain);
+		if (c->base)
+			nt_jw_str(w, "hook", nt_hook_name(c->hook));
+	} else {
+		nt_jw_hex(w, "chain_key", key);
+	}
+}
+
+void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p,
+		 const struct nt_ev_hdr *h, uint64_t seq)
+{
+	const struct nt_func_info *f;
+
+	nt_jw_obj(w, NULL);
+	nt_jw_u64(w, "seq", seq);
+	nt_jw_str(w, "type", type_name(h->type));
+	nt_jw_u64(w, "ts_ns", h->ts_ns);
+	nt_jw_u64(w, "cpu", h->cpu);
+	nt_jw_hex(w, "skb", h->skb);
+	if (p)
+		nt_jw_u64(w, "packet", p->id);
+	else
+		nt_jw_str(w, "packet", NULL);
+	switch (h->type) {
+	case NT_EV_FUNC:
+	case NT_EV_DROP:
+	case NT_EV_FREE:
+		f = nt_model_func(m, h->id);
+		nt_jw_str(w, "func", f->name);
+		nt_jw_str(w, "layer", f->layer_name);
+		if (h->type == NT_EV_DROP) {
+			const struct nt_ev_drop *d = (const void *)h;
+
+			nt_jw_u64(w, "reason_value", d->reason);
+			nt_jw_str(w, "reason", nt_model_drop_reason(m, d->reason));
+			nt_jw_hex(w, "location", d->location);
+		}
+		break;
+	case NT_EV_META: {
+		const struct nt_ev_meta *mm = (const void *)h;
+
+		jw_flow(w, mm);
+		nt_jw_u64(w, "ifindex", mm->ifindex);
+		nt_jw_str(w, "ifname", nt_model_ifname(m, mm->netns, mm->ifindex));
+		nt_jw_u64(w, "netns", mm->netns);
+		nt_jw_u64(w, "len", mm->len);
+		nt_jw_u64(w, "mark", mm->mark);
+		break;
+	}
+	case NT_EV_NFT_CHAIN: {
+		const struct nt_ev_nft_chain *c = (const void *)h;
+
+		jw_chain(w, m, c->chain_key);
+		nt_jw_str(w, "phase", c->phase == NT_CHAIN_EXIT ? "exit" : "enter");
+		if (c->phase == NT_CHAIN_EXIT)
+			nt_jw_str(w, "verdict", nt_verdict_name(c->verdict));
+		nt_jw_u64(w, "depth", c->depth);
+		break;
+	}
+	case NT_EV_NFT_RULE: {
+		const struct nt_ev_nft_rule *r = (const void *)h;
+		char tmp[24];
+
+		jw_chain(w, m, r->chain_key);
+		nt_jw_str(w, "kind", r->kind == NT_RULE_KIND_POLICY ? "policy" :
+				      r->kind == NT_RULE_KIND_RETURN ? "return" : "rule");
+		nt_jw_u64(w, "handle", r->rule_handle);
+		nt_jw_str(w, "verdict", nt_verdict_name(r->verdict));
+		if (r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO)
+			nt_jw_str(w, "target", chain_name(m, r->target_key, tmp, sizeof(tmp)));
+		nt_jw_u64(w, "depth", r->depth);
+		nt_jw_u64(w, "trace_id", r->trace_id);
+		nt_jw_str(w, "text", nt_model_rule_text(m, r->chain_key, r->rule_handle));
+		break;
+	}
+	case NT_EV_LINK: {
+		const struct nt_ev_link *l = (const void *)h;
+
+		nt_jw_str(w, "kind", link_kind(l->kind));
+		nt_jw_hex(w, "parent", l->parent);
+		break;
+	}
+	case NT_EV_LOSS: {
+		const struct nt_ev_loss *l = (const void *)h;
+
+		nt_jw_str(w, "source", loss_source(l->source));
+		nt_jw_u64(w, "count", l->count);
+		break;
+	}
+	default:
+		break;
+	}
+	nt_jw_end(w);
+}

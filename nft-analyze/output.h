@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* output.h - streaming JSON writer (never holds a document in memory) and
+ * shared text helpers of nft-analyze.  Event line / flow formatting is
+ * declared in model.h (the recorder uses it too). */
+#ifndef NT_OUTPUT_H
+#define NT_OUTPUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "nft-analyze/model.h"
+
+#define NT_JW_MAX_DEPTH 32
+
+struct nt_jw {
+	FILE *f;
+	int depth;
+	int n[NT_JW_MAX_DEPTH]; /* members written at each depth */
+	char kind[NT_JW_MAX_DEPTH]; /* '{' or '[' */
+};
+
+void nt_jw_init(struct nt_jw *w, FILE *f);
+/* key is NULL inside arrays and at top level */
+void nt_jw_obj(struct nt_jw *w, const char *key);
+void nt_jw_arr(struct nt_jw *w, const char *key);
+void nt_jw_end(struct nt_jw *w);          /* closes the innermost object / array */
+void nt_jw_str(struct nt_jw *w, const char *key, const char *v); /* NULL -> null */
+void nt_jw_u64(struct nt_jw *w, const char *key, uint64_t v);
+void nt_jw_i64(struct nt_jw *w, const char *key, int64_t v);
+void nt_jw_dbl(struct nt_jw *w, const char *key, double v, int decimals);
+void nt_jw_bool(struct nt_jw *w, const char *key, int v);
+void nt_jw_hex(struct nt_jw *w, const char *key, uint64_t v); /* "0x..." string */
+/* Ends a top-level value: newline (NDJSON line / end of document). */
+void nt_jw_newline(struct nt_jw *w);
+
+/* Packet header fields as JSON members (id, skb, proto, flow ...). */
+void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p);
+/* One record as a JSON object (events --json): seq, ts_us, type, ... */
+void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p,
+		 const struct nt_ev_hdr *h, uint64_t seq);
+
+/* "filter input #4", "filter input policy" ... for an NFT record's chain */
+void nt_fmt_chain(char *buf, size_t len, const struct nt_model *m, uint64_t chain_key);
+/* Text line of a record for packet P (P may be NULL) */
+void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_packet *p,
+			 const struct nt_ev_hdr *h, uint64_t seq);
+/* "ACCEPT", "JUMP", ... from a rule record, with target for jump/goto */
+void nt_fmt_rule_verdict(char *buf, size_t len, const struct nt_model *m,
+			 const struct nt_ev_nft_rule *r);
+
+#endif

@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0
+/* stats.c - TRACE STATISTICS (stats.h). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft-analyze/stats.h"
+
+#define MAX_FUNCS (1u << 20)
+#define HBUCKETS 1920
+#define NVERD 16
+#define MAX_REASONS 4096
+
+/* Log-linear histogram: 32 sub-buckets per power of two.  A percentile is the
+ * largest value seen in the bucket holding it: a real sample, at most 3.2 %
+ * above the exact percentile. */
+struct hist {
+	uint64_t n, max;
+	uint32_t b[HBUCKETS];
+	uint64_t bmax[HBUCKETS]; /* largest value seen in each bucket */
+};
+
+static inline unsigned hidx(uint64_t v)
+{
+	unsigned msb, shift;
+
+	if (v < 64)
+		return (unsigned)v;
+	msb = 63 - (unsigned)__builtin_clzll(v);
+	shift = msb - 5;
+	return 32 * shift + (unsigned)(v >> shift);
+}
+
+static void hist_add(struct hist *h, uint64_t v)
+{
+	h->n++;
+	if (v > h->max)
+		h->max = v;
+	unsigned i = hidx(v);
+
+	h->b[i]++;
+	if (v > h->bmax[i])
+		h->bmax[i] = v;
+}
+
+static uint64_t hist_pct(const struct hist *h, double pct)
+{
+	uint64_t want, acc = 0;
+
+	if (!h->n)
+		return 0;
+	want = (uint64_t)(pct / 100.0 * (double)h->n + 0.999999);
+	if (want < 1)
+		want = 1;
+	for (unsigned i = 0; i < HBUCKETS; i++) {
+		acc += h->b[i];
+		if (acc >= want)
+			return h->bmax[i];
+	}
+	return h->max;
+}
+
+struct rule_stat {
+	uint64_t chain, handle;
+	int kind;
+	int32_t verdict;
+	uint64_t packets;
+};
+
+struct nt_stats {
+	uint64_t events, chain_recs, rule_recs, meta_recs, link_recs;
+	uint64_t netfilter_events; /* NFT_CHAIN + NFT_RULE: layer "Netfilter" */
+	uint64_t *by_func;
+	uint32_t nfunc;
+	uint64_t packets, incomplete, dropped;
+	uint64_t verdicts[NVERD];
+	struct rule_stat *rules;
+	uint32_t nrules, rules_cap;
+	uint64_t *reasons;
+	struct hist layer_time[NT_MODEL_MAX_LAYERS];
+};
+
+static int vidx(int32_t v)
+{
+	if (v == NT_V_NONE)
+		return 0;
+	if (v >= -5 && v <= 5)
+		return v + 6; /* 1 .. 11 */
+	return 12;
+}
+
+static int32_t vval(int i)
+{
+	return i == 0 ? NT_V_NONE : i == 12 ? -99 : i - 6;
+}
+
+struct nt_stats *nt_stats_new(void)
+{
+	struct nt_stats *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->reasons = calloc(MAX_REASONS, sizeof(*s->reasons));
+	if (!s->reasons) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void nt_stats_free(struct nt_stats *s)
+{
+	if (!s)
+		return;
+	free(s->by_func);
+	free(s->rules);
+	free(s->reasons);
+	free(s);
+}
+
+static void func_hit(struct nt_stats *s, uint32_t id)
+{
+	if (id >= s->nfunc) {
+		uint32_t n = s->nfunc ? s->nfunc : 256;
+		uint64_t *b;
+
+		if (id >= MAX_FUNCS)
+			return;
+		while (n <= id)
+			n *= 2;
+		b = realloc(s->by_func, n * sizeof(*b));
+		if (!b)
+			return;
+		memset(b + s->nfunc, 0, (n - s->nfunc) * sizeof(*b));
+		s->by_func = b;
+		s->nfunc = n;
+	}
+	s->by_func[id]++;
+}
+
+void nt_stats_event(struct nt_stats *s, const struct nt_model *m, const struct nt_packet *p,
+		    const struct nt_ev_hdr *h)
+{
+	(void)m;
+	(void)p;
+	s->events++;
+	switch (h->type) {
+	case NT_EV_FUNC:
+	case NT_EV_DROP:
+	case NT_EV_FREE:
+		func_hit(s, h->id);
+		break;
+	case NT_EV_NFT_CHAIN:
+		if (((const struct nt_ev_nft_chain *)h)->phase == NT_CHAIN_ENTER)
+			s->chain_recs++;
+		s->netfilter_events++;
+		break;
+	case NT_EV_NFT_RULE:
+		s->rule_recs++;
+		s->netfilter_events++;
+		break;
+	case NT_EV_META:
+		s->meta_recs++;
+		break;
+	case NT_EV_LINK:
+		s->link_recs++;
+		break;
+	default:
+		break;
+	}
+}
+
+void nt_stats_packet_records(struct nt_stats *s, const struct nt_model *m,
+			     const struct nt_packet *p)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct nt_ev_hdr) <= p->ev_len) {
+		const struct nt_ev_hdr *h = (const void *)(p->ev + off);
+
+		nt_stats_event(s, m, p, h);
+		off += nt_ev_size(h->type);
+	}
+	nt_stats_packet(s, m, p);
+}
+
+static void rule_count(struct nt_stats *s, const struct nt_packet *p)
+{
+	struct rule_stat *r;
+
+	for (uint32_t i = 0; i < s->nrules; i++) {
+		r = &s->rules[i];
+		if (r->chain == p->verdict_chain && r->handle == p->verdict_rule &&
+		    r->kind == p->verdict_kind && r->verdict == p->verdict) {
+			r->packets++;
+			return;
+		}
+	}
+	if (s->nrules == s->rules_cap) {
+		uint32_t cap = s->rules_cap ? s->rules_cap * 2 : 32;
+
+		if (cap > 65536)
+			return;
+		r = realloc(s->rules, cap * sizeof(*r));
+		if (!r)
+			return;
+		s->rules = r;
+		s->rules_cap = cap;
+	}
+	r = &s->rules[s->nrules++];
+	r->chain = p->verdict_chain;
+	r->handle = p->verdict_rule;
+	r->kind = p->verdict_kind;
+	r->verdict = p->verdict;
+	r->packets = 1;
+}
+
+void nt_stats_packet(struct nt_stats *s, const struct nt_model *m, const struct nt_packet *p)
+{
+	(void)m;
+	s->packets++;
+	if (p->incomplete)
+		s->incomplete++;
+	s->verdicts[vidx(p->verdict)]++;
+	if (p->dropped) {
+		s->dropped++;
+		if (p->drop_reason < MAX_REASONS)
+			s->reasons[p->drop_reason]++;
+	}
+	if (p->verdict_chain)
+		rule_count(s, p);
+	for (int l = 0; l < NT_MODEL_MAX_LAYERS; l++)
+		if (p->layer_seen & (1u << l))
+			hist_add(&s->layer_time[l], p->layer_ns[l]);
+}
+
+/* ---- sorted views ---- */
+struct row {
+	const char *name;
+	uint64_t n;
+	int idx;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int cmp_rule(const void *a, const void *b)
+{
+	const struct rule_stat *x = a, *y = b;
+
+	if (x->packets != y->packets)
+		return x->packets > y->packets ? -1 : 1;
+	if (x->chain != y->chain)
+		return x->chain < y->chain ? -1 : 1;
+	if (x->handle != y->handle)
+		return x->handle < y->handle ? -1 : 1;
+	return x->verdict - y->verdict;
+}
+
+/* Layer event counts (functions by their layer, NFT records as Netfilter). */
+static int layer_rows(struct nt_stats *s, const struct nt_model *m, struct row *rows)
+{
+	int nl = nt_model_layer_count(m), n = 0, nf = -1;
+	uint64_t cnt[NT_MODEL_MAX_LAYERS + 1] = { 0 };
+
+	for (uint32_t i = 0; i < s->nfunc && i < nt_model_func_count(m); i++) {
+		int l = nt_model_func(m, i)->layer;
+
+		if (s->by_func[i] && l >= 0 && l < NT_MODEL_MAX_LAYERS)
+			cnt[l] += s->by_func[i];
+	}
+	for (int l = 0; l < nl; l++)
+		if (!strcmp(nt_model_layer_name(m, l), "Netfilter"))
+			nf = l;
+	if (nf >= 0)
+		cnt[nf] += s->netfilter_events;
+	for (int l = 0; l < nl; l++)
+		if (cnt[l])
+			rows[n++] = (struct row){ nt_model_layer_name(m, l), cnt[l], l };
+	if (nf < 0 && s->netfilter_events)
+		rows[n++] = (struct row){ "Netfilter", s->netfilter_events, -1 };
+	qsort(rows, (size_t)n, sizeof(*rows), row_cmp);
+	return n;
+}
+
+static struct row *func_rows(struct nt_stats *s, const struct nt_model *m, int *n)
+{
+	struct row *rows = malloc((s->nfunc ? s->nfunc : 1) * sizeof(*rows));
+
+	*n = 0;
+	if (!rows)
+		return NULL;
+	for (uint32_t i = 0; i < s->nfunc; i++)
+		if (s->by_func[i])
+			rows[(*n)++] = (struct row){ nt_model_func(m, i)->name, s->by_func[i], (int)i };
+	qsort(rows, (size_t)*n, sizeof(*rows), row_cmp);
+	return rows;
+}
+
+static void rule_label(char *buf, size_t len, const struct nt_model *m, const struct rule_stat *r)
+{
+	char ch[160];
+
+	nt_fmt_chain(ch, sizeof(ch), m, r->chain);
+	if (r->handle)
+		snprintf(buf, len, "%s #%" PRIu64 " %s", ch, r->handle, nt_verdict_name(r->verdict));
+	else if (r->kind == NT_RULE_KIND_POLICY)
+		snprintf(buf, len, "%s policy %s", ch, nt_verdict_name(r->verdict));
+	else
+		snprintf(buf, len, "%s %s", ch, nt_verdict_name(r->verdict));
+}
+
+static int top_of(const struct nt_stats_out *o)
+{
+	return o && o->top > 0 ? o->top : 20;
+}
+
+static uint64_t funcs_hit(const struct nt_stats *s)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < s->nfunc; i++)
+		n += s->by_func[i] != 0;
+	return n;
+}
+
+void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m,
+			 const struct nt_stats_out *o)
+{
+	const struct nt_model_totals *t = nt_model_totals(m);
+	struct row lrows[NT_MODEL_MAX_LAYERS + 1], *frows;
+	int nl, nf, top = top_of(o);
+	char sep[81];
+
+	memset(sep, '=', 80);
+	sep[80] = 0;
+	fprintf(out, "TRACE STATISTICS\n%s\n", sep);
+	fprintf(out, "%-20s%" PRIu64 "\n", "Total events:", s->events);
+	fprintf(out, "%-20s%" PRIu64 "\n", "Packets traced:", s->packets);
+	fprintf(out, "%-20s%" PRIu64 "\n", "Functions hit:", funcs_hit(s));
+	fprintf(out, "%-20s%" PRIu64 "\n", "NFT chains:", s->chain_recs);
+	fprintf(out, "%-20s%" PRIu64 "\n", "NFT rules:", s->rule_recs);
+	if (t->first_ts && t->last_ts >= t->first_ts)
+		fprintf(out, "%-20s%.6f s\n", "Duration:", (double)(t->last_ts - t->first_ts) / 1e9);
+
+	nl = layer_rows(s, m, lrows);
+	fprintf(out, "\nEvents by Layer:\n");
+	for (int i = 0; i < nl; i++)
+		fprintf(out, "  %-15s:%7" PRIu64 "\n", lrows[i].name, lrows[i].n);
+
+	frows = func_rows(s, m, &nf);
+	fprintf(out, "\nEvents by Function (top %d):\n", top);
+	for (int i = 0; i < nf && i < top; i++)
+		fprintf(out, "  %-32s:%7" PRIu64 "\n", frows[i].name, frows[i].n);
+	free(frows);
+
+	fprintf(out, "\nPackets by Verdict:\n");
+	{
+		struct row v[NVERD];
+		int n = 0;
+
+		for (int i = 0; i < NVERD; i++)
+			if (s->verdicts[i])
+				v[n++] = (struct row){ nt_verdict_name(vval(i)), s->verdicts[i], i };
+		qsort(v, (size_t)n, sizeof(*v), row_cmp);
+		for (int i = 0; i < n; i++)
+			fprintf(out, "  %-15s:%7" PRIu64 "\n", v[i].name, v[i].n);
+	}
+
+	if (s->nrules) {
+		qsort(s->rules, s->nrules, sizeof(*s->rules), cmp_rule);
+		fprintf(out, "\nPackets by Rule (deciding rule or policy, top %d):\n", top);
+		for (uint32_t i = 0; i < s->nrules && (int)i < top; i++) {
+			char label[256];
+			const char *text = nt_model_rule_text(m, s->rules[i].chain, s->rules[i].handle);
+
+			rule_label(label, sizeof(label), m, &s->rules[i]);
+			if (text)
+				fprintf(out, "  %-40s:%7" PRIu64 "  %s\n", label, s->rules[i].packets, text);
+			else
+				fprintf(out, "  %-40s:%7" PRIu64 "\n", label, s->rules[i].packets);
+		}
+	}
+
+	if (s->dropped) {
+		struct row *rr = malloc(MAX_REASONS * sizeof(*rr));
+		int n = 0;
+
+		fprintf(out, "\nDrops by Reason:\n");
+		for (int i = 0; rr && i < MAX_REASONS; i++)
+			if (s->reasons[i]) {
+				const char *nm = nt_model_drop_reason(m, (uint32_t)i);
+
+				rr[n++] = (struct row){ nm ? nm : "?", s->reasons[i], i };
+			}
+		if (rr)
+			qsort(rr, (size_t)n, sizeof(*rr), row_cmp);
+		for (int i = 0; i < n; i++) {
+			if (strcmp(rr[i].name, "?"))
+				fprintf(out, "  %-32s:%7" PRIu64 "\n", rr[i].name, rr[i].n);
+			else
+				fprintf(out, "  reason %-25d:%7" PRIu64 "\n", rr[i].idx, rr[i].n);
+		}
+		free(rr);
+	}
+
+	fprintf(out, "\nTime per Layer (µs per packet: p50 / p90 / p99 / max):\n");
+	for (int l = 0; l < nt_model_layer_count(m) && l < NT_MODEL_MAX_LAYERS; l++) {
+		const struct hist *h = &s->layer_time[l];
+
+		if (!h->n)
+			continue;
+		fprintf(out, "  %-15s: %10.3f %10.3f %10.3f %10.3f  (%" PRIu64 " packets)\n",
+			nt_model_layer_name(m, l), hist_pct(h, 50) / 1e3, hist_pct(h, 90) / 1e3,
+			hist_pct(h, 99) / 1e3, h->max / 1e3, h->n);
+	}
+
+	fprintf(out, "\nLoss:\n");
+	fprintf(out, "  %-28s:%7" PRIu64 "\n", "ring buffer (BPF)", t->lost_ringbuf);
+	fprintf(out, "  %-28s:%7" PRIu64 "\n", "netlink (nftrace)", t->lost_netlink);
+	fprintf(out, "  %-28s:%7" PRIu64 "\n", "user space", t->lost_user);
+	fprintf(out, "  %-28s:%7" PRIu64 "\n", "uncorrelated NFT records", t->uncorrelated);
+	fprintf(out, "  %-28s:%7" PRIu64 "\n", "incomplete packets", s->incomplete);
+	if (o && o->log_status)
+		fprintf(out, "  %-28s: %s\n", "log", o->log_status);
+	else if (o && !o->log_complete)
+		fprintf(out, "  %-28s: %s\n", "log", "no trailer (recording did not end cleanly)");
+}
+
+static void jw_layer_time(struct nt_jw *w, const struct nt_model *m, int l, const struct hist *h)
+{
+	nt_jw_str(w, "layer", nt_model_layer_name(m, l));
+	nt_jw_u64(w, "packets", h->n);
+	nt_jw_u64(w, "p50_ns", hist_pct(h, 50));
+	nt_jw_u64(w, "p90_ns", hist_pct(h, 90));
+	nt_jw_u64(w, "p99_ns", hist_pct(h, 99));
+	nt_jw_u64(w, "max_ns", h->max);
+}
+
+static void jw_rule(struct nt_jw *w, const struct nt_model *m, const struct rule_stat *r)
+{
+	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, r->chain);
+
+	if (c) {
+		nt_jw_str(w, "family", nt_family_name(c->family));
+		nt_jw_str(w, "table", c->table);
+		nt_jw_str(w, "chain", c->chain);
+	} else {
+		nt_jw_hex(w, "chain_key", r->chain);
+	}
+	nt_jw_u64(w, "handle", r->handle);
+	nt_jw_str(w, "kind", r->handle ? "rule" : r->kind == NT_RULE_KIND_POLICY ? "policy" : "chain");
+	nt_jw_str(w, "verdict", nt_verdict_name(r->verdict));
+	nt_jw_str(w, "text", nt_model_rule_text(m, r->chain, r->handle));
+	nt_jw_u64(w, "packets", r->packets);
+}
+
+static void jw_totals(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m,
+		      const struct nt_stats_out *o)
+{
+	const struct nt_model_totals *t = nt_model_totals(m);
+
+	nt_jw_u64(w, "events", s->events);
+	nt_jw_u64(w, "packets", s->packets);
+	nt_jw_u64(w, "functions_hit", funcs_hit(s));
+	nt_jw_u64(w, "nft_chains", s->chain_recs);
+	nt_jw_u64(w, "nft_rules", s->rule_recs);
+	nt_jw_u64(w, "duration_ns", t->last_ts >= t->first_ts ? t->last_ts - t->first_ts : 0);
+	nt_jw_u64(w, "incomplete_packets", s->incomplete);
+	nt_jw_u64(w, "dropped_packets", s->dropped);
+	nt_jw_u64(w, "max_open_packets", t->max_open);
+	nt_jw_bool(w, "log_complete", o ? o->log_complete : 0);
+	nt_jw_str(w, "log_error", o ? o->log_status : NULL);
+}
+
+static void jw_loss(struct nt_jw *w, const struct nt_model *m, const struct nt_stats *s)
+{
+	const struct nt_model_totals *t = nt_model_totals(m);
+
+	nt_jw_u64(w, "ringbuf", t->lost_ringbuf);
+	nt_jw_u64(w, "netlink", t->lost_netlink);
+	nt_jw_u64(w, "user", t->lost_user);
+	nt_jw_u64(w, "uncorrelated_nft_records", t->uncorrelated);
+	nt_jw_u64(w, "incomplete_packets", s->incomplete);
+}
+
+void nt_stats_json(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m,
+		   const struct nt_stats_out *o)
+{
+	struct row lrows[NT_MODEL_MAX_LAYERS + 1], *frows;
+	int nl, nf, top = top_of(o);
+
+	nt_jw_obj(w, "totals");
+	jw_totals(w, s, m, o);
+	nt_jw_end(w);
+	nl = layer_rows(s, m, lrows);
+	nt_jw_arr(w, "by_layer");
+	for (int i = 0; i < nl; i++) {
+		nt_jw_obj(w, NULL);
+		nt_jw_str(w, "layer", lrows[i].name);
+		nt_jw_u64(w, "events", lrows[i].n);
+		nt_jw_end(w);
+	}
+	nt_jw_end(w);
+	frows = func_rows(s, m, &nf);
+	nt_jw_arr(w, "by_function");
+	for (int i = 0; i < nf && i < top; i++) {
+		nt_jw_obj(w, NULL);
+		nt_jw_str(w, "function", frows[i].name);
+		nt_jw_str(w, "layer", nt_model_func(m, (uint32_t)frows[i].idx)->layer_name);
+		nt_jw_u64(w, "events", frows[i].n);
+		nt_jw_end(w);
+	}
+	nt_jw_end(w);
+	free(frows);
+	nt_jw_arr(w, "by_verdict");
+	for (int i = 0; i < NVERD; i++)
+		if (s->verdicts[i]) {
+			nt_jw_obj(w, NULL);
+			nt_jw_str(w, "verdict", nt_verdict_name(vval(i)));
+			nt_jw_u64(w, "packets", s->verdicts[i]);
+			nt_jw_end(w);
+		}
+	nt_jw_end(w);
+	qsort(s->rules, s->nrules, sizeof(*s->rules), cmp_rule);
+	nt_jw_arr(w, "by_rule");
+	for (uint32_t i = 0; i < s->nrules && (int)i < top; i++) {
+		nt_jw_obj(w, NULL);
+		jw_rule(w, m, &s->rules[i]);
+		nt_jw_end(w);
+	}
+	nt_jw_end(w);
+	nt_jw_arr(w, "drops_by_reason");
+	for (int i = 0; i < MAX_REASONS; i++)
+		if (s->reasons[i]) {
+			nt_jw_obj(w, NULL);
+			nt_jw_u64(w, "value", (uint64_t)i);
+			nt_jw_str(w, "reason", nt_model_drop_reason(m, (uint32_t)i));
+			nt_jw_u64(w, "packets", s->reasons[i]);
+			nt_jw_end(w);
+		}
+	nt_jw_end(w);
+	nt_jw_arr(w, "layer_time");
+	for (int l = 0; l < nt_model_layer_count(m) && l < NT_MODEL_MAX_LAYERS; l++)
+		if (s->layer_time[l].n) {
+			nt_jw_obj(w, NULL);
+			jw_layer_time(w, m, l, &s->layer_time[l]);
+			nt_jw_end(w);
+		}
+	nt_jw_end(w);
+	nt_jw_obj(w, "loss");
+	jw_loss(w, m, s);
+	nt_jw_end(w);
+}
+
+static void line_begin(struct nt_jw *w, const char *section)
+{
+	nt_jw_obj(w, NULL);
+	nt_jw_str(w, "section", section);
+}
+
+static void line_end(struct nt_jw *w)
+{
+	nt_jw_end(w);
+	nt_jw_newline(w);
+}
+
+void nt_stats_ndjson(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m,
+		     const struct nt_stats_out *o)
+{
+	struct row lrows[NT_MODEL_MAX_LAYERS + 1], *frows;
+	int nl, nf, top = top_of(o);
+
+	line_begin(w, "totals");
+	jw_totals(w, s, m, o);
+	line_end(w);
+	nl = layer_rows(s, m, lrows);
+	for (int i = 0; i < nl; i++) {
+		line_begin(w, "layer");
+		nt_jw_str(w, "layer", lrows[i].name);
+		nt_jw_u64(w, "events", lrows[i].n);
+		line_end(w);
+	}
+	frows = func_rows(s, m, &nf);
+	for (int i = 0; i < nf && i < top; i++) {
+		line_begin(w, "function");
+		nt_jw_str(w, "function", frows[i].name);
+		nt_jw_str(w, "layer", nt_model_func(m, (uint32_t)frows[i].idx)->layer_name);
+		nt_jw_u64(w, "events", frows[i].n);
+		line_end(w);
+	}
+	free(frows);
+	for (int i = 0; i < NVERD; i++)
+		if (s->verdicts[i]) {
+			line_begin(w, "verdict");
+			nt_jw_str(w, "verdict", nt_verdict_name(vval(i)));
+			nt_jw_u64(w, "packets", s->verdicts[i]);
+			line_end(w);
+		}
+	qsort(s->rules, s->nrules, sizeof(*s->rules), cmp_rule);
+	for (uint32_t i = 0; i < s->nrules && (int)i < top; i++) {
+		line_begin(w, "rule");
+		jw_rule(w, m, &s->rules[i]);
+		line_end(w);
+	}
+	for (int i = 0; i < MAX_REASONS; i++)
+		if (s->reasons[i]) {
+			line_begin(w, "drop_reason");
+			nt_jw_u64(w, "value", (uint64_t)i);
+			nt_jw_str(w, "reason", nt_model_drop_reason(m, (uint32_t)i));
+			nt_jw_u64(w, "packets", s->reasons[i]);
+			line_end(w);
+		}
+	for (int l = 0; l < nt_model_layer_count(m) && l < NT_MODEL_MAX_LAYERS; l++)
+		if (s->layer_time[l].n) {
+			line_begin(w, "layer_time");
+			jw_layer_time(w, m, l, &s->layer_time[l]);
+			line_end(w);
+		}
+	line_begin(w, "loss");
+	jw_loss(w, m, s);
+	line_end(w);
+}
