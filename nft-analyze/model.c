@@ -49,6 +49,8 @@ static inline uint32_t *map_find(const struct u64map *mp, uint64_t key)
 {
 	uint32_t i = (uint32_t)mix64(key) & mp->mask;
 
+	if (!key) /* 0 marks empty slots: never a key */
+		return NULL;
 	for (;;) {
 		if (mp->keys[i] == key)
 			return &mp->vals[i];
@@ -81,6 +83,8 @@ static int map_put(struct u64map *mp, uint64_t key, uint32_t val)
 {
 	uint32_t i;
 
+	if (!key)
+		return 0;
 	if ((mp->count + 1) * 2 > mp->mask + 1 && map_grow(mp))
 		return -ENOMEM;
 	i = (uint32_t)mix64(key) & mp->mask;
@@ -97,6 +101,8 @@ static void map_del(struct u64map *mp, uint64_t key)
 {
 	uint32_t i = (uint32_t)mix64(key) & mp->mask, j;
 
+	if (!key)
+		return;
 	while (mp->keys[i] != key) {
 		if (!mp->keys[i])
 			return;
