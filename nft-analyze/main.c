@@ -576,7 +576,8 @@ static const struct cmd cmds[] = {
 	  "verdict and deciding rule, drops by reason, time per layer (p50/p90/p99/max per packet) "
 	  "and loss counters." },
 	{ "report", do_report,
-	  "Journeys of the dropped packets (--limit, default 10), a log summary and the statistics." },
+	  "Report: journeys of the dropped packets (--limit, default 10), a log summary and the "
+	  "statistics." },
 };
 
 static void usage_top(FILE *f)

@@ -352,12 +352,12 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 	nl = layer_rows(s, m, lrows);
 	fprintf(out, "\nEvents by Layer:\n");
 	for (int i = 0; i < nl; i++)
-		fprintf(out, "  %-15s:%7" PRIu64 "\n", lrows[i].name, lrows[i].n);
+		fprintf(out, "  %-15s: %6" PRIu64 "\n", lrows[i].name, lrows[i].n);
 
 	frows = func_rows(s, m, &nf);
 	fprintf(out, "\nEvents by Function (top %d):\n", top);
 	for (int i = 0; i < nf && i < top; i++)
-		fprintf(out, "  %-32s:%7" PRIu64 "\n", frows[i].name, frows[i].n);
+		fprintf(out, "  %-32s: %6" PRIu64 "\n", frows[i].name, frows[i].n);
 	free(frows);
 
 	fprintf(out, "\nPackets by Verdict:\n");
@@ -370,7 +370,7 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 				v[n++] = (struct row){ nt_verdict_name(vval(i)), s->verdicts[i], i };
 		qsort(v, (size_t)n, sizeof(*v), row_cmp);
 		for (int i = 0; i < n; i++)
-			fprintf(out, "  %-15s:%7" PRIu64 "\n", v[i].name, v[i].n);
+			fprintf(out, "  %-15s: %6" PRIu64 "\n", v[i].name, v[i].n);
 	}
 
 	if (s->nrules) {
@@ -382,9 +382,9 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 
 			rule_label(label, sizeof(label), m, &s->rules[i]);
 			if (text)
-				fprintf(out, "  %-40s:%7" PRIu64 "  %s\n", label, s->rules[i].packets, text);
+				fprintf(out, "  %-40s: %6" PRIu64 "  %s\n", label, s->rules[i].packets, text);
 			else
-				fprintf(out, "  %-40s:%7" PRIu64 "\n", label, s->rules[i].packets);
+				fprintf(out, "  %-40s: %6" PRIu64 "\n", label, s->rules[i].packets);
 		}
 	}
 
@@ -403,9 +403,9 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 			qsort(rr, (size_t)n, sizeof(*rr), row_cmp);
 		for (int i = 0; i < n; i++) {
 			if (strcmp(rr[i].name, "?"))
-				fprintf(out, "  %-32s:%7" PRIu64 "\n", rr[i].name, rr[i].n);
+				fprintf(out, "  %-32s: %6" PRIu64 "\n", rr[i].name, rr[i].n);
 			else
-				fprintf(out, "  reason %-25d:%7" PRIu64 "\n", rr[i].idx, rr[i].n);
+				fprintf(out, "  reason %-25d: %6" PRIu64 "\n", rr[i].idx, rr[i].n);
 		}
 		free(rr);
 	}
@@ -422,11 +422,11 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 	}
 
 	fprintf(out, "\nLoss:\n");
-	fprintf(out, "  %-28s:%7" PRIu64 "\n", "ring buffer (BPF)", t->lost_ringbuf);
-	fprintf(out, "  %-28s:%7" PRIu64 "\n", "netlink (nftrace)", t->lost_netlink);
-	fprintf(out, "  %-28s:%7" PRIu64 "\n", "user space", t->lost_user);
-	fprintf(out, "  %-28s:%7" PRIu64 "\n", "uncorrelated NFT records", t->uncorrelated);
-	fprintf(out, "  %-28s:%7" PRIu64 "\n", "incomplete packets", s->incomplete);
+	fprintf(out, "  %-28s: %6" PRIu64 "\n", "ring buffer (BPF)", t->lost_ringbuf);
+	fprintf(out, "  %-28s: %6" PRIu64 "\n", "netlink (nftrace)", t->lost_netlink);
+	fprintf(out, "  %-28s: %6" PRIu64 "\n", "user space", t->lost_user);
+	fprintf(out, "  %-28s: %6" PRIu64 "\n", "uncorrelated NFT records", t->uncorrelated);
+	fprintf(out, "  %-28s: %6" PRIu64 "\n", "incomplete packets", s->incomplete);
 	if (o && o->log_status)
 		fprintf(out, "  %-28s: %s\n", "log", o->log_status);
 	else if (o && !o->log_complete)
