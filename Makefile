@@ -102,7 +102,16 @@ $(O)/tests/tools/%: tests/tools/%.c $(LIB_ANALYZE) $(LIB_CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE)
 
-unit: $(UNIT_BINS) $(TOOL_BINS)
+# tests/fuzz/fuzz_*.c outside libFuzzer: replay reproducers and corpora
+# (tests/golden/fuzz_regressions.sh); libFuzzer builds: tests/fuzz/fuzz.mk.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/fuzz/%,$(FUZZ_SRCS))
+
+$(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
+
+unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
 
 test: all unit
 	@O=$(O) tests/run.sh

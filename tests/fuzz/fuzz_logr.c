@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz_logr.c - libFuzzer target: the .ntl reader (formats/logr.c) on hostile
+ * bytes, through ntl_reader_open_mem(), reading every item to the end.
+ * Every returned item must be in bounds: metadata NUL-terminated, events of
+ * their declared type's size.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/logr.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static volatile uint64_t sum;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ntl_reader *r = NULL;
+	struct ntl_item it;
+	const char *msg = NULL;
+
+	int rc;
+
+	if (ntl_reader_open_mem(&r, data, size, "fuzz.ntl", &msg) < 0) {
+		if (!msg || !*msg)
+			abort(); /* every error must be explained */
+		return 0;
+	}
+	while ((rc = ntl_reader_next(r, &it)) == NTL_OK) {
+		const uint8_t *p = it.data;
+		if (it.kind == NTL_ITEM_META) {
+			if (p[it.len] != 0)
+				abort();
+			/* touch every byte (ASan checks the bounds) */
+			for (size_t i = 0; i < it.len; i++)
+				sum += p[i];
+		} else if (it.kind == NTL_ITEM_EVENT) {
+			const struct nt_ev_hdr *h = it.data;
+			if (it.len < sizeof(*h) || nt_ev_size(h->type) != it.len)
+				abort();
+			for (size_t i = 0; i < it.len; i++)
+				sum += p[i];
+		} else {
+			abort();
+		}
+	}
+	if (rc < 0) {
+		const char *e = ntl_reader_strerror(r);
+		if (!e || !*e)
+			abort();
+	}
+	(void)ntl_reader_events(r);
+	(void)ntl_reader_complete(r);
+	ntl_reader_close(r);
+	return 0;
+}
