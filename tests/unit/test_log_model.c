@@ -1,0 +1,262 @@
+/* test_log_model.c - the analysis model fed record by record (as the recorder
+ * does live): packet boundaries, clones, skb reuse, trace-id attachment,
+ * verdict rule, time per layer, incomplete packets, metadata lookups. */
+#include <string.h>
+
+#include "nt_test.h"
+#include "formats/ntlog.h"
+#include "nft-analyze/model.h"
+
+#define MAXP 16
+static struct nt_packet done[MAXP];
+static int ndone;
+
+static void on_packet(void *ctx, const struct nt_packet *p)
+{
+	(void)ctx;
+	if (ndone < MAXP)
+		done[ndone++] = *p;
+}
+
+static struct nt_model *mk(int keep)
+{
+	struct nt_model_opts o = { .sz = sizeof(o), .keep_events = keep, .on_packet = on_packet };
+	static const char *funcs = "{\"functions\":[{\"id\":0,\"name\":\"ip_rcv\",\"layer\":\"IPv4\"},"
+				   "{\"id\":1,\"name\":\"tcp_v4_rcv\",\"layer\":\"TCP\"},"
+				   "{\"id\":2,\"name\":\"skb:kfree_skb\",\"layer\":\"Other\",\"kind\":\"tracepoint\"},"
+				   "{\"id\":3,\"name\":\"__netif_receive_skb_core\",\"layer\":\"Device\"}]}";
+	struct nt_model *m = nt_model_new(&o);
+
+	ndone = 0;
+	memset(done, 0, sizeof(done));
+	if (m && nt_model_meta(m, NTL_B_FUNCS, funcs, strlen(funcs)))
+		return NULL;
+	return m;
+}
+
+static const struct nt_packet *func(struct nt_model *m, uint64_t skb, uint32_t id, uint64_t ts)
+{
+	struct nt_ev_func f = { .h = { .type = NT_EV_FUNC, .id = id, .ts_ns = ts, .skb = skb } };
+
+	return nt_model_event(m, &f, sizeof(f));
+}
+
+static const struct nt_packet *ev_free(struct nt_model *m, uint64_t skb, uint64_t ts)
+{
+	struct nt_ev_free f = { .h = { .type = NT_EV_FREE, .id = 2, .ts_ns = ts, .skb = skb } };
+
+	return nt_model_event(m, &f, sizeof(f));
+}
+
+static const struct nt_packet *rule(struct nt_model *m, uint64_t skb, uint64_t chain, uint64_t handle,
+				    int32_t v, int kind, uint32_t tid, uint64_t ts)
+{
+	struct nt_ev_nft_rule r = { .h = { .type = NT_EV_NFT_RULE, .ts_ns = ts, .skb = skb },
+				    .chain_key = chain, .rule_handle = handle, .verdict = v,
+				    .kind = (uint8_t)kind, .trace_id = tid };
+
+	return nt_model_event(m, &r, sizeof(r));
+}
+
+TEST(packet_boundaries_and_layer_time)
+{
+	struct nt_model *m = mk(0);
+	const struct nt_packet *p;
+
+	CHECK(m != NULL);
+	p = func(m, 0x1000, 3, 1000);
+	CHECK(p && p->id == 1);
+	func(m, 0x1000, 0, 1500);      /* Device: 500 ns */
+	func(m, 0x1000, 0, 2500);      /* IPv4: 1000 ns */
+	func(m, 0x1000, 1, 4000);      /* IPv4: +1500 ns */
+	p = ev_free(m, 0x1000, 4100);  /* TCP: 100 ns */
+	CHECK(p != NULL);
+	CHECK_EQ_INT(ndone, 1);
+	CHECK_EQ_INT(done[0].id, 1);
+	CHECK_EQ_INT(done[0].n_funcs, 4);
+	CHECK_EQ_INT(done[0].n_events, 5);
+	CHECK_EQ_INT(done[0].incomplete, 0);
+	CHECK_EQ_INT(done[0].verdict, NT_V_NONE);
+	CHECK_EQ_INT(done[0].layer_ns[nt_model_func(m, 3)->layer], 500);
+	CHECK_EQ_INT(done[0].layer_ns[nt_model_func(m, 0)->layer], 2500);
+	CHECK_EQ_INT(done[0].layer_ns[nt_model_func(m, 1)->layer], 100);
+	CHECK_EQ_STR(nt_model_func(m, 1)->layer_name, "TCP");
+	/* the same address after its free is a new packet */
+	p = func(m, 0x1000, 0, 5000);
+	CHECK(p && p->id == 2);
+	CHECK_EQ_INT(nt_model_totals(m)->open, 1);
+	nt_model_finish(m);
+	CHECK_EQ_INT(ndone, 2);
+	CHECK_EQ_INT(done[1].id, 2);
+	CHECK_EQ_INT(done[1].incomplete, 1);
+	CHECK_EQ_INT(nt_model_totals(m)->incomplete, 1);
+	CHECK_EQ_INT(nt_model_totals(m)->completed, 1);
+	nt_model_free(m);
+}
+
+TEST(clone_is_a_branch_of_one_journey)
+{
+	struct nt_model *m = mk(1);
+	struct nt_ev_link l = { .h = { .type = NT_EV_LINK, .ts_ns = 1100, .skb = 0x2000 },
+				.parent = 0x1000, .kind = NT_LINK_CLONE };
+	const struct nt_packet *p;
+
+	CHECK(m != NULL);
+	func(m, 0x1000, 0, 1000);
+	p = nt_model_event(m, &l, sizeof(l));
+	CHECK(p && p->id == 1);
+	p = func(m, 0x2000, 1, 1200);
+	CHECK(p && p->id == 1);
+	CHECK_EQ_INT(p->live_skbs, 2);
+	ev_free(m, 0x1000, 1300);
+	CHECK_EQ_INT(ndone, 0);
+	ev_free(m, 0x2000, 1400);
+	CHECK_EQ_INT(ndone, 1);
+	CHECK_EQ_INT(done[0].n_branches, 1);
+	CHECK_EQ_INT(done[0].n_events, 5);
+	CHECK_EQ_INT(done[0].ev_len, 24 + 40 + 24 + 24 + 24);
+	CHECK_EQ_INT(nt_model_totals(m)->packets, 1);
+	nt_model_free(m);
+}
+
+TEST(realloc_moves_the_packet_to_the_new_address)
+{
+	struct nt_model *m = mk(0);
+	struct nt_ev_link l = { .h = { .type = NT_EV_LINK, .ts_ns = 1100, .skb = 0x3000 },
+				.parent = 0x1000, .kind = NT_LINK_REALLOC };
+	const struct nt_packet *p;
+
+	func(m, 0x1000, 0, 1000);
+	nt_model_event(m, &l, sizeof(l));
+	p = func(m, 0x3000, 1, 1200);
+	CHECK(p && p->id == 1 && p->live_skbs == 1);
+	ev_free(m, 0x3000, 1300);
+	CHECK_EQ_INT(ndone, 1);
+	CHECK_EQ_INT(done[0].n_branches, 0);
+	/* the old address is no longer part of it */
+	p = func(m, 0x1000, 0, 2000);
+	CHECK(p && p->id == 2);
+	nt_model_free(m);
+}
+
+TEST(trace_id_attachment_and_uncorrelated)
+{
+	struct nt_model *m = mk(0);
+	const struct nt_packet *p;
+
+	func(m, 0x1000, 0, 1000);
+	p = rule(m, 0x1000, 7, 4, NT_V_CONTINUE, NT_RULE_KIND_RULE, 0xabc, 1100);
+	CHECK(p && p->id == 1);
+	/* no skb, same trace id: the same packet */
+	p = rule(m, 0, 7, 5, NT_V_ACCEPT, NT_RULE_KIND_RULE, 0xabc, 1200);
+	CHECK(p && p->id == 1);
+	CHECK_EQ_INT(p->n_rules, 2);
+	CHECK_EQ_INT(p->verdict, NT_V_ACCEPT);
+	CHECK_EQ_INT(p->verdict_rule, 5);
+	/* unknown trace id: uncorrelated */
+	p = rule(m, 0, 7, 5, NT_V_ACCEPT, NT_RULE_KIND_RULE, 0xdef, 1300);
+	CHECK(p == NULL);
+	CHECK_EQ_INT(nt_model_totals(m)->uncorrelated, 1);
+	ev_free(m, 0x1000, 1400);
+	/* after the packet completed its trace id is forgotten */
+	p = rule(m, 0, 7, 5, NT_V_ACCEPT, NT_RULE_KIND_RULE, 0xabc, 1500);
+	CHECK(p == NULL);
+	CHECK_EQ_INT(nt_model_totals(m)->uncorrelated, 2);
+	nt_model_free(m);
+}
+
+TEST(verdict_rule_drop_wins_and_chain_exit_keeps_rule)
+{
+	struct nt_model *m = mk(0);
+	struct nt_ev_nft_chain c = { .h = { .type = NT_EV_NFT_CHAIN, .ts_ns = 1300, .skb = 0x1000 },
+				     .chain_key = 7, .verdict = NT_V_ACCEPT, .phase = NT_CHAIN_EXIT };
+	struct nt_ev_drop d = { .h = { .type = NT_EV_DROP, .id = 2, .ts_ns = 3000, .skb = 0x1000 }, .reason = 6 };
+	const struct nt_packet *p;
+
+	func(m, 0x1000, 0, 1000);
+	rule(m, 0x1000, 7, 4, NT_V_ACCEPT, NT_RULE_KIND_RULE, 0, 1200);
+	p = nt_model_event(m, &c, sizeof(c));
+	CHECK_EQ_INT(p->verdict, NT_V_ACCEPT);
+	CHECK_EQ_INT(p->verdict_rule, 4);   /* the rule keeps the attribution */
+	/* next hook: dropped by policy of chain 9 */
+	p = rule(m, 0x1000, 9, 0, NT_V_DROP, NT_RULE_KIND_POLICY, 0, 2000);
+	CHECK_EQ_INT(p->verdict, NT_V_DROP);
+	CHECK_EQ_INT(p->verdict_chain, 9);
+	CHECK_EQ_INT(p->verdict_kind, NT_RULE_KIND_POLICY);
+	/* a later ACCEPT does not override DROP */
+	p = rule(m, 0x1000, 7, 4, NT_V_ACCEPT, NT_RULE_KIND_RULE, 0, 2500);
+	CHECK_EQ_INT(p->verdict, NT_V_DROP);
+	nt_model_event(m, &d, sizeof(d));
+	CHECK_EQ_INT(ndone, 1);
+	CHECK_EQ_INT(done[0].dropped, 1);
+	CHECK_EQ_INT(done[0].drop_reason, 6);
+	CHECK_EQ_INT(done[0].verdict, NT_V_DROP);
+	CHECK_EQ_INT(done[0].verdict_chain, 9);
+	nt_model_free(m);
+}
+
+TEST(metadata_lookups)
+{
+	struct nt_model *m = mk(0);
+	static const char *rs = "{\"tables\":[{\"netns\":5,\"family\":\"inet\",\"name\":\"filter\",\"chains\":"
+				"[{\"name\":\"input\",\"rules\":[{\"handle\":4,\"text\":\"tcp dport 22 accept\"}]}]}]}";
+	static const char *ifs = "{\"interfaces\":[{\"netns\":5,\"ifindex\":2,\"name\":\"eth0\"}]}";
+	static const char *dr = "{\"reasons\":[{\"value\":6,\"name\":\"NETFILTER_DROP\"}]}";
+	struct nt_ev_nft_chaindef d = { .h = { .type = NT_EV_NFT_CHAINDEF }, .chain_key = 77,
+					.table = "filter", .chain = "input", .family = 1, .netns = 5 };
+
+	CHECK_EQ_INT(nt_model_meta(m, NTL_B_RULESET, rs, strlen(rs)), 0);
+	CHECK_EQ_INT(nt_model_meta(m, NTL_B_IFACES, ifs, strlen(ifs)), 0);
+	CHECK_EQ_INT(nt_model_meta(m, NTL_B_DROP_REASONS, dr, strlen(dr)), 0);
+	CHECK(nt_model_meta(m, NTL_B_RULESET, "{not json", 9) < 0);
+	CHECK(nt_model_event(m, &d, sizeof(d)) == NULL);
+	CHECK_EQ_STR(nt_model_chain(m, 77)->chain, "input");
+	CHECK_EQ_STR(nt_model_rule_text(m, 77, 4), "tcp dport 22 accept");
+	CHECK(nt_model_rule_text(m, 77, 5) == NULL);
+	CHECK_EQ_STR(nt_model_ifname(m, 5, 2), "eth0");
+	CHECK(nt_model_ifname(m, 6, 2) == NULL);
+	CHECK_EQ_STR(nt_model_drop_reason(m, 6), "NETFILTER_DROP");
+	/* fallback: a chain defined in another netns still finds the text by names */
+	d.chain_key = 78;
+	d.netns = 9;
+	nt_model_event(m, &d, sizeof(d));
+	CHECK_EQ_STR(nt_model_rule_text(m, 78, 4), "tcp dport 22 accept");
+	/* unknown function ids get a name */
+	func(m, 0x1000, 4242, 1000);
+	CHECK_EQ_STR(nt_model_func(m, 4242)->name, "func#4242");
+	CHECK_EQ_STR(nt_model_func(m, 4242)->layer_name, "Other");
+	/* a record of the wrong size is counted and ignored */
+	CHECK(nt_model_event(m, &d, 24) == NULL);
+	CHECK_EQ_INT(nt_model_totals(m)->bad_records, 1);
+	nt_model_free(m);
+}
+
+TEST(many_open_packets_and_reuse)
+{
+	struct nt_model *m = mk(1);
+
+	for (uint64_t i = 0; i < 100000; i++)
+		func(m, 0x10000 + i * 256, 0, 1000 + i);
+	CHECK_EQ_INT(nt_model_totals(m)->open, 100000);
+	for (uint64_t i = 0; i < 100000; i++)
+		ev_free(m, 0x10000 + i * 256, 200000 + i);
+	CHECK_EQ_INT(nt_model_totals(m)->open, 0);
+	CHECK_EQ_INT(nt_model_totals(m)->completed, 100000);
+	CHECK_EQ_INT(nt_model_totals(m)->max_open, 100000);
+	/* every address is free again */
+	for (uint64_t i = 0; i < 1000; i++)
+		CHECK(func(m, 0x10000 + i * 256, 0, 400000 + i)->id == 100001 + i);
+	nt_model_free(m);
+}
+
+int main(void)
+{
+	RUN(packet_boundaries_and_layer_time);
+	RUN(clone_is_a_branch_of_one_journey);
+	RUN(realloc_moves_the_packet_to_the_new_address);
+	RUN(trace_id_attachment_and_uncorrelated);
+	RUN(verdict_rule_drop_wins_and_chain_exit_keeps_rule);
+	RUN(metadata_lookups);
+	RUN(many_open_packets_and_reuse);
+	TEST_EXIT();
+}
