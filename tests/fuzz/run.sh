@@ -22,9 +22,10 @@ if ! command -v clang-14 >/dev/null; then
 	echo "SKIP: fuzz: clang-14 not installed (scripts/deps.sh installs it)"
 	exit 0
 fi
+mkdir -p "$FO"
 if ! make -s -f tests/fuzz/fuzz.mk FO="$FO" -j2 $(for t in $TARGETS; do echo "$FO/fuzz_$t"; done) \
-	"$FO/mkseeds" >"$FO.build.log" 2>&1; then
-	cat "$FO.build.log" >&2
+	"$FO/mkseeds" >"$FO/build.log" 2>&1; then
+	cat "$FO/build.log" >&2
 	echo "FAIL: fuzz: build failed"
 	exit 1
 fi
