@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "formats/logr.h"
+#include "nft-analyze/extcmds.h"
 #include "nft-analyze/filters.h"
 #include "nft-analyze/journey.h"
 #include "nft-analyze/model.h"
@@ -590,6 +591,7 @@ static void usage_top(FILE *f)
 		fprintf(f, "  %-10s %.*s\n", cmds[i].name,
 			(int)(strchr(cmds[i].doc, ':') ? strchr(cmds[i].doc, ':') - cmds[i].doc :
 			      (long)strlen(cmds[i].doc)), cmds[i].doc);
+	nt_ext_usage(f);
 	fprintf(f,
 		"\n'nft-analyze COMMAND --help' lists the options of a command (--json, --ndjson,\n"
 		"filters --packet --verdict --func --host --port --proto --since --until ...).\n\n"
@@ -605,6 +607,7 @@ int main(int argc, char **argv)
 	char doc[1024], name[64];
 	struct argp ap = { common_opts, parse_opt, "LOG", doc, NULL, NULL, NULL };
 	const struct cmd *c = NULL;
+	int rc;
 
 	if (argc < 2) {
 		usage_top(stderr);
@@ -618,6 +621,8 @@ int main(int argc, char **argv)
 		printf("nft-analyze %s (log format %d)\n", NT_VERSION, NT_FORMAT_VERSION);
 		return EXIT_OK;
 	}
+	if (nt_ext_cmd(argc, argv, &rc)) /* diff, timeline, flame, report -o X.html */
+		return rc;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			c = &cmds[i];

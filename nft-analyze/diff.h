@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* diff.h - `nft-analyze diff BASE NEW`: compares two recordings of the same
+ * scenario, packets matched by flow (5-tuple + direction) and order within
+ * the flow.  Difference classes: verdict, rule, func, latency, drop, flow.
+ * Exit codes: 0 equivalent, 1 differences, 2 usage error / unusable log,
+ * 3 runtime error (README "## nft-analyze diff, timeline, flame, report"). */
+#ifndef NT_DIFF_H
+#define NT_DIFF_H
+
+#define NT_DIFF_EQUAL 0
+#define NT_DIFF_DIFFERENT 1
+#define NT_DIFF_BAD_INPUT 2
+#define NT_DIFF_RUNTIME 3
+
+/* argv[0] is the command name ("nft-analyze diff"). */
+int cmd_diff(int argc, char **argv);
+
+#endif

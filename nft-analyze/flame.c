@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flame.c - nft-analyze flame (flame.h).
+ *
+ * Memory: one counter per distinct stack (bounded by functions x layers x
+ * verdicts and the rules), plus the records of the packets still open.
+ * Weight of a record in --time mode: ns to the next record of the same skb.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft-analyze/flame.h"
+#include "nft-analyze/output.h"
+#include "nft-analyze/walk.h"
+
+#define MAX_SKBS 64
+
+struct fopts {
+	const char *log, *out, *title;
+	int svg, time, by_verdict;
+	unsigned width;
+};
+
+struct fctx {
+	struct fopts *o;
+	struct nt_walk *walk;
+	struct nt_strtab *stacks;
+	uint64_t *w;
+	size_t nw;
+	int oom;
+};
+
+/* Frame names: ';' separates frames and the count follows the last space,
+ * so ';' in names becomes ',' and control characters become ' '. */
+static void frame_clean(char *s)
+{
+	for (; *s; s++)
+		if (*s == ';')
+			*s = ',';
+		else if ((unsigned char)*s < 0x20)
+			*s = ' ';
+}
+
+static void add_stack(struct fctx *c, const char *stack, uint64_t weight)
+{
+	uint32_t id = nt_strtab_id(c->stacks, stack);
+
+	if (id == UINT32_MAX) {
+		c->oom = 1;
+		return;
+	}
+	if (id >= c->nw) {
+		size_t n = c->nw ? c->nw * 2 : 256;
+		uint64_t *nw;
+
+		while (n <= id)
+			n *= 2;
+		nw = realloc(c->w, n * sizeof(*nw));
+		if (!nw) {
+			c->oom = 1;
+			return;
+		}
+		memset(nw + c->nw, 0, (n - c->nw) * sizeof(*nw));
+		c->w = nw;
+		c->nw = n;
+	}
+	c->w[id] += weight;
+}
+
+/* Stack of record H (without the verdict root); empty when H is not shown. */
+static int stack_of(char *buf, size_t len, const struct nt_model *m, const struct nt_ev_hdr *h)
+{
+	char a[200], b[600], v[128];
+
+	if (h->type == NT_EV_FUNC) {
+		const struct nt_func_info *fi = nt_model_func(m, h->id);
+
+		snprintf(a, sizeof(a), "%s", fi->layer_name);
+		snprintf(b, sizeof(b), "%s", fi->name);
+	} else if (h->type == NT_EV_NFT_RULE) {
+		const struct nt_ev_nft_rule *r = (const void *)h;
+		const char *text = nt_model_rule_text(m, r->chain_key, r->rule_handle);
+
+		nt_fmt_chain(a, sizeof(a), m, r->chain_key);
+		nt_fmt_rule_verdict(v, sizeof(v), m, r);
+		if (r->kind == NT_RULE_KIND_POLICY)
+			snprintf(b, sizeof(b), "policy [%s]", v);
+		else if (r->kind == NT_RULE_KIND_RETURN)
+			snprintf(b, sizeof(b), "return");
+		else if (text)
+			snprintf(b, sizeof(b), "%s [%s]", text, v);
+		else
+			snprintf(b, sizeof(b), "rule #%" PRIu64 " [%s]", r->rule_handle, v);
+		frame_clean(a);
+		frame_clean(b);
+		snprintf(buf, len, "nftables;%s;%s", a, b);
+		return 1;
+	} else {
+		return 0;
+	}
+	frame_clean(a);
+	frame_clean(b);
+	snprintf(buf, len, "%s;%s", a, b);
+	return 1;
+}
+
+static void on_packet(void *ctx, const struct nt_packet *p)
+{
+	struct fctx *c = ctx;
+	const struct nt_model *m = c->walk->m;
+	struct { uint64_t skb, ts; size_t off; int open; } pend[MAX_SKBS];
+	int np = 0;
+	char stack[1024], full[1100], root[32];
+	const struct nt_ev_hdr *h;
+
+	snprintf(root, sizeof(root), "%s", nt_verdict_name(p->verdict));
+	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_size(h->type)) {
+		int i;
+
+		h = (const void *)(p->ev + off);
+		if (!nt_ev_size(h->type))
+			break;
+		if (!c->o->time) {
+			if (stack_of(stack, sizeof(stack), m, h)) {
+				snprintf(full, sizeof(full), "%s%s%s", c->o->by_verdict ? root : "",
+					 c->o->by_verdict ? ";" : "", stack);
+				add_stack(c, full, 1);
+			}
+			continue;
+		}
+		/* time mode: the pending record of this skb ends here */
+		for (i = 0; i < np; i++)
+			if (pend[i].skb == h->skb)
+				break;
+		if (i == np) {
+			if (np == MAX_SKBS)
+				i = MAX_SKBS - 1;
+			else
+				np++;
+			pend[i].skb = h->skb;
+			pend[i].open = 0;
+		}
+		if (h->type == NT_EV_META)
+			continue;
+		if (pend[i].open) {
+			const struct nt_ev_hdr *ph = (const void *)(p->ev + pend[i].off);
+
+			if (h->ts_ns > pend[i].ts && stack_of(stack, sizeof(stack), m, ph)) {
+				snprintf(full, sizeof(full), "%s%s%s", c->o->by_verdict ? root : "",
+					 c->o->by_verdict ? ";" : "", stack);
+				add_stack(c, full, h->ts_ns - pend[i].ts);
+			}
+			pend[i].open = 0;
+		}
+		if (h->type == NT_EV_FUNC || h->type == NT_EV_NFT_RULE) {
+			pend[i].open = 1;
+			pend[i].off = off;
+			pend[i].ts = h->ts_ns;
+		}
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ---- SVG ---- */
+struct node {
+	const char *name;   /* points into a stack string */
+	size_t nlen;
+	uint64_t value;
+	int child, sibling, depth;  /* indexes, -1 none */
+};
+
+struct tree {
+	struct node *n;
+	size_t len, cap;
+	int maxdepth;
+};
+
+static int tree_child(struct tree *t, int parent, const char *name, size_t nlen)
+{
+	int c;
+
+	for (c = t->n[parent].child; c >= 0; c = t->n[c].sibling)
+		if (t->n[c].nlen == nlen && !memcmp(t->n[c].name, name, nlen))
+			return c;
+	if (t->len == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct node *n = realloc(t->n, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		t->n = n;
+		t->cap = cap;
+	}
+	c = (int)t->len++;
+	t->n[c] = (struct node){ name, nlen, 0, -1, -1, t->n[parent].depth + 1 };
+	/* append at the end: children keep the (sorted) input order */
+	if (t->n[parent].child < 0) {
+		t->n[parent].child = c;
+	} else {
+		int s = t->n[parent].child;
+
+		while (t->n[s].sibling >= 0)
+			s = t->n[s].sibling;
+		t->n[s].sibling = c;
+	}
+	if (t->n[c].depth > t->maxdepth)
+		t->maxdepth = t->n[c].depth;
+	return c;
+}
+
+static void svg_esc(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && s[i]; i++) {
+		switch (s[i]) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: putc(s[i], f);
+		}
+	}
+}
+
+static unsigned hash_name(const char *s, size_t n)
+{
+	unsigned h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+#define ROW 17
+#define FONT_W 6.6
+
+static void svg_node(FILE *f, const struct tree *t, int i, double x, double scale, unsigned height,
+		     uint64_t total, const char *unit)
+{
+	const struct node *n = &t->n[i];
+	double w = (double)n->value * scale;
+	double y = (double)height - 24 - (double)(n->depth + 1) * ROW;
+	unsigned h = hash_name(n->name, n->nlen);
+	int r = 205 + (int)(h % 50), g = 60 + (int)((h >> 8) % 150), b = 30 + (int)((h >> 16) % 40);
+	size_t fit;
+
+	if (n->depth > 0 && w >= 0.1) {
+		if (n->depth == 1 && n->nlen == 8 && !memcmp(n->name, "nftables", 8))
+			r = 80, g = 140, b = 220; /* nftables: blue */
+		fprintf(f, "<g class=\"f\"><title>");
+		svg_esc(f, n->name, n->nlen);
+		fprintf(f, " (%" PRIu64 " %s, %.2f%%)</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
+			"height=\"%d\" fill=\"rgb(%d,%d,%d)\" rx=\"2\"/>", n->value, unit,
+			total ? 100.0 * (double)n->value / (double)total : 0.0, x, y, w, ROW - 1, r, g, b);
+		fit = (size_t)((w - 6) / FONT_W);
+		if (fit >= 3) {
+			fprintf(f, "<text x=\"%.2f\" y=\"%.0f\">", x + 3, y + ROW - 5);
+			if (fit >= n->nlen) {
+				svg_esc(f, n->name, n->nlen);
+			} else {
+				svg_esc(f, n->name, fit - 2);
+				fputs("..", f);
+			}
+			fputs("</text>", f);
+		}
+		fputs("</g>\n", f);
+	}
+	for (int c = n->child; c >= 0; c = t->n[c].sibling) {
+		svg_node(f, t, c, x, scale, height, total, unit);
+		x += (double)t->n[c].value * scale;
+	}
+}
+
+static int write_svg(FILE *f, struct fctx *c, const char **lines, uint32_t *ids, size_t n)
+{
+	struct tree t = { 0 };
+	unsigned width = c->o->width, height;
+	double scale;
+	uint64_t total = 0;
+	const char *unit = c->o->time ? "ns" : "records";
+
+	t.cap = 256;
+	t.n = malloc(t.cap * sizeof(*t.n));
+	if (!t.n)
+		return -ENOMEM;
+	t.n[0] = (struct node){ "all", 3, 0, -1, -1, 0 };
+	t.len = 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = lines[i], *e;
+		uint64_t v = c->w[ids[i]];
+		int cur = 0;
+
+		t.n[0].value += v;
+		total += v;
+		for (;;) {
+			e = strchr(s, ';');
+			cur = tree_child(&t, cur, s, e ? (size_t)(e - s) : strlen(s));
+			if (cur < 0) {
+				free(t.n);
+				return -ENOMEM;
+			}
+			t.n[cur].value += v;
+			if (!e)
+				break;
+			s = e + 1;
+		}
+	}
+	height = (unsigned)(t.maxdepth + 1) * ROW + 70;
+	scale = total ? (double)(width - 20) / (double)total : 0;
+	fprintf(f, "<?xml version=\"1.0\" standalone=\"no\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%u\" height=\"%u\" "
+		"viewBox=\"0 0 %u %u\">\n"
+		"<style>text{font-family:monospace;font-size:11px;fill:#000}"
+		".f:hover rect{stroke:#000;stroke-width:0.5}.t{font-size:15px;font-family:sans-serif}"
+		".s{font-size:11px;font-family:sans-serif;fill:#444}</style>\n"
+		"<rect x=\"0\" y=\"0\" width=\"%u\" height=\"%u\" fill=\"#f8f8f0\"/>\n"
+		"<text class=\"t\" x=\"%u\" y=\"24\" text-anchor=\"middle\">", width, height, width, height,
+		width, height, width / 2);
+	svg_esc(f, c->o->title ? c->o->title : "nft-tracer flame graph", SIZE_MAX);
+	fprintf(f, "</text>\n<text class=\"s\" x=\"10\" y=\"%u\">total %" PRIu64 " %s; %zu stacks; "
+		"frames: layer / function, nftables / chain / rule; hover for counts</text>\n",
+		height - 8, total, unit, n);
+	svg_node(f, &t, 0, 10, scale, height, total, unit);
+	fputs("</svg>\n", f);
+	free(t.n);
+	return 0;
+}
+
+/* ---- CLI ---- */
+enum { O_SVG = 256, O_TIME, O_VERDICT, O_WIDTH, O_TITLE };
+
+static const struct argp_option options[] = {
+	{ "output", 'o', "FILE", 0, "write to FILE (default: stdout), atomically", 0 },
+	{ "svg", O_SVG, NULL, 0, "draw the flamegraph as one self-contained SVG", 0 },
+	{ "time", O_TIME, NULL, 0, "weight = ns to the skb's next record (default: record count)", 0 },
+	{ "by-verdict", O_VERDICT, NULL, 0, "root frame = the packet's verdict (ACCEPT, DROP ...)", 0 },
+	{ "width", O_WIDTH, "PX", 0, "SVG width (default 1200)", 0 },
+	{ "title", O_TITLE, "TEXT", 0, "SVG title", 0 },
+	{ 0 }
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct fopts *o = state->input;
+	char *end;
+	unsigned long v;
+
+	switch (key) {
+	case 'o': o->out = arg; break;
+	case O_SVG: o->svg = 1; break;
+	case O_TIME: o->time = 1; break;
+	case O_VERDICT: o->by_verdict = 1; break;
+	case O_TITLE: o->title = arg; break;
+	case O_WIDTH:
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (end == arg || *end || errno || v < 200 || v > 100000)
+			argp_error(state, "--width: '%s' is not a number from 200 to 100000", arg);
+		o->width = (unsigned)v;
+		break;
+	case ARGP_KEY_ARG:
+		if (o->log)
+			argp_error(state, "one LOG only ('%s' is extra)", arg);
+		o->log = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!o->log)
+			argp_error(state, "missing LOG (an .ntl file written by nft-record)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const char doc[] =
+	"Folded stacks of the log, one line per stack: \"layer;function N\" and "
+	"\"nftables;family table chain;rule text [VERDICT] N\" (N = records, or ns with --time), "
+	"sorted by stack, for flamegraph.pl or speedscope; --svg draws the flamegraph itself."
+	"\vExit codes: 0 ok; 1 runtime error (out of memory, write error); 2 usage error or unusable "
+	"log; 3 log truncated or corrupt: the output holds everything before the damage.";
+
+int cmd_flame(int argc, char **argv)
+{
+	struct fopts o = { .width = 1200 };
+	struct argp ap = { options, parse_opt, "LOG", doc, NULL, NULL, NULL };
+	struct fctx c = { .o = &o };
+	struct nt_walk w = { 0 };
+	struct nt_out out = { 0 };
+	const char **lines = NULL;
+	uint32_t *ids = NULL;
+	size_t n = 0;
+	int st, rc = 0, err;
+	char title[512];
+
+	argp_err_exit_status = 2;
+	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
+		return 2;
+	c.stacks = nt_strtab_new();
+	if (!c.stacks) {
+		fprintf(stderr, "nft-analyze flame: out of memory\n");
+		return 1;
+	}
+	w.path = o.log;
+	w.keep_events = 1;
+	w.on_packet = on_packet;
+	w.ctx = &c;
+	c.walk = &w;
+	st = nt_walk_log(&w);
+	if (st == NT_WALK_BAD || st == NT_WALK_NOMEM || c.oom) {
+		fprintf(stderr, "nft-analyze flame: %s\n", c.oom ? "out of memory" : w.error);
+		rc = st == NT_WALK_BAD ? 2 : 1;
+		goto out;
+	}
+	/* sorted stacks (id 0 is the empty string) */
+	lines = malloc((nt_strtab_count(c.stacks) + 1) * sizeof(*lines));
+	ids = malloc((nt_strtab_count(c.stacks) + 1) * sizeof(*ids));
+	if (!lines || !ids) {
+		fprintf(stderr, "nft-analyze flame: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	for (uint32_t i = 1; i < nt_strtab_count(c.stacks); i++)
+		if (i < c.nw && c.w[i])
+			lines[n++] = nt_strtab_str(c.stacks, i);
+	qsort(lines, n, sizeof(*lines), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = nt_strtab_id(c.stacks, lines[i]);
+	err = nt_out_open(&out, o.out);
+	if (err) {
+		fprintf(stderr, "nft-analyze flame: cannot create %s: %s\n", o.out, strerror(-err));
+		rc = 1;
+		goto out;
+	}
+	if (o.svg) {
+		if (!o.title) {
+			const char *host = nt_model_header_str(w.m, "hostname");
+
+			snprintf(title, sizeof(title), "nft-tracer flame graph: %s%s%s%s", o.log,
+				 host ? " (" : "", host ? host : "", host ? ")" : "");
+			o.title = title;
+		}
+		if (write_svg(out.f, &c, lines, ids, n)) {
+			fprintf(stderr, "nft-analyze flame: out of memory\n");
+			nt_out_close(&out, 0);
+			rc = 1;
+			goto out;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			fprintf(out.f, "%s %" PRIu64 "\n", lines[i], c.w[ids[i]]);
+	}
+	err = nt_out_close(&out, 1);
+	if (err) {
+		fprintf(stderr, "nft-analyze flame: writing %s failed: %s\n", o.out ? o.out : "stdout",
+			strerror(-err));
+		rc = 1;
+	} else if (st == NT_WALK_DAMAGED) {
+		fprintf(stderr, "nft-analyze flame: %s\n", w.error);
+		rc = 3;
+	}
+out:
+	free(lines);
+	free(ids);
+	free(c.w);
+	nt_strtab_free(c.stacks);
+	nt_model_free(w.m);
+	return rc;
+}
