@@ -27,12 +27,48 @@ static void set_err(char *err, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int write_all(int fd, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += (size_t)w;
+	}
+	return 0;
+}
+
 int nt_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
 {
 	char *tmp = NULL;
 	int fd = -1, rc = 0;
-	size_t off = 0;
+	struct stat st;
 
+	/* An existing non-regular file (/dev/stdout, a FIFO, /dev/null) is
+	 * written in place: renaming over it would replace the device node. */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			rc = -EISDIR;
+			goto fail;
+		}
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			goto fail;
+		}
+		rc = write_all(fd, data, len);
+		if (close(fd) && !rc)
+			rc = -errno;
+		fd = -1;
+		if (rc)
+			goto fail;
+		return 0;
+	}
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
 		tmp = NULL;
 		rc = -ENOMEM;
@@ -45,16 +81,9 @@ int nt_write_atomic(const char *path, const char *data, size_t len, char *err, s
 		tmp = NULL;
 		goto fail;
 	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
+	rc = write_all(fd, data, len);
+	if (rc)
+		goto fail;
 	if (fchmod(fd, 0644) || close(fd)) {
 		fd = -1;
 		rc = -errno;
