@@ -111,7 +111,14 @@ $(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
 
-unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
+# tests/vm/nt_vmprobe.c: driver of the function backends inside the test VMs
+VMPROBE := $(O)/tests/tools/nt-vmprobe
+VMPROBE_OBJS := $(call obj,$(wildcard nft-record/attach_*.c) nft-record/tracepoints.c)
+$(VMPROBE): tests/vm/nt_vmprobe.c $(VMPROBE_OBJS) $(LIB_DISCOVER) $(LIB_CORE) $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(VMPROBE_OBJS) $(LIB_DISCOVER) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) -lpthread
+
+unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(VMPROBE)
 
 test: all unit
 	@O=$(O) tests/run.sh

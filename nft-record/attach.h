@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * attach.h - helpers shared by the function-tracing backends
+ * (attach_kprobe_multi.c, attach_fentry.c, attach_kprobe.c; implemented in
+ * attach_common.c).  Not used by the recorder core: it only sees the three
+ * `const struct nt_backend` objects (backend.h).
+ *
+ * Every backend attaches, besides the traced functions:
+ *  - the nftables verdict programs of bpf/nft.bpf.h (kprobes on nft_do_chain
+ *    and __nft_trace_packet), when nf_tables is present;
+ *  - the skb lineage programs of bpf/func.bpf.h (fexit when the kernel has BPF
+ *    trampolines, else kprobe + kretprobe pairs).
+ * Failures of those are reported on stderr, never fatal.
+ */
+#ifndef NT_ATTACH_H
+#define NT_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+struct nt_func;
+struct bpf_program;
+
+#define NT_ATTACH_MAX_ARG 5
+
+/* Attach cookie of function F with function id ID (layout: bpf/func.bpf.h). */
+uint64_t nt_attach_cookie(const struct nt_func *f, uint32_t id);
+
+/* Function id of the index-th function of the backend's list. */
+uint32_t nt_attach_func_id(size_t index);
+
+/*
+ * Whether F can be probed by a function backend: kind is not a tracepoint,
+ * 1 <= arg <= 5, the name is in kallsyms, not blacklisted, traceable.  On no,
+ * why receives a short reason ("not in kallsyms").
+ */
+bool nt_attach_eligible(const struct nt_func *f, char *why, size_t whylen);
+
+/* Count a failure in REP and append "name: reason" to first_failures (first few). */
+void nt_attach_fail(struct nt_attach_report *rep, const char *name, const char *reason);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+double nt_attach_now_ms(void);
+
+/* Program of the skeleton by name (NULL when absent). */
+struct bpf_program *nt_attach_prog(const struct nt_backend_args *a, const char *name);
+
+/* 0 when the running kernel has BPF trampolines (fentry/fexit); else <0 + why. */
+int nt_attach_probe_fentry(char *why, size_t whylen);
+
+/* Before load: enable the nftables + lineage programs (use_fexit: lineage by fexit). */
+int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit);
+/* After load: attach them.  Prints one note per failure on stderr. */
+void nt_attach_extra_attach(const struct nt_backend_args *a, bool use_fexit);
+void nt_attach_extra_detach(void);
+
+/*
+ * Detach helpers: close link fds / destroy links from up to 32 threads.
+ * Unregistering one trampoline or kprobe waits for an RCU (tasks) grace period
+ * (~0.1 s each on 6.1); concurrent waiters share grace periods, so detaching
+ * a thousand probes takes seconds instead of minutes.  Arrays are not freed.
+ */
+void nt_attach_close_fds(int *fds, size_t n);
+struct bpf_link;
+void nt_attach_destroy_links(struct bpf_link **links, size_t n);
+
+/* Final report line on stderr when verbose. */
+void nt_attach_report_print(const struct nt_attach_report *rep);
+
+#endif

@@ -1,0 +1,32 @@
+#!/bin/sh
+# /init of the test VM: mount the pseudo file systems, load the modules the
+# host resolved, run /guest/run.sh, report on the result channel (ttyS1).
+export PATH=/opt/nt:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf
+mkdir -p /run/netns
+ip link set lo up
+while read -r ko; do
+	insmod "$ko" 2>/dev/null || echo "insmod $ko failed"
+done < /etc/modules.boot
+export NT_RES=/dev/ttyS1
+# knobs from the kernel command line: nt.tag=6.1 nt.scenarios=a,b
+for w in $(cat /proc/cmdline); do
+	case $w in
+	nt.tag=*) export NT_KTAG=${w#nt.tag=} ;;
+	nt.scenarios=*) export NT_SCENARIOS=${w#nt.scenarios=} ;;
+	esac
+done
+echo "=== guest start: $(uname -r) ==="
+sh /guest/run.sh
+rc=$?
+echo "NT_VM_DONE rc=$rc" > $NT_RES
+echo "=== guest end rc=$rc ==="
+sync
+poweroff -f

@@ -1,0 +1,65 @@
+#!/bin/bash
+# tests/vm/run_vm.sh - function tracing on real Debian kernels under QEMU TCG.
+#
+# For each kernel series in NT_VM_KERNELS (default "6.1 6.12"): pick the newest
+# linux-image-<series>*-cloud-amd64-unsigned package apt knows, fetch it (cached
+# in NT_VM_CACHE, default /var/cache/nt-vm), build an initramfs with the
+# project's binaries and tests/vm/guest/, boot it once and run every guest
+# scenario with every backend the kernel supports.  The guest's PASS/FAIL/SKIP
+# lines (named "<kernel>/<scenario>/<backend>") are printed here.
+#   NT_VM_KERNELS="6.1"   only this series
+#   NT_VM_KEEP=1          keep console logs / initramfs (path printed)
+#   NT_VM_SCENARIOS="..." only these guest scenarios (passed on the kernel cmdline)
+set -u
+cd "$(dirname "$0")/../.."
+O=${O:-build}
+. tests/vm/libvm.sh
+
+KERNELS=${NT_VM_KERNELS:-"6.1 6.12"}
+if t=$(vm_check_tools); then :; else
+	for k in $KERNELS; do echo "SKIP: vm/$k: host tool $t missing (scripts/deps.sh installs it)"; done
+	exit 0
+fi
+# the project's binaries that exist go in; guest scenarios SKIP without them
+BINS=""
+for b in nft-discover nft-record nft-analyze tests/tools/nt-vmprobe; do
+	[ -f "$O/$b" ] && [ -x "$O/$b" ] && BINS="$BINS $O/$b"
+done
+
+WORK=$(mktemp -d /tmp/nt-vm.XXXXXX)
+[ "${NT_VM_KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+rc=0
+for k in $KERNELS; do
+	t0=$(date +%s)
+	pkg=$(vm_pick_kernel "$k")
+	if [ -z "$pkg" ]; then
+		echo "SKIP: vm/$k: no linux-image-$k*-cloud-amd64-unsigned package in the apt sources"
+		continue
+	fi
+	if ! kx=$(vm_unpack "$pkg"); then
+		echo "SKIP: vm/$k: could not download or unpack $pkg"
+		continue
+	fi
+	if ! vm_build_initrd "$kx" "$WORK/initrd-$k.gz" tests/vm/guest $BINS; then
+		echo "FAIL: vm/$k: initramfs build failed"; rc=1; continue
+	fi
+	t1=$(date +%s)
+	vm_boot "$(vm_vmlinuz "$kx")" "$WORK/initrd-$k.gz" "$WORK/res-$k.txt" "$WORK/console-$k.log" \
+		"nt.tag=$k nt.scenarios=${NT_VM_SCENARIOS:-all}"
+	qrc=$?
+	t2=$(date +%s)
+	tr -d '\r' < "$WORK/res-$k.txt" | grep -E '^(PASS|FAIL|SKIP): '
+	done_line=$(tr -d '\r' < "$WORK/res-$k.txt" | grep -E '^NT_VM_DONE rc=' | tail -n1)
+	echo "# vm/$k: $pkg, prepare $((t1 - t0)) s, qemu $((t2 - t1)) s, qemu rc $qrc, ${done_line:-no result}"
+	if [ -z "$done_line" ]; then
+		why="guest did not finish"; [ "$qrc" = 124 ] && why="qemu timeout after ${NT_VM_TIMEOUT}s"
+		echo "FAIL: vm/$k: $why (console tail below)"
+		tr -d '\r' < "$WORK/console-$k.log" | tail -n 30 | sed 's/^/    | /'
+		rc=1
+	elif grep -q '^FAIL: ' "$WORK/res-$k.txt"; then
+		rc=1
+		tr -d '\r' < "$WORK/console-$k.log" | tail -n 60 | sed 's/^/    | /'
+	fi
+done
+[ "${NT_VM_KEEP:-0}" = 1 ] && echo "# kept: $WORK"
+exit $rc
