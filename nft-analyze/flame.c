@@ -118,6 +118,7 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 
 	snprintf(root, sizeof(root), "%s", nt_verdict_name(p->verdict));
 	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_size(h->type)) {
+		uint64_t skb;
 		int i;
 
 		h = (const void *)(p->ev + off);
@@ -131,16 +132,17 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 			}
 			continue;
 		}
-		/* time mode: the pending record of this skb ends here */
+		/* time mode: the pending record of this skb (a clone's parent) ends here */
+		skb = h->type == NT_EV_LINK ? ((const struct nt_ev_link *)h)->parent : h->skb;
 		for (i = 0; i < np; i++)
-			if (pend[i].skb == h->skb)
+			if (pend[i].skb == skb)
 				break;
 		if (i == np) {
 			if (np == MAX_SKBS)
 				i = MAX_SKBS - 1;
 			else
 				np++;
-			pend[i].skb = h->skb;
+			pend[i].skb = skb;
 			pend[i].open = 0;
 		}
 		if (h->type == NT_EV_META)
@@ -250,7 +252,7 @@ static void svg_node(FILE *f, const struct tree *t, int i, double x, double scal
 	int r = 205 + (int)(h % 50), g = 60 + (int)((h >> 8) % 150), b = 30 + (int)((h >> 16) % 40);
 	size_t fit;
 
-	if (n->depth > 0 && w >= 0.1) {
+	if (w >= 0.1) {
 		if (n->depth == 1 && n->nlen == 8 && !memcmp(n->name, "nftables", 8))
 			r = 80, g = 140, b = 220; /* nftables: blue */
 		fprintf(f, "<g class=\"f\"><title>");

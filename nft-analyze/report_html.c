@@ -1,9 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
-/* report_html.c - nft-analyze report -o FILE.html (report_html.h). */
-#include <stdio.h>
+/*
+ * report_html.c - nft-analyze report -o FILE.html (report_html.h).
+ *
+ * The page is one file: inline CSS, inline JS, data in
+ * <script type="application/json"> blocks ('<' written as \u003c so no data
+ * can close the script element).  Data blocks:
+ *   nt-stats    exactly the document of `nft-analyze stats --json` (stats.c)
+ *   nt-log      file, host, kernel, backend, start time, packets in the table
+ *   nt-hist     per-layer histograms of time per packet (power-of-two ns buckets)
+ *   nt-packets  the first --max-packets packets with their journeys
+ * Memory: the stats module's fixed tables, 65 buckets per layer, and the
+ * packet table (bounded by --max-packets and MAX_JOURNEY entries per packet).
+ */
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "nft-analyze/output.h"
 #include "nft-analyze/report_html.h"
+#include "nft-analyze/stats.h"
+#include "nft-analyze/walk.h"
+
+#define MAX_JOURNEY 400
+#define MAX_BRANCHES 64
+#define NBUCKETS 65
+
+struct ropts {
+	const char *log, *out, *title;
+	uint64_t max_packets;
+	int top;
+};
+
+struct rctx {
+	struct ropts *o;
+	struct nt_walk *walk;
+	struct nt_stats *st;
+	FILE *pk;             /* memstream: packet table JSON array members */
+	char *pkbuf;
+	size_t pklen;
+	struct nt_jw pw;
+	uint64_t shown, start;
+	int start_set;
+	uint64_t hist[NT_MODEL_MAX_LAYERS][NBUCKETS];
+};
 
 int nt_report_html_wanted(int argc, char **argv)
 {
@@ -17,8 +58,587 @@ int nt_report_html_wanted(int argc, char **argv)
 	return 0;
 }
 
+static void on_record(void *ctx, struct nt_model *m, const struct nt_packet *p, const struct nt_ev_hdr *h)
+{
+	struct rctx *c = ctx;
+
+	if (!c->start_set && h->ts_ns) {
+		c->start = h->ts_ns;
+		c->start_set = 1;
+	}
+	nt_stats_event(c->st, m, p, h);
+}
+
+static double rel_us(uint64_t ts, uint64_t base)
+{
+	return ts >= base ? (double)(ts - base) / 1000.0 : -(double)(base - ts) / 1000.0;
+}
+
+static int branch_of(uint64_t *b, int *nb, uint64_t skb)
+{
+	if (!skb)
+		return 0;
+	for (int i = 0; i < *nb; i++)
+		if (b[i] == skb)
+			return i;
+	if (*nb == MAX_BRANCHES)
+		return MAX_BRANCHES - 1;
+	b[*nb] = skb;
+	return (*nb)++;
+}
+
+static void journey(struct rctx *c, const struct nt_model *m, const struct nt_packet *p)
+{
+	struct nt_jw *w = &c->pw;
+	uint64_t br[MAX_BRANCHES];
+	int nb = 1;
+	uint64_t n = 0, skipped = 0;
+	const struct nt_ev_hdr *h;
+	char a[200], b[128];
+
+	br[0] = p->skb;
+	nt_jw_arr(w, "j");
+	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_size(h->type)) {
+		int bi;
+
+		h = (const void *)(p->ev + off);
+		if (!nt_ev_size(h->type))
+			break;
+		if (h->type == NT_EV_META)
+			continue;
+		bi = branch_of(br, &nb, h->type == NT_EV_LINK ? ((const struct nt_ev_link *)h)->parent : h->skb);
+		if (n >= MAX_JOURNEY) {
+			skipped++;
+			continue;
+		}
+		n++;
+		nt_jw_arr(w, NULL);
+		nt_jw_dbl(w, NULL, rel_us(h->ts_ns, p->first_ts), 3);
+		nt_jw_u64(w, NULL, (uint64_t)bi);
+		switch (h->type) {
+		case NT_EV_FUNC: {
+			const struct nt_func_info *fi = nt_model_func(m, h->id);
+
+			nt_jw_str(w, NULL, "f");
+			nt_jw_str(w, NULL, fi->layer_name);
+			nt_jw_str(w, NULL, fi->name);
+			break;
+		}
+		case NT_EV_NFT_CHAIN: {
+			const struct nt_ev_nft_chain *ch = (const void *)h;
+
+			nt_fmt_chain(a, sizeof(a), m, ch->chain_key);
+			nt_jw_str(w, NULL, "c");
+			nt_jw_str(w, NULL, a);
+			if (ch->phase == NT_CHAIN_ENTER) {
+				snprintf(b, sizeof(b), "enter (hook %s)", nt_hook_name(ch->hook));
+				nt_jw_str(w, NULL, b);
+			} else {
+				snprintf(b, sizeof(b), "exit %s", nt_verdict_name(ch->verdict));
+				nt_jw_str(w, NULL, b);
+			}
+			break;
+		}
+		case NT_EV_NFT_RULE: {
+			const struct nt_ev_nft_rule *r = (const void *)h;
+
+			nt_fmt_chain(a, sizeof(a), m, r->chain_key);
+			nt_fmt_rule_verdict(b, sizeof(b), m, r);
+			nt_jw_str(w, NULL, "r");
+			nt_jw_str(w, NULL, a);
+			if (r->kind == NT_RULE_KIND_POLICY)
+				nt_jw_str(w, NULL, "policy");
+			else if (r->kind == NT_RULE_KIND_RETURN)
+				nt_jw_str(w, NULL, "return");
+			else {
+				char hd[32];
+
+				snprintf(hd, sizeof(hd), "#%" PRIu64, r->rule_handle);
+				nt_jw_str(w, NULL, hd);
+			}
+			nt_jw_str(w, NULL, nt_model_rule_text(m, r->chain_key, r->rule_handle));
+			nt_jw_str(w, NULL, b);
+			break;
+		}
+		case NT_EV_DROP: {
+			const struct nt_ev_drop *d = (const void *)h;
+			const char *rn = nt_model_drop_reason(m, d->reason);
+
+			if (!rn) {
+				snprintf(b, sizeof(b), "reason %u", d->reason);
+				rn = b;
+			}
+			nt_jw_str(w, NULL, "d");
+			nt_jw_str(w, NULL, rn);
+			nt_jw_str(w, NULL, nt_model_func(m, h->id)->name);
+			break;
+		}
+		case NT_EV_LINK: {
+			const struct nt_ev_link *l = (const void *)h;
+			int ci = branch_of(br, &nb, h->skb);
+
+			snprintf(b, sizeof(b), "skb %d (0x%" PRIx64 ")", ci, h->skb);
+			nt_jw_str(w, NULL, "l");
+			nt_jw_str(w, NULL, l->kind == NT_LINK_COPY ? "copy" : l->kind == NT_LINK_REALLOC ?
+				  "realloc" : "clone");
+			nt_jw_str(w, NULL, b);
+			break;
+		}
+		case NT_EV_FREE:
+			nt_jw_str(w, NULL, "x");
+			nt_jw_str(w, NULL, "freed");
+			nt_jw_str(w, NULL, nt_model_func(m, h->id)->name);
+			break;
+		default:
+			nt_jw_str(w, NULL, "?");
+			break;
+		}
+		nt_jw_end(w);
+	}
+	nt_jw_end(w);
+	if (skipped)
+		nt_jw_u64(w, "more", skipped);
+}
+
+static void on_packet(void *ctx, const struct nt_packet *p)
+{
+	struct rctx *c = ctx;
+	const struct nt_model *m = c->walk->m;
+	struct nt_jw *w = &c->pw;
+	char flow[200], rule[300];
+
+	nt_stats_packet(c->st, m, p);
+	for (int l = 0; l < NT_MODEL_MAX_LAYERS; l++)
+		if (p->layer_seen & (1u << l)) {
+			uint64_t v = p->layer_ns[l];
+
+			c->hist[l][v ? 64 - __builtin_clzll(v) : 0]++;
+		}
+	if (c->shown >= c->o->max_packets)
+		return;
+	c->shown++;
+	if (!c->start_set) {
+		c->start = p->first_ts;
+		c->start_set = 1;
+	}
+	nt_fmt_flow(flow, sizeof(flow), p->has_meta ? &p->meta : NULL);
+	nt_jw_obj(w, NULL);
+	nt_jw_u64(w, "id", p->id);
+	nt_jw_dbl(w, "t", rel_us(p->first_ts, c->start), 3);
+	nt_jw_hex(w, "skb", p->skb);
+	nt_jw_str(w, "proto", p->has_meta ? nt_proto_name(p->meta.l4proto) : "?");
+	nt_jw_str(w, "flow", flow);
+	nt_jw_str(w, "v", nt_verdict_name(p->verdict));
+	rule[0] = 0;
+	if (p->verdict_chain) {
+		const char *text = nt_model_rule_text(m, p->verdict_chain, p->verdict_rule);
+		char ch[200];
+
+		nt_fmt_chain(ch, sizeof(ch), m, p->verdict_chain);
+		if (p->verdict_rule)
+			snprintf(rule, sizeof(rule), "%s #%" PRIu64 "%s%s", ch, p->verdict_rule,
+				 text ? ": " : "", text ? text : "");
+		else
+			snprintf(rule, sizeof(rule), "%s %s", ch,
+				 p->verdict_kind == NT_RULE_KIND_POLICY ? "policy" : "chain verdict");
+	}
+	nt_jw_str(w, "rule", rule[0] ? rule : NULL);
+	if (p->dropped) {
+		const char *rn = nt_model_drop_reason(m, p->drop_reason);
+		char b[32];
+
+		if (!rn) {
+			snprintf(b, sizeof(b), "reason %u", p->drop_reason);
+			rn = b;
+		}
+		nt_jw_str(w, "drop", rn);
+	} else {
+		nt_jw_str(w, "drop", NULL);
+	}
+	nt_jw_dbl(w, "dur", (double)(p->last_ts - p->first_ts) / 1000.0, 3);
+	nt_jw_u64(w, "nf", p->n_funcs);
+	nt_jw_u64(w, "nc", p->n_chains);
+	nt_jw_u64(w, "nr", p->n_rules);
+	nt_jw_u64(w, "nb", p->n_branches);
+	nt_jw_bool(w, "inc", p->incomplete);
+	journey(c, m, p);
+	nt_jw_end(w);
+}
+
+/* Copy a JSON text into the page: '<' as \u003c (valid in JSON strings, the
+ * only place it can occur), so "</script>" cannot appear. */
+static void put_json(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '<')
+			fputs("\\u003c", f);
+		else
+			putc(s[i], f);
+	}
+}
+
+static const char css[] =
+	"*{box-sizing:border-box}body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;"
+	"margin:0;background:#f4f5f7;color:#1d2330}header{background:#1f3a5f;color:#fff;padding:14px 24px}"
+	"header h1{margin:0;font-size:20px}header .sub{opacity:.8;font-size:12px;margin-top:4px}"
+	"main{padding:16px 24px;max-width:1400px}section{background:#fff;border-radius:8px;"
+	"box-shadow:0 1px 3px rgba(0,0,0,.12);padding:12px 16px;margin-bottom:16px}"
+	"h2{font-size:16px;margin:0 0 10px}.grid{display:grid;grid-template-columns:repeat(auto-fit,"
+	"minmax(420px,1fr));gap:16px}.cards{display:flex;flex-wrap:wrap;gap:10px}"
+	".card{background:#eef2f8;border-radius:6px;padding:8px 14px;min-width:120px}"
+	".card .v{font-size:20px;font-weight:600}.card .k{font-size:11px;color:#556}"
+	"table{border-collapse:collapse;width:100%}td,th{padding:3px 8px;text-align:left;"
+	"border-bottom:1px solid #e4e7ec;vertical-align:top}th{font-size:12px;color:#556}"
+	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
+	".bar{height:14px;border-radius:3px;background:#4a7bd0;display:inline-block;vertical-align:middle}"
+	".v-ACCEPT .bar,.bar.ACCEPT{background:#2e9d5b}.v-DROP .bar,.bar.DROP{background:#d64545}"
+	".bar.NONE{background:#999}.tag{display:inline-block;padding:0 6px;border-radius:3px;"
+	"font-size:12px;font-weight:600;color:#fff;background:#777}.tag.ACCEPT{background:#2e9d5b}"
+	".tag.DROP{background:#d64545}.tag.STOLEN,.tag.QUEUE{background:#c98a1b}"
+	"#pkts tr.p{cursor:pointer}#pkts tr.p:hover{background:#f0f4ff}"
+	"#pkts tr.j td{background:#fafbfc;padding:6px 16px}.jr{font:12px/1.5 ui-monospace,monospace;"
+	"white-space:pre-wrap}.jr .t{color:#889;display:inline-block;width:90px;text-align:right;"
+	"margin-right:8px}.jr .L{color:#4a5a7a;display:inline-block;width:90px}.jr .r{color:#1b5fb5}"
+	".jr .d{color:#d64545;font-weight:600}.jr .c{color:#666}.jr .b{color:#a06a00}"
+	"input#q{width:360px;padding:5px 8px;border:1px solid #bbc;border-radius:4px;font-size:14px}"
+	".hist{display:flex;align-items:flex-end;gap:2px;height:70px;border-bottom:1px solid #ccd}"
+	".hist div{background:#7b68c8;flex:0 0 44px}"
+	".hl{display:flex;gap:2px;font-size:9px;color:#667}.hl span{flex:0 0 44px;"
+	"text-align:center;overflow:hidden;white-space:nowrap}.lay{margin-bottom:12px}.muted{color:#778;font-size:12px}"
+	"code{font:12px ui-monospace,monospace;background:#f1f3f6;padding:0 3px;border-radius:3px}";
+
+/* Renders everything from the JSON blocks; numbers that come from
+ * `stats --json` carry data-k="path" (tests compare them). */
+static const char js[] =
+	"'use strict';\n"
+	"const $=id=>document.getElementById(id);\n"
+	"const J=id=>JSON.parse($(id).textContent);\n"
+	"const S=J('nt-stats').stats,L=J('nt-log'),H=J('nt-hist'),P=J('nt-packets');\n"
+	"function el(t,a,...c){const e=document.createElement(t);for(const k in a||{}){"
+	"if(k==='cls')e.className=a[k];else e.setAttribute(k,a[k]);}"
+	"for(const x of c)e.append(x instanceof Node?x:document.createTextNode(String(x)));return e;}\n"
+	"const us=ns=>(ns/1000).toFixed(3);\n"
+	"function fmtNs(ns){return ns>=1e9?(ns/1e9).toFixed(1)+' s':ns>=1e6?(ns/1e6).toFixed(1)+' ms':"
+	"ns>=1e3?(ns/1e3).toFixed(ns>=1e5?0:1)+' µs':ns+' ns';}\n"
+	"function num(k,v){return el('td',{cls:'n','data-k':k},v);}\n"
+	"/* summary */\n"
+	"(function(){const t=S.totals,c=$('cards');"
+	"const items=[['packets','totals.packets',t.packets],['events','totals.events',t.events],"
+	"['dropped','totals.dropped_packets',t.dropped_packets],['functions hit','totals.functions_hit',"
+	"t.functions_hit],['nft chains','totals.nft_chains',t.nft_chains],['nft rules','totals.nft_rules',"
+	"t.nft_rules],['incomplete','totals.incomplete_packets',t.incomplete_packets],"
+	"['duration (µs)','totals.duration_ns/us',us(t.duration_ns)],['lost (ring buffer)','loss.ringbuf',"
+	"S.loss.ringbuf],['lost (netlink)','loss.netlink',S.loss.netlink]];"
+	"for(const [k,p,v] of items)c.append(el('div',{cls:'card'},el('div',{cls:'v','data-k':p},v),"
+	"el('div',{cls:'k'},k)));"
+	"$('sub').textContent=`${L.file} — host ${L.hostname||'?'}, kernel ${L.kernel||'?'}, backend "
+	"${L.backend||'?'}, started ${L.start_time||'?'}`+(t.log_error?` — LOG DAMAGED: ${t.log_error}`:"
+	"t.log_complete?'':' — no trailer (recording did not end cleanly)');})();\n"
+	"/* verdicts */\n"
+	"(function(){const tb=$('verdicts');const max=Math.max(1,...S.by_verdict.map(v=>v.packets));"
+	"for(const v of S.by_verdict){const pct=S.totals.packets?100*v.packets/S.totals.packets:0;"
+	"tb.append(el('tr',{cls:'v-'+v.verdict},el('td',{},el('span',{cls:'tag '+v.verdict},v.verdict)),"
+	"num('by_verdict.'+v.verdict+'.packets',v.packets),el('td',{},el('span',{cls:'bar '+v.verdict,"
+	"style:`width:${Math.max(2,300*v.packets/max)}px`}),' '+pct.toFixed(1)+'%')));}"
+	"if(!S.by_verdict.length)tb.append(el('tr',{},el('td',{},'no packets')));})();\n"
+	"/* drops and rules */\n"
+	"(function(){const d=$('drops');const max=Math.max(1,...S.drops_by_reason.map(r=>r.packets));"
+	"for(const r of S.drops_by_reason.slice().sort((a,b)=>b.packets-a.packets))"
+	"d.append(el('tr',{},el('td',{},r.reason||('reason '+r.value)),num('drops_by_reason.'+r.value+"
+	"'.packets',r.packets),el('td',{},el('span',{cls:'bar DROP',style:`width:${Math.max(2,200*r.packets"
+	"/max)}px`}))));if(!S.drops_by_reason.length)d.append(el('tr',{},el('td',{cls:'muted'},"
+	"'no drops')));"
+	"const t=$('rules');S.by_rule.forEach((r,i)=>{const where=r.table?`${r.family} ${r.table} "
+	"${r.chain}`:r.chain_key;const what=r.kind==='rule'?`#${r.handle}`:r.kind;"
+	"t.append(el('tr',{},el('td',{},where+' '+what),el('td',{},r.text?el('code',{},r.text):''),"
+	"el('td',{},el('span',{cls:'tag '+r.verdict},r.verdict)),num('by_rule.'+i+'.packets',r.packets)));});"
+	"if(!S.by_rule.length)t.append(el('tr',{},el('td',{cls:'muted'},'no nftables verdicts')));})();\n"
+	"/* layers */\n"
+	"(function(){const tb=$('ltime');for(const l of S.layer_time){tb.append(el('tr',{},el('td',{},"
+	"l.layer),num('layer_time.'+l.layer+'.packets',l.packets),num('layer_time.'+l.layer+'.p50_ns/us',"
+	"us(l.p50_ns)),num('layer_time.'+l.layer+'.p90_ns/us',us(l.p90_ns)),num('layer_time.'+l.layer+"
+	"'.p99_ns/us',us(l.p99_ns)),num('layer_time.'+l.layer+'.max_ns/us',us(l.max_ns))));}"
+	"const hs=$('hists');for(const h of H.layers){const max=Math.max(1,...h.buckets.map(b=>b[2]));"
+	"const bars=el('div',{cls:'hist'}),lab=el('div',{cls:'hl'});let tot=0;"
+	"for(const [lo,hi,n] of h.buckets){tot+=n;bars.append(el('div',{style:`height:${n?Math.max(3,"
+	"68*n/max):0}px`,title:`${fmtNs(lo)} – ${fmtNs(hi)}: ${n} packets`}));lab.append(el('span',{},"
+	"fmtNs(lo)));}"
+	"hs.append(el('div',{cls:'lay'},el('b',{},h.layer),' ',el('span',{cls:'muted','data-hist':h.layer},"
+	"tot+' packets'),bars,lab));}})();\n"
+	"/* packets */\n"
+	"(function(){const tb=$('pkts');"
+	"$('pnote').textContent=`${P.length} of ${S.totals.packets} packets shown`+(P.length<"
+	"S.totals.packets?` (the first ${L.max_packets} to complete; --max-packets N shows more)`:'');"
+	"function jr(p){const d=el('div',{cls:'jr'});const nb=new Set(p.j.map(e=>e[1])).size;"
+	"for(const e of p.j){const [t,b,k]=e;const line=el('div',{});line.append(el('span',{cls:'t'},"
+	"'['+t.toFixed(3)+'µs]'));if(nb>1)line.append(el('span',{cls:'b'},'skb'+b+' '));"
+	"if(k==='f'){line.append(el('span',{cls:'L'},e[3]),e[4]);}"
+	"else if(k==='r'){line.append(el('span',{cls:'r'},`nft ${e[3]} ${e[4]}: `),e[5]?el('code',{},"
+	"e[5]):'',' ',el('span',{cls:'tag '+e[6]},e[6]));}"
+	"else if(k==='c'){line.append(el('span',{cls:'c'},`nft chain ${e[3]}: ${e[4]}`));}"
+	"else if(k==='d'){line.append(el('span',{cls:'d'},`DROP ${e[3]} at ${e[4]}`));}"
+	"else if(k==='l'){line.append(el('span',{cls:'b'},`${e[3]} -> ${e[4]}`));}"
+	"else if(k==='x'){line.append(el('span',{cls:'c'},`freed at ${e[4]}`));}"
+	"d.append(line);}if(p.more)d.append(el('div',{cls:'muted'},`... ${p.more} more records`));"
+	"return d;}"
+	"for(const p of P){const text=[p.id,p.proto,p.flow,p.v,p.rule||'',p.drop||'',"
+	"...p.j.map(e=>e.slice(2).join(' '))].join(' ').toLowerCase();"
+	"const r=el('tr',{cls:'p','data-id':p.id},el('td',{cls:'n'},p.id),el('td',{cls:'n'},p.t.toFixed(3)),"
+	"el('td',{},p.proto),el('td',{},p.flow),el('td',{},el('span',{cls:'tag '+p.v},p.v)),"
+	"el('td',{},p.rule||''),el('td',{},p.drop||''),el('td',{cls:'n'},p.nf),el('td',{cls:'n'},p.nr),"
+	"el('td',{cls:'n'},p.dur.toFixed(3)));r._text=text;"
+	"const x=el('tr',{cls:'j',hidden:''},el('td',{colspan:10}));"
+	"r.addEventListener('click',()=>{if(!x.firstChild.firstChild)x.firstChild.append(jr(p));"
+	"x.hidden=!x.hidden;});tb.append(r,x);}"
+	"$('q').addEventListener('input',e=>{const q=e.target.value.trim().toLowerCase();let n=0;"
+	"for(const r of tb.querySelectorAll('tr.p')){const m=!q||q.split(/\\s+/).every(w=>r._text.includes(w));"
+	"r.hidden=!m;if(!m)r.nextSibling.hidden=true;if(m)n++;}$('qn').textContent=q?n+' match':'';});"
+	"if(location.hash.startsWith('#open=')){for(const id of location.hash.slice(6).split(',')){"
+	"const r=tb.querySelector(`tr.p[data-id=\"${id}\"]`);if(r)r.click();}}"
+	"if(location.hash.startsWith('#q=')){$('q').value=decodeURIComponent(location.hash.slice(3));"
+	"$('q').dispatchEvent(new Event('input'));}})();\n"
+	"document.body.dataset.ready='1';\n";
+
+static void write_html(FILE *f, struct rctx *c, const struct nt_model *m, const char *stats, size_t slen,
+		       const struct nt_walk *w)
+{
+	struct nt_jw jw;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *ms;
+	const char *title = c->o->title ? c->o->title : "nft-tracer report";
+
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width\">\n<title>", f);
+	nt_html_esc(f, title);
+	fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<header><h1>", css);
+	nt_html_esc(f, title);
+	fputs("</h1><div class=\"sub\" id=\"sub\"></div></header>\n<main>\n"
+	      "<section><h2>Summary</h2><div class=\"cards\" id=\"cards\"></div></section>\n"
+	      "<div class=\"grid\">\n"
+	      "<section><h2>Packets by verdict</h2><table><tbody id=\"verdicts\"></tbody></table></section>\n"
+	      "<section><h2>Top drop reasons</h2><table><tbody id=\"drops\"></tbody></table></section>\n"
+	      "</div>\n"
+	      "<section><h2>Top rules (deciding rule or policy)</h2><table><thead><tr><th>chain / rule</th>"
+	      "<th>text</th><th>verdict</th><th class=\"n\">packets</th></tr></thead><tbody id=\"rules\">"
+	      "</tbody></table></section>\n"
+	      "<div class=\"grid\">\n"
+	      "<section><h2>Time per layer (µs per packet)</h2><table><thead><tr><th>layer</th>"
+	      "<th class=\"n\">packets</th><th class=\"n\">p50</th><th class=\"n\">p90</th>"
+	      "<th class=\"n\">p99</th><th class=\"n\">max</th></tr></thead><tbody id=\"ltime\"></tbody>"
+	      "</table></section>\n"
+	      "<section><h2>Time per layer: histograms</h2><div id=\"hists\"></div></section>\n"
+	      "</div>\n"
+	      "<section><h2>Packets</h2><p><input id=\"q\" type=\"search\" placeholder=\"search: address, "
+	      "port, verdict, function, rule text...\"> <span id=\"qn\" class=\"muted\"></span> "
+	      "<span id=\"pnote\" class=\"muted\"></span></p>\n<table><thead><tr><th class=\"n\">#</th>"
+	      "<th class=\"n\">start µs</th><th>proto</th><th>flow</th><th>verdict</th><th>deciding rule</th>"
+	      "<th>drop reason</th><th class=\"n\">funcs</th><th class=\"n\">rules</th>"
+	      "<th class=\"n\">µs</th></tr></thead><tbody id=\"pkts\"></tbody></table>\n"
+	      "<p class=\"muted\">Click a row for its journey: functions with their layer, nftables chains "
+	      "and rules with their text, clones and the drop reason (µs from the packet's first record)."
+	      "</p></section>\n</main>\n", f);
+
+	fputs("<script type=\"application/json\" id=\"nt-stats\">", f);
+	put_json(f, stats, slen);
+	fputs("</script>\n<script type=\"application/json\" id=\"nt-log\">", f);
+	ms = open_memstream(&buf, &len);
+	if (ms) {
+		nt_jw_init(&jw, ms);
+		nt_jw_obj(&jw, NULL);
+		nt_jw_str(&jw, "file", c->o->log);
+		nt_jw_str(&jw, "hostname", nt_model_header_str(m, "hostname"));
+		nt_jw_str(&jw, "kernel", nt_model_header_str(m, "kernel"));
+		nt_jw_str(&jw, "backend", nt_model_header_str(m, "backend"));
+		nt_jw_str(&jw, "start_time", nt_model_header_str(m, "start_time"));
+		nt_jw_bool(&jw, "log_complete", w->log_complete);
+		nt_jw_u64(&jw, "max_packets", c->o->max_packets);
+		nt_jw_end(&jw);
+		fclose(ms);
+		put_json(f, buf, len);
+		free(buf);
+		buf = NULL;
+	}
+	fputs("</script>\n<script type=\"application/json\" id=\"nt-hist\">", f);
+	ms = open_memstream(&buf, &len);
+	if (ms) {
+		nt_jw_init(&jw, ms);
+		nt_jw_obj(&jw, NULL);
+		nt_jw_arr(&jw, "layers");
+		for (int l = 0; l < nt_model_layer_count(m) && l < NT_MODEL_MAX_LAYERS; l++) {
+			int lo = -1, hi = -1;
+
+			for (int b = 0; b < NBUCKETS; b++)
+				if (c->hist[l][b]) {
+					if (lo < 0)
+						lo = b;
+					hi = b;
+				}
+			if (lo < 0)
+				continue;
+			nt_jw_obj(&jw, NULL);
+			nt_jw_str(&jw, "layer", nt_model_layer_name(m, l));
+			nt_jw_arr(&jw, "buckets");
+			for (int b = lo; b <= hi; b++) {
+				/* bucket b holds [2^(b-1), 2^b) ns; bucket 0 holds 0 */
+				nt_jw_arr(&jw, NULL);
+				nt_jw_u64(&jw, NULL, b ? 1ull << (b - 1) : 0);
+				nt_jw_u64(&jw, NULL, b ? (b < 64 ? 1ull << b : UINT64_MAX) : 1);
+				nt_jw_u64(&jw, NULL, c->hist[l][b]);
+				nt_jw_end(&jw);
+			}
+			nt_jw_end(&jw);
+			nt_jw_end(&jw);
+		}
+		nt_jw_end(&jw);
+		nt_jw_end(&jw);
+		fclose(ms);
+		put_json(f, buf, len);
+		free(buf);
+	}
+	fputs("</script>\n<script type=\"application/json\" id=\"nt-packets\">[", f);
+	put_json(f, c->pkbuf, c->pklen);
+	fprintf(f, "]</script>\n<script>%s</script>\n</body></html>\n", js);
+}
+
+/* ---- CLI ---- */
+enum { O_HTML = 256, O_MAXPKT, O_TITLE, O_TOP };
+
+static const struct argp_option options[] = {
+	{ "output", 'o', "FILE", 0, "write the HTML report to FILE, atomically ('-' = stdout)", 0 },
+	{ "html", O_HTML, NULL, 0, "HTML report (the default with -o; without -o: to stdout)", 0 },
+	{ "max-packets", O_MAXPKT, "N", 0, "packet table: the first N packets to complete (default 1000)", 0 },
+	{ "top", O_TOP, "N", 0, "rules shown (as stats --top, default 20)", 0 },
+	{ "title", O_TITLE, "TEXT", 0, "page title", 0 },
+	{ 0 }
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct ropts *o = state->input;
+	char *end;
+	unsigned long long v;
+
+	switch (key) {
+	case 'o': o->out = arg; break;
+	case O_HTML: break;
+	case O_TITLE: o->title = arg; break;
+	case O_MAXPKT:
+	case O_TOP:
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (end == arg || *end || errno || *arg == '-' || (key == O_TOP && (!v || v > 1000000)))
+			argp_error(state, "%s: '%s' is not a valid number", key == O_TOP ? "--top" :
+				   "--max-packets", arg);
+		if (key == O_TOP)
+			o->top = (int)v;
+		else
+			o->max_packets = v;
+		break;
+	case ARGP_KEY_ARG:
+		if (o->log)
+			argp_error(state, "one LOG only ('%s' is extra)", arg);
+		o->log = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!o->log)
+			argp_error(state, "missing LOG (an .ntl file written by nft-record)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const char doc[] =
+	"Write one self-contained HTML report (inline CSS and JS, no network access): summary, "
+	"packets by verdict, top drop reasons and rules, time per layer (percentiles and histograms), "
+	"and a searchable packet table whose rows expand into the journey with rule text. Its numbers "
+	"are those of `nft-analyze stats --json`. Without -o / --html, `report` prints the text report."
+	"\vExit codes: 0 ok; 1 runtime error (out of memory, write error); 2 usage error or unusable "
+	"log; 3 log truncated or corrupt: the report covers everything before the damage.";
+
 int cmd_report_html(int argc, char **argv)
 {
-	fprintf(stderr, "nft-analyze report: HTML not implemented yet\n");
-	return 1;
+	struct ropts o = { .max_packets = 1000 };
+	struct argp ap = { options, parse_opt, "LOG", doc, NULL, NULL, NULL };
+	struct rctx c = { .o = &o };
+	struct nt_walk w = { 0 };
+	struct nt_out out;
+	struct nt_stats_out so = { 0 };
+	struct nt_jw jw;
+	char *stats = NULL;
+	size_t slen = 0;
+	FILE *ms;
+	int st, rc = 0, err;
+
+	argp_err_exit_status = 2;
+	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
+		return 2;
+	c.st = nt_stats_new();
+	c.pk = open_memstream(&c.pkbuf, &c.pklen);
+	if (!c.st || !c.pk) {
+		fprintf(stderr, "nft-analyze report: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	nt_jw_init(&c.pw, c.pk);
+	c.pw.depth = 1;       /* members of the packets array written by write_html() */
+	c.pw.kind[0] = '[';
+	w.path = o.log;
+	w.keep_events = 1;
+	w.on_packet = on_packet;
+	w.on_record = on_record;
+	w.ctx = &c;
+	c.walk = &w;
+	st = nt_walk_log(&w);
+	if (st == NT_WALK_BAD || st == NT_WALK_NOMEM) {
+		fprintf(stderr, "nft-analyze report: %s\n", w.error);
+		rc = st == NT_WALK_BAD ? 2 : 1;
+		goto out;
+	}
+	fflush(c.pk);
+	so.top = o.top;
+	so.log_status = w.error[0] ? w.error : NULL;
+	so.log_complete = w.log_complete;
+	ms = open_memstream(&stats, &slen);
+	if (!ms) {
+		fprintf(stderr, "nft-analyze report: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	nt_jw_init(&jw, ms);
+	nt_jw_obj(&jw, NULL);
+	nt_jw_obj(&jw, "stats");
+	nt_stats_json(&jw, c.st, w.m, &so);
+	nt_jw_end(&jw);
+	nt_jw_end(&jw);
+	nt_jw_newline(&jw);
+	fclose(ms);
+	err = nt_out_open(&out, o.out);
+	if (err) {
+		fprintf(stderr, "nft-analyze report: cannot create %s: %s\n", o.out, strerror(-err));
+		rc = 1;
+		goto out;
+	}
+	write_html(out.f, &c, w.m, stats, slen, &w);
+	err = nt_out_close(&out, 1);
+	if (err) {
+		fprintf(stderr, "nft-analyze report: writing %s failed: %s\n", o.out ? o.out : "stdout",
+			strerror(-err));
+		rc = 1;
+	} else if (st == NT_WALK_DAMAGED) {
+		fprintf(stderr, "nft-analyze report: %s\n", w.error);
+		rc = 3;
+	}
+out:
+	if (c.pk)
+		fclose(c.pk);
+	free(c.pkbuf);
+	free(stats);
+	nt_stats_free(c.st);
+	nt_model_free(w.m);
+	return rc;
 }
