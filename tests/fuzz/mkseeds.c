@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <bpf/btf.h>
+#include <zstd.h>
 
 #include "common/records.h"
 #include "formats/logw.h"
@@ -141,6 +142,52 @@ static int log_seed(const char *name, int trailer, int all_meta, uint32_t block_
 		return 0;
 	}
 	return ntl_writer_close(w, meta_json[NTL_B_TRAILER]);
+}
+
+/* Copy of logr/SRC with every block stored raw (flag ZSTD cleared), so that
+ * mutations reach the EVENTS column decoder instead of the zstd checks. */
+static int raw_copy(const char *src, const char *dst)
+{
+	static uint8_t in[1 << 16], out[1 << 18], raw[1 << 16];
+	char p[512];
+	size_t n, o = 16, off = 16;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/logr/%s", root, src);
+	f = fopen(p, "rb");
+	if (!f)
+		return -1;
+	n = fread(in, 1, sizeof(in), f);
+	fclose(f);
+	if (n < 16)
+		return -1;
+	memcpy(out, in, 16);
+	while (off + 16 <= n) {
+		uint16_t flags = (uint16_t)(in[off + 6] | in[off + 7] << 8);
+		uint32_t stored, rawlen;
+		size_t r;
+
+		memcpy(&stored, in + off + 8, 4);
+		memcpy(&rawlen, in + off + 12, 4);
+		if (off + 16 + stored > n || rawlen > sizeof(raw) || o + 16 + rawlen > sizeof(out))
+			return -1;
+		if (flags & 1) {
+			r = ZSTD_decompress(raw, sizeof(raw), in + off + 16, stored);
+			if (ZSTD_isError(r) || r != rawlen)
+				return -1;
+		} else {
+			memcpy(raw, in + off + 16, stored);
+		}
+		memcpy(out + o, in + off, 16);
+		flags &= (uint16_t)~1u;
+		out[o + 6] = (uint8_t)flags;
+		out[o + 7] = (uint8_t)(flags >> 8);
+		memcpy(out + o + 8, &rawlen, 4);
+		memcpy(out + o + 16, raw, rawlen);
+		o += 16 + rawlen;
+		off += 16 + stored;
+	}
+	return put("logr", dst, out, o);
 }
 
 static void model_seeds(void)
@@ -294,6 +341,8 @@ int main(int argc, char **argv)
 	mkdir(root, 0755);
 	if (log_seed("full.ntl", 1, 1, 0) || log_seed("header_only.ntl", 1, 0, 0) ||
 	    log_seed("small_blocks.ntl", 1, 1, 256) || log_seed("no_trailer.ntl", 0, 1, 0))
+		return 1;
+	if (raw_copy("full.ntl", "full_raw.ntl") || raw_copy("small_blocks.ntl", "small_blocks_raw.ntl"))
 		return 1;
 	model_seeds();
 	kallsyms_seeds();
