@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/* corr.c - nftrace message -> NT_EV_NFT_RULE with skb id (see corr.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "corr.h"
+
+#define SIG_BITS 15               /* buckets of the packet key index */
+#define SIG_WAYS 4
+#define TID_BITS 12               /* trace id states */
+#define DEF_BITS 12               /* defined chain keys */
+#define QUEUE_LEN 8192            /* pending trace messages */
+#define MATCH_WINDOW_NS (2ull * 1000 * 1000 * 1000)
+
+struct sig_ent {
+	uint64_t key, skb, ts;
+};
+
+struct tid_ent {
+	uint64_t key;   /* ns_index << 32 | trace id, + 1 (0 = empty) */
+	uint64_t skb;
+	uint64_t ts;
+	uint8_t depth, hook, used;
+};
+
+struct qent {
+	uint64_t rx_ns;
+	struct nt_trace_msg m;
+};
+
+struct nt_corr {
+	struct nt_corr_opts o;
+	struct sig_ent full[1u << SIG_BITS][SIG_WAYS];
+	struct sig_ent nat[1u << SIG_BITS][SIG_WAYS];
+	struct tid_ent tid[1u << TID_BITS];
+	uint64_t defined[1u << DEF_BITS]; /* chain keys already emitted (direct mapped) */
+	struct qent *q;
+	size_t qhead, qlen;
+	struct nt_corr_stats st;
+};
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+#define FNV0 14695981039346656037ull
+
+uint64_t nt_chain_key(uint32_t netns, uint8_t family, const char *table, const char *chain)
+{
+	uint64_t h = FNV0;
+
+	h = fnv(h, &netns, 4);
+	h = fnv(h, &family, 1);
+	h = fnv(h, table, strlen(table) + 1);
+	h = fnv(h, chain, strlen(chain) + 1);
+	return h ? h : 1;
+}
+
+struct pkt {
+	uint8_t l3, l4proto;
+	uint16_t sport, dport, ip_id;
+	uint32_t l4_extra;
+	const uint8_t *saddr, *daddr;
+};
+
+static uint64_t key_full(const struct pkt *p)
+{
+	uint64_t h = FNV0;
+	size_t alen = p->l3 == NT_L3_IPV4 ? 4 : 16;
+
+	h = fnv(h, &p->l3, 1);
+	h = fnv(h, &p->l4proto, 1);
+	h = fnv(h, p->saddr, alen);
+	h = fnv(h, p->daddr, alen);
+	h = fnv(h, &p->sport, 2);
+	h = fnv(h, &p->dport, 2);
+	h = fnv(h, &p->ip_id, 2);
+	h = fnv(h, &p->l4_extra, 4);
+	return h | 1;
+}
+
+/* 0 when the packet has no NAT-invariant identity */
+static uint64_t key_nat(const struct pkt *p)
+{
+	uint64_t h = FNV0 ^ 0x5a5a;
+
+	h = fnv(h, &p->l3, 1);
+	h = fnv(h, &p->l4proto, 1);
+	if (p->l3 == NT_L3_IPV4) {
+		if (!p->ip_id && !p->l4_extra)
+			return 0;
+		h = fnv(h, &p->ip_id, 2);
+	} else {
+		if (!p->l4_extra)
+			return 0;
+		h = fnv(h, p->saddr, 16);
+	}
+	h = fnv(h, &p->l4_extra, 4);
+	return h | 1;
+}
+
+static void sig_put(struct sig_ent (*tab)[SIG_WAYS], uint64_t key, uint64_t skb, uint64_t ts)
+{
+	struct sig_ent *b = tab[(key >> 7) & ((1u << SIG_BITS) - 1)];
+	int victim = 0;
+
+	for (int i = 0; i < SIG_WAYS; i++) {
+		if (b[i].key == key && b[i].skb == skb) {
+			b[i].ts = ts;
+			return;
+		}
+		if (b[i].ts < b[victim].ts)
+			victim = i;
+	}
+	b[victim].key = key;
+	b[victim].skb = skb;
+	b[victim].ts = ts;
+}
+
+static uint64_t sig_get(struct sig_ent (*tab)[SIG_WAYS], uint64_t key, uint64_t ts)
+{
+	struct sig_ent *b = tab[(key >> 7) & ((1u << SIG_BITS) - 1)];
+	uint64_t best = 0, bestd = MATCH_WINDOW_NS + 1;
+
+	for (int i = 0; i < SIG_WAYS; i++) {
+		uint64_t d;
+
+		if (b[i].key != key || !b[i].skb)
+			continue;
+		d = b[i].ts > ts ? b[i].ts - ts : ts - b[i].ts;
+		if (d < bestd) {
+			bestd = d;
+			best = b[i].skb;
+		}
+	}
+	return best;
+}
+
+int nt_corr_new(const struct nt_corr_opts *o, struct nt_corr **out)
+{
+	struct nt_corr *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->o = *o;
+	c->q = calloc(QUEUE_LEN, sizeof(*c->q));
+	if (!c->q) {
+		free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+void nt_corr_free(struct nt_corr *c)
+{
+	if (!c)
+		return;
+	free(c->q);
+	free(c);
+}
+
+void nt_corr_meta(struct nt_corr *c, const struct nt_ev_meta *m)
+{
+	struct pkt p = { m->l3, m->l4proto, m->sport, m->dport, m->ip_id, m->l4_extra,
+			 m->saddr, m->daddr };
+	uint64_t k;
+
+	if (m->l3 != NT_L3_IPV4 && m->l3 != NT_L3_IPV6)
+		return;
+	sig_put(c->full, key_full(&p), m->h.skb, m->h.ts_ns);
+	k = key_nat(&p);
+	if (k)
+		sig_put(c->nat, k, m->h.skb, m->h.ts_ns);
+}
+
+static int emit_chaindef(struct nt_corr *c, uint64_t key, uint32_t netns, uint8_t family,
+			 const char *table, const char *chain)
+{
+	uint64_t *slot = &c->defined[(key >> 3) & ((1u << DEF_BITS) - 1)];
+	struct nt_ev_nft_chaindef d;
+
+	if (*slot == key)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	d.h.type = NT_EV_NFT_CHAINDEF;
+	d.h.cpu = 0xffff;
+	d.chain_key = key;
+	snprintf(d.table, sizeof(d.table), "%s", table);
+	snprintf(d.chain, sizeof(d.chain), "%s", chain);
+	d.family = family;
+	d.netns = netns;
+	d.hook = NT_HOOK_NONE;
+	d.policy = 1;
+	if (c->o.chain)
+		c->o.chain(c->o.ctx, netns, family, table, chain, &d);
+	*slot = key;
+	return c->o.emit(c->o.ctx, &d, sizeof(d));
+}
+
+static struct tid_ent *tid_slot(struct nt_corr *c, const struct nt_trace_msg *m)
+{
+	uint64_t key = ((uint64_t)m->ns_index << 32 | m->id) + 1;
+	struct tid_ent *t = &c->tid[(m->id ^ (m->id >> TID_BITS) ^ m->ns_index) & ((1u << TID_BITS) - 1)];
+
+	if (t->key != key) {
+		memset(t, 0, sizeof(*t));
+		t->key = key;
+		t->hook = NT_HOOK_NONE;
+	}
+	return t;
+}
+
+static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
+{
+	struct tid_ent *t = tid_slot(c, m);
+	struct nt_ev_nft_rule r;
+	struct nt_ev_nft_chaindef probe;
+	int own = c->o.own_table && !strcmp(m->table, c->o.own_table);
+	int err;
+
+	c->st.msgs++;
+	if (m->flags & NT_TRACE_HAS_PKT) {
+		struct pkt p = { m->l3, m->l4proto, m->sport, m->dport, m->ip_id, m->l4_extra,
+				 m->saddr, m->daddr };
+		uint64_t skb = sig_get(c->full, key_full(&p), m->ts_ns);
+		uint64_t k;
+
+		if (!skb && (k = key_nat(&p)))
+			skb = sig_get(c->nat, k, m->ts_ns);
+		/* a new chain run: base chain, depth 0 */
+		if (skb || !t->used || t->ts + MATCH_WINDOW_NS < m->ts_ns)
+			t->skb = skb;
+		t->depth = 0;
+		memset(&probe, 0, sizeof(probe));
+		probe.hook = NT_HOOK_NONE;
+		if (!own && c->o.chain &&
+		    !c->o.chain(c->o.ctx, m->netns, m->family, m->table, m->chain, &probe) && probe.base)
+			t->hook = probe.hook;
+		t->used = 1;
+	}
+	t->ts = m->ts_ns;
+	if (own) {
+		c->st.own++;
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.h.type = NT_EV_NFT_RULE;
+	r.h.flags = NT_F_SYNTH | (t->skb ? 0 : NT_F_UNCORRELATED);
+	r.h.cpu = 0xffff;
+	r.h.ts_ns = m->ts_ns;
+	r.h.skb = t->skb;
+	r.chain_key = nt_chain_key(m->netns, m->family, m->table, m->chain);
+	r.rule_handle = m->rule_handle;
+	r.verdict = m->verdict;
+	r.trace_id = m->id;
+	r.kind = m->type;
+	r.depth = t->depth;
+	r.family = m->family;
+	r.hook = t->hook;
+	err = emit_chaindef(c, r.chain_key, m->netns, m->family, m->table, m->chain);
+	if (err)
+		return err;
+	if (m->target[0]) {
+		r.target_key = nt_chain_key(m->netns, m->family, m->table, m->target);
+		err = emit_chaindef(c, r.target_key, m->netns, m->family, m->table, m->target);
+		if (err)
+			return err;
+	}
+	if (t->skb)
+		c->st.correlated++;
+	else
+		c->st.uncorrelated++;
+	c->st.rules++;
+	/* jump stack depth for the next message of this run */
+	if (m->type == NT_RULE_KIND_RULE && m->verdict == NT_V_JUMP)
+		t->depth++;
+	else if ((m->type == NT_RULE_KIND_RETURN ||
+		  (m->type == NT_RULE_KIND_RULE && m->verdict == NT_V_RETURN)) && t->depth)
+		t->depth--;
+	return c->o.emit(c->o.ctx, &r, sizeof(r));
+}
+
+void nt_corr_push(struct nt_corr *c, const struct nt_trace_msg *m)
+{
+	struct timespec ts;
+	struct qent *e;
+
+	if (c->qlen == QUEUE_LEN) {
+		c->st.queue_full++;
+		nt_corr_flush(c, 0, 0, 1); /* resolve oldest now rather than drop */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	e = &c->q[(c->qhead + c->qlen) % QUEUE_LEN];
+	e->rx_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	e->m = *m;
+	c->qlen++;
+}
+
+int nt_corr_flush(struct nt_corr *c, uint64_t now_ns, uint64_t delay_ns, int all)
+{
+	int n = 0, err;
+
+	while (c->qlen) {
+		struct qent *e = &c->q[c->qhead];
+
+		if (!all && e->rx_ns + delay_ns > now_ns)
+			break;
+		err = resolve(c, &e->m);
+		c->qhead = (c->qhead + 1) % QUEUE_LEN;
+		c->qlen--;
+		if (err)
+			return err;
+		n++;
+	}
+	return n;
+}
+
+void nt_corr_get_stats(const struct nt_corr *c, struct nt_corr_stats *s)
+{
+	*s = c->st;
+}

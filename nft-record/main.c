@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/* main.c - nft-record command line (argp) over record.c. */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+#include "backends.h"
+
+const char *argp_program_version = "nft-record 0.1.0";
+
+static const char doc[] =
+"nft-record - record the path of packets through the kernel and nftables, rule by rule.\n"
+"\n"
+"Attaches BPF programs to the packet tracepoints (net:netif_receive_skb, net:netif_rx,\n"
+"net:napi_gro_receive_entry, net:net_dev_queue, net:net_dev_start_xmit, net:net_dev_xmit,\n"
+"skb:kfree_skb with the drop reason, skb:consume_skb), plus kernel functions when kprobes /\n"
+"fentry are available, and adds ONE owned nft table (inet nft_record_<pid>) per recorded\n"
+"namespace that sets `meta nftrace set 1`, so nftables reports every rule verdict.  The table\n"
+"and all probes vanish with the process, kill -9 included.  Writes a .ntl log for nft-analyze.\n"
+"\n"
+"Filter syntax (--filter): predicates joined by 'and':\n"
+"  ip | ip6 | tcp | udp | icmp | icmp6 | proto NAME|NUM\n"
+"  host ADDR[/LEN] | net ADDR/LEN | src ADDR[/LEN] | dst ADDR[/LEN]\n"
+"  port N | sport N | dport N      (TCP/UDP; port = either)\n"
+"  iface NAME | netns NAME | mark VALUE[/MASK]\n"
+"  e.g. --filter 'host 10.0.0.1 and tcp and port 80'\n"
+"Applied in BPF when a packet is first seen (it stays traced through NAT) and as the match of\n"
+"the nftrace rules.\n"
+"\n"
+"Exit codes: 0 ok, 1 runtime error, 2 bad usage / filter / config / output file,\n"
+"3 missing privileges (root, CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN), 4 kernel lacks a feature\n"
+"(BTF, raw tracepoints, requested backend).\n"
+"\n"
+"Options:";
+
+enum { OPT_RINGBUF = 1000, OPT_FORCE, OPT_NO_NFTRACE };
+
+static const struct argp_option options[] = {
+	{ "config", 'c', "FILE", 0, "trace_config.json of nft-discover (default: discover at start)", 0 },
+	{ "max-functions", 'm', "N", 0, "trace at most N functions (default 50)", 0 },
+	{ "duration", 'd', "S", 0, "stop after S seconds (default: until Ctrl-C / SIGTERM)", 0 },
+	{ "output", 'o', "FILE", 0, "log file (default nft-trace-YYYYMMDD-HHMMSS.ntl), created 0600", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "overwrite an existing output file", 0 },
+	{ "stream", 's', NULL, 0, "print one line per event on stdout while recording", 0 },
+	{ "filter", 'f', "EXPR", 0, "packet filter (syntax above)", 0 },
+	{ "backend", 'b', "NAME", 0, "auto|tracepoint|kprobe-multi|fentry|kprobe (default auto)", 0 },
+	{ "netns", 'n', "NAME", 0, "also record in namespace NAME (ip netns); repeatable or a comma list", 0 },
+	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "BPF ring buffer size (power of 2, default 8M; k/M suffix)", 0 },
+	{ "no-nftrace", OPT_NO_NFTRACE, NULL, 0, "do not add the nftrace table (no rule verdicts)", 0 },
+	{ "verbose", 'v', NULL, 0, "more messages (NT_LIBBPF_DEBUG=1 for libbpf's)", 0 },
+	{ "quiet", 'q', NULL, 0, "no status line, no summary", 0 },
+	{ 0 },
+};
+
+static int bad(struct argp_state *st, const char *what, const char *arg)
+{
+	fprintf(stderr, "nft-record: %s '%s'\n", what, arg);
+	exit(NT_EXIT_USAGE);
+	(void)st;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *st)
+{
+	struct nt_record_opts *o = st->input;
+	char *end;
+
+	switch (key) {
+	case 'c': o->config = arg; break;
+	case 'm': {
+		long v = strtol(arg, &end, 10);
+
+		if (*end || v < 0 || v > 100000)
+			bad(st, "--max-functions: expected a number 0..100000, got", arg);
+		o->max_functions = v;
+		break;
+	}
+	case 'd':
+		o->duration = strtod(arg, &end);
+		if (*end || !(o->duration > 0) || o->duration > 1e7)
+			bad(st, "--duration: expected seconds > 0, got", arg);
+		break;
+	case 'o': o->output = arg; break;
+	case OPT_FORCE: o->force = 1; break;
+	case 's': o->stream = 1; break;
+	case 'f': o->filter = arg; break;
+	case 'b':
+		if (strcmp(arg, "auto") && !strstr("|" NT_BACKEND_NAMES "|", arg))
+			bad(st, "--backend: use one of " NT_BACKEND_NAMES ", not", arg);
+		o->backend = arg;
+		break;
+	case 'n': {
+		char *save = NULL;
+
+		for (char *p = strtok_r(arg, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+			if (o->n_netns == NT_MAX_NETNS)
+				bad(st, "--netns: too many namespaces (max 16), at", p);
+			o->netns[o->n_netns++] = p;
+		}
+		break;
+	}
+	case OPT_RINGBUF: {
+		unsigned long long v = strtoull(arg, &end, 0);
+
+		if (*end == 'k' || *end == 'K')
+			v <<= 10, end++;
+		else if (*end == 'm' || *end == 'M')
+			v <<= 20, end++;
+		if (*end || v < 4096 || v > (1ull << 30) || (v & (v - 1)))
+			bad(st, "--ringbuf-size: expected a power of two between 4k and 1G, got", arg);
+		o->ringbuf_size = v;
+		break;
+	}
+	case OPT_NO_NFTRACE: o->no_nftrace = 1; break;
+	case 'v': o->verbose++; break;
+	case 'q': o->quiet = 1; break;
+	case ARGP_KEY_ARG:
+		bad(st, "unexpected argument", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct nt_record_opts o = { 0 };
+	struct argp argp = { options, parse_opt, NULL, doc, NULL, NULL, NULL };
+
+	argp_err_exit_status = NT_EXIT_USAGE;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return NT_EXIT_USAGE;
+	if (o.stream && o.output && !strcmp(o.output, "-")) {
+		fprintf(stderr, "nft-record: --stream and --output - both want stdout\n");
+		return NT_EXIT_USAGE;
+	}
+	return nt_record_run(&o);
+}

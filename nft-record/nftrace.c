@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nftrace.c - owned nft table + NFNLGRP_NFTRACE reader (see nftrace.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/trace.h>
+#include <nftables/libnftables.h>
+#include <bpf/bpf.h>
+
+#include "nftrace.h"
+
+#define RBUF_LEN (256 * 1024)
+#define STAMP_QUEUE_LEN 65536
+
+static const char *const hook_names[] = { "prerouting", "input", "forward", "output", "postrouting" };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Build "table inet NAME { flags owner; chain ... }" into buf. */
+static int build_table(char *buf, size_t len, const char *table, const struct nt_filter_spec *flt)
+{
+	size_t off = 0;
+	int w;
+
+	w = snprintf(buf + off, len - off, "table inet %s {\n\tflags owner\n", table);
+	if (w < 0 || (size_t)w >= len - off)
+		return -ENOSPC;
+	off += w;
+	for (size_t h = 0; h < sizeof(hook_names) / sizeof(hook_names[0]); h++) {
+		w = snprintf(buf + off, len - off,
+			     "\tchain %s {\n\t\ttype filter hook %s priority -2147483648; policy accept;\n",
+			     hook_names[h], hook_names[h]);
+		if (w < 0 || (size_t)w >= len - off)
+			return -ENOSPC;
+		off += w;
+		for (int r = 0; r < (flt && flt->n_nft ? flt->n_nft : 1); r++) {
+			w = snprintf(buf + off, len - off, "\t\t%s%smeta nftrace set 1\n",
+				     flt && flt->n_nft ? flt->nft[r] : "",
+				     flt && flt->n_nft ? " " : "");
+			if (w < 0 || (size_t)w >= len - off)
+				return -ENOSPC;
+			off += w;
+		}
+		w = snprintf(buf + off, len - off, "\t}\n");
+		if (w < 0 || (size_t)w >= len - off)
+			return -ENOSPC;
+		off += w;
+	}
+	w = snprintf(buf + off, len - off, "}\n");
+	if (w < 0 || (size_t)w >= len - off)
+		return -ENOSPC;
+	return 0;
+}
+
+/*
+ * Socket filter: push {bpf_ktime_get_ns(), skb->len} into the queue map, keep
+ * the whole message.  Runs in netlink_broadcast(), i.e. when the trace is made.
+ */
+static int stamp_prog_load(int qfd)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_6, .src_reg = BPF_REG_1 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ktime_get_ns },
+		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_0, .off = -16 },
+		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_6,
+		  .off = offsetof(struct __sk_buff, len) },
+		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1, .off = -8 },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1, .src_reg = BPF_PSEUDO_MAP_FD, .imm = qfd },
+		{ 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -16 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = BPF_ANY },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_push_elem },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = -1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "nt_nl_stamp", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), NULL);
+}
+
+static void stamp_setup(struct nt_nftrace *t)
+{
+	int fd = mnl_socket_get_fd(t->nl);
+
+	t->qfd = bpf_map_create(BPF_MAP_TYPE_QUEUE, "nt_nl_ts", 0, 16, STAMP_QUEUE_LEN, NULL);
+	if (t->qfd < 0)
+		return;
+	t->progfd = stamp_prog_load(t->qfd);
+	if (t->progfd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &t->progfd, sizeof(t->progfd))) {
+		if (t->progfd >= 0)
+			close(t->progfd);
+		close(t->qfd);
+		t->progfd = t->qfd = -1;
+	}
+}
+
+int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
+		    const struct nt_filter_spec *flt, char *err, size_t errlen)
+{
+	char cmd[8192];
+	char *nfterr;
+	int ret, fd, one = 1, rcv = 16 << 20, grp = NFNLGRP_NFTRACE;
+
+	memset(t, 0, sizeof(*t));
+	t->ns = ns;
+	t->index = index;
+	t->qfd = t->progfd = -1;
+	snprintf(t->table, sizeof(t->table), NT_TRACE_TABLE_PREFIX "%d", (int)getpid());
+	ret = build_table(cmd, sizeof(cmd), t->table, flt);
+	if (ret) {
+		snprintf(err, errlen, "nftrace rules too long");
+		return ret;
+	}
+	t->rbuf = malloc(RBUF_LEN);
+	if (!t->rbuf) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->rbuf_len = RBUF_LEN;
+
+	ret = nt_netns_enter(ns);
+	if (ret) {
+		snprintf(err, errlen, "cannot enter network namespace %s: %s", nt_netns_label(ns),
+			 strerror(-ret));
+		return ret;
+	}
+	/* trace socket first: no message is lost between table creation and join */
+	t->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!t->nl || mnl_socket_bind(t->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "netns %s: cannot open a netfilter netlink socket: %s",
+			 nt_netns_label(ns), strerror(errno));
+		goto leave;
+	}
+	fd = mnl_socket_get_fd(t->nl);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &(int){ 0 }, sizeof(int));
+	(void)one;
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp))) {
+		ret = -errno;
+		snprintf(err, errlen, "netns %s: cannot join NFNLGRP_NFTRACE: %s%s", nt_netns_label(ns),
+			 strerror(errno), errno == EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		goto leave;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	stamp_setup(t);
+
+	t->own = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!t->own) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "libnftables: cannot create a context");
+		goto leave;
+	}
+	nft_ctx_buffer_output(t->own);
+	nft_ctx_buffer_error(t->own);
+	if (nft_run_cmd_from_buffer(t->own, cmd)) {
+		const char *e = nft_ctx_get_error_buffer(t->own);
+
+		ret = -EPERM;
+		nfterr = strdup(e ? e : "");
+		if (nfterr) {
+			for (char *p = nfterr; *p; p++)
+				if (*p == '\n')
+					*p = ' ';
+		}
+		snprintf(err, errlen, "netns %s: cannot add nft table inet %s: %s", nt_netns_label(ns),
+			 t->table, nfterr ? nfterr : "?");
+		free(nfterr);
+		nft_ctx_free(t->own);
+		t->own = NULL;
+		goto leave;
+	}
+	ret = 0;
+leave:
+	nt_netns_leave();
+	return ret;
+}
+
+int nt_nftrace_fd(const struct nt_nftrace *t)
+{
+	return t->nl ? mnl_socket_get_fd(t->nl) : -1;
+}
+
+/* Network / transport header bytes -> packet fields as struct nt_ev_meta. */
+static void parse_pkt(struct nt_trace_msg *m, const uint8_t *nh, uint32_t nlen, const uint8_t *th,
+		      uint32_t tlen)
+{
+	if (!nh || nlen < 1)
+		return;
+	if ((nh[0] >> 4) == 4 && nlen >= 20) {
+		m->l3 = NT_L3_IPV4;
+		m->ip_id = (uint16_t)(nh[4] << 8 | nh[5]);
+		m->l4proto = nh[9];
+		memcpy(m->saddr, nh + 12, 4);
+		memcpy(m->daddr, nh + 16, 4);
+		if ((nh[6] & 0x1f) || nh[7]) /* not the first fragment */
+			th = NULL;
+	} else if ((nh[0] >> 4) == 6 && nlen >= 40) {
+		m->l3 = NT_L3_IPV6;
+		m->l4proto = nh[6];
+		memcpy(m->saddr, nh + 8, 16);
+		memcpy(m->daddr, nh + 24, 16);
+	} else {
+		return;
+	}
+	m->flags |= NT_TRACE_HAS_PKT;
+	if (!th)
+		return;
+	if (m->l4proto == 6 && tlen >= 8) {
+		m->sport = (uint16_t)(th[0] << 8 | th[1]);
+		m->dport = (uint16_t)(th[2] << 8 | th[3]);
+		m->l4_extra = (uint32_t)th[4] << 24 | th[5] << 16 | th[6] << 8 | th[7];
+	} else if (m->l4proto == 17 && tlen >= 4) {
+		m->sport = (uint16_t)(th[0] << 8 | th[1]);
+		m->dport = (uint16_t)(th[2] << 8 | th[3]);
+	} else if ((m->l4proto == 1 || m->l4proto == 58) && tlen >= 8) {
+		m->sport = (uint16_t)(th[0] << 8 | th[1]);
+		m->dport = (uint16_t)(th[4] << 8 | th[5]);
+		m->l4_extra = (uint32_t)m->dport << 16 | (uint16_t)(th[6] << 8 | th[7]);
+	}
+}
+
+struct read_ctx {
+	struct nt_nftrace *t;
+	uint64_t ts;
+	uint32_t flags;
+	void (*cb)(void *ctx, const struct nt_trace_msg *m);
+	void *ctx;
+};
+
+static void copy_str(char *dst, const char *src)
+{
+	snprintf(dst, NT_NAME_LEN, "%s", src ? src : "");
+}
+
+static int msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct read_ctx *rc = data;
+	struct nftnl_trace *tr;
+	struct nt_trace_msg m;
+	const uint8_t *nh = NULL, *th = NULL;
+	uint32_t nlen = 0, tlen = 0;
+
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
+		return MNL_CB_OK;
+	tr = nftnl_trace_alloc();
+	if (!tr)
+		return MNL_CB_OK;
+	if (nftnl_trace_nlmsg_parse(nlh, tr) < 0)
+		goto out;
+	memset(&m, 0, sizeof(m));
+	m.ts_ns = rc->ts;
+	m.flags = rc->flags;
+	m.netns = rc->t->ns->inum;
+	m.ns_index = rc->t->index;
+	m.id = nftnl_trace_get_u32(tr, NFTNL_TRACE_ID);
+	m.type = nftnl_trace_get_u32(tr, NFTNL_TRACE_TYPE);
+	m.family = nftnl_trace_get_u32(tr, NFTNL_TRACE_FAMILY);
+	if (nftnl_trace_is_set(tr, NFTNL_TRACE_NFPROTO))
+		m.nfproto = nftnl_trace_get_u32(tr, NFTNL_TRACE_NFPROTO);
+	else
+		m.nfproto = m.family;
+	copy_str(m.table, nftnl_trace_get_str(tr, NFTNL_TRACE_TABLE));
+	copy_str(m.chain, nftnl_trace_get_str(tr, NFTNL_TRACE_CHAIN));
+	if (nftnl_trace_is_set(tr, NFTNL_TRACE_JUMP_TARGET))
+		copy_str(m.target, nftnl_trace_get_str(tr, NFTNL_TRACE_JUMP_TARGET));
+	if (nftnl_trace_is_set(tr, NFTNL_TRACE_RULE_HANDLE))
+		m.rule_handle = nftnl_trace_get_u64(tr, NFTNL_TRACE_RULE_HANDLE);
+	if (m.type == NFT_TRACETYPE_POLICY && nftnl_trace_is_set(tr, NFTNL_TRACE_POLICY))
+		m.verdict = (int32_t)nftnl_trace_get_u32(tr, NFTNL_TRACE_POLICY);
+	else if (nftnl_trace_is_set(tr, NFTNL_TRACE_VERDICT))
+		m.verdict = (int32_t)nftnl_trace_get_u32(tr, NFTNL_TRACE_VERDICT);
+	else
+		m.verdict = NT_V_NONE;
+	if (m.verdict >= 0)
+		m.verdict &= NF_VERDICT_MASK; /* NF_QUEUE number, NF_DROP_ERR errno */
+	if (nftnl_trace_is_set(tr, NFTNL_TRACE_IIF))
+		m.iif = nftnl_trace_get_u32(tr, NFTNL_TRACE_IIF);
+	if (nftnl_trace_is_set(tr, NFTNL_TRACE_OIF))
+		m.oif = nftnl_trace_get_u32(tr, NFTNL_TRACE_OIF);
+	if (nftnl_trace_is_set(tr, NFTNL_TRACE_MARK))
+		m.mark = nftnl_trace_get_u32(tr, NFTNL_TRACE_MARK);
+	if (nftnl_trace_is_set(tr, NFTNL_TRACE_NETWORK_HEADER))
+		nh = nftnl_trace_get_data(tr, NFTNL_TRACE_NETWORK_HEADER, &nlen);
+	if (nftnl_trace_is_set(tr, NFTNL_TRACE_TRANSPORT_HEADER))
+		th = nftnl_trace_get_data(tr, NFTNL_TRACE_TRANSPORT_HEADER, &tlen);
+	parse_pkt(&m, nh, nlen, th, tlen);
+	rc->t->msgs++;
+	rc->cb(rc->ctx, &m);
+out:
+	nftnl_trace_free(tr);
+	return MNL_CB_OK;
+}
+
+/* Kernel timestamp of the datagram of LEN bytes just received. */
+static int stamp_pop(struct nt_nftrace *t, size_t len, uint64_t *ts)
+{
+	struct { uint64_t ts; uint32_t len, pad; } v;
+
+	if (t->qfd < 0)
+		return -1;
+	for (int tries = 0; tries < 8; tries++) {
+		if (bpf_map_lookup_and_delete_elem(t->qfd, NULL, &v))
+			return -1;
+		if (v.len == len) {
+			*ts = v.ts;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int nt_nftrace_read(struct nt_nftrace *t, void (*cb)(void *ctx, const struct nt_trace_msg *m),
+		    void *ctx)
+{
+	struct read_ctx rc = { .t = t, .cb = cb, .ctx = ctx };
+	int count = 0;
+
+	if (!t->nl)
+		return 0;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(t->nl, t->rbuf, t->rbuf_len);
+
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				t->enobufs++;
+				continue;
+			}
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return -errno;
+		}
+		rc.flags = 0;
+		if (stamp_pop(t, (size_t)n, &rc.ts)) {
+			rc.ts = mono_ns();
+			rc.flags = NT_TRACE_TS_RECV;
+			t->stamp_misses++;
+		}
+		mnl_cb_run(t->rbuf, n, 0, 0, msg_cb, &rc);
+		count++;
+	}
+	return count;
+}
+
+void nt_nftrace_close(struct nt_nftrace *t)
+{
+	if (t->own) {
+		char cmd[128];
+
+		/* explicit removal; closing the socket would remove it too */
+		if (t->ns && !nt_netns_enter(t->ns)) {
+			snprintf(cmd, sizeof(cmd), "delete table inet %s", t->table);
+			nft_run_cmd_from_buffer(t->own, cmd);
+			nt_netns_leave();
+		}
+		nft_ctx_free(t->own);
+		t->own = NULL;
+	}
+	if (t->nl)
+		mnl_socket_close(t->nl);
+	t->nl = NULL;
+	if (t->progfd >= 0)
+		close(t->progfd);
+	if (t->qfd >= 0)
+		close(t->qfd);
+	t->progfd = t->qfd = -1;
+	free(t->rbuf);
+	t->rbuf = NULL;
+}
+
+char *nt_nft_list(const struct nt_netns *ns, const char *cmd, int json, char *err, size_t errlen)
+{
+	struct nft_ctx *c;
+	char *out = NULL;
+	int ret;
+
+	ret = nt_netns_enter(ns);
+	if (ret) {
+		snprintf(err, errlen, "cannot enter network namespace %s: %s", nt_netns_label(ns),
+			 strerror(-ret));
+		return NULL;
+	}
+	c = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!c) {
+		snprintf(err, errlen, "libnftables: cannot create a context");
+		goto leave;
+	}
+	nft_ctx_output_set_flags(c, NFT_CTX_OUTPUT_HANDLE | (json ? NFT_CTX_OUTPUT_JSON : NFT_CTX_OUTPUT_STATELESS));
+	nft_ctx_buffer_output(c);
+	nft_ctx_buffer_error(c);
+	if (nft_run_cmd_from_buffer(c, cmd)) {
+		const char *e = nft_ctx_get_error_buffer(c);
+
+		snprintf(err, errlen, "netns %s: nft %s failed: %.200s", nt_netns_label(ns), cmd,
+			 e ? e : "?");
+		goto free;
+	}
+	out = strdup(nft_ctx_get_output_buffer(c) ?: "");
+	if (!out)
+		snprintf(err, errlen, "out of memory");
+free:
+	nft_ctx_free(c);
+leave:
+	nt_netns_leave();
+	return out;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nftrace.h - nftables' own trace infrastructure, per network namespace.
+ *
+ * nt_nftrace_open() adds ONE table to the namespace, "inet nft_record_<pid>"
+ * with flag owner (the kernel deletes it when the owning netlink socket
+ * closes, i.e. when the recorder exits or is killed), holding one base chain
+ * per hook (prerouting, input, forward, output, postrouting) at priority
+ * -2147483648 with the rules "<filter match> meta nftrace set 1".  It then
+ * joins NFNLGRP_NFTRACE on a NETLINK_NETFILTER socket of that namespace and
+ * parses each trace message with libnftnl into a struct nt_trace_msg.
+ *
+ * Kernel timestamps: a 9-instruction socket filter on the trace socket pushes
+ * bpf_ktime_get_ns() (and the message length) into a BPF queue map when the
+ * kernel broadcasts each message - that is, synchronously with the rule
+ * evaluation - so every trace record carries the kernel's CLOCK_MONOTONIC
+ * time like the BPF events.  When the queue and the socket disagree (overrun)
+ * the receive time is used and NT_TRACE_TS_RECV is set.
+ */
+#ifndef NT_NFTRACE_H
+#define NT_NFTRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/records.h"
+#include "netns.h"
+#include "filter.h"
+
+#define NT_TRACE_TABLE_PREFIX "nft_record_"
+
+#define NT_TRACE_TS_RECV 0x1  /* ts is the receive time (no kernel stamp) */
+#define NT_TRACE_HAS_PKT 0x2  /* packet headers present (first message of a chain run) */
+
+/* One parsed trace message (fixed size, no pointers). */
+struct nt_trace_msg {
+	uint64_t ts_ns;           /* CLOCK_MONOTONIC */
+	uint32_t flags;           /* NT_TRACE_* */
+	uint32_t id;              /* NFTA_TRACE_ID */
+	uint32_t type;            /* NFT_TRACETYPE_* (= NT_RULE_KIND_*) */
+	int32_t verdict;          /* rule / return verdict, or policy */
+	uint64_t rule_handle;     /* 0 when none */
+	uint32_t family;          /* table family (NFPROTO_*) */
+	uint32_t nfproto;         /* packet family */
+	uint32_t iif, oif, mark;
+	uint32_t netns;           /* inode of the namespace the message came from */
+	int ns_index;             /* index of the nt_nftrace it came from */
+	char table[NT_NAME_LEN];
+	char chain[NT_NAME_LEN];
+	char target[NT_NAME_LEN]; /* jump / goto target, "" when none */
+	/* packet (valid with NT_TRACE_HAS_PKT), encoded like struct nt_ev_meta */
+	uint8_t l3, l4proto;
+	uint16_t sport, dport, ip_id;
+	uint32_t l4_extra;
+	uint8_t saddr[16], daddr[16];
+};
+
+struct nft_ctx;
+struct mnl_socket;
+
+struct nt_nftrace {
+	const struct nt_netns *ns;
+	int index;
+	struct nft_ctx *own;      /* owns the table: kept open for the whole recording */
+	struct mnl_socket *nl;
+	int qfd, progfd;          /* timestamp queue + socket filter, -1 when unavailable */
+	char table[NT_NAME_LEN];
+	uint64_t enobufs;         /* overruns reported by the socket */
+	uint64_t msgs;
+	uint64_t stamp_misses;
+	char *rbuf;
+	size_t rbuf_len;
+};
+
+/*
+ * Set up tracing in NS: add the owned table (rules from flt->nft, or match-all),
+ * open and join the trace group.  hooks: comma list of hook names or NULL for
+ * all five.  Returns 0 or -errno with one line in err.
+ */
+int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
+		    const struct nt_filter_spec *flt, char *err, size_t errlen);
+
+/* The socket fd to poll. */
+int nt_nftrace_fd(const struct nt_nftrace *t);
+
+/* Read every pending message (non-blocking) and call cb for each.  Returns the
+ * number of messages, or -errno on a socket error other than ENOBUFS/EAGAIN. */
+int nt_nftrace_read(struct nt_nftrace *t, void (*cb)(void *ctx, const struct nt_trace_msg *m),
+		    void *ctx);
+
+/* Remove the table and close everything. Safe on a zeroed / half-open t. */
+void nt_nftrace_close(struct nt_nftrace *t);
+
+/* Run an nft command in NS through a short-lived libnftables context and
+ * return its output (malloc'ed, caller frees) - used for ruleset snapshots.
+ * json: JSON output.  NULL on error (err filled). */
+char *nt_nft_list(const struct nt_netns *ns, const char *cmd, int json, char *err, size_t errlen);
+
+#endif
