@@ -177,13 +177,17 @@ void nt_corr_meta(struct nt_corr *c, const struct nt_ev_meta *m)
 	if (m->l3 != NT_L3_IPV4 && m->l3 != NT_L3_IPV6)
 		return;
 	sig_put(c->full, key_full(&p), m->h.skb, m->h.ts_ns);
+	if (getenv("NT_DEBUG_CORR"))
+		fprintf(stderr, "meta: %llx l3 %u p %u %u>%u ipid %u x %08x ts %llu\n",
+			(unsigned long long)m->h.skb, p.l3, p.l4proto, p.sport, p.dport, p.ip_id,
+			p.l4_extra, (unsigned long long)m->h.ts_ns);
 	k = key_nat(&p);
 	if (k)
 		sig_put(c->nat, k, m->h.skb, m->h.ts_ns);
 }
 
-static int emit_chaindef(struct nt_corr *c, uint64_t key, uint32_t netns, uint8_t family,
-			 const char *table, const char *chain)
+static int emit_chaindef(struct nt_corr *c, uint64_t key, uint64_t ts, uint32_t netns,
+			 uint8_t family, const char *table, const char *chain)
 {
 	uint64_t *slot = &c->defined[(key >> 3) & ((1u << DEF_BITS) - 1)];
 	struct nt_ev_nft_chaindef d;
@@ -193,6 +197,7 @@ static int emit_chaindef(struct nt_corr *c, uint64_t key, uint32_t netns, uint8_
 	memset(&d, 0, sizeof(d));
 	d.h.type = NT_EV_NFT_CHAINDEF;
 	d.h.cpu = 0xffff;
+	d.h.ts_ns = ts; /* = the record that needs it: keeps time order */
 	d.chain_key = key;
 	snprintf(d.table, sizeof(d.table), "%s", table);
 	snprintf(d.chain, sizeof(d.chain), "%s", chain);
@@ -236,6 +241,10 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 
 		if (!skb && (k = key_nat(&p)))
 			skb = sig_get(c->nat, k, m->ts_ns);
+		if (getenv("NT_DEBUG_CORR"))
+			fprintf(stderr, "corr: %s/%s id %08x l3 %u p %u %u>%u ipid %u x %08x ts %llu -> %llx\n",
+				m->table, m->chain, m->id, p.l3, p.l4proto, p.sport, p.dport, p.ip_id,
+				p.l4_extra, (unsigned long long)m->ts_ns, (unsigned long long)skb);
 		/* a new chain run: base chain, depth 0 */
 		if (skb || !t->used || t->ts + MATCH_WINDOW_NS < m->ts_ns)
 			t->skb = skb;
@@ -266,12 +275,12 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 	r.depth = t->depth;
 	r.family = m->family;
 	r.hook = t->hook;
-	err = emit_chaindef(c, r.chain_key, m->netns, m->family, m->table, m->chain);
+	err = emit_chaindef(c, r.chain_key, m->ts_ns, m->netns, m->family, m->table, m->chain);
 	if (err)
 		return err;
 	if (m->target[0]) {
 		r.target_key = nt_chain_key(m->netns, m->family, m->table, m->target);
-		err = emit_chaindef(c, r.target_key, m->netns, m->family, m->table, m->target);
+		err = emit_chaindef(c, r.target_key, m->ts_ns, m->netns, m->family, m->table, m->target);
 		if (err)
 			return err;
 	}

@@ -46,7 +46,19 @@
 #define PKT_SET_BITS 16
 #define MAX_CPUS 1024
 
+#define REC_MAX 176                /* largest record (NT_EV_NFT_CHAINDEF) */
+#define BPFQ_LEN 32768             /* BPF records waiting for the merge */
+#define NFTQ_LEN 8192              /* resolved nftrace records waiting for the merge */
+#define MERGE_DELAY_NS (2 * NT_CORR_DELAY_NS)
+
 static volatile sig_atomic_t stop_sig;
+
+/* Fixed ring of records (no allocation after creation). */
+struct evq {
+	uint8_t (*slot)[REC_MAX];
+	uint16_t *len;
+	size_t cap, head, n;
+};
 
 struct rec {
 	const struct nt_record_opts *o;
@@ -81,7 +93,30 @@ struct rec {
 	struct nt_attach_report rep_tp, rep_fn;
 	char backend_why[600];
 	uint64_t unknown_chain_refresh_ns;
+	struct evq bpfq, nftq;
 };
+
+static int evq_init(struct evq *q, size_t cap)
+{
+	q->slot = calloc(cap, REC_MAX);
+	q->len = calloc(cap, sizeof(*q->len));
+	q->cap = cap;
+	q->head = q->n = 0;
+	return q->slot && q->len ? 0 : -ENOMEM;
+}
+
+static void evq_free(struct evq *q)
+{
+	free(q->slot);
+	free(q->len);
+	q->slot = NULL;
+	q->len = NULL;
+}
+
+static const struct nt_ev_hdr *evq_head(const struct evq *q)
+{
+	return q->n ? (const void *)q->slot[q->head] : NULL;
+}
 
 static uint64_t mono_ns(void)
 {
@@ -345,9 +380,59 @@ static int emit(struct rec *r, const void *rec, size_t len)
 	return 0;
 }
 
+/*
+ * Records are written in time order: BPF records wait MERGE_DELAY_NS in bpfq,
+ * so that the nftrace records of the same moment (resolved after
+ * NT_CORR_DELAY_NS, corr.h) can be merged in before them; the analyzer then
+ * sees a packet's rule verdicts before its free / drop.
+ */
+static void evq_pop_write(struct rec *r, struct evq *q)
+{
+	emit(r, q->slot[q->head], q->len[q->head]);
+	q->head = (q->head + 1) % q->cap;
+	q->n--;
+}
+
+static void merge_out(struct rec *r, uint64_t upto)
+{
+	for (;;) {
+		const struct nt_ev_hdr *b = evq_head(&r->bpfq), *n = evq_head(&r->nftq);
+		struct evq *q;
+
+		if (!b && !n)
+			return;
+		if (b && n)
+			q = n->ts_ns <= b->ts_ns ? &r->nftq : &r->bpfq;
+		else
+			q = b ? &r->bpfq : &r->nftq;
+		if (upto && evq_head(q)->ts_ns > upto)
+			return;
+		evq_pop_write(r, q);
+	}
+}
+
+static void evq_push(struct rec *r, struct evq *q, const void *rec, size_t len)
+{
+	size_t i;
+
+	if (len > REC_MAX)
+		return;
+	if (q->n == q->cap) /* full: write the oldest now, order may suffer */
+		merge_out(r, evq_head(q)->ts_ns);
+	if (q->n == q->cap)
+		evq_pop_write(r, q);
+	i = (q->head + q->n) % q->cap;
+	memcpy(q->slot[i], rec, len);
+	q->len[i] = len;
+	q->n++;
+}
+
 static int corr_emit(void *ctx, const void *rec, size_t len)
 {
-	return emit(ctx, rec, len);
+	struct rec *r = ctx;
+
+	evq_push(r, &r->nftq, rec, len);
+	return r->err;
 }
 
 static int corr_chain(void *ctx, uint32_t netns, uint8_t family, const char *table,
@@ -407,7 +492,7 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	default:
 		break;
 	}
-	emit(r, data, size);
+	evq_push(r, &r->bpfq, data, size);
 	return 0;
 }
 
@@ -707,6 +792,8 @@ static void teardown(struct rec *r)
 	nt_funcs_free(&r->all);
 	nt_ksyms__free(r->ksyms);
 	free(r->lost_nl);
+	evq_free(&r->bpfq);
+	evq_free(&r->nftq);
 }
 
 /* ---- main loop --------------------------------------------------------------------------- */
@@ -758,6 +845,7 @@ static int loop(struct rec *r)
 		now = mono_ns();
 		if (nt_corr_flush(r->corr, now, NT_CORR_DELAY_NS, 0) < 0)
 			break;
+		merge_out(r, now > MERGE_DELAY_NS ? now - MERGE_DELAY_NS : 1);
 		if (now >= next_tick) {
 			next_tick = now + 1000000000ull;
 			write_losses(r, 0);
@@ -821,6 +909,11 @@ int nt_record_run(const struct nt_record_opts *o)
 	if (r->ncpus <= 0 || r->ncpus > MAX_CPUS)
 		r->ncpus = r->ncpus <= 0 ? 1 : MAX_CPUS;
 	r->lost_nl = calloc(NT_MAX_NETNS + 1, sizeof(*r->lost_nl));
+	if (!r->lost_nl || evq_init(&r->bpfq, BPFQ_LEN) || evq_init(&r->nftq, NFTQ_LEN)) {
+		fprintf(stderr, "nft-record: out of memory\n");
+		ret = NT_EXIT_RUNTIME;
+		goto out;
+	}
 	if (nt_ksyms__load("/proc/kallsyms", &r->ksyms))
 		r->ksyms = NULL; /* KSYMS block stays empty */
 	ret = open_bpf(r);
@@ -937,6 +1030,7 @@ int nt_record_run(const struct nt_record_opts *o)
 	for (int i = 0; i < r->ntr; i++)
 		nt_nftrace_close(&r->tr[i]);
 	nt_corr_flush(r->corr, 0, 0, 1);
+	merge_out(r, 0);
 	write_losses(r, 1);
 	write_ksyms(r, 0);
 	r->end_ns = mono_ns();
