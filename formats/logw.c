@@ -9,6 +9,7 @@
  * complete blocks plus at most one partial block at the end of the file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,11 @@ int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_w
 		fl |= (opts && opts->sz >= sizeof(*opts) && opts->force) ? O_TRUNC : O_EXCL;
 		w->fd = open(path, fl, 0600);
 		if (w->fd < 0) {
+			struct stat lst;
+
 			err = -errno;
+			if (err == -EEXIST && !lstat(path, &lst) && S_ISLNK(lst.st_mode))
+				err = -ELOOP; /* O_EXCL never follows it either: same answer */
 			if (err == -EEXIST)
 				snprintf(ntl_open_msg, sizeof(ntl_open_msg),
 					 "%s: file exists (use --force to overwrite)", path);
@@ -144,6 +149,19 @@ int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_w
 			goto fail;
 		}
 		w->own_fd = 1;
+		/* --force truncated an existing file: it keeps its old mode
+		 * unless reset (logs are 0600); devices / FIFOs are left alone */
+		if (fl & O_TRUNC) {
+			struct stat st;
+
+			if (!fstat(w->fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 07777) != 0600 &&
+			    fchmod(w->fd, 0600)) {
+				err = -errno;
+				snprintf(ntl_open_msg, sizeof(ntl_open_msg), "%s: chmod 0600: %s", path,
+					 strerror(-err));
+				goto fail;
+			}
+		}
 	}
 	memcpy(pre, NTL_FILE_MAGIC, 8);
 	ntl_put32(pre + 8, NT_FORMAT_VERSION);
