@@ -145,10 +145,16 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 
 void nt_journey_json(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p)
 {
+	nt_journey_json_key(w, NULL, m, p);
+}
+
+void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model *m,
+			 const struct nt_packet *p)
+{
 	const struct nt_ev_hdr *h;
 	int order[NT_MODEL_MAX_LAYERS], nl;
 
-	nt_jw_obj(w, NULL);
+	nt_jw_obj(w, key);
 	nt_jw_packet_fields(w, m, p);
 
 	nt_jw_arr(w, "layers");

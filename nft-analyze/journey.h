@@ -9,7 +9,9 @@
 #include "nft-analyze/output.h"
 
 void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_packet *p);
-/* One JSON object (opened and closed here). */
+/* One JSON object (opened and closed here); _key: as member KEY of an object. */
 void nt_journey_json(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p);
+void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model *m,
+			 const struct nt_packet *p);
 
 #endif

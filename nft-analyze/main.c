@@ -482,9 +482,7 @@ static void report_on_packet(struct run *r, const struct nt_packet *p)
 	} else {
 		nt_jw_obj(&r->jw, NULL);
 		nt_jw_str(&r->jw, "section", "dropped");
-		nt_jw_arr(&r->jw, "journey");
-		nt_journey_json(&r->jw, r->m, p);
-		nt_jw_end(&r->jw);
+		nt_journey_json_key(&r->jw, "journey", r->m, p);
 		nt_jw_end(&r->jw);
 		nt_jw_newline(&r->jw);
 	}
