@@ -39,6 +39,7 @@ struct {
 /* State per tracked skb address. */
 struct nt_skb_state {
 	__u32 sig;      /* hash of the metadata last emitted */
+	__u32 ident;    /* packet identity (nt_meta_ident) */
 	__u8 match;     /* 1 = passes the filter (traced), 0 = filtered out */
 	__u8 pad[3];
 };
@@ -252,6 +253,22 @@ static __always_inline __u32 nt_meta_sig(const struct nt_ev_meta *m)
 	return s;
 }
 
+/*
+ * Identity of a packet: fields that NAT and header rewrites keep (IPv4 id, TCP
+ * sequence number, ICMP echo sequence, protocol).  When a re-check finds the
+ * same skb address with another identity, the address was freed without a
+ * tracepoint (e.g. __kfree_skb after TCP consumed the data) and reused for a
+ * new packet.
+ */
+static __always_inline __u32 nt_meta_ident(const struct nt_ev_meta *m)
+{
+	__u32 x = m->l4_extra;
+
+	if (m->l4proto == NT_IPPROTO_ICMP || m->l4proto == NT_IPPROTO_ICMPV6)
+		x &= 0xffff; /* echo id may be rewritten by NAT, the sequence is not */
+	return (x * 2654435761u) ^ ((__u32)m->ip_id << 8) ^ m->l4proto ^ ((__u32)m->l3 << 24);
+}
+
 /* nt_track flags */
 #define NT_TRACK_RECHECK 1 /* re-parse headers; emit META again if they changed */
 
@@ -278,9 +295,35 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	nt_skb_meta_fill(skb, m);
 	sig = nt_meta_sig(m);
 	if (st) { /* recheck of a traced skb */
+		__u32 ident = nt_meta_ident(m);
+
 		if (st->sig == sig) {
 			bpf_ringbuf_discard(m, 0);
 			return 1;
+		}
+		if (st->ident != ident) {
+			/* address reused by a new packet: end the old one (FREE before
+			 * the new META in ring order), then the new one is a first
+			 * sight (the filter applies again) */
+			struct nt_ev_hdr *f;
+			struct nt_ev_meta *m2;
+
+			st->ident = ident;
+			st->sig = sig;
+			st->match = nt_filter_match(m);
+			f = nt_reserve(sizeof(*f));
+			if (f) {
+				nt_fill_hdr(f, NT_EV_FREE, NT_F_INFERRED, func_id, key);
+				f->ts_ns = m->h.ts_ns - 1;
+				bpf_ringbuf_submit(f, 0);
+			}
+			m2 = st->match ? nt_reserve(sizeof(*m2)) : 0;
+			if (m2) {
+				__builtin_memcpy(m2, m, sizeof(*m2));
+				bpf_ringbuf_submit(m2, 0);
+			}
+			bpf_ringbuf_discard(m, 0);
+			return st->match;
 		}
 		st->sig = sig;
 		bpf_ringbuf_submit(m, 0);
@@ -288,6 +331,7 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	}
 	nst.match = nt_filter_match(m);
 	nst.sig = sig;
+	nst.ident = nt_meta_ident(m);
 	bpf_map_update_elem(&nt_skbs, &key, &nst, BPF_ANY);
 	if (!nst.match) {
 		bpf_ringbuf_discard(m, 0);

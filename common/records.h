@@ -49,6 +49,8 @@ enum nt_ev_type {
 #define NT_F_RET        0x01 /* NT_EV_FUNC: function return (fexit / kretprobe) */
 #define NT_F_SYNTH      0x02 /* produced by user space (netlink nftrace), not BPF */
 #define NT_F_UNCORRELATED 0x04 /* user-space record whose skb could not be matched */
+#define NT_F_INFERRED   0x08 /* NT_EV_FREE: not observed; the skb address was seen again
+				 * with another packet identity (freed without a tracepoint) */
 
 /*
  * Common header of every record: 24 bytes.

@@ -230,6 +230,7 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 	struct nt_ev_nft_rule r;
 	struct nt_ev_nft_chaindef probe;
 	int own = c->o.own_table && !strcmp(m->table, c->o.own_table);
+	int kind = m->type;
 	int err;
 
 	c->st.msgs++;
@@ -261,6 +262,20 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 		c->st.own++;
 		return 0;
 	}
+	/*
+	 * A RULE message without a rule handle is the kernel's "end of the chain
+	 * reached" (the rule blob's last-rule marker).  In a regular chain it is
+	 * the implicit return (recorded as kind return); in a base chain the
+	 * policy message that follows says everything (not recorded).  nft
+	 * monitor trace prints neither.
+	 */
+	if (m->type == NT_RULE_KIND_RULE && !m->rule_handle) {
+		memset(&probe, 0, sizeof(probe));
+		if (c->o.chain && !c->o.chain(c->o.ctx, m->netns, m->family, m->table, m->chain, &probe) &&
+		    probe.base)
+			return 0;
+		kind = NT_RULE_KIND_RETURN;
+	}
 	memset(&r, 0, sizeof(r));
 	r.h.type = NT_EV_NFT_RULE;
 	r.h.flags = NT_F_SYNTH | (t->skb ? 0 : NT_F_UNCORRELATED);
@@ -271,7 +286,7 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 	r.rule_handle = m->rule_handle;
 	r.verdict = m->verdict;
 	r.trace_id = m->id;
-	r.kind = m->type;
+	r.kind = kind;
 	r.depth = t->depth;
 	r.family = m->family;
 	r.hook = t->hook;
@@ -290,10 +305,10 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 		c->st.uncorrelated++;
 	c->st.rules++;
 	/* jump stack depth for the next message of this run */
-	if (m->type == NT_RULE_KIND_RULE && m->verdict == NT_V_JUMP)
+	if (kind == NT_RULE_KIND_RULE && m->verdict == NT_V_JUMP)
 		t->depth++;
-	else if ((m->type == NT_RULE_KIND_RETURN ||
-		  (m->type == NT_RULE_KIND_RULE && m->verdict == NT_V_RETURN)) && t->depth)
+	else if ((kind == NT_RULE_KIND_RETURN ||
+		  (kind == NT_RULE_KIND_RULE && m->verdict == NT_V_RETURN)) && t->depth)
 		t->depth--;
 	return c->o.emit(c->o.ctx, &r, sizeof(r));
 }
