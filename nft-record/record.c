@@ -195,19 +195,6 @@ static int preflight(void)
 
 /* ---- metadata blocks --------------------------------------------------------------------- */
 
-static int write_json(struct rec *r, uint16_t type, cJSON *root)
-{
-	char *s = cJSON_PrintUnformatted(root);
-	int err;
-
-	cJSON_Delete(root);
-	if (!s)
-		return -ENOMEM;
-	err = ntl_writer_meta(r->w, type, s, strlen(s));
-	free(s);
-	return err;
-}
-
 static int write_text(struct rec *r, uint16_t type, char *s)
 {
 	int err;
@@ -215,8 +202,18 @@ static int write_text(struct rec *r, uint16_t type, char *s)
 	if (!s)
 		return -ENOMEM;
 	err = ntl_writer_meta(r->w, type, s, strlen(s));
+	if (!err && r->stream)
+		nt_stream_meta(r->stream, type, s, strlen(s));
 	free(s);
 	return err;
+}
+
+static int write_json(struct rec *r, uint16_t type, cJSON *root)
+{
+	char *s = cJSON_PrintUnformatted(root);
+
+	cJSON_Delete(root);
+	return write_text(r, type, s);
 }
 
 static void addr_str(char *buf, size_t len, uint64_t a)

@@ -29,7 +29,7 @@ static const struct { const char *name; int nfproto; } families[] = {
 	{ "inet", 1 }, { "ip", 2 }, { "arp", 3 }, { "netdev", 5 }, { "bridge", 7 }, { "ip6", 10 },
 };
 
-int nt_family_parse(const char *s)
+int nt_nfproto_parse(const char *s)
 {
 	for (size_t i = 0; s && i < sizeof(families) / sizeof(families[0]); i++)
 		if (!strcmp(s, families[i].name))
@@ -37,7 +37,7 @@ int nt_family_parse(const char *s)
 	return -1;
 }
 
-const char *nt_family_name(int nfproto)
+const char *nt_nfproto_str(int nfproto)
 {
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
 		if (families[i].nfproto == nfproto)
@@ -294,7 +294,7 @@ static int snapshot_ns(const struct nt_netns *ns, const char *cmd, const char *s
 			const char *hook = jstr(o, "hook");
 
 			e.netns = ns->inum;
-			e.family = nt_family_parse(fam);
+			e.family = nt_nfproto_parse(fam);
 			snprintf(e.table, sizeof(e.table), "%s", tname);
 			snprintf(e.chain, sizeof(e.chain), "%s", cname);
 			e.base = hook != NULL;
