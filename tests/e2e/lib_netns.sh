@@ -118,7 +118,7 @@ nt_record_stop() {
 	local sig=${1:-INT} p
 	sleep 0.5
 	kill -"$sig" "$NT_REC_PID" 2>/dev/null
-	wait "$NT_REC_PID"
+	wait "$NT_REC_PID" 2>/dev/null
 	NT_REC_RC=$?
 	for p in "${NT_PIDS[@]}"; do
 		[ "$p" = "$NT_REC_PID" ] && continue
