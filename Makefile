@@ -84,8 +84,11 @@ $(O)/nft-discover: $(O)/obj/nft-discover/main.o $(LIB_DISCOVER) $(LIB_CORE)
 $(O)/nft-analyze: $(O)/obj/nft-analyze/main.o $(LIB_ANALYZE) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
+# whole-archive: the function backends (nft-record/attach_*.c) are only reached
+# through weak references of backends.c, which do not pull archive members.
 $(O)/nft-record: $(O)/obj/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIB_RECORD) -Wl,--no-whole-archive \
+		$(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT)
 
 # ---- tests ----
 # tests/unit/test_*.c: one binary each, linked with every module library.
