@@ -11,7 +11,8 @@
  * object for module functions), linked with the function's cookie.
  *
  * Functions the trampoline cannot handle are filtered before loading, from
- * BTF: more than 6 arguments (12 from 6.5 on) or a struct/union passed by value.  Other refusals are reported per function.
+ * BTF: more than 6 arguments (12 from 6.5 on), a struct/union passed by value,
+ * variadic functions.  Other refusals are reported per function.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -135,6 +136,10 @@ static int fe_target(const struct nt_func *f, int *obj_fd, char *why, size_t why
 		return -E2BIG;
 	}
 	pa = btf_params(t);
+	if (btf_vlen(t) && !pa[btf_vlen(t) - 1].type) {
+		snprintf(why, whylen, "variadic function");
+		return -EOPNOTSUPP;
+	}
 	for (int i = 0; i < btf_vlen(t); i++, pa++) {
 		const struct btf_type *at = btf__type_by_id(btf, pa->type);
 

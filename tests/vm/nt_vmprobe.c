@@ -11,6 +11,11 @@
  *   CHAIN <skb> enter|exit <table>/<chain> <verdict> <trace_id>
  *   RULE <skb> <table>/<chain> <handle> <verdict> <kind> <depth> <target> <trace_id>
  *   LINK <child> <parent> <kind>
+ *   DROP <skb> <reason>
+ *   FREE <skb>
+ *   FUNCS <name> <name> ...          (the selected functions, once)
+ *   MARK events=N lost=N t=X         (on SIGUSR1, which also toggles printing
+ *                                     of events: flood measurements)
  *   STATS events=N lost=N secs=X
  *
  * usage: nt-vmprobe BACKEND MAX_FUNCS SECONDS [--quiet]
@@ -112,6 +117,15 @@ static int on_event(void *ctx, void *data, size_t len)
 		       r->rule_handle, r->verdict, r->kind, r->depth, cname(r->target_key), r->trace_id);
 		break;
 	}
+	case NT_EV_FREE:
+		printf("FREE %" PRIx64 "\n", h->skb);
+		break;
+	case NT_EV_DROP: {
+		const struct nt_ev_drop *d = data;
+
+		printf("DROP %" PRIx64 " %u\n", h->skb, d->reason);
+		break;
+	}
 	case NT_EV_LINK: {
 		const struct nt_ev_link *l = data;
 
@@ -124,8 +138,21 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, mark;
 static void on_sig(int s) { stop = 1; }
+static void on_usr1(int s) { mark = 1; }
+
+static uint64_t lost_total(struct nt_bpf *skel)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t lost = 0, v[256] = { 0 };
+	uint32_t k = 0;
+
+	if (ncpu > 0 && ncpu <= 256 && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.nt_lost), &k, v))
+		for (int i = 0; i < ncpu; i++)
+			lost += v[i];
+	return lost;
+}
 
 int main(int argc, char **argv)
 {
@@ -202,23 +229,27 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
-	printf("READY\n");
+	signal(SIGUSR1, on_usr1);
+	printf("FUNCS");
+	for (size_t i = 0; i < sel.n; i++)
+		printf(" %s", sel.v[i].name);
+	printf("\nREADY\n");
 	fflush(stdout);
 	t0 = nt_attach_now_ms();
-	while (!stop && nt_attach_now_ms() - t0 < secs * 1e3)
+	while (!stop && nt_attach_now_ms() - t0 < secs * 1e3) {
 		ring_buffer__poll(rb, 100);
-	ring_buffer__consume(rb);
-	{
-		int ncpu = libbpf_num_possible_cpus();
-		uint64_t lost = 0, v[256] = { 0 };
-		uint32_t k = 0;
-
-		if (ncpu > 0 && ncpu <= 256 && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.nt_lost), &k, v))
-			for (int i = 0; i < ncpu; i++)
-				lost += v[i];
-		printf("STATS events=%" PRIu64 " lost=%" PRIu64 " secs=%.2f\n", nev, lost,
-		       (nt_attach_now_ms() - t0) / 1e3);
+		if (mark) {
+			mark = 0;
+			ring_buffer__consume(rb);
+			printf("MARK events=%" PRIu64 " lost=%" PRIu64 " t=%.3f\n", nev, lost_total(skel),
+			       nt_attach_now_ms() / 1e3);
+			fflush(stdout);
+			quiet = !quiet;
+		}
 	}
+	ring_buffer__consume(rb);
+	printf("STATS events=%" PRIu64 " lost=%" PRIu64 " secs=%.2f\n", nev, lost_total(skel),
+	       (nt_attach_now_ms() - t0) / 1e3);
 	t0 = nt_attach_now_ms();
 	be->detach();
 	nt_backend_tracepoint.detach();

@@ -9,7 +9,7 @@
 # lines (named "<kernel>/<scenario>/<backend>") are printed here.
 #   NT_VM_KERNELS="6.1"   only this series
 #   NT_VM_KEEP=1          keep console logs / initramfs (path printed)
-#   NT_VM_SCENARIOS="..." only these guest scenarios (passed on the kernel cmdline)
+#   NT_VM_BACKENDS=kprobe-multi,fentry   only these backends (kernel cmdline nt.backends=)
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
@@ -45,10 +45,10 @@ for k in $KERNELS; do
 	fi
 	t1=$(date +%s)
 	vm_boot "$(vm_vmlinuz "$kx")" "$WORK/initrd-$k.gz" "$WORK/res-$k.txt" "$WORK/console-$k.log" \
-		"nt.tag=$k nt.scenarios=${NT_VM_SCENARIOS:-all}"
+		"nt.tag=$k${NT_VM_BACKENDS:+ nt.backends=$NT_VM_BACKENDS}"
 	qrc=$?
 	t2=$(date +%s)
-	tr -d '\r' < "$WORK/res-$k.txt" | grep -E '^(PASS|FAIL|SKIP): '
+	tr -d '\r' < "$WORK/res-$k.txt" | grep -E '^(PASS|FAIL|SKIP): |^# '
 	done_line=$(tr -d '\r' < "$WORK/res-$k.txt" | grep -E '^NT_VM_DONE rc=' | tail -n1)
 	echo "# vm/$k: $pkg, prepare $((t1 - t0)) s, qemu $((t2 - t1)) s, qemu rc $qrc, ${done_line:-no result}"
 	if [ -z "$done_line" ]; then

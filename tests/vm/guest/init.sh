@@ -20,7 +20,7 @@ export NT_RES=/dev/ttyS1
 for w in $(cat /proc/cmdline); do
 	case $w in
 	nt.tag=*) export NT_KTAG=${w#nt.tag=} ;;
-	nt.scenarios=*) export NT_SCENARIOS=${w#nt.scenarios=} ;;
+	nt.backends=*) export NT_BACKENDS=$(echo "${w#nt.backends=}" | tr , ' ') ;;
 	esac
 done
 echo "=== guest start: $(uname -r) ==="

@@ -7,3 +7,8 @@ res() {
 	echo "$l"
 }
 NT_KTAG=${NT_KTAG:-k$(uname -r | cut -d- -f1)}
+# info TEXT: a "# ..." line on the result channel (printed by run_vm.sh)
+info() {
+	echo "# $NT_KTAG: $*" > "${NT_RES:-/dev/stdout}"
+	echo "# $NT_KTAG: $*"
+}

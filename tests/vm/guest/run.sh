@@ -1,37 +1,260 @@
 #!/bin/sh
+# Guest entry (run by /init): the function-tracing scenarios, once per backend
+# the kernel offers.  Topology: client netns c -- router r -- server s (veth),
+# rulesets server.nft (s) and router.nft (r).  For each backend one recording
+# (tests/vm/nt_vmprobe.c) covers every scenario; scenarios are separated by a
+# "marker" ping that hits a marker rule in both namespaces.  Then per scenario:
+#   - the nft steps from BPF (table chain handle verdict [target], trace id)
+#     equal those of `nft -a monitor trace` in s and r for the same segment;
+#   - the expected rule / policy steps are there;
+#   - the function journey of the scenario's packet has the expected functions
+#     in order (those of them the recording attached).
 . /guest/lib.sh
-res PASS "boot: $(uname -r)"
-ip netns add a; ip netns add b
-ip link add va type veth peer name vb
-ip link set va netns a; ip link set vb netns b
-ip -n a addr add 10.0.0.1/24 dev va; ip -n b addr add 10.0.0.2/24 dev vb
-ip -n a link set va up; ip -n b link set vb up; ip -n a link set lo up; ip -n b link set lo up
-ip netns exec b nft -f - <<'NFT'
-table inet t {
-  chain in { type filter hook input priority 0; policy accept;
-    meta nftrace set 1
-    ip saddr 10.0.0.1 icmp type echo-request jump c1
-  }
-  chain c1 { icmp type echo-request counter; ip ttl 1 drop; }
+
+MAXF=${NT_MAXF:-2000}        # functions for kprobe-multi (one link, fast)
+# fentry: one trampoline per function; under TCG ~55 ms to attach and ~150 ms
+# to detach each (serialised RCU-tasks grace periods in ftrace), so the full
+# default list only on 6.1 (where auto picks fentry), a subset elsewhere
+case $(uname -r) in 6.1.*) MAXF_FE=${NT_MAXF_FE:-2000} ;; *) MAXF_FE=${NT_MAXF_FE:-300} ;; esac
+MAXF_KP=${NT_MAXF_KP:-150}   # classic kprobes: one registration each (slow under TCG)
+BACKENDS=${NT_BACKENDS:-"kprobe-multi fentry kprobe"}
+W=/tmp/w
+mkdir -p $W
+
+topo() {
+	for n in c r s; do ip netns add $n; ip -n $n link set lo up; done
+	ip link add c0 netns c type veth peer name r0 netns r
+	ip link add s0 netns s type veth peer name r1 netns r
+	ip -n c addr add 10.0.1.1/24 dev c0
+	ip -n c addr add fd00:1::1/64 dev c0 nodad
+	ip -n r addr add 10.0.1.254/24 dev r0
+	ip -n r addr add fd00:1::fe/64 dev r0 nodad
+	ip -n r addr add 10.0.2.254/24 dev r1
+	ip -n r addr add fd00:2::fe/64 dev r1 nodad
+	for a in 1 2 3 4 5 99; do ip -n s addr add 10.0.2.$a/24 dev s0; done
+	ip -n s addr add fd00:2::1/64 dev s0 nodad
+	for l in "c c0" "r r0" "r r1" "s s0"; do set -- $l; ip -n $1 link set $2 up; done
+	ip -n c route add default via 10.0.1.254
+	ip -n c -6 route add default via fd00:1::fe
+	ip -n s route add default via 10.0.2.254
+	ip -n s -6 route add default via fd00:2::fe
+	ip netns exec r sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'
+	# neighbours resolved before the recording
+	for a in 1 2 3 4 5 99; do ip netns exec c ping -c1 -W2 10.0.2.$a >/dev/null 2>&1; done
+	ip netns exec c ping -6 -c1 -W2 fd00:2::1 >/dev/null 2>&1
+	ip netns exec s nft -f /guest/server.nft && ip netns exec r nft -f /guest/router.nft
 }
-NFT
-ip netns exec b nft -a list ruleset
-ip netns exec b nft monitor trace > /tmp/trace.txt 2>&1 &
-mon=$!
-for be in kprobe-multi fentry kprobe; do
-  max=2000; [ $be = kprobe ] && max=200
-  t0=$(date +%s)
-  nt-vmprobe $be $max 6 > /tmp/p.$be 2>/tmp/e.$be &
-  pid=$!
-  i=0; while ! grep -q -E 'READY|UNAVAILABLE' /tmp/p.$be && [ $i -lt 600 ]; do sleep 0.2; i=$((i+1)); done
-  ip netns exec a ping -c2 -i0.2 -W1 10.0.0.2 >/dev/null
-  wait $pid
-  echo "== $be ($(( $(date +%s) - t0 )) s)"; cat /tmp/e.$be | tail -5
-  grep -E 'ATTACH|UNAVAIL|STATS|DETACH' /tmp/p.$be
-  grep -E '^(RULE|CHAIN|LINK)' /tmp/p.$be | head -20
-  grep -c '^FUNC' /tmp/p.$be
-  sk=$(grep '^RULE' /tmp/p.$be | head -1 | cut -d' ' -f2)
-  [ -n "$sk" ] && grep " $sk " /tmp/p.$be | grep FUNC | cut -d' ' -f3 | tr '\n' ' '; echo
+
+# handle of the rule with comment $2 in netns $1
+handle() { ip netns exec "$1" nft -a list ruleset | sed -n "s/.*comment \"$2\" # handle \([0-9]*\).*/\1/p" | head -n1; }
+
+marker() { sleep 0.3; ip netns exec c ping -c1 -W2 10.0.2.99 >/dev/null 2>&1; sleep 0.3; }
+
+# scenario traffic, in order; each followed by a marker
+SCENARIOS="policy drop jump goto ipv6 nat reject forward tcp"
+traffic() {
+	case $1 in
+	policy|forward) ip netns exec c ping -c1 -W2 10.0.2.1 ;;
+	drop) ! ip netns exec c ping -c1 -W1 10.0.2.2 ;;
+	jump) ip netns exec c ping -c1 -W2 10.0.2.3 ;;
+	goto) ip netns exec c ping -c1 -W2 10.0.2.4 ;;
+	ipv6) ip netns exec c ping -6 -c1 -W2 fd00:2::1 ;;
+	nat) ip netns exec c ping -c1 -W2 10.0.9.9 ;;
+	reject) ! ip netns exec c ping -c1 -W2 10.0.2.5 ;;
+	tcp)
+		ip netns exec s nc -l -p 8080 > $W/tcp.out &
+		sleep 0.5
+		echo hello-nft | ip netns exec c nc -w 2 10.0.2.1 8080
+		sleep 0.5
+		grep -q hello-nft $W/tcp.out ;;
+	esac > /dev/null 2>&1
+}
+
+# BPF output -> "group seg key" lines; monitor output -> same.  Groups: S
+# (table t, netns s), R (tables nat and fw, netns r).  seg = number of
+# markers seen before in that group.
+bpf_keys() { # FILE HM_T HM_R
+	awk -v hmt="$2" -v hmr="$3" '
+	function vw(v) { return v==0?"drop":v==1?"accept":v==-1?"continue":v==-2?"break":v==-3?"jump":v==-4?"goto":v==-5?"return":v }
+	$1=="RULE" {
+		split($3, tc, "/"); t=tc[1]; c=tc[2]
+		g = (t=="t") ? "S" : "R"
+		if ($6==1) key = t " " c " policy " vw($5)
+		else if ($4>0) { key = t " " c " " $4 " " vw($5); if ($8!="-") { split($8, x, "/"); key = key " " x[2] } }
+		else next
+		print g, seg[g]+0, $9, key
+		if ((g=="S" && key=="t in " hmt " accept") || (g=="R" && key=="fw forward " hmr " accept")) seg[g]++
+	}' "$1"
+}
+
+mon_keys() { # FILE GROUP HM
+	awk -v g="$2" -v hm="$3" '
+	$1=="trace" && $2=="id" {
+		t=$5; c=$6
+		if ($7=="policy") key = t " " c " policy " $8
+		else if ($7=="rule" && match($0, /# handle [0-9]+ \(verdict [a-z]+( [^)]*)?\)/)) {
+			s = substr($0, RSTART, RLENGTH); gsub(/[#()]/, "", s); split(s, w, " ")
+			key = t " " c " " w[2] " " w[4]; if (w[5]!="") key = key " " w[5]
+		} else next
+		print g, seg+0, $3, key
+		if ((g=="S" && key=="t in " hm " accept") || (g=="R" && key=="fw forward " hm " accept")) seg++
+	}' "$1"
+}
+
+# journey of the packet whose first nft step in segment SEG matches KEY:
+# the FUNC names of its skb between the META before and the META after.
+journey() { # BPFFILE GROUP SEG KEY HM_T HM_R
+	awk -v g="$2" -v sg="$3" -v k="$4" -v hmt="$5" -v hmr="$6" '
+	function vw(v) { return v==0?"drop":v==1?"accept":v==-1?"continue":v==-2?"break":v==-3?"jump":v==-4?"goto":v==-5?"return":v }
+	{ line[NR]=$0 }
+	$1=="RULE" && !found {
+		split($3, tc, "/"); t=tc[1]; c=tc[2]; gg = (t=="t") ? "S" : "R"
+		if ($6==1) key = t " " c " policy " vw($5)
+		else if ($4>0) { key = t " " c " " $4 " " vw($5); if ($8!="-") { split($8, x, "/"); key = key " " x[2] } }
+		else next
+		if (gg==g && (seg[gg]+0)==sg && key==k) { found=NR; skb=$2 }
+		if ((gg=="S" && key=="t in " hmt " accept") || (gg=="R" && key=="fw forward " hmr " accept")) seg[gg]++
+	}
+	END {
+		if (!found) exit 1
+		# the packet: from the previous free of this skb address to the next one
+		for (i=found; i>1; i--) if (line[i-1] ~ "^(FREE|DROP) " skb) break
+		for (j=i; j<=NR; j++) {
+			split(line[j], f, " ")
+			if (f[2]!=skb) continue
+			if (f[1]=="FUNC") printf "%s ", f[3]
+			if (f[1]=="META") printf "META:%s ", f[5]
+			if (f[1]=="DROP") { printf "DROP "; break }
+			if (f[1]=="FREE" && j>found) break
+		}
+		print ""
+	}' "$1"
+}
+
+# ordered subsequence check of the wanted names that were attached
+in_order() { # "JOURNEY" "WANTED..." "FUNCS" -> prints missing, returns 1
+	echo "$1" | awk -v want="$2" -v funcs="$3" '
+	BEGIN { n=split(funcs, fl, " "); for (i=1;i<=n;i++) have[fl[i]]=1; have["DROP"]=1 }
+	{ m=split($0, j, " ") }
+	END {
+		w=split(want, wl, " "); p=1; used=0
+		for (i=1;i<=w;i++) {
+			if (!have[wl[i]]) continue
+			used++
+			while (p<=m && j[p]!=wl[i]) p++
+			if (p>m) { print "missing " wl[i] " (in order)"; exit 1 }
+			p++
+		}
+		if (used < 2) { print "fewer than 2 of the wanted functions attached"; exit 1 }
+	}'
+}
+
+check_backend() { # BACKEND
+	be=$1; B=$W/bpf.$be; MS=$W/mon_s.$be; MR=$W/mon_r.$be
+	hmt=$(handle s marker); hmr=$(handle r marker)
+	funcs=$(sed -n 's/^FUNCS //p' $B)
+	bpf_keys $B "$hmt" "$hmr" | sort > $W/kb
+	{ mon_keys $MS S "$hmt"; mon_keys $MR R "$hmr"; } | sort > $W/km
+	i=1 # segment 0: before the first marker
+	for sc in $SCENARIOS; do
+		why=""
+		eval "tok=\$ok_$sc"
+		[ "$tok" = 1 ] || why="traffic did not behave as expected; "
+		for g in S R; do
+			grep "^$g $i " $W/kb | cut -d' ' -f3- | sort > $W/a
+			grep "^$g $i " $W/km | cut -d' ' -f3- | sort > $W/b
+			if ! cmp -s $W/a $W/b; then
+				why="${why}group $g: BPF nft steps differ from nft monitor trace ($(wc -l < $W/a) vs $(wc -l < $W/b)); "
+				diff $W/a $W/b | head -8
+			fi
+		done
+		# expected steps and journey (group, key, functions in order)
+		case $sc in
+		policy) exp="S|t in policy accept"; jg=S; jk="t in policy accept"; jf="ip_rcv ip_local_deliver nft_do_chain icmp_rcv" ;;
+		drop) h=$(handle s drop); exp="S|t in $h drop"; jg=S; jk="t in $h drop"; jf="ip_rcv ip_local_deliver nft_do_chain DROP" ;;
+		jump) h=$(handle s jump); h2=$(handle s sub_count)
+			exp="S|t in $h jump sub;S|t sub $h2 continue;S|t in policy accept"; jg=S; jk="t in $h jump sub"; jf="ip_rcv nft_do_chain icmp_rcv" ;;
+		goto) h=$(handle s goto); h2=$(handle s gsub_accept)
+			exp="S|t in $h goto gsub;S|t gsub $h2 accept"; jg=S; jk="t in $h goto gsub"; jf="ip_rcv nft_do_chain icmp_rcv" ;;
+		ipv6) h=$(handle s ipv6); exp="S|t in $h accept;R|fw forward policy accept"; jg=S; jk="t in $h accept"; jf="ipv6_rcv ip6_forward ipv6_rcv nft_do_chain icmpv6_rcv" ;;
+		nat) h=$(handle r dnat); exp="R|nat pre $h accept;S|t in policy accept"; jg=R; jk="nat pre $h accept"; jf="ip_rcv nft_do_chain ip_forward ip_output" ;;
+		reject) h=$(handle s reject); exp="S|t in $h drop"; jg=S; jk="t in $h drop"; jf="ip_rcv ip_local_deliver nft_do_chain" ;;
+		forward) h=$(handle r fwd_v4); exp="R|fw forward $h accept;S|t in policy accept"; jg=R; jk="fw forward $h accept"; jf="ip_rcv ip_forward nft_do_chain ip_output ip_rcv ip_local_deliver icmp_rcv" ;;
+		tcp) h=$(handle r fwd_v4); h2=$(handle s tcp); exp="R|fw forward $h accept;S|t in $h2 continue;S|t in policy accept"
+			jg=S; jk="t in $h2 continue"; jf="ip_rcv ip_forward ip_output ip_rcv ip_local_deliver nft_do_chain tcp_v4_rcv" ;;
+		esac
+		IFS=';'; for e in $exp; do
+			g=${e%%|*}; k=${e#*|}
+			grep "^$g $i " $W/kb | cut -d' ' -f4- | grep -qx "$k" || why="${why}BPF lacks '$k'; "
+		done; unset IFS
+		j=$(journey $B $jg $i "$jk" "$hmt" "$hmr")
+		if [ -z "$j" ]; then
+			why="${why}no packet with '$jk'; "
+		else
+			m=$(in_order "$j" "$jf" "$funcs") || why="${why}journey: $m; "
+			[ $sc = nat ] && { echo "$j" | grep -q 'META:10.0.9.9 .*META:10.0.2.1' || why="${why}no META showing the DNAT rewrite; "; }
+		fi
+		[ $sc = jump ] && { awk -v h="$h2" '$1=="RULE" && $3=="t/sub" && $4==h && $7!=1 {bad=1} END {exit bad}' $B || why="${why}depth in sub != 1; "; }
+		echo "journey $sc: $j" | cut -c1-600
+		if [ -z "$why" ]; then res PASS "$sc/$be"; else res FAIL "$sc/$be" "$why"; fi
+		i=$((i + 1))
+	done
+}
+
+run_backend() { # BACKEND MAX
+	be=$1
+	B=$W/bpf.$be
+	nt-vmprobe $be $2 900 > $B 2> $W/err.$be &
+	pid=$!
+	n=0
+	while ! grep -q -E '^(READY|UNAVAILABLE)' $B && kill -0 $pid 2>/dev/null && [ $n -lt 3000 ]; do
+		sleep 0.2; n=$((n + 1))
+	done
+	if grep -q '^UNAVAILABLE' $B; then
+		wait $pid
+		res SKIP "$be" "$(sed -n 's/^UNAVAILABLE //p' $B)"
+		return
+	fi
+	if ! grep -q '^READY' $B; then
+		kill $pid 2>/dev/null
+		res FAIL "attach/$be" "nt-vmprobe did not start: $(tail -n 3 $W/err.$be | tr '\n' ' ')"
+		return
+	fi
+	grep '^ATTACH' $B
+	ip netns exec s nft -a monitor trace > $W/mon_s.$be 2>&1 &
+	m1=$!
+	ip netns exec r nft -a monitor trace > $W/mon_r.$be 2>&1 &
+	m2=$!
+	sleep 1
+	marker
+	for sc in $SCENARIOS; do
+		if traffic $sc; then eval ok_$sc=1; else eval ok_$sc=0; fi
+		marker
+	done
+	# flood: events/s and losses (event printing off between the marks)
+	kill -USR1 $pid; sleep 0.5
+	ip netns exec c ping -f -w 3 10.0.2.1 > $W/flood.$be 2>&1
+	kill -USR1 $pid; sleep 1
+	kill -TERM $pid; wait $pid
+	sleep 0.5; kill $m1 $m2
+	tail -n 4 $W/err.$be
+	grep -E '^(STATS|DETACH|MARK)' $B
+	att=$(sed -n 's/^ATTACH backend=[^ ]* requested=\([0-9]*\) attached=\([0-9]*\) failed=\([0-9]*\) ms=\([0-9.]*\).*/\2 of \1 (\3 failed) in \4 ms/p' $B)
+	fl=$(grep '^MARK' $B | awk '{split($2,e,"="); split($3,l,"="); split($4,t,"="); ev[NR]=e[2]; lo[NR]=l[2]; ts[NR]=t[2]}
+		END { if (NR>=2) printf "%d events in %.1f s = %.0f ev/s, %d lost", ev[2]-ev[1], ts[2]-ts[1], (ev[2]-ev[1])/(ts[2]-ts[1]), lo[2]-lo[1] }')
+	pk=$(grep -o '[0-9]* packets transmitted' $W/flood.$be | cut -d' ' -f1)
+	det=$(sed -n 's/^DETACH ms=//p' $B)
+	info "$be: attached $att; detach $det ms; flood (ping -f 3 s, $pk requests): $fl"
+	[ -n "$att" ] && res PASS "attach/$be" || res FAIL "attach/$be" "no ATTACH line"
+	check_backend $be
+}
+
+res PASS "boot: $(uname -r)"
+topo || { res FAIL "topology" "netns / ruleset setup failed"; exit 1; }
+ip netns exec s nft -a list ruleset
+ip netns exec r nft -a list ruleset
+for be in $BACKENDS; do
+	case $be in kprobe) max=$MAXF_KP ;; fentry) max=$MAXF_FE ;; *) max=$MAXF ;; esac
+	run_backend $be $max
 done
-kill $mon; cat /tmp/trace.txt | head -20
 exit 0
