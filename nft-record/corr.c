@@ -12,7 +12,7 @@
 #define SIG_WAYS 4
 #define TID_BITS 12               /* trace id states */
 #define DEF_BITS 12               /* defined chain keys */
-#define QUEUE_LEN 8192            /* pending trace messages */
+#define QUEUE_LEN 32768           /* pending trace messages */
 #define MATCH_WINDOW_NS (2ull * 1000 * 1000 * 1000)
 
 struct sig_ent {

@@ -69,9 +69,21 @@ static int build_table(char *buf, size_t len, const char *table, const struct nt
 }
 
 /*
- * Socket filter: push {bpf_ktime_get_ns(), skb->len} into the queue map, keep
- * the whole message.  Runs in netlink_broadcast(), i.e. when the trace is made.
+ * Socket filter: push {bpf_ktime_get_ns(), skb->len, 4 bytes at offset 40}
+ * into the queue map and keep the whole message.  It runs in
+ * netlink_broadcast(), i.e. when the trace is made.  Offset 40 is the value of
+ * the third attribute, NFTA_TRACE_ID (after nlmsghdr, nfgenmsg, NFTA_TRACE_NFPROTO
+ * and NFTA_TRACE_TYPE, the order of nft_trace_notify() since 4.6): user space
+ * checks it, so a stamp is never given to the wrong message after an overrun.
  */
+#define STAMP_ID_OFF 40
+
+struct stamp {
+	uint64_t ts;
+	uint32_t len;
+	uint32_t id_raw;
+};
+
 static int stamp_prog_load(int qfd)
 {
 	struct bpf_insn insns[] = {
@@ -80,7 +92,14 @@ static int stamp_prog_load(int qfd)
 		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_0, .off = -16 },
 		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_6,
 		  .off = offsetof(struct __sk_buff, len) },
-		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1, .off = -8 },
+		{ .code = BPF_STX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1, .off = -8 },
+		{ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .off = -4, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_6 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = STAMP_ID_OFF },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_3, .src_reg = BPF_REG_10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_3, .imm = -4 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_4, .imm = 4 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_skb_load_bytes },
 		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1, .src_reg = BPF_PSEUDO_MAP_FD, .imm = qfd },
 		{ 0 },
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
@@ -99,7 +118,8 @@ static void stamp_setup(struct nt_nftrace *t)
 {
 	int fd = mnl_socket_get_fd(t->nl);
 
-	t->qfd = bpf_map_create(BPF_MAP_TYPE_QUEUE, "nt_nl_ts", 0, 16, STAMP_QUEUE_LEN, NULL);
+	t->qfd = bpf_map_create(BPF_MAP_TYPE_QUEUE, "nt_nl_ts", 0, sizeof(struct stamp),
+				STAMP_QUEUE_LEN, NULL);
 	if (t->qfd < 0)
 		return;
 	t->progfd = stamp_prog_load(t->qfd);
@@ -312,17 +332,32 @@ out:
 	return MNL_CB_OK;
 }
 
-/* Kernel timestamp of the datagram of LEN bytes just received. */
-static int stamp_pop(struct nt_nftrace *t, size_t len, uint64_t *ts)
+/*
+ * Kernel timestamp of the datagram just received (BUF, LEN bytes).  Stamps of
+ * messages lost to an overrun are skipped: a stamp matches when the length and
+ * the raw NFTA_TRACE_ID bytes match (length only if the attribute is not where
+ * expected).
+ */
+static int stamp_pop(struct nt_nftrace *t, const uint8_t *buf, size_t len, uint64_t *ts)
 {
-	struct { uint64_t ts; uint32_t len, pad; } v;
+	struct stamp v;
+	uint32_t id_raw = 0;
+	int have_id = 0;
 
 	if (t->qfd < 0)
 		return -1;
-	for (int tries = 0; tries < 8; tries++) {
+	if (len >= STAMP_ID_OFF + 4) {
+		const struct nlattr *a = (const void *)(buf + STAMP_ID_OFF - 4);
+
+		if ((a->nla_type & NLA_TYPE_MASK) == NFTA_TRACE_ID && a->nla_len == 8) {
+			memcpy(&id_raw, buf + STAMP_ID_OFF, 4);
+			have_id = 1;
+		}
+	}
+	for (int tries = 0; tries < 4096; tries++) {
 		if (bpf_map_lookup_and_delete_elem(t->qfd, NULL, &v))
 			return -1;
-		if (v.len == len) {
+		if (v.len == len && (!have_id || v.id_raw == id_raw)) {
 			*ts = v.ts;
 			return 0;
 		}
@@ -331,14 +366,14 @@ static int stamp_pop(struct nt_nftrace *t, size_t len, uint64_t *ts)
 }
 
 int nt_nftrace_read(struct nt_nftrace *t, void (*cb)(void *ctx, const struct nt_trace_msg *m),
-		    void *ctx)
+		    void *ctx, int max)
 {
 	struct read_ctx rc = { .t = t, .cb = cb, .ctx = ctx };
 	int count = 0;
 
 	if (!t->nl)
 		return 0;
-	for (;;) {
+	while (count < max) {
 		ssize_t n = mnl_socket_recvfrom(t->nl, t->rbuf, t->rbuf_len);
 
 		if (n < 0) {
@@ -351,7 +386,7 @@ int nt_nftrace_read(struct nt_nftrace *t, void (*cb)(void *ctx, const struct nt_
 			return -errno;
 		}
 		rc.flags = 0;
-		if (stamp_pop(t, (size_t)n, &rc.ts)) {
+		if (stamp_pop(t, (const uint8_t *)t->rbuf, (size_t)n, &rc.ts)) {
 			rc.ts = mono_ns();
 			rc.flags = NT_TRACE_TS_RECV;
 			t->stamp_misses++;

@@ -83,10 +83,10 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 /* The socket fd to poll. */
 int nt_nftrace_fd(const struct nt_nftrace *t);
 
-/* Read every pending message (non-blocking) and call cb for each.  Returns the
- * number of messages, or -errno on a socket error other than ENOBUFS/EAGAIN. */
+/* Read up to max pending messages (non-blocking) and call cb for each.  Returns
+ * the number of messages, or -errno on a socket error other than ENOBUFS/EAGAIN. */
 int nt_nftrace_read(struct nt_nftrace *t, void (*cb)(void *ctx, const struct nt_trace_msg *m),
-		    void *ctx);
+		    void *ctx, int max);
 
 /* Remove the table and close everything. Safe on a zeroed / half-open t. */
 void nt_nftrace_close(struct nt_nftrace *t);

@@ -795,10 +795,13 @@ static void teardown(struct rec *r)
 
 /* ---- main loop --------------------------------------------------------------------------- */
 
-static int drain_traces(struct rec *r)
+/* At most max messages per socket: the loop alternates between the ring
+ * buffer and the trace sockets, so a burst of traces is never resolved before
+ * the BPF records of its packets were read (max < 0: everything). */
+static int drain_traces(struct rec *r, int max)
 {
 	for (int i = 0; i < r->ntr; i++) {
-		int n = nt_nftrace_read(&r->tr[i], on_trace, r);
+		int n = nt_nftrace_read(&r->tr[i], on_trace, r, max < 0 ? 1 << 30 : max);
 
 		if (n < 0) {
 			fprintf(stderr, "\nnft-record: nftrace socket of netns %s: %s\n",
@@ -835,7 +838,7 @@ static int loop(struct rec *r)
 			break;
 		}
 		ring_buffer__consume(r->rb);
-		if (drain_traces(r)) {
+		if (drain_traces(r, 1024)) {
 			ret = -EIO;
 			break;
 		}
@@ -1023,7 +1026,7 @@ int nt_record_run(const struct nt_record_opts *o)
 		r->fb->detach();
 	nt_backend_tracepoint.detach();
 	ring_buffer__consume(r->rb);
-	drain_traces(r);
+	drain_traces(r, -1);
 	for (int i = 0; i < r->ntr; i++)
 		nt_nftrace_close(&r->tr[i]);
 	nt_corr_flush(r->corr, 0, 0, 1);
@@ -1064,6 +1067,13 @@ int nt_record_run(const struct nt_record_opts *o)
 		cJSON_AddNumberToObject(nf, "correlated", (double)cs.correlated);
 		cJSON_AddNumberToObject(nf, "uncorrelated", (double)cs.uncorrelated);
 		cJSON_AddNumberToObject(nf, "own_table", (double)cs.own);
+		{
+			uint64_t misses = 0;
+
+			for (int i = 0; i < NT_MAX_NETNS + 1; i++)
+				misses += r->tr[i].stamp_misses;
+			cJSON_AddNumberToObject(nf, "receive_time_stamps", (double)misses);
+		}
 		cJSON_AddBoolToObject(t, "clean", e == 0 && !r->err);
 		s = cJSON_PrintUnformatted(t);
 		cJSON_Delete(t);
