@@ -12,29 +12,24 @@
 const char *argp_program_version = "nft-record 0.1.0";
 
 static const char doc[] =
-"nft-record - record the path of packets through the kernel and nftables, rule by rule.\n"
+"Record the path of packets through the kernel and nftables, rule by rule, into a .ntl log for nft-analyze.\n"
 "\n"
-"Attaches BPF programs to the packet tracepoints (net:netif_receive_skb, net:netif_rx,\n"
-"net:napi_gro_receive_entry, net:net_dev_queue, net:net_dev_start_xmit, net:net_dev_xmit,\n"
-"skb:kfree_skb with the drop reason, skb:consume_skb), plus kernel functions when kprobes /\n"
-"fentry are available, and adds ONE owned nft table (inet nft_record_<pid>) per recorded\n"
-"namespace that sets `meta nftrace set 1`, so nftables reports every rule verdict.  The table\n"
-"and all probes vanish with the process, kill -9 included.  Writes a .ntl log for nft-analyze.\n"
-"\n"
-"Filter syntax (--filter): predicates joined by 'and':\n"
+"BPF programs on the packet tracepoints (net:netif_receive_skb, net:netif_rx, net:napi_gro_receive_entry, net:net_dev_queue, net:net_dev_start_xmit, net:net_dev_xmit, skb:kfree_skb with the drop reason, skb:consume_skb), plus kernel functions when kprobes or fentry are available; ONE owned nft table (inet nft_record_<pid>) per recorded namespace sets `meta nftrace set 1` so nftables reports every rule verdict. Table and probes vanish with the process, kill -9 included."
+"\v"
+"Filter syntax (--filter), predicates joined by 'and':\n"
 "  ip | ip6 | tcp | udp | icmp | icmp6 | proto NAME|NUM\n"
 "  host ADDR[/LEN] | net ADDR/LEN | src ADDR[/LEN] | dst ADDR[/LEN]\n"
-"  port N | sport N | dport N      (TCP/UDP; port = either)\n"
+"  port N | sport N | dport N     (TCP/UDP; port = either)\n"
 "  iface NAME | netns NAME | mark VALUE[/MASK]\n"
 "  e.g. --filter 'host 10.0.0.1 and tcp and port 80'\n"
-"Applied in BPF when a packet is first seen (it stays traced through NAT) and as the match of\n"
-"the nftrace rules.\n"
+"Applied in BPF when a packet is first seen (it stays traced through NAT) and as the match of the nftrace rules.\n"
 "\n"
-"Exit codes: 0 ok, 1 runtime error, 2 bad usage / filter / config / output file,\n"
-"3 missing privileges (root, CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN), 4 kernel lacks a feature\n"
-"(BTF, raw tracepoints, requested backend).\n"
-"\n"
-"Options:";
+"Exit codes:\n"
+"  0  ok\n"
+"  1  runtime error\n"
+"  2  bad usage, filter, config, output file or namespace name\n"
+"  3  missing privileges (not root; no CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)\n"
+"  4  kernel lacks a feature (BTF, BPF programs, requested backend)";
 
 enum { OPT_RINGBUF = 1000, OPT_FORCE, OPT_NO_NFTRACE };
 
