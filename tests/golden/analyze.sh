@@ -105,6 +105,7 @@ else
 	echo "FAIL: truncated_log_exit_3_with_location: rc=$rc stderr=$(cat "$T/cut.err")"
 	fails=$((fails + 1))
 fi
+# a prefix of every length: tests/unit/test_log_model.c (in process, much faster)
 printf 'hello world, not a log\n' > "$T/text.ntl"
 "$AN" stats "$T/text.ntl" > "$T/o" 2> "$T/e"; rc=$?
 if [ "$rc" = 2 ] && [ "$(cat "$T/e")" = "nft-analyze: $T/text.ntl: not an nft-tracer log (bad magic)" ] && [ ! -s "$T/o" ]; then

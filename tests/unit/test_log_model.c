@@ -6,6 +6,13 @@
 #include "nt_test.h"
 #include "formats/ntlog.h"
 #include "nft-analyze/model.h"
+#include "nft-analyze/stats.h"
+#include "nft-analyze/journey.h"
+#include "formats/logw.h"
+#include "formats/logr.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #define MAXP 16
 static struct nt_packet done[MAXP];
@@ -249,6 +256,100 @@ TEST(many_open_packets_and_reuse)
 	nt_model_free(m);
 }
 
+/* The analyzer over every prefix of a multi-block log, in process: never a
+ * crash, a longer prefix never gives fewer records or packets, the whole log
+ * gives everything. */
+static FILE *devnull;
+static struct nt_stats *pst;
+
+static struct nt_model *cur_model;
+
+static void stats_cb(void *ctx, const struct nt_packet *p)
+{
+	(void)ctx;
+	nt_stats_packet(pst, cur_model, p);
+	nt_journey_print_text(devnull, cur_model, p);
+}
+
+TEST(analyzer_every_prefix_of_a_log)
+{
+	char path[] = "/tmp/nt-test-model.XXXXXX";
+	struct ntl_writer_opts wo = { .sz = sizeof(wo), .block_bytes = 256, .force = 1 };
+	struct ntl_writer *w;
+	uint8_t *buf;
+	long len;
+	uint64_t prev_ev = 0, prev_pk = 0;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ_INT(ntl_writer_open(&w, path, &wo), 0);
+	{
+		static const char *fj = "{\"functions\":[{\"id\":0,\"name\":\"ip_rcv\",\"layer\":\"IPv4\"}]}";
+
+		CHECK_EQ_INT(ntl_writer_meta(w, NTL_B_FUNCS, fj, strlen(fj)), 0);
+	}
+	for (uint64_t i = 0; i < 40; i++) {
+		struct nt_ev_func fn = { .h = { .type = NT_EV_FUNC, .ts_ns = 1000 + i * 100, .skb = 0x1000 + i * 256 } };
+		struct nt_ev_nft_rule r = { .h = { .type = NT_EV_NFT_RULE, .ts_ns = 1010 + i * 100, .skb = fn.h.skb },
+					    .chain_key = 7, .rule_handle = 4, .verdict = i % 3 ? NT_V_ACCEPT : NT_V_DROP,
+					    .kind = NT_RULE_KIND_RULE };
+		struct nt_ev_free fr = { .h = { .type = NT_EV_FREE, .ts_ns = 1020 + i * 100, .skb = fn.h.skb } };
+
+		CHECK_EQ_INT(ntl_writer_event(w, &fn, sizeof(fn)), 0);
+		CHECK_EQ_INT(ntl_writer_event(w, &r, sizeof(r)), 0);
+		CHECK_EQ_INT(ntl_writer_event(w, &fr, sizeof(fr)), 0);
+	}
+	CHECK_EQ_INT(ntl_writer_close(w, "{\"clean\":true}"), 0);
+	f = fopen(path, "rb");
+	CHECK(f != NULL);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)len);
+	CHECK(fread(buf, 1, (size_t)len, f) == (size_t)len);
+	fclose(f);
+	unlink(path);
+	devnull = fopen("/dev/null", "w");
+	for (long cut = 0; cut <= len; cut++) {
+		struct nt_model_opts mo = { .sz = sizeof(mo), .keep_events = 1, .on_packet = stats_cb };
+		struct ntl_reader *r;
+		struct ntl_item it;
+		struct nt_model *m;
+		int st;
+
+		if (ntl_reader_open_mem(&r, buf, (size_t)cut, "p.ntl", NULL)) {
+			CHECK(cut < 16);
+			continue;
+		}
+		m = nt_model_new(&mo);
+		pst = nt_stats_new();
+		cur_model = m;
+		CHECK(m && pst);
+		while ((st = ntl_reader_next(r, &it)) == NTL_OK) {
+			if (it.kind == NTL_ITEM_META)
+				nt_model_meta(m, it.type, it.data, it.len);
+			else
+				nt_model_event(m, it.data, it.len);
+		}
+		CHECK(st == NTL_END || st == NTL_E_TRUNCATED);
+		nt_model_finish(m);
+		CHECK(nt_model_totals(m)->events >= prev_ev);
+		CHECK(nt_model_totals(m)->completed >= prev_pk);
+		prev_ev = nt_model_totals(m)->events;
+		prev_pk = nt_model_totals(m)->completed;
+		nt_stats_print_text(devnull, pst, m, NULL);
+		nt_stats_free(pst);
+		nt_model_free(m);
+		ntl_reader_close(r);
+	}
+	fclose(devnull);
+	free(buf);
+	CHECK_EQ_INT(prev_ev, 120);
+	CHECK_EQ_INT(prev_pk, 40);
+}
+
 int main(void)
 {
 	RUN(packet_boundaries_and_layer_time);
@@ -258,5 +359,6 @@ int main(void)
 	RUN(verdict_rule_drop_wins_and_chain_exit_keeps_rule);
 	RUN(metadata_lookups);
 	RUN(many_open_packets_and_reuse);
+	RUN(analyzer_every_prefix_of_a_log);
 	TEST_EXIT();
 }
