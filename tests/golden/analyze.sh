@@ -29,6 +29,14 @@ else
 	echo "FAIL: mklog_deterministic_matches_samples_basic_ntl: $T/basic.ntl differs from samples/basic.ntl"
 	fails=$((fails + 1))
 fi
+"$MKLOG" -o "$T/traffic.ntl" --repeat 200 bench/analyze.scn || { echo "FAIL: mklog traffic: exit $?"; exit 1; }
+[ "${UPDATE_GOLDEN:-0}" = 1 ] && cp "$T/traffic.ntl" samples/traffic.ntl
+if cmp -s "$T/traffic.ntl" samples/traffic.ntl; then
+	echo "PASS: mklog_deterministic_matches_samples_traffic_ntl"
+else
+	echo "FAIL: mklog_deterministic_matches_samples_traffic_ntl: differs from samples/traffic.ntl"
+	fails=$((fails + 1))
+fi
 LOG=samples/basic.ntl
 
 # check NAME EXPECTED_RC ARGS...  (stdout -> $G/NAME.out, stderr -> $G/NAME.err when non-empty)
@@ -76,6 +84,8 @@ for cmd in events journeys stats report; do
 	check "$cmd.json" 0 $cmd --json "$LOG"
 	check "$cmd.ndjson" 0 $cmd --ndjson "$LOG"
 done
+check traffic-stats 0 stats samples/traffic.ntl
+check traffic-journeys-packet-2 0 journeys --packet 2 samples/traffic.ntl
 # filters
 check journeys-verdict-drop 0 journeys --verdict drop "$LOG"
 check journeys-packet-4.json 0 journeys --json --packet 4 "$LOG"
