@@ -40,6 +40,7 @@ struct nt_corr {
 	struct qent *q;
 	size_t qhead, qlen;
 	struct nt_corr_stats st;
+	int debug;                /* NT_DEBUG_CORR set: one line per lookup on stderr */
 };
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -151,6 +152,7 @@ int nt_corr_new(const struct nt_corr_opts *o, struct nt_corr **out)
 	if (!c)
 		return -ENOMEM;
 	c->o = *o;
+	c->debug = getenv("NT_DEBUG_CORR") != NULL;
 	c->q = calloc(QUEUE_LEN, sizeof(*c->q));
 	if (!c->q) {
 		free(c);
@@ -177,7 +179,7 @@ void nt_corr_meta(struct nt_corr *c, const struct nt_ev_meta *m)
 	if (m->l3 != NT_L3_IPV4 && m->l3 != NT_L3_IPV6)
 		return;
 	sig_put(c->full, key_full(&p), m->h.skb, m->h.ts_ns);
-	if (getenv("NT_DEBUG_CORR"))
+	if (c->debug)
 		fprintf(stderr, "meta: %llx l3 %u p %u %u>%u ipid %u x %08x ts %llu\n",
 			(unsigned long long)m->h.skb, p.l3, p.l4proto, p.sport, p.dport, p.ip_id,
 			p.l4_extra, (unsigned long long)m->h.ts_ns);
@@ -242,7 +244,7 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 
 		if (!skb && (k = key_nat(&p)))
 			skb = sig_get(c->nat, k, m->ts_ns);
-		if (getenv("NT_DEBUG_CORR"))
+		if (c->debug)
 			fprintf(stderr, "corr: %s/%s id %08x l3 %u p %u %u>%u ipid %u x %08x ts %llu -> %llx\n",
 				m->table, m->chain, m->id, p.l3, p.l4proto, p.sport, p.dport, p.ip_id,
 				p.l4_extra, (unsigned long long)m->ts_ns, (unsigned long long)skb);
