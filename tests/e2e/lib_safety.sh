@@ -17,10 +17,12 @@ SF_ANA=$SF_ROOT/$SF_O/nft-analyze
 SF_NS=()
 SF_PID=
 SF_MOUNTS=()
+SF_EXTRA_PIDS=()   # helper processes (traffic) killed on exit
 
 sf_cleanup() {
 	[ -n "$SF_PID" ] && kill -KILL "$SF_PID" 2>/dev/null
-	local ns m
+	local ns m p
+	for p in "${SF_EXTRA_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	for m in "${SF_MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
 	for ns in "${SF_NS[@]}"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null; ip netns del "$ns" 2>/dev/null; done
 	[ -n "${SF_T:-}" ] && rm -rf "$SF_T"

@@ -26,7 +26,11 @@ table inet soak {
 NFT
 have_iperf=0
 command -v iperf3 >/dev/null && have_iperf=1
-[ $have_iperf = 1 ] && { ip netns exec "$SF_B" iperf3 -s -D -1 >/dev/null 2>&1; sleep 0.3; }
+if [ $have_iperf = 1 ]; then
+	ip netns exec "$SF_B" iperf3 -s -1 >/dev/null 2>&1 &
+	SF_EXTRA_PIDS+=($!)
+	sleep 0.3
+fi
 
 sf_start -o "$SF_T/soak.ntl"
 [ -n "$SF_PROGS" ] || { echo "FAIL: soak_record: recorder did not start: $(head -c 300 "$SF_T/rec.err")"; exit 1; }
@@ -34,7 +38,10 @@ ip netns exec "$SF_A" ping -q -i 0.005 -w "$SECS" "$SF_B4" >"$SF_T/pingA" 2>&1 &
 pa=$!
 ip netns exec "$SF_B" ping -q -i 0.005 -w "$SECS" "$SF_A4" >"$SF_T/pingB" 2>&1 &
 pb=$!
-[ $have_iperf = 1 ] && { ip netns exec "$SF_A" iperf3 -c "$SF_B4" -b 2M -t "$SECS" >/dev/null 2>&1 & }
+if [ $have_iperf = 1 ]; then
+	ip netns exec "$SF_A" iperf3 -c "$SF_B4" -b 2M -t "$SECS" >/dev/null 2>&1 &
+	SF_EXTRA_PIDS+=($!)
+fi
 : >"$SF_T/rss"
 t0=$(date +%s)
 while kill -0 $pa 2>/dev/null || kill -0 $pb 2>/dev/null; do
