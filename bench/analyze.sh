@@ -36,15 +36,15 @@ with open(src, 'rb') as f, open(dst, 'wb') as o:
             o.write(data)
 PY
 
-# run NAME CMD... -> prints "seconds max_rss_kb"
+# measure CMD... -> prints "elapsed_seconds max_rss_kb cpu_seconds" of the fastest of 3 runs
 measure() {
 	local best=""
 	for i in 1 2 3; do
-		/usr/bin/time -f "%e %M" -o "$W/time" "$@" > /dev/null 2> "$W/err"
+		/usr/bin/time -f "%e %M %U %S" -o "$W/time" "$@" > /dev/null 2> "$W/err"
 		local rc=$?
 		[ "$rc" = 0 ] || { echo "bench/analyze.sh: '$*' failed ($rc): $(head -3 "$W/err")" >&2; exit 1; }
 		local s
-		s=$(tail -1 "$W/time")
+		s=$(tail -1 "$W/time" | awk '{printf "%s %s %.2f", $1, $2, $3 + $4}')
 		if [ -z "$best" ] || awk -v a="${s%% *}" -v b="${best%% *}" 'BEGIN{exit !(a<b)}'; then best=$s; fi
 	done
 	echo "$best"
@@ -53,25 +53,30 @@ measure() {
 events=$("$AN" stats --json "$W/bench.ntl" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["stats"]["totals"]["events"] + 0)')
 records=$(python3 -c "print($REPEAT * 51 + 3)")
 bytes=$(stat -c %s "$W/bench.ntl")
-read -r st_s st_rss <<< "$(measure "$AN" stats "$W/bench.ntl")"
-read -r jo_s jo_rss <<< "$(measure "$AN" journeys "$W/bench.ntl")"
-read -r jj_s jj_rss <<< "$(measure "$AN" journeys --ndjson "$W/bench.ntl")"
-read -r zc_s zc_rss <<< "$(measure zstdcat "$W/frames.zst")"
+read -r st_s st_rss st_c <<< "$(measure "$AN" stats "$W/bench.ntl")"
+read -r jo_s jo_rss jo_c <<< "$(measure "$AN" journeys "$W/bench.ntl")"
+read -r jj_s jj_rss jj_c <<< "$(measure "$AN" journeys --ndjson "$W/bench.ntl")"
+read -r zc_s zc_rss zc_c <<< "$(measure zstdcat "$W/frames.zst")"
+load=$(cut -d' ' -f1 /proc/loadavg)
 
-python3 - "$records" "$events" "$bytes" "$st_s" "$st_rss" "$jo_s" "$jo_rss" "$jj_s" "$jj_rss" "$zc_s" "$zc_rss" "$t0" "$t1" <<'PY'
+python3 - "$records" "$events" "$bytes" "$st_s" "$st_rss" "$st_c" "$jo_s" "$jo_rss" "$jo_c" "$jj_s" "$jj_rss" "$jj_c" "$zc_s" "$zc_rss" "$zc_c" "$t0" "$t1" "$load" <<'PY'
 import json, sys
-(records, events, nbytes, st_s, st_rss, jo_s, jo_rss, jj_s, jj_rss, zc_s, zc_rss, t0, t1) = sys.argv[1:]
+(records, events, nbytes, st_s, st_rss, st_c, jo_s, jo_rss, jo_c, jj_s, jj_rss, jj_c, zc_s, zc_rss, zc_c, t0, t1, load) = sys.argv[1:]
 records, events, nbytes = int(records), int(events), int(nbytes)
 f = lambda x: max(float(x), 0.001)
+def row(s, rss, c):
+    return {"seconds": f(s), "cpu_seconds": f(c), "events_per_s": round(records / f(s)),
+            "events_per_cpu_s": round(records / f(c)), "peak_rss_kb": int(rss)}
 res = {
     "scenario": "bench/analyze.scn",
     "records": records, "events_counted_by_stats": events,
     "log_bytes": nbytes, "bytes_per_record": round(nbytes / records, 3),
     "mklog_seconds": round(float(t1) - float(t0), 2),
-    "stats": {"seconds": f(st_s), "events_per_s": round(records / f(st_s)), "peak_rss_kb": int(st_rss)},
-    "journeys_text": {"seconds": f(jo_s), "events_per_s": round(records / f(jo_s)), "peak_rss_kb": int(jo_rss)},
-    "journeys_ndjson": {"seconds": f(jj_s), "events_per_s": round(records / f(jj_s)), "peak_rss_kb": int(jj_rss)},
-    "zstdcat_floor": {"seconds": f(zc_s), "events_per_s": round(records / f(zc_s)), "peak_rss_kb": int(zc_rss)},
+    "load_average_1min": float(load),
+    "stats": row(st_s, st_rss, st_c),
+    "journeys_text": row(jo_s, jo_rss, jo_c),
+    "journeys_ndjson": row(jj_s, jj_rss, jj_c),
+    "zstdcat_floor": row(zc_s, zc_rss, zc_c),
     "target_stats_events_per_s": 5000000,
 }
 res["stats_vs_zstdcat_time_ratio"] = round(f(st_s) / f(zc_s), 2)
@@ -79,10 +84,11 @@ res["journeys_vs_zstdcat_time_ratio"] = round(f(jo_s) / f(zc_s), 2)
 res["stats_meets_target"] = res["stats"]["events_per_s"] >= 5000000
 json.dump(res, open("bench/results/analyze.json", "w"), indent=2)
 print(f"log: {records} records, {nbytes} bytes = {res['bytes_per_record']} bytes/record")
-print(f"{'what':<22}{'seconds':>9}{'Mevents/s':>11}{'peak RSS':>11}{'x zstdcat':>11}")
+print(f"{'what':<18}{'seconds':>9}{'Mevents/s':>11}{'cpu s':>8}{'Mev/cpu-s':>11}{'peak RSS':>11}{'x zstdcat':>11}")
 for k in ("zstdcat_floor", "stats", "journeys_text", "journeys_ndjson"):
     r = res[k]
-    print(f"{k:<22}{r['seconds']:>9.2f}{r['events_per_s']/1e6:>11.2f}{r['peak_rss_kb']/1024:>9.1f}MB{r['seconds']/res['zstdcat_floor']['seconds']:>11.2f}")
+    print(f"{k:<18}{r['seconds']:>9.2f}{r['events_per_s']/1e6:>11.2f}{r['cpu_seconds']:>8.2f}{r['events_per_cpu_s']/1e6:>11.2f}{r['peak_rss_kb']/1024:>9.1f}MB{r['seconds']/res['zstdcat_floor']['seconds']:>11.2f}")
+print(f"(1-minute load average at the end: {load}; elapsed times include waiting for a core)")
 print("stats target >= 5 M events/s:", "met" if res["stats_meets_target"] else "NOT met")
 print("wrote bench/results/analyze.json")
 PY

@@ -34,9 +34,11 @@ static int layer_order(const struct nt_model *m, const struct nt_packet *p, int 
 	return n;
 }
 
-static double rel_us(const struct nt_packet *p, uint64_t ts)
+/* µs offset of TS from the packet's first record, as "%8.3f" */
+static const char *rel_us(char buf[32], const struct nt_packet *p, uint64_t ts)
 {
-	return ts >= p->first_ts ? (double)(ts - p->first_ts) / 1e3 : 0.0;
+	nt_fmt_us(buf, ts >= p->first_ts ? ts - p->first_ts : 0);
+	return buf;
 }
 
 static const char *link_kind(uint32_t k)
@@ -48,7 +50,7 @@ static const char *link_kind(uint32_t k)
 void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_packet *p)
 {
 	const struct nt_ev_hdr *h;
-	char sep[81], flow[160];
+	char sep[81], flow[160], us[32];
 	int order[NT_MODEL_MAX_LAYERS], nl, any;
 
 	memset(sep, '=', 80);
@@ -67,7 +69,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 		FOREACH_REC(p, h) {
 			if (rec_layer(m, h) != order[i])
 				continue;
-			fprintf(out, "  [%8.3fµs] %s", rel_us(p, h->ts_ns), nt_model_func(m, h->id)->name);
+			fprintf(out, "  [%sµs] %s", rel_us(us, p, h->ts_ns), nt_model_func(m, h->id)->name);
 			if (h->type == NT_EV_DROP)
 				fprintf(out, " (drop)");
 			else if (h->type == NT_EV_FREE)
@@ -90,7 +92,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			fprintf(out, "\nNFT Chains:\n");
 		nt_fmt_chain(ch, sizeof(ch), m, c->chain_key);
 		d = nt_model_chain(m, c->chain_key);
-		fprintf(out, "  [%8.3fµs] %s", rel_us(p, h->ts_ns), ch);
+		fprintf(out, "  [%sµs] %s", rel_us(us, p, h->ts_ns), ch);
 		if (d && d->base)
 			fprintf(out, " (hook %s, prio %d)", nt_hook_name(d->hook), d->prio);
 		if (c->phase == NT_CHAIN_EXIT)
@@ -111,7 +113,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			fprintf(out, "\nNFT Rules Evaluated:\n");
 		nt_fmt_chain(ch, sizeof(ch), m, r->chain_key);
 		nt_fmt_rule_verdict(v, sizeof(v), m, r);
-		fprintf(out, "  [%8.3fµs] %s", rel_us(p, h->ts_ns), ch);
+		fprintf(out, "  [%sµs] %s", rel_us(us, p, h->ts_ns), ch);
 		if (r->kind == NT_RULE_KIND_POLICY)
 			fprintf(out, " policy: %s\n", v);
 		else if (r->kind == NT_RULE_KIND_RETURN)
@@ -130,7 +132,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			continue;
 		if (!any++)
 			fprintf(out, "\nBranches:\n");
-		fprintf(out, "  [%8.3fµs] %s 0x%" PRIx64 " of 0x%" PRIx64 "\n", rel_us(p, h->ts_ns),
+		fprintf(out, "  [%sµs] %s 0x%" PRIx64 " of 0x%" PRIx64 "\n", rel_us(us, p, h->ts_ns),
 			link_kind(l->kind), h->skb, l->parent);
 	}
 

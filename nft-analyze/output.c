@@ -16,31 +16,73 @@ void nt_jw_init(struct nt_jw *w, FILE *f)
 
 static void put_escaped(FILE *f, const char *s)
 {
-	putc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+
+	putc_unlocked('"', f);
+	for (; *p; p++) {
+		const char *esc;
+		char buf[8];
+
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		fwrite_unlocked(run, 1, (size_t)(p - run), f);
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
 		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				putc(*p, f);
+			snprintf(buf, sizeof(buf), "\\u%04x", *p);
+			esc = buf;
 		}
+		fputs_unlocked(esc, f);
+		run = p + 1;
 	}
-	putc('"', f);
+	fwrite_unlocked(run, 1, (size_t)(p - run), f);
+	putc_unlocked('"', f);
+}
+
+/* "%8.3f" of NS / 1000 without floating point: "   2.500" */
+void nt_fmt_us(char buf[32], uint64_t ns)
+{
+	char tmp[32], *e = tmp + sizeof(tmp), *p = e;
+	uint64_t whole = ns / 1000, frac = ns % 1000;
+	size_t n;
+
+	*--p = 0;
+	*--p = (char)('0' + frac % 10);
+	*--p = (char)('0' + frac / 10 % 10);
+	*--p = (char)('0' + frac / 100);
+	*--p = '.';
+	do {
+		*--p = (char)('0' + whole % 10);
+		whole /= 10;
+	} while (whole);
+	while (e - p - 1 < 8)
+		*--p = ' ';
+	n = (size_t)(e - p);
+	memcpy(buf, p, n);
+}
+
+/* Decimal digits of V into the end of BUF; returns the first digit. */
+static char *u64_digits(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
 }
 
 static void member(struct nt_jw *w, const char *key)
 {
 	if (w->depth > 0 && w->n[w->depth - 1]++)
-		putc(',', w->f);
-	if (key) {
-		put_escaped(w->f, key);
-		putc(':', w->f);
+		putc_unlocked(',', w->f);
+	if (key) { /* keys are program constants: no escaping needed */
+		putc_unlocked('"', w->f);
+		fputs_unlocked(key, w->f);
+		fputs_unlocked("\":", w->f);
 	}
 }
 
@@ -77,8 +119,10 @@ void nt_jw_str(struct nt_jw *w, const char *key, const char *v)
 
 void nt_jw_u64(struct nt_jw *w, const char *key, uint64_t v)
 {
+	char buf[24], *p = u64_digits(buf + sizeof(buf), v);
+
 	member(w, key);
-	fprintf(w->f, "%" PRIu64, v);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), w->f);
 }
 
 void nt_jw_i64(struct nt_jw *w, const char *key, int64_t v)
@@ -101,10 +145,19 @@ void nt_jw_bool(struct nt_jw *w, const char *key, int v)
 
 void nt_jw_hex(struct nt_jw *w, const char *key, uint64_t v)
 {
-	char buf[24];
+	static const char hex[] = "0123456789abcdef";
+	char buf[24], *p = buf + sizeof(buf);
 
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	nt_jw_str(w, key, buf);
+	*--p = '"';
+	do {
+		*--p = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	*--p = '"';
+	member(w, key);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), w->f);
 }
 
 void nt_jw_newline(struct nt_jw *w)

@@ -38,6 +38,8 @@ void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct
 void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p,
 		 const struct nt_ev_hdr *h, uint64_t seq);
 
+/* "%8.3f" of ns / 1000 (µs offsets), without floating point */
+void nt_fmt_us(char buf[32], uint64_t ns);
 /* "filter input #4", "filter input policy" ... for an NFT record's chain */
 void nt_fmt_chain(char *buf, size_t len, const struct nt_model *m, uint64_t chain_key);
 /* Text line of a record for packet P (P may be NULL) */
