@@ -280,7 +280,8 @@ static void summarise(void *ctx, const struct nt_packet *p)
 		d->reason = nt_strtab_id(c->st, rn);
 	}
 	/* sorted unique functions */
-	qsort(c->tmp, c->ntmp, sizeof(*c->tmp), cmp_u32);
+	if (c->ntmp)
+		qsort(c->tmp, c->ntmp, sizeof(*c->tmp), cmp_u32);
 	if (grow((void **)&s->fpool, &s->capfp, s->nfp + c->ntmp, sizeof(*s->fpool))) {
 		c->oom = 1;
 		return;
@@ -362,7 +363,8 @@ static int load(struct dctx *c, struct side *s)
 		if (!c->o->partial)
 			return NT_DIFF_BAD_INPUT;
 	}
-	qsort(s->pk, s->npk, sizeof(*s->pk), cmp_pkt);
+	if (s->npk)
+		qsort(s->pk, s->npk, sizeof(*s->pk), cmp_pkt);
 	for (size_t i = 0; i < s->npk; i++)
 		if (!i || memcmp(&s->pk[i].k, &s->pk[i - 1].k, sizeof(s->pk[i].k)))
 			s->flows++;
@@ -412,7 +414,8 @@ struct fcount { uint64_t appeared, vanished; struct flowkey first_a, first_v; in
 static void compare_funcs(struct fcount *fc, const struct side *b, const struct dpkt *x,
 			  const struct side *n, const struct dpkt *y)
 {
-	const uint32_t *fa = b->fpool + x->funcs_off, *fb = n->fpool + y->funcs_off;
+	const uint32_t *fa = x->nfuncs ? b->fpool + x->funcs_off : NULL;
+	const uint32_t *fb = y->nfuncs ? n->fpool + y->funcs_off : NULL;
 	uint32_t i = 0, j = 0;
 
 	while (i < x->nfuncs || j < y->nfuncs) {
