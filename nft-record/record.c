@@ -591,17 +591,25 @@ static int resolve_filter(struct rec *r)
 	int found = 0;
 
 	if (r->flt.netns[0]) {
+		struct nt_netns want;
+		char err[256];
 		int idx = -1;
 
+		if (nt_netns_open(&want, r->flt.netns, err, sizeof(err))) {
+			fprintf(stderr, "nft-record: --filter netns %s: no such namespace (/run/netns/%s; see ip netns list)\n",
+				r->flt.netns, r->flt.netns);
+			return NT_EXIT_USAGE;
+		}
+		nt_netns_close(&want);
 		for (int i = 0; i < r->nns; i++)
-			if (!strcmp(r->ns[i].name, r->flt.netns))
+			if (r->ns[i].inum == want.inum)
 				idx = i;
 		if (idx < 0) {
 			fprintf(stderr, "nft-record: --filter netns %s: add --netns %s too (namespace not recorded)\n",
 				r->flt.netns, r->flt.netns);
 			return NT_EXIT_USAGE;
 		}
-		f->netns = r->ns[idx].inum;
+		f->netns = want.inum;
 	}
 	if (r->flt.iface[0]) {
 		for (int i = 0; i < r->nns && !found; i++) {
