@@ -398,8 +398,12 @@ static int do_journeys(struct opts *o)
 	} else if (o->mode == OUT_TEXT) {
 		const struct nt_model_totals *t = nt_model_totals(r.m);
 
-		fprintf(r.out, "%" PRIu64 " of %" PRIu64 " packets shown", r.shown, t->packets);
-		if (t->incomplete)
+		if (r.stop)
+			fprintf(r.out, "%" PRIu64 " packet%s shown (stopped reading: %s)", r.shown,
+				r.shown == 1 ? "" : "s", o->f.packet ? "--packet found" : "--limit reached");
+		else
+			fprintf(r.out, "%" PRIu64 " of %" PRIu64 " packets shown", r.shown, t->packets);
+		if (!r.stop && t->incomplete)
 			fprintf(r.out, " (%" PRIu64 " incomplete: still open at the end of the log)", t->incomplete);
 		fprintf(r.out, "\n");
 	}
