@@ -3,7 +3,8 @@
 # Protocol: every test program prints lines "PASS: name", "FAIL: name: why" or
 # "SKIP: name: why" on stdout; a program that exits non-zero without printing a
 # FAIL line counts as one failure.  Groups: unit, golden, e2e, vm, san (unit +
-# golden + analyzer/discover e2e again on a make SAN=1 build in build-san/).
+# golden + analyzer/discover e2e again on a make SAN=1 build in build-san/),
+# fuzz (libFuzzer smoke, NT_FUZZ_SECONDS per target).
 #   NT_TESTS="unit golden"   run only these groups
 #   O=build                  build directory
 set -u
@@ -80,6 +81,10 @@ run_group() { # GROUP [NAME-PREFIX]
 		for sg in unit golden e2e; do run_group $sg san/; done
 		export O=$saved_o
 		unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS ;;
+	fuzz)
+		# libFuzzer smoke (clang-14): every target NT_FUZZ_SECONDS (default 10)
+		# from the committed corpora; reproducers are replayed in golden anyway
+		run_one "fuzz/smoke" env FUZZ_SECONDS="${NT_FUZZ_SECONDS:-10}" tests/fuzz/run.sh ;;
 	*) echo "unknown test group $g" >&2; fail=$((fail + 1)) ;;
 	esac
 }
