@@ -19,7 +19,7 @@ if [ ! -x "$AN" ] || [ ! -x "$MK" ]; then
 	echo "FAIL: diff_build: $AN or $MK missing (make nft-analyze unit)"
 	exit 1
 fi
-for s in base equal verdict rule func latency drop flow; do
+for s in base equal verdict rule func latency drop flow ports; do
 	"$MK" samples/diff/$s.scn "$T/$s.ntl" || { echo "FAIL: diff_mklog_$s: exit $?"; exit 1; }
 	if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then cp "$T/$s.ntl" samples/diff/$s.ntl; fi
 	if cmp -s "$T/$s.ntl" samples/diff/$s.ntl; then
@@ -121,6 +121,9 @@ run flow_json 1 --json base.ntl flow.ntl
 jcheck flow_json 'assert d["counts"] == {"verdict": 0, "rule": 0, "func": 0, "latency": 0, "drop": 0, "flow": 1}
 x = one("flow"); assert (x["flow"], x["base_packets"], x["new_packets"]) == ("TCP 10.0.0.1:40000 → 10.0.0.2:22", 3, 4), x
 assert d["matched_packets"] == 9'
+
+run ports_strict 1 base.ntl ports.ntl
+run ports_ephemeral 0 --ignore-ephemeral-ports base.ntl ports.ntl
 
 # bad input: exit 2 and exactly one line on stderr naming the file
 bad() {
