@@ -27,6 +27,19 @@ bi_expect record_no_cap_net_admin 3 \
 [ ! -e n.ntl ] && [ ! -e nb.ntl ] && [ ! -e nn.ntl ] && bi_pass record_privileges_no_log_file ||
 	bi_fail record_privileges_no_log_file "$(ls *.ntl)"
 
+# ---- kernel files hidden in a private mount namespace ----
+bi_expect record_no_btf 4 \
+	"$E: kernel BTF missing (/sys/kernel/btf/vmlinux: No such file or directory): needs a kernel built with CONFIG_DEBUG_INFO_BTF=y" \
+	unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$R' -q -d 1 -o '$T/nobtf.ntl'"
+[ ! -e nobtf.ntl ] && bi_pass record_no_btf_no_log_file || bi_fail record_no_btf_no_log_file "$(ls -l nobtf.ntl)"
+# unreadable kallsyms: only drop locations lose their names; the recording works
+: > noks; chmod 000 noks
+unshare -m sh -c "mount --bind '$T/noks' /proc/kallsyms && exec setpriv --inh-caps=-dac_override,-dac_read_search \
+	--bounding-set=-dac_override,-dac_read_search '$R' -q -d 1 -o '$T/noks.ntl'" </dev/null >/dev/null 2>noks.err; rc=$?
+complete=$("$AN" stats --json noks.ntl 2>/dev/null | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["stats"]["totals"]["log_complete"]))' 2>/dev/null)
+[ "$rc" = 0 ] && [ "$complete" = 1 ] && bi_pass "record_unreadable_kallsyms_still_records" ||
+	bi_fail record_unreadable_kallsyms_still_records "exit $rc, complete '$complete': $(cat noks.err)"
+
 # ---- trace_config.json ----
 cfg() { printf '%s\n' "$2" > "$1"; }
 bi_expect record_config_missing 2 "$E: --config missing.json: cannot read trace config missing.json: No such file or directory" \
