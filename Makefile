@@ -114,6 +114,9 @@ $(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
 
+# test_attach.c includes nft-record/attach_*.c, which include the skeleton
+$(O)/tests/test_attach: $(SKELS)
+
 # tests/vm/nt_vmprobe.c: driver of the function backends inside the test VMs
 VMPROBE := $(O)/tests/tools/nt-vmprobe
 VMPROBE_OBJS := $(call obj,$(wildcard nft-record/attach_*.c) nft-record/tracepoints.c)

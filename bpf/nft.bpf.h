@@ -161,8 +161,12 @@ int BPF_KPROBE(nt_nft_do_chain, struct nft_pktinfo *pkt, void *priv)
 	if (!c)
 		return 0;
 	i = c->cur++;
-	if (i >= NT_NFT_LEVELS)
-		return 0;
+	if (i >= NT_NFT_LEVELS) {
+		/* deeper than any real nesting: return probes were missed
+		 * (kretprobe maxactive); start over rather than stay stuck */
+		c->cur = 1;
+		i = 0;
+	}
 	lv = &c->lv[i];
 	lv->chain = (__u64)chain;
 	lv->skb = (__u64)skb;

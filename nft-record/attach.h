@@ -57,6 +57,9 @@ int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit);
 void nt_attach_extra_attach(const struct nt_backend_args *a, bool use_fexit);
 void nt_attach_extra_detach(void);
 
+/* Start of detach: make the function probes return at once (BPF nt_func_off). */
+void nt_attach_quiesce(void);
+
 /*
  * Detach helpers: close link fds / destroy links from up to 32 threads.
  * Unregistering one trampoline or kprobe waits for an RCU (tasks) grace period

@@ -237,9 +237,12 @@ void nt_attach_destroy_links(struct bpf_link **links, size_t n)
 /* ---- fentry probe: load and attach a 2-instruction fentry program ---- */
 int nt_attach_probe_fentry(char *why, size_t whylen)
 {
+	/* the probe program calls bpf_get_attach_cookie(): tracing programs have
+	 * it from 6.0 on, and nt_fe* need it */
 	const struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 },                        /* exit */
+		{ .code = 0x85, .imm = BPF_FUNC_get_attach_cookie }, /* call (r1 = ctx) */
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },           /* r0 = 0 */
+		{ .code = 0x95 },                                   /* exit */
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
 	struct btf *vm = btf_vmlinux();
@@ -259,9 +262,10 @@ int nt_attach_probe_fentry(char *why, size_t whylen)
 		return -ENOENT;
 	}
 	o.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "nt_probe_fe", "GPL", insns, 2, &o);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "nt_probe_fe", "GPL", insns, 3, &o);
 	if (fd < 0) {
-		snprintf(why, whylen, "fentry programs cannot be loaded (%s)", strerror(errno));
+		snprintf(why, whylen, "fentry programs with attach cookies cannot be loaded (%s; "
+			 "kernel < 6.0 or no trampolines)", strerror(errno));
 		return -EOPNOTSUPP;
 	}
 	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
@@ -298,6 +302,13 @@ static const char *const nft_progs[] = { "nt_nft_do_chain", "nt_nft_do_chain_ret
 #define NNFT (sizeof(nft_progs) / sizeof(nft_progs[0]))
 
 static struct bpf_link *extra_links[NNFT + 2 * NLINEAGE];
+static struct nt_bpf *quiesce_skel;
+
+void nt_attach_quiesce(void)
+{
+	if (quiesce_skel && quiesce_skel->bss)
+		quiesce_skel->bss->nt_func_off = 1;
+}
 static bool nft_enabled, lineage_enabled[NLINEAGE];
 
 /* nf_tables types are in the kernel BTF (built in, or module loaded)? */
@@ -330,6 +341,7 @@ int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit)
 	struct bpf_program *p;
 	int err;
 
+	quiesce_skel = a->skel;
 	nft_enabled = have_nf_tables();
 	if (!nft_enabled)
 		fprintf(stderr, "note: nf_tables is not loaded: no nftables verdicts from BPF "

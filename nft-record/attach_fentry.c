@@ -365,6 +365,7 @@ static int fe_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 
 static void fe_detach(void)
 {
+	nt_attach_quiesce();
 	nt_attach_close_fds(fe_links, fe_nlinks);
 	free(fe_links);
 	fe_links = NULL;

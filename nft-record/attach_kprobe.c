@@ -33,6 +33,10 @@ static int kp_probe(char *why, size_t whylen)
 		snprintf(why, whylen, "kprobe BPF programs not supported");
 		return -EOPNOTSUPP;
 	}
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie, NULL) != 1) {
+		snprintf(why, whylen, "no BPF attach cookies for kprobes (kernel < 5.15)");
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 
@@ -100,6 +104,7 @@ static int kp_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 
 static void kp_detach(void)
 {
+	nt_attach_quiesce();
 	nt_attach_destroy_links(kp_links, kp_nlinks);
 	free(kp_links);
 	kp_links = NULL;

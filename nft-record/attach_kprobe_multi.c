@@ -227,6 +227,7 @@ out:
 
 static void kpm_detach(void)
 {
+	nt_attach_quiesce();
 	for (size_t i = 0; i < kpm_nlinks; i++)
 		bpf_link__destroy(kpm_links[i]);
 	free(kpm_links);
