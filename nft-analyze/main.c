@@ -33,6 +33,7 @@ struct opts {
 	struct nt_filter f;
 	int top;
 	uint64_t limit;          /* journeys / events shown, 0 = all */
+	uint64_t idle_ns;        /* 0 = model default */
 };
 
 struct run;
@@ -58,7 +59,7 @@ struct run {
 /* ---- options ---- */
 enum {
 	O_JSON = 256, O_NDJSON, O_PACKET, O_VERDICT, O_FUNC, O_HOST, O_SRC, O_DST, O_PORT, O_SPORT,
-	O_DPORT, O_PROTO, O_SINCE, O_UNTIL, O_TOP, O_LIMIT,
+	O_DPORT, O_PROTO, O_SINCE, O_UNTIL, O_TOP, O_LIMIT, O_IDLE,
 };
 
 static const struct argp_option common_opts[] = {
@@ -67,6 +68,8 @@ static const struct argp_option common_opts[] = {
 	{ "ndjson", O_NDJSON, NULL, 0, "one JSON object per line", 1 },
 	{ "limit", O_LIMIT, "N", 0, "show at most N events / journeys", 1 },
 	{ "top", O_TOP, "N", 0, "stats: rows per table (default 20)", 1 },
+	{ "idle", O_IDLE, "SEC", 0, "a packet without records for SEC seconds is closed as incomplete "
+	  "(its free was missed; default 10, 0 = never)", 1 },
 	{ NULL, 0, NULL, 0, "Filters (packet level unless noted):", 2 },
 	{ "packet", O_PACKET, "ID", 0, "packet number (as journeys prints it)", 2 },
 	{ "verdict", O_VERDICT, "V", 0, "accept, drop, stolen, queue, none", 2 },
@@ -162,6 +165,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (nt_filter_set_proto(&o->f, arg))
 			argp_error(state, "--proto: unknown protocol '%s'", arg);
 		break;
+	case O_IDLE: {
+		double sec;
+
+		if (parse_sec(arg, &sec) || sec > 1e9)
+			argp_error(state, "--idle: '%s' is not a number of seconds", arg);
+		o->idle_ns = sec == 0 ? UINT64_MAX : (uint64_t)(sec * 1e9);
+		if (!o->idle_ns)
+			o->idle_ns = 1;
+		break;
+	}
 	case O_SINCE:
 		if (parse_sec(arg, &o->f.since))
 			argp_error(state, "--since: '%s' is not a number of seconds", arg);
@@ -197,7 +210,7 @@ static void model_packet_cb(void *ctx, const struct nt_packet *p)
 static int run_log(struct run *r, int keep_events)
 {
 	struct nt_model_opts mo = { .sz = sizeof(mo), .keep_events = keep_events,
-				    .on_packet = model_packet_cb, .ctx = r };
+				    .on_packet = model_packet_cb, .ctx = r, .idle_ns = r->o->idle_ns };
 	struct ntl_reader *rd = NULL;
 	struct ntl_item it;
 	const char *msg = NULL;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* model.c - metadata tables and packet following (see model.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,8 @@ struct nt_model {
 	struct u64map trace_map;     /* trace_id -> slot */
 	int64_t pending_release;     /* slot completed by the previous record, -1 none */
 	int64_t cur;                 /* slot of the last record's packet, -1 none */
+	uint64_t idle_ns;
+	uint64_t next_sweep;         /* record time of the next expiry sweep */
 	uint64_t *loss;              /* [3][LOSS_CPUS] cumulative counters */
 };
 
@@ -217,6 +220,8 @@ struct nt_model *nt_model_new(const struct nt_model_opts *opts)
 		memcpy(&m->o, opts, opts->sz < sizeof(m->o) ? opts->sz : sizeof(m->o));
 	m->pending_release = -1;
 	m->cur = -1;
+	m->idle_ns = m->o.sz >= offsetof(struct nt_model_opts, idle_ns) + sizeof(uint64_t) && m->o.idle_ns ?
+		     m->o.idle_ns : NT_MODEL_IDLE_NS;
 	m->loss = calloc(3 * LOSS_CPUS, sizeof(*m->loss));
 	if (!m->loss || map_init(&m->chain_map, 256) || map_init(&m->rule_exact, 256) ||
 	    map_init(&m->rule_loose, 256) || map_init(&m->ifmap, 64) ||
@@ -588,8 +593,19 @@ static struct nt_packet *pkt_of_skb(struct nt_model *m, uint64_t skb, uint64_t t
 {
 	uint32_t *v = map_find(&m->skb_map, skb);
 
-	if (v)
-		return &m->pool[*v];
+	if (v) {
+		struct nt_packet *p = &m->pool[*v];
+
+		/* idle too long and this is its only skb: its free was missed */
+		if (!(ts > p->last_ts && ts - p->last_ts > m->idle_ns && p->live_skbs == 1 &&
+		      (int64_t)p->slot != m->pending_release))
+			return p;
+		map_del(&m->skb_map, skb);
+		p->expired = 1;
+		m->t.expired++;
+		pkt_complete(m, p, 1);
+		pkt_release(m, p->slot);
+	}
 	return create ? pkt_new(m, skb, ts) : NULL;
 }
 
@@ -687,6 +703,49 @@ static void chain_define(struct nt_model *m, const struct nt_ev_nft_chaindef *d)
 	c->chain[NT_NAME_LEN - 1] = 0;
 }
 
+static int cmp_slot_id(const void *a, const void *b, void *ctx);
+
+/* Complete packets idle for more than idle_ns before NOW as expired. */
+static void sweep(struct nt_model *m, uint64_t now)
+{
+	uint32_t n = 0, *exp;
+
+	if (!m->t.open)
+		return;
+	exp = malloc(m->pool_len * sizeof(*exp));
+	if (!exp)
+		return;
+	for (uint32_t i = 0; i < m->pool_len; i++) {
+		struct nt_packet *p = &m->pool[i];
+
+		if (p->id && (int64_t)i != m->pending_release && now > p->last_ts &&
+		    now - p->last_ts > m->idle_ns) {
+			p->expired = 1;
+			exp[n++] = i;
+		}
+	}
+	if (n) {
+		/* drop every skb of the expired packets from the map */
+		for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
+			uint64_t key = m->skb_map.keys[j];
+
+			if (key && m->pool[m->skb_map.vals[j]].expired) {
+				map_del(&m->skb_map, key);
+				j--; /* backward shift may have moved another entry here */
+			}
+		}
+		qsort_r(exp, n, sizeof(*exp), cmp_slot_id, m->pool);
+		for (uint32_t i = 0; i < n; i++) {
+			struct nt_packet *p = &m->pool[exp[i]];
+
+			m->t.expired++;
+			pkt_complete(m, p, 1);
+			pkt_release(m, p->slot);
+		}
+	}
+	free(exp);
+}
+
 const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size_t len)
 {
 	const struct nt_ev_hdr *h = rec;
@@ -710,6 +769,11 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 			m->t.first_ts = ts;
 		if (ts > m->t.last_ts)
 			m->t.last_ts = ts;
+		if (m->idle_ns != UINT64_MAX && ts >= m->next_sweep) {
+			if (m->next_sweep)
+				sweep(m, ts);
+			m->next_sweep = ts + (m->idle_ns / 4 ? m->idle_ns / 4 : 1);
+		}
 	}
 	switch (h->type) {
 	case NT_EV_NFT_CHAINDEF:

@@ -13,7 +13,9 @@
  *    packet.  NFT records with skb == 0 are attached by trace_id to the packet
  *    whose earlier NFT records carried the same trace_id, else counted as
  *    uncorrelated.  nt_model_finish() completes the still-open packets as
- *    "incomplete".
+ *    "incomplete"; so does a sweep (every idle_ns / 4 of record time) for
+ *    packets idle longer than opts.idle_ns ("expired"), and a record for an
+ *    skb whose single-skb packet has been idle longer than idle_ns.
  *  - Verdict of a packet: DROP if any NT_EV_DROP, any terminal DROP verdict of
  *    a rule / policy, or a base chain exiting with DROP; otherwise the last
  *    terminal verdict (ACCEPT, STOLEN, QUEUE ...) of a rule, policy or base
@@ -65,7 +67,8 @@ struct nt_packet {
 	int verdict_kind;       /* NT_RULE_KIND_* of the deciding record, 0 = chain exit */
 	uint32_t n_events, n_funcs, n_chains, n_rules, n_branches;
 	uint32_t live_skbs;     /* skbs of this packet not freed yet */
-	int incomplete;         /* completed by nt_model_finish() */
+	int incomplete;         /* completed by nt_model_finish() or expired */
+	int expired;            /* completed because idle longer than opts.idle_ns */
 	uint32_t n_trace_ids;
 	uint32_t trace_ids[NT_MODEL_MAX_TRACE_IDS];
 	/* time in layer L (ns): sum over FUNC records of layer L of the time to
@@ -89,13 +92,20 @@ struct nt_model_opts {
 	int keep_events;        /* store every packet's records (journeys) */
 	nt_packet_cb on_packet;
 	void *ctx;
+	/* A packet without a record for this long (record time) is completed as
+	 * incomplete ("expired"): its free was not seen (lost event, untraced
+	 * free path), and its skb address may be reused by another packet.
+	 * 0 = default NT_MODEL_IDLE_NS, UINT64_MAX = never. */
+	uint64_t idle_ns;
 };
+#define NT_MODEL_IDLE_NS (10ull * 1000000000ull)
 
 struct nt_model_totals {
 	uint64_t events;        /* records ingested */
 	uint64_t by_type[NT_EV__MAX];
 	uint64_t packets;       /* packets started */
-	uint64_t completed, incomplete;
+	uint64_t completed, incomplete; /* incomplete includes expired */
+	uint64_t expired;
 	uint64_t open, max_open;
 	uint64_t uncorrelated;  /* NFT records attached to no packet */
 	uint64_t lost_ringbuf, lost_netlink, lost_user; /* from NT_EV_LOSS (max per cpu, summed) */

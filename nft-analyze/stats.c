@@ -427,6 +427,7 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "user space", t->lost_user);
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "uncorrelated NFT records", t->uncorrelated);
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "incomplete packets", s->incomplete);
+	fprintf(out, "  %-28s: %6" PRIu64 "\n", "  of which expired (idle)", t->expired);
 	if (o && o->log_status)
 		fprintf(out, "  %-28s: %s\n", "log", o->log_status);
 	else if (o && !o->log_complete)
@@ -488,6 +489,7 @@ static void jw_loss(struct nt_jw *w, const struct nt_model *m, const struct nt_s
 	nt_jw_u64(w, "user", t->lost_user);
 	nt_jw_u64(w, "uncorrelated_nft_records", t->uncorrelated);
 	nt_jw_u64(w, "incomplete_packets", s->incomplete);
+	nt_jw_u64(w, "expired_packets", t->expired);
 }
 
 void nt_stats_json(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m,

@@ -350,6 +350,42 @@ TEST(analyzer_every_prefix_of_a_log)
 	CHECK_EQ_INT(prev_pk, 40);
 }
 
+TEST(idle_packets_expire)
+{
+	struct nt_model_opts o = { .sz = sizeof(o), .on_packet = on_packet, .idle_ns = 1000000 };
+	struct nt_model *m = nt_model_new(&o);
+	const struct nt_packet *p;
+
+	ndone = 0;
+	CHECK(m != NULL);
+	func(m, 0x1000, 0, 1000);          /* packet 1, never freed */
+	func(m, 0x2000, 0, 1000);          /* packet 2, never freed */
+	p = func(m, 0x1000, 0, 500000);    /* 0.5 ms later: same packet */
+	CHECK_EQ_INT(p->id, 1);
+	/* 2 ms after its last record: packet 1 expired, a new packet starts */
+	p = func(m, 0x1000, 0, 2500000);
+	CHECK(p != NULL);
+	CHECK_EQ_INT(p->id, 3);
+	CHECK(ndone >= 1);
+	CHECK_EQ_INT(done[0].id, 1);
+	CHECK_EQ_INT(done[0].incomplete, 1);
+	CHECK_EQ_INT(done[0].expired, 1);
+	/* the sweep closes packets 2 and 3 (idle > 1 ms; nothing else would) */
+	func(m, 0x3000, 0, 5000000);
+	CHECK_EQ_INT(ndone, 3);
+	CHECK_EQ_INT(done[1].id, 2);
+	CHECK_EQ_INT(done[1].expired, 1);
+	CHECK_EQ_INT(done[2].id, 3);
+	CHECK_EQ_INT(nt_model_totals(m)->expired, 3);
+	CHECK_EQ_INT(nt_model_totals(m)->open, 1);
+	nt_model_finish(m);
+	CHECK_EQ_INT(ndone, 4);
+	CHECK_EQ_INT(done[3].id, 4);
+	CHECK_EQ_INT(done[3].expired, 0);
+	CHECK_EQ_INT(done[3].incomplete, 1);
+	nt_model_free(m);
+}
+
 int main(void)
 {
 	RUN(packet_boundaries_and_layer_time);
@@ -360,5 +396,6 @@ int main(void)
 	RUN(metadata_lookups);
 	RUN(many_open_packets_and_reuse);
 	RUN(analyzer_every_prefix_of_a_log);
+	RUN(idle_packets_expire);
 	TEST_EXIT();
 }
