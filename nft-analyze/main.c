@@ -592,8 +592,9 @@ static const struct cmd cmds[] = {
 	  "verdict and deciding rule, drops by reason, time per layer (p50/p90/p99/max per packet) "
 	  "and loss counters." },
 	{ "report", do_report,
-	  "Report: journeys of the dropped packets (--limit, default 10), a log summary and the "
-	  "statistics." },
+	  "Print the journeys of dropped packets, a log summary and the statistics: the PACKET "
+	  "TRACE blocks of the first --limit (default 10) dropped packets, then the log's host, "
+	  "kernel and backend, then the TRACE STATISTICS block." },
 };
 
 static void usage_top(FILE *f)
