@@ -126,6 +126,39 @@ if c:
     check("timeline_cpu_instants_8_rules_3_drops", inst == 11, str(inst))
 PY
 
+# interleaved packets on two CPUs (bench/analyze.scn x 200): both modes valid
+if "$O/tests/tools/mklog" -o "$T/bench.ntl" --repeat 200 bench/analyze.scn 2> /dev/null; then
+	"$AN" timeline "$T/bench.ntl" -o "$T/bp.json" && "$AN" timeline --by-cpu "$T/bench.ntl" -o "$T/bc.json" \
+		|| echo "FAIL: timeline_bench_exit"
+	python3 - "$T/bp.json" "$T/bc.json" <<'PY'
+import json, sys, collections
+for path, tag in ((sys.argv[1], "packet"), (sys.argv[2], "cpu")):
+    ev = json.load(open(path))["traceEvents"]
+    sl = collections.defaultdict(list)
+    ok = all(e["ph"] in "XisfM" and isinstance(e["pid"], int) and isinstance(e["tid"], int) for e in ev)
+    for e in ev:
+        if e["ph"] == "X":
+            ok = ok and e["dur"] >= 0 and e["ts"] >= 0
+            sl[(e["pid"], e["tid"])].append((e["ts"], e["ts"] + e["dur"]))
+    bad = 0
+    for v in sl.values():
+        v.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+        st = []
+        for s in v:
+            while st and st[-1][1] <= s[0] + 1e-9 and not (st[-1][0] == s[0] and s[1] <= st[-1][1]):
+                st.pop()
+            if st and s[1] > st[-1][1] + 1e-9:
+                bad += 1
+            st.append(s)
+    nproc = len({e["pid"] for e in ev if e["ph"] == "M" and e["name"] == "process_name"})
+    want = 400 if tag == "packet" else 1
+    good = ok and not bad and nproc == want
+    print(("PASS: " if good else "FAIL: ") + f"timeline_bench_{tag}_valid_nested_{nproc}_processes" + ("" if good else f": fields ok {ok}, {bad} overlapping slices"))
+PY
+else
+	echo "FAIL: timeline_bench_mklog: cannot generate the log"
+fi
+
 # bad input
 echo junk > "$T/junk.ntl"
 "$AN" timeline "$T/junk.ntl" -o "$T/x.json" 2> "$T/err"; rc=$?
