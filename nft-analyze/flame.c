@@ -24,12 +24,16 @@ struct fopts {
 	unsigned width;
 };
 
+#define NROOTS 13 /* verdict roots: NONE, -5..5, other */
+
 struct fctx {
 	struct fopts *o;
 	struct nt_walk *walk;
 	struct nt_strtab *stacks;
 	uint64_t *w;
 	size_t nw;
+	uint32_t *fcache;     /* [NROOTS][ncache] stack id + 1 of a function record */
+	uint32_t ncache;
 	int oom;
 };
 
@@ -44,14 +48,8 @@ static void frame_clean(char *s)
 			*s = ' ';
 }
 
-static void add_stack(struct fctx *c, const char *stack, uint64_t weight)
+static uint32_t add_stack_id(struct fctx *c, uint32_t id, uint64_t weight)
 {
-	uint32_t id = nt_strtab_id(c->stacks, stack);
-
-	if (id == UINT32_MAX) {
-		c->oom = 1;
-		return;
-	}
 	if (id >= c->nw) {
 		size_t n = c->nw ? c->nw * 2 : 256;
 		uint64_t *nw;
@@ -61,13 +59,25 @@ static void add_stack(struct fctx *c, const char *stack, uint64_t weight)
 		nw = realloc(c->w, n * sizeof(*nw));
 		if (!nw) {
 			c->oom = 1;
-			return;
+			return 0;
 		}
 		memset(nw + c->nw, 0, (n - c->nw) * sizeof(*nw));
 		c->w = nw;
 		c->nw = n;
 	}
 	c->w[id] += weight;
+	return id;
+}
+
+static uint32_t add_stack(struct fctx *c, const char *stack, uint64_t weight)
+{
+	uint32_t id = nt_strtab_id(c->stacks, stack);
+
+	if (id == UINT32_MAX) {
+		c->oom = 1;
+		return 0;
+	}
+	return add_stack_id(c, id, weight);
 }
 
 /* Stack of record H (without the verdict root); empty when H is not shown. */
@@ -107,13 +117,45 @@ static int stack_of(char *buf, size_t len, const struct nt_model *m, const struc
 	return 1;
 }
 
+/* Count record H of a packet with verdict V (root frame ROOT). */
+static void count(struct fctx *c, const struct nt_model *m, const struct nt_ev_hdr *h, int32_t v,
+		  const char *root, uint64_t weight)
+{
+	char stack[1024], full[1100];
+	uint32_t *slot = NULL;
+
+	if (h->type == NT_EV_FUNC) {
+		int r = !c->o->by_verdict ? 0 : v == NT_V_NONE ? 0 : v >= -5 && v <= 5 ? v + 6 : NROOTS - 1;
+
+		if (!c->fcache && nt_model_func_count(m)) {
+			c->ncache = nt_model_func_count(m);
+			c->fcache = calloc((size_t)NROOTS * c->ncache, sizeof(*c->fcache));
+		}
+		if (c->fcache && h->id < c->ncache) {
+			slot = &c->fcache[(size_t)r * c->ncache + h->id];
+			if (*slot) {
+				add_stack_id(c, *slot - 1, weight);
+				return;
+			}
+		}
+	}
+	if (!stack_of(stack, sizeof(stack), m, h))
+		return;
+	snprintf(full, sizeof(full), "%s%s%s", c->o->by_verdict ? root : "", c->o->by_verdict ? ";" : "",
+		 stack);
+	if (slot)
+		*slot = add_stack(c, full, weight) + 1;
+	else
+		add_stack(c, full, weight);
+}
+
 static void on_packet(void *ctx, const struct nt_packet *p)
 {
 	struct fctx *c = ctx;
 	const struct nt_model *m = c->walk->m;
 	struct { uint64_t skb, ts; size_t off; int open; } pend[MAX_SKBS];
 	int np = 0;
-	char stack[1024], full[1100], root[32];
+	char root[32];
 	const struct nt_ev_hdr *h;
 
 	snprintf(root, sizeof(root), "%s", nt_verdict_name(p->verdict));
@@ -125,11 +167,7 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 		if (!nt_ev_size(h->type))
 			break;
 		if (!c->o->time) {
-			if (stack_of(stack, sizeof(stack), m, h)) {
-				snprintf(full, sizeof(full), "%s%s%s", c->o->by_verdict ? root : "",
-					 c->o->by_verdict ? ";" : "", stack);
-				add_stack(c, full, 1);
-			}
+			count(c, m, h, p->verdict, root, 1);
 			continue;
 		}
 		/* time mode: the pending record of this skb (a clone's parent) ends here */
@@ -150,11 +188,8 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 		if (pend[i].open) {
 			const struct nt_ev_hdr *ph = (const void *)(p->ev + pend[i].off);
 
-			if (h->ts_ns > pend[i].ts && stack_of(stack, sizeof(stack), m, ph)) {
-				snprintf(full, sizeof(full), "%s%s%s", c->o->by_verdict ? root : "",
-					 c->o->by_verdict ? ";" : "", stack);
-				add_stack(c, full, h->ts_ns - pend[i].ts);
-			}
+			if (h->ts_ns > pend[i].ts)
+				count(c, m, ph, p->verdict, root, h->ts_ns - pend[i].ts);
 			pend[i].open = 0;
 		}
 		if (h->type == NT_EV_FUNC || h->type == NT_EV_NFT_RULE) {
@@ -471,6 +506,7 @@ out:
 	free(lines);
 	free(ids);
 	free(c.w);
+	free(c.fcache);
 	nt_strtab_free(c.stacks);
 	nt_model_free(w.m);
 	return rc;
