@@ -646,17 +646,84 @@ static void jw_side(struct nt_jw *w, const char *key, struct side *s)
 	nt_jw_end(w);
 }
 
-static void print_json(struct dctx *c, struct side *b, struct side *n, size_t matched, unsigned *counts)
+/* One difference as a JSON object. */
+static void jw_diff(struct nt_jw *w, struct dctx *c, const struct diffent *e)
+{
+	char fl[300];
+	int cls = e->cls;
+
+	fmt_key(fl, sizeof(fl), &e->k);
+	nt_jw_obj(w, NULL);
+	nt_jw_str(w, "class", class_names[cls]);
+	switch (cls) {
+	case C_VERDICT:
+	case C_RULE:
+		nt_jw_str(w, "flow", fl);
+		nt_jw_u64(w, "packets", e->n);
+		nt_jw_u64(w, "matched_packets", e->total);
+		nt_jw_u64(w, "first", e->first);
+		if (cls == C_VERDICT) {
+			nt_jw_str(w, "base", vname(e->a));
+			nt_jw_str(w, "new", vname(e->b));
+		} else {
+			nt_jw_str(w, "base", nt_strtab_str(c->st, (uint32_t)e->a));
+			nt_jw_str(w, "new", nt_strtab_str(c->st, (uint32_t)e->b));
+		}
+		break;
+	case C_FUNC:
+		nt_jw_str(w, "change", e->change > 0 ? "appeared" : "vanished");
+		nt_jw_str(w, "function", nt_strtab_str(c->st, (uint32_t)e->a));
+		nt_jw_str(w, "layer", nt_strtab_str(c->st, (uint32_t)e->b));
+		nt_jw_u64(w, "packets", e->n);
+		nt_jw_u64(w, "matched_packets", e->total);
+		nt_jw_str(w, "first_flow", fl);
+		break;
+	case C_LATENCY:
+		nt_jw_str(w, "layer", nt_strtab_str(c->st, (uint32_t)e->n));
+		nt_jw_u64(w, "base_p50_ns", (uint64_t)e->a);
+		nt_jw_u64(w, "new_p50_ns", (uint64_t)e->b);
+		nt_jw_dbl(w, "shift_pct", e->pct, 1);
+		break;
+	case C_DROP:
+		nt_jw_str(w, "change", "appeared");
+		nt_jw_str(w, "reason", nt_strtab_str(c->st, (uint32_t)e->a));
+		nt_jw_u64(w, "packets", e->n);
+		break;
+	case C_FLOW:
+		nt_jw_str(w, "flow", fl);
+		nt_jw_u64(w, "base_packets", (uint64_t)e->a);
+		nt_jw_u64(w, "new_packets", (uint64_t)e->b);
+		break;
+	}
+	nt_jw_end(w);
+}
+
+static void print_json(struct dctx *c, struct side *b, struct side *n, size_t matched, unsigned *counts,
+		       int nd)
 {
 	struct nt_jw w;
-	char fl[300];
 	unsigned total = 0;
 
 	for (int cls = 0; cls < C__N; cls++)
 		if (!(c->o->ignore & (1u << cls)))
 			total += counts[cls];
 	nt_jw_init(&w, stdout);
-	nt_jw_obj(&w, NULL);
+	if (nd) {
+		/* NDJSON: one difference per line, then {"class":"summary", ...} */
+		for (int cls = 0; cls < C__N; cls++) {
+			if (c->o->ignore & (1u << cls))
+				continue;
+			for (size_t i = 0; i < c->nd; i++)
+				if (c->d[i].cls == cls) {
+					jw_diff(&w, c, &c->d[i]);
+					nt_jw_newline(&w);
+				}
+		}
+		nt_jw_obj(&w, NULL);
+		nt_jw_str(&w, "class", "summary");
+	} else {
+		nt_jw_obj(&w, NULL);
+	}
 	jw_side(&w, "base", b);
 	jw_side(&w, "new", n);
 	nt_jw_u64(&w, "matched_packets", matched);
@@ -667,62 +734,17 @@ static void print_json(struct dctx *c, struct side *b, struct side *n, size_t ma
 		if (c->o->ignore & (1u << cls))
 			nt_jw_str(&w, NULL, class_names[cls]);
 	nt_jw_end(&w);
-	nt_jw_arr(&w, "differences");
-	for (int cls = 0; cls < C__N; cls++) {
-		if (c->o->ignore & (1u << cls))
-			continue;
-		for (size_t i = 0; i < c->nd; i++) {
-			struct diffent *e = &c->d[i];
-
-			if (e->cls != cls)
+	if (!nd) {
+		nt_jw_arr(&w, "differences");
+		for (int cls = 0; cls < C__N; cls++) {
+			if (c->o->ignore & (1u << cls))
 				continue;
-			fmt_key(fl, sizeof(fl), &e->k);
-			nt_jw_obj(&w, NULL);
-			nt_jw_str(&w, "class", class_names[cls]);
-			switch (cls) {
-			case C_VERDICT:
-			case C_RULE:
-				nt_jw_str(&w, "flow", fl);
-				nt_jw_u64(&w, "packets", e->n);
-				nt_jw_u64(&w, "matched_packets", e->total);
-				nt_jw_u64(&w, "first", e->first);
-				if (cls == C_VERDICT) {
-					nt_jw_str(&w, "base", vname(e->a));
-					nt_jw_str(&w, "new", vname(e->b));
-				} else {
-					nt_jw_str(&w, "base", nt_strtab_str(c->st, (uint32_t)e->a));
-					nt_jw_str(&w, "new", nt_strtab_str(c->st, (uint32_t)e->b));
-				}
-				break;
-			case C_FUNC:
-				nt_jw_str(&w, "change", e->change > 0 ? "appeared" : "vanished");
-				nt_jw_str(&w, "function", nt_strtab_str(c->st, (uint32_t)e->a));
-				nt_jw_str(&w, "layer", nt_strtab_str(c->st, (uint32_t)e->b));
-				nt_jw_u64(&w, "packets", e->n);
-				nt_jw_u64(&w, "matched_packets", e->total);
-				nt_jw_str(&w, "first_flow", fl);
-				break;
-			case C_LATENCY:
-				nt_jw_str(&w, "layer", nt_strtab_str(c->st, (uint32_t)e->n));
-				nt_jw_u64(&w, "base_p50_ns", (uint64_t)e->a);
-				nt_jw_u64(&w, "new_p50_ns", (uint64_t)e->b);
-				nt_jw_dbl(&w, "shift_pct", e->pct, 1);
-				break;
-			case C_DROP:
-				nt_jw_str(&w, "change", "appeared");
-				nt_jw_str(&w, "reason", nt_strtab_str(c->st, (uint32_t)e->a));
-				nt_jw_u64(&w, "packets", e->n);
-				break;
-			case C_FLOW:
-				nt_jw_str(&w, "flow", fl);
-				nt_jw_u64(&w, "base_packets", (uint64_t)e->a);
-				nt_jw_u64(&w, "new_packets", (uint64_t)e->b);
-				break;
-			}
-			nt_jw_end(&w);
+			for (size_t i = 0; i < c->nd; i++)
+				if (c->d[i].cls == cls)
+					jw_diff(&w, c, &c->d[i]);
 		}
+		nt_jw_end(&w);
 	}
-	nt_jw_end(&w);
 	nt_jw_obj(&w, "counts");
 	for (int cls = 0; cls < C__N; cls++)
 		if (!(c->o->ignore & (1u << cls)))
@@ -735,10 +757,11 @@ static void print_json(struct dctx *c, struct side *b, struct side *n, size_t ma
 }
 
 /* ---- CLI ---- */
-enum { O_JSON = 256, O_IGNORE, O_THRESH, O_FLOOR, O_EPHEMERAL, O_PARTIAL };
+enum { O_JSON = 256, O_NDJSON, O_IGNORE, O_THRESH, O_FLOOR, O_EPHEMERAL, O_PARTIAL };
 
 static const struct argp_option options[] = {
 	{ "json", O_JSON, NULL, 0, "one JSON document (schema: README)", 0 },
+	{ "ndjson", O_NDJSON, NULL, 0, "one difference per line, then a summary line", 0 },
 	{ "ignore", O_IGNORE, "CLASSES", 0,
 	  "comma separated classes that do not count: verdict, rule, func, latency, drop, flow "
 	  "(repeatable)", 0 },
@@ -760,6 +783,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case O_JSON: o->json = 1; break;
+	case O_NDJSON: o->json = 2; break;
 	case O_IGNORE: {
 		char buf[256], *save = NULL, *t;
 
@@ -872,7 +896,7 @@ int cmd_diff(int argc, char **argv)
 		if (!(o.ignore & (1u << cls)))
 			total += counts[cls];
 	if (o.json)
-		print_json(&c, &b, &n, matched, counts);
+		print_json(&c, &b, &n, matched, counts, o.json == 2);
 	else
 		print_text(&c, &b, &n, matched, counts);
 	if (fflush(stdout) || ferror(stdout)) {

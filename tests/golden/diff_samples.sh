@@ -77,6 +77,17 @@ r = one("rule")
 assert r["base"] == "inet filter input: tcp dport 80 accept [ACCEPT]" and r["new"] == "inet filter input: tcp dport 80 drop [DROP]", r
 assert one("func", function="ip_local_deliver")["change"] == "vanished"
 assert one("func", function="tcp_v4_rcv")["packets"] == 2'
+run verdict_ndjson 1 --ndjson base.ntl verdict.ntl
+if python3 - verdict_ndjson.out verdict_json.out <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+doc = json.load(open(sys.argv[2]))
+summ = lines[-1]
+assert lines[:-1] == doc["differences"], "difference lines != --json differences"
+assert summ.pop("class") == "summary"
+assert summ == {k: v for k, v in doc.items() if k != "differences"}, summ
+PY
+then echo "PASS: diff_ndjson_equals_json"; else echo "FAIL: diff_ndjson_equals_json"; fi
 run verdict_ignore_rule_func 1 --ignore rule,func base.ntl verdict.ntl
 run verdict_ignore_all 0 --ignore verdict --ignore rule,func base.ntl verdict.ntl
 run verdict_reverse_json 1 --json verdict.ntl base.ntl
