@@ -88,7 +88,8 @@ $(O)/nft-analyze: $(O)/obj/nft-analyze/main.o $(LIB_ANALYZE) $(LIB_CORE)
 # through weak references of backends.c, which do not pull archive members.
 $(O)/nft-record: $(O)/obj/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIB_RECORD) -Wl,--no-whole-archive \
-		$(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT)
+		$(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT) \
+		-lmicrohttpd -lpthread
 
 # ---- tests ----
 # tests/unit/test_*.c: one binary each, linked with every module library.

@@ -8,6 +8,7 @@
 
 #include "record.h"
 #include "backends.h"
+#include "serve.h"
 
 const char *argp_program_version = "nft-record 0.1.0";
 
@@ -29,9 +30,17 @@ static const char doc[] =
 "  1  runtime error\n"
 "  2  bad usage, filter, config, output file or namespace name\n"
 "  3  missing privileges (not root; no CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)\n"
-"  4  kernel lacks a feature (BTF, BPF programs, requested backend)";
+"  4  kernel lacks a feature (BTF, BPF programs, requested backend)\n"
+"\n"
+"HTTP control API (--serve): POST /api/multi-function/start {max_functions, config, duration, filter, output, backend, netns}, POST .../stop, GET .../status, .../stats, .../events (server-sent events). Loopback only unless --token; output/config are file names inside --serve-dir (default " NT_SERVE_DEFAULT_DIR "). README: HTTP control API.";
 
-enum { OPT_RINGBUF = 1000, OPT_FORCE, OPT_NO_NFTRACE };
+enum { OPT_RINGBUF = 1000, OPT_FORCE, OPT_NO_NFTRACE, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR };
+
+struct cli {
+	struct nt_record_opts o;
+	struct nt_serve_opts so;
+	int serve;
+};
 
 static const struct argp_option options[] = {
 	{ "config", 'c', "FILE", 0, "trace_config.json of nft-discover (default: discover at start)", 0 },
@@ -47,6 +56,9 @@ static const struct argp_option options[] = {
 	{ "no-nftrace", OPT_NO_NFTRACE, NULL, 0, "do not add the nftrace table (no rule verdicts)", 0 },
 	{ "verbose", 'v', NULL, 0, "more messages (NT_LIBBPF_DEBUG=1 for libbpf's)", 0 },
 	{ "quiet", 'q', NULL, 0, "no status line, no summary", 0 },
+	{ "serve", OPT_SERVE, "[ADDR:]PORT", OPTION_ARG_OPTIONAL, "serve the HTTP control API (default " NT_SERVE_DEFAULT_LISTEN "); the options above become defaults of every recording", 0 },
+	{ "token", OPT_TOKEN, "FILE", 0, "--serve: require Authorization: Bearer <token in FILE> (mandatory for a non-loopback ADDR)", 0 },
+	{ "serve-dir", OPT_SERVE_DIR, "DIR", 0, "--serve: directory of the recordings and configs (default " NT_SERVE_DEFAULT_DIR ")", 0 },
 	{ 0 },
 };
 
@@ -59,7 +71,8 @@ static int bad(struct argp_state *st, const char *what, const char *arg)
 
 static error_t parse_opt(int key, char *arg, struct argp_state *st)
 {
-	struct nt_record_opts *o = st->input;
+	struct cli *cli = st->input;
+	struct nt_record_opts *o = &cli->o;
 	char *end;
 
 	switch (key) {
@@ -111,7 +124,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_NO_NFTRACE: o->no_nftrace = 1; break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = 1; break;
+	case OPT_SERVE:
+		cli->serve = 1;
+		cli->so.listen = arg;
+		break;
+	case OPT_TOKEN: cli->so.token_file = arg; break;
+	case OPT_SERVE_DIR: cli->so.dir = arg; break;
 	case ARGP_KEY_ARG:
+		if (cli->serve && !cli->so.listen) { /* --serve ADDR:PORT (argp wants --serve=...) */
+			cli->so.listen = arg;
+			break;
+		}
 		bad(st, "unexpected argument", arg);
 		break;
 	default:
@@ -122,15 +145,28 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 
 int main(int argc, char **argv)
 {
-	struct nt_record_opts o = { 0 };
+	struct cli cli = { 0 };
+	struct nt_record_opts *o = &cli.o;
 	struct argp argp = { options, parse_opt, NULL, doc, NULL, NULL, NULL };
 
 	argp_err_exit_status = NT_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+	if (argp_parse(&argp, argc, argv, 0, NULL, &cli))
 		return NT_EXIT_USAGE;
-	if (o.stream && o.output && !strcmp(o.output, "-")) {
+	if (cli.serve) {
+		if (o->output || o->stream || o->force) {
+			fprintf(stderr, "nft-record: --serve: --output, --stream and --force are per request (\"output\" field; GET /api/multi-function/events)\n");
+			return NT_EXIT_USAGE;
+		}
+		cli.so.defaults = o;
+		return nt_serve_run(&cli.so);
+	}
+	if (cli.so.token_file || cli.so.dir) {
+		fprintf(stderr, "nft-record: --token and --serve-dir need --serve\n");
+		return NT_EXIT_USAGE;
+	}
+	if (o->stream && o->output && !strcmp(o->output, "-")) {
 		fprintf(stderr, "nft-record: --stream and --output - both want stdout\n");
 		return NT_EXIT_USAGE;
 	}
-	return nt_record_run(&o);
+	return nt_record_run(o);
 }

@@ -204,6 +204,8 @@ static int write_text(struct rec *r, uint16_t type, char *s)
 	err = ntl_writer_meta(r->w, type, s, strlen(s));
 	if (!err && r->stream)
 		nt_stream_meta(r->stream, type, s, strlen(s));
+	if (!err && r->o->hooks && r->o->hooks->meta)
+		r->o->hooks->meta(r->o->hooks->ctx, type, s, strlen(s));
 	free(s);
 	return err;
 }
@@ -374,6 +376,8 @@ static int emit(struct rec *r, const void *rec, size_t len)
 	r->events++;
 	if (r->stream)
 		nt_stream_event(r->stream, rec, len);
+	if (r->o->hooks && r->o->hooks->event)
+		r->o->hooks->event(r->o->hooks->ctx, rec, len);
 	return 0;
 }
 
@@ -546,6 +550,14 @@ static void status_line(struct rec *r, uint64_t now, uint64_t *last_ev, uint64_t
 
 	*last_ev = r->events;
 	*last_ns = now;
+	if (r->o->hooks && r->o->hooks->progress) {
+		struct nt_record_progress p = {
+			.events = r->events, .packets = r->packets, .lost_ringbuf = r->lost_rb_total,
+			.lost_netlink = r->lost_nl_total, .output_bytes = ntl_writer_bytes(r->w),
+		};
+
+		r->o->hooks->progress(r->o->hooks->ctx, &p);
+	}
 	if (!r->status_tty)
 		return;
 	fprintf(stderr, "\r\033[K%.0fs  events %llu (%.0f/s)  packets %llu  lost %llu  output %.1f KiB",
@@ -837,7 +849,7 @@ static int loop(struct rec *r)
 		ev.data.u32 = i;
 		epoll_ctl(ep, EPOLL_CTL_ADD, nt_nftrace_fd(&r->tr[i]), &ev);
 	}
-	while (!stop_sig && !r->err) {
+	while (!stop_sig && !r->err && !(r->o->stop && atomic_load(r->o->stop))) {
 		uint64_t now;
 		int n = epoll_wait(ep, evs, 16, 100);
 
@@ -1018,7 +1030,7 @@ int nt_record_run(const struct nt_record_opts *o)
 		r->ntr++;
 	}
 	t_attach1 = mono_ns();
-	r->status_tty = isatty(2) && !o->quiet;
+	r->status_tty = isatty(2) && !o->quiet && !o->hooks;
 	say(r, "nft-record: recording to %s (%u tracepoints%s, nftrace in %d namespace%s, attach %.1f ms)%s\n",
 	    r->out_path, r->rep_tp.attached, r->fb ? " + functions" : "", r->ntr,
 	    r->ntr == 1 ? "" : "s", (t_attach1 - t_attach0) / 1e6,
@@ -1026,6 +1038,8 @@ int nt_record_run(const struct nt_record_opts *o)
 	if (o->verbose)
 		say(r, "nft-record: %zu drop reasons, nftrace table inet %s, kernel stamps %s\n",
 		    nreasons, own_table, r->ntr && r->tr[0].qfd >= 0 ? "on" : "off");
+	if (o->hooks && o->hooks->started)
+		o->hooks->started(o->hooks->ctx, r->out_path, r->fb ? r->fb->name : "tracepoint");
 
 	e = loop(r);
 
@@ -1093,7 +1107,20 @@ int nt_record_run(const struct nt_record_opts *o)
 			goto out;
 		}
 		r->w = NULL;
+		if (o->hooks && o->hooks->meta)
+			o->hooks->meta(o->hooks->ctx, NTL_B_TRAILER, s, strlen(s));
 		free(s);
+	}
+	if (o->hooks && o->hooks->progress) {
+		struct stat st;
+		struct nt_record_progress p = {
+			.events = r->events, .packets = r->packets, .lost_ringbuf = r->lost_rb_total,
+			.lost_netlink = r->lost_nl_total, .done = 1,
+		};
+
+		if (!stat(r->out_path, &st))
+			p.output_bytes = st.st_size;
+		o->hooks->progress(o->hooks->ctx, &p);
 	}
 	if (!o->quiet) {
 		struct stat st;

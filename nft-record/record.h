@@ -3,7 +3,9 @@
 #ifndef NT_RECORD_H
 #define NT_RECORD_H
 
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Exit codes of nft-record (also in --help and README). */
 #define NT_EXIT_OK 0
@@ -13,6 +15,28 @@
 #define NT_EXIT_KERNEL 4    /* kernel lacks a feature: BTF, raw tracepoints, nftables */
 
 #define NT_MAX_NETNS 16
+
+/* Counters of a running recording (the status line's numbers). */
+struct nt_record_progress {
+	uint64_t events, packets;
+	uint64_t lost_ringbuf, lost_netlink;
+	uint64_t output_bytes;     /* complete blocks written so far */
+	int done;                  /* last call: sources detached, log closed */
+};
+
+/* Optional observers of a recording (nft-record --serve, serve.c).  Called
+ * from the thread running nt_record_run(); any member may be NULL. */
+struct nt_record_hooks {
+	void *ctx;
+	/* every metadata block (TRAILER included) and record, in log order,
+	 * right after it was written to the log */
+	void (*meta)(void *ctx, uint16_t type, const char *json, size_t len);
+	void (*event)(void *ctx, const void *rec, size_t len);
+	/* sources attached: recording to OUTPUT with function backend BACKEND */
+	void (*started)(void *ctx, const char *output, const char *backend);
+	/* every second while recording, and once at the end (done = 1) */
+	void (*progress)(void *ctx, const struct nt_record_progress *p);
+};
 
 struct nt_record_opts {
 	const char *config;        /* trace_config.json, NULL = auto-discovery */
@@ -29,6 +53,10 @@ struct nt_record_opts {
 	int verbose;
 	int quiet;
 	int no_nftrace;            /* do not add the nftrace table */
+	/* in-process use (serve.c): observers, and a stop request from another
+	 * thread (checked like SIGINT; NULL = none).  With hooks no status line. */
+	const struct nt_record_hooks *hooks;
+	const atomic_int *stop;
 };
 
 /* Run a recording; returns an NT_EXIT_* code (messages already printed). */
