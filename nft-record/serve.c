@@ -771,7 +771,7 @@ static enum MHD_Result do_start(struct srv *s, struct MHD_Connection *c, struct 
 	cJSON *o;
 	unsigned int code;
 
-	if (parse_start(s, q->body ? q->body : "", q->len, &sr, &field, err, sizeof(err)))
+	if (parse_start(s, q->body ? q->body : "", q->len, &sr, field, err, sizeof(err)))
 		return reply_err(c, q, MHD_HTTP_BAD_REQUEST, field[0] ? field : NULL, "%s", err);
 	if (sr.config[0] && check_config(sr.config, err, sizeof(err)))
 		return reply_err(c, q, MHD_HTTP_BAD_REQUEST, "config", "%s", err);
