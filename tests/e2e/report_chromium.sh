@@ -133,6 +133,19 @@ else
 	echo "FAIL: report_max_packets_3: $rows rows"
 fi
 
+# --top 1: the rules table has the single top rule of `stats --json --top 1`
+"$AN" report samples/diff/base.ntl --top 1 -o "$T/top.html" || echo "FAIL: report_top_exit: $?"
+"$AN" stats --json --top 1 samples/diff/base.ntl > "$T/top.stats.json"
+chrome --dump-dom "file://$T/top.html" > "$T/top.dom.html"
+python3 - "$T/top.dom.html" "$T/top.stats.json" <<'PY'
+import json, re, sys
+d = open(sys.argv[1]).read()
+s = json.load(open(sys.argv[2]))["stats"]
+shown = re.findall(r'data-k="by_rule\.(\d+)\.packets"[^>]*>(\d+)<', d)
+ok = len(s["by_rule"]) == 1 and shown == [("0", str(s["by_rule"][0]["packets"]))] and "tcp dport 22 accept" in d
+print(("PASS: " if ok else "FAIL: ") + "report_top_1_rule" + ("" if ok else f": {shown}"))
+PY
+
 # screenshots (look at them: $O/test-artifacts/)
 rm -f "$ART/report.png" "$ART/report-journey.png" "$ART/flame.png"
 chrome --window-size=1280,1700 --screenshot="$ART/report.png" "file://$T/base.html" > /dev/null

@@ -159,6 +159,11 @@ else
 	echo "FAIL: timeline_bench_mklog: cannot generate the log"
 fi
 
+# --max-packets: only the first N completed packets get tracks
+"$AN" timeline --max-packets 2 "$LOG" > "$T/two.json"
+n=$(python3 -c 'import json,sys; print(sorted({e["pid"] for e in json.load(open(sys.argv[1]))["traceEvents"]}))' "$T/two.json")
+[ "$n" = "[1, 2]" ] && echo "PASS: timeline_max_packets_2" || echo "FAIL: timeline_max_packets_2: pids $n"
+
 # bad input
 echo junk > "$T/junk.ntl"
 "$AN" timeline "$T/junk.ntl" -o "$T/x.json" 2> "$T/err"; rc=$?
