@@ -73,7 +73,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			if (h->type == NT_EV_DROP)
 				fprintf(out, " (drop)");
 			else if (h->type == NT_EV_FREE)
-				fprintf(out, " (free)");
+				fprintf(out, (h->flags & NT_F_INFERRED) ? " (free, inferred)" : " (free)");
 			if (h->skb != p->skb)
 				fprintf(out, "  [skb 0x%" PRIx64 "]", h->skb);
 			fputc('\n', out);
@@ -180,7 +180,8 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		nt_jw_u64(w, "t_ns", h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0);
 		nt_jw_str(w, "func", f->name);
 		nt_jw_str(w, "layer", f->layer_name);
-		nt_jw_str(w, "type", h->type == NT_EV_DROP ? "drop" : h->type == NT_EV_FREE ? "free" : "func");
+		nt_jw_str(w, "type", h->type == NT_EV_DROP ? "drop" : h->type != NT_EV_FREE ? "func" :
+				      (h->flags & NT_F_INFERRED) ? "free_inferred" : "free");
 		nt_jw_hex(w, "skb", h->skb);
 		nt_jw_end(w);
 	}

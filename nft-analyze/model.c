@@ -12,7 +12,6 @@
 
 #define MAX_FUNC_ID (1u << 20)
 #define MAX_DROP_REASON 4096
-#define LOSS_CPUS 4097 /* 0..4095, 4096 = "all" (0xffff) */
 #define NT_NFPROTO_INET 1
 
 /* ---- open addressing u64 -> u32 map, linear probing, backward-shift delete ---- */
@@ -191,7 +190,9 @@ struct nt_model {
 	int64_t cur;                 /* slot of the last record's packet, -1 none */
 	uint64_t idle_ns;
 	uint64_t next_sweep;         /* record time of the next expiry sweep */
-	uint64_t *loss;              /* [3][LOSS_CPUS] cumulative counters */
+	struct u64map loss_map;      /* (source, cpu, id) -> index in loss */
+	uint64_t *loss;              /* last cumulative count per loss_map key */
+	uint32_t nloss, loss_cap;
 };
 
 static int strs_add(struct nt_model *m, const char *s, uint32_t *idx)
@@ -222,8 +223,7 @@ struct nt_model *nt_model_new(const struct nt_model_opts *opts)
 	m->cur = -1;
 	m->idle_ns = m->o.sz >= offsetof(struct nt_model_opts, idle_ns) + sizeof(uint64_t) && m->o.idle_ns ?
 		     m->o.idle_ns : NT_MODEL_IDLE_NS;
-	m->loss = calloc(3 * LOSS_CPUS, sizeof(*m->loss));
-	if (!m->loss || map_init(&m->chain_map, 256) || map_init(&m->rule_exact, 256) ||
+	if (map_init(&m->loss_map, 64) || map_init(&m->chain_map, 256) || map_init(&m->rule_exact, 256) ||
 	    map_init(&m->rule_loose, 256) || map_init(&m->ifmap, 64) ||
 	    map_init(&m->skb_map, 4096) || map_init(&m->trace_map, 1024)) {
 		nt_model_free(m);
@@ -245,6 +245,7 @@ void nt_model_free(struct nt_model *m)
 	free(m->rule_texts);
 	free(m->strs);
 	free(m->loss);
+	map_free(&m->loss_map);
 	map_free(&m->chain_map);
 	map_free(&m->rule_exact);
 	map_free(&m->rule_loose);
@@ -313,6 +314,17 @@ static double jnum(const cJSON *o, const char *k, double def)
 	return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
+/* Non-negative integer field <= max; 0 when absent, negative or out of range
+ * (casting a double outside the target type is undefined behaviour). */
+static uint64_t jnum_u(const cJSON *o, const char *k, uint64_t max)
+{
+	double v = jnum(o, k, 0);
+
+	if (!(v >= 0) || v >= 18446744073709551616.0 || v > (double)max)
+		return 0;
+	return (uint64_t)v;
+}
+
 static int kind_parse(const char *s)
 {
 	static const char *names[] = { "skb", "skb_pp", "skb_via", "nft_hook", "tracepoint" };
@@ -331,7 +343,7 @@ static int meta_funcs(struct nt_model *m, const cJSON *root)
 	if (!cJSON_IsArray(arr))
 		return -EINVAL;
 	cJSON_ArrayForEach(f, arr) {
-		double idd = jnum(f, "id", pos);
+		double idd = jnum(f, "id", pos), pr;
 		uint32_t id;
 		struct nt_func_info *fi;
 
@@ -346,7 +358,8 @@ static int meta_funcs(struct nt_model *m, const cJSON *root)
 		fi->layer_name = arena_strdup(&m->arena, jstr(f, "layer", "Other"));
 		fi->layer = layer_intern(m, fi->layer_name);
 		fi->layer_name = m->layers[fi->layer];
-		fi->priority = (int)jnum(f, "priority", 3);
+		pr = jnum(f, "priority", 3);
+		fi->priority = pr >= 0 && pr <= 3 ? (int)pr : 3;
 		fi->kind = kind_parse(jstr(f, "kind", "skb"));
 	}
 	return 0;
@@ -396,7 +409,7 @@ static int meta_ruleset(struct nt_model *m, const cJSON *root)
 	if (!cJSON_IsArray(tables))
 		return -EINVAL;
 	cJSON_ArrayForEach(t, tables) {
-		uint32_t netns = (uint32_t)jnum(t, "netns", 0);
+		uint32_t netns = (uint32_t)jnum_u(t, "netns", UINT32_MAX);
 		uint8_t fam = (uint8_t)family_parse(jstr(t, "family", ""));
 		char tname[NT_NAME_LEN];
 		const cJSON *chains = cJSON_GetObjectItemCaseSensitive(t, "chains");
@@ -408,7 +421,7 @@ static int meta_ruleset(struct nt_model *m, const cJSON *root)
 
 			snprintf(cname, sizeof(cname), "%s", jstr(c, "name", ""));
 			cJSON_ArrayForEach(r, rules) {
-				uint64_t handle = (uint64_t)jnum(r, "handle", 0);
+				uint64_t handle = jnum_u(r, "handle", UINT64_MAX);
 				const char *text = jstr(r, "text", NULL);
 				uint32_t idx;
 
@@ -441,8 +454,7 @@ static int meta_ifaces(struct nt_model *m, const cJSON *root)
 	if (!cJSON_IsArray(arr))
 		return -EINVAL;
 	cJSON_ArrayForEach(i, arr) {
-		uint64_t key = (uint64_t)(uint32_t)jnum(i, "netns", 0) << 32 |
-			       (uint32_t)jnum(i, "ifindex", 0);
+		uint64_t key = jnum_u(i, "netns", UINT32_MAX) << 32 | jnum_u(i, "ifindex", UINT32_MAX);
 		uint32_t idx;
 
 		if (!key || strs_add(m, jstr(i, "name", "?"), &idx) || map_put(&m->ifmap, key, idx))
@@ -659,19 +671,42 @@ static void keep(struct nt_packet *p, const void *rec, size_t len)
 	p->ev_len += len;
 }
 
+/* NT_EV_LOSS counts are cumulative per (source, cpu, id): ringbuf per CPU,
+ * netlink per network namespace (hdr.id, cpu 0xffff).  The total is the sum
+ * over keys of the largest count seen. */
 static void loss_update(struct nt_model *m, const struct nt_ev_loss *l)
 {
-	uint32_t src = l->source, cpu = l->h.cpu == 0xffff ? LOSS_CPUS - 1 : l->h.cpu;
-	uint64_t *slot, *tot;
+	uint32_t src = l->source;
+	uint64_t key = ((uint64_t)src << 56 | (uint64_t)l->h.cpu << 32 | l->h.id) + 1, *tot;
+	uint32_t *v;
 
-	if (src < NT_LOSS_RINGBUF || src > NT_LOSS_USER || cpu >= LOSS_CPUS)
+	if (src < NT_LOSS_RINGBUF || src > NT_LOSS_USER)
 		return;
-	slot = &m->loss[(src - 1) * LOSS_CPUS + cpu];
 	tot = src == NT_LOSS_RINGBUF ? &m->t.lost_ringbuf :
 	      src == NT_LOSS_NETLINK ? &m->t.lost_netlink : &m->t.lost_user;
-	if (l->count > *slot) {
-		*tot += l->count - *slot;
-		*slot = l->count;
+	v = map_find(&m->loss_map, key);
+	if (!v) {
+		if (m->nloss == m->loss_cap) {
+			uint32_t cap = m->loss_cap ? m->loss_cap * 2 : 64;
+			uint64_t *n;
+
+			if (cap > (1u << 20))
+				return;
+			n = realloc(m->loss, cap * sizeof(*n));
+			if (!n)
+				return;
+			m->loss = n;
+			m->loss_cap = cap;
+		}
+		if (map_put(&m->loss_map, key, m->nloss))
+			return;
+		m->loss[m->nloss] = 0;
+		v = map_find(&m->loss_map, key);
+		m->nloss++;
+	}
+	if (l->count > m->loss[*v]) {
+		*tot += l->count - m->loss[*v];
+		m->loss[*v] = l->count;
 	}
 }
 
@@ -851,13 +886,20 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		break;
 	}
 
-	/* time in layer: from a FUNC record of layer L to the packet's next record */
-	if (p->last_layer >= 0 && ts >= p->last_func_ts)
-		p->layer_ns[p->last_layer] += ts - p->last_func_ts;
-	p->last_layer = -1;
+	/* time in layer: from a FUNC record of layer L to the packet's next record.
+	 * An inferred FREE (NT_F_INFERRED: the free was not seen, the recorder
+	 * noticed the address reused) carries the time of the reuse, not of the
+	 * free: it neither ends a layer interval nor extends the packet. */
+	if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED)) {
+		p->last_layer = -1;
+	} else {
+		if (p->last_layer >= 0 && ts >= p->last_func_ts)
+			p->layer_ns[p->last_layer] += ts - p->last_func_ts;
+		p->last_layer = -1;
+		if (ts > p->last_ts)
+			p->last_ts = ts;
+	}
 	p->n_events++;
-	if (ts > p->last_ts)
-		p->last_ts = ts;
 	if (ts && (ts < p->first_ts || !p->first_ts))
 		p->first_ts = ts;
 	if (m->o.keep_events)

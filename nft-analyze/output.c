@@ -370,6 +370,8 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 		f = nt_model_func(m, h->id);
 		layer = f->layer_name;
 		snprintf(name, sizeof(name), "%s", f->name);
+		if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED))
+			snprintf(sfx, sizeof(sfx), " [inferred]");
 		if (h->type == NT_EV_DROP) {
 			const struct nt_ev_drop *d = (const void *)h;
 			const char *rn = nt_model_drop_reason(m, d->reason);
@@ -543,6 +545,8 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 		f = nt_model_func(m, h->id);
 		nt_jw_str(w, "func", f->name);
 		nt_jw_str(w, "layer", f->layer_name);
+		if (h->type == NT_EV_FREE)
+			nt_jw_bool(w, "inferred", !!(h->flags & NT_F_INFERRED));
 		if (h->type == NT_EV_DROP) {
 			const struct nt_ev_drop *d = (const void *)h;
 

@@ -21,9 +21,9 @@
  *   T chain SKB FAM TABLE CHAIN enter|accept|drop... [TRACEID]
  *   T rule SKB FAM TABLE CHAIN HANDLE|policy|return VERDICT [TARGET] [TRACEID]
  *   T drop SKB FUNCID REASON
- *   T free SKB FUNCID
+ *   T free SKB FUNCID [inferred]
  *   T link SKB PARENT clone|copy|realloc
- *   T loss CPU ringbuf|netlink|user COUNT
+ *   T loss CPU ringbuf|netlink|user COUNT [ID]   (netlink: CPU 65535, ID = netns)
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -367,6 +367,8 @@ static void record(const struct line *l, uint64_t base)
 		NEED(4);
 		f.h.skb = skb_of(l->tok[2]);
 		f.h.id = (uint32_t)atoi(l->tok[3]);
+		if (n > 4 && !strcmp(l->tok[4], "inferred"))
+			f.h.flags = NT_F_INFERRED;
 		emit(&f, sizeof(f));
 	} else if (!strcmp(kw, "link")) {
 		struct nt_ev_link k = { .h = { .type = NT_EV_LINK, .ts_ns = ts } };
@@ -385,6 +387,7 @@ static void record(const struct line *l, uint64_t base)
 		s.source = !strcmp(l->tok[3], "ringbuf") ? NT_LOSS_RINGBUF :
 			   !strcmp(l->tok[3], "netlink") ? NT_LOSS_NETLINK : NT_LOSS_USER;
 		s.count = strtoull(l->tok[4], NULL, 10);
+		s.h.id = n > 5 ? (uint32_t)strtoul(l->tok[5], NULL, 10) : 0;
 		emit(&s, sizeof(s));
 	} else {
 		die(l->lineno, "unknown record '%s'", kw);
