@@ -167,7 +167,6 @@ struct branch {
 	int layer;
 	uint64_t func_ts, layer_ts, last_ts;
 	uint64_t chain_ts[MAX_CHAIN_DEPTH], chain_key[MAX_CHAIN_DEPTH];
-	uint64_t flow_in;     /* flow id to finish at the first record, 0 none */
 	int started;
 };
 
@@ -264,27 +263,25 @@ static void packet_events(void *ctx, const struct nt_packet *p)
 			snprintf(name, sizeof(name), "%s -> skb %d", l->kind == NT_LINK_COPY ? "copy" :
 				 l->kind == NT_LINK_REALLOC ? "realloc" : "clone", ci);
 			slice(t, name, "link", pid, (uint64_t)pi, ts, ts);
-			nt_jw_end(&t->w);
 			if (ci != pi) {
+				/* flow v2: an arrow from this slice to the clone's first slice */
 				t->flow_id++;
-				ev_begin(t, "s", "clone", "link", pid, (uint64_t)pi, ts);
-				nt_jw_u64(&t->w, "id", t->flow_id);
+				nt_jw_u64(&t->w, "bind_id", t->flow_id);
+				nt_jw_bool(&t->w, "flow_out", 1);
 				nt_jw_end(&t->w);
-				b[ci].flow_in = t->flow_id;
+				snprintf(name, sizeof(name), "%s of skb %d", l->kind == NT_LINK_COPY ? "copy" :
+					 "clone", pi);
+				slice(t, name, "link", pid, (uint64_t)ci, ts, ts);
+				nt_jw_u64(&t->w, "bind_id", t->flow_id);
+				nt_jw_bool(&t->w, "flow_in", 1);
 				b[ci].last_ts = ts;
 			}
+			nt_jw_end(&t->w);
 			br->last_ts = ts;
 			continue;
 		}
 		bi = branch_of(b, &nb, h->skb);
 		br = &b[bi];
-		if (br->flow_in) {
-			ev_begin(t, "f", "clone", "link", pid, (uint64_t)bi, ts);
-			nt_jw_u64(&t->w, "id", br->flow_in);
-			nt_jw_str(&t->w, "bp", "e");
-			nt_jw_end(&t->w);
-			br->flow_in = 0;
-		}
 		br->last_ts = ts;
 		switch (h->type) {
 		case NT_EV_FUNC: {

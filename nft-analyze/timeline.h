@@ -3,7 +3,8 @@
  * trace-event JSON.  Default: one process per packet, one thread per skb of
  * the packet (original + clones), "X" slices for layers and functions, nft
  * base chains as slices, "i" instant events for nft verdicts and drops, flow
- * arrows ("s" / "f") from a clone point to the clone's first record.
+ * arrows (trace-event flow v2: "bind_id" with "flow_out" / "flow_in" on the
+ * zero-length "clone -> skb K" and "clone of skb P" slices).
  * --by-cpu: one thread per CPU instead (streams without keeping packets). */
 #ifndef NT_TIMELINE_H
 #define NT_TIMELINE_H

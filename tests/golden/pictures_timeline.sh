@@ -2,7 +2,8 @@
 # tests/golden/pictures_timeline.sh - nft-analyze timeline: the trace-event
 # JSON of samples/diff/base.ntl is validated against the trace-event format
 # (ph / ts / pid / tid / dur / s / id / bp fields, metadata events, X slices
-# properly nested per thread, every flow start has its finish) and its
+# properly nested per thread, every flow v2 arrow (bind_id + flow_out on one
+# slice, flow_in on one slice of another thread) complete) and its
 # contents checked exactly (slices, durations, instants, clone arrow), in
 # packet mode and --by-cpu; outputs compared with samples/pictures/.
 #   UPDATE_GOLDEN=1 bash tests/golden/pictures_timeline.sh   rewrites the golden files
@@ -62,11 +63,11 @@ def validate(path, tag):
         if ph == "i" and e.get("s") not in ("t", "p", "g"):
             ok, why = False, f"instant scope {e}"; break
         if ph in ("s", "f"):
-            if not isinstance(e.get("id"), int):
-                ok, why = False, f"flow id {e}"; break
-            flows.setdefault(e["id"], {})[ph] = e
-            if ph == "f" and e.get("bp") != "e":
-                ok, why = False, f"flow bp {e}"; break
+            ok, why = False, f"v1 flow event {e} (flows are v2: bind_id on slices)"; break
+        if "bind_id" in e:
+            if ph != "X" or not isinstance(e["bind_id"], int) or (e.get("flow_out") is True) == (e.get("flow_in") is True):
+                ok, why = False, f"flow v2 fields {e}"; break
+            flows.setdefault(e["bind_id"], {}).setdefault("out" if e.get("flow_out") else "in", []).append(e)
     check(f"timeline_{tag}_event_fields", ok, why)
     # slices on one thread nest or are disjoint (what trace viewers require)
     bad = []
@@ -80,7 +81,8 @@ def validate(path, tag):
                 bad.append((k, stack[-1], s))
             stack.append(s)
     check(f"timeline_{tag}_slices_nest", not bad, str(bad[:3]))
-    fl_ok = all("s" in f and "f" in f and f["f"]["ts"] >= f["s"]["ts"] and f["s"]["pid"] == f["f"]["pid"] for f in flows.values())
+    fl_ok = all(len(f.get("out", [])) == 1 and len(f.get("in", [])) == 1 and f["in"][0]["ts"] >= f["out"][0]["ts"]
+                and f["in"][0]["pid"] == f["out"][0]["pid"] and f["in"][0]["tid"] != f["out"][0]["tid"] for f in flows.values())
     check(f"timeline_{tag}_flows_paired", fl_ok, str(flows))
     return d
 
@@ -106,9 +108,9 @@ if d:
     check("timeline_packet_8_rule_and_drop", p8 == ["ip saddr 10.0.0.4 drop [DROP]", "drop NETFILTER_DROP"], str(p8))
     th9 = sorted((e["tid"], e["args"]["name"]) for e in ev if e["ph"] == "M" and e["name"] == "thread_name" and e["pid"] == 9)
     check("timeline_clone_gets_own_thread", th9 == [(0, "skb 0xffff888000009000"), (1, "skb 1: 0xffff888000009100")], str(th9))
-    fl = sorted((e["ph"], e["tid"], e["ts"]) for e in ev if e["ph"] in "sf")
-    check("timeline_clone_flow_arrow", fl == [("f", 1, 4002.0), ("s", 0, 4001.0)], str(fl))
-    x9 = [e["name"] for e in ev if e["ph"] == "X" and e["pid"] == 9 and e["tid"] == 1 and e["cat"] != "layer"]
+    fl = sorted((e["name"], e["tid"], e["ts"], e["bind_id"], "out" if e.get("flow_out") else "in") for e in ev if "bind_id" in e)
+    check("timeline_clone_flow_arrow", fl == [("clone -> skb 1", 0, 4001.0, 1, "out"), ("clone of skb 0", 1, 4001.0, 1, "in")], str(fl))
+    x9 = [e["name"] for e in ev if e["ph"] == "X" and e["pid"] == 9 and e["tid"] == 1 and e["cat"] not in ("layer", "link")]
     check("timeline_clone_thread_slices", x9 == ["dev_queue_xmit"], str(x9))
     nfunc = sum(1 for e in ev if e["ph"] == "X" and e["cat"] not in ("layer", "nft", "link"))
     check("timeline_43_function_slices", nfunc == 43, str(nfunc))
@@ -135,7 +137,7 @@ import json, sys, collections
 for path, tag in ((sys.argv[1], "packet"), (sys.argv[2], "cpu")):
     ev = json.load(open(path))["traceEvents"]
     sl = collections.defaultdict(list)
-    ok = all(e["ph"] in "XisfM" and isinstance(e["pid"], int) and isinstance(e["tid"], int) for e in ev)
+    ok = all(e["ph"] in "XiM" and isinstance(e["pid"], int) and isinstance(e["tid"], int) for e in ev)
     for e in ev:
         if e["ph"] == "X":
             ok = ok and e["dur"] >= 0 and e["ts"] >= 0
