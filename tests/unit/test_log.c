@@ -191,6 +191,40 @@ TEST(writer_rejects_bad_record_and_existing_file)
 	CHECK_EQ_INT(st.st_mode & 0777, 0600);
 }
 
+TEST(writer_limits)
+{
+	struct ntl_writer_opts o = { .sz = sizeof(o), .force = 1, .block_bytes = 100 };
+	struct ntl_writer *w = (void *)1;
+
+	CHECK_EQ_INT(ntl_writer_open(&w, path, &o), -EINVAL);
+	CHECK(w == NULL);
+	CHECK_EQ_STR(ntl_writer_open_error(), "block size 100 out of range (256 .. 67108860 bytes)");
+	o.block_bytes = 256;
+	CHECK_EQ_INT(ntl_writer_open(&w, path, &o), 0);
+	/* a 176-byte record does not fit twice: two blocks */
+	for (int i = 0; i < 3; i++) {
+		struct nt_ev_nft_chaindef d = { .h = { .type = NT_EV_NFT_CHAINDEF }, .chain_key = (uint64_t)i + 1 };
+
+		CHECK_EQ_INT(ntl_writer_event(w, &d, sizeof(d)), 0);
+	}
+	CHECK_EQ_INT(ntl_writer_events(w), 3);
+	CHECK_EQ_INT(ntl_writer_close(w, NULL), 0);
+	{
+		struct ntl_reader *r;
+		struct ntl_item it;
+		uint64_t offs[3];
+		int n = 0;
+
+		CHECK_EQ_INT(ntl_reader_open(&r, path, NULL), 0);
+		while (n < 3 && ntl_reader_next(r, &it) == NTL_OK)
+			offs[n++] = it.offset;
+		CHECK_EQ_INT(ntl_reader_next(r, &it), NTL_END);
+		ntl_reader_close(r);
+		CHECK_EQ_INT(n, 3);
+		CHECK(offs[0] != offs[1] && offs[1] != offs[2]);
+	}
+}
+
 TEST(block_age_splits_blocks)
 {
 	struct ntl_writer_opts o = { .sz = sizeof(o), .force = 1, .block_ns = 1000 };
@@ -433,6 +467,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/t.ntl", tmpdir);
 	RUN(roundtrip_exact_records);
 	RUN(writer_rejects_bad_record_and_existing_file);
+	RUN(writer_limits);
 	RUN(block_age_splits_blocks);
 	RUN(truncated_at_every_offset);
 	RUN(truncated_message_exact);
