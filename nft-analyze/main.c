@@ -265,6 +265,7 @@ static int run_log(struct run *r, int keep_events)
 
 static int finish(struct run *r, int rc)
 {
+	nt_jw_free(&r->jw);
 	if (r->log_error)
 		fprintf(stderr, "nft-analyze: %s\n", r->log_error);
 	if (fflush(r->out) || ferror(r->out)) {
@@ -346,7 +347,7 @@ static int do_events(struct opts *o)
 
 	if (o->f.has_verdict)
 		r.on_packet = events_on_packet;
-	nt_jw_init(&r.jw, r.out);
+	nt_jw_init_buffered(&r.jw, r.out);
 	if (o->mode == OUT_JSON) {
 		nt_jw_obj(&r.jw, NULL);
 		nt_jw_arr(&r.jw, "events");
@@ -395,7 +396,7 @@ static int do_journeys(struct opts *o)
 	struct run r = { .o = o, .out = stdout, .on_packet = journeys_on_packet };
 	int rc;
 
-	nt_jw_init(&r.jw, r.out);
+	nt_jw_init_buffered(&r.jw, r.out);
 	if (o->mode == OUT_JSON) {
 		nt_jw_obj(&r.jw, NULL);
 		nt_jw_arr(&r.jw, "journeys");
@@ -464,7 +465,7 @@ static int do_stats(struct opts *o)
 		fprintf(stderr, "nft-analyze: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	nt_jw_init(&r.jw, r.out);
+	nt_jw_init_buffered(&r.jw, r.out);
 	rc = run_log(&r, nt_filter_packet_level(&o->f));
 	if (rc == EXIT_USAGE || rc == EXIT_RUNTIME)
 		return finish(&r, rc);
@@ -524,7 +525,7 @@ static int do_report(struct opts *o)
 		fprintf(stderr, "nft-analyze: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	nt_jw_init(&r.jw, r.out);
+	nt_jw_init_buffered(&r.jw, r.out);
 	if (o->mode == OUT_JSON) {
 		nt_jw_obj(&r.jw, NULL);
 		nt_jw_arr(&r.jw, "dropped");

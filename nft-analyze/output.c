@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nft-analyze/output.h"
@@ -14,18 +15,74 @@ void nt_jw_init(struct nt_jw *w, FILE *f)
 	w->f = f;
 }
 
-static void put_escaped(FILE *f, const char *s)
+void nt_jw_init_buffered(struct nt_jw *w, FILE *f)
+{
+	nt_jw_init(w, f);
+	w->buf = malloc(1 << 16);
+	if (w->buf)
+		w->cap = 1 << 16;
+}
+
+void nt_jw_flush(struct nt_jw *w)
+{
+	if (w->buf && w->len) {
+		fwrite_unlocked(w->buf, 1, w->len, w->f);
+		w->len = 0;
+	}
+}
+
+void nt_jw_free(struct nt_jw *w)
+{
+	nt_jw_flush(w);
+	free(w->buf);
+	w->buf = NULL;
+	w->cap = 0;
+}
+
+static inline void jw_write(struct nt_jw *w, const void *p, size_t n)
+{
+	if (!w->buf) {
+		fwrite_unlocked(p, 1, n, w->f);
+		return;
+	}
+	if (w->len + n > w->cap) {
+		nt_jw_flush(w);
+		if (n > w->cap) {
+			fwrite_unlocked(p, 1, n, w->f);
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static inline void jw_putc(struct nt_jw *w, char c)
+{
+	if (!w->buf)
+		putc_unlocked(c, w->f);
+	else if (w->len < w->cap)
+		w->buf[w->len++] = c;
+	else
+		jw_write(w, &c, 1);
+}
+
+static inline void jw_puts(struct nt_jw *w, const char *s)
+{
+	jw_write(w, s, strlen(s));
+}
+
+static void put_escaped(struct nt_jw *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 
-	putc_unlocked('"', f);
+	jw_putc(f, '"');
 	for (; *p; p++) {
 		const char *esc;
 		char buf[8];
 
 		if (*p >= 0x20 && *p != '"' && *p != '\\')
 			continue;
-		fwrite_unlocked(run, 1, (size_t)(p - run), f);
+		jw_write(f, run, (size_t)(p - run));
 		switch (*p) {
 		case '"': esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;
@@ -36,11 +93,11 @@ static void put_escaped(FILE *f, const char *s)
 			snprintf(buf, sizeof(buf), "\\u%04x", *p);
 			esc = buf;
 		}
-		fputs_unlocked(esc, f);
+		jw_puts(f, esc);
 		run = p + 1;
 	}
-	fwrite_unlocked(run, 1, (size_t)(p - run), f);
-	putc_unlocked('"', f);
+	jw_write(f, run, (size_t)(p - run));
+	jw_putc(f, '"');
 }
 
 /* "%8.3f" of NS / 1000 without floating point: "   2.500" */
@@ -78,18 +135,18 @@ static char *u64_digits(char *end, uint64_t v)
 static void member(struct nt_jw *w, const char *key)
 {
 	if (w->depth > 0 && w->n[w->depth - 1]++)
-		putc_unlocked(',', w->f);
+		jw_putc(w, ',');
 	if (key) { /* keys are program constants: no escaping needed */
-		putc_unlocked('"', w->f);
-		fputs_unlocked(key, w->f);
-		fputs_unlocked("\":", w->f);
+		jw_putc(w, '"');
+		jw_puts(w, key);
+		jw_write(w, "\":", 2);
 	}
 }
 
 static void open_(struct nt_jw *w, const char *key, char c)
 {
 	member(w, key);
-	putc(c, w->f);
+	jw_putc(w, c);
 	if (w->depth < NT_JW_MAX_DEPTH) {
 		w->n[w->depth] = 0;
 		w->kind[w->depth] = c;
@@ -105,16 +162,16 @@ void nt_jw_end(struct nt_jw *w)
 	if (w->depth <= 0)
 		return;
 	w->depth--;
-	putc(w->kind[w->depth] == '[' ? ']' : '}', w->f);
+	jw_putc(w, w->kind[w->depth] == '[' ? ']' : '}');
 }
 
 void nt_jw_str(struct nt_jw *w, const char *key, const char *v)
 {
 	member(w, key);
 	if (v)
-		put_escaped(w->f, v);
+		put_escaped(w, v);
 	else
-		fputs("null", w->f);
+		jw_write(w, "null", 4);
 }
 
 void nt_jw_u64(struct nt_jw *w, const char *key, uint64_t v)
@@ -122,25 +179,31 @@ void nt_jw_u64(struct nt_jw *w, const char *key, uint64_t v)
 	char buf[24], *p = u64_digits(buf + sizeof(buf), v);
 
 	member(w, key);
-	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), w->f);
+	jw_write(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void nt_jw_i64(struct nt_jw *w, const char *key, int64_t v)
 {
+	char buf[32];
+
 	member(w, key);
-	fprintf(w->f, "%" PRId64, v);
+	jw_write(w, buf, (size_t)snprintf(buf, sizeof(buf), "%" PRId64, v));
 }
 
 void nt_jw_dbl(struct nt_jw *w, const char *key, double v, int decimals)
 {
+	char buf[64];
+	int n;
+
 	member(w, key);
-	fprintf(w->f, "%.*f", decimals, v);
+	n = snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	jw_write(w, buf, n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 void nt_jw_bool(struct nt_jw *w, const char *key, int v)
 {
 	member(w, key);
-	fputs(v ? "true" : "false", w->f);
+	jw_puts(w, v ? "true" : "false");
 }
 
 void nt_jw_hex(struct nt_jw *w, const char *key, uint64_t v)
@@ -157,12 +220,12 @@ void nt_jw_hex(struct nt_jw *w, const char *key, uint64_t v)
 	*--p = '0';
 	*--p = '"';
 	member(w, key);
-	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), w->f);
+	jw_write(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void nt_jw_newline(struct nt_jw *w)
 {
-	putc('\n', w->f);
+	jw_putc(w, '\n');
 }
 
 /* ---- names ---- */

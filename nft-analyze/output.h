@@ -16,9 +16,18 @@ struct nt_jw {
 	int depth;
 	int n[NT_JW_MAX_DEPTH]; /* members written at each depth */
 	char kind[NT_JW_MAX_DEPTH]; /* '{' or '[' */
+	char *buf;              /* nt_jw_init_buffered(): pending output */
+	size_t len, cap;
 };
 
+/* Writes straight to F (stdio). */
 void nt_jw_init(struct nt_jw *w, FILE *f);
+/* Collects output in a private 64 KiB buffer written to F when full and by
+ * nt_jw_flush() / nt_jw_free(): faster, but nothing else may write to F
+ * before nt_jw_flush(). Falls back to nt_jw_init() without memory. */
+void nt_jw_init_buffered(struct nt_jw *w, FILE *f);
+void nt_jw_flush(struct nt_jw *w);
+void nt_jw_free(struct nt_jw *w);       /* flush, release the buffer */
 /* key is NULL inside arrays and at top level */
 void nt_jw_obj(struct nt_jw *w, const char *key);
 void nt_jw_arr(struct nt_jw *w, const char *key);
