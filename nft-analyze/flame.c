@@ -188,7 +188,8 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 		if (pend[i].open) {
 			const struct nt_ev_hdr *ph = (const void *)(p->ev + pend[i].off);
 
-			if (h->ts_ns > pend[i].ts)
+			/* an inferred free has the time of the address reuse: no weight */
+			if (h->ts_ns > pend[i].ts && !(h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED)))
 				count(c, m, ph, p->verdict, root, h->ts_ns - pend[i].ts);
 			pend[i].open = 0;
 		}

@@ -186,7 +186,7 @@ static void journey(struct rctx *c, const struct nt_model *m, const struct nt_pa
 		}
 		case NT_EV_FREE:
 			nt_jw_str(w, NULL, "x");
-			nt_jw_str(w, NULL, "freed");
+			nt_jw_str(w, NULL, h->flags & NT_F_INFERRED ? "inferred" : "freed");
 			nt_jw_str(w, NULL, nt_model_func(m, h->id)->name);
 			break;
 		default:
@@ -379,7 +379,8 @@ static const char js[] =
 	"else if(k==='c'){line.append(el('span',{cls:'c'},`nft chain ${e[3]}: ${e[4]}`));}"
 	"else if(k==='d'){line.append(el('span',{cls:'d'},`DROP ${e[3]} at ${e[4]}`));}"
 	"else if(k==='l'){line.append(el('span',{cls:'b'},`${e[3]} -> ${e[4]}`));}"
-	"else if(k==='x'){line.append(el('span',{cls:'c'},`freed at ${e[4]}`));}"
+	"else if(k==='x'){line.append(el('span',{cls:'c'},e[3]==='inferred'?"
+	"'freed (inferred: the address was reused; time of the reuse)':`freed at ${e[4]}`));}"
 	"d.append(line);}if(p.more)d.append(el('div',{cls:'muted'},`... ${p.more} more records`));"
 	"return d;}"
 	"for(const p of P){const text=[p.id,p.proto,p.flow,p.v,p.rule||'',p.drop||'',"

@@ -282,6 +282,12 @@ static void packet_events(void *ctx, const struct nt_packet *p)
 		}
 		bi = branch_of(b, &nb, h->skb);
 		br = &b[bi];
+		if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED)) {
+			/* carries the time the address was reused, not of the free:
+			 * the skb's slices end at its last real record */
+			close_slices(t, m, br, pid, (uint64_t)bi, br->last_ts, 0);
+			continue;
+		}
 		br->last_ts = ts;
 		switch (h->type) {
 		case NT_EV_FUNC: {
@@ -365,8 +371,8 @@ static void cpu_record(void *ctx, struct nt_model *m, const struct nt_packet *p,
 		meta_sort(t, "thread_sort_index", 1, cpu, cpu);
 		t->cpu_named[cpu] = 1;
 	}
-	if (h->type == NT_EV_META)
-		return;
+	if (h->type == NT_EV_META || (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED)))
+		return; /* an inferred free has the time of the address reuse */
 	if (pd->open) {
 		const struct nt_func_info *fi = nt_model_func(m, pd->func);
 

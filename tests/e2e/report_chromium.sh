@@ -115,6 +115,11 @@ text = [html.unescape(re.sub(r"<[^>]+>", "", x)) for x in j]
 check("journey_1_rule_text", "nft inet filter input #4: tcp dport 22 accept ACCEPT" in text[0] and "[5.500µs]TCPtcp_v4_rcv" in text[0], text[0])
 check("journey_9_clone_branch", "skb0 clone -> skb 1 (0xffff888000009100)" in text[1] and "skb1 Devicedev_queue_xmit" in text[1], text[1])
 PY
+# an inferred free is labelled as such in the journey
+"$PWD/$O/tests/tools/mklog_diff" samples/pictures/inferred.scn "$T/inf.ntl" && "$AN" report "$T/inf.ntl" -o "$T/inf.html"
+chrome --dump-dom "file://$T/inf.html#open=1" > "$T/inf.dom.html"
+grep -q 'freed (inferred: the address was reused; time of the reuse)' "$T/inf.dom.html" \
+	&& echo "PASS: report_inferred_free_labelled" || echo "FAIL: report_inferred_free_labelled"
 chrome --dump-dom "file://$T/base.html#q=no_socket%20udp" > "$T/q.dom.html"
 python3 - "$T/q.dom.html" <<'PY'
 import re, sys

@@ -79,6 +79,12 @@ if ok:
     check("flame_svg_tooltip_counts", frames["tcp_v4_rcv"][0][1] == "tcp_v4_rcv (5 records, 9.80%)", frames["tcp_v4_rcv"])
 PY
 
+# --time: an inferred free (time of the address reuse) gives no weight
+"$O/tests/tools/mklog_diff" samples/pictures/inferred.scn "$T/inf.ntl" || echo "FAIL: flame_inferred_mklog"
+got=$("$AN" flame --time "$T/inf.ntl")
+[ "$got" = "Device;__netif_receive_skb_core 2000" ] && echo "PASS: flame_time_inferred_free_no_weight" \
+	|| echo "FAIL: flame_time_inferred_free_no_weight: $got"
+
 # bad input
 echo junk > "$T/junk.ntl"
 "$AN" flame "$T/junk.ntl" -o "$T/x.folded" 2> "$T/err"; rc=$?

@@ -161,6 +161,20 @@ else
 	echo "FAIL: timeline_bench_mklog: cannot generate the log"
 fi
 
+# an inferred free (time of the address reuse) does not stretch the last slice
+if "$O/tests/tools/mklog_diff" samples/pictures/inferred.scn "$T/inf.ntl"; then
+	"$AN" timeline "$T/inf.ntl" > "$T/inf.json"; "$AN" timeline --by-cpu "$T/inf.ntl" > "$T/infc.json"
+	python3 - "$T/inf.json" "$T/infc.json" <<'PY'
+import json, sys
+for path, tag in ((sys.argv[1], "packet"), (sys.argv[2], "cpu")):
+    x = [(e["name"], e["ts"], e["dur"]) for e in json.load(open(path))["traceEvents"] if e["ph"] == "X" and e.get("cat") != "layer"]
+    ok = x == [("__netif_receive_skb_core", 0.0, 2.0), ("ip_rcv", 2.0, 0.0)]
+    print(("PASS: " if ok else "FAIL: ") + f"timeline_{tag}_inferred_free_ends_nothing" + ("" if ok else f": {x}"))
+PY
+else
+	echo "FAIL: timeline_inferred_mklog"
+fi
+
 # --max-packets: only the first N completed packets get tracks
 "$AN" timeline --max-packets 2 "$LOG" > "$T/two.json"
 n=$(python3 -c 'import json,sys; print(sorted({e["pid"] for e in json.load(open(sys.argv[1]))["traceEvents"]}))' "$T/two.json")

@@ -20,6 +20,7 @@
  *       +DT ret KEY         return from a regular chain
  *       +DT drop REASON FUNC   drop (kernel reason value) at function FUNC
  *       +DT free            current skb freed (at "skb:consume_skb" when declared)
+ *       +DT ifree           inferred free (NT_F_INFERRED: the recorder saw the address reused)
  *       +DT clone N         new skb N cloned from the current one (becomes current)
  *       +DT skb N           switch to skb N (no record)
  *   repeat=N writes the packet N times, starting gap µs apart (default 1000).
@@ -312,9 +313,11 @@ static void emit_packet(uint64_t t0, const struct nt_ev_meta *tmpl, const struct
 			d.reason = (uint32_t)strtoul(s->a, NULL, 0);
 			d.location = 0xffffffff81000000ull + d.reason;
 			put(&d, sizeof(d));
-		} else if (!strcmp(s->op, "free")) {
+		} else if (!strcmp(s->op, "free") || !strcmp(s->op, "ifree")) {
 			h.type = NT_EV_FREE;
 			h.id = free_id;
+			if (s->op[0] == 'i')
+				h.flags = NT_F_INFERRED;
 			put(&h, sizeof(h));
 		} else if (!strcmp(s->op, "clone")) {
 			struct nt_ev_link l = { .h = h };
