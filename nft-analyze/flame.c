@@ -278,8 +278,12 @@ static unsigned hash_name(const char *s, size_t n)
 #define ROW 17
 #define FONT_W 6.6
 
+#define IS(n, s) ((n)->nlen == sizeof(s) - 1 && !memcmp((n)->name, s, sizeof(s) - 1))
+
+/* Colours: warm by name hash; nftables frames and everything above them blue;
+ * verdict roots (--by-verdict) green / red / grey. */
 static void svg_node(FILE *f, const struct tree *t, int i, double x, double scale, unsigned height,
-		     uint64_t total, const char *unit)
+		     uint64_t total, const char *unit, int nft)
 {
 	const struct node *n = &t->n[i];
 	double w = (double)n->value * scale;
@@ -288,9 +292,18 @@ static void svg_node(FILE *f, const struct tree *t, int i, double x, double scal
 	int r = 205 + (int)(h % 50), g = 60 + (int)((h >> 8) % 150), b = 30 + (int)((h >> 16) % 40);
 	size_t fit;
 
+	if (IS(n, "nftables"))
+		nft = 1;
+	if (nft) {
+		r = 60 + (int)(h % 40);
+		g = 120 + (int)((h >> 8) % 60);
+		b = 200 + (int)((h >> 16) % 50);
+	} else if (n->depth == 1 && (IS(n, "ACCEPT") || IS(n, "DROP") || IS(n, "NONE"))) {
+		r = IS(n, "DROP") ? 214 : IS(n, "ACCEPT") ? 70 : 160;
+		g = IS(n, "DROP") ? 80 : IS(n, "ACCEPT") ? 170 : 160;
+		b = IS(n, "DROP") ? 80 : IS(n, "ACCEPT") ? 100 : 160;
+	}
 	if (w >= 0.1) {
-		if (n->depth == 1 && n->nlen == 8 && !memcmp(n->name, "nftables", 8))
-			r = 80, g = 140, b = 220; /* nftables: blue */
 		fprintf(f, "<g class=\"f\"><title>");
 		svg_esc(f, n->name, n->nlen);
 		fprintf(f, " (%" PRIu64 " %s, %.2f%%)</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
@@ -310,7 +323,7 @@ static void svg_node(FILE *f, const struct tree *t, int i, double x, double scal
 		fputs("</g>\n", f);
 	}
 	for (int c = n->child; c >= 0; c = t->n[c].sibling) {
-		svg_node(f, t, c, x, scale, height, total, unit);
+		svg_node(f, t, c, x, scale, height, total, unit, nft);
 		x += (double)t->n[c].value * scale;
 	}
 }
@@ -362,9 +375,9 @@ static int write_svg(FILE *f, struct fctx *c, const char **lines, uint32_t *ids,
 		width, height, width / 2);
 	svg_esc(f, c->o->title ? c->o->title : "nft-tracer flame graph", SIZE_MAX);
 	fprintf(f, "</text>\n<text class=\"s\" x=\"10\" y=\"%u\">total %" PRIu64 " %s; %zu stacks; "
-		"frames: layer / function, nftables / chain / rule; hover for counts</text>\n",
+		"frames: layer / function, nftables / chain / rule (blue); hover for counts</text>\n",
 		height - 8, total, unit, n);
-	svg_node(f, &t, 0, 10, scale, height, total, unit);
+	svg_node(f, &t, 0, 10, scale, height, total, unit, 0);
 	fputs("</svg>\n", f);
 	free(t.n);
 	return 0;
