@@ -284,7 +284,10 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	__u32 sig;
 
 	st = bpf_map_lookup_elem(&nt_skbs, &key);
-	if (st && (!st->match || !(flags & NT_TRACK_RECHECK)))
+	/* untraced skbs are rechecked too: an address freed without a free
+	 * tracepoint (TCP) and reused by a packet the filter wants must not
+	 * stay filtered out */
+	if (st && !(flags & NT_TRACK_RECHECK))
 		return st->match;
 
 	m = nt_reserve(sizeof(*m));
@@ -299,9 +302,11 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 
 		if (st->sig == sig) {
 			bpf_ringbuf_discard(m, 0);
-			return 1;
+			return st->match;
 		}
 		if (st->ident != ident) {
+			__u32 was = st->match;
+
 			/* address reused by a new packet: end the old one (FREE before
 			 * the new META in ring order), then the new one is a first
 			 * sight (the filter applies again) */
@@ -311,7 +316,7 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 			st->ident = ident;
 			st->sig = sig;
 			st->match = nt_filter_match(m);
-			f = nt_reserve(sizeof(*f));
+			f = was ? nt_reserve(sizeof(*f)) : 0;
 			if (f) {
 				nt_fill_hdr(f, NT_EV_FREE, NT_F_INFERRED, func_id, key);
 				f->ts_ns = m->h.ts_ns - 1;
@@ -326,6 +331,10 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 			return st->match;
 		}
 		st->sig = sig;
+		if (!st->match) { /* same untraced packet, headers changed */
+			bpf_ringbuf_discard(m, 0);
+			return 0;
+		}
 		bpf_ringbuf_submit(m, 0);
 		return 1;
 	}
