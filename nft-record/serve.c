@@ -665,7 +665,7 @@ static int check_config(const char *path, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (nt_trace_config_load(path, NULL, &cfg, e, sizeof(e)) < 0) {
-		snprintf(err, errlen, "config: %.300s: %.500s", path, e);
+		snprintf(err, errlen, "config: %.800s", e); /* names the file */
 		return -EINVAL;
 	}
 	nt_funcs_free(&cfg);
@@ -793,7 +793,7 @@ static enum MHD_Result do_start(struct srv *s, struct MHD_Connection *c, struct 
 	if (!r)
 		goto nomem;
 	r->srv = s;
-	r->id = ++s->next_id;
+	r->id = s->next_id + 1; /* taken when the recording starts */
 	if (sr.output[0]) {
 		snprintf(r->output, sizeof(r->output), "%s", sr.output);
 	} else {
@@ -862,6 +862,7 @@ static enum MHD_Result do_start(struct srv *s, struct MHD_Connection *c, struct 
 		goto nomem;
 	}
 	/* the previous recording is finished (not active): replace it */
+	s->next_id = r->id;
 	rec_free(s->cur);
 	s->cur = r;
 	ring_reset(s);
