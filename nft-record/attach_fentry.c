@@ -15,6 +15,7 @@
  * variadic functions.  Other refusals are reported per function.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,15 +207,19 @@ static int fe_prepare(const struct nt_backend_args *a)
 	if (!fe_vmlinux)
 		return -errno;
 	fe_mods_load();
-	/* template target per position: the first eligible vmlinux function */
-	for (size_t i = 0; i < a->funcs->n; i++) {
-		const struct nt_func *f = &a->funcs->v[i];
+	/* template target per position: the first eligible function that a
+	 * minimal fentry program loads against, vmlinux first, then modules */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < a->funcs->n; i++) {
+			const struct nt_func *f = &a->funcs->v[i];
 
-		if (f->module || !nt_attach_eligible(f, NULL, 0) || fe_template[f->arg])
-			continue;
-		if (fe_target(f, &fd, why, sizeof(why)) < 0 || !fe_loadable(f))
-			continue;
-		fe_template[f->arg] = f->name;
+			if (!f->module != !pass || !nt_attach_eligible(f, NULL, 0) ||
+			    fe_template[f->arg])
+				continue;
+			if (fe_target(f, &fd, why, sizeof(why)) < 0 || !fe_loadable(f))
+				continue;
+			fe_template[f->arg] = f->name;
+		}
 	}
 	for (int p = 1; p <= NT_ATTACH_MAX_ARG; p++) {
 		struct bpf_program *prog;
@@ -292,6 +297,26 @@ static void *fe_worker(void *arg)
 }
 
 #define FE_THREADS_MAX 4
+#define FE_FD_BASE 4096
+
+/*
+ * Move a link fd above FE_FD_BASE when the fd limit allows it, so that a
+ * thousand links do not push the fds the recorder opens later (ring buffer
+ * epoll, netlink sockets) beyond FD_SETSIZE (1024) for select()/FD_SET.
+ */
+static int fe_fd_high(int fd)
+{
+	struct rlimit rl;
+	int nfd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < FE_FD_BASE * 2)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, FE_FD_BASE);
+	if (nfd < 0)
+		return fd;
+	close(fd);
+	return nfd;
+}
 
 static int fe_attach(const struct nt_backend_args *a, struct nt_attach_report *rep)
 {
@@ -348,7 +373,7 @@ static int fe_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 			continue;
 		rep->requested++;
 		if (res[i].lfd >= 0) {
-			fe_links[fe_nlinks++] = res[i].lfd;
+			fe_links[fe_nlinks++] = fe_fd_high(res[i].lfd);
 			rep->attached++;
 		} else {
 			nt_attach_fail(rep, fs->v[i].name, res[i].why[0] ? res[i].why : "failed");

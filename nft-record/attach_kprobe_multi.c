@@ -126,7 +126,7 @@ static void kpm_attach_range(const struct nt_backend_args *a, struct bpf_program
 			goto fail_all;
 		}
 		for (size_t i = lo; i < lo + n; i++)
-			if (i == 0 || s->fidx[i] != s->fidx[i - 1])
+			if (i == lo || s->fidx[i] != s->fidx[i - 1])
 				rep->attached++;
 		return;
 	}
@@ -134,7 +134,7 @@ static void kpm_attach_range(const struct nt_backend_args *a, struct bpf_program
 	if (n == 1 || depth > 40) {
 		snprintf(why, sizeof(why), "%s", strerror(err));
 		for (size_t i = lo; i < lo + n; i++)
-			if (i == 0 || s->fidx[i] != s->fidx[i - 1])
+			if (i == lo || s->fidx[i] != s->fidx[i - 1])
 				nt_attach_fail(rep, a->funcs->v[s->fidx[i]].name, why);
 		return;
 	}

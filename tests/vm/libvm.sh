@@ -5,7 +5,8 @@
 # initramfs holding busybox, dash, nft, ip, ping, bpftool, the project's three
 # binaries (+ their shared libraries) and the guest scripts of tests/vm/guest/.
 # The kernel package is fetched with `apt-get download` (never installed) and
-# cached, unpacked and depmod'ed, in $NT_VM_CACHE (default /var/cache/nt-vm).
+# cached, unpacked and depmod'ed, in $NT_VM_CACHE (default /var/cache/nt-vm, or
+# ~/.cache/nt-vm when that is not writable).
 #
 # Two channels out of the guest: ttyS0 is the console (kernel + script output,
 # saved as console.log), ttyS1 is the result channel (the guest writes its
@@ -14,7 +15,11 @@
 #
 # Adapted from the team's verified recipe (shared/notes/vm-recipe.sh).
 
-NT_VM_CACHE=${NT_VM_CACHE:-/var/cache/nt-vm}
+if [ -z "${NT_VM_CACHE:-}" ]; then
+	NT_VM_CACHE=/var/cache/nt-vm
+	mkdir -p "$NT_VM_CACHE" 2>/dev/null && [ -w "$NT_VM_CACHE" ] ||
+		NT_VM_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/nt-vm
+fi
 NT_VM_MEM=${NT_VM_MEM:-1G}
 NT_VM_SMP=${NT_VM_SMP:-2}
 NT_VM_TIMEOUT=${NT_VM_TIMEOUT:-1200}

@@ -196,6 +196,7 @@ check_backend() { # BACKEND
 			m=$(in_order "$j" "$jf" "$funcs") || why="${why}journey: $m; "
 			[ $sc = nat ] && { echo "$j" | grep -q 'META:10.0.9.9 .*META:10.0.2.1' || why="${why}no META showing the DNAT rewrite; "; }
 		fi
+		[ $sc = tcp ] && { grep -q '^LINK [0-9a-f]* [0-9a-f]* 1$' $B || why="${why}no skb_clone lineage (LINK) recorded; "; }
 		[ $sc = jump ] && { awk -v h="$h2" '$1=="RULE" && $3=="t/sub" && $4==h && $7!=1 {bad=1} END {exit bad}' $B || why="${why}depth in sub != 1; "; }
 		echo "journey $sc: $j" | cut -c1-600
 		if [ -z "$why" ]; then res PASS "$sc/$be"; else res FAIL "$sc/$be" "$why"; fi
