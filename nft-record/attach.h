@@ -70,6 +70,19 @@ void nt_attach_close_fds(int *fds, size_t n);
 struct bpf_link;
 void nt_attach_destroy_links(struct bpf_link **links, size_t n);
 
+/*
+ * File descriptors: a backend holding one fd per function (fentry links,
+ * kprobe perf events) raises RLIMIT_NOFILE (nt_attach_raise_nofile) and keeps
+ * those fds above the first NT_FD_LOW numbers, so fds the recorder opens later
+ * stay below FD_SETSIZE (libnftables uses select()).  nt_attach_fd_fill()
+ * occupies every free fd below NT_FD_LOW (dups of one /dev/null fd) while a
+ * library allocates the per-function fds; nt_attach_fd_unfill() frees them.
+ */
+#define NT_FD_LOW 4096
+void nt_attach_raise_nofile(void);
+void nt_attach_fd_fill(void);
+void nt_attach_fd_unfill(void);
+
 /* Final report line on stderr when verbose. */
 void nt_attach_report_print(const struct nt_attach_report *rep);
 

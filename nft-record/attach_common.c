@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -174,6 +176,58 @@ void nt_attach_report_print(const struct nt_attach_report *rep)
 	if (rep->failed)
 		fprintf(stderr, "; %u failed (%s)", rep->failed, rep->first_failures);
 	fputc('\n', stderr);
+}
+
+/* ---- file descriptors ---- */
+void nt_attach_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= 65536)
+		return;
+	struct rlimit want = { 65536, rl.rlim_max > 65536 ? rl.rlim_max : 65536 };
+
+	if (setrlimit(RLIMIT_NOFILE, &want)) { /* not root: up to the hard limit */
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int *fill_fds;
+static size_t fill_n;
+
+void nt_attach_fd_fill(void)
+{
+	struct rlimit rl;
+	int base, fd;
+
+	if (fill_fds || getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < NT_FD_LOW * 2)
+		return;
+	base = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (base < 0)
+		return;
+	fill_fds = calloc(NT_FD_LOW, sizeof(*fill_fds));
+	if (!fill_fds) {
+		close(base);
+		return;
+	}
+	fill_fds[fill_n++] = base;
+	while (fill_n < NT_FD_LOW && (fd = fcntl(base, F_DUPFD_CLOEXEC, 0)) >= 0) {
+		if (fd >= NT_FD_LOW) {
+			close(fd);
+			break;
+		}
+		fill_fds[fill_n++] = fd;
+	}
+}
+
+void nt_attach_fd_unfill(void)
+{
+	for (size_t i = 0; i < fill_n; i++)
+		close(fill_fds[i]);
+	free(fill_fds);
+	fill_fds = NULL;
+	fill_n = 0;
 }
 
 /* ---- parallel detach ---- */

@@ -187,19 +187,11 @@ static int fe_prepare(const struct nt_backend_args *a)
 	char name[16], why[128];
 	int err, fd;
 
-	struct rlimit rl;
 	struct utsname u;
 	int maj = 0, min = 0;
 
 	/* one program fd per function while loading, one link fd each after */
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < 65536) {
-		struct rlimit want = { 65536, rl.rlim_max > 65536 ? rl.rlim_max : 65536 };
-
-		if (setrlimit(RLIMIT_NOFILE, &want)) { /* not root: up to the hard limit */
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
+	nt_attach_raise_nofile();
 	if (!uname(&u) && sscanf(u.release, "%d.%d", &maj, &min) == 2 &&
 	    (maj > 6 || (maj == 6 && min >= 5)))
 		fe_max_args = 12;

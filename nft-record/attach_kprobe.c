@@ -74,6 +74,9 @@ static int kp_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 		snprintf(name, sizeof(name), "nt_kp%d", p);
 		progs[p] = nt_attach_prog(a, name);
 	}
+	/* one perf-event fd per kprobe: above the low fd range (attach.h) */
+	nt_attach_raise_nofile();
+	nt_attach_fd_fill();
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct nt_func *f = &fs->v[i];
 		LIBBPF_OPTS(bpf_kprobe_opts, ko);
@@ -95,6 +98,7 @@ static int kp_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 		kp_links[kp_nlinks++] = l;
 		rep->attached++;
 	}
+	nt_attach_fd_unfill();
 	rep->attach_ms = nt_attach_now_ms() - t0;
 	nt_attach_extra_attach(a, nt_attach_probe_fentry(why, sizeof(why)) == 0);
 	if (a->verbose)

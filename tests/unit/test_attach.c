@@ -120,6 +120,30 @@ TEST(probe_contract)
 	printf("# fentry: %s\n", r == 0 ? "available" : why);
 }
 
+/* per-function fds land above NT_FD_LOW while the low range is filled */
+TEST(fd_fill)
+{
+	int fd, low;
+
+	nt_attach_raise_nofile();
+	low = open("/dev/null", O_RDONLY);
+	CHECK(low >= 0);
+	close(low);
+	nt_attach_fd_fill();
+	fd = open("/dev/null", O_RDONLY);
+	nt_attach_fd_unfill();
+	CHECK(fd >= 0);
+	close(fd);
+	if (fd < NT_FD_LOW) {
+		printf("SKIP: fd_fill: RLIMIT_NOFILE below %d here\n", 2 * NT_FD_LOW);
+		return;
+	}
+	CHECK(fd >= NT_FD_LOW);
+	fd = open("/dev/null", O_RDONLY); /* the low range is free again */
+	CHECK_EQ_INT(fd, low);
+	close(fd);
+}
+
 int main(void)
 {
 	RUN(cookie_skb);
@@ -129,5 +153,6 @@ int main(void)
 	RUN(eligibility);
 	RUN(failure_report);
 	RUN(probe_contract);
+	RUN(fd_fill);
 	TEST_EXIT();
 }
