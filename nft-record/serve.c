@@ -529,6 +529,10 @@ static int parse_start(const struct srv *s, const char *body, size_t len, struct
 		;
 	if (!*end)
 		return 0; /* empty body: every default */
+	if (strcasestr(body, "\\u0000")) {
+		snprintf(err, errlen, "request body: \\u0000 (NUL) inside a string is not allowed");
+		return -EINVAL;
+	}
 	pthread_mutex_lock(&json_mu);
 	root = cJSON_ParseWithOpts(body, &end, 1);
 	pthread_mutex_unlock(&json_mu);
@@ -562,17 +566,26 @@ static int parse_start(const struct srv *s, const char *body, size_t len, struct
 		if (!strcmp(v->string, "max_functions")) {
 			double d = v->valuedouble;
 
-			if (!cJSON_IsNumber(v) || d != (double)(long)d || d < 0 || d > 100000) {
+			if (!cJSON_IsNumber(v)) {
 				snprintf(err, errlen, "max_functions: expected an integer 0..100000, got %s",
-					 cJSON_IsNumber(v) ? "another number" : json_type(v));
+					 json_type(v));
+				goto out;
+			}
+			if (!(d >= 0 && d <= 100000) || d != (double)(int)d) {
+				snprintf(err, errlen, "max_functions: expected an integer 0..100000, got %g", d);
 				goto out;
 			}
 			sr->has_max = 1;
 			sr->max_functions = (int)d;
 		} else if (!strcmp(v->string, "duration")) {
-			if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e7) {
+			if (!cJSON_IsNumber(v)) {
 				snprintf(err, errlen, "duration: expected seconds (a number 0..1e7, 0 = until stop), got %s",
-					 cJSON_IsNumber(v) ? "a number out of range" : json_type(v));
+					 json_type(v));
+				goto out;
+			}
+			if (!(v->valuedouble >= 0) || v->valuedouble > 1e7) {
+				snprintf(err, errlen, "duration: expected seconds (a number 0..1e7, 0 = until stop), got %g",
+					 v->valuedouble);
 				goto out;
 			}
 			sr->has_duration = 1;
