@@ -530,7 +530,8 @@ void nt_stats_json(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m
 			nt_jw_end(w);
 		}
 	nt_jw_end(w);
-	qsort(s->rules, s->nrules, sizeof(*s->rules), cmp_rule);
+	if (s->nrules > 1) /* s->rules is NULL while empty: qsort(NULL) is UB */
+		qsort(s->rules, s->nrules, sizeof(*s->rules), cmp_rule);
 	nt_jw_arr(w, "by_rule");
 	for (uint32_t i = 0; i < s->nrules && (int)i < top; i++) {
 		nt_jw_obj(w, NULL);
@@ -605,7 +606,8 @@ void nt_stats_ndjson(struct nt_jw *w, struct nt_stats *s, const struct nt_model 
 			nt_jw_u64(w, "packets", s->verdicts[i]);
 			line_end(w);
 		}
-	qsort(s->rules, s->nrules, sizeof(*s->rules), cmp_rule);
+	if (s->nrules > 1)
+		qsort(s->rules, s->nrules, sizeof(*s->rules), cmp_rule);
 	for (uint32_t i = 0; i < s->nrules && (int)i < top; i++) {
 		line_begin(w, "rule");
 		jw_rule(w, m, &s->rules[i]);
