@@ -13,7 +13,7 @@ DISCOVER_SRCS := $(filter-out nft-discover/main.c,$(wildcard nft-discover/*.c))
 ANALYZE_SRCS  := $(filter-out nft-analyze/main.c,$(wildcard nft-analyze/*.c))
 fobj = $(patsubst %.c,$(FO)/obj/%.o,$(1))
 
-TARGETS := logr model kallsyms trace_config btf
+TARGETS := logr model kallsyms trace_config btf analyze
 all: $(addprefix $(FO)/fuzz_,$(TARGETS))
 
 $(FO)/obj/%.o: %.c
@@ -31,7 +31,7 @@ $(FO)/fuzz_logr $(FO)/fuzz_kallsyms: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_%.o
 	$(FCC) -fsanitize=fuzzer $(FSAN) -o $@ $^ $(FLIBS)
 $(FO)/fuzz_trace_config $(FO)/fuzz_btf: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_%.o $(FO)/libdiscover.a $(FO)/libcore.a
 	$(FCC) -fsanitize=fuzzer $(FSAN) -o $@ $^ $(FLIBS)
-$(FO)/fuzz_model: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_%.o $(FO)/libanalyze.a $(FO)/libcore.a
+$(FO)/fuzz_model $(FO)/fuzz_analyze: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_%.o $(FO)/libanalyze.a $(FO)/libcore.a
 	$(FCC) -fsanitize=fuzzer $(FSAN) -o $@ $^ $(FLIBS)
 
 # Seed generator (plain build: writes small valid inputs for every target)

@@ -7,6 +7,7 @@
  *   kallsyms      kallsyms text
  *   trace_config  trace_config.json variants
  *   btf           raw BTF blobs (vmlinux-like and split on the fuzzer's base)
+ *   analyze       the logr logs (the whole analyzer pipeline reads them)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -344,6 +345,22 @@ int main(int argc, char **argv)
 		return 1;
 	if (raw_copy("full.ntl", "full_raw.ntl") || raw_copy("small_blocks.ntl", "small_blocks_raw.ntl"))
 		return 1;
+	for (size_t i = 0; i < 6; i++) {
+		static const char *names[] = { "full.ntl", "header_only.ntl", "small_blocks.ntl",
+					       "no_trailer.ntl", "full_raw.ntl", "small_blocks_raw.ntl" };
+		char p[512];
+		uint8_t buf[1 << 14];
+		size_t n;
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/logr/%s", root, names[i]);
+		f = fopen(p, "rb");
+		if (!f)
+			return 1;
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		put("analyze", names[i], buf, n);
+	}
 	model_seeds();
 	kallsyms_seeds();
 	config_seeds();

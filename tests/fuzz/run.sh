@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")/../.."
 FO=${FO:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-ALL="logr model kallsyms trace_config btf"
+ALL="logr model kallsyms trace_config btf analyze"
 TARGETS=${FUZZ_TARGETS:-$ALL}
 NICE=${FUZZ_NICE:-10}
 
