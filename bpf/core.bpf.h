@@ -60,6 +60,21 @@ static __always_inline void nt_count_loss(void)
 		*v += 1; /* per-CPU slot: no atomics needed */
 }
 
+/* Ring buffer notification: user space polls the ring every 20 ms anyway
+ * (nft-record/record.c), so a record only wakes it up when the ring holds more
+ * than nt_wakeup_bytes (set by user space to a quarter of the ring).  A wakeup
+ * per record (flags 0 when the reader keeps up) costs an irq_work and a
+ * context switch per event. */
+const volatile __u64 nt_wakeup_bytes = 0;
+
+static __always_inline __u64 nt_rb_flags(void)
+{
+	if (!nt_wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&nt_events, BPF_RB_AVAIL_DATA) >= nt_wakeup_bytes ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void *nt_reserve(__u32 size)
 {
 	void *p = bpf_ringbuf_reserve(&nt_events, size, 0);
@@ -320,12 +335,12 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 			if (f) {
 				nt_fill_hdr(f, NT_EV_FREE, NT_F_INFERRED, func_id, key);
 				f->ts_ns = m->h.ts_ns - 1;
-				bpf_ringbuf_submit(f, 0);
+				bpf_ringbuf_submit(f, nt_rb_flags());
 			}
 			m2 = st->match ? nt_reserve(sizeof(*m2)) : 0;
 			if (m2) {
 				__builtin_memcpy(m2, m, sizeof(*m2));
-				bpf_ringbuf_submit(m2, 0);
+				bpf_ringbuf_submit(m2, nt_rb_flags());
 			}
 			bpf_ringbuf_discard(m, 0);
 			return st->match;
@@ -335,7 +350,7 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 			bpf_ringbuf_discard(m, 0);
 			return 0;
 		}
-		bpf_ringbuf_submit(m, 0);
+		bpf_ringbuf_submit(m, nt_rb_flags());
 		return 1;
 	}
 	nst.match = nt_filter_match(m);
@@ -346,7 +361,7 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 		bpf_ringbuf_discard(m, 0);
 		return 0;
 	}
-	bpf_ringbuf_submit(m, 0);
+	bpf_ringbuf_submit(m, nt_rb_flags());
 	return 1;
 }
 
@@ -366,7 +381,7 @@ static __always_inline void nt_emit_simple(__u8 type, __u8 flags, __u32 id, __u6
 	if (!h)
 		return;
 	nt_fill_hdr(h, type, flags, id, skb);
-	bpf_ringbuf_submit(h, 0);
+	bpf_ringbuf_submit(h, nt_rb_flags());
 }
 
 /* The common path of every skb probe: track (filter, metadata) then FUNC. */

@@ -137,7 +137,7 @@ static __always_inline void nt_nft_chaindef(const struct nft_chain *chain, __u32
 	} else {
 		d->hook = NT_HOOK_NONE;
 	}
-	bpf_ringbuf_submit(d, 0);
+	bpf_ringbuf_submit(d, nt_rb_flags());
 	bpf_map_update_elem(&nt_nft_chains, &key, &ident, BPF_ANY);
 }
 
@@ -192,7 +192,7 @@ int BPF_KPROBE(nt_nft_do_chain, struct nft_pktinfo *pkt, void *priv)
 	e->depth = 0;
 	e->trace_id = 0;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, nt_rb_flags());
 	return 0;
 }
 
@@ -224,7 +224,7 @@ int BPF_KRETPROBE(nt_nft_do_chain_ret, unsigned int ret)
 	e->depth = 0;
 	e->trace_id = lv->trace_id;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, nt_rb_flags());
 	return 0;
 }
 
@@ -345,7 +345,7 @@ int nt_nft_trace_packet(struct pt_regs *ctx)
 	e->family = lv->family;
 	e->hook = lv->hook;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, nt_rb_flags());
 depth:
 	if (code == (__u32)NFT_JUMP && type == NFT_TRACETYPE_RULE)
 		lv->depth++;

@@ -94,7 +94,7 @@ int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 		d->location = (__u64)location;
 		d->reason = (__u32)reason;
 		d->pad = 0;
-		bpf_ringbuf_submit(d, 0);
+		bpf_ringbuf_submit(d, nt_rb_flags());
 	}
 out:
 	nt_untrack(skb);

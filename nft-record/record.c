@@ -727,6 +727,8 @@ static int open_bpf(struct rec *r)
 	a.skel = r->skel;
 	bpf_map__set_max_entries(r->skel->maps.nt_events, rbsz);
 	memcpy((void *)&r->skel->rodata->nt_cfg, &r->flt.bpf, sizeof(r->flt.bpf));
+	/* records wake the loop (which polls every NT_POLL_MS) only past a quarter of the ring */
+	r->skel->rodata->nt_wakeup_bytes = rbsz / 4;
 	bpf_object__for_each_program(p, r->skel->obj)
 		bpf_program__set_autoload(p, false);
 	err = nt_backend_tracepoint.prepare(&a);
@@ -832,6 +834,10 @@ static int drain_traces(struct rec *r, int max)
 	return 0;
 }
 
+/* The BPF side wakes the loop only past a quarter of the ring (nt_wakeup_bytes):
+ * the ring is polled this often, well within the correlation delays (150 ms). */
+#define NT_POLL_MS 20
+
 static int loop(struct rec *r)
 {
 	struct epoll_event ev, evs[16];
@@ -851,7 +857,7 @@ static int loop(struct rec *r)
 	}
 	while (!stop_sig && !r->err && !(r->o->stop && atomic_load(r->o->stop))) {
 		uint64_t now;
-		int n = epoll_wait(ep, evs, 16, 100);
+		int n = epoll_wait(ep, evs, 16, NT_POLL_MS);
 
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
