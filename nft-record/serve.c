@@ -740,6 +740,7 @@ static char *stats_doc(struct recording *r, int top)
 	nt_jw_obj(&jw, NULL);
 	nt_jw_u64(&jw, "id", r->id);
 	nt_jw_bool(&jw, "running", rec_active(r));
+	nt_jw_u64(&jw, "open_packets", nt_model_totals(r->m)->open);
 	nt_jw_obj(&jw, "stats");
 	nt_stats_json(&jw, r->st, r->m, &so);
 	nt_jw_end(&jw);

@@ -42,7 +42,7 @@ nt_http_note_bpf
 # SIGINT while recording, with an event stream open
 ip netns exec "$NSA" curl -sN -m 20 "$NT_BASE$API/events" > "$NT_TMP/sse" &
 SSE=$!
-sleep 0.3
+nt_sse_wait "$NT_TMP/sse"
 ip netns exec "$NSA" ping -c2 -i0.2 -W1 "$B4" > /dev/null
 sleep 0.5
 nt_http_stop_server INT

@@ -36,7 +36,7 @@ ip netns exec "$NSA" curl -sN -m 30 -H 'Last-Event-ID: 0' "$NT_BASE$API/events?f
 SSE2=$!
 ip netns exec "$NSA" curl -sN -m 30 "$NT_BASE$API/events" > "$NT_TMP/sse.live" &
 SSE3=$!
-sleep 0.5
+nt_sse_wait "$NT_TMP/sse.txt" "$NT_TMP/sse.json" "$NT_TMP/sse.live"
 
 nt_req "$NSA" GET $API/status
 nt_expect 200 "status while recording" "j['running'] is True and j['state'] == 'running' and j['id'] == 1 and j['backend'] == 'tracepoint' and j['filter'] == 'host $A4 and icmp' and j['output'] == '$LOG' and j['exit_code'] is None and j['output_bytes'] > 0"

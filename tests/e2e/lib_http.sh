@@ -73,6 +73,19 @@ nt_http_note_bpf() {
 	NT_LINK_IDS=$(grep -hs '^link_id:' /proc/$NT_SRV_PID/fdinfo/* | awk '{print $2}' | sort -u | tr '\n' ' ')
 }
 
+# nt_sse_wait FILE...: until every event stream printed its first comment (connected)
+nt_sse_wait() {
+	local i f ok
+	for i in $(seq 1 100); do
+		ok=1
+		for f in "$@"; do grep -q '^: nft-record events' "$f" 2>/dev/null || ok=0; done
+		[ $ok = 1 ] && return 0
+		sleep 0.05
+	done
+	nt_fail "event streams not connected after 5 s"
+	return 1
+}
+
 nt_http_stop_server() {
 	local sig=${1:-TERM} dog
 	kill -"$sig" "$NT_SRV_PID" 2>/dev/null
