@@ -358,6 +358,10 @@ static int stamp_pop(struct nt_nftrace *t, const uint8_t *buf, size_t len, uint6
 		if (bpf_map_lookup_and_delete_elem(t->qfd, NULL, &v))
 			return -1;
 		if (v.len == len && (!have_id || v.id_raw == id_raw)) {
+			/* the stamps skipped before the match are of messages this
+			 * socket never received: lost to an overrun (the filter runs
+			 * in netlink_broadcast() before delivery) */
+			t->stamps_skipped += (uint64_t)tries;
 			*ts = v.ts;
 			return 0;
 		}
@@ -458,4 +462,9 @@ free:
 leave:
 	nt_netns_leave();
 	return out;
+}
+
+uint64_t nt_nftrace_lost(const struct nt_nftrace *t)
+{
+	return t->stamps_skipped > t->enobufs ? t->stamps_skipped : t->enobufs;
 }

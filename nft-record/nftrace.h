@@ -68,6 +68,7 @@ struct nt_nftrace {
 	uint64_t enobufs;         /* overruns reported by the socket */
 	uint64_t msgs;
 	uint64_t stamp_misses;
+	uint64_t stamps_skipped;  /* stamped by the socket filter, never received */
 	char *rbuf;
 	size_t rbuf_len;
 };
@@ -87,6 +88,10 @@ int nt_nftrace_fd(const struct nt_nftrace *t);
  * the number of messages, or -errno on a socket error other than ENOBUFS/EAGAIN. */
 int nt_nftrace_read(struct nt_nftrace *t, void (*cb)(void *ctx, const struct nt_trace_msg *m),
 		    void *ctx, int max);
+
+/* Trace messages lost to overruns: exact when kernel stamps are on (stamps of
+ * messages that never arrived), else the overrun count (each >= 1 message). */
+uint64_t nt_nftrace_lost(const struct nt_nftrace *t);
 
 /* Remove the table and close everything. Safe on a zeroed / half-open t. */
 void nt_nftrace_close(struct nt_nftrace *t);

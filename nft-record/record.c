@@ -530,13 +530,15 @@ static void write_losses(struct rec *r, int force)
 	}
 	total = 0;
 	for (int i = 0; i < r->ntr; i++) {
-		total += r->tr[i].enobufs;
-		if (r->tr[i].enobufs == r->lost_nl[i] && !(force && r->tr[i].enobufs))
+		uint64_t lost = nt_nftrace_lost(&r->tr[i]);
+
+		total += lost;
+		if (lost == r->lost_nl[i] && !(force && lost))
 			continue;
-		r->lost_nl[i] = r->tr[i].enobufs;
+		r->lost_nl[i] = lost;
 		l.h.cpu = 0xffff;
 		l.h.id = r->tr[i].ns->inum; /* namespace of the trace socket */
-		l.count = r->tr[i].enobufs;
+		l.count = lost;
 		l.source = NT_LOSS_NETLINK;
 		emit(r, &l, sizeof(l));
 	}
