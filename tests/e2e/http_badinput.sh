@@ -4,8 +4,8 @@
 # duplicate fields, oversize bodies (Content-Length and chunked: 413), path
 # traversal of output and config (../, absolute path outside the serve dir,
 # symlinks in it), bad filter, missing namespace, wrong method, unknown path,
-# stop / stats / events with no recording; then a config file inside the serve
-# dir is accepted.  Nothing is created outside the serve dir, no target of a
+# stop / stats / events with no recording; a start the engine refuses (exit 2 ->
+# 400, status failed); then a config file inside the serve dir is accepted.  Nothing is created outside the serve dir, no target of a
 # symlink is touched, and the server keeps answering.
 . "$(dirname "$0")/lib_http.sh"
 nt_http_init http_badinput
@@ -92,10 +92,21 @@ nt_expect 200 "status after bad requests" "j['state'] == 'idle' and j['running']
 left=$(ls -A "$NT_DIR" | sort | tr '\n' ' ')
 [ "$left" = "broken.json cfglink.json exists.ntl link.ntl " ] || nt_fail "serve dir holds: $left"
 
+# a start the engine refuses (netns in the filter but not recorded): its exit code
+NS2=${NT_PFX}t
+ip netns add "$NS2" && NT_NSLIST+=("$NS2")
+nt_req "$NS" POST $S "{\"filter\": \"netns $NS2\", \"output\": \"refused.ntl\"}"
+nt_expect 400 "start refused by the engine" "'recording 1 failed to start (exit 2: bad filter, config, output file or namespace)' in j['error']"
+nt_req "$NS" GET $API/status
+nt_expect 200 "status of the refused start" "j['state'] == 'failed' and j['exit_code'] == 2 and j['running'] is False"
+nt_req "$NS" GET $API/stats
+nt_expect 200 "stats of the refused start" "j['stats']['totals']['events'] == 0 and j['stats']['totals']['log_error'] == 'the recording did not start'"
+[ ! -e "$NT_DIR/refused.ntl" ] || nt_fail "refused start left $NT_DIR/refused.ntl"
+
 # a valid config inside the serve dir is accepted (tracepoint mode: validated only)
 echo '{"version":"1.0","functions":[{"name":"ip_rcv","layer":"IPv4","priority":0,"enabled":true}]}' > "$NT_DIR/trace_config.json"
 nt_req "$NS" POST $S '{"config": "trace_config.json", "max_functions": 50, "output": "cfg.ntl", "filter": "icmp", "duration": 30}'
-nt_expect 200 "start with a config in the serve dir" "j['id'] == 1 and j['output'] == '$NT_DIR/cfg.ntl'"
+nt_expect 200 "start with a config in the serve dir" "j['id'] == 2 and j['output'] == '$NT_DIR/cfg.ntl'"
 nt_req "$NS" POST $API/stop
 nt_expect 200 "stop" "j['exit_code'] == 0 and j['log_complete'] is True"
 "$NT_ANA" stats "$NT_DIR/cfg.ntl" > /dev/null || nt_fail "nft-analyze cannot read cfg.ntl"
