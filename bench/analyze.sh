@@ -5,13 +5,15 @@
 # measures `stats` and `journeys` (events/s, peak RSS) against the I/O floor
 # `zstdcat` of the same zstd frames (the log's EVENTS payloads concatenated
 # into one .zst), and writes bench/results/analyze.json.
-#   BENCH_REPEAT=N  iterations of the scenario (51 records each; default 1000000)
+#   BENCH_REPEAT=N  iterations of the scenario (51 records each; default 1000000 = 51 M records)
+#   BENCH_QUICK=1   100000 iterations (5.1 M records) unless BENCH_REPEAT is set
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 AN=$O/nft-analyze
 MKLOG=$O/tests/tools/mklog
 REPEAT=${BENCH_REPEAT:-1000000}
+[ "${BENCH_QUICK:-0}" = 1 ] && REPEAT=${BENCH_REPEAT:-100000}
 W=$(mktemp -d /tmp/nt-bench-analyze.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 mkdir -p bench/results
