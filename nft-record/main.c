@@ -56,7 +56,7 @@ static const struct argp_option options[] = {
 	{ "no-nftrace", OPT_NO_NFTRACE, NULL, 0, "do not add the nftrace table (no rule verdicts)", 0 },
 	{ "verbose", 'v', NULL, 0, "more messages (NT_LIBBPF_DEBUG=1 for libbpf's)", 0 },
 	{ "quiet", 'q', NULL, 0, "no status line, no summary", 0 },
-	{ "serve", OPT_SERVE, "[ADDR:]PORT", OPTION_ARG_OPTIONAL, "serve the HTTP control API (default " NT_SERVE_DEFAULT_LISTEN "); the options above become defaults of every recording", 0 },
+	{ "serve", OPT_SERVE, "[ADDR:]PORT", OPTION_ARG_OPTIONAL, "serve the HTTP control API (default " NT_SERVE_DEFAULT_LISTEN "); the recording options given become defaults of every recording", 0 },
 	{ "token", OPT_TOKEN, "FILE", 0, "--serve: require Authorization: Bearer <token in FILE> (mandatory for a non-loopback ADDR)", 0 },
 	{ "serve-dir", OPT_SERVE_DIR, "DIR", 0, "--serve: directory of the recordings and configs (default " NT_SERVE_DEFAULT_DIR ")", 0 },
 	{ 0 },
