@@ -9,18 +9,22 @@
 #   record: UDP ramp (2k..40k pps, unlimited) under nft-record: events/s, loss
 #     counted by the recorder, RSS; attach time for 100 / 1000 / all functions
 #     per backend (fentry + kprobe on 6.1; kprobe-multi + fentry + kprobe on 6.12).
-# Writes bench/results/overhead.json and bench/results/record_vm.json.
+# Writes bench/results/overhead.json and bench/results/record_vm.json from the
+# raw guest lines of every kernel series run so far (bench/results/vm-<series>.txt).
 #   BENCH_VM_KERNELS="6.1 6.12"  (default 6.1)
 #   BENCH_QUICK=1                short runs (3 s), attach counts "100" only
 #   BENCH_VM_COUNTS="100 1000 all"  attach counts (default "100 1000"; fentry/kprobe
 #                                   detach costs ~150 / 100 ms per function under TCG)
 #   BENCH_VM_PARTS="overhead ramp attach"
+#   BENCH_VM_BACKENDS="kprobe-multi"   backends of the attach part (default: per kernel)
 #   BENCH_VM_KEEP=1               keep the work directory (console logs)
+#   BENCH_VM_PARSE_ONLY=1         no VM: rebuild the JSON from bench/results/vm-*.txt
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 . tests/vm/libvm.sh
 KERNELS=${BENCH_VM_KERNELS:-6.1}
+[ "${BENCH_VM_PARSE_ONLY:-0}" = 1 ] && KERNELS=""   # only rebuild the JSON from bench/results/vm-*.txt
 BT=8; COUNTS=${BENCH_VM_COUNTS:-"100 1000"}
 [ "${BENCH_QUICK:-0}" = 1 ] && { BT=3; COUNTS=${BENCH_VM_COUNTS:-100}; }
 PARTS=${BENCH_VM_PARTS:-"overhead ramp attach"}
@@ -52,13 +56,20 @@ for k in $KERNELS; do
 		{ echo "bench/overhead.sh: initramfs build failed"; continue; }
 	t0=$(date +%s)
 	vm_boot "$(vm_vmlinuz "$kx")" "$W/initrd-$k.gz" "$W/res-$k.txt" "$W/console-$k.log" \
-		"nt.tag=$k nt.bt=$BT nt.bcounts=$(echo $COUNTS | tr ' ' ,) nt.bparts=$(echo $PARTS | tr ' ' ,)"
+		"nt.tag=$k nt.bt=$BT nt.bcounts=$(echo $COUNTS | tr ' ' ,) nt.bparts=$(echo $PARTS | tr ' ' ,)${BENCH_VM_BACKENDS:+ nt.bbackends=$(echo $BENCH_VM_BACKENDS | tr ' ' ,)}"
 	qrc=$?
 	echo "# vm/$k: $pkg, qemu $(($(date +%s) - t0)) s, rc $qrc"
-	tr -d '\r' < "$W/res-$k.txt" | grep -E '^(BENCH|PASS|FAIL|SKIP|#) ' | sed "s/^BENCH /BENCH k=$k /" | tee -a "$W/all.txt"
-	grep -q '^BENCH' "$W/res-$k.txt" || tr -d '\r' < "$W/console-$k.log" | tail -n 30
+	tr -d '\r' < "$W/res-$k.txt" | grep -E '^(BENCH|PASS|FAIL|SKIP|#) ' | sed "s/^BENCH /BENCH k=$k /" > "$W/lines-$k.txt"
+	cat "$W/lines-$k.txt"
+	# raw lines per kernel: a later run of another kernel series keeps this one's results
+	if grep -q '^BENCH' "$W/lines-$k.txt"; then
+		cp "$W/lines-$k.txt" "bench/results/vm-$k.txt"
+	else
+		tr -d '\r' < "$W/console-$k.log" | tail -n 30
+	fi
 done
 [ "${BENCH_VM_KEEP:-0}" = 1 ] && echo "# kept: $W"
+cat bench/results/vm-*.txt > "$W/all.txt" 2> /dev/null
 
 python3 - "$W/all.txt" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY' > "$W/out.json"
 import json, statistics, sys

@@ -24,4 +24,6 @@ for f in sorted(glob.glob("bench/results/*.json")):
 json.dump(out, open("bench/results.json", "w"), indent=2)
 print("wrote bench/results.json")
 PY
+echo
+python3 bench/lib/bench.py summary
 exit $rc

@@ -42,7 +42,7 @@ def fmt(v, unit=""):
 
 def norm_row(r):
     r = dict(r)
-    if r.get("ratio") is None and isinstance(r.get("value"), (int, float)) \
+    if "ratio" not in r and isinstance(r.get("value"), (int, float)) \
             and isinstance(r.get("baseline_value"), (int, float)) and r["baseline_value"]:
         r["ratio"] = round(r["value"] / r["baseline_value"], 3)
     r.setdefault("met", None)

@@ -6,6 +6,7 @@
 #   nt.bt=SECONDS      length of each throughput run (default 8)
 #   nt.bcounts="..."   function counts for the attach-time runs (default "100 1000 all")
 #   nt.bparts="..."    parts to run (default "overhead ramp attach")
+#   nt.bbackends="..." backends of the attach part (default: fentry,kprobe on 6.1, all three on newer)
 . /guest/lib.sh
 BT=8; COUNTS="100 1000 all"; PARTS="overhead ramp attach"
 for w in $(cat /proc/cmdline); do
@@ -13,6 +14,7 @@ for w in $(cat /proc/cmdline); do
 	nt.bt=*) BT=${w#nt.bt=} ;;
 	nt.bcounts=*) COUNTS=$(echo "${w#nt.bcounts=}" | tr , ' ') ;;
 	nt.bparts=*) PARTS=$(echo "${w#nt.bparts=}" | tr , ' ') ;;
+	nt.bbackends=*) BES=$(echo "${w#nt.bbackends=}" | tr , ' ') ;;
 	esac
 done
 W=/tmp/b; mkdir -p $W
@@ -124,7 +126,7 @@ fi
 
 # ---- attach time per backend and function count
 if echo "$PARTS" | grep -q attach; then
-	case $(uname -r) in 6.1.*) BES="fentry kprobe" ;; *) BES="kprobe-multi fentry kprobe" ;; esac
+	[ -n "${BES:-}" ] || case $(uname -r) in 6.1.*) BES="fentry kprobe" ;; *) BES="kprobe-multi fentry kprobe" ;; esac
 	for be in $BES; do
 		for n in $COUNTS; do
 			m=$n; [ $n = all ] && m=0
