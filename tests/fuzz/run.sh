@@ -45,7 +45,7 @@ for t in $TARGETS; do
 	log=$FO/fuzz_$t.log
 	echo "fuzz_$t: ${FUZZ_SECONDS}s, log $log" >&2
 	# -rss_limit_mb: the reader may hold a 64 MiB block (+ its decompressed copy)
-	nice -n "$NICE" "$FO/fuzz_$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
+	nice -n "$NICE" "$FO/fuzz_$t" -max_total_time="$FUZZ_SECONDS" -timeout=30 \
 		-rss_limit_mb=1024 -max_len=65536 -print_final_stats=1 \
 		-artifact_prefix="$art/" "${dict[@]}" "${dirs[@]}" >"$log" 2>&1
 	r=$?
