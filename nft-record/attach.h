@@ -56,6 +56,9 @@ int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit);
 /* After load: attach them.  Prints one note per failure on stderr. */
 void nt_attach_extra_attach(const struct nt_backend_args *a, bool use_fexit);
 void nt_attach_extra_detach(void);
+/* How many nftables verdict programs (nft_do_chain, __nft_trace_packet) are
+ * attached: when > 0 the recorder takes rule verdicts from BPF, not netlink. */
+uint32_t nt_attach_nft_links(void);
 
 /* Start of detach: make the function probes return at once (BPF nt_func_off). */
 void nt_attach_quiesce(void);

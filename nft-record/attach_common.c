@@ -364,6 +364,12 @@ void nt_attach_quiesce(void)
 		quiesce_skel->bss->nt_func_off = 1;
 }
 static bool nft_enabled, lineage_enabled[NLINEAGE];
+static uint32_t nft_links; /* nftables verdict programs attached */
+
+uint32_t nt_attach_nft_links(void)
+{
+	return nft_links;
+}
 
 /* nf_tables types are in the kernel BTF (built in, or module loaded)? */
 static bool have_nf_tables(void)
@@ -435,10 +441,12 @@ void nt_attach_extra_attach(const struct nt_backend_args *a, bool use_fexit)
 	if (nft_enabled) {
 		for (size_t i = 0; i < NNFT; i++) {
 			l = bpf_program__attach(nt_attach_prog(a, nft_progs[i]));
-			if (!l)
+			if (!l) {
 				extra_note("nftables probe", nft_progs[i], -errno);
-			else
+			} else {
 				extra_links[n++] = l;
+				nft_links++;
+			}
 		}
 	}
 	for (size_t i = 0; i < NLINEAGE; i++) {

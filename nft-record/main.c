@@ -34,7 +34,7 @@ static const char doc[] =
 "\n"
 "HTTP control API (--serve): POST /api/multi-function/start {max_functions, config, duration, filter, output, backend, netns}, POST .../stop, GET .../status, .../stats, .../events (server-sent events). Loopback only unless --token; output/config are file names inside --serve-dir (default " NT_SERVE_DEFAULT_DIR "). README: HTTP control API.";
 
-enum { OPT_RINGBUF = 1000, OPT_FORCE, OPT_NO_NFTRACE, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR };
+enum { OPT_RINGBUF = 1000, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR };
 
 struct cli {
 	struct nt_record_opts o;
@@ -54,6 +54,8 @@ static const struct argp_option options[] = {
 	{ "netns", 'n', "NAME", 0, "also record in namespace NAME (ip netns); repeatable or a comma list", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "BPF ring buffer size (power of 2, default 8M; k/M suffix)", 0 },
 	{ "no-nftrace", OPT_NO_NFTRACE, NULL, 0, "do not add the nftrace table (no rule verdicts)", 0 },
+	{ "nftrace-netlink", OPT_NFTRACE_NETLINK, NULL, 0,
+	  "with function probes: also record nftables' netlink trace (verdicts twice: BPF + netlink)", 0 },
 	{ "verbose", 'v', NULL, 0, "more messages (NT_LIBBPF_DEBUG=1 for libbpf's)", 0 },
 	{ "quiet", 'q', NULL, 0, "no status line, no summary", 0 },
 	{ "serve", OPT_SERVE, "[ADDR:]PORT", OPTION_ARG_OPTIONAL, "serve the HTTP control API (default " NT_SERVE_DEFAULT_LISTEN "); the recording options given become defaults of every recording", 0 },
@@ -122,6 +124,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	}
 	case OPT_NO_NFTRACE: o->no_nftrace = 1; break;
+	case OPT_NFTRACE_NETLINK: o->nftrace_netlink = 1; break;
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = 1; break;
 	case OPT_SERVE:

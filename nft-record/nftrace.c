@@ -133,7 +133,7 @@ static void stamp_setup(struct nt_nftrace *t)
 }
 
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
-		    const struct nt_filter_spec *flt, char *err, size_t errlen)
+		    const struct nt_filter_spec *flt, int listen, char *err, size_t errlen)
 {
 	char cmd[8192];
 	char *nfterr;
@@ -162,6 +162,8 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 			 strerror(-ret));
 		return ret;
 	}
+	if (!listen)
+		goto table;
 	/* trace socket first: no message is lost between table creation and join */
 	t->nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!t->nl || mnl_socket_bind(t->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -183,7 +185,7 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	stamp_setup(t);
-
+table:
 	t->own = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!t->own) {
 		ret = -ENOMEM;

@@ -74,14 +74,17 @@ struct nt_nftrace {
 };
 
 /*
- * Set up tracing in NS: add the owned table (rules from flt->nft, or match-all),
- * open and join the trace group.  hooks: comma list of hook names or NULL for
- * all five.  Returns 0 or -errno with one line in err.
+ * Set up tracing in NS: add the owned table (rules from flt->nft, or match-all)
+ * and, when LISTEN, open and join the trace group.  Without LISTEN the table
+ * only keeps the kernel's nft_trace_enabled static key on for the BPF
+ * nftables probes: with no NFNLGRP_NFTRACE listener the kernel builds no trace
+ * message (nft_trace_notify returns early), so rule verdicts cost no netlink
+ * traffic and are not recorded twice.  Returns 0 or -errno with one line in err.
  */
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
-		    const struct nt_filter_spec *flt, char *err, size_t errlen);
+		    const struct nt_filter_spec *flt, int listen, char *err, size_t errlen);
 
-/* The socket fd to poll. */
+/* The socket fd to poll, -1 when not listening. */
 int nt_nftrace_fd(const struct nt_nftrace *t);
 
 /* Read up to max pending messages (non-blocking) and call cb for each.  Returns

@@ -30,6 +30,8 @@
 #include "filter.h"
 #include "netns.h"
 #include "nftrace.h"
+#include "attach.h"
+#include "privs.h"
 #include "snapshot.h"
 #include "stream.h"
 #include "common/bpf_shared.h"
@@ -262,6 +264,7 @@ static int write_header(struct rec *r)
 				(double)(r->o->ringbuf_size ? r->o->ringbuf_size : DEFAULT_RINGBUF) / 1024);
 	cJSON_AddNumberToObject(opt, "duration_s", r->o->duration);
 	cJSON_AddBoolToObject(opt, "nftrace", !r->o->no_nftrace);
+	cJSON_AddBoolToObject(opt, "nftrace_netlink", r->o->nftrace_netlink);
 	cJSON_AddStringToObject(opt, "config", r->o->config ? r->o->config : "");
 	nsa = cJSON_AddArrayToObject(opt, "netns");
 	for (int i = 0; i < r->nns; i++) {
@@ -855,7 +858,8 @@ static int loop(struct rec *r)
 	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev);
 	for (int i = 0; i < r->ntr; i++) {
 		ev.data.u32 = i;
-		epoll_ctl(ep, EPOLL_CTL_ADD, nt_nftrace_fd(&r->tr[i]), &ev);
+		if (nt_nftrace_fd(&r->tr[i]) >= 0)
+			epoll_ctl(ep, EPOLL_CTL_ADD, nt_nftrace_fd(&r->tr[i]), &ev);
 	}
 	while (!stop_sig && !r->err && !(r->o->stop && atomic_load(r->o->stop))) {
 		uint64_t now;
@@ -898,7 +902,7 @@ int nt_record_run(const struct nt_record_opts *o)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct nt_corr_stats cs;
 	char err[600], own_table[NT_NAME_LEN];
-	int ret = NT_EXIT_RUNTIME, e;
+	int ret = NT_EXIT_RUNTIME, e, nft_listen = 1;
 	size_t nreasons = 0;
 	uint64_t t_attach0, t_attach1;
 
@@ -1025,10 +1029,15 @@ int nt_record_run(const struct nt_record_opts *o)
 	ret = attach_all(r);
 	if (ret)
 		goto out;
+	/* BPF nftables probes give every rule verdict: the owned table then only
+	 * keeps nft_trace_enabled on, and nobody listens to NFNLGRP_NFTRACE (no
+	 * netlink cost, no verdict recorded twice) unless --nftrace-netlink. */
+	nft_listen = !(r->fb && nt_attach_nft_links()) || o->nftrace_netlink;
 	for (int i = 0; i < r->nns && !o->no_nftrace; i++) {
 		if (r->flt.bpf.netns && r->ns[i].inum != r->flt.bpf.netns)
 			continue;
-		e = nt_nftrace_open(&r->tr[r->ntr], &r->ns[i], r->ntr, &r->flt, err, sizeof(err));
+		e = nt_nftrace_open(&r->tr[r->ntr], &r->ns[i], r->ntr, &r->flt, nft_listen, err,
+				    sizeof(err));
 		if (e) {
 			nt_nftrace_close(&r->tr[r->ntr]);
 			fprintf(stderr, "nft-record: %s\n", err);
@@ -1038,10 +1047,15 @@ int nt_record_run(const struct nt_record_opts *o)
 		r->ntr++;
 	}
 	t_attach1 = mono_ns();
+	/* CLI recordings: everything is attached, drop what is no longer needed
+	 * (--serve keeps its privileges: it starts further recordings) */
+	if (!o->hooks && (e = nt_privs_drop_after_attach()))
+		say(r, "nft-record: note: could not drop unneeded capabilities: %s\n", strerror(-e));
 	r->status_tty = isatty(2) && !o->quiet && !o->hooks;
-	say(r, "nft-record: recording to %s (%u tracepoints%s, nftrace in %d namespace%s, attach %.1f ms)%s\n",
+	say(r, "nft-record: recording to %s (%u tracepoints%s, nftrace in %d namespace%s%s, attach %.1f ms)%s\n",
 	    r->out_path, r->rep_tp.attached, r->fb ? " + functions" : "", r->ntr,
-	    r->ntr == 1 ? "" : "s", (t_attach1 - t_attach0) / 1e6,
+	    r->ntr == 1 ? "" : "s", nft_listen ? "" : ", rule verdicts from BPF",
+	    (t_attach1 - t_attach0) / 1e6,
 	    o->duration > 0 ? "" : "; Ctrl-C to stop");
 	if (o->verbose)
 		say(r, "nft-record: %zu drop reasons, nftrace table inet %s, kernel stamps %s\n",

@@ -53,6 +53,8 @@ struct nt_record_opts {
 	int verbose;
 	int quiet;
 	int no_nftrace;            /* do not add the nftrace table */
+	int nftrace_netlink;       /* read nftables' netlink trace even when BPF
+				    * nftables probes give the verdicts */
 	/* in-process use (serve.c): observers, and a stop request from another
 	 * thread (checked like SIGINT; NULL = none).  With hooks no status line. */
 	const struct nt_record_hooks *hooks;

@@ -286,8 +286,10 @@ record_backend() { # BACKEND MAX
 	j=$(nft-analyze journeys --json --dst 10.0.2.2 --proto icmp $L 2>$W/an.err)
 	h=$(handle s drop)
 	echo "$j" | tr -d ' \n' > $W/j.$be
-	grep -qi "\"table\":\"t\",\"chain\":\"in\",\"kind\":\"rule\"[^}]*\"handle\":$h,\"verdict\":\"drop\"" $W/j.$be ||
-		why="${why}journey lacks rule t/in handle $h verdict drop; "
+	# exactly once: verdicts come from BPF only (no netlink duplicate)
+	nrule=$(grep -oi "\"table\":\"t\",\"chain\":\"in\",\"kind\":\"rule\"[^}]*\"handle\":$h,\"verdict\":\"drop\"" $W/j.$be | wc -l)
+	[ "$nrule" = 1 ] || why="${why}journey has rule t/in handle $h verdict drop $nrule times (want 1); "
+	grep -q 'rule verdicts from BPF' $W/rec.$be.err || why="${why}recorder did not take verdicts from BPF; "
 	for f in ip_rcv nft_do_chain; do
 		grep -q "\"func\":\"$f\"" $W/j.$be || why="${why}journey lacks $f; "
 	done
