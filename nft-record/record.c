@@ -883,8 +883,12 @@ static int loop(struct rec *r)
 			write_losses(r, 0);
 			write_ksyms(r, 0);
 			ntl_writer_flush(r->w);
-			if (r->stream)
-				nt_stream_flush(r->stream);
+			/* --stream piped into a reader that went away (| head):
+			 * stop like Ctrl-C, the log is closed completely */
+			if (r->stream && nt_stream_flush(r->stream) == -EPIPE) {
+				say(r, "nft-record: --stream output closed: stopping\n");
+				break;
+			}
 			status_line(r, now, &last_ev, &last_ns);
 		}
 		if (deadline && now >= deadline)

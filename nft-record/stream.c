@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* stream.c - live event lines through the analyzer's model (see stream.h). */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "stream.h"
@@ -43,9 +44,11 @@ void nt_stream_event(struct nt_stream *s, const void *rec, size_t len)
 	nt_fmt_event_line(s->out, s->m, rec, ++s->seq);
 }
 
-void nt_stream_flush(struct nt_stream *s)
+int nt_stream_flush(struct nt_stream *s)
 {
-	fflush(s->out);
+	if (fflush(s->out) == EOF || ferror(s->out))
+		return errno ? -errno : -EIO;
+	return 0;
 }
 
 void nt_stream_free(struct nt_stream *s)

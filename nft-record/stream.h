@@ -17,7 +17,8 @@ struct nt_stream;
 struct nt_stream *nt_stream_new(FILE *out);
 void nt_stream_meta(struct nt_stream *s, uint16_t type, const char *json, size_t len);
 void nt_stream_event(struct nt_stream *s, const void *rec, size_t len);
-void nt_stream_flush(struct nt_stream *s);
+/* Flush the lines; -EPIPE (or another -errno) once the reader went away. */
+int nt_stream_flush(struct nt_stream *s);
 void nt_stream_free(struct nt_stream *s);
 
 #endif

@@ -3,8 +3,7 @@
 # capabilities it still needs (issue 9: "drops privileges it doesn't need after
 # attach where possible").  Reads CapEff / CapPrm of the running recorder and
 # checks that capabilities no recorder step needs once attached are gone.
-# Until the recorder drops them this test prints SKIP with the capabilities it
-# still holds (a known gap, not a regression).
+# (nft-record/privs.c drops them once attached.)
 set -u
 cd "$(dirname "$0")/../.."
 . tests/e2e/lib_safety.sh
@@ -26,7 +25,7 @@ done
 if [ -z "$held" ]; then
 	echo "PASS: safety_drops_privileges (CapEff $eff, CapPrm $prm)"
 else
-	echo "SKIP: safety_drops_privileges: not implemented yet: after attach the recorder still holds$held (CapEff $eff)"
+	echo "FAIL: safety_drops_privileges: after attach the recorder still holds$held (CapEff $eff)"
 fi
 left=$(sf_left)
 [ -z "$left" ] && echo "PASS: safety_privileges_nothing_left" || { echo "FAIL: safety_privileges_nothing_left: $left"; exit 1; }
