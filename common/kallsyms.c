@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/kallsyms.h"
+#include "common/util.h"
 
 struct nt_ksyms {
 	char *buf;
@@ -193,49 +194,13 @@ int nt_ksyms__load_buf(const char *buf, size_t len, struct nt_ksyms **out)
 
 int nt_ksyms__load(const char *path, struct nt_ksyms **out)
 {
-	size_t cap = 1 << 20, len = 0;
+	size_t len = 0;
 	char *buf = NULL;
-	int fd, err = 0;
+	int err = nt_read_file(path, 1 << 20, &buf, &len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t r;
-		if (cap - len < 65536 + 1) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				err = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto out;
-		}
-		if (!r)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	fd = -1;
-	err = load_owned(buf, len, out);
-	buf = NULL;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return err;
+	if (err)
+		return err;
+	return load_owned(buf, len, out);
 }
 
 void nt_ksyms__free(struct nt_ksyms *ks)

@@ -18,6 +18,7 @@
 
 #include "common/kallsyms.h"
 #include "common/layers.h"
+#include "common/util.h"
 #include "nft-discover/btf_scan.h"
 #include "nft-discover/discover.h"
 #include "nft-discover/strmap.h"
@@ -113,48 +114,7 @@ size_t nt_funcs_select(const struct nt_funcs *f, size_t max, int max_priority, u
 
 static int read_all(const char *path, char **out, size_t *outlen)
 {
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	int fd = -1, err = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	for (;;) {
-		ssize_t r;
-		if (cap - len < 4096 + 1) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				err = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto out;
-		}
-		if (!r)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = 0;
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return err;
+	return nt_read_file(path, 1 << 16, out, outlen);
 }
 
 /*
