@@ -415,17 +415,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--width: '%s' is not a number from 200 to 100000", arg);
 		o->width = (unsigned)v;
 		break;
-	case ARGP_KEY_ARG:
-		if (o->log)
-			argp_error(state, "one LOG only ('%s' is extra)", arg);
-		o->log = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!o->log)
-			argp_error(state, "missing LOG (an .ntl file written by nft-record)");
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return nt_walk_argp_log(state, key, arg, &o->log);
 	}
 	return 0;
 }

@@ -439,17 +439,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (end == arg || *end || errno || *arg == '-')
 			argp_error(state, "--max-packets: '%s' is not a number", arg);
 		break;
-	case ARGP_KEY_ARG:
-		if (o->log)
-			argp_error(state, "one LOG only ('%s' is extra)", arg);
-		o->log = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!o->log)
-			argp_error(state, "missing LOG (an .ntl file written by nft-record)");
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return nt_walk_argp_log(state, key, arg, &o->log);
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* walk.c - log walk, atomic output file, string table (walk.h). */
+#include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -238,5 +239,22 @@ void nt_html_esc(FILE *f, const char *s)
 		case '\'': fputs("&#39;", f); break;
 		default: putc(*s, f);
 		}
+	}
+}
+
+int nt_walk_argp_log(struct argp_state *state, int key, char *arg, const char **log)
+{
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (*log)
+			argp_error(state, "one LOG only ('%s' is extra)", arg);
+		*log = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!*log)
+			argp_error(state, "missing LOG (an .ntl file written by nft-record)");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
 	}
 }

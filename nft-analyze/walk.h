@@ -36,6 +36,11 @@ struct nt_walk {
  * NT_WALK_* status; W->m is set unless NT_WALK_BAD / NT_WALK_NOMEM. */
 int nt_walk_log(struct nt_walk *w);
 
+struct argp_state;
+/* argp tail shared by the one-LOG commands: takes the LOG argument (one only),
+ * requires it at the end; returns 0 when KEY was handled, else ARGP_ERR_UNKNOWN. */
+int nt_walk_argp_log(struct argp_state *state, int key, char *arg, const char **log);
+
 /* Output file: "-" or NULL = stdout; else written to PATH.tmp.XXXXXX (0644)
  * and renamed over PATH by nt_out_close(ok = 1). */
 struct nt_out {
