@@ -75,9 +75,19 @@ static __always_inline __u64 nt_rb_flags(void)
 		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* Set by user space when the recording stops (nft-record/record.c): from then
+ * on nothing is recorded, so the log can be drained and closed at once while
+ * the probes are detached afterwards (minutes for thousands of fentry
+ * trampolines on 6.1: one ftrace RCU-tasks grace period each). */
+volatile __u32 nt_off = 0;
+
 static __always_inline void *nt_reserve(__u32 size)
 {
-	void *p = bpf_ringbuf_reserve(&nt_events, size, 0);
+	void *p;
+
+	if (nt_off)
+		return NULL; /* stopped: not a loss */
+	p = bpf_ringbuf_reserve(&nt_events, size, 0);
 
 	if (!p)
 		nt_count_loss();

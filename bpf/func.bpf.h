@@ -51,16 +51,11 @@ static __always_inline struct sk_buff *nt_cookie_skb(__u64 arg, __u64 cookie)
 	return skb;
 }
 
-/* Set by user space when it starts detaching: fentry / kprobe detach takes
- * up to ~0.15 s per function on 6.1 (ftrace RCU-tasks grace periods), the
- * probes that are still attached meanwhile return at once. */
-volatile __u32 nt_func_off = 0;
-
 static __always_inline void nt_func_hit(__u64 arg, __u64 cookie)
 {
 	struct sk_buff *skb;
 
-	if (nt_func_off)
+	if (nt_off) /* stopped (core.bpf.h): return at once */
 		return;
 	skb = nt_cookie_skb(arg, cookie);
 

@@ -60,7 +60,7 @@ void nt_attach_extra_detach(void);
  * attached: when > 0 the recorder takes rule verdicts from BPF, not netlink. */
 uint32_t nt_attach_nft_links(void);
 
-/* Start of detach: make the function probes return at once (BPF nt_func_off). */
+/* Stop recording before the detach: every probe returns at once (BPF nt_off). */
 void nt_attach_quiesce(void);
 
 /*

@@ -361,7 +361,7 @@ static struct nt_bpf *quiesce_skel;
 void nt_attach_quiesce(void)
 {
 	if (quiesce_skel && quiesce_skel->bss)
-		quiesce_skel->bss->nt_func_off = 1;
+		quiesce_skel->bss->nt_off = 1;
 }
 static bool nft_enabled, lineage_enabled[NLINEAGE];
 static uint32_t nft_links; /* nftables verdict programs attached */

@@ -88,6 +88,7 @@ struct rec {
 	uint64_t *lost_nl;               /* per trace socket, last written */
 	int ncpus;
 	uint64_t start_ns, end_ns;
+	uint64_t rec_ns;            /* end of the attach: the recording proper starts */
 	char out_path[512];
 	struct nt_stream *stream;
 	int err;                         /* first fatal error in a callback */
@@ -566,7 +567,7 @@ static void status_line(struct rec *r, uint64_t now, uint64_t *last_ev, uint64_t
 	if (!r->status_tty)
 		return;
 	fprintf(stderr, "\r\033[K%.0fs  events %llu (%.0f/s)  packets %llu  lost %llu  output %.1f KiB",
-		(now - r->start_ns) / 1e9, (unsigned long long)r->events, rate,
+		(now - r->rec_ns) / 1e9, (unsigned long long)r->events, rate,
 		(unsigned long long)r->packets,
 		(unsigned long long)(r->lost_rb_total + r->lost_nl_total),
 		ntl_writer_bytes(r->w) / 1024.0);
@@ -791,8 +792,19 @@ static void default_output(char *buf, size_t len)
 
 static void teardown(struct rec *r)
 {
+	/* one link per function (fentry, kprobe): the kernel's detach of
+	 * hundreds of them is slow (6.1 fentry: an RCU-tasks grace period each) */
+	bool slow = r->fb && r->fb->detach && r->rep_fn.attached >= 200 &&
+		    strcmp(r->fb->name, "kprobe-multi");
+	uint64_t t0 = mono_ns();
+
+	if (slow)
+		say(r, "nft-record: detaching %u %s probes (the log is complete; the kernel takes its time)...\n",
+		    r->rep_fn.attached, r->fb->name);
 	if (r->fb && r->fb->detach)
 		r->fb->detach();
+	if (slow)
+		say(r, "nft-record: detached in %.1f s\n", (mono_ns() - t0) / 1e9);
 	nt_backend_tracepoint.detach();
 	for (int i = 0; i < r->ntr; i++)
 		nt_nftrace_close(&r->tr[i]);
@@ -847,8 +859,10 @@ static int loop(struct rec *r)
 {
 	struct epoll_event ev, evs[16];
 	int ep = epoll_create1(EPOLL_CLOEXEC);
-	uint64_t deadline = r->o->duration > 0 ? r->start_ns + (uint64_t)(r->o->duration * 1e9) : 0;
-	uint64_t next_tick = mono_ns() + 1000000000ull, last_ev = 0, last_ns = r->start_ns;
+	/* --duration counts from the end of the attach (fentry: a minute for
+	 * a thousand functions under emulation), like the rate in the summary */
+	uint64_t deadline = r->o->duration > 0 ? r->rec_ns + (uint64_t)(r->o->duration * 1e9) : 0;
+	uint64_t next_tick = mono_ns() + 1000000000ull, last_ev = 0, last_ns = r->rec_ns;
 	int ret = 0;
 
 	if (ep < 0)
@@ -1051,6 +1065,7 @@ int nt_record_run(const struct nt_record_opts *o)
 		r->ntr++;
 	}
 	t_attach1 = mono_ns();
+	r->rec_ns = t_attach1;
 	/* CLI recordings: everything is attached, drop what is no longer needed
 	 * (--serve keeps its privileges: it starts further recordings) */
 	if (!o->hooks && (e = nt_privs_drop_after_attach()))
@@ -1069,10 +1084,11 @@ int nt_record_run(const struct nt_record_opts *o)
 
 	e = loop(r);
 
-	/* stop the sources, then drain everything that is in flight */
-	if (r->fb && r->fb->detach)
-		r->fb->detach();
-	nt_backend_tracepoint.detach();
+	/* stop: the programs record nothing more (nt_off); drain what is in
+	 * flight and close the log now, detach afterwards (teardown): the log is
+	 * whole while thousands of fentry trampolines take minutes to go */
+	r->skel->bss->nt_off = 1;
+	usleep(20000); /* records reserved before the flag get committed */
 	ring_buffer__consume(r->rb);
 	drain_traces(r, -1);
 	for (int i = 0; i < r->ntr; i++)
@@ -1150,7 +1166,7 @@ int nt_record_run(const struct nt_record_opts *o)
 	}
 	if (!o->quiet) {
 		struct stat st;
-		double secs = (r->end_ns - r->start_ns) / 1e9;
+		double secs = (r->end_ns - r->rec_ns) / 1e9;
 
 		stat(r->out_path, &st);
 		fprintf(stderr,
