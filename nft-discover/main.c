@@ -42,7 +42,7 @@ enum { OPT_BTF = 256, OPT_KALLSYMS, OPT_JSON, OPT_NO_MODULES };
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "All functions (default enhanced_skb_functions.json)", 0 },
 	{ "config", 'c', "FILE", 0, "Trace config: top --max-trace probe-able functions (default trace_config.json)", 0 },
-	{ "max-trace", 'm', "N", 0, "Functions in the trace config (default 100, 0 = all)", 0 },
+	{ "max-trace", 'm', "N", 0, "Functions in the trace config (default 0 = every probe-able one; the prototype used 100)", 0 },
 	{ "priority", 'p', "P", 0, "Keep functions with priority <= P (0 critical .. 3 rare; default 3)", 0 },
 	{ "layers", 'l', "L...", 0, "Keep only these layers (comma list or several words; repeatable): "
 	  "Device GRO Netfilter IPv4 IPv6 TCP UDP Routing Xmit SoftIRQ Bridge Socket Other", 0 },
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 	struct cli c = {
 		.output = "enhanced_skb_functions.json",
 		.config = "trace_config.json",
-		.max_trace = 100,
+		.max_trace = 0, /* all: like pwru; kprobe-multi attaches thousands in < 1 s */
 		.max_priority = NT_PRIO_MAX,
 	};
 	struct nt_discover_opts o = { .sz = sizeof(o) };

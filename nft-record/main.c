@@ -44,7 +44,7 @@ struct cli {
 
 static const struct argp_option options[] = {
 	{ "config", 'c', "FILE", 0, "trace_config.json of nft-discover (default: discover at start)", 0 },
-	{ "max-functions", 'm', "N", 0, "trace at most N functions (default 50)", 0 },
+	{ "max-functions", 'm', "N", 0, "trace at most N functions (default: all of --config; auto-discovery: all with kprobe-multi, else 50 of priority <= 1)", 0 },
 	{ "duration", 'd', "S", 0, "stop after S seconds (default: until Ctrl-C / SIGTERM)", 0 },
 	{ "output", 'o', "FILE", 0, "log file (default nft-trace-YYYYMMDD-HHMMSS.ntl), created 0600", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "overwrite an existing output file", 0 },

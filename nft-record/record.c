@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "record.h"
+#include "common/layers.h"
 #include "backends.h"
 #include "corr.h"
 #include "filter.h"
@@ -89,6 +90,7 @@ struct rec {
 	int ncpus;
 	uint64_t start_ns, end_ns;
 	uint64_t rec_ns;            /* end of the attach: the recording proper starts */
+	int max_eff;                /* function limit applied (0 = none) */
 	char out_path[512];
 	struct nt_stream *stream;
 	int err;                         /* first fatal error in a callback */
@@ -259,8 +261,7 @@ static int write_header(struct rec *r)
 	cJSON_AddStringToObject(h, "backend_reason", r->backend_why);
 	cJSON_AddStringToObject(h, "filter", r->o->filter ? r->o->filter : "");
 	opt = cJSON_AddObjectToObject(h, "options");
-	cJSON_AddNumberToObject(opt, "max_functions",
-				r->o->max_functions ? r->o->max_functions : DEFAULT_MAX_FUNCS);
+	cJSON_AddNumberToObject(opt, "max_functions", r->max_eff); /* 0 = no limit */
 	cJSON_AddNumberToObject(opt, "ringbuf_kb",
 				(double)(r->o->ringbuf_size ? r->o->ringbuf_size : DEFAULT_RINGBUF) / 1024);
 	cJSON_AddNumberToObject(opt, "duration_s", r->o->duration);
@@ -657,7 +658,13 @@ static int load_functions(struct rec *r)
 {
 	struct nt_discover_opts dopt = { .sz = sizeof(dopt) };
 	char err[512];
-	int max = r->o->max_functions ? r->o->max_functions : DEFAULT_MAX_FUNCS;
+	/* auto-discovery: every probe-able function with kprobe-multi (one link,
+	 * attach and detach in about a second), the prototype's 50 of priority
+	 * <= 1 with one link per function (fentry, kprobe: slow to detach) */
+	bool all = !r->o->max_functions && r->fb && !strcmp(r->fb->name, "kprobe-multi");
+	int max = r->o->max_functions ? r->o->max_functions : all ? 0 : DEFAULT_MAX_FUNCS;
+
+	r->max_eff = r->o->config ? r->o->max_functions : max;
 	size_t *idx = NULL, n;
 	int ret;
 
@@ -702,7 +709,7 @@ static int load_functions(struct rec *r)
 	idx = calloc(r->all.n ? r->all.n : 1, sizeof(*idx));
 	if (!idx)
 		return NT_EXIT_RUNTIME;
-	n = nt_funcs_select(&r->all, max, 1, 0, true, idx);
+	n = nt_funcs_select(&r->all, max, all ? NT_PRIO_MAX : 1, 0, true, idx);
 	r->sel.v = calloc(n ? n : 1, sizeof(*r->sel.v));
 	if (!r->sel.v) {
 		free(idx);
@@ -713,8 +720,8 @@ static int load_functions(struct rec *r)
 	r->sel.n = n;
 	r->sel_shallow = 1;
 	free(idx);
-	say(r, "nft-record: auto-discovery: %zu skb functions, tracing %zu (priority <= 1)\n",
-	    r->all.n, n);
+	say(r, "nft-record: auto-discovery: %zu skb functions, tracing %zu (%s)\n", r->all.n, n,
+	    all ? "every probe-able one" : "priority <= 1");
 	return 0;
 }
 
