@@ -20,6 +20,11 @@
 #include "logr.h"
 #include "logcodec.h"
 
+/* Room for the largest record (nt_ev_size() of every type is at most this). */
+#define NTL_REC_MAX 256
+_Static_assert(sizeof(struct nt_ev_nft_chaindef) <= NTL_REC_MAX && sizeof(struct nt_ev_meta) <= NTL_REC_MAX &&
+	       sizeof(struct nt_ev_nft_rule) <= NTL_REC_MAX, "NTL_REC_MAX too small");
+
 struct ntl_reader {
 	char name[256];
 	int fd;
@@ -34,9 +39,12 @@ struct ntl_reader {
 	size_t stored_cap;
 	uint8_t *raw;            /* decompressed payload (+1 for a NUL) */
 	size_t raw_cap;
-	uint8_t *rows;           /* EVENTS: records rebuilt from columns */
-	size_t rows_cap;
-	const uint8_t *cur, *end;/* unread records of the current EVENTS block */
+	/* EVENTS block being returned: column cursors (logcodec.h layout); each
+	 * record is rebuilt into rec by ntl_reader_next(), one at a time */
+	const uint8_t *c_ty, *c_fl, *c_cpu, *c_id, *c_ts, *c_skb, *c_body;
+	uint32_t c_i, c_n;
+	uint64_t c_pts, c_pskb;
+	uint64_t rec[NTL_REC_MAX / 8];
 	uint64_t block_off;
 	uint64_t events;
 	uint64_t blocks;
@@ -233,12 +241,12 @@ int ntl_reader_open_mem(struct ntl_reader **rp, const void *data, size_t len, co
 	return reader_start(rp, r, msg);
 }
 
-/* Decode the column layout (logcodec.h) of an EVENTS payload into rows. */
+/* Check the column layout (logcodec.h) of an EVENTS payload and set the
+ * column cursors; ntl_reader_next() rebuilds the records one by one. */
 static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 {
-	const uint8_t *ty, *fl, *cpu, *id, *ts, *skb, *body;
-	uint64_t n, bodies = 0, pts = 0, pskb = 0;
-	uint8_t *out;
+	const uint8_t *ty;
+	uint64_t n, bodies = 0;
 
 	if (len < 4)
 		return r_set(r, NTL_E_CORRUPT, "EVENTS block at offset %" PRIu64 " has %zu bytes, less than its 4-byte count",
@@ -262,37 +270,17 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 		return r_set(r, NTL_E_CORRUPT,
 			     "EVENTS block at offset %" PRIu64 ": record sizes add up to %" PRIu64 " bytes, block has %zu",
 			     r->block_off, 4 + n * 24 + bodies, len);
-	if (grow(&r->rows, &r->rows_cap, len - 4 + 1))
-		return r_set(r, NTL_E_NOMEM, "out of memory for a block of %zu bytes", len);
-	fl = ty + n;
-	cpu = fl + n;
-	id = cpu + 2 * n;
-	ts = id + 4 * n;
-	skb = ts + 8 * n;
-	body = skb + 8 * n;
-	out = r->rows;
-	for (uint64_t i = 0; i < n; i++) {
-		struct nt_ev_hdr h;
-		unsigned int bsz = nt_ev_size(ty[i]) - 24;
-		uint64_t d, x;
-
-		h.type = ty[i];
-		h.flags = fl[i];
-		memcpy(&h.cpu, cpu + 2 * i, 2);
-		memcpy(&h.id, id + 4 * i, 4);
-		memcpy(&d, ts + 8 * i, 8);
-		memcpy(&x, skb + 8 * i, 8);
-		pts += d;
-		pskb ^= x;
-		h.ts_ns = pts;
-		h.skb = pskb;
-		memcpy(out, &h, 24);
-		memcpy(out + 24, body, bsz);
-		body += bsz;
-		out += 24 + bsz;
-	}
-	r->cur = r->rows;
-	r->end = out;
+	r->c_ty = ty;
+	r->c_fl = ty + n;
+	r->c_cpu = r->c_fl + n;
+	r->c_id = r->c_cpu + 2 * n;
+	r->c_ts = r->c_id + 4 * n;
+	r->c_skb = r->c_ts + 8 * n;
+	r->c_body = r->c_skb + 8 * n;
+	r->c_i = 0;
+	r->c_n = (uint32_t)n;
+	r->c_pts = 0;
+	r->c_pskb = 0;
 	return NTL_OK;
 }
 
@@ -403,16 +391,31 @@ int ntl_reader_next(struct ntl_reader *r, struct ntl_item *it)
 	if (r->status)
 		return r->status;
 	for (;;) {
-		if (r->cur < r->end) {
-			const struct nt_ev_hdr *h = (const void *)r->cur;
-			unsigned int sz = nt_ev_size(h->type);
+		if (r->c_i < r->c_n) {
+			struct nt_ev_hdr *h = (struct nt_ev_hdr *)r->rec;
+			uint32_t i = r->c_i++;
+			unsigned int sz = nt_ev_size(r->c_ty[i]);
+			uint64_t d, x;
 
+			h->type = r->c_ty[i];
+			h->flags = r->c_fl[i];
+			memcpy(&h->cpu, r->c_cpu + 2 * (size_t)i, 2);
+			memcpy(&h->id, r->c_id + 4 * (size_t)i, 4);
+			memcpy(&d, r->c_ts + 8 * (size_t)i, 8);
+			memcpy(&x, r->c_skb + 8 * (size_t)i, 8);
+			r->c_pts += d;
+			r->c_pskb ^= x;
+			h->ts_ns = r->c_pts;
+			h->skb = r->c_pskb;
+			if (sz > sizeof(*h)) {
+				memcpy(h + 1, r->c_body, sz - sizeof(*h));
+				r->c_body += sz - sizeof(*h);
+			}
 			it->kind = NTL_ITEM_EVENT;
 			it->type = h->type;
-			it->data = r->cur;
+			it->data = h;
 			it->len = sz;
 			it->offset = r->block_off;
-			r->cur += sz;
 			r->events++;
 			return NTL_OK;
 		}
@@ -465,6 +468,5 @@ void ntl_reader_close(struct ntl_reader *r)
 	ZSTD_freeDCtx(r->dctx);
 	free(r->stored);
 	free(r->raw);
-	free(r->rows);
 	free(r);
 }
