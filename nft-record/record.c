@@ -91,6 +91,7 @@ struct rec {
 	uint64_t start_ns, end_ns;
 	uint64_t rec_ns;            /* end of the attach: the recording proper starts */
 	int max_eff;                /* function limit applied (0 = none) */
+	uint64_t bpf_rules;         /* nft rule steps from the BPF probes */
 	char out_path[512];
 	struct nt_stream *stream;
 	int err;                         /* first fatal error in a callback */
@@ -494,6 +495,9 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 		break;
 	case NT_EV_FREE:
 		pkt_seen(r, h->skb, 1);
+		break;
+	case NT_EV_NFT_RULE:
+		r->bpf_rules++;
 		break;
 	default:
 		break;
@@ -1177,10 +1181,10 @@ int nt_record_run(const struct nt_record_opts *o)
 
 		stat(r->out_path, &st);
 		fprintf(stderr,
-			"nft-record: %llu events (%.0f/s), %llu packets, %llu nft trace steps (%llu uncorrelated), lost %llu (ring buffer %llu, netlink %llu), %lld bytes, %.1f s -> %s\n",
+			"nft-record: %llu events (%.0f/s), %llu packets, %llu nft trace steps (%llu from BPF, %llu uncorrelated), lost %llu (ring buffer %llu, netlink %llu), %lld bytes, %.1f s -> %s\n",
 			(unsigned long long)r->events, secs > 0 ? r->events / secs : 0,
-			(unsigned long long)r->packets, (unsigned long long)cs.rules,
-			(unsigned long long)cs.uncorrelated,
+			(unsigned long long)r->packets, (unsigned long long)(cs.rules + r->bpf_rules),
+			(unsigned long long)r->bpf_rules, (unsigned long long)cs.uncorrelated,
 			(unsigned long long)(r->lost_rb_total + r->lost_nl_total),
 			(unsigned long long)r->lost_rb_total, (unsigned long long)r->lost_nl_total,
 			(long long)st.st_size, secs, r->out_path);
