@@ -34,115 +34,216 @@ static int layer_order(const struct nt_model *m, const struct nt_packet *p, int 
 	return n;
 }
 
-/* µs offset of TS from the packet's first record, as "%8.3f" */
-static const char *rel_us(char buf[32], const struct nt_packet *p, uint64_t ts)
-{
-	nt_fmt_us(buf, ts >= p->first_ts ? ts - p->first_ts : 0);
-	return buf;
-}
-
 static const char *link_kind(uint32_t k)
 {
 	return k == NT_LINK_CLONE ? "clone" : k == NT_LINK_COPY ? "copy" :
 	       k == NT_LINK_REALLOC ? "realloc" : "link";
 }
 
+static inline void rel_us(struct nt_tb *b, const struct nt_packet *p, uint64_t ts)
+{
+	nt_tb_lit(b, "  [");
+	nt_tb_us(b, ts >= p->first_ts ? ts - p->first_ts : 0);
+	nt_tb_lit(b, "\xc2\xb5s] "); /* "µs] " */
+}
+
+/* "  [   1.234µs] ip_rcv (drop)  [skb 0x...]" of a function record */
+static void func_line(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p,
+		      const struct nt_ev_hdr *h, const struct nt_func_info *f)
+{
+	rel_us(b, p, h->ts_ns);
+	nt_tb_str(b, f->name);
+	if (h->type == NT_EV_DROP)
+		nt_tb_lit(b, " (drop)");
+	else if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED))
+		nt_tb_lit(b, " (free, inferred)");
+	else if (h->type == NT_EV_FREE)
+		nt_tb_lit(b, " (free)");
+	if (h->skb != p->skb) {
+		nt_tb_lit(b, "  [skb 0x");
+		nt_tb_hex(b, h->skb);
+		nt_tb_chr(b, ']');
+	}
+	nt_tb_chr(b, '\n');
+}
+
+/* Function records of a packet grouped by layer in one pass when there are
+ * at most this many of them (else one pass over the records per layer). */
+#define JT_FAST_FUNCS 512
+
 void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_packet *p)
 {
+	static const char sep[] = "================================================================================\n";
 	const struct nt_ev_hdr *h;
-	char sep[81], flow[160], us[32];
-	int order[NT_MODEL_MAX_LAYERS], nl, any;
+	struct nt_tb b;
+	uint32_t fo[JT_FAST_FUNCS];   /* offsets of the function records */
+	uint8_t fl[JT_FAST_FUNCS];    /* and their layers */
+	int order[NT_MODEL_MAX_LAYERS], nl = 0, nf = 0, many = 0;
+	uint32_t seen = 0, types = 0;
 
-	memset(sep, '=', 80);
-	sep[80] = 0;
-	nt_fmt_flow(flow, sizeof(flow), p->has_meta ? &p->meta : NULL);
-	fprintf(out, "%s\nPACKET TRACE: 0x%" PRIx64 " (packet %" PRIu64 ")\n%s\n", sep, p->skb, p->id, sep);
-	fprintf(out, "[%s] %s | Functions: %u, NFT Chains: %u, Rules: %u | Verdict: %s%s\n",
-		p->has_meta && (p->meta.l3 == NT_L3_IPV4 || p->meta.l3 == NT_L3_IPV6) ?
-			nt_proto_name(p->meta.l4proto) : "?",
-		flow, p->n_funcs, p->n_chains, p->n_rules, nt_verdict_name(p->verdict),
-		p->incomplete ? " (incomplete)" : "");
+	nt_tb_init(&b, out);
+	/* one pass: layer order, function records by layer, record types present */
+	FOREACH_REC(p, h) {
+		int l;
 
-	nl = layer_order(m, p, order);
-	for (int i = 0; i < nl; i++) {
-		fprintf(out, "\n%s Layer:\n", nt_model_layer_name(m, order[i]));
-		FOREACH_REC(p, h) {
-			if (rec_layer(m, h) != order[i])
-				continue;
-			fprintf(out, "  [%sµs] %s", rel_us(us, p, h->ts_ns), nt_model_func(m, h->id)->name);
-			if (h->type == NT_EV_DROP)
-				fprintf(out, " (drop)");
-			else if (h->type == NT_EV_FREE)
-				fprintf(out, (h->flags & NT_F_INFERRED) ? " (free, inferred)" : " (free)");
-			if (h->skb != p->skb)
-				fprintf(out, "  [skb 0x%" PRIx64 "]", h->skb);
-			fputc('\n', out);
+		types |= 1u << (h->type & 31);
+		l = rec_layer(m, h);
+		if (l < 0 || l >= NT_MODEL_MAX_LAYERS)
+			continue;
+		if (!(seen & (1u << l))) {
+			seen |= 1u << l;
+			order[nl++] = l;
+		}
+		if (nf < JT_FAST_FUNCS) {
+			fo[nf] = (uint32_t)_off;
+			fl[nf++] = (uint8_t)l;
+		} else {
+			many = 1;
 		}
 	}
 
-	any = 0;
-	FOREACH_REC(p, h) {
-		const struct nt_ev_nft_chain *c = (const void *)h;
-		const struct nt_ev_nft_chaindef *d;
-		char ch[160];
+	nt_tb_mem(&b, sep, sizeof(sep) - 1);
+	nt_tb_lit(&b, "PACKET TRACE: 0x");
+	nt_tb_hex(&b, p->skb);
+	nt_tb_lit(&b, " (packet ");
+	nt_tb_u64(&b, p->id);
+	nt_tb_lit(&b, ")\n");
+	nt_tb_mem(&b, sep, sizeof(sep) - 1);
+	nt_tb_chr(&b, '[');
+	nt_tb_str(&b, p->has_meta && (p->meta.l3 == NT_L3_IPV4 || p->meta.l3 == NT_L3_IPV6) ?
+			nt_proto_name(p->meta.l4proto) : "?");
+	nt_tb_lit(&b, "] ");
+	nt_tb_flow(&b, p->has_meta ? &p->meta : NULL);
+	nt_tb_lit(&b, " | Functions: ");
+	nt_tb_u64(&b, p->n_funcs);
+	nt_tb_lit(&b, ", NFT Chains: ");
+	nt_tb_u64(&b, p->n_chains);
+	nt_tb_lit(&b, ", Rules: ");
+	nt_tb_u64(&b, p->n_rules);
+	nt_tb_lit(&b, " | Verdict: ");
+	nt_tb_str(&b, nt_verdict_name(p->verdict));
+	if (p->incomplete)
+		nt_tb_lit(&b, " (incomplete)");
+	nt_tb_chr(&b, '\n');
 
-		if (h->type != NT_EV_NFT_CHAIN)
+	for (int i = 0; i < nl; i++) {
+		nt_tb_chr(&b, '\n');
+		nt_tb_str(&b, nt_model_layer_name(m, order[i]));
+		nt_tb_lit(&b, " Layer:\n");
+		if (!many) {
+			for (int j = 0; j < nf; j++) {
+				if (fl[j] != order[i])
+					continue;
+				h = (const void *)(p->ev + fo[j]);
+				func_line(&b, m, p, h, nt_model_func(m, h->id));
+			}
 			continue;
-		if (!any++)
-			fprintf(out, "\nNFT Chains:\n");
-		nt_fmt_chain(ch, sizeof(ch), m, c->chain_key);
-		d = nt_model_chain(m, c->chain_key);
-		fprintf(out, "  [%sµs] %s", rel_us(us, p, h->ts_ns), ch);
-		if (d && d->base)
-			fprintf(out, " (hook %s, prio %d)", nt_hook_name(d->hook), d->prio);
-		if (c->phase == NT_CHAIN_EXIT)
-			fprintf(out, ": %s\n", nt_verdict_name(c->verdict));
-		else
-			fprintf(out, ": enter\n");
+		}
+		FOREACH_REC(p, h) {
+			if (rec_layer(m, h) == order[i])
+				func_line(&b, m, p, h, nt_model_func(m, h->id));
+		}
 	}
 
-	any = 0;
-	FOREACH_REC(p, h) {
-		const struct nt_ev_nft_rule *r = (const void *)h;
-		const char *text;
-		char ch[160], v[100];
+	if (types & (1u << NT_EV_NFT_CHAIN)) {
+		nt_tb_lit(&b, "\nNFT Chains:\n");
+		FOREACH_REC(p, h) {
+			const struct nt_ev_nft_chain *c = (const void *)h;
+			const struct nt_ev_nft_chaindef *d;
 
-		if (h->type != NT_EV_NFT_RULE)
-			continue;
-		if (!any++)
-			fprintf(out, "\nNFT Rules Evaluated:\n");
-		nt_fmt_chain(ch, sizeof(ch), m, r->chain_key);
-		nt_fmt_rule_verdict(v, sizeof(v), m, r);
-		fprintf(out, "  [%sµs] %s", rel_us(us, p, h->ts_ns), ch);
-		if (r->kind == NT_RULE_KIND_POLICY)
-			fprintf(out, " policy: %s\n", v);
-		else if (r->kind == NT_RULE_KIND_RETURN)
-			fprintf(out, " return: %s\n", v);
-		else if ((text = nt_model_rule_text(m, r->chain_key, r->rule_handle)))
-			fprintf(out, " #%" PRIu64 ": %s  \"%s\"\n", r->rule_handle, v, text);
-		else
-			fprintf(out, " #%" PRIu64 ": %s\n", r->rule_handle, v);
+			if (h->type != NT_EV_NFT_CHAIN)
+				continue;
+			d = nt_model_chain(m, c->chain_key);
+			rel_us(&b, p, h->ts_ns);
+			nt_tb_chain(&b, m, c->chain_key);
+			if (d && d->base) {
+				nt_tb_lit(&b, " (hook ");
+				nt_tb_str(&b, nt_hook_name(d->hook));
+				nt_tb_lit(&b, ", prio ");
+				nt_tb_i64(&b, d->prio);
+				nt_tb_chr(&b, ')');
+			}
+			if (c->phase == NT_CHAIN_EXIT) {
+				nt_tb_lit(&b, ": ");
+				nt_tb_str(&b, nt_verdict_name(c->verdict));
+				nt_tb_chr(&b, '\n');
+			} else {
+				nt_tb_lit(&b, ": enter\n");
+			}
+		}
 	}
 
-	any = 0;
-	FOREACH_REC(p, h) {
-		const struct nt_ev_link *l = (const void *)h;
+	if (types & (1u << NT_EV_NFT_RULE)) {
+		nt_tb_lit(&b, "\nNFT Rules Evaluated:\n");
+		FOREACH_REC(p, h) {
+			const struct nt_ev_nft_rule *r = (const void *)h;
+			const char *text;
 
-		if (h->type != NT_EV_LINK)
-			continue;
-		if (!any++)
-			fprintf(out, "\nBranches:\n");
-		fprintf(out, "  [%sµs] %s 0x%" PRIx64 " of 0x%" PRIx64 "\n", rel_us(us, p, h->ts_ns),
-			link_kind(l->kind), h->skb, l->parent);
+			if (h->type != NT_EV_NFT_RULE)
+				continue;
+			rel_us(&b, p, h->ts_ns);
+			nt_tb_chain(&b, m, r->chain_key);
+			if (r->kind == NT_RULE_KIND_POLICY) {
+				nt_tb_lit(&b, " policy: ");
+			} else if (r->kind == NT_RULE_KIND_RETURN) {
+				nt_tb_lit(&b, " return: ");
+			} else {
+				nt_tb_lit(&b, " #");
+				nt_tb_u64(&b, r->rule_handle);
+				nt_tb_lit(&b, ": ");
+			}
+			nt_tb_str(&b, nt_verdict_name(r->verdict));
+			if (r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO) {
+				const struct nt_ev_nft_chaindef *t = nt_model_chain(m, r->target_key);
+
+				nt_tb_chr(&b, ' ');
+				if (t) {
+					nt_tb_str(&b, t->chain);
+				} else {
+					nt_tb_lit(&b, "0x");
+					nt_tb_hex(&b, r->target_key);
+				}
+			}
+			if (r->kind != NT_RULE_KIND_POLICY && r->kind != NT_RULE_KIND_RETURN &&
+			    (text = nt_model_rule_text(m, r->chain_key, r->rule_handle))) {
+				nt_tb_lit(&b, "  \"");
+				nt_tb_str(&b, text);
+				nt_tb_chr(&b, '"');
+			}
+			nt_tb_chr(&b, '\n');
+		}
+	}
+
+	if (types & (1u << NT_EV_LINK)) {
+		nt_tb_lit(&b, "\nBranches:\n");
+		FOREACH_REC(p, h) {
+			const struct nt_ev_link *l = (const void *)h;
+
+			if (h->type != NT_EV_LINK)
+				continue;
+			rel_us(&b, p, h->ts_ns);
+			nt_tb_str(&b, link_kind(l->kind));
+			nt_tb_lit(&b, " 0x");
+			nt_tb_hex(&b, h->skb);
+			nt_tb_lit(&b, " of 0x");
+			nt_tb_hex(&b, l->parent);
+			nt_tb_chr(&b, '\n');
+		}
 	}
 
 	if (p->dropped) {
 		const char *rn = nt_model_drop_reason(m, p->drop_reason);
 
-		fprintf(out, "\nDropped: %s (reason %u) at %s\n", rn ? rn : "?", p->drop_reason,
-			nt_model_func(m, p->drop_func)->name);
+		nt_tb_lit(&b, "\nDropped: ");
+		nt_tb_str(&b, rn ? rn : "?");
+		nt_tb_lit(&b, " (reason ");
+		nt_tb_u64(&b, p->drop_reason);
+		nt_tb_lit(&b, ") at ");
+		nt_tb_str(&b, nt_model_func(m, p->drop_func)->name);
+		nt_tb_chr(&b, '\n');
 	}
-	fputc('\n', out);
+	nt_tb_chr(&b, '\n');
+	nt_tb_flush(&b);
 }
 
 void nt_journey_json(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p)

@@ -100,8 +100,8 @@ static void put_escaped(struct nt_jw *f, const char *s)
 	jw_putc(f, '"');
 }
 
-/* "%8.3f" of NS / 1000 without floating point: "   2.500" */
-void nt_fmt_us(char buf[32], uint64_t ns)
+/* "%8.3f" of NS / 1000 without floating point: "   2.500"; returns strlen(buf) */
+static size_t nt_fmt_us_len(char buf[32], uint64_t ns)
 {
 	char tmp[32], *e = tmp + sizeof(tmp), *p = e;
 	uint64_t whole = ns / 1000, frac = ns % 1000;
@@ -120,6 +120,12 @@ void nt_fmt_us(char buf[32], uint64_t ns)
 		*--p = ' ';
 	n = (size_t)(e - p);
 	memcpy(buf, p, n);
+	return n - 1;
+}
+
+void nt_fmt_us(char buf[32], uint64_t ns)
+{
+	nt_fmt_us_len(buf, ns);
 }
 
 /* Decimal digits of V into the end of BUF; returns the first digit. */
@@ -130,6 +136,61 @@ static char *u64_digits(char *end, uint64_t v)
 		v /= 10;
 	} while (v);
 	return end;
+}
+
+/* ---- text builder ---- */
+void nt_tb_flush(struct nt_tb *b)
+{
+	if (b->len)
+		fwrite_unlocked(b->buf, 1, b->len, b->f);
+	b->len = 0;
+}
+
+void nt_tb_mem_slow(struct nt_tb *b, const void *p, size_t n)
+{
+	nt_tb_flush(b);
+	if (n > sizeof(b->buf)) {
+		fwrite_unlocked(p, 1, n, b->f);
+		return;
+	}
+	memcpy(b->buf, p, n);
+	b->len = n;
+}
+
+void nt_tb_u64(struct nt_tb *b, uint64_t v)
+{
+	char buf[24], *p = u64_digits(buf + sizeof(buf), v);
+
+	nt_tb_mem(b, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void nt_tb_i64(struct nt_tb *b, int64_t v)
+{
+	if (v < 0) {
+		nt_tb_chr(b, '-');
+		nt_tb_u64(b, -(uint64_t)v);
+	} else {
+		nt_tb_u64(b, (uint64_t)v);
+	}
+}
+
+void nt_tb_hex(struct nt_tb *b, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[16], *p = buf + sizeof(buf);
+
+	do {
+		*--p = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	nt_tb_mem(b, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void nt_tb_us(struct nt_tb *b, uint64_t ns)
+{
+	char buf[32];
+
+	nt_tb_mem(b, buf, nt_fmt_us_len(buf, ns));
 }
 
 static void member(struct nt_jw *w, const char *key)
@@ -325,40 +386,137 @@ static void addr_str(char *buf, size_t len, const struct nt_ev_meta *m, const ui
 		inet_ntop(AF_INET, a, buf, (socklen_t)len);
 }
 
-void nt_fmt_flow(char *buf, size_t len, const struct nt_ev_meta *m)
+/* Appending to a buffer known to be large enough (NT_FLOW_MAX). */
+static inline char *put_str(char *o, const char *s)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	size_t n = strlen(s);
+
+	memcpy(o, s, n);
+	return o + n;
+}
+
+static inline char *put_u32(char *o, uint32_t v)
+{
+	char buf[12], *p = u64_digits(buf + sizeof(buf), v);
+	size_t n = (size_t)(buf + sizeof(buf) - p);
+
+	memcpy(o, p, n);
+	return o + n;
+}
+
+/* inet_ntop(AF_INET) */
+static inline char *put_ipv4(char *o, const uint8_t *a)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*o++ = '.';
+		if (a[i] >= 100)
+			*o++ = (char)('0' + a[i] / 100);
+		if (a[i] >= 10)
+			*o++ = (char)('0' + a[i] / 10 % 10);
+		*o++ = (char)('0' + a[i] % 10);
+	}
+	return o;
+}
+
+static inline char *put_addr(char *o, const struct nt_ev_meta *m, const uint8_t *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (m->l3 != NT_L3_IPV6)
+		return put_ipv4(o, a);
+	inet_ntop(AF_INET6, a, buf, sizeof(buf));
+	return put_str(o, buf);
+}
+
+#define ARROW " \xe2\x86\x92 " /* " → " */
+#define NT_FLOW_MAX 160 /* longest flow text + NUL is well below this */
+
+/* nt_fmt_flow() into BUF of NT_FLOW_MAX bytes; returns the text length. */
+static size_t fmt_flow(char *buf, const struct nt_ev_meta *m)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = buf;
 	int v6;
 
 	if (!m || (m->l3 != NT_L3_IPV4 && m->l3 != NT_L3_IPV6)) {
-		if (m && m->ethertype)
-			snprintf(buf, len, "ethertype 0x%04x", m->ethertype);
-		else
-			snprintf(buf, len, "-");
-		return;
+		if (m && m->ethertype) { /* "ethertype 0x%04x" */
+			o = put_str(o, "ethertype 0x");
+			for (int sh = 12; sh >= 0; sh -= 4)
+				*o++ = hex[(m->ethertype >> sh) & 15];
+		} else {
+			*o++ = '-';
+		}
+		*o = 0;
+		return (size_t)(o - buf);
 	}
 	v6 = m->l3 == NT_L3_IPV6;
-	addr_str(a, sizeof(a), m, m->saddr);
-	addr_str(b, sizeof(b), m, m->daddr);
-	if (m->l4proto == 1 || m->l4proto == 58) {
-		unsigned type = m->sport >> 8, code = m->sport & 0xff;
-		const char *tn = icmp_type_name(v6, type);
-
-		if (tn && (type == 0 || type == 8 || type == 128 || type == 129))
-			snprintf(buf, len, "%s → %s %s id %u", a, b, tn, m->dport);
-		else if (tn)
-			snprintf(buf, len, "%s → %s %s code %u", a, b, tn, code);
-		else
-			snprintf(buf, len, "%s → %s %s type %u code %u", a, b,
-				 nt_proto_name(m->l4proto), type, code);
-	} else if (m->l4proto == 6 || m->l4proto == 17 || m->l4proto == 132 || m->l4proto == 136) {
+	if (m->l4proto == 6 || m->l4proto == 17 || m->l4proto == 132 || m->l4proto == 136) {
+		/* "a:p → b:q", "[a]:p → [b]:q" */
 		if (v6)
-			snprintf(buf, len, "[%s]:%u → [%s]:%u", a, m->sport, b, m->dport);
-		else
-			snprintf(buf, len, "%s:%u → %s:%u", a, m->sport, b, m->dport);
+			*o++ = '[';
+		o = put_addr(o, m, m->saddr);
+		o = put_str(o, v6 ? "]:" : ":");
+		o = put_u32(o, m->sport);
+		o = put_str(o, v6 ? ARROW "[" : ARROW);
+		o = put_addr(o, m, m->daddr);
+		o = put_str(o, v6 ? "]:" : ":");
+		o = put_u32(o, m->dport);
 	} else {
-		snprintf(buf, len, "%s → %s %s", a, b, nt_proto_name(m->l4proto));
+		o = put_addr(o, m, m->saddr);
+		o = put_str(o, ARROW);
+		o = put_addr(o, m, m->daddr);
+		*o++ = ' ';
+		if (m->l4proto == 1 || m->l4proto == 58) {
+			unsigned type = m->sport >> 8, code = m->sport & 0xff;
+			const char *tn = icmp_type_name(v6, type);
+
+			if (tn && (type == 0 || type == 8 || type == 128 || type == 129)) {
+				o = put_str(o, tn);
+				o = put_str(o, " id ");
+				o = put_u32(o, m->dport);
+			} else if (tn) {
+				o = put_str(o, tn);
+				o = put_str(o, " code ");
+				o = put_u32(o, code);
+			} else {
+				o = put_str(o, nt_proto_name(m->l4proto));
+				o = put_str(o, " type ");
+				o = put_u32(o, type);
+				o = put_str(o, " code ");
+				o = put_u32(o, code);
+			}
+		} else {
+			o = put_str(o, nt_proto_name(m->l4proto));
+		}
 	}
+	*o = 0;
+	return (size_t)(o - buf);
+}
+
+void nt_fmt_flow(char *buf, size_t len, const struct nt_ev_meta *m)
+{
+	char tmp[NT_FLOW_MAX];
+	size_t n;
+
+	if (len >= NT_FLOW_MAX) {
+		fmt_flow(buf, m);
+		return;
+	}
+	if (!len)
+		return;
+	n = fmt_flow(tmp, m); /* truncated like snprintf() */
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = 0;
+}
+
+void nt_tb_flow(struct nt_tb *b, const struct nt_ev_meta *m)
+{
+	char tmp[NT_FLOW_MAX];
+
+	nt_tb_mem(b, tmp, fmt_flow(tmp, m));
 }
 
 void nt_fmt_chain(char *buf, size_t len, const struct nt_model *m, uint64_t chain_key)
@@ -369,6 +527,22 @@ void nt_fmt_chain(char *buf, size_t len, const struct nt_model *m, uint64_t chai
 		snprintf(buf, len, "%s %s %s", nt_family_name(c->family), c->table, c->chain);
 	else
 		snprintf(buf, len, "chain 0x%" PRIx64, chain_key);
+}
+
+void nt_tb_chain(struct nt_tb *b, const struct nt_model *m, uint64_t chain_key)
+{
+	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, chain_key);
+
+	if (c) {
+		nt_tb_str(b, nt_family_name(c->family));
+		nt_tb_chr(b, ' ');
+		nt_tb_str(b, c->table);
+		nt_tb_chr(b, ' ');
+		nt_tb_str(b, c->chain);
+	} else {
+		nt_tb_lit(b, "chain 0x");
+		nt_tb_hex(b, chain_key);
+	}
 }
 
 static const char *chain_name(const struct nt_model *m, uint64_t key, char *buf, size_t len)

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "nft-analyze/model.h"
 
 #define NT_JW_MAX_DEPTH 32
@@ -40,6 +41,56 @@ void nt_jw_bool(struct nt_jw *w, const char *key, int v);
 void nt_jw_hex(struct nt_jw *w, const char *key, uint64_t v); /* "0x..." string */
 /* Ends a top-level value: newline (NDJSON line / end of document). */
 void nt_jw_newline(struct nt_jw *w);
+
+/* Text builder: output collected in a fixed buffer on the caller's stack and
+ * written to F with one fwrite when full and by nt_tb_flush() (no stdio
+ * formatting, no allocation).  Nothing else may write to F in between. */
+struct nt_tb {
+	FILE *f;
+	size_t len;
+	char buf[8192];
+};
+
+static inline void nt_tb_init(struct nt_tb *b, FILE *f)
+{
+	b->f = f;
+	b->len = 0;
+}
+
+void nt_tb_flush(struct nt_tb *b);
+void nt_tb_mem_slow(struct nt_tb *b, const void *p, size_t n);
+
+static inline void nt_tb_mem(struct nt_tb *b, const void *p, size_t n)
+{
+	if (n > sizeof(b->buf) - b->len) {
+		nt_tb_mem_slow(b, p, n);
+		return;
+	}
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+static inline void nt_tb_str(struct nt_tb *b, const char *s)
+{
+	nt_tb_mem(b, s, strlen(s));
+}
+
+/* a string literal: its length is known at compile time */
+#define nt_tb_lit(b, s) nt_tb_mem((b), "" s, sizeof(s) - 1)
+
+static inline void nt_tb_chr(struct nt_tb *b, char c)
+{
+	if (b->len == sizeof(b->buf))
+		nt_tb_flush(b);
+	b->buf[b->len++] = c;
+}
+
+void nt_tb_u64(struct nt_tb *b, uint64_t v);   /* "%" PRIu64 */
+void nt_tb_i64(struct nt_tb *b, int64_t v);    /* "%" PRId64 */
+void nt_tb_hex(struct nt_tb *b, uint64_t v);   /* "%" PRIx64 (no 0x) */
+void nt_tb_us(struct nt_tb *b, uint64_t ns);   /* nt_fmt_us(): "%8.3f" of ns / 1000 */
+void nt_tb_flow(struct nt_tb *b, const struct nt_ev_meta *m);   /* nt_fmt_flow() */
+void nt_tb_chain(struct nt_tb *b, const struct nt_model *m, uint64_t chain_key); /* nt_fmt_chain() */
 
 /* Packet header fields as JSON members (id, skb, proto, flow ...). */
 void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p);
