@@ -14,12 +14,12 @@
 MAXF=${NT_MAXF:-2000}        # functions for kprobe-multi (one link, fast)
 # fentry: one trampoline per function; under TCG ~25-80 ms to attach and
 # ~150 ms to detach each (serialised RCU-tasks grace periods in ftrace): 300
-# for the scenarios; the nft-record run on 6.1 (where auto picks fentry) takes
-# 1200 from nft-discover's config (>= 1000 attach)
+# for the scenarios; record_default (auto picks fentry on 6.1) takes all of
+# nft-discover's default config (>= 1000 attach)
 MAXF_FE=${NT_MAXF_FE:-300}
-case $(uname -r) in 6.1.*) RECF_FE=${NT_RECF_FE:-1200} ;; *) RECF_FE=${NT_RECF_FE:-300} ;; esac
 MAXF_KP=${NT_MAXF_KP:-150}   # classic kprobes: one registration each (slow under TCG)
 BACKENDS=${NT_BACKENDS:-"kprobe-multi fentry kprobe"}
+[ "$BACKENDS" = none ] && BACKENDS="" # nt.backends=none: only record-default
 W=/tmp/w
 mkdir -p $W
 
@@ -298,6 +298,113 @@ record_backend() { # BACKEND MAX
 	if [ -z "$why" ]; then res PASS "record/$be"; else res FAIL "record/$be" "$why"; head -c 1500 $W/j.$be; echo; cat $W/an.err; fi
 }
 
+# nft steps of an nft-record log (nft-analyze events --ndjson) -> the same
+# "group seg id key" lines as bpf_keys (trace id as nft prints it: %08x)
+log_keys() { # NDJSON HM_T HM_R
+	awk -v hmt="$2" -v hmr="$3" '
+	function f(k,   r) {
+		if (!match($0, "\"" k "\":(\"[^\"]*\"|-?[0-9]+)")) return ""
+		r = substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3); gsub(/"/, "", r); return r
+	}
+	function hex8(n,   s, i) { s = ""; for (i = 0; i < 8; i++) { s = substr("0123456789abcdef", n % 16 + 1, 1) s; n = int(n / 16) } return s }
+	/"type":"NFT_RULE"/ {
+		t = f("table"); c = f("chain"); k = f("kind"); h = f("handle"); v = tolower(f("verdict")); tg = f("target")
+		if (t != "t" && t != "nat" && t != "fw") next
+		g = (t == "t") ? "S" : "R"
+		if (k == "policy") key = t " " c " policy " v
+		else if (k == "rule" && h > 0) { key = t " " c " " h " " v; if (tg != "") key = key " " tg }
+		else next
+		print g, seg[g] + 0, hex8(f("trace_id") + 0), key
+		if ((g == "S" && key == "t in " hmt " accept") || (g == "R" && key == "fw forward " hmr " accept")) seg[g]++
+	}' "$1"
+}
+
+# Issue #6's "done": nft-discover with its defaults, then nft-record with that
+# trace_config.json (every probe-able function: >= 1000), backend auto,
+# --duration 5, while nftables' own trace (`nft monitor trace`) runs in s and
+# r.  Between two markers: drop, jump, goto, IPv6, NAT, reject, TCP; then the
+# monitors stop and a 2 s ping flood runs until the end.  Every nft step of the
+# log between the markers (table chain handle/policy verdict [target] trace-id)
+# must equal the monitor's, both ways; attach time, events/s and losses printed.
+AUTO_BE=""
+record_default() {
+	L=$W/default.ntl
+	command -v nft-record >/dev/null && command -v nft-analyze >/dev/null && command -v nft-discover >/dev/null ||
+		{ res SKIP "record-default" "nft-discover / nft-record / nft-analyze not in the image"; return; }
+	mkdir -p $W/def && cd $W/def
+	nft-discover -q || { res FAIL "record-default" "nft-discover failed"; cd /; return; }
+	nfun=$(grep -o '"name"' trace_config.json | wc -l)
+	ip netns exec s nc -l -p 8080 > $W/def/tcp.out 2>/dev/null &
+	ip netns exec s nft -a monitor trace > $W/def/mon_s 2>&1 &
+	m1=$!
+	ip netns exec r nft -a monitor trace > $W/def/mon_r 2>&1 &
+	m2=$!
+	nft-record -c trace_config.json --duration 5 -n s -n r -o $L > $W/def/out 2> $W/def/err &
+	pid=$!
+	n=0
+	while ! grep -q -E 'recording to|error|cannot' $W/def/err && kill -0 $pid 2>/dev/null && [ $n -lt 3000 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	t0=$(date +%s)
+	marker
+	tp=""
+	for a in 10.0.2.2 10.0.2.3 10.0.2.4 fd00:2::1 10.0.9.9 10.0.2.5; do
+		case $a in *:*) v=-6 ;; *) v=-4 ;; esac
+		ip netns exec c ping $v -c1 -W1 $a >/dev/null 2>&1 &
+		tp="$tp $!"
+	done
+	echo hello-nft | ip netns exec c nc -w 1 10.0.2.1 8080 >/dev/null 2>&1 &
+	wait $tp $!
+	marker
+	t1=$(date +%s)
+	sleep 0.3; kill $m1 $m2 2>/dev/null
+	ip netns exec c ping -f -w 2 10.0.2.1 > $W/def/flood 2>&1
+	wait $pid; rc=$?
+	cd /
+	cut -c1-300 $W/def/err
+	why=""
+	[ $rc = 0 ] || why="nft-record exit code $rc; "
+	AUTO_BE=$(sed -n 's/^nft-record: \([a-z-]*\): [0-9]*\/[0-9]* functions attached.*/\1/p' $W/def/err | head -n1)
+	att=$(grep -o "[a-z-]*: [0-9]*/[0-9]* functions attached in [0-9.]* ms" $W/def/err)
+	natt=$(echo "$att" | sed -n 's/^[^:]*: \([0-9]*\)\/.*/\1/p')
+	[ "${natt:-0}" -ge 1000 ] || why="${why}only ${natt:-0} functions attached (< 1000; trace_config.json has $nfun); "
+	grep -q 'rule verdicts from BPF' $W/def/err || why="${why}recorder did not take verdicts from BPF; "
+	grep -q hello-nft $W/def/tcp.out || why="${why}TCP payload not received; "
+	hmt=$(handle s marker); hmr=$(handle r marker)
+	nft-analyze events --ndjson $L 2> $W/def/an.err | grep '"type":"NFT_RULE"' > $W/def/ev
+	[ -s $W/def/an.err ] && why="${why}nft-analyze events: $(head -c 200 $W/def/an.err); "
+	log_keys $W/def/ev "$hmt" "$hmr" | grep -E '^[SR] 1 ' | sort > $W/def/kl
+	{ mon_keys $W/def/mon_s S "$hmt"; mon_keys $W/def/mon_r R "$hmr"; } | grep -E '^[SR] 1 [0-9a-f]* (t|nat|fw) ' | sort > $W/def/km
+	nl=$(wc -l < $W/def/kl); nm=$(wc -l < $W/def/km)
+	if ! cmp -s $W/def/kl $W/def/km; then
+		why="${why}log nft steps differ from nft monitor trace ($nl vs $nm lines); "
+		diff $W/def/kl $W/def/km | head -12
+	fi
+	# every scenario's deciding step is among them (so the window held the traffic)
+	for k in "S t in $(handle s drop) drop" "S t in $(handle s jump) jump sub" "S t in $(handle s goto) goto gsub" \
+		"S t in $(handle s ipv6) accept" "R nat pre $(handle r dnat) accept" "S t in $(handle s reject) drop" \
+		"S t in $(handle s tcp) continue" "R fw forward $(handle r fwd_v4) accept" "S t in $(handle s marker) accept"; do
+		set -- $k; g=$1; shift
+		grep "^$g 1 " $W/def/kl | cut -d' ' -f4- | grep -qx "$*" || why="${why}log lacks '$*'; "
+	done
+	# the dropped ping: one journey with the drop rule (once) and the functions in order
+	j=$(nft-analyze journeys --json --dst 10.0.2.2 --proto icmp $L 2>/dev/null | tr -d ' \n')
+	h=$(handle s drop)
+	nrule=$(echo "$j" | grep -oi "\"table\":\"t\",\"chain\":\"in\",\"kind\":\"rule\"[^}]*\"handle\":$h,\"verdict\":\"drop\"" | wc -l)
+	[ "$nrule" = 1 ] || why="${why}drop journey has rule t/in $h drop $nrule times (want 1); "
+	fl=$(echo "$j" | grep -o '"func":"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')
+	# in order: those of them in the config (all but __netif_receive_skb_core are mandatory)
+	have="ip_rcv ip_local_deliver nft_do_chain $(grep -o '"__netif_receive_skb_core"' $W/def/trace_config.json | tr -d '"')"
+	m=$(in_order "$fl" "__netif_receive_skb_core ip_rcv ip_local_deliver nft_do_chain" "$have") ||
+		why="${why}drop journey: $m; "
+	echo "$j" | grep -q '"dropped":true' || why="${why}ping to the drop rule not dropped; "
+	sumline=$(grep '^nft-record: [0-9]* events' $W/def/err)
+	pk=$(grep -o '[0-9]* packets transmitted' $W/def/flood | cut -d' ' -f1)
+	det=$(sed -n 's/^nft-record: detached in \([0-9.]*\) s/\1 s/p' $W/def/err)
+	info "record-default: nft-discover: $nfun functions in trace_config.json; nft-record backend $AUTO_BE: $att; traffic window $((t1 - t0)) s; $nl nft steps compared with nft monitor trace; flood ping -f 2 s ($pk requests); ${sumline#nft-record: }; detach ${det:-fast}"
+	if [ -z "$why" ]; then res PASS "record-default/$AUTO_BE"; else res FAIL "record-default/${AUTO_BE:-none}" "$why"; fi
+}
+
 res PASS "boot: $(uname -r)"
 topo || { res FAIL "topology" "netns / ruleset setup failed"; exit 1; }
 ip netns exec s nft -a list ruleset
@@ -305,7 +412,13 @@ ip netns exec r nft -a list ruleset
 for be in $BACKENDS; do
 	case $be in kprobe) max=$MAXF_KP ;; fentry) max=$MAXF_FE ;; *) max=$MAXF ;; esac
 	run_backend $be $max
-	case $be in kprobe) max=$MAXF_KP ;; fentry) max=$RECF_FE ;; *) max=0 ;; esac
-	grep -q "^UNAVAILABLE" $W/bpf.$be || record_backend $be $max
+done
+# the default pipeline (backend auto), then every other backend through nft-record
+record_default
+for be in $BACKENDS; do
+	[ "$be" = "$AUTO_BE" ] && continue
+	grep -q "^UNAVAILABLE" $W/bpf.$be 2>/dev/null && continue
+	case $be in kprobe) max=$MAXF_KP ;; fentry) max=$MAXF_FE ;; *) max=0 ;; esac
+	record_backend $be $max
 done
 exit 0
