@@ -1,21 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tp.bpf.h - raw tracepoint programs (BPF_PROG_TYPE_RAW_TRACEPOINT), attached by
- * every backend of nft-record.  Function ids are the fixed NT_TP_* ids of
- * common/bpf_shared.h.
+ * every backend of nft-record (nft-record/tracepoints.c).
  *
  * Raw tracepoints see the tracepoint's TP_PROTO arguments (not the formatted
- * entry), the same on 6.1 and 6.18 for the arguments used here:
- *   net:netif_receive_skb(skb)  net:netif_rx(skb)  net:napi_gro_receive_entry(skb)
- *   net:net_dev_queue(skb)  net:net_dev_start_xmit(skb, dev)
- *   net:net_dev_xmit(skb, rc, dev, skb_len)
- *   skb:kfree_skb(skb, location, reason[, rx_sk])   (reason: 5.17+)
- *   skb:consume_skb(skb[, location])
- * tp_btf would give typed arguments but needs the "tracing" program type, which
- * is not available everywhere (e.g. kernels without fentry support).
+ * entry).  tp_btf would give typed arguments but needs the "tracing" program
+ * type, which is not available everywhere (e.g. kernels without fentry).
+ *
+ * Generic programs nt_tpg1..nt_tpg5: one template per skb argument position.
+ * Raw tracepoints have no attach cookie before 6.10 and bpf_get_func_ip() does
+ * not serve them, so user space loads one clone of the template per
+ * tracepoint (same instructions) after patching the 64-bit constant that
+ * nt_tp_conf() loads (NT_TPC_MAGIC, one ld_imm64) with that tracepoint's
+ * configuration:
+ *
+ *   bits  0..31  function id (fixed NT_TP_* id, or one after the functions)
+ *   bit  32      NT_TPC_RECHECK: re-parse the headers (packet path points)
+ *   bit  33      NT_TPC_IP_ONLY: only skbs whose skb->protocol is IPv4 / IPv6
+ *                (socket-level tracepoints also see unix and netlink skbs)
+ *   bit  34      NT_TPC_TRACKED: only skbs already traced (seen on the packet
+ *                path): a clone delivered to a socket (ICMP echo replies to
+ *                ping sockets) does not become a packet of its own
+ *
+ * The templates themselves are loaded (so that libbpf relocates maps and CO-RE
+ * once) but never attached.
+ *
+ * Special programs, with arguments beyond the skb:
+ *   net:net_dev_xmit(skb, rc, dev, skb_len)       only already tracked skbs
+ *   skb:kfree_skb(skb, location, reason[, rx_sk]) drop reason (5.17+)
+ *   skb:consume_skb(skb[, location])              end of the packet
  */
 #ifndef NT_TP_BPF_H
 #define NT_TP_BPF_H
+
+/* NT_TPC_MAGIC, NT_TPC_RECHECK, NT_TPC_IP_ONLY: common/bpf_shared.h */
 
 /* Only for skbs that are already tracked (no header parsing: at net_dev_xmit
  * and consume_skb the skb may already be handed over or being torn down). */
@@ -27,40 +45,48 @@ static __always_inline int nt_is_tracked(struct sk_buff *skb)
 	return st && st->match;
 }
 
-SEC("raw_tp/netif_receive_skb")
-int BPF_PROG(nt_tp_netif_receive_skb, struct sk_buff *skb)
+static __always_inline int nt_is_ip(struct sk_buff *skb)
 {
-	nt_hit(skb, NT_TP_NETIF_RECEIVE_SKB, NT_TRACK_RECHECK);
-	return 0;
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+
+	return proto == NT_ETH_P_IP || proto == NT_ETH_P_IPV6;
 }
 
-SEC("raw_tp/netif_rx")
-int BPF_PROG(nt_tp_netif_rx, struct sk_buff *skb)
+/* The per-clone constant: exactly one ld_imm64 of NT_TPC_MAGIC. */
+static __always_inline __u64 nt_tp_conf(void)
 {
-	nt_hit(skb, NT_TP_NETIF_RX, NT_TRACK_RECHECK);
-	return 0;
+	__u64 c;
+
+	asm volatile("%0 = %1 ll" : "=r"(c) : "i"(NT_TPC_MAGIC));
+	return c;
 }
 
-SEC("raw_tp/napi_gro_receive_entry")
-int BPF_PROG(nt_tp_napi_gro_receive_entry, struct sk_buff *skb)
+static __always_inline void nt_tp_hit(struct sk_buff *skb, __u64 conf)
 {
-	nt_hit(skb, NT_TP_NAPI_GRO_RECEIVE, NT_TRACK_RECHECK);
-	return 0;
+	if (!skb)
+		return;
+	/* socket-level tracepoints also see unix / netlink skbs, and such an
+	 * skb may reuse the address of a tracked packet freed without a free
+	 * tracepoint (TCP): skb->protocol tells them apart */
+	if ((conf & NT_TPC_IP_ONLY) && !nt_is_ip(skb))
+		return;
+	if ((conf & NT_TPC_TRACKED) && !nt_is_tracked(skb))
+		return;
+	nt_hit(skb, (__u32)conf, (conf & NT_TPC_RECHECK) ? NT_TRACK_RECHECK : 0);
 }
 
-SEC("raw_tp/net_dev_queue")
-int BPF_PROG(nt_tp_net_dev_queue, struct sk_buff *skb)
-{
-	nt_hit(skb, NT_TP_NET_DEV_QUEUE, NT_TRACK_RECHECK);
-	return 0;
-}
-
-SEC("raw_tp/net_dev_start_xmit")
-int BPF_PROG(nt_tp_net_dev_start_xmit, struct sk_buff *skb)
-{
-	nt_hit(skb, NT_TP_NET_DEV_START_XMIT, NT_TRACK_RECHECK);
-	return 0;
-}
+#define NT_TPG(n)                                                               \
+	SEC("raw_tp")                                                           \
+	int nt_tpg##n(struct bpf_raw_tracepoint_args *ctx)                      \
+	{                                                                       \
+		nt_tp_hit((struct sk_buff *)ctx->args[n - 1], nt_tp_conf());    \
+		return 0;                                                       \
+	}
+NT_TPG(1)
+NT_TPG(2)
+NT_TPG(3)
+NT_TPG(4)
+NT_TPG(5)
 
 SEC("raw_tp/net_dev_xmit")
 int BPF_PROG(nt_tp_net_dev_xmit, struct sk_buff *skb)
@@ -74,18 +100,14 @@ SEC("raw_tp/kfree_skb")
 int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 {
 	struct nt_ev_drop *d;
-	__u16 proto;
 
 	if (!skb)
 		return 0;
 	/* An skb never seen before is only reported when it is an IP packet
 	 * (drops before the first packet tracepoint, e.g. in the IP layer of a
 	 * locally generated packet); netlink / unix skbs are not packets. */
-	if (!nt_is_tracked(skb)) {
-		proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-		if (proto != NT_ETH_P_IP && proto != NT_ETH_P_IPV6)
-			goto out;
-	}
+	if (!nt_is_tracked(skb) && !nt_is_ip(skb))
+		goto out;
 	if (!nt_track(skb, NT_TP_KFREE_SKB, 0))
 		goto out;
 	d = nt_reserve(sizeof(*d));

@@ -10,9 +10,11 @@
 #include "records.h"
 
 /*
- * Tracepoints get the first function ids of every recording's function table
- * (FUNCS block), in this order; traced kernel functions follow from
- * NT_TP__COUNT on.  Names: NT_TP_NAMES below.
+ * The packet path tracepoints get the first function ids of every recording's
+ * function table (FUNCS block), in this order; traced kernel functions follow
+ * from NT_TP__COUNT on, and every other skb-carrying tracepoint that the
+ * kernel has (found at run time, nft-record/tracepoints.c) gets an id after
+ * the functions.  Names: NT_TP_NAMES below; the FUNCS block names every id.
  */
 enum nt_tp_id {
 	NT_TP_NETIF_RECEIVE_SKB = 0,  /* net:netif_receive_skb */
@@ -30,6 +32,17 @@ enum nt_tp_id {
 	"net:net_dev_queue", "net:net_dev_start_xmit", "net:net_dev_xmit", "skb:kfree_skb", \
 	"skb:consume_skb" }
 #define NT_TP_LAYERS { "Device", "Device", "GRO", "Xmit", "Xmit", "Xmit", "Drop", "Free" }
+
+/*
+ * Generic raw tracepoint programs (bpf/tp.bpf.h nt_tpg<N>): user space clones
+ * the template of the skb argument position per tracepoint and replaces the
+ * 64-bit constant NT_TPC_MAGIC (one ld_imm64) with the tracepoint's
+ * configuration: function id in bits 0..31, plus these flags.
+ */
+#define NT_TPC_MAGIC 0x4e5454504346470aULL /* "NTTPCFG\n" */
+#define NT_TPC_RECHECK (1ULL << 32)  /* re-parse headers (packet path points) */
+#define NT_TPC_IP_ONLY (1ULL << 33)  /* only skbs with skb->protocol IPv4 / IPv6 */
+#define NT_TPC_TRACKED (1ULL << 34)  /* only skbs already traced (no first sight) */
 
 /* nt_filter.flags: which fields are set.  All set fields must match (AND). */
 #define NT_FLT_L3      0x0001  /* l3 == NT_L3_IPV4 / NT_L3_IPV6 */

@@ -15,7 +15,7 @@ const char *argp_program_version = "nft-record 0.1.0";
 static const char doc[] =
 "Record the path of packets through the kernel and nftables, rule by rule, into a .ntl log for nft-analyze.\n"
 "\n"
-"BPF programs on the packet tracepoints (net:netif_receive_skb, net:netif_rx, net:napi_gro_receive_entry, net:net_dev_queue, net:net_dev_start_xmit, net:net_dev_xmit, skb:kfree_skb with the drop reason, skb:consume_skb), plus kernel functions when kprobes or fentry are available; ONE owned nft table (inet nft_record_<pid>) per recorded namespace sets `meta nftrace set 1` so nftables reports every rule verdict. Table and probes vanish with the process, kill -9 included."
+"BPF programs on the packet tracepoints (net:netif_receive_skb, net:netif_rx, net:napi_gro_receive_entry, net:net_dev_queue, net:net_dev_start_xmit, net:net_dev_xmit, skb:kfree_skb with the drop reason, skb:consume_skb) and on every other tracepoint of the kernel that carries an skb (tcp:tcp_probe, skb:skb_copy_datagram_iovec, qdisc:*, ...: for packets already traced), plus kernel functions when kprobes or fentry are available; ONE owned nft table (inet nft_record_<pid>) per recorded namespace sets `meta nftrace set 1` so nftables reports every rule verdict. Table and probes vanish with the process, kill -9 included."
 "\v"
 "Filter syntax (--filter), predicates joined by 'and':\n"
 "  ip | ip6 | tcp | udp | icmp | icmp6 | proto NAME|NUM\n"

@@ -35,6 +35,7 @@
 #include "privs.h"
 #include "snapshot.h"
 #include "stream.h"
+#include "tracepoints.h"
 #include "common/bpf_shared.h"
 #include "common/kallsyms.h"
 #include "formats/logw.h"
@@ -282,20 +283,20 @@ static int write_header(struct rec *r)
 
 static int write_funcs(struct rec *r)
 {
-	static const char *const names[] = NT_TP_NAMES;
-	static const char *const layers[] = NT_TP_LAYERS;
 	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "functions");
+	const struct nt_tp_desc *tp;
+	size_t ntp = nt_tp_list(&tp); /* packet path ids 0.., other tracepoints after the functions */
 	char a[32];
 
-	for (int i = 0; i < NT_TP__COUNT; i++) {
+	for (size_t i = 0; i < ntp; i++) {
 		cJSON *o = cJSON_CreateObject();
 
-		cJSON_AddNumberToObject(o, "id", i);
-		cJSON_AddStringToObject(o, "name", names[i]);
-		cJSON_AddStringToObject(o, "layer", layers[i]);
-		cJSON_AddNumberToObject(o, "priority", 0);
+		cJSON_AddNumberToObject(o, "id", tp[i].id);
+		cJSON_AddStringToObject(o, "name", tp[i].name);
+		cJSON_AddStringToObject(o, "layer", tp[i].layer);
+		cJSON_AddNumberToObject(o, "priority", tp[i].priority);
 		cJSON_AddStringToObject(o, "kind", "tracepoint");
-		cJSON_AddNumberToObject(o, "arg", 1);
+		cJSON_AddNumberToObject(o, "arg", tp[i].arg);
 		cJSON_AddStringToObject(o, "module", "");
 		cJSON_AddStringToObject(o, "addr", "0x0");
 		cJSON_AddItemToArray(arr, o);

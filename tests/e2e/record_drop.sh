@@ -17,7 +17,7 @@ nt_check '{"flows": [{"match": {"proto": "ICMP", "src": "10.99.0.1", "dst": "10.
   "nft": [["filter", "input", 2, "DROP"]],
   "text": {"2": "ip saddr 10.99.0.1 icmp type echo-request drop"},
   "verdict": "DROP", "drop_reason": "NETFILTER_DROP",
-  "path": ["net:net_dev_queue", "net:net_dev_start_xmit", "net:netif_rx", "net:net_dev_xmit",
+  "path": ["net:net_dev_queue", "net:net_dev_start_xmit", "net:netif_rx_entry", "net:netif_rx", "net:net_dev_xmit",
            "net:netif_receive_skb", "skb:kfree_skb"]}]}' || nt_fail "log does not match (above)"
 # --stream printed exactly what nft-analyze events prints for the log
 "$NT_ANA" events "$NT_LOG" > "$NT_TMP/events.txt"

@@ -17,7 +17,7 @@ nt_check '{"flows": [{"match": {"proto": "ICMPv6", "src": "fd99::1", "dst": "fd9
   "path_has": ["net:net_dev_queue", "net:netif_rx", "net:netif_receive_skb"]},
  {"match": {"proto": "TCP", "src": "fd99::1", "dst": "fd99::2", "dport": 8080},
   "count": 1, "nft": [["filter6", "input", 3, "DROP"]], "verdict": "DROP", "drop_reason": "NETFILTER_DROP",
-  "path": ["net:net_dev_queue", "net:net_dev_start_xmit", "net:netif_rx", "net:net_dev_xmit", "net:netif_receive_skb", "skb:kfree_skb"]}]}' || nt_fail "log does not match (above)"
+  "path": ["net:net_dev_queue", "net:net_dev_start_xmit", "net:netif_rx_entry", "net:netif_rx", "net:net_dev_xmit", "net:netif_receive_skb", "skb:kfree_skb"]}]}' || nt_fail "log does not match (above)"
 nt_assert_clean
 [ "$NT_FAILED" = 0 ] && nt_pass
 exit $NT_FAILED
