@@ -10,7 +10,9 @@
 #include "nft-analyze/model.h"
 #include "formats/ntlog.h"
 
-#define MAX_FUNC_ID (1u << 20)
+#define MAX_FUNC_ID (1u << 20)       /* FUNCS entries with larger ids are ignored */
+#define FUNC_DENSE_MIN 4096           /* ids below max(this, 2 x FUNCS entries): direct table */
+#define MAX_UNKNOWN_FUNCS 4096        /* record ids missing from FUNCS named "func#N"; more: "func#?" */
 #define MAX_DROP_REASON 4096
 #define NT_NFPROTO_INET 1
 
@@ -160,9 +162,16 @@ struct nt_model {
 	struct nt_model_opts o;
 	struct nt_model_totals t;
 	struct arena_chunk *arena;
-	/* functions */
+	/* functions: infos by slot (nt_func_info.slot); id -> slot + 1 through a
+	 * direct table for ids < dense_max (sized by the FUNCS block), a hash
+	 * for larger ids, so a hostile id costs one entry, not a table up to it */
 	struct nt_func_info *funcs;
-	uint32_t nfuncs;
+	uint32_t nfuncs, funcs_cap;
+	uint32_t *by_id;
+	uint32_t nby_id, dense_max;
+	struct u64map func_sparse;   /* id + 1 -> slot */
+	uint32_t nunknown;           /* "func#N" entries made for record ids */
+	int32_t unknown_slot;        /* the shared "func#?" entry, -1 until needed */
 	const char *layers[NT_MODEL_MAX_LAYERS];
 	int nlayers;
 	/* chains */
@@ -221,11 +230,14 @@ struct nt_model *nt_model_new(const struct nt_model_opts *opts)
 		memcpy(&m->o, opts, opts->sz < sizeof(m->o) ? opts->sz : sizeof(m->o));
 	m->pending_release = -1;
 	m->cur = -1;
+	m->unknown_slot = -1;
+	m->dense_max = FUNC_DENSE_MIN;
 	m->idle_ns = m->o.sz >= offsetof(struct nt_model_opts, idle_ns) + sizeof(uint64_t) && m->o.idle_ns ?
 		     m->o.idle_ns : NT_MODEL_IDLE_NS;
 	if (map_init(&m->loss_map, 64) || map_init(&m->chain_map, 256) || map_init(&m->rule_exact, 256) ||
 	    map_init(&m->rule_loose, 256) || map_init(&m->ifmap, 64) ||
-	    map_init(&m->skb_map, 4096) || map_init(&m->trace_map, 1024)) {
+	    map_init(&m->skb_map, 4096) || map_init(&m->trace_map, 1024) ||
+	    map_init(&m->func_sparse, 64)) {
 		nt_model_free(m);
 		return NULL;
 	}
@@ -241,6 +253,8 @@ void nt_model_free(struct nt_model *m)
 	free(m->pool);
 	free(m->free_slots);
 	free(m->funcs);
+	free(m->by_id);
+	map_free(&m->func_sparse);
 	free(m->chains);
 	free(m->rule_texts);
 	free(m->strs);
@@ -274,30 +288,83 @@ static int layer_intern(struct nt_model *m, const char *name)
 	return m->nlayers++;
 }
 
-static int funcs_reserve(struct nt_model *m, uint32_t n)
+/* Slot of function ID, -1 when it has none. */
+static inline int64_t func_slot(const struct nt_model *m, uint32_t id)
 {
-	struct nt_func_info *f;
+	const uint32_t *v;
 
-	if (n <= m->nfuncs)
-		return 0;
-	if (n > MAX_FUNC_ID)
-		return -E2BIG;
-	f = realloc(m->funcs, n * sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	for (uint32_t i = m->nfuncs; i < n; i++) {
-		char buf[32];
+	if (id < m->nby_id)
+		return (int64_t)m->by_id[id] - 1;
+	if (id < m->dense_max)
+		return -1;
+	v = map_find(&m->func_sparse, (uint64_t)id + 1);
+	return v ? (int64_t)*v : -1;
+}
 
-		snprintf(buf, sizeof(buf), "func#%u", i);
-		f[i].name = arena_strdup(&m->arena, buf);
-		f[i].layer_name = "Other";
-		f[i].layer = -1;
-		f[i].priority = 3;
-		f[i].kind = NT_KIND_SKB;
+/* A new entry NAME (layer "Other", not placed yet) for ID; returns its slot or -1. */
+static int64_t func_add(struct nt_model *m, uint32_t id, const char *name)
+{
+	struct nt_func_info *fi;
+
+	if (m->nfuncs == m->funcs_cap) {
+		uint32_t cap = m->funcs_cap ? m->funcs_cap * 2 : 256;
+		struct nt_func_info *f = realloc(m->funcs, cap * sizeof(*f));
+
+		if (!f)
+			return -1;
+		m->funcs = f;
+		m->funcs_cap = cap;
 	}
-	m->funcs = f;
-	m->nfuncs = n;
-	return 0;
+	if (id != UINT32_MAX) {
+		if (id < m->dense_max) {
+			if (id >= m->nby_id) {
+				uint32_t n = m->nby_id ? m->nby_id : 256, *t;
+
+				while (n <= id)
+					n *= 2;
+				if (n > m->dense_max)
+					n = m->dense_max;
+				t = realloc(m->by_id, n * sizeof(*t));
+				if (!t)
+					return -1;
+				memset(t + m->nby_id, 0, (n - m->nby_id) * sizeof(*t));
+				m->by_id = t;
+				m->nby_id = n;
+			}
+			m->by_id[id] = m->nfuncs + 1;
+		} else if (map_put(&m->func_sparse, (uint64_t)id + 1, m->nfuncs)) {
+			return -1;
+		}
+	}
+	fi = &m->funcs[m->nfuncs];
+	fi->name = arena_strdup(&m->arena, name);
+	fi->layer_name = "Other";
+	fi->layer = -1;
+	fi->priority = 3;
+	fi->kind = NT_KIND_SKB;
+	fi->id = id;
+	fi->slot = m->nfuncs;
+	return m->nfuncs++;
+}
+
+/* Entry of a record's function ID, made ("func#N") when FUNCS lacks it; past
+ * MAX_UNKNOWN_FUNCS such ids, one shared "func#?" entry.  -1: out of memory. */
+static int64_t func_of_record(struct nt_model *m, uint32_t id)
+{
+	int64_t slot = func_slot(m, id);
+	char buf[32];
+
+	if (slot >= 0)
+		return slot;
+	if (m->nunknown < MAX_UNKNOWN_FUNCS) {
+		snprintf(buf, sizeof(buf), "func#%u", id);
+		slot = func_add(m, id, buf);
+		m->nunknown += slot >= 0;
+		return slot;
+	}
+	if (m->unknown_slot < 0)
+		m->unknown_slot = (int32_t)func_add(m, UINT32_MAX, "func#?");
+	return m->unknown_slot;
 }
 
 static const char *jstr(const cJSON *o, const char *k, const char *def)
@@ -338,22 +405,33 @@ static int kind_parse(const char *s)
 static int meta_funcs(struct nt_model *m, const cJSON *root)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "functions"), *f;
-	int pos = 0;
+	int pos = 0, n;
 
 	if (!cJSON_IsArray(arr))
 		return -EINVAL;
+	/* the direct id table covers up to twice the entries of the block */
+	n = cJSON_GetArraySize(arr);
+	if (m->nby_id == 0 && m->func_sparse.count == 0 && (uint64_t)n * 2 > m->dense_max)
+		m->dense_max = (uint64_t)n * 2 < MAX_FUNC_ID ? (uint32_t)n * 2 : MAX_FUNC_ID;
 	cJSON_ArrayForEach(f, arr) {
 		double idd = jnum(f, "id", pos), pr;
 		uint32_t id;
+		int64_t slot;
 		struct nt_func_info *fi;
+		char buf[32];
 
 		pos++;
 		if (idd < 0 || idd >= MAX_FUNC_ID)
 			continue;
 		id = (uint32_t)idd;
-		if (funcs_reserve(m, id + 1))
-			return -ENOMEM;
-		fi = &m->funcs[id];
+		slot = func_slot(m, id);
+		if (slot < 0) {
+			snprintf(buf, sizeof(buf), "func#%u", id);
+			slot = func_add(m, id, buf);
+			if (slot < 0)
+				return -ENOMEM;
+		}
+		fi = &m->funcs[slot];
 		fi->name = arena_strdup(&m->arena, jstr(f, "name", fi->name));
 		fi->layer_name = arena_strdup(&m->arena, jstr(f, "layer", "Other"));
 		fi->layer = layer_intern(m, fi->layer_name);
@@ -910,12 +988,12 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 	case NT_EV_FUNC: {
 		int layer;
 
-		if (h->id >= m->nfuncs)
-			funcs_reserve(m, h->id + 1); /* unknown id: "func#N" in layer Other */
-		if (h->id < m->nfuncs) {
-			if (m->funcs[h->id].layer < 0)
-				m->funcs[h->id].layer = layer_intern(m, "Other");
-			layer = m->funcs[h->id].layer;
+		int64_t slot = func_of_record(m, h->id); /* unknown id: "func#N" in layer Other */
+
+		if (slot >= 0) {
+			if (m->funcs[slot].layer < 0)
+				m->funcs[slot].layer = layer_intern(m, "Other");
+			layer = m->funcs[slot].layer;
 		} else {
 			layer = layer_intern(m, "Other");
 		}
@@ -1017,9 +1095,22 @@ const struct nt_model_totals *nt_model_totals(const struct nt_model *m)
 
 const struct nt_func_info *nt_model_func(const struct nt_model *m, uint32_t id)
 {
-	static const struct nt_func_info unknown = { "func#?", "Other", 0, 3, 0 };
+	static const struct nt_func_info unknown = { "func#?", "Other", 0, 3, 0, UINT32_MAX, UINT32_MAX };
+	int64_t slot = func_slot(m, id);
 
-	return id < m->nfuncs ? &m->funcs[id] : &unknown;
+	return slot >= 0 ? &m->funcs[slot] : &unknown;
+}
+
+const struct nt_func_info *nt_model_func_at(const struct nt_model *m, uint32_t slot)
+{
+	return slot < m->nfuncs ? &m->funcs[slot] : nt_model_func(m, UINT32_MAX);
+}
+
+uint32_t nt_model_func_slot(const struct nt_model *m, uint32_t id)
+{
+	int64_t slot = func_slot(m, id);
+
+	return slot >= 0 ? (uint32_t)slot : UINT32_MAX;
 }
 
 uint32_t nt_model_func_count(const struct nt_model *m)

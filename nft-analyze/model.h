@@ -48,6 +48,8 @@ struct nt_func_info {
 	int layer;              /* model's layer index: < nt_model_layer_count() */
 	int priority;
 	int kind;               /* NT_KIND_* */
+	uint32_t id;            /* function id of the records (UINT32_MAX: the shared "func#?") */
+	uint32_t slot;          /* index: 0 .. nt_model_func_count() - 1 */
 };
 
 /* A packet (journey). Read-only for callers. */
@@ -130,8 +132,16 @@ void nt_model_finish(struct nt_model *m);
 
 /* ---- lookups ---- */
 const struct nt_model_totals *nt_model_totals(const struct nt_model *m);
+/* Function of record id ID ("func#?" in layer 0 when the log never named it). */
 const struct nt_func_info *nt_model_func(const struct nt_model *m, uint32_t id);
+/* Functions known to the model, by slot 0 .. nt_model_func_count() - 1: the
+ * FUNCS block's entries, then "func#N" for ids only seen in records (at most
+ * 4096; records of further unknown ids share one "func#?" entry).  Memory
+ * grows with the FUNCS block and the records, never with the ids' values. */
 uint32_t nt_model_func_count(const struct nt_model *m);
+const struct nt_func_info *nt_model_func_at(const struct nt_model *m, uint32_t slot);
+/* Slot of function id ID, UINT32_MAX when the model has no entry for it. */
+uint32_t nt_model_func_slot(const struct nt_model *m, uint32_t id);
 int nt_model_layer_count(const struct nt_model *m);
 const char *nt_model_layer_name(const struct nt_model *m, int layer);
 /* Chain definition by key, NULL if never defined. */

@@ -6,7 +6,6 @@
 
 #include "nft-analyze/stats.h"
 
-#define MAX_FUNCS (1u << 20)
 #define HBUCKETS 1920
 #define NVERD 16
 #define MAX_REASONS 4096
@@ -70,8 +69,9 @@ struct rule_stat {
 struct nt_stats {
 	uint64_t events, chain_recs, rule_recs, meta_recs, link_recs;
 	uint64_t netfilter_events; /* NFT_CHAIN + NFT_RULE: layer "Netfilter" */
-	uint64_t *by_func;
+	uint64_t *by_func;         /* by the model's function slot */
 	uint32_t nfunc;
+	uint64_t unknown_funcs;    /* records of ids the model has no entry for */
 	uint64_t packets, incomplete, dropped;
 	uint64_t verdicts[NVERD];
 	struct rule_stat *rules;
@@ -118,15 +118,19 @@ void nt_stats_free(struct nt_stats *s)
 	free(s);
 }
 
-static void func_hit(struct nt_stats *s, uint32_t id)
+static void func_hit(struct nt_stats *s, const struct nt_model *m, uint32_t id)
 {
-	if (id >= s->nfunc) {
+	uint32_t slot = nt_model_func_slot(m, id);
+
+	if (slot >= s->nfunc) {
 		uint32_t n = s->nfunc ? s->nfunc : 256;
 		uint64_t *b;
 
-		if (id >= MAX_FUNCS)
+		if (slot == UINT32_MAX) {
+			s->unknown_funcs++;
 			return;
-		while (n <= id)
+		}
+		while (n <= slot)
 			n *= 2;
 		b = realloc(s->by_func, n * sizeof(*b));
 		if (!b)
@@ -135,20 +139,19 @@ static void func_hit(struct nt_stats *s, uint32_t id)
 		s->by_func = b;
 		s->nfunc = n;
 	}
-	s->by_func[id]++;
+	s->by_func[slot]++;
 }
 
 void nt_stats_event(struct nt_stats *s, const struct nt_model *m, const struct nt_packet *p,
 		    const struct nt_ev_hdr *h)
 {
-	(void)m;
 	(void)p;
 	s->events++;
 	switch (h->type) {
 	case NT_EV_FUNC:
 	case NT_EV_DROP:
 	case NT_EV_FREE:
-		func_hit(s, h->id);
+		func_hit(s, m, h->id);
 		break;
 	case NT_EV_NFT_CHAIN:
 		if (((const struct nt_ev_nft_chain *)h)->phase == NT_CHAIN_ENTER)
@@ -270,7 +273,7 @@ static int layer_rows(struct nt_stats *s, const struct nt_model *m, struct row *
 	uint64_t cnt[NT_MODEL_MAX_LAYERS + 1] = { 0 };
 
 	for (uint32_t i = 0; i < s->nfunc && i < nt_model_func_count(m); i++) {
-		int l = nt_model_func(m, i)->layer;
+		int l = nt_model_func_at(m, i)->layer;
 
 		if (s->by_func[i] && l >= 0 && l < NT_MODEL_MAX_LAYERS)
 			cnt[l] += s->by_func[i];
@@ -291,14 +294,16 @@ static int layer_rows(struct nt_stats *s, const struct nt_model *m, struct row *
 
 static struct row *func_rows(struct nt_stats *s, const struct nt_model *m, int *n)
 {
-	struct row *rows = malloc((s->nfunc ? s->nfunc : 1) * sizeof(*rows));
+	struct row *rows = malloc(((size_t)s->nfunc + 1) * sizeof(*rows));
 
 	*n = 0;
 	if (!rows)
 		return NULL;
 	for (uint32_t i = 0; i < s->nfunc; i++)
 		if (s->by_func[i])
-			rows[(*n)++] = (struct row){ nt_model_func(m, i)->name, s->by_func[i], (int)i };
+			rows[(*n)++] = (struct row){ nt_model_func_at(m, i)->name, s->by_func[i], (int)i };
+	if (s->unknown_funcs) /* idx -1: nt_model_func_at() gives the "func#?" entry */
+		rows[(*n)++] = (struct row){ nt_model_func_at(m, UINT32_MAX)->name, s->unknown_funcs, -1 };
 	qsort(rows, (size_t)*n, sizeof(*rows), row_cmp);
 	return rows;
 }
@@ -327,6 +332,7 @@ static uint64_t funcs_hit(const struct nt_stats *s)
 
 	for (uint32_t i = 0; i < s->nfunc; i++)
 		n += s->by_func[i] != 0;
+	n += s->unknown_funcs != 0;
 	return n;
 }
 
@@ -515,7 +521,7 @@ void nt_stats_json(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m
 	for (int i = 0; i < nf && i < top; i++) {
 		nt_jw_obj(w, NULL);
 		nt_jw_str(w, "function", frows[i].name);
-		nt_jw_str(w, "layer", nt_model_func(m, (uint32_t)frows[i].idx)->layer_name);
+		nt_jw_str(w, "layer", nt_model_func_at(m, (uint32_t)frows[i].idx)->layer_name);
 		nt_jw_u64(w, "events", frows[i].n);
 		nt_jw_end(w);
 	}
@@ -594,7 +600,7 @@ void nt_stats_ndjson(struct nt_jw *w, struct nt_stats *s, const struct nt_model 
 	for (int i = 0; i < nf && i < top; i++) {
 		line_begin(w, "function");
 		nt_jw_str(w, "function", frows[i].name);
-		nt_jw_str(w, "layer", nt_model_func(m, (uint32_t)frows[i].idx)->layer_name);
+		nt_jw_str(w, "layer", nt_model_func_at(m, (uint32_t)frows[i].idx)->layer_name);
 		nt_jw_u64(w, "events", frows[i].n);
 		line_end(w);
 	}

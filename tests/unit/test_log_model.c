@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #define MAXP 16
 static struct nt_packet done[MAXP];
@@ -386,6 +388,84 @@ TEST(idle_packets_expire)
 	nt_model_free(m);
 }
 
+/* Hostile function ids (issue 9's amplification: a record with id N < 2^20
+ * used to build an N-entry table, ~32 MB): names, the shared "func#?" entry
+ * past 4096 unknown ids, and the peak RSS of a child process that feeds the
+ * model and the statistics such ids, against a child that feeds the same
+ * records with small ids. */
+static void hostile_ids(int hostile)
+{
+	static const char *funcs = "{\"functions\":[{\"id\":0,\"name\":\"ip_rcv\",\"layer\":\"IPv4\"},"
+				   "{\"id\":1048575,\"name\":\"big_id_fn\",\"layer\":\"TCP\"}]}";
+	struct nt_model_opts o = { .sz = sizeof(o) };
+	struct nt_model *m = nt_model_new(&o);
+	struct nt_stats *st = nt_stats_new();
+
+	if (!m || !st || nt_model_meta(m, NTL_B_FUNCS, funcs, strlen(funcs)))
+		exit(3);
+	for (uint32_t i = 0; i < 20000; i++) {
+		struct nt_ev_func f = { .h = { .type = NT_EV_FUNC, .ts_ns = 1000 + i, .skb = 0x1000 + 256 * (i % 64),
+					       .id = hostile ? 1048575 - i * 37 : i % 2 } };
+
+		nt_model_event(m, &f, sizeof(f));
+		nt_stats_event(st, m, nt_model_current(m), &f.h);
+	}
+	nt_stats_free(st);
+	nt_model_free(m);
+}
+
+static long child_maxrss_kb(int hostile)
+{
+	struct rusage ru;
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		hostile_ids(hostile);
+		_exit(0);
+	}
+	if (pid < 0 || wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	return ru.ru_maxrss;
+}
+
+TEST(hostile_function_ids_cost_no_table)
+{
+	struct nt_model_opts o = { .sz = sizeof(o) };
+	static const char *funcs = "{\"functions\":[{\"id\":1000000,\"name\":\"far_fn\",\"layer\":\"TCP\"}]}";
+	struct nt_model *m = nt_model_new(&o);
+	long base, hostile;
+	char name[32];
+
+	CHECK(m != NULL);
+	CHECK_EQ_INT(nt_model_meta(m, NTL_B_FUNCS, funcs, strlen(funcs)), 0);
+	CHECK_EQ_INT(nt_model_func_count(m), 1);
+	CHECK_EQ_STR(nt_model_func(m, 1000000)->name, "far_fn");
+	CHECK_EQ_STR(nt_model_func(m, 1000000)->layer_name, "TCP");
+	CHECK_EQ_INT(nt_model_func_slot(m, 1000000), 0);
+	CHECK_EQ_INT(nt_model_func_slot(m, 999999), UINT32_MAX);
+	/* 5000 distinct unknown ids: 4096 named entries, then one shared "func#?" */
+	for (uint32_t i = 0; i < 5000; i++)
+		func(m, 0x1000, 900000 - i, 1000 + i);
+	CHECK_EQ_INT(nt_model_func_count(m), 1 + 4096 + 1);
+	CHECK_EQ_STR(nt_model_func(m, 900000)->name, "func#900000");
+	snprintf(name, sizeof(name), "func#%u", 900000 - 4095);
+	CHECK_EQ_STR(nt_model_func(m, 900000 - 4095)->name, name);
+	CHECK_EQ_STR(nt_model_func_at(m, 4097)->name, "func#?");
+	CHECK_EQ_STR(nt_model_func_at(m, 4097)->layer_name, "Other");
+	CHECK_EQ_INT(nt_model_func_slot(m, 900000 - 4096), UINT32_MAX);
+	CHECK_EQ_INT(nt_model_totals(m)->events, 5000);
+	nt_model_free(m);
+	/* memory: the hostile child's peak RSS within 2 MiB of the plain one */
+	base = child_maxrss_kb(0);
+	hostile = child_maxrss_kb(1);
+	CHECK(base > 0 && hostile > 0);
+	printf("# peak RSS: small ids %ld KiB, hostile ids %ld KiB\n", base, hostile);
+	CHECK(hostile - base < 2048);
+}
+
 int main(void)
 {
 	RUN(packet_boundaries_and_layer_time);
@@ -397,5 +477,6 @@ int main(void)
 	RUN(many_open_packets_and_reuse);
 	RUN(analyzer_every_prefix_of_a_log);
 	RUN(idle_packets_expire);
+	RUN(hostile_function_ids_cost_no_table);
 	TEST_EXIT();
 }
