@@ -71,6 +71,22 @@ static int r_set(struct ntl_reader *r, int status, const char *fmt, ...)
 	return status;
 }
 
+/* r_set() for damage found after the preamble: every such message ends with
+ * how many records were returned before it. */
+static int r_bad(struct ntl_reader *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int r_bad(struct ntl_reader *r, int status, const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return r_set(r, status, "%s: %" PRIu64 " events read before it", buf, r->events);
+}
+
 /* Read up to LEN bytes; returns bytes read (< LEN only at end of input) or -errno. */
 static ssize_t src_read(struct ntl_reader *r, void *buf, size_t len)
 {
@@ -249,26 +265,26 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 	uint64_t n, bodies = 0;
 
 	if (len < 4)
-		return r_set(r, NTL_E_CORRUPT, "EVENTS block at offset %" PRIu64 " has %zu bytes, less than its 4-byte count",
+		return r_bad(r, NTL_E_CORRUPT, "corrupt at offset %" PRIu64 ": EVENTS block of %zu bytes, less than its 4-byte record count",
 			     r->block_off, len);
 	n = ntl_get32(p);
 	if (n * 24 > len - 4)
-		return r_set(r, NTL_E_CORRUPT,
-			     "EVENTS block at offset %" PRIu64 ": %" PRIu64 " records do not fit in %zu bytes",
+		return r_bad(r, NTL_E_CORRUPT,
+			     "corrupt at offset %" PRIu64 ": EVENTS block: %" PRIu64 " records do not fit in %zu bytes",
 			     r->block_off, n, len);
 	ty = p + 4;
 	for (uint64_t i = 0; i < n; i++) {
 		unsigned int sz = nt_ev_size(ty[i]);
 
 		if (!sz)
-			return r_set(r, NTL_E_CORRUPT,
-				     "EVENTS block at offset %" PRIu64 ": record %" PRIu64 " has unknown type %u",
+			return r_bad(r, NTL_E_CORRUPT,
+				     "corrupt at offset %" PRIu64 ": EVENTS block: record %" PRIu64 " has unknown type %u",
 				     r->block_off, i, ty[i]);
 		bodies += sz - 24;
 	}
 	if (4 + n * 24 + bodies != len)
-		return r_set(r, NTL_E_CORRUPT,
-			     "EVENTS block at offset %" PRIu64 ": record sizes add up to %" PRIu64 " bytes, block has %zu",
+		return r_bad(r, NTL_E_CORRUPT,
+			     "corrupt at offset %" PRIu64 ": EVENTS block: record sizes add up to %" PRIu64 " bytes, block has %zu",
 			     r->block_off, 4 + n * 24 + bodies, len);
 	r->c_ty = ty;
 	r->c_fl = ty + n;
@@ -295,75 +311,75 @@ static int read_block(struct ntl_reader *r, struct ntl_item *it)
 	r->block_off = r->off;
 	n = src_read(r, hdr, sizeof(hdr));
 	if (n < 0)
-		return r_set(r, NTL_E_IO, "read at offset %" PRIu64 ": %s", r->off, strerror((int)-n));
+		return r_bad(r, NTL_E_IO, "read at offset %" PRIu64 ": %s", r->off, strerror((int)-n));
 	if (n == 0)
 		return NTL_END;
 	if (n < (ssize_t)sizeof(hdr))
-		return r_set(r, NTL_E_TRUNCATED,
-			     "truncated at offset %" PRIu64 " (block header of %d bytes, %zd present): %" PRIu64 " events read before it",
-			     r->block_off, NTL_BLOCK_HDR_LEN, n, r->events);
+		return r_bad(r, NTL_E_TRUNCATED,
+			     "truncated at offset %" PRIu64 " (block header of %d bytes, %zd present)",
+			     r->block_off, NTL_BLOCK_HDR_LEN, n);
 	magic = ntl_get32(hdr);
 	type = ntl_get16(hdr + 4);
 	flags = ntl_get16(hdr + 6);
 	stored_len = ntl_get32(hdr + 8);
 	raw_len = ntl_get32(hdr + 12);
 	if (magic != NTL_BLOCK_MAGIC)
-		return r_set(r, NTL_E_CORRUPT,
-			     "corrupt at offset %" PRIu64 ": bad block magic 0x%08x (expected \"NTBK\"): %" PRIu64 " events read before it",
-			     r->block_off, magic, r->events);
+		return r_bad(r, NTL_E_CORRUPT,
+			     "corrupt at offset %" PRIu64 ": bad block magic 0x%08x (expected \"NTBK\")",
+			     r->block_off, magic);
 	if (flags & ~NTL_BF_KNOWN)
-		return r_set(r, NTL_E_CORRUPT,
+		return r_bad(r, NTL_E_CORRUPT,
 			     "corrupt at offset %" PRIu64 ": block has unknown flags 0x%04x",
 			     r->block_off, flags);
 	if (stored_len > NTL_MAX_BLOCK_STORED || raw_len > NTL_MAX_BLOCK_RAW ||
 	    (type != NTL_B_EVENTS && raw_len > NTL_MAX_META_RAW))
-		return r_set(r, NTL_E_CORRUPT,
+		return r_bad(r, NTL_E_CORRUPT,
 			     "corrupt at offset %" PRIu64 ": block lengths %u stored / %u raw exceed the limit of %u bytes",
 			     r->block_off, stored_len, raw_len, NTL_MAX_BLOCK_RAW);
 	if (!(flags & NTL_BF_ZSTD) && stored_len != raw_len)
-		return r_set(r, NTL_E_CORRUPT,
+		return r_bad(r, NTL_E_CORRUPT,
 			     "corrupt at offset %" PRIu64 ": uncompressed block with %u stored != %u raw bytes",
 			     r->block_off, stored_len, raw_len);
 	if (type == NTL_B_EVENTS && !(flags & NTL_BF_COLUMNS))
-		return r_set(r, NTL_E_CORRUPT,
+		return r_bad(r, NTL_E_CORRUPT,
 			     "corrupt at offset %" PRIu64 ": EVENTS block without the column coding flag",
 			     r->block_off);
 	if (r->size != UINT64_MAX && r->off + stored_len > r->size)
-		return r_set(r, NTL_E_TRUNCATED,
-			     "truncated at offset %" PRIu64 " (block of %u bytes, %" PRIu64 " present): %" PRIu64 " events read before it",
-			     r->block_off, stored_len, r->size - r->off, r->events);
+		return r_bad(r, NTL_E_TRUNCATED,
+			     "truncated at offset %" PRIu64 " (block of %u bytes, %" PRIu64 " present)",
+			     r->block_off, stored_len, r->size - r->off);
 	if (r->mem) {
 		payload = r->mem + r->off;
 		r->off += stored_len;
 	} else {
 		if (grow(&r->stored, &r->stored_cap, stored_len ? stored_len : 1))
-			return r_set(r, NTL_E_NOMEM, "out of memory for a block of %u bytes", stored_len);
+			return r_bad(r, NTL_E_NOMEM, "out of memory at offset %" PRIu64 " for a block of %u bytes", r->block_off, stored_len);
 		n = src_read(r, r->stored, stored_len);
 		if (n < 0)
-			return r_set(r, NTL_E_IO, "read at offset %" PRIu64 ": %s", r->off, strerror((int)-n));
+			return r_bad(r, NTL_E_IO, "read at offset %" PRIu64 ": %s", r->off, strerror((int)-n));
 		if ((size_t)n < stored_len)
-			return r_set(r, NTL_E_TRUNCATED,
-				     "truncated at offset %" PRIu64 " (block of %u bytes, %zd present): %" PRIu64 " events read before it",
-				     r->block_off, stored_len, n, r->events);
+			return r_bad(r, NTL_E_TRUNCATED,
+				     "truncated at offset %" PRIu64 " (block of %u bytes, %zd present)",
+				     r->block_off, stored_len, n);
 		payload = r->stored;
 	}
 	if (grow(&r->raw, &r->raw_cap, (size_t)raw_len + 1))
-		return r_set(r, NTL_E_NOMEM, "out of memory for a block of %u bytes", raw_len);
+		return r_bad(r, NTL_E_NOMEM, "out of memory at offset %" PRIu64 " for a block of %u bytes", r->block_off, raw_len);
 	if (flags & NTL_BF_ZSTD) {
 		unsigned long long fcs = ZSTD_getFrameContentSize(payload, stored_len);
 		size_t fsz = ZSTD_findFrameCompressedSize(payload, stored_len);
 		size_t got;
 
 		if (fcs != raw_len || ZSTD_isError(fsz) || fsz != stored_len)
-			return r_set(r, NTL_E_CORRUPT,
-				     "corrupt at offset %" PRIu64 ": block of %u bytes is not one zstd frame of %u bytes: %" PRIu64 " events read before it",
-				     r->block_off, stored_len, raw_len, r->events);
+			return r_bad(r, NTL_E_CORRUPT,
+				     "corrupt at offset %" PRIu64 ": block of %u bytes is not one zstd frame of %u bytes",
+				     r->block_off, stored_len, raw_len);
 		got = ZSTD_decompressDCtx(r->dctx, r->raw, raw_len + 1, payload, stored_len);
 		if (ZSTD_isError(got) || got != raw_len)
-			return r_set(r, NTL_E_CORRUPT,
-				     "corrupt at offset %" PRIu64 ": bad zstd frame in block of %u bytes (%s): %" PRIu64 " events read before it",
+			return r_bad(r, NTL_E_CORRUPT,
+				     "corrupt at offset %" PRIu64 ": bad zstd frame in block of %u bytes (%s)",
 				     r->block_off, stored_len,
-				     ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size", r->events);
+				     ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size");
 	} else {
 		memcpy(r->raw, payload, raw_len);
 	}

@@ -64,10 +64,10 @@ bi_expect analyze_corrupt_zstd 3 \
 	"$E: zstd.ntl: corrupt at offset $EOFF: bad zstd frame in block of $ESTORED bytes (Data corruption detected): 0 events read before it" \
 	"$AN" events zstd.ntl
 bi_expect analyze_absurd_stored_length 3 \
-	"$E: stored_len.ntl: corrupt at offset $EOFF: block lengths 4294967280 stored / $ERAW raw exceed the limit of 67108864 bytes" \
+	"$E: stored_len.ntl: corrupt at offset $EOFF: block lengths 4294967280 stored / $ERAW raw exceed the limit of 67108864 bytes: 0 events read before it" \
 	"$AN" stats stored_len.ntl
 bi_expect analyze_absurd_raw_length 3 \
-	"$E: raw_len.ntl: corrupt at offset $EOFF: block lengths $ESTORED stored / 4294967280 raw exceed the limit of 67108864 bytes" \
+	"$E: raw_len.ntl: corrupt at offset $EOFF: block lengths $ESTORED stored / 4294967280 raw exceed the limit of 67108864 bytes: 0 events read before it" \
 	"$AN" stats raw_len.ntl
 bi_expect analyze_bad_block_magic 3 \
 	"$E: blk_magic.ntl: corrupt at offset $EOFF: bad block magic 0x12345678 (expected \"NTBK\"): 0 events read before it" \

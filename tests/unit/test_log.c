@@ -440,6 +440,100 @@ TEST(unknown_block_skipped)
 	free(buf);
 }
 
+/* Every kind of damage after the preamble: the exact message, ending with
+ * the records returned before it (2: the good EVENTS block before the bad one). */
+static size_t put_block(uint8_t *o, uint16_t type, uint16_t flags, uint32_t stored, uint32_t raw,
+			const void *payload, size_t plen)
+{
+	static const uint8_t magic[4] = { 'N', 'T', 'B', 'K' };
+
+	memcpy(o, magic, 4);
+	memcpy(o + 4, &type, 2);
+	memcpy(o + 6, &flags, 2);
+	memcpy(o + 8, &stored, 4);
+	memcpy(o + 12, &raw, 4);
+	memcpy(o + 16, payload, plen);
+	return 16 + plen;
+}
+
+/* preamble + one good uncompressed EVENTS block of 2 FUNC records; returns its length */
+static size_t good_prefix(uint8_t *o)
+{
+	uint8_t ev[52] = { 2, 0, 0, 0, NT_EV_FUNC, NT_EV_FUNC };
+	uint32_t v1 = 1, v0 = 0;
+
+	ev[4 + 4 + 4 + 8] = 100;             /* ts deltas */
+	ev[4 + 4 + 4 + 8 + 8] = 10;
+	ev[4 + 4 + 4 + 8 + 16 + 1] = 0x10;  /* skb 0x1000 */
+	memcpy(o, "NTLOG\0\r\n", 8);
+	memcpy(o + 8, &v1, 4);
+	memcpy(o + 12, &v0, 4);
+	return 16 + put_block(o + 16, NTL_B_EVENTS, 2, sizeof(ev), sizeof(ev), ev, sizeof(ev));
+}
+
+TEST(corruption_messages_exact)
+{
+	static const struct {
+		uint16_t type, flags;
+		uint32_t stored, raw;
+		uint8_t payload[32];
+		size_t plen;
+		const char *want;   /* after "t.ntl: corrupt at offset X: " */
+	} cases[] = {
+		{ NTL_B_EVENTS, 0x0004, 4, 4, { 0 }, 4, "block has unknown flags 0x0004" },
+		{ NTL_B_EVENTS, 0x0003, 0xfffffff0, 8, { 0 }, 4,
+		  "block lengths 4294967280 stored / 8 raw exceed the limit of 67108864 bytes" },
+		{ NTL_B_HEADER, 0x0000, 4, 0xfffffff0, { 0 }, 4,
+		  "block lengths 4 stored / 4294967280 raw exceed the limit of 67108864 bytes" },
+		{ NTL_B_HEADER, 0x0000, 10, 12, { 0 }, 10, "uncompressed block with 10 stored != 12 raw bytes" },
+		{ NTL_B_EVENTS, 0x0000, 4, 4, { 0 }, 4, "EVENTS block without the column coding flag" },
+		{ NTL_B_EVENTS, 0x0002, 2, 2, { 1, 0 }, 2, "EVENTS block of 2 bytes, less than its 4-byte record count" },
+		{ NTL_B_EVENTS, 0x0002, 28, 28, { 100 }, 28, "EVENTS block: 100 records do not fit in 28 bytes" },
+		{ NTL_B_EVENTS, 0x0002, 28, 28, { 1, 0, 0, 0, 77 }, 28, "EVENTS block: record 0 has unknown type 77" },
+		{ NTL_B_EVENTS, 0x0002, 30, 30, { 1, 0, 0, 0, NT_EV_FUNC }, 30,
+		  "EVENTS block: record sizes add up to 28 bytes, block has 30" },
+		{ NTL_B_EVENTS, 0x0003, 8, 20, { 1, 2, 3, 4, 5, 6, 7, 8 }, 8,
+		  "block of 8 bytes is not one zstd frame of 20 bytes" },
+		{ NTL_B_EVENTS, 0x0003, 8, 20, { 0x28, 0xb5, 0x2f, 0xfd, 0x20, 20, 0, 0 }, 8,
+		  "block of 8 bytes is not one zstd frame of 20 bytes" },
+	};
+	uint8_t buf[512];
+	char msg[800], want[400];
+	int st, metas;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t off = good_prefix(buf), len;
+
+		len = off + put_block(buf + off, cases[i].type, cases[i].flags, cases[i].stored, cases[i].raw,
+				      cases[i].payload, cases[i].plen);
+		CHECK_EQ_INT(read_all_mem(buf, len, &st, msg, sizeof(msg), &metas), 2);
+		CHECK_EQ_INT(st, NTL_E_CORRUPT);
+		snprintf(want, sizeof(want), "t.ntl: corrupt at offset %zu: %s: 2 events read before it", off,
+			 cases[i].want);
+		CHECK_EQ_STR(msg, want);
+	}
+	/* the others: bad magic, truncated header, truncated payload */
+	{
+		size_t off = good_prefix(buf), len = off + 16;
+
+		memset(buf + off, 0, 16);
+		read_all_mem(buf, len, &st, msg, sizeof(msg), &metas);
+		snprintf(want, sizeof(want), "t.ntl: corrupt at offset %zu: bad block magic 0x00000000 "
+			 "(expected \"NTBK\"): 2 events read before it", off);
+		CHECK_EQ_STR(msg, want);
+		read_all_mem(buf, off + 5, &st, msg, sizeof(msg), &metas);
+		snprintf(want, sizeof(want), "t.ntl: truncated at offset %zu (block header of 16 bytes, 5 present): "
+			 "2 events read before it", off);
+		CHECK_EQ_STR(msg, want);
+		len = off + put_block(buf + off, NTL_B_HEADER, 0, 20, 20, "{}", 2);
+		read_all_mem(buf, len, &st, msg, sizeof(msg), &metas);
+		CHECK_EQ_INT(st, NTL_E_TRUNCATED);
+		snprintf(want, sizeof(want), "t.ntl: truncated at offset %zu (block of 20 bytes, 2 present): "
+			 "2 events read before it", off);
+		CHECK_EQ_STR(msg, want);
+	}
+}
+
 TEST(open_errors)
 {
 	struct ntl_reader *r;
@@ -473,6 +567,7 @@ int main(void)
 	RUN(truncated_message_exact);
 	RUN(bad_magic_version_zstd_lengths);
 	RUN(unknown_block_skipped);
+	RUN(corruption_messages_exact);
 	RUN(open_errors);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
