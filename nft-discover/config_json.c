@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +13,9 @@
 
 #include "common/layers.h"
 #include "nft-discover/discover.h"
+#include "nft-discover/discover_err.h"
 
 #define MAX_CONFIG_BYTES (64u << 20)
-
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 static int slurp(const char *path, char **out)
 {
@@ -113,34 +102,34 @@ int nt_trace_config_load(const char *path, const struct nt_funcs *known, struct 
 		err[0] = 0;
 	rc = slurp(path, &text);
 	if (rc) {
-		set_err(err, errlen, "cannot read trace config %s: %s", path, strerror(-rc));
+		nt_set_err(err, errlen, "cannot read trace config %s: %s", path, strerror(-rc));
 		goto out;
 	}
 	root = cJSON_ParseWithOpts(text, &eptr, 1);
 	if (!root) {
 		rc = -EINVAL;
-		set_err(err, errlen, "%s: invalid JSON near byte %ld", path,
+		nt_set_err(err, errlen, "%s: invalid JSON near byte %ld", path,
 			eptr ? (long)(eptr - text) : 0L);
 		goto out;
 	}
 	it = cJSON_GetObjectItemCaseSensitive(root, "version");
 	if (!cJSON_IsObject(root) || !cJSON_IsString(it) || strncmp(it->valuestring, "1.", 2)) {
 		rc = -EINVAL;
-		set_err(err, errlen, "%s: not a trace config (need {\"version\": \"1.0\", \"functions\": [...]})",
+		nt_set_err(err, errlen, "%s: not a trace config (need {\"version\": \"1.0\", \"functions\": [...]})",
 			path);
 		goto out;
 	}
 	arr = cJSON_GetObjectItemCaseSensitive(root, "functions");
 	if (!cJSON_IsArray(arr)) {
 		rc = -EINVAL;
-		set_err(err, errlen, "%s: \"functions\" must be an array", path);
+		nt_set_err(err, errlen, "%s: \"functions\" must be an array", path);
 		goto out;
 	}
 	n = (size_t)cJSON_GetArraySize(arr);
 	out->v = calloc(n ? n : 1, sizeof(*out->v));
 	if (!out->v) {
 		rc = -ENOMEM;
-		set_err(err, errlen, "out of memory loading %s", path);
+		nt_set_err(err, errlen, "out of memory loading %s", path);
 		goto out;
 	}
 	cJSON_ArrayForEach(it, arr) {
@@ -179,7 +168,7 @@ int nt_trace_config_load(const char *path, const struct nt_funcs *known, struct 
 			why = "\"via\" must be a string";
 		if (why) {
 			rc = -EINVAL;
-			set_err(err, errlen, "%s: functions[%d]%s%s%s %s", path, idx,
+			nt_set_err(err, errlen, "%s: functions[%d]%s%s%s %s", path, idx,
 				cJSON_IsString(nm) ? " (" : "", cJSON_IsString(nm) ? nm->valuestring : "",
 				cJSON_IsString(nm) ? ")" : "", why);
 			goto out;
@@ -227,12 +216,12 @@ int nt_trace_config_load(const char *path, const struct nt_funcs *known, struct 
 	}
 	rc = unknown;
 	if (unknown)
-		set_err(err, errlen, "%d function%s of %s not found on this kernel: %s", unknown,
+		nt_set_err(err, errlen, "%d function%s of %s not found on this kernel: %s", unknown,
 			unknown > 1 ? "s" : "", path, unknown_list);
 	goto out;
 nomem:
 	rc = -ENOMEM;
-	set_err(err, errlen, "out of memory loading %s", path);
+	nt_set_err(err, errlen, "out of memory loading %s", path);
 out:
 	if (rc < 0)
 		nt_funcs_free(out);

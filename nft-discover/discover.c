@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "common/util.h"
 #include "nft-discover/btf_scan.h"
 #include "nft-discover/discover.h"
+#include "nft-discover/discover_err.h"
 #include "nft-discover/strmap.h"
 
 #define SYS_BTF_DIR "/sys/kernel/btf"
@@ -31,17 +31,6 @@
 #define OFF_FILTER_FUNCS "available_filter_functions"
 #define OFF_BLACKLIST "kprobes_blacklist"
 #define MAX_ADDRS 64
-
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 const char *nt_kind_name(int kind)
 {
@@ -521,7 +510,7 @@ static struct btf *open_btf(const char *path, struct btf *base, char *err, size_
 
 	if (access(path, R_OK)) {
 		*rc = -errno;
-		set_err(err, errlen, "cannot read BTF file %s: %s (pass --btf FILE|DIR)", path,
+		nt_set_err(err, errlen, "cannot read BTF file %s: %s (pass --btf FILE|DIR)", path,
 			strerror(errno));
 		return NULL;
 	}
@@ -532,7 +521,7 @@ static struct btf *open_btf(const char *path, struct btf *base, char *err, size_
 		*rc = e == ENOMEM ? -ENOMEM : -EINVAL;
 		if (libbpf_strerror(-e, why, sizeof(why)))
 			snprintf(why, sizeof(why), "error %d", e);
-		set_err(err, errlen, "%s is not a valid BTF file (%s)%s", path, why,
+		nt_set_err(err, errlen, "%s is not a valid BTF file (%s)%s", path, why,
 			base ? " for this vmlinux BTF" : "");
 	}
 	return btf;
@@ -572,7 +561,7 @@ int nt_discover(const struct nt_discover_opts *o, struct nt_funcs *out, char *er
 	/* BTF: a directory (vmlinux + modules) or one vmlinux file */
 	if (stat(btf_path, &st)) {
 		rc = -errno;
-		set_err(err, errlen, "cannot read BTF %s: %s (pass --btf FILE|DIR)", btf_path,
+		nt_set_err(err, errlen, "cannot read BTF %s: %s (pass --btf FILE|DIR)", btf_path,
 			strerror(errno));
 		goto out;
 	}
@@ -591,16 +580,16 @@ int nt_discover(const struct nt_discover_opts *o, struct nt_funcs *out, char *er
 	rc = nt_ksyms__load(ks_path, &ks);
 	if (rc) {
 		if (rc == -EINVAL)
-			set_err(err, errlen, "%s holds no kallsyms lines (pass a saved /proc/kallsyms with --kallsyms FILE)",
+			nt_set_err(err, errlen, "%s holds no kallsyms lines (pass a saved /proc/kallsyms with --kallsyms FILE)",
 				ks_path);
 		else
-			set_err(err, errlen, "cannot read kallsyms %s: %s (pass --kallsyms FILE)", ks_path,
+			nt_set_err(err, errlen, "cannot read kallsyms %s: %s (pass --kallsyms FILE)", ks_path,
 				strerror(-rc));
 		goto out;
 	}
 	if (nt_ksyms__all_zero(ks)) {
 		rc = -EPERM;
-		set_err(err, errlen, "%s: all addresses are zero (kptr_restrict): run as root or pass --kallsyms FILE",
+		nt_set_err(err, errlen, "%s: all addresses are zero (kptr_restrict): run as root or pass --kallsyms FILE",
 			ks_path);
 		goto out;
 	}
@@ -680,7 +669,7 @@ int nt_discover(const struct nt_discover_opts *o, struct nt_funcs *out, char *er
 	out->ksyms = nt_ksyms__count(ks);
 	goto out;
 nomem:
-	set_err(err, errlen, "out of memory while scanning BTF");
+	nt_set_err(err, errlen, "out of memory while scanning BTF");
 out:
 	if (rc) {
 		nt_funcs_free(out);

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,18 +13,8 @@
 #include <unistd.h>
 
 #include "common/layers.h"
+#include "nft-discover/discover_err.h"
 #include "nft-discover/output.h"
-
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 static int write_all(int fd, const char *data, size_t len)
 {
@@ -103,7 +92,7 @@ fail:
 		unlink(tmp);
 		free(tmp);
 	}
-	set_err(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+	nt_set_err(err, errlen, "cannot write %s: %s", path, strerror(-rc));
 	return rc;
 }
 
@@ -268,13 +257,13 @@ static int write_doc(const char *path, cJSON *root, char *err, size_t errlen)
 	int rc;
 
 	if (!root) {
-		set_err(err, errlen, "out of memory building %s", path);
+		nt_set_err(err, errlen, "out of memory building %s", path);
 		return -ENOMEM;
 	}
 	s = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!s) {
-		set_err(err, errlen, "out of memory building %s", path);
+		nt_set_err(err, errlen, "out of memory building %s", path);
 		return -ENOMEM;
 	}
 	size_t len = strlen(s);
