@@ -48,6 +48,9 @@ double nt_attach_now_ms(void);
 /* Program of the skeleton by name (NULL when absent). */
 struct bpf_program *nt_attach_prog(const struct nt_backend_args *a, const char *name);
 
+/* 0 when the running kernel has kprobes with BPF cookies (>= 5.15); else <0 + why. */
+int nt_attach_probe_kprobe(char *why, size_t whylen);
+
 /* 0 when the running kernel has BPF trampolines (fentry/fexit); else <0 + why. */
 int nt_attach_probe_fentry(char *why, size_t whylen);
 

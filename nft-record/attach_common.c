@@ -173,6 +173,8 @@ void nt_attach_report_print(const struct nt_attach_report *rep)
 {
 	fprintf(stderr, "%s: %u of %u functions attached in %.1f ms", rep->backend, rep->attached,
 		rep->requested, rep->attach_ms);
+	if (rep->fallback)
+		fprintf(stderr, " (%u by kprobe)", rep->fallback);
 	if (rep->failed)
 		fprintf(stderr, "; %u failed (%s)", rep->failed, rep->first_failures);
 	fputc('\n', stderr);

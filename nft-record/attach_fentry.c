@@ -15,6 +15,7 @@
  * variadic functions.  Other refusals are reported per function.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -38,6 +39,11 @@ static int fe_max_args = 6;
 
 static int *fe_links;   /* link fds */
 static size_t fe_nlinks;
+/* functions no trampoline can take (6.1: more than 6 arguments; load errors)
+ * get a classic kprobe when the kernel has them (nt_kp<arg> programs) */
+static bool fe_kp_ok;
+static struct bpf_link **fe_kp_links;
+static size_t fe_kp_nlinks;
 static const char *fe_template[NT_ATTACH_MAX_ARG + 1];
 
 /* module BTF objects in the kernel: name -> fd (+ parsed split BTF) */
@@ -213,6 +219,7 @@ static int fe_prepare(const struct nt_backend_args *a)
 			fe_template[f->arg] = f->name;
 		}
 	}
+	fe_kp_ok = nt_attach_probe_kprobe(why, sizeof(why)) == 0;
 	for (int p = 1; p <= NT_ATTACH_MAX_ARG; p++) {
 		struct bpf_program *prog;
 
@@ -221,6 +228,10 @@ static int fe_prepare(const struct nt_backend_args *a)
 		err = bpf_program__set_autoload(prog, fe_template[p] != NULL);
 		if (!err && fe_template[p])
 			err = bpf_program__set_attach_target(prog, 0, fe_template[p]);
+		if (!err && fe_kp_ok) { /* the kprobe fallback: a few small programs */
+			snprintf(name, sizeof(name), "nt_kp%d", p);
+			err = bpf_program__set_autoload(nt_attach_prog(a, name), true);
+		}
 		if (err)
 			return err;
 	}
@@ -310,6 +321,26 @@ static int fe_fd_high(int fd)
 	return nfd;
 }
 
+/* Classic kprobe for function I that no trampoline took; true when attached. */
+static bool fe_kp_fallback(const struct nt_backend_args *a, size_t i, uint64_t cookie)
+{
+	const struct nt_func *f = &a->funcs->v[i];
+	LIBBPF_OPTS(bpf_kprobe_opts, ko, .bpf_cookie = cookie);
+	struct bpf_link *l;
+	char name[16];
+
+	if (!fe_kp_ok || !nt_attach_eligible(f, NULL, 0))
+		return false;
+	if (!fe_kp_links && !(fe_kp_links = calloc(a->funcs->n + 1, sizeof(*fe_kp_links))))
+		return false;
+	snprintf(name, sizeof(name), "nt_kp%d", f->arg);
+	l = bpf_program__attach_kprobe_opts(nt_attach_prog(a, name), f->name, &ko);
+	if (!l)
+		return false;
+	fe_kp_links[fe_kp_nlinks++] = l;
+	return true;
+}
+
 static int fe_attach(const struct nt_backend_args *a, struct nt_attach_report *rep)
 {
 	const struct nt_funcs *fs = a->funcs;
@@ -367,6 +398,9 @@ static int fe_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 		if (res[i].lfd >= 0) {
 			fe_links[fe_nlinks++] = fe_fd_high(res[i].lfd);
 			rep->attached++;
+		} else if (fe_kp_fallback(a, i, cookies[i])) {
+			rep->attached++;
+			rep->fallback++;
 		} else {
 			nt_attach_fail(rep, fs->v[i].name, res[i].why[0] ? res[i].why : "failed");
 		}
@@ -387,6 +421,10 @@ static void fe_detach(void)
 	free(fe_links);
 	fe_links = NULL;
 	fe_nlinks = 0;
+	nt_attach_destroy_links(fe_kp_links, fe_kp_nlinks);
+	free(fe_kp_links);
+	fe_kp_links = NULL;
+	fe_kp_nlinks = 0;
 	nt_attach_extra_detach();
 	for (size_t i = 0; i < fe_nmods; i++) {
 		close(fe_mods[i].fd);

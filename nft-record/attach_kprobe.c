@@ -21,7 +21,7 @@
 static struct bpf_link **kp_links;
 static size_t kp_nlinks;
 
-static int kp_probe(char *why, size_t whylen)
+int nt_attach_probe_kprobe(char *why, size_t whylen)
 {
 	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) &&
 	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
@@ -118,7 +118,7 @@ static void kp_detach(void)
 
 const struct nt_backend nt_backend_kprobe = {
 	.name = "kprobe",
-	.probe = kp_probe,
+	.probe = nt_attach_probe_kprobe,
 	.prepare = kp_prepare,
 	.attach = kp_attach,
 	.detach = kp_detach,

@@ -29,6 +29,8 @@ struct nt_attach_report {
 	uint32_t requested;     /* functions asked for */
 	uint32_t attached;
 	uint32_t failed;
+	uint32_t fallback;      /* of attached: by a classic kprobe because the backend
+				 * could not take them (fentry: too many arguments) */
 	char first_failures[512]; /* "name: reason; name: reason ..." (truncated) */
 	double attach_ms;
 };

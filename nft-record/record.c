@@ -786,8 +786,12 @@ static int attach_all(struct rec *r)
 				r->rep_fn.first_failures);
 			return NT_EXIT_RUNTIME;
 		}
-		say(r, "nft-record: %s: %u/%u functions attached in %.1f ms%s%s\n", r->fb->name,
-		    r->rep_fn.attached, r->rep_fn.requested, r->rep_fn.attach_ms,
+		char fb[48] = "";
+
+		if (r->rep_fn.fallback) /* fentry: functions no trampoline takes */
+			snprintf(fb, sizeof(fb), " (%u by kprobe)", r->rep_fn.fallback);
+		say(r, "nft-record: %s: %u/%u functions attached in %.1f ms%s%s%s\n", r->fb->name,
+		    r->rep_fn.attached, r->rep_fn.requested, r->rep_fn.attach_ms, fb,
 		    r->rep_fn.failed ? "; failures: " : "", r->rep_fn.failed ? r->rep_fn.first_failures : "");
 	}
 	return 0;
