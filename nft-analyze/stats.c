@@ -7,6 +7,7 @@
 #include "nft-analyze/stats.h"
 
 #define HBUCKETS 1920
+#define SMALL_IDS 4096 /* function ids counted by id (folded into slots for output) */
 #define NVERD 16
 #define MAX_REASONS 4096
 
@@ -72,6 +73,7 @@ struct nt_stats {
 	uint64_t *by_func;         /* by the model's function slot */
 	uint32_t nfunc;
 	uint64_t unknown_funcs;    /* records of ids the model has no entry for */
+	uint64_t *by_small_id;     /* ids < SMALL_IDS: counted by id, folded by stats_fold() */
 	uint64_t packets, incomplete, dropped;
 	uint64_t verdicts[NVERD];
 	struct rule_stat *rules;
@@ -101,8 +103,9 @@ struct nt_stats *nt_stats_new(void)
 	if (!s)
 		return NULL;
 	s->reasons = calloc(MAX_REASONS, sizeof(*s->reasons));
-	if (!s->reasons) {
-		free(s);
+	s->by_small_id = calloc(SMALL_IDS, sizeof(*s->by_small_id));
+	if (!s->reasons || !s->by_small_id) {
+		nt_stats_free(s);
 		return NULL;
 	}
 	return s;
@@ -113,33 +116,51 @@ void nt_stats_free(struct nt_stats *s)
 	if (!s)
 		return;
 	free(s->by_func);
+	free(s->by_small_id);
 	free(s->rules);
 	free(s->reasons);
 	free(s);
 }
 
-static void func_hit(struct nt_stats *s, const struct nt_model *m, uint32_t id)
+static void slot_hit(struct nt_stats *s, uint32_t slot, uint64_t n)
 {
-	uint32_t slot = nt_model_func_slot(m, id);
-
 	if (slot >= s->nfunc) {
-		uint32_t n = s->nfunc ? s->nfunc : 256;
+		uint32_t cap = s->nfunc ? s->nfunc : 256;
 		uint64_t *b;
 
 		if (slot == UINT32_MAX) {
-			s->unknown_funcs++;
+			s->unknown_funcs += n;
 			return;
 		}
-		while (n <= slot)
-			n *= 2;
-		b = realloc(s->by_func, n * sizeof(*b));
+		while (cap <= slot)
+			cap *= 2;
+		b = realloc(s->by_func, cap * sizeof(*b));
 		if (!b)
 			return;
-		memset(b + s->nfunc, 0, (n - s->nfunc) * sizeof(*b));
+		memset(b + s->nfunc, 0, (cap - s->nfunc) * sizeof(*b));
 		s->by_func = b;
-		s->nfunc = n;
+		s->nfunc = cap;
 	}
-	s->by_func[slot]++;
+	s->by_func[slot] += n;
+}
+
+static inline void func_hit(struct nt_stats *s, const struct nt_model *m, uint32_t id)
+{
+	if (id < SMALL_IDS)
+		s->by_small_id[id]++;
+	else
+		slot_hit(s, nt_model_func_slot(m, id), 1);
+}
+
+/* Counts by id -> counts by the model's function slot (before any output). */
+static void stats_fold(struct nt_stats *s, const struct nt_model *m)
+{
+	for (uint32_t id = 0; id < SMALL_IDS; id++) {
+		if (s->by_small_id[id]) {
+			slot_hit(s, nt_model_func_slot(m, id), s->by_small_id[id]);
+			s->by_small_id[id] = 0;
+		}
+	}
 }
 
 void nt_stats_event(struct nt_stats *s, const struct nt_model *m, const struct nt_packet *p,
@@ -344,6 +365,7 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 	int nl, nf, top = top_of(o);
 	char sep[81];
 
+	stats_fold(s, m);
 	memset(sep, '=', 80);
 	sep[80] = 0;
 	fprintf(out, "TRACE STATISTICS\n%s\n", sep);
@@ -504,6 +526,7 @@ void nt_stats_json(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m
 	struct row lrows[NT_MODEL_MAX_LAYERS + 1], *frows;
 	int nl, nf, top = top_of(o);
 
+	stats_fold(s, m);
 	nt_jw_obj(w, "totals");
 	jw_totals(w, s, m, o);
 	nt_jw_end(w);
@@ -586,6 +609,7 @@ void nt_stats_ndjson(struct nt_jw *w, struct nt_stats *s, const struct nt_model 
 	struct row lrows[NT_MODEL_MAX_LAYERS + 1], *frows;
 	int nl, nf, top = top_of(o);
 
+	stats_fold(s, m);
 	line_begin(w, "totals");
 	jw_totals(w, s, m, o);
 	line_end(w);
