@@ -55,36 +55,47 @@ struct ntl_reader {
 
 static __thread char ntl_reader_open_msg[700];
 
-static int r_set(struct ntl_reader *r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int r_set(struct ntl_reader *r, int status, const char *fmt, ...)
+/* The reader's message "NAME: TEXT", for damage after the preamble
+ * "NAME: TEXT: K events read before it" (WITH_EVENTS). */
+static int r_vset(struct ntl_reader *r, int status, int with_events, const char *fmt, va_list ap)
 {
 	char buf[400];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	snprintf(r->msg, sizeof(r->msg), "%s: %s", r->name, buf);
+	if (with_events)
+		snprintf(r->msg, sizeof(r->msg), "%s: %s: %" PRIu64 " events read before it", r->name, buf,
+			 r->events);
+	else
+		snprintf(r->msg, sizeof(r->msg), "%s: %s", r->name, buf);
 	r->status = status;
 	return status;
 }
 
-/* r_set() for damage found after the preamble: every such message ends with
- * how many records were returned before it. */
+static int r_set(struct ntl_reader *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int r_bad(struct ntl_reader *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int r_bad(struct ntl_reader *r, int status, const char *fmt, ...)
+static int r_set(struct ntl_reader *r, int status, const char *fmt, ...)
 {
-	char buf[400];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	r_vset(r, status, 0, fmt, ap);
 	va_end(ap);
-	return r_set(r, status, "%s: %" PRIu64 " events read before it", buf, r->events);
+	return status;
+}
+
+/* r_set() for damage found after the preamble (every such message ends with
+ * how many records were returned before it) */
+static int r_bad(struct ntl_reader *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r_vset(r, status, 1, fmt, ap);
+	va_end(ap);
+	return status;
 }
 
 /* Read up to LEN bytes; returns bytes read (< LEN only at end of input) or -errno. */
