@@ -356,7 +356,7 @@ static int64_t func_of_record(struct nt_model *m, uint32_t id)
 
 	if (slot >= 0)
 		return slot;
-	if (m->nunknown < MAX_UNKNOWN_FUNCS) {
+	if (m->nunknown < MAX_UNKNOWN_FUNCS && id != UINT32_MAX) { /* UINT32_MAX: the bucket's id */
 		snprintf(buf, sizeof(buf), "func#%u", id);
 		slot = func_add(m, id, buf);
 		m->nunknown += slot >= 0;

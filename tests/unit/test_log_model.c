@@ -457,6 +457,18 @@ TEST(hostile_function_ids_cost_no_table)
 	CHECK_EQ_STR(nt_model_func_at(m, 4097)->layer_name, "Other");
 	CHECK_EQ_INT(nt_model_func_slot(m, 900000 - 4096), UINT32_MAX);
 	CHECK_EQ_INT(nt_model_totals(m)->events, 5000);
+	/* an id of UINT32_MAX was never named: the shared entry too */
+	func(m, 0x1000, UINT32_MAX, 9000);
+	CHECK_EQ_INT(nt_model_func_count(m), 1 + 4096 + 1);
+	nt_model_free(m);
+	m = nt_model_new(&o);
+	CHECK(m != NULL);
+	func(m, 0x1000, UINT32_MAX, 1000);
+	func(m, 0x1000, UINT32_MAX, 2000);
+	CHECK_EQ_INT(nt_model_func_count(m), 1);
+	CHECK_EQ_STR(nt_model_func_at(m, 0)->name, "func#?");
+	func(m, 0x1000, 1u << 31, 3000); /* beyond the FUNCS id limit: still named */
+	CHECK_EQ_STR(nt_model_func(m, 1u << 31)->name, "func#2147483648");
 	nt_model_free(m);
 	/* memory: the hostile child's peak RSS within 2 MiB of the plain one */
 	base = child_maxrss_kb(0);
