@@ -277,13 +277,20 @@ void nt_model_free(struct nt_model *m)
 }
 
 /* ---- metadata ---- */
+/* Index of layer NAME, added when new.  The last of the NT_MODEL_MAX_LAYERS
+ * places is kept for "Other", which takes the functions of every further
+ * layer (a FUNCS block may name any number of layers). */
 static int layer_intern(struct nt_model *m, const char *name)
 {
+	int other = !strcmp(name, "Other");
+
 	for (int i = 0; i < m->nlayers; i++)
 		if (!strcmp(m->layers[i], name))
 			return i;
-	if (m->nlayers == NT_MODEL_MAX_LAYERS)
-		return layer_intern(m, "Other") < NT_MODEL_MAX_LAYERS ? NT_MODEL_MAX_LAYERS - 1 : 0;
+	if (m->nlayers >= NT_MODEL_MAX_LAYERS - 1 && !other)
+		return layer_intern(m, "Other"); /* found, or added in the last place */
+	if (m->nlayers >= NT_MODEL_MAX_LAYERS)
+		return NT_MODEL_MAX_LAYERS - 1; /* not reached: "Other" is among them */
 	m->layers[m->nlayers] = arena_strdup(&m->arena, name);
 	return m->nlayers++;
 }
