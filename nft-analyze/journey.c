@@ -94,7 +94,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			seen |= 1u << l;
 			order[nl++] = l;
 		}
-		if (nf < JT_FAST_FUNCS) {
+		if (nf < JT_FAST_FUNCS && _off <= UINT32_MAX) { /* (a packet of > 4 GiB: not grouped) */
 			fo[nf] = (uint32_t)_off;
 			fl[nf++] = (uint8_t)l;
 		} else {
