@@ -180,7 +180,7 @@ for mode in ("nftrace", "bpftrace"):
     att[mode] = [s["ready_ms"] for s in runs if s["mode"] == mode]
 med = lambda v: sorted(v)[len(v) // 2]
 tp = [float(x) for x in re.findall(r"attach ([0-9.]+) ms", "".join(open(f"{W}/ramp-nftrace-{p}.err").read() for p in RATES))]
-rows.append({"name": "attach: start -> recording (8 tracepoints + nftrace in 2 netns)", "value": med(att["nftrace"]), "unit": "ms",
+rows.append({"name": "attach: start -> recording (all skb tracepoints + nftrace in 2 netns)", "value": med(att["nftrace"]), "unit": "ms",
              "baseline": "bpftrace start -> Attaching 8 probes", "baseline_value": med(att["bpftrace"])})
 if tp:
     rows.append({"name": "attach: as reported by nft-record (probes + nft table)", "value": med(tp), "unit": "ms",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* corr.c - nftrace message -> NT_EV_NFT_RULE with skb id (see corr.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,8 @@
 #define SIG_WAYS 4
 #define TID_BITS 12               /* trace id states */
 #define DEF_BITS 12               /* defined chain keys */
-#define QUEUE_LEN 32768           /* pending trace messages */
+#define QUEUE_LEN 32768           /* pending trace messages, at most */
+#define QUEUE_INIT 1024           /* initial ring size; doubles up to QUEUE_LEN when full */
 #define MATCH_WINDOW_NS (2ull * 1000 * 1000 * 1000)
 
 struct sig_ent {
@@ -26,9 +28,21 @@ struct tid_ent {
 	uint8_t depth, hook, used;
 };
 
+/*
+ * A queued trace message: struct nt_trace_msg without its three name arrays
+ * (3 x NT_NAME_LEN of 320 bytes), which are interned in names[] (a ruleset has
+ * few distinct table / chain names): 32768 queued messages take 4 MB, not 10.
+ */
+#define MSG_HEAD offsetof(struct nt_trace_msg, table)
+#define MSG_TAIL offsetof(struct nt_trace_msg, l3)
+#define NAMES_MAX 1024            /* distinct names while messages are queued */
+#define NAMES_HASH 2048           /* open addressing slots (name index + 1) */
+
 struct qent {
 	uint64_t rx_ns;
-	struct nt_trace_msg m;
+	uint16_t name[3];         /* table, chain, target: indexes in names[] */
+	uint8_t head[MSG_HEAD];
+	uint8_t tail[sizeof(struct nt_trace_msg) - MSG_TAIL];
 };
 
 struct nt_corr {
@@ -37,8 +51,11 @@ struct nt_corr {
 	struct sig_ent nat[1u << SIG_BITS][SIG_WAYS];
 	struct tid_ent tid[1u << TID_BITS];
 	uint64_t defined[1u << DEF_BITS]; /* chain keys already emitted (direct mapped) */
-	struct qent *q;
-	size_t qhead, qlen;
+	struct qent *q;           /* ring of qcap entries (a power of 2) */
+	size_t qhead, qlen, qcap;
+	char names[NAMES_MAX][NT_NAME_LEN];
+	uint16_t names_hash[NAMES_HASH];
+	size_t nnames;
 	struct nt_corr_stats st;
 	int debug;                /* NT_DEBUG_CORR set: one line per lookup on stderr */
 };
@@ -153,7 +170,10 @@ int nt_corr_new(const struct nt_corr_opts *o, struct nt_corr **out)
 		return -ENOMEM;
 	c->o = *o;
 	c->debug = getenv("NT_DEBUG_CORR") != NULL;
-	c->q = calloc(QUEUE_LEN, sizeof(*c->q));
+	/* grown on demand: a ring of QUEUE_LEN entries (10 MB) would have every
+	 * page touched after one wrap, whatever the occupancy */
+	c->qcap = QUEUE_INIT;
+	c->q = calloc(c->qcap, sizeof(*c->q));
 	if (!c->q) {
 		free(c);
 		return -ENOMEM;
@@ -315,19 +335,95 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 	return c->o.emit(c->o.ctx, &r, sizeof(r));
 }
 
+/* Double the ring (entries stay in order, from index 0).  0 or -ENOMEM. */
+static int queue_grow(struct nt_corr *c)
+{
+	size_t cap = c->qcap * 2;
+	struct qent *q = malloc(cap * sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->qlen; i++)
+		q[i] = c->q[(c->qhead + i) & (c->qcap - 1)];
+	free(c->q);
+	c->q = q;
+	c->qcap = cap;
+	c->qhead = 0;
+	return 0;
+}
+
+/* Index of NAME in c->names (added when new); -1 when the table is full. */
+static int name_intern(struct nt_corr *c, const char *name)
+{
+	size_t len = strnlen(name, NT_NAME_LEN);
+	uint64_t h = fnv(FNV0, name, len);
+
+	for (size_t i = 0; i < NAMES_HASH; i++) {
+		uint16_t *slot = &c->names_hash[(h + i) & (NAMES_HASH - 1)];
+
+		if (!*slot) {
+			if (c->nnames == NAMES_MAX)
+				return -1;
+			memset(c->names[c->nnames], 0, NT_NAME_LEN);
+			memcpy(c->names[c->nnames], name, len);
+			*slot = (uint16_t)++c->nnames;
+			return *slot - 1;
+		}
+		if (!strncmp(c->names[*slot - 1], name, NT_NAME_LEN))
+			return *slot - 1;
+	}
+	return -1;
+}
+
+static int names_intern(struct nt_corr *c, const struct nt_trace_msg *m, uint16_t idx[3])
+{
+	const char *n[3] = { m->table, m->chain, m->target };
+
+	for (int i = 0; i < 3; i++) {
+		int k = name_intern(c, n[i]);
+
+		if (k < 0)
+			return -1;
+		idx[i] = (uint16_t)k;
+	}
+	return 0;
+}
+
+static void qent_msg(const struct nt_corr *c, const struct qent *e, struct nt_trace_msg *m)
+{
+	memcpy(m, e->head, MSG_HEAD);
+	memcpy((uint8_t *)m + MSG_TAIL, e->tail, sizeof(e->tail));
+	memcpy(m->table, c->names[e->name[0]], NT_NAME_LEN);
+	memcpy(m->chain, c->names[e->name[1]], NT_NAME_LEN);
+	memcpy(m->target, c->names[e->name[2]], NT_NAME_LEN);
+}
+
 void nt_corr_push(struct nt_corr *c, const struct nt_trace_msg *m)
 {
 	struct timespec ts;
 	struct qent *e;
+	uint16_t idx[3];
 
-	if (c->qlen == QUEUE_LEN) {
+	if (c->qlen == c->qcap && (c->qcap >= QUEUE_LEN || queue_grow(c))) {
 		c->st.queue_full++;
 		nt_corr_flush(c, 0, 0, 1); /* resolve oldest now rather than drop */
 	}
+	if (names_intern(c, m, idx)) {
+		/* more distinct names than NAMES_MAX while queued: resolve the
+		 * queue now, then the names can start over */
+		c->st.queue_full++;
+		nt_corr_flush(c, 0, 0, 1);
+		c->nnames = 0;
+		memset(c->names_hash, 0, sizeof(c->names_hash));
+		if (names_intern(c, m, idx))
+			return; /* cannot happen: 3 names fit an empty table */
+	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	e = &c->q[(c->qhead + c->qlen) % QUEUE_LEN];
+	e = &c->q[(c->qhead + c->qlen) & (c->qcap - 1)];
 	e->rx_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	e->m = *m;
+	memcpy(e->name, idx, sizeof(idx));
+	memcpy(e->head, m, MSG_HEAD);
+	memcpy(e->tail, (const uint8_t *)m + MSG_TAIL, sizeof(e->tail));
 	c->qlen++;
 }
 
@@ -337,11 +433,13 @@ int nt_corr_flush(struct nt_corr *c, uint64_t now_ns, uint64_t delay_ns, int all
 
 	while (c->qlen) {
 		struct qent *e = &c->q[c->qhead];
+		struct nt_trace_msg m;
 
 		if (!all && e->rx_ns + delay_ns > now_ns)
 			break;
-		err = resolve(c, &e->m);
-		c->qhead = (c->qhead + 1) % QUEUE_LEN;
+		qent_msg(c, e, &m);
+		err = resolve(c, &m);
+		c->qhead = (c->qhead + 1) & (c->qcap - 1);
 		c->qlen--;
 		if (err)
 			return err;

@@ -8,7 +8,8 @@
  * per hook (prerouting, input, forward, output, postrouting) at priority
  * -2147483648 with the rules "<filter match> meta nftrace set 1".  It then
  * joins NFNLGRP_NFTRACE on a NETLINK_NETFILTER socket of that namespace and
- * parses each trace message with libnftnl into a struct nt_trace_msg.
+ * parses each trace message in place (libmnl attributes, no allocation) into a
+ * struct nt_trace_msg.
  *
  * Kernel timestamps: a 9-instruction socket filter on the trace socket pushes
  * bpf_ktime_get_ns() (and the message length) into a BPF queue map when the

@@ -931,7 +931,10 @@ static int loop(struct rec *r)
 int nt_record_run(const struct nt_record_opts *o)
 {
 	struct rec *r = calloc(1, sizeof(*r));
-	struct ntl_writer_opts wo = { .sz = sizeof(wo), .force = o->force };
+	/* 512 KiB EVENTS blocks: the row, column and output buffers and the zstd
+	 * workspace take ~1.5 MB less RSS than with the 1 MiB default, for ~7 %
+	 * more bytes (256 KiB: 3 MB less, but 30 % more bytes) */
+	struct ntl_writer_opts wo = { .sz = sizeof(wo), .force = o->force, .block_bytes = 512 << 10 };
 	struct nt_corr_opts co = { .sz = sizeof(co) };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct nt_corr_stats cs;

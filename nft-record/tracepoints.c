@@ -173,7 +173,6 @@ static int tp_discover(uint32_t base)
 		snprintf(tp_note, sizeof(tp_note), "%zu beyond %d, %zu with the skb inside a struct",
 			 over, TP_MAX, unusable);
 	nt_funcs_free(&all);
-	malloc_trim(0); /* the BTF and kallsyms tables are gone: give the heap back */
 	return 0;
 }
 
@@ -302,6 +301,10 @@ static int tp_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 		tp_fail(rep, "not recordable", tp_note);
 		rep->failed += tp_unrecorded - 1;
 	}
+	/* Setup is over: the discovery tables and the kernel BTF libbpf read for
+	 * CO-RE at load are freed, but glibc keeps their heap pages (6-7 MB of
+	 * RSS for the whole recording); give them back. */
+	malloc_trim(0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rep->attach_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return rep->attached ? 0 : -ENOENT;
