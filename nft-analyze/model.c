@@ -374,6 +374,19 @@ static int64_t func_of_record(struct nt_model *m, uint32_t id)
 	return m->unknown_slot;
 }
 
+/* Layer of a record's function ID (made by func_of_record() when unknown:
+ * layer "Other", as for every function without one). */
+static int func_layer_of_record(struct nt_model *m, uint32_t id)
+{
+	int64_t slot = func_of_record(m, id);
+
+	if (slot < 0)
+		return layer_intern(m, "Other");
+	if (m->funcs[slot].layer < 0)
+		m->funcs[slot].layer = layer_intern(m, "Other");
+	return m->funcs[slot].layer;
+}
+
 static const char *jstr(const cJSON *o, const char *k, const char *def)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -993,17 +1006,8 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 
 	switch (h->type) {
 	case NT_EV_FUNC: {
-		int layer;
+		int layer = func_layer_of_record(m, h->id);
 
-		int64_t slot = func_of_record(m, h->id); /* unknown id: "func#N" in layer Other */
-
-		if (slot >= 0) {
-			if (m->funcs[slot].layer < 0)
-				m->funcs[slot].layer = layer_intern(m, "Other");
-			layer = m->funcs[slot].layer;
-		} else {
-			layer = layer_intern(m, "Other");
-		}
 		p->n_funcs++;
 		p->layer_seen |= 1u << layer;
 		p->last_layer = layer;
@@ -1040,6 +1044,7 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 	case NT_EV_DROP: {
 		const struct nt_ev_drop *d = rec;
 
+		func_layer_of_record(m, h->id);
 		p->dropped = 1;
 		p->drop_reason = d->reason;
 		p->drop_func = h->id;
@@ -1050,6 +1055,7 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		break;
 	}
 	case NT_EV_FREE:
+		func_layer_of_record(m, h->id);
 		skb_gone(m, p, h->skb);
 		break;
 	default:
@@ -1105,6 +1111,8 @@ const struct nt_func_info *nt_model_func(const struct nt_model *m, uint32_t id)
 	static const struct nt_func_info unknown = { "func#?", "Other", 0, 3, 0, UINT32_MAX, UINT32_MAX };
 	int64_t slot = func_slot(m, id);
 
+	if (slot < 0) /* the records' ids past the named ones: the shared entry (layer Other) */
+		slot = m->unknown_slot;
 	return slot >= 0 ? &m->funcs[slot] : &unknown;
 }
 

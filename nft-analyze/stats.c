@@ -299,6 +299,12 @@ static int layer_rows(struct nt_stats *s, const struct nt_model *m, struct row *
 		if (s->by_func[i] && l >= 0 && l < NT_MODEL_MAX_LAYERS)
 			cnt[l] += s->by_func[i];
 	}
+	if (s->unknown_funcs) { /* the shared "func#?" entry's layer */
+		int l = nt_model_func(m, UINT32_MAX)->layer;
+
+		if (l >= 0 && l < NT_MODEL_MAX_LAYERS)
+			cnt[l] += s->unknown_funcs;
+	}
 	for (int l = 0; l < nl; l++)
 		if (!strcmp(nt_model_layer_name(m, l), "Netfilter"))
 			nf = l;

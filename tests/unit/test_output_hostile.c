@@ -722,6 +722,72 @@ TEST(event_lines_and_stats_of_hostile_logs)
 	nt_model_free(c.m);
 }
 
+/* Records of more unknown function ids than the model names (4096): they
+ * share "func#?", which is in layer "Other" in journeys and statistics like
+ * every other unnamed function (not in layer 0, not missing from the layer
+ * totals).  DROP / FREE records of unknown ids too. */
+static char *bucket_text;
+
+static void on_packet_bucket(void *ctx, const struct nt_packet *p)
+{
+	struct jctx *c = ctx;
+	size_t len = 0;
+	FILE *f = open_memstream(&bucket_text, &len);
+
+	nt_journey_print_text(f, c->m, p);
+	fclose(f);
+	nt_stats_packet(c->st, c->m, p);
+}
+
+TEST(unnamed_functions_past_the_named_ones_are_in_layer_other)
+{
+	static const char *funcs = "{\"functions\":[{\"id\":0,\"name\":\"ip_rcv\",\"layer\":\"IPv4\"}]}";
+	struct jctx c = { 0 };
+	struct nt_model_opts o = { .sz = sizeof(o), .keep_events = 1, .on_packet = on_packet_bucket, .ctx = &c };
+	struct nt_stats_out so = { .top = 3 };
+	char *s = NULL, *ip, *other;
+	size_t len = 0;
+	FILE *f;
+
+	c.m = nt_model_new(&o);
+	c.st = nt_stats_new();
+	CHECK(c.m && c.st);
+	CHECK_EQ_INT(nt_model_meta(c.m, NTL_B_FUNCS, funcs, strlen(funcs)), 0);
+	for (uint32_t i = 0; i < 5002; i++) {
+		struct nt_ev_func ev = { .h = { .type = NT_EV_FUNC, .ts_ns = 1000 + 1000 * (uint64_t)i, .skb = 0x1000,
+						.id = i == 0 ? 0 : i == 5001 ? UINT32_MAX : 900000 - i } };
+
+		nt_model_event(c.m, &ev, sizeof(ev));
+		nt_stats_event(c.st, c.m, nt_model_current(c.m), &ev.h);
+	}
+	{
+		struct nt_ev_drop d = { .h = { .type = NT_EV_DROP, .id = 77777, .ts_ns = 6000000, .skb = 0x1000 },
+					.reason = 2 };
+
+		nt_model_event(c.m, &d, sizeof(d));
+		nt_stats_event(c.st, c.m, nt_model_current(c.m), &d.h);
+	}
+	CHECK(bucket_text != NULL);
+	if (getenv("DUMP")) fputs(bucket_text, stderr);
+	ip = strstr(bucket_text, "\nIPv4 Layer:\n  [   0.000\xc2\xb5s] ip_rcv\n\nOther Layer:\n");
+	other = strstr(bucket_text, "\nOther Layer:\n");
+	CHECK(ip != NULL);
+	CHECK(strstr(other, "  [4097.000\xc2\xb5s] func#?\n") != NULL);
+	CHECK(strstr(other, "  [5001.000\xc2\xb5s] func#?\n") != NULL);
+	CHECK(strstr(other, "  [5999.000\xc2\xb5s] func#? (drop)\n") != NULL);
+	CHECK(strstr(bucket_text, "\nDropped: ? (reason 2) at func#?\n") != NULL);
+	f = open_memstream(&s, &len);
+	nt_stats_print_text(f, c.st, c.m, &so);
+	fclose(f);
+	/* 4096 named "func#N" + 905 in "func#?" + the drop point (its own name) */
+	CHECK(strstr(s, "Events by Layer:\n  Other          :   5002\n  IPv4           :      1\n") != NULL);
+	CHECK(strstr(s, "Events by Function (top 3):\n  func#?                          :    906\n") != NULL);
+	free(s);
+	free(bucket_text);
+	nt_stats_free(c.st);
+	nt_model_free(c.m);
+}
+
 int main(void)
 {
 	RUN(flows_of_every_protocol_match_snprintf);
@@ -730,5 +796,6 @@ int main(void)
 	RUN(journeys_of_hostile_logs_match_printf);
 	RUN(hostile_names_printed_whole);
 	RUN(event_lines_and_stats_of_hostile_logs);
+	RUN(unnamed_functions_past_the_named_ones_are_in_layer_other);
 	TEST_EXIT();
 }
