@@ -16,6 +16,7 @@
 #include "nft-analyze/model.h"
 #include "nft-analyze/output.h"
 #include "nft-analyze/stats.h"
+#include "nft-analyze/walk.h"
 
 #define NT_VERSION "0.1.0"
 
@@ -183,17 +184,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_sec(arg, &o->f.until))
 			argp_error(state, "--until: '%s' is not a number of seconds", arg);
 		break;
-	case ARGP_KEY_ARG:
-		if (o->log)
-			argp_error(state, "one LOG only ('%s' is extra)", arg);
-		o->log = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!o->log)
-			argp_error(state, "missing LOG (an .ntl file written by nft-record, or - for stdin)");
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
+	default: /* LOG: a file, or - for stdin (the reader takes both) */
+		return nt_walk_argp_log_msg(state, key, arg, &o->log,
+					    "missing LOG (an .ntl file written by nft-record, or - for stdin)");
 	}
 	return 0;
 }

@@ -244,6 +244,12 @@ void nt_html_esc(FILE *f, const char *s)
 
 int nt_walk_argp_log(struct argp_state *state, int key, char *arg, const char **log)
 {
+	return nt_walk_argp_log_msg(state, key, arg, log, NULL);
+}
+
+int nt_walk_argp_log_msg(struct argp_state *state, int key, char *arg, const char **log,
+			 const char *missing)
+{
 	switch (key) {
 	case ARGP_KEY_ARG:
 		if (*log)
@@ -252,7 +258,7 @@ int nt_walk_argp_log(struct argp_state *state, int key, char *arg, const char **
 		return 0;
 	case ARGP_KEY_END:
 		if (!*log)
-			argp_error(state, "missing LOG (an .ntl file written by nft-record)");
+			argp_error(state, "%s", missing ? missing : "missing LOG (an .ntl file written by nft-record)");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -40,6 +40,10 @@ struct argp_state;
 /* argp tail shared by the one-LOG commands: takes the LOG argument (one only),
  * requires it at the end; returns 0 when KEY was handled, else ARGP_ERR_UNKNOWN. */
 int nt_walk_argp_log(struct argp_state *state, int key, char *arg, const char **log);
+/* The same with the usage error MISSING when no LOG was given (NULL: the
+ * default "missing LOG (an .ntl file written by nft-record)"). */
+int nt_walk_argp_log_msg(struct argp_state *state, int key, char *arg, const char **log,
+			 const char *missing);
 
 /* Output file: "-" or NULL = stdout; else written to PATH.tmp.XXXXXX (0644)
  * and renamed over PATH by nt_out_close(ok = 1). */
