@@ -2,7 +2,8 @@
 /*
  * fuzz_model.c - libFuzzer target: the analysis model (nft-analyze/model.c)
  * fed hostile metadata blocks (every NTL_B_* JSON parser) and records, plus
- * the live-line formatter (output.c) after every record.
+ * the live-line formatter (output.c) after every record and, for inputs of
+ * odd length (records kept), every completed packet's journey text and JSON.
  *
  * Input: a sequence of chunks
  *   op & 0x80:  metadata block: u8 type, u16 len (LE), JSON[len]
@@ -20,12 +21,16 @@
 
 #include "common/records.h"
 #include "formats/ntlog.h"
+#include "nft-analyze/journey.h"
 #include "nft-analyze/model.h"
+#include "nft-analyze/output.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static FILE *devnull;
 static uint64_t completed;
+static struct nt_model *cur; /* the model of the input being run */
+static struct nt_jw jw;
 
 static void on_packet(void *ctx, const struct nt_packet *p)
 {
@@ -35,6 +40,11 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 	if (p->has_meta)
 		nt_fmt_flow(flow, sizeof(flow), &p->meta);
 	(void)nt_verdict_name(p->verdict);
+	if (cur && p->ev_len) { /* keep_events: the journey's text and JSON */
+		nt_journey_print_text(devnull, cur, p);
+		nt_journey_json(&jw, cur, p);
+		nt_jw_newline(&jw);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -46,12 +56,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t seq = 0;
 	char *json;
 
-	if (!devnull)
+	if (!devnull) {
 		devnull = fopen("/dev/null", "w");
+		nt_jw_init(&jw, devnull);
+	}
 	o.keep_events = size & 1;
 	m = nt_model_new(&o);
 	if (!m)
 		return 0;
+	cur = m;
 	while (p < end) {
 		uint8_t op = *p++;
 
@@ -115,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int l = 0; l < nt_model_layer_count(m); l++)
 		(void)nt_model_layer_name(m, l);
 	nt_model_finish(m);
+	cur = NULL;
 	nt_model_free(m);
 	return 0;
 }
