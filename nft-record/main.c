@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "nftrace.h"
 #include "backends.h"
 #include "serve.h"
 
@@ -34,7 +35,7 @@ static const char doc[] =
 "\n"
 "HTTP control API (--serve): POST /api/multi-function/start {max_functions, config, duration, filter, output, backend, netns}, POST .../stop, GET .../status, .../stats, .../events (server-sent events). Loopback only unless --token; output/config are file names inside --serve-dir (default " NT_SERVE_DEFAULT_DIR "). README: HTTP control API.";
 
-enum { OPT_RINGBUF = 1000, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR };
+enum { OPT_RINGBUF = 1000, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR };
 
 struct cli {
 	struct nt_record_opts o;
@@ -56,6 +57,8 @@ static const struct argp_option options[] = {
 	{ "no-nftrace", OPT_NO_NFTRACE, NULL, 0, "do not add the nftrace table (no rule verdicts)", 0 },
 	{ "nftrace-netlink", OPT_NFTRACE_NETLINK, NULL, 0,
 	  "with function probes: also record nftables' netlink trace (verdicts twice: BPF + netlink)", 0 },
+	{ "nftrace-family", OPT_NFTRACE_FAMILY, "LIST", 0,
+	  "families of the owned nftrace table: inet (default), bridge, or inet,bridge (bridge-family rules are only traced when a bridge-family chain sets nftrace)", 0 },
 	{ "verbose", 'v', NULL, 0, "more messages (NT_LIBBPF_DEBUG=1 for libbpf's)", 0 },
 	{ "quiet", 'q', NULL, 0, "no status line, no summary", 0 },
 	{ "serve", OPT_SERVE, "[ADDR:]PORT", OPTION_ARG_OPTIONAL, "serve the HTTP control API (default " NT_SERVE_DEFAULT_LISTEN "); the recording options given become defaults of every recording", 0 },
@@ -125,6 +128,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	}
 	case OPT_NO_NFTRACE: o->no_nftrace = 1; break;
 	case OPT_NFTRACE_NETLINK: o->nftrace_netlink = 1; break;
+	case OPT_NFTRACE_FAMILY: {
+		char why[128];
+
+		if (nt_nftrace_families_parse(arg, &o->nftrace_families, why, sizeof(why))) {
+			fprintf(stderr, "nft-record: --nftrace-family: %s\n", why);
+			exit(NT_EXIT_USAGE);
+		}
+		break;
+	}
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = 1; break;
 	case OPT_SERVE:

@@ -32,27 +32,55 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/*
- * Build "table inet NAME { flags owner; chain ... }" into buf.  Without a
- * netlink listener (verdicts from the BPF nftables probes) no packet needs
- * nf_trace: the kernel's nft_trace_enabled static key is taken by any
- * `meta nftrace set` rule when it is added, so one regular chain that no
- * packet ever enters keeps it on, and no packet pays an extra chain run.
- */
-static int build_table(char *buf, size_t len, const char *table, const struct nt_filter_spec *flt,
-		       int listen)
+static const struct {
+	unsigned bit;
+	const char *name;
+} nftrace_families[] = {
+	{ NT_NFTRACE_INET, "inet" },
+	{ NT_NFTRACE_BRIDGE, "bridge" },
+};
+
+int nt_nftrace_families_parse(const char *s, unsigned *mask, char *err, size_t errlen)
 {
-	size_t off = 0;
+	const char *p = s;
+
+	*mask = 0;
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+		unsigned bit = 0;
+
+		for (size_t i = 0; i < sizeof(nftrace_families) / sizeof(nftrace_families[0]); i++)
+			if (strlen(nftrace_families[i].name) == n &&
+			    !strncmp(p, nftrace_families[i].name, n))
+				bit = nftrace_families[i].bit;
+		if (!bit) {
+			snprintf(err, errlen, "unknown family '%.*s' (use inet, bridge or inet,bridge)",
+				 (int)n, p);
+			return -EINVAL;
+		}
+		*mask |= bit;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!*mask) {
+		snprintf(err, errlen, "empty family list (use inet, bridge or inet,bridge)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Append "table FAMILY NAME { flags owner; one base chain per hook }". */
+static int build_family(char *buf, size_t len, size_t *offp, const char *family, const char *table,
+			const struct nt_filter_spec *flt)
+{
+	size_t off = *offp;
 	int w;
 
-	w = snprintf(buf + off, len - off, "table inet %s {\n\tflags owner\n", table);
+	w = snprintf(buf + off, len - off, "table %s %s {\n\tflags owner\n", family, table);
 	if (w < 0 || (size_t)w >= len - off)
 		return -ENOSPC;
 	off += w;
-	if (!listen) {
-		w = snprintf(buf + off, len - off, "\tchain key {\n\t\tmeta nftrace set 1\n\t}\n}\n");
-		return w < 0 || (size_t)w >= len - off ? -ENOSPC : 0;
-	}
 	for (size_t h = 0; h < sizeof(hook_names) / sizeof(hook_names[0]); h++) {
 		w = snprintf(buf + off, len - off,
 			     "\tchain %s {\n\t\ttype filter hook %s priority -2147483648; policy accept;\n",
@@ -76,6 +104,39 @@ static int build_table(char *buf, size_t len, const char *table, const struct nt
 	w = snprintf(buf + off, len - off, "}\n");
 	if (w < 0 || (size_t)w >= len - off)
 		return -ENOSPC;
+	*offp = off + w;
+	return 0;
+}
+
+/*
+ * Build the owned table(s) into buf: "table inet NAME { flags owner; chain ... }",
+ * and the same in the bridge family with NT_NFTRACE_BRIDGE (nftables traces a
+ * bridge-family rule only when nftrace was set in a bridge-family chain).
+ * Without a netlink listener (verdicts from the BPF nftables probes) no packet
+ * needs nf_trace: the kernel's nft_trace_enabled static key is taken by any
+ * `meta nftrace set` rule when it is added, so one regular chain that no
+ * packet ever enters keeps it on, and no packet pays an extra chain run.
+ */
+static int build_table(char *buf, size_t len, const char *table, const struct nt_filter_spec *flt,
+		       int listen, unsigned families)
+{
+	size_t off = 0;
+	int w, err;
+
+	if (!listen) {
+		w = snprintf(buf, len, "table inet %s {\n\tflags owner\n\tchain key {\n"
+			     "\t\tmeta nftrace set 1\n\t}\n}\n", table);
+		return w < 0 || (size_t)w >= len ? -ENOSPC : 0;
+	}
+	if (!families)
+		families = NT_NFTRACE_INET;
+	for (size_t i = 0; i < sizeof(nftrace_families) / sizeof(nftrace_families[0]); i++) {
+		if (!(families & nftrace_families[i].bit))
+			continue;
+		err = build_family(buf, len, &off, nftrace_families[i].name, table, flt);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -144,7 +205,8 @@ static void stamp_setup(struct nt_nftrace *t)
 }
 
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
-		    const struct nt_filter_spec *flt, int listen, char *err, size_t errlen)
+		    const struct nt_filter_spec *flt, unsigned families, int listen, char *err,
+		    size_t errlen)
 {
 	char cmd[8192];
 	char *nfterr;
@@ -155,7 +217,7 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 	t->index = index;
 	t->qfd = t->progfd = -1;
 	snprintf(t->table, sizeof(t->table), NT_TRACE_TABLE_PREFIX "%d", (int)getpid());
-	ret = build_table(cmd, sizeof(cmd), t->table, flt, listen);
+	ret = build_table(cmd, sizeof(cmd), t->table, flt, listen, families);
 	if (ret) {
 		snprintf(err, errlen, "nftrace rules too long");
 		return ret;
@@ -215,8 +277,9 @@ table:
 				if (*p == '\n')
 					*p = ' ';
 		}
-		snprintf(err, errlen, "netns %s: cannot add nft table inet %s: %s", nt_netns_label(ns),
-			 t->table, nfterr ? nfterr : "?");
+		snprintf(err, errlen, "netns %s: cannot add nft table %s%s: %s", nt_netns_label(ns),
+			 t->table, listen && (families & NT_NFTRACE_BRIDGE) ? " (inet / bridge)" : "",
+			 nfterr ? nfterr : "?");
 		free(nfterr);
 		nft_ctx_free(t->own);
 		t->own = NULL;

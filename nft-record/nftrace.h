@@ -3,6 +3,7 @@
  * nftrace.h - nftables' own trace infrastructure, per network namespace.
  *
  * nt_nftrace_open() adds ONE table to the namespace, "inet nft_record_<pid>"
+ * (plus "bridge nft_record_<pid>" with NT_NFTRACE_BRIDGE)
  * with flag owner (the kernel deletes it when the owning netlink socket
  * closes, i.e. when the recorder exits or is killed), holding one base chain
  * per hook (prerouting, input, forward, output, postrouting) at priority
@@ -83,7 +84,18 @@ struct nt_nftrace {
  * traffic and are not recorded twice.  Returns 0 or -errno with one line in err.
  */
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
-		    const struct nt_filter_spec *flt, int listen, char *err, size_t errlen);
+		    const struct nt_filter_spec *flt, unsigned families, int listen, char *err,
+		    size_t errlen);
+
+/* Families of the owned tables (--nftrace-family): inet always traces the
+ * ip / ip6 / inet chains; bridge adds the same table in the bridge family, as
+ * nftables traces bridge-family rules only when a bridge-family chain set
+ * nftrace.  0 = inet.  With LISTEN = 0 only the inet key table is added. */
+#define NT_NFTRACE_INET 0x1u
+#define NT_NFTRACE_BRIDGE 0x2u
+
+/* "inet", "bridge", "inet,bridge" -> NT_NFTRACE_* mask; -EINVAL + err. */
+int nt_nftrace_families_parse(const char *s, unsigned *mask, char *err, size_t errlen);
 
 /* The socket fd to poll, -1 when not listening. */
 int nt_nftrace_fd(const struct nt_nftrace *t);

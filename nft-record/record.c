@@ -269,6 +269,7 @@ static int write_header(struct rec *r)
 	cJSON_AddNumberToObject(opt, "duration_s", r->o->duration);
 	cJSON_AddBoolToObject(opt, "nftrace", !r->o->no_nftrace);
 	cJSON_AddBoolToObject(opt, "nftrace_netlink", r->o->nftrace_netlink);
+	cJSON_AddBoolToObject(opt, "nftrace_bridge", !!(r->o->nftrace_families & NT_NFTRACE_BRIDGE));
 	cJSON_AddStringToObject(opt, "config", r->o->config ? r->o->config : "");
 	nsa = cJSON_AddArrayToObject(opt, "netns");
 	for (int i = 0; i < r->nns; i++) {
@@ -1073,8 +1074,8 @@ int nt_record_run(const struct nt_record_opts *o)
 	for (int i = 0; i < r->nns && !o->no_nftrace; i++) {
 		if (r->flt.bpf.netns && r->ns[i].inum != r->flt.bpf.netns)
 			continue;
-		e = nt_nftrace_open(&r->tr[r->ntr], &r->ns[i], r->ntr, &r->flt, nft_listen, err,
-				    sizeof(err));
+		e = nt_nftrace_open(&r->tr[r->ntr], &r->ns[i], r->ntr, &r->flt, o->nftrace_families,
+				    nft_listen, err, sizeof(err));
 		if (e) {
 			nt_nftrace_close(&r->tr[r->ntr]);
 			fprintf(stderr, "nft-record: %s\n", err);

@@ -55,6 +55,7 @@ struct nt_record_opts {
 	int no_nftrace;            /* do not add the nftrace table */
 	int nftrace_netlink;       /* read nftables' netlink trace even when BPF
 				    * nftables probes give the verdicts */
+	unsigned nftrace_families; /* NT_NFTRACE_* (nftrace.h) of the owned tables, 0 = inet */
 	/* in-process use (serve.c): observers, and a stop request from another
 	 * thread (checked like SIGINT; NULL = none).  With hooks no status line. */
 	const struct nt_record_hooks *hooks;
