@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "nt_test.h"
 #include "formats/ntlog.h"
 #include "nft-analyze/journey.h"
@@ -788,6 +790,67 @@ TEST(unnamed_functions_past_the_named_ones_are_in_layer_other)
 	nt_model_free(c.m);
 }
 
+/* Names with quotes, backslashes and control characters (FUNCS JSON escapes)
+ * in the journey JSON: valid JSON that gives the names back. */
+static char *json_text;
+
+static void on_packet_json(void *ctx, const struct nt_packet *p)
+{
+	struct jctx *c = ctx;
+	struct nt_jw w;
+	size_t len = 0;
+	FILE *f = open_memstream(&json_text, &len);
+
+	nt_jw_init_buffered(&w, f);
+	nt_journey_json(&w, c->m, p);
+	nt_jw_newline(&w);
+	nt_jw_free(&w);
+	fclose(f);
+}
+
+TEST(journey_json_of_hostile_names_is_valid)
+{
+	static const char *funcs = "{\"functions\":[{\"id\":0,\"name\":\"a\\\"b\\\\c\\u0001d\\n\\u001b[31m\",\"layer\":\"L\\\"\"},"
+				   "{\"id\":1,\"name\":\"\\u00e9\\ud83d\\ude00\",\"layer\":\"\\t\"}]}";
+	struct jctx c = { 0 };
+	struct nt_model_opts o = { .sz = sizeof(o), .keep_events = 1, .on_packet = on_packet_json, .ctx = &c };
+	struct nt_ev_func ev = { .h = { .type = NT_EV_FUNC, .ts_ns = 1000, .skb = 0x1000 } };
+	struct nt_ev_free fr = { .h = { .type = NT_EV_FREE, .id = 1, .ts_ns = 2000, .skb = 0x1000 } };
+	cJSON *root;
+	int found = 0;
+
+	c.m = nt_model_new(&o);
+	CHECK(c.m != NULL);
+	CHECK_EQ_INT(nt_model_meta(c.m, NTL_B_FUNCS, funcs, strlen(funcs)), 0);
+	CHECK_EQ_STR(nt_model_func(c.m, 0)->name, "a\"b\\c\001d\n\033[31m");
+	nt_model_event(c.m, &ev, sizeof(ev));
+	nt_model_event(c.m, &fr, sizeof(fr));
+	CHECK(json_text != NULL);
+	root = cJSON_Parse(json_text);
+	if (!root)
+		printf("# %s\n", json_text);
+	CHECK(root != NULL);
+	/* every string member anywhere: the names come back */
+	for (cJSON *stack[16], **sp = stack, *n = root; n;) {
+		if (cJSON_IsString(n) && !strcmp(n->valuestring, "a\"b\\c\001d\n\033[31m"))
+			found |= 1;
+		if (cJSON_IsString(n) && !strcmp(n->valuestring, "\xc3\xa9\xf0\x9f\x98\x80"))
+			found |= 2;
+		if (n->child && sp < stack + 16) {
+			*sp++ = n->next;
+			n = n->child;
+			continue;
+		}
+		n = n->next;
+		while (!n && sp > stack)
+			n = *--sp;
+	}
+	CHECK_EQ_INT(found, 3);
+	cJSON_Delete(root);
+	free(json_text);
+	nt_model_free(c.m);
+}
+
 int main(void)
 {
 	RUN(flows_of_every_protocol_match_snprintf);
@@ -797,5 +860,6 @@ int main(void)
 	RUN(hostile_names_printed_whole);
 	RUN(event_lines_and_stats_of_hostile_logs);
 	RUN(unnamed_functions_past_the_named_ones_are_in_layer_other);
+	RUN(journey_json_of_hostile_names_is_valid);
 	TEST_EXIT();
 }
