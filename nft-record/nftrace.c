@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nftrace.c - owned nft table + NFNLGRP_NFTRACE reader (see nftrace.h). */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,7 +14,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <libmnl/libmnl.h>
-#include <libnftnl/trace.h>
 #include <nftables/libnftables.h>
 #include <bpf/bpf.h>
 
@@ -32,27 +32,55 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/*
- * Build "table inet NAME { flags owner; chain ... }" into buf.  Without a
- * netlink listener (verdicts from the BPF nftables probes) no packet needs
- * nf_trace: the kernel's nft_trace_enabled static key is taken by any
- * `meta nftrace set` rule when it is added, so one regular chain that no
- * packet ever enters keeps it on, and no packet pays an extra chain run.
- */
-static int build_table(char *buf, size_t len, const char *table, const struct nt_filter_spec *flt,
-		       int listen)
+static const struct {
+	unsigned bit;
+	const char *name;
+} nftrace_families[] = {
+	{ NT_NFTRACE_INET, "inet" },
+	{ NT_NFTRACE_BRIDGE, "bridge" },
+};
+
+int nt_nftrace_families_parse(const char *s, unsigned *mask, char *err, size_t errlen)
 {
-	size_t off = 0;
+	const char *p = s;
+
+	*mask = 0;
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+		unsigned bit = 0;
+
+		for (size_t i = 0; i < sizeof(nftrace_families) / sizeof(nftrace_families[0]); i++)
+			if (strlen(nftrace_families[i].name) == n &&
+			    !strncmp(p, nftrace_families[i].name, n))
+				bit = nftrace_families[i].bit;
+		if (!bit) {
+			snprintf(err, errlen, "unknown family '%.*s' (use inet, bridge or inet,bridge)",
+				 (int)n, p);
+			return -EINVAL;
+		}
+		*mask |= bit;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!*mask) {
+		snprintf(err, errlen, "empty family list (use inet, bridge or inet,bridge)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Append "table FAMILY NAME { flags owner; one base chain per hook }". */
+static int build_family(char *buf, size_t len, size_t *offp, const char *family, const char *table,
+			const struct nt_filter_spec *flt)
+{
+	size_t off = *offp;
 	int w;
 
-	w = snprintf(buf + off, len - off, "table inet %s {\n\tflags owner\n", table);
+	w = snprintf(buf + off, len - off, "table %s %s {\n\tflags owner\n", family, table);
 	if (w < 0 || (size_t)w >= len - off)
 		return -ENOSPC;
 	off += w;
-	if (!listen) {
-		w = snprintf(buf + off, len - off, "\tchain key {\n\t\tmeta nftrace set 1\n\t}\n}\n");
-		return w < 0 || (size_t)w >= len - off ? -ENOSPC : 0;
-	}
 	for (size_t h = 0; h < sizeof(hook_names) / sizeof(hook_names[0]); h++) {
 		w = snprintf(buf + off, len - off,
 			     "\tchain %s {\n\t\ttype filter hook %s priority -2147483648; policy accept;\n",
@@ -76,6 +104,39 @@ static int build_table(char *buf, size_t len, const char *table, const struct nt
 	w = snprintf(buf + off, len - off, "}\n");
 	if (w < 0 || (size_t)w >= len - off)
 		return -ENOSPC;
+	*offp = off + w;
+	return 0;
+}
+
+/*
+ * Build the owned table(s) into buf: "table inet NAME { flags owner; chain ... }",
+ * and the same in the bridge family with NT_NFTRACE_BRIDGE (nftables traces a
+ * bridge-family rule only when nftrace was set in a bridge-family chain).
+ * Without a netlink listener (verdicts from the BPF nftables probes) no packet
+ * needs nf_trace: the kernel's nft_trace_enabled static key is taken by any
+ * `meta nftrace set` rule when it is added, so one regular chain that no
+ * packet ever enters keeps it on, and no packet pays an extra chain run.
+ */
+static int build_table(char *buf, size_t len, const char *table, const struct nt_filter_spec *flt,
+		       int listen, unsigned families)
+{
+	size_t off = 0;
+	int w, err;
+
+	if (!listen) {
+		w = snprintf(buf, len, "table inet %s {\n\tflags owner\n\tchain key {\n"
+			     "\t\tmeta nftrace set 1\n\t}\n}\n", table);
+		return w < 0 || (size_t)w >= len ? -ENOSPC : 0;
+	}
+	if (!families)
+		families = NT_NFTRACE_INET;
+	for (size_t i = 0; i < sizeof(nftrace_families) / sizeof(nftrace_families[0]); i++) {
+		if (!(families & nftrace_families[i].bit))
+			continue;
+		err = build_family(buf, len, &off, nftrace_families[i].name, table, flt);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -144,7 +205,8 @@ static void stamp_setup(struct nt_nftrace *t)
 }
 
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
-		    const struct nt_filter_spec *flt, int listen, char *err, size_t errlen)
+		    const struct nt_filter_spec *flt, unsigned families, int listen, char *err,
+		    size_t errlen)
 {
 	char cmd[8192];
 	char *nfterr;
@@ -155,7 +217,7 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 	t->index = index;
 	t->qfd = t->progfd = -1;
 	snprintf(t->table, sizeof(t->table), NT_TRACE_TABLE_PREFIX "%d", (int)getpid());
-	ret = build_table(cmd, sizeof(cmd), t->table, flt, listen);
+	ret = build_table(cmd, sizeof(cmd), t->table, flt, listen, families);
 	if (ret) {
 		snprintf(err, errlen, "nftrace rules too long");
 		return ret;
@@ -215,8 +277,9 @@ table:
 				if (*p == '\n')
 					*p = ' ';
 		}
-		snprintf(err, errlen, "netns %s: cannot add nft table inet %s: %s", nt_netns_label(ns),
-			 t->table, nfterr ? nfterr : "?");
+		snprintf(err, errlen, "netns %s: cannot add nft table %s%s: %s", nt_netns_label(ns),
+			 t->table, listen && (families & NT_NFTRACE_BRIDGE) ? " (inet / bridge)" : "",
+			 nfterr ? nfterr : "?");
 		free(nfterr);
 		nft_ctx_free(t->own);
 		t->own = NULL;
@@ -280,15 +343,56 @@ struct read_ctx {
 	void *ctx;
 };
 
-static void copy_str(char *dst, const char *src)
+/* NFTA_TRACE_* attributes of one trace message, parsed in place (no
+ * allocation: nftnl_trace_nlmsg_parse() strdup()s every string, i.e. several
+ * mallocs per message at hundreds of thousands of messages per second). */
+struct trace_attrs {
+	const struct nlattr *a[NFTA_TRACE_MAX + 1];
+	const struct nlattr *v[NFTA_VERDICT_MAX + 1];
+};
+
+static int trace_attr_cb(const struct nlattr *attr, void *data)
 {
-	snprintf(dst, NT_NAME_LEN, "%s", src ? src : "");
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= NFTA_TRACE_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int verdict_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= NFTA_VERDICT_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static uint32_t attr_be32(const struct nlattr *a)
+{
+	return mnl_attr_get_payload_len(a) >= 4 ? ntohl(mnl_attr_get_u32(a)) : 0;
+}
+
+static void attr_str(char *dst, const struct nlattr *a)
+{
+	size_t n = a ? mnl_attr_get_payload_len(a) : 0;
+	const char *s = a ? mnl_attr_get_payload(a) : "";
+
+	n = strnlen(s, n);
+	if (n >= NT_NAME_LEN)
+		n = NT_NAME_LEN - 1;
+	memcpy(dst, s, n);
+	dst[n] = 0;
 }
 
 static int msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct read_ctx *rc = data;
-	struct nftnl_trace *tr;
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	struct trace_attrs ta;
 	struct nt_trace_msg m;
 	const uint8_t *nh = NULL, *th = NULL;
 	uint32_t nlen = 0, tlen = 0;
@@ -296,52 +400,53 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
 	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
 		return MNL_CB_OK;
-	tr = nftnl_trace_alloc();
-	if (!tr)
+	memset(&ta, 0, sizeof(ta));
+	if (mnl_attr_parse(nlh, sizeof(*nfg), trace_attr_cb, ta.a) < 0)
 		return MNL_CB_OK;
-	if (nftnl_trace_nlmsg_parse(nlh, tr) < 0)
-		goto out;
+	if (ta.a[NFTA_TRACE_VERDICT] &&
+	    mnl_attr_parse_nested(ta.a[NFTA_TRACE_VERDICT], verdict_attr_cb, ta.v) < 0)
+		return MNL_CB_OK;
 	memset(&m, 0, sizeof(m));
 	m.ts_ns = rc->ts;
 	m.flags = rc->flags;
 	m.netns = rc->t->ns->inum;
 	m.ns_index = rc->t->index;
-	m.id = nftnl_trace_get_u32(tr, NFTNL_TRACE_ID);
-	m.type = nftnl_trace_get_u32(tr, NFTNL_TRACE_TYPE);
-	m.family = nftnl_trace_get_u32(tr, NFTNL_TRACE_FAMILY);
-	if (nftnl_trace_is_set(tr, NFTNL_TRACE_NFPROTO))
-		m.nfproto = nftnl_trace_get_u32(tr, NFTNL_TRACE_NFPROTO);
-	else
-		m.nfproto = m.family;
-	copy_str(m.table, nftnl_trace_get_str(tr, NFTNL_TRACE_TABLE));
-	copy_str(m.chain, nftnl_trace_get_str(tr, NFTNL_TRACE_CHAIN));
-	if (nftnl_trace_is_set(tr, NFTNL_TRACE_JUMP_TARGET))
-		copy_str(m.target, nftnl_trace_get_str(tr, NFTNL_TRACE_JUMP_TARGET));
-	if (nftnl_trace_is_set(tr, NFTNL_TRACE_RULE_HANDLE))
-		m.rule_handle = nftnl_trace_get_u64(tr, NFTNL_TRACE_RULE_HANDLE);
-	if (m.type == NFT_TRACETYPE_POLICY && nftnl_trace_is_set(tr, NFTNL_TRACE_POLICY))
-		m.verdict = (int32_t)nftnl_trace_get_u32(tr, NFTNL_TRACE_POLICY);
-	else if (nftnl_trace_is_set(tr, NFTNL_TRACE_VERDICT))
-		m.verdict = (int32_t)nftnl_trace_get_u32(tr, NFTNL_TRACE_VERDICT);
+	m.family = nfg->nfgen_family;
+	if (ta.a[NFTA_TRACE_ID])
+		m.id = attr_be32(ta.a[NFTA_TRACE_ID]);
+	if (ta.a[NFTA_TRACE_TYPE])
+		m.type = attr_be32(ta.a[NFTA_TRACE_TYPE]);
+	m.nfproto = ta.a[NFTA_TRACE_NFPROTO] ? attr_be32(ta.a[NFTA_TRACE_NFPROTO]) : m.family;
+	attr_str(m.table, ta.a[NFTA_TRACE_TABLE]);
+	attr_str(m.chain, ta.a[NFTA_TRACE_CHAIN]);
+	attr_str(m.target, ta.v[NFTA_VERDICT_CHAIN]);
+	if (ta.a[NFTA_TRACE_RULE_HANDLE] && mnl_attr_get_payload_len(ta.a[NFTA_TRACE_RULE_HANDLE]) >= 8)
+		m.rule_handle = be64toh(mnl_attr_get_u64(ta.a[NFTA_TRACE_RULE_HANDLE]));
+	if (m.type == NFT_TRACETYPE_POLICY && ta.a[NFTA_TRACE_POLICY])
+		m.verdict = (int32_t)attr_be32(ta.a[NFTA_TRACE_POLICY]);
+	else if (ta.v[NFTA_VERDICT_CODE])
+		m.verdict = (int32_t)attr_be32(ta.v[NFTA_VERDICT_CODE]);
 	else
 		m.verdict = NT_V_NONE;
 	if (m.verdict >= 0)
 		m.verdict &= NF_VERDICT_MASK; /* NF_QUEUE number, NF_DROP_ERR errno */
-	if (nftnl_trace_is_set(tr, NFTNL_TRACE_IIF))
-		m.iif = nftnl_trace_get_u32(tr, NFTNL_TRACE_IIF);
-	if (nftnl_trace_is_set(tr, NFTNL_TRACE_OIF))
-		m.oif = nftnl_trace_get_u32(tr, NFTNL_TRACE_OIF);
-	if (nftnl_trace_is_set(tr, NFTNL_TRACE_MARK))
-		m.mark = nftnl_trace_get_u32(tr, NFTNL_TRACE_MARK);
-	if (nftnl_trace_is_set(tr, NFTNL_TRACE_NETWORK_HEADER))
-		nh = nftnl_trace_get_data(tr, NFTNL_TRACE_NETWORK_HEADER, &nlen);
-	if (nftnl_trace_is_set(tr, NFTNL_TRACE_TRANSPORT_HEADER))
-		th = nftnl_trace_get_data(tr, NFTNL_TRACE_TRANSPORT_HEADER, &tlen);
+	if (ta.a[NFTA_TRACE_IIF])
+		m.iif = attr_be32(ta.a[NFTA_TRACE_IIF]);
+	if (ta.a[NFTA_TRACE_OIF])
+		m.oif = attr_be32(ta.a[NFTA_TRACE_OIF]);
+	if (ta.a[NFTA_TRACE_MARK])
+		m.mark = attr_be32(ta.a[NFTA_TRACE_MARK]);
+	if (ta.a[NFTA_TRACE_NETWORK_HEADER]) {
+		nh = mnl_attr_get_payload(ta.a[NFTA_TRACE_NETWORK_HEADER]);
+		nlen = mnl_attr_get_payload_len(ta.a[NFTA_TRACE_NETWORK_HEADER]);
+	}
+	if (ta.a[NFTA_TRACE_TRANSPORT_HEADER]) {
+		th = mnl_attr_get_payload(ta.a[NFTA_TRACE_TRANSPORT_HEADER]);
+		tlen = mnl_attr_get_payload_len(ta.a[NFTA_TRACE_TRANSPORT_HEADER]);
+	}
 	parse_pkt(&m, nh, nlen, th, tlen);
 	rc->t->msgs++;
 	rc->cb(rc->ctx, &m);
-out:
-	nftnl_trace_free(tr);
 	return MNL_CB_OK;
 }
 
