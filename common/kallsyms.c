@@ -241,6 +241,8 @@ size_t nt_ksyms__by_name(const struct nt_ksyms *ks, const char *name, const stru
 	size_t h = hash_str(name) & ks->tmask, cnt = 0;
 	uint32_t f;
 
+	if (!ks->table) /* nt_ksyms__compact() */
+		return 0;
 	while ((f = ks->table[h])) {
 		if (!strcmp(ks->syms[f - 1].name, name)) {
 			for (uint32_t i = f - 1; i != UINT32_MAX; i = ks->next[i]) {
@@ -252,6 +254,52 @@ size_t nt_ksyms__by_name(const struct nt_ksyms *ks, const char *name, const stru
 		}
 		h = (h + 1) & ks->tmask;
 	}
+	return 0;
+}
+
+int nt_ksyms__compact(struct nt_ksyms *ks)
+{
+	size_t need = 0, off = 0;
+	const char *prev_mod = NULL, *new_mod = NULL;
+	struct nt_ksym *ns;
+	char *pool;
+
+	for (size_t i = 0; i < ks->n; i++)
+		need += strlen(ks->syms[i].name) + 1 +
+			(ks->syms[i].module ? strlen(ks->syms[i].module) + 1 : 0);
+	pool = malloc(need + 1);
+	if (!pool)
+		return -ENOMEM;
+	for (size_t i = 0; i < ks->n; i++) {
+		struct nt_ksym *s = &ks->syms[i];
+		size_t l = strlen(s->name) + 1;
+
+		memcpy(pool + off, s->name, l);
+		s->name = pool + off;
+		off += l;
+		if (!s->module)
+			continue;
+		/* a module's symbols are contiguous: its name is stored once a run */
+		if (!prev_mod || strcmp(prev_mod, s->module)) {
+			l = strlen(s->module) + 1;
+			memcpy(pool + off, s->module, l);
+			prev_mod = s->module;
+			new_mod = pool + off;
+			off += l;
+		}
+		s->module = new_mod;
+	}
+	free(ks->buf);
+	ks->buf = pool;
+	ks->len = off;
+	free(ks->next);
+	free(ks->table);
+	ks->next = NULL;
+	ks->table = NULL;
+	ks->tmask = 0;
+	ns = realloc(ks->syms, (ks->n ? ks->n : 1) * sizeof(*ns));
+	if (ns)
+		ks->syms = ns;
 	return 0;
 }
 

@@ -51,6 +51,12 @@ static inline bool nt_ksym_is_text(const struct nt_ksym *s)
 size_t nt_ksyms__by_name(const struct nt_ksyms *ks, const char *name, const struct nt_ksym **res,
 			 size_t max);
 
+/* Keep only what address lookups need: the names (and module names) move to
+ * a pool of their own, the file text and the name index are freed (~11 MB ->
+ * ~6 MB for 122k symbols).  nt_ksyms__by_name() finds nothing afterwards.
+ * 0 or -ENOMEM (ks unchanged). */
+int nt_ksyms__compact(struct nt_ksyms *ks);
+
 /* The symbol with the greatest address <= addr (the function containing addr);
  * NULL if addr is below every symbol.  Among equal addresses, the first in file
  * order.  Builds the address index on first call. */

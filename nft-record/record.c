@@ -986,6 +986,8 @@ int nt_record_run(const struct nt_record_opts *o)
 	}
 	if (nt_ksyms__load("/proc/kallsyms", &r->ksyms))
 		r->ksyms = NULL; /* KSYMS block stays empty */
+	else
+		nt_ksyms__compact(r->ksyms); /* only address lookups: ~5 MB less RSS */
 	ret = open_bpf(r);
 	if (ret)
 		goto out;

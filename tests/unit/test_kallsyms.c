@@ -54,6 +54,34 @@ TEST(lookup_by_addr)
 	nt_ksyms__free(ks);
 }
 
+/* compact: same address lookups (names, modules, types), no name lookups */
+TEST(compact_keeps_address_lookups)
+{
+	struct nt_ksyms *ks = NULL;
+	const struct nt_ksym *s, *r[4];
+
+	CHECK_EQ_INT(nt_ksyms__load_buf(txt, sizeof(txt) - 1, &ks), 0);
+	CHECK_EQ_INT(nt_ksyms__compact(ks), 0);
+	CHECK_EQ_INT(nt_ksyms__count(ks), 8);
+	CHECK_EQ_STR(nt_ksyms__by_addr(ks, 0xffffffff81000000ull)->name, "_stext");
+	CHECK_EQ_STR(nt_ksyms__by_addr(ks, 0xffffffff81000150ull)->name, "first_fn");
+	s = nt_ksyms__by_addr(ks, 0xffffffff81000250ull);
+	CHECK(s->addr == 0xffffffff81000200ull && s->module == NULL && s->type == 't');
+	CHECK_EQ_STR(s->name, "dup_fn");
+	s = nt_ksyms__by_addr(ks, 0xffffffffc0000010ull);
+	CHECK_EQ_STR(s->name, "mod_fn");
+	CHECK_EQ_STR(s->module, "mymod");
+	s = nt_ksyms__by_addr(ks, 0xffffffffc0000150ull);
+	CHECK_EQ_STR(s->name, "dup_fn");
+	CHECK_EQ_STR(s->module, "mymod");
+	s = nt_ksyms__by_addr(ks, 0xffffffffffffffffull);
+	CHECK_EQ_STR(s->name, "last_fn");
+	CHECK_EQ_STR(s->module, "othermod");
+	CHECK(s->type == 'T');
+	CHECK_EQ_INT(nt_ksyms__by_name(ks, "dup_fn", r, 4), 0);
+	nt_ksyms__free(ks);
+}
+
 TEST(all_zero_and_errors)
 {
 	static const char z[] = "0000000000000000 T a\n0000000000000000 t b\n";
@@ -92,6 +120,7 @@ int main(void)
 {
 	RUN(parse_and_lookup_by_name);
 	RUN(lookup_by_addr);
+	RUN(compact_keeps_address_lookups);
 	RUN(all_zero_and_errors);
 	RUN(live_proc_kallsyms);
 	TEST_EXIT();
