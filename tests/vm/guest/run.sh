@@ -47,6 +47,20 @@ topo() {
 	ip netns exec s nft -f /guest/server.nft && ip netns exec r nft -f /guest/router.nft
 }
 
+# b1 -- bb (bridge br0, bridge-family ruleset bridge.nft) -- b2, IPv4 only
+topo_bridge() {
+	for n in b1 b2 bb; do ip netns add $n && ip -n $n link set lo up || return 1; done
+	for n in b1 b2 bb; do ip netns exec $n sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'; done
+	ip link add e0 netns b1 type veth peer name p1 netns bb &&
+	ip link add e0 netns b2 type veth peer name p2 netns bb &&
+	ip -n bb link add br0 type bridge || return 1
+	ip -n bb link set p1 master br0 && ip -n bb link set p2 master br0 || return 1
+	ip -n b1 addr add 10.0.5.1/24 dev e0 && ip -n b2 addr add 10.0.5.2/24 dev e0 || return 1
+	for l in "bb p1" "bb p2" "bb br0" "b1 e0" "b2 e0"; do set -- $l; ip -n $1 link set $2 up; done
+	ip netns exec b1 ping -c1 -W2 10.0.5.2 >/dev/null 2>&1 # neighbours, before the drop rule
+	ip netns exec bb nft -f /guest/bridge.nft
+}
+
 # handle of the rule with comment $2 in netns $1
 handle() { ip netns exec "$1" nft -a list ruleset | sed -n "s/.*comment \"$2\" # handle \([0-9]*\).*/\1/p" | head -n1; }
 
@@ -309,8 +323,8 @@ log_keys() { # NDJSON HM_T HM_R
 	function hex8(n,   s, i) { s = ""; for (i = 0; i < 8; i++) { s = substr("0123456789abcdef", n % 16 + 1, 1) s; n = int(n / 16) } return s }
 	/"type":"NFT_RULE"/ {
 		t = f("table"); c = f("chain"); k = f("kind"); h = f("handle"); v = tolower(f("verdict")); tg = f("target")
-		if (t != "t" && t != "nat" && t != "fw") next
-		g = (t == "t") ? "S" : "R"
+		if (t != "t" && t != "nat" && t != "fw" && t != "br") next
+		g = (t == "t") ? "S" : (t == "br") ? "B" : "R"
 		if (k == "policy") key = t " " c " policy " v
 		else if (k == "rule" && h > 0) { key = t " " c " " h " " v; if (tg != "") key = key " " tg }
 		else next
@@ -339,7 +353,12 @@ record_default() {
 	m1=$!
 	ip netns exec r nft -a monitor trace > $W/def/mon_r 2>&1 &
 	m2=$!
-	nft-record -c trace_config.json --duration 5 -n s -n r -o $L > $W/def/out 2> $W/def/err &
+	m3=""; nsb=""
+	if [ "$BRIDGE" = 1 ]; then
+		ip netns exec bb nft -a monitor trace > $W/def/mon_b 2>&1 &
+		m3=$!; nsb="-n bb"
+	fi
+	nft-record -c trace_config.json --duration 5 -n s -n r $nsb -o $L > $W/def/out 2> $W/def/err &
 	pid=$!
 	n=0
 	while ! grep -q -E 'recording to|error|cannot' $W/def/err && kill -0 $pid 2>/dev/null && [ $n -lt 3000 ]; do
@@ -354,10 +373,12 @@ record_default() {
 		tp="$tp $!"
 	done
 	echo hello-nft | ip netns exec c nc -w 1 10.0.2.1 8080 >/dev/null 2>&1 &
-	wait $tp $!
+	tp="$tp $!"
+	[ "$BRIDGE" = 1 ] && { ip netns exec b1 ping -c1 -W1 10.0.5.2 >/dev/null 2>&1 & tp="$tp $!"; }
+	wait $tp
 	marker
 	t1=$(date +%s)
-	sleep 0.3; kill $m1 $m2 2>/dev/null
+	sleep 0.3; kill $m1 $m2 $m3 2>/dev/null
 	ip netns exec c ping -f -w 2 10.0.2.1 > $W/def/flood 2>&1
 	wait $pid; rc=$?
 	cd /
@@ -373,8 +394,11 @@ record_default() {
 	hmt=$(handle s marker); hmr=$(handle r marker)
 	nft-analyze events --ndjson $L 2> $W/def/an.err | grep '"type":"NFT_RULE"' > $W/def/ev
 	[ -s $W/def/an.err ] && why="${why}nft-analyze events: $(head -c 200 $W/def/an.err); "
-	log_keys $W/def/ev "$hmt" "$hmr" | grep -E '^[SR] 1 ' | sort > $W/def/kl
-	{ mon_keys $W/def/mon_s S "$hmt"; mon_keys $W/def/mon_r R "$hmr"; } | grep -E '^[SR] 1 [0-9a-f]* (t|nat|fw) ' | sort > $W/def/km
+	# S, R: between the markers; B (bridge namespace: no other traffic): all
+	log_keys $W/def/ev "$hmt" "$hmr" | grep -E '^([SR] 1|B 0) ' | sort > $W/def/kl
+	{ mon_keys $W/def/mon_s S "$hmt"; mon_keys $W/def/mon_r R "$hmr"
+	  [ "$BRIDGE" = 1 ] && mon_keys $W/def/mon_b B ""; } |
+		grep -E '^([SR] 1 [0-9a-f]* (t|nat|fw)|B 0 [0-9a-f]* br) ' | sort > $W/def/km
 	nl=$(wc -l < $W/def/kl); nm=$(wc -l < $W/def/km)
 	if ! cmp -s $W/def/kl $W/def/km; then
 		why="${why}log nft steps differ from nft monitor trace ($nl vs $nm lines); "
@@ -387,6 +411,17 @@ record_default() {
 		set -- $k; g=$1; shift
 		grep "^$g 1 " $W/def/kl | cut -d' ' -f4- | grep -qx "$*" || why="${why}log lacks '$*'; "
 	done
+	if [ "$BRIDGE" = 1 ]; then
+		# bridge family: the rule that dropped the bridged ping, and the bridge path
+		k="br forward $(handle bb brdrop) drop"
+		grep "^B 0 " $W/def/kl | cut -d' ' -f4- | grep -qx "$k" || why="${why}log lacks '$k'; "
+		jb=$(nft-analyze journeys --json --dst 10.0.5.2 --proto icmp $L 2>/dev/null | tr -d ' \n')
+		fb=$(echo "$jb" | grep -o '"func":"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')
+		haveb="nft_do_chain $(grep -o -E '"(br_handle_frame|br_forward)"' $W/def/trace_config.json | tr -d '"' | tr '\n' ' ')"
+		m=$(in_order "$fb" "br_handle_frame nft_do_chain" "$haveb") || why="${why}bridge journey: $m; "
+		echo "$jb" | grep -q '"dropped":true' || why="${why}bridged ping not dropped; "
+		brinfo="; bridge: $(grep -c '^B' $W/def/kl) steps, journey: $(echo $fb | cut -c1-200)"
+	fi
 	# the dropped ping: one journey with the drop rule (once) and the functions in order
 	j=$(nft-analyze journeys --json --dst 10.0.2.2 --proto icmp $L 2>/dev/null | tr -d ' \n')
 	h=$(handle s drop)
@@ -401,12 +436,13 @@ record_default() {
 	sumline=$(grep '^nft-record: [0-9]* events' $W/def/err)
 	pk=$(grep -o '[0-9]* packets transmitted' $W/def/flood | cut -d' ' -f1)
 	det=$(sed -n 's/^nft-record: detached in \([0-9.]*\) s/\1 s/p' $W/def/err)
-	info "record-default: nft-discover: $nfun functions in trace_config.json; nft-record backend $AUTO_BE: $att; traffic window $((t1 - t0)) s; $nl nft steps compared with nft monitor trace; flood ping -f 2 s ($pk requests); ${sumline#nft-record: }; detach ${det:-fast}"
+	info "record-default: nft-discover: $nfun functions in trace_config.json; nft-record backend $AUTO_BE: $att; traffic window $((t1 - t0)) s; $nl nft steps compared with nft monitor trace; flood ping -f 2 s ($pk requests); ${sumline#nft-record: }; detach ${det:-fast}${brinfo:-}"
 	if [ -z "$why" ]; then res PASS "record-default/$AUTO_BE"; else res FAIL "record-default/${AUTO_BE:-none}" "$why"; fi
 }
 
 res PASS "boot: $(uname -r)"
 topo || { res FAIL "topology" "netns / ruleset setup failed"; exit 1; }
+if topo_bridge; then BRIDGE=1; else BRIDGE=0; res FAIL "topology-bridge" "bridge namespace / ruleset setup failed"; fi
 ip netns exec s nft -a list ruleset
 ip netns exec r nft -a list ruleset
 for be in $BACKENDS; do
