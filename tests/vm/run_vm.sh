@@ -9,7 +9,8 @@
 # lines (named "<kernel>/<scenario>/<backend>") are printed here.
 #   NT_VM_KERNELS="6.1"   only this series
 #   NT_VM_KEEP=1          keep console logs / initramfs (path printed)
-#   NT_VM_BACKENDS=kprobe-multi,fentry   only these backends (kernel cmdline nt.backends=)
+#   NT_VM_BACKENDS=kprobe-multi,fentry   only these backends (kernel cmdline nt.backends=);
+#                         none: only the record-default pipeline (backend auto)
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
