@@ -880,7 +880,7 @@ static int loop(struct rec *r)
 	 * a thousand functions under emulation), like the rate in the summary */
 	uint64_t deadline = r->o->duration > 0 ? r->rec_ns + (uint64_t)(r->o->duration * 1e9) : 0;
 	uint64_t next_tick = mono_ns() + 1000000000ull, last_ev = 0, last_ns = r->rec_ns;
-	int ret = 0;
+	int ret = 0, e;
 
 	if (ep < 0)
 		return -errno;
@@ -912,8 +912,17 @@ static int loop(struct rec *r)
 		if (now >= next_tick) {
 			next_tick = now + 1000000000ull;
 			write_losses(r, 0);
-			write_ksyms(r, 0);
-			ntl_writer_flush(r->w);
+			/* a failed write (disk full) stops the recording: the
+			 * periodic flush is often the only write of a second */
+			e = write_ksyms(r, 0);
+			if (!e)
+				e = ntl_writer_flush(r->w);
+			if (e) {
+				r->write_errors++;
+				if (!r->err)
+					r->err = e;
+				break;
+			}
 			/* --stream piped into a reader that went away (| head):
 			 * stop like Ctrl-C, the log is closed completely */
 			if (r->stream && nt_stream_flush(r->stream) == -EPIPE) {
