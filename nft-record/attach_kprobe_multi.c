@@ -238,6 +238,7 @@ static void kpm_detach(void)
 
 const struct nt_backend nt_backend_kprobe_multi = {
 	.name = "kprobe-multi",
+	.one_link = true,
 	.probe = kpm_probe,
 	.prepare = kpm_prepare,
 	.attach = kpm_attach,

@@ -16,6 +16,7 @@
 #ifndef NT_BACKEND_H
 #define NT_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,9 @@ struct nt_backend_args {
 
 struct nt_backend {
 	const char *name;
+	/* one link for all functions: attach and detach of thousands take about
+	 * a second (kprobe-multi); else one link per function (slow detach) */
+	bool one_link;
 	/* 0 if usable on the running kernel; else <0 and a one-line reason */
 	int (*probe)(char *why, size_t whylen);
 	/* before load: enable the programs this backend needs (autoload, attach

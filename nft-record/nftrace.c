@@ -351,23 +351,19 @@ struct trace_attrs {
 	const struct nlattr *v[NFTA_VERDICT_MAX + 1];
 };
 
-static int trace_attr_cb(const struct nlattr *attr, void *data)
+/* libmnl attribute callback into a table; data: struct attr_tab */
+struct attr_tab {
+	const struct nlattr **tb;
+	int max;
+};
+
+static int attr_cb(const struct nlattr *attr, void *data)
 {
-	const struct nlattr **tb = data;
+	const struct attr_tab *t = data;
 	int type = mnl_attr_get_type(attr);
 
-	if (type <= NFTA_TRACE_MAX)
-		tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int verdict_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (type <= NFTA_VERDICT_MAX)
-		tb[type] = attr;
+	if (type <= t->max)
+		t->tb[type] = attr;
 	return MNL_CB_OK;
 }
 
@@ -401,10 +397,11 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
 		return MNL_CB_OK;
 	memset(&ta, 0, sizeof(ta));
-	if (mnl_attr_parse(nlh, sizeof(*nfg), trace_attr_cb, ta.a) < 0)
+	if (mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, &(struct attr_tab){ ta.a, NFTA_TRACE_MAX }) < 0)
 		return MNL_CB_OK;
 	if (ta.a[NFTA_TRACE_VERDICT] &&
-	    mnl_attr_parse_nested(ta.a[NFTA_TRACE_VERDICT], verdict_attr_cb, ta.v) < 0)
+	    mnl_attr_parse_nested(ta.a[NFTA_TRACE_VERDICT], attr_cb,
+				  &(struct attr_tab){ ta.v, NFTA_VERDICT_MAX }) < 0)
 		return MNL_CB_OK;
 	memset(&m, 0, sizeof(m));
 	m.ts_ns = rc->ts;

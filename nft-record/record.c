@@ -667,7 +667,7 @@ static int load_functions(struct rec *r)
 	/* auto-discovery: every probe-able function with kprobe-multi (one link,
 	 * attach and detach in about a second), the prototype's 50 of priority
 	 * <= 1 with one link per function (fentry, kprobe: slow to detach) */
-	bool all = !r->o->max_functions && r->fb && !strcmp(r->fb->name, "kprobe-multi");
+	bool all = !r->o->max_functions && r->fb && r->fb->one_link;
 	int max = r->o->max_functions ? r->o->max_functions : all ? 0 : DEFAULT_MAX_FUNCS;
 
 	r->max_eff = r->o->config ? r->o->max_functions : max;
@@ -812,7 +812,7 @@ static void teardown(struct rec *r)
 	/* one link per function (fentry, kprobe): the kernel's detach of
 	 * hundreds of them is slow (6.1 fentry: an RCU-tasks grace period each) */
 	bool slow = r->fb && r->fb->detach && r->rep_fn.attached >= 200 &&
-		    strcmp(r->fb->name, "kprobe-multi");
+		    !r->fb->one_link;
 	uint64_t t0 = mono_ns();
 
 	if (slow)
