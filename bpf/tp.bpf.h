@@ -115,7 +115,7 @@ int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 		nt_fill_hdr(&d->h, NT_EV_DROP, 0, NT_TP_KFREE_SKB, (__u64)skb);
 		d->location = (__u64)location;
 		d->reason = (__u32)reason;
-		d->pad = 0;
+		d->stack_id = 0;
 		bpf_ringbuf_submit(d, nt_rb_flags());
 	}
 out:

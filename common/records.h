@@ -29,7 +29,10 @@ typedef int32_t nt_s32;
 typedef uint64_t nt_u64;
 #endif
 
-#define NT_FORMAT_VERSION 1
+/* Log format major version written by this tree (formats/FORMAT.md).  Readers
+ * accept every major version from 1 up to this one: v1 records are converted
+ * to the structs below when read (new fields zero). */
+#define NT_FORMAT_VERSION 2
 
 /* Record types (nt_ev_hdr.type). Values are part of the file format. */
 enum nt_ev_type {
@@ -42,7 +45,15 @@ enum nt_ev_type {
 	NT_EV_LINK = 7,       /* clone / copy / realloc: new skb id derived from parent */
 	NT_EV_LOSS = 8,       /* loss counter snapshot of one CPU / source */
 	NT_EV_FREE = 9,       /* skb freed normally (consume_skb / kfree_skbmem) */
-	NT_EV__MAX
+	/* ---- format version 2 ---- */
+	NT_EV_DEV = 10,       /* the skb is now on this device / network namespace */
+	/* 11 CT (conntrack), 12 BYTES (packet bytes, variable size), 13 STACKREF:
+	 * reserved for issue #18 (formats/FORMAT.md) */
+	NT_EV_COUNT = 14,     /* cumulative counter that is not a loss (NT_CNT_*) */
+	NT_EV__MAX,
+	/* Types >= NT_EV_INTERNAL only travel through the BPF ring buffer between
+	 * the kernel and the recorder; they are never written to a log. */
+	NT_EV_INTERNAL = 64,
 };
 
 /* nt_ev_hdr.flags */
@@ -81,12 +92,23 @@ struct nt_ev_func {
 #define NT_L3_IPV6 6
 
 /*
- * NT_EV_META (88 bytes): packet metadata, emitted the first time an skb is seen
- * and whenever one of its fields changes (NAT, reallocation ...).
+ * NT_EV_META (96 bytes; 88 in format version 1, without the last three
+ * fields): packet metadata, emitted the first time an skb is seen and whenever
+ * one of its fields changes (NAT, reallocation ...).
  * IPv4 addresses use the first 4 bytes of saddr/daddr.
  * For ICMP / ICMPv6, sport = type << 8 | code and dport = echo id.
  * l4_extra: TCP sequence number, ICMP echo id << 16 | seq, else 0.
+ * frag_id / frag: fragment identity.  frag_id = IPv4 identification or IPv6
+ * Fragment header identification; frag = NT_FRAG_* bits and the fragment
+ * offset in 8-byte units (bits 0..12); 0 when the packet is not a fragment.
+ * For a fragment, l4proto is the protocol of the fragmented packet.
+ * l4_csum: TCP / UDP / ICMP checksum as on the wire (tells packets with
+ * otherwise equal headers apart), 0 when unknown.
  */
+#define NT_FRAG_OFF_MASK 0x1fff
+#define NT_FRAG_MF 0x2000      /* more fragments follow */
+#define NT_FRAG_IS 0x8000      /* the packet is a fragment (offset != 0 or MF) */
+
 struct nt_ev_meta {
 	struct nt_ev_hdr h;
 	nt_u8 saddr[16];
@@ -103,6 +125,10 @@ struct nt_ev_meta {
 	nt_u16 ip_id;       /* IPv4 identification (host order), 0 for IPv6 */
 	nt_u16 tcp_flags;   /* TCP flags byte (FIN=1 ... CWR=0x80), 0 otherwise */
 	nt_u32 l4_extra;
+	/* format version 2 */
+	nt_u32 frag_id;
+	nt_u16 frag;        /* NT_FRAG_* | offset / 8 */
+	nt_u16 l4_csum;
 };
 
 /* nftables hooks (NF_INET_*), stored in chain records */
@@ -202,18 +228,22 @@ struct nt_ev_nft_chaindef {
  * NT_EV_DROP (40 bytes): skb dropped.  hdr.id = function id of the drop point
  * (e.g. the skb:kfree_skb tracepoint).  reason is the kernel's
  * enum skb_drop_reason value; names come from the log's DROP_REASONS block.
+ * stack_id (format version 2; v1: padding, 0): kernel stack of the drop in
+ * the log's STACKS block, 0 = none.
  */
 struct nt_ev_drop {
 	struct nt_ev_hdr h;
 	nt_u64 location;    /* kernel address that freed the skb */
 	nt_u32 reason;
-	nt_u32 pad;
+	nt_u32 stack_id;
 };
 
 /* nt_ev_link.kind */
 #define NT_LINK_CLONE 1
 #define NT_LINK_COPY 2
 #define NT_LINK_REALLOC 3 /* same packet, new skb address */
+#define NT_LINK_HEAD 4    /* new skb address sharing the data buffer (skb->head) of
+			   * a traced packet: a clone whose creation was not seen */
 
 /* NT_EV_LINK (40 bytes): hdr.skb = new skb, parent = the skb it came from. */
 struct nt_ev_link {
@@ -227,6 +257,7 @@ struct nt_ev_link {
 #define NT_LOSS_RINGBUF 1  /* BPF ring buffer reservation failures */
 #define NT_LOSS_NETLINK 2  /* NFNLGRP_NFTRACE socket overruns (ENOBUFS) */
 #define NT_LOSS_USER 3     /* dropped by user space (writer back-pressure) */
+#define NT_LOSS_NFTRACE_RING 4 /* nftrace messages whose copy found no room in the ring */
 
 /* NT_EV_LOSS (40 bytes): cumulative counter; hdr.cpu = CPU (0xffff = all). */
 struct nt_ev_loss {
@@ -241,10 +272,39 @@ struct nt_ev_free {
 	struct nt_ev_hdr h;
 };
 
+/*
+ * NT_EV_DEV (32 bytes, format version 2): from this record on, skb hdr.skb is
+ * on device ifindex of network namespace netns (inode number).  Emitted when
+ * that changes, right before the record of the hop where it was seen
+ * (hdr.id = that hop's function id).  ifindex 0: no device (socket level).
+ */
+struct nt_ev_dev {
+	struct nt_ev_hdr h;
+	nt_u32 ifindex;
+	nt_u32 netns;
+};
+
+/* nt_ev_count.counter */
+#define NT_CNT_NFT_UNMATCHED 1 /* nft trace steps tied to no packet (written with skb 0) */
+#define NT_CNT_LATE 2          /* records that arrived after later ones were written:
+				* written out of time order */
+/* 3..: reserved for always-on keep mode (issue #19) */
+
+/*
+ * NT_EV_COUNT (40 bytes, format version 2): cumulative value of a counter that
+ * is not a loss; hdr.cpu = CPU or 0xffff, hdr.id = namespace inode or 0.
+ */
+struct nt_ev_count {
+	struct nt_ev_hdr h;
+	nt_u64 value;
+	nt_u32 counter;     /* NT_CNT_* */
+	nt_u32 pad;
+};
+
 #define NT_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " must be " #n " bytes")
 NT_ASSERT_SIZE(struct nt_ev_hdr, 24);
 NT_ASSERT_SIZE(struct nt_ev_func, 24);
-NT_ASSERT_SIZE(struct nt_ev_meta, 88);
+NT_ASSERT_SIZE(struct nt_ev_meta, 96);
 NT_ASSERT_SIZE(struct nt_ev_nft_chain, 48);
 NT_ASSERT_SIZE(struct nt_ev_nft_rule, 64);
 NT_ASSERT_SIZE(struct nt_ev_nft_chaindef, 176);
@@ -252,8 +312,11 @@ NT_ASSERT_SIZE(struct nt_ev_drop, 40);
 NT_ASSERT_SIZE(struct nt_ev_link, 40);
 NT_ASSERT_SIZE(struct nt_ev_loss, 40);
 NT_ASSERT_SIZE(struct nt_ev_free, 24);
+NT_ASSERT_SIZE(struct nt_ev_dev, 32);
+NT_ASSERT_SIZE(struct nt_ev_count, 40);
 
-/* Size of a record of the given type, 0 if unknown.  Usable in BPF and C. */
+/* Size of a record of the given type (current format version), 0 if unknown
+ * (or an internal ring-buffer type).  Usable in BPF and C. */
 static inline unsigned int nt_ev_size(unsigned int type)
 {
 	switch (type) {
@@ -266,8 +329,19 @@ static inline unsigned int nt_ev_size(unsigned int type)
 	case NT_EV_LINK: return sizeof(struct nt_ev_link);
 	case NT_EV_LOSS: return sizeof(struct nt_ev_loss);
 	case NT_EV_FREE: return sizeof(struct nt_ev_free);
+	case NT_EV_DEV: return sizeof(struct nt_ev_dev);
+	case NT_EV_COUNT: return sizeof(struct nt_ev_count);
 	default: return 0;
 	}
+}
+
+/* Variable-size record types (none in this version; issue #18's BYTES will be
+ * one): bytes 24..25 of such a record hold its total length, 26 .. 65535. */
+#define NT_EV_SIZE_VAR 0xffffu
+static inline int nt_ev_is_var(unsigned int type)
+{
+	(void)type;
+	return 0;
 }
 
 /* Function kinds (function table "kind" field, discover's "kind"). */

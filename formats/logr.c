@@ -20,10 +20,17 @@
 #include "logr.h"
 #include "logcodec.h"
 
-/* Room for the largest record (nt_ev_size() of every type is at most this). */
-#define NTL_REC_MAX 256
-_Static_assert(sizeof(struct nt_ev_nft_chaindef) <= NTL_REC_MAX && sizeof(struct nt_ev_meta) <= NTL_REC_MAX &&
-	       sizeof(struct nt_ev_nft_rule) <= NTL_REC_MAX, "NTL_REC_MAX too small");
+/* Room for the largest record: fixed records are at most a few hundred bytes,
+ * variable ones (format 2) at most 65535. */
+#define NTL_REC_MAX 65536
+#define NTL_TYPES 256     /* type byte range */
+
+/* Record sizes of format version 1 (no type table in its EVENTS blocks) */
+static const uint16_t v1_sizes[NTL_TYPES] = {
+	[NT_EV_FUNC] = 24, [NT_EV_META] = 88, [NT_EV_NFT_CHAIN] = 48, [NT_EV_NFT_RULE] = 64,
+	[NT_EV_NFT_CHAINDEF] = 176, [NT_EV_DROP] = 40, [NT_EV_LINK] = 40, [NT_EV_LOSS] = 40,
+	[NT_EV_FREE] = 24,
+};
 
 struct ntl_reader {
 	char name[256];
@@ -44,6 +51,10 @@ struct ntl_reader {
 	const uint8_t *c_ty, *c_fl, *c_cpu, *c_id, *c_ts, *c_skb, *c_body;
 	uint32_t c_i, c_n;
 	uint64_t c_pts, c_pskb;
+	uint16_t c_size[NTL_TYPES]; /* record size per type in the block (0 = absent,
+				     * NT_EV_SIZE_VAR = variable) */
+	uint16_t our_size[NTL_TYPES]; /* ours (nt_ev_size), NT_EV_SIZE_VAR, 0 = unknown */
+	uint64_t skipped;        /* records of types unknown to this reader */
 	uint64_t rec[NTL_REC_MAX / 8];
 	uint64_t block_off;
 	uint64_t events;
@@ -179,6 +190,8 @@ static int reader_new(struct ntl_reader **rp, const char *name)
 	if (!r)
 		return NTL_E_NOMEM;
 	snprintf(r->name, sizeof(r->name), "%s", name);
+	for (unsigned int t = 1; t < NT_EV__MAX; t++)
+		r->our_size[t] = nt_ev_is_var(t) ? NT_EV_SIZE_VAR : (uint16_t)nt_ev_size(t);
 	r->fd = -1;
 	r->size = UINT64_MAX;
 	r->dctx = ZSTD_createDCtx();
@@ -269,12 +282,42 @@ int ntl_reader_open_mem(struct ntl_reader **rp, const void *data, size_t len, co
 }
 
 /* Check the column layout (logcodec.h) of an EVENTS payload and set the
- * column cursors; ntl_reader_next() rebuilds the records one by one. */
+ * column cursors; ntl_reader_next() rebuilds the records one by one.
+ * Format 1: no type table (v1_sizes); format 2: coding byte + type table. */
 static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 {
-	const uint8_t *ty;
-	uint64_t n, bodies = 0;
+	const uint8_t *ty, *body;
+	uint64_t n, total;
 
+	if (r->major == 1) {
+		memcpy(r->c_size, v1_sizes, sizeof(r->c_size));
+	} else {
+		unsigned int nt;
+
+		if (len < 2)
+			return r_bad(r, NTL_E_CORRUPT, "corrupt at offset %" PRIu64 ": EVENTS block of %zu bytes, less than its type table",
+				     r->block_off, len);
+		if (p[0] != NTL_EV_CODING)
+			return r_bad(r, NTL_E_CORRUPT,
+				     "corrupt at offset %" PRIu64 ": EVENTS block with unknown coding %u (written by a newer nft-tracer? upgrade)",
+				     r->block_off, p[0]);
+		nt = p[1];
+		if (len < 2 + 2 * (size_t)nt)
+			return r_bad(r, NTL_E_CORRUPT, "corrupt at offset %" PRIu64 ": EVENTS block of %zu bytes, less than its type table",
+				     r->block_off, len);
+		memset(r->c_size, 0, sizeof(r->c_size));
+		for (unsigned int t = 1; t <= nt; t++) {
+			uint16_t sz = ntl_get16(p + 2 * t);
+
+			if (sz && sz != NT_EV_SIZE_VAR && sz < 24)
+				return r_bad(r, NTL_E_CORRUPT,
+					     "corrupt at offset %" PRIu64 ": EVENTS block: type %u has records of %u bytes (less than the 24-byte header)",
+					     r->block_off, t, sz);
+			r->c_size[t] = sz;
+		}
+		p += 2 + 2 * (size_t)nt;
+		len -= 2 + 2 * (size_t)nt;
+	}
 	if (len < 4)
 		return r_bad(r, NTL_E_CORRUPT, "corrupt at offset %" PRIu64 ": EVENTS block of %zu bytes, less than its 4-byte record count",
 			     r->block_off, len);
@@ -284,19 +327,36 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 			     "corrupt at offset %" PRIu64 ": EVENTS block: %" PRIu64 " records do not fit in %zu bytes",
 			     r->block_off, n, len);
 	ty = p + 4;
+	body = ty + 24 * n;
+	total = 4 + n * 24;
 	for (uint64_t i = 0; i < n; i++) {
-		unsigned int sz = nt_ev_size(ty[i]);
+		unsigned int sz = r->c_size[ty[i]];
 
 		if (!sz)
 			return r_bad(r, NTL_E_CORRUPT,
 				     "corrupt at offset %" PRIu64 ": EVENTS block: record %" PRIu64 " has unknown type %u",
 				     r->block_off, i, ty[i]);
-		bodies += sz - 24;
+		if (sz == NT_EV_SIZE_VAR) {
+			/* the body starts with the record's total length */
+			if (total + 2 > len)
+				return r_bad(r, NTL_E_CORRUPT,
+					     "corrupt at offset %" PRIu64 ": EVENTS block: record %" PRIu64 " (type %u) lacks its length",
+					     r->block_off, i, ty[i]);
+			sz = ntl_get16(p + total);
+			if (sz < 26)
+				return r_bad(r, NTL_E_CORRUPT,
+					     "corrupt at offset %" PRIu64 ": EVENTS block: record %" PRIu64 " (type %u) has length %u",
+					     r->block_off, i, ty[i], sz);
+		}
+		total += sz - 24;
+		if (total > len)
+			break;
 	}
-	if (4 + n * 24 + bodies != len)
+	if (total != len)
 		return r_bad(r, NTL_E_CORRUPT,
-			     "corrupt at offset %" PRIu64 ": EVENTS block: record sizes add up to %" PRIu64 " bytes, block has %zu",
-			     r->block_off, 4 + n * 24 + bodies, len);
+			     "corrupt at offset %" PRIu64 ": EVENTS block: record sizes add up to %s%" PRIu64 " bytes, block has %zu",
+			     r->block_off, total > len ? "more than " : "", total, len);
+	(void)body;
 	r->c_ty = ty;
 	r->c_fl = ty + n;
 	r->c_cpu = r->c_fl + n;
@@ -416,10 +476,12 @@ static int read_block(struct ntl_reader *r, struct ntl_item *it)
 static inline void body_copy(void *dst, const uint8_t *src, unsigned int n)
 {
 	switch (n) {
+	case 8: memcpy(dst, src, 8); break;
 	case 16: memcpy(dst, src, 16); break;
 	case 24: memcpy(dst, src, 24); break;
 	case 40: memcpy(dst, src, 40); break;
 	case 64: memcpy(dst, src, 64); break;
+	case 72: memcpy(dst, src, 72); break;
 	default: memcpy(dst, src, n); break;
 	}
 }
@@ -431,30 +493,51 @@ int ntl_reader_next(struct ntl_reader *r, struct ntl_item *it)
 	if (r->status)
 		return r->status;
 	for (;;) {
-		if (r->c_i < r->c_n) {
+		while (r->c_i < r->c_n) {
 			struct nt_ev_hdr *h = (struct nt_ev_hdr *)r->rec;
 			uint32_t i = r->c_i++;
-			unsigned int sz = nt_ev_size(r->c_ty[i]);
+			unsigned int t = r->c_ty[i];
+			unsigned int bsz = r->c_size[t], our = r->our_size[t];
 			uint64_t d, x;
 
-			h->type = r->c_ty[i];
-			h->flags = r->c_fl[i];
-			memcpy(&h->cpu, r->c_cpu + 2 * (size_t)i, 2);
-			memcpy(&h->id, r->c_id + 4 * (size_t)i, 4);
+			if (bsz == NT_EV_SIZE_VAR)
+				bsz = ntl_get16(r->c_body); /* checked by decode_events() */
 			memcpy(&d, r->c_ts + 8 * (size_t)i, 8);
 			memcpy(&x, r->c_skb + 8 * (size_t)i, 8);
 			r->c_pts += d;
 			r->c_pskb ^= x;
+			if (!our || (our == NT_EV_SIZE_VAR) != (r->c_size[t] == NT_EV_SIZE_VAR)) {
+				/* a type this reader does not know (a newer minor
+				 * version): skipped by its size */
+				r->c_body += bsz - sizeof(*h);
+				r->skipped++;
+				continue;
+			}
+			if (our == NT_EV_SIZE_VAR)
+				our = bsz;
+			h->type = (uint8_t)t;
+			h->flags = r->c_fl[i];
+			memcpy(&h->cpu, r->c_cpu + 2 * (size_t)i, 2);
+			memcpy(&h->id, r->c_id + 4 * (size_t)i, 4);
 			h->ts_ns = r->c_pts;
 			h->skb = r->c_pskb;
-			if (sz > sizeof(*h)) {
-				body_copy(h + 1, r->c_body, sz - sizeof(*h));
-				r->c_body += sz - sizeof(*h);
+			if (bsz == our) {
+				if (our > sizeof(*h))
+					body_copy(h + 1, r->c_body, our - sizeof(*h));
+			} else if (bsz < our) {
+				/* an older, shorter layout (format 1 META): the
+				 * fields added at the end are zero */
+				memcpy(h + 1, r->c_body, bsz - sizeof(*h));
+				memset((uint8_t *)r->rec + bsz, 0, our - bsz);
+			} else {
+				/* a newer, longer layout: the known prefix */
+				memcpy(h + 1, r->c_body, our - sizeof(*h));
 			}
+			r->c_body += bsz - sizeof(*h);
 			it->kind = NTL_ITEM_EVENT;
 			it->type = h->type;
 			it->data = h;
-			it->len = sz;
+			it->len = our;
 			it->offset = r->block_off;
 			r->events++;
 			return NTL_OK;
@@ -468,6 +551,11 @@ int ntl_reader_next(struct ntl_reader *r, struct ntl_item *it)
 			return st;
 		}
 	}
+}
+
+uint64_t ntl_reader_skipped(const struct ntl_reader *r)
+{
+	return r->skipped;
 }
 
 const char *ntl_reader_strerror(const struct ntl_reader *r)

@@ -57,6 +57,9 @@ const char *ntl_reader_strerror(const struct ntl_reader *r);
 uint64_t ntl_reader_events(const struct ntl_reader *r);
 uint64_t ntl_reader_offset(const struct ntl_reader *r);
 uint32_t ntl_reader_version(const struct ntl_reader *r);
+/* Records of types this reader does not know (written by a newer minor
+ * version of the format), skipped by their size. */
+uint64_t ntl_reader_skipped(const struct ntl_reader *r);
 /* Whether a TRAILER block was seen (recording ended cleanly). */
 int ntl_reader_complete(const struct ntl_reader *r);
 void ntl_reader_close(struct ntl_reader *r);

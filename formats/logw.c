@@ -110,9 +110,9 @@ int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_w
 		goto fail;
 	}
 	w->rows = malloc(w->block_bytes);
-	/* columns: count + at most the same bytes as the rows */
-	w->cols = malloc((size_t)w->block_bytes + 4);
-	bound = ZSTD_compressBound((size_t)w->block_bytes + 4);
+	/* columns: type table + count + the same bytes as the rows */
+	w->cols = malloc((size_t)w->block_bytes + 4 + NTL_EV_TABLE_LEN);
+	bound = ZSTD_compressBound((size_t)w->block_bytes + 4 + NTL_EV_TABLE_LEN);
 	w->out_cap = NTL_BLOCK_HDR_LEN + bound;
 	w->out = malloc(w->out_cap);
 	w->cctx = ZSTD_createCCtx();
@@ -268,7 +268,7 @@ int ntl_writer_event(struct ntl_writer *w, const void *rec, size_t len)
 	uint32_t need;
 	int err;
 
-	if (len < sizeof(*h) || nt_ev_size(h->type) != len) {
+	if (len < sizeof(*h) || ntl_rec_len(rec, len) != len || h->type >= NT_EV__MAX) {
 		snprintf(w->msg, sizeof(w->msg), "record of type %u has %zu bytes, expected %u",
 			 len >= 1 ? h->type : 0, len, len >= 1 ? nt_ev_size(h->type) : 0);
 		return -EINVAL;

@@ -30,7 +30,7 @@ e, s, r = ev
 def w(name, b): open(name, 'wb').write(b)
 w('empty.ntl', b'')
 w('magic.ntl', b'XTLOG\0\r\n' + d[8:])
-v = bytearray(d); struct.pack_into('<I', v, 8, 2); w('v2.ntl', v)
+v = bytearray(d); struct.pack_into('<I', v, 8, 3); w('v3.ntl', v)
 w('preamble.ntl', d[:10])
 w('trunc.ntl', d[:e + 16 + s // 2])
 w('trunc_hdr.ntl', d[:e + 8])
@@ -50,7 +50,7 @@ bi_expect analyze_missing_file 2 "$E: missing.ntl: No such file or directory" "$
 bi_expect analyze_empty_file 2 "$E: empty.ntl: empty file: not an nft-tracer log" "$AN" stats empty.ntl
 bi_expect analyze_wrong_magic 2 "$E: magic.ntl: not an nft-tracer log (bad magic)" "$AN" stats magic.ntl
 bi_expect analyze_newer_version 2 \
-	"$E: v2.ntl: format version 2 is newer than this nft-analyze (1): upgrade nft-tracer" "$AN" stats v2.ntl
+	"$E: v3.ntl: format version 3 is newer than this nft-analyze (2): upgrade nft-tracer" "$AN" stats v3.ntl
 bi_expect analyze_short_preamble 2 \
 	"$E: preamble.ntl: truncated at offset 10 (file preamble of 16 bytes, 10 present): 0 events read before it" \
 	"$AN" stats preamble.ntl

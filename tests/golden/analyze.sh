@@ -124,9 +124,9 @@ else
 	echo "FAIL: not_a_log_exit_2: rc=$rc stderr=$(cat "$T/e")"
 	fails=$((fails + 1))
 fi
-cp "$LOG" "$T/v2.ntl"; printf '\x02' | dd of="$T/v2.ntl" bs=1 seek=8 conv=notrunc status=none
+cp "$LOG" "$T/v2.ntl"; printf '\x03' | dd of="$T/v2.ntl" bs=1 seek=8 conv=notrunc status=none
 "$AN" stats "$T/v2.ntl" > "$T/o" 2> "$T/e"; rc=$?
-if [ "$rc" = 2 ] && [ "$(cat "$T/e")" = "nft-analyze: $T/v2.ntl: format version 2 is newer than this nft-analyze (1): upgrade nft-tracer" ]; then
+if [ "$rc" = 2 ] && [ "$(cat "$T/e")" = "nft-analyze: $T/v2.ntl: format version 3 is newer than this nft-analyze (2): upgrade nft-tracer" ]; then
 	echo "PASS: newer_version_exit_2"
 else
 	echo "FAIL: newer_version_exit_2: rc=$rc stderr=$(cat "$T/e")"
@@ -161,4 +161,19 @@ else
 	echo "FAIL: log_from_stdin: rc=$rc"
 	fails=$((fails + 1))
 fi
+# format version 1 logs (samples/v1/: the same scenarios written by the
+# version 1 writer) give exactly the output of their version 2 rebuild
+for l in basic traffic; do
+	for c in events journeys stats "journeys --json" "stats --json" "events --ndjson"; do
+		n="v1_log_reads_like_v2_${l}_$(echo "$c" | tr ' -' '__')"
+		"$AN" $c samples/v1/$l.ntl > "$T/v1.out" 2>&1; rc1=$?
+		"$AN" $c samples/$l.ntl > "$T/v2.out" 2>&1; rc2=$?
+		if [ "$rc1" = 0 ] && [ "$rc2" = 0 ] && cmp -s "$T/v1.out" "$T/v2.out"; then
+			echo "PASS: $n"
+		else
+			echo "FAIL: $n: rc $rc1/$rc2, $(diff "$T/v1.out" "$T/v2.out" | head -3 | tr '\n' ' ')"
+			fails=$((fails + 1))
+		fi
+	done
+done
 [ "$fails" = 0 ]

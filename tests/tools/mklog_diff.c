@@ -147,11 +147,11 @@ static void write_meta(void)
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
 
-	fprintf(f, "{\"tool\":\"mklog_diff\",\"tool_version\":\"0.1.0\",\"format_version\":1,"
+	fprintf(f, "{\"tool\":\"mklog_diff\",\"tool_version\":\"0.1.0\",\"format_version\":%d,"
 		"\"hostname\":\"%s\",\"kernel\":\"6.1.0-test\",\"machine\":\"x86_64\","
 		"\"clock\":\"CLOCK_MONOTONIC\",\"boot_time_ns\":1764240000000000000,"
 		"\"start_mono_ns\":1000000000,\"start_time\":\"2026-11-27T12:00:00Z\",\"ncpus\":2,"
-		"\"byte_order\":\"little\",\"backend\":\"test\"}", host);
+		"\"byte_order\":\"little\",\"backend\":\"test\"}", NT_FORMAT_VERSION, host);
 	fclose(f);
 	if (ntl_writer_meta(w, NTL_B_HEADER, buf, len))
 		die(ntl_writer_strerror(w));

@@ -125,7 +125,7 @@ TEST(roundtrip_exact_records)
 
 	CHECK(n > 0);
 	CHECK_EQ_INT(ntl_reader_open(&r, path, &m), 0);
-	CHECK_EQ_INT(ntl_reader_version(r), 1);
+	CHECK_EQ_INT(ntl_reader_version(r), 2);
 	while ((st = ntl_reader_next(r, &it)) == NTL_OK) {
 		if (it.kind == NTL_ITEM_META) {
 			if (metas == 0) {
@@ -198,7 +198,7 @@ TEST(writer_limits)
 
 	CHECK_EQ_INT(ntl_writer_open(&w, path, &o), -EINVAL);
 	CHECK(w == NULL);
-	CHECK_EQ_STR(ntl_writer_open_error(), "block size 100 out of range (256 .. 67108860 bytes)");
+	CHECK_EQ_STR(ntl_writer_open_error(), "block size 100 out of range (256 .. 67108348 bytes)");
 	o.block_bytes = 256;
 	CHECK_EQ_INT(ntl_writer_open(&w, path, &o), 0);
 	/* a 176-byte record does not fit twice: two blocks */
@@ -357,10 +357,10 @@ TEST(bad_magic_version_zstd_lengths)
 	CHECK_EQ_STR(msg, "t.ntl: not an nft-tracer log (bad magic)");
 	/* newer major version */
 	memcpy(b, buf, len);
-	b[8] = 2;
+	b[8] = 3;
 	read_all_mem(b, len, &st, msg, sizeof(msg), &metas);
 	CHECK_EQ_INT(st, NTL_E_VERSION);
-	CHECK_EQ_STR(msg, "t.ntl: format version 2 is newer than this nft-analyze (1): upgrade nft-tracer");
+	CHECK_EQ_STR(msg, "t.ntl: format version 3 is newer than this nft-analyze (2): upgrade nft-tracer");
 	/* newer minor version is fine */
 	memcpy(b, buf, len);
 	b[12] = 9;
@@ -534,6 +534,203 @@ TEST(corruption_messages_exact)
 	}
 }
 
+/* ---- format version 2: type table, unknown types, layouts of other versions ---- */
+
+/* A v2 EVENTS payload (uncompressed) of N records with a type table of NT
+ * entries (sizes[1..nt]); bodies given back to back. */
+static size_t v2_events(uint8_t *o, unsigned int nt, const uint16_t *sizes, uint32_t n,
+			const uint8_t *types, const uint8_t *bodies, size_t blen)
+{
+	uint8_t *p = o;
+
+	*p++ = 1;           /* coding */
+	*p++ = (uint8_t)nt;
+	for (unsigned int t = 1; t <= nt; t++, p += 2)
+		memcpy(p, &sizes[t], 2);
+	memcpy(p, &n, 4);
+	p += 4;
+	memcpy(p, types, n);             /* type */
+	memset(p + n, 0, n);             /* flags */
+	memset(p + 2 * n, 0, 2 * n);     /* cpu */
+	memset(p + 4 * n, 0, 4 * n);     /* id */
+	for (uint32_t i = 0; i < n; i++) { /* ts +10 each, skb 0x1000 */
+		uint64_t d = 10, x = i == 0 ? 0x1000 : 0;
+
+		memcpy(p + 8 * n + 8 * i, &d, 8);
+		memcpy(p + 16 * n + 8 * i, &x, 8);
+	}
+	p += 24 * n;
+	memcpy(p, bodies, blen);
+	return (size_t)(p + blen - o);
+}
+
+static size_t v2_file(uint8_t *o, const uint8_t *ev, size_t evlen)
+{
+	uint32_t v2 = 2, v0 = 0;
+
+	memcpy(o, "NTLOG\0\r\n", 8);
+	memcpy(o + 8, &v2, 4);
+	memcpy(o + 12, &v0, 4);
+	return 16 + put_block(o + 16, NTL_B_EVENTS, 2, (uint32_t)evlen, (uint32_t)evlen, ev, evlen);
+}
+
+TEST(v2_unknown_types_skipped_by_size)
+{
+	/* FUNC, an unknown fixed type 40 (40 bytes), DEV, an unknown variable
+	 * type 41 (its body starts with its total length, 30), FREE */
+	uint16_t sizes[42] = { 0 };
+	uint8_t types[5] = { NT_EV_FUNC, 40, NT_EV_DEV, 41, NT_EV_FREE };
+	uint8_t bodies[16 + 8 + 6], ev[1024], file[2048];
+	struct ntl_reader *r;
+	struct ntl_item it;
+	size_t elen, flen;
+	int got = 0;
+
+	sizes[NT_EV_FUNC] = 24, sizes[NT_EV_DEV] = 32, sizes[NT_EV_FREE] = 24;
+	sizes[40] = 40, sizes[41] = 0xffff;
+	memset(bodies, 0xaa, 16);             /* type 40 body */
+	memset(bodies + 16, 0, 8);            /* DEV: ifindex 7, netns 9 */
+	bodies[16] = 7, bodies[20] = 9;
+	bodies[24] = 30, bodies[25] = 0;      /* type 41: total length 30 */
+	memset(bodies + 26, 0xbb, 4);
+	elen = v2_events(ev, 41, sizes, 5, types, bodies, sizeof(bodies));
+	flen = v2_file(file, ev, elen);
+	CHECK_EQ_INT(ntl_reader_open_mem(&r, file, flen, "v2.ntl", NULL), 0);
+	while (ntl_reader_next(r, &it) == NTL_OK) {
+		const struct nt_ev_hdr *h = it.data;
+
+		CHECK_EQ_INT(it.kind, NTL_ITEM_EVENT);
+		if (got == 0)
+			CHECK(h->type == NT_EV_FUNC && h->ts_ns == 10 && h->skb == 0x1000);
+		if (got == 1) {
+			const struct nt_ev_dev *d = it.data;
+
+			CHECK(h->type == NT_EV_DEV && it.len == 32 && d->ifindex == 7 && d->netns == 9);
+			CHECK_EQ_INT(h->ts_ns, 30); /* the skipped record's delta counts */
+		}
+		if (got == 2)
+			CHECK(h->type == NT_EV_FREE && h->ts_ns == 50);
+		got++;
+	}
+	CHECK_EQ_INT(got, 3);
+	CHECK_EQ_INT(ntl_reader_skipped(r), 2);
+	ntl_reader_close(r);
+}
+
+TEST(v2_shorter_and_longer_layouts)
+{
+	/* a META of 88 bytes (format 1 layout) reads as the current layout with
+	 * the new fields zero; a META of 100 bytes (a newer, longer layout)
+	 * reads as its known prefix */
+	uint16_t sizes[NT_EV__MAX] = { 0 };
+	uint8_t types[1] = { NT_EV_META }, bodies[76], ev[512], file[1024];
+	struct ntl_reader *r;
+	struct ntl_item it;
+	const struct nt_ev_meta *m;
+	size_t elen, flen;
+
+	sizes[NT_EV_META] = 88;
+	memset(bodies, 0x11, sizeof(bodies));
+	elen = v2_events(ev, NT_EV__MAX - 1, sizes, 1, types, bodies, 64);
+	flen = v2_file(file, ev, elen);
+	CHECK_EQ_INT(ntl_reader_open_mem(&r, file, flen, "v2.ntl", NULL), 0);
+	CHECK_EQ_INT(ntl_reader_next(r, &it), NTL_OK);
+	m = it.data;
+	CHECK_EQ_INT(it.len, sizeof(struct nt_ev_meta));
+	CHECK(m->l4_extra == 0x11111111u && m->frag_id == 0 && m->frag == 0 && m->l4_csum == 0);
+	CHECK_EQ_INT(ntl_reader_next(r, &it), NTL_END);
+	ntl_reader_close(r);
+
+	sizes[NT_EV_META] = 100;
+	elen = v2_events(ev, NT_EV__MAX - 1, sizes, 1, types, bodies, 76);
+	flen = v2_file(file, ev, elen);
+	CHECK_EQ_INT(ntl_reader_open_mem(&r, file, flen, "v2.ntl", NULL), 0);
+	CHECK_EQ_INT(ntl_reader_next(r, &it), NTL_OK);
+	m = it.data;
+	CHECK_EQ_INT(it.len, sizeof(struct nt_ev_meta));
+	CHECK(m->frag_id == 0x11111111u && m->l4_csum == 0x1111);
+	CHECK_EQ_INT(ntl_reader_next(r, &it), NTL_END);
+	ntl_reader_close(r);
+}
+
+TEST(v2_type_table_damage)
+{
+	uint16_t sizes[NT_EV__MAX] = { 0 };
+	uint8_t types[2] = { NT_EV_FUNC, NT_EV_DEV }, bodies[8] = { 0 }, ev[512], file[1024];
+	char msg[800];
+	int st, metas;
+	size_t elen, flen;
+
+	/* DEV absent from the table */
+	sizes[NT_EV_FUNC] = 24;
+	elen = v2_events(ev, NT_EV__MAX - 1, sizes, 2, types, bodies, sizeof(bodies));
+	flen = v2_file(file, ev, elen);
+	read_all_mem(file, flen, &st, msg, sizeof(msg), &metas);
+	CHECK_EQ_INT(st, NTL_E_CORRUPT);
+	CHECK_EQ_STR(msg, "t.ntl: corrupt at offset 16: EVENTS block: record 1 has unknown type 10: 0 events read before it");
+	/* a size below the record header */
+	sizes[NT_EV_DEV] = 20;
+	elen = v2_events(ev, NT_EV__MAX - 1, sizes, 2, types, bodies, sizeof(bodies));
+	flen = v2_file(file, ev, elen);
+	read_all_mem(file, flen, &st, msg, sizeof(msg), &metas);
+	CHECK_EQ_INT(st, NTL_E_CORRUPT);
+	CHECK_EQ_STR(msg, "t.ntl: corrupt at offset 16: EVENTS block: type 10 has records of 20 bytes (less than the 24-byte header): 0 events read before it");
+	/* unknown coding */
+	sizes[NT_EV_DEV] = 32;
+	elen = v2_events(ev, NT_EV__MAX - 1, sizes, 2, types, bodies, sizeof(bodies));
+	ev[0] = 7;
+	flen = v2_file(file, ev, elen);
+	read_all_mem(file, flen, &st, msg, sizeof(msg), &metas);
+	CHECK_EQ_INT(st, NTL_E_CORRUPT);
+	CHECK_EQ_STR(msg, "t.ntl: corrupt at offset 16: EVENTS block with unknown coding 7 (written by a newer nft-tracer? upgrade): 0 events read before it");
+	/* a variable record whose length runs past the block */
+	types[1] = 41;
+	{
+		uint16_t s2[42] = { 0 };
+		uint8_t b2[4] = { 200, 0, 0, 0 };
+
+		s2[NT_EV_FUNC] = 24, s2[41] = 0xffff;
+		elen = v2_events(ev, 41, s2, 2, types, b2, sizeof(b2));
+		flen = v2_file(file, ev, elen);
+		read_all_mem(file, flen, &st, msg, sizeof(msg), &metas);
+		CHECK_EQ_INT(st, NTL_E_CORRUPT);
+		CHECK(strstr(msg, "record sizes add up to more than") != NULL);
+	}
+}
+
+TEST(v2_roundtrip_new_records)
+{
+	struct ntl_writer_opts o = { .sz = sizeof(o), .force = 1 };
+	struct ntl_writer *w;
+	struct ntl_reader *r;
+	struct ntl_item it;
+	struct nt_ev_dev d = { .h = { .type = NT_EV_DEV, .id = 3, .ts_ns = 5, .skb = 0xff00 }, .ifindex = 4, .netns = 4026531840u };
+	struct nt_ev_count c = { .h = { .type = NT_EV_COUNT, .cpu = 0xffff, .ts_ns = 6 }, .value = 12345, .counter = NT_CNT_LATE };
+	struct nt_ev_meta m = { .h = { .type = NT_EV_META, .ts_ns = 7, .skb = 0xff00 }, .frag_id = 0xabcdef01u,
+				.frag = NT_FRAG_IS | NT_FRAG_MF | 185, .l4_csum = 0xbeef };
+	uint8_t bad[24] = { NT_EV_INTERNAL };
+
+	CHECK_EQ_INT(ntl_writer_open(&w, path, &o), 0);
+	CHECK_EQ_INT(ntl_writer_event(w, bad, sizeof(bad)), -EINVAL); /* internal types never written */
+	CHECK_EQ_INT(ntl_writer_event(w, &d, sizeof(d)), 0);
+	CHECK_EQ_INT(ntl_writer_event(w, &c, sizeof(c)), 0);
+	CHECK_EQ_INT(ntl_writer_event(w, &m, sizeof(m)), 0);
+	CHECK_EQ_INT(ntl_writer_close(w, "{}"), 0);
+	CHECK_EQ_INT(ntl_reader_open(&r, path, NULL), 0);
+	CHECK_EQ_INT(ntl_reader_version(r), 2);
+	CHECK_EQ_INT(ntl_reader_next(r, &it), NTL_OK);
+	CHECK(it.len == sizeof(d) && !memcmp(it.data, &d, sizeof(d)));
+	CHECK_EQ_INT(ntl_reader_next(r, &it), NTL_OK);
+	CHECK(it.len == sizeof(c) && !memcmp(it.data, &c, sizeof(c)));
+	CHECK_EQ_INT(ntl_reader_next(r, &it), NTL_OK);
+	CHECK(it.len == sizeof(m) && !memcmp(it.data, &m, sizeof(m)));
+	CHECK_EQ_INT(ntl_reader_next(r, &it), NTL_OK); /* trailer */
+	CHECK_EQ_INT(it.kind, NTL_ITEM_META);
+	CHECK_EQ_INT(ntl_reader_next(r, &it), NTL_END);
+	CHECK_EQ_INT(ntl_reader_skipped(r), 0);
+	ntl_reader_close(r);
+}
+
 TEST(open_errors)
 {
 	struct ntl_reader *r;
@@ -568,6 +765,10 @@ int main(void)
 	RUN(bad_magic_version_zstd_lengths);
 	RUN(unknown_block_skipped);
 	RUN(corruption_messages_exact);
+	RUN(v2_unknown_types_skipped_by_size);
+	RUN(v2_shorter_and_longer_layouts);
+	RUN(v2_type_table_damage);
+	RUN(v2_roundtrip_new_records);
 	RUN(open_errors);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
