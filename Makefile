@@ -31,6 +31,7 @@ FORMATS_SRCS  := $(wildcard formats/*.c)
 DISCOVER_SRCS := $(filter-out nft-discover/main.c,$(wildcard nft-discover/*.c))
 RECORD_SRCS   := $(filter-out nft-record/main.c,$(wildcard nft-record/*.c))
 ANALYZE_SRCS  := $(filter-out nft-analyze/main.c,$(wildcard nft-analyze/*.c))
+MODEL_SRCS    := $(wildcard model/*.c)
 BPF_SRCS      := $(wildcard bpf/*.bpf.c)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
@@ -39,6 +40,7 @@ LIB_CORE     := $(O)/libntcore.a
 LIB_DISCOVER := $(O)/libntdiscover.a
 LIB_RECORD   := $(O)/libntrecord.a
 LIB_ANALYZE  := $(O)/libntanalyze.a
+LIB_MODEL    := $(O)/libntmodel.a
 SKELS        := $(patsubst bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
 
 BINS := $(O)/nft-discover $(O)/nft-record $(O)/nft-analyze
@@ -58,6 +60,8 @@ $(LIB_CORE): $(call obj,$(COMMON_SRCS) $(FORMATS_SRCS))
 $(LIB_DISCOVER): $(call obj,$(DISCOVER_SRCS))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 $(LIB_ANALYZE): $(call obj,$(ANALYZE_SRCS))
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(LIB_MODEL): $(call obj,$(MODEL_SRCS))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 $(LIB_RECORD): $(call obj,$(RECORD_SRCS))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
@@ -81,14 +85,14 @@ $(call obj,$(RECORD_SRCS) nft-record/main.c): $(SKELS)
 $(O)/nft-discover: $(O)/obj/nft-discover/main.o $(LIB_DISCOVER) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_BPF)
 
-$(O)/nft-analyze: $(O)/obj/nft-analyze/main.o $(LIB_ANALYZE) $(LIB_CORE)
+$(O)/nft-analyze: $(O)/obj/nft-analyze/main.o $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
 # whole-archive: the function backends (nft-record/attach_*.c) are only reached
-# through weak references of backends.c, which do not pull archive members.
-$(O)/nft-record: $(O)/obj/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE)
+# through weak references of backend.c, which do not pull archive members.
+$(O)/nft-record: $(O)/obj/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_MODEL) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIB_RECORD) -Wl,--no-whole-archive \
-		$(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT) \
+		$(LIB_DISCOVER) $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT) \
 		-lmicrohttpd -lpthread
 
 # ---- tests ----
@@ -98,22 +102,22 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
 
-$(O)/tests/%: tests/unit/%.c $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE)
+$(O)/tests/%: tests/unit/%.c $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
 
-$(O)/tests/tools/%: tests/tools/%.c $(LIB_ANALYZE) $(LIB_CORE)
+$(O)/tests/tools/%: tests/tools/%.c $(LIB_MODEL) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE)
 
 # tests/fuzz/fuzz_*.c outside libFuzzer: replay reproducers and corpora
 # (tests/golden/fuzz_regressions.sh); libFuzzer builds: tests/fuzz/fuzz.mk.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/tests/fuzz/%,$(FUZZ_SRCS))
 
-$(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE)
+$(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB_MODEL) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
 
 # test_attach.c includes nft-record/attach_*.c, which include the skeleton
 $(O)/tests/test_attach: $(SKELS)

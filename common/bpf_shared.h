@@ -7,7 +7,7 @@
 #ifndef NT_BPF_SHARED_H
 #define NT_BPF_SHARED_H
 
-#include "records.h"
+#include "common/records.h"
 
 /*
  * The packet path tracepoints get the first function ids of every recording's
@@ -57,8 +57,10 @@ enum nt_tp_id {
 #define NT_FLT_NETNS   0x0200
 #define NT_FLT_MARK    0x0400  /* (mark & mark_mask) == mark_value */
 
-/* In-kernel filter, applied when an skb is first seen (pwru-style: a packet that
- * matched stays tracked through NAT and header changes). */
+/* In-kernel part of the capture filter (nft-record --filter, parsed by
+ * nft-record/capfilter.c; the name is the BPF object's), applied when an skb is
+ * first seen (pwru-style: a packet that matched stays tracked through NAT and
+ * header changes).  Not the analyzer's selection (model/select.h). */
 struct nt_filter {
 	nt_u32 flags;
 	nt_u8 l3;            /* NT_L3_* (host/src/dst imply it) */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "common/util.h"
 
 int nt_read_file(const char *path, size_t initial_cap, char **out, size_t *outlen)
 {

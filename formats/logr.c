@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "logr.h"
-#include "logcodec.h"
+#include "formats/logr.h"
+#include "formats/logcodec.h"
 
 /* Room for the largest record: fixed records are at most a few hundred bytes,
  * variable ones (format 2) at most 65535. */

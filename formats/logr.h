@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "ntlog.h"
+#include "formats/ntlog.h"
 
 struct ntl_reader;
 

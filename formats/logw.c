@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "logw.h"
-#include "logcodec.h"
+#include "formats/logw.h"
+#include "formats/logcodec.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the .ntl writer assumes a little-endian host");
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "ntlog.h"
+#include "formats/ntlog.h"
 
 struct ntl_writer;
 

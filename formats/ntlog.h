@@ -5,7 +5,7 @@
 #define NT_NTLOG_H
 
 #include <stdint.h>
-#include "../common/records.h"
+#include "common/records.h"
 
 #define NTL_FILE_MAGIC "NTLOG\x00\r\n"   /* 8 bytes, first bytes of the file */
 #define NTL_BLOCK_MAGIC 0x4b42544eu      /* "NTBK" little-endian */

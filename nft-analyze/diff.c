@@ -15,8 +15,9 @@
 #include <string.h>
 
 #include "nft-analyze/diff.h"
-#include "nft-analyze/output.h"
-#include "nft-analyze/walk.h"
+#include "model/output.h"
+#include "common/strtab.h"
+#include "model/walk.h"
 
 enum dclass { C_VERDICT, C_RULE, C_FUNC, C_LATENCY, C_DROP, C_FLOW, C__N };
 static const char *const class_names[C__N] = { "verdict", "rule", "func", "latency", "drop", "flow" };
@@ -350,18 +351,18 @@ static int load(struct dctx *c, struct side *s)
 	st = nt_walk_log(&s->w);
 	if (st == NT_WALK_BAD) {
 		fprintf(stderr, "nft-analyze diff: %s\n", s->w.error);
-		return NT_DIFF_BAD_INPUT;
+		return NT_EXIT_DIFF_BAD_INPUT;
 	}
 	if (st == NT_WALK_NOMEM || c->oom) {
 		fprintf(stderr, "nft-analyze diff: %s: out of memory\n", s->file);
-		return NT_DIFF_RUNTIME;
+		return NT_EXIT_DIFF_RUNTIME;
 	}
 	if (st == NT_WALK_DAMAGED) {
 		fprintf(stderr, "nft-analyze diff: %s%s\n", s->w.error,
 			c->o->partial ? " (--partial: comparing what was read)" :
 					" (use --partial to compare what was read)");
 		if (!c->o->partial)
-			return NT_DIFF_BAD_INPUT;
+			return NT_EXIT_DIFF_BAD_INPUT;
 	}
 	if (s->npk)
 		qsort(s->pk, s->npk, sizeof(*s->pk), cmp_pkt);
@@ -869,13 +870,13 @@ int cmd_diff(int argc, char **argv)
 	size_t matched;
 	int rc;
 
-	argp_err_exit_status = NT_DIFF_BAD_INPUT;
+	argp_err_exit_status = NT_EXIT_DIFF_BAD_INPUT;
 	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
-		return NT_DIFF_BAD_INPUT;
+		return NT_EXIT_DIFF_BAD_INPUT;
 	c.st = nt_strtab_new();
 	if (!c.st) {
 		fprintf(stderr, "nft-analyze diff: out of memory\n");
-		return NT_DIFF_RUNTIME;
+		return NT_EXIT_DIFF_RUNTIME;
 	}
 	b.file = o.base;
 	n.file = o.new_;
@@ -887,7 +888,7 @@ int cmd_diff(int argc, char **argv)
 	matched = compare(&c, &b, &n);
 	if (c.oom) {
 		fprintf(stderr, "nft-analyze diff: out of memory\n");
-		rc = NT_DIFF_RUNTIME;
+		rc = NT_EXIT_DIFF_RUNTIME;
 		goto out;
 	}
 	for (size_t i = 0; i < c.nd; i++)
@@ -901,10 +902,10 @@ int cmd_diff(int argc, char **argv)
 		print_text(&c, &b, &n, matched, counts);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "nft-analyze diff: writing the output failed: %s\n", strerror(errno));
-		rc = NT_DIFF_RUNTIME;
+		rc = NT_EXIT_DIFF_RUNTIME;
 		goto out;
 	}
-	rc = total ? NT_DIFF_DIFFERENT : NT_DIFF_EQUAL;
+	rc = total ? NT_EXIT_DIFF_DIFFERENT : NT_EXIT_DIFF_SAME;
 out:
 	side_free(&b);
 	side_free(&n);

@@ -7,10 +7,7 @@
 #ifndef NT_DIFF_H
 #define NT_DIFF_H
 
-#define NT_DIFF_EQUAL 0
-#define NT_DIFF_DIFFERENT 1
-#define NT_DIFF_BAD_INPUT 2
-#define NT_DIFF_RUNTIME 3
+#include "common/tool.h" /* NT_EXIT_DIFF_* */
 
 /* argv[0] is the command name ("nft-analyze diff"). */
 int cmd_diff(int argc, char **argv);

@@ -13,8 +13,10 @@
 #include <string.h>
 
 #include "nft-analyze/flame.h"
-#include "nft-analyze/output.h"
-#include "nft-analyze/walk.h"
+#include "model/output.h"
+#include "common/strtab.h"
+#include "model/walk.h"
+#include "nft-analyze/cli.h"
 
 #define MAX_SKBS 64
 
@@ -416,7 +418,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->width = (unsigned)v;
 		break;
 	default:
-		return nt_walk_argp_log(state, key, arg, &o->log);
+		return nt_cli_log_arg(state, key, arg, &o->log);
 	}
 	return 0;
 }

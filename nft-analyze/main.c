@@ -9,29 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tool.h"
 #include "formats/logr.h"
-#include "nft-analyze/extcmds.h"
-#include "nft-analyze/filters.h"
-#include "nft-analyze/journey.h"
-#include "nft-analyze/model.h"
-#include "nft-analyze/output.h"
-#include "nft-analyze/stats.h"
-#include "nft-analyze/walk.h"
-
-#define NT_VERSION "0.1.0"
-
-/* Exit codes (README "## nft-analyze") */
-#define EXIT_OK 0
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2     /* bad usage, unreadable log, not a log, newer format */
-#define EXIT_PARTIAL 3   /* log truncated / corrupt: results of everything before the damage */
+#include "model/select.h"
+#include "model/journey.h"
+#include "model/model.h"
+#include "model/output.h"
+#include "model/stats.h"
+#include "model/walk.h"
+#include "nft-analyze/cli.h"
+#include "nft-analyze/cmd_report_html.h"
+#include "nft-analyze/diff.h"
+#include "nft-analyze/flame.h"
+#include "nft-analyze/timeline.h"
 
 enum out_mode { OUT_TEXT, OUT_JSON, OUT_NDJSON };
 
 struct opts {
 	const char *log;
 	int mode;
-	struct nt_filter f;
+	struct nt_select f;
 	int top;
 	uint64_t limit;          /* journeys / events shown, 0 = all */
 	uint64_t idle_ns;        /* 0 = model default */
@@ -136,22 +133,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--packet: '%s' is not a packet number (1, 2, ...)", arg);
 		break;
 	case O_VERDICT:
-		if (nt_filter_set_verdict(&o->f, arg))
+		if (nt_select_set_verdict(&o->f, arg))
 			argp_error(state, "--verdict: unknown verdict '%s' (accept, drop, stolen, queue, none)", arg);
 		break;
 	case O_FUNC: o->f.func = arg; break;
 	case O_HOST:
-		if (nt_filter_set_addr(o->f.host, &o->f.host_l3, arg))
+		if (nt_select_set_addr(o->f.host, &o->f.host_l3, arg))
 			argp_error(state, "--host: '%s' is not an IPv4 / IPv6 address", arg);
 		o->f.has_host = 1;
 		break;
 	case O_SRC:
-		if (nt_filter_set_addr(o->f.src, &o->f.src_l3, arg))
+		if (nt_select_set_addr(o->f.src, &o->f.src_l3, arg))
 			argp_error(state, "--src: '%s' is not an IPv4 / IPv6 address", arg);
 		o->f.has_src = 1;
 		break;
 	case O_DST:
-		if (nt_filter_set_addr(o->f.dst, &o->f.dst_l3, arg))
+		if (nt_select_set_addr(o->f.dst, &o->f.dst_l3, arg))
 			argp_error(state, "--dst: '%s' is not an IPv4 / IPv6 address", arg);
 		o->f.has_dst = 1;
 		break;
@@ -163,7 +160,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		*(key == O_PORT ? &o->f.port : key == O_SPORT ? &o->f.sport : &o->f.dport) = (int)v;
 		break;
 	case O_PROTO:
-		if (nt_filter_set_proto(&o->f, arg))
+		if (nt_select_set_proto(&o->f, arg))
 			argp_error(state, "--proto: unknown protocol '%s'", arg);
 		break;
 	case O_IDLE: {
@@ -185,7 +182,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--until: '%s' is not a number of seconds", arg);
 		break;
 	default: /* LOG: a file, or - for stdin (the reader takes both) */
-		return nt_walk_argp_log_msg(state, key, arg, &o->log,
+		return nt_cli_log_arg_msg(state, key, arg, &o->log,
 					    "missing LOG (an .ntl file written by nft-record, or - for stdin)");
 	}
 	return 0;
@@ -213,15 +210,15 @@ static int run_log(struct run *r, int keep_events)
 	st = ntl_reader_open(&rd, r->o->log, &msg);
 	if (st) {
 		fprintf(stderr, "nft-analyze: %s\n", msg ? msg : "cannot open the log");
-		return EXIT_USAGE;
+		return NT_EXIT_USAGE;
 	}
 	r->m = nt_model_new(&mo);
 	if (!r->m) {
 		ntl_reader_close(rd);
 		fprintf(stderr, "nft-analyze: out of memory\n");
-		return EXIT_RUNTIME;
+		return NT_EXIT_RUNTIME;
 	}
-	r->pkt_filter = nt_filter_packet_level(&r->o->f);
+	r->pkt_filter = nt_select_packet_level(&r->o->f);
 	while (!r->stop && (st = ntl_reader_next(rd, &it)) == NTL_OK) {
 		const struct nt_ev_hdr *h;
 		const struct nt_packet *p;
@@ -235,10 +232,10 @@ static int run_log(struct run *r, int keep_events)
 		h = it.data;
 		if (h->type != NT_EV_NFT_CHAINDEF && h->type != NT_EV_LOSS) {
 			if (!start_set && h->ts_ns) {
-				nt_filter_set_start(&r->o->f, h->ts_ns);
+				nt_select_set_start(&r->o->f, h->ts_ns);
 				start_set = 1;
 			}
-			if (!nt_filter_in_window(&r->o->f, h->ts_ns))
+			if (!nt_select_in_window(&r->o->f, h->ts_ns))
 				continue;
 		}
 		p = nt_model_event(r->m, it.data, it.len);
@@ -253,7 +250,7 @@ static int run_log(struct run *r, int keep_events)
 	ntl_reader_close(rd);
 	if (!r->stop)
 		nt_model_finish(r->m);
-	return st < 0 ? EXIT_PARTIAL : EXIT_OK;
+	return st < 0 ? NT_EXIT_PARTIAL : NT_EXIT_OK;
 }
 
 static int finish(struct run *r, int rc)
@@ -263,7 +260,7 @@ static int finish(struct run *r, int rc)
 		fprintf(stderr, "nft-analyze: %s\n", r->log_error);
 	if (fflush(r->out) || ferror(r->out)) {
 		fprintf(stderr, "nft-analyze: writing the output failed: %s\n", strerror(errno));
-		rc = EXIT_RUNTIME;
+		rc = NT_EXIT_RUNTIME;
 	}
 	nt_stats_free(r->st);
 	nt_model_free(r->m);
@@ -289,7 +286,7 @@ static void emit_event(struct run *r, const struct nt_packet *p, const struct nt
 {
 	if (h->type == NT_EV_NFT_CHAINDEF)
 		return;
-	if (r->o->f.func && !nt_filter_record_func(&r->o->f, r->m, h))
+	if (r->o->f.func && !nt_select_record_func(&r->o->f, r->m, h))
 		return;
 	if (r->o->limit && r->seq >= r->o->limit) {
 		r->stop = 1;
@@ -307,7 +304,7 @@ static void emit_event(struct run *r, const struct nt_packet *p, const struct nt
 
 static void events_on_event(struct run *r, const struct nt_packet *p, const struct nt_ev_hdr *h)
 {
-	struct nt_filter *f = &r->o->f;
+	struct nt_select *f = &r->o->f;
 
 	if (f->has_verdict)
 		return; /* printed per packet, at completion */
@@ -315,7 +312,7 @@ static void events_on_event(struct run *r, const struct nt_packet *p, const stru
 		int flow = f->has_host || f->has_src || f->has_dst || f->port >= 0 ||
 			   f->sport >= 0 || f->dport >= 0 || f->proto >= 0 || f->packet;
 
-		if (flow && (!p || !nt_filter_match_packet(f, r->m, p)))
+		if (flow && (!p || !nt_select_match_packet(f, r->m, p)))
 			return;
 	}
 	emit_event(r, p, h);
@@ -325,7 +322,7 @@ static void events_on_packet(struct run *r, const struct nt_packet *p)
 {
 	const struct nt_ev_hdr *h;
 
-	if (!nt_filter_match_packet(&r->o->f, r->m, p))
+	if (!nt_select_match_packet(&r->o->f, r->m, p))
 		return;
 	for (size_t off = 0; off + sizeof(*h) <= p->ev_len && !r->stop; off += nt_ev_size(h->type)) {
 		h = (const void *)(p->ev + off);
@@ -346,7 +343,7 @@ static int do_events(struct opts *o)
 		nt_jw_arr(&r.jw, "events");
 	}
 	rc = run_log(&r, o->f.has_verdict);
-	if (rc == EXIT_USAGE || rc == EXIT_RUNTIME)
+	if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
 		return finish(&r, rc);
 	if (o->mode == OUT_JSON) {
 		nt_jw_end(&r.jw);
@@ -360,7 +357,7 @@ static int do_events(struct opts *o)
 /* ---- journeys ---- */
 static int packet_selected(struct run *r, const struct nt_packet *p)
 {
-	return nt_filter_match_packet(&r->o->f, r->m, p) && nt_filter_packet_has_func(&r->o->f, r->m, p);
+	return nt_select_match_packet(&r->o->f, r->m, p) && nt_select_packet_has_func(&r->o->f, r->m, p);
 }
 
 static void journeys_on_packet(struct run *r, const struct nt_packet *p)
@@ -395,7 +392,7 @@ static int do_journeys(struct opts *o)
 		nt_jw_arr(&r.jw, "journeys");
 	}
 	rc = run_log(&r, 1);
-	if (rc == EXIT_USAGE || rc == EXIT_RUNTIME)
+	if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
 		return finish(&r, rc);
 	if (o->mode == OUT_JSON) {
 		nt_jw_end(&r.jw);
@@ -456,11 +453,11 @@ static int do_stats(struct opts *o)
 	r.st = nt_stats_new();
 	if (!r.st) {
 		fprintf(stderr, "nft-analyze: out of memory\n");
-		return EXIT_RUNTIME;
+		return NT_EXIT_RUNTIME;
 	}
 	nt_jw_init_buffered(&r.jw, r.out);
-	rc = run_log(&r, nt_filter_packet_level(&o->f));
-	if (rc == EXIT_USAGE || rc == EXIT_RUNTIME)
+	rc = run_log(&r, nt_select_packet_level(&o->f));
+	if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
 		return finish(&r, rc);
 	if (o->mode == OUT_JSON)
 		nt_jw_obj(&r.jw, NULL);
@@ -516,7 +513,7 @@ static int do_report(struct opts *o)
 	r.st = nt_stats_new();
 	if (!r.st) {
 		fprintf(stderr, "nft-analyze: out of memory\n");
-		return EXIT_RUNTIME;
+		return NT_EXIT_RUNTIME;
 	}
 	nt_jw_init_buffered(&r.jw, r.out);
 	if (o->mode == OUT_JSON) {
@@ -526,7 +523,7 @@ static int do_report(struct opts *o)
 	if (o->mode == OUT_TEXT)
 		fprintf(r.out, "DROPPED PACKETS (first %" PRIu64 ")\n\n", o->limit);
 	rc = run_log(&r, 1);
-	if (rc == EXIT_USAGE || rc == EXIT_RUNTIME)
+	if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
 		return finish(&r, rc);
 	if (o->mode == OUT_TEXT) {
 		if (!r.shown)
@@ -564,31 +561,45 @@ static int do_report(struct opts *o)
 }
 
 /* ---- subcommand table ---- */
+static int report_text_wanted(int argc, char **argv)
+{
+	return !nt_report_html_wanted(argc, argv);
+}
+
+/* The first entry whose name matches and whose wanted() (NULL = always) says
+ * yes runs: with the common options (fn) or with its own argp (run). */
 struct cmd {
 	const char *name;
 	int (*fn)(struct opts *o);
-	const char *doc;
+	int (*run)(int argc, char **argv);     /* argv[0] = "nft-analyze NAME" */
+	int (*wanted)(int argc, char **argv);
+	const char *doc;                       /* fn: up to the first ':' is the summary */
 };
 
 static const struct cmd cmds[] = {
-	{ "events", do_events,
+	{ "events", do_events, NULL, NULL,
 	  "Print every record as the prototype's live line: "
 	  "\"[   1] FUNC       Device     __netif_receive_skb_core       10.0.0.1:54321 → 10.0.0.2:443\"; "
 	  "NFT_CHAIN / NFT_RULE lines end with the verdict, e.g. \" [ACCEPT]\". With --verdict, "
 	  "lines are printed per packet when the packet completes." },
-	{ "journeys", do_journeys,
+	{ "journeys", do_journeys, NULL, NULL,
 	  "Print one PACKET TRACE block per packet, in order of completion: header (protocol, "
 	  "addresses, counts, verdict), functions by layer with µs offsets from the packet's first "
 	  "record, nftables chains and rules with table, chain, handle and rule text, clone "
 	  "branches and the drop reason." },
-	{ "stats", do_stats,
+	{ "stats", do_stats, NULL, NULL,
 	  "Print the TRACE STATISTICS block: totals, events by layer and function, packets by "
 	  "verdict and deciding rule, drops by reason, time per layer (p50/p90/p99/max per packet) "
 	  "and loss counters." },
-	{ "report", do_report,
+	{ "report", do_report, NULL, report_text_wanted,
 	  "Print the journeys of dropped packets, a log summary and the statistics: the PACKET "
 	  "TRACE blocks of the first --limit (default 10) dropped packets, then the log's host, "
 	  "kernel and backend, then the TRACE STATISTICS block." },
+	{ "diff", NULL, cmd_diff, NULL, "Compare two logs (exit 0 equivalent, 1 different, 2 bad input)" },
+	{ "timeline", NULL, cmd_timeline, NULL, "Chrome / Perfetto trace-event JSON (-o trace.json)" },
+	{ "flame", NULL, cmd_flame, NULL, "Folded stacks for flamegraphs, or the flamegraph itself (--svg)" },
+	{ "report", NULL, cmd_report_html, nt_report_html_wanted,
+	  "(with -o FILE.html / --html) one self-contained HTML report" },
 };
 
 static void usage_top(FILE *f)
@@ -599,9 +610,8 @@ static void usage_top(FILE *f)
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-10s %.*s\n", cmds[i].name,
-			(int)(strchr(cmds[i].doc, ':') ? strchr(cmds[i].doc, ':') - cmds[i].doc :
+			(int)(cmds[i].fn && strchr(cmds[i].doc, ':') ? strchr(cmds[i].doc, ':') - cmds[i].doc :
 			      (long)strlen(cmds[i].doc)), cmds[i].doc);
-	nt_ext_usage(f);
 	fprintf(f,
 		"\n'nft-analyze COMMAND --help' lists the options of a command (--json, --ndjson,\n"
 		"filters --packet --verdict --func --host --port --proto --since --until ...).\n\n"
@@ -617,37 +627,36 @@ int main(int argc, char **argv)
 	char doc[1024], name[64];
 	struct argp ap = { common_opts, parse_opt, "LOG", doc, NULL, NULL, NULL };
 	const struct cmd *c = NULL;
-	int rc;
 
 	if (argc < 2) {
 		usage_top(stderr);
-		return EXIT_USAGE;
+		return NT_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage_top(stdout);
-		return EXIT_OK;
+		return NT_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("nft-analyze %s (log format %d)\n", NT_VERSION, NT_FORMAT_VERSION);
-		return EXIT_OK;
+		return NT_EXIT_OK;
 	}
-	if (nt_ext_cmd(argc, argv, &rc)) /* diff, timeline, flame, report -o X.html */
-		return rc;
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && !c; i++)
+		if (!strcmp(argv[1], cmds[i].name) && (!cmds[i].wanted || cmds[i].wanted(argc, argv)))
 			c = &cmds[i];
 	if (!c) {
 		fprintf(stderr, "nft-analyze: unknown command '%s' (events, journeys, stats, report; "
 			"see nft-analyze --help)\n", argv[1]);
-		return EXIT_USAGE;
+		return NT_EXIT_USAGE;
 	}
-	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	snprintf(doc, sizeof(doc), "%s%s", c->doc, exit_doc);
 	snprintf(name, sizeof(name), "nft-analyze %s", c->name);
 	argv[1] = name;
-	nt_filter_init(&o.f);
-	argp_err_exit_status = EXIT_USAGE;
+	if (c->run)
+		return c->run(argc - 1, argv + 1);
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	snprintf(doc, sizeof(doc), "%s%s", c->doc, exit_doc);
+	nt_select_init(&o.f);
+	argp_err_exit_status = NT_EXIT_USAGE;
 	if (argp_parse(&ap, argc - 1, argv + 1, 0, NULL, &o))
-		return EXIT_USAGE;
+		return NT_EXIT_USAGE;
 	return c->fn(&o);
 }

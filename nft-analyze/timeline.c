@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nft-analyze/output.h"
+#include "model/output.h"
 #include "nft-analyze/timeline.h"
-#include "nft-analyze/walk.h"
+#include "model/walk.h"
+#include "nft-analyze/cli.h"
 
 #define MAX_BRANCHES 64
 #define MAX_CHAIN_DEPTH 8
@@ -440,7 +441,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--max-packets: '%s' is not a number", arg);
 		break;
 	default:
-		return nt_walk_argp_log(state, key, arg, &o->log);
+		return nt_cli_log_arg(state, key, arg, &o->log);
 	}
 	return 0;
 }

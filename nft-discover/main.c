@@ -16,11 +16,10 @@
 #include <bpf/libbpf.h>
 
 #include "common/layers.h"
+#include "common/tool.h"
 #include "nft-discover/discover.h"
 #include "nft-discover/output.h"
 
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
 
 struct cli {
 	const char *output;
@@ -65,7 +64,7 @@ static void usage_fail(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(EXIT_USAGE);
+	exit(NT_EXIT_USAGE);
 }
 
 static long parse_long(const char *s, const char *what, long lo, long hi)
@@ -205,9 +204,9 @@ int main(int argc, char **argv)
 	char err[512];
 	int rc, ret = 0;
 
-	argp_err_exit_status = EXIT_USAGE;
+	argp_err_exit_status = NT_EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &c))
-		return EXIT_USAGE;
+		return NT_EXIT_USAGE;
 	if (!c.verbose)
 		libbpf_set_print(libbpf_quiet);
 
@@ -217,7 +216,7 @@ int main(int argc, char **argv)
 	rc = nt_discover(&o, &f, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "nft-discover: %s\n", err);
-		return rc == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+		return rc == -ENOMEM ? NT_EXIT_RUNTIME : NT_EXIT_USAGE;
 	}
 	si.scan_ms = now_ms() - t0;
 	si.btf = c.btf ? c.btf : "/sys/kernel/btf";
@@ -230,7 +229,7 @@ int main(int argc, char **argv)
 	cfg = malloc((f.n ? f.n : 1) * sizeof(*cfg));
 	if (!sel || !cfg) {
 		fprintf(stderr, "nft-discover: out of memory\n");
-		ret = EXIT_RUNTIME;
+		ret = NT_EXIT_RUNTIME;
 		goto out;
 	}
 	si.selected = nt_funcs_select(&f, 0, c.max_priority, c.layer_mask, false, sel);
@@ -240,7 +239,7 @@ int main(int argc, char **argv)
 	if (nt_write_functions_json(c.output, &f, sel, si.selected, &si, err, sizeof(err)) ||
 	    nt_write_config_json(c.config, &f, cfg, si.config, err, sizeof(err))) {
 		fprintf(stderr, "nft-discover: %s\n", err);
-		ret = EXIT_RUNTIME;
+		ret = NT_EXIT_RUNTIME;
 		goto out;
 	}
 	si.total_ms = now_ms() - t0;
@@ -249,7 +248,7 @@ int main(int argc, char **argv)
 		char *txt = s ? cJSON_Print(s) : NULL;
 		if (!txt) {
 			fprintf(stderr, "nft-discover: out of memory\n");
-			ret = EXIT_RUNTIME;
+			ret = NT_EXIT_RUNTIME;
 		} else {
 			printf("%s\n", txt);
 		}

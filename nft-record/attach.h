@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend.h"
+#include "nft-record/backend.h"
 
 struct nt_func;
 struct bpf_program;

@@ -17,7 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "attach.h"
+#include "nft-record/attach.h"
 #include "common/bpf_shared.h"
 #include "nft-discover/discover.h"
 #include "nt.skel.h"

@@ -29,7 +29,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "attach.h"
+#include "nft-record/attach.h"
 #include "common/bpf_shared.h"
 #include "nft-discover/discover.h"
 #include "nt.skel.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "corr.h"
+#include "nft-record/corr.h"
 
 #define SIG_BITS 15               /* buckets of the packet key index */
 #define SIG_WAYS 4

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/records.h"
-#include "nftrace.h"
+#include "nft-record/nftrace.h"
 
 #define NT_CORR_DELAY_NS (150ull * 1000 * 1000)
 

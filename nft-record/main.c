@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record.h"
-#include "nftrace.h"
-#include "backends.h"
-#include "serve.h"
+#include "nft-record/record.h"
+#include "nft-record/nftrace.h"
+#include "nft-record/backend.h"
+#include "nft-record/serve.h"
 
-const char *argp_program_version = "nft-record 0.1.0";
+const char *argp_program_version = "nft-record " NT_VERSION;
 
 static const char doc[] =
 "Record the path of packets through the kernel and nftables, rule by rule, into a .ntl log for nft-analyze.\n"

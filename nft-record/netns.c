@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "netns.h"
+#include "nft-record/netns.h"
 
 static int self_fd = -1;
 

@@ -17,7 +17,7 @@
 #include <nftables/libnftables.h>
 #include <bpf/bpf.h>
 
-#include "nftrace.h"
+#include "nft-record/nftrace.h"
 
 #define RBUF_LEN (256 * 1024)
 #define STAMP_QUEUE_LEN 65536
@@ -72,7 +72,7 @@ int nt_nftrace_families_parse(const char *s, unsigned *mask, char *err, size_t e
 
 /* Append "table FAMILY NAME { flags owner; one base chain per hook }". */
 static int build_family(char *buf, size_t len, size_t *offp, const char *family, const char *table,
-			const struct nt_filter_spec *flt)
+			const struct nt_capfilter *flt)
 {
 	size_t off = *offp;
 	int w;
@@ -117,7 +117,7 @@ static int build_family(char *buf, size_t len, size_t *offp, const char *family,
  * `meta nftrace set` rule when it is added, so one regular chain that no
  * packet ever enters keeps it on, and no packet pays an extra chain run.
  */
-static int build_table(char *buf, size_t len, const char *table, const struct nt_filter_spec *flt,
+static int build_table(char *buf, size_t len, const char *table, const struct nt_capfilter *flt,
 		       int listen, unsigned families)
 {
 	size_t off = 0;
@@ -205,7 +205,7 @@ static void stamp_setup(struct nt_nftrace *t)
 }
 
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
-		    const struct nt_filter_spec *flt, unsigned families, int listen, char *err,
+		    const struct nt_capfilter *flt, unsigned families, int listen, char *err,
 		    size_t errlen)
 {
 	char cmd[8192];

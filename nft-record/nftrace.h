@@ -26,8 +26,8 @@
 #include <stdint.h>
 
 #include "common/records.h"
-#include "netns.h"
-#include "filter.h"
+#include "nft-record/netns.h"
+#include "nft-record/capfilter.h"
 
 #define NT_TRACE_TABLE_PREFIX "nft_record_"
 
@@ -84,7 +84,7 @@ struct nt_nftrace {
  * traffic and are not recorded twice.  Returns 0 or -errno with one line in err.
  */
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
-		    const struct nt_filter_spec *flt, unsigned families, int listen, char *err,
+		    const struct nt_capfilter *flt, unsigned families, int listen, char *err,
 		    size_t errlen);
 
 /* Families of the owned tables (--nftrace-family): inet always traces the

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "privs.h"
+#include "nft-record/privs.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38

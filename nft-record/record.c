@@ -24,25 +24,24 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "record.h"
+#include "nft-record/record.h"
 #include "common/layers.h"
-#include "backends.h"
-#include "corr.h"
-#include "filter.h"
-#include "netns.h"
-#include "nftrace.h"
-#include "attach.h"
-#include "privs.h"
-#include "snapshot.h"
-#include "stream.h"
-#include "tracepoints.h"
+#include "nft-record/backend.h"
+#include "nft-record/corr.h"
+#include "nft-record/capfilter.h"
+#include "nft-record/netns.h"
+#include "nft-record/nftrace.h"
+#include "nft-record/attach.h"
+#include "nft-record/privs.h"
+#include "nft-record/snapshot.h"
+#include "nft-record/stream.h"
+#include "nft-record/tracepoints.h"
 #include "common/bpf_shared.h"
 #include "common/kallsyms.h"
 #include "formats/logw.h"
 #include "nft-discover/discover.h"
 #include "nt.skel.h"
 
-#define TOOL_VERSION "0.1.0"
 #define DEFAULT_MAX_FUNCS 50
 #define DEFAULT_RINGBUF (8u << 20)
 #define KSYM_SET_BITS 13
@@ -75,7 +74,7 @@ struct rec {
 	int ntr;
 	struct nt_chains *chains;
 	struct nt_corr *corr;
-	struct nt_filter_spec flt;
+	struct nt_capfilter flt;
 	const struct nt_backend *fb;     /* function backend or NULL */
 	struct nt_funcs all, sel;
 	int sel_shallow;                 /* sel.v is a shallow copy of all.v entries */
@@ -246,7 +245,7 @@ static int write_header(struct rec *r)
 	gmtime_r(&now, &tm);
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	cJSON_AddStringToObject(h, "tool", "nft-record");
-	cJSON_AddStringToObject(h, "tool_version", TOOL_VERSION);
+	cJSON_AddStringToObject(h, "tool_version", NT_VERSION);
 	cJSON_AddNumberToObject(h, "format_version", NT_FORMAT_VERSION);
 	cJSON_AddStringToObject(h, "hostname", host);
 	cJSON_AddStringToObject(h, "kernel", u.release);
@@ -959,7 +958,7 @@ int nt_record_run(const struct nt_record_opts *o)
 	}
 	r->o = o;
 	libbpf_set_print(libbpf_print);
-	if (nt_filter_parse(o->filter, &r->flt, err, sizeof(err))) {
+	if (nt_capfilter_parse(o->filter, &r->flt, err, sizeof(err))) {
 		fprintf(stderr, "nft-record: %s\n", err);
 		ret = NT_EXIT_USAGE;
 		goto out;

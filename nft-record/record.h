@@ -7,12 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Exit codes of nft-record (also in --help and README). */
-#define NT_EXIT_OK 0
-#define NT_EXIT_RUNTIME 1   /* runtime error (attach, I/O ...) */
-#define NT_EXIT_USAGE 2     /* bad option / filter / config / output path */
-#define NT_EXIT_PRIV 3      /* not root / missing CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN */
-#define NT_EXIT_KERNEL 4    /* kernel lacks a feature: BTF, raw tracepoints, nftables */
+#include "common/tool.h"   /* NT_EXIT_* (also in --help and README) */
 
 #define NT_MAX_NETNS 16
 

@@ -26,15 +26,15 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 
-#include "serve.h"
-#include "backends.h"
-#include "filter.h"
-#include "netns.h"
+#include "nft-record/serve.h"
+#include "nft-record/backend.h"
+#include "nft-record/capfilter.h"
+#include "nft-record/netns.h"
 #include "common/records.h"
 #include "formats/ntlog.h"
-#include "nft-analyze/model.h"
-#include "nft-analyze/output.h"
-#include "nft-analyze/stats.h"
+#include "model/model.h"
+#include "model/output.h"
+#include "model/stats.h"
 #include "nft-discover/discover.h"
 
 #define API "/api/multi-function/"
@@ -600,14 +600,14 @@ static int parse_start(const struct srv *s, const char *body, size_t len, struct
 			if (path_in_dir(s, "output", v->valuestring, sr->output, sizeof(sr->output), err, errlen))
 				goto out;
 		} else if (!strcmp(v->string, "filter")) {
-			struct nt_filter_spec spec;
+			struct nt_capfilter spec;
 			char e[512];
 
 			if (strlen(v->valuestring) > FILTER_MAX_LEN) {
 				snprintf(err, errlen, "filter: longer than %d characters", FILTER_MAX_LEN);
 				goto out;
 			}
-			if (nt_filter_parse(v->valuestring, &spec, e, sizeof(e))) {
+			if (nt_capfilter_parse(v->valuestring, &spec, e, sizeof(e))) {
 				snprintf(err, errlen, "filter: %s", e);
 				goto out;
 			}

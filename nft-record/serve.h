@@ -18,7 +18,7 @@
 #ifndef NT_SERVE_H
 #define NT_SERVE_H
 
-#include "record.h"
+#include "nft-record/record.h"
 
 #define NT_SERVE_DEFAULT_LISTEN "127.0.0.1:5000"
 #define NT_SERVE_DEFAULT_DIR "/var/lib/nft-tracer/recordings"

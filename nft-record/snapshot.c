@@ -9,8 +9,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "snapshot.h"
-#include "nftrace.h"
+#include "nft-record/snapshot.h"
+#include "nft-record/nftrace.h"
 
 struct chain_ent {
 	uint32_t netns;

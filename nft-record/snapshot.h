@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/records.h"
-#include "netns.h"
+#include "nft-record/netns.h"
 
 struct nt_chains;  /* chain attributes per (netns, family, table, chain) */
 

@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "stream.h"
+#include "nft-record/stream.h"
 #include "common/records.h"
-#include "nft-analyze/model.h"
+#include "model/model.h"
 
 struct nt_stream {
 	FILE *out;

@@ -22,8 +22,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "backends.h"
-#include "tracepoints.h"
+#include "nft-record/backend.h"
+#include "nft-record/tracepoints.h"
 #include "common/bpf_shared.h"
 #include "nft-discover/discover.h"
 #include "nt.skel.h"

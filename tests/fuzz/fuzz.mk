@@ -10,7 +10,7 @@ FLIBS   := -lzstd -lcjson -lm -lbpf -lelf -lz
 
 CORE_SRCS     := $(wildcard common/*.c formats/*.c)
 DISCOVER_SRCS := $(filter-out nft-discover/main.c,$(wildcard nft-discover/*.c))
-ANALYZE_SRCS  := $(filter-out nft-analyze/main.c,$(wildcard nft-analyze/*.c))
+MODEL_SRCS    := $(wildcard model/*.c)
 fobj = $(patsubst %.c,$(FO)/obj/%.o,$(1))
 
 TARGETS := logr model kallsyms trace_config btf analyze
@@ -24,14 +24,14 @@ $(FO)/libcore.a: $(call fobj,$(CORE_SRCS))
 	rm -f $@; ar rcs $@ $^
 $(FO)/libdiscover.a: $(call fobj,$(DISCOVER_SRCS))
 	rm -f $@; ar rcs $@ $^
-$(FO)/libanalyze.a: $(call fobj,$(ANALYZE_SRCS))
+$(FO)/libmodel.a: $(call fobj,$(MODEL_SRCS))
 	rm -f $@; ar rcs $@ $^
 
 $(FO)/fuzz_logr $(FO)/fuzz_kallsyms: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_%.o $(FO)/libcore.a
 	$(FCC) -fsanitize=fuzzer $(FSAN) -o $@ $^ $(FLIBS)
 $(FO)/fuzz_trace_config $(FO)/fuzz_btf: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_%.o $(FO)/libdiscover.a $(FO)/libcore.a
 	$(FCC) -fsanitize=fuzzer $(FSAN) -o $@ $^ $(FLIBS)
-$(FO)/fuzz_model $(FO)/fuzz_analyze: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_%.o $(FO)/libanalyze.a $(FO)/libcore.a
+$(FO)/fuzz_model $(FO)/fuzz_analyze: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_%.o $(FO)/libmodel.a $(FO)/libcore.a
 	$(FCC) -fsanitize=fuzzer $(FSAN) -o $@ $^ $(FLIBS)
 
 # Seed generator (plain build: writes small valid inputs for every target)

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 
 #include "formats/logr.h"
-#include "nft-analyze/journey.h"
-#include "nft-analyze/model.h"
-#include "nft-analyze/output.h"
-#include "nft-analyze/stats.h"
+#include "model/journey.h"
+#include "model/model.h"
+#include "model/output.h"
+#include "model/stats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,9 +21,9 @@
 
 #include "common/records.h"
 #include "formats/ntlog.h"
-#include "nft-analyze/journey.h"
-#include "nft-analyze/model.h"
-#include "nft-analyze/output.h"
+#include "model/journey.h"
+#include "model/model.h"
+#include "model/output.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

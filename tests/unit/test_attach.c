@@ -8,7 +8,7 @@
 #include "nft-record/attach_common.c"
 #include "nft-record/attach_kprobe_multi.c"
 #include "nft-record/attach_kprobe.c"
-#include "nt_test.h"
+#include "tests/unit/nt_test.h"
 
 static struct nt_func fn(const char *name, int kind, int arg, const char *via)
 {

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nt_test.h"
+#include "tests/unit/nt_test.h"
 #include "formats/logw.h"
 #include "formats/logr.h"
 

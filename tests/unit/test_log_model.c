@@ -3,11 +3,11 @@
  * verdict rule, time per layer, incomplete packets, metadata lookups. */
 #include <string.h>
 
-#include "nt_test.h"
+#include "tests/unit/nt_test.h"
 #include "formats/ntlog.h"
-#include "nft-analyze/model.h"
-#include "nft-analyze/stats.h"
-#include "nft-analyze/journey.h"
+#include "model/model.h"
+#include "model/stats.h"
+#include "model/journey.h"
 #include "formats/logw.h"
 #include "formats/logr.h"
 #include <stdio.h>

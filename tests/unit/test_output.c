@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nt_test.h"
+#include "tests/unit/nt_test.h"
 #include "formats/ntlog.h"
-#include "nft-analyze/journey.h"
-#include "nft-analyze/model.h"
-#include "nft-analyze/output.h"
+#include "model/journey.h"
+#include "model/model.h"
+#include "model/output.h"
 
 static struct nt_ev_meta meta4(uint8_t proto, uint16_t sport, uint16_t dport)
 {

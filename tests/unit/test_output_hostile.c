@@ -25,12 +25,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "nt_test.h"
+#include "tests/unit/nt_test.h"
 #include "formats/ntlog.h"
-#include "nft-analyze/journey.h"
-#include "nft-analyze/model.h"
-#include "nft-analyze/output.h"
-#include "nft-analyze/stats.h"
+#include "model/journey.h"
+#include "model/model.h"
+#include "model/output.h"
+#include "model/stats.h"
 
 /* ---- a growing string (the test's own output for the references) ---- */
 struct str {

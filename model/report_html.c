@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * report_html.c - nft-analyze report -o FILE.html (report_html.h).
+ * report_html.c - the self-contained HTML report (report_html.h).
  *
  * The page is one file: inline CSS, inline JS, data in
  * <script type="application/json"> blocks ('<' written as \u003c so no data
@@ -12,30 +12,21 @@
  * Memory: the stats module's fixed tables, 65 buckets per layer, and the
  * packet table (bounded by --max-packets and MAX_JOURNEY entries per packet).
  */
-#include <argp.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "nft-analyze/output.h"
-#include "nft-analyze/report_html.h"
-#include "nft-analyze/stats.h"
-#include "nft-analyze/walk.h"
+#include "model/output.h"
+#include "model/report_html.h"
+#include "model/stats.h"
 
 #define MAX_JOURNEY 400
 #define MAX_BRANCHES 64
 #define NBUCKETS 65
 
-struct ropts {
-	const char *log, *out, *title;
-	uint64_t max_packets;
-	int top;
-};
-
-struct rctx {
-	struct ropts *o;
-	struct nt_walk *walk;
+struct nt_report_html {
+	struct nt_report_html_opts o;
 	struct nt_stats *st;
 	FILE *pk;             /* memstream: packet table JSON array members */
 	char *pkbuf;
@@ -46,21 +37,39 @@ struct rctx {
 	uint64_t hist[NT_MODEL_MAX_LAYERS][NBUCKETS];
 };
 
-int nt_report_html_wanted(int argc, char **argv)
+struct nt_report_html *nt_report_html_new(const struct nt_report_html_opts *o)
 {
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--html") || !strncmp(argv[i], "--output", 8) ||
-		    !strncmp(argv[i], "-o", 2))
-			return 1;
+	struct nt_report_html *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->o = *o;
+	c->st = nt_stats_new();
+	c->pk = open_memstream(&c->pkbuf, &c->pklen);
+	if (!c->st || !c->pk) {
+		nt_report_html_free(c);
+		return NULL;
 	}
-	return 0;
+	nt_jw_init(&c->pw, c->pk);
+	c->pw.depth = 1;       /* members of the packets array written by write_html() */
+	c->pw.kind[0] = '[';
+	return c;
 }
 
-static void on_record(void *ctx, struct nt_model *m, const struct nt_packet *p, const struct nt_ev_hdr *h)
+void nt_report_html_free(struct nt_report_html *c)
 {
-	struct rctx *c = ctx;
+	if (!c)
+		return;
+	if (c->pk)
+		fclose(c->pk);
+	free(c->pkbuf);
+	nt_stats_free(c->st);
+	free(c);
+}
+
+void nt_report_html_record(struct nt_report_html *c, const struct nt_model *m,
+			   const struct nt_packet *p, const struct nt_ev_hdr *h)
+{
 
 	if (!c->start_set && h->ts_ns) {
 		c->start = h->ts_ns;
@@ -87,7 +96,7 @@ static int branch_of(uint64_t *b, int *nb, uint64_t skb)
 	return (*nb)++;
 }
 
-static void journey(struct rctx *c, const struct nt_model *m, const struct nt_packet *p)
+static void journey(struct nt_report_html *c, const struct nt_model *m, const struct nt_packet *p)
 {
 	struct nt_jw *w = &c->pw;
 	uint64_t br[MAX_BRANCHES];
@@ -200,10 +209,9 @@ static void journey(struct rctx *c, const struct nt_model *m, const struct nt_pa
 		nt_jw_u64(w, "more", skipped);
 }
 
-static void on_packet(void *ctx, const struct nt_packet *p)
+void nt_report_html_packet(struct nt_report_html *c, const struct nt_model *m,
+			   const struct nt_packet *p)
 {
-	struct rctx *c = ctx;
-	const struct nt_model *m = c->walk->m;
 	struct nt_jw *w = &c->pw;
 	char flow[200], rule[300];
 
@@ -214,7 +222,7 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 
 			c->hist[l][v ? 64 - __builtin_clzll(v) : 0]++;
 		}
-	if (c->shown >= c->o->max_packets)
+	if (c->shown >= c->o.max_packets)
 		return;
 	c->shown++;
 	if (!c->start_set) {
@@ -401,22 +409,36 @@ static const char js[] =
 	"$('q').dispatchEvent(new Event('input'));}})();\n"
 	"document.body.dataset.ready='1';\n";
 
-static void write_html(FILE *f, struct rctx *c, const struct nt_model *m, const char *stats, size_t slen,
-		       const struct nt_walk *w)
+static void html_esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: putc(*s, f);
+		}
+	}
+}
+
+static void write_html(FILE *f, struct nt_report_html *c, const struct nt_model *m, const char *stats,
+		       size_t slen, int log_complete)
 {
 	struct nt_jw jw;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *ms;
-	const char *title = c->o->title ? c->o->title : "nft-tracer report";
+	const char *title = c->o.title ? c->o.title : "nft-tracer report";
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	      "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width\">\n<title>", f);
-	nt_html_esc(f, title);
+	html_esc(f, title);
 	fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<header><h1>", css);
-	nt_html_esc(f, title);
+	html_esc(f, title);
 	fputs("</h1><div class=\"sub\" id=\"sub\"></div></header>\n<main>\n"
 	      "<section><h2>Summary</h2><div class=\"cards\" id=\"cards\"></div></section>\n"
 	      "<div class=\"grid\">\n"
@@ -450,13 +472,13 @@ static void write_html(FILE *f, struct rctx *c, const struct nt_model *m, const 
 	if (ms) {
 		nt_jw_init(&jw, ms);
 		nt_jw_obj(&jw, NULL);
-		nt_jw_str(&jw, "file", c->o->log);
+		nt_jw_str(&jw, "file", c->o.file);
 		nt_jw_str(&jw, "hostname", nt_model_header_str(m, "hostname"));
 		nt_jw_str(&jw, "kernel", nt_model_header_str(m, "kernel"));
 		nt_jw_str(&jw, "backend", nt_model_header_str(m, "backend"));
 		nt_jw_str(&jw, "start_time", nt_model_header_str(m, "start_time"));
-		nt_jw_bool(&jw, "log_complete", w->log_complete);
-		nt_jw_u64(&jw, "max_packets", c->o->max_packets);
+		nt_jw_bool(&jw, "log_complete", log_complete);
+		nt_jw_u64(&jw, "max_packets", c->o.max_packets);
 		nt_jw_end(&jw);
 		fclose(ms);
 		put_json(f, buf, len);
@@ -505,133 +527,29 @@ static void write_html(FILE *f, struct rctx *c, const struct nt_model *m, const 
 	fprintf(f, "]</script>\n<script>%s</script>\n</body></html>\n", js);
 }
 
-/* ---- CLI ---- */
-enum { O_HTML = 256, O_MAXPKT, O_TITLE, O_TOP };
-
-static const struct argp_option options[] = {
-	{ "output", 'o', "FILE", 0, "write the HTML report to FILE, atomically ('-' = stdout)", 0 },
-	{ "html", O_HTML, NULL, 0, "HTML report (the default with -o; without -o: to stdout)", 0 },
-	{ "max-packets", O_MAXPKT, "N", 0, "packet table: the first N packets to complete (default 1000)", 0 },
-	{ "top", O_TOP, "N", 0, "rules shown (as stats --top, default 20)", 0 },
-	{ "title", O_TITLE, "TEXT", 0, "page title", 0 },
-	{ 0 }
-};
-
-static error_t parse_opt(int key, char *arg, struct argp_state *state)
+int nt_report_html_write(struct nt_report_html *c, FILE *f, const struct nt_model *m,
+			 const char *log_status, int log_complete)
 {
-	struct ropts *o = state->input;
-	char *end;
-	unsigned long long v;
-
-	switch (key) {
-	case 'o': o->out = arg; break;
-	case O_HTML: break;
-	case O_TITLE: o->title = arg; break;
-	case O_MAXPKT:
-	case O_TOP:
-		errno = 0;
-		v = strtoull(arg, &end, 10);
-		if (end == arg || *end || errno || *arg == '-' || (key == O_TOP && (!v || v > 1000000)))
-			argp_error(state, "%s: '%s' is not a valid number", key == O_TOP ? "--top" :
-				   "--max-packets", arg);
-		if (key == O_TOP)
-			o->top = (int)v;
-		else
-			o->max_packets = v;
-		break;
-	default:
-		return nt_walk_argp_log(state, key, arg, &o->log);
-	}
-	return 0;
-}
-
-static const char doc[] =
-	"Write one self-contained HTML report (inline CSS and JS, no network access): summary, "
-	"packets by verdict, top drop reasons and rules, time per layer (percentiles and histograms), "
-	"and a searchable packet table whose rows expand into the journey with rule text. Its numbers "
-	"are those of `nft-analyze stats --json`. Without -o / --html, `report` prints the text report."
-	"\vExit codes: 0 ok; 1 runtime error (out of memory, write error); 2 usage error or unusable "
-	"log; 3 log truncated or corrupt: the report covers everything before the damage.";
-
-int cmd_report_html(int argc, char **argv)
-{
-	struct ropts o = { .max_packets = 1000 };
-	struct argp ap = { options, parse_opt, "LOG", doc, NULL, NULL, NULL };
-	struct rctx c = { .o = &o };
-	struct nt_walk w = { 0 };
-	struct nt_out out;
-	struct nt_stats_out so = { 0 };
+	struct nt_stats_out so = { .top = c->o.top, .log_status = log_status,
+				   .log_complete = log_complete };
 	struct nt_jw jw;
 	char *stats = NULL;
 	size_t slen = 0;
 	FILE *ms;
-	int st, rc = 0, err;
 
-	argp_err_exit_status = 2;
-	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
-		return 2;
-	c.st = nt_stats_new();
-	c.pk = open_memstream(&c.pkbuf, &c.pklen);
-	if (!c.st || !c.pk) {
-		fprintf(stderr, "nft-analyze report: out of memory\n");
-		rc = 1;
-		goto out;
-	}
-	nt_jw_init(&c.pw, c.pk);
-	c.pw.depth = 1;       /* members of the packets array written by write_html() */
-	c.pw.kind[0] = '[';
-	w.path = o.log;
-	w.keep_events = 1;
-	w.on_packet = on_packet;
-	w.on_record = on_record;
-	w.ctx = &c;
-	c.walk = &w;
-	st = nt_walk_log(&w);
-	if (st == NT_WALK_BAD || st == NT_WALK_NOMEM) {
-		fprintf(stderr, "nft-analyze report: %s\n", w.error);
-		rc = st == NT_WALK_BAD ? 2 : 1;
-		goto out;
-	}
-	fflush(c.pk);
-	so.top = o.top;
-	so.log_status = w.error[0] ? w.error : NULL;
-	so.log_complete = w.log_complete;
+	fflush(c->pk);
 	ms = open_memstream(&stats, &slen);
-	if (!ms) {
-		fprintf(stderr, "nft-analyze report: out of memory\n");
-		rc = 1;
-		goto out;
-	}
+	if (!ms)
+		return -ENOMEM;
 	nt_jw_init(&jw, ms);
 	nt_jw_obj(&jw, NULL);
 	nt_jw_obj(&jw, "stats");
-	nt_stats_json(&jw, c.st, w.m, &so);
+	nt_stats_json(&jw, c->st, m, &so);
 	nt_jw_end(&jw);
 	nt_jw_end(&jw);
 	nt_jw_newline(&jw);
 	fclose(ms);
-	err = nt_out_open(&out, o.out);
-	if (err) {
-		fprintf(stderr, "nft-analyze report: cannot create %s: %s\n", o.out, strerror(-err));
-		rc = 1;
-		goto out;
-	}
-	write_html(out.f, &c, w.m, stats, slen, &w);
-	err = nt_out_close(&out, 1);
-	if (err) {
-		fprintf(stderr, "nft-analyze report: writing %s failed: %s\n", o.out ? o.out : "stdout",
-			strerror(-err));
-		rc = 1;
-	} else if (st == NT_WALK_DAMAGED) {
-		fprintf(stderr, "nft-analyze report: %s\n", w.error);
-		rc = 3;
-	}
-out:
-	if (c.pk)
-		fclose(c.pk);
-	free(c.pkbuf);
+	write_html(f, c, m, stats, slen, log_complete);
 	free(stats);
-	nt_stats_free(c.st);
-	nt_model_free(w.m);
-	return rc;
+	return 0;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nft-analyze/output.h"
+#include "model/output.h"
 
 /* ---- JSON writer ---- */
 void nt_jw_init(struct nt_jw *w, FILE *f)

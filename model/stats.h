@@ -7,8 +7,8 @@
 #define NT_STATS_H
 
 #include <stdio.h>
-#include "nft-analyze/model.h"
-#include "nft-analyze/output.h"
+#include "model/model.h"
+#include "model/output.h"
 
 struct nt_stats;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * filter.h - the --filter expression of nft-record.
+ * capfilter.h - the capture filter: the --filter expression of nft-record.
  *
  * Syntax: predicates joined by "and" (or "&&"); every predicate must hold.
  *   ip | ip6                       address family
@@ -14,24 +14,24 @@
  * Applied in BPF (struct nt_filter, when an skb is first seen) and translated
  * into the nft match of the recorder's nftrace rules.
  */
-#ifndef NT_FILTER_H
-#define NT_FILTER_H
+#ifndef NT_CAPFILTER_H
+#define NT_CAPFILTER_H
 
 #include <stddef.h>
 #include "common/bpf_shared.h"
 
-#define NT_FILTER_MAX_RULES 8
+#define NT_CAPFILTER_MAX_RULES 8
 
-struct nt_filter_spec {
+struct nt_capfilter {
 	struct nt_filter bpf;        /* in-kernel filter (ifindex/netns resolved later) */
 	char iface[32];              /* "" when no iface predicate */
 	char netns[64];              /* "" when no netns predicate */
 	/* nft match expressions (each one ORed); n = 0 means "match everything" */
-	char nft[NT_FILTER_MAX_RULES][256];
+	char nft[NT_CAPFILTER_MAX_RULES][256];
 	int n_nft;
 };
 
 /* Parse EXPR (NULL or "" = no filter).  0, or -EINVAL with one line in err. */
-int nt_filter_parse(const char *expr, struct nt_filter_spec *out, char *err, size_t errlen);
+int nt_capfilter_parse(const char *expr, struct nt_capfilter *out, char *err, size_t errlen);
 
 #endif

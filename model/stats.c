@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nft-analyze/stats.h"
+#include "model/stats.h"
 
 #define HBUCKETS 1920
 #define SMALL_IDS 4096 /* function ids counted by id (folded into slots for output) */

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "nft-analyze/journey.h"
+#include "model/journey.h"
 
 #define FOREACH_REC(p, h) \
 	for (size_t _off = 0; _off + sizeof(struct nt_ev_hdr) <= (p)->ev_len && \

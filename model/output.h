@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "nft-analyze/model.h"
+#include "model/model.h"
 
 #define NT_JW_MAX_DEPTH 32
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
-#include "nft-analyze/model.h"
+#include "model/model.h"
 #include "formats/ntlog.h"
 
 #define MAX_FUNC_ID (1u << 20)       /* FUNCS entries with larger ids are ignored */

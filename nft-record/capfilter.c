@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* filter.c - parse --filter into struct nt_filter + nft match strings. */
+/* capfilter.c - parse --filter into struct nt_filter + nft match strings. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "filter.h"
+#include "nft-record/capfilter.h"
 
 #define MAX_TOK 32
 
@@ -93,13 +93,13 @@ static int parse_proto(const char *s, nt_u8 *proto)
 
 /* Expand the current set of nft match strings by alternatives (OR):
  * every existing string gets each alternative appended. */
-static int nft_expand(struct nt_filter_spec *o, const char *alt1, const char *alt2)
+static int nft_expand(struct nt_capfilter *o, const char *alt1, const char *alt2)
 {
 	int n = o->n_nft ? o->n_nft : 1;
 	int k = alt2 ? 2 : 1;
-	char tmp[NT_FILTER_MAX_RULES][256];
+	char tmp[NT_CAPFILTER_MAX_RULES][256];
 
-	if (n * k > NT_FILTER_MAX_RULES)
+	if (n * k > NT_CAPFILTER_MAX_RULES)
 		return -1;
 	if (!o->n_nft)
 		tmp[0][0] = 0;
@@ -126,7 +126,7 @@ static int set_l3(struct nt_filter *f, nt_u8 l3)
 	return 0;
 }
 
-int nt_filter_parse(const char *expr, struct nt_filter_spec *o, char *err, size_t errlen)
+int nt_capfilter_parse(const char *expr, struct nt_capfilter *o, char *err, size_t errlen)
 {
 	char *copy = NULL, *tok[MAX_TOK], m[256], m2[256];
 	int n, i, ret = -EINVAL;
@@ -308,7 +308,7 @@ conflict:
 	snprintf(err, errlen, "--filter: '%s' mixes IPv4 and IPv6", expr);
 	goto out;
 toolong:
-	snprintf(err, errlen, "--filter: expression too long or too many alternatives (max %d nft rules)", NT_FILTER_MAX_RULES);
+	snprintf(err, errlen, "--filter: expression too long or too many alternatives (max %d nft rules)", NT_CAPFILTER_MAX_RULES);
 out:
 	free(copy);
 	return ret;

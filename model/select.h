@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* filters.h - analysis-side filters of nft-analyze:
+/* select.h - analysis selection (which records / packets a command shows;
+ * not the capture filter of nft-record, common/bpf_shared.h):
  *   record level:  --since/--until (seconds from log start), --func on events
  *   packet level:  --packet ID, --verdict V, --func NAME (packet hit it),
  *                  --host/--src/--dst ADDR, --port/--sport/--dport N, --proto P */
-#ifndef NT_FILTERS_H
-#define NT_FILTERS_H
+#ifndef NT_SELECT_H
+#define NT_SELECT_H
 
 #include <stdint.h>
-#include "nft-analyze/model.h"
+#include "model/model.h"
 
-struct nt_filter {
+struct nt_select {
 	uint64_t packet;         /* 0 = any */
 	int has_verdict;
 	int32_t verdict;
@@ -25,27 +26,27 @@ struct nt_filter {
 	int window;
 };
 
-void nt_filter_init(struct nt_filter *f);
+void nt_select_init(struct nt_select *f);
 /* Parse helpers: 0 or -EINVAL (message printed by the caller). */
-int nt_filter_set_verdict(struct nt_filter *f, const char *s);
-int nt_filter_set_addr(uint8_t *addr, uint8_t *l3, const char *s);
-int nt_filter_set_proto(struct nt_filter *f, const char *s);
+int nt_select_set_verdict(struct nt_select *f, const char *s);
+int nt_select_set_addr(uint8_t *addr, uint8_t *l3, const char *s);
+int nt_select_set_proto(struct nt_select *f, const char *s);
 /* Whether any packet-level filter is set. */
-int nt_filter_packet_level(const struct nt_filter *f);
+int nt_select_packet_level(const struct nt_select *f);
 /* Whether the flow / id / verdict criteria match packet P (func excluded). */
-int nt_filter_match_packet(const struct nt_filter *f, const struct nt_model *m,
+int nt_select_match_packet(const struct nt_select *f, const struct nt_model *m,
 			   const struct nt_packet *p);
 /* Whether P's stored records (keep_events) contain a hit of f->func. */
-int nt_filter_packet_has_func(const struct nt_filter *f, const struct nt_model *m,
+int nt_select_packet_has_func(const struct nt_select *f, const struct nt_model *m,
 			      const struct nt_packet *p);
-/* Set the log start once known; then nt_filter_in_window() works. */
-void nt_filter_set_start(struct nt_filter *f, uint64_t start_ns);
-static inline int nt_filter_in_window(const struct nt_filter *f, uint64_t ts)
+/* Set the log start once known; then nt_select_in_window() works. */
+void nt_select_set_start(struct nt_select *f, uint64_t start_ns);
+static inline int nt_select_in_window(const struct nt_select *f, uint64_t ts)
 {
 	return !f->window || (ts >= f->since_ns && ts <= f->until_ns);
 }
 /* Whether record H is a function record of f->func. */
-int nt_filter_record_func(const struct nt_filter *f, const struct nt_model *m,
+int nt_select_record_func(const struct nt_select *f, const struct nt_model *m,
 			  const struct nt_ev_hdr *h);
 
 #endif

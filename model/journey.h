@@ -5,8 +5,8 @@
 #define NT_JOURNEY_H
 
 #include <stdio.h>
-#include "nft-analyze/model.h"
-#include "nft-analyze/output.h"
+#include "model/model.h"
+#include "model/output.h"
 
 void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_packet *p);
 /* One JSON object (opened and closed here); _key: as member KEY of an object. */

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* backends.c - backend selection table (see backends.h). */
+/* backend.c - backend selection table (see backend.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "backends.h"
+#include "nft-record/backend.h"
 
 /* Function-tracing backends live in nft-record/attach_*.c; weak so that the
  * recorder links (tracepoint-only) without them. */

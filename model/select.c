@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* filters.c - analysis-side filters (filters.h). */
+/* select.c - analysis selection (select.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "nft-analyze/filters.h"
-#include "nft-analyze/output.h"
+#include "model/select.h"
+#include "model/output.h"
 
-void nt_filter_init(struct nt_filter *f)
+void nt_select_init(struct nt_select *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->port = f->sport = f->dport = -1;
@@ -18,7 +18,7 @@ void nt_filter_init(struct nt_filter *f)
 	f->until = -1;
 }
 
-int nt_filter_set_verdict(struct nt_filter *f, const char *s)
+int nt_select_set_verdict(struct nt_select *f, const char *s)
 {
 	static const struct { const char *n; int32_t v; } tab[] = {
 		{ "accept", NT_V_ACCEPT }, { "drop", NT_V_DROP }, { "stolen", NT_V_STOLEN },
@@ -35,7 +35,7 @@ int nt_filter_set_verdict(struct nt_filter *f, const char *s)
 	return -EINVAL;
 }
 
-int nt_filter_set_addr(uint8_t *addr, uint8_t *l3, const char *s)
+int nt_select_set_addr(uint8_t *addr, uint8_t *l3, const char *s)
 {
 	memset(addr, 0, 16);
 	if (inet_pton(AF_INET, s, addr) == 1) {
@@ -49,7 +49,7 @@ int nt_filter_set_addr(uint8_t *addr, uint8_t *l3, const char *s)
 	return -EINVAL;
 }
 
-int nt_filter_set_proto(struct nt_filter *f, const char *s)
+int nt_select_set_proto(struct nt_select *f, const char *s)
 {
 	static const struct { const char *n; int p; } tab[] = {
 		{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 }, { "icmp6", 58 },
@@ -71,7 +71,7 @@ int nt_filter_set_proto(struct nt_filter *f, const char *s)
 	return -EINVAL;
 }
 
-int nt_filter_packet_level(const struct nt_filter *f)
+int nt_select_packet_level(const struct nt_select *f)
 {
 	return f->packet || f->has_verdict || f->func || f->has_host || f->has_src || f->has_dst ||
 	       f->port >= 0 || f->sport >= 0 || f->dport >= 0 || f->proto >= 0;
@@ -84,7 +84,7 @@ static int addr_eq(const uint8_t *a, uint8_t al3, const uint8_t *pkt, uint8_t pl
 	return !memcmp(a, pkt, al3 == NT_L3_IPV4 ? 4 : 16);
 }
 
-int nt_filter_match_packet(const struct nt_filter *f, const struct nt_model *m,
+int nt_select_match_packet(const struct nt_select *f, const struct nt_model *m,
 			   const struct nt_packet *p)
 {
 	const struct nt_ev_meta *mm = &p->meta;
@@ -121,7 +121,7 @@ int nt_filter_match_packet(const struct nt_filter *f, const struct nt_model *m,
 	return 1;
 }
 
-int nt_filter_record_func(const struct nt_filter *f, const struct nt_model *m,
+int nt_select_record_func(const struct nt_select *f, const struct nt_model *m,
 			  const struct nt_ev_hdr *h)
 {
 	if (h->type != NT_EV_FUNC && h->type != NT_EV_DROP && h->type != NT_EV_FREE)
@@ -129,7 +129,7 @@ int nt_filter_record_func(const struct nt_filter *f, const struct nt_model *m,
 	return !strcmp(nt_model_func(m, h->id)->name, f->func);
 }
 
-int nt_filter_packet_has_func(const struct nt_filter *f, const struct nt_model *m,
+int nt_select_packet_has_func(const struct nt_select *f, const struct nt_model *m,
 			      const struct nt_packet *p)
 {
 	size_t off = 0;
@@ -139,14 +139,14 @@ int nt_filter_packet_has_func(const struct nt_filter *f, const struct nt_model *
 	while (off + sizeof(struct nt_ev_hdr) <= p->ev_len) {
 		const struct nt_ev_hdr *h = (const void *)(p->ev + off);
 
-		if (nt_filter_record_func(f, m, h))
+		if (nt_select_record_func(f, m, h))
 			return 1;
 		off += nt_ev_size(h->type);
 	}
 	return 0;
 }
 
-void nt_filter_set_start(struct nt_filter *f, uint64_t start_ns)
+void nt_select_set_start(struct nt_select *f, uint64_t start_ns)
 {
 	f->window = f->since > 0 || f->until >= 0;
 	f->since_ns = start_ns + (uint64_t)(f->since * 1e9);

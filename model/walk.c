@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/* walk.c - read a whole log into a model (walk.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/logr.h"
+#include "model/walk.h"
+
+int nt_walk_log(struct nt_walk *w)
+{
+	struct nt_model_opts mo = { .sz = sizeof(mo), .keep_events = w->keep_events,
+				    .on_packet = w->on_packet, .ctx = w->ctx };
+	struct ntl_reader *rd = NULL;
+	struct ntl_item it;
+	const char *msg = NULL;
+	int st, ret = NT_WALK_OK;
+
+	w->m = NULL;
+	w->error[0] = 0;
+	w->log_complete = 0;
+	st = ntl_reader_open(&rd, w->path, &msg);
+	if (st) {
+		snprintf(w->error, sizeof(w->error), "%s", msg ? msg : "cannot open the log");
+		return st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_BAD;
+	}
+	w->m = nt_model_new(&mo);
+	if (!w->m) {
+		ntl_reader_close(rd);
+		snprintf(w->error, sizeof(w->error), "out of memory");
+		return NT_WALK_NOMEM;
+	}
+	while ((st = ntl_reader_next(rd, &it)) == NTL_OK) {
+		const struct nt_ev_hdr *h = it.data;
+		const struct nt_packet *p;
+
+		if (it.kind == NTL_ITEM_META) {
+			nt_model_meta(w->m, it.type, it.data, it.len);
+			continue;
+		}
+		p = nt_model_event(w->m, it.data, it.len);
+		if (w->on_record && it.len >= sizeof(*h) && h->type != NT_EV_NFT_CHAINDEF &&
+		    h->type != NT_EV_LOSS)
+			w->on_record(w->ctx, w->m, p, h);
+	}
+	if (st < 0) {
+		snprintf(w->error, sizeof(w->error), "%s", ntl_reader_strerror(rd));
+		ret = st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_DAMAGED;
+	}
+	w->log_complete = ntl_reader_complete(rd);
+	ntl_reader_close(rd);
+	nt_model_finish(w->m);
+	return ret;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* cli.h - helpers of the nft-analyze commands: the LOG argument of argp, the
+ * output file written atomically (temp + rename). */
+#ifndef NT_CLI_H
+#define NT_CLI_H
+
+#include <stdio.h>
+
+struct argp_state;
+/* argp tail shared by the one-LOG commands: takes the LOG argument (one only),
+ * requires it at the end; returns 0 when KEY was handled, else ARGP_ERR_UNKNOWN. */
+int nt_cli_log_arg(struct argp_state *state, int key, char *arg, const char **log);
+/* The same with the usage error MISSING when no LOG was given (NULL: the
+ * default "missing LOG (an .ntl file written by nft-record)"). */
+int nt_cli_log_arg_msg(struct argp_state *state, int key, char *arg, const char **log,
+			 const char *missing);
+
+/* Output file: "-" or NULL = stdout; else written to PATH.tmp.XXXXXX (0644)
+ * and renamed over PATH by nt_out_close(ok = 1). */
+struct nt_out {
+	FILE *f;
+	char *path, *tmp;
+};
+int nt_out_open(struct nt_out *o, const char *path);          /* 0 or -errno */
+int nt_out_close(struct nt_out *o, int ok);                   /* 0 or -errno */
+
+#endif

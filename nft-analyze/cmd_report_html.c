@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cmd_report_html.c - `nft-analyze report LOG -o report.html`: the HTML report
+ * of model/report_html.c over a whole log (cmd_report_html.h). */
+#include <argp.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/report_html.h"
+#include "model/walk.h"
+#include "nft-analyze/cli.h"
+#include "nft-analyze/cmd_report_html.h"
+
+struct ropts {
+	const char *log, *out, *title;
+	uint64_t max_packets;
+	int top;
+};
+
+struct rctx {
+	struct nt_report_html *rep;
+	struct nt_walk *walk;
+};
+
+int nt_report_html_wanted(int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--html") || !strncmp(argv[i], "--output", 8) ||
+		    !strncmp(argv[i], "-o", 2))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- CLI ---- */
+enum { O_HTML = 256, O_MAXPKT, O_TITLE, O_TOP };
+
+static const struct argp_option options[] = {
+	{ "output", 'o', "FILE", 0, "write the HTML report to FILE, atomically ('-' = stdout)", 0 },
+	{ "html", O_HTML, NULL, 0, "HTML report (the default with -o; without -o: to stdout)", 0 },
+	{ "max-packets", O_MAXPKT, "N", 0, "packet table: the first N packets to complete (default 1000)", 0 },
+	{ "top", O_TOP, "N", 0, "rules shown (as stats --top, default 20)", 0 },
+	{ "title", O_TITLE, "TEXT", 0, "page title", 0 },
+	{ 0 }
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct ropts *o = state->input;
+	char *end;
+	unsigned long long v;
+
+	switch (key) {
+	case 'o': o->out = arg; break;
+	case O_HTML: break;
+	case O_TITLE: o->title = arg; break;
+	case O_MAXPKT:
+	case O_TOP:
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (end == arg || *end || errno || *arg == '-' || (key == O_TOP && (!v || v > 1000000)))
+			argp_error(state, "%s: '%s' is not a valid number", key == O_TOP ? "--top" :
+				   "--max-packets", arg);
+		if (key == O_TOP)
+			o->top = (int)v;
+		else
+			o->max_packets = v;
+		break;
+	default:
+		return nt_cli_log_arg(state, key, arg, &o->log);
+	}
+	return 0;
+}
+
+static const char doc[] =
+	"Write one self-contained HTML report (inline CSS and JS, no network access): summary, "
+	"packets by verdict, top drop reasons and rules, time per layer (percentiles and histograms), "
+	"and a searchable packet table whose rows expand into the journey with rule text. Its numbers "
+	"are those of `nft-analyze stats --json`. Without -o / --html, `report` prints the text report."
+	"\vExit codes: 0 ok; 1 runtime error (out of memory, write error); 2 usage error or unusable "
+	"log; 3 log truncated or corrupt: the report covers everything before the damage.";
+
+static void on_record(void *ctx, struct nt_model *m, const struct nt_packet *p, const struct nt_ev_hdr *h)
+{
+	struct rctx *c = ctx;
+
+	nt_report_html_record(c->rep, m, p, h);
+}
+
+static void on_packet(void *ctx, const struct nt_packet *p)
+{
+	struct rctx *c = ctx;
+
+	nt_report_html_packet(c->rep, c->walk->m, p);
+}
+
+int cmd_report_html(int argc, char **argv)
+{
+	struct ropts o = { .max_packets = 1000 };
+	struct argp ap = { options, parse_opt, "LOG", doc, NULL, NULL, NULL };
+	struct rctx c = { 0 };
+	struct nt_walk w = { 0 };
+	struct nt_out out;
+	int st, rc = 0, err;
+
+	argp_err_exit_status = 2;
+	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
+		return 2;
+	c.rep = nt_report_html_new(&(struct nt_report_html_opts){ .file = o.log, .title = o.title,
+		.max_packets = o.max_packets, .top = o.top });
+	if (!c.rep) {
+		fprintf(stderr, "nft-analyze report: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	w.path = o.log;
+	w.keep_events = 1;
+	w.on_packet = on_packet;
+	w.on_record = on_record;
+	w.ctx = &c;
+	c.walk = &w;
+	st = nt_walk_log(&w);
+	if (st == NT_WALK_BAD || st == NT_WALK_NOMEM) {
+		fprintf(stderr, "nft-analyze report: %s\n", w.error);
+		rc = st == NT_WALK_BAD ? 2 : 1;
+		goto out;
+	}
+	err = nt_out_open(&out, o.out);
+	if (err) {
+		fprintf(stderr, "nft-analyze report: cannot create %s: %s\n", o.out, strerror(-err));
+		rc = 1;
+		goto out;
+	}
+	err = nt_report_html_write(c.rep, out.f, w.m, w.error[0] ? w.error : NULL, w.log_complete);
+	if (err) {
+		nt_out_close(&out, 0);
+		fprintf(stderr, "nft-analyze report: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	err = nt_out_close(&out, 1);
+	if (err) {
+		fprintf(stderr, "nft-analyze report: writing %s failed: %s\n", o.out ? o.out : "stdout",
+			strerror(-err));
+		rc = 1;
+	} else if (st == NT_WALK_DAMAGED) {
+		fprintf(stderr, "nft-analyze report: %s\n", w.error);
+		rc = 3;
+	}
+out:
+	nt_report_html_free(c.rep);
+	nt_model_free(w.m);
+	return rc;
+}
