@@ -30,6 +30,8 @@ COMMON_SRCS   := $(wildcard common/*.c)
 FORMATS_SRCS  := $(wildcard formats/*.c)
 DISCOVER_SRCS := $(filter-out nft-discover/main.c,$(wildcard nft-discover/*.c))
 RECORD_SRCS   := $(filter-out nft-record/main.c,$(wildcard nft-record/*.c))
+# the recorder's pure logic: builds without the BPF skeleton, unit-tested
+RECPURE_SRCS  := nft-record/corr.c nft-record/capfilter.c nft-record/mergeq.c
 ANALYZE_SRCS  := $(filter-out nft-analyze/main.c,$(wildcard nft-analyze/*.c))
 MODEL_SRCS    := $(wildcard model/*.c)
 BPF_SRCS      := $(wildcard bpf/*.bpf.c)
@@ -41,6 +43,7 @@ LIB_DISCOVER := $(O)/libntdiscover.a
 LIB_RECORD   := $(O)/libntrecord.a
 LIB_ANALYZE  := $(O)/libntanalyze.a
 LIB_MODEL    := $(O)/libntmodel.a
+LIB_RECPURE  := $(O)/libntrecpure.a
 SKELS        := $(patsubst bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
 
 BINS := $(O)/nft-discover $(O)/nft-record $(O)/nft-analyze
@@ -63,6 +66,8 @@ $(LIB_ANALYZE): $(call obj,$(ANALYZE_SRCS))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 $(LIB_MODEL): $(call obj,$(MODEL_SRCS))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(LIB_RECPURE): $(call obj,$(RECPURE_SRCS))
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 $(LIB_RECORD): $(call obj,$(RECORD_SRCS))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 
@@ -79,7 +84,7 @@ $(O)/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h common/records.h $(wildcard bpf/*.h)
 $(O)/%.skel.h: $(O)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(call obj,$(RECORD_SRCS) nft-record/main.c): $(SKELS)
+$(call obj,$(filter-out $(RECPURE_SRCS),$(RECORD_SRCS)) nft-record/main.c): $(SKELS)
 
 # ---- binaries ----
 $(O)/nft-discover: $(O)/obj/nft-discover/main.o $(LIB_DISCOVER) $(LIB_CORE)
@@ -96,15 +101,16 @@ $(O)/nft-record: $(O)/obj/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_
 		-lmicrohttpd -lpthread
 
 # ---- tests ----
-# tests/unit/test_*.c: one binary each, linked with every module library.
+# tests/unit/test_*.c: one binary each, linked with every module library
+# (of nft-record: the pure logic, libntrecpure.a).
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
 
-$(O)/tests/%: tests/unit/%.c $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_CORE)
+$(O)/tests/%: tests/unit/%.c $(LIB_RECPURE) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_RECPURE) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
 
 $(O)/tests/tools/%: tests/tools/%.c $(LIB_MODEL) $(LIB_CORE)
 	@mkdir -p $(dir $@)

@@ -10,6 +10,7 @@
 #include "nft-record/nftrace.h"
 #include "nft-record/backend.h"
 #include "nft-record/serve.h"
+#include "nft-record/stream.h"
 
 const char *argp_program_version = "nft-record " NT_VERSION;
 
@@ -41,6 +42,7 @@ struct cli {
 	struct nt_record_opts o;
 	struct nt_serve_opts so;
 	int serve;
+	int stream;
 };
 
 static const struct argp_option options[] = {
@@ -97,7 +99,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case 'o': o->output = arg; break;
 	case OPT_FORCE: o->force = 1; break;
-	case 's': o->stream = 1; break;
+	case 's': cli->stream = 1; break;
 	case 'f': o->filter = arg; break;
 	case 'b':
 		if (strcmp(arg, "auto") && !strstr("|" NT_BACKEND_NAMES "|", arg))
@@ -168,7 +170,7 @@ int main(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, &cli))
 		return NT_EXIT_USAGE;
 	if (cli.serve) {
-		if (o->output || o->stream || o->force) {
+		if (o->output || cli.stream || o->force) {
 			fprintf(stderr, "nft-record: --serve: --output, --stream and --force are per request (\"output\" field; GET /api/multi-function/events)\n");
 			return NT_EXIT_USAGE;
 		}
@@ -179,9 +181,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nft-record: --token and --serve-dir need --serve\n");
 		return NT_EXIT_USAGE;
 	}
-	if (o->stream && o->output && !strcmp(o->output, "-")) {
+	if (cli.stream && o->output && !strcmp(o->output, "-")) {
 		fprintf(stderr, "nft-record: --stream and --output - both want stdout\n");
 		return NT_EXIT_USAGE;
+	}
+	if (cli.stream) { /* a consumer of the recording, like --serve */
+		struct nt_stream *s = nt_stream_new(stdout, o->quiet);
+		int rc;
+
+		if (!s) {
+			fprintf(stderr, "nft-record: out of memory\n");
+			return NT_EXIT_RUNTIME;
+		}
+		o->hooks = nt_stream_hooks(s);
+		rc = nt_record_run(o);
+		nt_stream_free(s);
+		return rc;
 	}
 	return nt_record_run(o);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* record.h - the recorder core of nft-record (record.c). */
+/* record.h - the recorder core of nft-record (record.c: one recording, by
+ * phase; record_setup.c, record_meta.c, record_loop.c, mergeq.c). */
 #ifndef NT_RECORD_H
 #define NT_RECORD_H
 
@@ -19,18 +20,20 @@ struct nt_record_progress {
 	int done;                  /* last call: sources detached, log closed */
 };
 
-/* Optional observers of a recording (nft-record --serve, serve.c).  Called
- * from the thread running nt_record_run(); any member may be NULL. */
+/* Consumers of a recording (nft-record --stream: stream.c, --serve: serve_feed.c).
+ * Called from the thread running nt_record_run(); any member may be NULL.  The
+ * recorder knows nothing else of them.  A nonzero return of event() or
+ * progress() asks the recording to stop (as SIGINT: the log is closed whole). */
 struct nt_record_hooks {
 	void *ctx;
 	/* every metadata block (TRAILER included) and record, in log order,
 	 * right after it was written to the log */
 	void (*meta)(void *ctx, uint16_t type, const char *json, size_t len);
-	void (*event)(void *ctx, const void *rec, size_t len);
+	int (*event)(void *ctx, const void *rec, size_t len);
 	/* sources attached: recording to OUTPUT with function backend BACKEND */
 	void (*started)(void *ctx, const char *output, const char *backend);
 	/* every second while recording, and once at the end (done = 1) */
-	void (*progress)(void *ctx, const struct nt_record_progress *p);
+	int (*progress)(void *ctx, const struct nt_record_progress *p);
 };
 
 struct nt_record_opts {
@@ -39,7 +42,6 @@ struct nt_record_opts {
 	double duration;           /* seconds, 0 = until SIGINT/SIGTERM */
 	const char *output;        /* NULL = nft-trace-YYYYMMDD-HHMMSS.ntl */
 	int force;
-	int stream;
 	const char *filter;
 	const char *backend;       /* NULL = auto */
 	const char *netns[NT_MAX_NETNS];
@@ -51,8 +53,11 @@ struct nt_record_opts {
 	int nftrace_netlink;       /* read nftables' netlink trace even when BPF
 				    * nftables probes give the verdicts */
 	unsigned nftrace_families; /* NT_NFTRACE_* (nftrace.h) of the owned tables, 0 = inet */
-	/* in-process use (serve.c): observers, and a stop request from another
-	 * thread (checked like SIGINT; NULL = none).  With hooks no status line. */
+	int keep_caps;             /* keep every capability after attach (--serve
+				    * starts further recordings); else they are dropped */
+	int no_status_line;        /* no live status line on a terminal's stderr */
+	/* consumers (NULL = none), and a stop request from another thread
+	 * (checked like SIGINT; NULL = none) */
 	const struct nt_record_hooks *hooks;
 	const atomic_int *stop;
 };

@@ -30,7 +30,7 @@ struct nt_serve_opts {
 	const char *dir;           /* NULL = NT_SERVE_DEFAULT_DIR */
 	/* recording defaults (backend, netns, ringbuf_size, no_nftrace, verbose,
 	 * quiet, and config / max_functions / duration / filter when a request
-	 * leaves them out); output, stream and force must be unset */
+	 * leaves them out); output, force and hooks must be unset */
 	const struct nt_record_opts *defaults;
 };
 

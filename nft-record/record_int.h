@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * record_int.h - state of one recording, shared by the recorder core's files
+ * (private to nft-record/record*.c):
+ *   record.c        nt_record_run(): the phases in order
+ *   record_setup.c  setup: checks, namespaces, filter, functions, BPF object,
+ *                   attach, teardown
+ *   record_meta.c   metadata blocks: HEADER, FUNCS, KSYMS, the snapshots, TRAILER
+ *   record_loop.c   the epoll loop: ring buffer, trace sockets, correlation,
+ *                   merge queue (mergeq.c), losses, status line, consumers
+ */
+#ifndef NT_RECORD_INT_H
+#define NT_RECORD_INT_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "common/kallsyms.h"
+#include "formats/logw.h"
+#include "nft-discover/discover.h"
+#include "nft-record/attach.h"
+#include "nft-record/backend.h"
+#include "nft-record/capfilter.h"
+#include "nft-record/corr.h"
+#include "nft-record/mergeq.h"
+#include "nft-record/netns.h"
+#include "nft-record/nftrace.h"
+#include "nft-record/record.h"
+
+#define DEFAULT_MAX_FUNCS 50
+#define DEFAULT_RINGBUF (8u << 20)
+#define KSYM_SET_BITS 13
+#define KSYM_PENDING 512
+#define PKT_SET_BITS 16
+#define MAX_CPUS 1024
+
+#define BPFQ_LEN 32768             /* BPF records waiting for the merge */
+#define NFTQ_LEN 8192              /* resolved nftrace records waiting for the merge */
+#define MERGE_DELAY_NS (2 * NT_CORR_DELAY_NS)
+
+struct rec {
+	const struct nt_record_opts *o;
+	struct nt_bpf *skel;
+	struct ring_buffer *rb;
+	struct ntl_writer *w;
+	struct nt_netns ns[NT_MAX_NETNS + 1];
+	int nns;
+	struct nt_nftrace tr[NT_MAX_NETNS + 1];
+	int ntr;
+	struct nt_chains *chains;
+	struct nt_corr *corr;
+	struct nt_capfilter flt;
+	const struct nt_backend *fb;     /* function backend or NULL */
+	struct nt_funcs all, sel;
+	int sel_shallow;                 /* sel.v is a shallow copy of all.v entries */
+	struct nt_ksyms *ksyms;
+	uint64_t ksym_set[1u << KSYM_SET_BITS];
+	uint64_t ksym_pending[KSYM_PENDING];
+	int nksym_pending;
+	uint64_t pkt_set[1u << PKT_SET_BITS];
+	uint64_t packets, events, bpf_events, write_errors;
+	uint64_t lost_rb[MAX_CPUS];
+	uint64_t lost_rb_total, lost_nl_total;
+	uint64_t *lost_nl;               /* per trace socket, last written */
+	int ncpus;
+	uint64_t start_ns, end_ns;
+	uint64_t rec_ns;            /* end of the attach: the recording proper starts */
+	int max_eff;                /* function limit applied (0 = none) */
+	uint64_t bpf_rules;         /* nft rule steps from the BPF probes */
+	char out_path[512];
+	int err;                         /* first fatal error in a callback */
+	int hook_stop;                   /* a consumer asked to stop */
+	int status_tty;
+	struct nt_attach_report rep_tp, rep_fn;
+	char backend_why[600];
+	uint64_t unknown_chain_refresh_ns;
+	struct nt_mergeq mq;
+	char own_table[NT_NAME_LEN];
+	size_t nreasons;
+	int nft_listen;
+};
+
+extern volatile sig_atomic_t nt_record_stop_sig;
+
+uint64_t nt_mono_ns(void);
+void nt_record_say(const struct rec *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* record_setup.c: NT_EXIT_* codes, messages printed */
+int nt_record_setup(struct rec *r);
+int nt_record_attach(struct rec *r);
+void nt_record_teardown(struct rec *r);
+
+/* record_meta.c */
+int nt_record_write_text(struct rec *r, uint16_t type, char *s);   /* takes s */
+void nt_record_ksym_note(struct rec *r, uint64_t addr);
+int nt_record_write_ksyms(struct rec *r, int initial);
+int nt_record_metadata(struct rec *r);     /* every block before the records */
+int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs);
+
+/* record_loop.c */
+int nt_record_emit(void *ctx, const void *rec, size_t len);
+int nt_record_corr_emit(void *ctx, const void *rec, size_t len);
+int nt_record_corr_chain(void *ctx, uint32_t netns, uint8_t family, const char *table,
+			 const char *chain, struct nt_ev_nft_chaindef *def);
+int nt_record_on_ring_event(void *ctx, void *data, size_t size);
+int nt_record_drain_traces(struct rec *r, int max);
+void nt_record_write_losses(struct rec *r, int force);
+int nt_record_loop(struct rec *r);
+
+#endif

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/* record_loop.c - the recording loop: BPF ring buffer and trace sockets
+ * (epoll), correlation (corr.c), merge queue (mergeq.c), losses, status line,
+ * and the consumers' hooks (record_int.h). */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "nft-record/record_int.h"
+#include "nft-record/snapshot.h"
+#include "nt.skel.h"
+
+int nt_record_emit(void *ctx, const void *rec, size_t len)
+{
+	struct rec *r = ctx;
+	int err = ntl_writer_event(r->w, rec, len);
+
+	if (err) {
+		r->write_errors++;
+		if (!r->err)
+			r->err = err;
+		return err;
+	}
+	r->events++;
+	if (r->o->hooks && r->o->hooks->event && r->o->hooks->event(r->o->hooks->ctx, rec, len))
+		r->hook_stop = 1;
+	return 0;
+}
+
+int nt_record_corr_emit(void *ctx, const void *rec, size_t len)
+{
+	struct rec *r = ctx;
+
+	nt_mergeq_push(&r->mq, NT_MERGEQ_NFT, rec, len);
+	return r->err;
+}
+
+int nt_record_corr_chain(void *ctx, uint32_t netns, uint8_t family, const char *table,
+			  const char *chain, struct nt_ev_nft_chaindef *def)
+{
+	struct rec *r = ctx;
+	uint64_t now;
+
+	if (!nt_chains_get(r->chains, netns, family, table, chain, def))
+		return 0;
+	/* a chain added during the recording: re-read that namespace, at most 1/s */
+	now = nt_mono_ns();
+	if (now < r->unknown_chain_refresh_ns + 1000000000ull)
+		return -1;
+	r->unknown_chain_refresh_ns = now;
+	for (int i = 0; i < r->nns; i++)
+		if (r->ns[i].inum == netns)
+			nt_chains_refresh(r->chains, &r->ns[i], NT_TRACE_TABLE_PREFIX);
+	return nt_chains_get(r->chains, netns, family, table, chain, def);
+}
+
+static void pkt_seen(struct rec *r, uint64_t skb, int freed)
+{
+	uint64_t *slot = &r->pkt_set[(skb >> 8 ^ skb >> 20) & ((1u << PKT_SET_BITS) - 1)];
+
+	if (freed) {
+		if (*slot == skb)
+			*slot = 0;
+		return;
+	}
+	if (*slot != skb) {
+		*slot = skb;
+		r->packets++;
+	}
+}
+
+int nt_record_on_ring_event(void *ctx, void *data, size_t size)
+{
+	struct rec *r = ctx;
+	const struct nt_ev_hdr *h = data;
+
+	if (size < sizeof(*h) || nt_ev_size(h->type) != size)
+		return 0; /* never produced by our programs */
+	r->bpf_events++;
+	switch (h->type) {
+	case NT_EV_META:
+		pkt_seen(r, h->skb, 0);
+		nt_corr_meta(r->corr, data);
+		break;
+	case NT_EV_DROP:
+		nt_record_ksym_note(r, ((const struct nt_ev_drop *)data)->location);
+		pkt_seen(r, h->skb, 1);
+		break;
+	case NT_EV_FREE:
+		pkt_seen(r, h->skb, 1);
+		break;
+	case NT_EV_NFT_RULE:
+		r->bpf_rules++;
+		break;
+	default:
+		break;
+	}
+	nt_mergeq_push(&r->mq, NT_MERGEQ_BPF, data, size);
+	return 0;
+}
+
+static void on_trace(void *ctx, const struct nt_trace_msg *m)
+{
+	struct rec *r = ctx;
+
+	nt_corr_push(r->corr, m);
+}
+
+void nt_record_write_losses(struct rec *r, int force)
+{
+	static uint64_t vals[MAX_CPUS];
+	struct nt_ev_loss l;
+	uint32_t k = 0;
+	uint64_t total = 0;
+
+	memset(&l, 0, sizeof(l));
+	l.h.type = NT_EV_LOSS;
+	l.h.ts_ns = nt_mono_ns();
+	if (r->skel && !bpf_map__lookup_elem(r->skel->maps.nt_lost, &k, sizeof(k), vals,
+					     sizeof(uint64_t) * r->ncpus, 0)) {
+		for (int c = 0; c < r->ncpus; c++) {
+			total += vals[c];
+			if (vals[c] == r->lost_rb[c] && !(force && vals[c]))
+				continue;
+			r->lost_rb[c] = vals[c];
+			l.h.cpu = c;
+			l.count = vals[c];
+			l.source = NT_LOSS_RINGBUF;
+			nt_record_emit(r, &l, sizeof(l));
+		}
+		r->lost_rb_total = total;
+	}
+	total = 0;
+	for (int i = 0; i < r->ntr; i++) {
+		uint64_t lost = nt_nftrace_lost(&r->tr[i]);
+
+		total += lost;
+		if (lost == r->lost_nl[i] && !(force && lost))
+			continue;
+		r->lost_nl[i] = lost;
+		l.h.cpu = 0xffff;
+		l.h.id = r->tr[i].ns->inum; /* namespace of the trace socket */
+		l.count = lost;
+		l.source = NT_LOSS_NETLINK;
+		nt_record_emit(r, &l, sizeof(l));
+	}
+	r->lost_nl_total = total;
+}
+
+static void status_line(struct rec *r, uint64_t now, uint64_t *last_ev, uint64_t *last_ns)
+{
+	double dt = (now - *last_ns) / 1e9;
+	double rate = dt > 0 ? (r->events - *last_ev) / dt : 0;
+
+	*last_ev = r->events;
+	*last_ns = now;
+	if (r->o->hooks && r->o->hooks->progress) {
+		struct nt_record_progress p = {
+			.events = r->events, .packets = r->packets, .lost_ringbuf = r->lost_rb_total,
+			.lost_netlink = r->lost_nl_total, .output_bytes = ntl_writer_bytes(r->w),
+		};
+
+		if (r->o->hooks->progress(r->o->hooks->ctx, &p))
+			r->hook_stop = 1;
+	}
+	if (!r->status_tty)
+		return;
+	fprintf(stderr, "\r\033[K%.0fs  events %llu (%.0f/s)  packets %llu  lost %llu  output %.1f KiB",
+		(now - r->rec_ns) / 1e9, (unsigned long long)r->events, rate,
+		(unsigned long long)r->packets,
+		(unsigned long long)(r->lost_rb_total + r->lost_nl_total),
+		ntl_writer_bytes(r->w) / 1024.0);
+}
+
+/* At most max messages per socket: the loop alternates between the ring
+ * buffer and the trace sockets, so a burst of traces is never resolved before
+ * the BPF records of its packets were read (max < 0: everything). */
+int nt_record_drain_traces(struct rec *r, int max)
+{
+	for (int i = 0; i < r->ntr; i++) {
+		int n = nt_nftrace_read(&r->tr[i], on_trace, r, max < 0 ? 1 << 30 : max);
+
+		if (n < 0) {
+			fprintf(stderr, "\nnft-record: nftrace socket of netns %s: %s\n",
+				nt_netns_label(r->tr[i].ns), strerror(-n));
+			return n;
+		}
+	}
+	return 0;
+}
+
+/* The BPF side wakes the loop only past a quarter of the ring (nt_wakeup_bytes):
+ * the ring is polled this often, well within the correlation delays (150 ms). */
+#define NT_POLL_MS 20
+
+int nt_record_loop(struct rec *r)
+{
+	struct epoll_event ev, evs[16];
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	/* --duration counts from the end of the attach (fentry: a minute for
+	 * a thousand functions under emulation), like the rate in the summary */
+	uint64_t deadline = r->o->duration > 0 ? r->rec_ns + (uint64_t)(r->o->duration * 1e9) : 0;
+	uint64_t next_tick = nt_mono_ns() + 1000000000ull, last_ev = 0, last_ns = r->rec_ns;
+	int ret = 0, e;
+
+	if (ep < 0)
+		return -errno;
+	ev.events = EPOLLIN;
+	ev.data.u32 = 0xffffffffu;
+	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev);
+	for (int i = 0; i < r->ntr; i++) {
+		ev.data.u32 = i;
+		if (nt_nftrace_fd(&r->tr[i]) >= 0)
+			epoll_ctl(ep, EPOLL_CTL_ADD, nt_nftrace_fd(&r->tr[i]), &ev);
+	}
+	while (!nt_record_stop_sig && !r->err && !r->hook_stop &&
+	       !(r->o->stop && atomic_load(r->o->stop))) {
+		uint64_t now;
+		int n = epoll_wait(ep, evs, 16, NT_POLL_MS);
+
+		if (n < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+		ring_buffer__consume(r->rb);
+		if (nt_record_drain_traces(r, 1024)) {
+			ret = -EIO;
+			break;
+		}
+		now = nt_mono_ns();
+		if (nt_corr_flush(r->corr, now, NT_CORR_DELAY_NS, 0) < 0)
+			break;
+		nt_mergeq_out(&r->mq, now > MERGE_DELAY_NS ? now - MERGE_DELAY_NS : 1);
+		if (now >= next_tick) {
+			next_tick = now + 1000000000ull;
+			nt_record_write_losses(r, 0);
+			/* a failed write (disk full) stops the recording: the
+			 * periodic flush is often the only write of a second */
+			e = nt_record_write_ksyms(r, 0);
+			if (!e)
+				e = ntl_writer_flush(r->w);
+			if (e) {
+				r->write_errors++;
+				if (!r->err)
+					r->err = e;
+				break;
+			}
+			status_line(r, now, &last_ev, &last_ns);
+		}
+		/* a consumer asked to stop (--stream piped into a reader that
+		 * went away): like Ctrl-C, the log is closed completely */
+		if (r->hook_stop)
+			break;
+		if (deadline && now >= deadline)
+			break;
+	}
+	close(ep);
+	return ret;
+}

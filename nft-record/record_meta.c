@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/* record_meta.c - the metadata blocks of a recording: HEADER, FUNCS, KSYMS,
+ * RULESET, IFACES, DROP_REASONS before the records, KSYMS as symbols appear,
+ * TRAILER at the end (record_int.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+
+#include "common/bpf_shared.h"
+#include "common/layers.h"
+#include "nft-record/record_int.h"
+#include "nft-record/snapshot.h"
+#include "nft-record/tracepoints.h"
+
+int nt_record_write_text(struct rec *r, uint16_t type, char *s)
+{
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = ntl_writer_meta(r->w, type, s, strlen(s));
+	if (!err && r->o->hooks && r->o->hooks->meta)
+		r->o->hooks->meta(r->o->hooks->ctx, type, s, strlen(s));
+	free(s);
+	return err;
+}
+
+static int write_json(struct rec *r, uint16_t type, cJSON *root)
+{
+	char *s = cJSON_PrintUnformatted(root);
+
+	cJSON_Delete(root);
+	return nt_record_write_text(r, type, s);
+}
+
+static void addr_str(char *buf, size_t len, uint64_t a)
+{
+	snprintf(buf, len, "0x%llx", (unsigned long long)a);
+}
+
+static int write_header(struct rec *r)
+{
+	cJSON *h = cJSON_CreateObject(), *opt, *nsa;
+	struct utsname u;
+	struct timespec rt, mt;
+	char host[256] = "", tbuf[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	uname(&u);
+	gethostname(host, sizeof(host) - 1);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	gmtime_r(&now, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_AddStringToObject(h, "tool", "nft-record");
+	cJSON_AddStringToObject(h, "tool_version", NT_VERSION);
+	cJSON_AddNumberToObject(h, "format_version", NT_FORMAT_VERSION);
+	cJSON_AddStringToObject(h, "hostname", host);
+	cJSON_AddStringToObject(h, "kernel", u.release);
+	cJSON_AddStringToObject(h, "machine", u.machine);
+	cJSON_AddStringToObject(h, "clock", "CLOCK_MONOTONIC");
+	cJSON_AddNumberToObject(h, "boot_time_ns",
+				(double)(((int64_t)rt.tv_sec - mt.tv_sec) * 1000000000ll +
+					 (rt.tv_nsec - mt.tv_nsec)));
+	cJSON_AddNumberToObject(h, "start_mono_ns", (double)r->start_ns);
+	cJSON_AddStringToObject(h, "start_time", tbuf);
+	cJSON_AddNumberToObject(h, "ncpus", r->ncpus);
+	cJSON_AddStringToObject(h, "byte_order", "little");
+	cJSON_AddStringToObject(h, "backend", r->fb ? r->fb->name : "tracepoint");
+	cJSON_AddStringToObject(h, "backend_reason", r->backend_why);
+	cJSON_AddStringToObject(h, "filter", r->o->filter ? r->o->filter : "");
+	opt = cJSON_AddObjectToObject(h, "options");
+	cJSON_AddNumberToObject(opt, "max_functions", r->max_eff); /* 0 = no limit */
+	cJSON_AddNumberToObject(opt, "ringbuf_kb",
+				(double)(r->o->ringbuf_size ? r->o->ringbuf_size : DEFAULT_RINGBUF) / 1024);
+	cJSON_AddNumberToObject(opt, "duration_s", r->o->duration);
+	cJSON_AddBoolToObject(opt, "nftrace", !r->o->no_nftrace);
+	cJSON_AddBoolToObject(opt, "nftrace_netlink", r->o->nftrace_netlink);
+	cJSON_AddBoolToObject(opt, "nftrace_bridge", !!(r->o->nftrace_families & NT_NFTRACE_BRIDGE));
+	cJSON_AddStringToObject(opt, "config", r->o->config ? r->o->config : "");
+	nsa = cJSON_AddArrayToObject(opt, "netns");
+	for (int i = 0; i < r->nns; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", nt_netns_label(&r->ns[i]));
+		cJSON_AddNumberToObject(o, "inum", r->ns[i].inum);
+		cJSON_AddItemToArray(nsa, o);
+	}
+	return write_json(r, NTL_B_HEADER, h);
+}
+
+static int write_funcs(struct rec *r)
+{
+	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "functions");
+	const struct nt_tp_desc *tp;
+	size_t ntp = nt_tp_list(&tp); /* packet path ids 0.., other tracepoints after the functions */
+	char a[32];
+
+	for (size_t i = 0; i < ntp; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "id", tp[i].id);
+		cJSON_AddStringToObject(o, "name", tp[i].name);
+		cJSON_AddStringToObject(o, "layer", tp[i].layer);
+		cJSON_AddNumberToObject(o, "priority", tp[i].priority);
+		cJSON_AddStringToObject(o, "kind", "tracepoint");
+		cJSON_AddNumberToObject(o, "arg", tp[i].arg);
+		cJSON_AddStringToObject(o, "module", "");
+		cJSON_AddStringToObject(o, "addr", "0x0");
+		cJSON_AddItemToArray(arr, o);
+	}
+	for (size_t i = 0; r->fb && i < r->sel.n; i++) {
+		const struct nt_func *f = &r->sel.v[i];
+		cJSON *o = cJSON_CreateObject();
+
+		addr_str(a, sizeof(a), f->naddrs ? f->addrs[0] : 0);
+		cJSON_AddNumberToObject(o, "id", NT_TP__COUNT + (double)i);
+		cJSON_AddStringToObject(o, "name", f->name);
+		cJSON_AddStringToObject(o, "layer", f->layer ? f->layer : "Other");
+		cJSON_AddNumberToObject(o, "priority", f->priority);
+		cJSON_AddStringToObject(o, "kind", nt_kind_name(f->kind));
+		cJSON_AddNumberToObject(o, "arg", f->arg);
+		cJSON_AddStringToObject(o, "module", f->module ? f->module : "");
+		cJSON_AddStringToObject(o, "addr", a);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return write_json(r, NTL_B_FUNCS, root);
+}
+
+/* Remember symbol of ADDR for the next KSYMS block (allocation free). */
+void nt_record_ksym_note(struct rec *r, uint64_t addr)
+{
+	const struct nt_ksym *s;
+	uint64_t *slot;
+
+	if (!r->ksyms || !addr)
+		return;
+	s = nt_ksyms__by_addr(r->ksyms, addr);
+	if (!s)
+		return;
+	slot = &r->ksym_set[(s->addr >> 4) & ((1u << KSYM_SET_BITS) - 1)];
+	if (*slot == s->addr)
+		return;
+	for (int i = 0; i < r->nksym_pending; i++)
+		if (r->ksym_pending[i] == s->addr)
+			return;
+	if (r->nksym_pending == KSYM_PENDING)
+		return;
+	r->ksym_pending[r->nksym_pending++] = s->addr;
+	*slot = s->addr;
+}
+
+int nt_record_write_ksyms(struct rec *r, int initial)
+{
+	cJSON *root, *arr;
+	char a[32];
+
+	if (!initial && !r->nksym_pending)
+		return 0;
+	root = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(root, "symbols");
+	for (int i = 0; i < r->nksym_pending; i++) {
+		const struct nt_ksym *s = nt_ksyms__by_addr(r->ksyms, r->ksym_pending[i]);
+		cJSON *o;
+
+		if (!s)
+			continue;
+		o = cJSON_CreateObject();
+		addr_str(a, sizeof(a), s->addr);
+		cJSON_AddStringToObject(o, "addr", a);
+		cJSON_AddStringToObject(o, "name", s->name);
+		cJSON_AddStringToObject(o, "module", s->module ? s->module : "");
+		cJSON_AddItemToArray(arr, o);
+	}
+	r->nksym_pending = 0;
+	return write_json(r, NTL_B_KSYMS, root);
+}
+
+/* Every block before the records; the ruleset is read before our table
+ * exists.  NT_EXIT_* (message printed). */
+int nt_record_metadata(struct rec *r)
+{
+	char err[600];
+	char *rs = nt_snapshot_ruleset(r->ns, r->nns, NT_TRACE_TABLE_PREFIX, &r->chains, err,
+				       sizeof(err));
+	int e;
+
+	if (!rs) {
+		fprintf(stderr, "nft-record: ruleset snapshot failed: %s\n", err);
+		return NT_EXIT_RUNTIME;
+	}
+	e = write_header(r);
+	if (!e)
+		e = write_funcs(r);
+	if (!e) {
+		for (size_t i = 0; r->fb && i < r->sel.n; i++)
+			if (r->sel.v[i].naddrs)
+				nt_record_ksym_note(r, r->sel.v[i].addrs[0]);
+		e = nt_record_write_ksyms(r, 1);
+	}
+	if (!e)
+		e = nt_record_write_text(r, NTL_B_RULESET, rs);
+	else
+		free(rs);
+	if (!e)
+		e = nt_record_write_text(r, NTL_B_IFACES, nt_snapshot_ifaces(r->ns, r->nns, err, sizeof(err)));
+	if (!e)
+		e = nt_record_write_text(r, NTL_B_DROP_REASONS,
+					 nt_snapshot_drop_reasons(&r->nreasons, err, sizeof(err)));
+	if (!e)
+		e = ntl_writer_flush(r->w);
+	if (e) {
+		fprintf(stderr, "nft-record: writing %s: %s\n", r->out_path, ntl_writer_strerror(r->w));
+		return NT_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* The TRAILER block closes the log (r->w is gone afterwards).  NT_EXIT_*. */
+int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
+{
+	const struct nt_record_hooks *hk = r->o->hooks;
+	cJSON *t = cJSON_CreateObject(), *lost = cJSON_AddArrayToObject(t, "lost"), *nf;
+	uint64_t misses = 0;
+	char *s;
+
+	cJSON_AddNumberToObject(t, "end_mono_ns", (double)r->end_ns);
+	cJSON_AddNumberToObject(t, "events", (double)r->events);
+	cJSON_AddNumberToObject(t, "packets", (double)r->packets);
+	for (int c = 0; c < r->ncpus; c++) {
+		cJSON *l = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(l, "cpu", c);
+		cJSON_AddStringToObject(l, "source", "ringbuf");
+		cJSON_AddNumberToObject(l, "count", (double)r->lost_rb[c]);
+		cJSON_AddItemToArray(lost, l);
+	}
+	for (int i = 0; i < NT_MAX_NETNS + 1 && r->lost_nl && i < r->nns; i++) {
+		cJSON *l = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(l, "cpu", 0xffff);
+		cJSON_AddStringToObject(l, "source", "netlink");
+		cJSON_AddNumberToObject(l, "netns", r->ns[i].inum);
+		cJSON_AddNumberToObject(l, "count", (double)r->lost_nl[i]);
+		cJSON_AddItemToArray(lost, l);
+	}
+	nf = cJSON_AddObjectToObject(t, "nftrace");
+	cJSON_AddNumberToObject(nf, "messages", (double)cs->msgs);
+	cJSON_AddNumberToObject(nf, "rules", (double)cs->rules);
+	cJSON_AddNumberToObject(nf, "correlated", (double)cs->correlated);
+	cJSON_AddNumberToObject(nf, "uncorrelated", (double)cs->uncorrelated);
+	cJSON_AddNumberToObject(nf, "own_table", (double)cs->own);
+	for (int i = 0; i < NT_MAX_NETNS + 1; i++)
+		misses += r->tr[i].stamp_misses;
+	cJSON_AddNumberToObject(nf, "receive_time_stamps", (double)misses);
+	cJSON_AddBoolToObject(t, "clean", clean);
+	s = cJSON_PrintUnformatted(t);
+	cJSON_Delete(t);
+	if (ntl_writer_close(r->w, s)) {
+		fprintf(stderr, "nft-record: closing %s: %s\n", r->out_path, ntl_writer_strerror(NULL));
+		r->w = NULL;
+		free(s);
+		return NT_EXIT_RUNTIME;
+	}
+	r->w = NULL;
+	if (hk && hk->meta)
+		hk->meta(hk->ctx, NTL_B_TRAILER, s, strlen(s));
+	free(s);
+	return 0;
+}

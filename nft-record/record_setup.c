@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/* record_setup.c - setting a recording up and taking it down: privileges and
+ * kernel features, namespaces, the capture filter's names, the functions to
+ * trace, the BPF object, the attach of every source, teardown (record_int.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common/bpf_shared.h"
+#include "common/layers.h"
+#include "nft-record/privs.h"
+#include "nft-record/record_int.h"
+#include "nft-record/snapshot.h"
+#include "nt.skel.h"
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static int verbose = -1;
+
+	if (verbose < 0)
+		verbose = getenv("NT_LIBBPF_DEBUG") ? 2 : 0;
+	if (level == LIBBPF_DEBUG && verbose < 2)
+		return 0;
+	if (level == LIBBPF_INFO && verbose < 1)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int preflight(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	int sys_admin, bpf_cap, perfmon, net_admin;
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		fprintf(stderr, "nft-record: cannot read process capabilities: %s\n", strerror(errno));
+		return NT_EXIT_RUNTIME;
+	}
+#define HAS(c) (!!(data[(c) / 32].effective & (1u << ((c) % 32))))
+	sys_admin = HAS(21);
+	net_admin = HAS(12);
+	bpf_cap = HAS(39);
+	perfmon = HAS(38);
+#undef HAS
+	if (!sys_admin && !bpf_cap && !net_admin) {
+		fprintf(stderr, "nft-record: must run as root (needs CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN for --netns); try sudo\n");
+		return NT_EXIT_PRIV;
+	}
+	if (!sys_admin && !(bpf_cap && perfmon)) {
+		fprintf(stderr, "nft-record: missing CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): cannot load BPF tracing programs; run as root\n");
+		return NT_EXIT_PRIV;
+	}
+	if (!net_admin) {
+		fprintf(stderr, "nft-record: missing CAP_NET_ADMIN: cannot add the nftrace table or read nftables traces; run as root\n");
+		return NT_EXIT_PRIV;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "nft-record: kernel BTF missing (/sys/kernel/btf/vmlinux: %s): needs a kernel built with CONFIG_DEBUG_INFO_BTF=y\n",
+			strerror(errno));
+		return NT_EXIT_KERNEL;
+	}
+	return 0;
+}
+
+static int open_namespaces(struct rec *r)
+{
+	char err[256];
+
+	if (nt_netns_open(&r->ns[0], NULL, err, sizeof(err))) {
+		fprintf(stderr, "nft-record: %s\n", err);
+		return NT_EXIT_RUNTIME;
+	}
+	r->nns = 1;
+	for (int i = 0; i < r->o->n_netns; i++) {
+		struct nt_netns *ns = &r->ns[r->nns];
+		int dup = 0;
+
+		if (nt_netns_open(ns, r->o->netns[i], err, sizeof(err))) {
+			fprintf(stderr, "nft-record: %s\n", err);
+			return NT_EXIT_USAGE;
+		}
+		for (int j = 0; j < r->nns; j++)
+			dup |= r->ns[j].inum == ns->inum;
+		if (dup)
+			nt_netns_close(ns);
+		else
+			r->nns++;
+	}
+	return 0;
+}
+
+/* netns / iface predicates of the filter -> inode / ifindex */
+static int resolve_filter(struct rec *r)
+{
+	struct nt_filter *f = &r->flt.bpf;
+	int found = 0;
+
+	if (r->flt.netns[0]) {
+		struct nt_netns want;
+		char err[256];
+		int idx = -1;
+
+		if (nt_netns_open(&want, r->flt.netns, err, sizeof(err))) {
+			fprintf(stderr, "nft-record: --filter netns %s: no such namespace (/run/netns/%s; see ip netns list)\n",
+				r->flt.netns, r->flt.netns);
+			return NT_EXIT_USAGE;
+		}
+		nt_netns_close(&want);
+		for (int i = 0; i < r->nns; i++)
+			if (r->ns[i].inum == want.inum)
+				idx = i;
+		if (idx < 0) {
+			fprintf(stderr, "nft-record: --filter netns %s: add --netns %s too (namespace not recorded)\n",
+				r->flt.netns, r->flt.netns);
+			return NT_EXIT_USAGE;
+		}
+		f->netns = want.inum;
+	}
+	if (r->flt.iface[0]) {
+		for (int i = 0; i < r->nns && !found; i++) {
+			unsigned int idx;
+
+			if (f->netns && r->ns[i].inum != f->netns)
+				continue;
+			if (nt_netns_enter(&r->ns[i]))
+				continue;
+			idx = if_nametoindex(r->flt.iface);
+			nt_netns_leave();
+			if (idx) {
+				f->ifindex = idx;
+				found = 1;
+			}
+		}
+		if (!found) {
+			fprintf(stderr, "nft-record: --filter iface %s: no such interface in the recorded namespaces\n",
+				r->flt.iface);
+			return NT_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+static int load_functions(struct rec *r)
+{
+	struct nt_discover_opts dopt = { .sz = sizeof(dopt) };
+	char err[512];
+	/* auto-discovery: every probe-able function with kprobe-multi (one link,
+	 * attach and detach in about a second), the prototype's 50 of priority
+	 * <= 1 with one link per function (fentry, kprobe: slow to detach) */
+	bool all = !r->o->max_functions && r->fb && r->fb->one_link;
+	int max = r->o->max_functions ? r->o->max_functions : all ? 0 : DEFAULT_MAX_FUNCS;
+
+	r->max_eff = r->o->config ? r->o->max_functions : max;
+	size_t *idx = NULL, n;
+	int ret;
+
+	if (!r->fb) {
+		if (r->o->config) {
+			struct nt_funcs cfg = { 0 };
+
+			ret = nt_trace_config_load(r->o->config, NULL, &cfg, err, sizeof(err));
+			if (ret < 0) {
+				fprintf(stderr, "nft-record: --config %s: %s\n", r->o->config, err);
+				return NT_EXIT_USAGE;
+			}
+			nt_record_say(r, "nft-record: %zu functions in %s are not traced in tracepoint mode\n",
+			    cfg.n, r->o->config);
+			nt_funcs_free(&cfg);
+		}
+		return 0;
+	}
+	ret = nt_discover(&dopt, &r->all, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "nft-record: function discovery failed: %s\n", err);
+		return ret == -ENOMEM ? NT_EXIT_RUNTIME : NT_EXIT_KERNEL;
+	}
+	if (r->o->config) {
+		ret = nt_trace_config_load(r->o->config, &r->all, &r->sel, err, sizeof(err));
+		if (ret < 0) {
+			fprintf(stderr, "nft-record: --config %s: %s\n", r->o->config, err);
+			return NT_EXIT_USAGE;
+		}
+		if (ret > 0)
+			nt_record_say(r, "nft-record: %s\n", err);
+		while (r->o->max_functions && r->sel.n > (size_t)max) {
+			struct nt_func *f = &r->sel.v[--r->sel.n]; /* owned by sel: free the tail */
+
+			free(f->name);
+			free(f->module);
+			free(f->addrs);
+			free(f->via);
+		}
+		return 0;
+	}
+	idx = calloc(r->all.n ? r->all.n : 1, sizeof(*idx));
+	if (!idx)
+		return NT_EXIT_RUNTIME;
+	n = nt_funcs_select(&r->all, max, all ? NT_PRIO_MAX : 1, 0, true, idx);
+	r->sel.v = calloc(n ? n : 1, sizeof(*r->sel.v));
+	if (!r->sel.v) {
+		free(idx);
+		return NT_EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < n; i++)
+		r->sel.v[i] = r->all.v[idx[i]];
+	r->sel.n = n;
+	r->sel_shallow = 1;
+	free(idx);
+	nt_record_say(r, "nft-record: auto-discovery: %zu skb functions, tracing %zu (%s)\n", r->all.n, n,
+	    all ? "every probe-able one" : "priority <= 1");
+	return 0;
+}
+
+static int open_bpf(struct rec *r)
+{
+	struct nt_backend_args a = { .funcs = &r->sel, .verbose = r->o->verbose };
+	struct bpf_program *p;
+	size_t rbsz = r->o->ringbuf_size ? r->o->ringbuf_size : DEFAULT_RINGBUF;
+	int err;
+
+	r->skel = nt_bpf__open();
+	if (!r->skel) {
+		fprintf(stderr, "nft-record: cannot open the BPF object: %s\n", strerror(errno));
+		return NT_EXIT_RUNTIME;
+	}
+	a.skel = r->skel;
+	bpf_map__set_max_entries(r->skel->maps.nt_events, rbsz);
+	memcpy((void *)&r->skel->rodata->nt_cfg, &r->flt.bpf, sizeof(r->flt.bpf));
+	/* records wake the loop (which polls every NT_POLL_MS) only past a quarter of the ring */
+	r->skel->rodata->nt_wakeup_bytes = rbsz / 4;
+	bpf_object__for_each_program(p, r->skel->obj)
+		bpf_program__set_autoload(p, false);
+	err = nt_backend_tracepoint.prepare(&a);
+	if (!err && r->fb && r->fb->prepare)
+		err = r->fb->prepare(&a);
+	if (err) {
+		fprintf(stderr, "nft-record: backend preparation failed: %s\n", strerror(-err));
+		return NT_EXIT_RUNTIME;
+	}
+	err = nt_bpf__load(r->skel);
+	if (err) {
+		fprintf(stderr, "nft-record: cannot load the BPF programs: %s%s\n", strerror(-err),
+			err == -EPERM ? " (missing CAP_BPF / CAP_PERFMON?)" : "");
+		return err == -EPERM ? NT_EXIT_PRIV : NT_EXIT_KERNEL;
+	}
+	return 0;
+}
+
+static int attach_all(struct rec *r)
+{
+	struct nt_backend_args a = { .skel = r->skel, .funcs = &r->sel, .verbose = r->o->verbose };
+	int err;
+
+	err = nt_backend_tracepoint.attach(&a, &r->rep_tp);
+	if (err) {
+		fprintf(stderr, "nft-record: cannot attach any tracepoint: %s\n",
+			r->rep_tp.first_failures);
+		return NT_EXIT_KERNEL;
+	}
+	if (r->rep_tp.failed)
+		nt_record_say(r, "nft-record: %u of %u tracepoints failed: %s\n", r->rep_tp.failed,
+		    r->rep_tp.requested, r->rep_tp.first_failures);
+	if (r->fb) {
+		err = r->fb->attach(&a, &r->rep_fn);
+		if (err) {
+			fprintf(stderr, "nft-record: backend %s attached no function: %s\n", r->fb->name,
+				r->rep_fn.first_failures);
+			return NT_EXIT_RUNTIME;
+		}
+		char fb[48] = "";
+
+		if (r->rep_fn.fallback) /* fentry: functions no trampoline takes */
+			snprintf(fb, sizeof(fb), " (%u by kprobe)", r->rep_fn.fallback);
+		nt_record_say(r, "nft-record: %s: %u/%u functions attached in %.1f ms%s%s%s\n", r->fb->name,
+		    r->rep_fn.attached, r->rep_fn.requested, r->rep_fn.attach_ms, fb,
+		    r->rep_fn.failed ? "; failures: " : "", r->rep_fn.failed ? r->rep_fn.first_failures : "");
+	}
+	return 0;
+}
+
+static void default_output(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(buf, len, "nft-trace-%Y%m%d-%H%M%S.ntl", &tm);
+}
+
+void nt_record_teardown(struct rec *r)
+{
+	/* one link per function (fentry, kprobe): the kernel's detach of
+	 * hundreds of them is slow (6.1 fentry: an RCU-tasks grace period each) */
+	bool slow = r->fb && r->fb->detach && r->rep_fn.attached >= 200 &&
+		    !r->fb->one_link;
+	uint64_t t0 = nt_mono_ns();
+
+	if (slow)
+		nt_record_say(r, "nft-record: detaching %u %s probes (the log is complete; the kernel takes its time)...\n",
+		    r->rep_fn.attached, r->fb->name);
+	if (r->fb && r->fb->detach)
+		r->fb->detach();
+	if (slow)
+		nt_record_say(r, "nft-record: detached in %.1f s\n", (nt_mono_ns() - t0) / 1e9);
+	nt_backend_tracepoint.detach();
+	for (int i = 0; i < r->ntr; i++)
+		nt_nftrace_close(&r->tr[i]);
+	r->ntr = 0;
+	ring_buffer__free(r->rb);
+	r->rb = NULL;
+	nt_bpf__destroy(r->skel);
+	r->skel = NULL;
+	nt_corr_free(r->corr);
+	r->corr = NULL;
+	nt_chains_free(r->chains);
+	r->chains = NULL;
+	for (int i = 0; i < r->nns; i++)
+		nt_netns_close(&r->ns[i]);
+	if (r->sel_shallow)
+		free(r->sel.v);
+	else
+		nt_funcs_free(&r->sel);
+	nt_funcs_free(&r->all);
+	nt_ksyms__free(r->ksyms);
+	free(r->lost_nl);
+	nt_mergeq_free(&r->mq);
+}
+
+/* Phase 1: everything before the log's first block, the log file opened.
+ * NT_EXIT_* (message printed). */
+int nt_record_setup(struct rec *r)
+{
+	const struct nt_record_opts *o = r->o;
+	/* 512 KiB EVENTS blocks: the row, column and output buffers and the zstd
+	 * workspace take ~1.5 MB less RSS than with the 1 MiB default, for ~7 %
+	 * more bytes (256 KiB: 3 MB less, but 30 % more bytes) */
+	struct ntl_writer_opts wo = { .sz = sizeof(wo), .force = o->force, .block_bytes = 512 << 10 };
+	char err[600];
+	int ret, e;
+
+	libbpf_set_print(libbpf_print);
+	if (nt_capfilter_parse(o->filter, &r->flt, err, sizeof(err))) {
+		fprintf(stderr, "nft-record: %s\n", err);
+		return NT_EXIT_USAGE;
+	}
+	ret = preflight();
+	if (!ret)
+		ret = open_namespaces(r);
+	if (!ret)
+		ret = resolve_filter(r);
+	if (ret)
+		return ret;
+	e = nt_backend_select(o->backend ? o->backend : "auto", 1, &r->fb, r->backend_why,
+			      sizeof(r->backend_why));
+	if (e) {
+		fprintf(stderr, "nft-record: %s\n", r->backend_why);
+		return e == -EINVAL ? NT_EXIT_USAGE : NT_EXIT_KERNEL;
+	}
+	nt_record_say(r, "nft-record: %s\n", r->backend_why);
+	ret = load_functions(r);
+	if (ret)
+		return ret;
+	r->ncpus = libbpf_num_possible_cpus();
+	if (r->ncpus <= 0 || r->ncpus > MAX_CPUS)
+		r->ncpus = r->ncpus <= 0 ? 1 : MAX_CPUS;
+	r->lost_nl = calloc(NT_MAX_NETNS + 1, sizeof(*r->lost_nl));
+	if (nt_mergeq_init(&r->mq, BPFQ_LEN, NFTQ_LEN, nt_record_emit, r) || !r->lost_nl) {
+		fprintf(stderr, "nft-record: out of memory\n");
+		return NT_EXIT_RUNTIME;
+	}
+	if (nt_ksyms__load("/proc/kallsyms", &r->ksyms))
+		r->ksyms = NULL; /* KSYMS block stays empty */
+	else
+		nt_ksyms__compact(r->ksyms); /* only address lookups: ~5 MB less RSS */
+	ret = open_bpf(r);
+	if (ret)
+		return ret;
+
+	if (o->output)
+		snprintf(r->out_path, sizeof(r->out_path), "%s", o->output);
+	else
+		default_output(r->out_path, sizeof(r->out_path));
+	e = ntl_writer_open(&r->w, r->out_path, &wo);
+	if (e) {
+		fprintf(stderr, "nft-record: %s\n", ntl_writer_open_error());
+		return NT_EXIT_USAGE;
+	}
+	r->start_ns = nt_mono_ns();
+	snprintf(r->own_table, sizeof(r->own_table), NT_TRACE_TABLE_PREFIX "%d", (int)getpid());
+	return 0;
+}
+
+/* Phase 3 (after the metadata): correlation, ring buffer, every probe and
+ * the nftrace tables; then the consumers learn that the recording runs.
+ * NT_EXIT_* (message printed). */
+int nt_record_attach(struct rec *r)
+{
+	const struct nt_record_opts *o = r->o;
+	struct nt_corr_opts co = { .sz = sizeof(co), .own_table = r->own_table,
+				   .chain = nt_record_corr_chain, .emit = nt_record_corr_emit, .ctx = r };
+	uint64_t t_attach0, t_attach1;
+	char err[600];
+	int ret, e;
+
+	if (nt_corr_new(&co, &r->corr))
+		return NT_EXIT_RUNTIME;
+	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.nt_events), nt_record_on_ring_event, r, NULL);
+	if (!r->rb) {
+		fprintf(stderr, "nft-record: cannot open the BPF ring buffer: %s\n", strerror(errno));
+		return NT_EXIT_RUNTIME;
+	}
+	t_attach0 = nt_mono_ns();
+	ret = attach_all(r);
+	if (ret)
+		return ret;
+	/* BPF nftables probes give every rule verdict: the owned table then only
+	 * keeps nft_trace_enabled on, and nobody listens to NFNLGRP_NFTRACE (no
+	 * netlink cost, no verdict recorded twice) unless --nftrace-netlink. */
+	r->nft_listen = !(r->fb && nt_attach_nft_links()) || o->nftrace_netlink;
+	for (int i = 0; i < r->nns && !o->no_nftrace; i++) {
+		if (r->flt.bpf.netns && r->ns[i].inum != r->flt.bpf.netns)
+			continue;
+		e = nt_nftrace_open(&r->tr[r->ntr], &r->ns[i], r->ntr, &r->flt, o->nftrace_families,
+				    r->nft_listen, err, sizeof(err));
+		if (e) {
+			nt_nftrace_close(&r->tr[r->ntr]);
+			fprintf(stderr, "nft-record: %s\n", err);
+			return e == -EPERM ? NT_EXIT_PRIV : NT_EXIT_RUNTIME;
+		}
+		r->ntr++;
+	}
+	t_attach1 = nt_mono_ns();
+	r->rec_ns = t_attach1;
+	/* everything is attached: drop what is no longer needed (--serve keeps
+	 * its privileges: it starts further recordings) */
+	if (!o->keep_caps && (e = nt_privs_drop_after_attach()))
+		nt_record_say(r, "nft-record: note: could not drop unneeded capabilities: %s\n", strerror(-e));
+	r->status_tty = isatty(2) && !o->quiet && !o->no_status_line;
+	nt_record_say(r, "nft-record: recording to %s (%u tracepoints%s, nftrace in %d namespace%s%s, attach %.1f ms)%s\n",
+		      r->out_path, r->rep_tp.attached, r->fb ? " + functions" : "", r->ntr,
+		      r->ntr == 1 ? "" : "s", r->nft_listen ? "" : ", rule verdicts from BPF",
+		      (t_attach1 - t_attach0) / 1e6,
+		      o->duration > 0 ? "" : "; Ctrl-C to stop");
+	if (o->verbose)
+		nt_record_say(r, "nft-record: %zu drop reasons, nftrace table inet %s, kernel stamps %s\n",
+			      r->nreasons, r->own_table, r->ntr && r->tr[0].qfd >= 0 ? "on" : "off");
+	if (o->hooks && o->hooks->started)
+		o->hooks->started(o->hooks->ctx, r->out_path, r->fb ? r->fb->name : "tracepoint");
+	return 0;
+}

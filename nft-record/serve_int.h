@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * serve_int.h - state of nft-record --serve, shared by its files (private to
+ * nft-record/serve_*.c):
+ *   serve_http.c  HTTP plumbing: libmicrohttpd daemon, request bodies, routes,
+ *                 replies, Bearer token, listen address, serve directory
+ *   serve_feed.c  the live feed of the running recording: its hooks feed the
+ *                 packet model + statistics and a bounded ring of formatted
+ *                 events; status / stats documents; server-sent events
+ *   serve_api.c   the endpoints: start (request validation), stop, status,
+ *                 stats, events
+ */
+#ifndef NT_SERVE_INT_H
+#define NT_SERVE_INT_H
+
+#include <limits.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+
+#include "model/model.h"
+#include "model/stats.h"
+#include "nft-record/serve.h"
+
+#define API "/api/multi-function/"
+#define TOKEN_MAX 4096
+#define TOKEN_MIN 16
+#define DISCARD_MAX (1u << 20)      /* chunked body over the limit: read this much, then close */
+#define RING_BYTES (8u << 20)       /* formatted events kept for the stream */
+#define RING_ENTRIES 65536u
+#define SSE_CHUNK (64u << 10)
+#define MAX_CONNS 64
+#define MAX_CONNS_PER_IP 32
+#define NAME_MAX_LEN 200
+#define FILTER_MAX_LEN 1024
+
+enum rec_state { ST_STARTING, ST_RUNNING, ST_STOPPING, ST_FINISHED, ST_FAILED };
+extern const char *const sv_state_names[];
+
+struct ring_ent {
+	uint64_t vpos;              /* virtual byte position of text, then json */
+	uint32_t tlen, jlen;
+};
+
+/* One recording: the current one, or the last one until the next start. */
+struct recording {
+	struct srv *srv;
+	unsigned int id;
+	enum rec_state state;
+	atomic_int stop;
+	int exit_code;              /* of nt_record_run(), -1 while it runs */
+	struct nt_record_opts o;
+	struct nt_record_hooks hooks;
+	char output[PATH_MAX];
+	char config[PATH_MAX];
+	char filter[FILTER_MAX_LEN + 1];
+	char backend_req[32];
+	char netns[NT_MAX_NETNS][64];
+	char backend[32];           /* chosen by the engine */
+	struct timespec t0, t1;     /* started / ended (CLOCK_MONOTONIC) */
+	/* analysis of what was recorded (mutex) */
+	struct nt_model *m;
+	struct nt_stats *st;
+	int trailer;                /* TRAILER block seen: log complete */
+	uint64_t nev;               /* records written */
+	uint64_t seq;               /* event lines (records but CHAINDEF) */
+	struct nt_record_progress prog;
+	FILE *fmt;                  /* open_memstream scratch for formatting */
+	char *fmtbuf;
+	size_t fmtlen;
+};
+
+struct srv {
+	const struct nt_serve_opts *so;
+	struct MHD_Daemon *d;
+	char dir[PATH_MAX];
+	char token[TOKEN_MAX];
+	size_t token_len;
+	int quiet;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;          /* state changes, new ring entries, client exits */
+	int shutting_down;
+	int sse_clients;
+	unsigned int next_id;
+	struct recording *cur;
+	/* ring of formatted events of cur (seq first_seq .. next_seq - 1) */
+	char *data;
+	struct ring_ent *ent;
+	uint64_t vhead, first_seq, next_seq;
+};
+
+/* Per request. */
+struct req {
+	char *body;
+	size_t len, cap, discarded;
+	int too_big;
+	int replied;
+};
+
+struct sse_client {
+	struct srv *s;
+	unsigned int rec_id;
+	int json;
+	uint64_t next;
+	char *buf;
+	size_t len, off, cap;
+	int end_sent;
+};
+
+/* serve_http.c */
+void sv_log(const struct srv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+enum MHD_Result sv_reply_text(struct MHD_Connection *c, struct req *q, unsigned int code,
+			      char *text, const char *extra_hdr, const char *extra_val);
+enum MHD_Result sv_reply_json(struct MHD_Connection *c, struct req *q, unsigned int code,
+			      cJSON *root);
+/* {"error": MSG, "field": FIELD} */
+enum MHD_Result sv_reply_err(struct MHD_Connection *c, struct req *q, unsigned int code,
+			     const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* serve_feed.c */
+int sv_rec_active(const struct recording *r);
+void sv_ring_reset(struct srv *s);
+/* The hooks, model, statistics and formatting buffer of R: 0 or -ENOMEM. */
+int sv_rec_feed_init(struct recording *r);
+void *sv_rec_thread(void *arg);
+void sv_rec_free(struct recording *r);
+cJSON *sv_status_json(struct srv *s, const struct recording *r);
+char *sv_stats_doc(struct recording *r, int top);
+int sv_sse_put(struct sse_client *c, const char *s, size_t n);
+ssize_t sv_sse_read(void *cls, uint64_t pos, char *out, size_t max);
+void sv_sse_free(void *cls);
+
+/* serve_api.c: the endpoints */
+enum MHD_Result sv_do_start(struct srv *s, struct MHD_Connection *c, struct req *q);
+enum MHD_Result sv_do_stop(struct srv *s, struct MHD_Connection *c, struct req *q);
+enum MHD_Result sv_do_status(struct srv *s, struct MHD_Connection *c, struct req *q);
+enum MHD_Result sv_do_stats(struct srv *s, struct MHD_Connection *c, struct req *q);
+enum MHD_Result sv_do_events(struct srv *s, struct MHD_Connection *c, struct req *q);
+
+#endif
