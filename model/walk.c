@@ -10,11 +10,11 @@
 int nt_walk_log(struct nt_walk *w)
 {
 	struct nt_model_opts mo = { .sz = sizeof(mo), .keep_events = w->keep_events,
-				    .on_packet = w->on_packet, .ctx = w->ctx };
+				    .on_packet = w->on_packet, .ctx = w->ctx, .idle_ns = w->idle_ns };
 	struct ntl_reader *rd = NULL;
 	struct ntl_item it;
 	const char *msg = NULL;
-	int st, ret = NT_WALK_OK;
+	int st, ret = NT_WALK_OK, start_set = 0;
 
 	w->m = NULL;
 	w->error[0] = 0;
@@ -30,17 +30,27 @@ int nt_walk_log(struct nt_walk *w)
 		snprintf(w->error, sizeof(w->error), "out of memory");
 		return NT_WALK_NOMEM;
 	}
-	while ((st = ntl_reader_next(rd, &it)) == NTL_OK) {
+	while (!w->stop && (st = ntl_reader_next(rd, &it)) == NTL_OK) {
 		const struct nt_ev_hdr *h = it.data;
 		const struct nt_packet *p;
+		int internal;
 
 		if (it.kind == NTL_ITEM_META) {
-			nt_model_meta(w->m, it.type, it.data, it.len);
+			if (nt_model_meta(w->m, it.type, it.data, it.len) && w->on_bad_meta)
+				w->on_bad_meta(w->ctx, it.type, it.offset);
 			continue;
 		}
+		internal = it.len < sizeof(*h) || h->type == NT_EV_NFT_CHAINDEF || h->type == NT_EV_LOSS;
+		if (w->window && !internal) {
+			if (!start_set && h->ts_ns) {
+				nt_select_set_start(w->window, h->ts_ns);
+				start_set = 1;
+			}
+			if (!nt_select_in_window(w->window, h->ts_ns))
+				continue;
+		}
 		p = nt_model_event(w->m, it.data, it.len);
-		if (w->on_record && it.len >= sizeof(*h) && h->type != NT_EV_NFT_CHAINDEF &&
-		    h->type != NT_EV_LOSS)
+		if (w->on_record && it.len >= sizeof(*h) && (w->all_records || !internal))
 			w->on_record(w->ctx, w->m, p, h);
 	}
 	if (st < 0) {
@@ -49,6 +59,7 @@ int nt_walk_log(struct nt_walk *w)
 	}
 	w->log_complete = ntl_reader_complete(rd);
 	ntl_reader_close(rd);
-	nt_model_finish(w->m);
+	if (!w->stop)
+		nt_model_finish(w->m);
 	return ret;
 }

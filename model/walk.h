@@ -1,28 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* walk.h - read a whole log into a model with per-record / per-packet
- * callbacks (the analyzer's commands, tests). */
+/* walk.h - the one log reader loop: a whole log into a model, with
+ * per-record / per-packet callbacks, an optional time window, and a stop a
+ * callback can ask for (every nft-analyze command, tests). */
 #ifndef NT_WALK_H
 #define NT_WALK_H
 
 #include <stdint.h>
 #include <stdio.h>
 #include "model/model.h"
+#include "model/select.h"
 
-/* Called for every record after nt_model_event() (P may be NULL);
- * not for NT_EV_NFT_CHAINDEF / NT_EV_LOSS records. */
+/* Called for every record after nt_model_event() (P may be NULL); not for
+ * NT_EV_NFT_CHAINDEF / NT_EV_LOSS records unless all_records. */
 typedef void (*nt_walk_rec_fn)(void *ctx, struct nt_model *m, const struct nt_packet *p,
 			       const struct nt_ev_hdr *h);
 
 struct nt_walk {
-	const char *path;
+	const char *path;            /* a file, or "-" for stdin */
 	int keep_events;
+	uint64_t idle_ns;            /* model opts idle_ns (0 = default) */
 	nt_packet_cb on_packet;      /* completed packets (ctx) */
 	nt_walk_rec_fn on_record;
+	int all_records;             /* on_record also for NT_EV_NFT_CHAINDEF / NT_EV_LOSS */
+	/* a metadata block whose JSON the model cannot use (it is ignored) */
+	void (*on_bad_meta)(void *ctx, uint16_t type, uint64_t offset);
 	void *ctx;
+	/* NULL, or: records (but CHAINDEF / LOSS) outside its --since / --until
+	 * window are skipped, not even given to the model; the window starts at
+	 * the first record with a time (nt_select_set_start) */
+	struct nt_select *window;
+	int stop;                    /* set by a callback: stop reading, the model
+				      * is then not finished */
 	/* results */
 	struct nt_model *m;          /* owned by the caller after nt_walk_log() */
 	int log_complete;            /* trailer seen */
-	char error[512];             /* why the log ended early / could not be read */
+	char error[800];             /* why the log ended early / could not be read */
 };
 
 /* Status of nt_walk_log() */
@@ -31,8 +43,9 @@ struct nt_walk {
 #define NT_WALK_BAD (-2)    /* not readable / not a log / newer format (error says why) */
 #define NT_WALK_NOMEM (-12)
 
-/* Read W->path completely into a new model (W->m), finish it.  Returns an
- * NT_WALK_* status; W->m is set unless NT_WALK_BAD / NT_WALK_NOMEM. */
+/* Read W->path completely (or until W->stop) into a new model (W->m), finish
+ * it.  Returns an NT_WALK_* status; W->m is set unless NT_WALK_BAD, or
+ * NT_WALK_NOMEM before the first record. */
 int nt_walk_log(struct nt_walk *w);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_report_html.c - `nft-analyze report LOG -o report.html`: the HTML report
- * of model/report_html.c over a whole log (cmd_report_html.h). */
+ * of model/report_html.c over a whole log (cmds.h). */
 #include <argp.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "model/report_html.h"
 #include "model/walk.h"
 #include "nft-analyze/cli.h"
-#include "nft-analyze/cmd_report_html.h"
+#include "nft-analyze/cmds.h"
 
 struct ropts {
 	const char *log, *out, *title;
@@ -21,18 +21,6 @@ struct rctx {
 	struct nt_report_html *rep;
 	struct nt_walk *walk;
 };
-
-int nt_report_html_wanted(int argc, char **argv)
-{
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--html") || !strncmp(argv[i], "--output", 8) ||
-		    !strncmp(argv[i], "-o", 2))
-			return 1;
-	}
-	return 0;
-}
 
 /* ---- CLI ---- */
 enum { O_HTML = 256, O_MAXPKT, O_TITLE, O_TOP };

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "model/output.h"
-#include "nft-analyze/timeline.h"
+#include "nft-analyze/cmds.h"
 #include "model/walk.h"
 #include "nft-analyze/cli.h"
 

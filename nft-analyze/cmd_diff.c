@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nft-analyze/diff.h"
+#include "common/tool.h"
+#include "nft-analyze/cmds.h"
 #include "model/output.h"
 #include "common/strtab.h"
 #include "model/walk.h"

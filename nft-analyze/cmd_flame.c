@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nft-analyze/flame.h"
+#include "nft-analyze/cmds.h"
 #include "model/output.h"
 #include "common/strtab.h"
 #include "model/walk.h"

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cmd_journeys.c - `nft-analyze journeys`: one PACKET TRACE block per packet (options: query.h). */
+#include <argp.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/tool.h"
+#include "model/journey.h"
+#include "nft-analyze/cmds.h"
+#include "nft-analyze/query.h"
+
+static const char doc[] =
+	"Print one PACKET TRACE block per packet, in order of completion: header (protocol, "
+	"addresses, counts, verdict), functions by layer with µs offsets from the packet's first "
+	"record, nftables chains and rules with table, chain, handle and rule text, clone "
+	"branches and the drop reason."
+	NT_QUERY_EXIT_DOC;
+
+static const struct argp_child children[] = { { &nt_query_argp, 0, NULL, 0 }, { 0 } };
+static const struct argp cmd_argp = { NULL, NULL, "LOG", doc, children, NULL, NULL };
+
+static void journeys_on_packet(struct nt_run *r, const struct nt_packet *p)
+{
+	if (r->w.stop || !nt_run_packet_selected(r, p))
+		return;
+	if (r->o->limit && r->shown >= r->o->limit) {
+		r->w.stop = 1;
+		return;
+	}
+	r->shown++;
+	r->seq++;
+	if (r->o->mode == NT_OUT_TEXT) {
+		nt_journey_print_text(r->out, r->m, p);
+	} else {
+		nt_journey_json(&r->jw, r->m, p);
+		if (r->o->mode == NT_OUT_NDJSON)
+			nt_jw_newline(&r->jw);
+	}
+	if (r->o->f.packet)
+		r->w.stop = 1;
+}
+
+int cmd_journeys(int argc, char **argv)
+{
+	struct nt_query q, *o = &q;
+	struct nt_run r;
+	int rc;
+
+	if (nt_query_parse(&q, &cmd_argp, argc, argv))
+		return NT_EXIT_USAGE;
+	nt_run_init(&r, o, NULL, journeys_on_packet);
+	if (o->mode == NT_OUT_JSON) {
+		nt_jw_obj(&r.jw, NULL);
+		nt_jw_arr(&r.jw, "journeys");
+	}
+	rc = nt_run_log(&r, 1);
+	if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
+		return nt_run_finish(&r, rc);
+	if (o->mode == NT_OUT_JSON) {
+		nt_jw_end(&r.jw);
+		nt_run_json_summary(&r);
+		nt_jw_end(&r.jw);
+		nt_jw_newline(&r.jw);
+	} else if (o->mode == NT_OUT_TEXT) {
+		const struct nt_model_totals *t = nt_model_totals(r.m);
+
+		if (r.w.stop)
+			fprintf(r.out, "%" PRIu64 " packet%s shown (stopped reading: %s)", r.shown,
+				r.shown == 1 ? "" : "s", o->f.packet ? "--packet found" : "--limit reached");
+		else
+			fprintf(r.out, "%" PRIu64 " of %" PRIu64 " packets shown", r.shown, t->packets);
+		if (!r.w.stop && t->incomplete)
+			fprintf(r.out, " (%" PRIu64 " incomplete: still open at the end of the log)", t->incomplete);
+		fprintf(r.out, "\n");
+	}
+	return nt_run_finish(&r, rc);
+}
