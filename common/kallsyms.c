@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hash.h"
 #include "common/kallsyms.h"
 #include "common/util.h"
 
@@ -26,11 +27,8 @@ struct nt_ksyms {
 
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ull;
-	}
+	uint64_t h = nt_fnv1a_str(s);
+
 	return h ^ (h >> 29);
 }
 

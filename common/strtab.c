@@ -1,29 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* strtab.c - string intern table (strtab.h). */
+/* strtab.c - string intern table (strtab.h): copies in an array by id, looked
+ * up through the string hash table (strmap.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strmap.h"
 #include "common/strtab.h"
 
-/* ---- string table: open addressing over an array of strdup'ed strings ---- */
 struct nt_strtab {
-	char **strs;
+	char **strs;             /* by id */
 	uint32_t n, cap;
-	uint32_t *slots;   /* id + 1, 0 = empty */
-	uint32_t mask;
+	struct nt_strmap map;    /* string (strs[id]) -> id */
 };
-
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 struct nt_strtab *nt_strtab_new(void)
 {
@@ -31,9 +20,7 @@ struct nt_strtab *nt_strtab_new(void)
 
 	if (!t)
 		return NULL;
-	t->mask = 255;
-	t->slots = calloc(t->mask + 1, sizeof(*t->slots));
-	if (!t->slots || nt_strtab_id(t, "") != 0) {
+	if (nt_strmap_init(&t->map, 128) || nt_strtab_id(t, "") != 0) {
 		nt_strtab_free(t);
 		return NULL;
 	}
@@ -47,47 +34,22 @@ void nt_strtab_free(struct nt_strtab *t)
 	for (uint32_t i = 0; i < t->n; i++)
 		free(t->strs[i]);
 	free(t->strs);
-	free(t->slots);
+	nt_strmap_free(&t->map);
 	free(t);
-}
-
-static int strtab_grow(struct nt_strtab *t)
-{
-	uint32_t nmask = t->mask * 2 + 1;
-	uint32_t *ns = calloc(nmask + 1, sizeof(*ns));
-
-	if (!ns)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < t->n; i++) {
-		uint32_t j = (uint32_t)str_hash(t->strs[i]) & nmask;
-
-		while (ns[j])
-			j = (j + 1) & nmask;
-		ns[j] = i + 1;
-	}
-	free(t->slots);
-	t->slots = ns;
-	t->mask = nmask;
-	return 0;
 }
 
 uint32_t nt_strtab_id(struct nt_strtab *t, const char *s)
 {
-	uint32_t j;
+	int found;
+	void *v;
 
 	if (!s)
 		s = "";
-	j = (uint32_t)str_hash(s) & t->mask;
-	while (t->slots[j]) {
-		if (!strcmp(t->strs[t->slots[j] - 1], s))
-			return t->slots[j] - 1;
-		j = (j + 1) & t->mask;
-	}
-	if ((t->n + 1) * 2 > t->mask + 1) {
-		if (strtab_grow(t))
-			return UINT32_MAX;
-		return nt_strtab_id(t, s);
-	}
+	v = nt_strmap_get(&t->map, s, &found);
+	if (found)
+		return (uint32_t)(uintptr_t)v;
+	if (t->n == UINT32_MAX - 1)
+		return UINT32_MAX;
 	if (t->n == t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 64;
 		char **n = realloc(t->strs, cap * sizeof(*n));
@@ -100,7 +62,10 @@ uint32_t nt_strtab_id(struct nt_strtab *t, const char *s)
 	t->strs[t->n] = strdup(s);
 	if (!t->strs[t->n])
 		return UINT32_MAX;
-	t->slots[j] = t->n + 1;
+	if (nt_strmap_put(&t->map, t->strs[t->n], (void *)(uintptr_t)t->n) < 0) {
+		free(t->strs[t->n]);
+		return UINT32_MAX;
+	}
 	return t->n++;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* strtab.h - string intern table: one id per distinct string. */
+/* strtab.h - the string intern table: one id per distinct string, in order
+ * of first sight (over the string hash table, strmap.h). */
 #ifndef NT_STRTAB_H
 #define NT_STRTAB_H
 

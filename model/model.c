@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "common/hash.h"
 #include "model/model.h"
 #include "formats/ntlog.h"
 
@@ -463,40 +464,18 @@ static int meta_funcs(struct nt_model *m, const cJSON *root)
 	return 0;
 }
 
-static int family_parse(const char *s)
-{
-	if (!strcmp(s, "inet")) return 1;
-	if (!strcmp(s, "ip")) return 2;
-	if (!strcmp(s, "arp")) return 3;
-	if (!strcmp(s, "netdev")) return 5;
-	if (!strcmp(s, "bridge")) return 7;
-	if (!strcmp(s, "ip6")) return 10;
-	return 0;
-}
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static uint64_t rule_key(int exact, uint32_t netns, uint8_t family, const char *table,
 			 const char *chain, uint64_t handle)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = NT_FNV_OFFSET;
 
 	if (exact) {
-		h = fnv(h, &netns, sizeof(netns));
-		h = fnv(h, &family, 1);
+		h = nt_fnv1a(h, &netns, sizeof(netns));
+		h = nt_fnv1a(h, &family, 1);
 	}
-	h = fnv(h, table, strlen(table) + 1);
-	h = fnv(h, chain, strlen(chain) + 1);
-	h = fnv(h, &handle, sizeof(handle));
+	h = nt_fnv1a(h, table, strlen(table) + 1);
+	h = nt_fnv1a(h, chain, strlen(chain) + 1);
+	h = nt_fnv1a(h, &handle, sizeof(handle));
 	return h ? h : 1;
 }
 
@@ -508,7 +487,8 @@ static int meta_ruleset(struct nt_model *m, const cJSON *root)
 		return -EINVAL;
 	cJSON_ArrayForEach(t, tables) {
 		uint32_t netns = (uint32_t)jnum_u(t, "netns", UINT32_MAX);
-		uint8_t fam = (uint8_t)family_parse(jstr(t, "family", ""));
+		int fp = nt_nfproto_parse(jstr(t, "family", ""));
+		uint8_t fam = fp < 0 ? 0 : (uint8_t)fp;
 		char tname[NT_NAME_LEN];
 		const cJSON *chains = cJSON_GetObjectItemCaseSensitive(t, "chains");
 

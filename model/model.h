@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "common/nftables.h"  /* nt_family_name(), nt_hook_name() */
 #include "common/records.h"
 
 #define NT_MODEL_MAX_LAYERS 32
@@ -160,8 +161,6 @@ const struct nt_packet *nt_model_current(const struct nt_model *m);
 /* ---- formatting (output.c) ---- */
 const char *nt_verdict_name(int32_t v);      /* "ACCEPT", "DROP", ... "NONE" */
 const char *nt_proto_name(uint8_t l4proto);  /* "TCP", "UDP", "ICMP", "ICMPv6", "proto 47" */
-const char *nt_family_name(uint8_t nfproto); /* "inet", "ip", "ip6", ... */
-const char *nt_hook_name(uint8_t hook);      /* "prerouting", ... */
 /* "10.0.0.1:54321 → 10.0.0.2:443", "[2001:db8::1]:80 → ...", ICMP with type */
 void nt_fmt_flow(char *buf, size_t len, const struct nt_ev_meta *m);
 /* The prototype's live line for REC (call right after nt_model_event(REC)):

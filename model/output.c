@@ -329,27 +329,6 @@ const char *nt_proto_name(uint8_t p)
 	}
 }
 
-const char *nt_family_name(uint8_t f)
-{
-	switch (f) {
-	case 1: return "inet";
-	case 2: return "ip";
-	case 3: return "arp";
-	case 5: return "netdev";
-	case 7: return "bridge";
-	case 10: return "ip6";
-	default: return "unspec";
-	}
-}
-
-const char *nt_hook_name(uint8_t h)
-{
-	static const char *names[] = { "prerouting", "input", "forward", "output", "postrouting",
-				       "ingress", "egress" };
-
-	return h < sizeof(names) / sizeof(names[0]) ? names[h] : "none";
-}
-
 static const char *icmp_type_name(int v6, unsigned type)
 {
 	if (!v6) {

@@ -21,7 +21,7 @@
 #include "nft-discover/btf_scan.h"
 #include "nft-discover/discover.h"
 #include "nft-discover/discover_err.h"
-#include "nft-discover/strmap.h"
+#include "common/strmap.h"
 
 #define SYS_BTF_DIR "/sys/kernel/btf"
 #define DEF_KALLSYMS "/proc/kallsyms"

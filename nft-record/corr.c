@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/hash.h"
 #include "nft-record/corr.h"
 
 #define SIG_BITS 15               /* buckets of the packet key index */
@@ -60,25 +61,15 @@ struct nt_corr {
 	int debug;                /* NT_DEBUG_CORR set: one line per lookup on stderr */
 };
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
-#define FNV0 14695981039346656037ull
 
 uint64_t nt_chain_key(uint32_t netns, uint8_t family, const char *table, const char *chain)
 {
-	uint64_t h = FNV0;
+	uint64_t h = NT_FNV_OFFSET;
 
-	h = fnv(h, &netns, 4);
-	h = fnv(h, &family, 1);
-	h = fnv(h, table, strlen(table) + 1);
-	h = fnv(h, chain, strlen(chain) + 1);
+	h = nt_fnv1a(h, &netns, 4);
+	h = nt_fnv1a(h, &family, 1);
+	h = nt_fnv1a(h, table, strlen(table) + 1);
+	h = nt_fnv1a(h, chain, strlen(chain) + 1);
 	return h ? h : 1;
 }
 
@@ -91,37 +82,37 @@ struct pkt {
 
 static uint64_t key_full(const struct pkt *p)
 {
-	uint64_t h = FNV0;
+	uint64_t h = NT_FNV_OFFSET;
 	size_t alen = p->l3 == NT_L3_IPV4 ? 4 : 16;
 
-	h = fnv(h, &p->l3, 1);
-	h = fnv(h, &p->l4proto, 1);
-	h = fnv(h, p->saddr, alen);
-	h = fnv(h, p->daddr, alen);
-	h = fnv(h, &p->sport, 2);
-	h = fnv(h, &p->dport, 2);
-	h = fnv(h, &p->ip_id, 2);
-	h = fnv(h, &p->l4_extra, 4);
+	h = nt_fnv1a(h, &p->l3, 1);
+	h = nt_fnv1a(h, &p->l4proto, 1);
+	h = nt_fnv1a(h, p->saddr, alen);
+	h = nt_fnv1a(h, p->daddr, alen);
+	h = nt_fnv1a(h, &p->sport, 2);
+	h = nt_fnv1a(h, &p->dport, 2);
+	h = nt_fnv1a(h, &p->ip_id, 2);
+	h = nt_fnv1a(h, &p->l4_extra, 4);
 	return h | 1;
 }
 
 /* 0 when the packet has no NAT-invariant identity */
 static uint64_t key_nat(const struct pkt *p)
 {
-	uint64_t h = FNV0 ^ 0x5a5a;
+	uint64_t h = NT_FNV_OFFSET ^ 0x5a5a;
 
-	h = fnv(h, &p->l3, 1);
-	h = fnv(h, &p->l4proto, 1);
+	h = nt_fnv1a(h, &p->l3, 1);
+	h = nt_fnv1a(h, &p->l4proto, 1);
 	if (p->l3 == NT_L3_IPV4) {
 		if (!p->ip_id && !p->l4_extra)
 			return 0;
-		h = fnv(h, &p->ip_id, 2);
+		h = nt_fnv1a(h, &p->ip_id, 2);
 	} else {
 		if (!p->l4_extra)
 			return 0;
-		h = fnv(h, p->saddr, 16);
+		h = nt_fnv1a(h, p->saddr, 16);
 	}
-	h = fnv(h, &p->l4_extra, 4);
+	h = nt_fnv1a(h, &p->l4_extra, 4);
 	return h | 1;
 }
 
@@ -356,7 +347,7 @@ static int queue_grow(struct nt_corr *c)
 static int name_intern(struct nt_corr *c, const char *name)
 {
 	size_t len = strnlen(name, NT_NAME_LEN);
-	uint64_t h = fnv(FNV0, name, len);
+	uint64_t h = nt_fnv1a(NT_FNV_OFFSET, name, len);
 
 	for (size_t i = 0; i < NAMES_HASH; i++) {
 		uint16_t *slot = &c->names_hash[(h + i) & (NAMES_HASH - 1)];

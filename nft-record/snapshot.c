@@ -9,6 +9,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "common/nftables.h"
 #include "nft-record/snapshot.h"
 #include "nft-record/nftrace.h"
 
@@ -24,37 +25,6 @@ struct nt_chains {
 	struct chain_ent *v;
 	size_t n, cap;
 };
-
-static const struct { const char *name; int nfproto; } families[] = {
-	{ "inet", 1 }, { "ip", 2 }, { "arp", 3 }, { "netdev", 5 }, { "bridge", 7 }, { "ip6", 10 },
-};
-
-int nt_nfproto_parse(const char *s)
-{
-	for (size_t i = 0; s && i < sizeof(families) / sizeof(families[0]); i++)
-		if (!strcmp(s, families[i].name))
-			return families[i].nfproto;
-	return -1;
-}
-
-const char *nt_nfproto_str(int nfproto)
-{
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if (families[i].nfproto == nfproto)
-			return families[i].name;
-	return "?";
-}
-
-int nt_hook_parse(const char *s)
-{
-	static const char *const h[] = { "prerouting", "input", "forward", "output",
-					 "postrouting", "ingress", "egress" };
-
-	for (int i = 0; s && i < 7; i++)
-		if (!strcmp(s, h[i]))
-			return i;
-	return NT_HOOK_NONE;
-}
 
 static int chains_add(struct nt_chains *c, const struct chain_ent *e)
 {

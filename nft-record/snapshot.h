@@ -30,10 +30,5 @@ char *nt_snapshot_ifaces(const struct nt_netns *ns, int n, char *err, size_t err
 /* DROP_REASONS from the kernel's BTF; *count gets the number of reasons. */
 char *nt_snapshot_drop_reasons(size_t *count, char *err, size_t errlen);
 
-/* NFPROTO_* from "ip", "ip6", "inet", ...; -1 when unknown. */
-int nt_nfproto_parse(const char *s);
-const char *nt_nfproto_str(int nfproto);
-/* NT_HOOK_* from "prerouting", ...; NT_HOOK_NONE when unknown. */
-int nt_hook_parse(const char *s);
 
 #endif

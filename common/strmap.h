@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* strmap.h - small open-addressing map: C string (not copied) -> pointer. */
+/* strmap.h - the string hash table: C string (not copied) -> pointer; open
+ * addressing.  The intern table (strtab.h) is built on it. */
 #ifndef NT_STRMAP_H
 #define NT_STRMAP_H
 

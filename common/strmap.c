@@ -5,15 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nft-discover/strmap.h"
+#include "common/hash.h"
+#include "common/strmap.h"
 
 static size_t hash_str(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ull;
-	}
+	uint64_t h = nt_fnv1a_str(s);
+
 	return (size_t)(h ^ (h >> 31));
 }
 
