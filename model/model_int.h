@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* model_int.h - the model's state, shared by model.c (packets, records) and
+ * model_meta.c (metadata blocks, lookups).  Private to model/. */
+#ifndef NT_MODEL_INT_H
+#define NT_MODEL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "model/model.h"
+#include "model/u64map.h"
+
+#define MAX_FUNC_ID (1u << 20)       /* FUNCS entries with larger ids are ignored */
+#define FUNC_DENSE_MIN 4096           /* ids below max(this, 2 x FUNCS entries): direct table */
+#define MAX_UNKNOWN_FUNCS 4096        /* record ids missing from FUNCS named "func#N"; more: "func#?" */
+#define MAX_DROP_REASON 4096
+#define NT_NFPROTO_INET 1
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct nt_model {
+	struct nt_model_opts o;
+	struct nt_model_totals t;
+	struct arena_chunk *arena;
+	/* functions: infos by slot (nt_func_info.slot); id -> slot + 1 through a
+	 * direct table for ids < dense_max (sized by the FUNCS block), a hash
+	 * for larger ids, so a hostile id costs one entry, not a table up to it */
+	struct nt_func_info *funcs;
+	uint32_t nfuncs, funcs_cap;
+	uint32_t *by_id;
+	uint32_t nby_id, dense_max;
+	struct u64map func_sparse;   /* id + 1 -> slot */
+	uint32_t nunknown;           /* "func#N" entries made for record ids */
+	int32_t unknown_slot;        /* the shared "func#?" entry, -1 until needed */
+	const char *layers[NT_MODEL_MAX_LAYERS];
+	int nlayers;
+	/* chains */
+	struct nt_ev_nft_chaindef *chains;
+	uint32_t nchains, chains_cap;
+	struct u64map chain_map;     /* key -> index + 1 */
+	/* ruleset: hash(netns,family,table,chain,handle) and hash(table,chain,handle) */
+	const char **rule_texts;
+	uint32_t nrules, rules_cap;
+	struct u64map rule_exact, rule_loose;
+	/* interfaces, drop reasons */
+	struct u64map ifmap;         /* netns << 32 | ifindex -> string index */
+	const char **strs;
+	uint32_t nstrs, strs_cap;
+	const char *reasons[MAX_DROP_REASON];
+	cJSON *header;
+	/* packets */
+	struct nt_packet *pool;
+	uint32_t pool_len, pool_cap;
+	uint32_t *free_slots;
+	uint32_t nfree;
+	struct u64map skb_map;       /* skb -> slot */
+	struct u64map trace_map;     /* trace_id -> slot */
+	int64_t pending_release;     /* slot completed by the previous record, -1 none */
+	int64_t cur;                 /* slot of the last record's packet, -1 none */
+	uint64_t idle_ns;
+	uint64_t next_sweep;         /* record time of the next expiry sweep */
+	struct u64map loss_map;      /* (source, cpu, id) -> index in loss */
+	uint64_t *loss;              /* last cumulative count per loss_map key */
+	uint32_t nloss, loss_cap;
+};
+
+/* model.c */
+const char *arena_strdup(struct arena_chunk **a, const char *s);
+int strs_add(struct nt_model *m, const char *s, uint32_t *idx);
+/* model_meta.c */
+int64_t func_of_record(struct nt_model *m, uint32_t id);
+int func_layer_of_record(struct nt_model *m, uint32_t id);
+
+#endif

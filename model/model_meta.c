@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/* model_meta.c - the model's metadata tables: FUNCS, RULESET, IFACES,
+ * DROP_REASONS, HEADER blocks, and the lookups over them (see model.h). */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#include "common/hash.h"
+#include "formats/ntlog.h"
+#include "model/model_int.h"
+
+/* ---- metadata ---- */
+/* Index of layer NAME, added when new.  The last of the NT_MODEL_MAX_LAYERS
+ * places is kept for "Other", which takes the functions of every further
+ * layer (a FUNCS block may name any number of layers). */
+static int layer_intern(struct nt_model *m, const char *name)
+{
+	int other = !strcmp(name, "Other");
+
+	for (int i = 0; i < m->nlayers; i++)
+		if (!strcmp(m->layers[i], name))
+			return i;
+	if (m->nlayers >= NT_MODEL_MAX_LAYERS - 1 && !other)
+		return layer_intern(m, "Other"); /* found, or added in the last place */
+	if (m->nlayers >= NT_MODEL_MAX_LAYERS)
+		return NT_MODEL_MAX_LAYERS - 1; /* not reached: "Other" is among them */
+	m->layers[m->nlayers] = arena_strdup(&m->arena, name);
+	return m->nlayers++;
+}
+
+/* Slot of function ID, -1 when it has none. */
+static inline int64_t func_slot(const struct nt_model *m, uint32_t id)
+{
+	const uint32_t *v;
+
+	if (id < m->nby_id)
+		return (int64_t)m->by_id[id] - 1;
+	if (id < m->dense_max)
+		return -1;
+	v = map_find(&m->func_sparse, (uint64_t)id + 1);
+	return v ? (int64_t)*v : -1;
+}
+
+/* A new entry NAME (layer "Other", not placed yet) for ID; returns its slot or -1. */
+static int64_t func_add(struct nt_model *m, uint32_t id, const char *name)
+{
+	struct nt_func_info *fi;
+
+	if (m->nfuncs == m->funcs_cap) {
+		uint32_t cap = m->funcs_cap ? m->funcs_cap * 2 : 256;
+		struct nt_func_info *f = realloc(m->funcs, cap * sizeof(*f));
+
+		if (!f)
+			return -1;
+		m->funcs = f;
+		m->funcs_cap = cap;
+	}
+	if (id != UINT32_MAX) {
+		if (id < m->dense_max) {
+			if (id >= m->nby_id) {
+				uint32_t n = m->nby_id ? m->nby_id : 256, *t;
+
+				while (n <= id)
+					n *= 2;
+				if (n > m->dense_max)
+					n = m->dense_max;
+				t = realloc(m->by_id, n * sizeof(*t));
+				if (!t)
+					return -1;
+				memset(t + m->nby_id, 0, (n - m->nby_id) * sizeof(*t));
+				m->by_id = t;
+				m->nby_id = n;
+			}
+			m->by_id[id] = m->nfuncs + 1;
+		} else if (map_put(&m->func_sparse, (uint64_t)id + 1, m->nfuncs)) {
+			return -1;
+		}
+	}
+	fi = &m->funcs[m->nfuncs];
+	fi->name = arena_strdup(&m->arena, name);
+	fi->layer_name = "Other";
+	fi->layer = -1;
+	fi->priority = 3;
+	fi->kind = NT_KIND_SKB;
+	fi->id = id;
+	fi->slot = m->nfuncs;
+	return m->nfuncs++;
+}
+
+/* Entry of a record's function ID, made ("func#N") when FUNCS lacks it; past
+ * MAX_UNKNOWN_FUNCS such ids, one shared "func#?" entry.  -1: out of memory. */
+int64_t func_of_record(struct nt_model *m, uint32_t id)
+{
+	int64_t slot = func_slot(m, id);
+	char buf[32];
+
+	if (slot >= 0)
+		return slot;
+	if (m->nunknown < MAX_UNKNOWN_FUNCS && id != UINT32_MAX) { /* UINT32_MAX: the bucket's id */
+		snprintf(buf, sizeof(buf), "func#%u", id);
+		slot = func_add(m, id, buf);
+		m->nunknown += slot >= 0;
+		return slot;
+	}
+	if (m->unknown_slot < 0)
+		m->unknown_slot = (int32_t)func_add(m, UINT32_MAX, "func#?");
+	return m->unknown_slot;
+}
+
+/* Layer of a record's function ID (made by func_of_record() when unknown:
+ * layer "Other", as for every function without one). */
+int func_layer_of_record(struct nt_model *m, uint32_t id)
+{
+	int64_t slot = func_of_record(m, id);
+
+	if (slot < 0)
+		return layer_intern(m, "Other");
+	if (m->funcs[slot].layer < 0)
+		m->funcs[slot].layer = layer_intern(m, "Other");
+	return m->funcs[slot].layer;
+}
+
+static const char *jstr(const cJSON *o, const char *k, const char *def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) && v->valuestring ? v->valuestring : def;
+}
+
+static double jnum(const cJSON *o, const char *k, double def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+/* Non-negative integer field <= max; 0 when absent, negative or out of range
+ * (casting a double outside the target type is undefined behaviour). */
+static uint64_t jnum_u(const cJSON *o, const char *k, uint64_t max)
+{
+	double v = jnum(o, k, 0);
+
+	if (!(v >= 0) || v >= 18446744073709551616.0 || v > (double)max)
+		return 0;
+	return (uint64_t)v;
+}
+
+static int kind_parse(const char *s)
+{
+	static const char *names[] = { "skb", "skb_pp", "skb_via", "nft_hook", "tracepoint" };
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return NT_KIND_SKB;
+}
+
+static int meta_funcs(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "functions"), *f;
+	int pos = 0, n;
+
+	if (!cJSON_IsArray(arr))
+		return -EINVAL;
+	/* the direct id table covers up to twice the entries of the block */
+	n = cJSON_GetArraySize(arr);
+	if (m->nby_id == 0 && m->func_sparse.count == 0 && (uint64_t)n * 2 > m->dense_max)
+		m->dense_max = (uint64_t)n * 2 < MAX_FUNC_ID ? (uint32_t)n * 2 : MAX_FUNC_ID;
+	cJSON_ArrayForEach(f, arr) {
+		double idd = jnum(f, "id", pos), pr;
+		uint32_t id;
+		int64_t slot;
+		struct nt_func_info *fi;
+		char buf[32];
+
+		pos++;
+		if (idd < 0 || idd >= MAX_FUNC_ID)
+			continue;
+		id = (uint32_t)idd;
+		slot = func_slot(m, id);
+		if (slot < 0) {
+			snprintf(buf, sizeof(buf), "func#%u", id);
+			slot = func_add(m, id, buf);
+			if (slot < 0)
+				return -ENOMEM;
+		}
+		fi = &m->funcs[slot];
+		fi->name = arena_strdup(&m->arena, jstr(f, "name", fi->name));
+		fi->layer_name = arena_strdup(&m->arena, jstr(f, "layer", "Other"));
+		fi->layer = layer_intern(m, fi->layer_name);
+		fi->layer_name = m->layers[fi->layer];
+		pr = jnum(f, "priority", 3);
+		fi->priority = pr >= 0 && pr <= 3 ? (int)pr : 3;
+		fi->kind = kind_parse(jstr(f, "kind", "skb"));
+	}
+	return 0;
+}
+
+static uint64_t rule_key(int exact, uint32_t netns, uint8_t family, const char *table,
+			 const char *chain, uint64_t handle)
+{
+	uint64_t h = NT_FNV_OFFSET;
+
+	if (exact) {
+		h = nt_fnv1a(h, &netns, sizeof(netns));
+		h = nt_fnv1a(h, &family, 1);
+	}
+	h = nt_fnv1a(h, table, strlen(table) + 1);
+	h = nt_fnv1a(h, chain, strlen(chain) + 1);
+	h = nt_fnv1a(h, &handle, sizeof(handle));
+	return h ? h : 1;
+}
+
+static int meta_ruleset(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *tables = cJSON_GetObjectItemCaseSensitive(root, "tables"), *t, *c, *r;
+
+	if (!cJSON_IsArray(tables))
+		return -EINVAL;
+	cJSON_ArrayForEach(t, tables) {
+		uint32_t netns = (uint32_t)jnum_u(t, "netns", UINT32_MAX);
+		int fp = nt_nfproto_parse(jstr(t, "family", ""));
+		uint8_t fam = fp < 0 ? 0 : (uint8_t)fp;
+		char tname[NT_NAME_LEN];
+		const cJSON *chains = cJSON_GetObjectItemCaseSensitive(t, "chains");
+
+		snprintf(tname, sizeof(tname), "%s", jstr(t, "name", ""));
+		cJSON_ArrayForEach(c, chains) {
+			char cname[NT_NAME_LEN];
+			const cJSON *rules = cJSON_GetObjectItemCaseSensitive(c, "rules");
+
+			snprintf(cname, sizeof(cname), "%s", jstr(c, "name", ""));
+			cJSON_ArrayForEach(r, rules) {
+				uint64_t handle = jnum_u(r, "handle", UINT64_MAX);
+				const char *text = jstr(r, "text", NULL);
+				uint32_t idx;
+
+				if (!text)
+					continue;
+				if (m->nrules == m->rules_cap) {
+					uint32_t cap = m->rules_cap ? m->rules_cap * 2 : 64;
+					const char **n = realloc(m->rule_texts, cap * sizeof(*n));
+
+					if (!n)
+						return -ENOMEM;
+					m->rule_texts = n;
+					m->rules_cap = cap;
+				}
+				idx = m->nrules++;
+				m->rule_texts[idx] = arena_strdup(&m->arena, text);
+				if (map_put(&m->rule_exact, rule_key(1, netns, fam, tname, cname, handle), idx) ||
+				    map_put(&m->rule_loose, rule_key(0, 0, 0, tname, cname, handle), idx))
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
+static int meta_ifaces(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "interfaces"), *i;
+
+	if (!cJSON_IsArray(arr))
+		return -EINVAL;
+	cJSON_ArrayForEach(i, arr) {
+		uint64_t key = jnum_u(i, "netns", UINT32_MAX) << 32 | jnum_u(i, "ifindex", UINT32_MAX);
+		uint32_t idx;
+
+		if (!key || strs_add(m, jstr(i, "name", "?"), &idx) || map_put(&m->ifmap, key, idx))
+			continue;
+	}
+	return 0;
+}
+
+static int meta_reasons(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "reasons"), *i;
+
+	if (!cJSON_IsArray(arr))
+		return -EINVAL;
+	cJSON_ArrayForEach(i, arr) {
+		double v = jnum(i, "value", -1);
+
+		if (v >= 0 && v < MAX_DROP_REASON)
+			m->reasons[(int)v] = arena_strdup(&m->arena, jstr(i, "name", "?"));
+	}
+	return 0;
+}
+
+int nt_model_meta(struct nt_model *m, uint16_t type, const char *json, size_t len)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	int err = 0;
+
+	if (!root || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return -EINVAL;
+	}
+	switch (type) {
+	case NTL_B_HEADER:
+		cJSON_Delete(m->header);
+		m->header = root;
+		return 0;
+	case NTL_B_FUNCS: err = meta_funcs(m, root); break;
+	case NTL_B_RULESET: err = meta_ruleset(m, root); break;
+	case NTL_B_IFACES: err = meta_ifaces(m, root); break;
+	case NTL_B_DROP_REASONS: err = meta_reasons(m, root); break;
+	default: break;
+	}
+	cJSON_Delete(root);
+	return err;
+}
+
+/* ---- lookups ---- */
+const struct nt_model_totals *nt_model_totals(const struct nt_model *m)
+{
+	return &m->t;
+}
+
+const struct nt_func_info *nt_model_func(const struct nt_model *m, uint32_t id)
+{
+	static const struct nt_func_info unknown = { "func#?", "Other", 0, 3, 0, UINT32_MAX, UINT32_MAX };
+	int64_t slot = func_slot(m, id);
+
+	if (slot < 0) /* the records' ids past the named ones: the shared entry (layer Other) */
+		slot = m->unknown_slot;
+	return slot >= 0 ? &m->funcs[slot] : &unknown;
+}
+
+const struct nt_func_info *nt_model_func_at(const struct nt_model *m, uint32_t slot)
+{
+	return slot < m->nfuncs ? &m->funcs[slot] : nt_model_func(m, UINT32_MAX);
+}
+
+uint32_t nt_model_func_slot(const struct nt_model *m, uint32_t id)
+{
+	int64_t slot = func_slot(m, id);
+
+	return slot >= 0 ? (uint32_t)slot : UINT32_MAX;
+}
+
+uint32_t nt_model_func_count(const struct nt_model *m)
+{
+	return m->nfuncs;
+}
+
+int nt_model_layer_count(const struct nt_model *m)
+{
+	return m->nlayers;
+}
+
+const char *nt_model_layer_name(const struct nt_model *m, int layer)
+{
+	return layer >= 0 && layer < m->nlayers ? m->layers[layer] : "Other";
+}
+
+const struct nt_ev_nft_chaindef *nt_model_chain(const struct nt_model *m, uint64_t key)
+{
+	const uint32_t *v = key ? map_find(&m->chain_map, key) : NULL;
+
+	return v ? &m->chains[*v] : NULL;
+}
+
+const char *nt_model_rule_text(const struct nt_model *m, uint64_t chain_key, uint64_t handle)
+{
+	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, chain_key);
+	const uint32_t *v;
+
+	if (!c || !handle)
+		return NULL;
+	v = map_find(&m->rule_exact, rule_key(1, c->netns, c->family, c->table, c->chain, handle));
+	if (!v)
+		v = map_find(&m->rule_loose, rule_key(0, 0, 0, c->table, c->chain, handle));
+	return v ? m->rule_texts[*v] : NULL;
+}
+
+const char *nt_model_drop_reason(const struct nt_model *m, uint32_t reason)
+{
+	return reason < MAX_DROP_REASON ? m->reasons[reason] : NULL;
+}
+
+const char *nt_model_ifname(const struct nt_model *m, uint32_t netns, uint32_t ifindex)
+{
+	const uint32_t *v = map_find(&m->ifmap, (uint64_t)netns << 32 | ifindex);
+
+	return v ? m->strs[*v] : NULL;
+}
+
+const char *nt_model_header_str(const struct nt_model *m, const char *field)
+{
+	return m->header ? jstr(m->header, field, NULL) : NULL;
+}
+
+const struct nt_packet *nt_model_current(const struct nt_model *m)
+{
+	return m->cur >= 0 ? &m->pool[m->cur] : NULL;
+}

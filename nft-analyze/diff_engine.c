@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+/* diff_engine.c - nft-analyze diff: packet summaries of both logs and their
+ * comparison (diff_int.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/tool.h"
+#include "model/output.h"
+#include "nft-analyze/diff_int.h"
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t c = *cap ? *cap : 16;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	n = realloc(*p, c * elem);
+	if (!n)
+		return -ENOMEM;
+	*p = n;
+	*cap = c;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_pkt(const void *a, const void *b)
+{
+	const struct dpkt *x = a, *y = b;
+	int c = memcmp(&x->k, &y->k, sizeof(x->k));
+
+	return c ? c : x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void key_of(struct flowkey *k, const struct nt_packet *p, int ephemeral)
+{
+	memset(k, 0, sizeof(*k));
+	if (!p->has_meta)
+		return;
+	k->l3 = p->meta.l3;
+	k->l4proto = p->meta.l4proto;
+	k->sport = p->meta.sport;
+	k->dport = p->meta.dport;
+	memcpy(k->saddr, p->meta.saddr, 16);
+	memcpy(k->daddr, p->meta.daddr, 16);
+	if (k->l3 == NT_L3_IPV4) {
+		memset(k->saddr + 4, 0, 12);
+		memset(k->daddr + 4, 0, 12);
+	}
+	if (k->l4proto == 1 || k->l4proto == 58) {
+		k->dport = 0; /* echo id: differs between runs */
+	} else if (ephemeral) {
+		if (k->sport >= 32768)
+			k->sport = 0;
+		if (k->dport >= 32768)
+			k->dport = 0;
+	}
+}
+
+/* "inet filter input" or the chain key */
+static void chain_label(char *buf, size_t len, const struct nt_model *m, uint64_t key)
+{
+	nt_fmt_chain(buf, len, m, key);
+}
+
+static size_t path_append(char *path, size_t off, size_t len, const char *s)
+{
+	int n;
+
+	if (off >= len)
+		return off;
+	n = snprintf(path + off, len - off, "%s%s", off ? "; " : "", s);
+	return n < 0 ? off : off + (size_t)n;
+}
+
+static void summarise(void *ctx, const struct nt_packet *p)
+{
+	struct dctx *c = ctx;
+	struct side *s = c->cur;
+	const struct nt_model *m = s->w.m;
+	struct dpkt *d;
+	char path[2048], step[700], ch[200];
+	size_t off = 0, nrule = 0;
+	const struct nt_ev_hdr *h;
+
+	if (c->oom || grow((void **)&s->pk, &s->cappk, s->npk + 1, sizeof(*s->pk))) {
+		c->oom = 1;
+		return;
+	}
+	d = &s->pk[s->npk];
+	memset(d, 0, sizeof(*d));
+	key_of(&d->k, p, c->o->ephemeral);
+	d->id = p->id;
+	d->verdict = p->verdict;
+	c->ntmp = 0;
+	path[0] = 0;
+	for (size_t o = 0; o + sizeof(*h) <= p->ev_len; o += nt_ev_size(h->type)) {
+		h = (const void *)(p->ev + o);
+		if (!nt_ev_size(h->type))
+			break;
+		if (h->type == NT_EV_FUNC) {
+			const struct nt_func_info *fi = nt_model_func(m, h->id);
+			uint32_t fid = nt_strtab_id(c->st, fi->name), lid = nt_strtab_id(c->st, fi->layer_name);
+
+			if (fid == UINT32_MAX || lid == UINT32_MAX ||
+			    grow((void **)&c->tmp, &c->captmp, c->ntmp + 1, sizeof(*c->tmp))) {
+				c->oom = 1;
+				return;
+			}
+			c->tmp[c->ntmp++] = fid;
+			if (fid >= c->nlayer_of) {
+				size_t cap = c->nlayer_of;
+				uint32_t old = c->nlayer_of;
+
+				if (grow((void **)&c->layer_of, &cap, fid + 1, sizeof(*c->layer_of))) {
+					c->oom = 1;
+					return;
+				}
+				for (uint32_t i = old; i < cap; i++)
+					c->layer_of[i] = 0;
+				c->nlayer_of = (uint32_t)cap;
+			}
+			c->layer_of[fid] = lid;
+		} else if (h->type == NT_EV_NFT_RULE) {
+			const struct nt_ev_nft_rule *r = (const void *)h;
+			char v[128];
+			const char *text;
+
+			chain_label(ch, sizeof(ch), m, r->chain_key);
+			nt_fmt_rule_verdict(v, sizeof(v), m, r);
+			if (r->kind == NT_RULE_KIND_POLICY) {
+				snprintf(step, sizeof(step), "%s: policy [%s]", ch, v);
+			} else if (r->kind == NT_RULE_KIND_RETURN) {
+				snprintf(step, sizeof(step), "%s: return", ch);
+			} else {
+				text = nt_model_rule_text(m, r->chain_key, r->rule_handle);
+				if (text)
+					snprintf(step, sizeof(step), "%s: %s [%s]", ch, text, v);
+				else
+					snprintf(step, sizeof(step), "%s: handle %" PRIu64 " [%s]", ch,
+						 r->rule_handle, v);
+			}
+			off = path_append(path, off, sizeof(path), step);
+			nrule++;
+		}
+	}
+	if (!nrule && p->verdict_chain) {
+		/* chain records only (no nftrace): the base chain's verdict */
+		chain_label(ch, sizeof(ch), m, p->verdict_chain);
+		snprintf(step, sizeof(step), "%s [%s]", ch, nt_verdict_name(p->verdict));
+		off = path_append(path, off, sizeof(path), step);
+	}
+	d->path = nt_strtab_id(c->st, path);
+	if (p->dropped) {
+		const char *rn = nt_model_drop_reason(m, p->drop_reason);
+		char rb[32];
+
+		if (!rn) {
+			snprintf(rb, sizeof(rb), "reason %u", p->drop_reason);
+			rn = rb;
+		}
+		d->reason = nt_strtab_id(c->st, rn);
+	}
+	/* sorted unique functions */
+	if (c->ntmp)
+		qsort(c->tmp, c->ntmp, sizeof(*c->tmp), cmp_u32);
+	if (grow((void **)&s->fpool, &s->capfp, s->nfp + c->ntmp, sizeof(*s->fpool))) {
+		c->oom = 1;
+		return;
+	}
+	d->funcs_off = (uint32_t)s->nfp;
+	for (size_t i = 0; i < c->ntmp; i++)
+		if (!i || c->tmp[i] != c->tmp[i - 1])
+			s->fpool[s->nfp++] = c->tmp[i];
+	d->nfuncs = (uint32_t)(s->nfp - d->funcs_off);
+	/* per-layer time samples */
+	for (int l = 0; l < nt_model_layer_count(m) && l < NT_MODEL_MAX_LAYERS; l++) {
+		uint32_t lid;
+		struct u64vec *v;
+
+		if (!(p->layer_seen & (1u << l)))
+			continue;
+		lid = nt_strtab_id(c->st, nt_model_layer_name(m, l));
+		if (lid == UINT32_MAX) {
+			c->oom = 1;
+			return;
+		}
+		if (lid >= s->nlat) {
+			size_t cap = s->nlat;
+			uint32_t old = s->nlat;
+
+			if (grow((void **)&s->lat, &cap, lid + 1, sizeof(*s->lat))) {
+				c->oom = 1;
+				return;
+			}
+			memset(s->lat + old, 0, (cap - old) * sizeof(*s->lat));
+			s->nlat = (uint32_t)cap;
+		}
+		v = &s->lat[lid];
+		if (grow((void **)&v->v, &v->cap, v->n + 1, sizeof(*v->v))) {
+			c->oom = 1;
+			return;
+		}
+		v->v[v->n++] = p->layer_ns[l];
+	}
+	if (d->reason) {
+		if (d->reason >= s->ndrops) {
+			size_t cap = s->ndrops;
+			uint32_t old = s->ndrops;
+
+			if (grow((void **)&s->drops, &cap, d->reason + 1, sizeof(*s->drops))) {
+				c->oom = 1;
+				return;
+			}
+			memset(s->drops + old, 0, (cap - old) * sizeof(*s->drops));
+			s->ndrops = (uint32_t)cap;
+		}
+		s->drops[d->reason]++;
+	}
+	s->npk++;
+}
+
+int nt_diff_load(struct dctx *c, struct side *s)
+{
+	int st;
+
+	s->w.path = s->file;
+	s->w.keep_events = 1;
+	s->w.on_packet = summarise;
+	s->w.ctx = c;
+	c->cur = s;
+	st = nt_walk_log(&s->w);
+	if (st == NT_WALK_BAD) {
+		fprintf(stderr, "nft-analyze diff: %s\n", s->w.error);
+		return NT_EXIT_DIFF_BAD_INPUT;
+	}
+	if (st == NT_WALK_NOMEM || c->oom) {
+		fprintf(stderr, "nft-analyze diff: %s: out of memory\n", s->file);
+		return NT_EXIT_DIFF_RUNTIME;
+	}
+	if (st == NT_WALK_DAMAGED) {
+		fprintf(stderr, "nft-analyze diff: %s%s\n", s->w.error,
+			c->o->partial ? " (--partial: comparing what was read)" :
+					" (use --partial to compare what was read)");
+		if (!c->o->partial)
+			return NT_EXIT_DIFF_BAD_INPUT;
+	}
+	if (s->npk)
+		qsort(s->pk, s->npk, sizeof(*s->pk), cmp_pkt);
+	for (size_t i = 0; i < s->npk; i++)
+		if (!i || memcmp(&s->pk[i].k, &s->pk[i - 1].k, sizeof(s->pk[i].k)))
+			s->flows++;
+	return 0;
+}
+
+static struct diffent *add(struct dctx *c, int cls)
+{
+	struct diffent *e;
+
+	if (grow((void **)&c->d, &c->capd, c->nd + 1, sizeof(*c->d))) {
+		c->oom = 1;
+		return NULL;
+	}
+	e = &c->d[c->nd++];
+	memset(e, 0, sizeof(*e));
+	e->cls = cls;
+	return e;
+}
+
+/* Count or create the entry (cls, key, a, b) among the entries of this flow. */
+static void bump(struct dctx *c, size_t flow_start, int cls, const struct flowkey *k, int64_t a,
+		 int64_t b, uint64_t order, uint64_t total)
+{
+	struct diffent *e;
+
+	for (size_t i = flow_start; i < c->nd; i++) {
+		e = &c->d[i];
+		if (e->cls == cls && e->a == a && e->b == b) {
+			e->n++;
+			return;
+		}
+	}
+	e = add(c, cls);
+	if (!e)
+		return;
+	e->k = *k;
+	e->a = a;
+	e->b = b;
+	e->n = 1;
+	e->first = order;
+	e->total = total;
+}
+
+struct fcount { uint64_t appeared, vanished; struct flowkey first_a, first_v; int has_a, has_v; };
+
+static void compare_funcs(struct fcount *fc, const struct side *b, const struct dpkt *x,
+			  const struct side *n, const struct dpkt *y)
+{
+	const uint32_t *fa = x->nfuncs ? b->fpool + x->funcs_off : NULL;
+	const uint32_t *fb = y->nfuncs ? n->fpool + y->funcs_off : NULL;
+	uint32_t i = 0, j = 0;
+
+	while (i < x->nfuncs || j < y->nfuncs) {
+		if (j >= y->nfuncs || (i < x->nfuncs && fa[i] < fb[j])) {
+			struct fcount *f = &fc[fa[i++]];
+
+			if (!f->has_v) {
+				f->first_v = x->k;
+				f->has_v = 1;
+			}
+			f->vanished++;
+		} else if (i >= x->nfuncs || fb[j] < fa[i]) {
+			struct fcount *f = &fc[fb[j++]];
+
+			if (!f->has_a) {
+				f->first_a = y->k;
+				f->has_a = 1;
+			}
+			f->appeared++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+}
+
+static uint64_t p50(struct u64vec *v)
+{
+	if (!v || !v->n)
+		return 0;
+	qsort(v->v, v->n, sizeof(*v->v), cmp_u64);
+	return v->v[(v->n - 1) / 2];
+}
+
+size_t nt_diff_compare(struct dctx *c, struct side *b, struct side *n)
+{
+	uint32_t nstr = nt_strtab_count(c->st);
+	struct fcount *fc = calloc(nstr ? nstr : 1, sizeof(*fc));
+	size_t i = 0, j = 0, matched = 0;
+
+	if (!fc) {
+		c->oom = 1;
+		return 0;
+	}
+	while (i < b->npk || j < n->npk) {
+		const struct flowkey *k;
+		size_t ie = i, je = j, start = c->nd, nb, nn;
+		int cmp;
+
+		if (i >= b->npk)
+			cmp = 1;
+		else if (j >= n->npk)
+			cmp = -1;
+		else
+			cmp = memcmp(&b->pk[i].k, &n->pk[j].k, sizeof(b->pk[i].k));
+		k = cmp <= 0 ? &b->pk[i].k : &n->pk[j].k;
+		if (cmp <= 0)
+			while (ie < b->npk && !memcmp(&b->pk[ie].k, k, sizeof(*k)))
+				ie++;
+		if (cmp >= 0)
+			while (je < n->npk && !memcmp(&n->pk[je].k, k, sizeof(*k)))
+				je++;
+		nb = ie - i;
+		nn = je - j;
+		for (size_t q = 0; q < nb && q < nn; q++) {
+			const struct dpkt *x = &b->pk[i + q], *y = &n->pk[j + q];
+			uint64_t tot = nb < nn ? nb : nn;
+
+			matched++;
+			if (x->verdict != y->verdict)
+				bump(c, start, C_VERDICT, k, x->verdict, y->verdict, q + 1, tot);
+			if (x->path != y->path)
+				bump(c, start, C_RULE, k, x->path, y->path, q + 1, tot);
+			compare_funcs(fc, b, x, n, y);
+		}
+		if (nb != nn) {
+			struct diffent *e = add(c, C_FLOW);
+
+			if (e) {
+				e->k = *k;
+				e->a = (int64_t)nb;
+				e->b = (int64_t)nn;
+				e->change = nb < nn ? 1 : -1;
+			}
+		}
+		i = ie;
+		j = je;
+	}
+	/* functions */
+	for (uint32_t f = 0; f < nstr; f++) {
+		for (int dir = 1; dir >= -1; dir -= 2) {
+			uint64_t cnt = dir > 0 ? fc[f].appeared : fc[f].vanished;
+			struct diffent *e;
+
+			if (!cnt || !(e = add(c, C_FUNC)))
+				continue;
+			e->a = f;
+			e->b = f < c->nlayer_of ? c->layer_of[f] : 0;
+			e->n = cnt;
+			e->total = matched;
+			e->change = dir;
+			e->k = dir > 0 ? fc[f].first_a : fc[f].first_v;
+		}
+	}
+	free(fc);
+	/* latency: p50 per layer present in both logs */
+	for (uint32_t l = 0; l < b->nlat && l < n->nlat; l++) {
+		uint64_t x, y, dlt;
+		double pct;
+		struct diffent *e;
+
+		if (!b->lat[l].n || !n->lat[l].n)
+			continue;
+		x = p50(&b->lat[l]);
+		y = p50(&n->lat[l]);
+		dlt = x > y ? x - y : y - x;
+		pct = x ? 100.0 * ((double)y - (double)x) / (double)x : (y ? 1e9 : 0);
+		if (dlt < c->o->floor_ns || (pct < 0 ? -pct : pct) <= c->o->threshold)
+			continue;
+		e = add(c, C_LATENCY);
+		if (!e)
+			break;
+		e->a = (int64_t)x;
+		e->b = (int64_t)y;
+		e->n = l;
+		e->pct = pct;
+	}
+	/* drop reasons that appear in NEW */
+	for (uint32_t r = 1; r < n->ndrops; r++) {
+		struct diffent *e;
+
+		if (!n->drops[r] || (r < b->ndrops && b->drops[r]))
+			continue;
+		e = add(c, C_DROP);
+		if (!e)
+			break;
+		e->a = r;
+		e->n = n->drops[r];
+		e->change = 1;
+	}
+	return matched;
+}
+
+void nt_diff_side_free(struct side *s)
+{
+	free(s->pk);
+	free(s->fpool);
+	for (uint32_t i = 0; i < s->nlat; i++)
+		free(s->lat[i].v);
+	free(s->lat);
+	free(s->drops);
+	nt_model_free(s->w.m);
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/* diff_print.c - nft-analyze diff: the differences as text or JSON (diff_int.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/output.h"
+#include "nft-analyze/diff_int.h"
+
+const char *const nt_diff_class_names[C__N] = { "verdict", "rule", "func", "latency", "drop", "flow" };
+
+static void fmt_key(char *buf, size_t len, const struct flowkey *k)
+{
+	struct nt_ev_meta m = { 0 };
+	char f[200];
+
+	if (!k->l3) {
+		snprintf(buf, len, "(no packet metadata)");
+		return;
+	}
+	m.l3 = k->l3;
+	m.l4proto = k->l4proto;
+	m.sport = k->sport;
+	m.dport = k->dport;
+	memcpy(m.saddr, k->saddr, 16);
+	memcpy(m.daddr, k->daddr, 16);
+	nt_fmt_flow(f, sizeof(f), &m);
+	if (k->l4proto == 1 || k->l4proto == 58) {
+		char *id = strstr(f, " id ");
+
+		if (id)
+			*id = 0; /* echo ids are not compared */
+	}
+	snprintf(buf, len, "%s %s", nt_proto_name(k->l4proto), f);
+}
+
+static const char *vname(int64_t v)
+{
+	return nt_verdict_name((int32_t)v);
+}
+
+void nt_diff_print_text(struct dctx *c, struct side *b, struct side *n, size_t matched, unsigned *counts)
+{
+	char fl[300];
+	unsigned total = 0;
+
+	printf("nft-analyze diff: %s (%zu packets, %zu flows) vs %s (%zu packets, %zu flows): "
+	       "%zu packets matched\n", b->file, b->npk, b->flows, n->file, n->npk, n->flows, matched);
+	for (int cls = 0; cls < C__N; cls++) {
+		if (c->o->ignore & (1u << cls))
+			continue;
+		for (size_t i = 0; i < c->nd; i++) {
+			struct diffent *e = &c->d[i];
+
+			if (e->cls != cls)
+				continue;
+			fmt_key(fl, sizeof(fl), &e->k);
+			switch (cls) {
+			case C_VERDICT:
+				printf("verdict  %s: %" PRIu64 " of %" PRIu64 " packets %s -> %s (first: packet %" PRIu64
+				       " of the flow)\n", fl, e->n, e->total, vname(e->a), vname(e->b), e->first);
+				break;
+			case C_RULE:
+				printf("rule     %s: %" PRIu64 " of %" PRIu64 " packets\n           - %s\n           + %s\n",
+				       fl, e->n, e->total, *nt_strtab_str(c->st, (uint32_t)e->a) ?
+				       nt_strtab_str(c->st, (uint32_t)e->a) : "(no nftables verdict)",
+				       *nt_strtab_str(c->st, (uint32_t)e->b) ?
+				       nt_strtab_str(c->st, (uint32_t)e->b) : "(no nftables verdict)");
+				break;
+			case C_FUNC:
+				printf("func     %c %s (%s): %s %" PRIu64 " of %" PRIu64 " matched packets, first %s\n",
+				       e->change > 0 ? '+' : '-', nt_strtab_str(c->st, (uint32_t)e->a),
+				       nt_strtab_str(c->st, (uint32_t)e->b), e->change > 0 ? "appears in" : "vanishes from",
+				       e->n, e->total, fl);
+				break;
+			case C_LATENCY:
+				printf("latency  %s: p50 %.3f µs -> %.3f µs (%+.1f%%, threshold %g%%)\n",
+				       nt_strtab_str(c->st, (uint32_t)e->n), (double)e->a / 1000.0,
+				       (double)e->b / 1000.0, e->pct, c->o->threshold);
+				break;
+			case C_DROP:
+				printf("drop     + %s: %" PRIu64 " packets in %s, none in %s\n",
+				       nt_strtab_str(c->st, (uint32_t)e->a), e->n, n->file, b->file);
+				break;
+			case C_FLOW:
+				printf("flow     %c %s: %" PRId64 " packets -> %" PRId64 "\n", e->change > 0 ? '+' : '-',
+				       fl, e->a, e->b);
+				break;
+			}
+		}
+	}
+	for (int cls = 0; cls < C__N; cls++)
+		if (!(c->o->ignore & (1u << cls)))
+			total += counts[cls];
+	if (total) {
+		printf("result: DIFFERENT: %u difference%s (", total, total == 1 ? "" : "s");
+		for (int cls = 0, k = 0; cls < C__N; cls++)
+			if (!(c->o->ignore & (1u << cls)))
+				printf("%s%s %u", k++ ? ", " : "", nt_diff_class_names[cls], counts[cls]);
+		printf(")");
+	} else {
+		printf("result: EQUIVALENT");
+	}
+	if (c->o->ignore) {
+		printf("; ignored:");
+		for (int cls = 0; cls < C__N; cls++)
+			if (c->o->ignore & (1u << cls))
+				printf(" %s", nt_diff_class_names[cls]);
+	}
+	printf("\n");
+}
+
+static void jw_side(struct nt_jw *w, const char *key, struct side *s)
+{
+	nt_jw_obj(w, key);
+	nt_jw_str(w, "file", s->file);
+	nt_jw_u64(w, "packets", s->npk);
+	nt_jw_u64(w, "flows", s->flows);
+	nt_jw_bool(w, "log_complete", s->w.log_complete);
+	nt_jw_str(w, "log_error", s->w.error[0] ? s->w.error : NULL);
+	nt_jw_end(w);
+}
+
+/* One difference as a JSON object. */
+static void jw_diff(struct nt_jw *w, struct dctx *c, const struct diffent *e)
+{
+	char fl[300];
+	int cls = e->cls;
+
+	fmt_key(fl, sizeof(fl), &e->k);
+	nt_jw_obj(w, NULL);
+	nt_jw_str(w, "class", nt_diff_class_names[cls]);
+	switch (cls) {
+	case C_VERDICT:
+	case C_RULE:
+		nt_jw_str(w, "flow", fl);
+		nt_jw_u64(w, "packets", e->n);
+		nt_jw_u64(w, "matched_packets", e->total);
+		nt_jw_u64(w, "first", e->first);
+		if (cls == C_VERDICT) {
+			nt_jw_str(w, "base", vname(e->a));
+			nt_jw_str(w, "new", vname(e->b));
+		} else {
+			nt_jw_str(w, "base", nt_strtab_str(c->st, (uint32_t)e->a));
+			nt_jw_str(w, "new", nt_strtab_str(c->st, (uint32_t)e->b));
+		}
+		break;
+	case C_FUNC:
+		nt_jw_str(w, "change", e->change > 0 ? "appeared" : "vanished");
+		nt_jw_str(w, "function", nt_strtab_str(c->st, (uint32_t)e->a));
+		nt_jw_str(w, "layer", nt_strtab_str(c->st, (uint32_t)e->b));
+		nt_jw_u64(w, "packets", e->n);
+		nt_jw_u64(w, "matched_packets", e->total);
+		nt_jw_str(w, "first_flow", fl);
+		break;
+	case C_LATENCY:
+		nt_jw_str(w, "layer", nt_strtab_str(c->st, (uint32_t)e->n));
+		nt_jw_u64(w, "base_p50_ns", (uint64_t)e->a);
+		nt_jw_u64(w, "new_p50_ns", (uint64_t)e->b);
+		nt_jw_dbl(w, "shift_pct", e->pct, 1);
+		break;
+	case C_DROP:
+		nt_jw_str(w, "change", "appeared");
+		nt_jw_str(w, "reason", nt_strtab_str(c->st, (uint32_t)e->a));
+		nt_jw_u64(w, "packets", e->n);
+		break;
+	case C_FLOW:
+		nt_jw_str(w, "flow", fl);
+		nt_jw_u64(w, "base_packets", (uint64_t)e->a);
+		nt_jw_u64(w, "new_packets", (uint64_t)e->b);
+		break;
+	}
+	nt_jw_end(w);
+}
+
+void nt_diff_print_json(struct dctx *c, struct side *b, struct side *n, size_t matched, unsigned *counts,
+		       int nd)
+{
+	struct nt_jw w;
+	unsigned total = 0;
+
+	for (int cls = 0; cls < C__N; cls++)
+		if (!(c->o->ignore & (1u << cls)))
+			total += counts[cls];
+	nt_jw_init(&w, stdout);
+	if (nd) {
+		/* NDJSON: one difference per line, then {"class":"summary", ...} */
+		for (int cls = 0; cls < C__N; cls++) {
+			if (c->o->ignore & (1u << cls))
+				continue;
+			for (size_t i = 0; i < c->nd; i++)
+				if (c->d[i].cls == cls) {
+					jw_diff(&w, c, &c->d[i]);
+					nt_jw_newline(&w);
+				}
+		}
+		nt_jw_obj(&w, NULL);
+		nt_jw_str(&w, "class", "summary");
+	} else {
+		nt_jw_obj(&w, NULL);
+	}
+	jw_side(&w, "base", b);
+	jw_side(&w, "new", n);
+	nt_jw_u64(&w, "matched_packets", matched);
+	nt_jw_dbl(&w, "latency_threshold_pct", c->o->threshold, 1);
+	nt_jw_u64(&w, "latency_floor_ns", c->o->floor_ns);
+	nt_jw_arr(&w, "ignored");
+	for (int cls = 0; cls < C__N; cls++)
+		if (c->o->ignore & (1u << cls))
+			nt_jw_str(&w, NULL, nt_diff_class_names[cls]);
+	nt_jw_end(&w);
+	if (!nd) {
+		nt_jw_arr(&w, "differences");
+		for (int cls = 0; cls < C__N; cls++) {
+			if (c->o->ignore & (1u << cls))
+				continue;
+			for (size_t i = 0; i < c->nd; i++)
+				if (c->d[i].cls == cls)
+					jw_diff(&w, c, &c->d[i]);
+		}
+		nt_jw_end(&w);
+	}
+	nt_jw_obj(&w, "counts");
+	for (int cls = 0; cls < C__N; cls++)
+		if (!(c->o->ignore & (1u << cls)))
+			nt_jw_u64(&w, nt_diff_class_names[cls], counts[cls]);
+	nt_jw_end(&w);
+	nt_jw_u64(&w, "total", total);
+	nt_jw_bool(&w, "equivalent", !total);
+	nt_jw_end(&w);
+	nt_jw_newline(&w);
+}
