@@ -827,3 +827,12 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 	}
 	nt_jw_end(w);
 }
+
+void nt_jw_log_fields(struct nt_jw *w, const struct nt_model *m, const char *file)
+{
+	nt_jw_str(w, "file", file);
+	nt_jw_str(w, "hostname", nt_model_header_str(m, "hostname"));
+	nt_jw_str(w, "kernel", nt_model_header_str(m, "kernel"));
+	nt_jw_str(w, "backend", nt_model_header_str(m, "backend"));
+	nt_jw_str(w, "start_time", nt_model_header_str(m, "start_time"));
+}

@@ -94,6 +94,8 @@ void nt_tb_chain(struct nt_tb *b, const struct nt_model *m, uint64_t chain_key);
 
 /* Packet header fields as JSON members (id, skb, proto, flow ...). */
 void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p);
+/* The log's members file (FILE), hostname, kernel, backend, start_time. */
+void nt_jw_log_fields(struct nt_jw *w, const struct nt_model *m, const char *file);
 /* One record as a JSON object (events --json): seq, ts_us, type, ... */
 void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p,
 		 const struct nt_ev_hdr *h, uint64_t seq);

@@ -472,11 +472,7 @@ static void write_html(FILE *f, struct nt_report_html *c, const struct nt_model 
 	if (ms) {
 		nt_jw_init(&jw, ms);
 		nt_jw_obj(&jw, NULL);
-		nt_jw_str(&jw, "file", c->o.file);
-		nt_jw_str(&jw, "hostname", nt_model_header_str(m, "hostname"));
-		nt_jw_str(&jw, "kernel", nt_model_header_str(m, "kernel"));
-		nt_jw_str(&jw, "backend", nt_model_header_str(m, "backend"));
-		nt_jw_str(&jw, "start_time", nt_model_header_str(m, "start_time"));
+		nt_jw_log_fields(&jw, m, c->o.file);
 		nt_jw_bool(&jw, "log_complete", log_complete);
 		nt_jw_u64(&jw, "max_packets", c->o.max_packets);
 		nt_jw_end(&jw);

@@ -526,144 +526,128 @@ static void jw_loss(struct nt_jw *w, const struct nt_model *m, const struct nt_s
 	nt_jw_u64(w, "expired_packets", t->expired);
 }
 
-void nt_stats_json(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m,
-		   const struct nt_stats_out *o)
+/* The statistics as JSON: members of one document (--json: arrays of rows)
+ * or one line per row with its "section" (--ndjson). */
+struct sec {
+	struct nt_jw *w;
+	int nd;
+};
+
+/* an object: member KEY of the document, or the line of section KEY */
+static void obj_begin(struct sec *x, const char *key)
+{
+	nt_jw_obj(x->w, x->nd ? NULL : key);
+	if (x->nd)
+		nt_jw_str(x->w, "section", key);
+}
+
+static void obj_end(struct sec *x)
+{
+	nt_jw_end(x->w);
+	if (x->nd)
+		nt_jw_newline(x->w);
+}
+
+/* rows: the array ARRAY of the document, or lines of section ROW */
+static void rows_begin(struct sec *x, const char *array)
+{
+	if (!x->nd)
+		nt_jw_arr(x->w, array);
+}
+
+static void rows_end(struct sec *x)
+{
+	if (!x->nd)
+		nt_jw_end(x->w);
+}
+
+static void row_begin(struct sec *x, const char *section)
+{
+	nt_jw_obj(x->w, NULL);
+	if (x->nd)
+		nt_jw_str(x->w, "section", section);
+}
+
+static void stats_write(struct nt_jw *w, int nd, struct nt_stats *s, const struct nt_model *m,
+			const struct nt_stats_out *o)
 {
 	struct row lrows[NT_MODEL_MAX_LAYERS + 1], *frows;
+	struct sec x = { w, nd };
 	int nl, nf, top = top_of(o);
 
 	stats_fold(s, m);
-	nt_jw_obj(w, "totals");
+	obj_begin(&x, "totals");
 	jw_totals(w, s, m, o);
-	nt_jw_end(w);
+	obj_end(&x);
 	nl = layer_rows(s, m, lrows);
-	nt_jw_arr(w, "by_layer");
+	rows_begin(&x, "by_layer");
 	for (int i = 0; i < nl; i++) {
-		nt_jw_obj(w, NULL);
+		row_begin(&x, "layer");
 		nt_jw_str(w, "layer", lrows[i].name);
 		nt_jw_u64(w, "events", lrows[i].n);
-		nt_jw_end(w);
+		obj_end(&x);
 	}
-	nt_jw_end(w);
+	rows_end(&x);
 	frows = func_rows(s, m, &nf);
-	nt_jw_arr(w, "by_function");
+	rows_begin(&x, "by_function");
 	for (int i = 0; i < nf && i < top; i++) {
-		nt_jw_obj(w, NULL);
+		row_begin(&x, "function");
 		nt_jw_str(w, "function", frows[i].name);
 		nt_jw_str(w, "layer", nt_model_func_at(m, (uint32_t)frows[i].idx)->layer_name);
 		nt_jw_u64(w, "events", frows[i].n);
-		nt_jw_end(w);
+		obj_end(&x);
 	}
-	nt_jw_end(w);
+	rows_end(&x);
 	free(frows);
-	nt_jw_arr(w, "by_verdict");
+	rows_begin(&x, "by_verdict");
 	for (int i = 0; i < NVERD; i++)
 		if (s->verdicts[i]) {
-			nt_jw_obj(w, NULL);
+			row_begin(&x, "verdict");
 			nt_jw_str(w, "verdict", nt_verdict_name(vval(i)));
 			nt_jw_u64(w, "packets", s->verdicts[i]);
-			nt_jw_end(w);
+			obj_end(&x);
 		}
-	nt_jw_end(w);
+	rows_end(&x);
 	if (s->nrules > 1) /* s->rules is NULL while empty: qsort(NULL) is UB */
 		qsort(s->rules, s->nrules, sizeof(*s->rules), cmp_rule);
-	nt_jw_arr(w, "by_rule");
+	rows_begin(&x, "by_rule");
 	for (uint32_t i = 0; i < s->nrules && (int)i < top; i++) {
-		nt_jw_obj(w, NULL);
+		row_begin(&x, "rule");
 		jw_rule(w, m, &s->rules[i]);
-		nt_jw_end(w);
+		obj_end(&x);
 	}
-	nt_jw_end(w);
-	nt_jw_arr(w, "drops_by_reason");
+	rows_end(&x);
+	rows_begin(&x, "drops_by_reason");
 	for (int i = 0; i < MAX_REASONS; i++)
 		if (s->reasons[i]) {
-			nt_jw_obj(w, NULL);
+			row_begin(&x, "drop_reason");
 			nt_jw_u64(w, "value", (uint64_t)i);
 			nt_jw_str(w, "reason", nt_model_drop_reason(m, (uint32_t)i));
 			nt_jw_u64(w, "packets", s->reasons[i]);
-			nt_jw_end(w);
+			obj_end(&x);
 		}
-	nt_jw_end(w);
-	nt_jw_arr(w, "layer_time");
+	rows_end(&x);
+	rows_begin(&x, "layer_time");
 	for (int l = 0; l < nt_model_layer_count(m) && l < NT_MODEL_MAX_LAYERS; l++)
 		if (s->layer_time[l].n) {
-			nt_jw_obj(w, NULL);
+			row_begin(&x, "layer_time");
 			jw_layer_time(w, m, l, &s->layer_time[l]);
-			nt_jw_end(w);
+			obj_end(&x);
 		}
-	nt_jw_end(w);
-	nt_jw_obj(w, "loss");
+	rows_end(&x);
+	obj_begin(&x, "loss");
 	jw_loss(w, m, s);
-	nt_jw_end(w);
+	obj_end(&x);
 }
 
-static void line_begin(struct nt_jw *w, const char *section)
+void nt_stats_json(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m,
+		   const struct nt_stats_out *o)
 {
-	nt_jw_obj(w, NULL);
-	nt_jw_str(w, "section", section);
-}
-
-static void line_end(struct nt_jw *w)
-{
-	nt_jw_end(w);
-	nt_jw_newline(w);
+	stats_write(w, 0, s, m, o);
 }
 
 void nt_stats_ndjson(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m,
 		     const struct nt_stats_out *o)
 {
-	struct row lrows[NT_MODEL_MAX_LAYERS + 1], *frows;
-	int nl, nf, top = top_of(o);
-
-	stats_fold(s, m);
-	line_begin(w, "totals");
-	jw_totals(w, s, m, o);
-	line_end(w);
-	nl = layer_rows(s, m, lrows);
-	for (int i = 0; i < nl; i++) {
-		line_begin(w, "layer");
-		nt_jw_str(w, "layer", lrows[i].name);
-		nt_jw_u64(w, "events", lrows[i].n);
-		line_end(w);
-	}
-	frows = func_rows(s, m, &nf);
-	for (int i = 0; i < nf && i < top; i++) {
-		line_begin(w, "function");
-		nt_jw_str(w, "function", frows[i].name);
-		nt_jw_str(w, "layer", nt_model_func_at(m, (uint32_t)frows[i].idx)->layer_name);
-		nt_jw_u64(w, "events", frows[i].n);
-		line_end(w);
-	}
-	free(frows);
-	for (int i = 0; i < NVERD; i++)
-		if (s->verdicts[i]) {
-			line_begin(w, "verdict");
-			nt_jw_str(w, "verdict", nt_verdict_name(vval(i)));
-			nt_jw_u64(w, "packets", s->verdicts[i]);
-			line_end(w);
-		}
-	if (s->nrules > 1)
-		qsort(s->rules, s->nrules, sizeof(*s->rules), cmp_rule);
-	for (uint32_t i = 0; i < s->nrules && (int)i < top; i++) {
-		line_begin(w, "rule");
-		jw_rule(w, m, &s->rules[i]);
-		line_end(w);
-	}
-	for (int i = 0; i < MAX_REASONS; i++)
-		if (s->reasons[i]) {
-			line_begin(w, "drop_reason");
-			nt_jw_u64(w, "value", (uint64_t)i);
-			nt_jw_str(w, "reason", nt_model_drop_reason(m, (uint32_t)i));
-			nt_jw_u64(w, "packets", s->reasons[i]);
-			line_end(w);
-		}
-	for (int l = 0; l < nt_model_layer_count(m) && l < NT_MODEL_MAX_LAYERS; l++)
-		if (s->layer_time[l].n) {
-			line_begin(w, "layer_time");
-			jw_layer_time(w, m, l, &s->layer_time[l]);
-			line_end(w);
-		}
-	line_begin(w, "loss");
-	jw_loss(w, m, s);
-	line_end(w);
+	stats_write(w, 1, s, m, o);
 }

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/tool.h"
+#include "model/walk.h"
 #include "nft-analyze/cli.h"
 
 int nt_out_open(struct nt_out *o, const char *path)
@@ -95,4 +97,38 @@ int nt_cli_log_arg_msg(struct argp_state *state, int key, char *arg, const char 
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
+}
+
+int nt_cli_out_open(struct nt_out *o, const char *cmd, const char *path)
+{
+	int err = nt_out_open(o, path);
+
+	if (!err)
+		return 0;
+	fprintf(stderr, "%s: cannot create %s: %s\n", cmd, path, strerror(-err));
+	return NT_EXIT_RUNTIME;
+}
+
+int nt_cli_walk_failed(const char *cmd, const struct nt_walk *w, int st)
+{
+	if (st != NT_WALK_BAD && st != NT_WALK_NOMEM)
+		return 0;
+	fprintf(stderr, "%s: %s\n", cmd, w->error);
+	return st == NT_WALK_BAD ? NT_EXIT_USAGE : NT_EXIT_RUNTIME;
+}
+
+int nt_cli_out_done(struct nt_out *o, const char *cmd, const char *path, const struct nt_walk *w,
+		    int st)
+{
+	int err = nt_out_close(o, 1);
+
+	if (err) {
+		fprintf(stderr, "%s: writing %s failed: %s\n", cmd, path ? path : "stdout", strerror(-err));
+		return NT_EXIT_RUNTIME;
+	}
+	if (st == NT_WALK_DAMAGED) {
+		fprintf(stderr, "%s: %s\n", cmd, w->error);
+		return NT_EXIT_PARTIAL;
+	}
+	return 0;
 }

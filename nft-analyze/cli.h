@@ -24,4 +24,22 @@ struct nt_out {
 int nt_out_open(struct nt_out *o, const char *path);          /* 0 or -errno */
 int nt_out_close(struct nt_out *o, int ok);                   /* 0 or -errno */
 
+/* The same for command CMD ("nft-analyze flame"), messages on stderr: */
+struct nt_walk;
+/* 0, or NT_EXIT_RUNTIME with "CMD: cannot create PATH: why". */
+int nt_cli_out_open(struct nt_out *o, const char *cmd, const char *path);
+/* A walk status ST that left no usable model: its message, and NT_EXIT_USAGE
+ * (unusable log) or NT_EXIT_RUNTIME (out of memory); 0 for the others. */
+int nt_cli_walk_failed(const char *cmd, const struct nt_walk *w, int st);
+/* Close O, written completely: NT_EXIT_RUNTIME when writing failed,
+ * NT_EXIT_PARTIAL when the walk (status ST) ended on damage, else 0. */
+int nt_cli_out_done(struct nt_out *o, const char *cmd, const char *path, const struct nt_walk *w,
+		    int st);
+
+/* The exit codes' paragraph of a one-LOG command's --help; WHAT: what the
+ * output has of a damaged log ("the trace holds"). */
+#define NT_CLI_EXIT_DOC(what) \
+	"\vExit codes: 0 ok; 1 runtime error (out of memory, write error); 2 usage error or unusable " \
+	"log; 3 log truncated or corrupt: " what " everything before the damage."
+
 #endif

@@ -77,18 +77,10 @@ int cmd_events(int argc, char **argv)
 	if (nt_query_parse(&q, &cmd_argp, argc, argv))
 		return NT_EXIT_USAGE;
 	nt_run_init(&r, o, events_on_event, o->f.has_verdict ? events_on_packet : NULL);
-	if (o->mode == NT_OUT_JSON) {
-		nt_jw_obj(&r.jw, NULL);
-		nt_jw_arr(&r.jw, "events");
-	}
+	nt_run_json_open(&r, "events");
 	rc = nt_run_log(&r, o->f.has_verdict);
 	if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
 		return nt_run_finish(&r, rc);
-	if (o->mode == NT_OUT_JSON) {
-		nt_jw_end(&r.jw);
-		nt_run_json_summary(&r);
-		nt_jw_end(&r.jw);
-		nt_jw_newline(&r.jw);
-	}
+	nt_run_json_close(&r);
 	return nt_run_finish(&r, rc);
 }

@@ -13,9 +13,12 @@
 #include <string.h>
 
 #include "nft-analyze/cmds.h"
+
+#define CMD "nft-analyze flame"
 #include "model/output.h"
 #include "common/strtab.h"
 #include "model/walk.h"
+#include "common/tool.h"
 #include "nft-analyze/cli.h"
 
 #define MAX_SKBS 64
@@ -427,8 +430,7 @@ static const char doc[] =
 	"Folded stacks of the log, one line per stack: \"layer;function N\" and "
 	"\"nftables;family table chain;rule text [VERDICT] N\" (N = records, or ns with --time), "
 	"sorted by stack, for flamegraph.pl or speedscope; --svg draws the flamegraph itself."
-	"\vExit codes: 0 ok; 1 runtime error (out of memory, write error); 2 usage error or unusable "
-	"log; 3 log truncated or corrupt: the output holds everything before the damage.";
+	NT_CLI_EXIT_DOC("the output holds");
 
 int cmd_flame(int argc, char **argv)
 {
@@ -440,7 +442,7 @@ int cmd_flame(int argc, char **argv)
 	const char **lines = NULL;
 	uint32_t *ids = NULL;
 	size_t n = 0;
-	int st, rc = 0, err;
+	int st, rc = 0;
 	char title[512];
 
 	argp_err_exit_status = 2;
@@ -457,11 +459,13 @@ int cmd_flame(int argc, char **argv)
 	w.ctx = &c;
 	c.walk = &w;
 	st = nt_walk_log(&w);
-	if (st == NT_WALK_BAD || st == NT_WALK_NOMEM || c.oom) {
-		fprintf(stderr, "nft-analyze flame: %s\n", c.oom ? "out of memory" : w.error);
-		rc = st == NT_WALK_BAD ? 2 : 1;
-		goto out;
+	rc = nt_cli_walk_failed(CMD, &w, st);
+	if (!rc && c.oom) {
+		fprintf(stderr, "%s: out of memory\n", CMD);
+		rc = NT_EXIT_RUNTIME;
 	}
+	if (rc)
+		goto out;
 	/* sorted stacks (id 0 is the empty string) */
 	lines = malloc((nt_strtab_count(c.stacks) + 1) * sizeof(*lines));
 	ids = malloc((nt_strtab_count(c.stacks) + 1) * sizeof(*ids));
@@ -476,12 +480,9 @@ int cmd_flame(int argc, char **argv)
 	qsort(lines, n, sizeof(*lines), cmp_str);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = nt_strtab_id(c.stacks, lines[i]);
-	err = nt_out_open(&out, o.out);
-	if (err) {
-		fprintf(stderr, "nft-analyze flame: cannot create %s: %s\n", o.out, strerror(-err));
-		rc = 1;
+	rc = nt_cli_out_open(&out, CMD, o.out);
+	if (rc)
 		goto out;
-	}
 	if (o.svg) {
 		if (!o.title) {
 			const char *host = nt_model_header_str(w.m, "hostname");
@@ -500,15 +501,7 @@ int cmd_flame(int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			fprintf(out.f, "%s %" PRIu64 "\n", lines[i], c.w[ids[i]]);
 	}
-	err = nt_out_close(&out, 1);
-	if (err) {
-		fprintf(stderr, "nft-analyze flame: writing %s failed: %s\n", o.out ? o.out : "stdout",
-			strerror(-err));
-		rc = 1;
-	} else if (st == NT_WALK_DAMAGED) {
-		fprintf(stderr, "nft-analyze flame: %s\n", w.error);
-		rc = 3;
-	}
+	rc = nt_cli_out_done(&out, CMD, o.out, &w, st);
 out:
 	free(lines);
 	free(ids);

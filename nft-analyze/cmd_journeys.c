@@ -50,19 +50,12 @@ int cmd_journeys(int argc, char **argv)
 	if (nt_query_parse(&q, &cmd_argp, argc, argv))
 		return NT_EXIT_USAGE;
 	nt_run_init(&r, o, NULL, journeys_on_packet);
-	if (o->mode == NT_OUT_JSON) {
-		nt_jw_obj(&r.jw, NULL);
-		nt_jw_arr(&r.jw, "journeys");
-	}
+	nt_run_json_open(&r, "journeys");
 	rc = nt_run_log(&r, 1);
 	if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
 		return nt_run_finish(&r, rc);
-	if (o->mode == NT_OUT_JSON) {
-		nt_jw_end(&r.jw);
-		nt_run_json_summary(&r);
-		nt_jw_end(&r.jw);
-		nt_jw_newline(&r.jw);
-	} else if (o->mode == NT_OUT_TEXT) {
+	nt_run_json_close(&r);
+	if (o->mode == NT_OUT_TEXT) {
 		const struct nt_model_totals *t = nt_model_totals(r.m);
 
 		if (r.w.stop)

@@ -84,20 +84,12 @@ static int report_text(int argc, char **argv)
 	} else if (o->mode == NT_OUT_JSON) {
 		nt_jw_end(&r.jw);
 		nt_jw_obj(&r.jw, "log");
-		nt_jw_str(&r.jw, "file", o->log);
-		nt_jw_str(&r.jw, "hostname", nt_model_header_str(r.m, "hostname"));
-		nt_jw_str(&r.jw, "kernel", nt_model_header_str(r.m, "kernel"));
-		nt_jw_str(&r.jw, "backend", nt_model_header_str(r.m, "backend"));
-		nt_jw_str(&r.jw, "start_time", nt_model_header_str(r.m, "start_time"));
+		nt_jw_log_fields(&r.jw, r.m, o->log);
 		nt_jw_end(&r.jw);
 	} else {
 		nt_jw_obj(&r.jw, NULL);
 		nt_jw_str(&r.jw, "section", "log");
-		nt_jw_str(&r.jw, "file", o->log);
-		nt_jw_str(&r.jw, "hostname", nt_model_header_str(r.m, "hostname"));
-		nt_jw_str(&r.jw, "kernel", nt_model_header_str(r.m, "kernel"));
-		nt_jw_str(&r.jw, "backend", nt_model_header_str(r.m, "backend"));
-		nt_jw_str(&r.jw, "start_time", nt_model_header_str(r.m, "start_time"));
+		nt_jw_log_fields(&r.jw, r.m, o->log);
 		nt_jw_end(&r.jw);
 		nt_jw_newline(&r.jw);
 	}

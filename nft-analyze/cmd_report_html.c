@@ -8,8 +8,11 @@
 
 #include "model/report_html.h"
 #include "model/walk.h"
+#include "common/tool.h"
 #include "nft-analyze/cli.h"
 #include "nft-analyze/cmds.h"
+
+#define CMD "nft-analyze report"
 
 struct ropts {
 	const char *log, *out, *title;
@@ -67,8 +70,7 @@ static const char doc[] =
 	"packets by verdict, top drop reasons and rules, time per layer (percentiles and histograms), "
 	"and a searchable packet table whose rows expand into the journey with rule text. Its numbers "
 	"are those of `nft-analyze stats --json`. Without -o / --html, `report` prints the text report."
-	"\vExit codes: 0 ok; 1 runtime error (out of memory, write error); 2 usage error or unusable "
-	"log; 3 log truncated or corrupt: the report covers everything before the damage.";
+	NT_CLI_EXIT_DOC("the report covers");
 
 static void on_record(void *ctx, struct nt_model *m, const struct nt_packet *p, const struct nt_ev_hdr *h)
 {
@@ -110,17 +112,11 @@ int cmd_report_html(int argc, char **argv)
 	w.ctx = &c;
 	c.walk = &w;
 	st = nt_walk_log(&w);
-	if (st == NT_WALK_BAD || st == NT_WALK_NOMEM) {
-		fprintf(stderr, "nft-analyze report: %s\n", w.error);
-		rc = st == NT_WALK_BAD ? 2 : 1;
+	rc = nt_cli_walk_failed(CMD, &w, st);
+	if (!rc)
+		rc = nt_cli_out_open(&out, CMD, o.out);
+	if (rc)
 		goto out;
-	}
-	err = nt_out_open(&out, o.out);
-	if (err) {
-		fprintf(stderr, "nft-analyze report: cannot create %s: %s\n", o.out, strerror(-err));
-		rc = 1;
-		goto out;
-	}
 	err = nt_report_html_write(c.rep, out.f, w.m, w.error[0] ? w.error : NULL, w.log_complete);
 	if (err) {
 		nt_out_close(&out, 0);
@@ -128,15 +124,7 @@ int cmd_report_html(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	err = nt_out_close(&out, 1);
-	if (err) {
-		fprintf(stderr, "nft-analyze report: writing %s failed: %s\n", o.out ? o.out : "stdout",
-			strerror(-err));
-		rc = 1;
-	} else if (st == NT_WALK_DAMAGED) {
-		fprintf(stderr, "nft-analyze report: %s\n", w.error);
-		rc = 3;
-	}
+	rc = nt_cli_out_done(&out, CMD, o.out, &w, st);
 out:
 	nt_report_html_free(c.rep);
 	nt_model_free(w.m);

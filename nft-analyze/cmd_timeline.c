@@ -16,7 +16,10 @@
 
 #include "model/output.h"
 #include "nft-analyze/cmds.h"
+
+#define CMD "nft-analyze timeline"
 #include "model/walk.h"
+#include "common/tool.h"
 #include "nft-analyze/cli.h"
 
 #define MAX_BRANCHES 64
@@ -74,7 +77,8 @@ static void slice(struct tctx *t, const char *name, const char *cat, uint64_t pi
 	nt_jw_dbl(&t->w, "dur", end > ts ? (double)(end - ts) / 1000.0 : 0.0, 3);
 }
 
-static void meta_name(struct tctx *t, const char *what, uint64_t pid, uint64_t tid, const char *name)
+/* a metadata event: {"ph":"M","name":WHAT,"pid","tid","args":{ ... }} */
+static void meta_begin(struct tctx *t, const char *what, uint64_t pid, uint64_t tid)
 {
 	nt_jw_obj(&t->w, NULL);
 	nt_jw_str(&t->w, "ph", "M");
@@ -82,24 +86,27 @@ static void meta_name(struct tctx *t, const char *what, uint64_t pid, uint64_t t
 	nt_jw_u64(&t->w, "pid", pid);
 	nt_jw_u64(&t->w, "tid", tid);
 	nt_jw_obj(&t->w, "args");
-	nt_jw_str(&t->w, "name", name);
+}
+
+static void meta_end(struct tctx *t)
+{
 	nt_jw_end(&t->w);
 	nt_jw_end(&t->w);
 	t->events++;
 }
 
+static void meta_name(struct tctx *t, const char *what, uint64_t pid, uint64_t tid, const char *name)
+{
+	meta_begin(t, what, pid, tid);
+	nt_jw_str(&t->w, "name", name);
+	meta_end(t);
+}
+
 static void meta_sort(struct tctx *t, const char *what, uint64_t pid, uint64_t tid, uint64_t idx)
 {
-	nt_jw_obj(&t->w, NULL);
-	nt_jw_str(&t->w, "ph", "M");
-	nt_jw_str(&t->w, "name", what);
-	nt_jw_u64(&t->w, "pid", pid);
-	nt_jw_u64(&t->w, "tid", tid);
-	nt_jw_obj(&t->w, "args");
+	meta_begin(t, what, pid, tid);
 	nt_jw_u64(&t->w, "sort_index", idx);
-	nt_jw_end(&t->w);
-	nt_jw_end(&t->w);
-	t->events++;
+	meta_end(t);
 }
 
 static void rule_label(char *buf, size_t len, const struct nt_model *m, const struct nt_ev_nft_rule *r)
@@ -451,8 +458,7 @@ static const char doc[] =
 	"chrome://tracing): one process per packet with one thread per skb (clones get their own, "
 	"joined by flow arrows), slices for layers, functions and nft base chains, instant events for "
 	"nft verdicts and drops. Times are µs from the first record."
-	"\vExit codes: 0 ok; 1 runtime error (out of memory, write error); 2 usage error or unusable "
-	"log; 3 log truncated or corrupt: the trace holds everything before the damage.";
+	NT_CLI_EXIT_DOC("the trace holds");
 
 
 int cmd_timeline(int argc, char **argv)
@@ -463,7 +469,7 @@ int cmd_timeline(int argc, char **argv)
 	struct tctx *t = &tc;
 	struct nt_walk w = { 0 };
 	struct nt_out out;
-	int st, rc = 0, err;
+	int st, rc = 0;
 
 	argp_err_exit_status = 2;
 	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
@@ -478,12 +484,9 @@ int cmd_timeline(int argc, char **argv)
 			goto out_free;
 		}
 	}
-	err = nt_out_open(&out, o.out);
-	if (err) {
-		fprintf(stderr, "nft-analyze timeline: cannot create %s: %s\n", o.out, strerror(-err));
-		rc = 1;
+	rc = nt_cli_out_open(&out, CMD, o.out);
+	if (rc)
 		goto out_free;
-	}
 	nt_jw_init(&t->w, out.f);
 	nt_jw_obj(&t->w, NULL);
 	nt_jw_str(&t->w, "displayTimeUnit", "ns");
@@ -497,10 +500,9 @@ int cmd_timeline(int argc, char **argv)
 	w.ctx = t;
 	t->walk = &w;
 	st = nt_walk_log(&w);
-	if (st == NT_WALK_BAD || st == NT_WALK_NOMEM) {
-		fprintf(stderr, "nft-analyze timeline: %s\n", w.error);
+	rc = nt_cli_walk_failed(CMD, &w, st);
+	if (rc) {
 		nt_out_close(&out, 0);
-		rc = st == NT_WALK_BAD ? 2 : 1;
 		goto out_free;
 	}
 	if (o.by_cpu)
@@ -517,15 +519,7 @@ int cmd_timeline(int argc, char **argv)
 	nt_jw_end(&t->w);
 	nt_jw_end(&t->w);
 	nt_jw_newline(&t->w);
-	err = nt_out_close(&out, 1);
-	if (err) {
-		fprintf(stderr, "nft-analyze timeline: writing %s failed: %s\n", o.out ? o.out : "stdout",
-			strerror(-err));
-		rc = 1;
-	} else if (st == NT_WALK_DAMAGED) {
-		fprintf(stderr, "nft-analyze timeline: %s\n", w.error);
-		rc = 3;
-	}
+	rc = nt_cli_out_done(&out, CMD, o.out, &w, st);
 out_free:
 	nt_model_free(w.m);
 	free(t->cpu);

@@ -242,7 +242,7 @@ int nt_run_finish(struct nt_run *r, int rc)
 	return rc;
 }
 
-void nt_run_json_summary(struct nt_run *r)
+static void json_summary(struct nt_run *r)
 {
 	const struct nt_model_totals *t = nt_model_totals(r->m);
 
@@ -254,6 +254,24 @@ void nt_run_json_summary(struct nt_run *r)
 	nt_jw_bool(&r->jw, "log_complete", r->log_complete);
 	nt_jw_str(&r->jw, "log_error", r->log_error);
 	nt_jw_end(&r->jw);
+}
+
+void nt_run_json_open(struct nt_run *r, const char *array)
+{
+	if (r->o->mode != NT_OUT_JSON)
+		return;
+	nt_jw_obj(&r->jw, NULL);
+	nt_jw_arr(&r->jw, array);
+}
+
+void nt_run_json_close(struct nt_run *r)
+{
+	if (r->o->mode != NT_OUT_JSON)
+		return;
+	nt_jw_end(&r->jw);
+	json_summary(r);
+	nt_jw_end(&r->jw);
+	nt_jw_newline(&r->jw);
 }
 
 int nt_run_packet_selected(struct nt_run *r, const struct nt_packet *p)

@@ -76,8 +76,10 @@ int nt_run_log(struct nt_run *r, int keep_events);
 /* Flush, report the log's damage on stderr, release; returns RC or
  * NT_EXIT_RUNTIME when the output could not be written. */
 int nt_run_finish(struct nt_run *r, int rc);
-/* "summary" member of the JSON documents of events / journeys */
-void nt_run_json_summary(struct nt_run *r);
+/* --json of events / journeys: {"ARRAY": [ ... ], "summary": {...}}; no-ops
+ * in the other modes */
+void nt_run_json_open(struct nt_run *r, const char *array);
+void nt_run_json_close(struct nt_run *r);
 /* Whether P passes the packet-level selection (flow, id, verdict, function). */
 int nt_run_packet_selected(struct nt_run *r, const struct nt_packet *p);
 /* stats / report: the statistics of every record (no packet-level selection) */

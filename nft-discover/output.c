@@ -274,16 +274,26 @@ static int write_doc(const char *path, cJSON *root, char *err, size_t errlen)
 	return rc;
 }
 
+/* {"version": "1.0", "generator": "nft-discover"}, NULL without memory */
+static cJSON *doc_new(void)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	if (root && (add_str(root, "version", "1.0") | add_str(root, "generator", "nft-discover"))) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
 int nt_write_functions_json(const char *path, const struct nt_funcs *f, const size_t *idx, size_t n,
 			    const struct nt_summary_info *si, char *err, size_t errlen)
 {
-	cJSON *root = cJSON_CreateObject(), *src, *sum, *arr;
+	cJSON *root = doc_new(), *src, *sum, *arr;
 	int e = 0;
 
 	if (!root)
 		return write_doc(path, NULL, err, errlen);
-	e |= add_str(root, "version", "1.0");
-	e |= add_str(root, "generator", "nft-discover");
 	src = cJSON_AddObjectToObject(root, "source");
 	if (!src)
 		goto fail;
@@ -311,13 +321,11 @@ fail:
 int nt_write_config_json(const char *path, const struct nt_funcs *f, const size_t *idx, size_t n,
 			 char *err, size_t errlen)
 {
-	cJSON *root = cJSON_CreateObject(), *arr;
+	cJSON *root = doc_new(), *arr;
 	int e = 0;
 
 	if (!root)
 		return write_doc(path, NULL, err, errlen);
-	e |= add_str(root, "version", "1.0");
-	e |= add_str(root, "generator", "nft-discover");
 	arr = cJSON_AddArrayToObject(root, "functions");
 	if (!arr || e)
 		goto fail;
