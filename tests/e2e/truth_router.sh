@@ -1,0 +1,183 @@
+#!/bin/bash
+# truth_router.sh - issue #15 "Per-packet truth": the per-packet oracle that
+# decides when the issue is done (host, tracepoint + nftrace mode).
+#
+# NOT IN CI YET: tests/run.sh skips the truth_* scripts unless NT_TRUTH=1 (the
+# lead enables it when the fixes land).  Run it directly:
+#   sudo bash tests/e2e/truth_router.sh                     # PASS / FAIL per property
+#   sudo NT_TRUTH_REPORT=1 bash tests/e2e/truth_router.sh   # metrics + examples, never fails
+#   NT_TRUTH_KEEP=1      keep the work directory (logs, nft monitor output, checker JSON)
+#   NT_TRUTH_FLOOD=3000  flood datagrams, NT_TRUTH_PPS=5000 their rate
+#
+# Three (four) namespaces c1, c2 -> r -> s (tests/e2e/lib_router.sh) with the
+# rulesets samples/rulesets/truth-*.nft (forwarding, masquerade v4 + v6, a
+# named set, a verdict map, jump + return, goto, counters, reject with tcp
+# reset, ct state, log; server: jump / return into an audit chain, rejects, a
+# drop in the output hook; an nftrace-marking table at every hook of every
+# namespace).  nft-record runs in r with --netns c1,c2,s while
+# `nft -a monitor trace` runs in all four namespaces.
+#   1. per-packet run: pings v4 / v6 (echo replies delivered to ping), TCP v4 / v6
+#      accepted, reset by the router, reset by the server, UDP accepted / dropped
+#      (router, server, policy via goto) / rejected, fragmented pings v4 + v6
+#      (ping -s 3000), UDP dropped in the output hook (server and client);
+#      checked per packet against nft monitor by tests/tools/truth_check.py
+#      (definitions of chain run, packet and verdict are in its header):
+#      truth_router/host/{steps,runs,packets,mixed,phantom,verdicts,order,fragments,loss}
+#   2. flood: NT_TRUTH_FLOOD UDP datagrams c1 -> s, nft monitor off; recorded +
+#      counted lost against the sender's / receiver's counts, ip -s link and the
+#      rule counters: truth_router/flood/{truth,journeys,verdicts,phantom,loss_netlink}
+#   3. diff: the per-packet traffic again in fresh namespaces: `nft-analyze diff`
+#      exits 0 (truth_router/diff_identical); once more with one server rule
+#      changed: exit 1 naming the rule (truth_router/diff_changed_rule).
+# About 1 minute.
+. "$(dirname "$0")/lib_router.sh"
+nt_lib_init truth_router
+[ -x "$NT_TRAFFIC" ] || nt_skip "$NT_TRAFFIC not built (make unit)"
+command -v python3 >/dev/null || nt_skip "python3 missing"
+CHECK=$NT_ROOT/tests/tools/truth_check.py
+REPORT=${NT_TRUTH_REPORT:-0}
+[ "${NT_TRUTH_KEEP:-0}" = 1 ] && NT_KEEP=1
+FLOOD=${NT_TRUTH_FLOOD:-3000}
+PPS=${NT_TRUTH_PPS:-5000}
+T0=$(date +%s)
+ROPT=(); [ "$REPORT" = 1 ] && ROPT=(--report)
+
+# a property of this script (not of the checker): PASS / FAIL, or INFO in report mode
+prop() { # NAME OK WHY
+	if [ "$REPORT" = 1 ]; then
+		echo "INFO: truth_router/$1: $([ "$2" = 1 ] && echo ok || echo "FAILS: $3")"
+	elif [ "$2" = 1 ]; then
+		echo "PASS: truth_router/$1"
+	else
+		echo "FAIL: truth_router/$1: $3"
+		NT_FAILED=1
+	fi
+}
+
+analyze() { # DIR: the analyzer's view of DIR/rec.ntl for the checker
+	local d=$1 rc
+	"$NT_ANA" events --ndjson "$d/rec.ntl" > "$d/events.ndjson" 2> "$d/ana.err"; rc=$?
+	"$NT_ANA" journeys --json "$d/rec.ntl" > "$d/journeys.json" 2>> "$d/ana.err" || rc=$((rc | $?))
+	"$NT_ANA" stats --json "$d/rec.ntl" > "$d/stats.json" 2>> "$d/ana.err" || rc=$((rc | $?))
+	[ $rc = 0 ] || echo "# nft-analyze on $d/rec.ntl: exit $rc: $(head -c 300 "$d/ana.err")"
+}
+
+# the per-packet recording: fresh topology, markers, traffic, analysis
+truth_run() { # DIR
+	local d=$1
+	mkdir -p "$d"
+	nt_router_topo || { nt_fail "topology setup failed"; return 1; }
+	nt_router_snapshot "$d" before
+	if ! nt_router_record_start "$d"; then
+		nt_fail "nft-record did not start: $(head -c 300 "$d/rec.err")"; nt_router_record_stop; return 1
+	fi
+	nt_router_marker start
+	nt_router_traffic "$d"
+	nt_router_marker end
+	nt_router_record_stop
+	nt_router_snapshot "$d" after
+	echo "# $(basename "$d"): recorder exit $NT_REC_RC; $(grep -h '^nft-record: [0-9]* events' "$d/rec.err" | head -n1)"
+	[ "$NT_REC_RC" = 0 ] || echo "# recorder stderr: $(head -c 300 "$d/rec.err")"
+	nt_router_teardown
+	analyze "$d"
+}
+
+# what the traffic itself must do (else the scenario, not the recorder, is broken)
+EXPECT="ping4 reply
+ping6 reply
+ping4_c2 reply
+ping6_c2 reply
+ping4_router reply
+tcp4_accept reply ok 6
+tcp6_accept reply ok 6
+tcp4_router_rst refused
+tcp6_router_rst refused
+tcp4_server_rst refused
+udp4_accept sent 1 failed 0 replies 1
+udp6_accept sent 1 failed 0 replies 1
+udp4_server_drop sent 1 failed 0 replies 0
+udp4_router_drop sent 1 failed 0 replies 0
+udp4_policy_drop sent 1 failed 0 replies 0
+udp4_server_reject sent 1 failed 0 replies 0
+udp6_server_reject sent 1 failed 0 replies 0
+frag4 reply
+frag6 reply
+udp4_server_output_drop sent 0 failed 1
+udp6_server_output_drop sent 0 failed 1
+udp4_client_output_drop sent 0 failed 1
+server_tcp served 2
+server_udp received 2 replied 2"
+traffic_ok() { # DIR -> prints the deviations
+	local d=$1 name want got
+	echo "$EXPECT" | while read -r name want; do
+		got=$(sed -n "s/^$name //p" "$d/traffic.txt")
+		case "$got" in "$want"*) ;; *) echo "$name: '$got' (want '$want')" ;; esac
+	done
+}
+
+W=$NT_TMP
+# ---- 1. per-packet truth
+truth_run "$W/A" || exit 1
+bad=$(traffic_ok "$W/A")
+prop traffic "$([ -z "$bad" ] && echo 1 || echo 0)" "the scenario's traffic did not behave as designed: $(echo $bad)"
+python3 "$CHECK" packets "$W/A" --name truth_router/host "${ROPT[@]}" --json "$W/A/check.json" || NT_FAILED=1
+
+# ---- 2. flood (nft monitor off: it loses messages under floods; the truth is counted elsewhere)
+F=$W/F; mkdir -p "$F"
+if nt_router_topo; then
+	NT_ROUTER_MONITOR=0 nt_router_record_start "$F" || nt_fail "nft-record did not start (flood)"
+	nt_router_snapshot "$F" before
+	nt_router_flood "$F" "$FLOOD" "$PPS"
+	sleep 0.5
+	nt_router_snapshot "$F" after
+	nt_router_record_stop
+	echo "# flood: recorder exit $NT_REC_RC; $(grep -h '^nft-record: [0-9]* events' "$F/rec.err" | head -n1)"
+	nt_router_teardown
+	analyze "$F"
+	python3 "$CHECK" flood "$F" --name truth_router/flood "${ROPT[@]}" --json "$F/check.json" || NT_FAILED=1
+else
+	nt_fail "topology setup failed (flood)"
+fi
+
+# ---- 3. diff: identical traffic in fresh namespaces; then one rule changed
+truth_run "$W/B"
+python3 "$CHECK" packets "$W/B" --name truth_router/host-run2 --report --examples 0 --json "$W/B/check.json" |
+	grep -E '^# .*metrics' 
+RC2=$W/rules-changed; mkdir -p "$RC2"
+cp "$NT_ROOT"/samples/rulesets/truth-*.nft "$RC2/"
+sed -i 's/udp dport 5002 counter drop/udp dport 5002 counter log prefix "changed " drop/' "$RC2/truth-server.nft"
+NT_TRUTH_RULES=$RC2 truth_run "$W/C"
+"$NT_ANA" diff "$W/A/rec.ntl" "$W/A/rec.ntl" > "$W/diff.self" 2>&1
+echo "# diff A A (a log against itself): exit $?"
+"$NT_ANA" diff "$W/A/rec.ntl" "$W/B/rec.ntl" > "$W/diff.AB" 2>&1
+rc=$?
+echo "# diff A B (identical traffic): exit $rc: $(tail -n1 "$W/diff.AB")"
+[ $rc = 0 ] || grep -vE '^(result|  )' "$W/diff.AB" | head -n 8 | sed 's/^/#   /'
+prop diff_identical "$([ $rc = 0 ] && echo 1 || echo 0)" "nft-analyze diff of two identical runs exits $rc: $(tail -n1 "$W/diff.AB")"
+"$NT_ANA" diff "$W/A/rec.ntl" "$W/C/rec.ntl" > "$W/diff.AC" 2>&1
+rc=$?
+"$NT_ANA" diff --json "$W/A/rec.ntl" "$W/C/rec.ntl" > "$W/diff.AC.json" 2>/dev/null
+echo "# diff A C (server rule changed): exit $rc: $(tail -n1 "$W/diff.AC")"
+# exit 1, the changed rule named, and no difference about any other flow
+why=$(python3 - "$W/diff.AC.json" <<'PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("diff --json unreadable (%s)" % e); sys.exit()
+diffs = d.get("differences", [])
+named = [x for x in diffs if x.get("class") == "rule" and
+         'udp dport 5002 counter log prefix "changed " drop' in json.dumps(x, ensure_ascii=False)]
+other = [x for x in diffs if not (x.get("class") in ("rule", "verdict", "flow") and ":5002" in (x.get("flow") or ""))]
+out = []
+if not named:
+    out.append("the changed rule is not named")
+if other:
+    out.append("%d differences about something else, e.g. %s" % (len(other), json.dumps(other[0], ensure_ascii=False)[:200]))
+print("; ".join(out))
+PY
+)
+prop diff_changed_rule "$([ $rc = 1 ] && [ -z "$why" ] && echo 1 || echo 0)" "exit $rc (want 1)${why:+; $why}"
+echo "# truth_router: $(( $(date +%s) - T0 )) s; work directory $W$([ -n "$NT_KEEP" ] && echo " (kept)")"
+[ "$REPORT" = 1 ] && exit 0
+exit $NT_FAILED
