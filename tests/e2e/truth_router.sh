@@ -9,7 +9,7 @@
 #   NT_TRUTH_KEEP=1      keep the work directory (logs, nft monitor output, checker JSON)
 #   NT_TRUTH_FLOOD=3000  flood datagrams, NT_TRUTH_PPS=5000 their rate
 #
-# Three (four) namespaces c1, c2 -> r -> s (tests/e2e/lib_router.sh) with the
+# Three (four) namespaces c1, c2 -> r -> s (tests/e2e/lib_truth.sh) with the
 # rulesets samples/rulesets/truth-*.nft (forwarding, masquerade v4 + v6, a
 # named set, a verdict map, jump + return, goto, counters, reject with tcp
 # reset, ct state, log; server: jump / return into an audit chain, rejects, a
@@ -67,58 +67,25 @@ truth_run() { # DIR
 	local d=$1
 	mkdir -p "$d"
 	nt_router_topo || { nt_fail "topology setup failed"; return 1; }
-	nt_router_snapshot "$d" before
+	truth_snapshot "$d" before
 	if ! nt_router_record_start "$d"; then
 		nt_fail "nft-record did not start: $(head -c 300 "$d/rec.err")"; nt_router_record_stop; return 1
 	fi
-	nt_router_marker start
-	nt_router_traffic "$d"
-	nt_router_marker end
+	truth_marker start
+	truth_traffic "$d"
+	truth_marker end
 	nt_router_record_stop
-	nt_router_snapshot "$d" after
+	truth_snapshot "$d" after
 	echo "# $(basename "$d"): recorder exit $NT_REC_RC; $(grep -h '^nft-record: [0-9]* events' "$d/rec.err" | head -n1)"
 	[ "$NT_REC_RC" = 0 ] || echo "# recorder stderr: $(head -c 300 "$d/rec.err")"
 	nt_router_teardown
 	analyze "$d"
 }
 
-# what the traffic itself must do (else the scenario, not the recorder, is broken)
-EXPECT="ping4 reply
-ping6 reply
-ping4_c2 reply
-ping6_c2 reply
-ping4_router reply
-tcp4_accept reply ok 6
-tcp6_accept reply ok 6
-tcp4_router_rst refused
-tcp6_router_rst refused
-tcp4_server_rst refused
-udp4_accept sent 1 failed 0 replies 1
-udp6_accept sent 1 failed 0 replies 1
-udp4_server_drop sent 1 failed 0 replies 0
-udp4_router_drop sent 1 failed 0 replies 0
-udp4_policy_drop sent 1 failed 0 replies 0
-udp4_server_reject sent 1 failed 0 replies 0
-udp6_server_reject sent 1 failed 0 replies 0
-frag4 reply
-frag6 reply
-udp4_server_output_drop sent 0 failed 1
-udp6_server_output_drop sent 0 failed 1
-udp4_client_output_drop sent 0 failed 1
-server_tcp served 2
-server_udp received 2 replied 2"
-traffic_ok() { # DIR -> prints the deviations
-	local d=$1 name want got
-	echo "$EXPECT" | while read -r name want; do
-		got=$(sed -n "s/^$name //p" "$d/traffic.txt")
-		case "$got" in "$want"*) ;; *) echo "$name: '$got' (want '$want')" ;; esac
-	done
-}
-
 W=$NT_TMP
 # ---- 1. per-packet truth
 truth_run "$W/A" || exit 1
-bad=$(traffic_ok "$W/A")
+bad=$(truth_traffic_check "$W/A")
 prop traffic "$([ -z "$bad" ] && echo 1 || echo 0)" "the scenario's traffic did not behave as designed: $(echo $bad)"
 python3 "$CHECK" packets "$W/A" --name truth_router/host "${ROPT[@]}" --json "$W/A/check.json" || NT_FAILED=1
 
@@ -126,10 +93,10 @@ python3 "$CHECK" packets "$W/A" --name truth_router/host "${ROPT[@]}" --json "$W
 F=$W/F; mkdir -p "$F"
 if nt_router_topo; then
 	NT_ROUTER_MONITOR=0 nt_router_record_start "$F" || nt_fail "nft-record did not start (flood)"
-	nt_router_snapshot "$F" before
-	nt_router_flood "$F" "$FLOOD" "$PPS"
+	truth_snapshot "$F" before
+	truth_flood "$F" "$FLOOD" "$PPS"
 	sleep 0.5
-	nt_router_snapshot "$F" after
+	truth_snapshot "$F" after
 	nt_router_record_stop
 	echo "# flood: recorder exit $NT_REC_RC; $(grep -h '^nft-record: [0-9]* events' "$F/rec.err" | head -n1)"
 	nt_router_teardown
