@@ -47,6 +47,7 @@ truth_neigh() { # NS_A DEV_A NS_B DEV_B A4 A6 B4 B6: static neighbours both ways
 truth_topo() {
 	local c1 c2 r s role ns k
 	c1=$(truth_ns c1) c2=$(truth_ns c2) r=$(truth_ns r) s=$(truth_ns s)
+	truth_teardown  # what a failed set-up left behind
 	for role in $TRUTH_ROLES; do
 		ns=$(truth_ns $role)
 		ip netns add "$ns" || return 1

@@ -27,8 +27,8 @@
 #      counted lost against the sender's / receiver's counts, ip -s link and the
 #      rule counters: truth_router/flood/{truth,journeys,verdicts,phantom,loss_netlink}
 #   3. diff: the per-packet traffic again in fresh namespaces: `nft-analyze diff`
-#      exits 0 (truth_router/diff_identical); once more with one server rule
-#      changed: exit 1 naming the rule (truth_router/diff_changed_rule).
+#      exits 0 (truth_router/diff/identical); once more with one server rule
+#      changed: exit 1 naming the rule and nothing else (truth_router/diff/changed_rule).
 # About 1 minute.
 . "$(dirname "$0")/lib_router.sh"
 nt_lib_init truth_router
@@ -54,14 +54,6 @@ prop() { # NAME OK WHY
 	fi
 }
 
-analyze() { # DIR: the analyzer's view of DIR/rec.ntl for the checker
-	local d=$1 rc
-	"$NT_ANA" events --ndjson "$d/rec.ntl" > "$d/events.ndjson" 2> "$d/ana.err"; rc=$?
-	"$NT_ANA" journeys --json "$d/rec.ntl" > "$d/journeys.json" 2>> "$d/ana.err" || rc=$((rc | $?))
-	"$NT_ANA" stats --json "$d/rec.ntl" > "$d/stats.json" 2>> "$d/ana.err" || rc=$((rc | $?))
-	[ $rc = 0 ] || echo "# nft-analyze on $d/rec.ntl: exit $rc: $(head -c 300 "$d/ana.err")"
-}
-
 # the per-packet recording: fresh topology, markers, traffic, analysis
 truth_run() { # DIR
 	local d=$1
@@ -79,7 +71,6 @@ truth_run() { # DIR
 	echo "# $(basename "$d"): recorder exit $NT_REC_RC; $(grep -h '^nft-record: [0-9]* events' "$d/rec.err" | head -n1)"
 	[ "$NT_REC_RC" = 0 ] || echo "# recorder stderr: $(head -c 300 "$d/rec.err")"
 	nt_router_teardown
-	analyze "$d"
 }
 
 W=$NT_TMP
@@ -87,7 +78,8 @@ W=$NT_TMP
 truth_run "$W/A" || exit 1
 bad=$(truth_traffic_check "$W/A")
 prop traffic "$([ -z "$bad" ] && echo 1 || echo 0)" "the scenario's traffic did not behave as designed: $(echo $bad)"
-python3 "$CHECK" packets "$W/A" --name truth_router/host "${ROPT[@]}" --json "$W/A/check.json" || NT_FAILED=1
+python3 "$CHECK" packets "$W/A" --analyzer "$NT_ANA" --name truth_router/host "${ROPT[@]}" \
+	--json "$W/A/check.json" || NT_FAILED=1
 
 # ---- 2. flood (nft monitor off: it loses messages under floods; the truth is counted elsewhere)
 F=$W/F; mkdir -p "$F"
@@ -100,51 +92,22 @@ if nt_router_topo; then
 	nt_router_record_stop
 	echo "# flood: recorder exit $NT_REC_RC; $(grep -h '^nft-record: [0-9]* events' "$F/rec.err" | head -n1)"
 	nt_router_teardown
-	analyze "$F"
-	python3 "$CHECK" flood "$F" --name truth_router/flood "${ROPT[@]}" --json "$F/check.json" || NT_FAILED=1
+	python3 "$CHECK" flood "$F" --analyzer "$NT_ANA" --name truth_router/flood "${ROPT[@]}" \
+		--json "$F/check.json" || NT_FAILED=1
 else
 	nt_fail "topology setup failed (flood)"
 fi
 
 # ---- 3. diff: identical traffic in fresh namespaces; then one rule changed
 truth_run "$W/B"
-python3 "$CHECK" packets "$W/B" --name truth_router/host-run2 --report --examples 0 --json "$W/B/check.json" |
-	grep -E '^# .*metrics' 
+python3 "$CHECK" packets "$W/B" --analyzer "$NT_ANA" --name truth_router/host-run2 --report --examples 0 \
+	--json "$W/B/check.json" | grep -E '^# .*metrics'
 RC2=$W/rules-changed; mkdir -p "$RC2"
 cp "$NT_ROOT"/samples/rulesets/truth-*.nft "$RC2/"
 sed -i 's/udp dport 5002 counter drop/udp dport 5002 counter log prefix "changed " drop/' "$RC2/truth-server.nft"
 NT_TRUTH_RULES=$RC2 truth_run "$W/C"
-"$NT_ANA" diff "$W/A/rec.ntl" "$W/A/rec.ntl" > "$W/diff.self" 2>&1
-echo "# diff A A (a log against itself): exit $?"
-"$NT_ANA" diff "$W/A/rec.ntl" "$W/B/rec.ntl" > "$W/diff.AB" 2>&1
-rc=$?
-echo "# diff A B (identical traffic): exit $rc: $(tail -n1 "$W/diff.AB")"
-[ $rc = 0 ] || grep -vE '^(result|  )' "$W/diff.AB" | head -n 8 | sed 's/^/#   /'
-prop diff_identical "$([ $rc = 0 ] && echo 1 || echo 0)" "nft-analyze diff of two identical runs exits $rc: $(tail -n1 "$W/diff.AB")"
-"$NT_ANA" diff "$W/A/rec.ntl" "$W/C/rec.ntl" > "$W/diff.AC" 2>&1
-rc=$?
-"$NT_ANA" diff --json "$W/A/rec.ntl" "$W/C/rec.ntl" > "$W/diff.AC.json" 2>/dev/null
-echo "# diff A C (server rule changed): exit $rc: $(tail -n1 "$W/diff.AC")"
-# exit 1, the changed rule named, and no difference about any other flow
-why=$(python3 - "$W/diff.AC.json" <<'PY'
-import json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-except Exception as e:
-    print("diff --json unreadable (%s)" % e); sys.exit()
-diffs = d.get("differences", [])
-named = [x for x in diffs if x.get("class") == "rule" and
-         'udp dport 5002 counter log prefix "changed " drop' in json.dumps(x, ensure_ascii=False)]
-other = [x for x in diffs if not (x.get("class") in ("rule", "verdict", "flow") and ":5002" in (x.get("flow") or ""))]
-out = []
-if not named:
-    out.append("the changed rule is not named")
-if other:
-    out.append("%d differences about something else, e.g. %s" % (len(other), json.dumps(other[0], ensure_ascii=False)[:200]))
-print("; ".join(out))
-PY
-)
-prop diff_changed_rule "$([ $rc = 1 ] && [ -z "$why" ] && echo 1 || echo 0)" "exit $rc (want 1)${why:+; $why}"
+python3 "$CHECK" diff "$W/A" "$W/B" "$W/C" --analyzer "$NT_ANA" --name truth_router/diff "${ROPT[@]}" \
+	--changed-rule 'udp dport 5002 counter log prefix "changed " drop' --changed-port 5002 || NT_FAILED=1
 echo "# truth_router: $(( $(date +%s) - T0 )) s; work directory $W$([ -n "$NT_KEEP" ] && echo " (kept)")"
 [ "$REPORT" = 1 ] && exit 0
 exit $NT_FAILED

@@ -7,11 +7,17 @@ run in every namespace of the scenario at the same time) and, for floods, with
 counts that neither the recorder nor nft monitor produce (nft rule counters,
 the sender's and receiver's own counts, `ip -s link`).
 
-    truth_check.py packets DIR [--report] [--name NAME] [--examples N] [--json OUT]
-    truth_check.py flood DIR [--report] [--name NAME] [--json OUT]
+    truth_check.py packets DIR [--analyzer NFT_ANALYZE] [--report] [--name NAME] [--examples N] [--json OUT] [--dump]
+    truth_check.py flood DIR [--analyzer NFT_ANALYZE] [--report] [--name NAME] [--json OUT]
+    truth_check.py diff BASE SAME CHANGED --analyzer NFT_ANALYZE --changed-rule TEXT --changed-port N
+        (directories of three recordings: SAME has the same traffic and
+        ruleset as BASE, CHANGED one rule changed: `nft-analyze diff BASE
+        SAME` must exit 0, `diff BASE CHANGED` 1 naming TEXT and nothing
+        about flows without port N)
 
 DIR holds (written by tests/e2e/truth_router.sh or the VM twin):
     mon.<role>                  nft -a monitor trace of namespace <role> (c1 c2 r s)
+    rec.ntl                     the log; with --analyzer the checker writes:
     events.ndjson, journeys.json, stats.json   nft-analyze output for the log
     ruleset.<role>.<tag>.json   nft -j list ruleset (tags before / after)
     link.<role>.<tag>.json      ip -s -j link (flood)
@@ -475,6 +481,21 @@ def build_packets(runs, stats, notes):
 
 # ---------------------------------------------------------------- log
 
+def analyze(a, d):
+    """nft-analyze events / journeys / stats of DIR/rec.ntl (when --analyzer)"""
+    if not a.analyzer:
+        return
+    import subprocess
+    for cmd, out in (("events", "events.ndjson"), ("journeys", "journeys.json"), ("stats", "stats.json")):
+        fmt = "--ndjson" if cmd == "events" else "--json"
+        with open(os.path.join(d, out), "w") as f:
+            r = subprocess.run([a.analyzer, cmd, fmt, os.path.join(d, "rec.ntl")], stdout=f,
+                               stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            print("# %s: nft-analyze %s %s: exit %d: %s" % (a.name, cmd, os.path.join(d, "rec.ntl"),
+                                                            r.returncode, r.stderr.strip()[:300]))
+
+
 def load_log(d):
     ev = []
     with open(os.path.join(d, "events.ndjson"), errors="replace") as f:
@@ -525,6 +546,7 @@ def mon_line(r, width=260):
 
 def check_packets(a):
     d = a.dir
+    analyze(a, d)
     stats = collections.Counter()
     notes = []
     rs = Ruleset(d, "after") if os.path.exists(os.path.join(d, "ruleset.r.after.json")) else Ruleset(d, "before")
@@ -709,6 +731,17 @@ def check_packets(a):
         got = nft_verdict(journeys[ji])
         if got != pkt_verdict[p]:
             wrong.append((p, ji, got))
+    # NFT Chains (informational): chains evaluated = the packet's chain runs in the journey
+    chains_wrong = []
+    j_runs = collections.Counter()
+    for r in runs:
+        if len(run_js[r.id][0]) == 1:
+            j_runs[next(iter(run_js[r.id][0]))] += 1
+    for ji, n in j_runs.items():
+        if ji in mixed_j or len(j_pkts[ji]) != 1:
+            continue
+        if journeys[ji].get("nft_chains") != n:
+            chains_wrong.append((ji, n, journeys[ji].get("nft_chains")))
     # fragments
     frag_res = []
     for p in sorted(frag_pkts):
@@ -753,6 +786,7 @@ def check_packets(a):
         ("fragment_journeys", [x[1] for x in frag_res]),
         ("lost_netlink", lost_nl), ("lost_ringbuf", lost_rb),
         ("foreign_table_steps", sum(foreign.values())),
+        ("nft_chains_wrong", len(chains_wrong)),
     ])
     print("# %s: metrics %s" % (a.name, json.dumps(metrics)))
     if late_by:
@@ -760,6 +794,10 @@ def check_packets(a):
             "%s/%s %d" % (k[0], k[1], v) for k, v in late_by.most_common())))
     for n in notes:
         print("# %s: note: %s" % (a.name, n))
+    if chains_wrong:
+        ji, n, got = chains_wrong[0]
+        print("# %s: (info) %d journeys give another \"nft_chains\" than the chain runs nft monitor saw, e.g. "
+              "journey %s: %s, monitor %d" % (a.name, len(chains_wrong), journeys[ji].get("packet"), got, n))
     for root, ids in incons[:5]:
         print("# %s: ORACLE WARNING: packet %s joins different datagrams %s" % (a.name, root, sorted(ids)))
     metrics["oracle_inconsistent_packets"] = len(incons)
@@ -949,6 +987,7 @@ def link_stats(d, role, tag, dev):
 
 def check_flood(a):
     d = a.dir
+    analyze(a, d)
     before, after = Ruleset(d, "before"), Ruleset(d, "after")
     ev, journeys = load_log(d)
     st = load_json(os.path.join(d, "stats.json"), {}).get("stats", {})
@@ -1067,10 +1106,59 @@ def check_flood(a):
     return emit(a, results, {}, metrics)
 
 
+# ---------------------------------------------------------------- diff mode
+
+def check_diff(a):
+    import subprocess
+    if not a.analyzer:
+        die("diff needs --analyzer")
+    base, same, changed = a.dir, a.more[0], a.more[1]
+    results = collections.OrderedDict()
+    details = collections.OrderedDict()
+
+    def run(x, y, js=False):
+        cmd = [a.analyzer, "diff"] + (["--json"] if js else []) + [os.path.join(x, "rec.ntl"), os.path.join(y, "rec.ntl")]
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return r.returncode, r.stdout
+
+    rc, out = run(base, base)
+    print("# %s: diff of a log against itself: exit %d" % (a.name, rc))
+    rc, out = run(base, same)
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    print("# %s: diff of two runs of identical traffic: exit %d: %s" % (a.name, rc, last))
+    details["identical"] = [l for l in out.splitlines() if l and not l.startswith(("result", "  "))][:8]
+    results["identical"] = (rc == 0, "nft-analyze diff of two identical runs exits %d: %s" % (rc, last))
+    rc, out = run(base, changed)
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    print("# %s: diff with one rule changed: exit %d: %s" % (a.name, rc, last))
+    rcj, js = run(base, changed, True)
+    why = []
+    try:
+        diffs = json.loads(js).get("differences", [])
+    except ValueError as e:
+        diffs = []
+        why.append("diff --json unreadable (%s)" % e)
+    port = ":%d" % a.changed_port
+    named = [x for x in diffs if x.get("class") == "rule" and
+             any(a.changed_rule in str(v) for v in x.values())]
+    other = [x for x in diffs if not (x.get("class") in ("rule", "verdict", "flow") and port in (x.get("flow") or ""))]
+    if not named:
+        why.append("the changed rule (%s) is not named" % a.changed_rule)
+    if other:
+        why.append("%d differences about something else, e.g. %s" % (len(other), json.dumps(other[0], ensure_ascii=False)[:200]))
+    details["changed_rule"] = [json.dumps(x, ensure_ascii=False)[:300] for x in other[:4]]
+    results["changed_rule"] = (rc == 1 and not why, "exit %d (want 1)%s" % (rc, "; " + "; ".join(why) if why else ""))
+    return emit(a, results, details, {"identical_exit": results["identical"][0], "changed": rc})
+
+
 def main():
     ap = argparse.ArgumentParser(description="per-packet oracle of issue #15")
-    ap.add_argument("mode", choices=["packets", "flood"])
+    ap.add_argument("mode", choices=["packets", "flood", "diff"])
     ap.add_argument("dir")
+    ap.add_argument("more", nargs="*", help="diff: SAME CHANGED")
+    ap.add_argument("--analyzer", help="nft-analyze binary: (re)write events.ndjson, journeys.json, stats.json")
+    ap.add_argument("--changed-rule", default='udp dport 5002 counter log prefix "changed " drop')
+    ap.add_argument("--changed-port", type=int, default=5002)
     ap.add_argument("--report", action="store_true", help="print metrics, never fail")
     ap.add_argument("--name", default="truth")
     ap.add_argument("--examples", type=int, default=5)
@@ -1079,7 +1167,9 @@ def main():
     a = ap.parse_args()
     if not os.path.isdir(a.dir):
         die("%s: not a directory" % a.dir)
-    sys.exit(check_packets(a) if a.mode == "packets" else check_flood(a))
+    if a.mode == "diff" and len(a.more) != 2:
+        die("diff: BASE SAME CHANGED")
+    sys.exit({"packets": check_packets, "flood": check_flood, "diff": check_diff}[a.mode](a))
 
 
 if __name__ == "__main__":
