@@ -147,13 +147,16 @@ vm_build_initrd() {
 }
 
 # vm_boot VMLINUZ INITRD RESULTS CONSOLE [APPEND] -> qemu exit code (124 timeout)
+# NT_VM_DISK=FILE attaches FILE as a raw virtio disk (/dev/vda in the guest;
+# the truth scenario writes its logs there).
 vm_boot() {
-	local vmlinuz=$1 initrd=$2 res=$3 con=$4 append=${5:-}
+	local vmlinuz=$1 initrd=$2 res=$3 con=$4 append=${5:-} data=()
 	: > "$res"
+	[ -n "${NT_VM_DISK:-}" ] && data=(-drive "file=$NT_VM_DISK,format=raw,if=virtio")
 	timeout "$NT_VM_TIMEOUT" qemu-system-x86_64 -nographic -no-reboot \
 		-accel tcg -cpu max -m "$NT_VM_MEM" -smp "$NT_VM_SMP" \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-serial mon:stdio -serial "file:$res" \
+		-serial mon:stdio -serial "file:$res" "${data[@]}" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init $append" \
 		< /dev/null > "$con" 2>&1
 }

@@ -21,10 +21,15 @@ for w in $(cat /proc/cmdline); do
 	case $w in
 	nt.tag=*) export NT_KTAG=${w#nt.tag=} ;;
 	nt.backends=*) export NT_BACKENDS=$(echo "${w#nt.backends=}" | tr , ' ') ;;
+	nt.truth=*) NT_TRUTH=${w#nt.truth=} ;;
+	nt.truthbe=*) export NT_TRUTH_BE=${w#nt.truthbe=} ;;
+	nt.truthflood=*) export NT_TRUTH_FLOOD=${w#nt.truthflood=} ;;
+	nt.truthpps=*) export NT_TRUTH_PPS=${w#nt.truthpps=} ;;
 	esac
 done
 echo "=== guest start: $(uname -r) ==="
-sh /guest/run.sh
+# nt.truth=1: only issue #15's per-packet truth scenario (tests/vm/truth_vm.sh)
+if [ "${NT_TRUTH:-0}" = 1 ]; then sh /guest/truth.sh; else sh /guest/run.sh; fi
 rc=$?
 echo "NT_VM_DONE rc=$rc" > $NT_RES
 echo "=== guest end rc=$rc ==="

@@ -1,0 +1,104 @@
+#!/bin/bash
+# tests/vm/truth_vm.sh - VM twin of tests/e2e/truth_router.sh (issue #15,
+# "Per-packet truth") in function mode: BPF verdicts, kprobe-multi on 6.12.
+#
+# NOT IN CI YET: tests/run.sh skips the truth_* scripts unless NT_TRUTH=1 (the
+# lead enables it when the fixes land).  Run it directly, holding the vm lock:
+#   flock /work/team/locks/vm bash tests/vm/truth_vm.sh
+#   NT_TRUTH_REPORT=1     metrics + examples, never fails
+#   NT_VM_KERNELS="6.12"  kernel series (default 6.12; 6.1 would use fentry:
+#                         minutes per detach of ~1,800 functions)
+#   NT_TRUTH_FLOOD=3000 NT_TRUTH_VM_PPS=500   flood datagrams and rate in the guest
+#   NT_TRUTH_BE=auto      nft-record --backend in the guest
+#   NT_VM_KEEP=1          keep the work directory (guest output, logs, checker JSON)
+#
+# The guest (tests/vm/guest/truth.sh, booted with nt.truth=1) builds the same
+# topology with the same rulesets and traffic as the host test (it sources
+# tests/e2e/lib_truth.sh), records with nft-discover's default trace config
+# (every probe-able function), and writes its logs and nft monitor output to a
+# virtio disk (tar.gz, its size on the result channel).  Here: tests/tools/truth_check.py with the host's
+# nft-analyze: truth_vm/<kernel>/{traffic, function/<property>,
+# flood/<property>, diff/<property>} (the properties of truth_router.sh).
+# About 3-4 minutes for 6.12 (first run: + the kernel download).
+set -u
+cd "$(dirname "$0")/../.."
+O=${O:-build}
+. tests/vm/libvm.sh
+# the rulesets' log statement needs nft_log and a log backend
+# and the logs leave the guest on a virtio disk
+NT_VM_MODULES="$NT_VM_MODULES nft_log nf_log_syslog virtio_pci virtio_blk"
+KERNELS=${NT_VM_KERNELS:-6.12}
+REPORT=${NT_TRUTH_REPORT:-0}
+ROPT=(); [ "$REPORT" = 1 ] && ROPT=(--report)
+CHECK=tests/tools/truth_check.py
+ANA=$O/nft-analyze
+if t=$(vm_check_tools); then :; else
+	for k in $KERNELS; do echo "SKIP: truth_vm/$k: host tool $t missing (scripts/deps.sh installs it)"; done
+	exit 0
+fi
+for b in nft-discover nft-record nft-analyze tests/tools/nt-traffic; do
+	[ -x "$O/$b" ] || { echo "SKIP: truth_vm: $O/$b not built (make all unit)"; exit 0; }
+done
+command -v python3 >/dev/null || { echo "SKIP: truth_vm: python3 missing"; exit 0; }
+
+WORK=$(mktemp -d /tmp/nt-truthvm.XXXXXX)
+[ "${NT_VM_KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+# the guest directory: tests/vm/guest + the shared scenario + the rulesets
+G=$WORK/guest
+cp -r tests/vm/guest "$G"
+cp tests/e2e/lib_truth.sh "$G/"
+mkdir -p "$G/rules"
+cp samples/rulesets/truth-*.nft "$G/rules/"
+rc=0
+prop() { # NAME OK WHY
+	if [ "$REPORT" = 1 ]; then echo "INFO: $1: $([ "$2" = 1 ] && echo ok || echo "FAILS: $3")"
+	elif [ "$2" = 1 ]; then echo "PASS: $1"
+	else echo "FAIL: $1: $3"; rc=1; fi
+}
+for k in $KERNELS; do
+	t0=$(date +%s)
+	pkg=$(vm_pick_kernel "$k")
+	[ -n "$pkg" ] || { echo "SKIP: truth_vm/$k: no linux-image-$k*-cloud-amd64-unsigned package in the apt sources"; continue; }
+	kx=$(vm_unpack "$pkg") || { echo "SKIP: truth_vm/$k: could not download or unpack $pkg"; continue; }
+	if ! vm_build_initrd "$kx" "$WORK/initrd-$k.gz" "$G" "$O/nft-discover" "$O/nft-record" "$O/nft-analyze" \
+		"$O/tests/tools/nt-traffic"; then
+		echo "FAIL: truth_vm/$k: initramfs build failed"; rc=1; continue
+	fi
+	t1=$(date +%s)
+	rm -f "$WORK/data-$k.img"; truncate -s 256M "$WORK/data-$k.img"
+	NT_VM_DISK=$WORK/data-$k.img vm_boot "$(vm_vmlinuz "$kx")" "$WORK/initrd-$k.gz" "$WORK/res-$k.txt" \
+		"$WORK/console-$k.log" "nt.tag=$k nt.truth=1 nt.truthbe=${NT_TRUTH_BE:-auto} nt.truthflood=${NT_TRUTH_FLOOD:-3000} nt.truthpps=${NT_TRUTH_VM_PPS:-500}"
+	qrc=$?
+	t2=$(date +%s)
+	tr -d '\r' < "$WORK/res-$k.txt" | grep -E '^(PASS|FAIL|SKIP): |^# ' | sed "s|^\(PASS\|FAIL\|SKIP\): $k/|\1: truth_vm/$k/|"
+	grep -q '^FAIL: ' "$WORK/res-$k.txt" && rc=1
+	echo "# truth_vm/$k: $pkg, prepare $((t1 - t0)) s, qemu $((t2 - t1)) s, qemu rc $qrc"
+	D=$WORK/out-$k
+	mkdir -p "$D"
+	n=$(tr -d '\r' < "$WORK/res-$k.txt" | sed -n 's/^NT_DATA_BYTES \([0-9]*\)$/\1/p' | tail -n1)
+	if [ -z "$n" ] || ! head -c "$n" "$WORK/data-$k.img" | tar xzf - -C "$D" 2>/dev/null || [ ! -d "$D/truth/A" ]; then
+		echo "FAIL: truth_vm/$k: no data from the guest (qemu rc $qrc; console tail below)"
+		tr -d '\r' < "$WORK/console-$k.log" | tail -n 30 | sed 's/^/    | /'
+		rc=1; continue
+	fi
+	T=$D/truth
+	echo "# truth_vm/$k: guest kernel $(cat "$T/kernel"); $(du -sk "$T" | cut -f1) KiB of guest output"
+	bad=$(. tests/e2e/lib_truth.sh; truth_traffic_check "$T/A")
+	prop "truth_vm/$k/traffic" "$([ -z "$bad" ] && echo 1 || echo 0)" "the scenario's traffic did not behave as designed: $(echo $bad)"
+	python3 "$CHECK" packets "$T/A" --analyzer "$ANA" --name "truth_vm/$k/function" "${ROPT[@]}" \
+		--json "$T/A/check.json" || rc=1
+	if [ -f "$T/F/rec.ntl" ]; then
+		python3 "$CHECK" flood "$T/F" --analyzer "$ANA" --name "truth_vm/$k/flood" "${ROPT[@]}" \
+			--json "$T/F/check.json" || rc=1
+	else
+		prop "truth_vm/$k/flood" 0 "no flood recording"
+	fi
+	python3 "$CHECK" packets "$T/B" --analyzer "$ANA" --name "truth_vm/$k/function-run2" --report --examples 0 \
+		--json "$T/B/check.json" | grep -E '^# .*metrics'
+	python3 "$CHECK" diff "$T/A" "$T/B" "$T/C" --analyzer "$ANA" --name "truth_vm/$k/diff" "${ROPT[@]}" \
+		--changed-rule 'udp dport 5002 counter log prefix "changed " drop' --changed-port 5002 || rc=1
+	echo "# truth_vm/$k: $(( $(date +%s) - t0 )) s in all"
+done
+[ "${NT_VM_KEEP:-0}" = 1 ] && echo "# kept: $WORK"
+[ "$REPORT" = 1 ] && exit 0
+exit $rc
