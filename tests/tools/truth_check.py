@@ -601,6 +601,8 @@ def check_packets(a):
         if maxts is not None and ts < maxts:
             order_bad.append((e, maxts - ts))
             src = "netlink" if e.get("cpu") == 65535 else "bpf"
+            if e.get("type") == "NFT_RULE":
+                src += " ns " + str(rs.ns_of(e.get("family"), e.get("table")))
             late_by[(e.get("type"), src)] += 1
         else:
             maxts = ts
