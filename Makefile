@@ -85,6 +85,8 @@ $(O)/%.skel.h: $(O)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 $(call obj,$(filter-out $(RECPURE_SRCS),$(RECORD_SRCS)) nft-record/main.c): $(SKELS)
+# the web page of --serve, embedded by .incbin (not seen by -MMD)
+$(O)/obj/nft-record/serve_page.o: $(wildcard nft-record/webui/*)
 
 # ---- binaries ----
 $(O)/nft-discover: $(O)/obj/nft-discover/main.o $(LIB_DISCOVER) $(LIB_CORE)

@@ -552,6 +552,7 @@ enum MHD_Result sv_do_events(struct srv *s, struct MHD_Connection *c, struct req
 	MHD_add_response_header(resp, "Content-Type", "text/event-stream");
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	sv_common_headers(resp);
 	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	q->replied = 1;

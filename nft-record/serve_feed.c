@@ -19,6 +19,7 @@
 
 #include "common/records.h"
 #include "formats/ntlog.h"
+#include "model/journey.h"
 #include "model/output.h"
 #include "nft-record/serve_int.h"
 
@@ -40,35 +41,82 @@ void sv_ring_reset(struct srv *s)
 	s->first_seq = s->next_seq = 1;
 }
 
+/* Make room for LEN bytes at the head of a ring of BYTES bytes / N entries
+ * (entries FIRST .. NEXT - 1 at virtual positions ENT[seq % N].vpos): drops
+ * the oldest entries that would be overwritten; returns the position. */
+static uint64_t ring_make_room(struct ring_ent *ent, size_t n, size_t bytes, uint64_t *vhead,
+			       uint64_t *first, uint64_t next, size_t len)
+{
+	size_t off = *vhead % bytes;
+	uint64_t end;
+
+	if (off + len > bytes)
+		*vhead += bytes - off;
+	end = *vhead + len;
+	while (*first < next) {
+		const struct ring_ent *old = &ent[*first % n];
+
+		if (old->vpos + bytes >= end && next - *first < n)
+			break;
+		(*first)++;
+	}
+	*vhead = end;
+	return end - len;
+}
+
 static void ring_push(struct srv *s, const char *t, size_t tlen, const char *j, size_t jlen)
 {
-	size_t len = tlen + jlen, off;
-	uint64_t end;
+	size_t len = tlen + jlen;
 	struct ring_ent *e;
+	uint64_t pos;
 
 	if (len > RING_BYTES / 8) { /* never for real records; keep the seq, drop the text */
 		t = j = "";
 		tlen = jlen = len = 0;
 	}
-	off = s->vhead % RING_BYTES;
-	if (off + len > RING_BYTES)
-		s->vhead += RING_BYTES - off;
-	end = s->vhead + len;
-	while (s->first_seq < s->next_seq) {
-		const struct ring_ent *old = &s->ent[s->first_seq % RING_ENTRIES];
-
-		if (old->vpos + RING_BYTES >= end && s->next_seq - s->first_seq < RING_ENTRIES)
-			break;
-		s->first_seq++;
-	}
+	pos = ring_make_room(s->ent, RING_ENTRIES, RING_BYTES, &s->vhead, &s->first_seq, s->next_seq, len);
 	e = &s->ent[s->next_seq % RING_ENTRIES];
-	e->vpos = s->vhead;
+	e->vpos = pos;
 	e->tlen = tlen;
 	e->jlen = jlen;
-	memcpy(s->data + s->vhead % RING_BYTES, t, tlen);
-	memcpy(s->data + s->vhead % RING_BYTES + tlen, j, jlen);
-	s->vhead = end;
+	memcpy(s->data + pos % RING_BYTES, t, tlen);
+	memcpy(s->data + pos % RING_BYTES + tlen, j, jlen);
 	s->next_seq++;
+}
+
+/* A completed packet the page lists: dropped by the kernel, or whose verdict
+ * is DROP (drop and reject rules, policies).  Its struct and records (the
+ * first PKT_MAX_RECORDS bytes of them) go into the recording's packet ring;
+ * the JSON is written only when asked for (sv_packets_doc). */
+static void pkt_push(struct recording *r, const struct nt_packet *p)
+{
+	const struct nt_ev_hdr *h;
+	size_t keep = 0, len;
+	struct ring_ent *e;
+	uint64_t pos;
+
+	if (!r->pkt_data || (!p->dropped && p->verdict != NT_V_DROP))
+		return;
+	while (keep + sizeof(*h) <= p->ev_len) {
+		size_t n;
+
+		h = (const void *)(p->ev + keep);
+		n = nt_ev_size(h->type);
+		if (!n || keep + n > p->ev_len || keep + n > PKT_MAX_RECORDS)
+			break;
+		keep += n;
+	}
+	len = (sizeof(*p) + keep + 7) & ~(size_t)7; /* records stay 8-byte aligned */
+	pos = ring_make_room(r->pkt_ent, PKT_RING_ENTRIES, PKT_RING_BYTES, &r->pkt_vhead, &r->pkt_first,
+			     r->pkt_next, len);
+	e = &r->pkt_ent[r->pkt_next % PKT_RING_ENTRIES];
+	e->vpos = pos;
+	e->tlen = keep;
+	e->jlen = keep < p->ev_len;
+	memcpy(r->pkt_data + pos % PKT_RING_BYTES, p, sizeof(*p));
+	if (keep)
+		memcpy(r->pkt_data + pos % PKT_RING_BYTES + sizeof(*p), p->ev, keep);
+	r->pkt_next++;
 }
 
 static void model_packet(void *ctx, const struct nt_packet *p)
@@ -76,6 +124,7 @@ static void model_packet(void *ctx, const struct nt_packet *p)
 	struct recording *r = ctx;
 
 	nt_stats_packet(r->st, r->m, p);
+	pkt_push(r, p);
 }
 
 static void hook_meta(void *ctx, uint16_t type, const char *json, size_t len)
@@ -152,7 +201,9 @@ static int hook_progress(void *ctx, const struct nt_record_progress *p)
 
 int sv_rec_feed_init(struct recording *r)
 {
-	struct nt_model_opts mo = { .sz = sizeof(mo), .on_packet = model_packet, .ctx = r };
+	/* keep_events: the journeys of the packets the page lists */
+	struct nt_model_opts mo = { .sz = sizeof(mo), .keep_events = 1, .on_packet = model_packet,
+				    .ctx = r };
 
 	r->hooks = (struct nt_record_hooks){ .ctx = r, .meta = hook_meta, .event = hook_event,
 					     .started = hook_started, .progress = hook_progress };
@@ -160,7 +211,10 @@ int sv_rec_feed_init(struct recording *r)
 	r->m = nt_model_new(&mo);
 	r->st = nt_stats_new();
 	r->fmt = open_memstream(&r->fmtbuf, &r->fmtlen);
-	return r->m && r->st && r->fmt ? 0 : -ENOMEM;
+	r->pkt_data = malloc(PKT_RING_BYTES);
+	r->pkt_ent = calloc(PKT_RING_ENTRIES, sizeof(*r->pkt_ent));
+	r->pkt_first = r->pkt_next = 1;
+	return r->m && r->st && r->fmt && r->pkt_data && r->pkt_ent ? 0 : -ENOMEM;
 }
 
 void *sv_rec_thread(void *arg)
@@ -193,6 +247,8 @@ void sv_rec_free(struct recording *r)
 	if (r->fmt)
 		fclose(r->fmt);
 	free(r->fmtbuf);
+	free(r->pkt_data);
+	free(r->pkt_ent);
 	nt_stats_free(r->st);
 	nt_model_free(r->m);
 	free(r);
@@ -255,6 +311,76 @@ char *sv_stats_doc(struct recording *r, int top)
 	nt_jw_obj(&jw, "stats");
 	nt_stats_json(&jw, r->st, r->m, &so);
 	nt_jw_end(&jw);
+	nt_jw_end(&jw);
+	nt_jw_newline(&jw);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The deciding rule / policy / chain of P: {"chain","kind","handle","verdict","text"} */
+static void jw_deciding(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p)
+{
+	char ch[200];
+
+	if (!p->verdict_chain) {
+		nt_jw_str(w, "deciding", NULL);
+		return;
+	}
+	nt_fmt_chain(ch, sizeof(ch), m, p->verdict_chain);
+	nt_jw_obj(w, "deciding");
+	nt_jw_str(w, "chain", ch);
+	nt_jw_str(w, "kind", p->verdict_rule ? "rule" : p->verdict_kind == NT_RULE_KIND_POLICY ? "policy" :
+			      "chain");
+	nt_jw_u64(w, "handle", p->verdict_rule);
+	nt_jw_str(w, "verdict", nt_verdict_name(p->verdict));
+	nt_jw_str(w, "text", p->verdict_rule ? nt_model_rule_text(m, p->verdict_chain, p->verdict_rule) : NULL);
+	nt_jw_end(w);
+}
+
+#define PKT_DOC_MAX (2u << 20) /* one /packets answer stops growing past this */
+
+char *sv_packets_doc(struct recording *r, uint64_t after, unsigned int limit)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t seq = after + 1, last = after;
+	unsigned int n = 0;
+	struct nt_jw jw;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	if (seq < r->pkt_first)
+		seq = r->pkt_first;
+	nt_jw_init(&jw, f);
+	nt_jw_obj(&jw, NULL);
+	nt_jw_u64(&jw, "id", r->id);
+	nt_jw_bool(&jw, "running", sv_rec_active(r));
+	nt_jw_u64(&jw, "first", r->pkt_first);
+	nt_jw_u64(&jw, "missed", after + 1 < r->pkt_first ? r->pkt_first - (after + 1) : 0);
+	nt_jw_arr(&jw, "packets");
+	for (; seq < r->pkt_next && n < limit && ftell(f) < (long)PKT_DOC_MAX; seq++, n++) {
+		const struct ring_ent *e = &r->pkt_ent[seq % PKT_RING_ENTRIES];
+		const char *d = r->pkt_data + e->vpos % PKT_RING_BYTES;
+		struct nt_packet p;
+
+		memcpy(&p, d, sizeof(p));
+		p.ev = (uint8_t *)d + sizeof(p);
+		p.ev_len = p.ev_cap = e->tlen;
+		nt_jw_obj(&jw, NULL);
+		nt_jw_u64(&jw, "seq", seq);
+		jw_deciding(&jw, r->m, &p);
+		nt_jw_bool(&jw, "records_cut", e->jlen);
+		nt_journey_json_key(&jw, "journey", r->m, &p);
+		nt_jw_end(&jw);
+		last = seq;
+	}
+	nt_jw_end(&jw);
+	nt_jw_u64(&jw, "last", last);
+	nt_jw_u64(&jw, "next", r->pkt_next);
 	nt_jw_end(&jw);
 	nt_jw_newline(&jw);
 	if (fclose(f)) {

@@ -45,6 +45,7 @@ enum MHD_Result sv_reply_text(struct MHD_Connection *c, struct req *q, unsigned 
 	}
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	sv_common_headers(resp);
 	if (extra_hdr)
 		MHD_add_response_header(resp, extra_hdr, extra_val);
 	ret = MHD_queue_response(c, code, resp);
@@ -148,6 +149,9 @@ static const struct route routes[] = {
 	{ "status", "GET", sv_do_status },
 	{ "stats", "GET", sv_do_stats },
 	{ "events", "GET", sv_do_events },
+	{ "packets", "GET", sv_do_packets },
+	{ "log", "GET", sv_do_log },
+	{ "report", "GET", sv_do_report },
 };
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -159,15 +163,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	if (!q) { /* headers received */
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		char err[400];
+		unsigned int code;
+		int page;
 
 		q = calloc(1, sizeof(*q));
 		if (!q)
 			return MHD_NO;
 		*con_cls = q;
+		if ((code = sv_check_host(s, c, err, sizeof(err))))
+			return sv_reply_err(c, q, code, "Host", "%s", err);
+		if (strncmp(url, API, strlen(API))) {
+			enum MHD_Result ret = sv_page(s, c, q, url, method, &page);
+
+			if (page)
+				return ret;
+		}
 		if (!authorized(s, c))
 			return sv_reply_text(c, q, MHD_HTTP_UNAUTHORIZED,
 					  strdup("{\"error\":\"missing or wrong token: send the header Authorization: Bearer <token of the --token file>\"}\n"),
 					  "WWW-Authenticate", "Bearer realm=\"nft-record\"");
+		if ((code = sv_check_browser(c, method, err, sizeof(err))))
+			return sv_reply_err(c, q, code, NULL, "%s", err);
 		if (cl) {
 			char *end;
 			unsigned long long n;
@@ -225,8 +242,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	(void)version;
 	return sv_reply_err(c, q, MHD_HTTP_NOT_FOUND, NULL,
-			 "no such endpoint (POST " API "start, POST " API "stop, GET " API "status, GET " API
-			 "stats, GET " API "events)");
+			 "no such endpoint (GET / (the page), POST " API "start, POST " API "stop, GET " API
+			 "status, GET " API "stats, GET " API "events, GET " API "packets, GET " API "log, GET "
+			 API "report)");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -421,6 +439,7 @@ int nt_serve_run(const struct nt_serve_opts *o)
 		ret = NT_EXIT_USAGE;
 		goto out;
 	}
+	memcpy(&s->bound, &ss, sizeof(ss));
 	if (!loopback && !o->token_file) {
 		fprintf(stderr, "nft-record: --serve %s: a non-loopback address needs --token FILE (every request must then send Authorization: Bearer <token>)\n",
 			listen);

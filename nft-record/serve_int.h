@@ -9,6 +9,10 @@
  *                 events; status / stats documents; server-sent events
  *   serve_api.c   the endpoints: start (request validation), stop, status,
  *                 stats, events
+ *   serve_guard.c browser-facing checks: Host (DNS rebinding), Origin /
+ *                 Sec-Fetch-Site, Content-Type of state-changing requests
+ *   serve_page.c  the web page (GET /, nft-record/webui/ embedded at build
+ *                 time) and the endpoints it adds: packets, log, report
  */
 #ifndef NT_SERVE_INT_H
 #define NT_SERVE_INT_H
@@ -19,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 #include <cjson/cJSON.h>
@@ -38,6 +43,10 @@
 #define MAX_CONNS_PER_IP 32
 #define NAME_MAX_LEN 200
 #define FILTER_MAX_LEN 1024
+#define PKT_RING_BYTES (4u << 20)   /* completed dropped / rejected packets kept */
+#define PKT_RING_ENTRIES 1024u
+#define PKT_MAX_RECORDS (64u << 10) /* records of one packet kept (bytes) */
+#define PKT_REPLY_MAX 200           /* packets in one /packets answer */
 
 enum rec_state { ST_STARTING, ST_RUNNING, ST_STOPPING, ST_FINISHED, ST_FAILED };
 extern const char *const sv_state_names[];
@@ -73,12 +82,19 @@ struct recording {
 	FILE *fmt;                  /* open_memstream scratch for formatting */
 	char *fmtbuf;
 	size_t fmtlen;
+	/* completed dropped / rejected packets: struct nt_packet + its records
+	 * (seq pkt_first .. pkt_next - 1), formatted when asked for (/packets) */
+	char *pkt_data;
+	struct ring_ent *pkt_ent;   /* vpos; tlen = record bytes kept; jlen = 1 if cut */
+	uint64_t pkt_vhead, pkt_first, pkt_next;
 };
 
 struct srv {
 	const struct nt_serve_opts *so;
 	struct MHD_Daemon *d;
 	char dir[PATH_MAX];
+	struct sockaddr_storage bound; /* the --serve address (Host check) */
+	int reports;                /* /report answers being generated */
 	char token[TOKEN_MAX];
 	size_t token_len;
 	int quiet;
@@ -135,6 +151,27 @@ char *sv_stats_doc(struct recording *r, int top);
 int sv_sse_put(struct sse_client *c, const char *s, size_t n);
 ssize_t sv_sse_read(void *cls, uint64_t pos, char *out, size_t max);
 void sv_sse_free(void *cls);
+
+/* serve_feed.c: completed packets of R after seq AFTER as a JSON document
+ * (at most LIMIT), NULL when out of memory; call with s->mu held. */
+char *sv_packets_doc(struct recording *r, uint64_t after, unsigned int limit);
+
+/* serve_guard.c: 0 when the request may go on, else the HTTP status to
+ * answer with and one line in err.  Host: before the token check. */
+unsigned int sv_check_host(const struct srv *s, struct MHD_Connection *c, char *err, size_t errlen);
+/* Origin / Sec-Fetch-Site of /api/ requests, Content-Type of POSTs. */
+unsigned int sv_check_browser(struct MHD_Connection *c, const char *method, char *err,
+			      size_t errlen);
+
+/* serve_page.c: the page and its files (no token: no data in them); MHD_NO
+ * with *handled = 0 when URL is not one of them */
+enum MHD_Result sv_page(struct srv *s, struct MHD_Connection *c, struct req *q, const char *url,
+			const char *method, int *handled);
+enum MHD_Result sv_do_packets(struct srv *s, struct MHD_Connection *c, struct req *q);
+enum MHD_Result sv_do_log(struct srv *s, struct MHD_Connection *c, struct req *q);
+enum MHD_Result sv_do_report(struct srv *s, struct MHD_Connection *c, struct req *q);
+/* security headers of every answer */
+void sv_common_headers(struct MHD_Response *resp);
 
 /* serve_api.c: the endpoints */
 enum MHD_Result sv_do_start(struct srv *s, struct MHD_Connection *c, struct req *q);

@@ -19,7 +19,7 @@ nt_expect 200 "status after the duration" "j['state'] == 'finished' and j['runni
 
 # 8 starts at once
 for i in 1 2 3 4 5 6 7 8; do
-	ip netns exec "$NSA" curl -s -m 20 -o "$NT_TMP/c$i.body" -w '%{http_code}' -X POST \
+	ip netns exec "$NSA" curl -s -m 20 -o "$NT_TMP/c$i.body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 		--data-binary "{\"filter\": \"host $A4 and icmp\", \"netns\": \"$NSB\", \"output\": \"c$i.ntl\"}" \
 		"$NT_BASE$API/start" > "$NT_TMP/c$i.code" &
 	pids+=($!)

@@ -39,11 +39,13 @@ nt_http_server() {
 }
 
 # nt_req NS METHOD PATH [BODY [extra curl args...]]
+# (POST: with Content-Type: application/json, as the server requires, unless given)
 nt_req() {
 	local ns=$1 method=$2 path=$3 body=$4
 	shift 3; [ $# -gt 0 ] && shift
 	local data=()
 	[ -n "$body" ] && data=(--data-binary "$body")
+	[ "$method" = POST ] && [[ "$*" != *Content-Type* ]] && data+=(-H 'Content-Type: application/json')
 	HTTP_CODE=$(ip netns exec "$ns" curl -s -m 20 -o "$NT_TMP/body" -w '%{http_code}' -D "$NT_TMP/hdr" -X "$method" \
 		"${data[@]}" "$@" "$NT_BASE$path")
 }
