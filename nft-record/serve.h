@@ -10,10 +10,16 @@
  *   GET  /api/multi-function/stats   {"stats": ...} as `nft-analyze stats --json` (live)
  *   GET  /api/multi-function/events  server-sent events: the --stream lines
  *                                    (?format=json: the objects of events --ndjson)
+ *   GET  /api/multi-function/packets completed dropped / rejected packets + journeys
+ *   GET  /api/multi-function/log     the finished recording's log
+ *   GET  /api/multi-function/report  its HTML report
+ *   GET  /                           the web page over these (nft-record/webui/)
  *
- * Loopback only unless --token FILE (then every request needs
- * "Authorization: Bearer <token>"); bodies <= NT_SERVE_MAX_BODY; output and
- * config files are names inside the serve directory.  README "## HTTP control API".
+ * Loopback only unless --token FILE (then every request but the page needs
+ * "Authorization: Bearer <token>"); Host must name the server (DNS
+ * rebinding), POSTs need Content-Type: application/json, a foreign Origin is
+ * refused; bodies <= NT_SERVE_MAX_BODY; output and config files are names
+ * inside the serve directory.  README "## HTTP control API", "### Web page".
  */
 #ifndef NT_SERVE_H
 #define NT_SERVE_H

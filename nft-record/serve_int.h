@@ -9,7 +9,7 @@
  *                 events; status / stats documents; server-sent events
  *   serve_api.c   the endpoints: start (request validation), stop, status,
  *                 stats, events
- *   serve_guard.c browser-facing checks: Host (DNS rebinding), Origin /
+ *   serve_browser.c browser-facing checks: Host (DNS rebinding), Origin /
  *                 Sec-Fetch-Site, Content-Type of state-changing requests
  *   serve_page.c  the web page (GET /, nft-record/webui/ embedded at build
  *                 time) and the endpoints it adds: packets, log, report
@@ -156,7 +156,7 @@ void sv_sse_free(void *cls);
  * (at most LIMIT), NULL when out of memory; call with s->mu held. */
 char *sv_packets_doc(struct recording *r, uint64_t after, unsigned int limit);
 
-/* serve_guard.c: 0 when the request may go on, else the HTTP status to
+/* serve_browser.c: 0 when the request may go on, else the HTTP status to
  * answer with and one line in err.  Host: before the token check. */
 unsigned int sv_check_host(const struct srv *s, struct MHD_Connection *c, char *err, size_t errlen);
 /* Origin / Sec-Fetch-Site of /api/ requests, Content-Type of POSTs. */

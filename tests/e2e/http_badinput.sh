@@ -75,8 +75,10 @@ nt_req "$NS" DELETE $API/status
 nt_expect 405 "DELETE status" "'use GET' in j['error']"
 nt_req "$NS" GET /api/multi-function/../../etc/passwd "" --path-as-is
 nt_expect 404 "path outside the API" "'no such endpoint' in j['error']"
-nt_req "$NS" GET /
-nt_expect 404 "/" "'no such endpoint' in j['error']"
+nt_req "$NS" GET /nope
+nt_expect 404 "/nope" "'no such endpoint' in j['error']"
+nt_req "$NS" POST / '{}'
+nt_expect 405 "POST / (the page)" "'use GET' in j['error']"
 nt_req "$NS" POST $API/stop
 nt_expect 409 "stop without recording" "j['error'] == 'no recording running'"
 nt_req "$NS" GET $API/stats

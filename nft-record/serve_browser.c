@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * serve_guard.c - nft-record --serve: the checks a server that a browser can
+ * serve_browser.c - nft-record --serve: the checks a server that a browser can
  * reach needs (see serve_int.h), before any endpoint runs:
  *
  *  - Host must name the bound address (any address literal when bound to
