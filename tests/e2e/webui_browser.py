@@ -139,6 +139,7 @@ try:
         check('journey_lists_path_nft', not j['hidden'] and 'path' in j['lists'] and 'nft' in j['lists']
               and any(rule in h for h in j['hits']), j)
     shot_and_overflow(p, 1280, 900, 'wide')
+    p.screenshot(os.path.join(o.art, 'webui-readme.jpg'), height=1250, quality=55)  # the README's picture
     shot_and_overflow(p, 390, 844, 'phone', mobile=True)
     p.js("document.querySelector('#drops .pk-h[aria-expanded=\"true\"]').scrollIntoView()")
     p.screenshot(os.path.join(o.art, 'webui-390-journey.png'), full=False)

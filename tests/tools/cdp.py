@@ -243,10 +243,12 @@ class Page:
     def type_text(self, text):
         self.cmd('Input.insertText', {'text': text})
 
-    def screenshot(self, path, full=True):
-        params = {'format': 'png'}
-        if full:
-            h = self.js('Math.ceil(document.documentElement.scrollHeight)')
+    def screenshot(self, path, full=True, height=None, quality=None):
+        """PNG (JPEG with QUALITY) of the viewport, the whole page (FULL), or
+        its first HEIGHT pixels."""
+        params = {'format': 'jpeg', 'quality': quality} if quality else {'format': 'png'}
+        if full or height:
+            h = height or self.js('Math.ceil(document.documentElement.scrollHeight)')
             params['clip'] = {'x': 0, 'y': 0, 'width': self.width, 'height': h, 'scale': 1}
             params['captureBeyondViewport'] = True
         data = self.cmd('Page.captureScreenshot', params, timeout=30)['data']
