@@ -326,6 +326,7 @@
         buf += dec.decode(value, { stream: true });
         const parts = buf.split('\n\n');
         buf = parts.pop();
+        if (view.id !== id) break; // a newer recording is shown
         for (const p of parts) sseBlock(p);
         if (view.lines.length > MAX_LINES + 1000) view.lines.splice(0, view.lines.length - MAX_LINES);
         if (view.id !== id) break;

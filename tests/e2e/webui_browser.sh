@@ -61,6 +61,14 @@ nt_req "$NSA" GET $API/status "" --http1.0 -H "Host:"
 nt_expect 400 "no Host" "'Host header missing' in j['error']"
 nt_req "$NSA" GET $API/status "" -H "Host: localhost:$NT_PORT"
 nt_expect 200 "Host localhost" "j['state'] == 'idle'"
+for h in "LocalHost" "127.0.0.1" "127.0.0.1:$NT_PORT"; do
+	nt_req "$NSA" GET $API/status "" -H "Host: $h"
+	nt_expect 200 "Host $h"
+done
+for h in "127.0.0.2:$NT_PORT" "[::1]:$NT_PORT" "localhost:" "localhost:$NT_PORT:1" "localhost.:$NT_PORT" "127.0.0.1 :$NT_PORT"; do
+	nt_req "$NSA" GET $API/status "" -H "Host: $h"
+	[ "$HTTP_CODE" = 421 ] || [ "$HTTP_CODE" = 400 ] || nt_fail "Host '$h': HTTP $HTTP_CODE, expected 421 or 400"
+done
 nt_req "$NSA" POST $API/start '{}' -H 'Content-Type: text/plain'
 nt_expect 415 "start with Content-Type text/plain" "'application/json' in j['error']"
 HTTP_CODE=$(ip netns exec "$NSA" curl -s -m 5 -o "$NT_TMP/body" -w '%{http_code}' -X POST --data-binary '{}' "$NT_BASE$API/start")
