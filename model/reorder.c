@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/* reorder.c - the reorder window on the analyzer's input (reorder.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/records.h"
+#include "model/reorder.h"
+
+/* A queued record: header + the record's bytes (8-byte aligned in the ring). */
+struct qrec {
+	uint64_t ts, seq;
+	uint32_t len, pad;
+	unsigned char data[];
+};
+
+#define QHDR sizeof(struct qrec)
+#define WRAP_MARK UINT32_MAX /* len of a ring slot that says "continue at 0" */
+
+struct nt_reorder {
+	uint64_t window;
+	size_t max_bytes, bytes;   /* bytes queued (records + headers) */
+	uint64_t seq, newest, released; /* newest ts pushed, ts of the last record released */
+	int any_released;
+	/* FIFO of in-order records: a byte ring that grows up to max_bytes */
+	unsigned char *ring;
+	size_t cap, head, tail, nfifo, fifo_bytes;
+	uint64_t tail_ts;
+	/* heap of records that came older than the FIFO's tail (malloc'd each) */
+	struct qrec **heap;
+	size_t nheap, capheap;
+	/* records that leave at once: no time, or late (FIFO of pointers) */
+	struct qrec **imm;
+	size_t nimm, capimm, immhead;
+	struct qrec *last;         /* returned by the previous pop (freed at the next call) */
+	struct nt_reorder_stats st;
+};
+
+struct nt_reorder *nt_reorder_new(uint64_t window_ns, size_t max_bytes)
+{
+	struct nt_reorder *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->window = window_ns;
+	r->max_bytes = max_bytes ? max_bytes : NT_REORDER_MAX_BYTES;
+	return r;
+}
+
+void nt_reorder_free(struct nt_reorder *r)
+{
+	if (!r)
+		return;
+	free(r->last);
+	for (size_t i = 0; i < r->nheap; i++)
+		free(r->heap[i]);
+	for (size_t i = r->immhead; i < r->nimm; i++)
+		free(r->imm[i]);
+	free(r->heap);
+	free(r->imm);
+	free(r->ring);
+	free(r);
+}
+
+static inline size_t slot_size(size_t len)
+{
+	return (QHDR + len + 7) & ~(size_t)7;
+}
+
+static inline int before(const struct qrec *a, const struct qrec *b)
+{
+	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+}
+
+static struct qrec *qrec_new(const void *rec, size_t len, uint64_t ts, uint64_t seq)
+{
+	struct qrec *q = malloc(QHDR + len);
+
+	if (!q)
+		return NULL;
+	q->ts = ts;
+	q->seq = seq;
+	q->len = (uint32_t)len;
+	memcpy(q->data, rec, len);
+	return q;
+}
+
+static int imm_push(struct nt_reorder *r, struct qrec *q)
+{
+	if (r->immhead && r->immhead == r->nimm)
+		r->immhead = r->nimm = 0;
+	if (r->nimm == r->capimm) {
+		size_t cap = r->capimm ? r->capimm * 2 : 16;
+		struct qrec **n = realloc(r->imm, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->imm = n;
+		r->capimm = cap;
+	}
+	r->imm[r->nimm++] = q;
+	return 0;
+}
+
+static int heap_push(struct nt_reorder *r, struct qrec *q)
+{
+	size_t i;
+
+	if (r->nheap == r->capheap) {
+		size_t cap = r->capheap ? r->capheap * 2 : 64;
+		struct qrec **n = realloc(r->heap, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->heap = n;
+		r->capheap = cap;
+	}
+	i = r->nheap++;
+	while (i && before(q, r->heap[(i - 1) / 2])) {
+		r->heap[i] = r->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	r->heap[i] = q;
+	return 0;
+}
+
+static struct qrec *heap_pop(struct nt_reorder *r)
+{
+	struct qrec *top = r->heap[0], *x = r->heap[--r->nheap];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= r->nheap)
+			break;
+		if (c + 1 < r->nheap && before(r->heap[c + 1], r->heap[c]))
+			c++;
+		if (!before(r->heap[c], x))
+			break;
+		r->heap[i] = r->heap[c];
+		i = c;
+	}
+	if (r->nheap)
+		r->heap[i] = x;
+	return top;
+}
+
+/* Where a slot of N bytes goes at the ring's tail: 0 at the tail, 1 at
+ * offset 0 after a wrap mark; grows the ring when neither fits (-ENOMEM).
+ * A slot at the tail always leaves room for a wrap mark after it. */
+static int ring_room(struct nt_reorder *r, size_t n)
+{
+	size_t cap, off = 0, pos;
+	unsigned char *n2;
+
+	if (!r->nfifo) {
+		if (r->cap >= n + QHDR)
+			return 0;
+	} else if (r->tail > r->head) {
+		if (r->cap - r->tail >= n + QHDR)
+			return 0;
+		if (r->head > n)
+			return 1;
+	} else if (r->tail < r->head && r->head - r->tail > n) {
+		return 0;
+	}
+	/* grow: the queued slots in order into a new ring */
+	cap = r->cap ? r->cap * 2 : 65536;
+	while (cap < r->fifo_bytes + n + 2 * QHDR)
+		cap *= 2;
+	n2 = malloc(cap);
+	if (!n2)
+		return -ENOMEM;
+	pos = r->head;
+	for (size_t k = 0; k < r->nfifo; k++) {
+		struct qrec *q = (struct qrec *)(r->ring + pos);
+		size_t s;
+
+		if (q->len == WRAP_MARK) {
+			pos = 0;
+			q = (struct qrec *)r->ring;
+		}
+		s = slot_size(q->len);
+		memcpy(n2 + off, q, s);
+		off += s;
+		pos += s;
+	}
+	free(r->ring);
+	r->ring = n2;
+	r->cap = cap;
+	r->head = 0;
+	r->tail = off;
+	return 0;
+}
+
+int nt_reorder_push(struct nt_reorder *r, const void *rec, size_t len)
+{
+	const struct nt_ev_hdr *h = rec;
+	uint64_t ts = h->ts_ns, seq = r->seq++;
+	struct qrec *q;
+	int w;
+
+	free(r->last);
+	r->last = NULL;
+	if (!r->window || !ts || (r->any_released && ts < r->released)) {
+		if (ts && r->window) {
+			r->st.late++;
+			r->st.max_late_ns = r->released - ts;
+		}
+		q = qrec_new(rec, len, ts, seq);
+		if (!q || imm_push(r, q)) {
+			free(q);
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	if (ts > r->newest)
+		r->newest = ts;
+	if (r->nfifo && ts < r->tail_ts) {
+		r->st.reordered++;
+		q = qrec_new(rec, len, ts, seq);
+		if (!q || heap_push(r, q)) {
+			free(q);
+			return -ENOMEM;
+		}
+		r->bytes += QHDR + len;
+	} else {
+		size_t s = slot_size(len);
+
+		w = ring_room(r, s);
+		if (w < 0)
+			return -ENOMEM;
+		if (w == 1) {
+			((struct qrec *)(r->ring + r->tail))->len = WRAP_MARK;
+			r->tail = 0;
+		}
+		q = (struct qrec *)(r->ring + r->tail);
+		q->ts = ts;
+		q->seq = seq;
+		q->len = (uint32_t)len;
+		memcpy(q->data, rec, len);
+		r->tail += s;
+		r->nfifo++;
+		r->fifo_bytes += s;
+		r->tail_ts = ts;
+		r->bytes += s;
+	}
+	if (r->bytes > r->st.max_bytes_used)
+		r->st.max_bytes_used = r->bytes;
+	return 0;
+}
+
+static struct qrec *fifo_head(struct nt_reorder *r)
+{
+	struct qrec *q;
+
+	if (!r->nfifo)
+		return NULL;
+	q = (struct qrec *)(r->ring + r->head);
+	if (q->len == WRAP_MARK) {
+		r->head = 0;
+		q = (struct qrec *)r->ring;
+	}
+	return q;
+}
+
+const void *nt_reorder_pop(struct nt_reorder *r, size_t *len, int flush)
+{
+	struct qrec *f, *hp, *q;
+	int early;
+
+	free(r->last);
+	r->last = NULL;
+	if (r->immhead < r->nimm) {
+		q = r->imm[r->immhead++];
+		r->last = q;
+		*len = q->len;
+		return q->data;
+	}
+	f = fifo_head(r);
+	hp = r->nheap ? r->heap[0] : NULL;
+	if (!f && !hp)
+		return NULL;
+	q = !f ? hp : !hp ? f : before(hp, f) ? hp : f;
+	early = r->bytes > r->max_bytes;
+	if (!flush && !early && !(r->any_released && q->ts <= r->released) &&
+	    q->ts + r->window >= r->newest)
+		return NULL;
+	if (early && !flush && q->ts + r->window >= r->newest)
+		r->st.early++;
+	r->released = q->ts;
+	r->any_released = 1;
+	*len = q->len;
+	if (q == hp) {
+		heap_pop(r);
+		r->bytes -= QHDR + q->len;
+		r->last = q;
+		return q->data;
+	}
+	/* FIFO: the slot stays valid until the next push overwrites it; the
+	 * caller is done with it before its next call */
+	r->head += slot_size(q->len);
+	r->nfifo--;
+	r->fifo_bytes -= slot_size(q->len);
+	r->bytes -= slot_size(q->len);
+	if (!r->nfifo)
+		r->head = r->tail = 0;
+	return q->data;
+}
+
+const struct nt_reorder_stats *nt_reorder_stats(const struct nt_reorder *r)
+{
+	return &r->st;
+}
