@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* journey.c - PACKET TRACE blocks and journey JSON (journey.h). */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model/journey.h"
@@ -14,6 +15,136 @@ static int rec_layer(const struct nt_model *m, const struct nt_ev_hdr *h)
 	if (h->type != NT_EV_FUNC && h->type != NT_EV_DROP && h->type != NT_EV_FREE)
 		return -1;
 	return nt_model_func(m, h->id)->layer;
+}
+
+/* ---- where each skb of a packet is: replayed from its META / DEV records ---- */
+#define HOP_SKBS 64
+
+struct hopskb {
+	uint64_t skb;
+	uint32_t ifindex, netns;
+	int has_meta;
+	struct nt_ev_meta meta;
+};
+
+struct hops {
+	struct hopskb s[HOP_SKBS];
+	int n, next;
+	/* the nftables step before a translation: its rule when it is a NAT rule */
+	const struct nt_ev_nft_rule *nat_rule;
+	const struct nt_ev_hdr *last_nft;
+};
+
+static struct hopskb *hop_of(struct hops *hs, uint64_t skb, uint64_t parent)
+{
+	struct hopskb *s, *par = NULL;
+
+	for (int i = 0; i < hs->n; i++)
+		if (hs->s[i].skb == skb)
+			return &hs->s[i];
+	for (int i = 0; parent && i < hs->n; i++)
+		if (hs->s[i].skb == parent)
+			par = &hs->s[i];
+	if (hs->n < HOP_SKBS) {
+		s = &hs->s[hs->n++];
+	} else { /* a packet of more skbs: the oldest entries are reused */
+		s = &hs->s[hs->next];
+		hs->next = (hs->next + 1) % HOP_SKBS;
+	}
+	if (par && par != s)
+		*s = *par;
+	else
+		memset(s, 0, sizeof(*s));
+	s->skb = skb;
+	return s;
+}
+
+static int nat_text(const char *t)
+{
+	return t && (strstr(t, "masquerade") || strstr(t, "snat") || strstr(t, "dnat") ||
+		     strstr(t, "redirect"));
+}
+
+/* Follow record H: returns its skb's state (after a META / DEV: the new one). */
+static struct hopskb *hop_step(struct hops *hs, const struct nt_model *m, const struct nt_ev_hdr *h)
+{
+	struct hopskb *s;
+
+	if (h->type == NT_EV_NFT_RULE || h->type == NT_EV_NFT_CHAIN) {
+		hs->last_nft = h;
+		if (h->type == NT_EV_NFT_RULE &&
+		    nat_text(nt_model_rule_text(m, ((const struct nt_ev_nft_rule *)h)->chain_key,
+						((const struct nt_ev_nft_rule *)h)->rule_handle)))
+			hs->nat_rule = (const void *)h;
+	}
+	if (!h->skb)
+		return NULL;
+	s = hop_of(hs, h->skb, h->type == NT_EV_LINK ? ((const struct nt_ev_link *)h)->parent : 0);
+	if (h->type == NT_EV_META) {
+		const struct nt_ev_meta *mm = (const void *)h;
+
+		s->ifindex = mm->ifindex;
+		if (mm->netns)
+			s->netns = mm->netns;
+	} else if (h->type == NT_EV_DEV) {
+		const struct nt_ev_dev *d = (const void *)h;
+
+		s->ifindex = d->ifindex;
+		if (d->netns)
+			s->netns = d->netns;
+	}
+	return s;
+}
+
+static const char *ns_label(const struct nt_model *m, uint32_t netns, char *buf, size_t len)
+{
+	const char *n = nt_model_netns_name(m, netns);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "%u", netns);
+	return buf;
+}
+
+static const char *dev_label(const struct nt_model *m, uint32_t netns, uint32_t ifindex, char *buf,
+			     size_t len)
+{
+	const char *n = nt_model_ifname(m, netns, ifindex);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "if%u", ifindex);
+	return buf;
+}
+
+/* "[dev rc1, netns r]" ("[netns r]" without a device, nothing unknown) */
+static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
+{
+	char a[32], c[32];
+
+	if (!ifindex && !netns)
+		return;
+	nt_tb_lit(b, "  [");
+	if (ifindex) {
+		nt_tb_lit(b, "dev ");
+		nt_tb_str(b, dev_label(m, netns, ifindex, a, sizeof(a)));
+		if (netns)
+			nt_tb_lit(b, ", ");
+	}
+	if (netns) {
+		nt_tb_lit(b, "netns ");
+		nt_tb_str(b, ns_label(m, netns, c, sizeof(c)));
+	}
+	nt_tb_chr(b, ']');
+}
+
+static void jw_where(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
+{
+	char a[32];
+
+	nt_jw_str(w, "dev", ifindex ? dev_label(m, netns, ifindex, a, sizeof(a)) : NULL);
+	nt_jw_u64(w, "netns", netns);
+	nt_jw_str(w, "ns", nt_model_netns_name(m, netns));
 }
 
 /* Layers of P's function records, in order of first appearance. */
@@ -31,13 +162,19 @@ static int layer_order(const struct nt_model *m, const struct nt_packet *p, int 
 		seen |= 1u << l;
 		order[n++] = l;
 	}
+	/* time-only layers (the socket queue) last */
+	for (int l = 0; l < NT_MODEL_MAX_LAYERS && n < NT_MODEL_MAX_LAYERS; l++)
+		if ((p->layer_seen & (1u << l)) && !(seen & (1u << l))) {
+			seen |= 1u << l;
+			order[n++] = l;
+		}
 	return n;
 }
 
 static const char *link_kind(uint32_t k)
 {
 	return k == NT_LINK_CLONE ? "clone" : k == NT_LINK_COPY ? "copy" :
-	       k == NT_LINK_REALLOC ? "realloc" : "link";
+	       k == NT_LINK_REALLOC ? "realloc" : k == NT_LINK_HEAD ? "head" : "link";
 }
 
 static inline void rel_us(struct nt_tb *b, const struct nt_packet *p, uint64_t ts)
@@ -47,9 +184,10 @@ static inline void rel_us(struct nt_tb *b, const struct nt_packet *p, uint64_t t
 	nt_tb_lit(b, "\xc2\xb5s] "); /* "µs] " */
 }
 
-/* "  [   1.234µs] ip_rcv (drop)  [skb 0x...]" of a function record */
+/* "  [   1.234µs] ip_rcv (drop)  [skb 0x...]  [dev rc1, netns r]" of a function record */
 static void func_line(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p,
-		      const struct nt_ev_hdr *h, const struct nt_func_info *f)
+		      const struct nt_ev_hdr *h, const struct nt_func_info *f, uint32_t ifindex,
+		      uint32_t netns)
 {
 	rel_us(b, p, h->ts_ns);
 	nt_tb_str(b, f->name);
@@ -64,6 +202,108 @@ static void func_line(struct nt_tb *b, const struct nt_model *m, const struct nt
 		nt_tb_hex(b, h->skb);
 		nt_tb_chr(b, ']');
 	}
+	tb_where(b, m, ifindex, netns);
+	nt_tb_chr(b, '\n');
+}
+
+static int same_flow_text(const struct nt_ev_meta *a, const struct nt_ev_meta *b)
+{
+	char x[160], y[160];
+
+	nt_fmt_flow(x, sizeof(x), a);
+	nt_fmt_flow(y, sizeof(y), b);
+	return !strcmp(x, y);
+}
+
+/* A META that translated the addresses / ports of its skb (NAT). */
+static int is_nat(const struct hopskb *s, const struct nt_ev_meta *mm)
+{
+	unsigned alen;
+
+	if (!s->has_meta || s->meta.l3 != mm->l3 || (mm->l3 != NT_L3_IPV4 && mm->l3 != NT_L3_IPV6))
+		return 0;
+	alen = mm->l3 == NT_L3_IPV6 ? 16 : 4;
+	if (memcmp(s->meta.saddr, mm->saddr, alen) || memcmp(s->meta.daddr, mm->daddr, alen))
+		return 1;
+	if ((s->meta.frag & NT_FRAG_IS && (s->meta.frag & NT_FRAG_OFF_MASK)) ||
+	    (mm->frag & NT_FRAG_IS && (mm->frag & NT_FRAG_OFF_MASK)))
+		return 0; /* no ports in fragments past the first */
+	return s->meta.l4proto == mm->l4proto && !same_flow_text(&s->meta, mm);
+}
+
+/* "after ip nat post #2 \"masquerade\"" / "after hook postrouting" */
+static void tb_nat_cause(struct nt_tb *b, const struct nt_model *m, const struct hops *hs)
+{
+	if (hs->nat_rule) {
+		const char *t = nt_model_rule_text(m, hs->nat_rule->chain_key, hs->nat_rule->rule_handle);
+
+		nt_tb_lit(b, " after ");
+		nt_tb_chain(b, m, hs->nat_rule->chain_key);
+		nt_tb_lit(b, " #");
+		nt_tb_u64(b, hs->nat_rule->rule_handle);
+		nt_tb_lit(b, " \"");
+		nt_tb_str(b, t ? t : "?");
+		nt_tb_chr(b, '"');
+	} else if (hs->last_nft) {
+		uint64_t key = hs->last_nft->type == NT_EV_NFT_RULE ?
+			       ((const struct nt_ev_nft_rule *)hs->last_nft)->chain_key :
+			       ((const struct nt_ev_nft_chain *)hs->last_nft)->chain_key;
+		const struct nt_ev_nft_chaindef *d = nt_model_chain(m, key);
+
+		nt_tb_lit(b, " after ");
+		nt_tb_chain(b, m, key);
+		if (d && d->base) {
+			nt_tb_lit(b, " (hook ");
+			nt_tb_str(b, nt_hook_name(d->hook));
+			nt_tb_chr(b, ')');
+		}
+	}
+}
+
+static void tb_fate(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p)
+{
+	char sym[192], a[32], c[32];
+
+	nt_tb_lit(b, "\nFate: ");
+	nt_tb_str(b, nt_fate_name(p->fate));
+	switch (p->fate) {
+	case NT_FATE_DELIVERED:
+		nt_tb_lit(b, " to a socket at ");
+		nt_tb_str(b, nt_model_func(m, p->fate_func)->name);
+		break;
+	case NT_FATE_DROPPED: {
+		const char *rn = nt_model_drop_reason(m, p->drop_reason);
+
+		nt_tb_lit(b, ": ");
+		nt_tb_str(b, rn ? rn : "?");
+		nt_tb_lit(b, " (reason ");
+		nt_tb_u64(b, p->drop_reason);
+		nt_tb_lit(b, ") at ");
+		nt_tb_str(b, nt_model_symbolize(m, p->drop_location, sym, sizeof(sym)));
+		nt_tb_lit(b, " (");
+		nt_tb_str(b, nt_model_func(m, p->drop_func)->name);
+		nt_tb_chr(b, ')');
+		break;
+	}
+	case NT_FATE_FORWARDED:
+		nt_tb_lit(b, " out of ");
+		nt_tb_str(b, p->fate_ifindex ? dev_label(m, p->fate_netns, p->fate_ifindex, a, sizeof(a)) : "?");
+		nt_tb_lit(b, " at ");
+		nt_tb_str(b, nt_model_func(m, p->fate_func)->name);
+		break;
+	case NT_FATE_CONSUMED:
+		nt_tb_lit(b, " (freed)");
+		if (p->fate_func != UINT32_MAX) {
+			nt_tb_lit(b, " after ");
+			nt_tb_str(b, nt_model_func(m, p->fate_func)->name);
+		}
+		break;
+	default:
+		nt_tb_lit(b, " (still open at the end of the log)");
+		break;
+	}
+	tb_where(b, m, p->fate == NT_FATE_FORWARDED ? 0 : p->fate_ifindex, p->fate_netns);
+	(void)c;
 	nt_tb_chr(b, '\n');
 }
 
@@ -74,19 +314,32 @@ static void func_line(struct nt_tb *b, const struct nt_model *m, const struct nt
 void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_packet *p)
 {
 	static const char sep[] = "================================================================================\n";
+	struct hops hs;
 	const struct nt_ev_hdr *h;
 	struct nt_tb b;
 	uint32_t fo[JT_FAST_FUNCS];   /* offsets of the function records */
 	uint8_t fl[JT_FAST_FUNCS];    /* and their layers */
-	int order[NT_MODEL_MAX_LAYERS], nl = 0, nf = 0, many = 0;
+	uint32_t fdev[JT_FAST_FUNCS], fns[JT_FAST_FUNCS]; /* where they were */
+	int order[NT_MODEL_MAX_LAYERS], nl = 0, nf = 0, many = 0, nnat = 0, nfrag = 0;
 	uint32_t seen = 0, types = 0;
 
 	nt_tb_init(&b, out);
 	/* one pass: layer order, function records by layer, record types present */
+	memset(&hs, 0, sizeof(hs));
 	FOREACH_REC(p, h) {
+		struct hopskb *s;
 		int l;
 
 		types |= 1u << (h->type & 31);
+		if (h->type == NT_EV_META && (s = hop_of(&hs, h->skb, 0))) {
+			const struct nt_ev_meta *mm = (const void *)h;
+
+			nnat += is_nat(s, mm);
+			nfrag += (mm->frag & NT_FRAG_IS) || (s->has_meta && (s->meta.frag & NT_FRAG_IS));
+			s->meta = *mm;
+			s->has_meta = 1;
+		}
+		s = hop_step(&hs, m, h);
 		l = rec_layer(m, h);
 		if (l < 0 || l >= NT_MODEL_MAX_LAYERS)
 			continue;
@@ -96,6 +349,8 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 		}
 		if (nf < JT_FAST_FUNCS && _off <= UINT32_MAX) { /* (a packet of > 4 GiB: not grouped) */
 			fo[nf] = (uint32_t)_off;
+			fdev[nf] = s ? s->ifindex : 0;
+			fns[nf] = s ? s->netns : 0;
 			fl[nf++] = (uint8_t)l;
 		} else {
 			many = 1;
@@ -117,14 +372,21 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 	nt_tb_lit(&b, " | Functions: ");
 	nt_tb_u64(&b, p->n_funcs);
 	nt_tb_lit(&b, ", NFT Chains: ");
-	nt_tb_u64(&b, p->n_chains);
+	nt_tb_u64(&b, nt_packet_chains(p));
 	nt_tb_lit(&b, ", Rules: ");
 	nt_tb_u64(&b, p->n_rules);
 	nt_tb_lit(&b, " | Verdict: ");
 	nt_tb_str(&b, nt_verdict_name(p->verdict));
+	nt_tb_lit(&b, " | Fate: ");
+	nt_tb_str(&b, nt_fate_name(p->fate));
 	if (p->incomplete)
 		nt_tb_lit(&b, " (incomplete)");
 	nt_tb_chr(&b, '\n');
+	if (p->flow_packet && p->flow_packet != p->id) {
+		nt_tb_str(&b, p->reply ? "Flow: reply to packet " : "Flow: after packet ");
+		nt_tb_u64(&b, p->flow_packet);
+		nt_tb_str(&b, p->reply ? " (the other direction of its flow)\n" : " (same flow)\n");
+	}
 
 	for (int i = 0; i < nl; i++) {
 		nt_tb_chr(&b, '\n');
@@ -135,13 +397,91 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 				if (fl[j] != order[i])
 					continue;
 				h = (const void *)(p->ev + fo[j]);
-				func_line(&b, m, p, h, nt_model_func(m, h->id));
+				func_line(&b, m, p, h, nt_model_func(m, h->id), fdev[j], fns[j]);
 			}
 			continue;
 		}
+		memset(&hs, 0, sizeof(hs));
 		FOREACH_REC(p, h) {
+			struct hopskb *s = hop_step(&hs, m, h);
+
 			if (rec_layer(m, h) == order[i])
-				func_line(&b, m, p, h, nt_model_func(m, h->id));
+				func_line(&b, m, p, h, nt_model_func(m, h->id), s ? s->ifindex : 0,
+					  s ? s->netns : 0);
+		}
+	}
+
+	if (nnat) {
+		nt_tb_lit(&b, "\nNAT:\n");
+		memset(&hs, 0, sizeof(hs));
+		FOREACH_REC(p, h) {
+			struct hopskb *s;
+
+			if (h->type != NT_EV_META) {
+				hop_step(&hs, m, h);
+				continue;
+			}
+			s = hop_of(&hs, h->skb, 0);
+			if (is_nat(s, (const void *)h)) {
+				rel_us(&b, p, h->ts_ns);
+				nt_tb_flow(&b, &s->meta);
+				nt_tb_lit(&b, "  =>  ");
+				nt_tb_flow(&b, (const void *)h);
+				nt_tb_lit(&b, "  seen at ");
+				nt_tb_str(&b, nt_model_func(m, h->id)->name);
+				tb_where(&b, m, ((const struct nt_ev_meta *)h)->ifindex,
+					 ((const struct nt_ev_meta *)h)->netns);
+				tb_nat_cause(&b, m, &hs);
+				nt_tb_chr(&b, '\n');
+			}
+			s->meta = *(const struct nt_ev_meta *)h;
+			s->has_meta = 1;
+			hop_step(&hs, m, h);
+			hs.nat_rule = NULL;
+			hs.last_nft = NULL;
+		}
+	}
+
+	if (nfrag) {
+		nt_tb_lit(&b, "\nFragments:\n");
+		memset(&hs, 0, sizeof(hs));
+		FOREACH_REC(p, h) {
+			const struct nt_ev_meta *mm = (const void *)h;
+			struct hopskb *s;
+			int was;
+
+			if (h->type != NT_EV_META)
+				continue;
+			s = hop_of(&hs, h->skb, 0);
+			was = s->has_meta && (s->meta.frag & NT_FRAG_IS);
+			if ((mm->frag & NT_FRAG_IS) && (!was || (s->meta.frag & ~NT_FRAG_MF) != (mm->frag & ~NT_FRAG_MF) ||
+							 s->meta.frag_id != mm->frag_id)) {
+				rel_us(&b, p, h->ts_ns);
+				nt_tb_lit(&b, "fragment id ");
+				nt_tb_u64(&b, mm->frag_id);
+				nt_tb_lit(&b, " offset ");
+				nt_tb_u64(&b, (uint64_t)(mm->frag & NT_FRAG_OFF_MASK) * 8);
+				if (mm->frag & NT_FRAG_MF)
+					nt_tb_lit(&b, " (more)");
+				nt_tb_lit(&b, " len ");
+				nt_tb_u64(&b, mm->len);
+				nt_tb_lit(&b, "  [skb 0x");
+				nt_tb_hex(&b, h->skb);
+				nt_tb_chr(&b, ']');
+				tb_where(&b, m, mm->ifindex, mm->netns);
+				nt_tb_chr(&b, '\n');
+			} else if (was && !(mm->frag & NT_FRAG_IS)) {
+				rel_us(&b, p, h->ts_ns);
+				nt_tb_lit(&b, "reassembled, len ");
+				nt_tb_u64(&b, mm->len);
+				nt_tb_lit(&b, "  [skb 0x");
+				nt_tb_hex(&b, h->skb);
+				nt_tb_chr(&b, ']');
+				tb_where(&b, m, mm->ifindex, mm->netns);
+				nt_tb_chr(&b, '\n');
+			}
+			s->meta = *mm;
+			s->has_meta = 1;
 		}
 	}
 
@@ -231,17 +571,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 		}
 	}
 
-	if (p->dropped) {
-		const char *rn = nt_model_drop_reason(m, p->drop_reason);
-
-		nt_tb_lit(&b, "\nDropped: ");
-		nt_tb_str(&b, rn ? rn : "?");
-		nt_tb_lit(&b, " (reason ");
-		nt_tb_u64(&b, p->drop_reason);
-		nt_tb_lit(&b, ") at ");
-		nt_tb_str(&b, nt_model_func(m, p->drop_func)->name);
-		nt_tb_chr(&b, '\n');
-	}
+	tb_fate(&b, m, p);
 	nt_tb_chr(&b, '\n');
 	nt_tb_flush(&b);
 }
@@ -251,9 +581,18 @@ void nt_journey_json(struct nt_jw *w, const struct nt_model *m, const struct nt_
 	nt_journey_json_key(w, NULL, m, p);
 }
 
+static void jw_flow_text(struct nt_jw *w, const char *key, const struct nt_ev_meta *mm)
+{
+	char f[160];
+
+	nt_fmt_flow(f, sizeof(f), mm);
+	nt_jw_str(w, key, f);
+}
+
 void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model *m,
 			 const struct nt_packet *p)
 {
+	struct hops hs;
 	const struct nt_ev_hdr *h;
 	int order[NT_MODEL_MAX_LAYERS], nl;
 
@@ -271,8 +610,10 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	nt_jw_end(w);
 
 	nt_jw_arr(w, "path");
+	memset(&hs, 0, sizeof(hs));
 	FOREACH_REC(p, h) {
 		const struct nt_func_info *f;
+		struct hopskb *s = hop_step(&hs, m, h);
 
 		if (rec_layer(m, h) < 0)
 			continue;
@@ -284,7 +625,81 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		nt_jw_str(w, "type", h->type == NT_EV_DROP ? "drop" : h->type != NT_EV_FREE ? "func" :
 				      (h->flags & NT_F_INFERRED) ? "free_inferred" : "free");
 		nt_jw_hex(w, "skb", h->skb);
+		jw_where(w, m, s ? s->ifindex : 0, s ? s->netns : 0);
 		nt_jw_end(w);
+	}
+	nt_jw_end(w);
+
+	nt_jw_arr(w, "nat");
+	memset(&hs, 0, sizeof(hs));
+	FOREACH_REC(p, h) {
+		const struct nt_ev_meta *mm = (const void *)h;
+		struct hopskb *s;
+
+		if (h->type != NT_EV_META) {
+			hop_step(&hs, m, h);
+			continue;
+		}
+		s = hop_of(&hs, h->skb, 0);
+		if (is_nat(s, mm)) {
+			nt_jw_obj(w, NULL);
+			nt_jw_u64(w, "t_ns", h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0);
+			jw_flow_text(w, "before", &s->meta);
+			jw_flow_text(w, "after", mm);
+			nt_jw_str(w, "func", nt_model_func(m, h->id)->name);
+			jw_where(w, m, mm->ifindex, mm->netns);
+			if (hs.nat_rule) {
+				char ch[200];
+
+				nt_fmt_chain(ch, sizeof(ch), m, hs.nat_rule->chain_key);
+				nt_jw_str(w, "chain", ch);
+				nt_jw_u64(w, "handle", hs.nat_rule->rule_handle);
+				nt_jw_str(w, "rule", nt_model_rule_text(m, hs.nat_rule->chain_key,
+									hs.nat_rule->rule_handle));
+			}
+			nt_jw_end(w);
+		}
+		s->meta = *mm;
+		s->has_meta = 1;
+		hop_step(&hs, m, h);
+		hs.nat_rule = NULL;
+		hs.last_nft = NULL;
+	}
+	nt_jw_end(w);
+
+	nt_jw_arr(w, "fragments");
+	memset(&hs, 0, sizeof(hs));
+	FOREACH_REC(p, h) {
+		const struct nt_ev_meta *mm = (const void *)h;
+		struct hopskb *s;
+		int was;
+
+		if (h->type != NT_EV_META)
+			continue;
+		s = hop_of(&hs, h->skb, 0);
+		was = s->has_meta && (s->meta.frag & NT_FRAG_IS);
+		if ((mm->frag & NT_FRAG_IS) && (!was || (s->meta.frag & ~NT_FRAG_MF) != (mm->frag & ~NT_FRAG_MF) ||
+						 s->meta.frag_id != mm->frag_id)) {
+			nt_jw_obj(w, NULL);
+			nt_jw_u64(w, "t_ns", h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0);
+			nt_jw_hex(w, "skb", h->skb);
+			nt_jw_u64(w, "id", mm->frag_id);
+			nt_jw_u64(w, "offset", (uint64_t)(mm->frag & NT_FRAG_OFF_MASK) * 8);
+			nt_jw_bool(w, "more", !!(mm->frag & NT_FRAG_MF));
+			nt_jw_u64(w, "len", mm->len);
+			jw_where(w, m, mm->ifindex, mm->netns);
+			nt_jw_end(w);
+		} else if (was && !(mm->frag & NT_FRAG_IS)) {
+			nt_jw_obj(w, NULL);
+			nt_jw_u64(w, "t_ns", h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0);
+			nt_jw_hex(w, "skb", h->skb);
+			nt_jw_bool(w, "reassembled", 1);
+			nt_jw_u64(w, "len", mm->len);
+			jw_where(w, m, mm->ifindex, mm->netns);
+			nt_jw_end(w);
+		}
+		s->meta = *mm;
+		s->has_meta = 1;
 	}
 	nt_jw_end(w);
 

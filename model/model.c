@@ -61,11 +61,13 @@ struct nt_model *nt_model_new(const struct nt_model_opts *opts)
 	m->cur = -1;
 	m->unknown_slot = -1;
 	m->dense_max = FUNC_DENSE_MIN;
+	m->sockq_layer = -1;
 	m->idle_ns = m->o.sz >= offsetof(struct nt_model_opts, idle_ns) + sizeof(uint64_t) && m->o.idle_ns ?
 		     m->o.idle_ns : NT_MODEL_IDLE_NS;
 	if (map_init(&m->loss_map, 64) || map_init(&m->chain_map, 256) || map_init(&m->rule_exact, 256) ||
 	    map_init(&m->rule_loose, 256) || map_init(&m->ifmap, 64) ||
-	    map_init(&m->skb_map, 4096) || map_init(&m->trace_map, 1024) ||
+	    map_init(&m->skb_map, 4096) || map_init(&m->frag_map, 256) ||
+	    map_init(&m->flow_map, 1024) || map_init(&m->nsmap, 16) ||
 	    map_init(&m->func_sparse, 64)) {
 		nt_model_free(m);
 		return NULL;
@@ -93,8 +95,16 @@ void nt_model_free(struct nt_model *m)
 	map_free(&m->rule_exact);
 	map_free(&m->rule_loose);
 	map_free(&m->ifmap);
+	for (uint32_t j = 0; m->skb_map.keys && j <= m->skb_map.mask; j++)
+		if (m->skb_map.keys[j])
+			free(m->sk[m->skb_map.vals[j]].pend);
 	map_free(&m->skb_map);
-	map_free(&m->trace_map);
+	free(m->sk);
+	map_free(&m->frag_map);
+	map_free(&m->flow_map);
+	free(m->flows);
+	map_free(&m->nsmap);
+	free(m->ksyms);
 	cJSON_Delete(m->header);
 	while (m->arena) {
 		struct arena_chunk *n = m->arena->next;
@@ -106,6 +116,30 @@ void nt_model_free(struct nt_model *m)
 }
 
 /* ---- packets ---- */
+#define FLOW_IDLE_MULT 3 /* a flow without packets for 3 x idle_ns is forgotten */
+
+static inline int is_ip(const struct nt_ev_meta *mm)
+{
+	return mm->l3 == NT_L3_IPV4 || mm->l3 == NT_L3_IPV6;
+}
+
+static inline int is_frag(const struct nt_ev_meta *mm)
+{
+	return (mm->frag & NT_FRAG_IS) != 0;
+}
+
+/* The META carries the transport header (ports, ICMP type): not a fragment
+ * past the first one. */
+static inline int has_l4(const struct nt_ev_meta *mm)
+{
+	return !is_frag(mm) || !(mm->frag & NT_FRAG_OFF_MASK);
+}
+
+static inline int terminal(int32_t v)
+{
+	return v >= NT_V_DROP && v <= NT_V_STOP;
+}
+
 static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
 {
 	struct nt_packet *p;
@@ -141,45 +175,79 @@ static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
 		p->ev_cap = cap;
 	}
 	p->slot = slot;
-	p->id = ++m->t.packets;
+	p->in_use = 1;
 	p->skb = skb;
 	p->first_ts = p->last_ts = ts;
 	p->verdict = NT_V_NONE;
 	p->last_layer = -1;
+	p->fate_func = p->hop_func = UINT32_MAX;
 	m->t.open++;
 	if (m->t.open > m->t.max_open)
 		m->t.max_open = m->t.open;
-	if (skb) {
-		if (map_put(&m->skb_map, skb, slot)) {
-			m->t.open--;
-			m->t.packets--;
-			m->free_slots[m->nfree++] = slot;
-			return NULL;
-		}
-		p->live_skbs = 1;
-	}
 	return p;
+}
+
+static void frag_keys_drop(struct nt_model *m, struct nt_packet *p)
+{
+	for (uint32_t i = 0; i < p->nfkeys; i++) {
+		uint32_t *v = map_find(&m->frag_map, p->fkeys[i]);
+
+		if (v && *v == p->slot)
+			map_del(&m->frag_map, p->fkeys[i]);
+	}
+	p->nfkeys = 0;
 }
 
 static void pkt_release(struct nt_model *m, uint32_t slot)
 {
 	struct nt_packet *p = &m->pool[slot];
 
-	for (uint32_t i = 0; i < p->n_trace_ids; i++) {
-		uint32_t *v = map_find(&m->trace_map, p->trace_ids[i]);
-
-		if (v && *v == slot)
-			map_del(&m->trace_map, p->trace_ids[i]);
-	}
+	frag_keys_drop(m, p);
+	p->in_use = 0;
 	p->id = 0;
 	p->ev_len = 0;
 	m->free_slots[m->nfree++] = slot;
 }
 
+static void fate_decide(struct nt_packet *p, int incomplete)
+{
+	if (p->deliver_seen) {
+		p->fate = NT_FATE_DELIVERED;
+		p->fate_func = p->deliver_func;
+		p->fate_ifindex = p->deliver_ifindex;
+		p->fate_netns = p->deliver_netns;
+	} else if (p->drop_seen) {
+		p->fate = NT_FATE_DROPPED;
+		p->fate_func = p->drop_func;
+		p->fate_ifindex = p->drop_ifindex;
+		p->fate_netns = p->drop_netns;
+	} else if (p->hop_role == NT_FROLE_XMIT) {
+		p->fate = NT_FATE_FORWARDED;
+		p->fate_func = p->hop_func;
+		p->fate_ifindex = p->hop_ifindex;
+		p->fate_netns = p->hop_netns;
+	} else if (!incomplete) {
+		p->fate = NT_FATE_CONSUMED;
+		p->fate_func = p->hop_func;
+		p->fate_ifindex = p->hop_ifindex;
+		p->fate_netns = p->hop_netns;
+	} else {
+		p->fate = NT_FATE_UNKNOWN;
+	}
+	p->dropped = p->fate == NT_FATE_DROPPED;
+}
+
+/* The packet is done: a journey goes to the callback; a packet that never
+ * had IPv4 / IPv6 metadata is only counted. */
 static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete)
 {
 	p->incomplete = incomplete;
 	m->t.open--;
+	if (!p->id) {
+		m->t.not_ip++;
+		return;
+	}
+	fate_decide(p, incomplete);
 	if (incomplete)
 		m->t.incomplete++;
 	else
@@ -188,72 +256,259 @@ static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete
 		m->o.on_packet(m->o.ctx, p);
 }
 
-/* Unmap SKB from its packet; complete the packet when it was the last skb. */
-static void skb_gone(struct nt_model *m, struct nt_packet *p, uint64_t skb)
+/* ---- skb states ---- */
+static struct skbst *st_find(struct nt_model *m, uint64_t skb)
 {
 	uint32_t *v = map_find(&m->skb_map, skb);
 
-	if (v && *v == p->slot) {
-		map_del(&m->skb_map, skb);
-		if (p->live_skbs)
-			p->live_skbs--;
+	return v ? &m->sk[*v] : NULL;
+}
+
+static struct skbst *st_new(struct nt_model *m, uint64_t skb)
+{
+	struct skbst *s;
+	uint32_t i;
+
+	if (m->sk_free) {
+		i = m->sk_free - 1;
+		m->sk_free = m->sk[i].pkt;
+	} else {
+		if (m->nsk == m->sk_cap) {
+			uint32_t cap = m->sk_cap ? m->sk_cap * 2 : 256;
+			struct skbst *n = realloc(m->sk, cap * sizeof(*n));
+
+			if (!n)
+				return NULL;
+			m->sk = n;
+			m->sk_cap = cap;
+		}
+		i = m->nsk++;
 	}
-	if (!p->live_skbs) {
+	if (map_put(&m->skb_map, skb, i)) {
+		m->sk[i].pkt = m->sk_free;
+		m->sk_free = i + 1;
+		return NULL;
+	}
+	s = &m->sk[i];
+	memset(s, 0, sizeof(*s));
+	s->skb = skb;
+	s->pkt = NOPKT;
+	return s;
+}
+
+/* Forget an skb (its waiting steps are counted as uncorrelated). */
+static void st_drop(struct nt_model *m, struct skbst *s)
+{
+	uint32_t i = (uint32_t)(s - m->sk);
+	size_t off = 0;
+
+	while (off + sizeof(struct nt_ev_hdr) <= s->pend_len) {
+		const struct nt_ev_hdr *h = (const void *)(s->pend + off);
+
+		m->t.uncorrelated++;
+		off += nt_ev_size(h->type);
+	}
+	free(s->pend);
+	map_del(&m->skb_map, s->skb);
+	s->pend = NULL;
+	s->pkt = m->sk_free;
+	m->sk_free = i + 1;
+}
+
+static void attach(struct nt_packet *p, struct skbst *s)
+{
+	s->pkt = p->slot;
+	p->live_skbs++;
+}
+
+/* SKB leaves its packet (freed, dropped, moved): the packet completes when it
+ * was its last skb.  The skb state is forgotten unless keep_state. */
+static void skb_end(struct nt_model *m, struct skbst *s, int keep_state)
+{
+	struct nt_packet *p = s->pkt != NOPKT ? &m->pool[s->pkt] : NULL;
+
+	s->pkt = NOPKT;
+	if (!keep_state) {
+		st_drop(m, s);
+	} else { /* the address's next life: nothing known about it yet */
+		s->ifindex = s->netns = 0;
+		s->has_meta = s->is_frag = 0;
+	}
+	if (p && p->live_skbs && !--p->live_skbs) {
 		pkt_complete(m, p, 0);
+		if (m->pending_release >= 0 && m->pending_release != p->slot)
+			pkt_release(m, (uint32_t)m->pending_release);
 		m->pending_release = p->slot;
 	}
 }
 
-static struct nt_packet *pkt_of_skb(struct nt_model *m, uint64_t skb, uint64_t ts, int create)
+/* ---- flows: a packet's flow, replies tied to it ---- */
+static uint64_t tuple_key(const struct nt_ev_meta *mm, int reverse)
 {
-	uint32_t *v = map_find(&m->skb_map, skb);
+	uint64_t h = NT_FNV_OFFSET;
+	unsigned alen = mm->l3 == NT_L3_IPV6 ? 16 : 4;
+	const uint8_t *a = reverse ? mm->daddr : mm->saddr, *b = reverse ? mm->saddr : mm->daddr;
+	uint16_t pa = reverse ? mm->dport : mm->sport, pb = reverse ? mm->sport : mm->dport;
 
-	if (v) {
-		struct nt_packet *p = &m->pool[*v];
+	if (mm->l4proto == 1 || mm->l4proto == 58) { /* echo: id both ways */
+		unsigned t = mm->sport >> 8;
 
-		/* idle too long and this is its only skb: its free was missed */
-		if (!(ts > p->last_ts && ts - p->last_ts > m->idle_ns && p->live_skbs == 1 &&
-		      (int64_t)p->slot != m->pending_release))
-			return p;
-		map_del(&m->skb_map, skb);
-		p->expired = 1;
-		m->t.expired++;
-		pkt_complete(m, p, 1);
-		pkt_release(m, p->slot);
+		if (!(t == 0 || t == 8 || t == 128 || t == 129))
+			return 0;
+		pa = pb = mm->dport;
 	}
-	return create ? pkt_new(m, skb, ts) : NULL;
+	h = nt_fnv1a(h, &mm->l3, 1);
+	h = nt_fnv1a(h, &mm->l4proto, 1);
+	h = nt_fnv1a(h, a, alen);
+	h = nt_fnv1a(h, b, alen);
+	h = nt_fnv1a(h, &pa, 2);
+	h = nt_fnv1a(h, &pb, 2);
+	return h ? h : 1;
 }
 
-static inline int terminal(int32_t v)
+static void flow_key_add(struct nt_model *m, uint32_t fi, uint64_t key, int dir)
 {
-	return v >= NT_V_DROP && v <= NT_V_STOP;
-}
+	struct flow *f = &m->flows[fi];
 
-static void set_verdict(struct nt_packet *p, int32_t v, uint64_t chain, uint64_t rule, int kind)
-{
-	if (p->verdict == NT_V_DROP && v != NT_V_DROP)
+	if (!key || map_find(&m->flow_map, key) || f->nkeys == FLOW_KEYS)
 		return;
-	p->verdict = v;
-	p->verdict_chain = chain;
-	p->verdict_rule = rule;
-	p->verdict_kind = kind;
+	if (!map_put(&m->flow_map, key, fi << 1 | (dir & 1)))
+		f->keys[f->nkeys++] = key;
 }
 
-static void trace_remember(struct nt_model *m, struct nt_packet *p, uint32_t tid)
+static void flow_free(struct nt_model *m, uint32_t fi)
 {
-	for (uint32_t i = 0; i < p->n_trace_ids; i++)
-		if (p->trace_ids[i] == tid)
-			return;
-	if (p->n_trace_ids == NT_MODEL_MAX_TRACE_IDS) {
-		uint32_t *v = map_find(&m->trace_map, p->trace_ids[0]);
+	struct flow *f = &m->flows[fi];
+
+	for (uint32_t i = 0; i < f->nkeys; i++) {
+		uint32_t *v = map_find(&m->flow_map, f->keys[i]);
+
+		if (v && *v >> 1 == fi)
+			map_del(&m->flow_map, f->keys[i]);
+	}
+	f->first_id = 0;
+	f->nkeys = 0;
+	f->next_free = m->flow_free;
+	m->flow_free = fi + 1;
+}
+
+/* The packet's flow from its first META: the flow whose tuple (or a
+ * translation of it) it has, or whose reverse it has; else a new flow. */
+static void flow_join(struct nt_model *m, struct nt_packet *p, uint64_t ts)
+{
+	uint64_t k = tuple_key(&p->meta, 0), rk = tuple_key(&p->meta, 1);
+	uint32_t *v = k ? map_find(&m->flow_map, k) : NULL, fi;
+
+	p->flow_packet = p->id;
+	if (!k)
+		return;
+	if (v) {
+		fi = *v >> 1;
+		p->reply = *v & 1;
+	} else if ((v = map_find(&m->flow_map, rk))) {
+		fi = *v >> 1;
+		p->reply = !(*v & 1);
+	} else {
+		if (m->flow_free) {
+			fi = m->flow_free - 1;
+			m->flow_free = m->flows[fi].next_free;
+		} else {
+			if (m->nflows == m->flows_cap) {
+				uint32_t cap = m->flows_cap ? m->flows_cap * 2 : 256;
+				struct flow *n;
+
+				if (cap > (1u << 30))
+					return;
+				n = realloc(m->flows, cap * sizeof(*n));
+				if (!n)
+					return;
+				m->flows = n;
+				m->flows_cap = cap;
+			}
+			fi = m->nflows++;
+		}
+		memset(&m->flows[fi], 0, sizeof(m->flows[fi]));
+		m->flows[fi].first_id = p->id;
+		flow_key_add(m, fi, k, 0);
+	}
+	p->flow_packet = m->flows[fi].first_id;
+	m->flows[fi].last_ts = ts;
+}
+
+/* A translated tuple of packet P (NAT): replies to it belong to its flow. */
+static void flow_translated(struct nt_model *m, struct nt_packet *p, const struct nt_ev_meta *mm,
+			   uint64_t ts)
+{
+	uint64_t k0 = tuple_key(&p->meta, 0), k = tuple_key(mm, 0);
+	uint32_t *v = k0 ? map_find(&m->flow_map, k0) : NULL;
+
+	if (!v || !k)
+		return;
+	flow_key_add(m, *v >> 1, k, p->reply);
+	m->flows[*v >> 1].last_ts = ts;
+}
+
+/* ---- fragments: one datagram, one packet ---- */
+/* Keys of a META's fragment group: protocol + fragment id + the source, and
+ * the same with the destination (NAT changes only one of them).  IPv4
+ * datagrams that are not fragments register theirs too (their fragments
+ * carry the same id); IPv6 ones have no id before fragmentation. */
+static int frag_keys(const struct nt_ev_meta *mm, uint64_t k[2])
+{
+	uint32_t id = mm->frag_id;
+	unsigned alen = mm->l3 == NT_L3_IPV6 ? 16 : 4;
+
+	if (mm->l3 == NT_L3_IPV4 && !id)
+		id = mm->ip_id;
+	if (!id || !is_ip(mm) || (mm->l3 == NT_L3_IPV6 && !is_frag(mm)))
+		return 0;
+	for (int d = 0; d < 2; d++) {
+		uint64_t h = NT_FNV_OFFSET;
+		uint8_t tag = (uint8_t)('S' + d);
+
+		h = nt_fnv1a(h, &tag, 1);
+		h = nt_fnv1a(h, &mm->l3, 1);
+		h = nt_fnv1a(h, &mm->l4proto, 1);
+		h = nt_fnv1a(h, &id, 4);
+		h = nt_fnv1a(h, d ? mm->daddr : mm->saddr, alen);
+		k[d] = h ? h : 1;
+	}
+	return 2;
+}
+
+static void frag_register(struct nt_model *m, struct nt_packet *p, const struct nt_ev_meta *mm)
+{
+	uint64_t k[2];
+	int n = frag_keys(mm, k);
+
+	for (int i = 0; i < n; i++) {
+		uint32_t *v = map_find(&m->frag_map, k[i]);
+		int known = 0;
 
 		if (v && *v == p->slot)
-			map_del(&m->trace_map, p->trace_ids[0]);
-		memmove(p->trace_ids, p->trace_ids + 1, sizeof(uint32_t) * (NT_MODEL_MAX_TRACE_IDS - 1));
-		p->n_trace_ids--;
+			continue;
+		for (uint32_t j = 0; j < p->nfkeys; j++)
+			known |= p->fkeys[j] == k[i];
+		if (p->nfkeys == sizeof(p->fkeys) / sizeof(p->fkeys[0]) && !known)
+			continue;
+		if (!map_put(&m->frag_map, k[i], p->slot) && !known)
+			p->fkeys[p->nfkeys++] = k[i];
 	}
-	p->trace_ids[p->n_trace_ids++] = tid;
-	map_put(&m->trace_map, tid, p->slot);
+}
+
+/* The open journey of a fragment's datagram, NULL if none. */
+static struct nt_packet *frag_group(struct nt_model *m, const struct nt_ev_meta *mm)
+{
+	uint64_t k[2];
+	int n = is_frag(mm) ? frag_keys(mm, k) : 0;
+
+	for (int i = 0; i < n; i++) {
+		uint32_t *v = map_find(&m->frag_map, k[i]);
+
+		if (v && m->pool[*v].in_use && m->pool[*v].id)
+			return &m->pool[*v];
+	}
+	return NULL;
 }
 
 static void keep(struct nt_packet *p, const void *rec, size_t len)
@@ -274,20 +529,434 @@ static void keep(struct nt_packet *p, const void *rec, size_t len)
 	p->ev_len += len;
 }
 
-/* NT_EV_LOSS counts are cumulative per (source, cpu, id): ringbuf per CPU,
- * netlink per network namespace (hdr.id, cpu 0xffff).  The total is the sum
- * over keys of the largest count seen. */
-static void loss_update(struct nt_model *m, const struct nt_ev_loss *l)
+/* Records of A and B (each in time order) merged into A's buffer. */
+static void merge_records(struct nt_packet *a, const struct nt_packet *b)
 {
-	uint32_t src = l->source;
-	uint64_t key = ((uint64_t)src << 56 | (uint64_t)l->h.cpu << 32 | l->h.id) + 1, *tot;
-	uint32_t *v;
+	uint8_t *n;
+	size_t i = 0, j = 0, o = 0;
 
-	if (src < NT_LOSS_RINGBUF || src > NT_LOSS_USER)
+	if (!b->ev_len)
 		return;
-	tot = src == NT_LOSS_RINGBUF ? &m->t.lost_ringbuf :
-	      src == NT_LOSS_NETLINK ? &m->t.lost_netlink : &m->t.lost_user;
-	v = map_find(&m->loss_map, key);
+	if (!a->ev_len) {
+		keep(a, b->ev, b->ev_len);
+		return;
+	}
+	n = malloc(a->ev_len + b->ev_len);
+	if (!n)
+		return;
+	while (i < a->ev_len || j < b->ev_len) {
+		const struct nt_ev_hdr *x = i < a->ev_len ? (const void *)(a->ev + i) : NULL;
+		const struct nt_ev_hdr *y = j < b->ev_len ? (const void *)(b->ev + j) : NULL;
+		const struct nt_ev_hdr *t = !y || (x && x->ts_ns <= y->ts_ns) ? x : y;
+		size_t len = nt_ev_size(t->type);
+
+		if (!len)
+			break;
+		memcpy(n + o, t, len);
+		o += len;
+		if (t == x)
+			i += len;
+		else
+			j += len;
+	}
+	free(a->ev);
+	a->ev = n;
+	a->ev_len = o;
+	a->ev_cap = a->ev_len;
+}
+
+static void set_verdict(struct nt_packet *p, int32_t v, uint64_t chain, uint64_t rule, int kind)
+{
+	if (p->verdict == NT_V_DROP && v != NT_V_DROP)
+		return;
+	p->verdict = v;
+	p->verdict_chain = chain;
+	p->verdict_rule = rule;
+	p->verdict_kind = kind;
+}
+
+/* Packet Q (not a journey yet) joins journey P: its skbs, records, counts. */
+static void pkt_merge(struct nt_model *m, struct nt_packet *p, struct nt_packet *q)
+{
+	if (q->live_skbs > 1) {
+		for (uint32_t j = 0; j <= m->skb_map.mask; j++)
+			if (m->skb_map.keys[j] && m->sk[m->skb_map.vals[j]].pkt == q->slot)
+				m->sk[m->skb_map.vals[j]].pkt = p->slot;
+	}
+	p->live_skbs += q->live_skbs;
+	q->live_skbs = 0;
+	if (m->o.keep_events)
+		merge_records(p, q);
+	p->n_events += q->n_events;
+	p->n_funcs += q->n_funcs;
+	p->n_chains += q->n_chains;
+	p->n_rules += q->n_rules;
+	p->n_rule_runs += q->n_rule_runs;
+	p->n_branches += q->n_branches + 1;
+	if (q->verdict != NT_V_NONE)
+		set_verdict(p, q->verdict, q->verdict_chain, q->verdict_rule, q->verdict_kind);
+	for (int l = 0; l < NT_MODEL_MAX_LAYERS; l++)
+		p->layer_ns[l] += q->layer_ns[l];
+	p->layer_seen |= q->layer_seen;
+	if (q->first_ts && q->first_ts < p->first_ts)
+		p->first_ts = q->first_ts;
+	if (q->last_ts > p->last_ts)
+		p->last_ts = q->last_ts;
+	if (q->deliver_seen && !p->deliver_seen) {
+		p->deliver_seen = 1;
+		p->deliver_func = q->deliver_func;
+		p->deliver_ifindex = q->deliver_ifindex;
+		p->deliver_netns = q->deliver_netns;
+	}
+	m->t.open--;
+	frag_keys_drop(m, q);
+	q->in_use = 0;
+	q->ev_len = 0;
+	m->free_slots[m->nfree++] = q->slot;
+}
+
+/* Layer index of the socket queue row of the time per layer. */
+static int sockq_layer(struct nt_model *m)
+{
+	if (m->sockq_layer < 0)
+		m->sockq_layer = model_layer_intern(m, "Socket queue");
+	return m->sockq_layer;
+}
+
+static int hook_rank(uint8_t hook)
+{
+	switch (hook) {
+	case NT_HOOK_INGRESS: return 0;
+	case NT_HOOK_PREROUTING: case NT_HOOK_OUTPUT: return 1;
+	case NT_HOOK_INPUT: case NT_HOOK_FORWARD: return 2;
+	case NT_HOOK_POSTROUTING: return 3;
+	default: return -1;
+	}
+}
+
+static uint8_t nft_hook_of(const struct nt_ev_hdr *h)
+{
+	return h->type == NT_EV_NFT_RULE ? ((const struct nt_ev_nft_rule *)h)->hook :
+	       h->type == NT_EV_NFT_CHAIN ? ((const struct nt_ev_nft_chain *)h)->hook : NT_HOOK_NONE;
+}
+
+static int is_copy_to_user(const struct nt_func_info *f)
+{
+	return strstr(f->name, "copy_datagram") != NULL;
+}
+
+/* Apply one record to packet P (its skb state S). */
+static void apply(struct nt_model *m, struct nt_packet *p, struct skbst *s, const void *rec, size_t len)
+{
+	const struct nt_ev_hdr *h = rec;
+	uint64_t ts = h->ts_ns;
+	const struct nt_func_info *f = NULL;
+	int first_copy = 0;
+
+	if (h->type == NT_EV_FUNC) {
+		f = nt_model_func(m, h->id);
+		if (!f->name || f->id == UINT32_MAX || f->layer < 0) {
+			func_layer_of_record(m, h->id);
+			f = nt_model_func(m, h->id);
+		}
+		if (f->role == NT_FROLE_DELIVER && !p->deliver_seen && is_copy_to_user(f))
+			first_copy = 1;
+	}
+	/* time in layer: from a FUNC record of layer L to the packet's next
+	 * record.  From its delivery to a socket on, the time is the socket
+	 * queue's (a copy to the user as first sign of delivery: the wait
+	 * before it too).  An inferred FREE (NT_F_INFERRED: the free was not
+	 * seen, the recorder noticed the address reused) carries the time of
+	 * the reuse, not of the free: it neither ends a layer interval nor
+	 * extends the packet. */
+	if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED)) {
+		p->last_layer = -1;
+	} else {
+		if (p->last_layer >= 0 && ts >= p->last_func_ts) {
+			int l = first_copy ? sockq_layer(m) : p->last_layer;
+
+			if (l >= 0 && l < NT_MODEL_MAX_LAYERS) {
+				p->layer_ns[l] += ts - p->last_func_ts;
+				p->layer_seen |= 1u << l;
+			}
+		}
+		p->last_layer = -1;
+		if (ts > p->last_ts)
+			p->last_ts = ts;
+	}
+	p->n_events++;
+	if (ts && (ts < p->first_ts || !p->first_ts))
+		p->first_ts = ts;
+	if (m->o.keep_events)
+		keep(p, rec, len);
+	if (s && ts > s->last_ts)
+		s->last_ts = ts;
+
+	switch (h->type) {
+	case NT_EV_FUNC: {
+		int layer = f->layer;
+
+		p->n_funcs++;
+		if (f->role == NT_FROLE_DELIVER) {
+			if (!p->deliver_seen) {
+				p->deliver_seen = 1;
+				p->deliver_func = h->id;
+				p->deliver_ifindex = s ? s->ifindex : 0;
+				p->deliver_netns = s ? s->netns : 0;
+			}
+			p->socket_wait = 1;
+		}
+		if (p->socket_wait)
+			layer = sockq_layer(m);
+		else
+			p->layer_seen |= 1u << layer;
+		if (layer >= 0 && layer < NT_MODEL_MAX_LAYERS) {
+			p->last_layer = layer;
+			p->last_func_ts = ts;
+		}
+		if (f->role != NT_FROLE_FREE && f->role != NT_FROLE_DROP) {
+			p->hop_role = f->role;
+			p->hop_func = h->id;
+			p->hop_ifindex = s ? s->ifindex : 0;
+			p->hop_netns = s ? s->netns : 0;
+		}
+		break;
+	}
+	case NT_EV_NFT_CHAIN: {
+		const struct nt_ev_nft_chain *c = rec;
+
+		if (c->phase == NT_CHAIN_ENTER)
+			p->n_chains++;
+		else if (c->depth == 0 && terminal(c->verdict) &&
+			 !(p->verdict == c->verdict && p->verdict_chain && p->verdict_kind))
+			/* a chain exit does not take the attribution from the rule /
+			 * policy record that gave the same verdict */
+			set_verdict(p, c->verdict, c->chain_key, 0, 0);
+		break;
+	}
+	case NT_EV_NFT_RULE: {
+		const struct nt_ev_nft_rule *r = rec;
+
+		p->n_rules++;
+		if (r->kind == NT_RULE_KIND_POLICY || (r->kind == NT_RULE_KIND_RULE && terminal(r->verdict)))
+			p->n_rule_runs++;
+		if (terminal(r->verdict))
+			set_verdict(p, r->verdict, r->chain_key, r->kind == NT_RULE_KIND_RULE ? r->rule_handle : 0,
+				    r->kind);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* A step of a chain of another namespace than the one the skb is in: the
+ * skb cannot have left it without a kernel record, so the step is another
+ * packet's (the recorder matched it to the wrong skb). */
+static int step_elsewhere(const struct nt_model *m, const struct skbst *s, const struct nt_ev_hdr *h)
+{
+	uint64_t key = h->type == NT_EV_NFT_RULE ? ((const struct nt_ev_nft_rule *)h)->chain_key :
+		       h->type == NT_EV_NFT_CHAIN ? ((const struct nt_ev_nft_chain *)h)->chain_key : 0;
+	const struct nt_ev_nft_chaindef *d = key ? nt_model_chain(m, key) : NULL;
+
+	return s->netns && d && d->netns && d->netns != s->netns;
+}
+
+/* The skb's waiting nftables trace records go to packet P (in time order,
+ * before the record that confirms them). */
+static void flush_pending(struct nt_model *m, struct skbst *s, struct nt_packet *p, size_t upto)
+{
+	size_t off = 0;
+
+	if (!s->pend_len)
+		return;
+	if (upto > s->pend_len)
+		upto = s->pend_len;
+	while (off + sizeof(struct nt_ev_hdr) <= upto) {
+		const struct nt_ev_hdr *h = (const void *)(s->pend + off);
+		size_t len = nt_ev_size(h->type);
+
+		if (p && !step_elsewhere(m, s, h))
+			apply(m, p, s, h, len);
+		else
+			m->t.uncorrelated++;
+		off += len;
+	}
+	memmove(s->pend, s->pend + off, s->pend_len - off);
+	s->pend_len -= (uint32_t)off;
+}
+
+static int pend_add(struct skbst *s, const void *rec, size_t len)
+{
+	if (s->pend_len + len > s->pend_cap) {
+		uint32_t cap = s->pend_cap ? s->pend_cap * 2 : 512;
+		uint8_t *n;
+
+		while (cap < s->pend_len + len)
+			cap *= 2;
+		if (cap > (64u << 20))
+			return -ENOMEM;
+		n = realloc(s->pend, cap);
+		if (!n)
+			return -ENOMEM;
+		s->pend = n;
+		s->pend_cap = cap;
+	}
+	memcpy(s->pend + s->pend_len, rec, len);
+	s->pend_len += (uint32_t)len;
+	return 0;
+}
+
+/* Offset in S's waiting records where a new life of the address starts:
+ * after the last step whose hook comes before the previous step's (a new
+ * chain sequence: prerouting / output again); with none, 0 when the first
+ * step is at the output hook (a locally built packet), else all of them
+ * belong to the old packet. */
+static size_t pend_split(const struct skbst *s)
+{
+	size_t off = 0, split = SIZE_MAX, first = 1;
+	int prev = -1;
+
+	while (off + sizeof(struct nt_ev_hdr) <= s->pend_len) {
+		const struct nt_ev_hdr *h = (const void *)(s->pend + off);
+		uint8_t hook = nft_hook_of(h);
+		int r = hook_rank(hook);
+
+		if (first && hook == NT_HOOK_OUTPUT)
+			split = 0;
+		if (r >= 0 && prev >= 0 && r < prev)
+			split = off;
+		if (r >= 0)
+			prev = r;
+		first = 0;
+		off += nt_ev_size(h->type);
+	}
+	return split == SIZE_MAX ? s->pend_len : split;
+}
+
+/* Packet of skb state S for a record at TS: its packet, unless that packet
+ * was idle too long with this as its only skb (its free was missed: it
+ * expires); else a new one. */
+static struct nt_packet *pkt_for(struct nt_model *m, struct skbst *s, uint64_t ts)
+{
+	struct nt_packet *p = s->pkt != NOPKT ? &m->pool[s->pkt] : NULL;
+
+	if (p && ts > p->last_ts && ts - p->last_ts > m->idle_ns && p->live_skbs == 1 &&
+	    (int64_t)p->slot != m->pending_release) {
+		s->pkt = NOPKT;
+		p->live_skbs = 0;
+		p->expired = 1;
+		m->t.expired += !!p->id;
+		pkt_complete(m, p, 1);
+		pkt_release(m, p->slot);
+		p = NULL;
+	}
+	if (!p) {
+		p = pkt_new(m, s->skb, ts);
+		if (!p)
+			return NULL;
+		attach(p, s);
+	}
+	return p;
+}
+
+static int same_tuple(const struct nt_ev_meta *a, const struct nt_ev_meta *b)
+{
+	unsigned alen = a->l3 == NT_L3_IPV6 ? 16 : 4;
+
+	if (a->l3 != b->l3 || a->l4proto != b->l4proto || memcmp(a->saddr, b->saddr, alen) ||
+	    memcmp(a->daddr, b->daddr, alen))
+		return 0;
+	if (!has_l4(a) || !has_l4(b))
+		return 1;
+	if (a->l4proto == 1 || a->l4proto == 58)
+		return a->dport == b->dport; /* echo id */
+	return a->sport == b->sport && a->dport == b->dport;
+}
+
+/* A META of skb S in packet P. */
+static struct nt_packet *on_meta(struct nt_model *m, struct skbst *s, struct nt_packet *p,
+				 const struct nt_ev_meta *mm)
+{
+	int was_frag = s->has_meta && s->is_frag;
+
+	s->ifindex = mm->ifindex;
+	if (mm->netns) /* 0: not known there (socket level): still where it was */
+		s->netns = mm->netns;
+	if (!is_ip(mm)) {
+		s->meta = *mm;
+		s->has_meta = 1;
+		s->is_frag = 0;
+		return p;
+	}
+	if (is_frag(mm) && !p->id) {
+		/* a fragment of a datagram whose journey is open: it joins it */
+		struct nt_packet *g = frag_group(m, mm);
+
+		if (g && g != p) {
+			pkt_merge(m, g, p);
+			s->pkt = g->slot;
+			p = g;
+		}
+	}
+	if (!p->id) {
+		p->id = ++m->t.packets;
+		p->meta = p->last_meta = *mm;
+		p->has_meta = 1;
+		flow_join(m, p, mm->h.ts_ns);
+	} else if (s->has_meta && is_ip(&s->meta) && !same_tuple(&s->meta, mm)) {
+		p->n_nat++;
+		flow_translated(m, p, mm, mm->h.ts_ns);
+	}
+	if (p->has_meta && !has_l4(&p->meta) && has_l4(mm) && same_tuple(&p->meta, mm))
+		p->meta = *mm; /* the first META was a fragment without ports */
+	if (has_l4(mm) || !same_tuple(&p->last_meta, mm))
+		p->last_meta = *mm;
+	if (is_frag(mm) && !(s->has_meta && s->is_frag))
+		p->n_frags++;
+	if (was_frag && !is_frag(mm))
+		p->reassembled = 1;
+	frag_register(m, p, mm);
+	s->meta = *mm;
+	s->has_meta = 1;
+	s->is_frag = is_frag(mm);
+	return p;
+}
+
+/* A DROP that is no drop of the packet: an skb freed with the skb it was
+ * chained to (skb_release_data frees the fragment list of a reassembled
+ * datagram or a GRO packet with the head's reason, NOT_SPECIFIED for
+ * __kfree_skb); known by the location's symbol, or for a fragment of a
+ * reassembled datagram by the reason. */
+static int frag_release(struct nt_model *m, const struct nt_packet *p, const struct skbst *s,
+			const struct nt_ev_drop *d)
+{
+	const char *rn = nt_model_drop_reason(m, d->reason);
+	char sym[160];
+
+	if (!strncmp(nt_model_symbolize(m, d->location, sym, sizeof(sym)), "skb_release_data+", 17))
+		return 1; /* (whatever chained it: the head's own record tells) */
+	return s->is_frag && p->reassembled && rn && !strcmp(rn, "NOT_SPECIFIED");
+}
+
+static void drop_seen(struct nt_packet *p, struct skbst *s, const struct nt_ev_drop *d)
+{
+	if (p->drop_seen)
+		return;
+	p->drop_seen = 1;
+	p->drop_reason = d->reason;
+	p->drop_func = d->h.id;
+	p->drop_location = d->location;
+	p->drop_ifindex = s->ifindex;
+	p->drop_netns = s->netns;
+}
+
+static void loss_update(struct nt_model *m, uint32_t src, uint32_t cpu, uint32_t id, uint64_t count,
+			uint64_t *tot)
+{
+	uint64_t key = ((uint64_t)src << 56 | (uint64_t)cpu << 32 | id) + 1;
+	uint32_t *v = map_find(&m->loss_map, key);
+
 	if (!v) {
 		if (m->nloss == m->loss_cap) {
 			uint32_t cap = m->loss_cap ? m->loss_cap * 2 : 64;
@@ -307,10 +976,39 @@ static void loss_update(struct nt_model *m, const struct nt_ev_loss *l)
 		v = map_find(&m->loss_map, key);
 		m->nloss++;
 	}
-	if (l->count > m->loss[*v]) {
-		*tot += l->count - m->loss[*v];
-		m->loss[*v] = l->count;
+	if (count > m->loss[*v]) {
+		*tot += count - m->loss[*v];
+		m->loss[*v] = count;
 	}
+}
+
+/* NT_EV_LOSS / NT_EV_COUNT values are cumulative per (source, cpu, id):
+ * ringbuf per CPU, netlink per network namespace (hdr.id, cpu 0xffff).  The
+ * total is the sum over keys of the largest value seen. */
+static void loss_record(struct nt_model *m, const struct nt_ev_loss *l)
+{
+	uint64_t *tot;
+
+	switch (l->source) {
+	case NT_LOSS_RINGBUF: tot = &m->t.lost_ringbuf; break;
+	case NT_LOSS_NETLINK: tot = &m->t.lost_netlink; break;
+	case NT_LOSS_USER: tot = &m->t.lost_user; break;
+	case NT_LOSS_NFTRACE_RING: tot = &m->t.lost_nftrace_ring; break;
+	default: return;
+	}
+	loss_update(m, l->source, l->h.cpu, l->h.id, l->count, tot);
+}
+
+static void count_record(struct nt_model *m, const struct nt_ev_count *c)
+{
+	uint64_t *tot;
+
+	switch (c->counter) {
+	case NT_CNT_NFT_UNMATCHED: tot = &m->t.nft_unmatched; break;
+	case NT_CNT_LATE: tot = &m->t.written_late; break;
+	default: return;
+	}
+	loss_update(m, 64 + c->counter, c->h.cpu, c->h.id, c->value, tot);
 }
 
 static void chain_define(struct nt_model *m, const struct nt_ev_nft_chaindef *d)
@@ -341,13 +1039,36 @@ static void chain_define(struct nt_model *m, const struct nt_ev_nft_chaindef *d)
 	c->chain[NT_NAME_LEN - 1] = 0;
 }
 
-static int cmp_slot_id(const void *a, const void *b, void *ctx);
+static int cmp_slot_id(const void *a, const void *b, void *ctx)
+{
+	const struct nt_packet *pool = ctx;
+	uint64_t x = pool[*(const uint32_t *)a].id, y = pool[*(const uint32_t *)b].id;
 
-/* Complete packets idle for more than idle_ns before NOW as expired. */
+	return x < y ? -1 : x > y;
+}
+
+/* Complete packets idle for more than idle_ns before NOW as expired (their
+ * waiting steps first); forget skbs with only waiting steps as old, and
+ * flows without packets for FLOW_IDLE_MULT x idle_ns. */
 static void sweep(struct nt_model *m, uint64_t now)
 {
 	uint32_t n = 0, *exp;
 
+	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
+		struct skbst *s;
+
+		if (!m->skb_map.keys[j])
+			continue;
+		s = &m->sk[m->skb_map.vals[j]];
+		if (s->pkt == NOPKT && now > s->last_ts && now - s->last_ts > m->idle_ns) {
+			st_drop(m, s);
+			j--; /* backward shift may have moved another entry here */
+		}
+	}
+	for (uint32_t i = 0; i < m->nflows; i++)
+		if (m->flows[i].first_id && now > m->flows[i].last_ts &&
+		    now - m->flows[i].last_ts > FLOW_IDLE_MULT * m->idle_ns)
+			flow_free(m, i);
 	if (!m->t.open)
 		return;
 	exp = malloc(m->pool_len * sizeof(*exp));
@@ -356,27 +1077,32 @@ static void sweep(struct nt_model *m, uint64_t now)
 	for (uint32_t i = 0; i < m->pool_len; i++) {
 		struct nt_packet *p = &m->pool[i];
 
-		if (p->id && (int64_t)i != m->pending_release && now > p->last_ts &&
+		if (p->in_use && (int64_t)i != m->pending_release && now > p->last_ts &&
 		    now - p->last_ts > m->idle_ns) {
 			p->expired = 1;
 			exp[n++] = i;
 		}
 	}
 	if (n) {
-		/* drop every skb of the expired packets from the map */
+		/* every skb of the expired packets: waiting steps to the packet, forgotten */
 		for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
-			uint64_t key = m->skb_map.keys[j];
+			struct skbst *s;
 
-			if (key && m->pool[m->skb_map.vals[j]].expired) {
-				map_del(&m->skb_map, key);
-				j--; /* backward shift may have moved another entry here */
+			if (!m->skb_map.keys[j])
+				continue;
+			s = &m->sk[m->skb_map.vals[j]];
+			if (s->pkt != NOPKT && m->pool[s->pkt].expired) {
+				flush_pending(m, s, &m->pool[s->pkt], SIZE_MAX);
+				st_drop(m, s);
+				j--;
 			}
 		}
 		qsort_r(exp, n, sizeof(*exp), cmp_slot_id, m->pool);
 		for (uint32_t i = 0; i < n; i++) {
 			struct nt_packet *p = &m->pool[exp[i]];
 
-			m->t.expired++;
+			m->t.expired += !!p->id;
+			p->live_skbs = 0;
 			pkt_complete(m, p, 1);
 			pkt_release(m, p->slot);
 		}
@@ -384,11 +1110,83 @@ static void sweep(struct nt_model *m, uint64_t now)
 	free(exp);
 }
 
+/* A record of the nftables trace (NT_F_SYNTH): waits for the skb's next
+ * record from the kernel.  Returns the packet the skb is in now. */
+static const struct nt_packet *nft_synth(struct nt_model *m, const struct nt_ev_hdr *h, size_t len)
+{
+	struct skbst *s = st_find(m, h->skb);
+
+	if (!s && !(s = st_new(m, h->skb))) {
+		m->t.uncorrelated++;
+		return NULL;
+	}
+	if (pend_add(s, h, len)) {
+		m->t.uncorrelated++;
+		return NULL;
+	}
+	if (h->ts_ns > s->last_ts)
+		s->last_ts = h->ts_ns;
+	if (s->pkt == NOPKT)
+		return NULL;
+	m->cur = s->pkt;
+	return &m->pool[s->pkt];
+}
+
+/* NT_EV_LINK: the new skb joins its parent's packet (realloc: replaces it). */
+static struct nt_packet *on_link(struct nt_model *m, const struct nt_ev_link *l, size_t len)
+{
+	const struct nt_ev_hdr *h = &l->h;
+	struct skbst *ps = st_find(m, l->parent), *cs;
+	struct nt_packet *p;
+
+	if (!ps && !(ps = st_new(m, l->parent)))
+		return NULL;
+	p = pkt_for(m, ps, h->ts_ns);
+	if (!p)
+		return NULL;
+	flush_pending(m, ps, p, SIZE_MAX);
+	cs = l->parent == h->skb ? ps : st_find(m, h->skb);
+	if (cs && cs != ps && cs->pkt != p->slot) {
+		/* the child had a packet of its own: it leaves it */
+		if (cs->pkt != NOPKT) {
+			struct nt_packet *q = &m->pool[cs->pkt];
+
+			flush_pending(m, cs, q, SIZE_MAX);
+			skb_end(m, cs, 1);
+		}
+		/* steps that waited for it are the parent packet's */
+		flush_pending(m, cs, p, SIZE_MAX);
+	}
+	if (!cs && !(cs = st_new(m, h->skb)))
+		return NULL;
+	ps = st_find(m, l->parent); /* st_new may have moved the table */
+	if (cs != ps && cs->pkt != p->slot) {
+		attach(p, cs);
+		cs->ifindex = ps->ifindex;
+		cs->netns = ps->netns;
+		cs->meta = ps->meta;
+		cs->has_meta = ps->has_meta;
+		cs->is_frag = ps->is_frag;
+	}
+	apply(m, p, cs, l, len);
+	if (l->kind == NT_LINK_REALLOC && l->parent != h->skb) {
+		if (ps->pkt == p->slot)
+			p->live_skbs--;
+		ps->pkt = NOPKT;
+		st_drop(m, ps);
+	} else if (cs != ps) {
+		p->n_branches++;
+	}
+	return p;
+}
+
 const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size_t len)
 {
 	const struct nt_ev_hdr *h = rec;
 	struct nt_packet *p = NULL;
+	struct skbst *s;
 	uint64_t ts;
+	int role;
 
 	if (m->pending_release >= 0) {
 		pkt_release(m, (uint32_t)m->pending_release);
@@ -418,163 +1216,115 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		chain_define(m, rec);
 		return NULL;
 	case NT_EV_LOSS:
-		loss_update(m, rec);
+		loss_record(m, rec);
 		return NULL;
-	case NT_EV_LINK: {
-		const struct nt_ev_link *l = rec;
-		uint32_t *v;
-
-		if (!h->skb || !l->parent) {
+	case NT_EV_COUNT:
+		count_record(m, rec);
+		return NULL;
+	case NT_EV_LINK:
+		if (!h->skb || !((const struct nt_ev_link *)rec)->parent) {
 			m->t.uncorrelated++;
 			return NULL;
 		}
-		p = pkt_of_skb(m, l->parent, ts, 1);
-		if (!p)
-			return NULL;
-		v = map_find(&m->skb_map, h->skb);
-		if (v && *v != p->slot) {
-			/* the child had its own packet: it leaves it */
-			struct nt_packet *q = &m->pool[*v];
-
-			map_del(&m->skb_map, h->skb);
-			if (q->live_skbs && !--q->live_skbs) {
-				pkt_complete(m, q, 0);
-				pkt_release(m, q->slot);
-			}
-			v = NULL;
-		}
-		if (!v && !map_put(&m->skb_map, h->skb, p->slot))
-			p->live_skbs++;
-		if (l->kind == NT_LINK_REALLOC && l->parent != h->skb) {
-			uint32_t *pv = map_find(&m->skb_map, l->parent);
-
-			if (pv && *pv == p->slot) {
-				map_del(&m->skb_map, l->parent);
-				p->live_skbs--;
-			}
-		} else {
-			p->n_branches++;
-		}
-		break;
-	}
+		p = on_link(m, rec, len);
+		if (p)
+			m->cur = p->slot;
+		return p;
 	case NT_EV_NFT_CHAIN:
-	case NT_EV_NFT_RULE: {
-		uint32_t tid = h->type == NT_EV_NFT_CHAIN ? ((const struct nt_ev_nft_chain *)rec)->trace_id
-							   : ((const struct nt_ev_nft_rule *)rec)->trace_id;
-
-		if (h->skb) {
-			p = pkt_of_skb(m, h->skb, ts, 1);
-			if (p && tid)
-				trace_remember(m, p, tid);
-		} else if (tid) {
-			uint32_t *v = map_find(&m->trace_map, tid);
-
-			if (v)
-				p = &m->pool[*v];
-		}
-		if (!p) {
-			m->t.uncorrelated++;
-			return NULL;
-		}
-		break;
-	}
-	default:
+	case NT_EV_NFT_RULE:
 		if (!h->skb) {
 			m->t.uncorrelated++;
 			return NULL;
 		}
-		p = pkt_of_skb(m, h->skb, ts, 1);
-		if (!p)
-			return NULL;
-		break;
-	}
-
-	/* time in layer: from a FUNC record of layer L to the packet's next record.
-	 * An inferred FREE (NT_F_INFERRED: the free was not seen, the recorder
-	 * noticed the address reused) carries the time of the reuse, not of the
-	 * free: it neither ends a layer interval nor extends the packet. */
-	if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED)) {
-		p->last_layer = -1;
-	} else {
-		if (p->last_layer >= 0 && ts >= p->last_func_ts)
-			p->layer_ns[p->last_layer] += ts - p->last_func_ts;
-		p->last_layer = -1;
-		if (ts > p->last_ts)
-			p->last_ts = ts;
-	}
-	p->n_events++;
-	if (ts && (ts < p->first_ts || !p->first_ts))
-		p->first_ts = ts;
-	if (m->o.keep_events)
-		keep(p, rec, len);
-	m->cur = p->slot;
-
-	switch (h->type) {
-	case NT_EV_FUNC: {
-		int layer = func_layer_of_record(m, h->id);
-
-		p->n_funcs++;
-		p->layer_seen |= 1u << layer;
-		p->last_layer = layer;
-		p->last_func_ts = ts;
-		break;
-	}
-	case NT_EV_META:
-		if (!p->has_meta) {
-			p->meta = *(const struct nt_ev_meta *)rec;
-			p->has_meta = 1;
-		}
-		break;
-	case NT_EV_NFT_CHAIN: {
-		const struct nt_ev_nft_chain *c = rec;
-
-		if (c->phase == NT_CHAIN_ENTER)
-			p->n_chains++;
-		else if (c->depth == 0 && terminal(c->verdict) &&
-			 !(p->verdict == c->verdict && p->verdict_chain && p->verdict_kind))
-			/* a chain exit does not take the attribution from the rule /
-			 * policy record that gave the same verdict */
-			set_verdict(p, c->verdict, c->chain_key, 0, 0);
-		break;
-	}
-	case NT_EV_NFT_RULE: {
-		const struct nt_ev_nft_rule *r = rec;
-
-		p->n_rules++;
-		if (terminal(r->verdict))
-			set_verdict(p, r->verdict, r->chain_key, r->kind == NT_RULE_KIND_RULE ? r->rule_handle : 0,
-				    r->kind);
-		break;
-	}
-	case NT_EV_DROP: {
-		const struct nt_ev_drop *d = rec;
-
-		func_layer_of_record(m, h->id);
-		p->dropped = 1;
-		p->drop_reason = d->reason;
-		p->drop_func = h->id;
-		p->drop_location = d->location;
-		if (p->verdict != NT_V_DROP)
-			set_verdict(p, NT_V_DROP, 0, 0, 0);
-		skb_gone(m, p, h->skb);
-		break;
-	}
-	case NT_EV_FREE:
-		func_layer_of_record(m, h->id);
-		skb_gone(m, p, h->skb);
+		if (h->flags & NT_F_SYNTH)
+			return nft_synth(m, h, len);
 		break;
 	default:
+		if (!h->skb) {
+			m->t.uncorrelated += h->type == NT_EV_NFT_RULE;
+			return NULL;
+		}
 		break;
 	}
+
+	role = h->type == NT_EV_FUNC ? nt_model_func(m, h->id)->role : NT_FROLE_NONE;
+	s = st_find(m, h->skb);
+	/* the end of an skb nobody followed: nothing to end */
+	if (!s && (h->type == NT_EV_FREE || h->type == NT_EV_DROP || role == NT_FROLE_FREE))
+		return NULL;
+	if (!s && !(s = st_new(m, h->skb)))
+		return NULL;
+
+	if (h->type == NT_EV_FREE && (h->flags & NT_F_DISCARD)) {
+		/* the capture filter rejected the packet: drop it silently */
+		p = s->pkt != NOPKT ? &m->pool[s->pkt] : NULL;
+		s->pend_len = 0;
+		if (p) {
+			for (uint32_t j = 0; j <= m->skb_map.mask; j++)
+				if (m->skb_map.keys[j] && m->sk[m->skb_map.vals[j]].pkt == p->slot) {
+					m->sk[m->skb_map.vals[j]].pend_len = 0;
+					st_drop(m, &m->sk[m->skb_map.vals[j]]);
+					j--;
+				}
+			if (p->id)
+				m->t.packets--, m->t.discarded++;
+			m->t.open--;
+			pkt_release(m, p->slot);
+		} else {
+			st_drop(m, s);
+		}
+		return NULL;
+	}
+	if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED)) {
+		/* the address came back with another packet: the steps waiting
+		 * since its last kernel record that start the new life stay */
+		p = s->pkt != NOPKT ? &m->pool[s->pkt] : NULL;
+		if (!p || !p->id) /* nothing with an identity to end */
+			return NULL;
+		flush_pending(m, s, p, pend_split(s));
+		apply(m, p, s, rec, len);
+		m->cur = p->slot;
+		skb_end(m, s, 1);
+		return p;
+	}
+	if (role == NT_FROLE_ALLOC && s->pkt != NOPKT) {
+		/* an allocator returned this address: whatever it was is over */
+		struct nt_packet *q = &m->pool[s->pkt];
+
+		if (q->n_funcs != q->n_events || q->hop_role != NT_FROLE_ALLOC) {
+			flush_pending(m, s, q, SIZE_MAX);
+			skb_end(m, s, 1);
+		}
+	}
+
+	p = pkt_for(m, s, ts);
+	if (!p)
+		return NULL;
+	flush_pending(m, s, p, SIZE_MAX);
+	if (h->type == NT_EV_META) {
+		p = on_meta(m, s, p, rec);
+	} else if (h->type == NT_EV_DEV) {
+		const struct nt_ev_dev *d = rec;
+
+		s->ifindex = d->ifindex;
+		if (d->netns)
+			s->netns = d->netns;
+	}
+	if (h->type == NT_EV_FUNC || h->type == NT_EV_DROP || h->type == NT_EV_FREE)
+		func_layer_of_record(m, h->id);
+	apply(m, p, s, rec, len);
+	m->cur = p->slot;
+	if (h->type == NT_EV_FUNC && role == NT_FROLE_ALLOC && p->n_events == p->n_funcs)
+		p->hop_role = NT_FROLE_ALLOC;
+	if (h->type == NT_EV_DROP) {
+		if (!frag_release(m, p, s, rec))
+			drop_seen(p, s, rec);
+		skb_end(m, s, 0);
+	} else if (h->type == NT_EV_FREE || role == NT_FROLE_FREE) {
+		p->free_seen = 1;
+		skb_end(m, s, 0);
+	}
 	return p;
-}
-
-static int cmp_slot_id(const void *a, const void *b, void *ctx)
-{
-	const struct nt_packet *pool = ctx;
-	uint64_t x = pool[*(const uint32_t *)a].id, y = pool[*(const uint32_t *)b].id;
-
-	return x < y ? -1 : x > y;
 }
 
 void nt_model_finish(struct nt_model *m)
@@ -586,21 +1336,48 @@ void nt_model_finish(struct nt_model *m)
 		m->pending_release = -1;
 	}
 	m->cur = -1;
+	/* waiting steps: to their packet, or uncorrelated */
+	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
+		struct skbst *s;
+
+		if (!m->skb_map.keys[j])
+			continue;
+		s = &m->sk[m->skb_map.vals[j]];
+		flush_pending(m, s, s->pkt != NOPKT ? &m->pool[s->pkt] : NULL, SIZE_MAX);
+	}
 	open = malloc((m->pool_len ? m->pool_len : 1) * sizeof(*open));
 	if (!open)
 		return;
 	for (uint32_t i = 0; i < m->pool_len; i++) {
-		if (m->pool[i].id)
+		if (m->pool[i].in_use)
 			open[n++] = i;
 	}
 	qsort_r(open, n, sizeof(*open), cmp_slot_id, m->pool);
 	for (uint32_t i = 0; i < n; i++) {
 		struct nt_packet *p = &m->pool[open[i]];
 
+		p->live_skbs = 0;
 		pkt_complete(m, p, 1);
 		pkt_release(m, p->slot);
 	}
 	free(open);
-	map_free(&m->skb_map);
-	map_init(&m->skb_map, 4096);
+	for (uint32_t j = 0; j <= m->skb_map.mask; j++)
+		if (m->skb_map.keys[j]) {
+			st_drop(m, &m->sk[m->skb_map.vals[j]]);
+			j--;
+		}
+}
+
+void nt_model_note_order(struct nt_model *m, uint64_t reordered, uint64_t late, uint64_t max_late_ns)
+{
+	m->t.reordered = reordered;
+	m->t.late = late;
+	m->t.max_late_ns = max_late_ns;
+}
+
+const struct nt_ev_meta *nt_model_skb_meta(const struct nt_model *m, uint64_t skb)
+{
+	const uint32_t *v = map_find(&m->skb_map, skb);
+
+	return v && m->sk[*v].has_meta ? &m->sk[*v].meta : NULL;
 }

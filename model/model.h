@@ -6,20 +6,39 @@
  *  - Function table (FUNCS), chain definitions (NT_EV_NFT_CHAINDEF records),
  *    ruleset snapshot (RULESET: rule text by netns/family/table/chain/handle),
  *    interfaces, drop reason names, kallsyms.
- *  - Packets ("journeys"): a packet starts at the first record of an skb id;
- *    NT_EV_LINK puts the new skb into its parent's packet (a branch); the
- *    packet completes when the last of its skbs is freed (NT_EV_FREE) or
- *    dropped (NT_EV_DROP).  An skb id seen again after its free starts a new
- *    packet.  NFT records with skb == 0 are attached by trace_id to the packet
- *    whose earlier NFT records carried the same trace_id, else counted as
- *    uncorrelated.  nt_model_finish() completes the still-open packets as
- *    "incomplete"; so does a sweep (every idle_ns / 4 of record time) for
- *    packets idle longer than opts.idle_ns ("expired"), and a record for an
- *    skb whose single-skb packet has been idle longer than idle_ns.
- *  - Verdict of a packet: DROP if any NT_EV_DROP, any terminal DROP verdict of
- *    a rule / policy, or a base chain exiting with DROP; otherwise the last
- *    terminal verdict (ACCEPT, STOLEN, QUEUE ...) of a rule, policy or base
- *    chain exit; NT_V_NONE if nftables never decided.
+ *  - Packets ("journeys"): a packet is a tree of skbs.  It starts at the
+ *    first record of an skb id; NT_EV_LINK (clone, copy, head: a new skb on
+ *    the same data buffer) puts the new skb into its parent's packet (a
+ *    branch), realloc moves it to the new address; IPv4 / IPv6 fragments of
+ *    one datagram (same protocol and fragment id, same source or same
+ *    destination: NAT changes one of them) join one packet while it is open,
+ *    and so do the reassembled skb and refragmented output.  The packet
+ *    completes when the last of its skbs is freed (NT_EV_FREE) or dropped
+ *    (NT_EV_DROP); an skb id seen again after its free, or at an allocator
+ *    (FUNCS role alloc), starts a new packet.  Only packets with IPv4 / IPv6
+ *    metadata (META) are journeys: they get ids 1, 2, ... in order of their
+ *    first such META; the others (no META, ARP ...) are counted
+ *    (totals.not_ip).  A FREE with NT_F_DISCARD drops its packet silently
+ *    (the recorder's capture filter rejected it late; totals.discarded).
+ *  - nftables records with skb == 0 (the recorder could not tie them to an
+ *    skb) are counted as uncorrelated, never attached.  Records the recorder
+ *    made from nftables' trace (NT_F_SYNTH) wait for the skb's next record of
+ *    the kernel: an inferred FREE (the address was reused by a new packet)
+ *    passes the waiting steps of the new life to the new packet.
+ *    nt_model_finish() completes the still-open packets as "incomplete"; so
+ *    does a sweep (every idle_ns / 4 of record time) for packets idle longer
+ *    than opts.idle_ns ("expired"), and a record for an skb whose single-skb
+ *    packet has been idle longer than idle_ns.
+ *  - Two things per packet, never mixed (nt_packet):
+ *    verdict: what nftables decided: DROP if any rule / policy / base chain
+ *    exit in any chain dropped it; otherwise the last terminal verdict
+ *    (ACCEPT, STOLEN, QUEUE ...); NT_V_NONE if nftables never decided.
+ *    fate: what became of it (NT_FATE_*): delivered to a socket (any skb of
+ *    the packet, e.g. a raw / ping socket's clone); else dropped (the first
+ *    NT_EV_DROP of the packet, kernel reason and location); else forwarded
+ *    (its last hop left through a device); else consumed (freed); unknown
+ *    while incomplete.  Function roles come from FUNCS ("role") or, for logs
+ *    without them, from the function names (model_meta.c).
  *
  * Memory is bounded by the packets still open (and, with keep_events, by
  * their records).  Not thread-safe.  Usage:
@@ -49,31 +68,55 @@ struct nt_func_info {
 	int layer;              /* model's layer index: < nt_model_layer_count() */
 	int priority;
 	int kind;               /* NT_KIND_* */
+	int role;               /* NT_FROLE_* */
 	uint32_t id;            /* function id of the records (UINT32_MAX: the shared "func#?") */
 	uint32_t slot;          /* index: 0 .. nt_model_func_count() - 1 */
 };
 
+/* Function roles (FUNCS "role"; values of common/bpf_shared.h NT_ROLE_*) */
+#define NT_FROLE_NONE 0
+#define NT_FROLE_ALLOC 1     /* the skb is being built: a new packet starts */
+#define NT_FROLE_FREE 2      /* the skb is freed */
+#define NT_FROLE_DROP 3      /* the skb is freed as a drop */
+#define NT_FROLE_DELIVER 4   /* the skb reached a socket (queued / copied to user) */
+#define NT_FROLE_XMIT 5      /* the skb left through a device */
+
+/* Fate of a packet */
+#define NT_FATE_UNKNOWN 0    /* still open at the end of the log / expired */
+#define NT_FATE_DELIVERED 1  /* an skb of it reached a socket */
+#define NT_FATE_DROPPED 2    /* freed as a drop (kernel reason, location) */
+#define NT_FATE_FORWARDED 3  /* its last hop left through a device */
+#define NT_FATE_CONSUMED 4   /* freed without a drop, a socket or a device */
+
 /* A packet (journey). Read-only for callers. */
 struct nt_packet {
-	uint64_t id;            /* 1, 2, ... in order of first record */
+	uint64_t id;            /* 1, 2, ... in order of first IPv4/IPv6 META; 0: not a journey (yet) */
 	uint64_t skb;           /* skb id of the first record */
 	uint64_t first_ts, last_ts;
-	struct nt_ev_meta meta; /* first NT_EV_META (has_meta) */
+	struct nt_ev_meta meta; /* first IPv4 / IPv6 NT_EV_META (has_meta) */
+	struct nt_ev_meta last_meta; /* the latest one (after NAT ...) */
 	int has_meta;
-	int32_t verdict;        /* NT_V_*, NT_V_NONE */
-	int dropped;            /* an NT_EV_DROP was seen */
-	uint32_t drop_reason;   /* of the last NT_EV_DROP */
-	uint32_t drop_func;     /* function id of the drop point */
-	uint64_t drop_location;
+	int32_t verdict;        /* nftables' verdict: NT_V_*, NT_V_NONE */
 	uint64_t verdict_chain; /* chain key of the deciding rule / policy / chain (0 = none) */
 	uint64_t verdict_rule;  /* rule handle of the deciding rule (0 = policy / chain) */
 	int verdict_kind;       /* NT_RULE_KIND_* of the deciding record, 0 = chain exit */
+	int fate;               /* NT_FATE_* (known when the packet completes) */
+	uint32_t fate_func;     /* function id where the fate was seen (UINT32_MAX: none) */
+	uint32_t fate_ifindex, fate_netns; /* device / namespace there (0: none / unknown) */
+	int dropped;            /* fate == NT_FATE_DROPPED */
+	uint32_t drop_reason;   /* of the deciding NT_EV_DROP */
+	uint32_t drop_func;     /* function id of the drop point */
+	uint64_t drop_location; /* kernel address that freed it (nt_model_symbolize) */
 	uint32_t n_events, n_funcs, n_chains, n_rules, n_branches;
+	uint32_t n_rule_runs;   /* chain runs ended by a rule record (policy, terminal verdict) */
+	uint32_t n_frags;       /* skbs that were IPv4 / IPv6 fragments */
+	uint32_t n_nat;         /* address / port translations seen (META changes) */
+	int reassembled;        /* a fragment skb of it became the whole datagram */
+	uint64_t flow_packet;   /* id of the first packet of its flow (its own id for the first) */
+	int reply;              /* it goes the other way than flow_packet */
 	uint32_t live_skbs;     /* skbs of this packet not freed yet */
 	int incomplete;         /* completed by nt_model_finish() or expired */
 	int expired;            /* completed because idle longer than opts.idle_ns */
-	uint32_t n_trace_ids;
-	uint32_t trace_ids[NT_MODEL_MAX_TRACE_IDS];
 	/* time in layer L (ns): sum over FUNC records of layer L of the time to
 	 * the packet's next record; layer_seen: bit mask of layers with records */
 	uint64_t layer_ns[NT_MODEL_MAX_LAYERS];
@@ -85,7 +128,23 @@ struct nt_packet {
 	size_t ev_len, ev_cap;
 	/* private */
 	uint32_t slot;
+	int in_use;
+	int deliver_seen, drop_seen, free_seen; /* fate evidence so far */
+	uint32_t deliver_func, deliver_ifindex, deliver_netns;
+	uint32_t drop_ifindex, drop_netns;
+	uint32_t hop_func, hop_ifindex, hop_netns; /* last hop (FUNC record) */
+	int hop_role;
+	int socket_wait;        /* after the first delivery: time is socket queue time */
+	uint32_t nfkeys;
+	uint64_t fkeys[8];      /* fragment group keys registered for it */
 };
+
+/* NFT Chains of a packet: chain evaluations from either source (BPF chain
+ * records or nftables' trace steps, whichever saw more). */
+static inline uint32_t nt_packet_chains(const struct nt_packet *p)
+{
+	return p->n_chains > p->n_rule_runs ? p->n_chains : p->n_rule_runs;
+}
 
 /* Called when a packet completes; the packet is released after it returns. */
 typedef void (*nt_packet_cb)(void *ctx, const struct nt_packet *p);
@@ -110,8 +169,16 @@ struct nt_model_totals {
 	uint64_t completed, incomplete; /* incomplete includes expired */
 	uint64_t expired;
 	uint64_t open, max_open;
-	uint64_t uncorrelated;  /* NFT records attached to no packet */
+	uint64_t uncorrelated;  /* NFT records attached to no packet (skb 0, or an skb never seen) */
+	uint64_t not_ip;        /* skbs / packets without IPv4 / IPv6 metadata: not journeys */
+	uint64_t discarded;     /* packets dropped by NT_F_DISCARD (capture filter, late) */
 	uint64_t lost_ringbuf, lost_netlink, lost_user; /* from NT_EV_LOSS (max per cpu, summed) */
+	uint64_t lost_nftrace_ring; /* NT_LOSS_NFTRACE_RING */
+	uint64_t nft_unmatched; /* COUNT counter 1: the recorder's unmatched nft steps */
+	uint64_t written_late;  /* COUNT counter 2: records the recorder wrote out of order */
+	uint64_t reordered;     /* records the reorder window put back in time order */
+	uint64_t late;          /* records older than the reorder window (processed out of order) */
+	uint64_t max_late_ns;   /* by how much the latest such record was late */
 	uint64_t first_ts, last_ts; /* ts range of records with ts != 0 */
 	uint64_t bad_records;   /* records of wrong size (ignored) */
 };
@@ -130,6 +197,10 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 
 /* Complete every open packet as incomplete (callbacks in packet id order). */
 void nt_model_finish(struct nt_model *m);
+
+/* Counts of the reorder window in front of the model (model/reorder.h). */
+void nt_model_note_order(struct nt_model *m, uint64_t reordered, uint64_t late,
+			 uint64_t max_late_ns);
 
 /* ---- lookups ---- */
 const struct nt_model_totals *nt_model_totals(const struct nt_model *m);
@@ -153,6 +224,16 @@ const char *nt_model_rule_text(const struct nt_model *m, uint64_t chain_key, uin
 const char *nt_model_drop_reason(const struct nt_model *m, uint32_t reason);
 /* Interface name, NULL if unknown. */
 const char *nt_model_ifname(const struct nt_model *m, uint32_t netns, uint32_t ifindex);
+/* Name of network namespace INUM as the recorder called it (HEADER
+ * options.netns), NULL if the log does not say. */
+const char *nt_model_netns_name(const struct nt_model *m, uint32_t inum);
+/* "ping_rcv+0xb3" for a kernel address from the log's KSYMS blocks (the
+ * symbol at or below it), "0xffffffff820c7153" when none; returns BUF. */
+const char *nt_model_symbolize(const struct nt_model *m, uint64_t addr, char *buf, size_t len);
+/* Latest META of skb SKB while the model follows it, NULL if none. */
+const struct nt_ev_meta *nt_model_skb_meta(const struct nt_model *m, uint64_t skb);
+/* Role of function id ID (NT_FROLE_*): FUNCS "role", else from its name. */
+int nt_model_func_role(const struct nt_model *m, uint32_t id);
 /* HEADER block field (string), NULL if absent. */
 const char *nt_model_header_str(const struct nt_model *m, const char *field);
 /* Packet of the last nt_model_event() call (NULL if none). */
@@ -160,6 +241,7 @@ const struct nt_packet *nt_model_current(const struct nt_model *m);
 
 /* ---- formatting (output.c) ---- */
 const char *nt_verdict_name(int32_t v);      /* "ACCEPT", "DROP", ... "NONE" */
+const char *nt_fate_name(int fate);          /* "delivered", ... "unknown" */
 const char *nt_proto_name(uint8_t l4proto);  /* "TCP", "UDP", "ICMP", "ICMPv6", "proto 47" */
 /* "10.0.0.1:54321 → 10.0.0.2:443", "[2001:db8::1]:80 → ...", ICMP with type */
 void nt_fmt_flow(char *buf, size_t len, const struct nt_ev_meta *m);

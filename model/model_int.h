@@ -23,6 +23,38 @@ struct arena_chunk {
 	char data[];
 };
 
+struct ksym {
+	uint64_t addr;
+	const char *name;
+};
+
+#define NOPKT UINT32_MAX
+
+#ifndef NT_F_DISCARD
+#define NT_F_DISCARD 0x10 /* NT_EV_FREE: the capture filter rejected the packet (records.h) */
+#endif
+
+/* State of one live skb (model.c). */
+struct skbst {
+	uint64_t skb;
+	uint32_t pkt;            /* its packet's slot; NOPKT: none yet (only waiting steps) */
+	uint32_t ifindex, netns; /* device / namespace it is on (META, DEV) */
+	uint64_t last_ts;
+	int has_meta, is_frag;
+	struct nt_ev_meta meta;  /* its latest META */
+	uint8_t *pend;           /* nftables trace records waiting for its next kernel record */
+	uint32_t pend_len, pend_cap;
+};
+
+/* A flow: packets of one 5-tuple and their replies (model.c). */
+#define FLOW_KEYS 6
+struct flow {
+	uint64_t first_id;       /* id of its first packet; 0: free entry */
+	uint64_t last_ts;
+	uint64_t keys[FLOW_KEYS];
+	uint32_t nkeys, next_free;
+};
+
 struct nt_model {
 	struct nt_model_opts o;
 	struct nt_model_totals t;
@@ -53,13 +85,22 @@ struct nt_model {
 	uint32_t nstrs, strs_cap;
 	const char *reasons[MAX_DROP_REASON];
 	cJSON *header;
+	struct u64map nsmap;         /* netns inode -> string index (HEADER options.netns) */
+	struct ksym *ksyms;          /* KSYMS blocks, sorted by address */
+	uint32_t nksyms, ksyms_cap;
 	/* packets */
 	struct nt_packet *pool;
 	uint32_t pool_len, pool_cap;
 	uint32_t *free_slots;
 	uint32_t nfree;
-	struct u64map skb_map;       /* skb -> slot */
-	struct u64map trace_map;     /* trace_id -> slot */
+	struct u64map skb_map;       /* skb -> index in sk (struct skbst) */
+	struct skbst *sk;            /* state of the live skbs */
+	uint32_t nsk, sk_cap, sk_free; /* sk_free: first free entry + 1 (list through .pkt) */
+	struct u64map frag_map;      /* fragment group key -> packet slot */
+	struct u64map flow_map;      /* flow tuple key -> flow index << 1 | direction */
+	struct flow *flows;
+	uint32_t nflows, flows_cap, flow_free;
+	int sockq_layer;             /* layer index of "Socket queue", -1 until used */
 	int64_t pending_release;     /* slot completed by the previous record, -1 none */
 	int64_t cur;                 /* slot of the last record's packet, -1 none */
 	uint64_t idle_ns;
@@ -75,5 +116,6 @@ int strs_add(struct nt_model *m, const char *s, uint32_t *idx);
 /* model_meta.c */
 int64_t func_of_record(struct nt_model *m, uint32_t id);
 int func_layer_of_record(struct nt_model *m, uint32_t id);
+int model_layer_intern(struct nt_model *m, const char *name);
 
 #endif

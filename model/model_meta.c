@@ -31,6 +31,11 @@ static int layer_intern(struct nt_model *m, const char *name)
 	return m->nlayers++;
 }
 
+int model_layer_intern(struct nt_model *m, const char *name)
+{
+	return layer_intern(m, name);
+}
+
 /* Slot of function ID, -1 when it has none. */
 static inline int64_t func_slot(const struct nt_model *m, uint32_t id)
 {
@@ -85,6 +90,7 @@ static int64_t func_add(struct nt_model *m, uint32_t id, const char *name)
 	fi->layer = -1;
 	fi->priority = 3;
 	fi->kind = NT_KIND_SKB;
+	fi->role = NT_FROLE_NONE;
 	fi->id = id;
 	fi->slot = m->nfuncs;
 	return m->nfuncs++;
@@ -158,6 +164,57 @@ static int kind_parse(const char *s)
 	return NT_KIND_SKB;
 }
 
+/*
+ * Roles of functions for logs whose FUNCS block has no "role" (format
+ * version 1, recorders before it): the same functions the recorder marks
+ * (common/layers.c), by name.  Only functions that always do what the role
+ * says: an allocator returns a new skb, a free frees it, deliver means the
+ * skb reached a socket, xmit that it left through a device.
+ */
+static const struct { const char *name; unsigned char role; } role_names[] = {
+	{ "__build_skb_around", NT_FROLE_ALLOC }, { "__finalize_skb_around", NT_FROLE_ALLOC },
+	{ "build_skb_around", NT_FROLE_ALLOC }, { "__alloc_skb", NT_FROLE_ALLOC },
+	{ "__netdev_alloc_skb", NT_FROLE_ALLOC }, { "__napi_alloc_skb", NT_FROLE_ALLOC },
+	{ "napi_alloc_skb", NT_FROLE_ALLOC }, { "napi_build_skb", NT_FROLE_ALLOC },
+	{ "build_skb", NT_FROLE_ALLOC }, { "__build_skb", NT_FROLE_ALLOC },
+	{ "slab_build_skb", NT_FROLE_ALLOC },
+	{ "kfree_skbmem", NT_FROLE_FREE }, { "__kfree_skb", NT_FROLE_FREE },
+	{ "kfree_skb_partial", NT_FROLE_FREE }, { "napi_skb_free_stolen_head", NT_FROLE_FREE },
+	{ "napi_skb_cache_put", NT_FROLE_FREE }, { "__napi_kfree_skb", NT_FROLE_FREE },
+	{ "skb:consume_skb", NT_FROLE_FREE },
+	{ "skb:kfree_skb", NT_FROLE_DROP }, { "kfree_skb_reason", NT_FROLE_DROP },
+	{ "sk_skb_reason_drop", NT_FROLE_DROP }, { "kfree_skb_list_reason", NT_FROLE_DROP },
+	{ "sock_queue_rcv_skb_reason", NT_FROLE_DELIVER }, { "__sock_queue_rcv_skb", NT_FROLE_DELIVER },
+	{ "sock_queue_rcv_skb", NT_FROLE_DELIVER }, { "tcp_queue_rcv", NT_FROLE_DELIVER },
+	{ "__udp_enqueue_schedule_skb", NT_FROLE_DELIVER }, { "raw_rcv_skb", NT_FROLE_DELIVER },
+	{ "rawv6_rcv_skb", NT_FROLE_DELIVER }, { "ping_queue_rcv_skb", NT_FROLE_DELIVER },
+	{ "skb_copy_datagram_iter", NT_FROLE_DELIVER }, { "skb:skb_copy_datagram_iovec", NT_FROLE_DELIVER },
+	/* tcp_rcv_established: the segment reached its (established) socket */
+	{ "tcp:tcp_probe", NT_FROLE_DELIVER },
+	{ "dev_hard_start_xmit", NT_FROLE_XMIT }, { "xmit_one", NT_FROLE_XMIT },
+	{ "net:net_dev_start_xmit", NT_FROLE_XMIT }, { "net:net_dev_xmit", NT_FROLE_XMIT },
+};
+
+static int role_of_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
+		if (!strcmp(role_names[i].name, name))
+			return role_names[i].role;
+	return NT_FROLE_NONE;
+}
+
+static int role_parse(const char *s, const char *name)
+{
+	static const char *names[] = { "", "alloc", "free", "drop", "deliver", "xmit" };
+
+	if (!s)
+		return role_of_name(name);
+	for (unsigned i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return NT_FROLE_NONE;
+}
+
 static int meta_funcs(struct nt_model *m, const cJSON *root)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "functions"), *f;
@@ -195,7 +252,77 @@ static int meta_funcs(struct nt_model *m, const cJSON *root)
 		pr = jnum(f, "priority", 3);
 		fi->priority = pr >= 0 && pr <= 3 ? (int)pr : 3;
 		fi->kind = kind_parse(jstr(f, "kind", "skb"));
+		fi->role = role_parse(jstr(f, "role", NULL), fi->name);
 	}
+	return 0;
+}
+
+/* HEADER options.netns: [{"name", "inum"}] -> names of namespaces */
+static void meta_header_netns(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "options"), *arr, *e;
+
+	arr = o ? cJSON_GetObjectItemCaseSensitive(o, "netns") : NULL;
+	cJSON_ArrayForEach(e, arr) {
+		uint64_t inum = jnum_u(e, "inum", UINT32_MAX);
+		const char *name = jstr(e, "name", NULL);
+		uint32_t idx;
+
+		if (!inum || !name || strs_add(m, name, &idx) || map_put(&m->nsmap, inum, idx))
+			continue;
+	}
+}
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* KSYMS: {"symbols": [{"addr": "0x...", "name", "module"}]}, the union of
+ * every block, kept sorted by address. */
+static int meta_ksyms(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "symbols"), *e;
+	uint32_t n0 = m->nksyms;
+
+	if (!cJSON_IsArray(arr))
+		return -EINVAL;
+	cJSON_ArrayForEach(e, arr) {
+		const char *a = jstr(e, "addr", NULL), *name = jstr(e, "name", NULL), *mod;
+		char *end;
+		unsigned long long addr;
+		char buf[256];
+
+		if (!a || !name)
+			continue;
+		addr = strtoull(a, &end, 16);
+		if (*end || !addr)
+			continue;
+		if (m->nksyms == m->ksyms_cap) {
+			uint32_t cap = m->ksyms_cap ? m->ksyms_cap * 2 : 64;
+			struct ksym *k;
+
+			if (cap > (1u << 22))
+				break;
+			k = realloc(m->ksyms, cap * sizeof(*k));
+			if (!k)
+				return -ENOMEM;
+			m->ksyms = k;
+			m->ksyms_cap = cap;
+		}
+		mod = jstr(e, "module", "");
+		if (*mod)
+			snprintf(buf, sizeof(buf), "%s [%s]", name, mod);
+		else
+			snprintf(buf, sizeof(buf), "%s", name);
+		m->ksyms[m->nksyms].addr = addr;
+		m->ksyms[m->nksyms].name = arena_strdup(&m->arena, buf);
+		m->nksyms++;
+	}
+	if (m->nksyms != n0)
+		qsort(m->ksyms, m->nksyms, sizeof(*m->ksyms), cmp_ksym);
 	return 0;
 }
 
@@ -304,7 +431,9 @@ int nt_model_meta(struct nt_model *m, uint16_t type, const char *json, size_t le
 	case NTL_B_HEADER:
 		cJSON_Delete(m->header);
 		m->header = root;
+		meta_header_netns(m, root);
 		return 0;
+	case NTL_B_KSYMS: err = meta_ksyms(m, root); break;
 	case NTL_B_FUNCS: err = meta_funcs(m, root); break;
 	case NTL_B_RULESET: err = meta_ruleset(m, root); break;
 	case NTL_B_IFACES: err = meta_ifaces(m, root); break;
@@ -323,7 +452,8 @@ const struct nt_model_totals *nt_model_totals(const struct nt_model *m)
 
 const struct nt_func_info *nt_model_func(const struct nt_model *m, uint32_t id)
 {
-	static const struct nt_func_info unknown = { "func#?", "Other", 0, 3, 0, UINT32_MAX, UINT32_MAX };
+	static const struct nt_func_info unknown = { "func#?", "Other", 0, 3, 0, NT_FROLE_NONE,
+						     UINT32_MAX, UINT32_MAX };
 	int64_t slot = func_slot(m, id);
 
 	if (slot < 0) /* the records' ids past the named ones: the shared entry (layer Other) */
@@ -388,6 +518,40 @@ const char *nt_model_ifname(const struct nt_model *m, uint32_t netns, uint32_t i
 	const uint32_t *v = map_find(&m->ifmap, (uint64_t)netns << 32 | ifindex);
 
 	return v ? m->strs[*v] : NULL;
+}
+
+const char *nt_model_netns_name(const struct nt_model *m, uint32_t inum)
+{
+	const uint32_t *v = inum ? map_find(&m->nsmap, inum) : NULL;
+
+	return v ? m->strs[*v] : NULL;
+}
+
+const char *nt_model_symbolize(const struct nt_model *m, uint64_t addr, char *buf, size_t len)
+{
+	uint32_t lo = 0, hi = m->nksyms;
+
+	/* the last symbol at or below addr */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (m->ksyms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* a symbol more than 1 MiB below is not the function holding addr */
+	if (lo && addr - m->ksyms[lo - 1].addr < (1u << 20))
+		snprintf(buf, len, "%s+0x%llx", m->ksyms[lo - 1].name,
+			 (unsigned long long)(addr - m->ksyms[lo - 1].addr));
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+	return buf;
+}
+
+int nt_model_func_role(const struct nt_model *m, uint32_t id)
+{
+	return nt_model_func(m, id)->role;
 }
 
 const char *nt_model_header_str(const struct nt_model *m, const char *field)

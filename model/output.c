@@ -549,13 +549,29 @@ void nt_fmt_rule_verdict(char *buf, size_t len, const struct nt_model *m,
 static const char *loss_source(uint32_t s)
 {
 	return s == NT_LOSS_RINGBUF ? "ringbuf" : s == NT_LOSS_NETLINK ? "netlink" :
-	       s == NT_LOSS_USER ? "user" : "unknown";
+	       s == NT_LOSS_USER ? "user" : s == NT_LOSS_NFTRACE_RING ? "nftrace_ring" : "unknown";
+}
+
+static const char *count_name(uint32_t c)
+{
+	return c == NT_CNT_NFT_UNMATCHED ? "nft_unmatched" : c == NT_CNT_LATE ? "written_late" : "other";
+}
+
+const char *nt_fate_name(int fate)
+{
+	switch (fate) {
+	case NT_FATE_DELIVERED: return "delivered";
+	case NT_FATE_DROPPED: return "dropped";
+	case NT_FATE_FORWARDED: return "forwarded";
+	case NT_FATE_CONSUMED: return "consumed";
+	default: return "unknown";
+	}
 }
 
 static const char *type_name(unsigned t)
 {
 	static const char *n[] = { "?", "FUNC", "META", "NFT_CHAIN", "NFT_RULE", "CHAINDEF", "DROP",
-				   "LINK", "LOSS", "FREE" };
+				   "LINK", "LOSS", "FREE", "DEV", "CT", "BYTES", "STACKREF", "COUNT" };
 
 	return t < sizeof(n) / sizeof(n[0]) ? n[t] : "?";
 }
@@ -563,7 +579,18 @@ static const char *type_name(unsigned t)
 static const char *link_kind(uint32_t k)
 {
 	return k == NT_LINK_CLONE ? "clone" : k == NT_LINK_COPY ? "copy" :
-	       k == NT_LINK_REALLOC ? "realloc" : "link";
+	       k == NT_LINK_REALLOC ? "realloc" : k == NT_LINK_HEAD ? "head" : "link";
+}
+
+/* The flow of record H's skb: its latest META, else its packet's. */
+static const struct nt_ev_meta *rec_meta(const struct nt_model *m, const struct nt_packet *p,
+					 const struct nt_ev_hdr *h)
+{
+	const struct nt_ev_meta *mm = h->skb ? nt_model_skb_meta(m, h->skb) : NULL;
+
+	if (mm && (mm->l3 == NT_L3_IPV4 || mm->l3 == NT_L3_IPV6))
+		return mm;
+	return p && p->has_meta ? &p->last_meta : NULL;
 }
 
 void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_packet *p,
@@ -578,7 +605,7 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 	if (h->type == NT_EV_META)
 		nt_fmt_flow(flow, sizeof(flow), (const struct nt_ev_meta *)h);
 	else
-		nt_fmt_flow(flow, sizeof(flow), p && p->has_meta ? &p->meta : NULL);
+		nt_fmt_flow(flow, sizeof(flow), rec_meta(m, p, h));
 	switch (h->type) {
 	case NT_EV_FUNC:
 	case NT_EV_DROP:
@@ -643,6 +670,30 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 		snprintf(name, sizeof(name), "%s of 0x%" PRIx64, link_kind(l->kind), l->parent);
 		break;
 	}
+	case NT_EV_DEV: {
+		const struct nt_ev_dev *d = (const void *)h;
+		const char *ifn = nt_model_ifname(m, d->netns, d->ifindex), *ns = nt_model_netns_name(m, d->netns);
+
+		if (ifn)
+			snprintf(name, sizeof(name), "%s", ifn);
+		else
+			snprintf(name, sizeof(name), "if%u", d->ifindex);
+		if (ns)
+			snprintf(sfx, sizeof(sfx), " [netns %s]", ns);
+		else
+			snprintf(sfx, sizeof(sfx), " [netns %u]", d->netns);
+		break;
+	}
+	case NT_EV_COUNT: {
+		const struct nt_ev_count *c = (const void *)h;
+
+		if (h->cpu == 0xffff)
+			snprintf(name, sizeof(name), "%s all cpus", count_name(c->counter));
+		else
+			snprintf(name, sizeof(name), "%s cpu %u", count_name(c->counter), h->cpu);
+		snprintf(flow, sizeof(flow), "%" PRIu64, c->value);
+		break;
+	}
 	case NT_EV_LOSS: {
 		const struct nt_ev_loss *l = (const void *)h;
 
@@ -695,6 +746,8 @@ static void jw_flow(struct nt_jw *w, const struct nt_ev_meta *mm)
 
 void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p)
 {
+	char sym[192];
+
 	nt_jw_u64(w, "packet", p->id);
 	nt_jw_hex(w, "skb", p->skb);
 	if (p->has_meta) {
@@ -704,20 +757,39 @@ void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct
 		nt_jw_u64(w, "ifindex", p->meta.ifindex);
 		nt_jw_str(w, "ifname", ifn);
 		nt_jw_u64(w, "netns", p->meta.netns);
+		nt_jw_str(w, "ns", nt_model_netns_name(m, p->meta.netns));
 		nt_jw_u64(w, "len", p->meta.len);
 		nt_jw_u64(w, "mark", p->meta.mark);
+		if (p->n_nat) {
+			char f[160];
+
+			nt_fmt_flow(f, sizeof(f), &p->last_meta);
+			nt_jw_str(w, "flow_translated", f);
+		}
 	}
+	nt_jw_u64(w, "flow_packet", p->flow_packet);
+	nt_jw_str(w, "direction", p->reply ? "reply" : "original");
 	nt_jw_str(w, "verdict", nt_verdict_name(p->verdict));
+	nt_jw_str(w, "fate", nt_fate_name(p->fate));
+	nt_jw_str(w, "fate_function", p->fate_func != UINT32_MAX && p->fate != NT_FATE_UNKNOWN ?
+				      nt_model_func(m, p->fate_func)->name : NULL);
+	nt_jw_str(w, "fate_dev", p->fate_ifindex ? nt_model_ifname(m, p->fate_netns, p->fate_ifindex) : NULL);
+	nt_jw_u64(w, "fate_netns", p->fate_netns);
 	nt_jw_bool(w, "dropped", p->dropped);
 	if (p->dropped) {
 		nt_jw_u64(w, "drop_reason_value", p->drop_reason);
 		nt_jw_str(w, "drop_reason", nt_model_drop_reason(m, p->drop_reason));
 		nt_jw_str(w, "drop_function", nt_model_func(m, p->drop_func)->name);
+		nt_jw_str(w, "drop_location", nt_model_symbolize(m, p->drop_location, sym, sizeof(sym)));
+		nt_jw_hex(w, "drop_address", p->drop_location);
 	}
 	nt_jw_u64(w, "functions", p->n_funcs);
-	nt_jw_u64(w, "nft_chains", p->n_chains);
+	nt_jw_u64(w, "nft_chains", nt_packet_chains(p));
 	nt_jw_u64(w, "nft_rules", p->n_rules);
 	nt_jw_u64(w, "branch_count", p->n_branches);
+	nt_jw_u64(w, "fragment_skbs", p->n_frags);
+	nt_jw_bool(w, "reassembled", p->reassembled);
+	nt_jw_u64(w, "nat_count", p->n_nat);
 	nt_jw_u64(w, "events", p->n_events);
 	nt_jw_u64(w, "first_ts_ns", p->first_ts);
 	nt_jw_u64(w, "duration_ns", p->last_ts - p->first_ts);
@@ -765,10 +837,12 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 			nt_jw_bool(w, "inferred", !!(h->flags & NT_F_INFERRED));
 		if (h->type == NT_EV_DROP) {
 			const struct nt_ev_drop *d = (const void *)h;
+			char sym[192];
 
 			nt_jw_u64(w, "reason_value", d->reason);
 			nt_jw_str(w, "reason", nt_model_drop_reason(m, d->reason));
-			nt_jw_hex(w, "location", d->location);
+			nt_jw_str(w, "location", nt_model_symbolize(m, d->location, sym, sizeof(sym)));
+			nt_jw_hex(w, "address", d->location);
 		}
 		break;
 	case NT_EV_META: {
@@ -820,6 +894,22 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 
 		nt_jw_str(w, "source", loss_source(l->source));
 		nt_jw_u64(w, "count", l->count);
+		break;
+	}
+	case NT_EV_DEV: {
+		const struct nt_ev_dev *d = (const void *)h;
+
+		nt_jw_u64(w, "ifindex", d->ifindex);
+		nt_jw_str(w, "ifname", nt_model_ifname(m, d->netns, d->ifindex));
+		nt_jw_u64(w, "netns", d->netns);
+		nt_jw_str(w, "ns", nt_model_netns_name(m, d->netns));
+		break;
+	}
+	case NT_EV_COUNT: {
+		const struct nt_ev_count *c = (const void *)h;
+
+		nt_jw_str(w, "counter", count_name(c->counter));
+		nt_jw_u64(w, "value", c->value);
 		break;
 	}
 	default:

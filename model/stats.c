@@ -76,6 +76,8 @@ struct nt_stats {
 	uint64_t *by_small_id;     /* ids < SMALL_IDS: counted by id, folded by stats_fold() */
 	uint64_t packets, incomplete, dropped;
 	uint64_t verdicts[NVERD];
+	uint64_t fates[8];
+	uint64_t chain_runs;       /* NFT chains of the packets (either source) */
 	struct rule_stat *rules;
 	uint32_t nrules, rules_cap;
 	uint64_t *reasons;
@@ -246,6 +248,8 @@ void nt_stats_packet(struct nt_stats *s, const struct nt_model *m, const struct 
 	if (p->incomplete)
 		s->incomplete++;
 	s->verdicts[vidx(p->verdict)]++;
+	s->fates[p->fate & 7]++;
+	s->chain_runs += nt_packet_chains(p);
 	if (p->dropped) {
 		s->dropped++;
 		if (p->drop_reason < MAX_REASONS)
@@ -348,6 +352,14 @@ static void rule_label(char *buf, size_t len, const struct nt_model *m, const st
 		snprintf(buf, len, "%s %s", ch, nt_verdict_name(r->verdict));
 }
 
+/* Chain evaluations: of the packets (BPF chain records or nftables' trace
+ * steps, whichever saw more per packet), or the chain records of the log
+ * when they are more (records of no packet). */
+static uint64_t nft_chains(const struct nt_stats *s)
+{
+	return s->chain_runs > s->chain_recs ? s->chain_runs : s->chain_recs;
+}
+
 static int top_of(const struct nt_stats_out *o)
 {
 	return o && o->top > 0 ? o->top : 20;
@@ -378,7 +390,7 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 	fprintf(out, "%-20s%" PRIu64 "\n", "Total events:", s->events);
 	fprintf(out, "%-20s%" PRIu64 "\n", "Packets traced:", s->packets);
 	fprintf(out, "%-20s%" PRIu64 "\n", "Functions hit:", funcs_hit(s));
-	fprintf(out, "%-20s%" PRIu64 "\n", "NFT chains:", s->chain_recs);
+	fprintf(out, "%-20s%" PRIu64 "\n", "NFT chains:", nft_chains(s));
 	fprintf(out, "%-20s%" PRIu64 "\n", "NFT rules:", s->rule_recs);
 	if (t->first_ts && t->last_ts >= t->first_ts)
 		fprintf(out, "%-20s%.6f s\n", "Duration:", (double)(t->last_ts - t->first_ts) / 1e9);
@@ -402,6 +414,19 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 		for (int i = 0; i < NVERD; i++)
 			if (s->verdicts[i])
 				v[n++] = (struct row){ nt_verdict_name(vval(i)), s->verdicts[i], i };
+		qsort(v, (size_t)n, sizeof(*v), row_cmp);
+		for (int i = 0; i < n; i++)
+			fprintf(out, "  %-15s: %6" PRIu64 "\n", v[i].name, v[i].n);
+	}
+
+	fprintf(out, "\nPackets by Fate:\n");
+	{
+		struct row v[8];
+		int n = 0;
+
+		for (int i = 0; i < 8; i++)
+			if (s->fates[i])
+				v[n++] = (struct row){ nt_fate_name(i), s->fates[i], i };
 		qsort(v, (size_t)n, sizeof(*v), row_cmp);
 		for (int i = 0; i < n; i++)
 			fprintf(out, "  %-15s: %6" PRIu64 "\n", v[i].name, v[i].n);
@@ -458,10 +483,24 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 	fprintf(out, "\nLoss:\n");
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "ring buffer (BPF)", t->lost_ringbuf);
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "netlink (nftrace)", t->lost_netlink);
+	if (t->lost_nftrace_ring)
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "nftrace (BPF ring)", t->lost_nftrace_ring);
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "user space", t->lost_user);
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "uncorrelated NFT records", t->uncorrelated);
+	if (t->nft_unmatched)
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "  counted by the recorder", t->nft_unmatched);
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "incomplete packets", s->incomplete);
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "  of which expired (idle)", t->expired);
+	if (t->not_ip)
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "skbs without IP (no journey)", t->not_ip);
+	if (t->discarded)
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "discarded (capture filter)", t->discarded);
+	if (t->reordered || t->late || t->written_late) {
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "records put in time order", t->reordered);
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "  later than the window", t->late);
+		if (t->written_late)
+			fprintf(out, "  %-28s: %6" PRIu64 "\n", "  written late (recorder)", t->written_late);
+	}
 	if (o && o->log_status)
 		fprintf(out, "  %-28s: %s\n", "log", o->log_status);
 	else if (o && !o->log_complete)
@@ -504,7 +543,7 @@ static void jw_totals(struct nt_jw *w, struct nt_stats *s, const struct nt_model
 	nt_jw_u64(w, "events", s->events);
 	nt_jw_u64(w, "packets", s->packets);
 	nt_jw_u64(w, "functions_hit", funcs_hit(s));
-	nt_jw_u64(w, "nft_chains", s->chain_recs);
+	nt_jw_u64(w, "nft_chains", nft_chains(s));
 	nt_jw_u64(w, "nft_rules", s->rule_recs);
 	nt_jw_u64(w, "duration_ns", t->last_ts >= t->first_ts ? t->last_ts - t->first_ts : 0);
 	nt_jw_u64(w, "incomplete_packets", s->incomplete);
@@ -521,9 +560,16 @@ static void jw_loss(struct nt_jw *w, const struct nt_model *m, const struct nt_s
 	nt_jw_u64(w, "ringbuf", t->lost_ringbuf);
 	nt_jw_u64(w, "netlink", t->lost_netlink);
 	nt_jw_u64(w, "user", t->lost_user);
+	nt_jw_u64(w, "nftrace_ring", t->lost_nftrace_ring);
 	nt_jw_u64(w, "uncorrelated_nft_records", t->uncorrelated);
+	nt_jw_u64(w, "nft_unmatched_counted", t->nft_unmatched);
 	nt_jw_u64(w, "incomplete_packets", s->incomplete);
 	nt_jw_u64(w, "expired_packets", t->expired);
+	nt_jw_u64(w, "not_ip", t->not_ip);
+	nt_jw_u64(w, "discarded_packets", t->discarded);
+	nt_jw_u64(w, "reordered_records", t->reordered);
+	nt_jw_u64(w, "late_records", t->late);
+	nt_jw_u64(w, "written_late", t->written_late);
 }
 
 /* The statistics as JSON: members of one document (--json: arrays of rows)
@@ -605,6 +651,15 @@ static void stats_write(struct nt_jw *w, int nd, struct nt_stats *s, const struc
 			row_begin(&x, "verdict");
 			nt_jw_str(w, "verdict", nt_verdict_name(vval(i)));
 			nt_jw_u64(w, "packets", s->verdicts[i]);
+			obj_end(&x);
+		}
+	rows_end(&x);
+	rows_begin(&x, "by_fate");
+	for (int i = 0; i < 8; i++)
+		if (s->fates[i]) {
+			row_begin(&x, "fate");
+			nt_jw_str(w, "fate", nt_fate_name(i));
+			nt_jw_u64(w, "packets", s->fates[i]);
 			obj_end(&x);
 		}
 	rows_end(&x);

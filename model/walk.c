@@ -5,7 +5,30 @@
 #include <string.h>
 
 #include "formats/logr.h"
+#include "model/reorder.h"
 #include "model/walk.h"
+
+/* One record out of the reorder window: the --since / --until window, the
+ * model, the caller's callback. */
+static void walk_record(struct nt_walk *w, const void *data, size_t len, int *start_set)
+{
+	const struct nt_ev_hdr *h = data;
+	const struct nt_packet *p;
+	int internal = len < sizeof(*h) || h->type == NT_EV_NFT_CHAINDEF || h->type == NT_EV_LOSS ||
+		       h->type == NT_EV_COUNT;
+
+	if (w->window && !internal) {
+		if (!*start_set && h->ts_ns) {
+			nt_select_set_start(w->window, h->ts_ns);
+			*start_set = 1;
+		}
+		if (!nt_select_in_window(w->window, h->ts_ns))
+			return;
+	}
+	p = nt_model_event(w->m, data, len);
+	if (w->on_record && len >= sizeof(*h) && (w->all_records || !internal))
+		w->on_record(w->ctx, w->m, p, h);
+}
 
 int nt_walk_log(struct nt_walk *w)
 {
@@ -14,7 +37,10 @@ int nt_walk_log(struct nt_walk *w)
 	struct ntl_reader *rd = NULL;
 	struct ntl_item it;
 	const char *msg = NULL;
-	int st, ret = NT_WALK_OK, start_set = 0;
+	int st, ret = NT_WALK_OK, start_set = 0, nomem = 0;
+	struct nt_reorder *ro;
+	const void *rec;
+	size_t len;
 
 	w->m = NULL;
 	w->error[0] = 0;
@@ -30,30 +56,45 @@ int nt_walk_log(struct nt_walk *w)
 		snprintf(w->error, sizeof(w->error), "out of memory");
 		return NT_WALK_NOMEM;
 	}
+	ro = nt_reorder_new(w->reorder_ns == UINT64_MAX ? 0 : w->reorder_ns ? w->reorder_ns :
+			    NT_REORDER_WINDOW_NS, 0);
+	if (!ro) {
+		ntl_reader_close(rd);
+		nt_model_free(w->m);
+		w->m = NULL;
+		snprintf(w->error, sizeof(w->error), "out of memory");
+		return NT_WALK_NOMEM;
+	}
 	while (!w->stop && (st = ntl_reader_next(rd, &it)) == NTL_OK) {
-		const struct nt_ev_hdr *h = it.data;
-		const struct nt_packet *p;
-		int internal;
-
 		if (it.kind == NTL_ITEM_META) {
 			if (nt_model_meta(w->m, it.type, it.data, it.len) && w->on_bad_meta)
 				w->on_bad_meta(w->ctx, it.type, it.offset);
 			continue;
 		}
-		internal = it.len < sizeof(*h) || h->type == NT_EV_NFT_CHAINDEF || h->type == NT_EV_LOSS;
-		if (w->window && !internal) {
-			if (!start_set && h->ts_ns) {
-				nt_select_set_start(w->window, h->ts_ns);
-				start_set = 1;
-			}
-			if (!nt_select_in_window(w->window, h->ts_ns))
-				continue;
+		if (it.len < sizeof(struct nt_ev_hdr)) {
+			walk_record(w, it.data, it.len, &start_set);
+			continue;
 		}
-		p = nt_model_event(w->m, it.data, it.len);
-		if (w->on_record && it.len >= sizeof(*h) && (w->all_records || !internal))
-			w->on_record(w->ctx, w->m, p, h);
+		if (nt_reorder_push(ro, it.data, it.len)) {
+			nomem = 1;
+			break;
+		}
+		while (!w->stop && (rec = nt_reorder_pop(ro, &len, 0)))
+			walk_record(w, rec, len, &start_set);
 	}
-	if (st < 0) {
+	/* the end of the log (or of what could be read): every record left */
+	while (!w->stop && (rec = nt_reorder_pop(ro, &len, 1)))
+		walk_record(w, rec, len, &start_set);
+	{
+		const struct nt_reorder_stats *rs = nt_reorder_stats(ro);
+
+		nt_model_note_order(w->m, rs->reordered, rs->late, rs->max_late_ns);
+	}
+	nt_reorder_free(ro);
+	if (nomem) {
+		snprintf(w->error, sizeof(w->error), "out of memory");
+		ret = NT_WALK_NOMEM;
+	} else if (st < 0) {
 		snprintf(w->error, sizeof(w->error), "%s", ntl_reader_strerror(rd));
 		ret = st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_DAMAGED;
 	}

@@ -29,6 +29,9 @@ struct nt_walk {
 	 * window are skipped, not even given to the model; the window starts at
 	 * the first record with a time (nt_select_set_start) */
 	struct nt_select *window;
+	/* reorder window on the input (model/reorder.h): 0 = default 1 s,
+	 * UINT64_MAX = none (records in file order) */
+	uint64_t reorder_ns;
 	int stop;                    /* set by a callback: stop reading, the model
 				      * is then not finished */
 	/* results */

@@ -50,6 +50,16 @@ static const struct nt_packet *func(struct nt_model *m, uint64_t skb, uint32_t i
 	return nt_model_event(m, &f, sizeof(f));
 }
 
+/* an IPv4 UDP packet's metadata: the packet is a journey from here on */
+static const struct nt_packet *meta(struct nt_model *m, uint64_t skb, uint64_t ts)
+{
+	struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = ts, .skb = skb },
+				 .l3 = NT_L3_IPV4, .l4proto = 17, .sport = 1000, .dport = 53,
+				 .saddr = { 10, 0, 0, 1 }, .daddr = { 10, 0, 0, 2 } };
+
+	return nt_model_event(m, &mm, sizeof(mm));
+}
+
 static const struct nt_packet *ev_free(struct nt_model *m, uint64_t skb, uint64_t ts)
 {
 	struct nt_ev_free f = { .h = { .type = NT_EV_FREE, .id = 2, .ts_ns = ts, .skb = skb } };
@@ -73,6 +83,10 @@ TEST(packet_boundaries_and_layer_time)
 	const struct nt_packet *p;
 
 	CHECK(m != NULL);
+	p = func(m, 0x5000, 3, 900);
+	CHECK(p && p->id == 0);        /* no IP metadata (yet): not a journey */
+	p = meta(m, 0x1000, 1000);
+	CHECK(p && p->id == 1);
 	p = func(m, 0x1000, 3, 1000);
 	CHECK(p && p->id == 1);
 	func(m, 0x1000, 0, 1500);      /* Device: 500 ns */
@@ -83,19 +97,22 @@ TEST(packet_boundaries_and_layer_time)
 	CHECK_EQ_INT(ndone, 1);
 	CHECK_EQ_INT(done[0].id, 1);
 	CHECK_EQ_INT(done[0].n_funcs, 4);
-	CHECK_EQ_INT(done[0].n_events, 5);
+	CHECK_EQ_INT(done[0].n_events, 6);
 	CHECK_EQ_INT(done[0].incomplete, 0);
 	CHECK_EQ_INT(done[0].verdict, NT_V_NONE);
+	CHECK_EQ_INT(done[0].fate, NT_FATE_CONSUMED);
 	CHECK_EQ_INT(done[0].layer_ns[nt_model_func(m, 3)->layer], 500);
 	CHECK_EQ_INT(done[0].layer_ns[nt_model_func(m, 0)->layer], 2500);
 	CHECK_EQ_INT(done[0].layer_ns[nt_model_func(m, 1)->layer], 100);
 	CHECK_EQ_STR(nt_model_func(m, 1)->layer_name, "TCP");
 	/* the same address after its free is a new packet */
+	meta(m, 0x1000, 5000);
 	p = func(m, 0x1000, 0, 5000);
 	CHECK(p && p->id == 2);
-	CHECK_EQ_INT(nt_model_totals(m)->open, 1);
+	CHECK_EQ_INT(nt_model_totals(m)->open, 2);
 	nt_model_finish(m);
-	CHECK_EQ_INT(ndone, 2);
+	CHECK_EQ_INT(ndone, 2);        /* 0x5000 never was an IP packet: counted only */
+	CHECK_EQ_INT(nt_model_totals(m)->not_ip, 1);
 	CHECK_EQ_INT(done[1].id, 2);
 	CHECK_EQ_INT(done[1].incomplete, 1);
 	CHECK_EQ_INT(nt_model_totals(m)->incomplete, 1);
@@ -111,6 +128,7 @@ TEST(clone_is_a_branch_of_one_journey)
 	const struct nt_packet *p;
 
 	CHECK(m != NULL);
+	meta(m, 0x1000, 1000);
 	func(m, 0x1000, 0, 1000);
 	p = nt_model_event(m, &l, sizeof(l));
 	CHECK(p && p->id == 1);
@@ -122,8 +140,8 @@ TEST(clone_is_a_branch_of_one_journey)
 	ev_free(m, 0x2000, 1400);
 	CHECK_EQ_INT(ndone, 1);
 	CHECK_EQ_INT(done[0].n_branches, 1);
-	CHECK_EQ_INT(done[0].n_events, 5);
-	CHECK_EQ_INT(done[0].ev_len, 24 + 40 + 24 + 24 + 24);
+	CHECK_EQ_INT(done[0].n_events, 6);
+	CHECK_EQ_INT(done[0].ev_len, 96 + 24 + 40 + 24 + 24 + 24);
 	CHECK_EQ_INT(nt_model_totals(m)->packets, 1);
 	nt_model_free(m);
 }
@@ -135,6 +153,7 @@ TEST(realloc_moves_the_packet_to_the_new_address)
 				.parent = 0x1000, .kind = NT_LINK_REALLOC };
 	const struct nt_packet *p;
 
+	meta(m, 0x1000, 1000);
 	func(m, 0x1000, 0, 1000);
 	nt_model_event(m, &l, sizeof(l));
 	p = func(m, 0x3000, 1, 1200);
@@ -143,34 +162,32 @@ TEST(realloc_moves_the_packet_to_the_new_address)
 	CHECK_EQ_INT(ndone, 1);
 	CHECK_EQ_INT(done[0].n_branches, 0);
 	/* the old address is no longer part of it */
+	meta(m, 0x1000, 2000);
 	p = func(m, 0x1000, 0, 2000);
 	CHECK(p && p->id == 2);
 	nt_model_free(m);
 }
 
-TEST(trace_id_attachment_and_uncorrelated)
+TEST(steps_without_skb_are_never_attached)
 {
 	struct nt_model *m = mk(0);
 	const struct nt_packet *p;
 
+	meta(m, 0x1000, 1000);
 	func(m, 0x1000, 0, 1000);
 	p = rule(m, 0x1000, 7, 4, NT_V_CONTINUE, NT_RULE_KIND_RULE, 0xabc, 1100);
 	CHECK(p && p->id == 1);
-	/* no skb, same trace id: the same packet */
+	/* no skb, even with the trace id of the packet's steps: counted, never attached
+	 * (a trace id is a hash of the skb address: a reused address has the same) */
 	p = rule(m, 0, 7, 5, NT_V_ACCEPT, NT_RULE_KIND_RULE, 0xabc, 1200);
-	CHECK(p && p->id == 1);
-	CHECK_EQ_INT(p->n_rules, 2);
-	CHECK_EQ_INT(p->verdict, NT_V_ACCEPT);
-	CHECK_EQ_INT(p->verdict_rule, 5);
-	/* unknown trace id: uncorrelated */
+	CHECK(p == NULL);
 	p = rule(m, 0, 7, 5, NT_V_ACCEPT, NT_RULE_KIND_RULE, 0xdef, 1300);
 	CHECK(p == NULL);
-	CHECK_EQ_INT(nt_model_totals(m)->uncorrelated, 1);
-	ev_free(m, 0x1000, 1400);
-	/* after the packet completed its trace id is forgotten */
-	p = rule(m, 0, 7, 5, NT_V_ACCEPT, NT_RULE_KIND_RULE, 0xabc, 1500);
-	CHECK(p == NULL);
 	CHECK_EQ_INT(nt_model_totals(m)->uncorrelated, 2);
+	ev_free(m, 0x1000, 1400);
+	CHECK_EQ_INT(ndone, 1);
+	CHECK_EQ_INT(done[0].n_rules, 1);
+	CHECK_EQ_INT(done[0].verdict, NT_V_NONE);
 	nt_model_free(m);
 }
 
@@ -182,6 +199,7 @@ TEST(verdict_rule_drop_wins_and_chain_exit_keeps_rule)
 	struct nt_ev_drop d = { .h = { .type = NT_EV_DROP, .id = 2, .ts_ns = 3000, .skb = 0x1000 }, .reason = 6 };
 	const struct nt_packet *p;
 
+	meta(m, 0x1000, 1000);
 	func(m, 0x1000, 0, 1000);
 	rule(m, 0x1000, 7, 4, NT_V_ACCEPT, NT_RULE_KIND_RULE, 0, 1200);
 	p = nt_model_event(m, &c, sizeof(c));
@@ -198,6 +216,7 @@ TEST(verdict_rule_drop_wins_and_chain_exit_keeps_rule)
 	nt_model_event(m, &d, sizeof(d));
 	CHECK_EQ_INT(ndone, 1);
 	CHECK_EQ_INT(done[0].dropped, 1);
+	CHECK_EQ_INT(done[0].fate, NT_FATE_DROPPED);
 	CHECK_EQ_INT(done[0].drop_reason, 6);
 	CHECK_EQ_INT(done[0].verdict, NT_V_DROP);
 	CHECK_EQ_INT(done[0].verdict_chain, 9);
@@ -244,8 +263,10 @@ TEST(many_open_packets_and_reuse)
 {
 	struct nt_model *m = mk(1);
 
-	for (uint64_t i = 0; i < 100000; i++)
+	for (uint64_t i = 0; i < 100000; i++) {
+		meta(m, 0x10000 + i * 256, 1000 + i);
 		func(m, 0x10000 + i * 256, 0, 1000 + i);
+	}
 	CHECK_EQ_INT(nt_model_totals(m)->open, 100000);
 	for (uint64_t i = 0; i < 100000; i++)
 		ev_free(m, 0x10000 + i * 256, 200000 + i);
@@ -254,7 +275,7 @@ TEST(many_open_packets_and_reuse)
 	CHECK_EQ_INT(nt_model_totals(m)->max_open, 100000);
 	/* every address is free again */
 	for (uint64_t i = 0; i < 1000; i++)
-		CHECK(func(m, 0x10000 + i * 256, 0, 400000 + i)->id == 100001 + i);
+		CHECK(meta(m, 0x10000 + i * 256, 400000 + i)->id == 100001 + i);
 	nt_model_free(m);
 }
 
@@ -298,7 +319,10 @@ TEST(analyzer_every_prefix_of_a_log)
 					    .chain_key = 7, .rule_handle = 4, .verdict = i % 3 ? NT_V_ACCEPT : NT_V_DROP,
 					    .kind = NT_RULE_KIND_RULE };
 		struct nt_ev_free fr = { .h = { .type = NT_EV_FREE, .ts_ns = 1020 + i * 100, .skb = fn.h.skb } };
+		struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = fn.h.ts_ns, .skb = fn.h.skb },
+					 .l3 = NT_L3_IPV4, .l4proto = 6 };
 
+		CHECK_EQ_INT(ntl_writer_event(w, &mm, sizeof(mm)), 0);
 		CHECK_EQ_INT(ntl_writer_event(w, &fn, sizeof(fn)), 0);
 		CHECK_EQ_INT(ntl_writer_event(w, &r, sizeof(r)), 0);
 		CHECK_EQ_INT(ntl_writer_event(w, &fr, sizeof(fr)), 0);
@@ -348,7 +372,7 @@ TEST(analyzer_every_prefix_of_a_log)
 	}
 	fclose(devnull);
 	free(buf);
-	CHECK_EQ_INT(prev_ev, 120);
+	CHECK_EQ_INT(prev_ev, 160);
 	CHECK_EQ_INT(prev_pk, 40);
 }
 
@@ -360,12 +384,12 @@ TEST(idle_packets_expire)
 
 	ndone = 0;
 	CHECK(m != NULL);
-	func(m, 0x1000, 0, 1000);          /* packet 1, never freed */
-	func(m, 0x2000, 0, 1000);          /* packet 2, never freed */
+	meta(m, 0x1000, 1000);             /* packet 1, never freed */
+	meta(m, 0x2000, 1000);             /* packet 2, never freed */
 	p = func(m, 0x1000, 0, 500000);    /* 0.5 ms later: same packet */
 	CHECK_EQ_INT(p->id, 1);
 	/* 2 ms after its last record: packet 1 expired, a new packet starts */
-	p = func(m, 0x1000, 0, 2500000);
+	p = meta(m, 0x1000, 2500000);
 	CHECK(p != NULL);
 	CHECK_EQ_INT(p->id, 3);
 	CHECK(ndone >= 1);
@@ -373,7 +397,7 @@ TEST(idle_packets_expire)
 	CHECK_EQ_INT(done[0].incomplete, 1);
 	CHECK_EQ_INT(done[0].expired, 1);
 	/* the sweep closes packets 2 and 3 (idle > 1 ms; nothing else would) */
-	func(m, 0x3000, 0, 5000000);
+	meta(m, 0x3000, 5000000);
 	CHECK_EQ_INT(ndone, 3);
 	CHECK_EQ_INT(done[1].id, 2);
 	CHECK_EQ_INT(done[1].expired, 1);
@@ -483,7 +507,7 @@ int main(void)
 	RUN(packet_boundaries_and_layer_time);
 	RUN(clone_is_a_branch_of_one_journey);
 	RUN(realloc_moves_the_packet_to_the_new_address);
-	RUN(trace_id_attachment_and_uncorrelated);
+	RUN(steps_without_skb_are_never_attached);
 	RUN(verdict_rule_drop_wins_and_chain_exit_keeps_rule);
 	RUN(metadata_lookups);
 	RUN(many_open_packets_and_reuse);

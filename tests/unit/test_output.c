@@ -185,6 +185,12 @@ static char *journey_of(int nfuncs, size_t *len)
 
 	if (!m || nt_model_meta(m, NTL_B_FUNCS, funcs, strlen(funcs)))
 		return NULL;
+	{ /* an IPv4 packet without device or namespace: hop lines without "[dev ...]" */
+		struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = 1000, .skb = 0x1000 },
+					 .l3 = NT_L3_IPV4, .l4proto = 6, .sport = 1, .dport = 2 };
+
+		nt_model_event(m, &mm, sizeof(mm));
+	}
 	for (int i = 0; i < nfuncs; i++) {
 		struct nt_ev_func ev = { .h = { .type = NT_EV_FUNC, .id = (uint32_t)(i & 1),
 						.ts_ns = 1000 + 10 * (uint64_t)i, .skb = 0x1000 } };
@@ -211,7 +217,8 @@ TEST(journey_with_many_function_records)
 	CHECK(s != NULL);
 	CHECK(!strncmp(s, "================================================================================\n"
 			  "PACKET TRACE: 0x1000 (packet 1)\n", 113));
-	CHECK(strstr(s, "[?] - | Functions: 700, NFT Chains: 0, Rules: 0 | Verdict: NONE\n") != NULL);
+	CHECK(strstr(s, "[TCP] 0.0.0.0:1 → 0.0.0.0:2 | Functions: 700, NFT Chains: 0, Rules: 0 | "
+			"Verdict: NONE | Fate: consumed\n") != NULL);
 	ip = strstr(s, "\nIPv4 Layer:\n  [   0.000µs] ip_rcv\n  [   0.020µs] ip_rcv\n");
 	tcp = strstr(s, "\nTCP Layer:\n  [   0.010µs] tcp_v4_rcv\n  [   0.030µs] tcp_v4_rcv\n");
 	other = strstr(s, "\nOther Layer:\n  [ 999.000µs] skb:consume_skb (free)\n\n");
@@ -220,7 +227,8 @@ TEST(journey_with_many_function_records)
 	CHECK(strstr(s, "  [   6.980µs] ip_rcv\n\nTCP Layer:") != NULL);
 	for (p = s; *p; p++)
 		nlines += *p == '\n';
-	CHECK_EQ_INT(nlines, 4 + 2 * 2 + 700 + 2 + 1 + 1); /* header, layer titles, lines, end */
+	CHECK(strstr(s, "\n\nFate: consumed (freed) after tcp_v4_rcv\n\n") != NULL);
+	CHECK_EQ_INT(nlines, 4 + 2 * 2 + 700 + 2 + 1 + 2 + 1); /* header, layer titles, lines, fate, end */
 	free(s);
 }
 

@@ -382,8 +382,12 @@ static void ref_journey(struct str *o, const struct nt_model *m, const struct nt
 	str_printf(o, "[%s] ", p->has_meta && (p->meta.l3 == NT_L3_IPV4 || p->meta.l3 == NT_L3_IPV6) ?
 				      nt_proto_name(p->meta.l4proto) : "?");
 	ref_flow(o, p->has_meta ? &p->meta : NULL);
-	str_printf(o, " | Functions: %u, NFT Chains: %u, Rules: %u | Verdict: %s%s\n", p->n_funcs,
-		   p->n_chains, p->n_rules, nt_verdict_name(p->verdict), p->incomplete ? " (incomplete)" : "");
+	str_printf(o, " | Functions: %u, NFT Chains: %u, Rules: %u | Verdict: %s | Fate: %s%s\n", p->n_funcs,
+		   nt_packet_chains(p), p->n_rules, nt_verdict_name(p->verdict), nt_fate_name(p->fate),
+		   p->incomplete ? " (incomplete)" : "");
+	if (p->flow_packet && p->flow_packet != p->id)
+		str_printf(o, "Flow: %s packet %" PRIu64 " %s\n", p->reply ? "reply to" : "after",
+			   p->flow_packet, p->reply ? "(the other direction of its flow)" : "(same flow)");
 	FOREACH(p, h) {
 		int l = ref_layer(m, h);
 
@@ -466,13 +470,19 @@ static void ref_journey(struct str *o, const struct nt_model *m, const struct nt
 		ref_us(o, p, h->ts_ns);
 		str_printf(o, "%s 0x%" PRIx64 " of 0x%" PRIx64 "\n",
 			   l->kind == NT_LINK_CLONE ? "clone" : l->kind == NT_LINK_COPY ? "copy" :
-			   l->kind == NT_LINK_REALLOC ? "realloc" : "link", h->skb, l->parent);
+			   l->kind == NT_LINK_REALLOC ? "realloc" : l->kind == NT_LINK_HEAD ? "head" : "link",
+			   h->skb, l->parent);
 	}
+	/* (the hostile logs' META has no device / namespace: no "[dev ..., netns ...]") */
 	if (p->dropped) {
 		const char *rn = nt_model_drop_reason(m, p->drop_reason);
 
-		str_printf(o, "\nDropped: %s (reason %u) at %s\n", rn ? rn : "?", p->drop_reason,
-			   nt_model_func(m, p->drop_func)->name);
+		str_printf(o, "\nFate: dropped: %s (reason %u) at 0x%" PRIx64 " (%s)\n", rn ? rn : "?",
+			   p->drop_reason, p->drop_location, nt_model_func(m, p->drop_func)->name);
+	} else if (p->fate == NT_FATE_UNKNOWN) {
+		str_printf(o, "\nFate: unknown (still open at the end of the log)\n");
+	} else {
+		str_printf(o, "\nFate: %s\n", nt_fate_name(p->fate));
 	}
 	str_printf(o, "\n");
 }
@@ -755,6 +765,12 @@ TEST(unnamed_functions_past_the_named_ones_are_in_layer_other)
 	c.st = nt_stats_new();
 	CHECK(c.m && c.st);
 	CHECK_EQ_INT(nt_model_meta(c.m, NTL_B_FUNCS, funcs, strlen(funcs)), 0);
+	{
+		struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = 1000, .skb = 0x1000 },
+					 .l3 = NT_L3_IPV4, .l4proto = 17 };
+
+		nt_model_event(c.m, &mm, sizeof(mm));
+	}
 	for (uint32_t i = 0; i < 5002; i++) {
 		struct nt_ev_func ev = { .h = { .type = NT_EV_FUNC, .ts_ns = 1000 + 1000 * (uint64_t)i, .skb = 0x1000,
 						.id = i == 0 ? 0 : i == 5001 ? UINT32_MAX : 900000 - i } };
@@ -777,7 +793,7 @@ TEST(unnamed_functions_past_the_named_ones_are_in_layer_other)
 	CHECK(strstr(other, "  [4097.000\xc2\xb5s] func#?\n") != NULL);
 	CHECK(strstr(other, "  [5001.000\xc2\xb5s] func#?\n") != NULL);
 	CHECK(strstr(other, "  [5999.000\xc2\xb5s] func#? (drop)\n") != NULL);
-	CHECK(strstr(bucket_text, "\nDropped: ? (reason 2) at func#?\n") != NULL);
+	CHECK(strstr(bucket_text, "\nFate: dropped: ? (reason 2) at 0x0 (func#?)\n") != NULL);
 	f = open_memstream(&s, &len);
 	nt_stats_print_text(f, c.st, c.m, &so);
 	fclose(f);
@@ -816,6 +832,8 @@ TEST(journey_json_of_hostile_names_is_valid)
 	struct nt_model_opts o = { .sz = sizeof(o), .keep_events = 1, .on_packet = on_packet_json, .ctx = &c };
 	struct nt_ev_func ev = { .h = { .type = NT_EV_FUNC, .ts_ns = 1000, .skb = 0x1000 } };
 	struct nt_ev_free fr = { .h = { .type = NT_EV_FREE, .id = 1, .ts_ns = 2000, .skb = 0x1000 } };
+	struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = 1000, .skb = 0x1000 },
+				 .l3 = NT_L3_IPV4, .l4proto = 17 };
 	cJSON *root;
 	int found = 0;
 
@@ -823,6 +841,7 @@ TEST(journey_json_of_hostile_names_is_valid)
 	CHECK(c.m != NULL);
 	CHECK_EQ_INT(nt_model_meta(c.m, NTL_B_FUNCS, funcs, strlen(funcs)), 0);
 	CHECK_EQ_STR(nt_model_func(c.m, 0)->name, "a\"b\\c\001d\n\033[31m");
+	nt_model_event(c.m, &mm, sizeof(mm));
 	nt_model_event(c.m, &ev, sizeof(ev));
 	nt_model_event(c.m, &fr, sizeof(fr));
 	CHECK(json_text != NULL);
