@@ -11,7 +11,7 @@
 #include "nft-analyze/cmds.h"
 #include "nft-analyze/diff_int.h"
 
-enum { O_JSON = 256, O_NDJSON, O_IGNORE, O_THRESH, O_FLOOR, O_EPHEMERAL, O_PARTIAL };
+enum { O_JSON = 256, O_NDJSON, O_IGNORE, O_THRESH, O_FLOOR, O_EPHEMERAL, O_PARTIAL, O_EXACT_PORTS };
 
 static const struct argp_option options[] = {
 	{ "json", O_JSON, NULL, 0, "one JSON document (schema: README)", 0 },
@@ -20,11 +20,15 @@ static const struct argp_option options[] = {
 	  "comma separated classes that do not count: verdict, rule, func, latency, drop, flow "
 	  "(repeatable)", 0 },
 	{ "latency-threshold", O_THRESH, "PCT", 0,
-	  "per-layer p50 shift that counts, in percent (default 20%)", 0 },
+	  "compare time per layer: a per-layer p50 shift beyond PCT percent counts (latency is "
+	  "not compared by default: timing differs between any two runs)", 0 },
 	{ "latency-floor", O_FLOOR, "NS", 0,
-	  "ignore p50 shifts smaller than NS nanoseconds (default 1000)", 0 },
-	{ "ignore-ephemeral-ports", O_EPHEMERAL, NULL, 0,
-	  "match flows with ports >= 32768 treated as equal (client ports differ between runs)", 0 },
+	  "compare time per layer (threshold 20% unless given), ignoring p50 shifts smaller than "
+	  "NS nanoseconds (default 1000)", 0 },
+	{ "exact-ports", O_EXACT_PORTS, NULL, 0,
+	  "ports >= 32768 (ephemeral client ports, different in every run) are part of the flow "
+	  "key; by default they match any", 0 },
+	{ "ignore-ephemeral-ports", O_EPHEMERAL, NULL, OPTION_HIDDEN, "the default", 0 },
 	{ "partial", O_PARTIAL, NULL, 0,
 	  "compare truncated / corrupt logs up to the damage instead of failing with exit 2", 0 },
 	{ 0 }
@@ -57,6 +61,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case O_THRESH:
+		o->latency = 1;
 		o->threshold = strtod(arg, &end);
 		if (end == arg || (*end && strcmp(end, "%")) || o->threshold < 0)
 			argp_error(state, "--latency-threshold: '%s' is not a percentage (e.g. 20%%)", arg);
@@ -69,9 +74,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (end == arg || *end || errno || *arg == '-')
 			argp_error(state, "--latency-floor: '%s' is not a number of nanoseconds", arg);
 		o->floor_ns = v;
+		o->latency = 1;
 		break;
 	}
 	case O_EPHEMERAL: o->ephemeral = 1; break;
+	case O_EXACT_PORTS: o->ephemeral = 0; break;
 	case O_PARTIAL: o->partial = 1; break;
 	case ARGP_KEY_ARG:
 		if (!o->base)
@@ -93,17 +100,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 static const char doc[] =
 	"Compare two recordings of the same scenario. Packets are matched by flow (protocol, "
-	"addresses, ports, direction) and order within the flow; reported: verdict changes per "
+	"addresses, ports below 32768, direction) and order within the flow; skb addresses, "
+	"trace ids, timestamps and client ports are not differences. Reported: verdict changes per "
 	"flow, nftables path changes (rules compared by TEXT, so handles may differ between hosts), "
-	"functions that appear in / vanish from journeys, per-layer p50 time shifts beyond "
-	"--latency-threshold, drop reasons that appear, packets only in one log."
+	"functions that appear in / vanish from journeys, drop reasons that appear, packets only "
+	"in one log; with --latency-threshold, per-layer p50 time shifts beyond it."
 	"\vExit codes: 0 equivalent; 1 differences (beyond the thresholds, in classes not "
 	"--ignore'd); 2 usage error or unusable log (unreadable, not a log, newer format, "
 	"truncated / corrupt without --partial); 3 runtime error (out of memory, write error).";
 
 int cmd_diff(int argc, char **argv)
 {
-	struct dopts o = { .threshold = 20, .floor_ns = 1000 };
+	struct dopts o = { .threshold = 20, .floor_ns = 1000, .ephemeral = 1 };
 	struct argp ap = { options, parse_opt, "BASE NEW", doc, NULL, NULL, NULL };
 	struct side b = { 0 }, n = { 0 };
 	struct dctx c = { .o = &o };
@@ -115,6 +123,8 @@ int cmd_diff(int argc, char **argv)
 	argp_err_exit_status = NT_EXIT_DIFF_BAD_INPUT;
 	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
 		return NT_EXIT_DIFF_BAD_INPUT;
+	if (!o.latency) /* opt-in: not compared, said so in the output */
+		o.ignore |= 1u << C_LATENCY;
 	c.st = nt_strtab_new();
 	if (!c.st) {
 		fprintf(stderr, "nft-analyze diff: out of memory\n");

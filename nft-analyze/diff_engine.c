@@ -68,10 +68,15 @@ static void key_of(struct flowkey *k, const struct nt_packet *p, int ephemeral)
 	if (k->l4proto == 1 || k->l4proto == 58) {
 		k->dport = 0; /* echo id: differs between runs */
 	} else if (ephemeral) {
-		if (k->sport >= 32768)
+		/* client ports differ between runs: they match any (shown as *) */
+		if (k->sport >= 32768) {
 			k->sport = 0;
-		if (k->dport >= 32768)
+			k->pad[0] |= 1;
+		}
+		if (k->dport >= 32768) {
 			k->dport = 0;
+			k->pad[0] |= 2;
+		}
 	}
 }
 

@@ -61,7 +61,8 @@ struct dopts {
 	unsigned ignore;      /* 1 << C_* */
 	double threshold;     /* percent */
 	uint64_t floor_ns;
-	int ephemeral;        /* zero ports >= 32768 in flow keys */
+	int ephemeral;        /* zero ports >= 32768 in flow keys (default; --exact-ports: 0) */
+	int latency;          /* compare time per layer (--latency-threshold / --latency-floor) */
 	int partial;          /* compare damaged logs */
 };
 

@@ -25,6 +25,17 @@ static void fmt_key(char *buf, size_t len, const struct flowkey *k)
 	memcpy(m.saddr, k->saddr, 16);
 	memcpy(m.daddr, k->daddr, 16);
 	nt_fmt_flow(f, sizeof(f), &m);
+	if (k->pad[0] & 3) { /* ephemeral ports: ":0" -> ":*" */
+		char g[200], *arrow = strstr(f, " \xe2\x86\x92 ");
+		size_t pos = arrow ? (size_t)(arrow - f) : 0;
+
+		if (arrow && (k->pad[0] & 1) && pos >= 2 && !strncmp(arrow - 2, ":0", 2)) {
+			snprintf(g, sizeof(g), "%.*s*%s", (int)pos - 1, f, arrow);
+			snprintf(f, sizeof(f), "%s", g);
+		}
+		if ((k->pad[0] & 2) && strlen(f) >= 2 && !strcmp(f + strlen(f) - 2, ":0"))
+			f[strlen(f) - 1] = '*';
+	}
 	if (k->l4proto == 1 || k->l4proto == 58) {
 		char *id = strstr(f, " id ");
 
@@ -32,6 +43,50 @@ static void fmt_key(char *buf, size_t len, const struct flowkey *k)
 			*id = 0; /* echo ids are not compared */
 	}
 	snprintf(buf, len, "%s %s", nt_proto_name(k->l4proto), f);
+}
+
+/* The steps of two nftables paths ("step; step; ...") that differ: the
+ * equal steps before and after them are counted, not printed. */
+static void print_path_change(const char *a, const char *b)
+{
+	const char *sa = a, *sb = b, *ea = a + strlen(a), *eb = b + strlen(b);
+	unsigned pre = 0, post = 0;
+
+	if (!*a || !*b) {
+		printf("           - %s\n           + %s\n", *a ? a : "(no nftables verdict)",
+		       *b ? b : "(no nftables verdict)");
+		return;
+	}
+	/* equal leading steps */
+	for (;;) {
+		const char *na = strstr(sa, "; "), *nb = strstr(sb, "; ");
+		size_t la = na ? (size_t)(na - sa) : (size_t)(ea - sa), lb = nb ? (size_t)(nb - sb) : (size_t)(eb - sb);
+
+		if (!na || !nb || la != lb || memcmp(sa, sb, la))
+			break;
+		sa = na + 2;
+		sb = nb + 2;
+		pre++;
+	}
+	/* equal trailing steps */
+	for (;;) {
+		const char *pa = ea, *pb = eb;
+
+		while (pa > sa && !(pa - sa >= 2 && pa[-2] == ';' && pa[-1] == ' '))
+			pa--;
+		while (pb > sb && !(pb - sb >= 2 && pb[-2] == ';' && pb[-1] == ' '))
+			pb--;
+		if (pa <= sa || pb <= sb || ea - pa != eb - pb || memcmp(pa, pb, (size_t)(ea - pa)))
+			break;
+		ea = pa - 2;
+		eb = pb - 2;
+		post++;
+	}
+	if (pre)
+		printf("           (%u equal step%s before)\n", pre, pre == 1 ? "" : "s");
+	printf("           - %.*s\n           + %.*s\n", (int)(ea - sa), sa, (int)(eb - sb), sb);
+	if (post)
+		printf("           (%u equal step%s after)\n", post, post == 1 ? "" : "s");
 }
 
 static const char *vname(int64_t v)
@@ -61,11 +116,9 @@ void nt_diff_print_text(struct dctx *c, struct side *b, struct side *n, size_t m
 				       " of the flow)\n", fl, e->n, e->total, vname(e->a), vname(e->b), e->first);
 				break;
 			case C_RULE:
-				printf("rule     %s: %" PRIu64 " of %" PRIu64 " packets\n           - %s\n           + %s\n",
-				       fl, e->n, e->total, *nt_strtab_str(c->st, (uint32_t)e->a) ?
-				       nt_strtab_str(c->st, (uint32_t)e->a) : "(no nftables verdict)",
-				       *nt_strtab_str(c->st, (uint32_t)e->b) ?
-				       nt_strtab_str(c->st, (uint32_t)e->b) : "(no nftables verdict)");
+				printf("rule     %s: %" PRIu64 " of %" PRIu64 " packets\n", fl, e->n, e->total);
+				print_path_change(nt_strtab_str(c->st, (uint32_t)e->a),
+						  nt_strtab_str(c->st, (uint32_t)e->b));
 				break;
 			case C_FUNC:
 				printf("func     %c %s (%s): %s %" PRIu64 " of %" PRIu64 " matched packets, first %s\n",
