@@ -67,25 +67,32 @@ check("embedded_stats_equal_stats_json", json.loads(emb) == stats)
 check("rendered", 'data-ready="1"' in d, "script did not finish (data-ready missing)")
 S = stats["stats"]
 def lookup(path):
-    div = path.endswith("/us")
-    parts = path[:-3].split(".") if div else path.split(".")
     obj = S
-    for p in parts:
+    for p in path.split("."):
         if isinstance(obj, list):
             keys = ("verdict", "layer", "value")
             m = [x for x in obj if any(str(x.get(k)) == p for k in keys)]
             obj = m[0] if m else obj[int(p)]
         else:
             obj = obj[p]
-    return f"{obj / 1000:.3f}" if div else str(obj)
-shown = re.findall(r'data-k="([^"]+)"[^>]*>([^<]*)<', d)
+    return obj
+def fmt_ns(ns):  # the page's durations: human units, the exact ns in data-v
+    return (f"{ns / 1e9:.3f} s" if ns >= 1e9 else f"{ns / 1e6:.3f} ms" if ns >= 1e6 else
+            f"{ns / 1e3:.3f} µs" if ns >= 1e3 else f"{ns} ns")
+shown = []
+for attrs, v in re.findall(r'<\w+ ([^>]*data-k="[^"]+"[^>]*)>([^<]*)<', d):
+    a = dict(re.findall(r'([\w-]+)="([^"]*)"', attrs))
+    shown.append((a["data-k"], a.get("data-v"), v))
 bad = []
-for k, v in shown:
+for k, raw, v in shown:
     try:
         want = lookup(html.unescape(k))
     except Exception as e:
         bad.append((k, v, "lookup " + repr(e))); continue
-    if html.unescape(v) != want:
+    if raw is not None:  # a duration: data-v is the value, the text its human form
+        if raw != str(want) or html.unescape(v) != fmt_ns(want):
+            bad.append((k, raw, v, want, fmt_ns(want)))
+    elif html.unescape(v) != str(want):
         bad.append((k, v, want))
 n_expected = 10 + len(S["by_verdict"]) + len(S["drops_by_reason"]) + len(S["by_rule"]) + 5 * len(S["layer_time"])
 check(f"numbers_equal_stats_json_{len(shown)}_values", not bad and len(shown) == n_expected, (bad, len(shown), n_expected))
@@ -113,6 +120,8 @@ j = re.findall(r'<tr class="j">(.*?)</tr>', d, re.S)
 check("two_journeys_expanded", len(j) == 2, len(j))
 text = [html.unescape(re.sub(r"<[^>]+>", "", x)) for x in j]
 check("journey_1_rule_text", "nft inet filter input #4: tcp dport 22 accept ACCEPT" in text[0] and "[5.500µs]TCPtcp_v4_rcv" in text[0], text[0])
+check("rows_in_start_order", [int(x) for x in re.findall(r'<tr class="p" data-id="(\d+)"', d)] ==
+      sorted(int(x) for x in re.findall(r'<tr class="p" data-id="(\d+)"', d)), "row order")
 check("journey_9_clone_branch", "skb0 clone -> skb 1 (0xffff888000009100)" in text[1] and "skb1 Devicedev_queue_xmit" in text[1], text[1])
 PY
 # an inferred free is labelled as such in the journey
@@ -120,6 +129,13 @@ PY
 chrome --dump-dom "file://$T/inf.html#open=1" > "$T/inf.dom.html"
 grep -q 'freed (inferred: the address was reused; time of the reuse)' "$T/inf.dom.html" \
 	&& echo "PASS: report_inferred_free_labelled" || echo "FAIL: report_inferred_free_labelled"
+# #open= and #q= together
+chrome --dump-dom "file://$T/base.html#open=6&q=no_socket%20udp" > "$T/oq.dom.html"
+if [ "$(grep -o '<tr class="j">' "$T/oq.dom.html" | wc -l)" = 1 ] && grep -q 'id="qn"[^>]*>2 match<' "$T/oq.dom.html"; then
+	echo "PASS: report_open_and_search_combined"
+else
+	echo "FAIL: report_open_and_search_combined"
+fi
 chrome --dump-dom "file://$T/base.html#q=no_socket%20udp" > "$T/q.dom.html"
 python3 - "$T/q.dom.html" <<'PY'
 import re, sys
