@@ -35,6 +35,20 @@ int nt_select_set_verdict(struct nt_select *f, const char *s)
 	return -EINVAL;
 }
 
+int nt_select_set_fate(struct nt_select *f, const char *s)
+{
+	static const int fates[] = { NT_FATE_DELIVERED, NT_FATE_DROPPED, NT_FATE_FORWARDED,
+				     NT_FATE_CONSUMED, NT_FATE_UNKNOWN };
+
+	for (unsigned i = 0; i < sizeof(fates) / sizeof(fates[0]); i++)
+		if (!strcasecmp(s, nt_fate_name(fates[i]))) {
+			f->has_fate = 1;
+			f->fate = fates[i];
+			return 0;
+		}
+	return -EINVAL;
+}
+
 int nt_select_set_addr(uint8_t *addr, uint8_t *l3, const char *s)
 {
 	memset(addr, 0, 16);
@@ -53,7 +67,8 @@ int nt_select_set_proto(struct nt_select *f, const char *s)
 {
 	static const struct { const char *n; int p; } tab[] = {
 		{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 }, { "icmp6", 58 },
-		{ "sctp", 132 }, { "gre", 47 },
+		{ "ipv6-icmp", 58 }, { "sctp", 132 }, { "gre", 47 }, { "udplite", 136 }, { "esp", 50 },
+		{ "ah", 51 }, { "igmp", 2 },
 	};
 	char *end;
 	long v;
@@ -73,7 +88,7 @@ int nt_select_set_proto(struct nt_select *f, const char *s)
 
 int nt_select_packet_level(const struct nt_select *f)
 {
-	return f->packet || f->has_verdict || f->func || f->has_host || f->has_src || f->has_dst ||
+	return f->packet || f->has_verdict || f->has_fate || f->func || f->has_host || f->has_src || f->has_dst ||
 	       f->port >= 0 || f->sport >= 0 || f->dport >= 0 || f->proto >= 0;
 }
 
@@ -84,22 +99,10 @@ static int addr_eq(const uint8_t *a, uint8_t al3, const uint8_t *pkt, uint8_t pl
 	return !memcmp(a, pkt, al3 == NT_L3_IPV4 ? 4 : 16);
 }
 
-int nt_select_match_packet(const struct nt_select *f, const struct nt_model *m,
-			   const struct nt_packet *p)
+static int meta_match(const struct nt_select *f, const struct nt_ev_meta *mm)
 {
-	const struct nt_ev_meta *mm = &p->meta;
 	int icmp;
 
-	(void)m;
-	if (f->packet && p->id != f->packet)
-		return 0;
-	if (f->has_verdict && p->verdict != f->verdict)
-		return 0;
-	if (!f->has_host && !f->has_src && !f->has_dst && f->port < 0 && f->sport < 0 &&
-	    f->dport < 0 && f->proto < 0)
-		return 1;
-	if (!p->has_meta)
-		return 0;
 	if (f->proto >= 0 && mm->l4proto != f->proto)
 		return 0;
 	if (f->has_host && !addr_eq(f->host, f->host_l3, mm->saddr, mm->l3) &&
@@ -121,12 +124,38 @@ int nt_select_match_packet(const struct nt_select *f, const struct nt_model *m,
 	return 1;
 }
 
+int nt_select_match_packet(const struct nt_select *f, const struct nt_model *m,
+			   const struct nt_packet *p)
+{
+	(void)m;
+	if (f->packet && p->id != f->packet)
+		return 0;
+	if (f->has_verdict && p->verdict != f->verdict)
+		return 0;
+	if (f->has_fate && p->fate != f->fate)
+		return 0;
+	if (!f->has_host && !f->has_src && !f->has_dst && f->port < 0 && f->sport < 0 &&
+	    f->dport < 0 && f->proto < 0)
+		return 1;
+	if (!p->has_meta)
+		return 0;
+	/* before or after NAT: a client's packet matches its address on both sides */
+	return meta_match(f, &p->meta) || meta_match(f, &p->last_meta);
+}
+
 int nt_select_record_func(const struct nt_select *f, const struct nt_model *m,
 			  const struct nt_ev_hdr *h)
 {
+	const char *name, *colon;
+
 	if (h->type != NT_EV_FUNC && h->type != NT_EV_DROP && h->type != NT_EV_FREE)
 		return 0;
-	return !strcmp(nt_model_func(m, h->id)->name, f->func);
+	name = nt_model_func(m, h->id)->name;
+	if (!strcmp(name, f->func))
+		return 1;
+	/* a tracepoint "cat:name" is also found by its name alone */
+	colon = strchr(name, ':');
+	return colon && !strchr(f->func, ':') && !strcmp(colon + 1, f->func);
 }
 
 int nt_select_packet_has_func(const struct nt_select *f, const struct nt_model *m,

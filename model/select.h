@@ -2,8 +2,10 @@
 /* select.h - analysis selection (which records / packets a command shows;
  * not the capture filter of nft-record, common/bpf_shared.h):
  *   record level:  --since/--until (seconds from log start), --func on events
- *   packet level:  --packet ID, --verdict V, --func NAME (packet hit it),
- *                  --host/--src/--dst ADDR, --port/--sport/--dport N, --proto P */
+ *   packet level:  --packet ID, --verdict V (nftables'), --fate F, --func NAME
+ *                  (packet hit it), --host/--src/--dst ADDR, --port/--sport/--dport N,
+ *                  --proto P; addresses and ports match the packet's first
+ *                  or latest metadata (before / after NAT) */
 #ifndef NT_SELECT_H
 #define NT_SELECT_H
 
@@ -14,6 +16,8 @@ struct nt_select {
 	uint64_t packet;         /* 0 = any */
 	int has_verdict;
 	int32_t verdict;
+	int has_fate;
+	int fate;                /* NT_FATE_* */
 	const char *func;        /* exact function name, NULL = any */
 	int has_host, has_src, has_dst;
 	uint8_t host_l3, src_l3, dst_l3;
@@ -29,6 +33,7 @@ struct nt_select {
 void nt_select_init(struct nt_select *f);
 /* Parse helpers: 0 or -EINVAL (message printed by the caller). */
 int nt_select_set_verdict(struct nt_select *f, const char *s);
+int nt_select_set_fate(struct nt_select *f, const char *s);
 int nt_select_set_addr(uint8_t *addr, uint8_t *l3, const char *s);
 int nt_select_set_proto(struct nt_select *f, const char *s);
 /* Whether any packet-level filter is set. */
@@ -45,7 +50,8 @@ static inline int nt_select_in_window(const struct nt_select *f, uint64_t ts)
 {
 	return !f->window || (ts >= f->since_ns && ts <= f->until_ns);
 }
-/* Whether record H is a function record of f->func. */
+/* Whether record H is a function record of f->func ("kfree_skb" also names
+ * the tracepoint "skb:kfree_skb"). */
 int nt_select_record_func(const struct nt_select *f, const struct nt_model *m,
 			  const struct nt_ev_hdr *h);
 

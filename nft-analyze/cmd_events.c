@@ -44,7 +44,7 @@ static void events_on_event(struct nt_run *r, const struct nt_packet *p, const s
 {
 	struct nt_select *f = &r->o->f;
 
-	if (f->has_verdict)
+	if (f->has_verdict || f->has_fate)
 		return; /* printed per packet, at completion */
 	if (r->pkt_filter) {
 		int flow = f->has_host || f->has_src || f->has_dst || f->port >= 0 ||
@@ -76,9 +76,9 @@ int cmd_events(int argc, char **argv)
 
 	if (nt_query_parse(&q, &cmd_argp, argc, argv))
 		return NT_EXIT_USAGE;
-	nt_run_init(&r, o, events_on_event, o->f.has_verdict ? events_on_packet : NULL);
+	nt_run_init(&r, o, events_on_event, o->f.has_verdict || o->f.has_fate ? events_on_packet : NULL);
 	nt_run_json_open(&r, "events");
-	rc = nt_run_log(&r, o->f.has_verdict);
+	rc = nt_run_log(&r, o->f.has_verdict || o->f.has_fate);
 	if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
 		return nt_run_finish(&r, rc);
 	nt_run_json_close(&r);

@@ -12,7 +12,8 @@
 
 static const char doc[] =
 	"Print the journeys of dropped packets, a log summary and the statistics: the PACKET "
-	"TRACE blocks of the first --limit (default 10) dropped packets, then the log's host, "
+	"TRACE blocks of the first --limit (default 10) dropped packets (nftables' verdict DROP, "
+	"or fate dropped by the kernel), then the log's host, "
 	"kernel and backend, then the TRACE STATISTICS block."
 	NT_QUERY_EXIT_DOC;
 
@@ -29,7 +30,9 @@ static void report_on_packet(struct nt_run *r, const struct nt_packet *p)
 		nt_stats_packet_records(r->st, r->m, p);
 	else
 		nt_stats_packet(r->st, r->m, p);
-	if (p->verdict != NT_V_DROP || (r->o->limit && r->shown >= r->o->limit))
+	/* dropped by nftables, or by the kernel after nftables let it pass */
+	if ((p->verdict != NT_V_DROP && p->fate != NT_FATE_DROPPED) ||
+	    (r->o->limit && r->shown >= r->o->limit))
 		return;
 	r->shown++;
 	if (r->o->mode == NT_OUT_TEXT) {

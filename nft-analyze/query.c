@@ -15,7 +15,7 @@
 /* ---- options ---- */
 enum {
 	O_JSON = 256, O_NDJSON, O_PACKET, O_VERDICT, O_FUNC, O_HOST, O_SRC, O_DST, O_PORT, O_SPORT,
-	O_DPORT, O_PROTO, O_SINCE, O_UNTIL, O_TOP, O_LIMIT, O_IDLE,
+	O_DPORT, O_PROTO, O_SINCE, O_UNTIL, O_TOP, O_LIMIT, O_IDLE, O_REORDER, O_FATE,
 };
 
 static const struct argp_option options[] = {
@@ -26,17 +26,21 @@ static const struct argp_option options[] = {
 	{ "top", O_TOP, "N", 0, "stats: rows per table (default 20)", 1 },
 	{ "idle", O_IDLE, "SEC", 0, "a packet without records for SEC seconds is closed as incomplete "
 	  "(its free was missed; default 10, 0 = never)", 1 },
+	{ "reorder", O_REORDER, "SEC", 0, "put records written up to SEC seconds out of time order back "
+	  "in order (default 1; 0 = read in file order); later ones are counted", 1 },
 	{ NULL, 0, NULL, 0, "Filters (packet level unless noted):", 2 },
 	{ "packet", O_PACKET, "ID", 0, "packet number (as journeys prints it)", 2 },
-	{ "verdict", O_VERDICT, "V", 0, "accept, drop, stolen, queue, none", 2 },
-	{ "func", O_FUNC, "NAME", 0, "packets that hit function NAME (events: lines of NAME)", 2 },
+	{ "verdict", O_VERDICT, "V", 0, "nftables' verdict: accept, drop, stolen, queue, none", 2 },
+	{ "fate", O_FATE, "F", 0, "what became of it: delivered, dropped, forwarded, consumed, unknown", 2 },
+	{ "func", O_FUNC, "NAME", 0, "packets that hit function or tracepoint NAME (kfree_skb matches "
+	  "skb:kfree_skb; events: lines of NAME)", 2 },
 	{ "host", O_HOST, "ADDR", 0, "source or destination address (IPv4 / IPv6)", 2 },
 	{ "src", O_SRC, "ADDR", 0, "source address", 2 },
 	{ "dst", O_DST, "ADDR", 0, "destination address", 2 },
 	{ "port", O_PORT, "N", 0, "source or destination port", 2 },
 	{ "sport", O_SPORT, "N", 0, "source port", 2 },
 	{ "dport", O_DPORT, "N", 0, "destination port", 2 },
-	{ "proto", O_PROTO, "P", 0, "tcp, udp, icmp, icmpv6, sctp or a number", 2 },
+	{ "proto", O_PROTO, "P", 0, "tcp, udp, icmp, icmpv6 (ipv6-icmp), sctp, udplite, gre, esp or a number", 2 },
 	{ "since", O_SINCE, "SEC", 0, "records from SEC seconds after the first record (record level)", 2 },
 	{ "until", O_UNTIL, "SEC", 0, "records up to SEC seconds after the first record (record level)", 2 },
 	{ 0 }
@@ -125,6 +129,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->idle_ns = 1;
 		break;
 	}
+	case O_REORDER: {
+		double sec;
+
+		if (parse_sec(arg, &sec) || sec > 3600)
+			argp_error(state, "--reorder: '%s' is not a number of seconds (0 to 3600)", arg);
+		o->reorder_ns = sec == 0 ? UINT64_MAX : (uint64_t)(sec * 1e9);
+		if (!o->reorder_ns)
+			o->reorder_ns = 1;
+		break;
+	}
+	case O_FATE:
+		if (nt_select_set_fate(&o->f, arg))
+			argp_error(state, "--fate: unknown fate '%s' (delivered, dropped, forwarded, consumed, unknown)", arg);
+		break;
 	case O_SINCE:
 		if (parse_sec(arg, &o->f.since))
 			argp_error(state, "--since: '%s' is not a number of seconds", arg);
@@ -201,6 +219,7 @@ int nt_run_log(struct nt_run *r, int keep_events)
 	w->path = r->o->log;
 	w->keep_events = keep_events;
 	w->idle_ns = r->o->idle_ns;
+	w->reorder_ns = r->o->reorder_ns;
 	w->on_packet = walk_packet;
 	w->on_record = r->on_event ? walk_record : NULL;
 	w->all_records = 1;
@@ -281,7 +300,8 @@ int nt_run_packet_selected(struct nt_run *r, const struct nt_packet *p)
 
 void nt_run_stats_on_event(struct nt_run *r, const struct nt_packet *p, const struct nt_ev_hdr *h)
 {
-	if (!r->pkt_filter && h->type != NT_EV_NFT_CHAINDEF && h->type != NT_EV_LOSS)
+	if (!r->pkt_filter && h->type != NT_EV_NFT_CHAINDEF && h->type != NT_EV_LOSS &&
+	    h->type != NT_EV_COUNT)
 		nt_stats_event(r->st, r->m, p, h);
 }
 

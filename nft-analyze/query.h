@@ -27,6 +27,7 @@ struct nt_query {
 	int top;
 	uint64_t limit;          /* journeys / events shown, 0 = all */
 	uint64_t idle_ns;        /* 0 = model default */
+	uint64_t reorder_ns;     /* 0 = walk default (1 s), UINT64_MAX = none */
 };
 
 /* The common options; input: struct nt_query. */
