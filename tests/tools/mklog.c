@@ -6,7 +6,10 @@
  * Scenario lines ('#' starts a comment; times are µs, "T~J" adds a
  * deterministic pseudo-random jitter in [0, J) µs):
  *   header KEY VALUE...            HEADER field (string)
- *   func ID NAME LAYER [KIND]      function table entry (KIND: skb, tracepoint ...)
+ *   func ID NAME LAYER [KIND [ROLE]]  function table entry (KIND: skb, tracepoint ...;
+ *                                  ROLE: alloc, free, drop, deliver, xmit, or - for none)
+ *   netns NAME INUM                HEADER options.netns (the recorder's --netns names)
+ *   ksym ADDR NAME                 KSYMS block entry (ADDR 0x...)
  *   chain FAM TABLE CHAIN HOOK PRIO POLICY [NETNS]   base chain ("-" hook: regular chain)
  *   rule FAM TABLE CHAIN HANDLE TEXT...              ruleset rule
  *   iface NETNS IFINDEX NAME
@@ -15,15 +18,22 @@
  * Records (SKB: a name, mapped to a fresh kernel-like address at first use in
  * each repeat iteration, or a literal 0x... address; "-" = 0):
  *   T func SKB FUNCID [CPU]
- *   T meta SKB PROTO SRC DST [IFINDEX [LEN [NETNS [MARK]]]]
+ *   T meta SKB PROTO SRC DST [IFINDEX [LEN [NETNS [MARK]]]] [KEY=VALUE...]
  *        PROTO tcp|udp|icmp|icmpv6; SRC/DST a.b.c.d:port, [v6]:port, or for
- *        icmp an address and SRC gets /TYPE/CODE/ID appended (10.0.0.1/8/0/7)
+ *        icmp an address and SRC gets /TYPE/CODE/ID appended (10.0.0.1/8/0/7);
+ *        KEY=VALUE: frag=ID/OFFSET[/mf] (a fragment, OFFSET in bytes),
+ *        id=N (IPv4 id; frag_id too), csum=N, flags=N, fid=N (frag_id only),
+ *        at=FUNCID (the function where the recorder saw it)
  *   T chain SKB FAM TABLE CHAIN enter|accept|drop... [TRACEID]
  *   T rule SKB FAM TABLE CHAIN HANDLE|policy|return VERDICT [TARGET] [TRACEID]
- *   T drop SKB FUNCID REASON
- *   T free SKB FUNCID [inferred]
- *   T link SKB PARENT clone|copy|realloc
- *   T loss CPU ringbuf|netlink|user COUNT [ID]   (netlink: CPU 65535, ID = netns)
+ *   T drop SKB FUNCID REASON [LOCATION]
+ *   T free SKB FUNCID [inferred|discard]
+ *   T link SKB PARENT clone|copy|realloc|head
+ *   T dev SKB IFINDEX NETNS [FUNCID]
+ *   T loss CPU ringbuf|netlink|user|nftrace_ring COUNT [ID]   (netlink: CPU 65535, ID = netns)
+ *   T count CPU unmatched|late VALUE [ID]
+ *   synth on|off                   NFT rule / chain records made by the recorder
+ *                                  from nftables' trace (NT_F_SYNTH) or not
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -37,6 +47,11 @@
 #include "formats/logw.h"
 
 #define MAXTOK 64
+#ifdef NT_F_DISCARD
+#define MKLOG_F_DISCARD NT_F_DISCARD
+#else
+#define MKLOG_F_DISCARD 0x10 /* NT_F_DISCARD (records.h) */
+#endif
 #define MAXLINES 4096
 #define BASE_TS 1000000000000ull /* 1000 s of monotonic time */
 
@@ -53,8 +68,8 @@ static struct ntl_writer *w;
 static const char *scen_name;
 
 static char hdr_json[8192] = "", funcs_json[1 << 16] = "", ifaces_json[8192] = "",
-	    reasons_json[8192] = "";
-static size_t hdr_len, funcs_len, ifaces_len, reasons_len;
+	    reasons_json[8192] = "", netns_json[4096] = "", ksyms_json[1 << 16] = "";
+static size_t hdr_len, funcs_len, ifaces_len, reasons_len, netns_len, ksyms_len;
 
 /* ruleset: tables / chains / rules kept in order of declaration */
 struct rchain { char fam[16], table[64], chain[64], hook[16], policy[16]; int prio; uint32_t netns; };
@@ -188,6 +203,8 @@ static int32_t verdict_code(const char *v, int lineno)
 	return 0;
 }
 
+static int synth_on;
+
 /* skb names of the current iteration */
 static char skb_names[64][32];
 static uint64_t skb_addrs[64];
@@ -299,10 +316,50 @@ static void record(const struct line *l, uint64_t base)
 			m.dport = (uint16_t)iid;
 		}
 		m.ethertype = m.l3 == NT_L3_IPV6 ? 0x86dd : 0x0800;
-		m.ifindex = n > 6 ? (uint32_t)atoi(l->tok[6]) : 2;
-		m.len = n > 7 ? (uint32_t)atoi(l->tok[7]) : 60;
-		m.netns = n > 8 ? (uint32_t)strtoul(l->tok[8], NULL, 10) : 4026531840u;
-		m.mark = n > 9 ? (uint32_t)strtoul(l->tok[9], NULL, 0) : 0;
+		{
+			int np = n; /* positional arguments before the first KEY=VALUE */
+
+			for (int k = 6; k < n; k++)
+				if (strchr(l->tok[k], '=')) {
+					np = k;
+					break;
+				}
+			m.ifindex = np > 6 ? (uint32_t)atoi(l->tok[6]) : 2;
+			m.len = np > 7 ? (uint32_t)atoi(l->tok[7]) : 60;
+			m.netns = np > 8 ? (uint32_t)strtoul(l->tok[8], NULL, 10) : 4026531840u;
+			m.mark = np > 9 ? (uint32_t)strtoul(l->tok[9], NULL, 0) : 0;
+			for (int k = np; k < n; k++) {
+				char *v = strchr(l->tok[k], '=');
+
+				if (!v)
+					die(l->lineno, "'%s' is not KEY=VALUE", l->tok[k]);
+				*v++ = 0;
+				if (!strcmp(l->tok[k], "frag")) { /* ID/OFFSET[/mf] */
+					char *sl = strchr(v, '/');
+					unsigned long off = sl ? strtoul(sl + 1, NULL, 0) : 0;
+
+					m.frag_id = (uint32_t)strtoul(v, NULL, 0);
+					m.frag = (uint16_t)(NT_FRAG_IS | ((off / 8) & NT_FRAG_OFF_MASK));
+					if (sl && strstr(sl + 1, "/mf"))
+						m.frag |= NT_FRAG_MF;
+					if (m.l3 == NT_L3_IPV4)
+						m.ip_id = (uint16_t)m.frag_id;
+				} else if (!strcmp(l->tok[k], "id")) {
+					m.ip_id = (uint16_t)strtoul(v, NULL, 0);
+					m.frag_id = m.ip_id;
+				} else if (!strcmp(l->tok[k], "fid")) {
+					m.frag_id = (uint32_t)strtoul(v, NULL, 0);
+				} else if (!strcmp(l->tok[k], "csum")) {
+					m.l4_csum = (uint16_t)strtoul(v, NULL, 0);
+				} else if (!strcmp(l->tok[k], "at")) {
+					m.h.id = (uint32_t)strtoul(v, NULL, 0);
+				} else if (!strcmp(l->tok[k], "flags")) {
+					m.tcp_flags = (uint16_t)strtoul(v, NULL, 0);
+				} else {
+					die(l->lineno, "unknown meta key '%s'", l->tok[k]);
+				}
+			}
+		}
 		emit(&m, sizeof(m));
 	} else if (!strcmp(kw, "chain")) {
 		struct nt_ev_nft_chain c = { .h = { .type = NT_EV_NFT_CHAIN, .ts_ns = ts } };
@@ -348,9 +405,14 @@ static void record(const struct line *l, uint64_t base)
 			r.target_key = chain_key(l->tok[3], l->tok[4], l->tok[8]);
 			i = 9;
 		}
+		for (int k = 0; k < nchains; k++)
+			if (!strcmp(chains[k].table, l->tok[4]) && !strcmp(chains[k].chain, l->tok[5]))
+				r.hook = hook_code(chains[k].hook);
 		r.trace_id = n > i ? (uint32_t)strtoul(l->tok[i], NULL, 0) : 0;
 		if (!r.h.skb)
 			r.h.flags = NT_F_SYNTH | NT_F_UNCORRELATED;
+		else if (synth_on)
+			r.h.flags = NT_F_SYNTH;
 		emit(&r, sizeof(r));
 	} else if (!strcmp(kw, "drop")) {
 		struct nt_ev_drop d = { .h = { .type = NT_EV_DROP, .ts_ns = ts } };
@@ -359,7 +421,7 @@ static void record(const struct line *l, uint64_t base)
 		d.h.skb = skb_of(l->tok[2]);
 		d.h.id = (uint32_t)atoi(l->tok[3]);
 		d.reason = (uint32_t)atoi(l->tok[4]);
-		d.location = 0xffffffff81c0ffeeull;
+		d.location = n > 5 ? strtoull(l->tok[5], NULL, 16) : 0xffffffff81c0ffeeull;
 		emit(&d, sizeof(d));
 	} else if (!strcmp(kw, "free")) {
 		struct nt_ev_free f = { .h = { .type = NT_EV_FREE, .ts_ns = ts } };
@@ -369,6 +431,8 @@ static void record(const struct line *l, uint64_t base)
 		f.h.id = (uint32_t)atoi(l->tok[3]);
 		if (n > 4 && !strcmp(l->tok[4], "inferred"))
 			f.h.flags = NT_F_INFERRED;
+		else if (n > 4 && !strcmp(l->tok[4], "discard"))
+			f.h.flags = MKLOG_F_DISCARD;
 		emit(&f, sizeof(f));
 	} else if (!strcmp(kw, "link")) {
 		struct nt_ev_link k = { .h = { .type = NT_EV_LINK, .ts_ns = ts } };
@@ -377,15 +441,35 @@ static void record(const struct line *l, uint64_t base)
 		k.h.skb = skb_of(l->tok[2]);
 		k.parent = skb_of(l->tok[3]);
 		k.kind = !strcmp(l->tok[4], "copy") ? NT_LINK_COPY :
-			 !strcmp(l->tok[4], "realloc") ? NT_LINK_REALLOC : NT_LINK_CLONE;
+			 !strcmp(l->tok[4], "realloc") ? NT_LINK_REALLOC :
+			 !strcmp(l->tok[4], "head") ? NT_LINK_HEAD : NT_LINK_CLONE;
 		emit(&k, sizeof(k));
+	} else if (!strcmp(kw, "dev")) {
+		struct nt_ev_dev d = { .h = { .type = NT_EV_DEV, .ts_ns = ts } };
+
+		NEED(5);
+		d.h.skb = skb_of(l->tok[2]);
+		d.ifindex = (uint32_t)strtoul(l->tok[3], NULL, 10);
+		d.netns = (uint32_t)strtoul(l->tok[4], NULL, 10);
+		d.h.id = n > 5 ? (uint32_t)atoi(l->tok[5]) : 0;
+		emit(&d, sizeof(d));
+	} else if (!strcmp(kw, "count")) {
+		struct nt_ev_count c = { .h = { .type = NT_EV_COUNT, .ts_ns = ts } };
+
+		NEED(5);
+		c.h.cpu = (uint16_t)atoi(l->tok[2]);
+		c.counter = !strcmp(l->tok[3], "unmatched") ? NT_CNT_NFT_UNMATCHED : NT_CNT_LATE;
+		c.value = strtoull(l->tok[4], NULL, 10);
+		c.h.id = n > 5 ? (uint32_t)strtoul(l->tok[5], NULL, 10) : 0;
+		emit(&c, sizeof(c));
 	} else if (!strcmp(kw, "loss")) {
 		struct nt_ev_loss s = { .h = { .type = NT_EV_LOSS, .ts_ns = ts } };
 
 		NEED(5);
 		s.h.cpu = (uint16_t)atoi(l->tok[2]);
 		s.source = !strcmp(l->tok[3], "ringbuf") ? NT_LOSS_RINGBUF :
-			   !strcmp(l->tok[3], "netlink") ? NT_LOSS_NETLINK : NT_LOSS_USER;
+			   !strcmp(l->tok[3], "netlink") ? NT_LOSS_NETLINK :
+			   !strcmp(l->tok[3], "nftrace_ring") ? NT_LOSS_NFTRACE_RING : NT_LOSS_USER;
 		s.count = strtoull(l->tok[4], NULL, 10);
 		s.h.id = n > 5 ? (uint32_t)strtoul(l->tok[5], NULL, 10) : 0;
 		emit(&s, sizeof(s));
@@ -553,8 +637,17 @@ int main(int argc, char **argv)
 			json_str(hdr_json, sizeof(hdr_json), &hdr_len, l->rest[2]);
 		} else if (!strcmp(k, "func") && l->ntok >= 4) {
 			append(funcs_json, sizeof(funcs_json), &funcs_len,
-			       "%s{\"id\":%s,\"name\":\"%s\",\"layer\":\"%s\",\"priority\":0,\"kind\":\"%s\",\"arg\":1,\"module\":\"\",\"addr\":\"0x0\"}",
+			       "%s{\"id\":%s,\"name\":\"%s\",\"layer\":\"%s\",\"priority\":0,\"kind\":\"%s\",\"arg\":1,\"module\":\"\",\"addr\":\"0x0\"",
 			       nfuncs++ ? "," : "", l->tok[1], l->tok[2], l->tok[3], l->ntok > 4 ? l->tok[4] : "skb");
+			if (l->ntok > 5 && strcmp(l->tok[5], "-"))
+				append(funcs_json, sizeof(funcs_json), &funcs_len, ",\"role\":\"%s\"", l->tok[5]);
+			append(funcs_json, sizeof(funcs_json), &funcs_len, "}");
+		} else if (!strcmp(k, "netns") && l->ntok >= 3) {
+			append(netns_json, sizeof(netns_json), &netns_len, "%s{\"name\":\"%s\",\"inum\":%s}",
+			       netns_len ? "," : "", l->tok[1], l->tok[2]);
+		} else if (!strcmp(k, "ksym") && l->ntok >= 3) {
+			append(ksyms_json, sizeof(ksyms_json), &ksyms_len, "%s{\"addr\":\"%s\",\"name\":\"%s\",\"module\":\"\"}",
+			       ksyms_len ? "," : "", l->tok[1], l->tok[2]);
 		} else if (!strcmp(k, "chain") && l->ntok >= 7) {
 			struct rchain *c = &chains[nchains < 255 ? nchains++ : 255];
 
@@ -581,6 +674,8 @@ int main(int argc, char **argv)
 			       nreason++ ? "," : "", l->tok[1], l->tok[2]);
 		}
 	}
+	if (netns_len)
+		append(hdr_json, sizeof(hdr_json), &hdr_len, ",\"options\":{\"netns\":[%s]}", netns_json);
 	append(hdr_json, sizeof(hdr_json), &hdr_len, "}");
 	append(funcs_json, sizeof(funcs_json), &funcs_len, "]}");
 	append(ifaces_json, sizeof(ifaces_json), &ifaces_len, "]}");
@@ -598,6 +693,19 @@ int main(int argc, char **argv)
 	    ntl_writer_meta(w, NTL_B_DROP_REASONS, reasons_json, reasons_len)) {
 		fprintf(stderr, "mklog: %s\n", ntl_writer_strerror(w));
 		return 1;
+	}
+	if (ksyms_len) {
+		char *kj = malloc(ksyms_len + 32);
+
+		if (!kj)
+			return 1;
+		snprintf(kj, ksyms_len + 32, "{\"symbols\":[%s]}", ksyms_json);
+		if (ntl_writer_meta(w, NTL_B_KSYMS, kj, strlen(kj))) {
+			free(kj);
+			fprintf(stderr, "mklog: %s\n", ntl_writer_strerror(w));
+			return 1;
+		}
+		free(kj);
 	}
 
 	/* records */
@@ -628,6 +736,10 @@ int main(int argc, char **argv)
 			base += (uint64_t)((double)n * step * 1000.0);
 			nskb = 0;
 			i = end;
+			continue;
+		}
+		if (!strcmp(l->tok[0], "synth")) {
+			synth_on = l->ntok > 1 && !strcmp(l->tok[1], "on");
 			continue;
 		}
 		strtod(l->tok[0], &endp);
