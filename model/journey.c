@@ -231,7 +231,9 @@ static int is_nat(const struct hopskb *s, const struct nt_ev_meta *mm)
 	return s->meta.l4proto == mm->l4proto && !same_flow_text(&s->meta, mm);
 }
 
-/* "after ip nat post #2 \"masquerade\"" / "after hook postrouting" */
+/* "after ip nat post #2 \"masquerade\"": the NAT rule step before the
+ * translation was seen (none: conntrack translated a reply, or the rule's
+ * chain was not traced) */
 static void tb_nat_cause(struct nt_tb *b, const struct nt_model *m, const struct hops *hs)
 {
 	if (hs->nat_rule) {
@@ -244,19 +246,6 @@ static void tb_nat_cause(struct nt_tb *b, const struct nt_model *m, const struct
 		nt_tb_lit(b, " \"");
 		nt_tb_str(b, t ? t : "?");
 		nt_tb_chr(b, '"');
-	} else if (hs->last_nft) {
-		uint64_t key = hs->last_nft->type == NT_EV_NFT_RULE ?
-			       ((const struct nt_ev_nft_rule *)hs->last_nft)->chain_key :
-			       ((const struct nt_ev_nft_chain *)hs->last_nft)->chain_key;
-		const struct nt_ev_nft_chaindef *d = nt_model_chain(m, key);
-
-		nt_tb_lit(b, " after ");
-		nt_tb_chain(b, m, key);
-		if (d && d->base) {
-			nt_tb_lit(b, " (hook ");
-			nt_tb_str(b, nt_hook_name(d->hook));
-			nt_tb_chr(b, ')');
-		}
 	}
 }
 

@@ -332,7 +332,7 @@ static void skb_end(struct nt_model *m, struct skbst *s, int keep_state)
 		st_drop(m, s);
 	} else { /* the address's next life: nothing known about it yet */
 		s->ifindex = s->netns = 0;
-		s->has_meta = s->is_frag = 0;
+		s->has_meta = s->is_frag = s->was_frag = 0;
 	}
 	if (p && p->live_skbs && !--p->live_skbs) {
 		pkt_complete(m, p, 0);
@@ -912,8 +912,10 @@ static struct nt_packet *on_meta(struct nt_model *m, struct skbst *s, struct nt_
 		p->meta = *mm; /* the first META was a fragment without ports */
 	if (has_l4(mm) || !same_tuple(&p->last_meta, mm))
 		p->last_meta = *mm;
-	if (is_frag(mm) && !(s->has_meta && s->is_frag))
+	if (is_frag(mm) && !s->was_frag) {
 		p->n_frags++;
+		s->was_frag = 1;
+	}
 	if (was_frag && !is_frag(mm))
 		p->reassembled = 1;
 	frag_register(m, p, mm);
@@ -1266,8 +1268,7 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 					st_drop(m, &m->sk[m->skb_map.vals[j]]);
 					j--;
 				}
-			if (p->id)
-				m->t.packets--, m->t.discarded++;
+			m->t.discarded++;
 			m->t.open--;
 			pkt_release(m, p->slot);
 		} else {

@@ -40,7 +40,7 @@ struct skbst {
 	uint32_t pkt;            /* its packet's slot; NOPKT: none yet (only waiting steps) */
 	uint32_t ifindex, netns; /* device / namespace it is on (META, DEV) */
 	uint64_t last_ts;
-	int has_meta, is_frag;
+	int has_meta, is_frag, was_frag;
 	struct nt_ev_meta meta;  /* its latest META */
 	uint8_t *pend;           /* nftables trace records waiting for its next kernel record */
 	uint32_t pend_len, pend_cap;
