@@ -248,9 +248,10 @@ static void packet_events(void *ctx, const struct nt_packet *p)
 	memset(&b[0], 0, sizeof(b[0]));
 	b[0].skb = p->skb;
 	nt_fmt_flow(flow, sizeof(flow), p->has_meta ? &p->meta : NULL);
-	snprintf(name, sizeof(name), "packet %" PRIu64 ": %s %s %s%s", p->id,
+	/* nftables' verdict, then the fate: "ACCEPT, dropped" */
+	snprintf(name, sizeof(name), "packet %" PRIu64 ": %s %s %s, %s%s", p->id,
 		 p->has_meta ? nt_proto_name(p->meta.l4proto) : "?", flow, nt_verdict_name(p->verdict),
-		 p->incomplete ? " (incomplete)" : "");
+		 nt_fate_name(p->fate), p->incomplete ? " (incomplete)" : "");
 	meta_name(t, "process_name", pid, 0, name);
 	meta_sort(t, "process_sort_index", pid, 0, p->id);
 	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_size(h->type)) {

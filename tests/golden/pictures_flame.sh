@@ -50,7 +50,7 @@ t = folded(T + "/base.time.folded")
 # ns: ssh 3 x 2000 + http 2 x 2000 + udp 2 x 2000 + ping 2000 + ipv6 1000 (clone ends the slice)
 check("flame_time_ns_known", (t["Device;__netif_receive_skb_core"], t["TCP;tcp_v4_rcv"], t["nftables;inet filter input;tcp dport 22 accept [ACCEPT]"]) == (17000, 27000, 600), t)
 v = folded(T + "/base.verdict.folded")
-check("flame_by_verdict_roots", {s.split(";")[0] for s in v} == {"ACCEPT", "DROP", "NONE"} and v["DROP;UDP;udp_rcv"] == 2 and v["NONE;Device;dev_queue_xmit"] == 1, v)
+check("flame_by_verdict_roots", {s.split(";")[0] for s in v} == {"ACCEPT", "DROP", "NONE"} and v["ACCEPT;UDP;udp_rcv"] == 2 and v["NONE;Device;dev_queue_xmit"] == 1, v)
 check("flame_by_verdict_same_total", sum(v.values()) == sum(f.values()), (sum(v.values()), sum(f.values())))
 
 raw = open(T + "/base.flame.svg").read()

@@ -91,7 +91,7 @@ if d:
     ev = d["traceEvents"]
     procs = {e["pid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "process_name"}
     check("timeline_one_process_per_packet", sorted(procs) == list(range(1, 10)), str(procs))
-    check("timeline_process_name_packet_1", procs.get(1) == "packet 1: TCP 10.0.0.1:40000 → 10.0.0.2:22 ACCEPT", procs.get(1))
+    check("timeline_process_name_packet_1", procs.get(1) == "packet 1: TCP 10.0.0.1:40000 → 10.0.0.2:22 ACCEPT, consumed", procs.get(1))
     f1 = [(e["name"], e["cat"], e["ts"], e["dur"]) for e in ev if e["ph"] == "X" and e["pid"] == 1 and e["cat"] not in ("layer", "nft")]
     want = [("__netif_receive_skb_core", "Device", 0.0, 2.0), ("ip_rcv", "IPv4", 2.0, 1.0), ("nf_hook_slow", "Netfilter", 3.0, 0.5),
             ("ip_local_deliver", "IPv4", 4.5, 1.0), ("tcp_v4_rcv", "TCP", 5.5, 5.0)]
