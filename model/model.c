@@ -1182,6 +1182,39 @@ static struct nt_packet *on_link(struct nt_model *m, const struct nt_ev_link *l,
 	return p;
 }
 
+/* The new META of a fragment's skb after an inferred free is the same
+ * datagram again (refragmented: a new IPv6 fragment id, NAT on one address)
+ * rather than another packet on the reused address: same protocol, one
+ * address equal, and where both carry it the same transport identity (TCP
+ * sequence, ICMP id and sequence) and IPv4 id. */
+static int same_datagram(const struct nt_ev_meta *a, const struct nt_ev_meta *b)
+{
+	unsigned alen = a->l3 == NT_L3_IPV6 ? 16 : 4;
+
+	if (!is_ip(a) || a->l3 != b->l3 || a->l4proto != b->l4proto)
+		return 0;
+	if (!is_frag(a) && !is_frag(b))
+		return 0;
+	if (memcmp(a->saddr, b->saddr, alen) && memcmp(a->daddr, b->daddr, alen))
+		return 0;
+	if (a->l3 == NT_L3_IPV4 && a->ip_id != b->ip_id)
+		return 0;
+	if (has_l4(a) && has_l4(b) && a->l4_extra != b->l4_extra)
+		return 0;
+	return 1;
+}
+
+/* End S's packet at an inferred free REC (the address was reused): the
+ * steps waiting since its last kernel record that start the new life stay. */
+static void reuse_end(struct nt_model *m, struct skbst *s, const void *rec)
+{
+	struct nt_packet *p = &m->pool[s->pkt];
+
+	flush_pending(m, s, p, pend_split(s));
+	apply(m, p, s, rec, sizeof(struct nt_ev_free));
+	skb_end(m, s, 1);
+}
+
 const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size_t len)
 {
 	const struct nt_ev_hdr *h = rec;
@@ -1276,16 +1309,31 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		}
 		return NULL;
 	}
+	if (s->reuse) {
+		/* an inferred free waits for the skb's next record: a META of the
+		 * same datagram (refragmented with a new IPv6 id, NATed) cancels it */
+		s->reuse = 0;
+		if (h->type == NT_EV_META && s->pkt != NOPKT &&
+		    same_datagram(&s->meta, (const struct nt_ev_meta *)rec)) {
+			m->t.reuse_cancelled++;
+		} else if (s->pkt != NOPKT) {
+			reuse_end(m, s, &s->reuse_rec);
+			s = st_find(m, h->skb);
+		}
+	}
 	if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED)) {
 		/* the address came back with another packet: the steps waiting
 		 * since its last kernel record that start the new life stay */
 		p = s->pkt != NOPKT ? &m->pool[s->pkt] : NULL;
 		if (!p || !p->id) /* nothing with an identity to end */
 			return NULL;
-		flush_pending(m, s, p, pend_split(s));
-		apply(m, p, s, rec, len);
 		m->cur = p->slot;
-		skb_end(m, s, 1);
+		if (p->n_frags && s->has_meta) { /* a fragment: decided by the next META */
+			s->reuse = 1;
+			s->reuse_rec = *(const struct nt_ev_free *)rec;
+			return p;
+		}
+		reuse_end(m, s, rec);
 		return p;
 	}
 	if (role == NT_FROLE_ALLOC && s->pkt != NOPKT) {

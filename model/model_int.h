@@ -44,6 +44,8 @@ struct skbst {
 	struct nt_ev_meta meta;  /* its latest META */
 	uint8_t *pend;           /* nftables trace records waiting for its next kernel record */
 	uint32_t pend_len, pend_cap;
+	int reuse;               /* an inferred free waits for the next record */
+	struct nt_ev_free reuse_rec;
 };
 
 /* A flow: packets of one 5-tuple and their replies (model.c). */

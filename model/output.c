@@ -430,6 +430,17 @@ static size_t fmt_flow(char *buf, const struct nt_ev_meta *m)
 		return (size_t)(o - buf);
 	}
 	v6 = m->l3 == NT_L3_IPV6;
+	if ((m->frag & NT_FRAG_IS) && (m->frag & NT_FRAG_OFF_MASK)) {
+		/* a fragment past the first: no transport header */
+		o = put_addr(o, m, m->saddr);
+		o = put_str(o, ARROW);
+		o = put_addr(o, m, m->daddr);
+		*o++ = ' ';
+		o = put_str(o, nt_proto_name(m->l4proto));
+		o = put_str(o, " fragment");
+		*o = 0;
+		return (size_t)(o - buf);
+	}
 	if (m->l4proto == 6 || m->l4proto == 17 || m->l4proto == 132 || m->l4proto == 136) {
 		/* "a:p → b:q", "[a]:p → [b]:q" */
 		if (v6)

@@ -495,6 +495,8 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "skbs without IP (no journey)", t->not_ip);
 	if (t->discarded)
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "discarded (capture filter)", t->discarded);
+	if (t->reuse_cancelled)
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "inferred frees: refragmented", t->reuse_cancelled);
 	if (t->reordered || t->late || t->written_late) {
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "records put in time order", t->reordered);
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "  later than the window", t->late);
@@ -570,6 +572,7 @@ static void jw_loss(struct nt_jw *w, const struct nt_model *m, const struct nt_s
 	nt_jw_u64(w, "reordered_records", t->reordered);
 	nt_jw_u64(w, "late_records", t->late);
 	nt_jw_u64(w, "written_late", t->written_late);
+	nt_jw_u64(w, "refragmented_not_reused", t->reuse_cancelled);
 }
 
 /* The statistics as JSON: members of one document (--json: arrays of rows)

@@ -63,6 +63,7 @@ want = {
     8: ("10.71.2.2:80 → 10.71.2.1:40000", "ACCEPT", "consumed", "net:net_dev_queue", None),
     9: ("10.71.2.2:7000 → 10.71.1.2:7001", "NONE", "consumed", "net:net_dev_queue", None),
     10: ("10.71.2.2:7000 → 10.71.1.2:7002", "NONE", "consumed", "net:net_dev_queue", None),
+    11: ("fd71:1::2 → fd71:2::2 echo-request id 21", "ACCEPT", "consumed", "net:netif_receive_skb", None),
 }
 check("journeys_are_the_ip_packets", sorted(by) == sorted(want), "ids %s" % sorted(by))
 for i, (flow, v, fate, ff, reason) in want.items():
@@ -111,6 +112,12 @@ check("fragment_freed_with_head_is_no_drop", p5.get("fate") == "consumed" and p5
 p6 = by.get(6, {})
 check("ipv6_fragments_one_packet", p6.get("fragment_skbs") == 2 and p6.get("reassembled") is True and
       [f.get("id") for f in p6.get("fragments", []) if "id" in f] == [0x12345678, 0x12345678])
+p11 = by.get(11, {})
+check("ipv6_refragmented_new_id_one_packet", p11.get("fragment_skbs") == 3 and
+      [f.get("id") for f in p11.get("fragments", [])] == [0x1111, 0x1111, 0x2222, 0x2222] and
+      [(n["before"], n["after"]) for n in p11.get("nat", [])] ==
+      [("fd71:1::2 → fd71:2::2 ICMPv6 fragment", "fd71:2::1 → fd71:2::2 echo-request id 21")],
+      "%s %s" % (p11.get("fragments"), p11.get("nat")))
 # address reuse: the new life's output step went to the new packet
 check("inferred_free_hands_steps_to_new_packet",
       [n["chain"] for n in by.get(7, {}).get("nft", [])] == ["input"] and
