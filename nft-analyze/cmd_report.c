@@ -17,7 +17,38 @@ static const char doc[] =
 	"kernel and backend, then the TRACE STATISTICS block."
 	NT_QUERY_EXIT_DOC;
 
-static const struct argp_child children[] = { { &nt_query_argp, 0, NULL, 0 }, { 0 } };
+/* The HTML report's options, listed in --help; with one of them the HTML
+ * report's own parser runs (cmd_report_html.c), so reaching this parser
+ * means --max-packets / --title without -o or --html. */
+enum { O_HTML = 300, O_MAXPKT, O_TITLE };
+static const struct argp_option html_options[] = {
+	{ NULL, 0, NULL, 0, "HTML report (instead of the text report; the filters above do not "
+	  "apply to it, it covers every packet):", 3 },
+	{ "output", 'o', "FILE", 0, "write the HTML report to FILE, atomically ('-' = stdout)", 3 },
+	{ "html", O_HTML, NULL, 0, "HTML report to stdout (the default with -o)", 3 },
+	{ "max-packets", O_MAXPKT, "N", 0, "with -o / --html: packet table of the first N packets to "
+	  "complete (default 1000)", 3 },
+	{ "title", O_TITLE, "TEXT", 0, "with -o / --html: page title", 3 },
+	{ 0 }
+};
+
+static error_t html_parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	switch (key) {
+	case O_MAXPKT:
+	case O_TITLE:
+		argp_error(state, "--%s belongs to the HTML report: add -o FILE.html or --html",
+			   key == O_MAXPKT ? "max-packets" : "title");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp html_argp = { html_options, html_parse, NULL, NULL, NULL, NULL, NULL };
+static const struct argp_child children[] = { { &nt_query_argp, 0, NULL, 0 },
+					      { &html_argp, 0, NULL, 0 }, { 0 } };
 static const struct argp cmd_argp = { NULL, NULL, "LOG", doc, children, NULL, NULL };
 
 static void report_on_packet(struct nt_run *r, const struct nt_packet *p)

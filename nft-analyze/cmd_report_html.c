@@ -26,7 +26,7 @@ struct rctx {
 };
 
 /* ---- CLI ---- */
-enum { O_HTML = 256, O_MAXPKT, O_TITLE, O_TOP };
+enum { O_HTML = 256, O_MAXPKT, O_TITLE, O_TOP, O_TEXTONLY, O_TEXTONLY_FLAG };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "write the HTML report to FILE, atomically ('-' = stdout)", 0 },
@@ -34,6 +34,23 @@ static const struct argp_option options[] = {
 	{ "max-packets", O_MAXPKT, "N", 0, "packet table: the first N packets to complete (default 1000)", 0 },
 	{ "top", O_TOP, "N", 0, "rules shown (as stats --top, default 20)", 0 },
 	{ "title", O_TITLE, "TEXT", 0, "page title", 0 },
+	/* the text report's selection: named so the error says why */
+	{ "packet", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "verdict", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "fate", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "func", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "host", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "src", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "dst", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "port", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "sport", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "dport", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "proto", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "since", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "until", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "limit", O_TEXTONLY, "X", OPTION_HIDDEN, NULL, 0 },
+	{ "json", O_TEXTONLY_FLAG, NULL, OPTION_HIDDEN, NULL, 0 },
+	{ "ndjson", O_TEXTONLY_FLAG, NULL, OPTION_HIDDEN, NULL, 0 },
 	{ 0 }
 };
 
@@ -44,6 +61,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	unsigned long long v;
 
 	switch (key) {
+	case O_TEXTONLY:
+	case O_TEXTONLY_FLAG: {
+		/* the option as written: the word before its argument, up to '=' */
+		int i = state->next > 0 ? state->next - 1 : 0;
+		const char *opt = state->argv[i];
+
+		if (key == O_TEXTONLY && opt[0] != '-' && i > 0)
+			opt = state->argv[i - 1];
+		argp_error(state, "%.*s is an option of the text report; the HTML report (-o / --html) "
+			   "covers every packet of the log", (int)strcspn(opt, "="), opt);
+		return 0;
+	}
 	case 'o': o->out = arg; break;
 	case O_HTML: break;
 	case O_TITLE: o->title = arg; break;

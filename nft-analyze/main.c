@@ -66,7 +66,9 @@ int main(int argc, char **argv)
 		argv[1] = name;
 		return cmds[i].fn(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "nft-analyze: unknown command '%s' (events, journeys, stats, report; "
-		"see nft-analyze --help)\n", argv[1]);
+	fprintf(stderr, "nft-analyze: unknown command '%s' (", argv[1]);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", cmds[i].name);
+	fprintf(stderr, "; see nft-analyze --help)\n");
 	return NT_EXIT_USAGE;
 }

@@ -153,6 +153,45 @@ else
 	echo "FAIL: bad_option_exit_2: rc=$rc"
 	fails=$((fails + 1))
 fi
+# the small fixes of issue #15: every command in the usage, report --help with -o, the HTML
+# report naming the text report's options, nft's protocol names, a tracepoint by its name
+"$AN" --help > "$T/o" 2>&1
+if grep -qE '^  diff ' "$T/o" && grep -qE '^  timeline ' "$T/o" && grep -qE '^  flame ' "$T/o" &&
+   [ "$(grep -cE '^  report ' "$T/o")" = 1 ]; then
+	echo "PASS: usage_lists_every_command_once"
+else
+	echo "FAIL: usage_lists_every_command_once: $(tr '\n' ' ' < "$T/o" | head -c 300)"
+	fails=$((fails + 1))
+fi
+"$AN" report --help > "$T/o" 2>&1
+if grep -q -- '-o, --output=FILE' "$T/o" && grep -q -- '--max-packets=N' "$T/o"; then
+	echo "PASS: report_help_shows_html_options"
+else
+	echo "FAIL: report_help_shows_html_options"
+	fails=$((fails + 1))
+fi
+"$AN" report -o "$T/r.html" --port 22 "$LOG" > "$T/o" 2> "$T/e"; rc=$?
+if [ "$rc" = 2 ] && head -1 "$T/e" | grep -q -- "--port is an option of the text report" && [ ! -e "$T/r.html" ]; then
+	echo "PASS: report_html_names_text_only_option"
+else
+	echo "FAIL: report_html_names_text_only_option: rc=$rc $(head -1 "$T/e")"
+	fails=$((fails + 1))
+fi
+if [ "$("$AN" stats --json --proto ipv6-icmp "$LOG" 2>&1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["totals"]["packets"])')" = 0 ] &&
+   "$AN" journeys --proto icmpv6 "$LOG" > /dev/null 2>&1; then
+	echo "PASS: proto_ipv6_icmp_accepted"
+else
+	echo "FAIL: proto_ipv6_icmp_accepted"
+	fails=$((fails + 1))
+fi
+a=$("$AN" journeys --func kfree_skb "$LOG" | grep -c '^PACKET TRACE')
+b=$("$AN" journeys --func skb:kfree_skb "$LOG" | grep -c '^PACKET TRACE')
+if [ "$a" = 3 ] && [ "$b" = 3 ]; then
+	echo "PASS: func_finds_tracepoint_by_name"
+else
+	echo "FAIL: func_finds_tracepoint_by_name: $a / $b packets (want 3)"
+	fails=$((fails + 1))
+fi
 # stdin
 "$AN" stats - < "$LOG" > "$T/stdin.out" 2>&1; rc=$?
 if [ "$rc" = 0 ] && cmp -s "$T/stdin.out" "$G/stats.out"; then
