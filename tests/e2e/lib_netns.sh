@@ -248,6 +248,8 @@ for fl in spec.get('flows', []):
             errors.append('%s: depths %s, expected %s' % (who, [n['depth'] for n in j['nft']], fl['depths']))
         if 'verdict' in fl and j['verdict'] != fl['verdict']:
             errors.append('%s: verdict %s, expected %s' % (who, j['verdict'], fl['verdict']))
+        if 'fate' in fl and j.get('fate') != fl['fate']:
+            errors.append('%s: fate %s, expected %s' % (who, j.get('fate'), fl['fate']))
         if 'drop_reason' in fl and j.get('drop_reason') != fl['drop_reason']:
             errors.append('%s: drop reason %s, expected %s' % (who, j.get('drop_reason'), fl['drop_reason']))
         path = [p['func'] for p in j['path']]

@@ -4,7 +4,8 @@
 # and pings B.  Only the port 7 datagram may be traced: exactly one journey from
 # 10.99.0.1 (UDP dport 7, accepted by rule 3 of reject.nft), no ICMP / port 9
 # journey, and nft monitor trace (which sees what the recorder marked) agrees.
-# The datagram is accepted by nft and then dropped with NO_SOCKET (no listener).
+# The datagram is accepted by nft (verdict ACCEPT) and then dropped with NO_SOCKET
+# (no listener: fate dropped).
 . "$(dirname "$0")/lib_netns.sh"
 nt_lib_init record_filter
 nt_ns_pair 99 || { nt_fail "netns setup failed"; exit 1; }
@@ -15,7 +16,8 @@ ip netns exec "$NSA" bash -c "echo seven > /dev/udp/$B4/7; echo nine > /dev/udp/
 nt_record_stop INT
 [ "$NT_REC_RC" = 0 ] || nt_fail "recorder exit $NT_REC_RC: $(cat "$NT_TMP/rec.err")"
 nt_check '{"flows": [{"match": {"proto": "UDP", "src": "10.99.0.1", "dst": "10.99.0.2", "dport": 7},
-  "count": 1, "nft": [["filter", "input", 3, "ACCEPT"]], "verdict": "DROP", "drop_reason": "NO_SOCKET"},
+  "count": 1, "nft": [["filter", "input", 3, "ACCEPT"]], "verdict": "ACCEPT", "fate": "dropped",
+  "drop_reason": "NO_SOCKET"},
  {"match": {"src": "10.99.0.1", "proto": "ICMP"}, "count": 0},
  {"match": {"src": "10.99.0.1", "dport": 9}, "count": 0},
  {"match": {"src": "10.99.0.2"}, "count": 0}]}' || nt_fail "log does not match (above)"
