@@ -343,12 +343,26 @@ static void skb_end(struct nt_model *m, struct skbst *s, int keep_state)
 }
 
 /* ---- flows: a packet's flow, replies tied to it ---- */
+/* A 64-bit key of an address: the 16 bytes (IPv4: the first 4, the rest 0)
+ * folded with a multiply-xorshift; fast, not cryptographic (keys of the
+ * model's own tables). */
+static inline uint64_t addr_fold(const uint8_t *a, int v6)
+{
+	uint64_t x, y = 0;
+
+	memcpy(&x, a, 8);
+	if (v6)
+		memcpy(&y, a + 8, 8);
+	else
+		x &= 0xffffffffull;
+	return mix64(x ^ mix64(y + 0x9e3779b97f4a7c15ull));
+}
+
 static uint64_t tuple_key(const struct nt_ev_meta *mm, int reverse)
 {
-	uint64_t h = NT_FNV_OFFSET;
-	unsigned alen = mm->l3 == NT_L3_IPV6 ? 16 : 4;
+	int v6 = mm->l3 == NT_L3_IPV6;
 	const uint8_t *a = reverse ? mm->daddr : mm->saddr, *b = reverse ? mm->saddr : mm->daddr;
-	uint16_t pa = reverse ? mm->dport : mm->sport, pb = reverse ? mm->sport : mm->dport;
+	uint64_t pa = reverse ? mm->dport : mm->sport, pb = reverse ? mm->sport : mm->dport, h;
 
 	if (mm->l4proto == 1 || mm->l4proto == 58) { /* echo: id both ways */
 		unsigned t = mm->sport >> 8;
@@ -357,12 +371,8 @@ static uint64_t tuple_key(const struct nt_ev_meta *mm, int reverse)
 			return 0;
 		pa = pb = mm->dport;
 	}
-	h = nt_fnv1a(h, &mm->l3, 1);
-	h = nt_fnv1a(h, &mm->l4proto, 1);
-	h = nt_fnv1a(h, a, alen);
-	h = nt_fnv1a(h, b, alen);
-	h = nt_fnv1a(h, &pa, 2);
-	h = nt_fnv1a(h, &pb, 2);
+	h = mix64(addr_fold(a, v6) * 31 + addr_fold(b, v6));
+	h = mix64(h ^ (pa << 40 | pb << 24 | (uint64_t)mm->l4proto << 8 | mm->l3));
 	return h ? h : 1;
 }
 
@@ -456,21 +466,16 @@ static void flow_translated(struct nt_model *m, struct nt_packet *p, const struc
 static int frag_keys(const struct nt_ev_meta *mm, uint64_t k[2])
 {
 	uint32_t id = mm->frag_id;
-	unsigned alen = mm->l3 == NT_L3_IPV6 ? 16 : 4;
+	int v6 = mm->l3 == NT_L3_IPV6;
 
 	if (mm->l3 == NT_L3_IPV4 && !id)
 		id = mm->ip_id;
-	if (!id || !is_ip(mm) || (mm->l3 == NT_L3_IPV6 && !is_frag(mm)))
+	if (!id || !is_ip(mm) || (v6 && !is_frag(mm)))
 		return 0;
 	for (int d = 0; d < 2; d++) {
-		uint64_t h = NT_FNV_OFFSET;
-		uint8_t tag = (uint8_t)('S' + d);
+		uint64_t h = mix64(addr_fold(d ? mm->daddr : mm->saddr, v6) ^
+				   ((uint64_t)id << 24 | (uint64_t)mm->l4proto << 16 | mm->l3 << 8 | (d ? 'D' : 'S')));
 
-		h = nt_fnv1a(h, &tag, 1);
-		h = nt_fnv1a(h, &mm->l3, 1);
-		h = nt_fnv1a(h, &mm->l4proto, 1);
-		h = nt_fnv1a(h, &id, 4);
-		h = nt_fnv1a(h, d ? mm->daddr : mm->saddr, alen);
 		k[d] = h ? h : 1;
 	}
 	return 2;
@@ -655,7 +660,7 @@ static void apply(struct nt_model *m, struct nt_packet *p, struct skbst *s, cons
 
 	if (h->type == NT_EV_FUNC) {
 		f = nt_model_func(m, h->id);
-		if (!f->name || f->id == UINT32_MAX || f->layer < 0) {
+		if (f->layer < 0) {
 			func_layer_of_record(m, h->id);
 			f = nt_model_func(m, h->id);
 		}
@@ -1282,6 +1287,8 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		break;
 	}
 
+	if (h->type == NT_EV_FUNC || h->type == NT_EV_DROP || h->type == NT_EV_FREE)
+		func_layer_of_record(m, h->id); /* named ("func#N") at its first record */
 	role = h->type == NT_EV_FUNC ? nt_model_func(m, h->id)->role : NT_FROLE_NONE;
 	s = st_find(m, h->skb);
 	/* the end of an skb nobody followed: nothing to end */
@@ -1359,8 +1366,6 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		if (d->netns)
 			s->netns = d->netns;
 	}
-	if (h->type == NT_EV_FUNC || h->type == NT_EV_DROP || h->type == NT_EV_FREE)
-		func_layer_of_record(m, h->id);
 	apply(m, p, s, rec, len);
 	m->cur = p->slot;
 	if (h->type == NT_EV_FUNC && role == NT_FROLE_ALLOC && p->n_events == p->n_funcs)

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define NT_REORDER_WINDOW_NS (1000ull * 1000 * 1000) /* 1 s */
-#define NT_REORDER_MAX_BYTES (32u << 20)               /* 32 MiB of records */
+#define NT_REORDER_MAX_BYTES (4u << 20)                /* 4 MiB of records */
 
 struct nt_reorder;
 

@@ -71,8 +71,9 @@ int nt_walk_log(struct nt_walk *w)
 				w->on_bad_meta(w->ctx, it.type, it.offset);
 			continue;
 		}
-		/* a chain definition is metadata: in force from where it is read */
-		if (it.len < sizeof(struct nt_ev_hdr) ||
+		/* a chain definition is metadata: in force from where it is read;
+		 * without a window records go straight on */
+		if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX ||
 		    ((const struct nt_ev_hdr *)it.data)->type == NT_EV_NFT_CHAINDEF) {
 			walk_record(w, it.data, it.len, &start_set);
 			continue;
