@@ -67,7 +67,7 @@ struct nt_model *nt_model_new(const struct nt_model_opts *opts)
 	if (map_init(&m->loss_map, 64) || map_init(&m->chain_map, 256) || map_init(&m->rule_exact, 256) ||
 	    map_init(&m->rule_loose, 256) || map_init(&m->ifmap, 64) ||
 	    map_init(&m->skb_map, 4096) || map_init(&m->frag_map, 256) ||
-	    map_init(&m->flow_map, 1024) || map_init(&m->nsmap, 16) ||
+	    map_init(&m->flow_map, 1024) || map_init(&m->nsmap, 16) || map_init(&m->freed_map, 8192) ||
 	    map_init(&m->func_sparse, 64)) {
 		nt_model_free(m);
 		return NULL;
@@ -104,6 +104,8 @@ void nt_model_free(struct nt_model *m)
 	map_free(&m->flow_map);
 	free(m->flows);
 	map_free(&m->nsmap);
+	map_free(&m->freed_map);
+	free(m->freed);
 	free(m->ksyms);
 	cJSON_Delete(m->header);
 	while (m->arena) {
@@ -118,9 +120,16 @@ void nt_model_free(struct nt_model *m)
 /* ---- packets ---- */
 #define FLOW_IDLE_MULT 3 /* a flow without packets for 3 x idle_ns is forgotten */
 
+/* IPv4 / IPv6 metadata: the address family and the skb's protocol agree (a
+ * recorder that parses an skb that is no IP packet, e.g. a netlink message,
+ * gives an address family with protocol 0: no journey) */
 static inline int is_ip(const struct nt_ev_meta *mm)
 {
-	return mm->l3 == NT_L3_IPV4 || mm->l3 == NT_L3_IPV6;
+	uint16_t e = mm->ethertype;
+
+	if (e == 0x8100 || e == 0x88a8) /* VLAN: the header parsed is behind the tag */
+		return mm->l3 == NT_L3_IPV4 || mm->l3 == NT_L3_IPV6;
+	return (mm->l3 == NT_L3_IPV4 && e == 0x0800) || (mm->l3 == NT_L3_IPV6 && e == 0x86dd);
 }
 
 static inline int is_frag(const struct nt_ev_meta *mm)
@@ -1187,6 +1196,53 @@ static struct nt_packet *on_link(struct nt_model *m, const struct nt_ev_link *l,
 	return p;
 }
 
+/* Remember skb S freed at TS (with its identity). */
+static void freed_add(struct nt_model *m, const struct skbst *s, uint64_t ts)
+{
+	struct freed *f;
+
+	if (!m->freed && !(m->freed = calloc(FREED_RING, sizeof(*m->freed))))
+		return;
+	f = &m->freed[m->freed_next];
+	if (f->skb) {
+		uint32_t *v = map_find(&m->freed_map, f->skb);
+
+		if (v && *v == m->freed_next)
+			map_del(&m->freed_map, f->skb);
+	}
+	f->skb = s->skb;
+	f->ts = ts;
+	f->has_meta = s->has_meta;
+	f->meta = s->meta;
+	if (map_put(&m->freed_map, s->skb, m->freed_next))
+		f->skb = 0;
+	m->freed_next = (m->freed_next + 1) % FREED_RING;
+}
+
+/* A record of an skb freed less than FREED_NS ago that belongs to that
+ * free (not a new packet): every record but a META of another packet, an
+ * allocator, or nftables' steps (which wait anyway). */
+static int after_free(struct nt_model *m, const struct nt_ev_hdr *h, int role)
+{
+	uint32_t *v = map_find(&m->freed_map, h->skb);
+	const struct freed *f;
+
+	if (!v)
+		return 0;
+	f = &m->freed[*v];
+	if (f->skb != h->skb || h->ts_ns < f->ts || h->ts_ns - f->ts > FREED_NS || role == NT_FROLE_ALLOC ||
+	    h->type == NT_EV_NFT_RULE || h->type == NT_EV_NFT_CHAIN)
+		return 0;
+	if (h->type == NT_EV_META) {
+		const struct nt_ev_meta *mm = (const void *)h;
+
+		if (!f->has_meta || !is_ip(mm) || !same_tuple(&f->meta, mm) || f->meta.ip_id != mm->ip_id ||
+		    (has_l4(mm) && has_l4(&f->meta) && f->meta.l4_extra != mm->l4_extra))
+			return 0; /* another packet on the address */
+	}
+	return 1;
+}
+
 /* The new META of a fragment's skb after an inferred free is the same
  * datagram again (refragmented: a new IPv6 fragment id, NAT on one address)
  * rather than another packet on the reused address: same protocol, one
@@ -1291,6 +1347,10 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		func_layer_of_record(m, h->id); /* named ("func#N") at its first record */
 	role = h->type == NT_EV_FUNC ? nt_model_func(m, h->id)->role : NT_FROLE_NONE;
 	s = st_find(m, h->skb);
+	if (!s && after_free(m, h, role)) {
+		m->t.after_free++;
+		return NULL;
+	}
 	/* the end of an skb nobody followed: nothing to end */
 	if (!s && (h->type == NT_EV_FREE || h->type == NT_EV_DROP || role == NT_FROLE_FREE))
 		return NULL;
@@ -1373,9 +1433,11 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 	if (h->type == NT_EV_DROP) {
 		if (!frag_release(m, p, s, rec))
 			drop_seen(p, s, rec);
+		freed_add(m, s, ts);
 		skb_end(m, s, 0);
 	} else if (h->type == NT_EV_FREE || role == NT_FROLE_FREE) {
 		p->free_seen = 1;
+		freed_add(m, s, ts);
 		skb_end(m, s, 0);
 	}
 	return p;

@@ -177,6 +177,7 @@ struct nt_model_totals {
 	uint64_t nft_unmatched; /* COUNT counter 1: the recorder's unmatched nft steps */
 	uint64_t written_late;  /* COUNT counter 2: records the recorder wrote out of order */
 	uint64_t reuse_cancelled; /* inferred frees of a fragment's skb that was refragmented */
+	uint64_t after_free;    /* records of an skb's own freeing after its free record */
 	uint64_t reordered;     /* records the reorder window put back in time order */
 	uint64_t late;          /* records older than the reorder window (processed out of order) */
 	uint64_t max_late_ns;   /* by how much the latest such record was late */

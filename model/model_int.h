@@ -48,6 +48,18 @@ struct skbst {
 	struct nt_ev_free reuse_rec;
 };
 
+/* A skb freed a moment ago (model.c): records of its freeing that come after
+ * the free record (function mode: skb_release_data, kfree_skbmem ... after
+ * skb:consume_skb) and the recorder's META of the same packet are not a new
+ * packet on the address. */
+#define FREED_RING 4096
+#define FREED_NS (10ull * 1000 * 1000) /* 10 ms */
+struct freed {
+	uint64_t skb, ts;
+	struct nt_ev_meta meta;
+	int has_meta;
+};
+
 /* A flow: packets of one 5-tuple and their replies (model.c). */
 #define FLOW_KEYS 6
 struct flow {
@@ -103,6 +115,9 @@ struct nt_model {
 	struct flow *flows;
 	uint32_t nflows, flows_cap, flow_free;
 	int sockq_layer;             /* layer index of "Socket queue", -1 until used */
+	struct freed *freed;         /* ring of FREED_RING recently freed skbs */
+	uint32_t freed_next;
+	struct u64map freed_map;     /* skb -> index in freed */
 	int64_t pending_release;     /* slot completed by the previous record, -1 none */
 	int64_t cur;                 /* slot of the last record's packet, -1 none */
 	uint64_t idle_ns;

@@ -495,6 +495,8 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "skbs without IP (no journey)", t->not_ip);
 	if (t->discarded)
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "discarded (capture filter)", t->discarded);
+	if (t->after_free)
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "records after their free", t->after_free);
 	if (t->reuse_cancelled)
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "inferred frees: refragmented", t->reuse_cancelled);
 	if (t->reordered || t->late || t->written_late) {
@@ -573,6 +575,7 @@ static void jw_loss(struct nt_jw *w, const struct nt_model *m, const struct nt_s
 	nt_jw_u64(w, "late_records", t->late);
 	nt_jw_u64(w, "written_late", t->written_late);
 	nt_jw_u64(w, "refragmented_not_reused", t->reuse_cancelled);
+	nt_jw_u64(w, "records_after_free", t->after_free);
 }
 
 /* The statistics as JSON: members of one document (--json: arrays of rows)

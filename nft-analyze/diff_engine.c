@@ -316,33 +316,54 @@ static void bump(struct dctx *c, size_t flow_start, int cls, const struct flowke
 
 struct fcount { uint64_t appeared, vanished; struct flowkey first_a, first_v; int has_a, has_v; };
 
-static void compare_funcs(struct fcount *fc, const struct side *b, const struct dpkt *x,
-			  const struct side *n, const struct dpkt *y)
+/* Functions per flow: a function has appeared in a flow when every packet of
+ * the flow in NEW hits it and no packet of the flow in BASE does (and the
+ * reverse for vanished): a systematic change of the path.  Paths that vary
+ * from packet to packet in both runs (a checksum completed here, TCP's time
+ * wait there) are no difference between two runs of the same traffic. */
+static void compare_funcs_flow(struct fcount *fc, uint32_t *cnt_b, uint32_t *cnt_n, uint32_t *seen,
+			       uint32_t serial, const struct side *b, const struct dpkt *xs, size_t nb,
+			       const struct side *n, const struct dpkt *ys, size_t nn)
 {
-	const uint32_t *fa = x->nfuncs ? b->fpool + x->funcs_off : NULL;
-	const uint32_t *fb = y->nfuncs ? n->fpool + y->funcs_off : NULL;
-	uint32_t i = 0, j = 0;
+	/* seen[fid] == serial: counts of this flow valid; else reset */
+	for (size_t q = 0; q < nb + nn; q++) {
+		const struct side *sd = q < nb ? b : n;
+		const struct dpkt *d = q < nb ? &xs[q] : &ys[q - nb];
 
-	while (i < x->nfuncs || j < y->nfuncs) {
-		if (j >= y->nfuncs || (i < x->nfuncs && fa[i] < fb[j])) {
-			struct fcount *f = &fc[fa[i++]];
+		for (uint32_t i = 0; i < d->nfuncs; i++) {
+			uint32_t fid = sd->fpool[d->funcs_off + i];
 
-			if (!f->has_v) {
-				f->first_v = x->k;
-				f->has_v = 1;
+			if (seen[fid] != serial) {
+				seen[fid] = serial;
+				cnt_b[fid] = cnt_n[fid] = 0;
 			}
-			f->vanished++;
-		} else if (i >= x->nfuncs || fb[j] < fa[i]) {
-			struct fcount *f = &fc[fb[j++]];
+			if (q < nb)
+				cnt_b[fid]++;
+			else
+				cnt_n[fid]++;
+		}
+	}
+	for (size_t q = 0; q < nb + nn; q++) {
+		const struct side *sd = q < nb ? b : n;
+		const struct dpkt *d = q < nb ? &xs[q] : &ys[q - nb];
 
-			if (!f->has_a) {
-				f->first_a = y->k;
-				f->has_a = 1;
+		for (uint32_t i = 0; i < d->nfuncs; i++) {
+			uint32_t fid = sd->fpool[d->funcs_off + i];
+			struct fcount *f = &fc[fid];
+
+			if (q >= nb && !cnt_b[fid] && cnt_n[fid] == nn) {
+				if (!f->has_a) {
+					f->first_a = d->k;
+					f->has_a = 1;
+				}
+				f->appeared++;
+			} else if (q < nb && !cnt_n[fid] && cnt_b[fid] == nb) {
+				if (!f->has_v) {
+					f->first_v = d->k;
+					f->has_v = 1;
+				}
+				f->vanished++;
 			}
-			f->appeared++;
-		} else {
-			i++;
-			j++;
 		}
 	}
 }
@@ -359,9 +380,16 @@ size_t nt_diff_compare(struct dctx *c, struct side *b, struct side *n)
 {
 	uint32_t nstr = nt_strtab_count(c->st);
 	struct fcount *fc = calloc(nstr ? nstr : 1, sizeof(*fc));
+	uint32_t *mark_b = calloc(nstr ? nstr : 1, sizeof(*mark_b));
+	uint32_t *mark_n = calloc(nstr ? nstr : 1, sizeof(*mark_n)), serial = 0;
+	uint32_t *seen = calloc(nstr ? nstr : 1, sizeof(*seen));
 	size_t i = 0, j = 0, matched = 0;
 
-	if (!fc) {
+	if (!fc || !mark_b || !mark_n || !seen) {
+		free(fc);
+		free(mark_b);
+		free(mark_n);
+		free(seen);
 		c->oom = 1;
 		return 0;
 	}
@@ -394,8 +422,9 @@ size_t nt_diff_compare(struct dctx *c, struct side *b, struct side *n)
 				bump(c, start, C_VERDICT, k, x->verdict, y->verdict, q + 1, tot);
 			if (x->path != y->path)
 				bump(c, start, C_RULE, k, x->path, y->path, q + 1, tot);
-			compare_funcs(fc, b, x, n, y);
 		}
+		if (nb && nn)
+			compare_funcs_flow(fc, mark_b, mark_n, seen, ++serial, b, &b->pk[i], nb, n, &n->pk[j], nn);
 		if (nb != nn) {
 			struct diffent *e = add(c, C_FLOW);
 
@@ -426,6 +455,9 @@ size_t nt_diff_compare(struct dctx *c, struct side *b, struct side *n)
 		}
 	}
 	free(fc);
+	free(mark_b);
+	free(mark_n);
+	free(seen);
 	/* latency: p50 per layer present in both logs */
 	for (uint32_t l = 0; l < b->nlat && l < n->nlat; l++) {
 		uint64_t x, y, dlt;

@@ -54,8 +54,9 @@ static const struct nt_packet *func(struct nt_model *m, uint64_t skb, uint32_t i
 static const struct nt_packet *meta(struct nt_model *m, uint64_t skb, uint64_t ts)
 {
 	struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = ts, .skb = skb },
-				 .l3 = NT_L3_IPV4, .l4proto = 17, .sport = 1000, .dport = 53,
-				 .saddr = { 10, 0, 0, 1 }, .daddr = { 10, 0, 0, 2 } };
+				 .ethertype = 0x0800, .l3 = NT_L3_IPV4, .l4proto = 17, .sport = 1000, .dport = 53,
+				 .saddr = { 10, 0, 0, 1 }, .daddr = { 10, 0, 0, 2 },
+				 .ip_id = (uint16_t)(ts / 7 + skb) }; /* another packet, another id */
 
 	return nt_model_event(m, &mm, sizeof(mm));
 }
@@ -164,6 +165,33 @@ TEST(realloc_moves_the_packet_to_the_new_address)
 	/* the old address is no longer part of it */
 	meta(m, 0x1000, 2000);
 	p = func(m, 0x1000, 0, 2000);
+	CHECK(p && p->id == 2);
+	nt_model_free(m);
+}
+
+/* function mode of older recorders: the skb's freeing functions come after
+ * skb:consume_skb, and the recorder may show the packet's META again: none
+ * of it is a new packet; another packet on the address is */
+TEST(records_of_its_own_free_after_the_free)
+{
+	struct nt_model *m = mk(0);
+	struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = 1000, .skb = 0x1000 },
+				 .ethertype = 0x0800, .l3 = NT_L3_IPV4, .l4proto = 17, .ip_id = 77 };
+	const struct nt_packet *p;
+
+	CHECK(m != NULL);
+	nt_model_event(m, &mm, sizeof(mm));
+	func(m, 0x1000, 0, 1100);
+	ev_free(m, 0x1000, 1200);
+	CHECK_EQ_INT(ndone, 1);
+	mm.h.ts_ns = 1300;                         /* the same packet's META again */
+	CHECK(nt_model_event(m, &mm, sizeof(mm)) == NULL);
+	CHECK(func(m, 0x1000, 0, 1400) == NULL);   /* skb_release_data ... */
+	CHECK_EQ_INT(nt_model_totals(m)->after_free, 2);
+	CHECK_EQ_INT(nt_model_totals(m)->packets, 1);
+	mm.h.ts_ns = 1500;
+	mm.ip_id = 78;                             /* another packet on the address */
+	p = nt_model_event(m, &mm, sizeof(mm));
 	CHECK(p && p->id == 2);
 	nt_model_free(m);
 }
@@ -320,7 +348,7 @@ TEST(analyzer_every_prefix_of_a_log)
 					    .kind = NT_RULE_KIND_RULE };
 		struct nt_ev_free fr = { .h = { .type = NT_EV_FREE, .ts_ns = 1020 + i * 100, .skb = fn.h.skb } };
 		struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = fn.h.ts_ns, .skb = fn.h.skb },
-					 .l3 = NT_L3_IPV4, .l4proto = 6 };
+					 .ethertype = 0x0800, .l3 = NT_L3_IPV4, .l4proto = 6 };
 
 		CHECK_EQ_INT(ntl_writer_event(w, &mm, sizeof(mm)), 0);
 		CHECK_EQ_INT(ntl_writer_event(w, &fn, sizeof(fn)), 0);
@@ -508,6 +536,7 @@ int main(void)
 	RUN(clone_is_a_branch_of_one_journey);
 	RUN(realloc_moves_the_packet_to_the_new_address);
 	RUN(steps_without_skb_are_never_attached);
+	RUN(records_of_its_own_free_after_the_free);
 	RUN(verdict_rule_drop_wins_and_chain_exit_keeps_rule);
 	RUN(metadata_lookups);
 	RUN(many_open_packets_and_reuse);

@@ -187,7 +187,7 @@ static char *journey_of(int nfuncs, size_t *len)
 		return NULL;
 	{ /* an IPv4 packet without device or namespace: hop lines without "[dev ...]" */
 		struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = 1000, .skb = 0x1000 },
-					 .l3 = NT_L3_IPV4, .l4proto = 6, .sport = 1, .dport = 2 };
+					 .ethertype = 0x0800, .l3 = NT_L3_IPV4, .l4proto = 6, .sport = 1, .dport = 2 };
 
 		nt_model_event(m, &mm, sizeof(mm));
 	}

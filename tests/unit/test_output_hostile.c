@@ -560,7 +560,7 @@ static int hostile_model(struct jctx *c, int nfuncs)
 	struct nt_ev_nft_chaindef d = { .h = { .type = NT_EV_NFT_CHAINDEF }, .family = 1, .hook = 1,
 					.base = 1, .prio = INT32_MIN };
 	struct nt_ev_meta meta = { .h = { .type = NT_EV_META, .ts_ns = 900, .skb = 0x1000 },
-				   .l3 = NT_L3_IPV6, .l4proto = 58, .sport = 0xfeff, .dport = 65535 };
+				   .ethertype = 0x86dd, .l3 = NT_L3_IPV6, .l4proto = 58, .sport = 0xfeff, .dport = 65535 };
 	uint64_t ts = 1000;
 	int ret = -1;
 
@@ -767,7 +767,7 @@ TEST(unnamed_functions_past_the_named_ones_are_in_layer_other)
 	CHECK_EQ_INT(nt_model_meta(c.m, NTL_B_FUNCS, funcs, strlen(funcs)), 0);
 	{
 		struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = 1000, .skb = 0x1000 },
-					 .l3 = NT_L3_IPV4, .l4proto = 17 };
+					 .ethertype = 0x0800, .l3 = NT_L3_IPV4, .l4proto = 17 };
 
 		nt_model_event(c.m, &mm, sizeof(mm));
 	}
@@ -833,7 +833,7 @@ TEST(journey_json_of_hostile_names_is_valid)
 	struct nt_ev_func ev = { .h = { .type = NT_EV_FUNC, .ts_ns = 1000, .skb = 0x1000 } };
 	struct nt_ev_free fr = { .h = { .type = NT_EV_FREE, .id = 1, .ts_ns = 2000, .skb = 0x1000 } };
 	struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = 1000, .skb = 0x1000 },
-				 .l3 = NT_L3_IPV4, .l4proto = 17 };
+				 .ethertype = 0x0800, .l3 = NT_L3_IPV4, .l4proto = 17 };
 	cJSON *root;
 	int found = 0;
 

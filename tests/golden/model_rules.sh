@@ -1,11 +1,11 @@
 #!/bin/bash
-# tests/golden/truth_model.sh - the per-packet rules of the model (issue #15)
+# tests/golden/model_rules.sh - the per-packet rules of the model (issue #15)
 # on tests/golden/truth.scn, a synthetic recording of c1 -> r (masquerade) ->
 # s: every packet checked exactly (ids, nft verdicts, fates, devices and
 # namespaces of hops, NAT, fragments, replies, what is not a journey), the
 # outputs byte-compared with samples/golden/truth-*, and the same log with
 # its records shuffled within 400 µs analyzed identically.
-#   UPDATE_GOLDEN=1 bash tests/golden/truth_model.sh   rewrites the golden files
+#   UPDATE_GOLDEN=1 bash tests/golden/model_rules.sh   rewrites the golden files
 set -u
 cd "${NT_TOP:-$(dirname "$0")/../..}"
 O=${O:-build}
@@ -16,14 +16,14 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
 
-pass() { echo "PASS: truth_model/$1"; }
-fail() { echo "FAIL: truth_model/$1: $2"; fails=$((fails + 1)); }
+pass() { echo "PASS: model_rules/$1"; }
+fail() { echo "FAIL: model_rules/$1: $2"; fails=$((fails + 1)); }
 
 if [ ! -x "$AN" ] || [ ! -x "$MKLOG" ]; then
-	echo "FAIL: truth_model/build: $AN or $MKLOG missing (make nft-analyze unit)"
+	echo "FAIL: model_rules/build: $AN or $MKLOG missing (make nft-analyze unit)"
 	exit 1
 fi
-"$MKLOG" -o "$T/truth.ntl" tests/golden/truth.scn || { echo "FAIL: truth_model/mklog: exit $?"; exit 1; }
+"$MKLOG" -o "$T/truth.ntl" tests/golden/truth.scn || { echo "FAIL: model_rules/mklog: exit $?"; exit 1; }
 
 # golden outputs
 for c in "journeys" "journeys --json" "stats" "stats --json" "events"; do
@@ -46,9 +46,9 @@ bad = 0
 def check(name, ok, why=""):
     global bad
     if ok:
-        print("PASS: truth_model/" + name)
+        print("PASS: model_rules/" + name)
     else:
-        print("FAIL: truth_model/%s: %s" % (name, why))
+        print("FAIL: model_rules/%s: %s" % (name, why))
         bad += 1
 by = {p["packet"]: p for p in j}
 # id: (flow, nft verdict, fate, fate function, drop reason)
@@ -180,7 +180,7 @@ for line in open(sys.argv[1]):
 recs.sort()
 open(sys.argv[2], "w").write("".join(out) + "".join(r[2] for r in recs))
 PY
-"$MKLOG" -o "$T/shuffled.ntl" "$T/shuffled.scn" || { echo "FAIL: truth_model/mklog shuffled"; exit 1; }
+"$MKLOG" -o "$T/shuffled.ntl" "$T/shuffled.scn" || { echo "FAIL: model_rules/mklog shuffled"; exit 1; }
 for c in "journeys --json" "events"; do
 	"$AN" $c "$T/truth.ntl" > "$T/a.out" 2>&1
 	"$AN" $c "$T/shuffled.ntl" > "$T/b.out" 2>&1
