@@ -423,7 +423,14 @@ size_t nt_diff_compare(struct dctx *c, struct side *b, struct side *n)
 			if (x->path != y->path)
 				bump(c, start, C_RULE, k, x->path, y->path, q + 1, tot);
 		}
-		if (nb && nn)
+		/* a flow whose nftables path changed: its function differences follow
+		 * from that change (a log statement runs nft_log_eval ...): the rule
+		 * difference tells, they are not counted again */
+		int path_changed = 0;
+
+		for (size_t e = start; e < c->nd; e++)
+			path_changed |= c->d[e].cls == C_RULE;
+		if (nb && nn && !path_changed)
 			compare_funcs_flow(fc, mark_b, mark_n, seen, ++serial, b, &b->pk[i], nb, n, &n->pk[j], nn);
 		if (nb != nn) {
 			struct diffent *e = add(c, C_FLOW);
