@@ -1,0 +1,175 @@
+/* test_safefile.c - common/safefile.c: FIFOs, devices, sockets and (unless
+ * wanted) directories are refused without blocking; reads are capped and do
+ * not trust st_size (/proc files report 0). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/safefile.h"
+#include "tests/unit/nt_test.h"
+
+static char dir[] = "/tmp/nt_safefile.XXXXXX";
+
+static const char *path(const char *name)
+{
+	static char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+static void write_file(const char *name, const char *data, size_t n)
+{
+	FILE *f = fopen(path(name), "w");
+
+	if (f) {
+		fwrite(data, 1, n, f);
+		fclose(f);
+	}
+}
+
+TEST(regular_file_read_whole)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	const char *why = "x";
+
+	write_file("a.json", "{\"a\":1}", 7);
+	CHECK_EQ_INT(nt_sf_read(path("a.json"), 1024, &buf, &len, &why), 0);
+	CHECK_EQ_INT(len, 7);
+	CHECK_EQ_STR(buf, "{\"a\":1}");
+	CHECK(why == NULL);
+	free(buf);
+	write_file("empty", "", 0);
+	CHECK_EQ_INT(nt_sf_read(path("empty"), 1024, &buf, &len, NULL), 0);
+	CHECK_EQ_INT(len, 0);
+	CHECK_EQ_STR(buf, "");
+	free(buf);
+}
+
+TEST(size_cap)
+{
+	static char big[300000];
+	char *buf = NULL;
+	size_t len = 0;
+
+	memset(big, 'k', sizeof(big));
+	write_file("big", big, sizeof(big));
+	CHECK_EQ_INT(nt_sf_read(path("big"), sizeof(big) - 1, &buf, &len, NULL), -EFBIG);
+	CHECK_EQ_INT(nt_sf_read(path("big"), 1000, &buf, &len, NULL), -EFBIG);
+	CHECK_EQ_INT(nt_sf_read(path("big"), sizeof(big), &buf, &len, NULL), 0);
+	CHECK_EQ_INT(len, sizeof(big));
+	free(buf);
+	CHECK_EQ_INT(nt_sf_read(path("big"), 1 << 30, &buf, &len, NULL), 0);
+	CHECK_EQ_INT(len, sizeof(big));
+	free(buf);
+	/* cap 0: only an empty file */
+	CHECK_EQ_INT(nt_sf_read(path("big"), 0, &buf, &len, NULL), -EFBIG);
+	CHECK_EQ_INT(nt_sf_read(path("empty"), 0, &buf, &len, NULL), 0);
+	free(buf);
+}
+
+TEST(proc_file_of_size_zero)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	CHECK(!stat("/proc/self/status", &st) && st.st_size == 0);
+	CHECK_EQ_INT(nt_sf_read("/proc/self/status", 1 << 20, &buf, &len, NULL), 0);
+	CHECK(len > 100);
+	CHECK(strstr(buf, "Name:") == buf);
+	free(buf);
+}
+
+TEST(fifo_refused_without_blocking)
+{
+	const char *why = NULL;
+	char *buf = NULL;
+	size_t len;
+
+	CHECK(!mkfifo(path("fifo"), 0600));
+	alarm(5); /* a blocking open would hang here */
+	CHECK_EQ_INT(nt_sf_open(path("fifo"), 0, &why), -EINVAL);
+	CHECK_EQ_STR(why, "is a FIFO (named pipe), not a regular file");
+	CHECK_EQ_INT(nt_sf_read(path("fifo"), 100, &buf, &len, &why), -EINVAL);
+	CHECK_EQ_STR(nt_sf_strerror(-EINVAL, why), "is a FIFO (named pipe), not a regular file");
+	alarm(0);
+}
+
+TEST(devices_refused)
+{
+	const char *why = NULL;
+	char *buf = NULL;
+	size_t len;
+
+	CHECK_EQ_INT(nt_sf_read("/dev/zero", 1 << 20, &buf, &len, &why), -EINVAL);
+	CHECK_EQ_STR(why, "is a character device, not a regular file");
+	CHECK_EQ_INT(nt_sf_open("/dev/null", 0, &why), -EINVAL);
+	CHECK_EQ_STR(why, "is a character device, not a regular file");
+}
+
+TEST(socket_refused)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM, 0), r;
+	const char *why = NULL;
+
+	CHECK(s >= 0);
+	if (strlen(path("sock")) >= sizeof(a.sun_path))
+		return;
+	memcpy(a.sun_path, path("sock"), strlen(path("sock")) + 1);
+	CHECK(!bind(s, (struct sockaddr *)&a, sizeof(a)));
+	r = nt_sf_open(path("sock"), 0, &why);
+	close(s);
+	/* open(2) of a socket fails with ENXIO before any fstat */
+	CHECK(r == -ENXIO || (r == -EINVAL && !strcmp(why, "is a socket, not a regular file")));
+	CHECK_EQ_STR(nt_sf_strerror(r, r == -EINVAL ? why : NULL),
+		     r == -ENXIO ? strerror(ENXIO) : "is a socket, not a regular file");
+}
+
+TEST(directories_only_when_wanted)
+{
+	const char *why = NULL;
+	int fd;
+
+	CHECK_EQ_INT(nt_sf_open(dir, 0, &why), -EISDIR);
+	CHECK(why == NULL);
+	fd = nt_sf_open(dir, NT_SF_DIR_OK, &why);
+	CHECK(fd >= 0);
+	/* blocking mode again */
+	CHECK(!(fcntl(fd, F_GETFL) & O_NONBLOCK));
+	close(fd);
+	CHECK_EQ_INT(nt_sf_open(path("missing"), 0, &why), -ENOENT);
+	CHECK_EQ_STR(nt_sf_strerror(-ENOENT, NULL), "No such file or directory");
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		printf("FAIL: test_safefile: mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	RUN(regular_file_read_whole);
+	RUN(size_cap);
+	RUN(proc_file_of_size_zero);
+	RUN(fifo_refused_without_blocking);
+	RUN(devices_refused);
+	RUN(socket_refused);
+	RUN(directories_only_when_wanted);
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd))
+			printf("# could not remove %s\n", dir);
+	}
+	TEST_EXIT();
+}
