@@ -7,6 +7,7 @@
  *
  * Usage: mkhostile CLASS -o OUT [-n N] [--size BYTES] [--force]
  *        mkhostile --list                  classes, their N and what they hold
+ *        mkhostile --payloads              "ID HEX" of every payload (test drivers)
  *        mkhostile --seeds DIR             a small log of every class (fuzz seeds)
  *
  * Classes (N = the main count, --size = bytes of the big strings):
@@ -962,7 +963,16 @@ int main(int argc, char **argv)
 			force = 1;
 		else if (!strcmp(argv[i], "--seeds") && i + 1 < argc)
 			seeds = argv[++i];
-		else if (!strcmp(argv[i], "--list")) {
+		else if (!strcmp(argv[i], "--payloads")) {
+			/* for the test driver: "ID HEX" per payload */
+			for (size_t k = 0; k < NPAY; k++) {
+				printf("%s ", payloads[k].id);
+				for (size_t j = 0; j < payloads[k].n; j++)
+					printf("%02x", (unsigned char)payloads[k].s[j]);
+				printf("\n");
+			}
+			return 0;
+		} else if (!strcmp(argv[i], "--list")) {
 			for (size_t k = 0; k < NCLS; k++)
 				printf("%-10s N=%-9llu size=%-9llu %s\n", classes[k].name,
 				       (unsigned long long)classes[k].n,
