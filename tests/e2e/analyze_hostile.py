@@ -509,9 +509,9 @@ def limit_flags(tmp):
                                 os.path.join(tmp, 'out'), 64, 60, as_cap=160 << 20)
         lines = errb.decode('utf-8', 'replace').splitlines()
         if rc == 1 and len(lines) == 1 and OOM_RE.match(lines[0]):
-            ok('hostile/out-of-memory: exit 1, one line')
+            ok('hostile/out-of-memory')
         else:
-            fail('hostile/out-of-memory: exit 1, one line', f'exit {rc}, stderr {lines[:3]}')
+            fail('hostile/out-of-memory', f'want exit 1 and one line, got exit {rc}, stderr {lines[:3]}')
 
 
 if __name__ == '__main__':
