@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/hash.h"
+#include "common/sat.h"
 #include "formats/ntlog.h"
 #include "model/model_int.h"
 
@@ -22,7 +23,7 @@ const char *arena_strdup(struct arena_chunk **a, const char *s)
 
 		c = malloc(sizeof(*c) + cap);
 		if (!c)
-			return "?";
+			return NULL;
 		c->next = *a;
 		c->used = 0;
 		c->cap = cap;
@@ -33,18 +34,40 @@ const char *arena_strdup(struct arena_chunk **a, const char *s)
 	return c->data + c->used - n;
 }
 
+void arena_free(struct arena_chunk **a)
+{
+	while (*a) {
+		struct arena_chunk *n = (*a)->next;
+
+		free(*a);
+		*a = n;
+	}
+}
+
+const char *model_strdup(struct nt_model *m, struct arena_chunk **a, const char *s)
+{
+	const char *r = arena_strdup(a, s);
+
+	if (r)
+		return r;
+	m->oom = 1;
+	return "?";
+}
+
 int strs_add(struct nt_model *m, const char *s, uint32_t *idx)
 {
 	if (m->nstrs == m->strs_cap) {
 		uint32_t cap = m->strs_cap ? m->strs_cap * 2 : 64;
 		const char **n = realloc(m->strs, cap * sizeof(*n));
 
-		if (!n)
+		if (!n) {
+			m->oom = 1;
 			return -ENOMEM;
+		}
 		m->strs = n;
 		m->strs_cap = cap;
 	}
-	m->strs[m->nstrs] = arena_strdup(&m->arena, s);
+	m->strs[m->nstrs] = model_strdup(m, &m->if_arena, s);
 	*idx = m->nstrs++;
 	return 0;
 }
@@ -60,6 +83,11 @@ struct nt_model *nt_model_new(const struct nt_model_opts *opts)
 	m->pending_release = -1;
 	m->cur = -1;
 	m->unknown_slot = -1;
+	m->lru_head = m->lru_tail = NT_LRU_NONE;
+	if (m->o.sz >= offsetof(struct nt_model_opts, limits) + sizeof(m->o.limits) && m->o.limits)
+		m->lim = *m->o.limits;
+	else
+		nt_limits_init(&m->lim);
 	m->dense_max = FUNC_DENSE_MIN;
 	m->sockq_layer = -1;
 	m->idle_ns = m->o.sz >= offsetof(struct nt_model_opts, idle_ns) + sizeof(uint64_t) && m->o.idle_ns ?
@@ -107,14 +135,48 @@ void nt_model_free(struct nt_model *m)
 	map_free(&m->freed_map);
 	free(m->freed);
 	free(m->ksyms);
+	free(m->zombies);
 	cJSON_Delete(m->header);
-	while (m->arena) {
-		struct arena_chunk *n = m->arena->next;
-
-		free(m->arena);
-		m->arena = n;
-	}
+	arena_free(&m->arena);
+	arena_free(&m->rs_arena);
+	arena_free(&m->if_arena);
 	free(m);
+}
+
+/* ---- open packets: least recently active first (open_packets limit) ---- */
+static void lru_unlink(struct nt_model *m, struct nt_packet *p)
+{
+	if (!p->in_lru)
+		return;
+	if (p->lru_prev != NT_LRU_NONE)
+		m->pool[p->lru_prev].lru_next = p->lru_next;
+	else
+		m->lru_head = p->lru_next;
+	if (p->lru_next != NT_LRU_NONE)
+		m->pool[p->lru_next].lru_prev = p->lru_prev;
+	else
+		m->lru_tail = p->lru_prev;
+	p->in_lru = 0;
+}
+
+static void lru_push(struct nt_model *m, struct nt_packet *p)
+{
+	p->lru_prev = m->lru_tail;
+	p->lru_next = NT_LRU_NONE;
+	if (m->lru_tail != NT_LRU_NONE)
+		m->pool[m->lru_tail].lru_next = p->slot;
+	else
+		m->lru_head = p->slot;
+	m->lru_tail = p->slot;
+	p->in_lru = 1;
+}
+
+static inline void lru_touch(struct nt_model *m, struct nt_packet *p)
+{
+	if (p->in_lru && m->lru_tail != p->slot) {
+		lru_unlink(m, p);
+		lru_push(m, p);
+	}
 }
 
 /* ---- packets ---- */
@@ -149,11 +211,51 @@ static inline int terminal(int32_t v)
 	return v >= NT_V_DROP && v <= NT_V_STOP;
 }
 
+static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete);
+static void frag_keys_drop(struct nt_model *m, struct nt_packet *p);
+static void zombies_clear(struct nt_model *m);
+
+/* Close the least recently active open packet as incomplete (the open_packets
+ * limit).  Its slot becomes a zombie: skb states may still name it; the next
+ * lookup of such an skb forgets it (st_find), zombies_clear() frees the slots
+ * in batches (one pass over the skb map per max / 16 evictions). */
+static void evict_one(struct nt_model *m)
+{
+	struct nt_packet *p;
+
+	if (m->lru_head == NT_LRU_NONE)
+		return;
+	p = &m->pool[m->lru_head];
+	p->evicted = 1;
+	p->live_skbs = 0;
+	m->t.evicted++;
+	nt_limit_hit(&m->lim, NT_LIM_OPEN_PACKETS, 1);
+	pkt_complete(m, p, 1);
+	frag_keys_drop(m, p);
+	p->in_use = 0;
+	p->zombie = 1;
+	if (m->nzombie == m->zombie_cap) {
+		uint32_t cap = m->zombie_cap ? m->zombie_cap * 2 : 256, *z = realloc(m->zombies, cap * sizeof(*z));
+
+		if (!z) {
+			m->oom = 1;
+			return;
+		}
+		m->zombies = z;
+		m->zombie_cap = cap;
+	}
+	m->zombies[m->nzombie++] = p->slot;
+	if (m->nzombie >= 64 && m->nzombie >= m->lim.max[NT_LIM_OPEN_PACKETS] / 16)
+		zombies_clear(m);
+}
+
 static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
 {
 	struct nt_packet *p;
 	uint32_t slot;
 
+	while (m->t.open >= m->lim.max[NT_LIM_OPEN_PACKETS] && m->lru_head != NT_LRU_NONE && !m->oom)
+		evict_one(m);
 	if (m->nfree) {
 		slot = m->free_slots[--m->nfree];
 	} else {
@@ -166,8 +268,10 @@ static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
 				m->pool = n;
 			if (f)
 				m->free_slots = f;
-			if (!n || !f)
+			if (!n || !f) {
+				m->oom = 1;
 				return NULL;
+			}
 			m->pool_cap = cap;
 		}
 		slot = m->pool_len++;
@@ -193,6 +297,7 @@ static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
 	m->t.open++;
 	if (m->t.open > m->t.max_open)
 		m->t.max_open = m->t.open;
+	lru_push(m, p);
 	return p;
 }
 
@@ -207,14 +312,27 @@ static void frag_keys_drop(struct nt_model *m, struct nt_packet *p)
 	p->nfkeys = 0;
 }
 
+/* A slot's record buffer: a big packet's is not kept for the next one. */
+static void ev_trim(struct nt_model *m, struct nt_packet *p)
+{
+	p->ev_len = 0;
+	if (p->ev_cap > (16u << 10)) {
+		m->kept_bytes -= p->ev_cap;
+		free(p->ev);
+		p->ev = NULL;
+		p->ev_cap = 0;
+	}
+}
+
 static void pkt_release(struct nt_model *m, uint32_t slot)
 {
 	struct nt_packet *p = &m->pool[slot];
 
+	lru_unlink(m, p);
 	frag_keys_drop(m, p);
 	p->in_use = 0;
 	p->id = 0;
-	p->ev_len = 0;
+	ev_trim(m, p);
 	m->free_slots[m->nfree++] = slot;
 }
 
@@ -250,6 +368,7 @@ static void fate_decide(struct nt_packet *p, int incomplete)
  * had IPv4 / IPv6 metadata is only counted. */
 static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete)
 {
+	lru_unlink(m, p);
 	p->incomplete = incomplete;
 	m->t.open--;
 	if (!p->id) {
@@ -266,11 +385,23 @@ static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete
 }
 
 /* ---- skb states ---- */
+static void st_drop(struct nt_model *m, struct skbst *s);
+
 static struct skbst *st_find(struct nt_model *m, uint64_t skb)
 {
 	uint32_t *v = map_find(&m->skb_map, skb);
+	struct skbst *s;
 
-	return v ? &m->sk[*v] : NULL;
+	if (!v)
+		return NULL;
+	s = &m->sk[*v];
+	if (s->pkt != NOPKT && m->pool[s->pkt].zombie) {
+		/* its packet was closed early (open_packets limit): a new life */
+		s->pkt = NOPKT;
+		st_drop(m, s);
+		return NULL;
+	}
+	return s;
 }
 
 static struct skbst *st_new(struct nt_model *m, uint64_t skb)
@@ -286,8 +417,10 @@ static struct skbst *st_new(struct nt_model *m, uint64_t skb)
 			uint32_t cap = m->sk_cap ? m->sk_cap * 2 : 256;
 			struct skbst *n = realloc(m->sk, cap * sizeof(*n));
 
-			if (!n)
+			if (!n) {
+				m->oom = 1;
 				return NULL;
+			}
 			m->sk = n;
 			m->sk_cap = cap;
 		}
@@ -296,6 +429,7 @@ static struct skbst *st_new(struct nt_model *m, uint64_t skb)
 	if (map_put(&m->skb_map, skb, i)) {
 		m->sk[i].pkt = m->sk_free;
 		m->sk_free = i + 1;
+		m->oom = 1;
 		return NULL;
 	}
 	s = &m->sk[i];
@@ -525,26 +659,52 @@ static struct nt_packet *frag_group(struct nt_model *m, const struct nt_ev_meta 
 	return NULL;
 }
 
-static void keep(struct nt_packet *p, const void *rec, size_t len)
+/* Keep records REC[0..LEN) of P for output, within the packet_records and
+ * kept_bytes limits (the records past them are counted, not kept). */
+static void keep(struct nt_model *m, struct nt_packet *p, const void *rec, size_t len)
 {
+	uint64_t nrec = 0;
+
+	for (size_t off = 0; off + sizeof(struct nt_ev_hdr) <= len;) {
+		size_t k = nt_ev_size(((const struct nt_ev_hdr *)((const uint8_t *)rec + off))->type);
+
+		if (!k)
+			break;
+		nrec++;
+		off += k;
+	}
+	if (p->n_kept + nrec > m->lim.max[NT_LIM_PACKET_RECORDS]) {
+		p->not_kept += nrec;
+		nt_limit_hit(&m->lim, NT_LIM_PACKET_RECORDS, nrec);
+		return;
+	}
 	if (p->ev_len + len > p->ev_cap) {
-		size_t cap = p->ev_cap ? p->ev_cap * 2 : 1024;
+		size_t cap = p->ev_cap ? p->ev_cap * 2 : 256;
 		uint8_t *n;
 
 		while (cap < p->ev_len + len)
 			cap *= 2;
-		n = realloc(p->ev, cap);
-		if (!n)
+		if (m->kept_bytes - p->ev_cap + cap > m->lim.max[NT_LIM_KEPT_BYTES]) {
+			p->not_kept += nrec;
+			nt_limit_hit(&m->lim, NT_LIM_KEPT_BYTES, nrec);
 			return;
+		}
+		n = realloc(p->ev, cap);
+		if (!n) {
+			m->oom = 1;
+			return;
+		}
+		m->kept_bytes += cap - p->ev_cap;
 		p->ev = n;
 		p->ev_cap = cap;
 	}
 	memcpy(p->ev + p->ev_len, rec, len);
 	p->ev_len += len;
+	p->n_kept += nrec;
 }
 
 /* Records of A and B (each in time order) merged into A's buffer. */
-static void merge_records(struct nt_packet *a, const struct nt_packet *b)
+static void merge_records(struct nt_model *m, struct nt_packet *a, const struct nt_packet *b)
 {
 	uint8_t *n;
 	size_t i = 0, j = 0, o = 0;
@@ -552,12 +712,21 @@ static void merge_records(struct nt_packet *a, const struct nt_packet *b)
 	if (!b->ev_len)
 		return;
 	if (!a->ev_len) {
-		keep(a, b->ev, b->ev_len);
+		keep(m, a, b->ev, b->ev_len);
+		return;
+	}
+	if (a->n_kept + b->n_kept > m->lim.max[NT_LIM_PACKET_RECORDS] ||
+	    m->kept_bytes + a->ev_len + b->ev_len > m->lim.max[NT_LIM_KEPT_BYTES]) {
+		a->not_kept += b->n_kept;
+		nt_limit_hit(&m->lim, a->n_kept + b->n_kept > m->lim.max[NT_LIM_PACKET_RECORDS] ?
+			     NT_LIM_PACKET_RECORDS : NT_LIM_KEPT_BYTES, b->n_kept);
 		return;
 	}
 	n = malloc(a->ev_len + b->ev_len);
-	if (!n)
+	if (!n) {
+		m->oom = 1;
 		return;
+	}
 	while (i < a->ev_len || j < b->ev_len) {
 		const struct nt_ev_hdr *x = i < a->ev_len ? (const void *)(a->ev + i) : NULL;
 		const struct nt_ev_hdr *y = j < b->ev_len ? (const void *)(b->ev + j) : NULL;
@@ -573,10 +742,13 @@ static void merge_records(struct nt_packet *a, const struct nt_packet *b)
 		else
 			j += len;
 	}
+	m->kept_bytes -= a->ev_cap;
 	free(a->ev);
 	a->ev = n;
 	a->ev_len = o;
 	a->ev_cap = a->ev_len;
+	m->kept_bytes += a->ev_cap;
+	a->n_kept += b->n_kept;
 }
 
 static void set_verdict(struct nt_packet *p, int32_t v, uint64_t chain, uint64_t rule, int kind)
@@ -600,7 +772,8 @@ static void pkt_merge(struct nt_model *m, struct nt_packet *p, struct nt_packet 
 	p->live_skbs += q->live_skbs;
 	q->live_skbs = 0;
 	if (m->o.keep_events)
-		merge_records(p, q);
+		merge_records(m, p, q);
+	p->not_kept += q->not_kept;
 	p->n_events += q->n_events;
 	p->n_funcs += q->n_funcs;
 	p->n_chains += q->n_chains;
@@ -610,7 +783,7 @@ static void pkt_merge(struct nt_model *m, struct nt_packet *p, struct nt_packet 
 	if (q->verdict != NT_V_NONE)
 		set_verdict(p, q->verdict, q->verdict_chain, q->verdict_rule, q->verdict_kind);
 	for (int l = 0; l < NT_MODEL_MAX_LAYERS; l++)
-		p->layer_ns[l] += q->layer_ns[l];
+		nt_sat_acc(&p->layer_ns[l], q->layer_ns[l]);
 	p->layer_seen |= q->layer_seen;
 	if (q->first_ts && q->first_ts < p->first_ts)
 		p->first_ts = q->first_ts;
@@ -623,9 +796,10 @@ static void pkt_merge(struct nt_model *m, struct nt_packet *p, struct nt_packet 
 		p->deliver_netns = q->deliver_netns;
 	}
 	m->t.open--;
+	lru_unlink(m, q);
 	frag_keys_drop(m, q);
 	q->in_use = 0;
-	q->ev_len = 0;
+	ev_trim(m, q);
 	m->free_slots[m->nfree++] = q->slot;
 }
 
@@ -690,19 +864,24 @@ static void apply(struct nt_model *m, struct nt_packet *p, struct skbst *s, cons
 			int l = first_copy ? sockq_layer(m) : p->last_layer;
 
 			if (l >= 0 && l < NT_MODEL_MAX_LAYERS) {
-				p->layer_ns[l] += ts - p->last_func_ts;
+				nt_sat_acc(&p->layer_ns[l], ts - p->last_func_ts);
 				p->layer_seen |= 1u << l;
 			}
 		}
 		p->last_layer = -1;
 		if (ts > p->last_ts)
 			p->last_ts = ts;
+		/* the packet spans its records' times (an inferred free's time is the
+		 * address reuse: not the packet's); a first record at ts 0 gives way */
+		if (ts && (ts < p->first_ts || !p->first_ts))
+			p->first_ts = ts;
+		if (p->first_ts > p->last_ts)
+			p->last_ts = p->first_ts;
 	}
 	p->n_events++;
-	if (ts && (ts < p->first_ts || !p->first_ts))
-		p->first_ts = ts;
 	if (m->o.keep_events)
-		keep(p, rec, len);
+		keep(m, p, rec, len);
+	lru_touch(m, p);
 	if (s && ts > s->last_ts)
 		s->last_ts = ts;
 
@@ -981,19 +1160,23 @@ static void loss_update(struct nt_model *m, uint32_t src, uint32_t cpu, uint32_t
 			if (cap > (1u << 20))
 				return;
 			n = realloc(m->loss, cap * sizeof(*n));
-			if (!n)
+			if (!n) {
+				m->oom = 1;
 				return;
+			}
 			m->loss = n;
 			m->loss_cap = cap;
 		}
-		if (map_put(&m->loss_map, key, m->nloss))
+		if (map_put(&m->loss_map, key, m->nloss)) {
+			m->oom = 1;
 			return;
+		}
 		m->loss[m->nloss] = 0;
 		v = map_find(&m->loss_map, key);
 		m->nloss++;
 	}
-	if (count > m->loss[*v]) {
-		*tot += count - m->loss[*v];
+	if (count > m->loss[*v]) { /* counters from a log: the sum saturates */
+		nt_sat_acc(tot, count - m->loss[*v]);
 		m->loss[*v] = count;
 	}
 }
@@ -1037,17 +1220,25 @@ static void chain_define(struct nt_model *m, const struct nt_ev_nft_chaindef *d)
 	if (v) {
 		c = &m->chains[*v];
 	} else {
+		if (m->nchains >= m->lim.max[NT_LIM_CHAINS]) {
+			nt_limit_hit(&m->lim, NT_LIM_CHAINS, 1);
+			return;
+		}
 		if (m->nchains == m->chains_cap) {
 			uint32_t cap = m->chains_cap ? m->chains_cap * 2 : 64;
 			struct nt_ev_nft_chaindef *n = realloc(m->chains, cap * sizeof(*n));
 
-			if (!n)
+			if (!n) {
+				m->oom = 1;
 				return;
+			}
 			m->chains = n;
 			m->chains_cap = cap;
 		}
-		if (map_put(&m->chain_map, d->chain_key, m->nchains))
+		if (map_put(&m->chain_map, d->chain_key, m->nchains)) {
+			m->oom = 1;
 			return;
+		}
 		c = &m->chains[m->nchains++];
 	}
 	*c = *d;
@@ -1070,6 +1261,7 @@ static void sweep(struct nt_model *m, uint64_t now)
 {
 	uint32_t n = 0, *exp;
 
+	zombies_clear(m);
 	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
 		struct skbst *s;
 
@@ -1088,8 +1280,10 @@ static void sweep(struct nt_model *m, uint64_t now)
 	if (!m->t.open)
 		return;
 	exp = malloc(m->pool_len * sizeof(*exp));
-	if (!exp)
+	if (!exp) {
+		m->oom = 1;
 		return;
+	}
 	for (uint32_t i = 0; i < m->pool_len; i++) {
 		struct nt_packet *p = &m->pool[i];
 
@@ -1304,7 +1498,9 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		if (m->idle_ns != UINT64_MAX && ts >= m->next_sweep) {
 			if (m->next_sweep)
 				sweep(m, ts);
-			m->next_sweep = ts + (m->idle_ns / 4 ? m->idle_ns / 4 : 1);
+			/* saturating: near 2^64 the deadline would wrap to the past and
+			 * the sweep run on every record */
+			m->next_sweep = nt_sat_add(ts, m->idle_ns / 4 ? m->idle_ns / 4 : 1);
 		}
 	}
 	switch (h->type) {
@@ -1452,6 +1648,7 @@ void nt_model_finish(struct nt_model *m)
 		m->pending_release = -1;
 	}
 	m->cur = -1;
+	zombies_clear(m);
 	/* waiting steps: to their packet, or uncorrelated */
 	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
 		struct skbst *s;
@@ -1462,8 +1659,10 @@ void nt_model_finish(struct nt_model *m)
 		flush_pending(m, s, s->pkt != NOPKT ? &m->pool[s->pkt] : NULL, SIZE_MAX);
 	}
 	open = malloc((m->pool_len ? m->pool_len : 1) * sizeof(*open));
-	if (!open)
+	if (!open) {
+		m->oom = 1;
 		return;
+	}
 	for (uint32_t i = 0; i < m->pool_len; i++) {
 		if (m->pool[i].in_use)
 			open[n++] = i;
@@ -1482,6 +1681,35 @@ void nt_model_finish(struct nt_model *m)
 			st_drop(m, &m->sk[m->skb_map.vals[j]]);
 			j--;
 		}
+}
+
+/* Free the slots of the packets closed early: one pass over the skb map
+ * forgets the skbs still naming them. */
+static void zombies_clear(struct nt_model *m)
+{
+	if (!m->nzombie)
+		return;
+	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
+		struct skbst *s;
+
+		if (!m->skb_map.keys[j])
+			continue;
+		s = &m->sk[m->skb_map.vals[j]];
+		if (s->pkt != NOPKT && m->pool[s->pkt].zombie) {
+			s->pkt = NOPKT;
+			st_drop(m, s);
+			j--; /* backward shift may have moved another entry here */
+		}
+	}
+	for (uint32_t i = 0; i < m->nzombie; i++) {
+		struct nt_packet *p = &m->pool[m->zombies[i]];
+
+		p->zombie = 0;
+		p->id = 0;
+		ev_trim(m, p);
+		m->free_slots[m->nfree++] = p->slot;
+	}
+	m->nzombie = 0;
 }
 
 void nt_model_note_order(struct nt_model *m, uint64_t reordered, uint64_t late, uint64_t max_late_ns)

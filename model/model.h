@@ -55,6 +55,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "common/nftables.h"  /* nt_family_name(), nt_hook_name() */
+#include "common/limits.h"
 #include "common/records.h"
 
 #define NT_MODEL_MAX_LAYERS 32
@@ -123,9 +124,14 @@ struct nt_packet {
 	uint32_t layer_seen;
 	int32_t last_layer;     /* layer of the previous FUNC record (-1: none) */
 	uint64_t last_func_ts;
-	/* keep_events: the packet's records back to back (absolute ts_ns) */
+	/* keep_events: the packet's records back to back (absolute ts_ns), at
+	 * most the packet_records limit (and the model's kept_bytes); the
+	 * records past it are counted in not_kept (counters and times above
+	 * still see them) */
 	uint8_t *ev;
 	size_t ev_len, ev_cap;
+	uint64_t n_kept, not_kept;
+	int evicted;            /* closed early by the open_packets limit (incomplete) */
 	/* private */
 	uint32_t slot;
 	int in_use;
@@ -137,6 +143,9 @@ struct nt_packet {
 	int socket_wait;        /* after the first delivery: time is socket queue time */
 	uint32_t nfkeys;
 	uint64_t fkeys[8];      /* fragment group keys registered for it */
+	int zombie;             /* closed early (open_packets): its slot waits until no skb refers to it */
+	uint32_t lru_prev, lru_next;   /* open packets, least recently active first */
+	int in_lru;
 };
 
 /* NFT Chains of a packet: chain evaluations from either source (BPF chain
@@ -159,6 +168,8 @@ struct nt_model_opts {
 	 * free path), and its skb address may be reused by another packet.
 	 * 0 = default NT_MODEL_IDLE_NS, UINT64_MAX = never. */
 	uint64_t idle_ns;
+	/* limits in force (common/limits.h); NULL = the defaults */
+	const struct nt_limits *limits;
 };
 #define NT_MODEL_IDLE_NS (10ull * 1000000000ull)
 
@@ -183,6 +194,7 @@ struct nt_model_totals {
 	uint64_t max_late_ns;   /* by how much the latest such record was late */
 	uint64_t first_ts, last_ts; /* ts range of records with ts != 0 */
 	uint64_t bad_records;   /* records of wrong size (ignored) */
+	uint64_t evicted;       /* open packets closed early (open_packets limit), in incomplete */
 };
 
 struct nt_model *nt_model_new(const struct nt_model_opts *opts);
@@ -240,6 +252,12 @@ int nt_model_func_role(const struct nt_model *m, uint32_t id);
 const char *nt_model_header_str(const struct nt_model *m, const char *field);
 /* Packet of the last nt_model_event() call (NULL if none). */
 const struct nt_packet *nt_model_current(const struct nt_model *m);
+/* The limits in force and what reached them (common/limits.h).  Writable
+ * through a const model: output code counts the rule texts it cuts. */
+struct nt_limits *nt_model_limits(const struct nt_model *m);
+/* An allocation failed: the model's results are incomplete (never print them
+ * as if whole: exit 1). */
+int nt_model_oom(const struct nt_model *m);
 
 /* ---- formatting (output.c) ---- */
 const char *nt_verdict_name(int32_t v);      /* "ACCEPT", "DROP", ... "NONE" */

@@ -16,6 +16,8 @@
 #define MAX_UNKNOWN_FUNCS 4096        /* record ids missing from FUNCS named "func#N"; more: "func#?" */
 #define MAX_DROP_REASON 4096
 #define NT_NFPROTO_INET 1
+#define NT_META_KINDS 32                /* metadata block types counted apart (larger: the last) */
+#define NT_LRU_NONE UINT32_MAX
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -125,10 +127,26 @@ struct nt_model {
 	struct u64map loss_map;      /* (source, cpu, id) -> index in loss */
 	uint64_t *loss;              /* last cumulative count per loss_map key */
 	uint32_t nloss, loss_cap;
+	/* limits (common/limits.h) and what they cost */
+	struct nt_limits lim;
+	int oom;                     /* an allocation failed */
+	uint32_t lru_head, lru_tail; /* open packets, least recently active first */
+	uint32_t *zombies;           /* slots of packets closed early, not free until */
+	uint32_t nzombie, zombie_cap; /* no skb state refers to them (zombies_clear) */
+	uint64_t kept_bytes;         /* capacity of the packets' record buffers */
+	uint32_t meta_blocks[NT_META_KINDS];  /* metadata blocks seen per type */
+	uint64_t meta_bytes[NT_META_KINDS];   /* bytes of metadata kept per type */
+	uint64_t meta_bytes_total;
+	struct arena_chunk *rs_arena;         /* the RULESET's texts (replaced by the next) */
+	struct arena_chunk *if_arena;         /* the IFACES names (replaced by the next) */
 };
 
 /* model.c */
+/* A copy of S in arena A; NULL when out of memory (M->oom set by the callers). */
 const char *arena_strdup(struct arena_chunk **a, const char *s);
+void arena_free(struct arena_chunk **a);
+/* arena_strdup(), or "?" with m->oom set */
+const char *model_strdup(struct nt_model *m, struct arena_chunk **a, const char *s);
 int strs_add(struct nt_model *m, const char *s, uint32_t *idx);
 /* model_meta.c */
 int64_t func_of_record(struct nt_model *m, uint32_t id);

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/hash.h"
+#include "common/sat.h"
 #include "formats/ntlog.h"
 #include "model/model_int.h"
 
@@ -27,7 +28,7 @@ static int layer_intern(struct nt_model *m, const char *name)
 		return layer_intern(m, "Other"); /* found, or added in the last place */
 	if (m->nlayers >= NT_MODEL_MAX_LAYERS)
 		return NT_MODEL_MAX_LAYERS - 1; /* not reached: "Other" is among them */
-	m->layers[m->nlayers] = arena_strdup(&m->arena, name);
+	m->layers[m->nlayers] = model_strdup(m, &m->arena, name);
 	return m->nlayers++;
 }
 
@@ -58,8 +59,10 @@ static int64_t func_add(struct nt_model *m, uint32_t id, const char *name)
 		uint32_t cap = m->funcs_cap ? m->funcs_cap * 2 : 256;
 		struct nt_func_info *f = realloc(m->funcs, cap * sizeof(*f));
 
-		if (!f)
+		if (!f) {
+			m->oom = 1;
 			return -1;
+		}
 		m->funcs = f;
 		m->funcs_cap = cap;
 	}
@@ -73,19 +76,22 @@ static int64_t func_add(struct nt_model *m, uint32_t id, const char *name)
 				if (n > m->dense_max)
 					n = m->dense_max;
 				t = realloc(m->by_id, n * sizeof(*t));
-				if (!t)
+				if (!t) {
+					m->oom = 1;
 					return -1;
+				}
 				memset(t + m->nby_id, 0, (n - m->nby_id) * sizeof(*t));
 				m->by_id = t;
 				m->nby_id = n;
 			}
 			m->by_id[id] = m->nfuncs + 1;
 		} else if (map_put(&m->func_sparse, (uint64_t)id + 1, m->nfuncs)) {
+			m->oom = 1;
 			return -1;
 		}
 	}
 	fi = &m->funcs[m->nfuncs];
-	fi->name = arena_strdup(&m->arena, name);
+	fi->name = model_strdup(m, &m->arena, name);
 	fi->layer_name = "Other";
 	fi->layer = -1;
 	fi->priority = 3;
@@ -245,8 +251,8 @@ static int meta_funcs(struct nt_model *m, const cJSON *root)
 				return -ENOMEM;
 		}
 		fi = &m->funcs[slot];
-		fi->name = arena_strdup(&m->arena, jstr(f, "name", fi->name));
-		fi->layer_name = arena_strdup(&m->arena, jstr(f, "layer", "Other"));
+		fi->name = model_strdup(m, &m->arena, jstr(f, "name", fi->name));
+		fi->layer_name = model_strdup(m, &m->arena, jstr(f, "layer", "Other"));
 		fi->layer = layer_intern(m, fi->layer_name);
 		fi->layer_name = m->layers[fi->layer];
 		pr = jnum(f, "priority", 3);
@@ -341,12 +347,22 @@ static uint64_t rule_key(int exact, uint32_t netns, uint8_t family, const char *
 	return h ? h : 1;
 }
 
+/* A RULESET block replaces the previous one (a re-snapshot: the latest
+ * applies to the records after it), so its texts cost one block. */
 static int meta_ruleset(struct nt_model *m, const cJSON *root)
 {
 	const cJSON *tables = cJSON_GetObjectItemCaseSensitive(root, "tables"), *t, *c, *r;
 
 	if (!cJSON_IsArray(tables))
 		return -EINVAL;
+	arena_free(&m->rs_arena);
+	m->nrules = 0;
+	map_free(&m->rule_exact);
+	map_free(&m->rule_loose);
+	if (map_init(&m->rule_exact, 256) || map_init(&m->rule_loose, 256)) {
+		m->oom = 1;
+		return -ENOMEM;
+	}
 	cJSON_ArrayForEach(t, tables) {
 		uint32_t netns = (uint32_t)jnum_u(t, "netns", UINT32_MAX);
 		int fp = nt_nfproto_parse(jstr(t, "family", ""));
@@ -371,34 +387,48 @@ static int meta_ruleset(struct nt_model *m, const cJSON *root)
 					uint32_t cap = m->rules_cap ? m->rules_cap * 2 : 64;
 					const char **n = realloc(m->rule_texts, cap * sizeof(*n));
 
-					if (!n)
+					if (!n) {
+						m->oom = 1;
 						return -ENOMEM;
+					}
 					m->rule_texts = n;
 					m->rules_cap = cap;
 				}
 				idx = m->nrules++;
-				m->rule_texts[idx] = arena_strdup(&m->arena, text);
+				m->rule_texts[idx] = model_strdup(m, &m->rs_arena, text);
 				if (map_put(&m->rule_exact, rule_key(1, netns, fam, tname, cname, handle), idx) ||
-				    map_put(&m->rule_loose, rule_key(0, 0, 0, tname, cname, handle), idx))
+				    map_put(&m->rule_loose, rule_key(0, 0, 0, tname, cname, handle), idx)) {
+					m->oom = 1;
 					return -ENOMEM;
+				}
 			}
 		}
 	}
 	return 0;
 }
 
+/* An IFACES block replaces the previous one (a re-snapshot). */
 static int meta_ifaces(struct nt_model *m, const cJSON *root)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "interfaces"), *i;
 
 	if (!cJSON_IsArray(arr))
 		return -EINVAL;
+	arena_free(&m->if_arena);
+	m->nstrs = 0;
+	map_free(&m->ifmap);
+	if (map_init(&m->ifmap, 64)) {
+		m->oom = 1;
+		return -ENOMEM;
+	}
 	cJSON_ArrayForEach(i, arr) {
 		uint64_t key = jnum_u(i, "netns", UINT32_MAX) << 32 | jnum_u(i, "ifindex", UINT32_MAX);
 		uint32_t idx;
 
-		if (!key || strs_add(m, jstr(i, "name", "?"), &idx) || map_put(&m->ifmap, key, idx))
+		if (!key || strs_add(m, jstr(i, "name", "?"), &idx))
 			continue;
+		if (map_put(&m->ifmap, key, idx))
+			m->oom = 1;
 	}
 	return 0;
 }
@@ -413,20 +443,46 @@ static int meta_reasons(struct nt_model *m, const cJSON *root)
 		double v = jnum(i, "value", -1);
 
 		if (v >= 0 && v < MAX_DROP_REASON)
-			m->reasons[(int)v] = arena_strdup(&m->arena, jstr(i, "name", "?"));
+			m->reasons[(int)v] = model_strdup(m, &m->arena, jstr(i, "name", "?"));
 	}
 	return 0;
 }
 
+/* Limits of the metadata (common/limits.h): at most meta_blocks blocks of a
+ * type are read (the others are counted and skipped); the blocks the model
+ * keeps (HEADER, FUNCS, RULESET, IFACES, DROP_REASONS: the kept strings cost
+ * at most their JSON's size) may hold at most the strings limit together,
+ * counted before parsing, so a block past it is not even parsed.  HEADER,
+ * RULESET and IFACES replace the previous block of their type.  Other types
+ * (KSYMS, CLOCK, STACKS, unknown) are not used by the model: not parsed. */
 int nt_model_meta(struct nt_model *m, uint16_t type, const char *json, size_t len)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	unsigned k = type < NT_META_KINDS ? type : NT_META_KINDS - 1;
+	int replaces = type == NTL_B_HEADER || type == NTL_B_RULESET || type == NTL_B_IFACES;
+	uint64_t total;
+	cJSON *root;
 	int err = 0;
 
+	if (type != NTL_B_HEADER && type != NTL_B_FUNCS && type != NTL_B_RULESET &&
+	    type != NTL_B_IFACES && type != NTL_B_DROP_REASONS)
+		return 0;
+	if (m->meta_blocks[k] >= m->lim.max[NT_LIM_META_BLOCKS]) {
+		nt_limit_hit(&m->lim, NT_LIM_META_BLOCKS, 1);
+		return 0;
+	}
+	m->meta_blocks[k]++;
+	total = nt_sat_add(m->meta_bytes_total - (replaces ? m->meta_bytes[k] : 0), len);
+	if (total > m->lim.max[NT_LIM_STRINGS]) {
+		nt_limit_hit(&m->lim, NT_LIM_STRINGS, 1);
+		return 0;
+	}
+	root = cJSON_ParseWithLength(json, len);
 	if (!root || !cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return -EINVAL;
 	}
+	m->meta_bytes_total = total;
+	m->meta_bytes[k] = replaces ? len : m->meta_bytes[k] + len;
 	switch (type) {
 	case NTL_B_HEADER:
 		cJSON_Delete(m->header);
@@ -441,7 +497,7 @@ int nt_model_meta(struct nt_model *m, uint16_t type, const char *json, size_t le
 	default: break;
 	}
 	cJSON_Delete(root);
-	return err;
+	return err == -ENOMEM ? 0 : err; /* out of memory: m->oom says it */
 }
 
 /* ---- lookups ---- */
@@ -562,4 +618,14 @@ const char *nt_model_header_str(const struct nt_model *m, const char *field)
 const struct nt_packet *nt_model_current(const struct nt_model *m)
 {
 	return m->cur >= 0 ? &m->pool[m->cur] : NULL;
+}
+
+struct nt_limits *nt_model_limits(const struct nt_model *m)
+{
+	return (struct nt_limits *)&m->lim;
+}
+
+int nt_model_oom(const struct nt_model *m)
+{
+	return m->oom;
 }

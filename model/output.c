@@ -929,6 +929,26 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 	nt_jw_end(w);
 }
 
+void nt_jw_limits(struct nt_jw *w, const struct nt_model *m)
+{
+	const struct nt_limits *l = nt_model_limits(m);
+
+	if (!nt_limits_reached(l))
+		return;
+	nt_jw_arr(w, "limits_hit");
+	for (int i = 0; i < NT_LIM__N; i++) {
+		if (!l->hits[i])
+			continue;
+		nt_jw_obj(w, NULL);
+		nt_jw_str(w, "limit", nt_limit_defs[i].name);
+		nt_jw_u64(w, "max", l->max[i]);
+		nt_jw_u64(w, "count", l->hits[i]);
+		nt_jw_str(w, "flag", nt_limit_defs[i].flag);
+		nt_jw_end(w);
+	}
+	nt_jw_end(w);
+}
+
 void nt_jw_log_fields(struct nt_jw *w, const struct nt_model *m, const char *file)
 {
 	nt_jw_str(w, "file", file);

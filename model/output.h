@@ -92,6 +92,10 @@ void nt_tb_us(struct nt_tb *b, uint64_t ns);   /* nt_fmt_us(): "%8.3f" of ns / 1
 void nt_tb_flow(struct nt_tb *b, const struct nt_ev_meta *m);   /* nt_fmt_flow() */
 void nt_tb_chain(struct nt_tb *b, const struct nt_model *m, uint64_t chain_key); /* nt_fmt_chain() */
 
+/* "limits_hit": [{"limit","max","count","flag"}...] member when a limit of M
+ * was reached (common/limits.h); nothing otherwise. */
+void nt_jw_limits(struct nt_jw *w, const struct nt_model *m);
+
 /* Packet header fields as JSON members (id, skb, proto, flow ...). */
 void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p);
 /* The log's members file (FILE), hostname, kernel, backend, start_time. */

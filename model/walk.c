@@ -33,7 +33,8 @@ static void walk_record(struct nt_walk *w, const void *data, size_t len, int *st
 int nt_walk_log(struct nt_walk *w)
 {
 	struct nt_model_opts mo = { .sz = sizeof(mo), .keep_events = w->keep_events,
-				    .on_packet = w->on_packet, .ctx = w->ctx, .idle_ns = w->idle_ns };
+				    .on_packet = w->on_packet, .ctx = w->ctx, .idle_ns = w->idle_ns,
+				    .limits = w->limits };
 	struct ntl_reader *rd = NULL;
 	struct ntl_item it;
 	const char *msg = NULL;
@@ -65,7 +66,7 @@ int nt_walk_log(struct nt_walk *w)
 		snprintf(w->error, sizeof(w->error), "out of memory");
 		return NT_WALK_NOMEM;
 	}
-	while (!w->stop && (st = ntl_reader_next(rd, &it)) == NTL_OK) {
+	while (!w->stop && !nt_model_oom(w->m) && (st = ntl_reader_next(rd, &it)) == NTL_OK) {
 		if (it.kind == NTL_ITEM_META) {
 			if (nt_model_meta(w->m, it.type, it.data, it.len) && w->on_bad_meta)
 				w->on_bad_meta(w->ctx, it.type, it.offset);
@@ -86,7 +87,7 @@ int nt_walk_log(struct nt_walk *w)
 			walk_record(w, rec, len, &start_set);
 	}
 	/* the end of the log (or of what could be read): every record left */
-	while (!w->stop && (rec = nt_reorder_pop(ro, &len, 1)))
+	while (!w->stop && !nt_model_oom(w->m) && (rec = nt_reorder_pop(ro, &len, 1)))
 		walk_record(w, rec, len, &start_set);
 	{
 		const struct nt_reorder_stats *rs = nt_reorder_stats(ro);
@@ -95,7 +96,7 @@ int nt_walk_log(struct nt_walk *w)
 	}
 	nt_reorder_free(ro);
 	if (nomem) {
-		snprintf(w->error, sizeof(w->error), "out of memory");
+		snprintf(w->error, sizeof(w->error), "%s: out of memory (the reorder window)", w->path);
 		ret = NT_WALK_NOMEM;
 	} else if (st < 0) {
 		snprintf(w->error, sizeof(w->error), "%s", ntl_reader_strerror(rd));
@@ -103,7 +104,16 @@ int nt_walk_log(struct nt_walk *w)
 	}
 	w->log_complete = ntl_reader_complete(rd);
 	ntl_reader_close(rd);
-	if (!w->stop)
+	if (!w->stop && !nt_model_oom(w->m))
 		nt_model_finish(w->m);
+	if (nt_model_oom(w->m)) {
+		const struct nt_model_totals *t = nt_model_totals(w->m);
+
+		/* never a partial result passed off as whole: no output, exit 1 */
+		snprintf(w->error, sizeof(w->error), "%s: out of memory after %llu records (%llu packets "
+			 "open): lower --max-open-packets or --max-kept-bytes, or give it more memory",
+			 w->path, (unsigned long long)t->events, (unsigned long long)t->open);
+		ret = NT_WALK_NOMEM;
+	}
 	return ret;
 }

@@ -34,6 +34,7 @@ struct nt_walk {
 	uint64_t reorder_ns;
 	int stop;                    /* set by a callback: stop reading, the model
 				      * is then not finished */
+	const struct nt_limits *limits; /* NULL: the defaults (common/limits.h) */
 	/* results */
 	struct nt_model *m;          /* owned by the caller after nt_walk_log() */
 	int log_complete;            /* trailer seen */
@@ -44,7 +45,7 @@ struct nt_walk {
 #define NT_WALK_OK 0
 #define NT_WALK_DAMAGED 1   /* truncated or corrupt: everything before was read (error says where) */
 #define NT_WALK_BAD (-2)    /* not readable / not a log / newer format (error says why) */
-#define NT_WALK_NOMEM (-12)
+#define NT_WALK_NOMEM (-12)  /* out of memory (the model too): no result at all (error says so) */
 
 /* Read W->path completely (or until W->stop) into a new model (W->m), finish
  * it.  Returns an NT_WALK_* status; W->m is set unless NT_WALK_BAD, or

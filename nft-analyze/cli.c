@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/limits.h"
 #include "common/tool.h"
 #include "model/walk.h"
+#include "model/model.h"
 #include "nft-analyze/cli.h"
 
 int nt_out_open(struct nt_out *o, const char *path)
@@ -131,4 +133,52 @@ int nt_cli_out_done(struct nt_out *o, const char *cmd, const char *path, const s
 		return NT_EXIT_PARTIAL;
 	}
 	return 0;
+}
+
+/* ---- limits (common/limits.h) ---- */
+enum { O_LIM_FIRST = 0x4c00 }; /* keys O_LIM_FIRST + limit id */
+
+static const struct argp_option limit_options[] = {
+	{ "max-open-packets", O_LIM_FIRST + NT_LIM_OPEN_PACKETS, "N", 0,
+	  "packets open at once (default 262144; past it the least recently active is closed early "
+	  "as incomplete)", 0 },
+	{ "max-packet-records", O_LIM_FIRST + NT_LIM_PACKET_RECORDS, "N", 0,
+	  "records of one packet kept for output (default 65536; the rest are counted)", 0 },
+	{ "max-kept-bytes", O_LIM_FIRST + NT_LIM_KEPT_BYTES, "SIZE", 0,
+	  "bytes of records kept for all open packets (default 256M)", 0 },
+	{ "max-meta-blocks", O_LIM_FIRST + NT_LIM_META_BLOCKS, "N", 0,
+	  "metadata blocks read per type (default 256)", 0 },
+	{ "max-strings", O_LIM_FIRST + NT_LIM_STRINGS, "SIZE", 0,
+	  "bytes of metadata (names, rule texts) kept (default 64M)", 0 },
+	{ "max-chains", O_LIM_FIRST + NT_LIM_CHAINS, "N", 0, "chain definitions (default 65536)", 0 },
+	{ "max-rule-text", O_LIM_FIRST + NT_LIM_RULE_TEXT, "SIZE", 0,
+	  "bytes of a rule text printed (default 4096; longer ones are cut with their length)", 0 },
+	{ 0 }
+};
+
+static error_t limit_opt(int key, char *arg, struct argp_state *state)
+{
+	struct nt_limits *l = state->input;
+	char err[200];
+
+	if (key < O_LIM_FIRST || key >= O_LIM_FIRST + NT_LIM__N)
+		return ARGP_ERR_UNKNOWN;
+	if (nt_limits_set(l, (enum nt_limit_id)(key - O_LIM_FIRST), arg, err, sizeof(err))) {
+		fprintf(stderr, "nft-analyze: %s\n", err);
+		exit(NT_EXIT_USAGE);
+	}
+	return 0;
+}
+
+const struct argp nt_cli_limits_argp = { limit_options, limit_opt, NULL, NULL, NULL, NULL, NULL };
+
+int nt_cli_limits_done(const char *file, const struct nt_model *m, int rc)
+{
+	char msg[1024];
+
+	if (!m || !nt_limits_reached(nt_model_limits(m)) || rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
+		return rc;
+	nt_limits_message(nt_model_limits(m), msg, sizeof(msg));
+	fprintf(stderr, "nft-analyze: %s: %s\n", file, msg);
+	return rc == NT_EXIT_OK ? NT_EXIT_PARTIAL : rc;
 }

@@ -36,10 +36,22 @@ int nt_cli_walk_failed(const char *cmd, const struct nt_walk *w, int st);
 int nt_cli_out_done(struct nt_out *o, const char *cmd, const char *path, const struct nt_walk *w,
 		    int st);
 
+/* The limit options --max-open-packets ... --max-rule-text (common/limits.h)
+ * as an argp child: its input is a struct nt_limits (nt_limits_init() it
+ * first). */
+extern const struct argp nt_cli_limits_argp;
+struct nt_limits;
+struct nt_model;
+/* After a command's output: when a limit of M was reached, ONE stderr line
+ * "nft-analyze: FILE: limit reached: ..." and exit 3 (NT_EXIT_PARTIAL) unless
+ * RC is already an error; returns the exit code. */
+int nt_cli_limits_done(const char *file, const struct nt_model *m, int rc);
+
 /* The exit codes' paragraph of a one-LOG command's --help; WHAT: what the
  * output has of a damaged log ("the trace holds"). */
 #define NT_CLI_EXIT_DOC(what) \
 	"\vExit codes: 0 ok; 1 runtime error (out of memory, write error); 2 usage error or unusable " \
-	"log; 3 log truncated or corrupt: " what " everything before the damage."
+	"log; 3 log truncated or corrupt (" what " everything before the damage), or a limit reached " \
+	"(--max-*: stderr names it and the flag that raises it)."
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/tool.h"
+#include "nft-analyze/cli.h"
 #include "nft-analyze/cmds.h"
 #include "nft-analyze/diff_int.h"
 
@@ -80,6 +81,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case O_EPHEMERAL: o->ephemeral = 1; break;
 	case O_EXACT_PORTS: o->ephemeral = 0; break;
 	case O_PARTIAL: o->partial = 1; break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->lim;
+		break;
 	case ARGP_KEY_ARG:
 		if (!o->base)
 			o->base = arg;
@@ -107,12 +111,18 @@ static const char doc[] =
 	"in one log; with --latency-threshold, per-layer p50 time shifts beyond it."
 	"\vExit codes: 0 equivalent; 1 differences (beyond the thresholds, in classes not "
 	"--ignore'd); 2 usage error or unusable log (unreadable, not a log, newer format, "
-	"truncated / corrupt without --partial); 3 runtime error (out of memory, write error).";
+	"truncated / corrupt or a --max-* limit reached, without --partial); 3 runtime error (out of "
+	"memory, write error).";
+
+static const struct argp_child lim_children[] = {
+	{ &nt_cli_limits_argp, 0, "Limits (reaching one is like a damaged log: exit 2 unless --partial):", 1 },
+	{ 0 }
+};
 
 int cmd_diff(int argc, char **argv)
 {
 	struct dopts o = { .threshold = 20, .floor_ns = 1000, .ephemeral = 1 };
-	struct argp ap = { options, parse_opt, "BASE NEW", doc, NULL, NULL, NULL };
+	struct argp ap = { options, parse_opt, "BASE NEW", doc, lim_children, NULL, NULL };
 	struct side b = { 0 }, n = { 0 };
 	struct dctx c = { .o = &o };
 	unsigned counts[C__N] = { 0 };
@@ -121,6 +131,7 @@ int cmd_diff(int argc, char **argv)
 	int rc;
 
 	argp_err_exit_status = NT_EXIT_DIFF_BAD_INPUT;
+	nt_limits_init(&o.lim);
 	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
 		return NT_EXIT_DIFF_BAD_INPUT;
 	if (!o.latency) /* opt-in: not compared, said so in the output */

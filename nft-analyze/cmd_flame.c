@@ -27,6 +27,7 @@ struct fopts {
 	const char *log, *out, *title;
 	int svg, time, by_verdict;
 	unsigned width;
+	struct nt_limits lim;
 };
 
 #define NROOTS 13 /* verdict roots: NONE, -5..5, other */
@@ -420,6 +421,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--width: '%s' is not a number from 200 to 100000", arg);
 		o->width = (unsigned)v;
 		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->lim;
+		break;
 	default:
 		return nt_cli_log_arg(state, key, arg, &o->log);
 	}
@@ -432,10 +436,14 @@ static const char doc[] =
 	"sorted by stack, for flamegraph.pl or speedscope; --svg draws the flamegraph itself."
 	NT_CLI_EXIT_DOC("the output holds");
 
+static const struct argp_child lim_children[] = {
+	{ &nt_cli_limits_argp, 0, "Limits (reaching one: stderr says which, exit 3):", 1 }, { 0 }
+};
+
 int cmd_flame(int argc, char **argv)
 {
 	struct fopts o = { .width = 1200 };
-	struct argp ap = { options, parse_opt, "LOG", doc, NULL, NULL, NULL };
+	struct argp ap = { options, parse_opt, "LOG", doc, lim_children, NULL, NULL };
 	struct fctx c = { .o = &o };
 	struct nt_walk w = { 0 };
 	struct nt_out out = { 0 };
@@ -446,6 +454,7 @@ int cmd_flame(int argc, char **argv)
 	char title[512];
 
 	argp_err_exit_status = 2;
+	nt_limits_init(&o.lim);
 	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
 		return 2;
 	c.stacks = nt_strtab_new();
@@ -457,6 +466,7 @@ int cmd_flame(int argc, char **argv)
 	w.keep_events = 1;
 	w.on_packet = on_packet;
 	w.ctx = &c;
+	w.limits = &o.lim;
 	c.walk = &w;
 	st = nt_walk_log(&w);
 	rc = nt_cli_walk_failed(CMD, &w, st);
@@ -502,6 +512,7 @@ int cmd_flame(int argc, char **argv)
 			fprintf(out.f, "%s %" PRIu64 "\n", lines[i], c.w[ids[i]]);
 	}
 	rc = nt_cli_out_done(&out, CMD, o.out, &w, st);
+	rc = nt_cli_limits_done(o.log, w.m, rc);
 out:
 	free(lines);
 	free(ids);

@@ -129,6 +129,7 @@ static int report_text(int argc, char **argv)
 	}
 	nt_run_stats_output(&r);
 	if (o->mode == NT_OUT_JSON) {
+		nt_run_limits_member(&r);
 		nt_jw_end(&r.jw);
 		nt_jw_newline(&r.jw);
 	}

@@ -18,6 +18,7 @@ struct ropts {
 	const char *log, *out, *title;
 	uint64_t max_packets;
 	int top;
+	struct nt_limits lim;
 };
 
 struct rctx {
@@ -88,6 +89,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else
 			o->max_packets = v;
 		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->lim;
+		break;
 	default:
 		return nt_cli_log_arg(state, key, arg, &o->log);
 	}
@@ -115,16 +119,21 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 	nt_report_html_packet(c->rep, c->walk->m, p);
 }
 
+static const struct argp_child lim_children[] = {
+	{ &nt_cli_limits_argp, 0, "Limits (reaching one: stderr says which, exit 3):", 1 }, { 0 }
+};
+
 int cmd_report_html(int argc, char **argv)
 {
 	struct ropts o = { .max_packets = 1000 };
-	struct argp ap = { options, parse_opt, "LOG", doc, NULL, NULL, NULL };
+	struct argp ap = { options, parse_opt, "LOG", doc, lim_children, NULL, NULL };
 	struct rctx c = { 0 };
 	struct nt_walk w = { 0 };
 	struct nt_out out;
 	int st, rc = 0, err;
 
 	argp_err_exit_status = 2;
+	nt_limits_init(&o.lim);
 	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
 		return 2;
 	c.rep = nt_report_html_new(&(struct nt_report_html_opts){ .file = o.log, .title = o.title,
@@ -139,6 +148,7 @@ int cmd_report_html(int argc, char **argv)
 	w.on_packet = on_packet;
 	w.on_record = on_record;
 	w.ctx = &c;
+	w.limits = &o.lim;
 	c.walk = &w;
 	st = nt_walk_log(&w);
 	rc = nt_cli_walk_failed(CMD, &w, st);
@@ -154,6 +164,7 @@ int cmd_report_html(int argc, char **argv)
 		goto out;
 	}
 	rc = nt_cli_out_done(&out, CMD, o.out, &w, st);
+	rc = nt_cli_limits_done(o.log, w.m, rc);
 out:
 	nt_report_html_free(c.rep);
 	nt_model_free(w.m);

@@ -44,6 +44,7 @@ int cmd_stats(int argc, char **argv)
 		nt_jw_obj(&r.jw, NULL);
 	nt_run_stats_output(&r);
 	if (o->mode == NT_OUT_JSON) {
+		nt_run_limits_member(&r);
 		nt_jw_end(&r.jw);
 		nt_jw_newline(&r.jw);
 	}

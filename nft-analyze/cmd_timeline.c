@@ -30,6 +30,7 @@ struct topts {
 	const char *log, *out;
 	int by_cpu;
 	uint64_t max_packets;
+	struct nt_limits lim;
 };
 
 struct pending {          /* an open function slice */
@@ -448,6 +449,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (end == arg || *end || errno || *arg == '-')
 			argp_error(state, "--max-packets: '%s' is not a number", arg);
 		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->lim;
+		break;
 	default:
 		return nt_cli_log_arg(state, key, arg, &o->log);
 	}
@@ -462,10 +466,14 @@ static const char doc[] =
 	NT_CLI_EXIT_DOC("the trace holds");
 
 
+static const struct argp_child lim_children[] = {
+	{ &nt_cli_limits_argp, 0, "Limits (reaching one: stderr says which, exit 3):", 1 }, { 0 }
+};
+
 int cmd_timeline(int argc, char **argv)
 {
 	struct topts o = { 0 };
-	struct argp ap = { options, parse_opt, "LOG", doc, NULL, NULL, NULL };
+	struct argp ap = { options, parse_opt, "LOG", doc, lim_children, NULL, NULL };
 	struct tctx tc = { 0 };
 	struct tctx *t = &tc;
 	struct nt_walk w = { 0 };
@@ -473,6 +481,7 @@ int cmd_timeline(int argc, char **argv)
 	int st, rc = 0;
 
 	argp_err_exit_status = 2;
+	nt_limits_init(&o.lim);
 	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
 		return 2;
 	t->o = &o;
@@ -499,6 +508,7 @@ int cmd_timeline(int argc, char **argv)
 	w.on_packet = o.by_cpu ? NULL : packet_events;
 	w.on_record = o.by_cpu ? cpu_record : NULL;
 	w.ctx = t;
+	w.limits = &o.lim;
 	t->walk = &w;
 	st = nt_walk_log(&w);
 	rc = nt_cli_walk_failed(CMD, &w, st);
@@ -517,10 +527,12 @@ int cmd_timeline(int argc, char **argv)
 	nt_jw_str(&t->w, "mode", o.by_cpu ? "cpu" : "packet");
 	nt_jw_u64(&t->w, "packets", nt_model_totals(w.m)->packets);
 	nt_jw_str(&t->w, "log_error", w.error[0] ? w.error : NULL);
+	nt_jw_limits(&t->w, w.m);
 	nt_jw_end(&t->w);
 	nt_jw_end(&t->w);
 	nt_jw_newline(&t->w);
 	rc = nt_cli_out_done(&out, CMD, o.out, &w, st);
+	rc = nt_cli_limits_done(o.log, w.m, rc);
 out_free:
 	nt_model_free(w.m);
 	free(t->cpu);

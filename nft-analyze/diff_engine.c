@@ -251,6 +251,7 @@ int nt_diff_load(struct dctx *c, struct side *s)
 	s->w.keep_events = 1;
 	s->w.on_packet = summarise;
 	s->w.ctx = c;
+	s->w.limits = &c->o->lim;
 	c->cur = s;
 	st = nt_walk_log(&s->w);
 	if (st == NT_WALK_BAD) {
@@ -260,6 +261,16 @@ int nt_diff_load(struct dctx *c, struct side *s)
 	if (st == NT_WALK_NOMEM || c->oom) {
 		fprintf(stderr, "nft-analyze diff: %s: out of memory\n", s->file);
 		return NT_EXIT_DIFF_RUNTIME;
+	}
+	if (nt_limits_reached(nt_model_limits(s->w.m))) { /* like damage: partial results */
+		char msg[1024];
+
+		nt_limits_message(nt_model_limits(s->w.m), msg, sizeof(msg));
+		fprintf(stderr, "nft-analyze diff: %s: %s%s\n", s->file, msg,
+			c->o->partial ? " (--partial: comparing what was read)" :
+					" (or use --partial to compare what was read)");
+		if (!c->o->partial)
+			return NT_EXIT_DIFF_BAD_INPUT;
 	}
 	if (st == NT_WALK_DAMAGED) {
 		fprintf(stderr, "nft-analyze diff: %s%s\n", s->w.error,

@@ -64,6 +64,7 @@ struct dopts {
 	int ephemeral;        /* zero ports >= 32768 in flow keys (default; --exact-ports: 0) */
 	int latency;          /* compare time per layer (--latency-threshold / --latency-floor) */
 	int partial;          /* compare damaged logs */
+	struct nt_limits lim; /* --max-* */
 };
 
 struct diffent {

@@ -171,6 +171,7 @@ static void jw_side(struct nt_jw *w, const char *key, struct side *s)
 	nt_jw_u64(w, "flows", s->flows);
 	nt_jw_bool(w, "log_complete", s->w.log_complete);
 	nt_jw_str(w, "log_error", s->w.error[0] ? s->w.error : NULL);
+	nt_jw_limits(w, s->w.m);
 	nt_jw_end(w);
 }
 

@@ -151,6 +151,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_sec(arg, &o->f.until))
 			argp_error(state, "--until: '%s' is not a number of seconds", arg);
 		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->lim;
+		break;
 	default: /* LOG: a file, or - for stdin (the reader takes both) */
 		return nt_cli_log_arg_msg(state, key, arg, &o->log,
 					    "missing LOG (an .ntl file written by nft-record, or - for stdin)");
@@ -158,7 +161,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-const struct argp nt_query_argp = { options, parse_opt, NULL, NULL, NULL, NULL, NULL };
+static const struct argp_child query_children[] = {
+	{ &nt_cli_limits_argp, 0, "Limits (reaching one: stderr says which, exit 3):", 3 }, { 0 }
+};
+
+const struct argp nt_query_argp = { options, parse_opt, NULL, NULL, query_children, NULL, NULL };
 
 int nt_query_parse(struct nt_query *q, const struct argp *ap, int argc, char **argv)
 {
@@ -167,6 +174,7 @@ int nt_query_parse(struct nt_query *q, const struct argp *ap, int argc, char **a
 	memset(q, 0, sizeof(*q));
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	nt_select_init(&q->f);
+	nt_limits_init(&q->lim);
 	argp_err_exit_status = NT_EXIT_USAGE;
 	if (argp_parse(ap, argc, argv, 0, NULL, q))
 		return NT_EXIT_USAGE;
@@ -226,6 +234,7 @@ int nt_run_log(struct nt_run *r, int keep_events)
 	w->on_bad_meta = walk_bad_meta;
 	w->ctx = r;
 	w->window = &r->o->f;
+	w->limits = &r->o->lim;
 	r->pkt_filter = nt_select_packet_level(&r->o->f);
 	st = nt_walk_log(w);
 	r->m = w->m;
@@ -249,9 +258,17 @@ int nt_run_log(struct nt_run *r, int keep_events)
 
 int nt_run_finish(struct nt_run *r, int rc)
 {
+	if (r->o->mode == NT_OUT_NDJSON && r->m && rc != NT_EXIT_USAGE && rc != NT_EXIT_RUNTIME &&
+	    nt_limits_reached(nt_model_limits(r->m))) {
+		nt_jw_obj(&r->jw, NULL);
+		nt_jw_limits(&r->jw, r->m);
+		nt_jw_end(&r->jw);
+		nt_jw_newline(&r->jw);
+	}
 	nt_jw_free(&r->jw);
 	if (r->log_error)
 		fprintf(stderr, "nft-analyze: %s\n", r->log_error);
+	rc = nt_cli_limits_done(r->o->log, r->m, rc);
 	if (fflush(r->out) || ferror(r->out)) {
 		fprintf(stderr, "nft-analyze: writing the output failed: %s\n", strerror(errno));
 		rc = NT_EXIT_RUNTIME;
@@ -289,8 +306,15 @@ void nt_run_json_close(struct nt_run *r)
 		return;
 	nt_jw_end(&r->jw);
 	json_summary(r);
+	nt_jw_limits(&r->jw, r->m);
 	nt_jw_end(&r->jw);
 	nt_jw_newline(&r->jw);
+}
+
+void nt_run_limits_member(struct nt_run *r)
+{
+	if (r->o->mode == NT_OUT_JSON)
+		nt_jw_limits(&r->jw, r->m);
 }
 
 int nt_run_packet_selected(struct nt_run *r, const struct nt_packet *p)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/limits.h"
 #include "model/output.h"
 #include "model/select.h"
 #include "model/stats.h"
@@ -28,6 +29,7 @@ struct nt_query {
 	uint64_t limit;          /* journeys / events shown, 0 = all */
 	uint64_t idle_ns;        /* 0 = model default */
 	uint64_t reorder_ns;     /* 0 = walk default (1 s), UINT64_MAX = none */
+	struct nt_limits lim;    /* --max-* (common/limits.h) */
 };
 
 /* The common options; input: struct nt_query. */
@@ -74,11 +76,13 @@ void nt_run_init(struct nt_run *r, struct nt_query *q, nt_run_event_fn on_event,
  * NT_EXIT_USAGE (unusable log) or NT_EXIT_RUNTIME (out of memory); for the
  * last two nothing is to be printed but nt_run_finish(). */
 int nt_run_log(struct nt_run *r, int keep_events);
-/* Flush, report the log's damage on stderr, release; returns RC or
- * NT_EXIT_RUNTIME when the output could not be written. */
+/* Flush (NDJSON: a last {"limits_hit": [...]} line when a limit was
+ * reached), report the log's damage and the limits reached on stderr (exit 3),
+ * release; returns RC or NT_EXIT_RUNTIME when the output could not be
+ * written. */
 int nt_run_finish(struct nt_run *r, int rc);
-/* --json of events / journeys: {"ARRAY": [ ... ], "summary": {...}}; no-ops
- * in the other modes */
+/* --json of events / journeys: {"ARRAY": [ ... ], "summary": {...}} (and
+ * "limits_hit" when a limit was reached); no-ops in the other modes */
 void nt_run_json_open(struct nt_run *r, const char *array);
 void nt_run_json_close(struct nt_run *r);
 /* Whether P passes the packet-level selection (flow, id, verdict, function). */
@@ -87,6 +91,8 @@ int nt_run_packet_selected(struct nt_run *r, const struct nt_packet *p);
 void nt_run_stats_on_event(struct nt_run *r, const struct nt_packet *p, const struct nt_ev_hdr *h);
 /* stats / report: the statistics block in the run's output mode */
 void nt_run_stats_output(struct nt_run *r);
+/* --json documents of stats / report: the "limits_hit" member when a limit was reached */
+void nt_run_limits_member(struct nt_run *r);
 /* stats / report: a new statistics table (NT_EXIT_RUNTIME when out of memory) */
 int nt_run_stats_new(struct nt_run *r);
 
