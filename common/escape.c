@@ -122,13 +122,11 @@ enum nt_cp_class nt_cp_class(uint32_t cp)
  * decoded first), C0, DEL and the form's own specials. */
 #define HI_AND_C0 [0 ... 0x1F] = 1, [0x7F ... 0xFF] = 1
 static const unsigned char special[NT_ESC__MODES][256] = {
-	[NT_ESC_TEXT] = { HI_AND_C0, ['\\'] = 1 },
+	[NT_ESC_TEXT] = { HI_AND_C0 },
 	[NT_ESC_JSON] = { HI_AND_C0, ['\\'] = 1, ['"'] = 1 },
 	[NT_ESC_JSON_HTML] = { HI_AND_C0, ['\\'] = 1, ['"'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1 },
-	[NT_ESC_HTML] = { HI_AND_C0, ['\\'] = 1, ['"'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1,
-			  ['\''] = 1 },
-	[NT_ESC_XML] = { HI_AND_C0, ['\\'] = 1, ['"'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1,
-			 ['\''] = 1 },
+	[NT_ESC_HTML] = { HI_AND_C0, ['"'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, ['\''] = 1 },
+	[NT_ESC_XML] = { HI_AND_C0, ['"'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, ['\''] = 1 },
 };
 
 static const char hexd[] = "0123456789abcdef";
@@ -171,7 +169,6 @@ static size_t ascii_unit(enum nt_esc_mode mode, unsigned c, char *u)
 		}
 	}
 	switch (c) {
-	case '\\': return lit(u, "\\\\", 2);
 	case '\t': return lit(u, "\\t", 2);
 	case '\n': return lit(u, "\\n", 2);
 	case '\r': return lit(u, "\\r", 2);

@@ -12,7 +12,7 @@
  *  ----------  ---------------------------------------------------------------
  *  NT_ESC_TEXT terminal text, line-oriented output (events, journeys, stats,
  *              --stream, folded stacks), SSE data lines, error messages:
- *                `\` -> `\\`; TAB, LF, CR -> `\t` `\n` `\r`; other C0 and DEL
+ *                TAB, LF, CR -> `\t` `\n` `\r`; other C0 and DEL
  *                -> `\xNN`; C1 (U+0080..U+009F), bidirectional controls
  *                (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and
  *                the non-characters U+FFFE, U+FFFF -> `\uNNNN`.
@@ -33,8 +33,11 @@
  * Guarantees (tests/unit/test_escape.c checks them on every code point and
  * on random input): the output of every form is valid UTF-8 without any C0,
  * DEL, C1 or bidi control (so no CR / LF: safe for SSE data lines and one
- * output line per record); TEXT is reversible (unambiguous) up to the U+FFFD
- * replacement; JSON decodes back to the input with U+FFFD replacement.
+ * output line per record); TEXT is reversible up to the U+FFFD replacement
+ * for input without a backslash (a backslash is kept as it is, so nft's own
+ * rule text reads as `nft list ruleset` prints it: a literal "\x1b" in a name
+ * looks like an escape, but can never act as one); JSON decodes back to the
+ * input with U+FFFD replacement.
  *
  * Allocation free.  The core is nt_esc_chunk(), which writes whole escape
  * units into a caller buffer and says how much input it consumed; buffered

@@ -190,7 +190,7 @@ static void func_line(struct nt_tb *b, const struct nt_model *m, const struct nt
 		      uint32_t netns)
 {
 	rel_us(b, p, h->ts_ns);
-	nt_tb_str(b, f->name);
+	nt_tb_esc(b, f->name);
 	if (h->type == NT_EV_DROP)
 		nt_tb_lit(b, " (drop)");
 	else if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED))
@@ -379,7 +379,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 
 	for (int i = 0; i < nl; i++) {
 		nt_tb_chr(&b, '\n');
-		nt_tb_str(&b, nt_model_layer_name(m, order[i]));
+		nt_tb_esc(&b, nt_model_layer_name(m, order[i]));
 		nt_tb_lit(&b, " Layer:\n");
 		if (!many) {
 			for (int j = 0; j < nf; j++) {
@@ -527,7 +527,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 
 				nt_tb_chr(&b, ' ');
 				if (t) {
-					nt_tb_str(&b, t->chain);
+					nt_tb_esc_n(&b, t->chain, strnlen(t->chain, NT_NAME_LEN));
 				} else {
 					nt_tb_lit(&b, "0x");
 					nt_tb_hex(&b, r->target_key);
@@ -536,7 +536,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			if (r->kind != NT_RULE_KIND_POLICY && r->kind != NT_RULE_KIND_RETURN &&
 			    (text = nt_model_rule_text(m, r->chain_key, r->rule_handle))) {
 				nt_tb_lit(&b, "  \"");
-				nt_tb_str(&b, text);
+				nt_tb_rule_text(&b, m, text);
 				nt_tb_chr(&b, '"');
 			}
 			nt_tb_chr(&b, '\n');
@@ -561,6 +561,11 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 	}
 
 	tb_fate(&b, m, p);
+	if (p->not_kept) {
+		nt_tb_lit(&b, "\n(");
+		nt_tb_u64(&b, p->not_kept);
+		nt_tb_lit(&b, " more records of this packet not kept: limit --max-packet-records / --max-kept-bytes)\n");
+	}
 	nt_tb_chr(&b, '\n');
 	nt_tb_flush(&b);
 }
@@ -587,6 +592,8 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 
 	nt_jw_obj(w, key);
 	nt_jw_packet_fields(w, m, p);
+	if (p->not_kept) /* the lists below stop at the kept records */
+		nt_jw_u64(w, "records_not_kept", p->not_kept);
 
 	nt_jw_arr(w, "layers");
 	nl = layer_order(m, p, order);
@@ -732,7 +739,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 			if (r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO)
 				nt_jw_str(w, "target", t ? t->chain : NULL);
 			nt_jw_u64(w, "depth", r->depth);
-			nt_jw_str(w, "text", nt_model_rule_text(m, r->chain_key, r->rule_handle));
+			nt_jw_rule_text(w, m, nt_model_rule_text(m, r->chain_key, r->rule_handle));
 		}
 		nt_jw_end(w);
 	}

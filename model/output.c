@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sat.h"
 #include "model/output.h"
 
 /* ---- JSON writer ---- */
@@ -71,33 +72,37 @@ static inline void jw_puts(struct nt_jw *w, const char *s)
 	jw_write(w, s, strlen(s));
 }
 
-static void put_escaped(struct nt_jw *f, const char *s)
+static void member(struct nt_jw *w, const char *key);
+
+/* A JSON string of S[0..N): common/escape.h writes straight into the buffer. */
+static void put_escaped_n(struct nt_jw *w, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s, *run = p;
+	enum nt_esc_mode mode = w->html ? NT_ESC_JSON_HTML : NT_ESC_JSON;
 
-	jw_putc(f, '"');
-	for (; *p; p++) {
-		const char *esc;
-		char buf[8];
+	jw_putc(w, '"');
+	while (n) {
+		size_t used, k;
 
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
-			continue;
-		jw_write(f, run, (size_t)(p - run));
-		switch (*p) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		default:
-			snprintf(buf, sizeof(buf), "\\u%04x", *p);
-			esc = buf;
+		if (w->buf) {
+			if (w->cap - w->len < NT_ESC_UNIT_MAX)
+				nt_jw_flush(w);
+			k = nt_esc_chunk(mode, w->buf + w->len, w->cap - w->len, s, n, &used);
+			w->len += k;
+		} else {
+			char tmp[512];
+
+			k = nt_esc_chunk(mode, tmp, sizeof(tmp), s, n, &used);
+			fwrite_unlocked(tmp, 1, k, w->f);
 		}
-		jw_puts(f, esc);
-		run = p + 1;
+		s += used;
+		n -= used;
 	}
-	jw_write(f, run, (size_t)(p - run));
-	jw_putc(f, '"');
+	jw_putc(w, '"');
+}
+
+static void put_escaped(struct nt_jw *w, const char *s)
+{
+	put_escaped_n(w, s, strlen(s));
 }
 
 /* "%8.3f" of NS / 1000 without floating point: "   2.500"; returns strlen(buf) */
@@ -155,6 +160,100 @@ void nt_tb_mem_slow(struct nt_tb *b, const void *p, size_t n)
 	}
 	memcpy(b->buf, p, n);
 	b->len = n;
+}
+
+void nt_tb_esc_n(struct nt_tb *b, const char *s, size_t n)
+{
+	while (n) {
+		size_t used, k;
+
+		if (sizeof(b->buf) - b->len < NT_ESC_UNIT_MAX)
+			nt_tb_flush(b);
+		k = nt_esc_chunk(NT_ESC_TEXT, b->buf + b->len, sizeof(b->buf) - b->len, s, n, &used);
+		b->len += k;
+		s += used;
+		n -= used;
+	}
+}
+
+#define ESC_T_BUFS 8
+#define ESC_T_LEN 4200
+static __thread char esc_t_buf[ESC_T_BUFS][ESC_T_LEN];
+static __thread unsigned esc_t_next;
+
+const char *nt_esc_t(const char *s)
+{
+	char *buf = esc_t_buf[esc_t_next++ % ESC_T_BUFS];
+	size_t n = strlen(s ? s : ""), used, k;
+
+	k = nt_esc_chunk(NT_ESC_TEXT, buf, ESC_T_LEN - 4, s ? s : "", n, &used);
+	if (used < n) {
+		memcpy(buf + k, "\xe2\x80\xa6", 3); /* "…" */
+		k += 3;
+	}
+	buf[k] = 0;
+	return buf;
+}
+
+/* Length of TEXT printed for a step: the whole, or the rule_text limit (cut at
+ * a character boundary, counted). */
+static size_t rule_text_len(const struct nt_model *m, const char *text, size_t n, int *cut)
+{
+	struct nt_limits *l = nt_model_limits(m);
+
+	*cut = n > l->max[NT_LIM_RULE_TEXT];
+	if (!*cut)
+		return n;
+	nt_limit_hit(l, NT_LIM_RULE_TEXT, 1);
+	return nt_utf8_prefix(text, n, l->max[NT_LIM_RULE_TEXT]);
+}
+
+void nt_tb_rule_text(struct nt_tb *b, const struct nt_model *m, const char *text)
+{
+	size_t n = strlen(text);
+	int cut;
+	size_t k = rule_text_len(m, text, n, &cut);
+
+	nt_tb_esc_n(b, text, k);
+	if (cut) {
+		nt_tb_lit(b, "\xe2\x80\xa6 (");
+		nt_tb_u64(b, n);
+		nt_tb_lit(b, " bytes)");
+	}
+}
+
+static __thread char rule_t_buf[4][4500];
+static __thread unsigned rule_t_next;
+
+const char *nt_rule_text_t(const struct nt_model *m, const char *text)
+{
+	char *buf = rule_t_buf[rule_t_next++ % 4];
+	size_t n = strlen(text), used, k;
+	int cut;
+	size_t keep = rule_text_len(m, text, n, &cut);
+	const size_t room = sizeof(rule_t_buf[0]) - 40;
+
+	k = nt_esc_chunk(NT_ESC_TEXT, buf, room, text, keep, &used);
+	if (cut || used < keep)
+		k += (size_t)snprintf(buf + k, sizeof(rule_t_buf[0]) - k, "\xe2\x80\xa6 (%zu bytes)", n);
+	buf[k] = 0;
+	return buf;
+}
+
+void nt_jw_rule_text(struct nt_jw *w, const struct nt_model *m, const char *text)
+{
+	size_t n;
+	int cut;
+
+	if (!text) {
+		nt_jw_str(w, "text", NULL);
+		return;
+	}
+	n = strlen(text);
+	member(w, "text");
+	put_escaped_n(w, text, rule_text_len(m, text, n, &cut));
+	if (cut)
+		nt_jw_u64(w, "text_bytes", n);
 }
 
 void nt_tb_u64(struct nt_tb *b, uint64_t v)
@@ -512,11 +611,23 @@ void nt_tb_flow(struct nt_tb *b, const struct nt_ev_meta *m)
 void nt_fmt_chain(char *buf, size_t len, const struct nt_model *m, uint64_t chain_key)
 {
 	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, chain_key);
+	size_t n;
 
-	if (c)
-		snprintf(buf, len, "%s %s %s", nt_family_name(c->family), c->table, c->chain);
-	else
+	if (!len)
+		return;
+	if (!c) {
 		snprintf(buf, len, "chain 0x%" PRIx64, chain_key);
+		return;
+	}
+	/* names escaped, cut at unit boundaries when BUF is short */
+	n = (size_t)snprintf(buf, len, "%s ", nt_family_name(c->family));
+	if (n >= len)
+		return;
+	n += nt_esc_buf(NT_ESC_TEXT, buf + n, len - n, c->table, strnlen(c->table, NT_NAME_LEN));
+	if (n + 1 >= len)
+		return;
+	buf[n++] = ' ';
+	nt_esc_buf(NT_ESC_TEXT, buf + n, len - n, c->chain, strnlen(c->chain, NT_NAME_LEN));
 }
 
 void nt_tb_chain(struct nt_tb *b, const struct nt_model *m, uint64_t chain_key)
@@ -526,15 +637,16 @@ void nt_tb_chain(struct nt_tb *b, const struct nt_model *m, uint64_t chain_key)
 	if (c) {
 		nt_tb_str(b, nt_family_name(c->family));
 		nt_tb_chr(b, ' ');
-		nt_tb_str(b, c->table);
+		nt_tb_esc_n(b, c->table, strnlen(c->table, NT_NAME_LEN));
 		nt_tb_chr(b, ' ');
-		nt_tb_str(b, c->chain);
+		nt_tb_esc_n(b, c->chain, strnlen(c->chain, NT_NAME_LEN));
 	} else {
 		nt_tb_lit(b, "chain 0x");
 		nt_tb_hex(b, chain_key);
 	}
 }
 
+/* a jump / goto target: its raw name (JSON), or "0x..." when not defined */
 static const char *chain_name(const struct nt_model *m, uint64_t key, char *buf, size_t len)
 {
 	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, key);
@@ -549,12 +661,17 @@ void nt_fmt_rule_verdict(char *buf, size_t len, const struct nt_model *m,
 			 const struct nt_ev_nft_rule *r)
 {
 	char tmp[24];
+	size_t n;
 
-	if (r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO)
-		snprintf(buf, len, "%s %s", nt_verdict_name(r->verdict),
-			 chain_name(m, r->target_key, tmp, sizeof(tmp)));
-	else
-		snprintf(buf, len, "%s", nt_verdict_name(r->verdict));
+	if (!len)
+		return;
+	n = (size_t)snprintf(buf, len, "%s", nt_verdict_name(r->verdict));
+	if ((r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO) && n + 1 < len) {
+		const char *t = chain_name(m, r->target_key, tmp, sizeof(tmp));
+
+		buf[n++] = ' ';
+		nt_esc_buf(NT_ESC_TEXT, buf + n, len - n, t, strnlen(t, NT_NAME_LEN));
+	}
 }
 
 static const char *loss_source(uint32_t s)
@@ -607,7 +724,8 @@ static const struct nt_ev_meta *rec_meta(const struct nt_model *m, const struct 
 void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_packet *p,
 			 const struct nt_ev_hdr *h, uint64_t seq)
 {
-	char flow[160], name[200], sfx[120];
+	/* every name escaped (nt_esc_t, nt_fmt_chain): one line per record, whatever the log holds */
+	char flow[160], name[1400], sfx[1200];
 	const char *kind = type_name(h->type), *layer = "-";
 	const struct nt_func_info *f;
 
@@ -622,8 +740,8 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 	case NT_EV_DROP:
 	case NT_EV_FREE:
 		f = nt_model_func(m, h->id);
-		layer = f->layer_name;
-		snprintf(name, sizeof(name), "%s", f->name);
+		layer = nt_esc_t(f->layer_name);
+		snprintf(name, sizeof(name), "%s", nt_esc_t(f->name));
 		if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED))
 			snprintf(sfx, sizeof(sfx), " [inferred]");
 		if (h->type == NT_EV_DROP) {
@@ -631,7 +749,7 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 			const char *rn = nt_model_drop_reason(m, d->reason);
 
 			if (rn)
-				snprintf(sfx, sizeof(sfx), " [%s]", rn);
+				snprintf(sfx, sizeof(sfx), " [%s]", nt_esc_t(rn));
 			else
 				snprintf(sfx, sizeof(sfx), " [reason %u]", d->reason);
 		}
@@ -641,7 +759,7 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 		const char *ifn = nt_model_ifname(m, mm->netns, mm->ifindex);
 
 		if (ifn)
-			snprintf(name, sizeof(name), "%s len %u", ifn, mm->len);
+			snprintf(name, sizeof(name), "%s len %u", nt_esc_t(ifn), mm->len);
 		else
 			snprintf(name, sizeof(name), "if%u len %u", mm->ifindex, mm->len);
 		if (mm->mark)
@@ -659,7 +777,7 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 	}
 	case NT_EV_NFT_RULE: {
 		const struct nt_ev_nft_rule *r = (const void *)h;
-		char ch[160], v[100];
+		char ch[900], v[500];
 		size_t n;
 
 		layer = "Netfilter";
@@ -803,7 +921,7 @@ void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct
 	nt_jw_u64(w, "nat_count", p->n_nat);
 	nt_jw_u64(w, "events", p->n_events);
 	nt_jw_u64(w, "first_ts_ns", p->first_ts);
-	nt_jw_u64(w, "duration_ns", p->last_ts - p->first_ts);
+	nt_jw_u64(w, "duration_ns", nt_sat_sub(p->last_ts, p->first_ts));
 	nt_jw_bool(w, "incomplete", p->incomplete);
 }
 
@@ -890,7 +1008,7 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 			nt_jw_str(w, "target", chain_name(m, r->target_key, tmp, sizeof(tmp)));
 		nt_jw_u64(w, "depth", r->depth);
 		nt_jw_u64(w, "trace_id", r->trace_id);
-		nt_jw_str(w, "text", nt_model_rule_text(m, r->chain_key, r->rule_handle));
+		nt_jw_rule_text(w, m, nt_model_rule_text(m, r->chain_key, r->rule_handle));
 		break;
 	}
 	case NT_EV_LINK: {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "common/escape.h"
 #include "model/model.h"
 
 #define NT_JW_MAX_DEPTH 32
@@ -19,6 +20,7 @@ struct nt_jw {
 	char kind[NT_JW_MAX_DEPTH]; /* '{' or '[' */
 	char *buf;              /* nt_jw_init_buffered(): pending output */
 	size_t len, cap;
+	int html;               /* strings also safe inside an HTML <script> (NT_ESC_JSON_HTML) */
 };
 
 /* Writes straight to F (stdio). */
@@ -33,6 +35,8 @@ void nt_jw_free(struct nt_jw *w);       /* flush, release the buffer */
 void nt_jw_obj(struct nt_jw *w, const char *key);
 void nt_jw_arr(struct nt_jw *w, const char *key);
 void nt_jw_end(struct nt_jw *w);          /* closes the innermost object / array */
+/* A string from anywhere (log, kernel, user): escaped by common/escape.h
+ * (NT_ESC_JSON; strict UTF-8 out, controls / C1 / bidi as \uNNNN). */
 void nt_jw_str(struct nt_jw *w, const char *key, const char *v); /* NULL -> null */
 void nt_jw_u64(struct nt_jw *w, const char *key, uint64_t v);
 void nt_jw_i64(struct nt_jw *w, const char *key, int64_t v);
@@ -85,6 +89,28 @@ static inline void nt_tb_chr(struct nt_tb *b, char c)
 	b->buf[b->len++] = c;
 }
 
+/* S from a log or the kernel, made terminal-safe (NT_ESC_TEXT: C0, C1, DEL,
+ * bidi controls visible as \x1b / \u202e, invalid UTF-8 as U+FFFD, "\\"). */
+void nt_tb_esc_n(struct nt_tb *b, const char *s, size_t n);
+static inline void nt_tb_esc(struct nt_tb *b, const char *s)
+{
+	nt_tb_esc_n(b, s, strlen(s));
+}
+
+/* S escaped as nt_tb_esc() into a thread-local buffer (one of 8, reused in
+ * turn: for printf-style writers), cut at about 4 KiB with "…". */
+const char *nt_esc_t(const char *s);
+
+/* Rule text of a step, as printed: escaped, and at most the model's rule_text
+ * limit (--max-rule-text) of it, cut at a character boundary and followed by
+ * "… (N bytes)"; each cut is counted in the model's limits. */
+void nt_tb_rule_text(struct nt_tb *b, const struct nt_model *m, const char *text);
+/* the same in a thread-local buffer (printf-style writers) */
+const char *nt_rule_text_t(const struct nt_model *m, const char *text);
+/* "text": the same cut (unescaped: JSON escapes it), plus "text_bytes": N
+ * when cut; "text": null for NULL */
+void nt_jw_rule_text(struct nt_jw *w, const struct nt_model *m, const char *text);
+
 void nt_tb_u64(struct nt_tb *b, uint64_t v);   /* "%" PRIu64 */
 void nt_tb_i64(struct nt_tb *b, int64_t v);    /* "%" PRId64 */
 void nt_tb_hex(struct nt_tb *b, uint64_t v);   /* "%" PRIx64 (no 0x) */
@@ -106,12 +132,12 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 
 /* "%8.3f" of ns / 1000 (µs offsets), without floating point */
 void nt_fmt_us(char buf[32], uint64_t ns);
-/* "filter input #4", "filter input policy" ... for an NFT record's chain */
+/* "inet filter input" for a chain key (names escaped, NT_ESC_TEXT) */
 void nt_fmt_chain(char *buf, size_t len, const struct nt_model *m, uint64_t chain_key);
 /* Text line of a record for packet P (P may be NULL) */
 void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_packet *p,
 			 const struct nt_ev_hdr *h, uint64_t seq);
-/* "ACCEPT", "JUMP", ... from a rule record, with target for jump/goto */
+/* "ACCEPT", "JUMP", ... from a rule record, with target for jump/goto (escaped) */
 void nt_fmt_rule_verdict(char *buf, size_t len, const struct nt_model *m,
 			 const struct nt_ev_nft_rule *r);
 

@@ -103,8 +103,9 @@ static void journey(struct nt_report_html *c, const struct nt_model *m, const st
 	int nb = 1;
 	uint64_t n = 0, skipped = 0;
 	const struct nt_ev_hdr *h;
-	char a[200], b[128];
+	char a[900], b[600];
 
+	/* display strings: names made visible (nt_esc_t), rule texts cut (--max-rule-text) */
 	br[0] = p->skb;
 	nt_jw_arr(w, "j");
 	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_size(h->type)) {
@@ -129,8 +130,8 @@ static void journey(struct nt_report_html *c, const struct nt_model *m, const st
 			const struct nt_func_info *fi = nt_model_func(m, h->id);
 
 			nt_jw_str(w, NULL, "f");
-			nt_jw_str(w, NULL, fi->layer_name);
-			nt_jw_str(w, NULL, fi->name);
+			nt_jw_str(w, NULL, nt_esc_t(fi->layer_name));
+			nt_jw_str(w, NULL, nt_esc_t(fi->name));
 			break;
 		}
 		case NT_EV_NFT_CHAIN: {
@@ -165,7 +166,11 @@ static void journey(struct nt_report_html *c, const struct nt_model *m, const st
 				snprintf(hd, sizeof(hd), "#%" PRIu64, r->rule_handle);
 				nt_jw_str(w, NULL, hd);
 			}
-			nt_jw_str(w, NULL, nt_model_rule_text(m, r->chain_key, r->rule_handle));
+			{
+				const char *text = nt_model_rule_text(m, r->chain_key, r->rule_handle);
+
+				nt_jw_str(w, NULL, text ? nt_rule_text_t(m, text) : NULL);
+			}
 			nt_jw_str(w, NULL, b);
 			break;
 		}
@@ -178,8 +183,8 @@ static void journey(struct nt_report_html *c, const struct nt_model *m, const st
 				rn = b;
 			}
 			nt_jw_str(w, NULL, "d");
-			nt_jw_str(w, NULL, rn);
-			nt_jw_str(w, NULL, nt_model_func(m, h->id)->name);
+			nt_jw_str(w, NULL, nt_esc_t(rn));
+			nt_jw_str(w, NULL, nt_esc_t(nt_model_func(m, h->id)->name));
 			break;
 		}
 		case NT_EV_LINK: {
@@ -196,7 +201,7 @@ static void journey(struct nt_report_html *c, const struct nt_model *m, const st
 		case NT_EV_FREE:
 			nt_jw_str(w, NULL, "x");
 			nt_jw_str(w, NULL, h->flags & NT_F_INFERRED ? "inferred" : "freed");
-			nt_jw_str(w, NULL, nt_model_func(m, h->id)->name);
+			nt_jw_str(w, NULL, nt_esc_t(nt_model_func(m, h->id)->name));
 			break;
 		default:
 			nt_jw_str(w, NULL, "?");
@@ -213,7 +218,7 @@ void nt_report_html_packet(struct nt_report_html *c, const struct nt_model *m,
 			   const struct nt_packet *p)
 {
 	struct nt_jw *w = &c->pw;
-	char flow[200], rule[300];
+	char flow[200], rule[6000];
 
 	nt_stats_packet(c->st, m, p);
 	for (int l = 0; l < NT_MODEL_MAX_LAYERS; l++)
@@ -241,12 +246,12 @@ void nt_report_html_packet(struct nt_report_html *c, const struct nt_model *m,
 	rule[0] = 0;
 	if (p->verdict_chain) {
 		const char *text = nt_model_rule_text(m, p->verdict_chain, p->verdict_rule);
-		char ch[200];
+		char ch[900];
 
 		nt_fmt_chain(ch, sizeof(ch), m, p->verdict_chain);
 		if (p->verdict_rule)
 			snprintf(rule, sizeof(rule), "%s #%" PRIu64 "%s%s", ch, p->verdict_rule,
-				 text ? ": " : "", text ? text : "");
+				 text ? ": " : "", text ? nt_rule_text_t(m, text) : "");
 		else
 			snprintf(rule, sizeof(rule), "%s %s", ch,
 				 p->verdict_kind == NT_RULE_KIND_POLICY ? "policy" : "chain verdict");
@@ -260,11 +265,11 @@ void nt_report_html_packet(struct nt_report_html *c, const struct nt_model *m,
 			snprintf(b, sizeof(b), "reason %u", p->drop_reason);
 			rn = b;
 		}
-		nt_jw_str(w, "drop", rn);
+		nt_jw_str(w, "drop", nt_esc_t(rn));
 	} else {
 		nt_jw_str(w, "drop", NULL);
 	}
-	nt_jw_dbl(w, "dur", (double)(p->last_ts - p->first_ts) / 1000.0, 3);
+	nt_jw_dbl(w, "dur", (double)(p->last_ts >= p->first_ts ? p->last_ts - p->first_ts : 0) / 1000.0, 3);
 	nt_jw_u64(w, "nf", p->n_funcs);
 	nt_jw_u64(w, "nc", p->n_chains);
 	nt_jw_u64(w, "nr", p->n_rules);
@@ -324,9 +329,13 @@ static const char js[] =
 	"const $=id=>document.getElementById(id);\n"
 	"const J=id=>JSON.parse($(id).textContent);\n"
 	"const S=J('nt-stats').stats,L=J('nt-log'),H=J('nt-hist'),P=J('nt-packets');\n"
+	/* names from the log may hold controls and bidi overrides: shown as \\x1b / \\u202e */
+	"const vis=s=>s.replace(/[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e"
+	"\\u2066-\\u2069\\ufffe\\uffff]/g,c=>{const n=c.charCodeAt(0);return n<128?'\\\\x'+"
+	"n.toString(16).padStart(2,'0'):'\\\\u'+n.toString(16).padStart(4,'0');});\n"
 	"function el(t,a,...c){const e=document.createElement(t);for(const k in a||{}){"
 	"if(k==='cls')e.className=a[k];else e.setAttribute(k,a[k]);}"
-	"for(const x of c)e.append(x instanceof Node?x:document.createTextNode(String(x)));return e;}\n"
+	"for(const x of c)e.append(x instanceof Node?x:document.createTextNode(vis(String(x))));return e;}\n"
 	"function fmtNs(ns){return ns>=1e9?(ns/1e9).toFixed(3)+' s':ns>=1e6?(ns/1e6).toFixed(3)+' ms':"
 	"ns>=1e3?(ns/1e3).toFixed(3)+' µs':ns+' ns';}\n"
 	"function fmtHi(ns){return ns>=1e9?(ns/1e9).toFixed(1)+' s':ns>=1e6?(ns/1e6).toFixed(1)+' ms':"
@@ -343,9 +352,9 @@ static const char js[] =
 	"S.loss.ringbuf],['lost (netlink)','loss.netlink',S.loss.netlink]];"
 	"for(const [k,p,v,ns] of items)c.append(el('div',{cls:'card'},ns?el('div',{cls:'v','data-k':p,"
 	"'data-v':v},fmtNs(v)):el('div',{cls:'v','data-k':p},v),el('div',{cls:'k'},k)));"
-	"$('sub').textContent=`${L.file} — host ${L.hostname||'?'}, kernel ${L.kernel||'?'}, backend "
+	"$('sub').textContent=vis(`${L.file} — host ${L.hostname||'?'}, kernel ${L.kernel||'?'}, backend "
 	"${L.backend||'?'}, started ${L.start_time||'?'}`+(t.log_error?` — LOG DAMAGED: ${t.log_error}`:"
-	"t.log_complete?'':' — no trailer (recording did not end cleanly)');})();\n"
+	"t.log_complete?'':' — no trailer (recording did not end cleanly)'));})();\n"
 	"/* verdicts */\n"
 	"(function(){const tb=$('verdicts');const max=Math.max(1,...S.by_verdict.map(v=>v.packets));"
 	"for(const v of S.by_verdict){const pct=S.totals.packets?100*v.packets/S.totals.packets:0;"
@@ -419,16 +428,7 @@ static const char js[] =
 
 static void html_esc(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: putc(*s, f);
-		}
-	}
+	nt_esc_fputs(f, NT_ESC_HTML, s);
 }
 
 static void write_html(FILE *f, struct nt_report_html *c, const struct nt_model *m, const char *stats,

@@ -341,7 +341,7 @@ static struct row *func_rows(struct nt_stats *s, const struct nt_model *m, int *
 
 static void rule_label(char *buf, size_t len, const struct nt_model *m, const struct rule_stat *r)
 {
-	char ch[160];
+	char ch[900];
 
 	nt_fmt_chain(ch, sizeof(ch), m, r->chain);
 	if (r->handle)
@@ -398,12 +398,12 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 	nl = layer_rows(s, m, lrows);
 	fprintf(out, "\nEvents by Layer:\n");
 	for (int i = 0; i < nl; i++)
-		fprintf(out, "  %-15s: %6" PRIu64 "\n", lrows[i].name, lrows[i].n);
+		fprintf(out, "  %-15s: %6" PRIu64 "\n", nt_esc_t(lrows[i].name), lrows[i].n);
 
 	frows = func_rows(s, m, &nf);
 	fprintf(out, "\nEvents by Function (top %d):\n", top);
 	for (int i = 0; i < nf && i < top; i++)
-		fprintf(out, "  %-32s: %6" PRIu64 "\n", frows[i].name, frows[i].n);
+		fprintf(out, "  %-32s: %6" PRIu64 "\n", nt_esc_t(frows[i].name), frows[i].n);
 	free(frows);
 
 	fprintf(out, "\nPackets by Verdict:\n");
@@ -436,12 +436,13 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 		qsort(s->rules, s->nrules, sizeof(*s->rules), cmp_rule);
 		fprintf(out, "\nPackets by Rule (deciding rule or policy, top %d):\n", top);
 		for (uint32_t i = 0; i < s->nrules && (int)i < top; i++) {
-			char label[256];
+			char label[1000];
 			const char *text = nt_model_rule_text(m, s->rules[i].chain, s->rules[i].handle);
 
 			rule_label(label, sizeof(label), m, &s->rules[i]);
 			if (text)
-				fprintf(out, "  %-40s: %6" PRIu64 "  %s\n", label, s->rules[i].packets, text);
+				fprintf(out, "  %-40s: %6" PRIu64 "  %s\n", label, s->rules[i].packets,
+					nt_rule_text_t(m, text));
 			else
 				fprintf(out, "  %-40s: %6" PRIu64 "\n", label, s->rules[i].packets);
 		}
@@ -462,7 +463,7 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 			qsort(rr, (size_t)n, sizeof(*rr), row_cmp);
 		for (int i = 0; i < n; i++) {
 			if (strcmp(rr[i].name, "?"))
-				fprintf(out, "  %-32s: %6" PRIu64 "\n", rr[i].name, rr[i].n);
+				fprintf(out, "  %-32s: %6" PRIu64 "\n", nt_esc_t(rr[i].name), rr[i].n);
 			else
 				fprintf(out, "  reason %-25d: %6" PRIu64 "\n", rr[i].idx, rr[i].n);
 		}
@@ -476,7 +477,7 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 		if (!h->n)
 			continue;
 		fprintf(out, "  %-15s: %10.3f %10.3f %10.3f %10.3f  (%" PRIu64 " packets)\n",
-			nt_model_layer_name(m, l), hist_pct(h, 50) / 1e3, hist_pct(h, 90) / 1e3,
+			nt_esc_t(nt_model_layer_name(m, l)), hist_pct(h, 50) / 1e3, hist_pct(h, 90) / 1e3,
 			hist_pct(h, 99) / 1e3, h->max / 1e3, h->n);
 	}
 
@@ -491,6 +492,8 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "  counted by the recorder", t->nft_unmatched);
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "incomplete packets", s->incomplete);
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "  of which expired (idle)", t->expired);
+	if (t->evicted)
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "  of which closed early", t->evicted);
 	if (t->not_ip)
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "skbs without IP (no journey)", t->not_ip);
 	if (t->discarded)
@@ -535,7 +538,7 @@ static void jw_rule(struct nt_jw *w, const struct nt_model *m, const struct rule
 	nt_jw_u64(w, "handle", r->handle);
 	nt_jw_str(w, "kind", r->handle ? "rule" : r->kind == NT_RULE_KIND_POLICY ? "policy" : "chain");
 	nt_jw_str(w, "verdict", nt_verdict_name(r->verdict));
-	nt_jw_str(w, "text", nt_model_rule_text(m, r->chain, r->handle));
+	nt_jw_rule_text(w, m, nt_model_rule_text(m, r->chain, r->handle));
 	nt_jw_u64(w, "packets", r->packets);
 }
 

@@ -44,14 +44,13 @@ struct fctx {
 };
 
 /* Frame names: ';' separates frames and the count follows the last space,
- * so ';' in names becomes ',' and control characters become ' '. */
+ * so ';' in names becomes ','; the names were escaped (nt_esc_t: no control
+ * character, valid UTF-8). */
 static void frame_clean(char *s)
 {
 	for (; *s; s++)
 		if (*s == ';')
 			*s = ',';
-		else if ((unsigned char)*s < 0x20)
-			*s = ' ';
 }
 
 static uint32_t add_stack_id(struct fctx *c, uint32_t id, uint64_t weight)
@@ -89,13 +88,13 @@ static uint32_t add_stack(struct fctx *c, const char *stack, uint64_t weight)
 /* Stack of record H (without the verdict root); empty when H is not shown. */
 static int stack_of(char *buf, size_t len, const struct nt_model *m, const struct nt_ev_hdr *h)
 {
-	char a[200], b[600], v[128];
+	char a[4400], b[5200], v[600];
 
 	if (h->type == NT_EV_FUNC) {
 		const struct nt_func_info *fi = nt_model_func(m, h->id);
 
-		snprintf(a, sizeof(a), "%s", fi->layer_name);
-		snprintf(b, sizeof(b), "%s", fi->name);
+		snprintf(a, sizeof(a), "%s", nt_esc_t(fi->layer_name));
+		snprintf(b, sizeof(b), "%s", nt_esc_t(fi->name));
 	} else if (h->type == NT_EV_NFT_RULE) {
 		const struct nt_ev_nft_rule *r = (const void *)h;
 		const char *text = nt_model_rule_text(m, r->chain_key, r->rule_handle);
@@ -106,8 +105,8 @@ static int stack_of(char *buf, size_t len, const struct nt_model *m, const struc
 			snprintf(b, sizeof(b), "policy [%s]", v);
 		else if (r->kind == NT_RULE_KIND_RETURN)
 			snprintf(b, sizeof(b), "return");
-		else if (text)
-			snprintf(b, sizeof(b), "%s [%s]", text, v);
+		else if (text) /* escaped, cut (--max-rule-text) */
+			snprintf(b, sizeof(b), "%s [%s]", nt_rule_text_t(m, text), v);
 		else
 			snprintf(b, sizeof(b), "rule #%" PRIu64 " [%s]", r->rule_handle, v);
 		frame_clean(a);
@@ -127,7 +126,7 @@ static int stack_of(char *buf, size_t len, const struct nt_model *m, const struc
 static void count(struct fctx *c, const struct nt_model *m, const struct nt_ev_hdr *h, int32_t v,
 		  const char *root, uint64_t weight)
 {
-	char stack[1024], full[1100];
+	char stack[10000], full[10100];
 	uint32_t *slot = NULL;
 
 	if (h->type == NT_EV_FUNC) {
@@ -218,21 +217,64 @@ struct node {
 	size_t nlen;
 	uint64_t value;
 	int child, sibling, depth;  /* indexes, -1 none */
+	int parent, last;   /* last child: appending keeps the (sorted) input order */
+	unsigned hash;      /* of (parent, name) */
 };
 
+/* The frame tree; a child is found through a hash of (parent, name), so the
+ * tree is built in time linear in the frames (scanning the siblings was
+ * quadratic: 200 000 functions of one layer took 44 s). */
 struct tree {
 	struct node *n;
 	size_t len, cap;
+	int *ht;            /* node index + 1, 0 = empty; open addressing */
+	size_t htcap;       /* power of two, at most half full */
 	int maxdepth;
 };
 
+static unsigned child_hash(int parent, const char *name, size_t nlen)
+{
+	unsigned h = 2166136261u ^ ((unsigned)parent * 0x9e3779b1u);
+
+	for (size_t i = 0; i < nlen; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	return h;
+}
+
+static int ht_grow(struct tree *t)
+{
+	size_t cap = t->htcap ? t->htcap * 2 : 1024;
+	int *ht = calloc(cap, sizeof(*ht));
+
+	if (!ht)
+		return -1;
+	for (size_t i = 1; i < t->len; i++) { /* node 0, the root, is nobody's child */
+		size_t j = t->n[i].hash & (cap - 1);
+
+		while (ht[j])
+			j = (j + 1) & (cap - 1);
+		ht[j] = (int)i + 1;
+	}
+	free(t->ht);
+	t->ht = ht;
+	t->htcap = cap;
+	return 0;
+}
+
 static int tree_child(struct tree *t, int parent, const char *name, size_t nlen)
 {
+	unsigned h = child_hash(parent, name, nlen);
+	size_t j;
 	int c;
 
-	for (c = t->n[parent].child; c >= 0; c = t->n[c].sibling)
-		if (t->n[c].nlen == nlen && !memcmp(t->n[c].name, name, nlen))
-			return c;
+	if ((t->len + 1) * 2 > t->htcap && ht_grow(t))
+		return -1;
+	for (j = h & (t->htcap - 1); t->ht[j]; j = (j + 1) & (t->htcap - 1)) {
+		const struct node *x = &t->n[t->ht[j] - 1];
+
+		if (x->hash == h && x->parent == parent && x->nlen == nlen && !memcmp(x->name, name, nlen))
+			return t->ht[j] - 1;
+	}
 	if (t->len == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 256;
 		struct node *n = realloc(t->n, cap * sizeof(*n));
@@ -243,33 +285,22 @@ static int tree_child(struct tree *t, int parent, const char *name, size_t nlen)
 		t->cap = cap;
 	}
 	c = (int)t->len++;
-	t->n[c] = (struct node){ name, nlen, 0, -1, -1, t->n[parent].depth + 1 };
-	/* append at the end: children keep the (sorted) input order */
-	if (t->n[parent].child < 0) {
+	t->n[c] = (struct node){ name, nlen, 0, -1, -1, t->n[parent].depth + 1, parent, -1, h };
+	t->ht[j] = c + 1;
+	if (t->n[parent].child < 0)
 		t->n[parent].child = c;
-	} else {
-		int s = t->n[parent].child;
-
-		while (t->n[s].sibling >= 0)
-			s = t->n[s].sibling;
-		t->n[s].sibling = c;
-	}
+	else
+		t->n[t->n[parent].last].sibling = c;
+	t->n[parent].last = c;
 	if (t->n[c].depth > t->maxdepth)
 		t->maxdepth = t->n[c].depth;
 	return c;
 }
 
+/* XML text of S[0..N) */
 static void svg_esc(FILE *f, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && s[i]; i++) {
-		switch (s[i]) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: putc(s[i], f);
-		}
-	}
+	nt_esc_fwrite(f, NT_ESC_XML, s, n);
 }
 
 static unsigned hash_name(const char *s, size_t n)
@@ -321,7 +352,7 @@ static void svg_node(FILE *f, const struct tree *t, int i, double x, double scal
 			if (fit >= n->nlen) {
 				svg_esc(f, n->name, n->nlen);
 			} else {
-				svg_esc(f, n->name, fit - 2);
+				svg_esc(f, n->name, nt_utf8_prefix(n->name, n->nlen, fit - 2));
 				fputs("..", f);
 			}
 			fputs("</text>", f);
@@ -346,7 +377,7 @@ static int write_svg(FILE *f, struct fctx *c, const char **lines, uint32_t *ids,
 	t.n = malloc(t.cap * sizeof(*t.n));
 	if (!t.n)
 		return -ENOMEM;
-	t.n[0] = (struct node){ "all", 3, 0, -1, -1, 0 };
+	t.n[0] = (struct node){ "all", 3, 0, -1, -1, 0, -1, -1, 0 };
 	t.len = 1;
 	for (size_t i = 0; i < n; i++) {
 		const char *s = lines[i], *e;
@@ -360,6 +391,7 @@ static int write_svg(FILE *f, struct fctx *c, const char **lines, uint32_t *ids,
 			cur = tree_child(&t, cur, s, e ? (size_t)(e - s) : strlen(s));
 			if (cur < 0) {
 				free(t.n);
+				free(t.ht);
 				return -ENOMEM;
 			}
 			t.n[cur].value += v;
@@ -379,13 +411,14 @@ static int write_svg(FILE *f, struct fctx *c, const char **lines, uint32_t *ids,
 		"<rect x=\"0\" y=\"0\" width=\"%u\" height=\"%u\" fill=\"#f8f8f0\"/>\n"
 		"<text class=\"t\" x=\"%u\" y=\"24\" text-anchor=\"middle\">", width, height, width, height,
 		width, height, width / 2);
-	svg_esc(f, c->o->title ? c->o->title : "nft-tracer flame graph", SIZE_MAX);
+	nt_esc_fputs(f, NT_ESC_XML, c->o->title ? c->o->title : "nft-tracer flame graph");
 	fprintf(f, "</text>\n<text class=\"s\" x=\"10\" y=\"%u\">total %" PRIu64 " %s; %zu stacks; "
 		"frames: layer / function, nftables / chain / rule (blue); hover for counts</text>\n",
 		height - 8, total, unit, n);
 	svg_node(f, &t, 0, 10, scale, height, total, unit, 0);
 	fputs("</svg>\n", f);
 	free(t.n);
+	free(t.ht);
 	return 0;
 }
 

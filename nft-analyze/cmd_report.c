@@ -83,7 +83,7 @@ static const char *hdr(const struct nt_model *m, const char *k)
 {
 	const char *v = nt_model_header_str(m, k);
 
-	return v ? v : "?";
+	return v ? nt_esc_t(v) : "?";
 }
 
 static int report_text(int argc, char **argv)

@@ -112,7 +112,7 @@ static void meta_sort(struct tctx *t, const char *what, uint64_t pid, uint64_t t
 
 static void rule_label(char *buf, size_t len, const struct nt_model *m, const struct nt_ev_nft_rule *r)
 {
-	char v[128];
+	char v[600];
 	const char *text = nt_model_rule_text(m, r->chain_key, r->rule_handle);
 
 	nt_fmt_rule_verdict(v, sizeof(v), m, r);
@@ -120,8 +120,8 @@ static void rule_label(char *buf, size_t len, const struct nt_model *m, const st
 		snprintf(buf, len, "policy %s", v);
 	else if (r->kind == NT_RULE_KIND_RETURN)
 		snprintf(buf, len, "return");
-	else if (text)
-		snprintf(buf, len, "%s [%s]", text, v);
+	else if (text) /* escaped and cut (--max-rule-text) */
+		snprintf(buf, len, "%s [%s]", nt_rule_text_t(m, text), v);
 	else
 		snprintf(buf, len, "rule #%" PRIu64 " [%s]", r->rule_handle, v);
 }
@@ -129,7 +129,7 @@ static void rule_label(char *buf, size_t len, const struct nt_model *m, const st
 static void rule_instant(struct tctx *t, const struct nt_model *m, const struct nt_ev_nft_rule *r,
 			 uint64_t pid, uint64_t tid, uint64_t packet)
 {
-	char label[600], ch[200], v[128];
+	char label[5200], ch[900], v[600];
 
 	rule_label(label, sizeof(label), m, r);
 	nt_fmt_chain(ch, sizeof(ch), m, r->chain_key);
@@ -140,7 +140,7 @@ static void rule_instant(struct tctx *t, const struct nt_model *m, const struct 
 	nt_jw_str(&t->w, "chain", ch);
 	nt_jw_u64(&t->w, "handle", r->rule_handle);
 	nt_jw_str(&t->w, "verdict", v);
-	nt_jw_str(&t->w, "text", nt_model_rule_text(m, r->chain_key, r->rule_handle));
+	nt_jw_rule_text(&t->w, m, nt_model_rule_text(m, r->chain_key, r->rule_handle));
 	nt_jw_u64(&t->w, "packet", packet);
 	nt_jw_end(&t->w);
 	nt_jw_end(&t->w);

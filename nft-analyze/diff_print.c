@@ -2,6 +2,7 @@
 /* diff_print.c - nft-analyze diff: the differences as text or JSON (diff_int.h). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/output.h"
@@ -52,9 +53,9 @@ static void print_path_change(const char *a, const char *b)
 	const char *sa = a, *sb = b, *ea = a + strlen(a), *eb = b + strlen(b);
 	unsigned pre = 0, post = 0;
 
-	if (!*a || !*b) {
-		printf("           - %s\n           + %s\n", *a ? a : "(no nftables verdict)",
-		       *b ? b : "(no nftables verdict)");
+	if (!*a || !*b) { /* paths of log strings: printed escaped */
+		printf("           - %s\n           + %s\n", *a ? nt_esc_t(a) : "(no nftables verdict)",
+		       *b ? nt_esc_t(b) : "(no nftables verdict)");
 		return;
 	}
 	/* equal leading steps */
@@ -84,7 +85,13 @@ static void print_path_change(const char *a, const char *b)
 	}
 	if (pre)
 		printf("           (%u equal step%s before)\n", pre, pre == 1 ? "" : "s");
-	printf("           - %.*s\n           + %.*s\n", (int)(ea - sa), sa, (int)(eb - sb), sb);
+	{
+		char *x = strndup(sa, (size_t)(ea - sa)), *y = strndup(sb, (size_t)(eb - sb));
+
+		printf("           - %s\n           + %s\n", x ? nt_esc_t(x) : "?", y ? nt_esc_t(y) : "?");
+		free(x);
+		free(y);
+	}
 	if (post)
 		printf("           (%u equal step%s after)\n", post, post == 1 ? "" : "s");
 }
@@ -122,18 +129,18 @@ void nt_diff_print_text(struct dctx *c, struct side *b, struct side *n, size_t m
 				break;
 			case C_FUNC:
 				printf("func     %c %s (%s): %s %" PRIu64 " of %" PRIu64 " matched packets, first %s\n",
-				       e->change > 0 ? '+' : '-', nt_strtab_str(c->st, (uint32_t)e->a),
-				       nt_strtab_str(c->st, (uint32_t)e->b), e->change > 0 ? "appears in" : "vanishes from",
+				       e->change > 0 ? '+' : '-', nt_esc_t(nt_strtab_str(c->st, (uint32_t)e->a)),
+				       nt_esc_t(nt_strtab_str(c->st, (uint32_t)e->b)), e->change > 0 ? "appears in" : "vanishes from",
 				       e->n, e->total, fl);
 				break;
 			case C_LATENCY:
 				printf("latency  %s: p50 %.3f µs -> %.3f µs (%+.1f%%, threshold %g%%)\n",
-				       nt_strtab_str(c->st, (uint32_t)e->n), (double)e->a / 1000.0,
+				       nt_esc_t(nt_strtab_str(c->st, (uint32_t)e->n)), (double)e->a / 1000.0,
 				       (double)e->b / 1000.0, e->pct, c->o->threshold);
 				break;
 			case C_DROP:
 				printf("drop     + %s: %" PRIu64 " packets in %s, none in %s\n",
-				       nt_strtab_str(c->st, (uint32_t)e->a), e->n, n->file, b->file);
+				       nt_esc_t(nt_strtab_str(c->st, (uint32_t)e->a)), e->n, n->file, b->file);
 				break;
 			case C_FLOW:
 				printf("flow     %c %s: %" PRId64 " packets -> %" PRId64 "\n", e->change > 0 ? '+' : '-',
