@@ -10,13 +10,11 @@
 
 #include "common/safefile.h"
 
-int nt_sf_open(const char *path, int flags, const char **why)
+int nt_sf_open(const char *path, int flags)
 {
 	struct stat st;
 	int fd, fl;
 
-	if (why)
-		*why = NULL;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -35,23 +33,18 @@ int nt_sf_open(const char *path, int flags, const char **why)
 	close(fd);
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
-	if (why)
-		*why = S_ISFIFO(st.st_mode) ? "is a FIFO (named pipe), not a regular file" :
-		       S_ISCHR(st.st_mode) ? "is a character device, not a regular file" :
-		       S_ISBLK(st.st_mode) ? "is a block device, not a regular file" :
-		       S_ISSOCK(st.st_mode) ? "is a socket, not a regular file" :
-					      "is not a regular file";
-	return -EINVAL;
+	return S_ISFIFO(st.st_mode) ? -NT_SF_EFIFO : S_ISCHR(st.st_mode) ? -NT_SF_ECHR :
+	       S_ISBLK(st.st_mode) ? -NT_SF_EBLK : S_ISSOCK(st.st_mode) ? -NT_SF_ESOCK : -NT_SF_EOTHER;
 }
 
-int nt_sf_read(const char *path, size_t cap, char **out, size_t *outlen, const char **why)
+int nt_sf_read(const char *path, size_t cap, char **out, size_t *outlen)
 {
 	/* the buffer holds at most CAP + 1 bytes and the NUL: one byte past the
 	 * cap tells a file that is too big */
 	size_t max = cap < SIZE_MAX - 2 ? cap + 2 : SIZE_MAX;
 	size_t bufcap = max < (1 << 16) ? max : 1 << 16, len = 0;
 	char *buf;
-	int fd = nt_sf_open(path, 0, why), err = 0;
+	int fd = nt_sf_open(path, 0), err = 0;
 
 	if (fd < 0)
 		return fd;
@@ -105,7 +98,14 @@ int nt_sf_read(const char *path, size_t cap, char **out, size_t *outlen, const c
 	return 0;
 }
 
-const char *nt_sf_strerror(int err, const char *why)
+const char *nt_sf_strerror(int err)
 {
-	return why ? why : strerror(err < 0 ? -err : err);
+	switch (-err) {
+	case NT_SF_EFIFO: return "is a FIFO (named pipe), not a regular file";
+	case NT_SF_ECHR: return "is a character device, not a regular file";
+	case NT_SF_EBLK: return "is a block device, not a regular file";
+	case NT_SF_ESOCK: return "is a socket, not a regular file";
+	case NT_SF_EOTHER: return "is not a regular file";
+	default: return strerror(err < 0 ? -err : err);
+	}
 }

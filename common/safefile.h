@@ -16,19 +16,27 @@
 
 #define NT_SF_DIR_OK 1 /* a directory is fine (returned as an O_RDONLY descriptor) */
 
+/* Errors of their own (negated, beyond every errno): the file is not a
+ * regular file.  nt_sf_strerror() names them. */
+enum {
+	NT_SF_EFIFO = 4097,     /* "is a FIFO (named pipe), not a regular file" */
+	NT_SF_ECHR,             /* "is a character device, not a regular file" */
+	NT_SF_EBLK,             /* "is a block device, not a regular file" */
+	NT_SF_ESOCK,            /* "is a socket, not a regular file" */
+	NT_SF_EOTHER,           /* "is not a regular file" */
+};
+
 /* Open PATH for reading.  Returns a descriptor (blocking mode, O_CLOEXEC) or
- * -errno: the open's errno, -EISDIR (a directory, without NT_SF_DIR_OK),
- * -EINVAL (a FIFO, device or socket: *WHY says which).  *WHY (may be NULL)
- * gets a phrase for the message: "is a FIFO (named pipe), not a regular file". */
-int nt_sf_open(const char *path, int flags, const char **why);
+ * a negative code: -errno of open(2), -EISDIR (a directory, without
+ * NT_SF_DIR_OK), -NT_SF_E* (a FIFO, device or socket). */
+int nt_sf_open(const char *path, int flags);
 
 /* Read the regular file PATH whole into a malloc'ed NUL-terminated buffer of
- * at most CAP bytes (-EFBIG when it holds more).  Returns 0 or -errno as
- * nt_sf_open(), -ENOMEM; *WHY as there ("is larger than the limit of N bytes"
- * is left to the caller, who knows the limit). */
-int nt_sf_read(const char *path, size_t cap, char **out, size_t *outlen, const char **why);
+ * at most CAP bytes (-EFBIG when it holds more).  Returns 0, a code of
+ * nt_sf_open(), -ENOMEM or the read's -errno. */
+int nt_sf_read(const char *path, size_t cap, char **out, size_t *outlen);
 
-/* The phrase of an error of the two above: WHY when set, else strerror(-err). */
-const char *nt_sf_strerror(int err, const char *why);
+/* The phrase of ERR (negative): ours, else strerror(-err). */
+const char *nt_sf_strerror(int err);
 
 #endif

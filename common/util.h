@@ -5,9 +5,13 @@
 
 #include <stddef.h>
 
-/* Read the whole file PATH (also /proc files, whose size is unknown) into a
- * malloc'ed, NUL-terminated buffer; initial_cap is the first allocation.
- * Returns 0 or -errno; *out is owned by the caller. */
+/* Read the whole regular file PATH (also /proc files, whose size is unknown:
+ * read to EOF, not by st_size) into a malloc'ed, NUL-terminated buffer of at
+ * most NT_READ_FILE_MAX bytes.  FIFOs, devices and sockets are refused
+ * without blocking (common/safefile.h).  Returns 0 or a negative code for
+ * nt_sf_strerror() (-EFBIG: larger than the cap); *out is owned by the
+ * caller.  initial_cap is a hint, unused. */
+#define NT_READ_FILE_MAX (256u << 20)
 int nt_read_file(const char *path, size_t initial_cap, char **out, size_t *outlen);
 
 #endif

@@ -11,7 +11,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/escape.h"
 #include "common/layers.h"
+#include "common/safefile.h"
 #include "nft-discover/discover.h"
 #include "nft-discover/discover_err.h"
 
@@ -19,51 +21,11 @@
 
 static int slurp(const char *path, char **out)
 {
-	FILE *f = fopen(path, "re");
-	size_t cap = 1 << 16, len = 0;
-	char *buf = NULL;
-	int rc = 0;
+	size_t len;
 
-	if (!f)
-		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		size_t r;
-		if (cap - len < 2) {
-			char *nb;
-			if (cap >= MAX_CONFIG_BYTES) {
-				rc = -EFBIG;
-				goto out;
-			}
-			nb = realloc(buf, cap * 2);
-			if (!nb) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = fread(buf + len, 1, cap - len - 1, f);
-		len += r;
-		if (r == 0) {
-			if (ferror(f))
-				rc = -EIO;
-			break;
-		}
-	}
-	buf[len] = 0;
-out:
-	fclose(f);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	*out = buf;
-	return 0;
+	/* a regular file of at most MAX_CONFIG_BYTES: a FIFO or a device is refused
+	 * at once instead of blocking or reading for ever */
+	return nt_sf_read(path, MAX_CONFIG_BYTES, out, &len);
 }
 
 static int dup_str(char **dst, const char *s)
@@ -83,7 +45,10 @@ static void list_add(char *list, size_t len, const char *name)
 
 	if (l + 8 >= len)
 		return;
-	snprintf(list + l, len - l, "%s%s", l ? ", " : "", name);
+	char shown[200];
+
+	/* a name from the file is printed escaped (common/escape.h) */
+	snprintf(list + l, len - l, "%s%s", l ? ", " : "", nt_esc_str(NT_ESC_TEXT, shown, sizeof(shown), name));
 	if (strlen(list) + 8 >= len)
 		snprintf(list + len - 8, 8, ", ...");
 }
@@ -102,7 +67,8 @@ int nt_trace_config_load(const char *path, const struct nt_funcs *known, struct 
 		err[0] = 0;
 	rc = slurp(path, &text);
 	if (rc) {
-		nt_set_err(err, errlen, "cannot read trace config %s: %s", path, strerror(-rc));
+		nt_set_err(err, errlen, "cannot read trace config %s: %s", path,
+			rc == -EFBIG ? "larger than 64 MiB" : nt_sf_strerror(rc));
 		goto out;
 	}
 	root = cJSON_ParseWithOpts(text, &eptr, 1);
@@ -167,9 +133,12 @@ int nt_trace_config_load(const char *path, const struct nt_funcs *known, struct 
 		else if (va && !cJSON_IsString(va))
 			why = "\"via\" must be a string";
 		if (why) {
+			char shown[200];
+
 			rc = -EINVAL;
 			nt_set_err(err, errlen, "%s: functions[%d]%s%s%s %s", path, idx,
-				cJSON_IsString(nm) ? " (" : "", cJSON_IsString(nm) ? nm->valuestring : "",
+				cJSON_IsString(nm) ? " (" : "",
+				cJSON_IsString(nm) ? nt_esc_str(NT_ESC_TEXT, shown, sizeof(shown), nm->valuestring) : "",
 				cJSON_IsString(nm) ? ")" : "", why);
 			goto out;
 		}

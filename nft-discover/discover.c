@@ -17,6 +17,7 @@
 
 #include "common/kallsyms.h"
 #include "common/layers.h"
+#include "common/safefile.h"
 #include "common/util.h"
 #include "nft-discover/btf_scan.h"
 #include "nft-discover/discover.h"
@@ -456,7 +457,7 @@ static int cmp_func(const void *a, const void *b)
 static int is_btf_file(const char *path)
 {
 	unsigned char m[2];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ok = 0;
+	int fd = nt_sf_open(path, 0), ok = 0; /* a FIFO in the directory would block open(2) */
 
 	if (fd < 0)
 		return 0;
@@ -507,13 +508,15 @@ static struct btf *open_btf(const char *path, struct btf *base, char *err, size_
 			    int *rc)
 {
 	struct btf *btf;
+	int fd = nt_sf_open(path, 0); /* a regular file: never a FIFO or a device */
 
-	if (access(path, R_OK)) {
-		*rc = -errno;
+	if (fd < 0) {
+		*rc = fd < -4096 ? -EINVAL : fd;
 		nt_set_err(err, errlen, "cannot read BTF file %s: %s (pass --btf FILE|DIR)", path,
-			strerror(errno));
+			nt_sf_strerror(fd));
 		return NULL;
 	}
+	close(fd);
 	btf = base ? btf__parse_split(path, base) : btf__parse(path, NULL);
 	if (!btf) {
 		int e = errno ? errno : EINVAL;
@@ -584,7 +587,7 @@ int nt_discover(const struct nt_discover_opts *o, struct nt_funcs *out, char *er
 				ks_path);
 		else
 			nt_set_err(err, errlen, "cannot read kallsyms %s: %s (pass --kallsyms FILE)", ks_path,
-				strerror(-rc));
+				nt_sf_strerror(rc));
 		goto out;
 	}
 	if (nt_ksyms__all_zero(ks)) {

@@ -28,6 +28,16 @@ if [ -r /sys/kernel/btf/vmlinux ]; then
 else
 	echo "SKIP: discover_truncated_btf: no /sys/kernel/btf/vmlinux"
 fi
+# FIFOs and devices are refused at once (a FIFO blocked forever, /dev/zero read until out of memory)
+mkfifo ks.fifo btf.fifo
+bi_expect discover_kallsyms_fifo 2 "$E: cannot read kallsyms ks.fifo: is a FIFO (named pipe), not a regular file (pass --kallsyms FILE)" \
+	timeout 10 "$D" -q --kallsyms ks.fifo
+bi_expect discover_kallsyms_device 2 "$E: cannot read kallsyms /dev/zero: is a character device, not a regular file (pass --kallsyms FILE)" \
+	timeout 10 "$D" -q --kallsyms /dev/zero
+bi_expect discover_btf_fifo 2 "$E: cannot read BTF file btf.fifo: is a FIFO (named pipe), not a regular file (pass --btf FILE|DIR)" \
+	timeout 10 "$D" -q --btf btf.fifo
+bi_expect discover_btf_device 2 "$E: cannot read BTF file /dev/zero: is a character device, not a regular file (pass --btf FILE|DIR)" \
+	timeout 10 "$D" -q --btf /dev/zero
 bi_expect discover_missing_kallsyms 2 "$E: cannot read kallsyms missing.ks: No such file or directory (pass --kallsyms FILE)" \
 	"$D" -q --kallsyms missing.ks
 : > empty.ks

@@ -59,6 +59,15 @@ bi_expect record_config_wrong_type_enabled 2 "$E: --config en.json: en.json: fun
 cfg layer.json '{"version": "1.0", "functions": [{"name": "ip_rcv", "layer": "Bogus", "priority": 0}]}'
 bi_expect record_config_unknown_layer 2 "$E: --config layer.json: layer.json: functions[0] (ip_rcv) needs a \"layer\" among Device GRO Netfilter IPv4 IPv6 TCP UDP Routing Xmit SoftIRQ Bridge Socket Other" \
 	"$R" -q -c layer.json -d 1 -o c6.ntl
+# a name from the config is quoted escaped; a FIFO / a device is refused at once (issue #16)
+cfg esc.json '{"version": "1.0", "functions": [{"name": "ip\u001b]0;t\u0007\r", "layer": "Bogus", "priority": 0}]}'
+bi_expect record_config_hostile_name_escaped 2 "$E: --config esc.json: esc.json: functions[0] (ip\x1b]0;t\x07\r) needs a \"layer\" among Device GRO Netfilter IPv4 IPv6 TCP UDP Routing Xmit SoftIRQ Bridge Socket Other" \
+	"$R" -q -c esc.json -d 1 -o c7.ntl
+mkfifo cfg.fifo
+bi_expect record_config_fifo 2 "$E: --config cfg.fifo: cannot read trace config cfg.fifo: is a FIFO (named pipe), not a regular file" \
+	timeout 10 "$R" -q -c cfg.fifo -d 1 -o c8.ntl
+bi_expect record_config_device 2 "$E: --config /dev/zero: cannot read trace config /dev/zero: is a character device, not a regular file" \
+	timeout 10 "$R" -q -c /dev/zero -d 1 -o c9.ntl
 ls c?.ntl >/dev/null 2>&1 && bi_fail record_config_errors_no_log_file "$(ls c?.ntl)" || bi_pass record_config_errors_no_log_file
 cfg unk.json '{"version": "1.0", "functions": [{"name": "no_such_function_xyz", "layer": "IPv4", "priority": 0}, {"name": "ip_rcv", "layer": "IPv4", "priority": 0}]}'
 "$R" -c unk.json -d 1 -o unk.ntl </dev/null >/dev/null 2>unk.err; rc=$?
