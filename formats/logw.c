@@ -39,9 +39,14 @@ struct ntl_writer {
 	uint64_t bytes;
 	uint64_t events;
 	char msg[256];
+	char *path;              /* a regular file we created / truncated: removed when */
+	dev_t dev;               /* nothing but the preamble could be written (issue #16) */
+	ino_t ino;
 };
 
 static __thread char ntl_open_msg[256];
+
+static void unlink_ours(struct ntl_writer *w);
 
 const char *ntl_writer_open_error(void)
 {
@@ -149,6 +154,15 @@ int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_w
 			goto fail;
 		}
 		w->own_fd = 1;
+		{
+			struct stat st;
+
+			if (!fstat(w->fd, &st) && S_ISREG(st.st_mode)) {
+				w->path = strdup(path);
+				w->dev = st.st_dev;
+				w->ino = st.st_ino;
+			}
+		}
 		/* --force truncated an existing file: it keeps its old mode
 		 * unless reset (logs are 0600); devices / FIFOs are left alone */
 		if (fl & O_TRUNC) {
@@ -179,6 +193,8 @@ fail:
 	if (!ntl_open_msg[0])
 		snprintf(ntl_open_msg, sizeof(ntl_open_msg), "%s: %s", path, strerror(-err));
 	if (w) {
+		unlink_ours(w); /* e.g. the preamble did not fit on a full disk: no 0-byte log */
+		free(w->path);
 		if (w->own_fd && w->fd >= 0)
 			close(w->fd);
 		ZSTD_freeCCtx(w->cctx);
@@ -300,8 +316,23 @@ uint64_t ntl_writer_events(const struct ntl_writer *w)
 	return w->events;
 }
 
-static void writer_free(struct ntl_writer *w)
+/* Remove the file at w->path if it is still the one we opened. */
+static void unlink_ours(struct ntl_writer *w)
 {
+	struct stat st;
+
+	if (w->path && !lstat(w->path, &st) && S_ISREG(st.st_mode) && st.st_dev == w->dev &&
+	    st.st_ino == w->ino)
+		unlink(w->path);
+}
+
+/* DISCARD: the writer failed or was aborted; no log file is passed off as
+ * one when not even a block could be written: it is removed. */
+static void writer_free(struct ntl_writer *w, int discard)
+{
+	if (discard && w->bytes <= NTL_PREAMBLE_LEN)
+		unlink_ours(w);
+	free(w->path);
 	if (w->own_fd && w->fd >= 0)
 		close(w->fd);
 	ZSTD_freeCCtx(w->cctx);
@@ -329,14 +360,14 @@ int ntl_writer_close(struct ntl_writer *w, const char *trailer_json)
 	}
 	if (err)
 		snprintf(ntl_open_msg, sizeof(ntl_open_msg), "%s", w->msg);
-	writer_free(w);
+	writer_free(w, err != 0);
 	return err;
 }
 
 void ntl_writer_abort(struct ntl_writer *w)
 {
 	if (w)
-		writer_free(w);
+		writer_free(w, 1);
 }
 
 const char *ntl_writer_strerror(const struct ntl_writer *w)

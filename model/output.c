@@ -741,7 +741,8 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 	case NT_EV_FREE:
 		f = nt_model_func(m, h->id);
 		layer = nt_esc_t(f->layer_name);
-		snprintf(name, sizeof(name), "%s", nt_esc_t(f->name));
+		/* the name field holds at most 199 bytes (cut at a character / escape) */
+		nt_esc_buf(NT_ESC_TEXT, name, 200, f->name, strlen(f->name));
 		if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED))
 			snprintf(sfx, sizeof(sfx), " [inferred]");
 		if (h->type == NT_EV_DROP) {

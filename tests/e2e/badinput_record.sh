@@ -96,6 +96,12 @@ bi_expect record_missing_netns 2 "$E: --netns ntsf_nope: cannot open /run/netns/
 bi_expect record_output_dir_missing 2 "$E: nodir/x.ntl: No such file or directory" "$R" -q -d 1 -o nodir/x.ntl
 mkdir ro && mount -t tmpfs -o ro,size=64k tmpfs ro && SF_MOUNTS+=("$T/ro")
 bi_expect record_output_read_only 2 "$E: ro/x.ntl: Read-only file system" "$R" -q -d 1 -o ro/x.ntl
+# a full file system at open: not even the preamble fits: no 0-byte log left (issue #16)
+mkdir full && mount -t tmpfs -o size=4k tmpfs full && SF_MOUNTS+=("$T/full")
+dd if=/dev/zero of=full/fill bs=4096 count=1 2>/dev/null
+bi_expect record_output_disk_full_at_open 2 "$E: full/x.ntl: write: No space left on device" "$R" -q -d 1 -o full/x.ntl
+[ -e full/x.ntl ] && bi_fail record_output_disk_full_no_file_left "$(ls -l full/x.ntl)" ||
+	bi_pass record_output_disk_full_no_file_left
 echo keep > exists.ntl
 bi_expect record_output_exists 2 "$E: exists.ntl: file exists (use --force to overwrite)" "$R" -q -d 1 -o exists.ntl
 ln -s exists.ntl link.ntl
