@@ -16,6 +16,7 @@
 #include "nft-record/backend.h"
 #include "nft-record/capfilter.h"
 #include "nft-record/netns.h"
+#include "common/httpguard.h"
 #include "nft-record/serve_int.h"
 
 static pthread_mutex_t json_mu = PTHREAD_MUTEX_INITIALIZER; /* cJSON's parse error is global */
@@ -513,16 +514,10 @@ enum MHD_Result sv_do_events(struct srv *s, struct MHD_Connection *c, struct req
 		json = 1;
 	else if (fmt && strcmp(fmt, "text"))
 		return sv_reply_err(c, q, MHD_HTTP_BAD_REQUEST, "format", "format: expected text or json, got '%.40s'", fmt);
-	if (last) {
-		char *end;
-
-		errno = 0;
-		from = strtoull(last, &end, 10);
-		if (!*last || *end || errno || *last == '-')
-			return sv_reply_err(c, q, MHD_HTTP_BAD_REQUEST, "Last-Event-ID",
-					 "Last-Event-ID: expected an event id (a number), got '%.40s'", last);
-		from++;
-	}
+	if (last && nt_hg_last_event_id(last, 0, &from))
+		return sv_reply_err(c, q, MHD_HTTP_BAD_REQUEST, "Last-Event-ID",
+				 "Last-Event-ID: expected an event id (a number of at most 20 digits), got '%.40s'",
+				 last);
 	cl = calloc(1, sizeof(*cl));
 	if (!cl)
 		return MHD_NO;
@@ -535,6 +530,10 @@ enum MHD_Result sv_do_events(struct srv *s, struct MHD_Connection *c, struct req
 		return sv_reply_err(c, q, MHD_HTTP_CONFLICT, NULL, "no recording yet: POST " API "start first");
 	}
 	cl->rec_id = s->cur->id;
+	/* range-checked against the last id issued: past it (2^64 - 1 included)
+	 * nothing was missed; never a wrap to 0 that replays everything */
+	if (last)
+		nt_hg_last_event_id(last, s->next_seq - 1, &from);
 	cl->next = last ? (from < s->next_seq ? from : s->next_seq) : s->next_seq;
 	s->sse_clients++;
 	pthread_mutex_unlock(&s->mu);

@@ -409,7 +409,19 @@ int sv_sse_put(struct sse_client *c, const char *s, size_t n)
 	return 0;
 }
 
-/* "id: N\ndata: ...\n\n", a line per "data:" */
+/* Bytes of P[0..N) before the first CR or LF. */
+static size_t strcspn_n(const char *p, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && p[k] != '\n' && p[k] != '\r')
+		k++;
+	return k;
+}
+
+/* "id: N\ndata: ...\n\n", a line per "data:".  EventSource ends a line at LF,
+ * CR or CR LF: each of them starts a new "data:" line, so no text can forge
+ * an "event:" or "id:" line (the lines are escaped already: defence in depth). */
 static int sse_put_entry(struct sse_client *c, uint64_t seq, const char *p, size_t n)
 {
 	char id[48];
@@ -418,12 +430,13 @@ static int sse_put_entry(struct sse_client *c, uint64_t seq, const char *p, size
 	snprintf(id, sizeof(id), "id: %llu\ndata: ", (unsigned long long)seq);
 	err = sv_sse_put(c, id, strlen(id));
 	for (size_t i = 0; !err && i < n; i++) {
-		const char *nl = memchr(p + i, '\n', n - i);
-		size_t k = nl ? (size_t)(nl - (p + i)) : n - i;
+		size_t k = strcspn_n(p + i, n - i);
 
 		err = sv_sse_put(c, p + i, k);
 		i += k;
-		if (!err && nl)
+		if (i < n && p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
+			i++;
+		if (!err && i < n)
 			err = sv_sse_put(c, "\ndata: ", 7);
 	}
 	return err ? err : sv_sse_put(c, "\n\n", 2);

@@ -154,6 +154,24 @@ static const struct route routes[] = {
 	{ "report", "GET", sv_do_report },
 };
 
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	nt_hg_framing_add(cls, key, value);
+	return MHD_YES;
+}
+
+/* A 400 that closes the connection: nothing after these headers is read as
+ * another request (request smuggling needs two readings of the framing). */
+static enum MHD_Result reply_bad_framing(struct MHD_Connection *c, struct req *q, const char *why)
+{
+	char *t = NULL;
+
+	if (asprintf(&t, "{\"error\":\"ambiguous request framing: %s\"}\n", why) < 0)
+		return MHD_NO;
+	return sv_reply_text(c, q, MHD_HTTP_BAD_REQUEST, t, "Connection", "close");
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -166,11 +184,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		char err[400];
 		unsigned int code;
 		int page;
+		struct nt_hg_framing fr = { 0 };
+		const char *bad;
 
+		nt_hg_headers_done(s->hg, c); /* in time: no header deadline any more */
 		q = calloc(1, sizeof(*q));
 		if (!q)
 			return MHD_NO;
 		*con_cls = q;
+		MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &fr);
+		bad = nt_hg_framing_error(&fr);
+		if (bad)
+			return reply_bad_framing(c, q, bad);
 		if ((code = sv_check_host(s, c, err, sizeof(err))))
 			return sv_reply_err(c, q, code, "Host", "%s", err);
 		if (strncmp(url, API, strlen(API))) {
@@ -259,6 +284,29 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Every connection is registered with the guard when accepted: per-address
+ * and total limits (over them: shut down at once), and the header deadline
+ * its watchdog enforces; unregistered when libmicrohttpd closes it. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct srv *s = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ai = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		const struct sockaddr *sa = ai ? ai->client_addr : NULL;
+		socklen_t alen = !sa ? 0 : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+				 sizeof(struct sockaddr_in);
+		int fd = fi ? fi->connect_fd : -1;
+
+		if (nt_hg_open(s->hg, c, fd, sa, alen, nt_hg_now_ms()) && fd >= 0)
+			shutdown(fd, SHUT_RDWR); /* over a limit: libmicrohttpd sees the end at once */
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		nt_hg_close(s->hg, c);
+	}
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct srv *s = cls;
@@ -323,7 +371,7 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, int *v6, 
 
 static int read_token(struct srv *s, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); /* a FIFO never blocks */
 	struct stat st;
 	ssize_t n;
 
@@ -456,7 +504,8 @@ int nt_serve_run(const struct nt_serve_opts *o)
 	}
 	s->data = malloc(RING_BYTES);
 	s->ent = calloc(RING_ENTRIES, sizeof(*s->ent));
-	if (!s->data || !s->ent) {
+	s->hg = nt_hg_new(NULL);
+	if (!s->data || !s->ent || !s->hg) {
 		fprintf(stderr, "nft-record: out of memory\n");
 		goto out;
 	}
@@ -476,10 +525,17 @@ int nt_serve_run(const struct nt_serve_opts *o)
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 << 10),
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 				MHD_OPTION_END);
 	if (!s->d) {
 		fprintf(stderr, "nft-record: --serve %s: cannot listen%s%s\n", listen, errno ? ": " : "",
 			errno ? strerror(errno) : "");
+		goto out;
+	}
+	if (nt_hg_start(s->hg)) {
+		fprintf(stderr, "nft-record: --serve: cannot start the connection watchdog\n");
+		MHD_stop_daemon(s->d);
 		goto out;
 	}
 	sv_log(s, "listening on http://%s%s (%s), recordings in %s; Ctrl-C to stop",
@@ -508,12 +564,14 @@ int nt_serve_run(const struct nt_serve_opts *o)
 	}
 	pthread_mutex_unlock(&s->mu);
 	MHD_stop_daemon(s->d);
+	nt_hg_stop(s->hg);
 	ret = NT_EXIT_OK;
 out:
 	if (s->cur && !sv_rec_active(s->cur))
 		sv_rec_free(s->cur);
 	free(s->data);
 	free(s->ent);
+	nt_hg_free(s->hg);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 
+#include "common/httpguard.h"
+
 #include "model/model.h"
 #include "model/stats.h"
 #include "nft-record/serve.h"
@@ -39,8 +41,8 @@
 #define RING_BYTES (8u << 20)       /* formatted events kept for the stream */
 #define RING_ENTRIES 65536u
 #define SSE_CHUNK (64u << 10)
-#define MAX_CONNS 64
-#define MAX_CONNS_PER_IP 32
+#define MAX_CONNS NT_HG_TOTAL          /* 256 */
+#define MAX_CONNS_PER_IP NT_HG_PER_ADDR /* 8 (IPv6: per /64, counted by the guard) */
 #define NAME_MAX_LEN 200
 #define FILTER_MAX_LEN 1024
 #define PKT_RING_BYTES (4u << 20)   /* completed dropped / rejected packets kept */
@@ -108,6 +110,7 @@ struct srv {
 	char *data;
 	struct ring_ent *ent;
 	uint64_t vhead, first_seq, next_seq;
+	struct nt_hg *hg;           /* header deadline, per-address limits (common/httpguard.h) */
 };
 
 /* Per request. */
