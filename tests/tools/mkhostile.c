@@ -9,6 +9,7 @@
  *        mkhostile --list                  classes, their N and what they hold
  *        mkhostile --payloads              "ID HEX" of every payload (test drivers)
  *        mkhostile --seeds DIR             a small log of every class (fuzz seeds)
+ *        mkhostile --model-seeds DIR       the same as inputs of tests/fuzz/fuzz_model.c
  *
  * Classes (N = the main count, --size = bytes of the big strings):
  *   names      every payload below in every string field of every block:
@@ -178,15 +179,34 @@ static void jb_pay(struct jb *b, const char *prefix, const struct payload *p, in
 /* ---- the log ---- */
 static struct ntl_writer *w;
 static const char *out_path;
+/* --model-seeds: the input format of tests/fuzz/fuzz_model.c instead of a log:
+ * metadata 0x80 TYPE LEN16 JSON (blocks over 64 KiB left out), records
+ * TYPE|0x10 (ids kept as they are) followed by the whole record */
+static FILE *model_out;
 
 static void emit(const void *rec, size_t len)
 {
+	if (model_out) {
+		uint8_t op = (uint8_t)((((const struct nt_ev_hdr *)rec)->type & 0x0f) | 0x10);
+
+		if (fwrite(&op, 1, 1, model_out) != 1 || fwrite(rec, 1, len, model_out) != len)
+			die("%s: %s", out_path, strerror(errno));
+		return;
+	}
 	if (ntl_writer_event(w, rec, len))
 		die("%s: %s", out_path, ntl_writer_strerror(w));
 }
 
 static void meta(uint16_t type, const struct jb *b)
 {
+	if (model_out) {
+		uint8_t h[4] = { 0x80, (uint8_t)type, (uint8_t)b->len, (uint8_t)(b->len >> 8) };
+
+		if (b->len <= 0xffff && (fwrite(h, 1, 4, model_out) != 4 ||
+					 fwrite(b->p, 1, b->len, model_out) != b->len))
+			die("%s: %s", out_path, strerror(errno));
+		return;
+	}
 	if (ntl_writer_meta(w, type, b->p, b->len))
 		die("%s: %s", out_path, ntl_writer_strerror(w));
 }
@@ -232,6 +252,8 @@ static void trailer(uint64_t end_ts)
 {
 	char tj[512];
 
+	if (model_out)
+		return;
 	snprintf(tj, sizeof(tj), "{\"end_mono_ns\":%llu,\"events\":%llu,\"clean\":true,\"lost\":[]}",
 		 (unsigned long long)end_ts, (unsigned long long)ntl_writer_events(w));
 	if (ntl_writer_close(w, tj))
@@ -900,7 +922,8 @@ static const struct cls classes[] = {
 };
 #define NCLS (sizeof(classes) / sizeof(classes[0]))
 
-static void generate(const struct cls *c, const char *path, uint64_t n, uint64_t size, int force)
+static void generate(const struct cls *c, const char *path, uint64_t n, uint64_t size, int force,
+		     int model)
 {
 	struct ntl_writer_opts wo = { .sz = sizeof(wo), .force = force };
 
@@ -911,8 +934,13 @@ static void generate(const struct cls *c, const char *path, uint64_t n, uint64_t
 		return gen_config(force);
 	/* big metadata compresses well at level 1 and is written much faster */
 	wo.zstd_level = 1;
-	if (ntl_writer_open(&w, path, &wo))
+	if (model) {
+		model_out = fopen(path, "w");
+		if (!model_out)
+			die("%s: %s", path, strerror(errno));
+	} else if (ntl_writer_open(&w, path, &wo)) {
 		die("%s", ntl_writer_open_error());
+	}
 	if (!strcmp(c->name, "names")) gen_names(n);
 	else if (!strcmp(c->name, "openpkts")) gen_openpkts(n);
 	else if (!strcmp(c->name, "bigpacket")) gen_bigpacket(n);
@@ -924,6 +952,11 @@ static void generate(const struct cls *c, const char *path, uint64_t n, uint64_t
 	else if (!strcmp(c->name, "flame")) gen_flame(n);
 	else if (!strcmp(c->name, "chaindefs")) gen_chaindefs(n);
 	else if (!strcmp(c->name, "ifaces")) gen_ifaces(n, size);
+	if (model_out) {
+		if (fclose(model_out))
+			die("%s: %s", path, strerror(errno));
+		model_out = NULL;
+	}
 }
 
 static void usage(void)
@@ -947,7 +980,7 @@ static uint64_t num(const char *s)
 
 int main(int argc, char **argv)
 {
-	const char *cls = NULL, *out = NULL, *seeds = NULL;
+	const char *cls = NULL, *out = NULL, *seeds = NULL, *mseeds = NULL;
 	uint64_t n = 0, size = 0;
 	int force = 0, has_n = 0, has_size = 0;
 	const struct cls *c = NULL;
@@ -963,6 +996,8 @@ int main(int argc, char **argv)
 			force = 1;
 		else if (!strcmp(argv[i], "--seeds") && i + 1 < argc)
 			seeds = argv[++i];
+		else if (!strcmp(argv[i], "--model-seeds") && i + 1 < argc)
+			mseeds = argv[++i];
 		else if (!strcmp(argv[i], "--payloads")) {
 			/* for the test driver: "ID HEX" per payload */
 			for (size_t k = 0; k < NPAY; k++) {
@@ -994,7 +1029,32 @@ int main(int argc, char **argv)
 			snprintf(path, sizeof(path), "%s/hostile-%s.%s", seeds, classes[k].name,
 				 !strcmp(classes[k].name, "kallsyms") ? "txt" :
 				 !strcmp(classes[k].name, "config") ? "json" : "ntl");
-			generate(&classes[k], path, classes[k].seed_n, classes[k].seed_size, 1);
+			generate(&classes[k], path, classes[k].seed_n, classes[k].seed_size, 1, 0);
+		}
+		return 0;
+	}
+	if (mseeds) {
+		char path[4096];
+
+		for (size_t k = 0; k < NCLS; k++) {
+			if (!strcmp(classes[k].name, "kallsyms") || !strcmp(classes[k].name, "config"))
+				continue;
+			for (int keep = 0; keep < 2; keep++) {
+				struct stat st;
+				FILE *f;
+
+				snprintf(path, sizeof(path), "%s/hostile-%s%s", mseeds, classes[k].name,
+					 keep ? "-kept" : "");
+				generate(&classes[k], path, classes[k].seed_n, classes[k].seed_size, 1, 1);
+				/* fuzz_model keeps records for inputs of odd length */
+				if (stat(path, &st))
+					die("%s: %s", path, strerror(errno));
+				if ((st.st_size & 1) != keep) {
+					f = fopen(path, "a");
+					if (!f || fputc(0, f) == EOF || fclose(f))
+						die("%s: %s", path, strerror(errno));
+				}
+			}
 		}
 		return 0;
 	}
@@ -1005,6 +1065,6 @@ int main(int argc, char **argv)
 			c = &classes[k];
 	if (!c)
 		die("unknown class '%s' (mkhostile --list)", cls);
-	generate(c, out, has_n ? n : c->n, has_size ? size : c->size, force);
+	generate(c, out, has_n ? n : c->n, has_size ? size : c->size, force, 0);
 	return 0;
 }
