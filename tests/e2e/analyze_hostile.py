@@ -283,9 +283,6 @@ def check_output(kind, b):
 
 
 def main():
-    if os.environ.get('NT_HOSTILE') != '1':
-        print('SKIP: analyze_hostile: hostile-log suite off until issue #16 Phase B lands (NT_HOSTILE=1 runs it)')
-        return 0
     for x in (AN, MK, RU):
         if not os.access(x, os.X_OK):
             print(f'FAIL: analyze_hostile: {x} not built')

@@ -13,7 +13,6 @@
 #    nothing (no wrap to 0), 0 replays from the first event, a number of 23
 #    digits is a 400.
 . "$(dirname "$0")/lib_http.sh"
-[ "${NT_HOSTILE:-}" = 1 ] || { echo "SKIP: http_abuse: off until issue #16 Phase B lands (NT_HOSTILE=1 runs it)"; exit 0; }
 nt_http_init http_abuse
 NS=${NT_PFX}s
 ip netns add "$NS" && NT_NSLIST+=("$NS")
