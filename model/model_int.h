@@ -137,6 +137,8 @@ struct nt_model {
 	uint32_t meta_blocks[NT_META_KINDS];  /* metadata blocks seen per type */
 	uint64_t meta_bytes[NT_META_KINDS];   /* bytes of metadata kept per type */
 	uint64_t meta_bytes_total;
+	uint64_t meta_hash[NT_META_KINDS];    /* of the last block of a replacing type */
+	uint64_t meta_len[NT_META_KINDS];
 	struct arena_chunk *rs_arena;         /* the RULESET's texts (replaced by the next) */
 	struct arena_chunk *if_arena;         /* the IFACES names (replaced by the next) */
 };

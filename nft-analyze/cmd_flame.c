@@ -16,6 +16,7 @@
 
 #define CMD "nft-analyze flame"
 #include "model/output.h"
+#include "common/sat.h"
 #include "common/strtab.h"
 #include "model/walk.h"
 #include "common/tool.h"
@@ -70,7 +71,7 @@ static uint32_t add_stack_id(struct fctx *c, uint32_t id, uint64_t weight)
 		c->w = nw;
 		c->nw = n;
 	}
-	c->w[id] += weight;
+	nt_sat_acc(&c->w[id], weight); /* --time weights come from log timestamps */
 	return id;
 }
 
@@ -384,8 +385,8 @@ static int write_svg(FILE *f, struct fctx *c, const char **lines, uint32_t *ids,
 		uint64_t v = c->w[ids[i]];
 		int cur = 0;
 
-		t.n[0].value += v;
-		total += v;
+		nt_sat_acc(&t.n[0].value, v);
+		nt_sat_acc(&total, v);
 		for (;;) {
 			e = strchr(s, ';');
 			cur = tree_child(&t, cur, s, e ? (size_t)(e - s) : strlen(s));
@@ -394,7 +395,7 @@ static int write_svg(FILE *f, struct fctx *c, const char **lines, uint32_t *ids,
 				free(t.ht);
 				return -ENOMEM;
 			}
-			t.n[cur].value += v;
+			nt_sat_acc(&t.n[cur].value, v);
 			if (!e)
 				break;
 			s = e + 1;
