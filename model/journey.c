@@ -59,10 +59,24 @@ static struct hopskb *hop_of(struct hops *hs, uint64_t skb, uint64_t parent)
 	return s;
 }
 
+static int nat_in(const char *t, size_t n)
+{
+	return memmem(t, n, "masquerade", 10) || memmem(t, n, "snat", 4) || memmem(t, n, "dnat", 4) ||
+	       memmem(t, n, "redirect", 8);
+}
+
+/* A NAT statement in rule text T; a long text (a hostile log's megabytes) is
+ * searched at its start and its end only, where nft puts the statements. */
 static int nat_text(const char *t)
 {
-	return t && (strstr(t, "masquerade") || strstr(t, "snat") || strstr(t, "dnat") ||
-		     strstr(t, "redirect"));
+	size_t n;
+
+	if (!t)
+		return 0;
+	n = strlen(t);
+	if (n <= (64u << 10))
+		return nat_in(t, n) != 0;
+	return nat_in(t, 4096) || nat_in(t + n - 4096, 4096);
 }
 
 /* Follow record H: returns its skb's state (after a META / DEV: the new one). */
@@ -127,13 +141,13 @@ static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex
 	nt_tb_lit(b, "  [");
 	if (ifindex) {
 		nt_tb_lit(b, "dev ");
-		nt_tb_str(b, dev_label(m, netns, ifindex, a, sizeof(a)));
+		nt_tb_esc(b, dev_label(m, netns, ifindex, a, sizeof(a)));
 		if (netns)
 			nt_tb_lit(b, ", ");
 	}
 	if (netns) {
 		nt_tb_lit(b, "netns ");
-		nt_tb_str(b, ns_label(m, netns, c, sizeof(c)));
+		nt_tb_esc(b, ns_label(m, netns, c, sizeof(c)));
 	}
 	nt_tb_chr(b, ']');
 }
@@ -244,7 +258,10 @@ static void tb_nat_cause(struct nt_tb *b, const struct nt_model *m, const struct
 		nt_tb_lit(b, " #");
 		nt_tb_u64(b, hs->nat_rule->rule_handle);
 		nt_tb_lit(b, " \"");
-		nt_tb_str(b, t ? t : "?");
+		if (t)
+			nt_tb_rule_text(b, m, t);
+		else
+			nt_tb_chr(b, '?');
 		nt_tb_chr(b, '"');
 	}
 }
@@ -258,33 +275,33 @@ static void tb_fate(struct nt_tb *b, const struct nt_model *m, const struct nt_p
 	switch (p->fate) {
 	case NT_FATE_DELIVERED:
 		nt_tb_lit(b, " to a socket at ");
-		nt_tb_str(b, nt_model_func(m, p->fate_func)->name);
+		nt_tb_esc(b, nt_model_func(m, p->fate_func)->name);
 		break;
 	case NT_FATE_DROPPED: {
 		const char *rn = nt_model_drop_reason(m, p->drop_reason);
 
 		nt_tb_lit(b, ": ");
-		nt_tb_str(b, rn ? rn : "?");
+		nt_tb_esc(b, rn ? rn : "?");
 		nt_tb_lit(b, " (reason ");
 		nt_tb_u64(b, p->drop_reason);
 		nt_tb_lit(b, ") at ");
-		nt_tb_str(b, nt_model_symbolize(m, p->drop_location, sym, sizeof(sym)));
+		nt_tb_esc(b, nt_model_symbolize(m, p->drop_location, sym, sizeof(sym)));
 		nt_tb_lit(b, " (");
-		nt_tb_str(b, nt_model_func(m, p->drop_func)->name);
+		nt_tb_esc(b, nt_model_func(m, p->drop_func)->name);
 		nt_tb_chr(b, ')');
 		break;
 	}
 	case NT_FATE_FORWARDED:
 		nt_tb_lit(b, " out of ");
-		nt_tb_str(b, p->fate_ifindex ? dev_label(m, p->fate_netns, p->fate_ifindex, a, sizeof(a)) : "?");
+		nt_tb_esc(b, p->fate_ifindex ? dev_label(m, p->fate_netns, p->fate_ifindex, a, sizeof(a)) : "?");
 		nt_tb_lit(b, " at ");
-		nt_tb_str(b, nt_model_func(m, p->fate_func)->name);
+		nt_tb_esc(b, nt_model_func(m, p->fate_func)->name);
 		break;
 	case NT_FATE_CONSUMED:
 		nt_tb_lit(b, " (freed)");
 		if (p->fate_func != UINT32_MAX) {
 			nt_tb_lit(b, " after ");
-			nt_tb_str(b, nt_model_func(m, p->fate_func)->name);
+			nt_tb_esc(b, nt_model_func(m, p->fate_func)->name);
 		}
 		break;
 	default:
@@ -417,7 +434,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 				nt_tb_lit(&b, "  =>  ");
 				nt_tb_flow(&b, (const void *)h);
 				nt_tb_lit(&b, "  seen at ");
-				nt_tb_str(&b, nt_model_func(m, h->id)->name);
+				nt_tb_esc(&b, nt_model_func(m, h->id)->name);
 				tb_where(&b, m, ((const struct nt_ev_meta *)h)->ifindex,
 					 ((const struct nt_ev_meta *)h)->netns);
 				tb_nat_cause(&b, m, &hs);
@@ -645,13 +662,13 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 			nt_jw_str(w, "func", nt_model_func(m, h->id)->name);
 			jw_where(w, m, mm->ifindex, mm->netns);
 			if (hs.nat_rule) {
-				char ch[200];
+				char ch[900];
 
 				nt_fmt_chain(ch, sizeof(ch), m, hs.nat_rule->chain_key);
 				nt_jw_str(w, "chain", ch);
 				nt_jw_u64(w, "handle", hs.nat_rule->rule_handle);
-				nt_jw_str(w, "rule", nt_model_rule_text(m, hs.nat_rule->chain_key,
-									hs.nat_rule->rule_handle));
+				nt_jw_rule_text_as(w, m, "rule", nt_model_rule_text(m, hs.nat_rule->chain_key,
+										    hs.nat_rule->rule_handle));
 			}
 			nt_jw_end(w);
 		}

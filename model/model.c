@@ -67,7 +67,7 @@ int strs_add(struct nt_model *m, const char *s, uint32_t *idx)
 		m->strs = n;
 		m->strs_cap = cap;
 	}
-	m->strs[m->nstrs] = model_strdup(m, &m->if_arena, s);
+	m->strs[m->nstrs] = model_strdup(m, &m->arena, s);
 	*idx = m->nstrs++;
 	return 0;
 }
@@ -117,6 +117,7 @@ void nt_model_free(struct nt_model *m)
 	free(m->chains);
 	free(m->rule_texts);
 	free(m->strs);
+	free(m->ifn);
 	free(m->loss);
 	map_free(&m->loss_map);
 	map_free(&m->chain_map);

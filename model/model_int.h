@@ -141,6 +141,8 @@ struct nt_model {
 	uint64_t meta_len[NT_META_KINDS];
 	struct arena_chunk *rs_arena;         /* the RULESET's texts (replaced by the next) */
 	struct arena_chunk *if_arena;         /* the IFACES names (replaced by the next) */
+	const char **ifn;                     /* interface names (ifmap values index them) */
+	uint32_t nifn, ifn_cap;
 };
 
 /* model.c */

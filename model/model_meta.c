@@ -324,7 +324,7 @@ static int meta_ksyms(struct nt_model *m, const cJSON *root)
 		else
 			snprintf(buf, sizeof(buf), "%s", name);
 		m->ksyms[m->nksyms].addr = addr;
-		m->ksyms[m->nksyms].name = arena_strdup(&m->arena, buf);
+		m->ksyms[m->nksyms].name = model_strdup(m, &m->arena, buf);
 		m->nksyms++;
 	}
 	if (m->nksyms != n0)
@@ -415,7 +415,7 @@ static int meta_ifaces(struct nt_model *m, const cJSON *root)
 	if (!cJSON_IsArray(arr))
 		return -EINVAL;
 	arena_free(&m->if_arena);
-	m->nstrs = 0;
+	m->nifn = 0;
 	map_free(&m->ifmap);
 	if (map_init(&m->ifmap, 64)) {
 		m->oom = 1;
@@ -423,11 +423,22 @@ static int meta_ifaces(struct nt_model *m, const cJSON *root)
 	}
 	cJSON_ArrayForEach(i, arr) {
 		uint64_t key = jnum_u(i, "netns", UINT32_MAX) << 32 | jnum_u(i, "ifindex", UINT32_MAX);
-		uint32_t idx;
 
-		if (!key || strs_add(m, jstr(i, "name", "?"), &idx))
+		if (!key)
 			continue;
-		if (map_put(&m->ifmap, key, idx))
+		if (m->nifn == m->ifn_cap) {
+			uint32_t cap = m->ifn_cap ? m->ifn_cap * 2 : 64;
+			const char **n = realloc(m->ifn, cap * sizeof(*n));
+
+			if (!n) {
+				m->oom = 1;
+				return -ENOMEM;
+			}
+			m->ifn = n;
+			m->ifn_cap = cap;
+		}
+		m->ifn[m->nifn] = model_strdup(m, &m->if_arena, jstr(i, "name", "?"));
+		if (map_put(&m->ifmap, key, m->nifn++))
 			m->oom = 1;
 	}
 	return 0;
@@ -450,11 +461,11 @@ static int meta_reasons(struct nt_model *m, const cJSON *root)
 
 /* Limits of the metadata (common/limits.h): at most meta_blocks blocks of a
  * type are read (the others are counted and skipped); the blocks the model
- * keeps (HEADER, FUNCS, RULESET, IFACES, DROP_REASONS: the kept strings cost
+ * keeps (HEADER, KSYMS, FUNCS, RULESET, IFACES, DROP_REASONS: the kept strings cost
  * at most their JSON's size) may hold at most the strings limit together,
  * counted before parsing, so a block past it is not even parsed.  HEADER,
  * RULESET and IFACES replace the previous block of their type.  Other types
- * (KSYMS, CLOCK, STACKS, unknown) are not used by the model: not parsed. */
+ * (CLOCK, STACKS, unknown) are not used by the model: not parsed. */
 /* A fast hash of a metadata block (8 bytes at a time): an unchanged
  * re-snapshot is recognised without parsing it again. */
 static uint64_t block_hash(const char *p, size_t n)
@@ -481,7 +492,7 @@ int nt_model_meta(struct nt_model *m, uint16_t type, const char *json, size_t le
 	int err = 0;
 
 	if (type != NTL_B_HEADER && type != NTL_B_FUNCS && type != NTL_B_RULESET &&
-	    type != NTL_B_IFACES && type != NTL_B_DROP_REASONS)
+	    type != NTL_B_IFACES && type != NTL_B_DROP_REASONS && type != NTL_B_KSYMS)
 		return 0;
 	if (m->meta_blocks[k] >= m->lim.max[NT_LIM_META_BLOCKS]) {
 		nt_limit_hit(&m->lim, NT_LIM_META_BLOCKS, 1);
@@ -598,7 +609,7 @@ const char *nt_model_ifname(const struct nt_model *m, uint32_t netns, uint32_t i
 {
 	const uint32_t *v = map_find(&m->ifmap, (uint64_t)netns << 32 | ifindex);
 
-	return v ? m->strs[*v] : NULL;
+	return v ? m->ifn[*v] : NULL;
 }
 
 const char *nt_model_netns_name(const struct nt_model *m, uint32_t inum)

@@ -240,20 +240,28 @@ const char *nt_rule_text_t(const struct nt_model *m, const char *text)
 	return buf;
 }
 
-void nt_jw_rule_text(struct nt_jw *w, const struct nt_model *m, const char *text)
+void nt_jw_rule_text_as(struct nt_jw *w, const struct nt_model *m, const char *key, const char *text)
 {
+	char bytes_key[40];
 	size_t n;
 	int cut;
 
 	if (!text) {
-		nt_jw_str(w, "text", NULL);
+		nt_jw_str(w, key, NULL);
 		return;
 	}
 	n = strlen(text);
-	member(w, "text");
+	member(w, key);
 	put_escaped_n(w, text, rule_text_len(m, text, n, &cut));
-	if (cut)
-		nt_jw_u64(w, "text_bytes", n);
+	if (cut) { /* keys are program constants */
+		snprintf(bytes_key, sizeof(bytes_key), "%s_bytes", key);
+		nt_jw_u64(w, bytes_key, n);
+	}
+}
+
+void nt_jw_rule_text(struct nt_jw *w, const struct nt_model *m, const char *text)
+{
+	nt_jw_rule_text_as(w, m, "text", text);
 }
 
 void nt_tb_u64(struct nt_tb *b, uint64_t v)
@@ -805,11 +813,11 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 		const char *ifn = nt_model_ifname(m, d->netns, d->ifindex), *ns = nt_model_netns_name(m, d->netns);
 
 		if (ifn)
-			snprintf(name, sizeof(name), "%s", ifn);
+			snprintf(name, sizeof(name), "%s", nt_esc_t(ifn));
 		else
 			snprintf(name, sizeof(name), "if%u", d->ifindex);
 		if (ns)
-			snprintf(sfx, sizeof(sfx), " [netns %s]", ns);
+			snprintf(sfx, sizeof(sfx), " [netns %s]", nt_esc_t(ns));
 		else
 			snprintf(sfx, sizeof(sfx), " [netns %u]", d->netns);
 		break;

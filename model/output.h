@@ -110,6 +110,8 @@ const char *nt_rule_text_t(const struct nt_model *m, const char *text);
 /* "text": the same cut (unescaped: JSON escapes it), plus "text_bytes": N
  * when cut; "text": null for NULL */
 void nt_jw_rule_text(struct nt_jw *w, const struct nt_model *m, const char *text);
+/* the same under KEY ("rule": "rule_bytes" when cut) */
+void nt_jw_rule_text_as(struct nt_jw *w, const struct nt_model *m, const char *key, const char *text);
 
 void nt_tb_u64(struct nt_tb *b, uint64_t v);   /* "%" PRIu64 */
 void nt_tb_i64(struct nt_tb *b, int64_t v);    /* "%" PRId64 */

@@ -157,8 +157,23 @@ static void summarise(void *ctx, const struct nt_packet *p)
 				snprintf(step, sizeof(step), "%s: return", ch);
 			} else {
 				text = nt_model_rule_text(m, r->chain_key, r->rule_handle);
-				if (text)
-					snprintf(step, sizeof(step), "%s: %s [%s]", ch, text, v);
+				if (text) { /* the step holds 700 bytes: a longer text is not read past them */
+					size_t o = strnlen(ch, sizeof(ch) - 1), tl;
+
+					memcpy(step, ch, o);
+					memcpy(step + o, ": ", 2);
+					o += 2;
+					tl = strnlen(text, sizeof(step) - o - sizeof(v) - 4);
+					memcpy(step + o, text, tl);
+					o += tl;
+					step[o++] = ' ';
+					step[o++] = '[';
+					tl = strnlen(v, sizeof(v) - 1);
+					memcpy(step + o, v, tl);
+					o += tl;
+					step[o++] = ']';
+					step[o] = 0;
+				}
 				else
 					snprintf(step, sizeof(step), "%s: handle %" PRIu64 " [%s]", ch,
 						 r->rule_handle, v);

@@ -68,7 +68,7 @@ def fail(name, why):
 PK1 = ['--packet', '1']
 CLASSES = [
     ('names', [], 64, 2, None),
-    ('openpkts', ['-n', '400000'], 300, 48, PK1),
+    ('openpkts', ['-n', '400000'], 450, 48, PK1),
     ('bigpacket', ['-n', '300000'], 40, 48, PK1),
     ('rulesets', ['-n', '16', '--size', str(4 << 20)], 56, 8, None),
     ('longrule', ['-n', '100', '--size', '8000000'], 64, 4, None),
