@@ -338,7 +338,7 @@ enum MHD_Result sv_do_start(struct srv *s, struct MHD_Connection *c, struct req 
 		o = cJSON_CreateObject();
 		snprintf(err, sizeof(err), "a recording is already %s (id %u, output %.300s): POST " API "stop first",
 			 sv_state_names[s->cur->state], s->cur->id, s->cur->output);
-		cJSON_AddStringToObject(o, "error", err);
+		sv_json_str(o, "error", err);
 		cJSON_AddNumberToObject(o, "id", s->cur->id);
 		pthread_mutex_unlock(&s->mu);
 		return sv_reply_json(c, q, MHD_HTTP_CONFLICT, o);
@@ -435,7 +435,7 @@ enum MHD_Result sv_do_start(struct srv *s, struct MHD_Connection *c, struct req 
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", r->id);
-	cJSON_AddStringToObject(o, "output", r->output);
+	sv_json_str(o, "output", r->output);
 	cJSON_AddStringToObject(o, "backend", r->backend);
 	cJSON_AddStringToObject(o, "status", sv_state_names[r->state]);
 	sv_log(s, "recording %u started: %s (backend %s)", r->id, r->output, r->backend);

@@ -268,9 +268,9 @@ cJSON *sv_status_json(struct srv *s, const struct recording *r)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	cJSON_AddNumberToObject(o, "id", r->id);
-	cJSON_AddStringToObject(o, "output", r->output);
+	sv_json_str(o, "output", r->output);
 	cJSON_AddStringToObject(o, "backend", r->backend[0] ? r->backend : r->o.backend ? r->o.backend : "auto");
-	cJSON_AddStringToObject(o, "filter", r->o.filter ? r->o.filter : "");
+	sv_json_str(o, "filter", r->o.filter);
 	cJSON_AddNumberToObject(o, "duration", r->o.duration);
 	cJSON_AddNumberToObject(o, "elapsed_s",
 				r->t0.tv_sec ? elapsed_s(&r->t0, r->state >= ST_FINISHED ? &r->t1 : &now) : 0);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "nft-record/serve_int.h"
+#include "common/escape.h"
 
 void sv_log(const struct srv *s, const char *fmt, ...)
 {
@@ -73,15 +74,26 @@ enum MHD_Result sv_reply_json(struct MHD_Connection *c, struct req *q, unsigned 
 	return reply_json_hdr(c, q, code, root, NULL, NULL);
 }
 
+cJSON *sv_json_str(cJSON *o, const char *key, const char *s)
+{
+	char buf[4096];
+
+	if (!s)
+		s = "";
+	if (nt_esc_clean(NT_ESC_TEXT, s, strlen(s)))
+		return cJSON_AddStringToObject(o, key, s);
+	return cJSON_AddStringToObject(o, key, nt_esc_str(NT_ESC_TEXT, buf, sizeof(buf), s));
+}
+
 static cJSON *err_obj(const char *field, const char *fmt, va_list ap)
 {
 	cJSON *o = cJSON_CreateObject();
 	char msg[1024];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	cJSON_AddStringToObject(o, "error", msg);
+	vsnprintf(msg, sizeof(msg), fmt, ap);	/* may cut a character: escaped below */
+	sv_json_str(o, "error", msg);
 	if (field)
-		cJSON_AddStringToObject(o, "field", field);
+		sv_json_str(o, "field", field);
 	return o;
 }
 

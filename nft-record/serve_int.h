@@ -137,6 +137,10 @@ enum MHD_Result sv_reply_text(struct MHD_Connection *c, struct req *q, unsigned 
 			      char *text, const char *extra_hdr, const char *extra_val);
 enum MHD_Result sv_reply_json(struct MHD_Connection *c, struct req *q, unsigned int code,
 			      cJSON *root);
+/* cJSON_AddStringToObject with S made valid UTF-8 and its controls visible
+ * (common/escape.h, NT_ESC_TEXT): for strings a client chose (field names,
+ * filters, paths) and for messages quoting them. */
+cJSON *sv_json_str(cJSON *o, const char *key, const char *s);
 /* {"error": MSG, "field": FIELD} */
 enum MHD_Result sv_reply_err(struct MHD_Connection *c, struct req *q, unsigned int code,
 			     const char *field, const char *fmt, ...)

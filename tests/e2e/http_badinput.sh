@@ -40,6 +40,12 @@ nt_bad '{"filter": "icmp", "filter": "tcp"}' 400 filter "given twice"
 nt_bad '{"backend": "ebpf"}'              400 backend "is not one of"
 nt_bad '{"netns": "no-such-ns-x1"}'       400 netns "no namespace 'no-such-ns-x1'"
 nt_bad '{"netns": [1]}'                   400 netns "expected an array of strings"
+# a field name with invalid UTF-8 and a terminal escape: the answer is strict
+# UTF-8 JSON (the decode above is strict) and shows the escape as text
+printf '{"\xff\xc0\x80\x1b]0;owned\x07\xe2\x80\xae": 1}' > "$NT_TMP/hostile.json"
+nt_req "$NS" POST $S "@$NT_TMP/hostile.json"
+nt_expect 400 "hostile field name" \
+	"'\\\\x1b]0;owned\\\\x07' in j['error'] and '\\\\u202e' in j['field'] and '\\ufffd' in j['field'] and '\\x1b' not in j['error'] + j['field']"
 # path traversal / outside the serve dir
 mkdir -p "$NT_TMP/outside"
 nt_bad '{"output": "../escape.ntl"}'      400 output "is not a file name inside $NT_DIR"

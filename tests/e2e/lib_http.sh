@@ -62,7 +62,7 @@ nt_expect() {
 		nt_fail "$what: HTTP $HTTP_CODE, expected $code: $(head -c 300 "$NT_TMP/body")"
 		return 1
 	fi
-	if [ -n "$cond" ] && ! python3 -c 'import json,sys,os; j=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$NT_TMP/body" "$cond" 2>/dev/null; then
+	if [ -n "$cond" ] && ! python3 -c 'import json,sys,os; j=json.loads(open(sys.argv[1], "rb").read().decode("utf-8")); sys.exit(0 if eval(sys.argv[2]) else 1)' "$NT_TMP/body" "$cond" 2>/dev/null; then
 		nt_fail "$what: answer $(head -c 300 "$NT_TMP/body") does not satisfy: $cond"
 		return 1
 	fi
