@@ -36,7 +36,7 @@ def attacker(src):
             try:
                 s.bind((src, 0))
                 s.connect(('127.0.0.1', port))
-                s.sendall(f'GET {api}/status HTTP/1.1\r\nHost: x\r\n'.encode())
+                s.sendall(f'GET {api}/status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n'.encode())
                 conns.append((s, time.monotonic()))
             except OSError:
                 s.close()
@@ -75,7 +75,7 @@ for i in range(10):
     s.settimeout(5)
     try:
         s.connect(('127.0.0.1', port))
-        s.sendall(f'GET {api}/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'.encode())
+        s.sendall(f'GET {api}/status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n'.encode())
         data = b''
         while b'\r\n' not in data:
             b = s.recv(4096)
@@ -138,17 +138,17 @@ PY
 	*) nt_fail "smuggling: $name: $out (answers, first status); want one 400 or a closed connection" ;;
 	esac
 }
-SMUG="GET $API/stop HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+SMUG="GET $API/status HTTP/1.1\\r\\nHost: 127.0.0.1:$NT_PORT\\r\\n\\r\\n"
 smuggle "two Content-Length" \
-	"b'POST $API/stop HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 0\\r\\nContent-Length: ${#SMUG}\\r\\n\\r\\n$SMUG'"
+	"b'POST $API/stop HTTP/1.1\\r\\nHost: 127.0.0.1:$NT_PORT\\r\\nContent-Type: application/json\\r\\nContent-Length: 0\\r\\nContent-Length: ${#SMUG}\\r\\n\\r\\n$SMUG'"
 smuggle "two equal Content-Length" \
-	"b'POST $API/stop HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 2\\r\\nContent-Length: 2\\r\\n\\r\\n{}'"
+	"b'POST $API/stop HTTP/1.1\\r\\nHost: 127.0.0.1:$NT_PORT\\r\\nContent-Type: application/json\\r\\nContent-Length: 2\\r\\nContent-Length: 2\\r\\n\\r\\n{}'"
 smuggle "Content-Length + Transfer-Encoding" \
-	"b'POST $API/stop HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 5\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n$SMUG'"
+	"b'POST $API/stop HTTP/1.1\\r\\nHost: 127.0.0.1:$NT_PORT\\r\\nContent-Type: application/json\\r\\nContent-Length: 5\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n$SMUG'"
 smuggle "Transfer-Encoding with a space before the colon" \
-	"b'POST $API/stop HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 5\\r\\nTransfer-Encoding : chunked\\r\\n\\r\\n0\\r\\n\\r\\n$SMUG'"
+	"b'POST $API/stop HTTP/1.1\\r\\nHost: 127.0.0.1:$NT_PORT\\r\\nContent-Type: application/json\\r\\nContent-Length: 5\\r\\nTransfer-Encoding : chunked\\r\\n\\r\\n0\\r\\n\\r\\n$SMUG'"
 smuggle "Transfer-Encoding chunked, identity" \
-	"b'POST $API/stop HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked, identity\\r\\n\\r\\n0\\r\\n\\r\\n$SMUG'"
+	"b'POST $API/stop HTTP/1.1\\r\\nHost: 127.0.0.1:$NT_PORT\\r\\nContent-Type: application/json\\r\\nTransfer-Encoding: chunked, identity\\r\\n\\r\\n0\\r\\n\\r\\n$SMUG'"
 
 # ---- Last-Event-ID: no wrap ----
 nt_req "$NS" POST $API/start '{"filter": "icmp", "output": "leid.ntl"}'
