@@ -136,7 +136,6 @@ void nt_model_free(struct nt_model *m)
 	map_free(&m->freed_map);
 	free(m->freed);
 	free(m->ksyms);
-	free(m->zombies);
 	cJSON_Delete(m->header);
 	arena_free(&m->arena);
 	arena_free(&m->rs_arena);
@@ -214,12 +213,23 @@ static inline int terminal(int32_t v)
 
 static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete);
 static void frag_keys_drop(struct nt_model *m, struct nt_packet *p);
-static void zombies_clear(struct nt_model *m);
+static void pkt_release(struct nt_model *m, uint32_t slot);
+static void stale_purge(struct nt_model *m);
+
+/* N skb states became stale: when they are a quarter of the map, one
+ * pass over the skb map forgets them (amortized O(1) each; a log of
+ * never-freed packets would else keep every one). */
+static void stale_add(struct nt_model *m, uint32_t n)
+{
+	m->nstale += n;
+	if (m->nstale >= 4096 && m->nstale >= m->skb_map.count / 4)
+		stale_purge(m);
+}
 
 /* Close the least recently active open packet as incomplete (the open_packets
- * limit).  Its slot becomes a zombie: skb states may still name it; the next
- * lookup of such an skb forgets it (st_find), zombies_clear() frees the slots
- * in batches (one pass over the skb map per max / 16 evictions). */
+ * limit) and free its slot at once: skb states still naming it are stale (the
+ * slot's gen moved on), forgotten when next looked up (st_find) or scanned.
+ * O(1): no pass over the skb map. */
 static void evict_one(struct nt_model *m)
 {
 	struct nt_packet *p;
@@ -228,26 +238,12 @@ static void evict_one(struct nt_model *m)
 		return;
 	p = &m->pool[m->lru_head];
 	p->evicted = 1;
+	stale_add(m, p->live_skbs);
 	p->live_skbs = 0;
 	m->t.evicted++;
 	nt_limit_hit(&m->lim, NT_LIM_OPEN_PACKETS, 1);
 	pkt_complete(m, p, 1);
-	frag_keys_drop(m, p);
-	p->in_use = 0;
-	p->zombie = 1;
-	if (m->nzombie == m->zombie_cap) {
-		uint32_t cap = m->zombie_cap ? m->zombie_cap * 2 : 256, *z = realloc(m->zombies, cap * sizeof(*z));
-
-		if (!z) {
-			m->oom = 1;
-			return;
-		}
-		m->zombies = z;
-		m->zombie_cap = cap;
-	}
-	m->zombies[m->nzombie++] = p->slot;
-	if (m->nzombie >= 64 && m->nzombie >= m->lim.max[NT_LIM_OPEN_PACKETS] / 16)
-		zombies_clear(m);
+	pkt_release(m, p->slot);
 }
 
 static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
@@ -283,10 +279,12 @@ static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
 	{
 		uint8_t *ev = p->ev;
 		size_t cap = p->ev_cap;
+		uint32_t gen = p->gen;
 
 		memset(p, 0, sizeof(*p));
 		p->ev = ev;
 		p->ev_cap = cap;
+		p->gen = gen;
 	}
 	p->slot = slot;
 	p->in_use = 1;
@@ -333,6 +331,7 @@ static void pkt_release(struct nt_model *m, uint32_t slot)
 	frag_keys_drop(m, p);
 	p->in_use = 0;
 	p->id = 0;
+	p->gen++;	/* skb states still naming this life are stale */
 	ev_trim(m, p);
 	m->free_slots[m->nfree++] = slot;
 }
@@ -388,6 +387,13 @@ static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete
 /* ---- skb states ---- */
 static void st_drop(struct nt_model *m, struct skbst *s);
 
+/* S names a packet slot whose life it was attached to has ended (closed early
+ * by the open_packets limit, or discarded): the packet is gone. */
+static inline int st_stale(const struct nt_model *m, const struct skbst *s)
+{
+	return s->pkt != NOPKT && m->pool[s->pkt].gen != s->pkt_gen;
+}
+
 static struct skbst *st_find(struct nt_model *m, uint64_t skb)
 {
 	uint32_t *v = map_find(&m->skb_map, skb);
@@ -396,8 +402,10 @@ static struct skbst *st_find(struct nt_model *m, uint64_t skb)
 	if (!v)
 		return NULL;
 	s = &m->sk[*v];
-	if (s->pkt != NOPKT && m->pool[s->pkt].zombie) {
+	if (st_stale(m, s)) {
 		/* its packet was closed early (open_packets limit): a new life */
+		if (m->nstale)
+			m->nstale--;
 		s->pkt = NOPKT;
 		st_drop(m, s);
 		return NULL;
@@ -462,6 +470,7 @@ static void st_drop(struct nt_model *m, struct skbst *s)
 static void attach(struct nt_packet *p, struct skbst *s)
 {
 	s->pkt = p->slot;
+	s->pkt_gen = p->gen;
 	p->live_skbs++;
 }
 
@@ -767,8 +776,11 @@ static void pkt_merge(struct nt_model *m, struct nt_packet *p, struct nt_packet 
 {
 	if (q->live_skbs > 1) {
 		for (uint32_t j = 0; j <= m->skb_map.mask; j++)
-			if (m->skb_map.keys[j] && m->sk[m->skb_map.vals[j]].pkt == q->slot)
+			if (m->skb_map.keys[j] && m->sk[m->skb_map.vals[j]].pkt == q->slot &&
+			    !st_stale(m, &m->sk[m->skb_map.vals[j]])) {
 				m->sk[m->skb_map.vals[j]].pkt = p->slot;
+				m->sk[m->skb_map.vals[j]].pkt_gen = p->gen;
+			}
 	}
 	p->live_skbs += q->live_skbs;
 	q->live_skbs = 0;
@@ -1090,6 +1102,7 @@ static struct nt_packet *on_meta(struct nt_model *m, struct skbst *s, struct nt_
 		if (g && g != p) {
 			pkt_merge(m, g, p);
 			s->pkt = g->slot;
+			s->pkt_gen = g->gen;
 			p = g;
 		}
 	}
@@ -1262,18 +1275,22 @@ static void sweep(struct nt_model *m, uint64_t now)
 {
 	uint32_t n = 0, *exp;
 
-	zombies_clear(m);
 	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
 		struct skbst *s;
 
 		if (!m->skb_map.keys[j])
 			continue;
 		s = &m->sk[m->skb_map.vals[j]];
-		if (s->pkt == NOPKT && now > s->last_ts && now - s->last_ts > m->idle_ns) {
+		if (st_stale(m, s)) {
+			s->pkt = NOPKT;
+			st_drop(m, s);
+			j--;
+		} else if (s->pkt == NOPKT && now > s->last_ts && now - s->last_ts > m->idle_ns) {
 			st_drop(m, s);
 			j--; /* backward shift may have moved another entry here */
 		}
 	}
+	m->nstale = 0;
 	for (uint32_t i = 0; i < m->nflows; i++)
 		if (m->flows[i].first_id && now > m->flows[i].last_ts &&
 		    now - m->flows[i].last_ts > FLOW_IDLE_MULT * m->idle_ns)
@@ -1558,18 +1575,16 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		/* the capture filter rejected the packet: drop it silently */
 		p = s->pkt != NOPKT ? &m->pool[s->pkt] : NULL;
 		s->pend_len = 0;
+		st_drop(m, s);
 		if (p) {
-			for (uint32_t j = 0; j <= m->skb_map.mask; j++)
-				if (m->skb_map.keys[j] && m->sk[m->skb_map.vals[j]].pkt == p->slot) {
-					m->sk[m->skb_map.vals[j]].pend_len = 0;
-					st_drop(m, &m->sk[m->skb_map.vals[j]]);
-					j--;
-				}
+			/* its other skbs (clones), if any, are stale once the slot is
+			 * released: forgotten when next seen (no pass over the map per
+			 * discarded packet, which a log of many made quadratic) */
 			m->t.discarded++;
 			m->t.open--;
+			if (p->live_skbs > 1)
+				stale_add(m, p->live_skbs - 1);
 			pkt_release(m, p->slot);
-		} else {
-			st_drop(m, s);
 		}
 		return NULL;
 	}
@@ -1649,7 +1664,6 @@ void nt_model_finish(struct nt_model *m)
 		m->pending_release = -1;
 	}
 	m->cur = -1;
-	zombies_clear(m);
 	/* waiting steps: to their packet, or uncorrelated */
 	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
 		struct skbst *s;
@@ -1657,7 +1671,7 @@ void nt_model_finish(struct nt_model *m)
 		if (!m->skb_map.keys[j])
 			continue;
 		s = &m->sk[m->skb_map.vals[j]];
-		flush_pending(m, s, s->pkt != NOPKT ? &m->pool[s->pkt] : NULL, SIZE_MAX);
+		flush_pending(m, s, s->pkt != NOPKT && !st_stale(m, s) ? &m->pool[s->pkt] : NULL, SIZE_MAX);
 	}
 	open = malloc((m->pool_len ? m->pool_len : 1) * sizeof(*open));
 	if (!open) {
@@ -1684,33 +1698,21 @@ void nt_model_finish(struct nt_model *m)
 		}
 }
 
-/* Free the slots of the packets closed early: one pass over the skb map
- * forgets the skbs still naming them. */
-static void zombies_clear(struct nt_model *m)
+static void stale_purge(struct nt_model *m)
 {
-	if (!m->nzombie)
-		return;
 	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
 		struct skbst *s;
 
 		if (!m->skb_map.keys[j])
 			continue;
 		s = &m->sk[m->skb_map.vals[j]];
-		if (s->pkt != NOPKT && m->pool[s->pkt].zombie) {
+		if (st_stale(m, s)) {
 			s->pkt = NOPKT;
 			st_drop(m, s);
 			j--; /* backward shift may have moved another entry here */
 		}
 	}
-	for (uint32_t i = 0; i < m->nzombie; i++) {
-		struct nt_packet *p = &m->pool[m->zombies[i]];
-
-		p->zombie = 0;
-		p->id = 0;
-		ev_trim(m, p);
-		m->free_slots[m->nfree++] = p->slot;
-	}
-	m->nzombie = 0;
+	m->nstale = 0;
 }
 
 void nt_model_note_order(struct nt_model *m, uint64_t reordered, uint64_t late, uint64_t max_late_ns)

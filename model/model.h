@@ -143,7 +143,8 @@ struct nt_packet {
 	int socket_wait;        /* after the first delivery: time is socket queue time */
 	uint32_t nfkeys;
 	uint64_t fkeys[8];      /* fragment group keys registered for it */
-	int zombie;             /* closed early (open_packets): its slot waits until no skb refers to it */
+	uint32_t gen;           /* the slot's life: bumped at each release, so an skb state
+				 * naming an older life (a packet closed early) is stale */
 	uint32_t lru_prev, lru_next;   /* open packets, least recently active first */
 	int in_lru;
 };

@@ -40,6 +40,7 @@ struct ksym {
 struct skbst {
 	uint64_t skb;
 	uint32_t pkt;            /* its packet's slot; NOPKT: none yet (only waiting steps) */
+	uint32_t pkt_gen;        /* that slot's gen when attached (stale when it differs) */
 	uint32_t ifindex, netns; /* device / namespace it is on (META, DEV) */
 	uint64_t last_ts;
 	int has_meta, is_frag, was_frag;
@@ -131,8 +132,7 @@ struct nt_model {
 	struct nt_limits lim;
 	int oom;                     /* an allocation failed */
 	uint32_t lru_head, lru_tail; /* open packets, least recently active first */
-	uint32_t *zombies;           /* slots of packets closed early, not free until */
-	uint32_t nzombie, zombie_cap; /* no skb state refers to them (zombies_clear) */
+	uint64_t nstale;             /* skb states naming a released slot (stale_add) */
 	uint64_t kept_bytes;         /* capacity of the packets' record buffers */
 	uint32_t meta_blocks[NT_META_KINDS];  /* metadata blocks seen per type */
 	uint64_t meta_bytes[NT_META_KINDS];   /* bytes of metadata kept per type */

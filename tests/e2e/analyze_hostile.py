@@ -69,6 +69,7 @@ PK1 = ['--packet', '1']
 CLASSES = [
     ('names', [], 64, 2, None),
     ('openpkts', ['-n', '400000'], 450, 48, PK1),
+    ('discards', ['-n', '100000'], 450, 48, PK1),
     ('bigpacket', ['-n', '300000'], 40, 48, PK1),
     ('rulesets', ['-n', '16', '--size', str(4 << 20)], 56, 8, None),
     ('longrule', ['-n', '100', '--size', '8000000'], 64, 4, None),
@@ -83,6 +84,7 @@ if SAN:  # smaller: sanitizers are 3-10x slower and use more memory
     CLASSES = [
         ('names', [], 0, 2, None),
         ('openpkts', ['-n', '300000'], 0, 32, PK1),
+        ('discards', ['-n', '20000'], 0, 32, PK1),
         ('bigpacket', ['-n', '100000'], 0, 32, PK1),
         ('rulesets', ['-n', '4', '--size', str(1 << 20)], 0, 8, None),
         ('longrule', ['-n', '20', '--size', '1000000'], 0, 4, None),
@@ -478,6 +480,15 @@ def class_checks(cls, res, payloads):
     if cls == 'openpkts':
         for cmd in ('stats', 'journeys', 'events --json'):
             expect_limit(f'hostile/openpkts/{cmd}: open packets limit', res, cmd, 'open packets')
+    if cls == 'discards':
+        expect_limit('hostile/discards/stats: open packets limit', res, 'stats', 'open packets')
+        st = res.get('stats --json')
+        want = int(dict((c[0], c[1]) for c in CLASSES)['discards'][1])
+        got = st[2]['stats']['loss'].get('discarded_packets') if st and isinstance(st[2], dict) else None
+        if got == want:
+            ok(f'hostile/discards/stats --json: {want} discarded packets, each O(1)')
+        else:
+            fail('hostile/discards/stats --json: discarded packets', f'{got}, expected {want}')
     if cls == 'bigpacket':
         expect_limit('hostile/bigpacket/journeys: records per packet limit', res, 'journeys', 'records per packet')
     if cls == 'longrule':

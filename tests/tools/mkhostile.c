@@ -23,6 +23,10 @@
  *              exit, clone, drop with the hostile reason or free).  N = copies
  *              of the packet set (default 1).
  *   openpkts   N skbs seen once and never freed (default 4,000,000): a tiny log
+ *   discards   300,000 open packets (N / 2 when N < 20,000), then N packets
+ *              (default 1,000,000) of an skb and its clone whose FREE carries
+ *              the capture filter's discard flag (0x10): each must cost O(1),
+ *              not a pass over every skb
  *   bigpacket  one packet of N records (default 50,000,000)
  *   rulesets   the same RULESET block N times (default 40), each of --size
  *              bytes of JSON (default 16 MiB), then packets hitting its rules
@@ -588,6 +592,27 @@ static void gen_openpkts(uint64_t n)
 	trailer(ts);
 }
 
+static void gen_discards(uint64_t n)
+{
+	uint64_t ts = BASE_TS;
+	uint64_t open = n >= 20000 ? 300000 : n / 2; /* seeds: small */
+
+	header("discards");
+	simple_meta();
+	for (uint64_t i = 0; i < open; i++)
+		rec_hdr(NT_EV_FUNC, 8, ts += 1000, SKB(i), 0);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t skb = SKB(1000000 + 2 * i), clone = skb + 0x100;
+		struct nt_ev_hdr h = { .type = NT_EV_FREE, .flags = 0x10, .id = 7, .skb = skb };
+
+		rec_hdr(NT_EV_FUNC, 8, ts += 1000, skb, 0);
+		rec_link(ts += 1000, clone, skb, NT_LINK_CLONE);
+		h.ts_ns = ts += 1000;
+		emit(&h, sizeof(h));
+	}
+	trailer(ts);
+}
+
 static void gen_bigpacket(uint64_t n)
 {
 	uint64_t ts = BASE_TS, skb = SKB(1);
@@ -908,6 +933,7 @@ struct cls {
 static const struct cls classes[] = {
 	{ "names", 1, 0, 1, 0, "every payload in every string field of every block" },
 	{ "openpkts", 4000000, 0, 2000, 0, "N skbs never freed (open packets)" },
+	{ "discards", 1000000, 0, 2000, 0, "N discarded packets with a clone among 300 k open ones" },
 	{ "bigpacket", 50000000, 0, 20000, 0, "one packet of N records" },
 	{ "rulesets", 40, 16u << 20, 4, 8192, "the same RULESET block N times, --size bytes each" },
 	{ "longrule", 100, 62000000, 4, 20000, "a rule text of --size bytes in N packets" },
@@ -943,6 +969,7 @@ static void generate(const struct cls *c, const char *path, uint64_t n, uint64_t
 	}
 	if (!strcmp(c->name, "names")) gen_names(n);
 	else if (!strcmp(c->name, "openpkts")) gen_openpkts(n);
+	else if (!strcmp(c->name, "discards")) gen_discards(n);
 	else if (!strcmp(c->name, "bigpacket")) gen_bigpacket(n);
 	else if (!strcmp(c->name, "rulesets")) gen_rulesets(n, size);
 	else if (!strcmp(c->name, "longrule")) gen_longrule(n, size);

@@ -10,6 +10,7 @@
 #include "model/journey.h"
 #include "formats/logw.h"
 #include "formats/logr.h"
+#include "common/limits.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <sys/wait.h>
 
 #define MAXP 16
+#define NT_F_DISCARD_REC 0x10 /* the capture filter's discard (model/model_int.h) */
 static struct nt_packet done[MAXP];
 static int ndone;
 
@@ -307,6 +309,67 @@ TEST(many_open_packets_and_reuse)
 	nt_model_free(m);
 }
 
+/* The open_packets limit closes the least recently active packet early and
+ * frees its slot at once: its skbs (the packet's own and a clone) are stale,
+ * their next record starts a new packet (never the one now in the slot); a
+ * packet discarded by the capture filter leaves its clone stale the same way. */
+TEST(closed_early_and_discarded_packets_leave_stale_skbs)
+{
+	struct nt_model_opts o = { .sz = sizeof(o), .keep_events = 1, .on_packet = on_packet };
+	struct nt_limits lim;
+	struct nt_ev_link l = { .h = { .type = NT_EV_LINK, .ts_ns = 1010, .skb = 0x2000 },
+				.parent = 0x1000, .kind = NT_LINK_CLONE };
+	struct nt_ev_free disc = { .h = { .type = NT_EV_FREE, .flags = NT_F_DISCARD_REC, .id = 2,
+					  .ts_ns = 0, .skb = 0 } };
+	const struct nt_packet *p, *q;
+	struct nt_model *m;
+	uint64_t id_a, id_b;
+
+	nt_limits_init(&lim);
+	lim.max[NT_LIM_OPEN_PACKETS] = 2;
+	o.limits = &lim;
+	m = nt_model_new(&o);
+	CHECK(m != NULL);
+	ndone = 0;
+	meta(m, 0x1000, 1000);
+	nt_model_event(m, &l, sizeof(l));               /* A: 0x1000 + clone 0x2000 */
+	id_a = func(m, 0x2000, 0, 1020)->id;
+	id_b = meta(m, 0x3000, 1030)->id;               /* B */
+	CHECK(id_a && id_b && id_a != id_b);
+	p = meta(m, 0x4000, 1040);                      /* C: A is closed early */
+	CHECK(p && p->id != id_a && p->id != id_b);
+	CHECK_EQ_INT(nt_model_totals(m)->evicted, 1);
+	CHECK_EQ_INT(ndone, 1);
+	CHECK(done[0].id == id_a && done[0].evicted);
+	/* A's clone: a new packet (B is closed early for it), never C or B */
+	q = func(m, 0x2000, 1, 1050);
+	CHECK(q && q->id != id_a && q->id != id_b && q->id != p->id);
+	CHECK_EQ_INT(q->live_skbs, 1);
+	CHECK_EQ_INT(nt_model_totals(m)->evicted, 2);
+	/* A's own skb: the same */
+	q = func(m, 0x1000, 1, 1060);
+	CHECK(q && q->live_skbs == 1 && q->n_events == 1);
+	nt_model_free(m);
+
+	/* a discarded packet with a clone */
+	m = nt_model_new(&o);
+	CHECK(m != NULL);
+	meta(m, 0x1000, 1000);
+	l.h.ts_ns = 1010;
+	nt_model_event(m, &l, sizeof(l));
+	disc.h.ts_ns = 1020;
+	disc.h.skb = 0x1000;
+	CHECK(nt_model_event(m, &disc, sizeof(disc)) == NULL);
+	CHECK_EQ_INT(nt_model_totals(m)->open, 0);
+	CHECK_EQ_INT(nt_model_totals(m)->discarded, 1);
+	id_b = meta(m, 0x3000, 1030)->id;               /* B takes the freed slot */
+	q = func(m, 0x2000, 0, 1040);                   /* the clone: not B */
+	CHECK(q && q->id != id_b && q->live_skbs == 1);
+	p = func(m, 0x3000, 0, 1050);
+	CHECK(p && p->id == id_b && p->live_skbs == 1 && p->n_events == 2);
+	nt_model_free(m);
+}
+
 /* The analyzer over every prefix of a multi-block log, in process: never a
  * crash, a longer prefix never gives fewer records or packets, the whole log
  * gives everything. */
@@ -540,6 +603,7 @@ int main(void)
 	RUN(verdict_rule_drop_wins_and_chain_exit_keeps_rule);
 	RUN(metadata_lookups);
 	RUN(many_open_packets_and_reuse);
+	RUN(closed_early_and_discarded_packets_leave_stale_skbs);
 	RUN(analyzer_every_prefix_of_a_log);
 	RUN(idle_packets_expire);
 	RUN(hostile_function_ids_cost_no_table);
