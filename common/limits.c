@@ -24,6 +24,8 @@ const struct nt_limit_def nt_limit_defs[NT_LIM__N] = {
 			    "%" PRIu64 " chain definitions ignored" },
 	[NT_LIM_RULE_TEXT] = { "rule_text", "rule text bytes printed", "--max-rule-text", 1, 4096,
 			       "%" PRIu64 " rule texts cut" },
+	[NT_LIM_SKBS] = { "skbs", "skbs followed", "--max-skbs", 0, 524288,
+			  "%" PRIu64 " records of skbs not followed" },
 };
 
 #define LIMIT_MAX (1ull << 40)

@@ -47,6 +47,11 @@
  *                                                  cut at a character boundary and followed
  *                                                  by "… (N bytes)"; stats / by_rule print
  *                                                  it once per rule, cut the same way
+ *  skbs           524288    --max-skbs             skb addresses followed at once (a packet's
+ *                                                  own, its clones, skbs with waiting nft
+ *                                                  steps); a record of a new address past it
+ *                                                  is counted ("records of skbs not
+ *                                                  followed"), not attached to a packet
  *
  * Flags take a count with an optional k / M / G suffix (powers of 1024 for
  * bytes, of 1000 for counts): --max-open-packets 1M, --max-strings 512M;
@@ -80,6 +85,7 @@ enum nt_limit_id {
 	NT_LIM_STRINGS,
 	NT_LIM_CHAINS,
 	NT_LIM_RULE_TEXT,
+	NT_LIM_SKBS,
 	NT_LIM__N
 };
 

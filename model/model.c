@@ -418,6 +418,15 @@ static struct skbst *st_new(struct nt_model *m, uint64_t skb)
 	struct skbst *s;
 	uint32_t i;
 
+	if (m->skb_map.count >= m->lim.max[NT_LIM_SKBS]) {
+		/* stale states first (no caller holds one); then the limit */
+		if (m->nstale)
+			stale_purge(m);
+		if (m->skb_map.count >= m->lim.max[NT_LIM_SKBS]) {
+			nt_limit_hit(&m->lim, NT_LIM_SKBS, 1);
+			return NULL;
+		}
+	}
 	if (m->sk_free) {
 		i = m->sk_free - 1;
 		m->sk_free = m->sk[i].pkt;

@@ -153,6 +153,8 @@ static const struct argp_option limit_options[] = {
 	{ "max-chains", O_LIM_FIRST + NT_LIM_CHAINS, "N", 0, "chain definitions (default 65536)", 0 },
 	{ "max-rule-text", O_LIM_FIRST + NT_LIM_RULE_TEXT, "SIZE", 0,
 	  "bytes of a rule text printed (default 4096; longer ones are cut with their length)", 0 },
+	{ "max-skbs", O_LIM_FIRST + NT_LIM_SKBS, "N", 0,
+	  "skb addresses followed at once (default 524288; records of further ones are counted)", 0 },
 	{ 0 }
 };
 

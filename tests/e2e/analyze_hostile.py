@@ -71,6 +71,7 @@ CLASSES = [
     ('openpkts', ['-n', '400000'], 450, 48, PK1),
     ('discards', ['-n', '100000'], 450, 48, PK1),
     ('bigpacket', ['-n', '300000'], 40, 48, PK1),
+    ('clones', ['-n', '600000'], 200, 128, PK1),
     ('rulesets', ['-n', '16', '--size', str(4 << 20)], 56, 8, None),
     ('longrule', ['-n', '100', '--size', '8000000'], 64, 4, None),
     ('tswrap', ['-n', '300000'], 128, 48, PK1),
@@ -86,6 +87,7 @@ if SAN:  # smaller: sanitizers are 3-10x slower and use more memory
         ('openpkts', ['-n', '300000'], 0, 32, PK1),
         ('discards', ['-n', '20000'], 0, 32, PK1),
         ('bigpacket', ['-n', '100000'], 0, 32, PK1),
+        ('clones', ['-n', '530000'], 0, 128, PK1),
         ('rulesets', ['-n', '4', '--size', str(1 << 20)], 0, 8, None),
         ('longrule', ['-n', '20', '--size', '1000000'], 0, 4, None),
         ('tswrap', ['-n', '20000'], 0, 32, PK1),
@@ -489,6 +491,8 @@ def class_checks(cls, res, payloads):
             ok(f'hostile/discards/stats --json: {want} discarded packets, each O(1)')
         else:
             fail('hostile/discards/stats --json: discarded packets', f'{got}, expected {want}')
+    if cls == 'clones':
+        expect_limit('hostile/clones/stats: skbs limit', res, 'stats', 'skbs followed')
     if cls == 'bigpacket':
         expect_limit('hostile/bigpacket/journeys: records per packet limit', res, 'journeys', 'records per packet')
     if cls == 'longrule':
@@ -516,6 +520,9 @@ def limit_flags(tmp):
         ('rulesets', ['-n', '5', '--size', '8192'], ['stats', '--json', '--max-meta-blocks', '2'],
          'metadata blocks per kind (2): 3 metadata blocks skipped; raise it with --max-meta-blocks N',
          ('meta_blocks', 2, 3)),
+        ('clones', ['-n', '1500'], ['stats', '--json', '--max-skbs', '1000'],
+         'skbs followed (1000): 501 records of skbs not followed; raise it with --max-skbs N',
+         ('skbs', 1000, 501)),
     ]
     for cls, mkargs, argv, want, (lname, lmax, lcount) in cases:
         name = f'hostile/limit-flag/{argv[-2]}'

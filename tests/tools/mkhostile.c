@@ -28,6 +28,10 @@
  *              the capture filter's discard flag (0x10): each must cost O(1),
  *              not a pass over every skb
  *   bigpacket  one packet of N records (default 50,000,000)
+ *   clones     one packet with N clones never freed (default 10,000,000)
+ *   fragmerge  300,000 open packets (N / 2 when N < 20,000), then N packets
+ *              (default 1,000,000) of an skb and its clone whose META is a
+ *              fragment of one open datagram: each joins it in O(1)
  *   rulesets   the same RULESET block N times (default 40), each of --size
  *              bytes of JSON (default 16 MiB), then packets hitting its rules
  *   longrule   one rule whose text is --size bytes (default 62,000,000), hit
@@ -613,6 +617,63 @@ static void gen_discards(uint64_t n)
 	trailer(ts);
 }
 
+static void gen_clones(uint64_t n)
+{
+	uint64_t ts = BASE_TS, skb = SKB(1);
+
+	header("clones");
+	simple_meta();
+	rec_meta(ts, skb, 2, 1);
+	for (uint64_t i = 0; i < n; i++)
+		rec_link(ts += 100, SKB(2 + i), skb, NT_LINK_CLONE);
+	rec_hdr(NT_EV_FREE, 7, ts += 100, skb, 0);
+	trailer(ts);
+}
+
+/* META of a fragment of the datagram 10.0.0.1 -> 192.168.0.1 id 4242 */
+static void rec_frag(uint64_t ts, uint64_t skb, uint16_t off)
+{
+	struct nt_ev_meta m = { .h = { .type = NT_EV_META, .ts_ns = ts, .skb = skb } };
+
+	m.l3 = NT_L3_IPV4;
+	m.ethertype = 0x0800;
+	m.l4proto = 17;
+	m.saddr[0] = 10;
+	m.saddr[3] = 1;
+	m.daddr[0] = 192;
+	m.daddr[1] = 168;
+	m.daddr[3] = 1;
+	m.ip_id = 4242;
+	m.frag_id = 4242;
+	m.frag = (uint16_t)(NT_FRAG_IS | NT_FRAG_MF | (off & 0x1fff));
+	m.ifindex = 2;
+	m.netns = NETNS;
+	m.len = 1500;
+	emit(&m, sizeof(m));
+}
+
+static void gen_fragmerge(uint64_t n)
+{
+	uint64_t ts = BASE_TS;
+	uint64_t open = n >= 20000 ? 300000 : n / 2; /* seeds: small */
+
+	header("fragmerge");
+	simple_meta();
+	for (uint64_t i = 0; i < open; i++)
+		rec_hdr(NT_EV_FUNC, 8, ts += 1000, SKB(i), 0);
+	rec_frag(ts += 1000, SKB(open), 0); /* the datagram's journey */
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t skb = SKB(open + 1 + 2 * i), clone = skb + 0x100;
+
+		rec_hdr(NT_EV_FUNC, 8, ts += 1000, skb, 0);
+		rec_link(ts += 1000, clone, skb, NT_LINK_CLONE);
+		rec_frag(ts += 1000, skb, (uint16_t)(1 + i % 8000));
+		rec_hdr(NT_EV_FREE, 7, ts += 1000, clone, 0);
+		rec_hdr(NT_EV_FREE, 7, ts += 1000, skb, 0);
+	}
+	trailer(ts);
+}
+
 static void gen_bigpacket(uint64_t n)
 {
 	uint64_t ts = BASE_TS, skb = SKB(1);
@@ -935,6 +996,8 @@ static const struct cls classes[] = {
 	{ "openpkts", 4000000, 0, 2000, 0, "N skbs never freed (open packets)" },
 	{ "discards", 1000000, 0, 2000, 0, "N discarded packets with a clone among 300 k open ones" },
 	{ "bigpacket", 50000000, 0, 20000, 0, "one packet of N records" },
+	{ "fragmerge", 1000000, 0, 2000, 0, "N fragments with a clone joining one datagram among 300 k open packets" },
+	{ "clones", 10000000, 0, 2000, 0, "one packet with N clones never freed (skb states)" },
 	{ "rulesets", 40, 16u << 20, 4, 8192, "the same RULESET block N times, --size bytes each" },
 	{ "longrule", 100, 62000000, 4, 20000, "a rule text of --size bytes in N packets" },
 	{ "tswrap", 1000000, 0, 2000, 0, "timestamps near 2^64 (idle-sweep deadline wraps)" },
@@ -971,6 +1034,8 @@ static void generate(const struct cls *c, const char *path, uint64_t n, uint64_t
 	else if (!strcmp(c->name, "openpkts")) gen_openpkts(n);
 	else if (!strcmp(c->name, "discards")) gen_discards(n);
 	else if (!strcmp(c->name, "bigpacket")) gen_bigpacket(n);
+	else if (!strcmp(c->name, "clones")) gen_clones(n);
+	else if (!strcmp(c->name, "fragmerge")) gen_fragmerge(n);
 	else if (!strcmp(c->name, "rulesets")) gen_rulesets(n, size);
 	else if (!strcmp(c->name, "longrule")) gen_longrule(n, size);
 	else if (!strcmp(c->name, "tswrap")) gen_tswrap(n);
