@@ -501,6 +501,24 @@ static inline unsigned int nt_ev_len(const void *rec)
 	return len >= fixed ? len : 0;
 }
 
+/* Whether REC (LEN bytes) is a whole record of a type this tree knows: the
+ * size of its type, or for a variable-size one its own length field equal to
+ * LEN and, for BYTES, caplen <= NT_BYTES_MAX filling the record exactly. */
+static inline int nt_ev_valid(const void *rec, unsigned long len)
+{
+	const struct nt_ev_hdr *h = (const struct nt_ev_hdr *)rec;
+	const struct nt_ev_bytes *b = (const struct nt_ev_bytes *)rec;
+
+	if (len < sizeof(*h) || !nt_ev_size(h->type))
+		return 0;
+	if (!nt_ev_is_var(h->type))
+		return nt_ev_size(h->type) == len;
+	if (len < nt_ev_size(h->type) || nt_ev_len(rec) != len)
+		return 0;
+	return h->type != NT_EV_BYTES ||
+	       (b->caplen <= NT_BYTES_MAX && sizeof(*b) + b->caplen == len);
+}
+
 /* Function kinds (function table "kind" field, discover's "kind"). */
 #define NT_KIND_SKB 0         /* takes struct sk_buff * */
 #define NT_KIND_SKB_PP 1      /* takes struct sk_buff ** */

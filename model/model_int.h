@@ -25,6 +25,7 @@ struct arena_chunk {
 
 struct ksym {
 	uint64_t addr;
+	uint64_t size;               /* KSYMS "size" (0: unknown) */
 	const char *name;
 };
 
@@ -125,11 +126,15 @@ struct nt_model {
 	struct u64map loss_map;      /* (source, cpu, id) -> index in loss */
 	uint64_t *loss;              /* last cumulative count per loss_map key */
 	uint32_t nloss, loss_cap;
+	struct nt_stacks *stk;       /* stacks.c: the STACKS blocks (NULL: none yet) */
 };
 
 /* model.c */
 const char *arena_strdup(struct arena_chunk **a, const char *s);
 int strs_add(struct nt_model *m, const char *s, uint32_t *idx);
+/* stacks.c */
+int stacks_meta(struct nt_model *m, const void *payload, size_t len);
+void stacks_free(struct nt_model *m);
 /* model_meta.c */
 int64_t func_of_record(struct nt_model *m, uint32_t id);
 int func_layer_of_record(struct nt_model *m, uint32_t id);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/detail.h"
 #include "model/output.h"
 
 /* ---- JSON writer ---- */
@@ -716,7 +717,9 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 		break;
 	}
 	default:
-		return;
+		if (!nt_detail_event_line(name, sizeof(name), sfx, sizeof(sfx), m, h))
+			return;
+		break;
 	}
 	fprintf(out, "[%4" PRIu64 "] %-10s %-10s %-30s %s%s\n", seq, kind, layer, name, flow, sfx);
 }
@@ -924,6 +927,7 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 		break;
 	}
 	default:
+		nt_detail_jw_event(w, m, h);
 		break;
 	}
 	nt_jw_end(w);

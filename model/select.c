@@ -170,7 +170,7 @@ int nt_select_packet_has_func(const struct nt_select *f, const struct nt_model *
 
 		if (nt_select_record_func(f, m, h))
 			return 1;
-		off += nt_ev_size(h->type);
+		off += nt_ev_len(h);
 	}
 	return 0;
 }

@@ -205,7 +205,7 @@ void nt_stats_packet_records(struct nt_stats *s, const struct nt_model *m,
 		const struct nt_ev_hdr *h = (const void *)(p->ev + off);
 
 		nt_stats_event(s, m, p, h);
-		off += nt_ev_size(h->type);
+		off += nt_ev_len(h);
 	}
 	nt_stats_packet(s, m, p);
 }

@@ -62,7 +62,7 @@ static void events_on_packet(struct nt_run *r, const struct nt_packet *p)
 
 	if (!nt_select_match_packet(&r->o->f, r->m, p))
 		return;
-	for (size_t off = 0; off + sizeof(*h) <= p->ev_len && !r->w.stop; off += nt_ev_size(h->type)) {
+	for (size_t off = 0; off + sizeof(*h) <= p->ev_len && !r->w.stop; off += nt_ev_len(h)) {
 		h = (const void *)(p->ev + off);
 		emit_event(r, p, h);
 	}

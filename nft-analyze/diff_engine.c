@@ -117,9 +117,9 @@ static void summarise(void *ctx, const struct nt_packet *p)
 	d->verdict = p->verdict;
 	c->ntmp = 0;
 	path[0] = 0;
-	for (size_t o = 0; o + sizeof(*h) <= p->ev_len; o += nt_ev_size(h->type)) {
+	for (size_t o = 0; o + sizeof(*h) <= p->ev_len; o += nt_ev_len(h)) {
 		h = (const void *)(p->ev + o);
-		if (!nt_ev_size(h->type))
+		if (!nt_ev_len(h))
 			break;
 		if (h->type == NT_EV_FUNC) {
 			const struct nt_func_info *fi = nt_model_func(m, h->id);

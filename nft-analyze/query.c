@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/tool.h"
+#include "formats/ntlog.h"
 #include "nft-analyze/cli.h"
 #include "nft-analyze/query.h"
 
@@ -196,8 +197,12 @@ static void walk_bad_meta(void *ctx, uint16_t type, uint64_t offset)
 {
 	struct nt_run *r = ctx;
 
-	fprintf(stderr, "nft-analyze: %s: metadata block %u at offset %" PRIu64
-		" is not valid JSON: ignored\n", r->o->log, type, offset);
+	if (type == NTL_B_STACKS)
+		fprintf(stderr, "nft-analyze: %s: STACKS block at offset %" PRIu64
+			" is malformed: the stacks after the damage are ignored\n", r->o->log, offset);
+	else
+		fprintf(stderr, "nft-analyze: %s: metadata block %u at offset %" PRIu64
+			" is not valid JSON: ignored\n", r->o->log, type, offset);
 }
 
 void nt_run_init(struct nt_run *r, struct nt_query *q, nt_run_event_fn on_event,
