@@ -39,4 +39,9 @@ int cmd_timeline(int argc, char **argv);
  * flamegraph drawn as one self-contained SVG (--svg). */
 int cmd_flame(int argc, char **argv);
 
+/* `nft-analyze pcap LOG -o FILE.pcapng`: the captured packet bytes (nft-record
+ * --capture-bytes) as pcapng, one packet per header version with a comment
+ * (packet id, verdict, rule, drop, conntrack, path); --headers-only. */
+int cmd_pcap(int argc, char **argv);
+
 #endif

@@ -24,6 +24,7 @@ static const struct cmd cmds[] = {
 	{ "diff", cmd_diff, "Compare two logs (exit 0 equivalent, 1 different, 2 bad input, 3 runtime error)" },
 	{ "timeline", cmd_timeline, "Chrome / Perfetto trace-event JSON (-o trace.json)" },
 	{ "flame", cmd_flame, "Folded stacks for flamegraphs, or the flamegraph itself (--svg)" },
+	{ "pcap", cmd_pcap, "Captured packet bytes as pcapng for Wireshark / tshark (-o FILE.pcapng)" },
 };
 
 static void usage_top(FILE *f)

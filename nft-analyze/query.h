@@ -65,6 +65,7 @@ struct nt_run {
 	const char *log_error;   /* why the log ended early (NULL: clean) */
 	int log_complete;
 	struct nt_walk w;        /* w.stop: enough output (--packet found, --limit reached) */
+	void *user;              /* the command's own state */
 };
 
 /* Q's run printing to stdout through a buffered JSON writer. */
