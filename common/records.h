@@ -386,6 +386,7 @@ struct nt_ev_ct {
 /* ---- packet bytes (NT_EV_BYTES) ---- */
 
 #define NT_BYTES_MAX 256          /* largest caplen (nft-record --capture-bytes) */
+#define NT_BYTES_RECLEN(caplen) ((48u + (unsigned int)(caplen) + 7u) & ~7u)
 
 /* nt_ev_bytes.link: where data[0] is */
 #define NT_BYTES_NET 0            /* the network header (IPv4 / IPv6 ...) */
@@ -397,16 +398,17 @@ struct nt_ev_ct {
 #define NT_BYTES_NETNS 3          /* it entered another network namespace */
 
 /*
- * NT_EV_BYTES (variable size, 48 + caplen bytes, format version 2): the first
- * caplen bytes of the packet, from the header `link` says, as skb hdr.skb
- * carried them at the function hdr.id (first sight, and once after each change
- * of its headers).  reclen is the record's total length (its bytes 24..25: the
- * length of every variable-size record).  origlen: the packet's length from
- * data[0] on (caplen <= origlen; caplen < origlen: the capture is cut).
+ * NT_EV_BYTES (variable size, format version 2): the first caplen bytes of the
+ * packet, from the header `link` says, as skb hdr.skb carried them at the
+ * function hdr.id (first sight, and once after each change of its headers).
+ * reclen is the record's total length (its bytes 24..25: the length of every
+ * variable-size record): NT_BYTES_RECLEN(caplen), 48 + caplen rounded up to a
+ * multiple of 8 (zero padding), so records stored back to back stay aligned.
+ * origlen: the packet's length from data[0] on (caplen < origlen: cut).
  */
 struct nt_ev_bytes {
 	struct nt_ev_hdr h;
-	nt_u16 reclen;      /* sizeof(struct nt_ev_bytes) + caplen */
+	nt_u16 reclen;      /* NT_BYTES_RECLEN(caplen) */
 	nt_u16 caplen;      /* bytes in data, <= NT_BYTES_MAX */
 	nt_u32 origlen;
 	nt_u8 link;         /* NT_BYTES_NET / NT_BYTES_MAC */
@@ -451,6 +453,7 @@ NT_ASSERT_SIZE(struct nt_ev_count, 40);
 NT_ASSERT_SIZE(struct nt_ev_ct_tuple, 36);
 NT_ASSERT_SIZE(struct nt_ev_ct, 128);
 NT_ASSERT_SIZE(struct nt_ev_bytes, 48);
+_Static_assert(NT_BYTES_RECLEN(0) == sizeof(struct nt_ev_bytes), "BYTES fixed part");
 NT_ASSERT_SIZE(struct nt_ev_stackref, 32);
 
 /* Size of a record of the given type (current format version), 0 if unknown
@@ -503,7 +506,7 @@ static inline unsigned int nt_ev_len(const void *rec)
 
 /* Whether REC (LEN bytes) is a whole record of a type this tree knows: the
  * size of its type, or for a variable-size one its own length field equal to
- * LEN and, for BYTES, caplen <= NT_BYTES_MAX filling the record exactly. */
+ * LEN and, for BYTES, caplen <= NT_BYTES_MAX with LEN = NT_BYTES_RECLEN(caplen). */
 static inline int nt_ev_valid(const void *rec, unsigned long len)
 {
 	const struct nt_ev_hdr *h = (const struct nt_ev_hdr *)rec;
@@ -516,7 +519,7 @@ static inline int nt_ev_valid(const void *rec, unsigned long len)
 	if (len < nt_ev_size(h->type) || nt_ev_len(rec) != len)
 		return 0;
 	return h->type != NT_EV_BYTES ||
-	       (b->caplen <= NT_BYTES_MAX && sizeof(*b) + b->caplen == len);
+	       (b->caplen <= NT_BYTES_MAX && NT_BYTES_RECLEN(b->caplen) == len);
 }
 
 /* Function kinds (function table "kind" field, discover's "kind"). */

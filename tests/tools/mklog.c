@@ -556,7 +556,7 @@ static void record(const struct line *l, uint64_t base)
 		}
 		emit(&c, sizeof(c));
 	} else if (!strcmp(kw, "bytes")) {
-		static uint8_t rec[sizeof(struct nt_ev_bytes) + 65536 + 256];
+		static _Alignas(8) uint8_t rec[sizeof(struct nt_ev_bytes) + 65536 + 256];
 		struct nt_ev_bytes *b = (struct nt_ev_bytes *)rec;
 		const struct nt_ev_meta *mm;
 		unsigned int cap = NT_BYTES_MAX, mac = 0;
@@ -591,7 +591,8 @@ static void record(const struct line *l, uint64_t base)
 			die(l->lineno, "%s", "cap over 256");
 		b->caplen = (uint16_t)(full < cap ? full : cap);
 		b->origlen = (uint32_t)full;
-		b->reclen = (uint16_t)(sizeof(*b) + b->caplen);
+		b->reclen = (uint16_t)NT_BYTES_RECLEN(b->caplen);
+		memset(rec + sizeof(*b) + b->caplen, 0, b->reclen - sizeof(*b) - b->caplen);
 		b->link = mac ? NT_BYTES_MAC : NT_BYTES_NET;
 		b->net_off = mac ? 14 : 0;
 		b->ethertype = mm->ethertype;

@@ -738,14 +738,15 @@ TEST(v2_roundtrip_new_records)
 static size_t mk_bytes(uint8_t *buf, uint16_t caplen, uint64_t ts, uint8_t seed)
 {
 	struct nt_ev_bytes b = { .h = { .type = NT_EV_BYTES, .cpu = 1, .id = 9, .ts_ns = ts, .skb = 0xff00 },
-				 .reclen = (uint16_t)(sizeof(b) + caplen), .caplen = caplen,
+				 .reclen = (uint16_t)NT_BYTES_RECLEN(caplen), .caplen = caplen,
 				 .origlen = 1500u + caplen, .link = NT_BYTES_MAC, .why = NT_BYTES_CHANGED,
 				 .ethertype = 0x0800, .ifindex = 3, .netns = 4026531840u, .net_off = 14 };
 
 	memcpy(buf, &b, sizeof(b));
+	memset(buf + sizeof(b), 0, b.reclen - sizeof(b));
 	for (unsigned int i = 0; i < caplen; i++)
 		buf[sizeof(b) + i] = (uint8_t)(i ^ seed);
-	return sizeof(b) + caplen;
+	return b.reclen;
 }
 
 TEST(v2_roundtrip_ct_bytes_stackref_stacks)
@@ -766,7 +767,7 @@ TEST(v2_roundtrip_ct_bytes_stackref_stacks)
 				.location = 0xffffffff81000010ull, .reason = 6, .stack_id = 3 };
 	static const uint16_t caps[] = { 0, 1, 7, 64, 255, NT_BYTES_MAX };
 	uint64_t frames[NT_STACK_MAX_FRAMES], got_frames[NT_STACK_MAX_FRAMES];
-	uint8_t recs[sizeof(caps) / sizeof(caps[0])][sizeof(struct nt_ev_bytes) + NT_BYTES_MAX];
+	_Alignas(8) uint8_t recs[sizeof(caps) / sizeof(caps[0])][sizeof(struct nt_ev_bytes) + NT_BYTES_MAX];
 	size_t lens[sizeof(caps) / sizeof(caps[0])];
 	uint8_t sbuf[4096];
 	size_t slen;

@@ -66,14 +66,14 @@ static void meta(struct nt_model *m, uint8_t l3, uint8_t proto, uint32_t len)
 static const struct nt_packet *bytes(struct nt_model *m, const uint8_t *data, uint16_t n, uint32_t orig,
 				     uint8_t link, uint16_t net_off, uint16_t et)
 {
-	static uint8_t rec[sizeof(struct nt_ev_bytes) + NT_BYTES_MAX];
+	static _Alignas(8) uint8_t rec[sizeof(struct nt_ev_bytes) + NT_BYTES_MAX];
 	struct nt_ev_bytes *b = (void *)rec;
 
-	memset(b, 0, sizeof(*b));
+	memset(rec, 0, sizeof(rec));
 	b->h.type = NT_EV_BYTES;
 	b->h.ts_ns = 200;
 	b->h.skb = SKB;
-	b->reclen = (uint16_t)(sizeof(*b) + n);
+	b->reclen = (uint16_t)NT_BYTES_RECLEN(n);
 	b->caplen = n;
 	b->origlen = orig;
 	b->link = link;
@@ -96,7 +96,8 @@ static void end(struct nt_model *m)
 TEST(bytes_records_checked)
 {
 	struct nt_model *m = mk();
-	uint8_t d[NT_BYTES_MAX] = { 0x45 }, rec[sizeof(struct nt_ev_bytes) + NT_BYTES_MAX + 8];
+	uint8_t d[NT_BYTES_MAX] = { 0x45 };
+	_Alignas(8) uint8_t rec[sizeof(struct nt_ev_bytes) + NT_BYTES_MAX + 8];
 	struct nt_ev_bytes *b = (void *)rec;
 
 	CHECK(m);
@@ -108,19 +109,21 @@ TEST(bytes_records_checked)
 	memset(rec, 0, sizeof(rec));
 	b->h.type = NT_EV_BYTES;
 	b->h.skb = SKB;
-	b->reclen = sizeof(*b) + 10;
-	b->caplen = 11;
-	CHECK(nt_model_event(m, rec, sizeof(*b) + 10) == NULL);
+	b->reclen = sizeof(*b) + 16;
+	b->caplen = 17;
+	CHECK(nt_model_event(m, rec, sizeof(*b) + 16) == NULL);
 	b->reclen = sizeof(*b) + NT_BYTES_MAX + 8;
 	b->caplen = NT_BYTES_MAX + 8;
 	CHECK(nt_model_event(m, rec, b->reclen) == NULL);
 	b->reclen = 30;
 	b->caplen = 0;
 	CHECK(nt_model_event(m, rec, 30) == NULL);
-	b->reclen = sizeof(*b) + 4;
+	b->reclen = sizeof(*b) + 8;
 	b->caplen = 4;
-	CHECK(nt_model_event(m, rec, sizeof(*b) + 5) == NULL); /* length given != its own */
-	CHECK_EQ_INT(nt_model_totals(m)->bad_records, 4);
+	CHECK(nt_model_event(m, rec, sizeof(*b) + 16) == NULL); /* length given != its own */
+	b->reclen = sizeof(*b) + 4;                              /* not padded to 8 */
+	CHECK(nt_model_event(m, rec, sizeof(*b) + 4) == NULL);
+	CHECK_EQ_INT(nt_model_totals(m)->bad_records, 5);
 	end(m);
 	CHECK_EQ_INT(ndone, 1);
 	nt_model_free(m);
