@@ -426,10 +426,11 @@ struct nt_ev_bytes {
 #define NT_STACK_MAX_FRAMES 127   /* PERF_MAX_STACK_DEPTH */
 
 /*
- * NT_EV_STACKREF (32 bytes, format version 2): the kernel stack of the
- * previous record of skb hdr.skb (hdr.id = its function id), by its id in the
- * log's STACKS blocks (each distinct stack is stored once).  A DROP record
- * carries its stack in DROP.stack_id instead.
+ * NT_EV_STACKREF (32 bytes, format version 2): the kernel stack taken at the
+ * previous record of skb hdr.skb (a function hit, or the nftables rule step
+ * that decided a drop), by its id in the log's STACKS blocks (each distinct
+ * stack is stored once).  hdr.id: that record's function id, 0 for an
+ * nftables step.  A DROP record carries its stack in DROP.stack_id instead.
  */
 struct nt_ev_stackref {
 	struct nt_ev_hdr h;

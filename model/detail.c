@@ -285,21 +285,133 @@ static void text_bytes(struct nt_tb *b, const struct nt_model *m, const struct n
 	more_lines(b, lines);
 }
 
+/* The record before each STACKREF of the same skb (a stack belongs to it):
+ * one pass over a packet's records, remembering the last record of up to
+ * PREV_SKBS skbs. */
+#define PREV_SKBS 16
+struct prev_recs {
+	uint64_t skb[PREV_SKBS];
+	const struct nt_ev_hdr *rec[PREV_SKBS];
+	unsigned int n, next;
+};
+
+static const struct nt_ev_hdr *prev_get(const struct prev_recs *pr, uint64_t skb)
+{
+	for (unsigned int i = 0; i < pr->n; i++)
+		if (pr->skb[i] == skb)
+			return pr->rec[i];
+	return NULL;
+}
+
+static void prev_put(struct prev_recs *pr, const struct nt_ev_hdr *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < pr->n && pr->skb[i] != h->skb; i++)
+		;
+	if (i == pr->n) {
+		if (pr->n < PREV_SKBS)
+			pr->n++;
+		else
+			i = pr->next++ % PREV_SKBS;
+	}
+	pr->skb[i] = h->skb;
+	pr->rec[i] = h;
+}
+
+/* "at ip_rcv", "after inet filter input #8: DROP" ... of the record a stack
+ * was taken at. */
+static void what(char *buf, size_t len, const struct nt_model *m, const struct nt_ev_hdr *h)
+{
+	char ch[200];
+
+	if (!h) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	switch (h->type) {
+	case NT_EV_NFT_RULE: {
+		const struct nt_ev_nft_rule *r = (const void *)h;
+
+		nt_fmt_chain(ch, sizeof(ch), m, r->chain_key);
+		if (r->kind == NT_RULE_KIND_RULE)
+			snprintf(buf, len, "rule %s #%" PRIu64 ": %s", ch, r->rule_handle, nt_verdict_name(r->verdict));
+		else
+			snprintf(buf, len, "%s %s: %s", ch, r->kind == NT_RULE_KIND_POLICY ? "policy" : "return",
+				 nt_verdict_name(r->verdict));
+		break;
+	}
+	case NT_EV_NFT_CHAIN: {
+		const struct nt_ev_nft_chain *c = (const void *)h;
+
+		nt_fmt_chain(ch, sizeof(ch), m, c->chain_key);
+		snprintf(buf, len, "chain %s %s", ch, c->phase == NT_CHAIN_EXIT ? nt_verdict_name(c->verdict) : "enter");
+		break;
+	}
+	case NT_EV_FUNC: case NT_EV_DROP: case NT_EV_FREE: case NT_EV_META: case NT_EV_DEV:
+		snprintf(buf, len, "%s", nt_model_func(m, h->id)->name);
+		break;
+	default:
+		snprintf(buf, len, "record type %u", h->type);
+		break;
+	}
+}
+
+static int rule_decided(const struct nt_packet *p, const struct nt_ev_hdr *h)
+{
+	const struct nt_ev_nft_rule *r = (const void *)h;
+
+	return h && h->type == NT_EV_NFT_RULE && r->verdict == p->verdict && r->chain_key == p->verdict_chain &&
+	       (r->kind == NT_RULE_KIND_RULE ? r->rule_handle : 0) == p->verdict_rule;
+}
+
+uint32_t nt_detail_verdict_stack(const struct nt_packet *p, char *rule, size_t len,
+				 const struct nt_model *m)
+{
+	const struct nt_ev_hdr *h;
+	struct prev_recs pr = { .n = 0 };
+	uint32_t id = 0;
+
+	if (!p->verdict_chain)
+		return 0;
+	FOREACH_REC(p, h) {
+		if (h->type == NT_EV_STACKREF) {
+			const struct nt_ev_hdr *before = prev_get(&pr, h->skb);
+
+			if (rule_decided(p, before)) {
+				id = ((const struct nt_ev_stackref *)h)->stack_id;
+				if (rule)
+					what(rule, len, m, before);
+			}
+			continue;
+		}
+		prev_put(&pr, h);
+	}
+	return id;
+}
+
 static void text_stacks(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p)
 {
 	const struct nt_ev_hdr *h;
+	struct prev_recs pr = { .n = 0 };
 	uint32_t shown[MAX_LINES];
 	unsigned int lines = 0, nshown = 0;
+	char buf[300];
 
 	nt_tb_lit(b, "\nStacks:\n");
 	FOREACH_REC(p, h) {
 		const struct nt_ev_stackref *s = (const void *)h;
 		unsigned int i;
 
-		if (h->type != NT_EV_STACKREF || lines++ >= MAX_LINES)
+		if (h->type != NT_EV_STACKREF) {
+			prev_put(&pr, h);
+			continue;
+		}
+		if (lines++ >= MAX_LINES)
 			continue;
 		rel_us(b, p, h->ts_ns);
-		nt_tb_str(b, nt_model_func(m, h->id)->name);
+		what(buf, sizeof(buf), m, prev_get(&pr, h->skb));
+		nt_tb_str(b, buf);
 		nt_tb_lit(b, ": stack ");
 		nt_tb_u64(b, s->stack_id);
 		for (i = 0; i < nshown && shown[i] != s->stack_id; i++)
@@ -313,6 +425,27 @@ static void text_stacks(struct nt_tb *b, const struct nt_model *m, const struct 
 		nt_detail_text_stack(b, m, s->stack_id, "      ");
 	}
 	more_lines(b, lines);
+}
+
+void nt_detail_text_drop(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p)
+{
+	char rule[300];
+	uint32_t vs;
+
+	if (p->drop_stack) {
+		nt_tb_lit(b, "  kernel stack ");
+		nt_tb_u64(b, p->drop_stack);
+		nt_tb_lit(b, ":\n");
+		nt_detail_text_stack(b, m, p->drop_stack, "    ");
+	}
+	if (p->verdict == NT_V_DROP && (vs = nt_detail_verdict_stack(p, rule, sizeof(rule), m))) {
+		nt_tb_lit(b, "  nftables verdict stack ");
+		nt_tb_u64(b, vs);
+		nt_tb_lit(b, " (");
+		nt_tb_str(b, rule);
+		nt_tb_lit(b, "):\n");
+		nt_detail_text_stack(b, m, vs, "    ");
+	}
 }
 
 void nt_detail_text(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p)
@@ -496,7 +629,9 @@ static void json_ct(struct nt_jw *w, const struct nt_model *m, const struct nt_p
 void nt_detail_json(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p)
 {
 	const struct nt_ev_hdr *h;
+	struct prev_recs pr = { .n = 0 };
 	int ct = 0, bytes = 0, stacks = 0;
+	uint32_t vs;
 
 	FOREACH_REC(p, h) {
 		ct |= h->type == NT_EV_CT;
@@ -523,12 +658,16 @@ void nt_detail_json(struct nt_jw *w, const struct nt_model *m, const struct nt_p
 		nt_jw_arr(w, "stacks");
 	FOREACH_REC(p, h) {
 		const struct nt_ev_stackref *s = (const void *)h;
+		char at[300];
 
-		if (h->type != NT_EV_STACKREF)
+		if (h->type != NT_EV_STACKREF) {
+			prev_put(&pr, h);
 			continue;
+		}
 		nt_jw_obj(w, NULL);
 		nt_jw_u64(w, "t_ns", h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0);
-		nt_jw_str(w, "func", nt_model_func(m, h->id)->name);
+		what(at, sizeof(at), m, prev_get(&pr, h->skb));
+		nt_jw_str(w, "at", at);
 		nt_jw_u64(w, "stack_id", s->stack_id);
 		nt_jw_stack(w, "frames", m, s->stack_id);
 		nt_jw_end(w);
@@ -538,6 +677,10 @@ void nt_detail_json(struct nt_jw *w, const struct nt_model *m, const struct nt_p
 	if (p->drop_stack) {
 		nt_jw_u64(w, "drop_stack_id", p->drop_stack);
 		nt_jw_stack(w, "drop_stack", m, p->drop_stack);
+	}
+	if (p->verdict == NT_V_DROP && (vs = nt_detail_verdict_stack(p, NULL, 0, m))) {
+		nt_jw_u64(w, "verdict_stack_id", vs);
+		nt_jw_stack(w, "verdict_stack", m, vs);
 	}
 }
 
@@ -569,7 +712,7 @@ int nt_detail_event_line(char *name, size_t nlen, char *sfx, size_t slen, const 
 		const struct nt_ev_stackref *s = (const void *)h;
 		uint32_t n;
 
-		snprintf(name, nlen, "stack %u of %s", s->stack_id, nt_model_func(m, h->id)->name);
+		snprintf(name, nlen, "stack %u", s->stack_id);
 		if (nt_model_stack(m, s->stack_id, &n))
 			snprintf(sfx, slen, " [%u frames]", n);
 		else
@@ -593,7 +736,6 @@ void nt_detail_jw_event(struct nt_jw *w, const struct nt_model *m, const struct 
 		jw_bytes_fields(w, m, (const void *)h);
 		break;
 	case NT_EV_STACKREF:
-		nt_jw_str(w, "func", nt_model_func(m, h->id)->name);
 		nt_jw_u64(w, "stack_id", ((const struct nt_ev_stackref *)h)->stack_id);
 		nt_jw_stack(w, "frames", m, ((const struct nt_ev_stackref *)h)->stack_id);
 		break;

@@ -32,11 +32,20 @@ const char *nt_bytes_why(unsigned int why);
 /* Journey text: the Conntrack, Captured bytes and Stacks sections of P
  * (nothing when it has none of those records). */
 void nt_detail_text(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p);
+/* Under the journey's "Dropped:" line: the kernel stack of the drop and, when
+ * nftables dropped it, the stack taken at the deciding rule. */
+void nt_detail_text_drop(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p);
+/* Stack id of the STACKREF right after P's deciding rule record (same skb),
+ * 0 = none; RULE (LEN bytes, may be NULL) gets "rule inet filter input #8: DROP". */
+uint32_t nt_detail_verdict_stack(const struct nt_packet *p, char *rule, size_t len,
+				 const struct nt_model *m);
 /* Lines "INDENT frame" of stack ID (or "INDENT stack N: not in the log's STACKS blocks"). */
 void nt_detail_text_stack(struct nt_tb *b, const struct nt_model *m, uint32_t id, const char *indent);
 /* Journey JSON members of P, each only when P has such records: "ct_states",
- * "ct", "ct_nat" (CT), "captures" (BYTES), "stacks" (STACKREF), "drop_stack_id",
- * "drop_stack" (a drop with a stack). */
+ * "ct", "ct_nat" (CT), "captures" (BYTES), "stacks" (STACKREF: "at" the record it
+ * belongs to), "drop_stack_id" / "drop_stack" (a drop with a stack),
+ * "verdict_stack_id" / "verdict_stack" (nftables dropped it: the stack at the
+ * deciding rule). */
 void nt_detail_json(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p);
 /* KEY: ["sym+0xoff", ...] of stack ID, null when the log does not define it. */
 void nt_jw_stack(struct nt_jw *w, const char *key, const struct nt_model *m, uint32_t id);

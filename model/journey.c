@@ -563,12 +563,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 
 	nt_detail_text(&b, m, p);
 	tb_fate(&b, m, p);
-	if (p->drop_stack) {
-		nt_tb_lit(&b, "  stack ");
-		nt_tb_u64(&b, p->drop_stack);
-		nt_tb_lit(&b, ":\n");
-		nt_detail_text_stack(&b, m, p->drop_stack, "    ");
-	}
+	nt_detail_text_drop(&b, m, p);
 	nt_tb_chr(&b, '\n');
 	nt_tb_flush(&b);
 }

@@ -60,8 +60,11 @@ check("ct_invalid", j[6]["ct_states"] == ["invalid"], j[6].get("ct_states"))
 check("ct_nftrace_not_available", j[7]["ct"][0]["source"] == "nftrace" and j[7]["ct"][0]["id"] == "0x1a2b3c4d" and
       j[7]["ct"][0]["not_available"] == ["tuples", "zone", "mark"], j[7]["ct"][0])
 check("drop_stack_nft", j[4]["drop_stack_id"] == 1 and j[4]["drop_stack"][:2] == ["kfree_skb_reason+0x4a", "nf_hook_slow+0x9c"], j[4].get("drop_stack"))
-check("verdict_stack_nft_do_chain", j[4]["stacks"][0]["frames"][0] == "nft_do_chain [nf_tables]+0x123" and
-      "nf_hook_slow+0x5b" in j[4]["stacks"][0]["frames"], j[4].get("stacks"))
+check("verdict_stack_nft_do_chain", j[4]["verdict_stack_id"] == 3 and
+      j[4]["verdict_stack"][0] == "nft_do_chain [nf_tables]+0x123" and "nf_hook_slow+0x5b" in j[4]["verdict_stack"] and
+      j[4]["stacks"][0]["at"] == "rule inet filter input #8: DROP", j[4].get("stacks"))
+check("stackref_at_function", j[7]["stacks"][0]["at"] == "udp_rcv" and j[7]["stacks"][0]["stack_id"] == 1 and
+      "verdict_stack" not in j[7], j[7].get("stacks"))
 check("drop_stack_no_socket", j[5]["drop_reason"] == "NO_SOCKET" and "__udp4_lib_rcv+0x321" in j[5]["drop_stack"], j[5].get("drop_stack"))
 check("frame_past_snapshot_hex", j[6]["drop_stack"] == ["kfree_skb_reason+0x4a", "0x1000"], j[6].get("drop_stack"))
 check("captures_two_versions", [c["why"] for c in j[1]["captures"]] == ["first sight", "headers changed"], j[1]["captures"])

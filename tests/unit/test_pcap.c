@@ -24,14 +24,15 @@ static struct nt_packet last;
 static int ndone;
 static struct nt_pcap *cur_pcap;
 
+static struct nt_model *cur_model;
+
 static void on_packet(void *ctx, const struct nt_packet *p)
 {
-	struct nt_model *m = ctx;
-
+	(void)ctx;
 	last = *p;
 	ndone++;
 	if (cur_pcap)
-		nt_pcap_packet(cur_pcap, m, p);
+		nt_pcap_packet(cur_pcap, cur_model, p);
 }
 
 static struct nt_model *mk(void)
@@ -42,11 +43,7 @@ static struct nt_model *mk(void)
 	struct nt_model *m = nt_model_new(&o);
 
 	ndone = 0;
-	if (!m)
-		return NULL;
-	o.ctx = m;
-	nt_model_free(m);
-	m = nt_model_new(&o);
+	cur_model = m;
 	if (m && nt_model_meta(m, NTL_B_FUNCS, funcs, strlen(funcs)))
 		return NULL;
 	return m;
@@ -321,11 +318,17 @@ static int parse(const uint8_t *buf, size_t len, struct epb *e, int max, int *ni
 }
 
 /* Export one packet carrying the given BYTES records; returns EPBs parsed. */
+static char *export_buf; /* the last export's bytes (the EPBs point into it) */
+
 static int export(int headers_only, struct epb *e, int max, void (*fill)(struct nt_model *))
 {
-	static char *buf;
+	char *buf;
 	size_t blen = 0;
-	FILE *f = open_memstream(&buf, &blen);
+	FILE *f;
+
+	free(export_buf);
+	export_buf = NULL;
+	f = open_memstream(&export_buf, &blen);
 	struct nt_model *m = mk();
 	struct nt_pcap pc;
 	int nidb, n;
@@ -342,6 +345,7 @@ static int export(int headers_only, struct epb *e, int max, void (*fill)(struct 
 	nt_pcap_free(&pc);
 	nt_model_free(m);
 	fclose(f);
+	buf = export_buf;
 	n = parse((const uint8_t *)buf, blen, e, max, &nidb, &lt);
 	if (n > 0 && (nidb != 1 || lt != NT_PCAPNG_LINKTYPE_ETHERNET))
 		return -2;
@@ -449,5 +453,6 @@ int main(void)
 	RUN(clean_utf8);
 	RUN(pcap_headers_only_ipv4);
 	RUN(pcap_headers_only_ipv6_and_odd_links);
+	free(export_buf);
 	TEST_EXIT();
 }
