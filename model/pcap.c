@@ -169,13 +169,16 @@ static void packet_comment(struct sb *b, const struct nt_model *m, const struct 
 		else
 			sb_add(b, " by chain %s", buf);
 	}
+	sb_add(b, " | fate %s", nt_fate_name(p->fate));
 	if (p->dropped) {
 		const char *rn = nt_model_drop_reason(m, p->drop_reason);
 
-		sb_add(b, " | drop %s", rn ? rn : "?");
-		sb_add(b, " (reason %u) at %s", p->drop_reason, nt_model_func(m, p->drop_func)->name);
+		sb_add(b, ": %s (reason %u) at ", rn ? rn : "?", p->drop_reason);
 		if (p->drop_location)
-			sb_add(b, " %s", nt_model_symbolize(m, p->drop_location, buf, sizeof(buf)));
+			sb_add(b, "%s ", nt_model_symbolize(m, p->drop_location, buf, sizeof(buf)));
+		sb_add(b, "(%s)", nt_model_func(m, p->drop_func)->name);
+	} else if (p->fate_func != UINT32_MAX && p->fate != NT_FATE_UNKNOWN) {
+		sb_add(b, " at %s", nt_model_func(m, p->fate_func)->name);
 	}
 	FOREACH_REC(p, h) {
 		const struct nt_ev_ct *c = (const void *)h;

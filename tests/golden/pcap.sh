@@ -107,7 +107,7 @@ python3 tests/tools/pcap_check.py "$T/ev.json" "$T/journeys.json" "$T/ho.json" -
 	pass pcap_headers_only || fail pcap_headers_only "$(grep FAIL "$T/ho.check" | head -n 3)"
 
 "$AN" pcap --verdict drop "$LOG" -o "$T/drop.pcapng" && TS -r "$T/drop.pcapng" -T json > "$T/drop.json" &&
-	python3 tests/tools/pcap_check.py "$T/ev.json" "$T/journeys.json" "$T/drop.json" --packets 4,5,6 > "$T/drop.check" &&
+	python3 tests/tools/pcap_check.py "$T/ev.json" "$T/journeys.json" "$T/drop.json" --packets 4,6 > "$T/drop.check" &&
 	pass pcap_filter_verdict_drop || fail pcap_filter_verdict_drop "$(grep FAIL "$T/drop.check" | head -n 3)"
 "$AN" pcap --port 23 "$LOG" -o "$T/p23.pcapng" && [ "$(TS -r "$T/p23.pcapng" -T fields -e tcp.dstport)" = 23 ] &&
 	pass pcap_filter_port || fail pcap_filter_port "$(TS -r "$T/p23.pcapng" 2>&1 | head -n 3)"

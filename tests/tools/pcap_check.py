@@ -116,7 +116,7 @@ def main():
                 h = deciding[-1]["handle"]
                 check(f"{name}_comment_rule_handle", f" #{h} " in comment, f"rule #{h} not in {comment!r}")
             if j.get("dropped"):
-                check(f"{name}_comment_drop", f"drop {j.get('drop_reason')}" in comment,
+                check(f"{name}_comment_drop", f"fate dropped: {j.get('drop_reason')}" in comment,
                       f"drop reason {j.get('drop_reason')} not in {comment!r}")
         else:
             check(f"{name}_journey", False, f"packet {pid} has no journey")
