@@ -188,6 +188,27 @@ void nt_detail_text_stack(struct nt_tb *b, const struct nt_model *m, uint32_t id
 	}
 }
 
+/* The connection's states across packets (nt_model_ct_history) when other
+ * packets than P showed some: N states into ST/PK, from P's last CT record
+ * that names its connection; 0 otherwise. */
+static int ct_conn(const struct nt_model *m, const struct nt_packet *p, uint8_t *st, uint64_t *pk, int max)
+{
+	const struct nt_ev_hdr *h;
+	const struct nt_ev_ct *last = NULL;
+	int n;
+
+	FOREACH_REC(p, h)
+		if (h->type == NT_EV_CT &&
+		    (((const struct nt_ev_ct *)h)->have & (NT_CT_HAVE_ADDR | NT_CT_HAVE_ID)))
+			last = (const void *)h;
+	if (!last || (n = nt_model_ct_history(m, last, st, pk, max)) <= 0)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (pk[i] != p->id)
+			return n;
+	return 0;
+}
+
 static void text_ct(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p)
 {
 	const struct nt_ev_hdr *h;
@@ -214,6 +235,23 @@ static void text_ct(struct nt_tb *b, const struct nt_model *m, const struct nt_p
 	else if (nstates > MAX_LINES)
 		nt_tb_lit(b, ARROW "...");
 	nt_tb_chr(b, '\n');
+	{
+		uint8_t st[8];
+		uint64_t pk[8];
+		int n = ct_conn(m, p, st, pk, 8);
+
+		if (n) {
+			nt_tb_lit(b, "  connection: ");
+			for (int i = 0; i < n; i++) {
+				if (i)
+					nt_tb_lit(b, ARROW);
+				nt_tb_str(b, nt_ct_state_name(st[i]));
+				snprintf(buf, sizeof(buf), " (packet %" PRIu64 ")", pk[i]);
+				nt_tb_str(b, buf);
+			}
+			nt_tb_chr(b, '\n');
+		}
+	}
 	FOREACH_REC(p, h) {
 		const struct nt_ev_ct *c = (const void *)h;
 
@@ -596,6 +634,20 @@ static void json_ct(struct nt_jw *w, const struct nt_model *m, const struct nt_p
 		last = c->state;
 	}
 	nt_jw_end(w);
+	{
+		uint8_t st[8];
+		uint64_t pk[8];
+		int n = ct_conn(m, p, st, pk, 8);
+
+		nt_jw_arr(w, "ct_connection");
+		for (int i = 0; i < n; i++) {
+			nt_jw_obj(w, NULL);
+			nt_jw_str(w, "state", nt_ct_state_name(st[i]));
+			nt_jw_u64(w, "packet", pk[i]);
+			nt_jw_end(w);
+		}
+		nt_jw_end(w);
+	}
 	nt_jw_arr(w, "ct");
 	FOREACH_REC(p, h) {
 		const struct nt_ev_ct *c = (const void *)h;

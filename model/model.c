@@ -107,6 +107,8 @@ void nt_model_free(struct nt_model *m)
 	map_free(&m->freed_map);
 	free(m->freed);
 	free(m->ksyms);
+	stacks_free(m);
+	ctconn_free(m);
 	cJSON_Delete(m->header);
 	while (m->arena) {
 		struct arena_chunk *n = m->arena->next;
@@ -748,6 +750,9 @@ static void apply(struct nt_model *m, struct nt_packet *p, struct skbst *s, cons
 			set_verdict(p, c->verdict, c->chain_key, 0, 0);
 		break;
 	}
+	case NT_EV_CT:
+		ctconn_note(m, p, rec);
+		break;
 	case NT_EV_NFT_RULE: {
 		const struct nt_ev_nft_rule *r = rec;
 

@@ -185,6 +185,7 @@ struct nt_model_totals {
 	uint64_t first_ts, last_ts; /* ts range of records with ts != 0 */
 	uint64_t bad_records;   /* records of wrong size (ignored) */
 	uint64_t stacks_dropped; /* STACKS entries past the model's bounds (ignored) */
+	uint64_t ct_untracked;  /* connections past the model's bound (their history not kept) */
 };
 
 struct nt_model *nt_model_new(const struct nt_model_opts *opts);
@@ -242,6 +243,12 @@ int nt_model_func_role(const struct nt_model *m, uint32_t id);
 /* Frames (innermost first) of kernel stack ID from the log's STACKS blocks;
  * NULL (*n = 0) when no block defined it. */
 const uint64_t *nt_model_stack(const struct nt_model *m, uint32_t id, uint32_t *n);
+/* Conntrack states of the connection of CT record C (the nf_conn, or the
+ * trace message's conntrack id), in the order the packets recorded so far
+ * showed them, each with the packet that first did: up to MAX into STATES
+ * (NT_CT_STATE_*) and PACKETS; returns how many (0: not followed). */
+int nt_model_ct_history(const struct nt_model *m, const struct nt_ev_ct *c, uint8_t *states,
+			uint64_t *packets, int max);
 /* Offset from record time (CLOCK_MONOTONIC ns) to wall-clock ns since the
  * epoch, from the HEADER's "clock_ref" (realtime_ns - mono_ns) or
  * "boot_time_ns": 1, or 0 (*off = 0) when the log has neither. */

@@ -127,6 +127,7 @@ struct nt_model {
 	uint64_t *loss;              /* last cumulative count per loss_map key */
 	uint32_t nloss, loss_cap;
 	struct nt_stacks *stk;       /* stacks.c: the STACKS blocks (NULL: none yet) */
+	struct nt_ctconns *ctc;      /* ctconn.c: conntrack states per connection */
 };
 
 /* model.c */
@@ -135,6 +136,9 @@ int strs_add(struct nt_model *m, const char *s, uint32_t *idx);
 /* stacks.c */
 int stacks_meta(struct nt_model *m, const void *payload, size_t len);
 void stacks_free(struct nt_model *m);
+/* ctconn.c */
+void ctconn_note(struct nt_model *m, const struct nt_packet *p, const struct nt_ev_ct *c);
+void ctconn_free(struct nt_model *m);
 /* model_meta.c */
 int64_t func_of_record(struct nt_model *m, uint32_t id);
 int func_layer_of_record(struct nt_model *m, uint32_t id);

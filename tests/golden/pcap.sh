@@ -56,6 +56,8 @@ check("ct_new_then_nat", j[1]["ct_states"] == ["new"] and j[1]["ct_nat"]["source
       j[1]["ct_nat"]["reply"]["dst"] == "192.0.2.1" and j[1]["ct_nat"]["orig"]["src"] == "10.0.1.2", j[1].get("ct_nat"))
 check("ct_established_reply", j[2]["ct_states"] == ["established"] and j[2]["ct"][0]["dir"] == "reply", j[2]["ct"])
 check("ct_status_names", j[3]["ct"][0]["status"] == ["SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "SRC_NAT_DONE"], j[3]["ct"][0])
+check("ct_connection_new_established", [(c["state"], c["packet"]) for c in j[3]["ct_connection"]] ==
+      [("new", 1), ("established", 2)], j[3].get("ct_connection"))
 check("ct_invalid", j[6]["ct_states"] == ["invalid"], j[6].get("ct_states"))
 check("ct_nftrace_not_available", j[7]["ct"][0]["source"] == "nftrace" and j[7]["ct"][0]["id"] == "0x1a2b3c4d" and
       j[7]["ct"][0]["not_available"] == ["tuples", "zone", "mark"], j[7]["ct"][0])

@@ -30,11 +30,12 @@
  *   T rule SKB FAM TABLE CHAIN HANDLE|policy|return VERDICT [TARGET] [TRACEID]
  *   T drop SKB FUNCID REASON [LOCATION [STACKID]]
  *   T stackref SKB FUNCID STACKID
- *   T ct SKB FUNCID STATE [DIR STATUS [OSRC ODST RSRC RDST [ZONE [MARK]]]]
+ *   T ct SKB FUNCID STATE [DIR STATUS [OSRC ODST RSRC RDST [ZONE [MARK]]]] [conn=ADDR]
  *        conntrack read from nf_conn (function mode): STATE new|established|
  *        related|invalid|untracked, DIR orig|reply, STATUS names joined by '|'
  *        (CONFIRMED|SRC_NAT_DONE) or '-', tuples as in meta (the protocol of
- *        the skb's last meta); without tuples: state / dir / status only
+ *        the skb's last meta); without tuples: state / dir / status only;
+ *        the nf_conn address: conn=ADDR, else one per skb
  *   T ctnl SKB STATE DIR STATUS ID  conntrack as an nftrace message gives it
  *   T bytes SKB FUNCID [mac] [cap N] [why first|changed|netns]
  *        packet bytes built from the skb's last meta (tests/tools/pktbuild.h):
@@ -510,8 +511,11 @@ static void record(const struct line *l, uint64_t base)
 	} else if (!strcmp(kw, "ct") || !strcmp(kw, "ctnl")) {
 		struct nt_ev_ct c = { .h = { .type = NT_EV_CT, .ts_ns = ts } };
 		int nl = !strcmp(kw, "ctnl"), a = nl ? 3 : 4;
+		uint64_t conn = 0;
 
 		NEED(nl ? 7 : 5);
+		if (!nl && !strncmp(l->tok[n - 1], "conn=", 5))
+			conn = strtoull(l->tok[--n] + 5, NULL, 0);
 		c.h.skb = skb_of(l->tok[2]);
 		if (nl)
 			c.h.flags = NT_F_SYNTH;
@@ -552,7 +556,7 @@ static void record(const struct line *l, uint64_t base)
 			c.have |= NT_CT_HAVE_TUPLES | NT_CT_HAVE_ZONE | NT_CT_HAVE_MARK | NT_CT_HAVE_ADDR;
 			c.zone = n > a + 7 ? (uint16_t)atoi(l->tok[a + 7]) : 0;
 			c.mark = n > a + 8 ? (uint32_t)strtoul(l->tok[a + 8], NULL, 0) : 0;
-			c.ct_addr = 0xffff888200000000ull | (c.h.skb & 0xffffff);
+			c.ct_addr = conn ? conn : 0xffff888200000000ull | (c.h.skb & 0xffffff);
 		}
 		emit(&c, sizeof(c));
 	} else if (!strcmp(kw, "bytes")) {

@@ -7,9 +7,9 @@ the VM and host e2e tests): tshark's decoding of the capture against the log.
 
 EVENTS.json: `nft-analyze events --json LOG` (every record, with its packet);
 JOURNEYS.json: `nft-analyze journeys --json LOG`; TSHARK.json: `tshark -r F -T json`.
-Expected captures: every BYTES record of the selected packets (all of them, or
---packets), each with the addresses / ports of the packet's last META before
-it (the journey's flow at that version).  Per frame (matched by the comment's
+Expected captures: the captures of every journey (all of them, or --packets),
+each with the addresses / ports of its skb's last META at or before it (the
+journey's flow at that version).  Per frame (matched by the comment's
 "packet N version i/n"): addresses, ports, protocol, lengths (captured length =
 caplen, + 14 for a made-up Ethernet header; --headers-only: up to the end of the
 transport header), verdict and deciding rule handle in the comment, interface
@@ -32,6 +32,29 @@ def check(name, ok, why=""):
         print(f"FAIL: {name}: {why}")
 
 
+def headers_len(b):
+    """Bytes from the network header to the end of the transport header of a
+    BYTES record (its hex data), as far as the capture has them."""
+    d = bytes.fromhex(b["data"])
+    o = 14 if b["link"] == "mac" else 0
+    if len(d) <= o:
+        return len(d) - o
+    v = d[o] >> 4
+    if v == 4:
+        ihl = (d[o] & 15) * 4
+        proto, l4 = d[o + 9], o + ihl
+        if (int.from_bytes(d[o + 6:o + 8], "big") & 0x1fff) != 0:
+            return ihl
+    elif v == 6:
+        proto, l4 = d[o + 6], o + 40
+    else:
+        return len(d) - o
+    if proto == 6:
+        doff = (d[l4 + 12] >> 4) * 4 if len(d) > l4 + 12 else 20
+        return l4 - o + max(doff, 20)
+    return l4 - o + {17: 8, 1: 8, 58: 8, 132: 12}.get(proto, 0)
+
+
 def layer(frame, name):
     return frame["_source"]["layers"].get(name) or {}
 
@@ -48,19 +71,22 @@ def main():
     journeys = {j["packet"]: j for j in json.load(open(files[1]))["journeys"]}
     frames = json.load(open(files[2]))
 
-    # expected captures, by (packet, version)
-    last_meta, versions, expect = {}, {}, {}
+    # expected captures, by (packet, version): the journeys' captures (their
+    # final packets), each with the skb's last META at or before it (events)
+    metas = {}
     for e in events:
-        pid = e.get("packet")
-        if pid is None:
-            continue
         if e["type"] == "META":
-            last_meta[pid] = e
-        elif e["type"] == "BYTES":
-            versions[pid] = versions.get(pid, 0) + 1
-            expect[(pid, versions[pid])] = (e, last_meta.get(pid))
-    if only is not None:
-        expect = {k: v for k, v in expect.items() if k[0] in only}
+            metas.setdefault(e["skb"], []).append(e)
+    versions, expect = {}, {}
+    for pid, j in journeys.items():
+        caps = j.get("captures", [])
+        if not caps or (only is not None and pid not in only):
+            continue
+        versions[pid] = len(caps)
+        for v, c in enumerate(caps, 1):
+            ts = j["first_ts_ns"] + c["t_ns"]
+            cand = [m for m in metas.get(c["skb"], []) if m["ts_ns"] <= ts]
+            expect[(pid, v)] = (c, cand[-1] if cand else None)
     check("frame_count_equals_captured_versions", len(frames) == len(expect),
           f"{len(frames)} frames, the log has {len(expect)} header versions")
 
@@ -82,12 +108,12 @@ def main():
         b, meta = expect[key]
         name = f"packet{pid}_v{vi}"
         check(f"{name}_version_count", vn == versions[pid], f"comment says {vn} versions, log has {versions[pid]}")
-        fam = "ipv6" if meta and meta["family"] == "ipv6" else "ip"
+        fam = "ipv6" if meta and meta.get("family") == "ipv6" else "ip"
         ipl = layer(f, fam)
         src, dst = ipl.get(f"{fam}.src"), ipl.get(f"{fam}.dst")
-        check(f"{name}_addresses", meta is not None and src == meta["src"] and dst == meta["dst"],
-              f"tshark {src} -> {dst}, journey {meta and meta['src']} -> {meta and meta['dst']}")
-        proto = meta["proto"].lower() if meta else "?"
+        check(f"{name}_addresses", meta is not None and src == meta.get("src") and dst == meta.get("dst"),
+              f"tshark {src} -> {dst}, journey {meta and meta.get('src')} -> {meta and meta.get('dst')}")
+        proto = meta.get("proto", "?").lower() if meta else "?"
         if proto in ("tcp", "udp"):
             l4 = layer(f, proto)
             sp, dp = l4.get(f"{proto}.srcport"), l4.get(f"{proto}.dstport")
@@ -98,14 +124,12 @@ def main():
         caplen, flen = int(fr["frame.cap_len"]), int(fr["frame.len"])
         check(f"{name}_origlen", flen == b["origlen"] + made_up, f"frame.len {flen}, BYTES origlen {b['origlen']} + {made_up}")
         if headers_only:
-            ip_hl = 40 if fam == "ipv6" else 20
-            l4_hl = {"tcp": 20, "udp": 8, "icmp": 8, "icmpv6": 8}.get(proto, 0)
-            want = min(14 + ip_hl + l4_hl, b["caplen"] + made_up)
+            want = min(14 + headers_len(b), b["caplen"] + made_up)
             check(f"{name}_headers_only_caplen", caplen == want, f"cap_len {caplen}, headers end at {want}")
         else:
             check(f"{name}_caplen", caplen == b["caplen"] + made_up, f"cap_len {caplen}, BYTES caplen {b['caplen']} + {made_up}")
         ifname = fr.get("frame.interface_id_tree", {}).get("frame.interface_name")
-        check(f"{name}_interface", ifname == (b.get("ifname") or f"if{b['ifindex']}"),
+        check(f"{name}_interface", ifname == (b.get("ifname") or (f"if{b['ifindex']}" if b["ifindex"] else "none")),
               f"interface {ifname}, BYTES on {b.get('ifname')}")
         j = journeys.get(pid)
         if j:
