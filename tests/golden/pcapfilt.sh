@@ -1,0 +1,47 @@
+#!/bin/bash
+# tests/golden/pcapfilt.sh - the --filter translator and evaluators
+# (pcapfilt/) against libpcap and tcpdump:
+#   test_pcapf_xlate    eBPF translation == pcap_offline_filter, per opcode class
+#                       and per expression over generated frames; in the
+#                       interpreter and (root) in this kernel via BPF_PROG_TEST_RUN
+#   test_pcapf_offline  nft-analyze's evaluation on recorded metadata
+#   test_pcapf_extras   netns / iface / mark and the old private forms
+#   tcpdump             tcpdump -r on the generated frames matches as many
+#                       packets per expression as the tests counted
+# Builds them with pcapfilt/pcapfilt.mk (into $O, sanitized when O=build-san).
+set -u
+cd "${NT_TOP:-$(dirname "$0")/../..}"
+O=${O:-build}
+SAN=0
+[ "$O" = build-san ] && SAN=1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+if ! make -s -f pcapfilt/pcapfilt.mk O="$O" SAN=$SAN -j2 >"$T/build.log" 2>&1; then
+	echo "FAIL: pcapfilt_build: make -f pcapfilt/pcapfilt.mk failed (libpcap-dev installed? scripts/deps.sh)"
+	tail -n 20 "$T/build.log"
+	exit 1
+fi
+echo "PASS: pcapfilt_build"
+
+rc=0
+"$O/tests/pcapfilt/test_pcapf_xlate" --pcap "$T/frames.pcap" --counts "$T/counts" || rc=1
+"$O/tests/pcapfilt/test_pcapf_offline" || rc=1
+"$O/tests/pcapfilt/test_pcapf_extras" || rc=1
+
+if ! command -v tcpdump >/dev/null; then
+	echo "SKIP: tcpdump_oracle: tcpdump not installed (scripts/deps.sh)"
+	exit $rc
+fi
+n=0
+while IFS=$'\t' read -r count expr; do
+	got=$(tcpdump -r "$T/frames.pcap" -nn "$expr" 2>/dev/null | wc -l)
+	if [ "$got" = "$count" ]; then
+		n=$((n + 1))
+	else
+		echo "FAIL: tcpdump_oracle: '$expr': tcpdump -r prints $got packets, the translator test matched $count"
+		rc=1
+	fi
+done < "$T/counts"
+[ "$n" -gt 0 ] && echo "PASS: tcpdump_oracle ($n expressions: tcpdump -r on the generated frames matches the same number of packets)"
+exit $rc
