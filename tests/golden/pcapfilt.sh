@@ -5,7 +5,8 @@
 #                       and per expression over generated frames; in the
 #                       interpreter and (root) in this kernel via BPF_PROG_TEST_RUN
 #   test_pcapf_offline  nft-analyze's evaluation on recorded metadata
-#   test_pcapf_extras   netns / iface / mark and the old private forms
+#   test_pcapf_extras   netns / iface / mark, the old private forms, the
+#                       superset nft matches (checked with nft -c as root)
 #   tcpdump             tcpdump -r on the generated frames matches as many
 #                       packets per expression as the tests counted
 # Builds them with pcapfilt/pcapfilt.mk (into $O, sanitized when O=build-san).
@@ -27,7 +28,24 @@ echo "PASS: pcapfilt_build"
 rc=0
 "$O/tests/pcapfilt/test_pcapf_xlate" --pcap "$T/frames.pcap" --counts "$T/counts" || rc=1
 "$O/tests/pcapfilt/test_pcapf_offline" || rc=1
-"$O/tests/pcapfilt/test_pcapf_extras" || rc=1
+"$O/tests/pcapfilt/test_pcapf_extras" --nft-rules "$T/rules" || rc=1
+
+# the nftrace matches of the simple shapes are valid nft, in both families
+if command -v nft >/dev/null && [ "$(id -u)" = 0 ]; then
+	for fam in inet bridge; do
+		{ echo "table $fam ntpcapfcheck {"
+		  echo "chain c { type filter hook prerouting priority -2147483648; policy accept;"
+		  cat "$T/rules"; echo "}"; echo "}"; } > "$T/rules.nft"
+		if out=$(nft -c -f "$T/rules.nft" 2>&1); then
+			echo "PASS: nft_accepts_the_matches_$fam ($(wc -l < "$T/rules") rules, nft -c)"
+		else
+			echo "FAIL: nft_accepts_the_matches_$fam: $(echo "$out" | head -n 3 | tr '\n' ' ')"
+			rc=1
+		fi
+	done
+else
+	echo "SKIP: nft_accepts_the_matches: needs nft and root"
+fi
 
 if ! command -v tcpdump >/dev/null; then
 	echo "SKIP: tcpdump_oracle: tcpdump not installed (scripts/deps.sh)"

@@ -212,3 +212,14 @@ void nt_h_kclose(struct nt_h_kprog *kp)
 		close(kp->map_fd);
 	kp->prog_fd = kp->map_fd = -1;
 }
+
+unsigned int nt_h_kxlated(struct nt_h_kprog *kp)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(kp->prog_fd, &info, &len))
+		return 0;
+	return info.xlated_prog_len / sizeof(struct bpf_insn);
+}

@@ -47,5 +47,7 @@ int nt_h_kload(struct nt_h_kprog *kp, const struct bpf_insn *block, size_t bn, i
 int nt_h_krun(struct nt_h_kprog *kp, const struct nt_h_pkt *p, uint32_t *ret, char *err,
 	      size_t errlen);
 void nt_h_kclose(struct nt_h_kprog *kp);
+/* Instructions of the loaded program after the verifier (dead code removed). */
+unsigned int nt_h_kxlated(struct nt_h_kprog *kp);
 
 #endif

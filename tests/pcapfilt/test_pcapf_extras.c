@@ -7,6 +7,7 @@
 
 #include "pcapfilt/compile.h"
 #include "pcapfilt/extras.h"
+#include "pcapfilt/nftmatch.h"
 #include "tests/unit/nt_test.h"
 
 static char pcap[4096], err[512];
@@ -116,13 +117,68 @@ TEST(messages_are_one_printable_line)
 	CHECK(!strchr(err, '\033') && !strchr(err, '\n'));
 }
 
-int main(void)
+static struct nt_pcapf_nft nm;
+static FILE *nft_out;
+
+static int nft(const char *e)
 {
+	if (split(e))
+		return -1;
+	nt_pcapf_nft_match(pcap, &x, &nm);
+	if (nft_out)
+		for (int i = 0; i < nm.n; i++)
+			fprintf(nft_out, "\t\t%s meta nftrace set 1\n", nm.match[i]);
+	return nm.n;
+}
+
+TEST(simple_conjunctions_become_superset_nft_matches)
+{
+	CHECK_EQ_INT(nft(""), 0);
+	CHECK_EQ_STR(nm.why, "");
+	CHECK_EQ_INT(nft("ip and tcp and dst port 80"), 1);
+	CHECK_EQ_STR(nm.match[0], "meta protocol ip meta l4proto 6 meta l4proto { tcp, udp, sctp } th dport 80");
+	CHECK_EQ_INT(nft("host 10.0.0.1 and tcp port 443"), 4);
+	CHECK_EQ_STR(nm.match[0], "ip saddr 10.0.0.1/32 meta l4proto tcp th sport 443");
+	CHECK_EQ_STR(nm.match[3], "ip daddr 10.0.0.1/32 meta l4proto tcp th dport 443");
+	CHECK_EQ_INT(nft("src net 10.0.0.0/8 && dst net 192.168.0.0 mask 255.255.0.0 and udp dst portrange 5005-5000"), 1);
+	CHECK_EQ_STR(nm.match[0], "ip saddr 10.0.0.0/8 ip daddr 192.168.0.0/16 meta l4proto udp th dport 5000-5005");
+	CHECK_EQ_INT(nft("ip6 host 2001:db8::1 and icmp6"), 2);
+	CHECK_EQ_STR(nm.match[1], "ip6 daddr 2001:db8::1/128 meta l4proto 58");
+	CHECK_EQ_INT(nft("ip proto \\gre and src 10.1.1.1"), 1);
+	CHECK_EQ_STR(nm.match[0], "meta protocol ip meta l4proto 47 ip saddr 10.1.1.1/32");
+	CHECK_EQ_INT(nft("tcp and iface veth0 and mark 0x10/0xf0 and netns web"), 2);
+	CHECK_EQ_STR(nm.match[1], "meta l4proto 6 oifname \"veth0\" meta mark & 0xf0 == 0x10");
+	CHECK_EQ_INT(nft("iface veth0"), 2);
+}
+
+TEST(other_shapes_trace_every_packet_and_say_why)
+{
+	CHECK_EQ_INT(nft("tcp port 80 or udp"), 0);
+	CHECK(strstr(nm.why, "'tcp port 80 or udp'"));
+	CHECK_EQ_INT(nft("not tcp"), 0);
+	CHECK_EQ_INT(nft("tcp[13] = 2"), 0);
+	CHECK(strstr(nm.why, "conjunction"));
+	CHECK_EQ_INT(nft("port http"), 0); /* names: libpcap's service lookup may differ */
+	CHECK_EQ_INT(nft("vlan and tcp"), 0);
+	CHECK_EQ_INT(nft("host 10.0.0.1 and host 10.0.0.2 and port 80 and port 443"), 0);
+	CHECK(strstr(nm.why, "more than 8"));
+	CHECK_EQ_INT(nft("net 10"), 0);
+	CHECK_EQ_INT(nft("ether host 1:2:3:4:5:6"), 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--nft-rules"))
+		nft_out = fopen(argv[2], "w");
 	RUN(empty_and_pcap_only);
 	RUN(extras_at_the_top_level);
 	RUN(extras_elsewhere_are_refused);
 	RUN(old_private_forms_name_their_pcap_equivalent);
 	RUN(pcap_part_compiles);
 	RUN(messages_are_one_printable_line);
+	RUN(simple_conjunctions_become_superset_nft_matches);
+	RUN(other_shapes_trace_every_packet_and_say_why);
+	if (nft_out)
+		fclose(nft_out);
 	TEST_EXIT();
 }
