@@ -47,9 +47,9 @@ void nt_pcapf_synthesize(const struct nt_pcapf_meta *m, struct nt_pcapf_syn *s)
 		put(s, 14, 0x45, 0xf0); /* version; IHL: see offline.h */
 		put16(s, 18, m->ip_id);
 		if (m->has_frag) {
-			uint16_t off = m->frag & 0x1fff;
+			uint16_t off = m->frag & NT_FRAG_OFF_MASK;
 
-			put(s, 20, (uint8_t)(((m->frag >> 13) & 1) << 5 | off >> 8), 0x3f); /* not DF */
+			put(s, 20, (uint8_t)((m->frag & NT_FRAG_MF) ? 0x20 : 0) | off >> 8, 0x3f); /* not DF */
 			put(s, 21, off & 0xff, 0xff);
 			l4ok = off == 0;
 		} else if (l4_parsed(m)) {
@@ -68,14 +68,17 @@ void nt_pcapf_synthesize(const struct nt_pcapf_meta *m, struct nt_pcapf_syn *s)
 	} else if (m->l3 == NT_L3_IPV6) {
 		s->l3off = ETH_LEN;
 		put(s, 14, 0x60, 0xf0);
-		put(s, 20, m->l4proto, 0xff);
+		if (m->has_frag && (m->frag & NT_FRAG_IS))
+			l4ok = 0; /* next header: unknown (offline.h) */
+		else
+			put(s, 20, m->l4proto, 0xff), l4ok = 1;
 		for (int i = 0; i < 16; i++) {
 			put(s, 22 + i, m->saddr[i], 0xff);
 			put(s, 38 + i, m->daddr[i], 0xff);
 		}
 		s->len = 54;
 		l4 = 54;
-		l4ok = m->l4proto == 6 || m->l4proto == 17 || m->l4proto == 58;
+		l4ok &= m->l4proto == 6 || m->l4proto == 17 || m->l4proto == 58;
 	}
 	if (!l4ok)
 		return;
@@ -150,7 +153,7 @@ const char *nt_pcapf_field_name(const struct nt_pcapf_meta *m, int off)
 	       "ICMP payload";
 }
 
-void nt_pcapf_meta_from_ev(const struct nt_ev_meta *ev, struct nt_pcapf_meta *m)
+void nt_pcapf_meta_from_ev(const struct nt_ev_meta *ev, unsigned int version, struct nt_pcapf_meta *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->l3 = ev->l3;
@@ -163,6 +166,12 @@ void nt_pcapf_meta_from_ev(const struct nt_ev_meta *ev, struct nt_pcapf_meta *m)
 	m->l4_extra = ev->l4_extra;
 	m->ip_id = ev->ip_id;
 	m->tcp_flags = (uint8_t)ev->tcp_flags;
+	if (version >= 2) {
+		m->has_frag = 1;
+		m->frag = ev->frag;
+		m->has_l4_csum = ev->l4_csum != 0;
+		m->l4_csum = ev->l4_csum;
+	}
 }
 
 /* ---- classic BPF on values with unknown bits ---- */

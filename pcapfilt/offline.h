@@ -21,7 +21,9 @@
  * number and flags byte, ICMP/ICMPv6 type, code and bytes 4..7 (echo id and
  * sequence); the IPv4 fragment offset is 0 when the record has L4 fields (the
  * recorder parses L4 only then).  v2 adds the IPv4 fragment offset and MF
- * bit, and the L4 checksum.
+ * bit, and the L4 checksum.  An IPv6 fragment (v2) is laid out with its next
+ * header unknown: the fragment header's place among other extension headers
+ * is not recorded.
  * Never known: MAC addresses, TOS / traffic class, flow label, IP and UDP
  * lengths, TTL / hop limit, IP checksum, DF, TCP ack / data offset / window /
  * urgent pointer, TCP options, every payload byte, IPv6 extension headers,
@@ -55,9 +57,10 @@ struct nt_pcapf_meta {
 	uint16_t l4_csum;
 };
 
-/* Fill M from a META record (v1 fields; the v2 ones when records.h has them). */
+/* Fill M from a META record of a log of format major version VERSION (1:
+ * frag and l4_csum are not recorded; 2: they are, l4_csum 0 = not known). */
 struct nt_ev_meta;
-void nt_pcapf_meta_from_ev(const struct nt_ev_meta *ev, struct nt_pcapf_meta *m);
+void nt_pcapf_meta_from_ev(const struct nt_ev_meta *ev, unsigned int version, struct nt_pcapf_meta *m);
 
 enum nt_pcapf_answer { NT_PCAPF_NO = 0, NT_PCAPF_YES = 1, NT_PCAPF_UNKNOWN = 2 };
 

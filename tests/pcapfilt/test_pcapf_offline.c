@@ -73,6 +73,15 @@ static int meta_of(const struct nt_pg_frame *f, int v2, struct nt_pcapf_meta *m)
 		memcpy(m->daddr, d + 38, 16);
 		m->l4proto = d[20];
 		l4 = d + 54;
+		if (v2 && d[20] == 44 && f->caplen >= 62) { /* records.h v2: a fragment */
+			unsigned int fo = be16(d + 56);
+
+			m->has_frag = 1;
+			m->frag = (uint16_t)((fo >> 3) | (fo & 1 ? NT_FRAG_MF : 0) |
+					     ((fo & 0xfff9) ? NT_FRAG_IS : 0));
+			m->l4proto = d[54];
+			l4 = (fo >> 3) ? NULL : d + 62;
+		}
 	}
 	if (l4 && l4 + 8 <= d + f->caplen) {
 		if (m->l4proto == 6 && l4 + 20 <= d + f->caplen) {
@@ -165,7 +174,7 @@ static void offline_case(const char *expr, const struct nt_pg_frame *fr, int nfr
 				 * fragment header, which META does not hold) */
 				if (must_decide(expr) && v2 && m.l3 &&
 				    !(m.l3 == NT_L3_IPV6 && (m.l4proto == 0 || m.l4proto == 43 || m.l4proto == 44 ||
-							     m.l4proto == 60))) {
+							     m.l4proto == 60 || (m.frag & NT_FRAG_IS)))) {
 					printf("FAIL: offline '%s': frame %d (%s) v%d: UNKNOWN (%s)\n", expr, i,
 					       fr[i].desc, v2 + 1, nt_pcapf_field_name(&m, why));
 					nt__failed_cases++;
@@ -258,6 +267,38 @@ TEST(v2_fragment_fields_decide_fragment_filters)
 	CHECK_EQ_STR(f, "IPv4 flags (DF)");
 }
 
+TEST(meta_records_of_both_format_versions)
+{
+	struct nt_ev_meta ev;
+	struct nt_pcapf_meta m;
+	const char *f;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.l3 = NT_L3_IPV4;
+	ev.l4proto = 17;
+	ev.ethertype = 0x0800;
+	ev.saddr[0] = 10;
+	ev.daddr[0] = 10;
+	ev.frag = NT_FRAG_IS | NT_FRAG_MF | 185;
+	nt_pcapf_meta_from_ev(&ev, 1, &m);
+	CHECK(!m.has_frag && !m.has_l4_csum);
+	CHECK_EQ_INT(answer("ip[6:2] & 0x1fff != 0", &m, &f), NT_PCAPF_UNKNOWN);
+	nt_pcapf_meta_from_ev(&ev, 2, &m);
+	CHECK(m.has_frag && !m.has_l4_csum);
+	CHECK_EQ_INT(answer("ip[6:2] & 0x1fff != 0", &m, &f), NT_PCAPF_YES);
+	CHECK_EQ_INT(answer("net 10.0.0.0/8 and udp port 53", &m, &f), NT_PCAPF_NO);
+	ev.frag = 0;
+	ev.sport = 5000;
+	ev.dport = 53;
+	ev.l4_csum = 0xabcd;
+	nt_pcapf_meta_from_ev(&ev, 2, &m);
+	CHECK(m.has_l4_csum);
+	CHECK_EQ_INT(answer("udp[6:2] = 0xabcd and udp dst port 53", &m, &f), NT_PCAPF_YES);
+	nt_pcapf_meta_from_ev(&ev, 1, &m);
+	CHECK_EQ_INT(answer("udp[6:2] = 0xabcd", &m, &f), NT_PCAPF_UNKNOWN);
+	CHECK_EQ_STR(f, "UDP checksum");
+}
+
 int main(void)
 {
 	const struct nt_pg_frame *fr;
@@ -265,6 +306,7 @@ int main(void)
 
 	RUN(unknown_fields_are_named);
 	RUN(v2_fragment_fields_decide_fragment_filters);
+	RUN(meta_records_of_both_format_versions);
 	for (size_t i = 0; i < sizeof(EXPRS) / sizeof(EXPRS[0]); i++)
 		offline_case(EXPRS[i], fr, nfr);
 	TEST_EXIT();
