@@ -7,7 +7,8 @@
  * object is loaded (pcapfilt/abi.h: contract; pcapfilt/xlate.h: design).
  * Unpatched (no --filter, or only extras) the placeholder matches everything.
  *
- * View (which bytes are "byte 0" for the classic program):
+ * View (where byte 0 of the classic program's Ethernet frame is; the program
+ * is compiled for DLT_EN10MB and reads the same frame in every view):
  *   L2  the skb has an Ethernet-like MAC header in front of its network
  *       header (mac_header set, at least 14 bytes before network_header, the
  *       device is Ethernet or loopback, whose frames tcpdump reads as
@@ -15,13 +16,13 @@
  *       already moved to the network header (receive path after
  *       eth_type_trans, IP layer): the MAC header is still in the buffer.
  *       When VLAN offload took the 802.1Q tag out of the frame
- *       (skb->vlan_tci), the L2_VLAN view reads the frame with the tag
- *       put back, as tcpdump writes it.
+ *       (skb->vlan_tci), view L2_VLAN: the block reads the frame with the
+ *       tag put back, as tcpdump writes it.
  *   L3  otherwise (locally generated packets before the device layer,
  *       tunnels without a MAC header): base = head + network_header (or
- *       skb->data when unset); the raw-IP program.  Link-layer expressions
- *       (`ether host`, `vlan`, `arp`) have no raw-IP program and do not
- *       match here (pcapfilt/xlate.h: l3_none = 0).
+ *       skb->data when unset); the block reads it behind a made-up Ethernet
+ *       header, addresses zero, EtherType skb->protocol (or, when that is
+ *       still 0, 0x0800 / 0x86dd by the IP version nibble).
  * caplen = bytes of linear data from base (skb->head + skb->tail - base);
  * wirelen = skb->len + bytes between base and skb->data.
  */
@@ -82,7 +83,7 @@ static __always_inline int nt_pcapf_skb(struct sk_buff *skb)
 	__u32 len = BPF_CORE_READ(skb, len);
 	__u16 type = BPF_CORE_READ(skb, dev, type);
 	unsigned char *base;
-	__u64 view = NT_PCAPF_VIEW_L3, vlan = 0;
+	__u64 view = NT_PCAPF_VIEW_L3, vlan = 0; /* vlan: r5 (abi.h) */
 
 	if (mh != (__u16)~0U && nh != (__u16)~0U && (__u32)mh + 14 <= nh &&
 	    (type == NT_ARPHRD_ETHER || type == NT_ARPHRD_LOOPBACK)) {
@@ -93,6 +94,13 @@ static __always_inline int nt_pcapf_skb(struct sk_buff *skb)
 			view = NT_PCAPF_VIEW_L2_VLAN;
 	} else {
 		base = nh != (__u16)~0U ? head + nh : data;
+		vlan = bpf_ntohs(BPF_CORE_READ(skb, protocol)); /* r5: the EtherType */
+		if (!vlan) {
+			__u8 v = 0;
+
+			bpf_probe_read_kernel(&v, 1, base);
+			vlan = (v >> 4) == 4 ? 0x0800 : (v >> 4) == 6 ? 0x86dd : 0;
+		}
 	}
 	if (end < base || data < base - 65535 || base > data + len)
 		return 0; /* inconsistent offsets: nothing sensible to read */

@@ -31,13 +31,14 @@
  *        r2  caplen: bytes readable from base (the linear data: loads past
  *            it reject the packet, as a load past a pcap snapshot does)
  *        r3  wirelen: packet length on the wire (pcap `len`, `less`, `greater`)
- *        r4  view: NT_PCAPF_VIEW_L3 (base at the network header; code compiled
- *            for DLT_RAW), NT_PCAPF_VIEW_L2 (base at the Ethernet header;
- *            DLT_EN10MB) or NT_PCAPF_VIEW_L2_VLAN (Ethernet header whose
- *            802.1Q tag was taken out of the frame by VLAN offload: the
- *            block reads the frame as if the tag were still in it, as
- *            tcpdump writes it to a file)
- *        r5  NT_PCAPF_VIEW_L2_VLAN only: tpid << 16 | tci (host order)
+ *        r4  view: NT_PCAPF_VIEW_L2 (base at the Ethernet header),
+ *            NT_PCAPF_VIEW_L2_VLAN (Ethernet header whose 802.1Q tag VLAN
+ *            offload took out of the frame: the block reads the frame with
+ *            the tag put back, as tcpdump writes it to a file) or
+ *            NT_PCAPF_VIEW_L3 (base at the network header, no MAC header:
+ *            the block reads it behind a made-up Ethernet header)
+ *        r5  L2_VLAN: tpid << 16 | tci; L3: the EtherType (skb->protocol);
+ *            host order
  *        r9  scratch: 8-byte aligned pointer just past NT_PCAPF_SCRATCH bytes
  *            of stack the block owns (r9 - NT_PCAPF_SCRATCH .. r9 - 1)
  *   out  r0  the classic BPF return value: 0 = no match, else match

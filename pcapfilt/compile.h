@@ -5,14 +5,13 @@
  * pcapfilt/ that includes <pcap.h>: libpcap's struct bpf_insn (classic) and
  * <linux/bpf.h>'s (extended) cannot meet in one translation unit.
  *
- * Two link-layer views, one program each:
- *   NT_PCAPF_VIEW_L2  DLT_EN10MB: byte 0 is the Ethernet destination MAC
- *   NT_PCAPF_VIEW_L3  DLT_RAW:    byte 0 is the IPv4 / IPv6 header
- * An expression that libpcap cannot compile for Ethernet is invalid (the
- * message is libpcap's).  One that compiles for Ethernet only (`ether host`,
- * `vlan`, `arp`) has no L3 program: nt_pcapf_compile(VIEW_L3) fails with
- * -ENOTSUP and libpcap's reason, and the caller decides what an L3 view
- * means for it (pcapfilt/xlate.h).
+ * The recorder and the analyzer compile for NT_PCAPF_VIEW_L2, DLT_EN10MB
+ * (byte 0 is the Ethernet destination MAC), and present every packet as an
+ * Ethernet frame (pcapfilt/xlate.h, offline.h).  NT_PCAPF_VIEW_L3 compiles
+ * for DLT_RAW (byte 0 is the IPv4 / IPv6 header); an expression that needs a
+ * link layer (`ether host`, `vlan`, `arp`) then fails with -ENOTSUP and
+ * libpcap's reason.  An expression that libpcap cannot compile for Ethernet
+ * is invalid (-EINVAL, the message is libpcap's).
  *
  * Refused although libpcap compiles them (-ENOTSUP, message names the
  * construct): programs with a backward jump (`ip protochain`, `ip6

@@ -23,9 +23,11 @@ enum { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
 #define S_SEG0ADDR (-32)    /* L2_VLAN: address of S_SEG0 as a scalar */
 #define S_SEG0 (-56)        /* L2_VLAN: bytes 0..19 of the frame with its tag */
 #define SEG0_LEN 20
-#define S_MEM(i) (-120 + 4 * (i)) /* M[0..15], u32 */
-_Static_assert(120 <= NT_PCAPF_SCRATCH, "scratch layout");
-_Static_assert(S_MEM(15) + 4 <= S_SEG0, "scratch layout");
+/* u32 words below S_SEG0, down to the end of the scratch area: the classic
+ * scratch memory words the program uses and the load cache, per view */
+#define S_WORD(i) (S_SEG0 - 4 * ((i) + 1))
+#define NWORDS ((NT_PCAPF_SCRATCH + S_SEG0) / 4)
+_Static_assert(NWORDS >= 16, "scratch layout: room for M[0..15]");
 
 #define HELPER_PROBE_READ_KERNEL 113 /* BPF_FUNC_probe_read_kernel */
 #define NT_BPF_MEMWORDS 16
@@ -47,10 +49,14 @@ struct em {
 	size_t nfix, capfix;
 	int oom;
 	/* current variant */
-	int view;
 	int l_rej;
 	int rej_used;
 	int l_insn0; /* label of classic instruction 0 */
+	int mem_word[NT_BPF_MEMWORDS]; /* scratch word of M[i] */
+	/* per classic instruction of the view (loads): */
+	signed char *cache;  /* word caching this load's value, -1 none */
+	unsigned char *hit;  /* 1: the value is in the cache already */
+	unsigned char *nochk; /* 1: an earlier load checked caplen for this one */
 	char *err;
 	size_t errlen;
 };
@@ -147,10 +153,8 @@ static void emit_read(struct em *e, int size, int dst)
 /* Classic load of SIZE bytes at K (BPF_ABS) or X + K (BPF_IND) into DST,
  * rejecting the packet when it ends past caplen (libpcap's bounds rule, in
  * unbounded arithmetic: no 32-bit wrap). */
-static void emit_load(struct em *e, int size, int mode, uint32_t k, int dst)
+static void emit_load(struct em *e, int size, int mode, uint32_t k, int dst, int check)
 {
-	int vlan = e->view == NT_PCAPF_VIEW_L2_VLAN;
-
 	if (mode == BPF_ABS) {
 		uint64_t end = (uint64_t)k + size;
 
@@ -158,9 +162,11 @@ static void emit_load(struct em *e, int size, int mode, uint32_t k, int dst)
 			emit_ja(e, e->l_rej);
 			return;
 		}
-		emit(e, NT_LDX(BPF_DW, R1, RFP, S_CAPLEN));
-		emit_jmp(e, NT_JMP_IMM(BPF_JLT, R1, (int32_t)end, 0), e->l_rej);
-		if (vlan && end <= SEG0_LEN)
+		if (check) {
+			emit(e, NT_LDX(BPF_DW, R1, RFP, S_CAPLEN));
+			emit_jmp(e, NT_JMP_IMM(BPF_JLT, R1, (int32_t)end, 0), e->l_rej);
+		}
+		if (end <= SEG0_LEN) /* emit_prefix */
 			emit(e, NT_LDX(BPF_DW, R3, RFP, S_SEG0ADDR));
 		else
 			emit(e, NT_MOV64_REG(R3, RBASE));
@@ -178,7 +184,7 @@ static void emit_load(struct em *e, int size, int mode, uint32_t k, int dst)
 		emit(e, NT_ALU64_IMM(BPF_ADD, R2, size));
 		emit(e, NT_LDX(BPF_DW, R1, RFP, S_CAPLEN));
 		emit_jmp(e, NT_JMP_REG(BPF_JGT, R2, R1, 0), e->l_rej);
-		if (vlan) {
+		{ /* bytes 0..19 at S_SEG0ADDR (emit_prefix), the others at r8 */
 			int l_far = new_label(e), l_go = new_label(e);
 
 			emit_jmp(e, NT_JMP_IMM(BPF_JGT, R2, SEG0_LEN, 0), l_far);
@@ -188,48 +194,73 @@ static void emit_load(struct em *e, int size, int mode, uint32_t k, int dst)
 			place(e, l_far);
 			emit(e, NT_ALU64_REG(BPF_ADD, R3, RBASE));
 			place(e, l_go);
-		} else {
-			emit(e, NT_ALU64_REG(BPF_ADD, R3, RBASE));
 		}
 	}
 	emit_read(e, size, dst);
 }
 
 /*
- * L2_VLAN set-up: the frame is read as tcpdump stores it, with the tag that
- * VLAN offload moved into skb->vlan_tci put back at offset 12.  Bytes 0..19
- * of that frame are built in S_SEG0 (real 0..11, tag, real 12..15); loads
- * ending at or before byte 20 read there, later ones at base - 4 + offset.
- * caplen and wirelen grow by the 4 tag bytes.
+ * The frame the program reads (DLT_EN10MB) is not always the bytes at base:
+ *   L2       it is: S_SEG0ADDR = base, loads read at base + offset.
+ *   L2_VLAN  VLAN offload took the 802.1Q tag out of the frame: it is put
+ *            back at offset 12 (r5 = tpid << 16 | tci), as tcpdump writes it.
+ *   L3       no MAC header: a 14-byte Ethernet header is put in front,
+ *            addresses 00:00:00:00:00:00, EtherType r5 (skb->protocol).
+ * For the last two, bytes 0..19 of that frame are built in S_SEG0 and
+ * S_SEG0ADDR points there; base moves back by the bytes put in front (4 or
+ * 14), so that a load at offset >= 20 - size reads base + offset; caplen and
+ * wirelen grow by the same.  Loads ending within byte 20 read at S_SEG0ADDR.
  */
-static void emit_vlan_setup(struct em *e)
+static void emit_read_into(struct em *e, int seg0_off, int size, int base_off)
 {
-	emit(e, NT_MOV32_REG(R1, R5)); /* r5 is gone after the first call */
-	emit(e, NT_BE(R1, 32));
-	emit(e, NT_STX(BPF_W, RFP, R1, S_SEG0 + 12));
+	emit(e, NT_MOV64_REG(R1, RFP));
+	emit(e, NT_ALU64_IMM(BPF_ADD, R1, S_SEG0 + seg0_off));
+	emit(e, NT_MOV64_IMM(R2, size));
+	emit(e, NT_MOV64_REG(R3, RBASE));
+	if (base_off)
+		emit(e, NT_ALU64_IMM(BPF_ADD, R3, base_off));
+	emit(e, NT_CALL(HELPER_PROBE_READ_KERNEL)); /* a failed read leaves zeroes */
+}
+
+static void emit_grow(struct em *e, int by)
+{
 	emit(e, NT_LDX(BPF_DW, R1, RFP, S_CAPLEN));
-	emit(e, NT_ALU64_IMM(BPF_ADD, R1, 4));
+	emit(e, NT_ALU64_IMM(BPF_ADD, R1, by));
 	emit(e, NT_STX(BPF_DW, RFP, R1, S_CAPLEN));
 	emit(e, NT_LDX(BPF_DW, R1, RFP, S_WIRELEN));
-	emit(e, NT_ALU64_IMM(BPF_ADD, R1, 4));
+	emit(e, NT_ALU64_IMM(BPF_ADD, R1, by));
 	emit(e, NT_STX(BPF_DW, RFP, R1, S_WIRELEN));
-	/* bytes 0..11; a failed read leaves zeroes, which no load within
-	 * caplen can see in a real frame */
-	emit(e, NT_MOV64_REG(R1, RFP));
-	emit(e, NT_ALU64_IMM(BPF_ADD, R1, S_SEG0));
-	emit(e, NT_MOV64_IMM(R2, 12));
-	emit(e, NT_MOV64_REG(R3, RBASE));
-	emit(e, NT_CALL(HELPER_PROBE_READ_KERNEL));
-	/* bytes 16..19 = real 12..15 */
-	emit(e, NT_MOV64_REG(R1, RFP));
-	emit(e, NT_ALU64_IMM(BPF_ADD, R1, S_SEG0 + 16));
-	emit(e, NT_MOV64_IMM(R2, 4));
-	emit(e, NT_MOV64_REG(R3, RBASE));
-	emit(e, NT_ALU64_IMM(BPF_ADD, R3, 12));
-	emit(e, NT_CALL(HELPER_PROBE_READ_KERNEL));
+}
+
+static void emit_prefix(struct em *e)
+{
+	int l_plain = new_label(e), l_vlan = new_label(e), l_seg = new_label(e), l_go = new_label(e);
+
+	emit_jmp(e, NT_JMP_IMM(BPF_JEQ, R4, NT_PCAPF_VIEW_L2, 0), l_plain);
+	emit_jmp(e, NT_JMP_IMM(BPF_JEQ, R4, NT_PCAPF_VIEW_L2_VLAN, 0), l_vlan);
+	/* L3 (and any other value): a made-up Ethernet header */
+	emit(e, NT_MOV32_REG(R1, R5)); /* r5 is gone after the first call */
+	emit(e, NT_BE(R1, 16));
+	emit(e, NT_STX(BPF_H, RFP, R1, S_SEG0 + 12));
+	emit(e, NT_ST(BPF_DW, RFP, S_SEG0, 0));
+	emit(e, NT_ST(BPF_W, RFP, S_SEG0 + 8, 0));
+	emit_grow(e, 14);
+	emit_read_into(e, 14, 6, 0);
+	emit(e, NT_ALU64_IMM(BPF_ADD, RBASE, -14));
+	emit_ja(e, l_seg);
+	/* L2_VLAN: the tag back at 12 */
+	place(e, l_vlan);
+	emit(e, NT_MOV32_REG(R1, R5));
+	emit(e, NT_BE(R1, 32));
+	emit(e, NT_STX(BPF_W, RFP, R1, S_SEG0 + 12));
+	emit_grow(e, 4);
+	emit_read_into(e, 0, 12, 0);
+	emit_read_into(e, 16, 4, 12);
+	emit(e, NT_ALU64_IMM(BPF_ADD, RBASE, -4));
 	/* S_SEG0ADDR = r9 + S_SEG0 as a plain number (copied through a helper
 	 * read: the verifier allows no arithmetic that mixes a stack pointer
 	 * with a variable offset on older kernels) */
+	place(e, l_seg);
 	emit(e, NT_MOV64_REG(R1, RFP));
 	emit(e, NT_ALU64_IMM(BPF_ADD, R1, S_SEG0));
 	emit(e, NT_STX(BPF_DW, RFP, R1, S_BUF));
@@ -239,7 +270,10 @@ static void emit_vlan_setup(struct em *e)
 	emit(e, NT_MOV64_REG(R3, RFP));
 	emit(e, NT_ALU64_IMM(BPF_ADD, R3, S_BUF));
 	emit(e, NT_CALL(HELPER_PROBE_READ_KERNEL));
-	emit(e, NT_ALU64_IMM(BPF_ADD, RBASE, -4));
+	emit_ja(e, l_go);
+	place(e, l_plain);
+	emit(e, NT_STX(BPF_DW, RFP, RBASE, S_SEG0ADDR));
+	place(e, l_go);
 }
 
 static int jmp_op_inverse(int op)
@@ -356,23 +390,31 @@ static int emit_insn(struct em *e, const struct nt_cbpf *p, unsigned int i)
 		case BPF_MEM:
 			if (in->k >= NT_BPF_MEMWORDS)
 				return bad_insn(e, in, i, "scratch memory index past M[15]");
-			emit(e, NT_LDX(BPF_W, dst, RFP, S_MEM(in->k)));
+			emit(e, NT_LDX(BPF_W, dst, RFP, S_WORD(e->mem_word[in->k])));
 			return 0;
 		case BPF_LEN:
 			emit(e, NT_LDX(BPF_W, dst, RFP, S_WIRELEN));
 			return 0;
 		case BPF_ABS:
 		case BPF_IND:
-			if (cls == BPF_LDX || cbpf_size[BPF_SIZE(in->code) >> 3] < 0)
-				return bad_insn(e, in, i, "invalid load");
-			emit_load(e, cbpf_size[BPF_SIZE(in->code) >> 3], mode, in->k, RA);
-			return 0;
 		case BPF_MSH:
-			if (cls != BPF_LDX)
+			if (mode == BPF_MSH ? cls != BPF_LDX :
+			    cls == BPF_LDX || cbpf_size[BPF_SIZE(in->code) >> 3] < 0)
 				return bad_insn(e, in, i, "invalid load");
-			emit_load(e, 1, BPF_ABS, in->k, RX);
-			emit(e, NT_ALU32_IMM(BPF_AND, RX, 0xf));
-			emit(e, NT_ALU32_IMM(BPF_LSH, RX, 2));
+			if (e->hit[i]) { /* loaded on every path here: the cached value */
+				emit(e, NT_LDX(BPF_W, dst, RFP, S_WORD(e->cache[i])));
+				return 0;
+			}
+			if (mode == BPF_MSH) {
+				emit_load(e, 1, BPF_ABS, in->k, RX, !e->nochk[i]);
+				emit(e, NT_ALU32_IMM(BPF_AND, RX, 0xf));
+				emit(e, NT_ALU32_IMM(BPF_LSH, RX, 2));
+			} else {
+				emit_load(e, cbpf_size[BPF_SIZE(in->code) >> 3], mode, in->k, RA,
+					  mode == BPF_IND || !e->nochk[i]);
+			}
+			if (e->cache[i] >= 0)
+				emit(e, NT_STX(BPF_W, RFP, dst, S_WORD(e->cache[i])));
 			return 0;
 		}
 		return bad_insn(e, in, i, "unknown load mode");
@@ -381,7 +423,7 @@ static int emit_insn(struct em *e, const struct nt_cbpf *p, unsigned int i)
 	case BPF_STX:
 		if (in->k >= NT_BPF_MEMWORDS)
 			return bad_insn(e, in, i, "scratch memory index past M[15]");
-		emit(e, NT_STX(BPF_W, RFP, cls == BPF_ST ? RA : RX, S_MEM(in->k)));
+		emit(e, NT_STX(BPF_W, RFP, cls == BPF_ST ? RA : RX, S_WORD(e->mem_word[in->k])));
 		return 0;
 	case BPF_ALU:
 		return emit_alu(e, in, i);
@@ -461,30 +503,185 @@ static void reachable(const struct nt_cbpf *p, unsigned char *reach)
 	}
 }
 
-/* One view's code, starting at LABEL. */
-static int emit_view(struct em *e, int label, int view, const struct nt_cbpf *p, unsigned int none)
+/* Constant-offset loads (ABS, MSH) are the same on every run of a view: a
+ * key per distinct (code, k). */
+static int load_key(const struct nt_cbpf_insn *in)
 {
-	unsigned char mem_read[NT_BPF_MEMWORDS] = { 0 }, *reach;
+	int cls = BPF_CLASS(in->code), mode = BPF_MODE(in->code);
+
+	return (cls == BPF_LD && mode == BPF_ABS) || (cls == BPF_LDX && mode == BPF_MSH);
+}
+
+static uint64_t load_end(const struct nt_cbpf_insn *in)
+{
+	static const int sz[4] = { 4, 2, 1, 0 };
+
+	return (uint64_t)in->k + (BPF_MODE(in->code) == BPF_MSH ? 1 : sz[BPF_SIZE(in->code) >> 3]);
+}
+
+/*
+ * Scratch words for M[] and the load cache, and per load: is its value
+ * already loaded on every path that reaches it (then it comes from the
+ * cache), has caplen already been checked for its end on every path (then
+ * the check goes).  Forward "available loads" dataflow over the classic
+ * program, whose jumps all go forward: instruction order is a topological
+ * order.
+ */
+static int plan_view(struct em *e, const struct nt_cbpf *p, const unsigned char *reach)
+{
+	unsigned int len = p->len, nkeys = 0, key_of_n = 0;
+	int nwords = 0, ret = -ENOMEM;
+	int *key = NULL, kcount[32];
+	uint32_t kcode[32], kk[32], *avail = NULL;
+	uint64_t *checked = NULL;
+	unsigned char *seen = NULL;
+	signed char kword[32];
+	unsigned char mem_used[NT_BPF_MEMWORDS] = { 0 };
+
+	(void)key_of_n;
+	key = malloc(len * sizeof(*key));
+	avail = calloc(len, sizeof(*avail));
+	checked = calloc(len, sizeof(*checked));
+	seen = calloc(len, 1);
+	e->cache = malloc(len);
+	e->hit = calloc(len, 1);
+	e->nochk = calloc(len, 1);
+	if (!key || !avail || !checked || !seen || !e->cache || !e->hit || !e->nochk)
+		goto out;
+	memset(e->cache, -1, len);
+	for (unsigned int i = 0; i < len; i++) {
+		const struct nt_cbpf_insn *in = &p->insns[i];
+		int cls = BPF_CLASS(in->code);
+
+		key[i] = -1;
+		if (!reach[i])
+			continue;
+		if ((cls == BPF_ST || cls == BPF_STX ||
+		     ((cls == BPF_LD || cls == BPF_LDX) && BPF_MODE(in->code) == BPF_MEM)) &&
+		    in->k < NT_BPF_MEMWORDS)
+			mem_used[in->k] = 1;
+		if (!load_key(in))
+			continue;
+		for (unsigned int k = 0; k < nkeys; k++)
+			if (kcode[k] == in->code && kk[k] == in->k)
+				key[i] = (int)k;
+		if (key[i] < 0 && nkeys < 32) {
+			kcode[nkeys] = in->code;
+			kk[nkeys] = in->k;
+			kcount[nkeys] = 0;
+			key[i] = (int)nkeys++;
+		}
+		if (key[i] >= 0)
+			kcount[key[i]]++;
+	}
+	for (int m = 0; m < NT_BPF_MEMWORDS; m++)
+		e->mem_word[m] = mem_used[m] ? nwords++ : 0;
+	/* cache words for keys loaded more than once, most loaded first */
+	memset(kword, -1, sizeof(kword));
+	for (;;) {
+		int best = -1;
+
+		for (unsigned int k = 0; k < nkeys; k++)
+			if (kword[k] < 0 && kcount[k] > 1 && (best < 0 || kcount[k] > kcount[best]))
+				best = (int)k;
+		if (best < 0 || nwords == NWORDS)
+			break;
+		kword[best] = (signed char)nwords++;
+	}
+	/* dataflow: avail = cached keys loaded on every path; checked = the
+	 * largest load end known to be within caplen on every path */
+	seen[0] = 1;
+	for (unsigned int i = 0; i < len; i++) {
+		const struct nt_cbpf_insn *in = &p->insns[i];
+		uint32_t a = avail[i];
+		uint64_t c = checked[i];
+		int cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+		unsigned int succ[2], ns = 0;
+
+		if (!reach[i] || !seen[i])
+			continue;
+		if (key[i] >= 0) {
+			if (kword[key[i]] >= 0) {
+				e->cache[i] = kword[key[i]];
+				e->hit[i] = (a >> kword[key[i]]) & 1;
+				a |= 1u << kword[key[i]];
+			}
+			e->nochk[i] = load_end(in) <= c;
+			if (load_end(in) > c && load_end(in) <= INT32_MAX)
+				c = load_end(in);
+		}
+		if (cls == BPF_RET || always_rejects(in))
+			continue;
+		if (cls == BPF_JMP && op == BPF_JA) {
+			if ((int32_t)in->k >= 0 && (uint64_t)i + 1 + in->k < len)
+				succ[ns++] = i + 1 + in->k;
+		} else if (cls == BPF_JMP) {
+			if (i + 1 + in->jt < len)
+				succ[ns++] = i + 1 + in->jt;
+			if (i + 1 + in->jf < len)
+				succ[ns++] = i + 1 + in->jf;
+		} else if (i + 1 < len) {
+			succ[ns++] = i + 1;
+		}
+		for (unsigned int j = 0; j < ns; j++) {
+			unsigned int t = succ[j];
+
+			if (!seen[t]) {
+				seen[t] = 1;
+				avail[t] = a;
+				checked[t] = c;
+			} else {
+				avail[t] &= a;
+				if (c < checked[t])
+					checked[t] = c;
+			}
+		}
+	}
+	ret = 0;
+out:
+	free(key);
+	free(avail);
+	free(checked);
+	free(seen);
+	return ret;
+}
+
+static void plan_free(struct em *e)
+{
+	free(e->cache);
+	free(e->hit);
+	free(e->nochk);
+	e->cache = NULL;
+	e->hit = e->nochk = NULL;
+}
+
+/* One view's code, starting at LABEL. */
+static int emit_view(struct em *e, int label, const struct nt_cbpf *p)
+{
+	unsigned char mem_read[NT_BPF_MEMWORDS] = { 0 }, *reach = NULL;
 	unsigned int last = 0;
 	int ret;
 
 	place(e, label);
-	if (!p) {
-		emit(e, NT_MOV32_IMM(R0, (int32_t)none));
-		emit_ja(e, L_END);
-		return 0;
-	}
-	if (p->len == 0 || p->len > NT_PCAPF_CBPF_MAX) {
-		snprintf(e->err, e->errlen, "--filter: classic BPF program of %u instructions", p->len);
+	if (!p || p->len == 0 || p->len > NT_PCAPF_CBPF_MAX) {
+		snprintf(e->err, e->errlen, "--filter: classic BPF program of %u instructions", p ? p->len : 0);
 		return -EINVAL;
 	}
-	e->view = view;
 	e->l_rej = new_label(e);
 	e->l_insn0 = (int)e->nlabels;
 	for (unsigned int i = 0; i < p->len; i++)
 		new_label(e);
 	if (e->oom)
 		return -ENOMEM;
+	reach = malloc(p->len);
+	if (!reach)
+		return -ENOMEM;
+	reachable(p, reach);
+	ret = plan_view(e, p, reach);
+	if (ret) {
+		free(reach);
+		return ret;
+	}
 	/* A = X = 0 and the scratch words read anywhere start at 0, as in
 	 * libpcap (the verifier refuses reads of unwritten stack anyway) */
 	emit(e, NT_MOV32_IMM(RA, 0));
@@ -492,19 +689,14 @@ static int emit_view(struct em *e, int label, int view, const struct nt_cbpf *p,
 	for (unsigned int i = 0; i < p->len; i++) {
 		const struct nt_cbpf_insn *in = &p->insns[i];
 
-		if ((in->code == (BPF_LD | BPF_MEM) || in->code == (BPF_LDX | BPF_MEM)) &&
+		if (reach[i] && (in->code == (BPF_LD | BPF_MEM) || in->code == (BPF_LDX | BPF_MEM)) &&
 		    in->k < NT_BPF_MEMWORDS)
 			mem_read[in->k] = 1;
 	}
 	for (int m = 0; m < NT_BPF_MEMWORDS; m++)
 		if (mem_read[m])
-			emit(e, NT_ST(BPF_W, RFP, S_MEM(m), 0));
-	if (view == NT_PCAPF_VIEW_L2_VLAN)
-		emit_vlan_setup(e);
-	reach = malloc(p->len);
-	if (!reach)
-		return -ENOMEM;
-	reachable(p, reach);
+			emit(e, NT_ST(BPF_W, RFP, S_WORD(e->mem_word[m]), 0));
+	emit_prefix(e);
 	e->rej_used = 0;
 	for (unsigned int i = 0; i < p->len; i++) {
 		if (!reach[i])
@@ -513,10 +705,12 @@ static int emit_view(struct em *e, int label, int view, const struct nt_cbpf *p,
 		ret = emit_insn(e, p, i);
 		if (ret) {
 			free(reach);
+			plan_free(e);
 			return ret;
 		}
 		last = i;
 	}
+	plan_free(e);
 	/* the last instruction falls off the end of the program (libpcap:
 	 * return 0) unless it is a return, a jump or an always-reject */
 	{
@@ -534,11 +728,11 @@ static int emit_view(struct em *e, int label, int view, const struct nt_cbpf *p,
 	return 0;
 }
 
-int nt_pcapf_xlate(const struct nt_pcapf_views *v, struct bpf_insn *out, size_t max, size_t *n,
-		   char *err, size_t errlen)
+int nt_pcapf_xlate(const struct nt_cbpf *p, struct bpf_insn *out, size_t max, size_t *n, char *err,
+		   size_t errlen)
 {
 	struct em e = { .err = err, .errlen = errlen, .l_rej = -1 };
-	int l_l3, l_l2, l_l2v, ret;
+	int ret;
 	char dummy[8];
 
 	if (!err || !errlen) {
@@ -546,20 +740,11 @@ int nt_pcapf_xlate(const struct nt_pcapf_views *v, struct bpf_insn *out, size_t 
 		e.errlen = sizeof(dummy);
 	}
 	new_label(&e); /* L_END */
-	l_l3 = new_label(&e);
-	l_l2 = new_label(&e);
-	l_l2v = v->vlan ? new_label(&e) : l_l2;
-	/* prologue: inputs to the scratch frame, dispatch on the view */
+	/* prologue: inputs to the scratch frame */
 	emit(&e, NT_STX(BPF_DW, RFP, R2, S_CAPLEN));
 	emit(&e, NT_STX(BPF_DW, RFP, R3, S_WIRELEN));
 	emit(&e, NT_MOV64_REG(RBASE, R1));
-	emit_jmp(&e, NT_JMP_IMM(BPF_JEQ, R4, NT_PCAPF_VIEW_L2, 0), l_l2);
-	emit_jmp(&e, NT_JMP_IMM(BPF_JEQ, R4, NT_PCAPF_VIEW_L2_VLAN, 0), l_l2v);
-	ret = emit_view(&e, l_l3, NT_PCAPF_VIEW_L3, v->l3, v->l3_none);
-	if (!ret)
-		ret = emit_view(&e, l_l2, NT_PCAPF_VIEW_L2, v->l2, v->l2_none);
-	if (!ret && v->vlan)
-		ret = emit_view(&e, l_l2v, NT_PCAPF_VIEW_L2_VLAN, v->l2, v->l2_none);
+	ret = emit_view(&e, new_label(&e), p);
 	place(&e, L_END);
 	if (!ret && e.oom)
 		ret = -ENOMEM;

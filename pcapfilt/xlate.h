@@ -25,16 +25,31 @@
  *   masks the count); by a constant >= 32 or division by constant 0 libpcap
  *   never emits (it refuses such expressions) and we reject the packet.
  * - `ret` sets r0 and jumps to the end of the block.
- * - Three views, each its own copy of the code, picked by r4 at run time:
- *   L3 (DLT_RAW program), L2 (DLT_EN10MB program), L2_VLAN (the DLT_EN10MB
- *   program again, with loads that see the 802.1Q tag of r5 re-inserted at
- *   offset 12: the frame as tcpdump would have written it).  A view without
- *   a program returns the caller's constant (e.g. 0: an `ether host` filter
- *   never matches where no MAC header exists).
+ * - One program, compiled by libpcap for DLT_EN10MB, for every view (r4):
+ *   L2       the bytes at base are the frame;
+ *   L2_VLAN  the frame with the 802.1Q tag of r5 put back at offset 12, as
+ *            tcpdump writes a frame whose tag VLAN offload took out;
+ *   L3       no MAC header: the frame is a made-up Ethernet header
+ *            (addresses 00:00:00:00:00:00, EtherType r5 = skb->protocol)
+ *            followed by the bytes at base.
+ *   The set-up of the last two builds bytes 0..19 of that frame in the
+ *   scratch stack and moves the base back by the bytes put in front; loads
+ *   that end within those 20 bytes read there, the others at base + offset
+ *   (for L2 both addresses are the base).  So `ip`, `tcp port 80` or `arp`
+ *   mean the same in every view, and `ether host X` / `vlan` are false where
+ *   the probe sees no MAC header / no tag.  caplen and wirelen grow with the
+ *   header put in front, as on the wire (`greater 100` counts the 14 bytes of
+ *   the Ethernet header in every view, as tcpdump on the device does).
+ * - Loads are planned per program: a constant-offset load whose value an
+ *   earlier load of the same bytes already fetched on every path to it
+ *   reads a cached copy in the scratch stack (libpcap reloads the EtherType
+ *   and protocol bytes for every term of an `or`), and the caplen check of a
+ *   load goes when an earlier load on every path already ended as far.
  *
- * Size: about 12 eBPF instructions per classic load, 1-3 per other
- * instruction, times the views used.  The budget is the placeholder:
- * NT_PCAPF_SLOTS - NT_PCAPF_SLOTS_RESERVED instructions.
+ * Size: about 11 eBPF instructions per classic load (15 for X-relative
+ * loads, 1 for a cached one), 1-3 per other instruction, and 60 for the
+ * views' set-up.  The budget is the placeholder: NT_PCAPF_SLOTS -
+ * NT_PCAPF_SLOTS_RESERVED.
  */
 #ifndef NT_PCAPF_XLATE_H
 #define NT_PCAPF_XLATE_H
@@ -45,19 +60,12 @@
 
 #define NT_PCAPF_BUDGET (NT_PCAPF_SLOTS - NT_PCAPF_SLOTS_RESERVED)
 
-struct nt_pcapf_views {
-	const struct nt_cbpf *l2;    /* DLT_EN10MB program, or NULL */
-	const struct nt_cbpf *l3;    /* DLT_RAW program, or NULL */
-	unsigned int l2_none;        /* r0 for view L2 / L2_VLAN when l2 is NULL */
-	unsigned int l3_none;        /* r0 for view L3 when l3 is NULL */
-	int vlan;                    /* emit the L2_VLAN view (else it runs the L2 code) */
-};
-
-/* Translate into OUT (capacity MAX instructions); *N = instructions used.
- * 0, or -E2BIG (does not fit: ERR names the budget and the size needed),
- * -EINVAL (a classic instruction we cannot translate: ERR names it). */
-int nt_pcapf_xlate(const struct nt_pcapf_views *v, struct bpf_insn *out, size_t max, size_t *n,
-		   char *err, size_t errlen);
+/* Translate P (DLT_EN10MB, pcapfilt/compile.h) into OUT (capacity MAX
+ * instructions); *N = instructions used.  0, or -E2BIG (does not fit: ERR
+ * names the budget and the size needed), -EINVAL (a classic instruction we
+ * cannot translate: ERR names it). */
+int nt_pcapf_xlate(const struct nt_cbpf *p, struct bpf_insn *out, size_t max, size_t *n, char *err,
+		   size_t errlen);
 
 /* Is INSNS[i..] an unpatched placeholder (abi.h)? */
 int nt_pcapf_is_placeholder(const struct bpf_insn *insns, size_t n, size_t i);

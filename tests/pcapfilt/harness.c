@@ -21,7 +21,7 @@ int nt_h_interp(const struct bpf_insn *block, size_t bn, const struct nt_h_pkt *
 	static struct bpf_insn prog[NT_PCAPF_SLOTS + 8];
 	static uint8_t mem[NT_H_PKT_MAX + 64];
 	struct nt_interp_mem m = { .pkt = mem, .pkt_size = sizeof(mem) };
-	uint64_t args[5] = { NT_INTERP_PKT_ADDR, p->caplen, p->wirelen, (uint64_t)p->view, p->vlan };
+	uint64_t args[5] = { NT_INTERP_PKT_ADDR, p->caplen, p->wirelen, (uint64_t)p->view, p->r5 };
 	uint64_t r0;
 	size_t n = 0;
 
@@ -190,7 +190,7 @@ int nt_h_krun(struct nt_h_kprog *kp, const struct nt_h_pkt *p, uint32_t *ret, ch
 	v.caplen = p->caplen;
 	v.wirelen = p->wirelen;
 	v.view = (uint64_t)p->view;
-	v.vlan = p->vlan;
+	v.vlan = p->r5;
 	memcpy(v.data, p->data, p->caplen);
 	if (bpf_map_update_elem(kp->map_fd, &key, &v, BPF_ANY)) {
 		snprintf(err, errlen, "bpf_map_update_elem: %s", strerror(errno));

@@ -23,8 +23,8 @@ struct nt_h_pkt {
 	const uint8_t *data;
 	unsigned int caplen;   /* bytes the block may read */
 	unsigned int wirelen;
-	int view;              /* NT_PCAPF_VIEW_* */
-	uint32_t vlan;         /* view L2_VLAN: tpid << 16 | tci */
+	int view;              /* NT_PCAPF_VIEW_* (r4) */
+	uint32_t r5;           /* L2_VLAN: tpid << 16 | tci; L3: EtherType */
 };
 
 /* Interpreter: 0 and *ret, or -1 with err. */

@@ -47,10 +47,10 @@ struct runner {
 	int loaded;
 };
 
-static int runner_init(struct runner *r, const struct nt_pcapf_views *v, char *err, size_t errlen)
+static int runner_init(struct runner *r, const struct nt_cbpf *p, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof(*r));
-	if (nt_pcapf_xlate(v, block, NT_PCAPF_BUDGET, &r->bn, err, errlen))
+	if (nt_pcapf_xlate(p, block, NT_PCAPF_BUDGET, &r->bn, err, errlen))
 		return -1;
 	if (kernel_ok) {
 		if (nt_h_kload(&r->kp, block, r->bn, 1, err, errlen))
@@ -104,32 +104,48 @@ static int runner_check(struct runner *r, const struct nt_h_pkt *p, unsigned int
 static const uint8_t P1[] = { 0x45, 0x00, 0x00, 0x54, 0xab, 0xcd, 0x40, 0x00, 0x40, 0x01, 0x12, 0x34,
 			      10, 0, 0, 1, 10, 0, 0, 2, 0x08, 0x00, 0xff, 0xfe, 0x80, 0x00, 0x00, 0x07 };
 
+/* A frame as the L3 view presents it: 14 bytes in front, addresses zero. */
+static unsigned int l3_frame(uint8_t *out, const uint8_t *l3, unsigned int caplen, uint16_t ethertype)
+{
+	memset(out, 0, 12);
+	out[12] = ethertype >> 8;
+	out[13] = ethertype & 0xff;
+	memcpy(out + 14, l3, caplen);
+	return caplen + 14;
+}
+
 /* Run PROG (classic) over P1 at every caplen 0..sizeof(P1), wirelens caplen
- * and 1500, against libpcap. */
+ * and 1500, against libpcap: P1 as a frame (view L2) and as an IPv4 packet
+ * (view L3, the frame libpcap sees has the made-up Ethernet header). */
 static int check_classic(const struct nt_cbpf_insn *insns, unsigned int len, char *why, size_t wl)
 {
 	struct nt_cbpf p = { (struct nt_cbpf_insn *)insns, len };
-	struct nt_pcapf_views v = { .l2 = &p, .l3 = &p };
 	struct runner r;
 	char err[800];
+	uint8_t fr[sizeof(P1) + 14];
 	int bad = 0;
 
-	if (runner_init(&r, &v, err, sizeof(err))) {
+	if (runner_init(&r, &p, err, sizeof(err))) {
 		snprintf(why, wl, "%s", err);
 		return -1;
 	}
 	for (unsigned int cap = 0; cap <= sizeof(P1) && !bad; cap++)
-		for (int w = 0; w < 2 && !bad; w++)
-			for (int view = NT_PCAPF_VIEW_L3; view <= NT_PCAPF_VIEW_L2; view++) {
-				struct nt_h_pkt pk = { P1, cap, w ? 1500 : cap, view, 0 };
-				unsigned int want = nt_pcapf_run_libpcap(&p, P1, cap, pk.wirelen);
+		for (int w = 0; w < 2 && !bad; w++) {
+			unsigned int wire = w ? 1500 : cap;
+			struct nt_h_pkt l2 = { P1, cap, wire, NT_PCAPF_VIEW_L2, 0 };
+			struct nt_h_pkt l3 = { P1, cap, wire, NT_PCAPF_VIEW_L3, 0x0800 };
+			unsigned int want2 = nt_pcapf_run_libpcap(&p, P1, cap, wire);
+			unsigned int fl = l3_frame(fr, P1, cap, 0x0800);
+			unsigned int want3 = nt_pcapf_run_libpcap(&p, fr, fl, wire + 14);
 
-				if (runner_check(&r, &pk, want, err, sizeof(err))) {
-					snprintf(why, wl, "caplen %u wirelen %u: %s", cap, pk.wirelen, err);
-					bad = 1;
-					break;
-				}
+			if (runner_check(&r, &l2, want2, err, sizeof(err))) {
+				snprintf(why, wl, "L2 caplen %u wirelen %u: %s", cap, wire, err);
+				bad = 1;
+			} else if (runner_check(&r, &l3, want3, err, sizeof(err))) {
+				snprintf(why, wl, "L3 caplen %u wirelen %u: %s", cap, wire, err);
+				bad = 1;
 			}
+		}
 	runner_free(&r);
 	return bad ? -1 : 0;
 }
@@ -139,13 +155,12 @@ static int check_classic(const struct nt_cbpf_insn *insns, unsigned int len, cha
 static long run_only(const struct nt_cbpf_insn *insns, unsigned int len)
 {
 	struct nt_cbpf p = { (struct nt_cbpf_insn *)insns, len };
-	struct nt_pcapf_views v = { .l2 = &p };
 	struct nt_h_pkt pk = { P1, sizeof(P1), sizeof(P1), NT_PCAPF_VIEW_L2, 0 };
 	struct runner r;
 	char err[800];
-	uint32_t got, kgot;
+	uint32_t got, kgot = 0;
 
-	if (runner_init(&r, &v, err, sizeof(err)) || nt_h_interp(block, r.bn, &pk, &got, err, sizeof(err))) {
+	if (runner_init(&r, &p, err, sizeof(err)) || nt_h_interp(block, r.bn, &pk, &got, err, sizeof(err))) {
 		printf("# %s\n", err);
 		return -1;
 	}
@@ -348,15 +363,14 @@ TEST(untranslatable_classic_is_refused_with_the_instruction)
 						    C(BPF_RET | BPF_K, 0, 0, 1) };
 	static const struct nt_cbpf_insn mem[] = { C(BPF_LD | BPF_MEM, 0, 0, 16), C(BPF_RET | NT_CBPF_RET_A, 0, 0, 0) };
 	struct nt_cbpf p = { (struct nt_cbpf_insn *)back, 3 };
-	struct nt_pcapf_views v = { .l2 = &p };
 	size_t n;
 	char err[300];
 
-	CHECK_EQ_INT(nt_pcapf_xlate(&v, block, NT_PCAPF_BUDGET, &n, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(nt_pcapf_xlate(&p, block, NT_PCAPF_BUDGET, &n, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "instruction 1") && strstr(err, "backward jump"));
 	p.insns = (struct nt_cbpf_insn *)mem;
 	p.len = 2;
-	CHECK_EQ_INT(nt_pcapf_xlate(&v, block, NT_PCAPF_BUDGET, &n, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(nt_pcapf_xlate(&p, block, NT_PCAPF_BUDGET, &n, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "M[15]"));
 }
 
@@ -364,15 +378,21 @@ TEST(untranslatable_classic_is_refused_with_the_instruction)
 
 #include "tests/pcapfilt/exprs.h"
 
-static unsigned int frame_l3(const struct nt_pg_frame *f, struct nt_h_pkt *p)
+/* The frame from its IP header on (view L3), r5 = its EtherType; FR gets the
+ * frame libpcap sees then (made-up Ethernet header). */
+static unsigned int frame_l3(const struct nt_pg_frame *f, struct nt_h_pkt *p, uint8_t *fr, unsigned int *frlen)
 {
+	uint16_t et;
+
 	if (f->l3off < 0 || f->caplen <= (unsigned int)f->l3off)
 		return 0;
+	et = (uint16_t)(f->data[f->l3off - 2] << 8 | f->data[f->l3off - 1]);
 	p->data = f->data + f->l3off;
 	p->caplen = f->caplen - f->l3off;
 	p->wirelen = f->wirelen - f->l3off;
 	p->view = NT_PCAPF_VIEW_L3;
-	p->vlan = 0;
+	p->r5 = et;
+	*frlen = l3_frame(fr, p->data, p->caplen, et);
 	return 1;
 }
 
@@ -387,19 +407,18 @@ static unsigned int frame_offload(const struct nt_pg_frame *f, uint8_t *buf, str
 	p->caplen = f->caplen - 4;
 	p->wirelen = f->wirelen - 4;
 	p->view = NT_PCAPF_VIEW_L2_VLAN;
-	p->vlan = (uint32_t)f->data[12] << 24 | (uint32_t)f->data[13] << 16 | (uint32_t)f->data[14] << 8 |
+	p->r5 = (uint32_t)f->data[12] << 24 | (uint32_t)f->data[13] << 16 | (uint32_t)f->data[14] << 8 |
 		  f->data[15];
 	return 1;
 }
 
 static void expression_case(const char *expr, const struct nt_pg_frame *fr, int nfr)
 {
-	struct nt_cbpf l2, l3;
-	struct nt_pcapf_views v = { .vlan = 1 };
+	struct nt_cbpf l2;
 	struct runner r;
 	char err[900];
-	int rc3, matched = 0, checks = 0;
-	static uint8_t obuf[NT_PG_FRAME_MAX];
+	int matched = 0, checks = 0;
+	static uint8_t obuf[NT_PG_FRAME_MAX], l3buf[NT_PG_FRAME_MAX + 14];
 
 	nt__case = expr;
 	nt__case_failed = 0;
@@ -408,10 +427,7 @@ static void expression_case(const char *expr, const struct nt_pg_frame *fr, int 
 		nt__failed_cases++;
 		return;
 	}
-	rc3 = nt_pcapf_compile(expr, NT_PCAPF_VIEW_L3, &l3, err, sizeof(err));
-	v.l2 = &l2;
-	v.l3 = rc3 ? NULL : &l3;
-	if (runner_init(&r, &v, err, sizeof(err))) {
+	if (runner_init(&r, &l2, err, sizeof(err))) {
 		printf("FAIL: xlate_oracle '%s': %s\n", expr, err);
 		nt__failed_cases++;
 		goto out;
@@ -419,16 +435,16 @@ static void expression_case(const char *expr, const struct nt_pg_frame *fr, int 
 	for (int i = 0; i < nfr; i++) {
 		const struct nt_pg_frame *f = &fr[i];
 		struct nt_h_pkt p = { f->data, f->caplen, f->wirelen, NT_PCAPF_VIEW_L2, 0 };
-		unsigned int want = nt_pcapf_run_libpcap(&l2, f->data, f->caplen, f->wirelen);
+		unsigned int want = nt_pcapf_run_libpcap(&l2, f->data, f->caplen, f->wirelen), l3len;
 		const char *view = "L2";
 
 		matched += want != 0;
 		if (runner_check(&r, &p, want, err, sizeof(err)))
 			goto bad;
 		checks++;
-		if (frame_l3(f, &p)) {
+		if (frame_l3(f, &p, l3buf, &l3len)) {
 			view = "L3";
-			want = v.l3 ? nt_pcapf_run_libpcap(&l3, p.data, p.caplen, p.wirelen) : 0;
+			want = nt_pcapf_run_libpcap(&l2, l3buf, l3len, p.wirelen + 14);
 			if (runner_check(&r, &p, want, err, sizeof(err)))
 				goto bad;
 			checks++;
@@ -463,12 +479,10 @@ bad:
 	}
 	if (counts_out)
 		fprintf(counts_out, "%d\t%s\n", matched, expr);
-	printf("PASS: xlate_oracle '%s' (%d of %d frames match; %d verdicts equal libpcap; %zu insns; L3 %s)\n",
-	       expr, matched, nfr, checks, r.bn, v.l3 ? "compiled" : "none: link-layer only");
+	printf("PASS: xlate_oracle '%s' (%d of %d frames match; %d verdicts equal libpcap; %zu insns)\n",
+	       expr, matched, nfr, checks, r.bn);
 out:
 	nt_cbpf_free(&l2);
-	if (!rc3)
-		nt_cbpf_free(&l3);
 }
 
 /* ---- errors, limits, the placeholder ---- */
@@ -516,7 +530,6 @@ TEST(over_the_budget_names_the_limit)
 {
 	static char expr[40000];
 	struct nt_cbpf p;
-	struct nt_pcapf_views v = { 0 };
 	size_t n, len = 0;
 	char err[400];
 
@@ -524,8 +537,7 @@ TEST(over_the_budget_names_the_limit)
 		len += (size_t)snprintf(expr + len, sizeof(expr) - len, "%s(tcp[%d:2] = %d and ip[%d] = %d)",
 					i ? " or " : "", i % 50, i, i % 40 + 1, i % 256);
 	CHECK_EQ_INT(nt_pcapf_compile(expr, NT_PCAPF_VIEW_L2, &p, err, sizeof(err)), 0);
-	v.l2 = &p;
-	CHECK_EQ_INT(nt_pcapf_xlate(&v, block, NT_PCAPF_BUDGET, &n, err, sizeof(err)), -E2BIG);
+	CHECK_EQ_INT(nt_pcapf_xlate(&p, block, NT_PCAPF_BUDGET, &n, err, sizeof(err)), -E2BIG);
 	CHECK(strstr(err, "NT_PCAPF_SLOTS") && strstr(err, "4092"));
 	nt_cbpf_free(&p);
 }
