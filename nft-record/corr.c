@@ -27,6 +27,7 @@ struct tid_ent {
 	uint64_t skb;
 	uint64_t ts;
 	uint8_t depth, hook, used;
+	uint8_t out;    /* the run's packet was left out by the capture filter */
 };
 
 /*
@@ -260,8 +261,10 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 				m->table, m->chain, m->id, p.l3, p.l4proto, p.sport, p.dport, p.ip_id,
 				p.l4_extra, (unsigned long long)m->ts_ns, (unsigned long long)skb);
 		/* a new chain run: base chain, depth 0 */
-		if (skb || !t->used || t->ts + MATCH_WINDOW_NS < m->ts_ns)
+		if (skb || !t->used || t->ts + MATCH_WINDOW_NS < m->ts_ns) {
 			t->skb = skb;
+			t->out = !skb && c->o.left_out && c->o.left_out(c->o.left_out_ctx, m);
+		}
 		t->depth = 0;
 		memset(&probe, 0, sizeof(probe));
 		probe.hook = NT_HOOK_NONE;
@@ -273,6 +276,10 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 	t->ts = m->ts_ns;
 	if (own) {
 		c->st.own++;
+		return 0;
+	}
+	if (!t->skb && t->out) {
+		c->st.filtered++;
 		return 0;
 	}
 	/*

@@ -17,7 +17,8 @@
  * no headers - get the same skb.  Messages are held CORR_DELAY_NS before they
  * are resolved, because the first BPF event of a locally generated packet
  * (net_dev_queue) comes after its output / postrouting chains.  Unmatched
- * messages are written with hdr.skb = 0 and NT_F_UNCORRELATED.
+ * messages are written with hdr.skb = 0 and NT_F_UNCORRELATED, except those
+ * of packets the capture filter left out (opts left_out): counted, dropped.
  */
 #ifndef NT_CORR_H
 #define NT_CORR_H
@@ -36,6 +37,11 @@ struct nt_corr;
 typedef int (*nt_corr_chain_fn)(void *ctx, uint32_t netns, uint8_t family, const char *table,
 				const char *chain, struct nt_ev_nft_chaindef *def);
 typedef int (*nt_corr_emit_fn)(void *ctx, const void *rec, size_t len);
+/* With a capture filter: is the packet of this message (first of a chain
+ * run, with headers) certainly one the filter left out?  Then the run's
+ * messages that match no recorded packet are counted as filtered and not
+ * written (NULL: every unmatched message is written as uncorrelated). */
+typedef int (*nt_corr_left_out_fn)(void *ctx, const struct nt_trace_msg *m);
 
 struct nt_corr_opts {
 	size_t sz;
@@ -43,10 +49,13 @@ struct nt_corr_opts {
 	nt_corr_chain_fn chain;
 	nt_corr_emit_fn emit;
 	void *ctx;
+	nt_corr_left_out_fn left_out;
+	void *left_out_ctx;
 };
 
 struct nt_corr_stats {
 	uint64_t msgs, own, rules, correlated, uncorrelated, queue_full;
+	uint64_t filtered; /* messages of packets the capture filter left out (not written) */
 };
 
 int nt_corr_new(const struct nt_corr_opts *o, struct nt_corr **out);

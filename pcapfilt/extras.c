@@ -376,6 +376,8 @@ int nt_pcapf_split(const char *expr, char *pcap, size_t pcaplen, struct nt_pcapf
 		first = 0;
 		pcap[out] = 0;
 	}
+	while (out && pcap[out - 1] == ' ') /* an empty last term: "tcp or" */
+		pcap[--out] = 0;
 	ret = 0;
 out:
 	free(t);

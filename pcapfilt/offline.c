@@ -88,7 +88,8 @@ void nt_pcapf_synthesize(const struct nt_pcapf_meta *m, struct nt_pcapf_syn *s)
 		put16(s, l4 + 2, m->dport);
 		put16(s, l4 + 4, m->l4_extra >> 16);
 		put16(s, l4 + 6, m->l4_extra & 0xffff);
-		put(s, l4 + 13, m->tcp_flags, 0xff);
+		if (!m->no_tcp_flags)
+			put(s, l4 + 13, m->tcp_flags, 0xff);
 		if (m->has_l4_csum)
 			put16(s, l4 + 16, m->l4_csum);
 		s->len = l4 + 20;

@@ -51,6 +51,7 @@ struct nt_pcapf_meta {
 	uint32_t l4_extra;     /* TCP seq; ICMP bytes 4..7 */
 	uint16_t ip_id;
 	uint8_t tcp_flags;
+	uint8_t no_tcp_flags;  /* the TCP flags byte is not known (nftrace headers) */
 	uint8_t has_frag;      /* v2: frag below is known */
 	uint16_t frag;         /* v2 META frag: bits 0..12 offset, 13 MF, 15 is-a-fragment */
 	uint8_t has_l4_csum;   /* v2 */
