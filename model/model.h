@@ -253,6 +253,8 @@ int nt_model_ct_history(const struct nt_model *m, const struct nt_ev_ct *c, uint
  * epoch, from the HEADER's "clock_ref" (realtime_ns - mono_ns) or
  * "boot_time_ns": 1, or 0 (*off = 0) when the log has neither. */
 int nt_model_wall_offset(const struct nt_model *m, uint64_t *off);
+/* Inode of the recorded namespace NAME (HEADER options.netns), 0 = unknown. */
+uint32_t nt_model_netns_inum(const struct nt_model *m, const char *name);
 /* HEADER block field (string), NULL if absent. */
 const char *nt_model_header_str(const struct nt_model *m, const char *field);
 /* Packet of the last nt_model_event() call (NULL if none). */

@@ -598,6 +598,20 @@ int nt_model_wall_offset(const struct nt_model *m, uint64_t *off)
 	return 0;
 }
 
+uint32_t nt_model_netns_inum(const struct nt_model *m, const char *name)
+{
+	const cJSON *opt = m->header ? cJSON_GetObjectItemCaseSensitive(m->header, "options") : NULL;
+	const cJSON *arr = opt ? cJSON_GetObjectItemCaseSensitive(opt, "netns") : NULL, *i;
+
+	cJSON_ArrayForEach(i, arr) {
+		const char *n = jstr(i, "name", NULL);
+
+		if (n && !strcmp(n, name))
+			return (uint32_t)jnum_u(i, "inum", UINT32_MAX);
+	}
+	return 0;
+}
+
 const char *nt_model_header_str(const struct nt_model *m, const char *field)
 {
 	return m->header ? jstr(m->header, field, NULL) : NULL;

@@ -50,6 +50,7 @@ int nt_walk_log(struct nt_walk *w)
 		snprintf(w->error, sizeof(w->error), "%s", msg ? msg : "cannot open the log");
 		return st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_BAD;
 	}
+	w->version = ntl_reader_version(rd);
 	w->m = nt_model_new(&mo);
 	if (!w->m) {
 		ntl_reader_close(rd);

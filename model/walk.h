@@ -37,6 +37,7 @@ struct nt_walk {
 	/* results */
 	struct nt_model *m;          /* owned by the caller after nt_walk_log() */
 	int log_complete;            /* trailer seen */
+	uint32_t version;            /* the log's format major version (set once it is open) */
 	char error[800];             /* why the log ended early / could not be read */
 };
 

@@ -48,7 +48,7 @@ static void events_on_event(struct nt_run *r, const struct nt_packet *p, const s
 		return; /* printed per packet, at completion */
 	if (r->pkt_filter) {
 		int flow = f->has_host || f->has_src || f->has_dst || f->port >= 0 ||
-			   f->sport >= 0 || f->dport >= 0 || f->proto >= 0 || f->packet;
+			   f->sport >= 0 || f->dport >= 0 || f->proto >= 0 || f->packet || f->pred;
 
 		if (flow && (!p || !nt_select_match_packet(f, r->m, p)))
 			return;

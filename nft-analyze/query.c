@@ -16,7 +16,7 @@
 /* ---- options ---- */
 enum {
 	O_JSON = 256, O_NDJSON, O_PACKET, O_VERDICT, O_FUNC, O_HOST, O_SRC, O_DST, O_PORT, O_SPORT,
-	O_DPORT, O_PROTO, O_SINCE, O_UNTIL, O_TOP, O_LIMIT, O_IDLE, O_REORDER, O_FATE,
+	O_DPORT, O_PROTO, O_SINCE, O_UNTIL, O_TOP, O_LIMIT, O_IDLE, O_REORDER, O_FATE, O_FILTER,
 };
 
 static const struct argp_option options[] = {
@@ -42,6 +42,9 @@ static const struct argp_option options[] = {
 	{ "sport", O_SPORT, "N", 0, "source port", 2 },
 	{ "dport", O_DPORT, "N", 0, "destination port", 2 },
 	{ "proto", O_PROTO, "P", 0, "tcp, udp, icmp, icmpv6 (ipv6-icmp), sctp, udplite, gre, esp or a number", 2 },
+	{ "filter", O_FILTER, "EXPR", 0, "nft-record's --filter language: a pcap-filter(7) expression "
+	  "(+ netns NAME, iface NAME, mark V[/M]) on the packet's recorded headers; packets whose answer "
+	  "needs what the log does not hold are left out and counted on stderr", 2 },
 	{ "since", O_SINCE, "SEC", 0, "records from SEC seconds after the first record (record level)", 2 },
 	{ "until", O_UNTIL, "SEC", 0, "records up to SEC seconds after the first record (record level)", 2 },
 	{ 0 }
@@ -144,6 +147,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (nt_select_set_fate(&o->f, arg))
 			argp_error(state, "--fate: unknown fate '%s' (delivered, dropped, forwarded, consumed, unknown)", arg);
 		break;
+	case O_FILTER: {
+		char err[600];
+
+		if (o->pcap)
+			argp_failure(state, NT_EXIT_USAGE, 0, "--filter given twice");
+		o->pcap = calloc(1, sizeof(*o->pcap));
+		if (!o->pcap)
+			argp_failure(state, NT_EXIT_RUNTIME, 0, "out of memory");
+		if (nt_pcapsel_init(o->pcap, arg, err, sizeof(err)))
+			argp_failure(state, NT_EXIT_USAGE, 0, "%s", err);
+		o->f.pred = nt_pcapsel_match;
+		o->f.pred_ctx = o->pcap;
+		break;
+	}
 	case O_SINCE:
 		if (parse_sec(arg, &o->f.since))
 			argp_error(state, "--since: '%s' is not a number of seconds", arg);
@@ -232,6 +249,8 @@ int nt_run_log(struct nt_run *r, int keep_events)
 	w->ctx = r;
 	w->window = &r->o->f;
 	r->pkt_filter = nt_select_packet_level(&r->o->f);
+	if (r->o->pcap)
+		r->o->pcap->w = w;
 	st = nt_walk_log(w);
 	r->m = w->m;
 	r->log_complete = w->log_complete;
@@ -255,6 +274,12 @@ int nt_run_log(struct nt_run *r, int keep_events)
 int nt_run_finish(struct nt_run *r, int rc)
 {
 	nt_jw_free(&r->jw);
+	if (r->o->pcap) {
+		nt_pcapsel_report(r->o->pcap);
+		nt_pcapsel_free(r->o->pcap);
+		free(r->o->pcap);
+		r->o->pcap = NULL;
+	}
 	if (r->log_error)
 		fprintf(stderr, "nft-analyze: %s\n", r->log_error);
 	if (fflush(r->out) || ferror(r->out)) {

@@ -17,6 +17,7 @@
 #include "model/select.h"
 #include "model/stats.h"
 #include "model/walk.h"
+#include "nft-analyze/pcapsel.h"
 
 enum nt_out_mode { NT_OUT_TEXT, NT_OUT_JSON, NT_OUT_NDJSON };
 
@@ -28,6 +29,7 @@ struct nt_query {
 	uint64_t limit;          /* journeys / events shown, 0 = all */
 	uint64_t idle_ns;        /* 0 = model default */
 	uint64_t reorder_ns;     /* 0 = walk default (1 s), UINT64_MAX = none */
+	struct nt_pcapsel *pcap; /* --filter EXPR, NULL = none (f.pred) */
 };
 
 /* The common options; input: struct nt_query. */

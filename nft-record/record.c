@@ -91,13 +91,18 @@ static int finish(struct rec *r, int loop_err)
 	if (!o->quiet) {
 		struct stat st;
 		double secs = (r->end_ns - r->rec_ns) / 1e9;
+		char filtered[64] = "";
+
+		if (cs.filtered) /* steps of packets --filter left out: not written */
+			snprintf(filtered, sizeof(filtered), ", %llu of packets --filter left out",
+				 (unsigned long long)cs.filtered);
 
 		stat(r->out_path, &st);
 		fprintf(stderr,
-			"nft-record: %llu events (%.0f/s), %llu packets, %llu nft trace steps (%llu from BPF, %llu uncorrelated), lost %llu (ring buffer %llu, netlink %llu), %lld bytes, %.1f s -> %s\n",
+			"nft-record: %llu events (%.0f/s), %llu packets, %llu nft trace steps (%llu from BPF, %llu uncorrelated%s), lost %llu (ring buffer %llu, netlink %llu), %lld bytes, %.1f s -> %s\n",
 			(unsigned long long)r->events, secs > 0 ? r->events / secs : 0,
 			(unsigned long long)r->packets, (unsigned long long)(cs.rules + r->bpf_rules),
-			(unsigned long long)r->bpf_rules, (unsigned long long)cs.uncorrelated,
+			(unsigned long long)r->bpf_rules, (unsigned long long)cs.uncorrelated, filtered,
 			(unsigned long long)(r->lost_rb_total + r->lost_nl_total),
 			(unsigned long long)r->lost_rb_total, (unsigned long long)r->lost_nl_total,
 			(long long)st.st_size, secs, r->out_path);
