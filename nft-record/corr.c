@@ -243,7 +243,11 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 	struct tid_ent *t = tid_slot(c, m);
 	struct nt_ev_nft_rule r;
 	struct nt_ev_nft_chaindef probe;
-	int own = c->o.own_table && !strcmp(m->table, c->o.own_table);
+	/* the recorder's own table, and those of other recorders running at the
+	 * same time (tracing infrastructure, not the user's ruleset: the
+	 * ruleset snapshot leaves them out too) */
+	int own = (c->o.own_table && !strcmp(m->table, c->o.own_table)) ||
+		  !strncmp(m->table, NT_TRACE_TABLE_PREFIX, sizeof(NT_TRACE_TABLE_PREFIX) - 1);
 	int kind = m->type;
 	int err;
 
@@ -278,8 +282,11 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 		c->st.own++;
 		return 0;
 	}
-	if (!t->skb && t->out) {
-		c->st.filtered++;
+	if (!t->skb && c->o.left_out) { /* a capture filter: only kept packets' steps */
+		if (t->out)
+			c->st.filtered++;
+		else
+			c->st.unmatched++;
 		return 0;
 	}
 	/*

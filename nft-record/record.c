@@ -91,11 +91,11 @@ static int finish(struct rec *r, int loop_err)
 	if (!o->quiet) {
 		struct stat st;
 		double secs = (r->end_ns - r->rec_ns) / 1e9;
-		char filtered[64] = "";
+		char filtered[96] = "";
 
-		if (cs.filtered) /* steps of packets --filter left out: not written */
-			snprintf(filtered, sizeof(filtered), ", %llu of packets --filter left out",
-				 (unsigned long long)cs.filtered);
+		if (cs.filtered || cs.unmatched) /* not written: no packet --filter kept */
+			snprintf(filtered, sizeof(filtered), ", %llu of packets --filter left out, %llu unmatched",
+				 (unsigned long long)cs.filtered, (unsigned long long)cs.unmatched);
 
 		stat(r->out_path, &st);
 		fprintf(stderr,

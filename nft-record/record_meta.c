@@ -255,7 +255,9 @@ int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
 	cJSON_AddNumberToObject(nf, "rules", (double)cs->rules);
 	cJSON_AddNumberToObject(nf, "correlated", (double)cs->correlated);
 	cJSON_AddNumberToObject(nf, "uncorrelated", (double)cs->uncorrelated);
-	cJSON_AddNumberToObject(nf, "filtered", (double)cs->filtered); /* left out by --filter, not written */
+	/* --filter: steps matching no kept packet, not written */
+	cJSON_AddNumberToObject(nf, "filtered", (double)cs->filtered);
+	cJSON_AddNumberToObject(nf, "unmatched_dropped", (double)cs->unmatched);
 	cJSON_AddNumberToObject(nf, "own_table", (double)cs->own);
 	for (int i = 0; i < NT_MAX_NETNS + 1; i++)
 		misses += r->tr[i].stamp_misses;
