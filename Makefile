@@ -131,6 +131,9 @@ $(O)/tests/pcapfilt/%: tests/pcapfilt/%.c $(PCAPF_TSUP) $(LIB_PCAPF) $(LIB_CORE)
 $(O)/tests/tools/%: tests/tools/%.c $(LIB_MODEL) $(LIB_CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE)
+$(O)/tests/tools/pcap_ids: tests/tools/pcap_ids.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_PCAP)
 
 # tests/fuzz/fuzz_*.c outside libFuzzer: replay reproducers and corpora
 # (tests/golden/fuzz_regressions.sh); libFuzzer builds: tests/fuzz/fuzz.mk.

@@ -20,7 +20,8 @@
 nt_lib_init record_pcapfilter
 command -v tcpdump >/dev/null || nt_skip "tcpdump not installed (scripts/deps.sh)"
 PK=$NT_ROOT/$NT_O/tests/tools/ntl_packets
-[ -x "$PK" ] || nt_skip "$PK not built (make unit)"
+PI=$NT_ROOT/$NT_O/tests/tools/pcap_ids
+[ -x "$PK" ] && [ -x "$PI" ] || nt_skip "$PK / $PI not built (make unit)"
 nt_ns_pair 97 || { nt_fail "netns setup failed"; exit 1; }
 ip netns exec "$NSB" nft -f - <<EOF || { nt_fail "nat ruleset"; exit 1; }
 table ip nat {
@@ -128,37 +129,9 @@ kill -INT "$TD_A" "$TD_B" 2>/dev/null; wait "$TD_A" "$TD_B" 2>/dev/null
 
 # ---- compare ----
 # identity lines: "L3 PROTO SRC DST SPORT DPORT IPID EXTRA" per packet
-pcap_ids() { # PCAP FILTER
+pcap_ids() { # PCAP FILTER: tcpdump filters, tests/tools/pcap_ids prints
 	tcpdump -r "$1" -w "$NT_TMP/sel.pcap" "$2" 2>/dev/null
-	python3 - "$NT_TMP/sel.pcap" <<'PY'
-import socket, struct, sys
-d = open(sys.argv[1], 'rb').read()
-off = 24
-while off + 16 <= len(d):
-    caplen = struct.unpack_from('<I', d, off + 8)[0]
-    f = d[off + 16: off + 16 + caplen]; off += 16 + caplen
-    et = struct.unpack_from('!H', f, 12)[0]
-    if et == 0x0800:
-        ihl = (f[14] & 0xf) * 4; l4 = 14 + ihl; proto = f[23]; ipid = struct.unpack_from('!H', f, 18)[0]
-        l3, s, t = 4, socket.inet_ntop(socket.AF_INET, f[26:30]), socket.inet_ntop(socket.AF_INET, f[30:34])
-        frag = struct.unpack_from('!H', f, 20)[0] & 0x1fff
-    elif et == 0x86dd:
-        l4 = 54; proto = f[20]; ipid = 0; frag = 0
-        l3, s, t = 6, socket.inet_ntop(socket.AF_INET6, f[22:38]), socket.inet_ntop(socket.AF_INET6, f[38:54])
-    else:
-        continue
-    sp = dp = extra = 0
-    if not frag and proto in (6, 17) and len(f) >= l4 + 4:
-        sp, dp = struct.unpack_from('!HH', f, l4)
-        if proto == 6:
-            extra = struct.unpack_from('!I', f, l4 + 4)[0]
-    elif not frag and proto in (1, 58) and len(f) >= l4 + 8:
-        sp = f[l4] << 8 | f[l4 + 1]; dp = struct.unpack_from('!H', f, l4 + 4)[0]
-        extra = dp << 16 | struct.unpack_from('!H', f, l4 + 6)[0]
-    if t.startswith('ff') or t.startswith('224.'):
-        continue  # multicast link noise (MLD): not part of the traffic
-    print(l3, proto, s, t, sp, dp, ipid, extra)
-PY
+	"$PI" "$NT_TMP/sel.pcap"
 }
 log_ids() { # LOG: packets first seen in A or B
 	"$PK" "$1" | awk -v a="$INUM_A" -v b="$INUM_B" '($1 == a || $1 == b) && $5 !~ /^(ff|224\.)/ { print $2, $3, $4, $5, $6, $7, $8, $9 }'
