@@ -492,7 +492,7 @@ record_pcapfilter() {
 	i=0; sum=""
 	for e in "$@"; do
 		i=$((i + 1))
-		tcpdump -r $W/pf.pcap -w $W/pf.sel.pcap "$e" 2>/dev/null
+		tcpdump -Z root -r $W/pf.pcap -w $W/pf.sel.pcap "$e" 2>$W/pf.tdr.err || head -c 300 $W/pf.tdr.err
 		pcap_ids $W/pf.sel.pcap | sort > $W/pf.want
 		ntl_packets $W/pf.$i.ntl | awk -v ns="$inums" 'BEGIN { split(ns, a, " "); for (k in a) ok[a[k]] = 1 }
 			ok[$1] && $5 !~ /^(ff|22[4-9]\.|23[0-9]\.)/ { print $2, $3, $4, $5, $6, $7, $8, $9 }' | sort > $W/pf.got
@@ -506,7 +506,9 @@ record_pcapfilter() {
 		sum="$sum '$e' $w;"
 	done
 	info "pcapfilter/$be: packets per expression (equal to tcpdump -r):$sum $(grep -o "$be: [0-9]*/[0-9]* functions attached" $W/pf.1.err)"
-	if [ -z "$why" ]; then res PASS "pcapfilter/$be"; else res FAIL "pcapfilter/$be" "$why"; head -3 $W/pf.1.err; fi
+	if [ -z "$why" ]; then res PASS "pcapfilter/$be"; else
+		res FAIL "pcapfilter/$be" "$why"; head -5 $W/pf.1.err; head -c 400 $W/pf.td.err; ls -la $W/pf.pcap
+	fi
 }
 
 # the --filter translator on this kernel: every verdict of the eBPF it makes
