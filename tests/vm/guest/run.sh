@@ -501,7 +501,8 @@ record_pcapfilter() {
 			why="${why}'$e': tcpdump kept no packet; "
 		elif ! cmp -s $W/pf.want $W/pf.got; then
 			why="${why}'$e': the log's $g packets differ from tcpdump's $w; "
-			diff $W/pf.want $W/pf.got | head -6
+			diff $W/pf.want $W/pf.got | grep '^[-+][0-9]' | head -8
+			ntl_packets $W/pf.$i.ntl | head -20
 		fi
 		sum="$sum '$e' $w;"
 	done
