@@ -452,7 +452,8 @@ record_default() {
 # captures on c0 and c pings s (small and large, IPv4 and IPv6) and sends it a
 # TCP message.  Per expression the packets of the log first seen in c, r or s
 # (addresses, protocol, ports / ICMP type, IPv4 id, TCP sequence / ICMP id and
-# sequence) equal those `tcpdump -r` keeps.
+# sequence) equal those `tcpdump -r` keeps (as sets: the ping socket's clone
+# of an echo reply is an skb of its own in function mode, same headers).
 record_pcapfilter() {
 	for t in nft-discover nft-record tcpdump pcap_ids ntl_packets; do
 		command -v $t >/dev/null || { res SKIP "pcapfilter" "$t not in the image"; return; }
@@ -485,9 +486,11 @@ record_pcapfilter() {
 		kill -INT $tdpid; wait $tdpid
 		kill -INT $pid; wait $pid || why="${why}'$e': nft-record exit $?; "
 		tcpdump -Z root -r $W/pf.$i.pcap -w $W/pf.sel.pcap "$e" 2>$W/pf.tdr.err || head -c 300 $W/pf.tdr.err
-		pcap_ids $W/pf.sel.pcap | sort > $W/pf.want
+		# identities as sets: a clone delivered to a (ping) socket is first seen
+		# in function mode as an skb of its own, with the same headers
+		pcap_ids $W/pf.sel.pcap | sort -u > $W/pf.want
 		ntl_packets $W/pf.$i.ntl | awk -v ns="$inums" 'BEGIN { split(ns, a, " "); for (k in a) ok[a[k]] = 1 }
-			ok[$1] && $5 !~ /^(ff|22[4-9]\.|23[0-9]\.)/ { print $2, $3, $4, $5, $6, $7, $8, $9 }' | sort > $W/pf.got
+			ok[$1] && $5 !~ /^(ff|22[4-9]\.|23[0-9]\.)/ { print $2, $3, $4, $5, $6, $7, $8, $9 }' | sort -u > $W/pf.got
 		w=$(wc -l < $W/pf.want); g=$(wc -l < $W/pf.got)
 		if [ "$w" = 0 ]; then
 			why="${why}'$e': tcpdump kept no packet; "
