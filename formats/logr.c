@@ -460,8 +460,8 @@ static int read_block(struct ntl_reader *r, struct ntl_item *it)
 	r->raw[raw_len] = 0;
 	if (type == NTL_B_TRAILER)
 		r->complete = 1;
-	/* the metadata blocks: JSON, but STACKS (binary, formats/stacks.h) */
-	if ((type >= NTL_B_HEADER && type <= NTL_B_STACKS) || type == NTL_B_TRAILER) {
+	/* the metadata blocks: JSON, but STACKS (binary, formats/stacks.h); CLOCK included */
+	if ((type >= NTL_B_HEADER && type <= NTL_B_CLOCK) || type == NTL_B_TRAILER) {
 		it->kind = NTL_ITEM_META;
 		it->type = type;
 		it->data = r->raw;

@@ -70,6 +70,7 @@ static int finish(struct rec *r, int loop_err)
 	nt_mergeq_out(&r->mq, 0);
 	nt_record_write_losses(r, 1);
 	nt_record_write_ksyms(r, 0);
+	nt_record_write_clock(r, 1);
 	r->end_ns = nt_mono_ns();
 	nt_corr_get_stats(r->corr, &cs);
 	if (r->status_tty)
@@ -126,6 +127,7 @@ int nt_record_run(const struct nt_record_opts *o)
 		return NT_EXIT_RUNTIME;
 	}
 	r->o = o;
+	nt_hostid_read(&r->host, o->host_label, NULL, NULL);
 	ret = nt_record_setup(r);
 	if (!ret)
 		ret = nt_record_metadata(r);
