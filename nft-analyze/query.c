@@ -169,6 +169,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_sec(arg, &o->f.until))
 			argp_error(state, "--until: '%s' is not a number of seconds", arg);
 		break;
+	case ARGP_KEY_ARG: /* not taken one by one: ARGP_KEY_ARGS has them all */
+		return ARGP_ERR_UNKNOWN;
+	case ARGP_KEY_ARGS: /* LOG...: a file, - for stdin, or several logs */
+		o->logs = (const char *const *)state->argv + state->next;
+		o->nlogs = state->argc - state->next;
+		o->log = o->logs[0];
+		state->next = state->argc;
+		break;
 	default: /* LOG: a file, or - for stdin (the reader takes both) */
 		return nt_cli_log_arg_msg(state, key, arg, &o->log,
 					    "missing LOG (an .ntl file written by nft-record, or - for stdin)");
@@ -216,10 +224,10 @@ static void walk_bad_meta(void *ctx, uint16_t type, uint64_t offset)
 
 	if (type == NTL_B_STACKS)
 		fprintf(stderr, "nft-analyze: %s: STACKS block at offset %" PRIu64
-			" is malformed: the stacks after the damage are ignored\n", r->o->log, offset);
+			" is malformed: the stacks after the damage are ignored\n", r->w.path, offset);
 	else
 		fprintf(stderr, "nft-analyze: %s: metadata block %u at offset %" PRIu64
-			" is not valid JSON: ignored\n", r->o->log, type, offset);
+			" is not valid JSON: ignored\n", r->w.path, type, offset);
 }
 
 void nt_run_init(struct nt_run *r, struct nt_query *q, nt_run_event_fn on_event,
@@ -238,7 +246,7 @@ int nt_run_log(struct nt_run *r, int keep_events)
 	struct nt_walk *w = &r->w;
 	int st;
 
-	w->path = r->o->log;
+	w->path = r->src ? r->src->paths[0] : r->o->log;
 	w->keep_events = keep_events;
 	w->idle_ns = r->o->idle_ns;
 	w->reorder_ns = r->o->reorder_ns;
@@ -359,4 +367,15 @@ int nt_run_stats_new(struct nt_run *r)
 		return NT_EXIT_RUNTIME;
 	}
 	return 0;
+}
+
+int nt_query_fleet(struct nt_query *q, struct nt_fleet *f)
+{
+	char err[1200];
+	int st = nt_fleet_open(f, q->logs, q->nlogs, err, sizeof(err));
+
+	if (!st)
+		return 0;
+	fprintf(stderr, "nft-analyze: %s\n", err);
+	return st == NT_FLEET_NOMEM ? NT_EXIT_RUNTIME : NT_EXIT_USAGE;
 }
