@@ -44,4 +44,9 @@ int cmd_flame(int argc, char **argv);
  * (packet id, verdict, rule, drop, conntrack, path); --headers-only. */
 int cmd_pcap(int argc, char **argv);
 
+/* `nft-analyze export --format clickhouse LOG...`: rows of the tables of
+ * formats/clickhouse.sql (model/export.h) to stdout (--table), files (-o DIR)
+ * or ClickHouse's HTTP interface (--to URL, chpost.c). */
+int cmd_export(int argc, char **argv);
+
 #endif

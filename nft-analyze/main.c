@@ -25,6 +25,8 @@ static const struct cmd cmds[] = {
 	{ "timeline", cmd_timeline, "Chrome / Perfetto trace-event JSON (-o trace.json)" },
 	{ "flame", cmd_flame, "Folded stacks for flamegraphs, or the flamegraph itself (--svg)" },
 	{ "pcap", cmd_pcap, "Captured packet bytes as pcapng for Wireshark / tshark (-o FILE.pcapng)" },
+	{ "export", cmd_export, "Rows for ClickHouse (--format clickhouse): packets, hops, nft_steps, "
+	  "drops; to stdout, files or --to URL" },
 };
 
 static void usage_top(FILE *f)
