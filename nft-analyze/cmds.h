@@ -10,6 +10,9 @@
 /* The packet commands: common options and run in query.h. */
 int cmd_events(int argc, char **argv);     /* every record: line / JSON object */
 int cmd_journeys(int argc, char **argv);   /* one PACKET TRACE block per packet */
+/* journeys of several logs: stitched across hosts (fleet_journeys.c) */
+struct nt_query;
+int nt_journeys_fleet(struct nt_query *q);
 int cmd_stats(int argc, char **argv);      /* TRACE STATISTICS */
 /* dropped packets + log summary + statistics; with -o / --output / --html the
  * HTML report (cmd_report_html(), over model/report_html.c) */
