@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS nft.hops (
     t_ns         UInt64,       -- since the packet's first record
     func         String,
     layer        String,
-    kind         String,       -- func, drop, free
+    kind         String,       -- func, drop, free, left (left a namespace-as-host: FORMAT.md)
     skb          UInt64,
     dur_ns       UInt64        -- to the packet's next record
 ) ENGINE = MergeTree PARTITION BY day ORDER BY (host, func, ts_ns);
@@ -90,7 +90,7 @@ CREATE TABLE IF NOT EXISTS nft.nft_steps (
     boot_id      String,
     recording    String,
     packet       UInt64,
-    netns        UInt32,
+    netns        UInt32,       -- namespace of the chain
     l3           UInt8,
     proto        UInt8,
     src          String,

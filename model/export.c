@@ -436,7 +436,8 @@ int nt_export_packet(struct nt_export *x, const struct nt_model *m, const struct
 			c_u64(x, "t_ns", h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0);
 			c_str(x, "func", f->name);
 			c_str(x, "layer", f->layer_name);
-			c_str(x, "kind", h->type == NT_EV_DROP ? "drop" : h->type == NT_EV_FREE ? "free" : "func");
+			c_str(x, "kind", h->type == NT_EV_DROP ? "drop" : h->type != NT_EV_FREE ? "func" :
+				  (h->flags & NT_F_SYNTH) ? "left" : "free");
 			c_u64(x, "skb", h->skb);
 			prev = h; /* dur_ns: at the next record */
 		} else if ((h->type == NT_EV_NFT_RULE || h->type == NT_EV_NFT_CHAIN) &&
@@ -449,7 +450,8 @@ int nt_export_packet(struct nt_export *x, const struct nt_model *m, const struct
 
 			if (rule_rec && (r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO))
 				t = nt_model_chain(m, r->target_key);
-			head(x, p, h->ts_ns, netns, src, dst);
+			/* the namespace of the chain (where the rule is) */
+			head(x, p, h->ts_ns, d && d->netns ? d->netns : netns, src, dst);
 			c_u64(x, "seq", seq++);
 			c_u64(x, "t_ns", h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0);
 			c_str(x, "family", d ? nt_family_name(d->family) : "");

@@ -37,7 +37,7 @@ static const struct argp_option options[] = {
 	  "(http://[USER[:PASSWORD]@]HOST[:PORT]/) in batches", 0 },
 	{ "database", O_DATABASE, "DB", 0, "--to: the database of formats/clickhouse.sql (default nft)", 0 },
 	{ "batch-mb", O_BATCH, "N", 0, "--to: rows per INSERT, in MiB of rows (default 16)", 0 },
-	{ "quiet", O_QUIET, NULL, 0, "no summary line on stderr", 0 },
+	{ "quiet", 'q', NULL, 0, "no summary line on stderr", 0 },
 	{ 0 }
 };
 
@@ -80,7 +80,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->batch = v << 20;
 		break;
 	}
-	case O_QUIET: o->quiet = 1; break;
+	case 'q': o->quiet = 1; break;
 	case ARGP_KEY_END:
 		if (!o->format)
 			argp_error(state, "--format clickhouse (or clickhouse-tsv) is needed");
