@@ -5,7 +5,8 @@
  * clock off by a known amount (issue #20: stitching and ClickHouse tests,
  * make bench's 50 M-record log set).  Deterministic.
  *
- *   mkfleet [-n ITER] [--gap-us US] [--router-skew-ns NS] [--server-skew-ns NS] DIR
+ *   mkfleet [-n ITER] [--gap-us US] [--router-skew-ns NS] [--server-skew-ns NS]
+ *           [--day N] [--router-drops-icmp] DIR
  * writes DIR/client.ntl, DIR/router.ntl, DIR/server.ntl (HEADER host labels
  * client / router / server, clock references: the router's wall clock is 5 s
  * ahead, the server's 2.5 s behind, by default; every monotonic clock differs).
@@ -23,6 +24,8 @@
  *   4. two IPv6 UDP datagrams with identical headers 30 µs apart from the
  *      client to the router (IPv6 has no IP id): ambiguous, 4 parts alone
  *   5. a packet the server sends itself over lo (1 part)
+ * --day N: the same N days later (wall clock); --router-drops-icmp: the
+ * router's rule #8 drops the echo request (no server part, no reply).
  * Per iteration, stitched: 4 journeys across hosts (echo, reply, TCP, UDP
  * drop: 3 + 3 + 5 + 2 parts) and 5 journeys of one host (4 ambiguous, lo).
  */
@@ -73,6 +76,8 @@ struct out {
 };
 
 static struct out outs[NHOST];
+static int drop_icmp;          /* --router-drops-icmp */
+static uint64_t day_ns;        /* --day N: N days later */
 
 static void die(const char *what)
 {
@@ -224,6 +229,11 @@ static void iteration(uint64_t k, uint64_t t)
 	tx_path(CLIENT, t + 1000, s1);               /* start_xmit at t + 3000 */
 	s2 = skbaddr(ROUTER, k, 1);
 	rx_path(ROUTER, t + 3000 + D, s2, &p);
+	if (drop_icmp) { /* the router's rule #8 drops it: no server part, no reply */
+		rule(ROUTER, t + 3000 + D + 3000, s2, 2, 8, NT_V_DROP);
+		drop(ROUTER, t + 3000 + D + 4000, s2, 5);
+		goto tcp;
+	}
 	rule(ROUTER, t + 3000 + D + 3000, s2, 2, 10, NT_V_ACCEPT);
 	func(ROUTER, t + 3000 + D + 4000, F_FORWARD, s2);
 	tx_path(ROUTER, t + 3000 + D + 5000, s2);    /* start_xmit at +7000 */
@@ -254,6 +264,7 @@ static void iteration(uint64_t k, uint64_t t)
 	free_(CLIENT, t + 10000 + 2 * D + 4000, s1);
 
 	/* 2. TCP: one GSO packet, two segments at the router, DNAT */
+tcp:
 	t += 60000;
 	memset(&p, 0, sizeof(p));
 	p.l3 = NT_L3_IPV4;
@@ -391,7 +402,7 @@ static void meta_blocks(struct out *o, const char *label)
 	size_t n = 0;
 	int hosts[1] = { o->host }, nh = 1;
 	uint64_t mono_ref = o->mono0 + 500000000ull;       /* true time 0.5 s */
-	uint64_t real_ref = T0_REAL + 500000000ull + (uint64_t)o->skew;
+	uint64_t real_ref = T0_REAL + day_ns + 500000000ull + (uint64_t)o->skew;
 
 	snprintf(buf, sizeof(buf),
 		 "{\"tool\":\"mkfleet\",\"tool_version\":\"0.1.0\",\"format_version\":2,"
@@ -422,7 +433,8 @@ static void meta_blocks(struct out *o, const char *label)
 			"\"tcp dport 8080 dnat to 10.0.2.2:80\"}]},"
 			"{\"name\":\"forward\",\"handle\":2,\"type\":\"filter\",\"hook\":\"forward\","
 			"\"prio\":0,\"policy\":\"accept\",\"rules\":[{\"handle\":7,\"text\":"
-			"\"udp dport 53 drop\"},{\"handle\":10,\"text\":\"accept\"}]},"
+			"\"udp dport 53 drop\"},{\"handle\":8,\"text\":\"icmp type echo-request drop\"},"
+			"{\"handle\":10,\"text\":\"accept\"}]},"
 			"{\"name\":\"output\",\"handle\":3,\"type\":\"filter\",\"hook\":\"output\","
 			"\"prio\":0,\"policy\":\"accept\",\"rules\":[]}]}", i ? "," : "", netns[hosts[i]]);
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "]}");
@@ -470,11 +482,15 @@ int main(int argc, char **argv)
 			skew_r = strtoll(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--server-skew-ns") && i + 1 < argc)
 			skew_s = strtoll(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--day") && i + 1 < argc)
+			day_ns = strtoull(argv[++i], NULL, 10) * 86400000000000ull;
+		else if (!strcmp(argv[i], "--router-drops-icmp"))
+			drop_icmp = 1;
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else {
 			fprintf(stderr, "usage: mkfleet [-n ITER] [--gap-us US] [--router-skew-ns NS] "
-					"[--server-skew-ns NS] DIR\n");
+					"[--server-skew-ns NS] [--day N] [--router-drops-icmp] DIR\n");
 			return 2;
 		}
 	}
