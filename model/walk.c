@@ -37,6 +37,8 @@ static void walk_record(struct nt_walk *w, struct nt_scope *scope, const void *d
 		if (!nt_select_in_window(w->window, h->ts_ns))
 			return;
 	}
+	if (len >= sizeof(*h) && h->ts_ns)
+		w->last_ts = h->ts_ns;
 	p = nt_model_event(w->m, data, len);
 	if (w->on_record && len >= sizeof(*h) && (w->all_records || !internal))
 		w->on_record(w->ctx, w->m, p, h);
@@ -138,8 +140,6 @@ int nt_walk_step(struct nt_walk *w)
 		}
 		return 1;
 	}
-	if (it.len >= sizeof(struct nt_ev_hdr) && ((const struct nt_ev_hdr *)it.data)->ts_ns)
-		w->last_ts = ((const struct nt_ev_hdr *)it.data)->ts_ns;
 	/* a chain definition is metadata: in force from where it is read;
 	 * without a window records go straight on */
 	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX ||

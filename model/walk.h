@@ -45,7 +45,7 @@ struct nt_walk {
 	/* a log of one namespace as a host (HEADER host.netns, model/hostscope.h):
 	 * records of its skbs outside it skipped, packets ended where they left */
 	uint64_t scope_skipped, scope_left;
-	uint64_t last_ts;            /* ts of the latest record read (0: none yet) */
+	uint64_t last_ts;            /* ts of the latest record given to the model (0: none) */
 	struct nt_walk_st *st;       /* private: nt_walk_open() .. nt_walk_close() */
 	char error[800];             /* why the log ended early / could not be read */
 };
