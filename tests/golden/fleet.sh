@@ -22,7 +22,7 @@ mkdir -p "$T/a" "$T/b" "$T/c" "$T/day2"
 "$MK" -n 3 --router-skew-ns 86400000000000 --server-skew-ns -3600000000000 "$T/b"
 "$MK" -n 3 --day 1 --router-drops-icmp "$T/day2"
 
-# ---- stitching ----
+# ---- stitching (delays: 20 us a wire, jitter at the router and the server) ----
 check_journeys() { # NAME JSON ROUTER_OFF SERVER_OFF
 	python3 - "$2" "$3" "$4" <<'PY' && ok "$1" || bad "$1" "see above"
 import json, sys
@@ -32,9 +32,10 @@ want = {'shown': 27, 'shown_across_hosts': 12, 'stitched_journeys': 12, 'stitche
         'matched': 27, 'matched_by_range': 3, 'ambiguous': 6, 'hosts': 3, 'logs': 3}
 err = ['summary %s = %s, want %s' % (k, s.get(k), v) for k, v in want.items() if s.get(k) != v]
 off = {(o['host'], o['relative_to']): o['offset_ns'] for o in s['clock_offsets']}
-if off.get(('router', 'client')) != int(sys.argv[2]):
+# exact where delays are symmetric, within the jitter (10 us) client -> server
+if abs(off.get(('router', 'client'), 0) - int(sys.argv[2])) > 0:
     err.append('router - client offset %s' % off.get(('router', 'client')))
-if off.get(('server', 'client')) != int(sys.argv[3]):
+if abs(off.get(('server', 'client'), 0) - int(sys.argv[3])) > 10000:
     err.append('server - client offset %s' % off.get(('server', 'client')))
 seen = {}
 for j in js:
@@ -86,7 +87,7 @@ PY
 "$A" journeys --json "$T"/c/*.ntl > "$T/c.json"
 check_journeys stitch_monotonic_clock_moved "$T/c.json" 5000000000 -2500000000
 "$A" journeys "$T"/a/*.ntl > "$T/a.txt"
-grep -q '^JOURNEY [0-9]*: \[ICMP\] 10.0.1.2 → 10.0.2.2 echo-request id 16384 across 3 hosts in 3 parts: client → router → server | Verdict: ACCEPT | 55.000 µs$' "$T/a.txt" &&
+grep -q '^JOURNEY [0-9]*: \[ICMP\] 10.0.1.2 → 10.0.2.2 echo-request id 16384 across 3 hosts in 3 parts: client → router → server | Verdict: ACCEPT | [0-9.]* µs$' "$T/a.txt" &&
 grep -q '^--- host router: part 2 of 3, packet 1, at +23.000 µs ---$' "$T/a.txt" &&
 grep -q '^27 journeys shown (12 across hosts) from 3 logs of 3 hosts; stitched: 12 journeys of 39 parts (27 hops matched, 3 of them by TCP segment range); ambiguous: 6 (left as journeys of one host)$' "$T/a.txt" &&
 grep -q '^clock offset router - client: +5000.000000 ms (anchors 9 / 3' "$T/a.txt" &&

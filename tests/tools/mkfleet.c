@@ -48,7 +48,7 @@ enum { F_RX = 0, F_RXNI, F_GRO, F_QUEUE, F_START, F_XMIT, F_KFREE, F_CONSUME, F_
        F_FORWARD, F_OUTPUT, F_ICMP_RCV, F_TCP_RCV, F_UDP_RCV, F_DELIVER, F_LOCAL_OUT,
        F_IPV6_RCV, F_UDPV6_RCV };
 
-#define T0_REAL 1796566400000000000ull /* 2026-12-06T00:00:00Z */
+#define T0_REAL 1796559600000000000ull /* 2026-12-06T12:20:00Z */
 #define MONO_BASE 5000000000000ull
 
 struct ev {
@@ -206,10 +206,21 @@ static void tx_path(int host, uint64_t t, uint64_t skb)
 
 #define D 20000   /* one-way wire delay, ns */
 
+/* a deterministic jitter of iteration K in [0, MAX) ns */
+static uint64_t jitter(uint64_t k, uint64_t salt, uint64_t max)
+{
+	uint64_t x = (k + 1) * 0x9e3779b97f4a7c15ull ^ salt;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 29;
+	return x % max;
+}
+
 static void iteration(uint64_t k, uint64_t t)
 {
 	struct pk p, q;
-	uint64_t s1, s2, s3;
+	uint64_t s1, s2, s3, jr = jitter(k, 1, 3000), js = jitter(k, 2, 9000);
 
 	/* 1. ICMP echo client -> server, reply back */
 	memset(&p, 0, sizeof(p));
@@ -235,13 +246,14 @@ static void iteration(uint64_t k, uint64_t t)
 		goto tcp;
 	}
 	rule(ROUTER, t + 3000 + D + 3000, s2, 2, 10, NT_V_ACCEPT);
-	func(ROUTER, t + 3000 + D + 4000, F_FORWARD, s2);
-	tx_path(ROUTER, t + 3000 + D + 5000, s2);    /* start_xmit at +7000 */
+	func(ROUTER, t + 3000 + D + 4000 + jr, F_FORWARD, s2);
+	tx_path(ROUTER, t + 3000 + D + 5000 + jr, s2); /* start_xmit at +7000 + jr */
 	s3 = skbaddr(SERVER, k, 1);
+	t += jr;
 	rx_path(SERVER, t + 3000 + D + 7000 + D, s3, &p);
 	func(SERVER, t + 3000 + 2 * D + 7000 + 3000, F_DELIVER, s3);
-	func(SERVER, t + 3000 + 2 * D + 7000 + 4000, F_ICMP_RCV, s3);
-	free_(SERVER, t + 3000 + 2 * D + 7000 + 5000, s3);
+	func(SERVER, t + 3000 + 2 * D + 7000 + 4000 + js, F_ICMP_RCV, s3);
+	free_(SERVER, t + 3000 + 2 * D + 7000 + 5000 + js, s3);
 	/* the reply */
 	q = p;
 	memcpy(q.src, p.dst, 16);
