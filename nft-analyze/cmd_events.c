@@ -76,6 +76,8 @@ int cmd_events(int argc, char **argv)
 
 	if (nt_query_parse(&q, &cmd_argp, argc, argv))
 		return NT_EXIT_USAGE;
+	if (nt_query_one_log(&q, "events"))
+		return NT_EXIT_USAGE;
 	nt_run_init(&r, o, events_on_event, o->f.has_verdict || o->f.has_fate ? events_on_packet : NULL);
 	nt_run_json_open(&r, "events");
 	rc = nt_run_log(&r, o->f.has_verdict || o->f.has_fate);

@@ -379,3 +379,12 @@ int nt_query_fleet(struct nt_query *q, struct nt_fleet *f)
 	fprintf(stderr, "nft-analyze: %s\n", err);
 	return st == NT_FLEET_NOMEM ? NT_EXIT_RUNTIME : NT_EXIT_USAGE;
 }
+
+int nt_query_one_log(struct nt_query *q, const char *cmd)
+{
+	if (q->nlogs <= 1)
+		return 0;
+	fprintf(stderr, "nft-analyze %s: %d logs: %s reads one log (journeys, stats, diff and export "
+		"take the logs of several hosts)\n", cmd, q->nlogs, cmd);
+	return NT_EXIT_USAGE;
+}

@@ -103,6 +103,9 @@ int nt_run_stats_new(struct nt_run *r);
 /* The LOGs grouped into sources and hosts (model/fleet.h): 0, or NT_EXIT_USAGE /
  * NT_EXIT_RUNTIME with the one line printed (CMD: "nft-analyze stats"). */
 int nt_query_fleet(struct nt_query *q, struct nt_fleet *f);
+/* Commands that read one log: 0, or NT_EXIT_USAGE with one line when several
+ * were given (CMD: "events"). */
+int nt_query_one_log(struct nt_query *q, const char *cmd);
 /* Whether the logs are those of several hosts (or several recordings). */
 static inline int nt_query_many(const struct nt_query *q)
 {
