@@ -428,7 +428,12 @@ int nt_export_packet(struct nt_export *x, const struct nt_model *m, const struct
 		} else if (h->type == NT_EV_DEV) {
 			netns = ((const struct nt_ev_dev *)h)->netns ? ((const struct nt_ev_dev *)h)->netns : netns;
 		} else if ((h->type == NT_EV_FUNC || h->type == NT_EV_DROP || h->type == NT_EV_FREE) &&
-			   (x->tables & (1u << NT_X_HOPS))) {
+			   !(x->tables & (1u << NT_X_HOPS))) {
+			seq++; /* seq numbers hops and nft_steps alike, whichever are written */
+		} else if ((h->type == NT_EV_NFT_RULE || h->type == NT_EV_NFT_CHAIN) &&
+			   !(x->tables & (1u << NT_X_NFT_STEPS))) {
+			seq++;
+		} else if (h->type == NT_EV_FUNC || h->type == NT_EV_DROP || h->type == NT_EV_FREE) {
 			const struct nt_func_info *f = nt_model_func(m, h->id);
 
 			head(x, p, h->ts_ns, netns, src, dst);
@@ -440,8 +445,7 @@ int nt_export_packet(struct nt_export *x, const struct nt_model *m, const struct
 				  (h->flags & NT_F_SYNTH) ? "left" : "free");
 			c_u64(x, "skb", h->skb);
 			prev = h; /* dur_ns: at the next record */
-		} else if ((h->type == NT_EV_NFT_RULE || h->type == NT_EV_NFT_CHAIN) &&
-			   (x->tables & (1u << NT_X_NFT_STEPS))) {
+		} else if (h->type == NT_EV_NFT_RULE || h->type == NT_EV_NFT_CHAIN) {
 			const struct nt_ev_nft_rule *r = (const void *)h;
 			const struct nt_ev_nft_chain *c = (const void *)h;
 			uint64_t key = h->type == NT_EV_NFT_RULE ? r->chain_key : c->chain_key;

@@ -291,7 +291,14 @@ int cmd_export(int argc, char **argv)
 	if (rc)
 		return rc;
 	d.fl = &fl;
-	d.x = nt_export_new(d.fmt, (1u << NT_X__N) - 1, on_row, &d);
+	{
+		unsigned mask = (1u << NT_X__N) - 1;
+
+		for (int t = 0; o.table && t < NT_X__N; t++)
+			if (!strcmp(o.table, nt_xtable_names[t]))
+				mask = 1u << t;
+		d.x = nt_export_new(d.fmt, mask, on_row, &d);
+	}
 	if (!d.x) {
 		nt_fleet_close(&fl);
 		fprintf(stderr, "nft-analyze export: out of memory\n");

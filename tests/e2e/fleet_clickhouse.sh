@@ -32,47 +32,10 @@ if ! command -v clickhouse-server >/dev/null || ! command -v clickhouse-client >
 fi
 NT_TMP=$(mktemp -d /tmp/nt-ch.XXXXXX)
 CH=$NT_TMP/ch
-mkdir -p "$CH/data" "$CH/tmp" "$CH/log" "$CH/user_files" "$CH/format_schemas"
-# two free loopback ports
-read HP TP < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1", 0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-cat > "$CH/config.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-  <logger><level>warning</level><log>$CH/log/server.log</log><errorlog>$CH/log/err.log</errorlog><console>0</console></logger>
-  <http_port>$HP</http_port>
-  <tcp_port>$TP</tcp_port>
-  <listen_host>127.0.0.1</listen_host>
-  <path>$CH/data/</path>
-  <tmp_path>$CH/tmp/</tmp_path>
-  <user_files_path>$CH/user_files/</user_files_path>
-  <format_schema_path>$CH/format_schemas/</format_schema_path>
-  <users_config>users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <mark_cache_size>5368709</mark_cache_size>
-  <max_concurrent_queries>8</max_concurrent_queries>
-</yandex>
-EOF
-cat > "$CH/users.xml" <<'EOF'
-<?xml version="1.0"?>
-<yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
-  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-EOF
-clickhouse-server --config-file="$CH/config.xml" > "$CH/log/stdout" 2>&1 &
-NT_PIDS+=($!)
-trap nt_cleanup EXIT
+trap 'bash "$NT_ROOT/tests/tools/chserver.sh" stop "$CH"; nt_cleanup' EXIT
 trap 'exit 1' INT TERM
-for i in $(seq 1 100); do
-	[ "$(curl -s "http://127.0.0.1:$HP/ping")" = "Ok." ] && break
-	sleep 0.2
-done
-[ "$(curl -s "http://127.0.0.1:$HP/ping")" = "Ok." ] || { nt_fail "server did not start: $(tail -3 "$CH/log/err.log" "$CH/log/stdout" 2>/dev/null)"; exit 1; }
+read HP TP CHPID < <(bash "$NT_ROOT/tests/tools/chserver.sh" start "$CH" 2> "$NT_TMP/chserver.err")
+[ -n "${TP:-}" ] || { nt_fail "clickhouse-server did not start: $(cat "$NT_TMP/chserver.err")"; exit 1; }
 q() { clickhouse-client --host 127.0.0.1 --port "$TP" "$@"; }
 q --version | sed 's/^/# /'
 
