@@ -189,8 +189,8 @@ static int dest_open(struct dest *d)
 	}
 	snprintf(path, sizeof(path), "SELECT version FROM %s.schema_version", d->o->database);
 	if (nt_chpost(d->ch, path, NULL, 0, ans, sizeof(ans), d->err, sizeof(d->err))) {
-		fprintf(stderr, "nft-analyze export: %s: %s (load formats/clickhouse.sql first)\n",
-			d->o->to, d->err);
+		fprintf(stderr, "nft-analyze export: %s: %s%s\n", d->o->to, d->err,
+			strncmp(d->err, "HTTP ", 5) ? "" : " (load formats/clickhouse.sql first)");
 		return NT_EXIT_RUNTIME;
 	}
 	ans[strcspn(ans, "\r\n")] = 0;

@@ -136,6 +136,24 @@ rc=$?
 [ $rc = 2 ] && grep -qx "nft-analyze: $T/a/../a/client.ntl: given twice (also as $T/a/client.ntl)" "$T/twice.err" &&
 	ok log_given_twice || bad log_given_twice "exit $rc: $(cat "$T/twice.err")"
 
+# ---- bad input: one line, an exit code ----
+badin() { # NAME EXIT EXPECTED-LINE CMD...
+	local name=$1 want=$2 line=$3 rc; shift 3
+	"$@" > /dev/null 2> "$T/bad.err" < "$T/a/client.ntl"; rc=$?
+	[ $rc = "$want" ] && [ "$(cat "$T/bad.err")" = "$line" ] && ok "$name" ||
+		bad "$name" "exit $rc: $(cat "$T/bad.err")"
+}
+badin stdin_among_several 2 "nft-analyze: -: stdin can only be the one LOG, not one of several" \
+	"$A" stats - "$T/a/client.ntl"
+badin events_several_logs 2 "nft-analyze events: 2 logs: events reads one log (journeys, stats, diff and export take the logs of several hosts)" \
+	"$A" events "$T/a/client.ntl" "$T/a/router.ntl"
+badin export_to_refused 1 "nft-analyze export: http://127.0.0.1:1/: 127.0.0.1:1: Connection refused" \
+	"$A" export --format clickhouse --to http://127.0.0.1:1/ "$T/a/client.ntl"
+badin export_to_https 2 "nft-analyze export: --to https://ch/: not an http:// URL (https: use a local proxy, or pipe the rows to clickhouse-client)" \
+	"$A" export --format clickhouse --to https://ch/ "$T/a/client.ntl"
+badin record_bad_host_label 2 "nft-record: --host-label: use 1..63 characters of A-Z a-z 0-9 . _ - :, not 'a b'" \
+	"$O/nft-record" --host-label 'a b'
+
 # ---- export: every row's columns are formats/clickhouse.sql's, in order ----
 python3 - "$A" "$T/a" <<'PY' && ok export_columns_equal_schema || bad export_columns_equal_schema "see above"
 import json, re, subprocess, sys, glob
