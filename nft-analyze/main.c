@@ -32,8 +32,9 @@ static const struct cmd cmds[] = {
 static void usage_top(FILE *f)
 {
 	fprintf(f,
-		"Usage: nft-analyze COMMAND [OPTION...] LOG\n"
-		"Offline analysis of an nft-tracer log (.ntl): no root, BPF or BTF needed.\n\n"
+		"Usage: nft-analyze COMMAND [OPTION...] LOG...\n"
+		"Offline analysis of nft-tracer logs (.ntl): no root, BPF or BTF needed.  journeys,\n"
+		"stats, diff and export take the logs of several hosts (journeys across hosts).\n\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
