@@ -306,7 +306,7 @@ int cmd_export(int argc, char **argv)
 	}
 	rc = dest_open(&d);
 	if (rc) {
-		worst = rc;
+		worst = dest_close(&d, rc); /* releases what was opened */
 		goto out;
 	}
 	for (int i = 0; i < fl.nsrc && !d.failed; i++) {
