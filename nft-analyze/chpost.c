@@ -2,6 +2,7 @@
 /* chpost.c - POST statements to ClickHouse's HTTP interface (chpost.h). */
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,4 +216,118 @@ int nt_chpost(struct nt_chpost *c, const char *sql, const char *body, size_t len
 	}
 	free(resp);
 	return 0;
+}
+
+/* ---- batches from a second thread ---- */
+struct job {
+	char sql[256];
+	char *body;
+	size_t len;
+};
+
+struct nt_chsend {
+	struct nt_chpost *c;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *q;
+	int qmax, head, n, done, failed;
+	char err[600];
+};
+
+static void *sender(void *arg)
+{
+	struct nt_chsend *s = arg;
+
+	for (;;) {
+		struct job j;
+		char err[600];
+		int rc;
+
+		pthread_mutex_lock(&s->mu);
+		while (!s->n && !s->done)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!s->n) {
+			pthread_mutex_unlock(&s->mu);
+			return NULL;
+		}
+		j = s->q[s->head]; /* stays queued (counted) until sent */
+		pthread_mutex_unlock(&s->mu);
+		rc = s->failed ? -1 : nt_chpost(s->c, j.sql, j.body, j.len, NULL, 0, err, sizeof(err));
+		free(j.body);
+		pthread_mutex_lock(&s->mu);
+		if (rc && !s->failed) {
+			s->failed = 1;
+			snprintf(s->err, sizeof(s->err), "%s", err);
+		}
+		s->head = (s->head + 1) % s->qmax;
+		s->n--;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+int nt_chsend_new(struct nt_chsend **out, struct nt_chpost *c, int qmax)
+{
+	struct nt_chsend *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s || !(s->q = calloc((size_t)qmax, sizeof(*s->q)))) {
+		free(s);
+		return -1;
+	}
+	s->c = c;
+	s->qmax = qmax;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if (pthread_create(&s->th, NULL, sender, s)) {
+		free(s->q);
+		free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int nt_chsend_post(struct nt_chsend *s, const char *sql, char *body, size_t len)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&s->mu);
+	while (s->n == s->qmax && !s->failed)
+		pthread_cond_wait(&s->cv, &s->mu);
+	if (s->failed) {
+		pthread_mutex_unlock(&s->mu);
+		free(body);
+		return -1;
+	}
+	j = &s->q[(s->head + s->n) % s->qmax];
+	snprintf(j->sql, sizeof(j->sql), "%s", sql);
+	j->body = body;
+	j->len = len;
+	s->n++;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+int nt_chsend_finish(struct nt_chsend *s, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	s->done = 1;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->th, NULL);
+	rc = s->failed ? -1 : 0;
+	if (rc)
+		snprintf(err, errlen, "%s", s->err);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s->q);
+	free(s);
+	return rc;
 }

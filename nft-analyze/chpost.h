@@ -23,4 +23,15 @@ void nt_chpost_free(struct nt_chpost *c);
 int nt_chpost(struct nt_chpost *c, const char *sql, const char *body, size_t len, char *out,
 	      size_t outlen, char *err, size_t errlen);
 
+/* Batches posted by a second thread, in order, while the caller prepares the
+ * next ones (the exporter's analysis and the server's parsing overlap): at
+ * most QMAX batches wait.  nt_chsend_post() takes BODY (freed once sent). */
+struct nt_chsend;
+int nt_chsend_new(struct nt_chsend **s, struct nt_chpost *c, int qmax);
+/* 0, or -1 when a post failed (this one is dropped; nt_chsend_finish says why). */
+int nt_chsend_post(struct nt_chsend *s, const char *sql, char *body, size_t len);
+/* Wait for every queued batch, stop the thread, free S: 0, or -1 with ERR
+ * (the first failure). */
+int nt_chsend_finish(struct nt_chsend *s, char *err, size_t errlen);
+
 #endif

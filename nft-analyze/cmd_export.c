@@ -110,6 +110,7 @@ struct dest {
 	FILE *f[NT_X__N];             /* stdout or files */
 	struct nt_out out[NT_X__N];
 	struct nt_chpost *ch;
+	struct nt_chsend *snd;       /* --to: the thread posting the batches */
 	char *buf[NT_X__N];
 	size_t len[NT_X__N];
 	char err[600];
@@ -119,6 +120,7 @@ struct dest {
 	const struct nt_fleet *fl;
 };
 
+/* Hand table T's batch to the sender thread; a fresh buffer for the next. */
 static int post(struct dest *d, int t)
 {
 	char sql[256];
@@ -127,11 +129,17 @@ static int post(struct dest *d, int t)
 		return 0;
 	snprintf(sql, sizeof(sql), "INSERT INTO %s.%s FORMAT %s", d->o->database, nt_xtable_names[t],
 		 d->fmt == NT_XF_JSON ? "JSONEachRow" : "TabSeparated");
-	if (nt_chpost(d->ch, sql, d->buf[t], d->len[t], NULL, 0, d->err, sizeof(d->err))) {
+	if (nt_chsend_post(d->snd, sql, d->buf[t], d->len[t])) {
+		d->buf[t] = NULL;
 		d->failed = 1;
 		return -1;
 	}
 	d->len[t] = 0;
+	if (!(d->buf[t] = malloc(d->o->batch))) {
+		snprintf(d->err, sizeof(d->err), "out of memory");
+		d->failed = 1;
+		return -1;
+	}
 	return 0;
 }
 
@@ -151,6 +159,23 @@ static int on_row(void *ctx, int t, const char *row, size_t len)
 	}
 	if (d->len[t] + len > d->o->batch && post(d, t))
 		return -1;
+	if (len > d->o->batch) { /* a row larger than a batch: a batch of its own */
+		char *one = malloc(len), *keep = d->buf[t];
+
+		if (!one) {
+			snprintf(d->err, sizeof(d->err), "out of memory");
+			d->failed = 1;
+			return -1;
+		}
+		memcpy(one, row, len);
+		d->buf[t] = one;
+		d->len[t] = len;
+		if (post(d, t))
+			return -1;
+		free(d->buf[t]);
+		d->buf[t] = keep;
+		return 0;
+	}
 	memcpy(d->buf[t] + d->len[t], row, len);
 	d->len[t] += len;
 	return 0;
@@ -205,6 +230,10 @@ static int dest_open(struct dest *d)
 			fprintf(stderr, "nft-analyze export: out of memory\n");
 			return NT_EXIT_RUNTIME;
 		}
+	if (nt_chsend_new(&d->snd, d->ch, 2)) {
+		fprintf(stderr, "nft-analyze export: cannot start the sender thread\n");
+		return NT_EXIT_RUNTIME;
+	}
 	return 0;
 }
 
@@ -213,8 +242,11 @@ static int dest_close(struct dest *d, int rc)
 {
 	int ok = rc == NT_EXIT_OK || rc == NT_EXIT_PARTIAL;
 
-	for (int t = 0; d->ch && ok && !d->failed && t < NT_X__N; t++)
+	for (int t = 0; d->snd && ok && !d->failed && t < NT_X__N; t++)
 		post(d, t);
+	if (d->snd && nt_chsend_finish(d->snd, d->err, sizeof(d->err)))
+		d->failed = 1;
+	d->snd = NULL;
 	if (d->o->dir)
 		for (int t = 0; t < NT_X__N; t++) {
 			if (!d->out[t].f)
