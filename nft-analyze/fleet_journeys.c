@@ -325,6 +325,7 @@ static int open_src(struct fj *fj, struct fsrc *s, int pass)
 	s->w.path = fj->fl->src[s->i].paths[0];
 	s->w.keep_events = 1;
 	s->w.idle_ns = fj->q->idle_ns;
+	s->w.reorder_ns = fj->q->reorder_ns;
 	s->w.ctx = s;
 	s->sel = fj->q->f;
 	s->w.window = &s->sel;
