@@ -24,6 +24,7 @@ endif
 LIBS_CORE := -lzstd -lcjson -lm
 LIBS_BPF  := -lbpf -lelf -lz
 LIBS_NFT  := -lnftables -lnftnl -lmnl
+LIBS_PCAP := -lpcap
 
 # Every directory's non-main .c file is a module; main.c is the binary's entry.
 COMMON_SRCS   := $(wildcard common/*.c)
@@ -31,9 +32,11 @@ FORMATS_SRCS  := $(wildcard formats/*.c)
 DISCOVER_SRCS := $(filter-out nft-discover/main.c,$(wildcard nft-discover/*.c))
 RECORD_SRCS   := $(filter-out nft-record/main.c,$(wildcard nft-record/*.c))
 # the recorder's pure logic: builds without the BPF skeleton, unit-tested
-RECPURE_SRCS  := nft-record/corr.c nft-record/capfilter.c nft-record/mergeq.c
+RECPURE_SRCS  := nft-record/corr.c nft-record/capfilter.c nft-record/mergeq.c nft-record/hostid.c
 ANALYZE_SRCS  := $(filter-out nft-analyze/main.c,$(wildcard nft-analyze/*.c))
 MODEL_SRCS    := $(wildcard model/*.c)
+# --filter: pcap-filter expressions (libpcap) to eBPF and to answers on logs
+PCAPF_SRCS    := $(wildcard pcapfilt/*.c)
 BPF_SRCS      := $(wildcard bpf/*.bpf.c)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
@@ -44,6 +47,7 @@ LIB_RECORD   := $(O)/libntrecord.a
 LIB_ANALYZE  := $(O)/libntanalyze.a
 LIB_MODEL    := $(O)/libntmodel.a
 LIB_RECPURE  := $(O)/libntrecpure.a
+LIB_PCAPF    := $(O)/libntpcapf.a
 SKELS        := $(patsubst bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
 
 BINS := $(O)/nft-discover $(O)/nft-record $(O)/nft-analyze
@@ -67,6 +71,8 @@ $(LIB_ANALYZE): $(call obj,$(ANALYZE_SRCS))
 $(LIB_MODEL): $(call obj,$(MODEL_SRCS))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 $(LIB_RECPURE): $(call obj,$(RECPURE_SRCS))
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(LIB_PCAPF): $(call obj,$(PCAPF_SRCS))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 $(LIB_RECORD): $(call obj,$(RECORD_SRCS))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
@@ -92,15 +98,15 @@ $(O)/obj/nft-record/serve_page.o: $(wildcard nft-record/webui/*)
 $(O)/nft-discover: $(O)/obj/nft-discover/main.o $(LIB_DISCOVER) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_BPF)
 
-$(O)/nft-analyze: $(O)/obj/nft-analyze/main.o $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_CORE)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+$(O)/nft-analyze: $(O)/obj/nft-analyze/main.o $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_PCAPF) $(LIB_CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_PCAP)
 
 # whole-archive: the function backends (nft-record/attach_*.c) are only reached
 # through weak references of backend.c, which do not pull archive members.
-$(O)/nft-record: $(O)/obj/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_MODEL) $(LIB_CORE)
+$(O)/nft-record: $(O)/obj/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_MODEL) $(LIB_PCAPF) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIB_RECORD) -Wl,--no-whole-archive \
-		$(LIB_DISCOVER) $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT) \
-		-lmicrohttpd -lpthread
+		$(LIB_DISCOVER) $(LIB_MODEL) $(LIB_PCAPF) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT) \
+		$(LIBS_PCAP) -lmicrohttpd -lpthread
 
 # ---- tests ----
 # tests/unit/test_*.c: one binary each, linked with every module library
@@ -110,13 +116,24 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
 
-$(O)/tests/%: tests/unit/%.c $(LIB_RECPURE) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_CORE)
+$(O)/tests/%: tests/unit/%.c $(LIB_RECPURE) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_PCAPF) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_RECPURE) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_RECPURE) $(LIB_DISCOVER) $(LIB_ANALYZE) $(LIB_MODEL) $(LIB_PCAPF) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) $(LIBS_PCAP)
+
+# tests/pcapfilt/test_*.c: the --filter translator and evaluators against
+# libpcap and the kernel (run by tests/golden/pcapfilt.sh)
+PCAPF_TSUP  := $(call obj,tests/pcapfilt/ebpf_interp.c tests/pcapfilt/harness.c tests/pcapfilt/pktgen.c)
+PCAPF_TESTS := $(patsubst tests/pcapfilt/%.c,$(O)/tests/pcapfilt/%,$(wildcard tests/pcapfilt/test_*.c))
+$(O)/tests/pcapfilt/%: tests/pcapfilt/%.c $(PCAPF_TSUP) $(LIB_PCAPF) $(LIB_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PCAPF_TSUP) $(LIB_PCAPF) $(LIB_CORE) $(LIBS_PCAP) $(LIBS_BPF)
 
 $(O)/tests/tools/%: tests/tools/%.c $(LIB_MODEL) $(LIB_CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE)
+$(O)/tests/tools/pcap_ids: tests/tools/pcap_ids.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_PCAP)
 
 # tests/fuzz/fuzz_*.c outside libFuzzer: replay reproducers and corpora
 # (tests/golden/fuzz_regressions.sh); libFuzzer builds: tests/fuzz/fuzz.mk.
@@ -137,7 +154,7 @@ $(VMPROBE): tests/vm/nt_vmprobe.c $(VMPROBE_OBJS) $(LIB_DISCOVER) $(LIB_CORE) $(
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(VMPROBE_OBJS) $(LIB_DISCOVER) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) -lpthread
 
-unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(VMPROBE)
+unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(VMPROBE) $(PCAPF_TESTS)
 
 test: all unit
 	@O=$(O) tests/run.sh

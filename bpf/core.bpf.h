@@ -207,61 +207,21 @@ out:
 	return;
 }
 
-static __always_inline int nt_prefix_match(const volatile __u8 *want, const __u8 *addr, __u8 bits,
-					   __u8 l3)
-{
-	__u8 max = l3 == NT_L3_IPV4 ? 32 : 128;
-
-	if (bits > max)
-		bits = max;
-#pragma unroll
-	for (int i = 0; i < 16; i++) {
-		int left = (int)bits - i * 8;
-		__u8 mask;
-
-		if (left <= 0)
-			break;
-		mask = left >= 8 ? 0xff : (__u8)(0xff << (8 - left));
-		if ((want[i] ^ addr[i]) & mask)
-			return 0;
-	}
-	return 1;
-}
-
-static __always_inline int nt_filter_match(const struct nt_ev_meta *m)
+/* The capture filter (--filter): extras from read-only data, then the
+ * pcap-filter part in the programs' filter slot (pcapf.bpf.h). */
+static __always_inline int nt_filter_match(struct sk_buff *skb, const struct nt_ev_meta *m)
 {
 	__u32 f = nt_cfg.flags;
 
 	if (!f)
 		return 1;
-	if ((f & NT_FLT_L3) && m->l3 != nt_cfg.l3)
-		return 0;
-	if ((f & NT_FLT_PROTO) && m->l4proto != nt_cfg.l4proto)
-		return 0;
-	if (f & NT_FLT_HOST) {
-		if (m->l3 != nt_cfg.l3)
-			return 0;
-		if (!nt_prefix_match(nt_cfg.host, m->saddr, nt_cfg.host_prefix, m->l3) &&
-		    !nt_prefix_match(nt_cfg.host, m->daddr, nt_cfg.host_prefix, m->l3))
-			return 0;
-	}
-	if ((f & NT_FLT_SRC) &&
-	    (m->l3 != nt_cfg.l3 || !nt_prefix_match(nt_cfg.src, m->saddr, nt_cfg.src_prefix, m->l3)))
-		return 0;
-	if ((f & NT_FLT_DST) &&
-	    (m->l3 != nt_cfg.l3 || !nt_prefix_match(nt_cfg.dst, m->daddr, nt_cfg.dst_prefix, m->l3)))
-		return 0;
-	if ((f & NT_FLT_PORT) && m->sport != nt_cfg.port && m->dport != nt_cfg.port)
-		return 0;
-	if ((f & NT_FLT_SPORT) && m->sport != nt_cfg.sport)
-		return 0;
-	if ((f & NT_FLT_DPORT) && m->dport != nt_cfg.dport)
-		return 0;
 	if ((f & NT_FLT_IFINDEX) && m->ifindex != nt_cfg.ifindex)
 		return 0;
 	if ((f & NT_FLT_NETNS) && m->netns != nt_cfg.netns)
 		return 0;
 	if ((f & NT_FLT_MARK) && (m->mark & nt_cfg.mark_mask) != nt_cfg.mark_value)
+		return 0;
+	if ((f & NT_FLT_PCAP) && !nt_pcapf_skb(skb))
 		return 0;
 	return 1;
 }
@@ -306,7 +266,7 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	__u64 key = (__u64)skb;
 	struct nt_skb_state *st, nst = {};
 	struct nt_ev_meta *m;
-	__u32 sig;
+	__u32 sig, ident, was = 0, reused = 0, match;
 
 	st = bpf_map_lookup_elem(&nt_skbs, &key);
 	/* untraced skbs are rechecked too: an address freed without a free
@@ -322,52 +282,54 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	nt_fill_hdr(&m->h, NT_EV_META, 0, func_id, key);
 	nt_skb_meta_fill(skb, m);
 	sig = nt_meta_sig(m);
-	if (st) { /* recheck of a traced skb */
-		__u32 ident = nt_meta_ident(m);
-
+	ident = nt_meta_ident(m);
+	if (st) { /* recheck */
 		if (st->sig == sig) {
 			bpf_ringbuf_discard(m, 0);
 			return st->match;
 		}
-		if (st->ident != ident) {
-			__u32 was = st->match;
-
+		was = st->match;
+		reused = st->ident != ident;
+		if (was && !reused) { /* a traced packet's headers changed (NAT): it stays traced */
+			st->sig = sig;
+			bpf_ringbuf_submit(m, nt_rb_flags());
+			return 1;
+		}
+	}
+	/* first sight, an address reused by a new packet, or an untraced
+	 * packet whose headers changed (NAT, another namespace): the filter
+	 * decides (its only call: one filter slot per program) */
+	match = nt_filter_match(skb, m);
+	if (!st) {
+		nst.match = match;
+		nst.sig = sig;
+		nst.ident = ident;
+		bpf_map_update_elem(&nt_skbs, &key, &nst, BPF_ANY);
+	} else {
+		st->ident = ident;
+		st->sig = sig;
+		st->match = match;
+		if (reused && was) {
 			/* address reused by a new packet: end the old one (FREE before
-			 * the new META in ring order), then the new one is a first
-			 * sight (the filter applies again) */
-			struct nt_ev_hdr *f;
+			 * the new META in ring order) */
+			struct nt_ev_hdr *f = nt_reserve(sizeof(*f));
 			struct nt_ev_meta *m2;
 
-			st->ident = ident;
-			st->sig = sig;
-			st->match = nt_filter_match(m);
-			f = was ? nt_reserve(sizeof(*f)) : 0;
 			if (f) {
 				nt_fill_hdr(f, NT_EV_FREE, NT_F_INFERRED, func_id, key);
 				f->ts_ns = m->h.ts_ns - 1;
 				bpf_ringbuf_submit(f, nt_rb_flags());
 			}
-			m2 = st->match ? nt_reserve(sizeof(*m2)) : 0;
+			m2 = match ? nt_reserve(sizeof(*m2)) : 0;
 			if (m2) {
 				__builtin_memcpy(m2, m, sizeof(*m2));
 				bpf_ringbuf_submit(m2, nt_rb_flags());
 			}
 			bpf_ringbuf_discard(m, 0);
-			return st->match;
+			return match;
 		}
-		st->sig = sig;
-		if (!st->match) { /* same untraced packet, headers changed */
-			bpf_ringbuf_discard(m, 0);
-			return 0;
-		}
-		bpf_ringbuf_submit(m, nt_rb_flags());
-		return 1;
 	}
-	nst.match = nt_filter_match(m);
-	nst.sig = sig;
-	nst.ident = nt_meta_ident(m);
-	bpf_map_update_elem(&nt_skbs, &key, &nst, BPF_ANY);
-	if (!nst.match) {
+	if (!match) {
 		bpf_ringbuf_discard(m, 0);
 		return 0;
 	}

@@ -5,6 +5,7 @@
  *   tp.bpf.h    raw tracepoints (net:*, skb:*)   - every backend
  *   func.bpf.h  function probes (kprobe.multi, fentry, kprobe)
  *   nft.bpf.h   nftables verdicts (nft_do_chain, __nft_trace_packet)
+ *   pcapf.bpf.h the pcap-filter part of --filter (used by core.bpf.h)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -12,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "common/bpf_shared.h"
+#include "pcapf.bpf.h"
 #include "core.bpf.h"
 #include "tp.bpf.h"
 #include "func.bpf.h"

@@ -44,38 +44,17 @@ enum nt_tp_id {
 #define NT_TPC_IP_ONLY (1ULL << 33)  /* only skbs with skb->protocol IPv4 / IPv6 */
 #define NT_TPC_TRACKED (1ULL << 34)  /* only skbs already traced (no first sight) */
 
-/* nt_filter.flags: which fields are set.  All set fields must match (AND). */
-#define NT_FLT_L3      0x0001  /* l3 == NT_L3_IPV4 / NT_L3_IPV6 */
-#define NT_FLT_PROTO   0x0002  /* l4proto */
-#define NT_FLT_HOST    0x0004  /* saddr or daddr within addr/prefix */
-#define NT_FLT_SRC     0x0008  /* saddr within src/src_prefix */
-#define NT_FLT_DST     0x0010  /* daddr within dst/dst_prefix */
-#define NT_FLT_PORT    0x0020  /* sport or dport == port */
-#define NT_FLT_SPORT   0x0040
-#define NT_FLT_DPORT   0x0080
-#define NT_FLT_IFINDEX 0x0100
-#define NT_FLT_NETNS   0x0200
+/* nt_filter.flags: which checks apply.  All must match (AND). */
+#define NT_FLT_IFINDEX 0x0100  /* device ifindex (--filter iface NAME) */
+#define NT_FLT_NETNS   0x0200  /* namespace inode (--filter netns NAME) */
 #define NT_FLT_MARK    0x0400  /* (mark & mark_mask) == mark_value */
+#define NT_FLT_PCAP    0x0800  /* the pcap-filter part: the programs' filter slot
+				* (bpf/pcapf.bpf.h, pcapfilt/abi.h) */
 
-/* In-kernel part of the capture filter (nft-record --filter, parsed by
- * nft-record/capfilter.c; the name is the BPF object's), applied when an skb is
- * first seen (pwru-style: a packet that matched stays tracked through NAT and
- * header changes).  Not the analyzer's selection (model/select.h). */
+/* In-kernel filter, applied where an skb is first seen and where its headers
+ * change (pwru-style: a packet that matched stays tracked through NAT). */
 struct nt_filter {
 	nt_u32 flags;
-	nt_u8 l3;            /* NT_L3_* (host/src/dst imply it) */
-	nt_u8 l4proto;
-	nt_u8 host_prefix;   /* bits */
-	nt_u8 src_prefix;
-	nt_u8 dst_prefix;
-	nt_u8 pad[3];
-	nt_u8 host[16];
-	nt_u8 src[16];
-	nt_u8 dst[16];
-	nt_u16 port;         /* host byte order */
-	nt_u16 sport;
-	nt_u16 dport;
-	nt_u16 pad2;
 	nt_u32 ifindex;
 	nt_u32 netns;
 	nt_u32 mark_value;

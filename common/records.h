@@ -47,8 +47,9 @@ enum nt_ev_type {
 	NT_EV_FREE = 9,       /* skb freed normally (consume_skb / kfree_skbmem) */
 	/* ---- format version 2 ---- */
 	NT_EV_DEV = 10,       /* the skb is now on this device / network namespace */
-	/* 11 CT (conntrack), 12 BYTES (packet bytes, variable size), 13 STACKREF:
-	 * reserved for issue #18 (formats/FORMAT.md) */
+	NT_EV_CT = 11,        /* conntrack snapshot of the skb: first sight and changes */
+	NT_EV_BYTES = 12,     /* packet bytes (variable size): first sight, header changes */
+	NT_EV_STACKREF = 13,  /* kernel stack (STACKS block id) of the skb's previous record */
 	NT_EV_COUNT = 14,     /* cumulative counter that is not a loss (NT_CNT_*) */
 	NT_EV__MAX,
 	/* Types >= NT_EV_INTERNAL only travel through the BPF ring buffer between
@@ -301,6 +302,142 @@ struct nt_ev_count {
 	nt_u32 pad;
 };
 
+/* ---- conntrack (NT_EV_CT) ---- */
+
+/* nt_ev_ct.state: the packet's conntrack state as nft `ct state` sees it */
+#define NT_CT_STATE_NONE 0        /* not available (see nt_ev_ct.have) */
+#define NT_CT_STATE_NEW 1
+#define NT_CT_STATE_ESTABLISHED 2
+#define NT_CT_STATE_RELATED 3
+#define NT_CT_STATE_INVALID 4     /* no conntrack entry: the packet is invalid to conntrack */
+#define NT_CT_STATE_UNTRACKED 5   /* notrack */
+
+/* nt_ev_ct.dir */
+#define NT_CT_DIR_ORIGINAL 0
+#define NT_CT_DIR_REPLY 1
+
+/* nt_ev_ct.have: the fields the source could give (the others are 0) */
+#define NT_CT_HAVE_STATE 0x0001
+#define NT_CT_HAVE_DIR 0x0002
+#define NT_CT_HAVE_STATUS 0x0004
+#define NT_CT_HAVE_ID 0x0008      /* ct_id (ctnetlink / nftrace conntrack id) */
+#define NT_CT_HAVE_ADDR 0x0010    /* ct_addr (kernel address of the nf_conn) */
+#define NT_CT_HAVE_ZONE 0x0020
+#define NT_CT_HAVE_MARK 0x0040
+#define NT_CT_HAVE_TUPLES 0x0080  /* l3, l4proto, orig, reply */
+
+/* nt_ev_ct.status bits: the kernel's enum ip_conntrack_status
+ * (include/uapi/linux/netfilter/nf_conntrack_common.h), IPS_*_BIT */
+#define NT_CT_S_EXPECTED (1u << 0)
+#define NT_CT_S_SEEN_REPLY (1u << 1)
+#define NT_CT_S_ASSURED (1u << 2)
+#define NT_CT_S_CONFIRMED (1u << 3)
+#define NT_CT_S_SRC_NAT (1u << 4)       /* the connection needs source NAT */
+#define NT_CT_S_DST_NAT (1u << 5)
+#define NT_CT_S_SEQ_ADJUST (1u << 6)
+#define NT_CT_S_SRC_NAT_DONE (1u << 7)  /* the source NAT binding is set up */
+#define NT_CT_S_DST_NAT_DONE (1u << 8)
+#define NT_CT_S_DYING (1u << 9)
+#define NT_CT_S_FIXED_TIMEOUT (1u << 10)
+#define NT_CT_S_TEMPLATE (1u << 11)
+#define NT_CT_S_NAT_CLASH (1u << 12)
+#define NT_CT_S_HELPER (1u << 13)
+#define NT_CT_S_OFFLOAD (1u << 14)
+#define NT_CT_S_HW_OFFLOAD (1u << 15)
+#define NT_CT_S_NBITS 16
+
+/* One direction of a conntrack entry (nf_conntrack_tuple): addresses as in
+ * nt_ev_meta (IPv4 in the first 4 bytes), ports in host order; ICMP / ICMPv6:
+ * sport = type << 8 | code, dport = echo id (as in nt_ev_meta). */
+struct nt_ev_ct_tuple {
+	nt_u8 saddr[16];
+	nt_u8 daddr[16];
+	nt_u16 sport;
+	nt_u16 dport;
+};
+
+/*
+ * NT_EV_CT (128 bytes, format version 2): the conntrack entry attached to
+ * skb hdr.skb, emitted when the packet is first seen with one and whenever
+ * state, status, mark, zone or the tuples change.  hdr.id = function id where
+ * it was read.  `have` says which fields the source could give: function
+ * mode reads nf_conn itself (everything but ct_id); the nftrace message
+ * (tracepoint mode, kernels 6.7+) only gives state, dir, status and ct_id.
+ * orig is the tuple of the first packet of the connection, reply the tuple
+ * its replies carry: with NAT, reply is not orig reversed (both are shown).
+ */
+struct nt_ev_ct {
+	struct nt_ev_hdr h;
+	nt_u64 ct_addr;     /* kernel address of the struct nf_conn (identity), 0 unknown */
+	nt_u32 ct_id;       /* conntrack id as ctnetlink / nftrace give it, 0 unknown */
+	nt_u32 status;      /* NT_CT_S_* bits */
+	nt_u32 mark;        /* ct mark */
+	nt_u16 zone;        /* ct zone id */
+	nt_u16 have;        /* NT_CT_HAVE_* */
+	nt_u8 state;        /* NT_CT_STATE_* */
+	nt_u8 dir;          /* NT_CT_DIR_*: direction of this packet */
+	nt_u8 l3;           /* NT_L3_* of the tuples */
+	nt_u8 l4proto;      /* IPPROTO_* of the tuples */
+	nt_u32 pad;
+	struct nt_ev_ct_tuple orig;
+	struct nt_ev_ct_tuple reply;
+};
+
+/* ---- packet bytes (NT_EV_BYTES) ---- */
+
+#define NT_BYTES_MAX 256          /* largest caplen (nft-record --capture-bytes) */
+#define NT_BYTES_RECLEN(caplen) ((48u + (unsigned int)(caplen) + 7u) & ~7u)
+
+/* nt_ev_bytes.link: where data[0] is */
+#define NT_BYTES_NET 0            /* the network header (IPv4 / IPv6 ...) */
+#define NT_BYTES_MAC 1            /* the MAC header (Ethernet); net_off = its length */
+
+/* nt_ev_bytes.why */
+#define NT_BYTES_FIRST 1          /* first sight of the packet */
+#define NT_BYTES_CHANGED 2        /* its headers changed (NAT, decapsulation ...) */
+#define NT_BYTES_NETNS 3          /* it entered another network namespace */
+
+/*
+ * NT_EV_BYTES (variable size, format version 2): the first caplen bytes of the
+ * packet, from the header `link` says, as skb hdr.skb carried them at the
+ * function hdr.id (first sight, and once after each change of its headers).
+ * reclen is the record's total length (its bytes 24..25: the length of every
+ * variable-size record): NT_BYTES_RECLEN(caplen), 48 + caplen rounded up to a
+ * multiple of 8 (zero padding), so records stored back to back stay aligned.
+ * origlen: the packet's length from data[0] on (caplen < origlen: cut).
+ */
+struct nt_ev_bytes {
+	struct nt_ev_hdr h;
+	nt_u16 reclen;      /* NT_BYTES_RECLEN(caplen) */
+	nt_u16 caplen;      /* bytes in data, <= NT_BYTES_MAX */
+	nt_u32 origlen;
+	nt_u8 link;         /* NT_BYTES_NET / NT_BYTES_MAC */
+	nt_u8 why;          /* NT_BYTES_FIRST ... */
+	nt_u16 ethertype;   /* skb->protocol, host byte order */
+	nt_u32 ifindex;     /* device the skb was on, 0 = none */
+	nt_u32 netns;       /* network namespace inode */
+	nt_u16 net_off;     /* offset of the network header in data (0 with NT_BYTES_NET) */
+	nt_u16 pad;
+	nt_u8 data[];
+};
+
+/* ---- kernel stacks (NT_EV_STACKREF, STACKS block) ---- */
+
+#define NT_STACK_MAX_FRAMES 127   /* PERF_MAX_STACK_DEPTH */
+
+/*
+ * NT_EV_STACKREF (32 bytes, format version 2): the kernel stack taken at the
+ * previous record of skb hdr.skb (a function hit, or the nftables rule step
+ * that decided a drop), by its id in the log's STACKS blocks (each distinct
+ * stack is stored once).  hdr.id: that record's function id, 0 for an
+ * nftables step.  A DROP record carries its stack in DROP.stack_id instead.
+ */
+struct nt_ev_stackref {
+	struct nt_ev_hdr h;
+	nt_u32 stack_id;    /* != 0 */
+	nt_u32 pad;
+};
+
 #define NT_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " must be " #n " bytes")
 NT_ASSERT_SIZE(struct nt_ev_hdr, 24);
 NT_ASSERT_SIZE(struct nt_ev_func, 24);
@@ -314,9 +451,16 @@ NT_ASSERT_SIZE(struct nt_ev_loss, 40);
 NT_ASSERT_SIZE(struct nt_ev_free, 24);
 NT_ASSERT_SIZE(struct nt_ev_dev, 32);
 NT_ASSERT_SIZE(struct nt_ev_count, 40);
+NT_ASSERT_SIZE(struct nt_ev_ct_tuple, 36);
+NT_ASSERT_SIZE(struct nt_ev_ct, 128);
+NT_ASSERT_SIZE(struct nt_ev_bytes, 48);
+_Static_assert(NT_BYTES_RECLEN(0) == sizeof(struct nt_ev_bytes), "BYTES fixed part");
+NT_ASSERT_SIZE(struct nt_ev_stackref, 32);
 
 /* Size of a record of the given type (current format version), 0 if unknown
- * (or an internal ring-buffer type).  Usable in BPF and C. */
+ * (or an internal ring-buffer type); for a variable-size type (nt_ev_is_var)
+ * the size of its fixed part, the least a record of it has: the length of one
+ * record is nt_ev_len().  Usable in BPF and C. */
 static inline unsigned int nt_ev_size(unsigned int type)
 {
 	switch (type) {
@@ -330,18 +474,53 @@ static inline unsigned int nt_ev_size(unsigned int type)
 	case NT_EV_LOSS: return sizeof(struct nt_ev_loss);
 	case NT_EV_FREE: return sizeof(struct nt_ev_free);
 	case NT_EV_DEV: return sizeof(struct nt_ev_dev);
+	case NT_EV_CT: return sizeof(struct nt_ev_ct);
+	case NT_EV_BYTES: return sizeof(struct nt_ev_bytes);
+	case NT_EV_STACKREF: return sizeof(struct nt_ev_stackref);
 	case NT_EV_COUNT: return sizeof(struct nt_ev_count);
 	default: return 0;
 	}
 }
 
-/* Variable-size record types (none in this version; issue #18's BYTES will be
- * one): bytes 24..25 of such a record hold its total length, 26 .. 65535. */
+/* Variable-size record types (NT_EV_BYTES): bytes 24..25 of such a record
+ * hold its total length, nt_ev_size(type) .. 65535. */
 #define NT_EV_SIZE_VAR 0xffffu
 static inline int nt_ev_is_var(unsigned int type)
 {
-	(void)type;
-	return 0;
+	return type == NT_EV_BYTES;
+}
+
+/* Length of the record at REC (its first 26 bytes readable): the size of its
+ * type, or the total length a variable-size record holds; 0 when the type is
+ * unknown or the length is less than the type's fixed part.  Walking records
+ * stored back to back: off += nt_ev_len(rec), stop at 0. */
+static inline unsigned int nt_ev_len(const void *rec)
+{
+	const nt_u8 *p = (const nt_u8 *)rec;
+	unsigned int fixed = nt_ev_size(p[0]), len;
+
+	if (!nt_ev_is_var(p[0]))
+		return fixed;
+	len = (unsigned int)p[24] | (unsigned int)p[25] << 8;
+	return len >= fixed ? len : 0;
+}
+
+/* Whether REC (LEN bytes) is a whole record of a type this tree knows: the
+ * size of its type, or for a variable-size one its own length field equal to
+ * LEN and, for BYTES, caplen <= NT_BYTES_MAX with LEN = NT_BYTES_RECLEN(caplen). */
+static inline int nt_ev_valid(const void *rec, unsigned long len)
+{
+	const struct nt_ev_hdr *h = (const struct nt_ev_hdr *)rec;
+	const struct nt_ev_bytes *b = (const struct nt_ev_bytes *)rec;
+
+	if (len < sizeof(*h) || !nt_ev_size(h->type))
+		return 0;
+	if (!nt_ev_is_var(h->type))
+		return nt_ev_size(h->type) == len;
+	if (len < nt_ev_size(h->type) || nt_ev_len(rec) != len)
+		return 0;
+	return h->type != NT_EV_BYTES ||
+	       (b->caplen <= NT_BYTES_MAX && NT_BYTES_RECLEN(b->caplen) == len);
 }
 
 /* Function kinds (function table "kind" field, discover's "kind"). */

@@ -40,13 +40,9 @@ static inline unsigned int ntl_rec_len(const void *rec, size_t avail)
 	const uint8_t *p = rec;
 	unsigned int sz;
 
-	if (avail < 24)
+	if (avail < 24 || (nt_ev_is_var(p[0]) && avail < 26))
 		return 0;
-	if (nt_ev_is_var(p[0])) {
-		sz = avail >= 26 ? ntl_get16(p + 24) : 0;
-		return sz >= 26 && sz <= avail ? sz : 0;
-	}
-	sz = nt_ev_size(p[0]);
+	sz = nt_ev_len(p);
 	return sz && sz <= avail ? sz : 0;
 }
 

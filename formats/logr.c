@@ -343,7 +343,7 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 					     "corrupt at offset %" PRIu64 ": EVENTS block: record %" PRIu64 " (type %u) lacks its length",
 					     r->block_off, i, ty[i]);
 			sz = ntl_get16(p + total);
-			if (sz < 26)
+			if (sz < 26 || (r->our_size[ty[i]] == NT_EV_SIZE_VAR && sz < nt_ev_size(ty[i])))
 				return r_bad(r, NTL_E_CORRUPT,
 					     "corrupt at offset %" PRIu64 ": EVENTS block: record %" PRIu64 " (type %u) has length %u",
 					     r->block_off, i, ty[i], sz);
@@ -460,7 +460,8 @@ static int read_block(struct ntl_reader *r, struct ntl_item *it)
 	r->raw[raw_len] = 0;
 	if (type == NTL_B_TRAILER)
 		r->complete = 1;
-	if ((type >= NTL_B_HEADER && type <= NTL_B_DROP_REASONS) || type == NTL_B_TRAILER) {
+	/* the metadata blocks: JSON, but STACKS (binary, formats/stacks.h); CLOCK included */
+	if ((type >= NTL_B_HEADER && type <= NTL_B_CLOCK) || type == NTL_B_TRAILER) {
 		it->kind = NTL_ITEM_META;
 		it->type = type;
 		it->data = r->raw;

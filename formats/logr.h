@@ -13,7 +13,8 @@ struct ntl_reader;
 
 /* What ntl_reader_next() returned */
 enum ntl_item_kind {
-	NTL_ITEM_META = 1,   /* a metadata block: type = NTL_B_*, data = JSON (NUL terminated) */
+	NTL_ITEM_META = 1,   /* a metadata block: type = NTL_B_*, data = JSON (NUL terminated);
+			      * NTL_B_STACKS: binary (formats/stacks.h), NUL after it too */
 	NTL_ITEM_EVENT = 2,  /* one record: type = NT_EV_*, data = record (ts_ns absolute) */
 };
 

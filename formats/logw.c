@@ -280,13 +280,17 @@ int ntl_writer_meta(struct ntl_writer *w, uint16_t type, const char *json, size_
 
 int ntl_writer_event(struct ntl_writer *w, const void *rec, size_t len)
 {
-	const struct nt_ev_hdr *h = rec;
+	struct nt_ev_hdr hb, *h = &hb; /* a copy: REC need not be aligned */
 	uint32_t need;
 	int err;
 
+	if (len >= sizeof(hb))
+		memcpy(&hb, rec, sizeof(hb));
 	if (len < sizeof(*h) || ntl_rec_len(rec, len) != len || h->type >= NT_EV__MAX) {
+		unsigned int t = len >= 1 ? *(const uint8_t *)rec : 0;
+
 		snprintf(w->msg, sizeof(w->msg), "record of type %u has %zu bytes, expected %u",
-			 len >= 1 ? h->type : 0, len, len >= 1 ? nt_ev_size(h->type) : 0);
+			 t, len, nt_ev_size(t));
 		return -EINVAL;
 	}
 	need = (uint32_t)len;

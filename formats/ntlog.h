@@ -18,6 +18,8 @@ enum ntl_block_type {
 	NTL_B_RULESET = 4,      /* JSON: nft ruleset snapshot with rule text */
 	NTL_B_IFACES = 5,       /* JSON: ifindex -> name per netns */
 	NTL_B_DROP_REASONS = 6, /* JSON: enum skb_drop_reason value -> name */
+	NTL_B_STACKS = 7,       /* binary: kernel stacks by id (formats/stacks.h) */
+	NTL_B_CLOCK = 8,        /* JSON: clock reference {"mono_ns", "realtime_ns"} (periodic) */
 	NTL_B_EVENTS = 16,      /* binary: records of common/records.h */
 	NTL_B_TRAILER = 17,     /* JSON: totals, loss counters, clean shutdown */
 };

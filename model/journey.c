@@ -4,11 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/detail.h"
 #include "model/journey.h"
 
 #define FOREACH_REC(p, h) \
 	for (size_t _off = 0; _off + sizeof(struct nt_ev_hdr) <= (p)->ev_len && \
-	     ((h) = (const void *)((p)->ev + _off)); _off += nt_ev_size((h)->type))
+	     ((h) = (const void *)((p)->ev + _off)); _off += nt_ev_len(h))
 
 static int rec_layer(const struct nt_model *m, const struct nt_ev_hdr *h)
 {
@@ -577,7 +578,9 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 		}
 	}
 
+	nt_detail_text(&b, m, p);
 	tb_fate(&b, m, p);
+	nt_detail_text_drop(&b, m, p);
 	if (p->not_kept) {
 		nt_tb_lit(&b, "\n(");
 		nt_tb_u64(&b, p->not_kept);
@@ -776,5 +779,6 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		nt_jw_end(w);
 	}
 	nt_jw_end(w);
+	nt_detail_json(w, m, p);
 	nt_jw_end(w);
 }

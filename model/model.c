@@ -136,6 +136,8 @@ void nt_model_free(struct nt_model *m)
 	map_free(&m->freed_map);
 	free(m->freed);
 	free(m->ksyms);
+	stacks_free(m);
+	ctconn_free(m);
 	cJSON_Delete(m->header);
 	arena_free(&m->arena);
 	arena_free(&m->rs_arena);
@@ -467,7 +469,7 @@ static void st_drop(struct nt_model *m, struct skbst *s)
 		const struct nt_ev_hdr *h = (const void *)(s->pend + off);
 
 		m->t.uncorrelated++;
-		off += nt_ev_size(h->type);
+		off += nt_ev_len(h);
 	}
 	free(s->pend);
 	map_del(&m->skb_map, s->skb);
@@ -750,7 +752,7 @@ static void merge_records(struct nt_model *m, struct nt_packet *a, const struct 
 		const struct nt_ev_hdr *x = i < a->ev_len ? (const void *)(a->ev + i) : NULL;
 		const struct nt_ev_hdr *y = j < b->ev_len ? (const void *)(b->ev + j) : NULL;
 		const struct nt_ev_hdr *t = !y || (x && x->ts_ns <= y->ts_ns) ? x : y;
-		size_t len = nt_ev_size(t->type);
+		size_t len = nt_ev_len(t);
 
 		if (!len)
 			break;
@@ -949,6 +951,9 @@ static void apply(struct nt_model *m, struct nt_packet *p, struct skbst *s, cons
 			set_verdict(p, c->verdict, c->chain_key, 0, 0);
 		break;
 	}
+	case NT_EV_CT:
+		ctconn_note(m, p, rec);
+		break;
 	case NT_EV_NFT_RULE: {
 		const struct nt_ev_nft_rule *r = rec;
 
@@ -989,7 +994,7 @@ static void flush_pending(struct nt_model *m, struct skbst *s, struct nt_packet 
 		upto = s->pend_len;
 	while (off + sizeof(struct nt_ev_hdr) <= upto) {
 		const struct nt_ev_hdr *h = (const void *)(s->pend + off);
-		size_t len = nt_ev_size(h->type);
+		size_t len = nt_ev_len(h);
 
 		if (p && !step_elsewhere(m, s, h))
 			apply(m, p, s, h, len);
@@ -1044,7 +1049,7 @@ static size_t pend_split(const struct skbst *s)
 		if (r >= 0)
 			prev = r;
 		first = 0;
-		off += nt_ev_size(h->type);
+		off += nt_ev_len(h);
 	}
 	return split == SIZE_MAX ? s->pend_len : split;
 }
@@ -1165,6 +1170,7 @@ static void drop_seen(struct nt_packet *p, struct skbst *s, const struct nt_ev_d
 	p->drop_reason = d->reason;
 	p->drop_func = d->h.id;
 	p->drop_location = d->location;
+	p->drop_stack = d->stack_id;
 	p->drop_ifindex = s->ifindex;
 	p->drop_netns = s->netns;
 }
@@ -1510,7 +1516,7 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		m->pending_release = -1;
 	}
 	m->cur = -1;
-	if (len < sizeof(*h) || nt_ev_size(h->type) != len) {
+	if (!nt_ev_valid(rec, len)) {
 		m->t.bad_records++;
 		return NULL;
 	}
@@ -1556,6 +1562,11 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 			return NULL;
 		}
 		if (h->flags & NT_F_SYNTH)
+			return nft_synth(m, h, len);
+		break;
+	case NT_EV_CT:
+		/* conntrack from a trace message: waits for the skb like its steps */
+		if (h->skb && (h->flags & NT_F_SYNTH))
 			return nft_synth(m, h, len);
 		break;
 	default:

@@ -108,6 +108,7 @@ struct nt_packet {
 	uint32_t drop_reason;   /* of the deciding NT_EV_DROP */
 	uint32_t drop_func;     /* function id of the drop point */
 	uint64_t drop_location; /* kernel address that freed it (nt_model_symbolize) */
+	uint32_t drop_stack;    /* kernel stack of that drop (nt_model_stack), 0 = none */
 	uint32_t n_events, n_funcs, n_chains, n_rules, n_branches;
 	uint32_t n_rule_runs;   /* chain runs ended by a rule record (policy, terminal verdict) */
 	uint32_t n_frags;       /* skbs that were IPv4 / IPv6 fragments */
@@ -196,6 +197,8 @@ struct nt_model_totals {
 	uint64_t first_ts, last_ts; /* ts range of records with ts != 0 */
 	uint64_t bad_records;   /* records of wrong size (ignored) */
 	uint64_t evicted;       /* open packets closed early (open_packets limit), in incomplete */
+	uint64_t stacks_dropped; /* STACKS entries past the model's bounds (ignored) */
+	uint64_t ct_untracked;  /* connections past the model's bound (their history not kept) */
 };
 
 struct nt_model *nt_model_new(const struct nt_model_opts *opts);
@@ -243,12 +246,28 @@ const char *nt_model_ifname(const struct nt_model *m, uint32_t netns, uint32_t i
  * options.netns), NULL if the log does not say. */
 const char *nt_model_netns_name(const struct nt_model *m, uint32_t inum);
 /* "ping_rcv+0xb3" for a kernel address from the log's KSYMS blocks (the
- * symbol at or below it), "0xffffffff820c7153" when none; returns BUF. */
+ * symbol at or below it, within its "size" when the block gives one, else
+ * within 1 MiB), "0xffffffff820c7153" when none; returns BUF. */
 const char *nt_model_symbolize(const struct nt_model *m, uint64_t addr, char *buf, size_t len);
 /* Latest META of skb SKB while the model follows it, NULL if none. */
 const struct nt_ev_meta *nt_model_skb_meta(const struct nt_model *m, uint64_t skb);
 /* Role of function id ID (NT_FROLE_*): FUNCS "role", else from its name. */
 int nt_model_func_role(const struct nt_model *m, uint32_t id);
+/* Frames (innermost first) of kernel stack ID from the log's STACKS blocks;
+ * NULL (*n = 0) when no block defined it. */
+const uint64_t *nt_model_stack(const struct nt_model *m, uint32_t id, uint32_t *n);
+/* Conntrack states of the connection of CT record C (the nf_conn, or the
+ * trace message's conntrack id), in the order the packets recorded so far
+ * showed them, each with the packet that first did: up to MAX into STATES
+ * (NT_CT_STATE_*) and PACKETS; returns how many (0: not followed). */
+int nt_model_ct_history(const struct nt_model *m, const struct nt_ev_ct *c, uint8_t *states,
+			uint64_t *packets, int max);
+/* Offset from record time (CLOCK_MONOTONIC ns) to wall-clock ns since the
+ * epoch, from the HEADER's "clock_ref" (realtime_ns - mono_ns) or
+ * "boot_time_ns": 1, or 0 (*off = 0) when the log has neither. */
+int nt_model_wall_offset(const struct nt_model *m, uint64_t *off);
+/* Inode of the recorded namespace NAME (HEADER options.netns), 0 = unknown. */
+uint32_t nt_model_netns_inum(const struct nt_model *m, const char *name);
 /* HEADER block field (string), NULL if absent. */
 const char *nt_model_header_str(const struct nt_model *m, const char *field);
 /* Packet of the last nt_model_event() call (NULL if none). */

@@ -27,6 +27,7 @@ struct arena_chunk {
 
 struct ksym {
 	uint64_t addr;
+	uint64_t size;               /* KSYMS "size" (0: unknown) */
 	const char *name;
 };
 
@@ -143,6 +144,8 @@ struct nt_model {
 	struct arena_chunk *if_arena;         /* the IFACES names (replaced by the next) */
 	const char **ifn;                     /* interface names (ifmap values index them) */
 	uint32_t nifn, ifn_cap;
+	struct nt_stacks *stk;       /* stacks.c: the STACKS blocks (NULL: none yet) */
+	struct nt_ctconns *ctc;      /* ctconn.c: conntrack states per connection */
 };
 
 /* model.c */
@@ -152,6 +155,12 @@ void arena_free(struct arena_chunk **a);
 /* arena_strdup(), or "?" with m->oom set */
 const char *model_strdup(struct nt_model *m, struct arena_chunk **a, const char *s);
 int strs_add(struct nt_model *m, const char *s, uint32_t *idx);
+/* stacks.c */
+int stacks_meta(struct nt_model *m, const void *payload, size_t len);
+void stacks_free(struct nt_model *m);
+/* ctconn.c */
+void ctconn_note(struct nt_model *m, const struct nt_packet *p, const struct nt_ev_ct *c);
+void ctconn_free(struct nt_model *m);
 /* model_meta.c */
 int64_t func_of_record(struct nt_model *m, uint32_t id);
 int func_layer_of_record(struct nt_model *m, uint32_t id);

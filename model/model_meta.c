@@ -324,6 +324,13 @@ static int meta_ksyms(struct nt_model *m, const cJSON *root)
 		else
 			snprintf(buf, sizeof(buf), "%s", name);
 		m->ksyms[m->nksyms].addr = addr;
+		{
+			/* the function's length as the recorder knew it (KSYMS "size") */
+			const cJSON *z = cJSON_GetObjectItemCaseSensitive(e, "size");
+
+			m->ksyms[m->nksyms].size = cJSON_IsNumber(z) && z->valuedouble > 0 && z->valuedouble < 1e9 ?
+						   (uint64_t)z->valuedouble : 0;
+		}
 		m->ksyms[m->nksyms].name = model_strdup(m, &m->arena, buf);
 		m->nksyms++;
 	}
@@ -464,8 +471,9 @@ static int meta_reasons(struct nt_model *m, const cJSON *root)
  * keeps (HEADER, KSYMS, FUNCS, RULESET, IFACES, DROP_REASONS: the kept strings cost
  * at most their JSON's size) may hold at most the strings limit together,
  * counted before parsing, so a block past it is not even parsed.  HEADER,
- * RULESET and IFACES replace the previous block of their type.  Other types
- * (CLOCK, STACKS, unknown) are not used by the model: not parsed. */
+ * RULESET and IFACES replace the previous block of their type.  STACKS
+ * blocks count as blocks (stacks.c bounds their entries); other types
+ * (CLOCK, unknown) are not used by the model: not parsed. */
 /* A fast hash of a metadata block (8 bytes at a time): an unchanged
  * re-snapshot is recognised without parsing it again. */
 static uint64_t block_hash(const char *p, size_t n)
@@ -492,13 +500,16 @@ int nt_model_meta(struct nt_model *m, uint16_t type, const char *json, size_t le
 	int err = 0;
 
 	if (type != NTL_B_HEADER && type != NTL_B_FUNCS && type != NTL_B_RULESET &&
-	    type != NTL_B_IFACES && type != NTL_B_DROP_REASONS && type != NTL_B_KSYMS)
+	    type != NTL_B_IFACES && type != NTL_B_DROP_REASONS && type != NTL_B_KSYMS &&
+	    type != NTL_B_STACKS)
 		return 0;
 	if (m->meta_blocks[k] >= m->lim.max[NT_LIM_META_BLOCKS]) {
 		nt_limit_hit(&m->lim, NT_LIM_META_BLOCKS, 1);
 		return 0;
 	}
 	m->meta_blocks[k]++;
+	if (type == NTL_B_STACKS) /* binary (formats/stacks.h), bounded by stacks.c */
+		return stacks_meta(m, json, len);
 	if (replaces) { /* the same snapshot again (a periodic re-snapshot, or a flood): nothing to do */
 		uint64_t h = block_hash(json, len);
 
@@ -632,8 +643,10 @@ const char *nt_model_symbolize(const struct nt_model *m, uint64_t addr, char *bu
 		else
 			hi = mid;
 	}
-	/* a symbol more than 1 MiB below is not the function holding addr */
-	if (lo && addr - m->ksyms[lo - 1].addr < (1u << 20))
+	/* past the symbol's size (KSYMS "size", when the recorder gave it), or
+	 * without a size more than 1 MiB below: not the function holding addr */
+	if (lo && (m->ksyms[lo - 1].size ? addr - m->ksyms[lo - 1].addr < m->ksyms[lo - 1].size :
+				       addr - m->ksyms[lo - 1].addr < (1u << 20)))
 		snprintf(buf, len, "%s+0x%llx", m->ksyms[lo - 1].name,
 			 (unsigned long long)(addr - m->ksyms[lo - 1].addr));
 	else
@@ -644,6 +657,52 @@ const char *nt_model_symbolize(const struct nt_model *m, uint64_t addr, char *bu
 int nt_model_func_role(const struct nt_model *m, uint32_t id)
 {
 	return nt_model_func(m, id)->role;
+}
+
+/* A JSON number or a string of decimal digits (exact past 2^53) as u64. */
+static int ju64(const cJSON *o, const char *k, uint64_t *v)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+	char *end;
+
+	if (cJSON_IsNumber(j) && j->valuedouble >= 0 && j->valuedouble < 1.8e19) {
+		*v = (uint64_t)j->valuedouble;
+		return 0;
+	}
+	if (cJSON_IsString(j) && j->valuestring && *j->valuestring >= '0' && *j->valuestring <= '9') {
+		*v = strtoull(j->valuestring, &end, 10);
+		return *end ? -EINVAL : 0;
+	}
+	return -ENOENT;
+}
+
+int nt_model_wall_offset(const struct nt_model *m, uint64_t *off)
+{
+	const cJSON *ref = m->header ? cJSON_GetObjectItemCaseSensitive(m->header, "clock_ref") : NULL;
+	uint64_t mono, real;
+
+	if (ref && !ju64(ref, "mono_ns", &mono) && !ju64(ref, "realtime_ns", &real) && real >= mono) {
+		*off = real - mono;
+		return 1;
+	}
+	if (m->header && !ju64(m->header, "boot_time_ns", off) && *off)
+		return 1;
+	*off = 0;
+	return 0;
+}
+
+uint32_t nt_model_netns_inum(const struct nt_model *m, const char *name)
+{
+	const cJSON *opt = m->header ? cJSON_GetObjectItemCaseSensitive(m->header, "options") : NULL;
+	const cJSON *arr = opt ? cJSON_GetObjectItemCaseSensitive(opt, "netns") : NULL, *i;
+
+	cJSON_ArrayForEach(i, arr) {
+		const char *n = jstr(i, "name", NULL);
+
+		if (n && !strcmp(n, name))
+			return (uint32_t)jnum_u(i, "inum", UINT32_MAX);
+	}
+	return 0;
 }
 
 const char *nt_model_header_str(const struct nt_model *m, const char *field)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/sat.h"
+#include "model/detail.h"
 #include "model/output.h"
 
 /* ---- JSON writer ---- */
@@ -843,7 +844,9 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 		break;
 	}
 	default:
-		return;
+		if (!nt_detail_event_line(name, sizeof(name), sfx, sizeof(sfx), m, h))
+			return;
+		break;
 	}
 	fprintf(out, "[%4" PRIu64 "] %-10s %-10s %-30s %s%s\n", seq, kind, layer, name, flow, sfx);
 }
@@ -1051,6 +1054,7 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 		break;
 	}
 	default:
+		nt_detail_jw_event(w, m, h);
 		break;
 	}
 	nt_jw_end(w);

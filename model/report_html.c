@@ -108,11 +108,11 @@ static void journey(struct nt_report_html *c, const struct nt_model *m, const st
 	/* display strings: names made visible (nt_esc_t), rule texts cut (--max-rule-text) */
 	br[0] = p->skb;
 	nt_jw_arr(w, "j");
-	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_size(h->type)) {
+	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_len(h)) {
 		int bi;
 
 		h = (const void *)(p->ev + off);
-		if (!nt_ev_size(h->type))
+		if (!nt_ev_len(h))
 			break;
 		if (h->type == NT_EV_META)
 			continue;

@@ -89,7 +89,7 @@ int nt_select_set_proto(struct nt_select *f, const char *s)
 int nt_select_packet_level(const struct nt_select *f)
 {
 	return f->packet || f->has_verdict || f->has_fate || f->func || f->has_host || f->has_src || f->has_dst ||
-	       f->port >= 0 || f->sport >= 0 || f->dport >= 0 || f->proto >= 0;
+	       f->port >= 0 || f->sport >= 0 || f->dport >= 0 || f->proto >= 0 || f->pred;
 }
 
 static int addr_eq(const uint8_t *a, uint8_t al3, const uint8_t *pkt, uint8_t pl3)
@@ -134,6 +134,8 @@ int nt_select_match_packet(const struct nt_select *f, const struct nt_model *m,
 		return 0;
 	if (f->has_fate && p->fate != f->fate)
 		return 0;
+	if (f->pred && !f->pred(f->pred_ctx, m, p))
+		return 0;
 	if (!f->has_host && !f->has_src && !f->has_dst && f->port < 0 && f->sport < 0 &&
 	    f->dport < 0 && f->proto < 0)
 		return 1;
@@ -170,7 +172,7 @@ int nt_select_packet_has_func(const struct nt_select *f, const struct nt_model *
 
 		if (nt_select_record_func(f, m, h))
 			return 1;
-		off += nt_ev_size(h->type);
+		off += nt_ev_len(h);
 	}
 	return 0;
 }

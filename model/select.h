@@ -25,6 +25,9 @@ struct nt_select {
 	int port, sport, dport;  /* -1 = any */
 	int proto;               /* -1 = any */
 	double since, until;     /* seconds from log start; until < 0 = open */
+	/* one more packet-level predicate (nft-analyze --filter), NULL = none */
+	int (*pred)(void *ctx, const struct nt_model *m, const struct nt_packet *p);
+	void *pred_ctx;
 	/* derived */
 	uint64_t since_ns, until_ns;
 	int window;

@@ -4,61 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/hist.h"
 #include "model/stats.h"
 
-#define HBUCKETS 1920
 #define SMALL_IDS 4096 /* function ids counted by id (folded into slots for output) */
 #define NVERD 16
 #define MAX_REASONS 4096
-
-/* Log-linear histogram: 32 sub-buckets per power of two.  A percentile is the
- * largest value seen in the bucket holding it: a real sample, at most 3.2 %
- * above the exact percentile. */
-struct hist {
-	uint64_t n, max;
-	uint32_t b[HBUCKETS];
-	uint64_t bmax[HBUCKETS]; /* largest value seen in each bucket */
-};
-
-static inline unsigned hidx(uint64_t v)
-{
-	unsigned msb, shift;
-
-	if (v < 64)
-		return (unsigned)v;
-	msb = 63 - (unsigned)__builtin_clzll(v);
-	shift = msb - 5;
-	return 32 * shift + (unsigned)(v >> shift);
-}
-
-static void hist_add(struct hist *h, uint64_t v)
-{
-	h->n++;
-	if (v > h->max)
-		h->max = v;
-	unsigned i = hidx(v);
-
-	h->b[i]++;
-	if (v > h->bmax[i])
-		h->bmax[i] = v;
-}
-
-static uint64_t hist_pct(const struct hist *h, double pct)
-{
-	uint64_t want, acc = 0;
-
-	if (!h->n)
-		return 0;
-	want = (uint64_t)(pct / 100.0 * (double)h->n + 0.999999);
-	if (want < 1)
-		want = 1;
-	for (unsigned i = 0; i < HBUCKETS; i++) {
-		acc += h->b[i];
-		if (acc >= want)
-			return h->bmax[i];
-	}
-	return h->max;
-}
 
 struct rule_stat {
 	uint64_t chain, handle;
@@ -205,7 +156,7 @@ void nt_stats_packet_records(struct nt_stats *s, const struct nt_model *m,
 		const struct nt_ev_hdr *h = (const void *)(p->ev + off);
 
 		nt_stats_event(s, m, p, h);
-		off += nt_ev_size(h->type);
+		off += nt_ev_len(h);
 	}
 	nt_stats_packet(s, m, p);
 }
@@ -714,4 +665,64 @@ void nt_stats_ndjson(struct nt_jw *w, struct nt_stats *s, const struct nt_model 
 		     const struct nt_stats_out *o)
 {
 	stats_write(w, 1, s, m, o);
+}
+
+void nt_stats_rule_label(char *buf, size_t len, const struct nt_model *m, const struct nt_packet *p)
+{
+	struct rule_stat r = { .chain = p->verdict_chain, .handle = p->verdict_rule,
+			       .kind = p->verdict_kind, .verdict = p->verdict };
+
+	if (!p->verdict_chain) {
+		buf[0] = 0;
+		return;
+	}
+	rule_label(buf, len, m, &r);
+}
+
+void nt_stats_visit(struct nt_stats *s, const struct nt_model *m, const struct nt_stats_visit *v,
+		    void *ctx)
+{
+	struct row lrows[NT_MODEL_MAX_LAYERS + 1], *frows;
+	int nl, nf;
+
+	stats_fold(s, m);
+	if (v->totals) {
+		struct nt_stats_totals t = { s->events, s->packets, s->chain_recs, s->rule_recs,
+					     s->incomplete, s->dropped };
+
+		v->totals(ctx, &t);
+	}
+	nl = layer_rows(s, m, lrows);
+	for (int i = 0; v->layer && i < nl; i++)
+		v->layer(ctx, lrows[i].name, lrows[i].n);
+	frows = v->func ? func_rows(s, m, &nf) : NULL;
+	for (int i = 0; frows && i < nf; i++)
+		v->func(ctx, frows[i].name, nt_model_func_at(m, (uint32_t)frows[i].idx)->layer_name,
+			frows[i].n);
+	free(frows);
+	for (int i = 0; v->verdict && i < NVERD; i++)
+		if (s->verdicts[i])
+			v->verdict(ctx, nt_verdict_name(vval(i)), s->verdicts[i]);
+	for (uint32_t i = 0; v->rule && i < s->nrules; i++) {
+		char label[256];
+
+		rule_label(label, sizeof(label), m, &s->rules[i]);
+		v->rule(ctx, label, s->rules[i].handle ?
+			nt_model_rule_text(m, s->rules[i].chain, s->rules[i].handle) : NULL,
+			s->rules[i].packets);
+	}
+	for (int i = 0; v->reason && i < MAX_REASONS; i++)
+		if (s->reasons[i]) {
+			const char *nm = nt_model_drop_reason(m, (uint32_t)i);
+			char rb[32];
+
+			if (!nm) {
+				snprintf(rb, sizeof(rb), "reason %d", i);
+				nm = rb;
+			}
+			v->reason(ctx, nm, s->reasons[i]);
+		}
+	for (int l = 0; v->layer_time && l < nt_model_layer_count(m) && l < NT_MODEL_MAX_LAYERS; l++)
+		if (s->layer_time[l].n)
+			v->layer_time(ctx, nt_model_layer_name(m, l), &s->layer_time[l]);
 }

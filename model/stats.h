@@ -37,4 +37,27 @@ void nt_stats_json(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m
 void nt_stats_ndjson(struct nt_jw *w, struct nt_stats *s, const struct nt_model *m,
 		     const struct nt_stats_out *o);
 
+/* Every row of the statistics, unsorted and uncut (no --top), for merging the
+ * statistics of several logs (model/fleetstats.c).  Any callback may be NULL. */
+struct hist;
+struct nt_stats_totals {
+	uint64_t events, packets, chain_recs, rule_recs, incomplete, dropped;
+};
+struct nt_stats_visit {
+	void (*totals)(void *ctx, const struct nt_stats_totals *t);
+	void (*layer)(void *ctx, const char *layer, uint64_t events);
+	void (*func)(void *ctx, const char *func, const char *layer, uint64_t events);
+	void (*verdict)(void *ctx, const char *verdict, uint64_t packets);
+	/* LABEL as the text output prints it ("inet filter input #4 DROP"), TEXT
+	 * the rule's text (NULL: none) */
+	void (*rule)(void *ctx, const char *label, const char *text, uint64_t packets);
+	void (*reason)(void *ctx, const char *reason, uint64_t packets);
+	void (*layer_time)(void *ctx, const char *layer, const struct hist *h);
+};
+void nt_stats_visit(struct nt_stats *s, const struct nt_model *m, const struct nt_stats_visit *v,
+		    void *ctx);
+/* The label of the deciding rule of P as "Packets by Rule" prints it, "" when
+ * nftables decided nothing. */
+void nt_stats_rule_label(char *buf, size_t len, const struct nt_model *m, const struct nt_packet *p);
+
 #endif

@@ -5,18 +5,30 @@
 #include <string.h>
 
 #include "formats/logr.h"
+#include "model/hostscope.h"
 #include "model/reorder.h"
 #include "model/walk.h"
 
-/* One record out of the reorder window: the --since / --until window, the
- * model, the caller's callback. */
-static void walk_record(struct nt_walk *w, const void *data, size_t len, int *start_set)
+/* One record out of the reorder window: the host scope, the --since /
+ * --until window, the model, the caller's callback. */
+static void walk_record(struct nt_walk *w, struct nt_scope *scope, const void *data, size_t len,
+			int *start_set)
 {
 	const struct nt_ev_hdr *h = data;
 	const struct nt_packet *p;
-	int internal = len < sizeof(*h) || h->type == NT_EV_NFT_CHAINDEF || h->type == NT_EV_LOSS ||
-		       h->type == NT_EV_COUNT;
+	struct nt_ev_free synth;
+	int internal;
 
+	if (scope && len >= sizeof(*h)) {
+		int a = nt_scope_record(scope, data, len, &synth);
+
+		if (a & NT_SCOPE_SYNTH)
+			walk_record(w, NULL, &synth, sizeof(synth), start_set);
+		if (!(a & NT_SCOPE_PASS))
+			return;
+	}
+	internal = len < sizeof(*h) || h->type == NT_EV_NFT_CHAINDEF || h->type == NT_EV_LOSS ||
+		   h->type == NT_EV_COUNT;
 	if (w->window && !internal) {
 		if (!*start_set && h->ts_ns) {
 			nt_select_set_start(w->window, h->ts_ns);
@@ -25,85 +37,154 @@ static void walk_record(struct nt_walk *w, const void *data, size_t len, int *st
 		if (!nt_select_in_window(w->window, h->ts_ns))
 			return;
 	}
+	if (len >= sizeof(*h) && h->ts_ns)
+		w->last_ts = h->ts_ns;
 	p = nt_model_event(w->m, data, len);
 	if (w->on_record && len >= sizeof(*h) && (w->all_records || !internal))
 		w->on_record(w->ctx, w->m, p, h);
 }
 
-int nt_walk_log(struct nt_walk *w)
+/* The state of a walk between nt_walk_open() and nt_walk_close(). */
+struct nt_walk_st {
+	struct ntl_reader *rd;
+	struct nt_reorder *ro;
+	struct nt_scope *scope;
+	int start_set, ret, end;
+};
+
+int nt_walk_open(struct nt_walk *w)
 {
 	struct nt_model_opts mo = { .sz = sizeof(mo), .keep_events = w->keep_events,
 				    .on_packet = w->on_packet, .ctx = w->ctx, .idle_ns = w->idle_ns,
 				    .limits = w->limits };
-	struct ntl_reader *rd = NULL;
-	struct ntl_item it;
+	struct nt_walk_st *s;
 	const char *msg = NULL;
-	int st, ret = NT_WALK_OK, start_set = 0, nomem = 0;
-	struct nt_reorder *ro;
+	int st;
+
+	w->m = NULL;
+	w->st = NULL;
+	w->error[0] = 0;
+	w->log_complete = 0;
+	w->scope_skipped = w->scope_left = 0;
+	w->last_ts = 0;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(w->error, sizeof(w->error), "out of memory");
+		return NT_WALK_NOMEM;
+	}
+	st = ntl_reader_open(&s->rd, w->path, &msg);
+	if (st) {
+		snprintf(w->error, sizeof(w->error), "%s", msg ? msg : "cannot open the log");
+		free(s);
+		return st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_BAD;
+	}
+	w->version = ntl_reader_version(s->rd);
+	w->m = nt_model_new(&mo);
+	s->ro = w->m ? nt_reorder_new(w->reorder_ns == UINT64_MAX ? 0 : w->reorder_ns ? w->reorder_ns :
+				      NT_REORDER_WINDOW_NS, 0) : NULL;
+	if (!s->ro) {
+		ntl_reader_close(s->rd);
+		nt_model_free(w->m);
+		w->m = NULL;
+		free(s);
+		snprintf(w->error, sizeof(w->error), "out of memory");
+		return NT_WALK_NOMEM;
+	}
+	w->st = s;
+	return NT_WALK_OK;
+}
+
+/* the end of the log (or of what could be read): every record left */
+static void walk_end(struct nt_walk *w, struct nt_walk_st *s)
+{
 	const void *rec;
 	size_t len;
 
-	w->m = NULL;
-	w->error[0] = 0;
-	w->log_complete = 0;
-	st = ntl_reader_open(&rd, w->path, &msg);
-	if (st) {
-		snprintf(w->error, sizeof(w->error), "%s", msg ? msg : "cannot open the log");
-		return st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_BAD;
-	}
-	w->m = nt_model_new(&mo);
-	if (!w->m) {
-		ntl_reader_close(rd);
-		snprintf(w->error, sizeof(w->error), "out of memory");
-		return NT_WALK_NOMEM;
-	}
-	ro = nt_reorder_new(w->reorder_ns == UINT64_MAX ? 0 : w->reorder_ns ? w->reorder_ns :
-			    NT_REORDER_WINDOW_NS, 0);
-	if (!ro) {
-		ntl_reader_close(rd);
-		nt_model_free(w->m);
-		w->m = NULL;
-		snprintf(w->error, sizeof(w->error), "out of memory");
-		return NT_WALK_NOMEM;
-	}
-	while (!w->stop && !nt_model_oom(w->m) && (st = ntl_reader_next(rd, &it)) == NTL_OK) {
-		if (it.kind == NTL_ITEM_META) {
-			if (nt_model_meta(w->m, it.type, it.data, it.len) && w->on_bad_meta)
-				w->on_bad_meta(w->ctx, it.type, it.offset);
-			continue;
-		}
-		/* a chain definition is metadata: in force from where it is read;
-		 * without a window records go straight on */
-		if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX ||
-		    ((const struct nt_ev_hdr *)it.data)->type == NT_EV_NFT_CHAINDEF) {
-			walk_record(w, it.data, it.len, &start_set);
-			continue;
-		}
-		if (nt_reorder_push(ro, it.data, it.len)) {
-			nomem = 1;
-			break;
-		}
-		while (!w->stop && (rec = nt_reorder_pop(ro, &len, 0)))
-			walk_record(w, rec, len, &start_set);
-	}
-	/* the end of the log (or of what could be read): every record left */
-	while (!w->stop && !nt_model_oom(w->m) && (rec = nt_reorder_pop(ro, &len, 1)))
-		walk_record(w, rec, len, &start_set);
-	{
-		const struct nt_reorder_stats *rs = nt_reorder_stats(ro);
+	s->end = 1;
+	while (!w->stop && !nt_model_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 1)))
+		walk_record(w, s->scope, rec, len, &s->start_set);
+}
 
-		nt_model_note_order(w->m, rs->reordered, rs->late, rs->max_late_ns);
+int nt_walk_step(struct nt_walk *w)
+{
+	struct nt_walk_st *s = w->st;
+	struct ntl_item it;
+	const void *rec;
+	size_t len;
+	int st;
+
+	if (!s || s->end || w->stop)
+		return 0;
+	if (nt_model_oom(w->m)) { /* nt_walk_close() says so; nothing more is read */
+		s->end = 1;
+		return 0;
 	}
-	nt_reorder_free(ro);
-	if (nomem) {
+	st = ntl_reader_next(s->rd, &it);
+	if (st != NTL_OK) {
+		if (st < 0) {
+			snprintf(w->error, sizeof(w->error), "%s", ntl_reader_strerror(s->rd));
+			s->ret = st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_DAMAGED;
+		}
+		walk_end(w, s);
+		return 0;
+	}
+	if (it.kind == NTL_ITEM_META) {
+		if (nt_model_meta(w->m, it.type, it.data, it.len) && w->on_bad_meta)
+			w->on_bad_meta(w->ctx, it.type, it.offset);
+		if (w->on_meta)
+			w->on_meta(w->ctx, it.type, it.data, it.len);
+		if (it.type == NTL_B_HEADER && !s->scope) {
+			uint32_t ns = nt_scope_header_netns(it.data, it.len);
+
+			if (ns && !(s->scope = nt_scope_new(ns))) {
+				s->ret = NT_WALK_NOMEM;
+				s->end = 1;
+				snprintf(w->error, sizeof(w->error), "out of memory");
+				return 0;
+			}
+		}
+		return 1;
+	}
+	/* a chain definition is metadata: in force from where it is read;
+	 * without a window records go straight on */
+	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX ||
+	    ((const struct nt_ev_hdr *)it.data)->type == NT_EV_NFT_CHAINDEF) {
+		walk_record(w, s->scope, it.data, it.len, &s->start_set);
+		return 1;
+	}
+	if (nt_reorder_push(s->ro, it.data, it.len)) {
 		snprintf(w->error, sizeof(w->error), "%s: out of memory (the reorder window)", w->path);
-		ret = NT_WALK_NOMEM;
-	} else if (st < 0) {
-		snprintf(w->error, sizeof(w->error), "%s", ntl_reader_strerror(rd));
-		ret = st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_DAMAGED;
+		s->ret = NT_WALK_NOMEM;
+		walk_end(w, s);
+		return 0;
 	}
-	w->log_complete = ntl_reader_complete(rd);
-	ntl_reader_close(rd);
+	while (!w->stop && !nt_model_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 0)))
+		walk_record(w, s->scope, rec, len, &s->start_set);
+	return 1;
+}
+
+int nt_walk_close(struct nt_walk *w)
+{
+	struct nt_walk_st *s = w->st;
+	const struct nt_reorder_stats *rs;
+	int ret;
+
+	if (!s)
+		return NT_WALK_BAD;
+	ret = s->ret;
+	rs = nt_reorder_stats(s->ro);
+	nt_model_note_order(w->m, rs->reordered, rs->late, rs->max_late_ns);
+	nt_reorder_free(s->ro);
+	if (s->scope) {
+		uint64_t resets;
+
+		nt_scope_counts(s->scope, &w->scope_skipped, &w->scope_left, &resets);
+		nt_scope_free(s->scope);
+	}
+	w->log_complete = ntl_reader_complete(s->rd);
+	ntl_reader_close(s->rd);
+	free(s);
+	w->st = NULL;
 	if (!w->stop && !nt_model_oom(w->m))
 		nt_model_finish(w->m);
 	if (nt_model_oom(w->m)) {
@@ -116,4 +197,15 @@ int nt_walk_log(struct nt_walk *w)
 		ret = NT_WALK_NOMEM;
 	}
 	return ret;
+}
+
+int nt_walk_log(struct nt_walk *w)
+{
+	int st = nt_walk_open(w);
+
+	if (st)
+		return st;
+	while (nt_walk_step(w) > 0)
+		;
+	return nt_walk_close(w);
 }

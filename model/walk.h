@@ -10,6 +10,8 @@
 #include "model/model.h"
 #include "model/select.h"
 
+struct nt_walk_st;
+
 /* Called for every record after nt_model_event() (P may be NULL); not for
  * NT_EV_NFT_CHAINDEF / NT_EV_LOSS records unless all_records. */
 typedef void (*nt_walk_rec_fn)(void *ctx, struct nt_model *m, const struct nt_packet *p,
@@ -24,6 +26,8 @@ struct nt_walk {
 	int all_records;             /* on_record also for NT_EV_NFT_CHAINDEF / NT_EV_LOSS */
 	/* a metadata block whose JSON the model cannot use (it is ignored) */
 	void (*on_bad_meta)(void *ctx, uint16_t type, uint64_t offset);
+	/* every metadata block (after the model had it), NULL = none */
+	void (*on_meta)(void *ctx, uint16_t type, const char *json, size_t len);
 	void *ctx;
 	/* NULL, or: records (but CHAINDEF / LOSS) outside its --since / --until
 	 * window are skipped, not even given to the model; the window starts at
@@ -38,6 +42,12 @@ struct nt_walk {
 	/* results */
 	struct nt_model *m;          /* owned by the caller after nt_walk_log() */
 	int log_complete;            /* trailer seen */
+	uint32_t version;            /* the log's format major version (set once it is open) */
+	/* a log of one namespace as a host (HEADER host.netns, model/hostscope.h):
+	 * records of its skbs outside it skipped, packets ended where they left */
+	uint64_t scope_skipped, scope_left;
+	uint64_t last_ts;            /* ts of the latest record given to the model (0: none) */
+	struct nt_walk_st *st;       /* private: nt_walk_open() .. nt_walk_close() */
 	char error[800];             /* why the log ended early / could not be read */
 };
 
@@ -51,5 +61,13 @@ struct nt_walk {
  * it.  Returns an NT_WALK_* status; W->m is set unless NT_WALK_BAD, or
  * NT_WALK_NOMEM before the first record. */
 int nt_walk_log(struct nt_walk *w);
+
+/* The same in steps (several logs read side by side, model/stitch.c):
+ * nt_walk_open() (an NT_WALK_* status: W->m set unless NT_WALK_BAD / NOMEM),
+ * nt_walk_step() until it returns 0 (one block item per call: 1), then
+ * nt_walk_close() (finishes the model; returns the status nt_walk_log() would). */
+int nt_walk_open(struct nt_walk *w);
+int nt_walk_step(struct nt_walk *w);
+int nt_walk_close(struct nt_walk *w);
 
 #endif

@@ -84,7 +84,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &o->lim;
 		break;
+	case ARGP_KEY_ARGS: /* sets: every BASE log before "--" */
+		if (!o->news)
+			return ARGP_ERR_UNKNOWN;
+		o->bases = (const char *const *)state->argv + state->next;
+		o->nbases = state->argc - state->next;
+		o->base = o->bases[0];
+		o->new_ = o->news[0];
+		state->next = state->argc;
+		break;
 	case ARGP_KEY_ARG:
+		if (o->news)
+			return ARGP_ERR_UNKNOWN; /* sets: ARGP_KEY_ARGS */
 		if (!o->base)
 			o->base = arg;
 		else if (!o->new_)
@@ -93,8 +104,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "two logs only ('%s' is extra)", arg);
 		break;
 	case ARGP_KEY_END:
+		if (o->news && (!o->nbases || !o->nnews))
+			argp_error(state, "need logs on both sides of --: BASE... -- NEW...");
 		if (!o->new_)
-			argp_error(state, "need two logs: BASE NEW (.ntl files written by nft-record)");
+			argp_error(state, "need two logs: BASE NEW (.ntl files written by nft-record), "
+				   "or sets: BASE... -- NEW...");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -122,7 +136,7 @@ static const struct argp_child lim_children[] = {
 int cmd_diff(int argc, char **argv)
 {
 	struct dopts o = { .threshold = 20, .floor_ns = 1000, .ephemeral = 1 };
-	struct argp ap = { options, parse_opt, "BASE NEW", doc, lim_children, NULL, NULL };
+	struct argp ap = { options, parse_opt, "BASE NEW\nBASE... -- NEW...", doc, lim_children, NULL, NULL };
 	struct side b = { 0 }, n = { 0 };
 	struct dctx c = { .o = &o };
 	unsigned counts[C__N] = { 0 };
@@ -132,6 +146,14 @@ int cmd_diff(int argc, char **argv)
 
 	argp_err_exit_status = NT_EXIT_DIFF_BAD_INPUT;
 	nt_limits_init(&o.lim);
+	/* sets of logs: BASE... -- NEW... (options before the "--") */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			o.news = (const char *const *)argv + i + 1;
+			o.nnews = argc - i - 1;
+			argc = i;
+			break;
+		}
 	if (argp_parse(&ap, argc, argv, 0, NULL, &o))
 		return NT_EXIT_DIFF_BAD_INPUT;
 	if (!o.latency) /* opt-in: not compared, said so in the output */
@@ -143,6 +165,12 @@ int cmd_diff(int argc, char **argv)
 	}
 	b.file = o.base;
 	n.file = o.new_;
+	if (o.news) { /* sets: packets compared per host and flow */
+		b.files = o.bases;
+		b.nfiles = o.nbases;
+		n.files = o.news;
+		n.nfiles = o.nnews;
+	}
 	rc = nt_diff_load(&c, &b);
 	if (!rc)
 		rc = nt_diff_load(&c, &n);

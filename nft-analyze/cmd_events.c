@@ -48,7 +48,7 @@ static void events_on_event(struct nt_run *r, const struct nt_packet *p, const s
 		return; /* printed per packet, at completion */
 	if (r->pkt_filter) {
 		int flow = f->has_host || f->has_src || f->has_dst || f->port >= 0 ||
-			   f->sport >= 0 || f->dport >= 0 || f->proto >= 0 || f->packet;
+			   f->sport >= 0 || f->dport >= 0 || f->proto >= 0 || f->packet || f->pred;
 
 		if (flow && (!p || !nt_select_match_packet(f, r->m, p)))
 			return;
@@ -62,7 +62,7 @@ static void events_on_packet(struct nt_run *r, const struct nt_packet *p)
 
 	if (!nt_select_match_packet(&r->o->f, r->m, p))
 		return;
-	for (size_t off = 0; off + sizeof(*h) <= p->ev_len && !r->w.stop; off += nt_ev_size(h->type)) {
+	for (size_t off = 0; off + sizeof(*h) <= p->ev_len && !r->w.stop; off += nt_ev_len(h)) {
 		h = (const void *)(p->ev + off);
 		emit_event(r, p, h);
 	}
@@ -75,6 +75,8 @@ int cmd_events(int argc, char **argv)
 	int rc;
 
 	if (nt_query_parse(&q, &cmd_argp, argc, argv))
+		return NT_EXIT_USAGE;
+	if (nt_query_one_log(&q, "events"))
 		return NT_EXIT_USAGE;
 	nt_run_init(&r, o, events_on_event, o->f.has_verdict || o->f.has_fate ? events_on_packet : NULL);
 	nt_run_json_open(&r, "events");

@@ -165,12 +165,12 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 	const struct nt_ev_hdr *h;
 
 	snprintf(root, sizeof(root), "%s", nt_verdict_name(p->verdict));
-	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_size(h->type)) {
+	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_len(h)) {
 		uint64_t skb;
 		int i;
 
 		h = (const void *)(p->ev + off);
-		if (!nt_ev_size(h->type))
+		if (!nt_ev_len(h))
 			break;
 		if (!c->o->time) {
 			count(c, m, h, p->verdict, root, 1);

@@ -14,11 +14,14 @@ static const char doc[] =
 	"Print one PACKET TRACE block per packet, in order of completion: header (protocol, "
 	"addresses, counts, verdict), functions by layer with µs offsets from the packet's first "
 	"record, nftables chains and rules with table, chain, handle and rule text, clone "
-	"branches and the drop reason."
+	"branches and the drop reason.  Logs of several hosts: a packet that left one host and "
+	"entered another is one JOURNEY, its parts grouped by host (matched on the wire: headers "
+	"as translated, TCP segment ranges, clock offsets estimated from the matches; ambiguous "
+	"matches are not stitched, and counted)."
 	NT_QUERY_EXIT_DOC;
 
 static const struct argp_child children[] = { { &nt_query_argp, 0, NULL, 0 }, { 0 } };
-static const struct argp cmd_argp = { NULL, NULL, "LOG", doc, children, NULL, NULL };
+static const struct argp cmd_argp = { NULL, NULL, "LOG...", doc, children, NULL, NULL };
 
 static void journeys_on_packet(struct nt_run *r, const struct nt_packet *p)
 {
@@ -49,6 +52,8 @@ int cmd_journeys(int argc, char **argv)
 
 	if (nt_query_parse(&q, &cmd_argp, argc, argv))
 		return NT_EXIT_USAGE;
+	if (nt_query_many(o))
+		return nt_journeys_fleet(o);
 	nt_run_init(&r, o, NULL, journeys_on_packet);
 	nt_run_json_open(&r, "journeys");
 	rc = nt_run_log(&r, 1);

@@ -94,6 +94,8 @@ static int report_text(int argc, char **argv)
 
 	if (nt_query_parse(&q, &cmd_argp, argc, argv))
 		return NT_EXIT_USAGE;
+	if (nt_query_one_log(&q, "report"))
+		return NT_EXIT_USAGE;
 	if (!o->limit)
 		o->limit = 10;
 	nt_run_init(&r, o, nt_run_stats_on_event, report_on_packet);

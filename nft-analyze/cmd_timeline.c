@@ -255,13 +255,13 @@ static void packet_events(void *ctx, const struct nt_packet *p)
 		 nt_fate_name(p->fate), p->incomplete ? " (incomplete)" : "");
 	meta_name(t, "process_name", pid, 0, name);
 	meta_sort(t, "process_sort_index", pid, 0, p->id);
-	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_size(h->type)) {
+	for (size_t off = 0; off + sizeof(*h) <= p->ev_len; off += nt_ev_len(h)) {
 		int bi;
 		struct branch *br;
 		uint64_t ts;
 
 		h = (const void *)(p->ev + off);
-		if (!nt_ev_size(h->type))
+		if (!nt_ev_len(h))
 			break;
 		ts = h->ts_ns;
 		if (h->type == NT_EV_LINK) {

@@ -10,6 +10,9 @@
 /* The packet commands: common options and run in query.h. */
 int cmd_events(int argc, char **argv);     /* every record: line / JSON object */
 int cmd_journeys(int argc, char **argv);   /* one PACKET TRACE block per packet */
+/* journeys of several logs: stitched across hosts (fleet_journeys.c) */
+struct nt_query;
+int nt_journeys_fleet(struct nt_query *q);
 int cmd_stats(int argc, char **argv);      /* TRACE STATISTICS */
 /* dropped packets + log summary + statistics; with -o / --output / --html the
  * HTML report (cmd_report_html(), over model/report_html.c) */
@@ -38,5 +41,15 @@ int cmd_timeline(int argc, char **argv);
  * packet's verdict as the root frame) for flamegraph.pl / speedscope, or the
  * flamegraph drawn as one self-contained SVG (--svg). */
 int cmd_flame(int argc, char **argv);
+
+/* `nft-analyze pcap LOG -o FILE.pcapng`: the captured packet bytes (nft-record
+ * --capture-bytes) as pcapng, one packet per header version with a comment
+ * (packet id, verdict, rule, drop, conntrack, path); --headers-only. */
+int cmd_pcap(int argc, char **argv);
+
+/* `nft-analyze export --format clickhouse LOG...`: rows of the tables of
+ * formats/clickhouse.sql (model/export.h) to stdout (--table), files (-o DIR)
+ * or ClickHouse's HTTP interface (--to URL, chpost.c). */
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/tool.h"
+#include "model/fleet.h"
 #include "model/output.h"
 #include "nft-analyze/diff_int.h"
 
@@ -113,13 +114,14 @@ static void summarise(void *ctx, const struct nt_packet *p)
 	d = &s->pk[s->npk];
 	memset(d, 0, sizeof(*d));
 	key_of(&d->k, p, c->o->ephemeral);
+	d->k.host = s->cur_host;
 	d->id = p->id;
 	d->verdict = p->verdict;
 	c->ntmp = 0;
 	path[0] = 0;
-	for (size_t o = 0; o + sizeof(*h) <= p->ev_len; o += nt_ev_size(h->type)) {
+	for (size_t o = 0; o + sizeof(*h) <= p->ev_len; o += nt_ev_len(h)) {
 		h = (const void *)(p->ev + o);
-		if (!nt_ev_size(h->type))
+		if (!nt_ev_len(h))
 			break;
 		if (h->type == NT_EV_FUNC) {
 			const struct nt_func_info *fi = nt_model_func(m, h->id);
@@ -258,11 +260,14 @@ static void summarise(void *ctx, const struct nt_packet *p)
 	s->npk++;
 }
 
-int nt_diff_load(struct dctx *c, struct side *s)
+/* Read one log of side S (path PATH) into its summaries. */
+static int load_one(struct dctx *c, struct side *s, const char *path)
 {
 	int st;
 
-	s->w.path = s->file;
+	nt_model_free(s->w.m);
+	memset(&s->w, 0, sizeof(s->w));
+	s->w.path = path;
 	s->w.keep_events = 1;
 	s->w.on_packet = summarise;
 	s->w.ctx = c;
@@ -274,7 +279,7 @@ int nt_diff_load(struct dctx *c, struct side *s)
 		return NT_EXIT_DIFF_BAD_INPUT;
 	}
 	if (st == NT_WALK_NOMEM || c->oom) {
-		fprintf(stderr, "nft-analyze diff: %s: out of memory\n", s->file);
+		fprintf(stderr, "nft-analyze diff: %s: out of memory\n", path);
 		return NT_EXIT_DIFF_RUNTIME;
 	}
 	if (nt_limits_reached(nt_model_limits(s->w.m))) { /* like damage: partial results */
@@ -294,6 +299,43 @@ int nt_diff_load(struct dctx *c, struct side *s)
 		if (!c->o->partial)
 			return NT_EXIT_DIFF_BAD_INPUT;
 	}
+	return 0;
+}
+
+int nt_diff_load(struct dctx *c, struct side *s)
+{
+	int rc;
+
+	snprintf(s->label, sizeof(s->label), "%s", s->file);
+	if (!s->nfiles) {
+		rc = load_one(c, s, s->file);
+	} else {
+		/* a set: every log, its packets keyed by their host too */
+		struct nt_fleet fl;
+		char err[1200];
+
+		rc = nt_fleet_open(&fl, s->files, s->nfiles, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "nft-analyze diff: %s\n", err);
+			return rc == NT_FLEET_NOMEM ? NT_EXIT_DIFF_RUNTIME : NT_EXIT_DIFF_BAD_INPUT;
+		}
+		if (s->nfiles > 1)
+			snprintf(s->label, sizeof(s->label), "%s and %d more (%d host%s)", s->file,
+				 s->nfiles - 1, fl.nhost, fl.nhost == 1 ? "" : "s");
+		for (int i = 0; i < fl.nsrc && !rc; i++) {
+			s->cur_host = nt_strtab_id(c->st, fl.host[fl.src[i].host].label);
+			if (s->cur_host == UINT32_MAX) {
+				c->oom = 1;
+				rc = NT_EXIT_DIFF_RUNTIME;
+				fprintf(stderr, "nft-analyze diff: out of memory\n");
+				break;
+			}
+			rc = load_one(c, s, fl.src[i].paths[0]);
+		}
+		nt_fleet_close(&fl);
+	}
+	if (rc)
+		return rc;
 	if (s->npk)
 		qsort(s->pk, s->npk, sizeof(*s->pk), cmp_pkt);
 	for (size_t i = 0; i < s->npk; i++)

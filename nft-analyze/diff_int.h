@@ -27,6 +27,7 @@ struct flowkey {
 	uint16_t sport, dport;
 	uint8_t pad[2];
 	uint8_t saddr[16], daddr[16];
+	uint32_t host;        /* sets of logs: strtab id of the host label (0: none) */
 };
 
 struct dpkt {
@@ -42,6 +43,12 @@ struct u64vec { uint64_t *v; size_t n, cap; };
 
 struct side {
 	const char *file;
+	/* a set of logs (diff BASE... -- NEW...): every file, grouped by host
+	 * (model/fleet.h); packets compared per host and flow */
+	const char *const *files;
+	int nfiles;
+	char label[600];      /* "FILE" or "FILE and N more (M hosts)" */
+	uint32_t cur_host;
 	struct nt_walk w;
 	struct dpkt *pk;
 	size_t npk, cappk;
@@ -57,6 +64,8 @@ struct side {
 
 struct dopts {
 	const char *base, *new_;
+	const char *const *bases, *const *news; /* sets: BASE... -- NEW... */
+	int nbases, nnews;
 	int json;
 	unsigned ignore;      /* 1 << C_* */
 	double threshold;     /* percent */

@@ -10,13 +10,15 @@
 
 const char *const nt_diff_class_names[C__N] = { "verdict", "rule", "func", "latency", "drop", "flow" };
 
-static void fmt_key(char *buf, size_t len, const struct flowkey *k)
+static void fmt_key(char *buf, size_t len, const struct flowkey *k, const struct nt_strtab *st)
 {
 	struct nt_ev_meta m = { 0 };
-	char f[200];
+	char f[200], host[200] = "";
 
+	if (k->host)
+		snprintf(host, sizeof(host), "host %s: ", nt_strtab_str(st, k->host));
 	if (!k->l3) {
-		snprintf(buf, len, "(no packet metadata)");
+		snprintf(buf, len, "%s(no packet metadata)", host);
 		return;
 	}
 	m.l3 = k->l3;
@@ -43,7 +45,7 @@ static void fmt_key(char *buf, size_t len, const struct flowkey *k)
 		if (id)
 			*id = 0; /* echo ids are not compared */
 	}
-	snprintf(buf, len, "%s %s", nt_proto_name(k->l4proto), f);
+	snprintf(buf, len, "%s%s %s", host, nt_proto_name(k->l4proto), f);
 }
 
 /* The steps of two nftables paths ("step; step; ...") that differ: the
@@ -103,11 +105,11 @@ static const char *vname(int64_t v)
 
 void nt_diff_print_text(struct dctx *c, struct side *b, struct side *n, size_t matched, unsigned *counts)
 {
-	char fl[300];
+	char fl[400];
 	unsigned total = 0;
 
 	printf("nft-analyze diff: %s (%zu packets, %zu flows) vs %s (%zu packets, %zu flows): "
-	       "%zu packets matched\n", b->file, b->npk, b->flows, n->file, n->npk, n->flows, matched);
+	       "%zu packets matched\n", b->label, b->npk, b->flows, n->label, n->npk, n->flows, matched);
 	for (int cls = 0; cls < C__N; cls++) {
 		if (c->o->ignore & (1u << cls))
 			continue;
@@ -116,7 +118,7 @@ void nt_diff_print_text(struct dctx *c, struct side *b, struct side *n, size_t m
 
 			if (e->cls != cls)
 				continue;
-			fmt_key(fl, sizeof(fl), &e->k);
+			fmt_key(fl, sizeof(fl), &e->k, c->st);
 			switch (cls) {
 			case C_VERDICT:
 				printf("verdict  %s: %" PRIu64 " of %" PRIu64 " packets %s -> %s (first: packet %" PRIu64
@@ -140,7 +142,7 @@ void nt_diff_print_text(struct dctx *c, struct side *b, struct side *n, size_t m
 				break;
 			case C_DROP:
 				printf("drop     + %s: %" PRIu64 " packets in %s, none in %s\n",
-				       nt_esc_t(nt_strtab_str(c->st, (uint32_t)e->a)), e->n, n->file, b->file);
+				       nt_esc_t(nt_strtab_str(c->st, (uint32_t)e->a)), e->n, n->label, b->label);
 				break;
 			case C_FLOW:
 				printf("flow     %c %s: %" PRId64 " packets -> %" PRId64 "\n", e->change > 0 ? '+' : '-',
@@ -174,6 +176,8 @@ static void jw_side(struct nt_jw *w, const char *key, struct side *s)
 {
 	nt_jw_obj(w, key);
 	nt_jw_str(w, "file", s->file);
+	if (s->nfiles > 1)
+		nt_jw_u64(w, "logs", (uint64_t)s->nfiles);
 	nt_jw_u64(w, "packets", s->npk);
 	nt_jw_u64(w, "flows", s->flows);
 	nt_jw_bool(w, "log_complete", s->w.log_complete);
@@ -185,12 +189,14 @@ static void jw_side(struct nt_jw *w, const char *key, struct side *s)
 /* One difference as a JSON object. */
 static void jw_diff(struct nt_jw *w, struct dctx *c, const struct diffent *e)
 {
-	char fl[300];
+	char fl[400];
 	int cls = e->cls;
 
-	fmt_key(fl, sizeof(fl), &e->k);
+	fmt_key(fl, sizeof(fl), &e->k, c->st);
 	nt_jw_obj(w, NULL);
 	nt_jw_str(w, "class", nt_diff_class_names[cls]);
+	if (e->k.host && cls != C_LATENCY && cls != C_DROP)
+		nt_jw_str(w, "host", nt_strtab_str(c->st, e->k.host));
 	switch (cls) {
 	case C_VERDICT:
 	case C_RULE:

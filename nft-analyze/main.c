@@ -24,13 +24,17 @@ static const struct cmd cmds[] = {
 	{ "diff", cmd_diff, "Compare two logs (exit 0 equivalent, 1 different, 2 bad input, 3 runtime error)" },
 	{ "timeline", cmd_timeline, "Chrome / Perfetto trace-event JSON (-o trace.json)" },
 	{ "flame", cmd_flame, "Folded stacks for flamegraphs, or the flamegraph itself (--svg)" },
+	{ "pcap", cmd_pcap, "Captured packet bytes as pcapng for Wireshark / tshark (-o FILE.pcapng)" },
+	{ "export", cmd_export, "Rows for ClickHouse (--format clickhouse): packets, hops, nft_steps, "
+	  "drops; to stdout, files or --to URL" },
 };
 
 static void usage_top(FILE *f)
 {
 	fprintf(f,
-		"Usage: nft-analyze COMMAND [OPTION...] LOG\n"
-		"Offline analysis of an nft-tracer log (.ntl): no root, BPF or BTF needed.\n\n"
+		"Usage: nft-analyze COMMAND [OPTION...] LOG...\n"
+		"Offline analysis of nft-tracer logs (.ntl): no root, BPF or BTF needed.  journeys,\n"
+		"stats, diff and export take the logs of several hosts (journeys across hosts).\n\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);

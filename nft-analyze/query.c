@@ -9,13 +9,14 @@
 #include <string.h>
 
 #include "common/tool.h"
+#include "formats/ntlog.h"
 #include "nft-analyze/cli.h"
 #include "nft-analyze/query.h"
 
 /* ---- options ---- */
 enum {
 	O_JSON = 256, O_NDJSON, O_PACKET, O_VERDICT, O_FUNC, O_HOST, O_SRC, O_DST, O_PORT, O_SPORT,
-	O_DPORT, O_PROTO, O_SINCE, O_UNTIL, O_TOP, O_LIMIT, O_IDLE, O_REORDER, O_FATE,
+	O_DPORT, O_PROTO, O_SINCE, O_UNTIL, O_TOP, O_LIMIT, O_IDLE, O_REORDER, O_FATE, O_FILTER,
 };
 
 static const struct argp_option options[] = {
@@ -41,6 +42,9 @@ static const struct argp_option options[] = {
 	{ "sport", O_SPORT, "N", 0, "source port", 2 },
 	{ "dport", O_DPORT, "N", 0, "destination port", 2 },
 	{ "proto", O_PROTO, "P", 0, "tcp, udp, icmp, icmpv6 (ipv6-icmp), sctp, udplite, gre, esp or a number", 2 },
+	{ "filter", O_FILTER, "EXPR", 0, "nft-record's --filter language: a pcap-filter(7) expression "
+	  "(+ netns NAME, iface NAME, mark V[/M]) on the packet's recorded headers; packets whose answer "
+	  "needs what the log does not hold are left out and counted on stderr", 2 },
 	{ "since", O_SINCE, "SEC", 0, "records from SEC seconds after the first record (record level)", 2 },
 	{ "until", O_UNTIL, "SEC", 0, "records up to SEC seconds after the first record (record level)", 2 },
 	{ 0 }
@@ -143,6 +147,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (nt_select_set_fate(&o->f, arg))
 			argp_error(state, "--fate: unknown fate '%s' (delivered, dropped, forwarded, consumed, unknown)", arg);
 		break;
+	case O_FILTER: {
+		char err[600];
+
+		if (o->pcap)
+			argp_failure(state, NT_EXIT_USAGE, 0, "--filter given twice");
+		o->pcap = calloc(1, sizeof(*o->pcap));
+		if (!o->pcap)
+			argp_failure(state, NT_EXIT_RUNTIME, 0, "out of memory");
+		if (nt_pcapsel_init(o->pcap, arg, err, sizeof(err)))
+			argp_failure(state, NT_EXIT_USAGE, 0, "%s", err);
+		o->f.pred = nt_pcapsel_match;
+		o->f.pred_ctx = o->pcap;
+		break;
+	}
 	case O_SINCE:
 		if (parse_sec(arg, &o->f.since))
 			argp_error(state, "--since: '%s' is not a number of seconds", arg);
@@ -153,6 +171,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &o->lim;
+		break;
+	case ARGP_KEY_ARG: /* not taken one by one: ARGP_KEY_ARGS has them all */
+		return ARGP_ERR_UNKNOWN;
+	case ARGP_KEY_ARGS: /* LOG...: a file, - for stdin, or several logs */
+		o->logs = (const char *const *)state->argv + state->next;
+		o->nlogs = state->argc - state->next;
+		o->log = o->logs[0];
+		state->next = state->argc;
 		break;
 	default: /* LOG: a file, or - for stdin (the reader takes both) */
 		return nt_cli_log_arg_msg(state, key, arg, &o->log,
@@ -204,8 +230,12 @@ static void walk_bad_meta(void *ctx, uint16_t type, uint64_t offset)
 {
 	struct nt_run *r = ctx;
 
-	fprintf(stderr, "nft-analyze: %s: metadata block %u at offset %" PRIu64
-		" is not valid JSON: ignored\n", r->o->log, type, offset);
+	if (type == NTL_B_STACKS)
+		fprintf(stderr, "nft-analyze: %s: STACKS block at offset %" PRIu64
+			" is malformed: the stacks after the damage are ignored\n", r->w.path, offset);
+	else
+		fprintf(stderr, "nft-analyze: %s: metadata block %u at offset %" PRIu64
+			" is not valid JSON: ignored\n", r->w.path, type, offset);
 }
 
 void nt_run_init(struct nt_run *r, struct nt_query *q, nt_run_event_fn on_event,
@@ -224,7 +254,7 @@ int nt_run_log(struct nt_run *r, int keep_events)
 	struct nt_walk *w = &r->w;
 	int st;
 
-	w->path = r->o->log;
+	w->path = r->src ? r->src->paths[0] : r->o->log;
 	w->keep_events = keep_events;
 	w->idle_ns = r->o->idle_ns;
 	w->reorder_ns = r->o->reorder_ns;
@@ -236,6 +266,8 @@ int nt_run_log(struct nt_run *r, int keep_events)
 	w->window = &r->o->f;
 	w->limits = &r->o->lim;
 	r->pkt_filter = nt_select_packet_level(&r->o->f);
+	if (r->o->pcap)
+		r->o->pcap->w = w;
 	st = nt_walk_log(w);
 	r->m = w->m;
 	r->log_complete = w->log_complete;
@@ -266,6 +298,12 @@ int nt_run_finish(struct nt_run *r, int rc)
 		nt_jw_newline(&r->jw);
 	}
 	nt_jw_free(&r->jw);
+	if (r->o->pcap) {
+		nt_pcapsel_report(r->o->pcap);
+		nt_pcapsel_free(r->o->pcap);
+		free(r->o->pcap);
+		r->o->pcap = NULL;
+	}
 	if (r->log_error)
 		fprintf(stderr, "nft-analyze: %s\n", r->log_error);
 	rc = nt_cli_limits_done(r->o->log, r->m, rc);
@@ -353,4 +391,24 @@ int nt_run_stats_new(struct nt_run *r)
 		return NT_EXIT_RUNTIME;
 	}
 	return 0;
+}
+
+int nt_query_fleet(struct nt_query *q, struct nt_fleet *f)
+{
+	char err[1200];
+	int st = nt_fleet_open(f, q->logs, q->nlogs, err, sizeof(err));
+
+	if (!st)
+		return 0;
+	fprintf(stderr, "nft-analyze: %s\n", err);
+	return st == NT_FLEET_NOMEM ? NT_EXIT_RUNTIME : NT_EXIT_USAGE;
+}
+
+int nt_query_one_log(struct nt_query *q, const char *cmd)
+{
+	if (q->nlogs <= 1)
+		return 0;
+	fprintf(stderr, "nft-analyze %s: %d logs: %s reads one log (journeys, stats, diff and export "
+		"take the logs of several hosts)\n", cmd, q->nlogs, cmd);
+	return NT_EXIT_USAGE;
 }

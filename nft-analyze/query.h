@@ -14,15 +14,19 @@
 #include <stdio.h>
 
 #include "common/limits.h"
+#include "model/fleet.h"
 #include "model/output.h"
 #include "model/select.h"
 #include "model/stats.h"
 #include "model/walk.h"
+#include "nft-analyze/pcapsel.h"
 
 enum nt_out_mode { NT_OUT_TEXT, NT_OUT_JSON, NT_OUT_NDJSON };
 
 struct nt_query {
-	const char *log;
+	const char *log;         /* the first LOG */
+	const char *const *logs; /* every LOG (several: model/fleet.h groups them) */
+	int nlogs;
 	int mode;                /* enum nt_out_mode */
 	struct nt_select f;
 	int top;
@@ -30,6 +34,7 @@ struct nt_query {
 	uint64_t idle_ns;        /* 0 = model default */
 	uint64_t reorder_ns;     /* 0 = walk default (1 s), UINT64_MAX = none */
 	struct nt_limits lim;    /* --max-* (common/limits.h) */
+	struct nt_pcapsel *pcap; /* --filter EXPR, NULL = none (f.pred) */
 };
 
 /* The common options; input: struct nt_query. */
@@ -37,7 +42,9 @@ extern const struct argp nt_query_argp;
 
 /* Exit codes' paragraph of every packet command's --help. */
 #define NT_QUERY_EXIT_DOC \
-	"\vExit codes: 0 ok; 1 runtime error (out of memory, output write error); " \
+	"\vLOG... is one log, - for stdin, or several logs: of one host or of several hosts " \
+	"(HEADER host; README: Many hosts).\n" \
+	"Exit codes: 0 ok; 1 runtime error (out of memory, output write error); " \
 	"2 usage error or unusable log (unreadable, not an nft-tracer log, newer format); " \
 	"3 log truncated or corrupt: results of everything before the damage were printed " \
 	"and stderr says where and why it stopped."
@@ -67,6 +74,9 @@ struct nt_run {
 	const char *log_error;   /* why the log ended early (NULL: clean) */
 	int log_complete;
 	struct nt_walk w;        /* w.stop: enough output (--packet found, --limit reached) */
+	/* several logs (model/fleet.h): the source read, its host; NULL = o->log */
+	const struct nt_fleet_src *src;
+	void *user;              /* the command's own state */
 };
 
 /* Q's run printing to stdout through a buffered JSON writer. */
@@ -95,5 +105,17 @@ void nt_run_stats_output(struct nt_run *r);
 void nt_run_limits_member(struct nt_run *r);
 /* stats / report: a new statistics table (NT_EXIT_RUNTIME when out of memory) */
 int nt_run_stats_new(struct nt_run *r);
+
+/* The LOGs grouped into sources and hosts (model/fleet.h): 0, or NT_EXIT_USAGE /
+ * NT_EXIT_RUNTIME with the one line printed (CMD: "nft-analyze stats"). */
+int nt_query_fleet(struct nt_query *q, struct nt_fleet *f);
+/* Commands that read one log: 0, or NT_EXIT_USAGE with one line when several
+ * were given (CMD: "events"). */
+int nt_query_one_log(struct nt_query *q, const char *cmd);
+/* Whether the logs are those of several hosts (or several recordings). */
+static inline int nt_query_many(const struct nt_query *q)
+{
+	return q->nlogs > 1;
+}
 
 #endif

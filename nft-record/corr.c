@@ -27,6 +27,7 @@ struct tid_ent {
 	uint64_t skb;
 	uint64_t ts;
 	uint8_t depth, hook, used;
+	uint8_t out;    /* the run's packet was left out by the capture filter */
 };
 
 /*
@@ -242,7 +243,11 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 	struct tid_ent *t = tid_slot(c, m);
 	struct nt_ev_nft_rule r;
 	struct nt_ev_nft_chaindef probe;
-	int own = c->o.own_table && !strcmp(m->table, c->o.own_table);
+	/* the recorder's own table, and those of other recorders running at the
+	 * same time (tracing infrastructure, not the user's ruleset: the
+	 * ruleset snapshot leaves them out too) */
+	int own = (c->o.own_table && !strcmp(m->table, c->o.own_table)) ||
+		  !strncmp(m->table, NT_TRACE_TABLE_PREFIX, sizeof(NT_TRACE_TABLE_PREFIX) - 1);
 	int kind = m->type;
 	int err;
 
@@ -260,8 +265,10 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 				m->table, m->chain, m->id, p.l3, p.l4proto, p.sport, p.dport, p.ip_id,
 				p.l4_extra, (unsigned long long)m->ts_ns, (unsigned long long)skb);
 		/* a new chain run: base chain, depth 0 */
-		if (skb || !t->used || t->ts + MATCH_WINDOW_NS < m->ts_ns)
+		if (skb || !t->used || t->ts + MATCH_WINDOW_NS < m->ts_ns) {
 			t->skb = skb;
+			t->out = !skb && c->o.left_out && c->o.left_out(c->o.left_out_ctx, m);
+		}
 		t->depth = 0;
 		memset(&probe, 0, sizeof(probe));
 		probe.hook = NT_HOOK_NONE;
@@ -273,6 +280,13 @@ static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
 	t->ts = m->ts_ns;
 	if (own) {
 		c->st.own++;
+		return 0;
+	}
+	if (!t->skb && c->o.left_out) { /* a capture filter: only kept packets' steps */
+		if (t->out)
+			c->st.filtered++;
+		else
+			c->st.unmatched++;
 		return 0;
 	}
 	/*

@@ -17,7 +17,10 @@
  * no headers - get the same skb.  Messages are held CORR_DELAY_NS before they
  * are resolved, because the first BPF event of a locally generated packet
  * (net_dev_queue) comes after its output / postrouting chains.  Unmatched
- * messages are written with hdr.skb = 0 and NT_F_UNCORRELATED.
+ * messages are written with hdr.skb = 0 and NT_F_UNCORRELATED; with a capture
+ * filter (opts left_out) they are counted and dropped instead: nftrace may
+ * trace more packets than the BPF filter keeps.  Messages of the recorder's
+ * table and of other recorders' tables (nft_record_*) are not recorded.
  */
 #ifndef NT_CORR_H
 #define NT_CORR_H
@@ -36,6 +39,11 @@ struct nt_corr;
 typedef int (*nt_corr_chain_fn)(void *ctx, uint32_t netns, uint8_t family, const char *table,
 				const char *chain, struct nt_ev_nft_chaindef *def);
 typedef int (*nt_corr_emit_fn)(void *ctx, const void *rec, size_t len);
+/* With a capture filter (non-NULL): messages that match no recorded packet
+ * are not written, only counted: as filtered when this says the packet of the
+ * run (first message, with headers) is certainly one the filter left out,
+ * else as unmatched.  NULL: they are written as uncorrelated. */
+typedef int (*nt_corr_left_out_fn)(void *ctx, const struct nt_trace_msg *m);
 
 struct nt_corr_opts {
 	size_t sz;
@@ -43,10 +51,14 @@ struct nt_corr_opts {
 	nt_corr_chain_fn chain;
 	nt_corr_emit_fn emit;
 	void *ctx;
+	nt_corr_left_out_fn left_out;
+	void *left_out_ctx;
 };
 
 struct nt_corr_stats {
 	uint64_t msgs, own, rules, correlated, uncorrelated, queue_full;
+	uint64_t filtered;  /* capture filter: messages of packets it left out (not written) */
+	uint64_t unmatched; /* capture filter: other messages matching no kept packet (not written) */
 };
 
 int nt_corr_new(const struct nt_corr_opts *o, struct nt_corr **out);

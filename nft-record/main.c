@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nft-record/hostid.h"
 #include "nft-record/record.h"
 #include "nft-record/nftrace.h"
 #include "nft-record/backend.h"
@@ -19,13 +20,10 @@ static const char doc[] =
 "\n"
 "BPF programs on the packet tracepoints (net:netif_receive_skb, net:netif_rx, net:napi_gro_receive_entry, net:net_dev_queue, net:net_dev_start_xmit, net:net_dev_xmit, skb:kfree_skb with the drop reason, skb:consume_skb) and on every other tracepoint of the kernel that carries an skb (tcp:tcp_probe, skb:skb_copy_datagram_iovec, qdisc:*, ...: for packets already traced), plus kernel functions when kprobes or fentry are available; ONE owned nft table (inet nft_record_<pid>) per recorded namespace sets `meta nftrace set 1` so nftables reports every rule verdict. Table and probes vanish with the process, kill -9 included."
 "\v"
-"Filter syntax (--filter), predicates joined by 'and':\n"
-"  ip | ip6 | tcp | udp | icmp | icmp6 | proto NAME|NUM\n"
-"  host ADDR[/LEN] | net ADDR/LEN | src ADDR[/LEN] | dst ADDR[/LEN]\n"
-"  port N | sport N | dport N     (TCP/UDP; port = either)\n"
-"  iface NAME | netns NAME | mark VALUE[/MASK]\n"
-"  e.g. --filter 'host 10.0.0.1 and tcp and port 80'\n"
-"Applied in BPF when a packet is first seen (it stays traced through NAT) and as the match of the nftrace rules.\n"
+"Filter syntax (--filter): a pcap-filter(7) expression as tcpdump takes it, plus\n"
+"  netns NAME | iface NAME | mark VALUE[/MASK]   joined with 'and' at the top level\n"
+"  e.g. --filter 'host 10.0.0.1 and (tcp port 80 or udp) and netns web'\n"
+"Applied in BPF where a packet is first seen and where its headers change (a packet that matched stays traced through NAT); the nftrace rules match a superset. Old forms: sport N -> src port N, dport N -> dst port N, proto tcp -> tcp, host A/LEN -> net A/LEN.\n"
 "\n"
 "Exit codes:\n"
 "  0  ok\n"
@@ -36,7 +34,7 @@ static const char doc[] =
 "\n"
 "HTTP control API (--serve): POST /api/multi-function/start {max_functions, config, duration, filter, output, backend, netns}, POST .../stop, GET .../status, .../stats, .../events (server-sent events). Loopback only unless --token; output/config are file names inside --serve-dir (default " NT_SERVE_DEFAULT_DIR "). README: HTTP control API.";
 
-enum { OPT_RINGBUF = 1000, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR };
+enum { OPT_RINGBUF = 1000, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS };
 
 struct cli {
 	struct nt_record_opts o;
@@ -55,6 +53,8 @@ static const struct argp_option options[] = {
 	{ "filter", 'f', "EXPR", 0, "packet filter (syntax above)", 0 },
 	{ "backend", 'b', "NAME", 0, "auto|tracepoint|kprobe-multi|fentry|kprobe (default auto)", 0 },
 	{ "netns", 'n', "NAME", 0, "also record in namespace NAME (ip netns); repeatable or a comma list", 0 },
+	{ "host-label", OPT_HOST_LABEL, "NAME", 0, "name of this host in the log (HEADER host.label; default: the host name): 1..63 of A-Z a-z 0-9 . _ - :", 0 },
+	{ "host-netns", OPT_HOST_NETNS, "NAME", 0, "the recorded host is namespace NAME (hosts emulated by namespaces): implies --netns NAME and 'netns NAME' in the filter; the analyzer follows packets while they are in NAME (label default NAME)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "BPF ring buffer size (power of 2, default 8M; k/M suffix)", 0 },
 	{ "no-nftrace", OPT_NO_NFTRACE, NULL, 0, "do not add the nftrace table (no rule verdicts)", 0 },
 	{ "nftrace-netlink", OPT_NFTRACE_NETLINK, NULL, 0,
@@ -128,6 +128,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		o->ringbuf_size = v;
 		break;
 	}
+	case OPT_HOST_LABEL:
+		if (nt_host_label_ok(arg))
+			bad(st, "--host-label: use 1..63 characters of A-Z a-z 0-9 . _ - :, not", arg);
+		o->host_label = arg;
+		break;
+	case OPT_HOST_NETNS:
+		if (nt_host_label_ok(arg))
+			bad(st, "--host-netns: expected the name of a namespace (ip netns), not", arg);
+		o->host_netns = arg;
+		break;
 	case OPT_NO_NFTRACE: o->no_nftrace = 1; break;
 	case OPT_NFTRACE_NETLINK: o->nftrace_netlink = 1; break;
 	case OPT_NFTRACE_FAMILY: {
@@ -160,6 +170,36 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	return 0;
 }
 
+/* --host-netns NAME: record in NAME, only packets first seen there, label NAME */
+static int host_netns(struct nt_record_opts *o)
+{
+	static char filter[1024];
+	int have = 0, n;
+
+	for (int i = 0; i < o->n_netns; i++)
+		have |= !strcmp(o->netns[i], o->host_netns);
+	if (!have) {
+		if (o->n_netns == NT_MAX_NETNS) {
+			fprintf(stderr, "nft-record: --netns: too many namespaces (max 16), at '%s'\n",
+				o->host_netns);
+			return -1;
+		}
+		o->netns[o->n_netns++] = o->host_netns;
+	}
+	if (o->filter)
+		n = snprintf(filter, sizeof(filter), "%s and netns %s", o->filter, o->host_netns);
+	else
+		n = snprintf(filter, sizeof(filter), "netns %s", o->host_netns);
+	if (n < 0 || (size_t)n >= sizeof(filter)) {
+		fprintf(stderr, "nft-record: --filter: too long\n");
+		return -1;
+	}
+	o->filter = filter;
+	if (!o->host_label)
+		o->host_label = o->host_netns;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
@@ -168,6 +208,8 @@ int main(int argc, char **argv)
 
 	argp_err_exit_status = NT_EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &cli))
+		return NT_EXIT_USAGE;
+	if (o->host_netns && host_netns(o))
 		return NT_EXIT_USAGE;
 	if (cli.serve) {
 		if (o->output || cli.stream || o->force) {

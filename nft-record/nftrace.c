@@ -88,10 +88,10 @@ static int build_family(char *buf, size_t len, size_t *offp, const char *family,
 		if (w < 0 || (size_t)w >= len - off)
 			return -ENOSPC;
 		off += w;
-		for (int r = 0; r < (flt && flt->n_nft ? flt->n_nft : 1); r++) {
+		for (int r = 0; r < (flt && flt->nft.n ? flt->nft.n : 1); r++) {
 			w = snprintf(buf + off, len - off, "\t\t%s%smeta nftrace set 1\n",
-				     flt && flt->n_nft ? flt->nft[r] : "",
-				     flt && flt->n_nft ? " " : "");
+				     flt && flt->nft.n ? flt->nft.match[r] : "",
+				     flt && flt->nft.n ? " " : "");
 			if (w < 0 || (size_t)w >= len - off)
 				return -ENOSPC;
 			off += w;
@@ -208,7 +208,7 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 		    const struct nt_capfilter *flt, unsigned families, int listen, char *err,
 		    size_t errlen)
 {
-	char cmd[8192];
+	char cmd[48 << 10]; /* 8 rules of up to 320 bytes, 5 hooks, 2 families */
 	char *nfterr;
 	int ret, fd, one = 1, rcv = 16 << 20, grp = NFNLGRP_NFTRACE;
 

@@ -70,6 +70,7 @@ static int finish(struct rec *r, int loop_err)
 	nt_mergeq_out(&r->mq, 0);
 	nt_record_write_losses(r, 1);
 	nt_record_write_ksyms(r, 0);
+	nt_record_write_clock(r, 1);
 	r->end_ns = nt_mono_ns();
 	nt_corr_get_stats(r->corr, &cs);
 	if (r->status_tty)
@@ -91,13 +92,18 @@ static int finish(struct rec *r, int loop_err)
 	if (!o->quiet) {
 		struct stat st;
 		double secs = (r->end_ns - r->rec_ns) / 1e9;
+		char filtered[96] = "";
+
+		if (cs.filtered || cs.unmatched) /* not written: no packet --filter kept */
+			snprintf(filtered, sizeof(filtered), ", %llu of packets --filter left out, %llu unmatched",
+				 (unsigned long long)cs.filtered, (unsigned long long)cs.unmatched);
 
 		stat(r->out_path, &st);
 		fprintf(stderr,
-			"nft-record: %llu events (%.0f/s), %llu packets, %llu nft trace steps (%llu from BPF, %llu uncorrelated), lost %llu (ring buffer %llu, netlink %llu), %lld bytes, %.1f s -> %s\n",
+			"nft-record: %llu events (%.0f/s), %llu packets, %llu nft trace steps (%llu from BPF, %llu uncorrelated%s), lost %llu (ring buffer %llu, netlink %llu), %lld bytes, %.1f s -> %s\n",
 			(unsigned long long)r->events, secs > 0 ? r->events / secs : 0,
 			(unsigned long long)r->packets, (unsigned long long)(cs.rules + r->bpf_rules),
-			(unsigned long long)r->bpf_rules, (unsigned long long)cs.uncorrelated,
+			(unsigned long long)r->bpf_rules, (unsigned long long)cs.uncorrelated, filtered,
 			(unsigned long long)(r->lost_rb_total + r->lost_nl_total),
 			(unsigned long long)r->lost_rb_total, (unsigned long long)r->lost_nl_total,
 			(long long)st.st_size, secs, r->out_path);
@@ -121,6 +127,7 @@ int nt_record_run(const struct nt_record_opts *o)
 		return NT_EXIT_RUNTIME;
 	}
 	r->o = o;
+	nt_hostid_read(&r->host, o->host_label, NULL, NULL);
 	ret = nt_record_setup(r);
 	if (!ret)
 		ret = nt_record_metadata(r);

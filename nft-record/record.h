@@ -60,6 +60,11 @@ struct nt_record_opts {
 	 * (checked like SIGINT; NULL = none) */
 	const struct nt_record_hooks *hooks;
 	const atomic_int *stop;
+	/* host identity (HEADER "host", nft-record/hostid.h): label (NULL = the
+	 * host name); host_netns: the recorded host is this namespace (one of
+	 * netns[]): HEADER host.netns, the analyzer follows packets inside it */
+	const char *host_label;
+	const char *host_netns;
 };
 
 /* Run a recording; returns an NT_EXIT_* code (messages already printed). */

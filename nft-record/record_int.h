@@ -22,6 +22,7 @@
 #include "nft-record/backend.h"
 #include "nft-record/capfilter.h"
 #include "nft-record/corr.h"
+#include "nft-record/hostid.h"
 #include "nft-record/mergeq.h"
 #include "nft-record/netns.h"
 #include "nft-record/nftrace.h"
@@ -78,6 +79,9 @@ struct rec {
 	char own_table[NT_NAME_LEN];
 	size_t nreasons;
 	int nft_listen;
+	/* host identity and the last clock reference written (HEADER / CLOCK) */
+	struct nt_hostid host;
+	uint64_t clock_mono, clock_real;
 };
 
 extern volatile sig_atomic_t nt_record_stop_sig;
@@ -97,6 +101,9 @@ void nt_record_ksym_note(struct rec *r, uint64_t addr);
 int nt_record_write_ksyms(struct rec *r, int initial);
 int nt_record_metadata(struct rec *r);     /* every block before the records */
 int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs);
+/* A CLOCK block when FORCE, a minute after the last clock reference, or when
+ * the realtime - monotonic offset moved by more than 1 ms (clock step). */
+int nt_record_write_clock(struct rec *r, int force);
 
 /* record_loop.c */
 int nt_record_emit(void *ctx, const void *rec, size_t len);

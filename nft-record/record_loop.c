@@ -244,6 +244,8 @@ int nt_record_loop(struct rec *r)
 			 * periodic flush is often the only write of a second */
 			e = nt_record_write_ksyms(r, 0);
 			if (!e)
+				e = nt_record_write_clock(r, 0);
+			if (!e)
 				e = ntl_writer_flush(r->w);
 			if (e) {
 				r->write_errors++;

@@ -43,6 +43,8 @@ static void addr_str(char *buf, size_t len, uint64_t a)
 	snprintf(buf, len, "0x%llx", (unsigned long long)a);
 }
 
+static void add_host(struct rec *r, cJSON *h);
+
 static int write_header(struct rec *r)
 {
 	cJSON *h = cJSON_CreateObject(), *opt, *nsa;
@@ -92,7 +94,59 @@ static int write_header(struct rec *r)
 		cJSON_AddNumberToObject(o, "inum", r->ns[i].inum);
 		cJSON_AddItemToArray(nsa, o);
 	}
+	add_host(r, h);
 	return write_json(r, NTL_B_HEADER, h);
+}
+
+/* {"mono_ns": "N", "realtime_ns": "N"}: decimal strings (JSON numbers lose
+ * nanoseconds past 2^53) */
+static void add_clock_ref(cJSON *o, uint64_t mono, uint64_t real)
+{
+	char a[24], b[24];
+
+	snprintf(a, sizeof(a), "%llu", (unsigned long long)mono);
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)real);
+	cJSON_AddStringToObject(o, "mono_ns", a);
+	cJSON_AddStringToObject(o, "realtime_ns", b);
+}
+
+/* HEADER "host" and "clock_ref" (FORMAT.md; issue #20) */
+static void add_host(struct rec *r, cJSON *h)
+{
+	cJSON *ho = cJSON_AddObjectToObject(h, "host");
+
+	cJSON_AddStringToObject(ho, "label", r->host.label);
+	cJSON_AddStringToObject(ho, "hostname", r->host.hostname);
+	cJSON_AddStringToObject(ho, "machine_id_hash", r->host.machine_id_hash);
+	cJSON_AddStringToObject(ho, "boot_id", r->host.boot_id);
+	for (int i = 0; r->o->host_netns && i < r->nns; i++)
+		if (!strcmp(r->ns[i].name, r->o->host_netns))
+			cJSON_AddNumberToObject(ho, "netns", r->ns[i].inum);
+	nt_clock_ref(&r->clock_mono, &r->clock_real);
+	add_clock_ref(cJSON_AddObjectToObject(h, "clock_ref"), r->clock_mono, r->clock_real);
+}
+
+#define CLOCK_EVERY_NS (60ull * 1000000000ull)
+#define CLOCK_STEP_NS 1000000ll
+
+int nt_record_write_clock(struct rec *r, int force)
+{
+	uint64_t mono, real;
+	int64_t moved;
+	cJSON *c;
+
+	if (!r->w)
+		return 0;
+	nt_clock_ref(&mono, &real);
+	moved = (int64_t)(real - mono) - (int64_t)(r->clock_real - r->clock_mono);
+	if (!force && mono < r->clock_mono + CLOCK_EVERY_NS && moved < CLOCK_STEP_NS &&
+	    moved > -CLOCK_STEP_NS)
+		return 0;
+	r->clock_mono = mono;
+	r->clock_real = real;
+	c = cJSON_CreateObject();
+	add_clock_ref(c, mono, real);
+	return write_json(r, NTL_B_CLOCK, c);
 }
 
 static int write_funcs(struct rec *r)
@@ -255,6 +309,9 @@ int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
 	cJSON_AddNumberToObject(nf, "rules", (double)cs->rules);
 	cJSON_AddNumberToObject(nf, "correlated", (double)cs->correlated);
 	cJSON_AddNumberToObject(nf, "uncorrelated", (double)cs->uncorrelated);
+	/* --filter: steps matching no kept packet, not written */
+	cJSON_AddNumberToObject(nf, "filtered", (double)cs->filtered);
+	cJSON_AddNumberToObject(nf, "unmatched_dropped", (double)cs->unmatched);
 	cJSON_AddNumberToObject(nf, "own_table", (double)cs->own);
 	for (int i = 0; i < NT_MAX_NETNS + 1; i++)
 		misses += r->tr[i].stamp_misses;

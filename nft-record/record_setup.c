@@ -225,6 +225,7 @@ static int open_bpf(struct rec *r)
 	struct nt_backend_args a = { .funcs = &r->sel, .verbose = r->o->verbose };
 	struct bpf_program *p;
 	size_t rbsz = r->o->ringbuf_size ? r->o->ringbuf_size : DEFAULT_RINGBUF;
+	char msg[256];
 	int err;
 
 	r->skel = nt_bpf__open();
@@ -246,6 +247,15 @@ static int open_bpf(struct rec *r)
 		fprintf(stderr, "nft-record: backend preparation failed: %s\n", strerror(-err));
 		return NT_EXIT_RUNTIME;
 	}
+	/* the pcap part of --filter into every program's filter slot */
+	err = nt_capfilter_patch(&r->flt, r->skel->obj, msg, sizeof(msg));
+	if (err < 0 || (r->flt.block && !err)) {
+		fprintf(stderr, "nft-record: --filter: %s\n", err < 0 ? msg : "the BPF object has no filter slot");
+		return NT_EXIT_RUNTIME;
+	}
+	if (r->flt.block && r->o->verbose)
+		nt_record_say(r, "nft-record: --filter: %zu eBPF instructions in %d filter slots\n",
+			      r->flt.block_n, err);
 	err = nt_bpf__load(r->skel);
 	if (err) {
 		fprintf(stderr, "nft-record: cannot load the BPF programs: %s%s\n", strerror(-err),
@@ -320,6 +330,7 @@ void nt_record_teardown(struct rec *r)
 	nt_bpf__destroy(r->skel);
 	r->skel = NULL;
 	nt_corr_free(r->corr);
+	nt_capfilter_free(&r->flt);
 	r->corr = NULL;
 	nt_chains_free(r->chains);
 	r->chains = NULL;
@@ -348,9 +359,10 @@ int nt_record_setup(struct rec *r)
 	int ret, e;
 
 	libbpf_set_print(libbpf_print);
-	if (nt_capfilter_parse(o->filter, &r->flt, err, sizeof(err))) {
+	e = nt_capfilter_parse(o->filter, &r->flt, err, sizeof(err));
+	if (e) {
 		fprintf(stderr, "nft-record: %s\n", err);
-		return NT_EXIT_USAGE;
+		return e == -ENOMEM ? NT_EXIT_RUNTIME : NT_EXIT_USAGE;
 	}
 	ret = preflight();
 	if (!ret)
@@ -399,6 +411,11 @@ int nt_record_setup(struct rec *r)
 	return 0;
 }
 
+static int corr_left_out(void *ctx, const struct nt_trace_msg *m)
+{
+	return nt_capfilter_left_out(ctx, m);
+}
+
 /* Phase 3 (after the metadata): correlation, ring buffer, every probe and
  * the nftrace tables; then the consumers learn that the recording runs.
  * NT_EXIT_* (message printed). */
@@ -406,7 +423,9 @@ int nt_record_attach(struct rec *r)
 {
 	const struct nt_record_opts *o = r->o;
 	struct nt_corr_opts co = { .sz = sizeof(co), .own_table = r->own_table,
-				   .chain = nt_record_corr_chain, .emit = nt_record_corr_emit, .ctx = r };
+				   .chain = nt_record_corr_chain, .emit = nt_record_corr_emit, .ctx = r,
+				   .left_out = r->flt.bpf.flags ? corr_left_out : NULL,
+				   .left_out_ctx = &r->flt };
 	uint64_t t_attach0, t_attach1;
 	char err[600];
 	int ret, e;
@@ -437,6 +456,12 @@ int nt_record_attach(struct rec *r)
 			return e == -EPERM ? NT_EXIT_PRIV : NT_EXIT_RUNTIME;
 		}
 		r->ntr++;
+	}
+	if (r->ntr && r->nft_listen && o->filter && *o->filter) {
+		char say[512];
+
+		nt_capfilter_nft_say(&r->flt, say, sizeof(say));
+		nt_record_say(r, "nft-record: nftrace rules: %s\n", say);
 	}
 	t_attach1 = nt_mono_ns();
 	r->rec_ns = t_attach1;

@@ -221,6 +221,7 @@ static int parse_start(const struct srv *s, const char *body, size_t len, struct
 				snprintf(err, errlen, "filter: %s", e);
 				goto out;
 			}
+			nt_capfilter_free(&spec);
 			sr->has_filter = 1;
 			snprintf(sr->filter, sizeof(sr->filter), "%s", v->valuestring);
 		} else if (!strcmp(v->string, "backend")) {

@@ -178,10 +178,20 @@
   }
 
   // ---- dropped / rejected packets (GET packets?after=SEQ) --------------
+  // nftables' verdict on the packet (REJECT for a reject rule's DROP) and,
+  // apart, the packet's fate: a packet nftables accepted can still be
+  // dropped by the stack (NO_SOCKET), which is not an nftables DROP.
   function outcome(pk) {
     const d = pk.deciding;
-    if (d && d.text && /\breject\b/.test(d.text)) return 'REJECT';
-    return 'DROP';
+    if (!d || !d.verdict) return 'NONE';
+    if (d.verdict === 'DROP' && d.text && /\breject\b/.test(d.text)) return 'REJECT';
+    return d.verdict;
+  }
+
+  function fateText(j) {
+    if (!j.fate) return '';
+    const where = [j.fate_dev, j.fate_function].filter(Boolean).join(' ');
+    return 'fate ' + j.fate + (where ? ' (' + where + ')' : '');
   }
 
   function decidingText(d) {
@@ -246,6 +256,7 @@
       'data-packet': j.packet },
     el('span', {}, tag(out)),
     el('span', { cls: 'mono' }, '#' + (j.packet ?? '?')),
+    el('span', { cls: 'ft' }, fateText(j)),
     el('span', {}, flow || '(no addresses)'),
     el('span', { cls: 'rt' }, decidingText(pk.deciding)),
     el('span', { cls: 'rs' }, j.drop_reason || (j.dropped ? 'reason ' + j.drop_reason_value : '')),

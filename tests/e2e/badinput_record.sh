@@ -86,8 +86,18 @@ bi_expect record_bad_ringbuf_size 2 "$E: --ringbuf-size: expected a power of two
 	"$R" -q --ringbuf-size 1000 -d 1 -o o1.ntl
 bi_expect record_bad_backend 2 "$E: --backend: use one of auto|tracepoint|kprobe-multi|fentry|kprobe, not 'bogus'" \
 	"$R" -q -b bogus -d 1 -o o2.ntl
-bi_expect record_bad_filter 2 "$E: --filter: 'host nope': not an IPv4/IPv6 address or ADDR/LEN" \
+bi_expect record_bad_filter 2 "$E: --filter 'host nope': unknown host 'nope'" \
 	"$R" -q -f "host nope" -d 1 -o o3.ntl
+bi_expect record_bad_filter_syntax 2 "$E: --filter 'tcp port': can't parse filter expression: syntax error" \
+	"$R" -q -f "tcp port" -d 1 -o o3.ntl
+bi_expect record_old_filter_form 2 "$E: --filter: 'dport 53' is not pcap-filter syntax: use 'dst port 53'" \
+	"$R" -q -f "udp and dport 53" -d 1 -o o3.ntl
+bi_expect record_filter_protochain 2 "$E: --filter 'ip6 protochain 6': libpcap compiles 'protochain' to a loop (a backward jump), which the probes cannot run; use 'ip proto N' / 'ip6 proto N' (no extension headers)" \
+	"$R" -q -f "ip6 protochain 6" -d 1 -o o3.ntl
+big=""
+for i in $(seq 1 60); do big="$big${big:+ or }(host 10.0.$i.1 and tcp port $((i + 1000)))"; done
+bi_expect record_filter_over_the_slot 2 "$E: --filter: the translated filter needs 5266 eBPF instructions, more than the 4092 of the probes' filter slot (NT_PCAPF_SLOTS); use a shorter expression" \
+	"$R" -q -f "$big" -d 1 -o o3.ntl
 bi_expect record_bad_duration 2 "$E: --duration: expected seconds > 0, got '-5'" "$R" -q -d -5 -o o4.ntl
 bi_expect record_missing_netns 2 "$E: --netns ntsf_nope: cannot open /run/netns/ntsf_nope: No such file or directory (create it with ip netns add)" \
 	"$R" -q --netns ntsf_nope -d 1 -o o5.ntl

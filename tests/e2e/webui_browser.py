@@ -119,6 +119,10 @@ try:
     rej = [s for s in items if 'REJECT' in s and 'udp dport 9 reject' in s]
     nosock = [s for s in items if 'NO_SOCKET' in s]
     check('list_3_icmp_drops_1_reject_1_no_socket', len(icmp) == 3 and len(rej) == 1 and len(nosock) == 1, items)
+    # verdict and fate apart: the rule drops are nftables' DROP with fate dropped;
+    # the datagram to port 7 was accepted by nftables and dropped by the stack
+    check('list_verdict_and_fate', all(items[i].startswith('DROP') and 'fate dropped' in items[i] for i in icmp)
+          and len(nosock) == 1 and not nosock[0].startswith('DROP') and 'fate dropped' in nosock[0], items)
 
     # ---- expand one ICMP drop by keyboard: rule text and drop reason ----
     if icmp:
@@ -136,6 +140,8 @@ try:
         rule = 'ip saddr %s icmp type echo-request drop' % o.a4
         check('journey_rule_text', kv.get('deciding rule') == 'inet filter input #2: %s → DROP' % rule, kv)
         check('journey_drop_reason', kv.get('drop reason') == 'NETFILTER_DROP' and kv.get('verdict') == 'DROP', kv)
+        check('journey_fate_device_netns', kv.get('fate') == 'dropped' and kv.get('fate dev', '') != ''
+              and kv.get('fate netns', '') != '', kv)
         check('journey_lists_path_nft', not j['hidden'] and 'path' in j['lists'] and 'nft' in j['lists']
               and any(rule in h for h in j['hits']), j)
     shot_and_overflow(p, 1280, 900, 'wide')

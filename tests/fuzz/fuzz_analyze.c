@@ -3,7 +3,8 @@
  * fuzz_analyze.c - libFuzzer target: a whole hostile .ntl log through the
  * analyzer's pipeline as nft-analyze runs it: reader -> model (keep_events)
  * -> per-record live line, JSON event and statistics -> per-packet journey
- * (text + JSON) and statistics -> TRACE STATISTICS in text, JSON and NDJSON.
+ * (text + JSON), pcapng export (model/pcap.c) and statistics -> TRACE
+ * STATISTICS in text, JSON and NDJSON.
  * Output goes to /dev/null; sanitizers and the bounds of every item check it.
  */
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include "model/journey.h"
 #include "model/model.h"
 #include "model/output.h"
+#include "model/pcap.h"
 #include "model/stats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,6 +26,7 @@ struct run {
 	struct nt_model *m;
 	struct nt_stats *st;
 	struct nt_jw jw;
+	struct nt_pcap pcap;
 };
 
 static void on_packet(void *ctx, const struct nt_packet *p)
@@ -34,6 +37,7 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 	nt_journey_print_text(devnull, r->m, p);
 	nt_journey_json(&r->jw, r->m, p);
 	nt_jw_newline(&r->jw);
+	nt_pcap_packet(&r->pcap, r->m, p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -56,6 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!r.m || !r.st)
 		abort();
 	nt_jw_init_buffered(&r.jw, devnull);
+	nt_pcap_init(&r.pcap, devnull, (int)(size & 1)); /* odd sizes: --headers-only */
 	while ((rc = ntl_reader_next(rd, &it)) == NTL_OK) {
 		if (it.kind == NTL_ITEM_META) {
 			nt_model_meta(r.m, it.type, it.data, it.len);
@@ -83,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nt_jw_newline(&r.jw);
 	nt_stats_ndjson(&r.jw, r.st, r.m, &so);
 	nt_jw_free(&r.jw);
+	nt_pcap_free(&r.pcap);
 	nt_stats_free(r.st);
 	nt_model_free(r.m);
 	ntl_reader_close(rd);

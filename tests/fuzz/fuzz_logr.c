@@ -2,14 +2,16 @@
 /*
  * fuzz_logr.c - libFuzzer target: the .ntl reader (formats/logr.c) on hostile
  * bytes, through ntl_reader_open_mem(), reading every item to the end.
- * Every returned item must be in bounds: metadata NUL-terminated, events of
- * their declared type's size.
+ * Every returned item must be in bounds: metadata NUL-terminated (STACKS:
+ * binary, decoded by formats/stacks.c), events of their type's size or, for a
+ * variable-size record, of its own length.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "formats/logr.h"
+#include "formats/stacks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static volatile uint64_t sum;
@@ -35,9 +37,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* touch every byte (ASan checks the bounds) */
 			for (size_t i = 0; i < it.len; i++)
 				sum += p[i];
+			if (it.type == NTL_B_STACKS) {
+				struct ntl_stacks_iter si;
+				uint64_t fr[NT_STACK_MAX_FRAMES];
+				uint32_t id;
+				unsigned int n;
+
+				ntl_stacks_iter_init(&si, it.data, it.len);
+				while (ntl_stacks_next(&si, &id, fr, &n) == 1)
+					if (!id || !n || n > NT_STACK_MAX_FRAMES)
+						abort();
+			}
 		} else if (it.kind == NTL_ITEM_EVENT) {
 			const struct nt_ev_hdr *h = it.data;
-			if (it.len < sizeof(*h) || nt_ev_size(h->type) != it.len)
+			/* a known type's size, or a variable record's own length */
+			if (it.len < sizeof(*h) || nt_ev_len(h) != it.len)
 				abort();
 			for (size_t i = 0; i < it.len; i++)
 				sum += p[i];

@@ -8,7 +8,9 @@
  * Input: a sequence of chunks
  *   op & 0x80:  metadata block: u8 type, u16 len (LE), JSON[len]
  *   otherwise:  record of type (op & 0x0f) % NT_EV__MAX, nt_ev_size(type)
- *               bytes (short input: zero padded); op & 0x40 folds the skb id
+ *               bytes (short input: zero padded); a variable-size type (BYTES)
+ *               first takes one byte N and is nt_ev_size(type) + N (rounded up
+ *               to 8) bytes long, its length fields set to match; op & 0x40 folds the skb id
  *               into 0..15 (so packets meet), op & 0x20 makes it a bad size,
  *               op & 0x10 keeps the function id as is (else folded into 0..63:
  *               an id up to 2^20 makes the model build a table that large,
@@ -24,6 +26,7 @@
 #include "model/journey.h"
 #include "model/model.h"
 #include "model/output.h"
+#include "model/pcap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,6 +34,8 @@ static FILE *devnull;
 static uint64_t completed;
 static struct nt_model *cur; /* the model of the input being run */
 static struct nt_jw jw;
+
+static struct nt_pcap pcap;
 
 static void on_packet(void *ctx, const struct nt_packet *p)
 {
@@ -44,6 +49,8 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 		nt_journey_print_text(devnull, cur, p);
 		nt_journey_json(&jw, cur, p);
 		nt_jw_newline(&jw);
+		pcap.headers_only = (int)(completed & 1);
+		nt_pcap_packet(&pcap, cur, p);
 	}
 }
 
@@ -60,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		devnull = fopen("/dev/null", "w");
 		nt_jw_init(&jw, devnull);
 	}
+	nt_pcap_init(&pcap, devnull, 0);
 	o.keep_events = size & 1;
 	m = nt_model_new(&o);
 	if (!m)
@@ -93,8 +101,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct nt_ev_hdr *h = (struct nt_ev_hdr *)rec;
 			const struct nt_packet *pk;
 
+			unsigned extra = 0;
+
 			if (!need)
 				need = sizeof(*h);
+			if (nt_ev_is_var(type) && p < end)
+				extra = *p++;
+			need += (extra + 7) & ~7u;
 			if (need > sizeof(rec))
 				abort();
 			memset(rec, 0, need);
@@ -102,6 +115,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(rec, p, take);
 			p += take;
 			h->type = (uint16_t)type;
+			if (type == NT_EV_BYTES && !(op & 0x20)) {
+				struct nt_ev_bytes *b = (struct nt_ev_bytes *)rec;
+
+				b->reclen = (uint16_t)need;
+				b->caplen = (uint16_t)extra;
+			}
 			if (!(op & 0x10))
 				h->id &= 0x3f;
 			if (op & 0x40) {
@@ -127,8 +146,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)nt_model_ifname(m, 0, 1);
 	for (int l = 0; l < nt_model_layer_count(m); l++)
 		(void)nt_model_layer_name(m, l);
+	{
+		char sym[64];
+		uint32_t nf;
+
+		(void)nt_model_symbolize(m, 0xffffffff81a2b3c4ull, sym, sizeof(sym));
+		(void)nt_model_stack(m, 1, &nf);
+	}
 	nt_model_finish(m);
 	cur = NULL;
+	nt_pcap_free(&pcap);
 	nt_model_free(m);
 	return 0;
 }

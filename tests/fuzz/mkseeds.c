@@ -21,6 +21,7 @@
 
 #include "common/records.h"
 #include "formats/logw.h"
+#include "formats/stacks.h"
 
 static const char *root;
 
@@ -36,6 +37,7 @@ static const char *meta_json[] = {
 		"{\"id\":2,\"name\":\"skb:kfree_skb\",\"layer\":\"Other\",\"priority\":0,"
 		"\"kind\":\"tracepoint\",\"arg\":1,\"module\":\"\",\"addr\":\"0x0\"}]}",
 	[NTL_B_KSYMS] = "{\"symbols\":[{\"addr\":\"0xffffffff81a2b3c0\",\"name\":\"ip_rcv\",\"module\":\"\"},"
+		"{\"addr\":\"0xffffffff81a00000\",\"name\":\"kfree_skb_reason\",\"size\":256},"
 		"{\"addr\":\"0xffffffffc0001000\",\"name\":\"br_handle_frame\",\"module\":\"bridge\"}]}",
 	[NTL_B_RULESET] = "{\"tables\":[{\"netns\":4026531840,\"family\":\"inet\",\"name\":\"filter\",\"handle\":1,"
 		"\"chains\":[{\"name\":\"input\",\"handle\":1,\"type\":\"filter\",\"hook\":\"input\",\"prio\":0,"
@@ -50,6 +52,20 @@ static const char *meta_json[] = {
 };
 static const int meta_types[] = { NTL_B_HEADER, NTL_B_FUNCS, NTL_B_KSYMS, NTL_B_RULESET,
 				  NTL_B_IFACES, NTL_B_DROP_REASONS };
+
+/* A STACKS block: stack 1 (a drop), 2 (a hit), 3 with a frame no symbol covers */
+static size_t stacks_block(uint8_t *buf, size_t cap)
+{
+	static const uint64_t f1[] = { 0xffffffff81a00040ull, 0xffffffff81a2b3e0ull },
+			      f2[] = { 0xffffffff81a2b3c4ull }, f3[] = { 0x10, 0xffffffffc0001010ull };
+	size_t len;
+
+	ntl_stacks_init(buf, cap, &len);
+	ntl_stacks_add(buf, cap, &len, 1, f1, 2);
+	ntl_stacks_add(buf, cap, &len, 2, f2, 1);
+	ntl_stacks_add(buf, cap, &len, 3, f3, 2);
+	return len;
+}
 
 /* A small packet story: two packets, nft chain + rules, a clone, a drop, a loss. */
 static size_t make_records(uint8_t *buf, size_t cap, size_t *offs, size_t *lens)
@@ -74,9 +90,30 @@ static size_t make_records(uint8_t *buf, size_t cap, size_t *offs, size_t *lens)
 	struct nt_ev_meta m6 = { .h = { NT_EV_META, 0, 1, 1, 2000, 0x30 } };
 	struct nt_ev_loss ls = { .h = { NT_EV_LOSS, 0, 0xffff, 0, 2100, 0 }, .count = 3,
 		.source = NT_LOSS_RINGBUF };
-	const void *recs[] = { &cd, &me, &fn, &ch, &ru, &cx, &ln, &fr, &dr, &m6, &ls };
+	struct nt_ev_ct ct = { .h = { NT_EV_CT, 0, 0, 1, 1110, 0x10 }, .have = 0xff,
+		.state = NT_CT_STATE_NEW, .status = NT_CT_S_CONFIRMED | NT_CT_S_SRC_NAT_DONE, .l3 = NT_L3_IPV4,
+		.l4proto = 6, .orig = { .sport = 54321, .dport = 22 }, .reply = { .sport = 22, .dport = 1024 } };
+	static _Alignas(8) uint8_t by[sizeof(struct nt_ev_bytes) + 64];
+	struct nt_ev_bytes *b = (struct nt_ev_bytes *)by;
+	struct nt_ev_stackref sr = { .h = { NT_EV_STACKREF, 0, 0, 0, 1120, 0x10 }, .stack_id = 2 };
+	const void *recs[] = { &cd, &me, &fn, &ct, by, &sr, &ch, &ru, &cx, &ln, &fr, &dr, &m6, &ls };
 	size_t n = sizeof(recs) / sizeof(recs[0]), off = 0;
 
+	memset(by, 0, sizeof(by));
+	b->h.type = NT_EV_BYTES;
+	b->h.ts_ns = 1105;
+	b->h.skb = 0x10;
+	b->reclen = sizeof(by);
+	b->caplen = 60;
+	b->origlen = 60;
+	b->link = NT_BYTES_MAC;
+	b->net_off = 14;
+	b->why = NT_BYTES_FIRST;
+	b->ethertype = 0x0800;
+	b->ifindex = 2;
+	b->netns = 4026531840u;
+	memcpy(b->data + 12, "\x08\x00\x45\x00\x00\x2e", 6);
+	dr.stack_id = 1;
 	me.saddr[0] = 10; me.saddr[3] = 1; me.daddr[0] = 10; me.daddr[3] = 2;
 	me.sport = 54321; me.dport = 22; me.ethertype = 0x0800; me.l4proto = 6;
 	me.l3 = NT_L3_IPV4; me.ifindex = 2; me.netns = 4026531840u; me.len = 60;
@@ -85,7 +122,7 @@ static size_t make_records(uint8_t *buf, size_t cap, size_t *offs, size_t *lens)
 	m6.l4proto = 58; m6.l3 = NT_L3_IPV6; m6.sport = 128 << 8;
 	cx.h.ts_ns = 1350; cx.phase = NT_CHAIN_EXIT; cx.verdict = NT_V_ACCEPT;
 	for (size_t i = 0; i < n; i++) {
-		size_t l = nt_ev_size(((const struct nt_ev_hdr *)recs[i])->type);
+		size_t l = nt_ev_len(recs[i]);
 		if (off + l > cap)
 			break;
 		memcpy(buf + off, recs[i], l);
@@ -134,6 +171,12 @@ static int log_seed(const char *name, int trailer, int all_meta, uint32_t block_
 	for (size_t i = 0; i < (all_meta ? 6u : 1u); i++)
 		ntl_writer_meta(w, (uint16_t)meta_types[i], meta_json[meta_types[i]],
 				strlen(meta_json[meta_types[i]]));
+	if (all_meta) {
+		uint8_t sb[256];
+		size_t sl = stacks_block(sb, sizeof(sb));
+
+		ntl_writer_meta(w, NTL_B_STACKS, (const char *)sb, sl);
+	}
 	n = make_records(buf, sizeof(buf), offs, lens);
 	for (size_t i = 0; i < n; i++)
 		ntl_writer_event(w, buf + offs[i], lens[i]);
@@ -212,9 +255,25 @@ static void model_seeds(void)
 		snprintf(nm, sizeof(nm), "meta_%d", meta_types[i]);
 		put("model", nm, one, l + 4);
 	}
+	{
+		uint8_t sb[256];
+		size_t sl = stacks_block(sb, sizeof(sb));
+
+		out[o++] = 0x80;
+		out[o++] = NTL_B_STACKS;
+		out[o++] = (uint8_t)sl;
+		out[o++] = (uint8_t)(sl >> 8);
+		memcpy(out + o, sb, sl);
+		o += sl;
+		put("model", "meta_7", out + o - sl - 4, sl + 4);
+	}
 	n = make_records(buf, sizeof(buf), offs, lens);
 	for (size_t i = 0; i < n; i++) {
-		out[o++] = buf[offs[i]] & 0x0f; /* op = record type */
+		const struct nt_ev_hdr *h = (const void *)(buf + offs[i]);
+
+		out[o++] = h->type & 0x0f; /* op = record type (fuzz_model.c) */
+		if (nt_ev_is_var(h->type)) /* a variable record: its caplen byte, then the record */
+			out[o++] = (uint8_t)(lens[i] - nt_ev_size(h->type));
 		memcpy(out + o, buf + offs[i], lens[i]);
 		o += lens[i];
 	}

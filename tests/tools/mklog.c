@@ -9,7 +9,8 @@
  *   func ID NAME LAYER [KIND [ROLE]]  function table entry (KIND: skb, tracepoint ...;
  *                                  ROLE: alloc, free, drop, deliver, xmit, or - for none)
  *   netns NAME INUM                HEADER options.netns (the recorder's --netns names)
- *   ksym ADDR NAME                 KSYMS block entry (ADDR 0x...)
+ *   ksym ADDR NAME [MODULE]        KSYMS block entry (ADDR 0x...)
+ *   stack ID ADDR...               STACKS block entry, frames innermost first
  *   chain FAM TABLE CHAIN HOOK PRIO POLICY [NETNS]   base chain ("-" hook: regular chain)
  *   rule FAM TABLE CHAIN HANDLE TEXT...              ruleset rule
  *   iface NETNS IFINDEX NAME
@@ -23,10 +24,23 @@
  *        icmp an address and SRC gets /TYPE/CODE/ID appended (10.0.0.1/8/0/7);
  *        KEY=VALUE: frag=ID/OFFSET[/mf] (a fragment, OFFSET in bytes),
  *        id=N (IPv4 id; frag_id too), csum=N, flags=N, fid=N (frag_id only),
- *        at=FUNCID (the function where the recorder saw it)
+ *        at=FUNCID (the function where the recorder saw it), seq=N (TCP
+ *        sequence number / ICMP id << 16 | seq)
  *   T chain SKB FAM TABLE CHAIN enter|accept|drop... [TRACEID]
  *   T rule SKB FAM TABLE CHAIN HANDLE|policy|return VERDICT [TARGET] [TRACEID]
- *   T drop SKB FUNCID REASON [LOCATION]
+ *   T drop SKB FUNCID REASON [LOCATION [STACKID]]
+ *   T stackref SKB FUNCID STACKID
+ *   T ct SKB FUNCID STATE [DIR STATUS [OSRC ODST RSRC RDST [ZONE [MARK]]]] [conn=ADDR]
+ *        conntrack read from nf_conn (function mode): STATE new|established|
+ *        related|invalid|untracked, DIR orig|reply, STATUS names joined by '|'
+ *        (CONFIRMED|SRC_NAT_DONE) or '-', tuples as in meta (the protocol of
+ *        the skb's last meta); without tuples: state / dir / status only;
+ *        the nf_conn address: conn=ADDR, else one per skb
+ *   T ctnl SKB STATE DIR STATUS ID  conntrack as an nftrace message gives it
+ *   T bytes SKB FUNCID [mac] [cap N] [why first|changed|netns]
+ *        packet bytes built from the skb's last meta (tests/tools/pktbuild.h):
+ *        IPv4/IPv6 + TCP/UDP/ICMP headers with checksums, zero payload up to
+ *        its len; cap N (default 256) cuts the capture
  *   T free SKB FUNCID [inferred|discard]
  *   T link SKB PARENT clone|copy|realloc|head
  *   T dev SKB IFINDEX NETNS [FUNCID]
@@ -45,6 +59,8 @@
 #include <strings.h>
 
 #include "formats/logw.h"
+#include "formats/stacks.h"
+#include "tests/tools/pktbuild.h"
 
 #define MAXTOK 64
 #ifdef NT_F_DISCARD
@@ -70,6 +86,8 @@ static const char *scen_name;
 static char hdr_json[8192] = "", funcs_json[1 << 16] = "", ifaces_json[8192] = "",
 	    reasons_json[8192] = "", netns_json[4096] = "", ksyms_json[1 << 16] = "";
 static size_t hdr_len, funcs_len, ifaces_len, reasons_len, netns_len, ksyms_len;
+static uint8_t stacks_blk[1 << 16];
+static size_t stacks_len;
 
 /* ruleset: tables / chains / rules kept in order of declaration */
 struct rchain { char fam[16], table[64], chain[64], hook[16], policy[16]; int prio; uint32_t netns; };
@@ -210,6 +228,61 @@ static char skb_names[64][32];
 static uint64_t skb_addrs[64];
 static int nskb;
 static uint64_t skb_alloc;
+
+/* the last META of each skb address (for bytes / ct records) */
+static struct nt_ev_meta last_meta[256];
+static int nlast;
+
+static void meta_remember(const struct nt_ev_meta *m)
+{
+	for (int i = 0; i < nlast; i++)
+		if (last_meta[i].h.skb == m->h.skb) {
+			last_meta[i] = *m;
+			return;
+		}
+	last_meta[nlast < 256 ? nlast++ : 255] = *m;
+}
+
+static const struct nt_ev_meta *meta_of(uint64_t skb)
+{
+	for (int i = 0; i < nlast; i++)
+		if (last_meta[i].h.skb == skb)
+			return &last_meta[i];
+	return NULL;
+}
+
+static uint8_t ct_state_code(const char *s, int lineno)
+{
+	static const char *n[] = { "none", "new", "established", "related", "invalid", "untracked" };
+
+	for (unsigned i = 0; i < sizeof(n) / sizeof(n[0]); i++)
+		if (!strcmp(s, n[i]))
+			return (uint8_t)i;
+	die(lineno, "unknown ct state '%s'", s);
+	return 0;
+}
+
+static uint32_t ct_status_code(const char *s, int lineno)
+{
+	static const char *n[] = { "EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT",
+				   "DST_NAT", "SEQ_ADJUST", "SRC_NAT_DONE", "DST_NAT_DONE", "DYING" };
+	char buf[256], *save = NULL;
+	uint32_t v = 0;
+
+	if (!strcmp(s, "-"))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+		unsigned i;
+
+		for (i = 0; i < sizeof(n) / sizeof(n[0]) && strcmp(t, n[i]); i++)
+			;
+		if (i == sizeof(n) / sizeof(n[0]))
+			die(lineno, "unknown ct status '%s'", t);
+		v |= 1u << i;
+	}
+	return v;
+}
 
 static uint64_t skb_of(const char *name)
 {
@@ -355,11 +428,14 @@ static void record(const struct line *l, uint64_t base)
 					m.h.id = (uint32_t)strtoul(v, NULL, 0);
 				} else if (!strcmp(l->tok[k], "flags")) {
 					m.tcp_flags = (uint16_t)strtoul(v, NULL, 0);
+				} else if (!strcmp(l->tok[k], "seq")) {
+					m.l4_extra = (uint32_t)strtoul(v, NULL, 0);
 				} else {
 					die(l->lineno, "unknown meta key '%s'", l->tok[k]);
 				}
 			}
 		}
+		meta_remember(&m);
 		emit(&m, sizeof(m));
 	} else if (!strcmp(kw, "chain")) {
 		struct nt_ev_nft_chain c = { .h = { .type = NT_EV_NFT_CHAIN, .ts_ns = ts } };
@@ -422,7 +498,111 @@ static void record(const struct line *l, uint64_t base)
 		d.h.id = (uint32_t)atoi(l->tok[3]);
 		d.reason = (uint32_t)atoi(l->tok[4]);
 		d.location = n > 5 ? strtoull(l->tok[5], NULL, 16) : 0xffffffff81c0ffeeull;
+		d.stack_id = n > 6 ? (uint32_t)strtoul(l->tok[6], NULL, 0) : 0;
 		emit(&d, sizeof(d));
+	} else if (!strcmp(kw, "stackref")) {
+		struct nt_ev_stackref r = { .h = { .type = NT_EV_STACKREF, .ts_ns = ts } };
+
+		NEED(5);
+		r.h.skb = skb_of(l->tok[2]);
+		r.h.id = (uint32_t)atoi(l->tok[3]);
+		r.stack_id = (uint32_t)strtoul(l->tok[4], NULL, 0);
+		emit(&r, sizeof(r));
+	} else if (!strcmp(kw, "ct") || !strcmp(kw, "ctnl")) {
+		struct nt_ev_ct c = { .h = { .type = NT_EV_CT, .ts_ns = ts } };
+		int nl = !strcmp(kw, "ctnl"), a = nl ? 3 : 4;
+		uint64_t conn = 0;
+
+		NEED(nl ? 7 : 5);
+		if (!nl && !strncmp(l->tok[n - 1], "conn=", 5))
+			conn = strtoull(l->tok[--n] + 5, NULL, 0);
+		c.h.skb = skb_of(l->tok[2]);
+		if (nl)
+			c.h.flags = NT_F_SYNTH;
+		else
+			c.h.id = (uint32_t)atoi(l->tok[3]);
+		c.state = ct_state_code(l->tok[a], l->lineno);
+		c.have = NT_CT_HAVE_STATE;
+		if (n > a + 2) {
+			c.have |= NT_CT_HAVE_DIR | NT_CT_HAVE_STATUS;
+			c.dir = !strcmp(l->tok[a + 1], "reply") ? NT_CT_DIR_REPLY : NT_CT_DIR_ORIGINAL;
+			c.status = ct_status_code(l->tok[a + 2], l->lineno);
+		}
+		if (nl) {
+			c.have |= NT_CT_HAVE_ID;
+			c.ct_id = (uint32_t)strtoul(l->tok[6], NULL, 0);
+		} else if (n > a + 6) {
+			const struct nt_ev_meta *mm = meta_of(c.h.skb);
+			struct nt_ev_ct_tuple *t[4] = { &c.orig, &c.orig, &c.reply, &c.reply };
+
+			if (!mm)
+				die(l->lineno, "ct tuples of skb '%s' without a meta before", l->tok[2]);
+			c.l4proto = mm->l4proto;
+			for (int k = 0; k < 4; k++) {
+				int it = -1, ic = 0, iid = 0;
+				uint16_t port;
+
+				parse_endpoint(l->tok[a + 3 + k], k & 1 ? t[k]->daddr : t[k]->saddr, &port, &c.l3,
+					       l->lineno, &it, &ic, &iid);
+				if (it >= 0) {
+					t[k]->sport = (uint16_t)(it << 8 | ic);
+					t[k]->dport = (uint16_t)iid;
+				} else if (k & 1) {
+					t[k]->dport = port;
+				} else {
+					t[k]->sport = port;
+				}
+			}
+			c.have |= NT_CT_HAVE_TUPLES | NT_CT_HAVE_ZONE | NT_CT_HAVE_MARK | NT_CT_HAVE_ADDR;
+			c.zone = n > a + 7 ? (uint16_t)atoi(l->tok[a + 7]) : 0;
+			c.mark = n > a + 8 ? (uint32_t)strtoul(l->tok[a + 8], NULL, 0) : 0;
+			c.ct_addr = conn ? conn : 0xffff888200000000ull | (c.h.skb & 0xffffff);
+		}
+		emit(&c, sizeof(c));
+	} else if (!strcmp(kw, "bytes")) {
+		static _Alignas(8) uint8_t rec[sizeof(struct nt_ev_bytes) + 65536 + 256];
+		struct nt_ev_bytes *b = (struct nt_ev_bytes *)rec;
+		const struct nt_ev_meta *mm;
+		unsigned int cap = NT_BYTES_MAX, mac = 0;
+		size_t full;
+
+		NEED(4);
+		memset(rec, 0, sizeof(*b));
+		b->h.type = NT_EV_BYTES;
+		b->h.ts_ns = ts;
+		b->h.skb = skb_of(l->tok[2]);
+		b->h.id = (uint32_t)atoi(l->tok[3]);
+		b->why = NT_BYTES_FIRST;
+		for (int k = 4; k < n; k++) {
+			if (!strcmp(l->tok[k], "mac"))
+				mac = 1;
+			else if (!strcmp(l->tok[k], "cap") && k + 1 < n)
+				cap = (unsigned int)atoi(l->tok[++k]);
+			else if (!strcmp(l->tok[k], "why") && k + 1 < n) {
+				k++;
+				b->why = !strcmp(l->tok[k], "changed") ? NT_BYTES_CHANGED :
+					 !strcmp(l->tok[k], "netns") ? NT_BYTES_NETNS : NT_BYTES_FIRST;
+			} else
+				die(l->lineno, "bad bytes argument '%s'", l->tok[k]);
+		}
+		mm = meta_of(b->h.skb);
+		if (!mm || mm->len > 65000)
+			die(l->lineno, "bytes of skb '%s' without a usable meta before", l->tok[2]);
+		full = pb_build(rec + sizeof(*b), mm, (int)mac);
+		if (!full)
+			die(l->lineno, "bytes of skb '%s': its meta is not IPv4 / IPv6", l->tok[2]);
+		if (cap > NT_BYTES_MAX)
+			die(l->lineno, "%s", "cap over 256");
+		b->caplen = (uint16_t)(full < cap ? full : cap);
+		b->origlen = (uint32_t)full;
+		b->reclen = (uint16_t)NT_BYTES_RECLEN(b->caplen);
+		memset(rec + sizeof(*b) + b->caplen, 0, b->reclen - sizeof(*b) - b->caplen);
+		b->link = mac ? NT_BYTES_MAC : NT_BYTES_NET;
+		b->net_off = mac ? 14 : 0;
+		b->ethertype = mm->ethertype;
+		b->ifindex = mm->ifindex;
+		b->netns = mm->netns;
+		emit(rec, b->reclen);
 	} else if (!strcmp(kw, "free")) {
 		struct nt_ev_free f = { .h = { .type = NT_EV_FREE, .ts_ns = ts } };
 
@@ -646,8 +826,19 @@ int main(int argc, char **argv)
 			append(netns_json, sizeof(netns_json), &netns_len, "%s{\"name\":\"%s\",\"inum\":%s}",
 			       netns_len ? "," : "", l->tok[1], l->tok[2]);
 		} else if (!strcmp(k, "ksym") && l->ntok >= 3) {
-			append(ksyms_json, sizeof(ksyms_json), &ksyms_len, "%s{\"addr\":\"%s\",\"name\":\"%s\",\"module\":\"\"}",
-			       ksyms_len ? "," : "", l->tok[1], l->tok[2]);
+			append(ksyms_json, sizeof(ksyms_json), &ksyms_len, "%s{\"addr\":\"%s\",\"name\":\"%s\",\"module\":\"%s\"}",
+			       ksyms_len ? "," : "", l->tok[1], l->tok[2], l->ntok > 3 ? l->tok[3] : "");
+		} else if (!strcmp(k, "stack") && l->ntok >= 3) {
+			uint64_t fr[NT_STACK_MAX_FRAMES];
+			int nf = 0;
+
+			if (!stacks_len)
+				ntl_stacks_init(stacks_blk, sizeof(stacks_blk), &stacks_len);
+			for (int j = 2; j < l->ntok && nf < NT_STACK_MAX_FRAMES; j++)
+				fr[nf++] = strtoull(l->tok[j], NULL, 16);
+			if (ntl_stacks_add(stacks_blk, sizeof(stacks_blk), &stacks_len,
+					   (uint32_t)strtoul(l->tok[1], NULL, 0), fr, (unsigned)nf))
+				die(l->lineno, "%s", "bad stack");
 		} else if (!strcmp(k, "chain") && l->ntok >= 7) {
 			struct rchain *c = &chains[nchains < 255 ? nchains++ : 255];
 
@@ -706,6 +897,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		free(kj);
+	}
+	if (stacks_len && ntl_writer_meta(w, NTL_B_STACKS, (const char *)stacks_blk, stacks_len)) {
+		fprintf(stderr, "mklog: %s\n", ntl_writer_strerror(w));
+		return 1;
 	}
 
 	/* records */

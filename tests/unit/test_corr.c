@@ -184,6 +184,52 @@ TEST(no_match_is_uncorrelated_and_counted)
 	nt_corr_free(c);
 }
 
+static int left_out_port(void *ctx, const struct nt_trace_msg *m)
+{
+	return m->dport == *(const uint16_t *)ctx; /* "the filter left this port out" */
+}
+
+TEST(with_a_capture_filter_unmatched_steps_are_counted_not_written)
+{
+	struct sink s;
+	struct nt_corr_opts o = { .sz = sizeof(o), .own_table = "nft_record_1", .chain = chain,
+				  .emit = emit, .ctx = &s, .left_out = left_out_port };
+	struct nt_corr *c = NULL;
+	uint16_t out_port = 9;
+	struct nt_ev_meta kept = meta4(0xa7, 3000000000, 1, 2, 40000, 22, 1, 1);
+	struct nt_ev_meta left = meta4(0, 0, 1, 2, 40001, 9, 2, 2);
+	struct nt_ev_meta unsure = meta4(0, 0, 1, 2, 40002, 7, 3, 3);
+	struct nt_trace_msg a = msg(0x71, 3000000001, "t", "input", 4, NT_V_ACCEPT);
+	struct nt_trace_msg b = msg(0x72, 3000000002, "t", "input", 4, NT_V_ACCEPT);
+	struct nt_trace_msg b2 = msg(0x72, 3000000003, "t", "input", 5, NT_V_DROP);
+	struct nt_trace_msg d = msg(0x73, 3000000004, "t", "input", 4, NT_V_ACCEPT);
+	struct nt_trace_msg other = msg(0x74, 3000000005, "nft_record_99", "pre", 1, NT_V_CONTINUE);
+	struct nt_corr_stats st;
+
+	memset(&s, 0, sizeof(s));
+	o.left_out_ctx = &out_port;
+	CHECK(!nt_corr_new(&o, &c));
+	nt_corr_meta(c, &kept);
+	with_pkt(&a, &kept);
+	with_pkt(&b, &left);
+	with_pkt(&d, &unsure);
+	nt_corr_push(c, &a);
+	nt_corr_push(c, &b);
+	nt_corr_push(c, &b2); /* same run as b: follows its decision */
+	nt_corr_push(c, &d);
+	nt_corr_push(c, &other); /* another recorder's table */
+	nt_corr_flush(c, 0, 0, 1);
+	CHECK_EQ_INT(s.n, 2); /* CHAINDEF + the kept packet's rule */
+	CHECK_EQ_INT(rule_at(&s, 1)->h.skb, 0xa7);
+	nt_corr_get_stats(c, &st);
+	CHECK_EQ_INT(st.correlated, 1);
+	CHECK_EQ_INT(st.uncorrelated, 0);
+	CHECK_EQ_INT(st.filtered, 2);
+	CHECK_EQ_INT(st.unmatched, 1);
+	CHECK_EQ_INT(st.own, 1);
+	nt_corr_free(c);
+}
+
 TEST(outside_the_2s_window_no_match)
 {
 	struct sink s;
@@ -286,6 +332,7 @@ int main(void)
 	RUN(same_headers_correlate_to_the_meta_skb);
 	RUN(nat_changes_addresses_ip_id_and_seq_still_match);
 	RUN(no_match_is_uncorrelated_and_counted);
+	RUN(with_a_capture_filter_unmatched_steps_are_counted_not_written);
 	RUN(outside_the_2s_window_no_match);
 	RUN(later_messages_of_a_run_follow_the_trace_id_and_jump_depth);
 	RUN(own_table_messages_are_not_recorded);

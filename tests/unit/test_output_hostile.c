@@ -343,7 +343,7 @@ TEST(text_builder_random_operations)
 /* ---- PACKET TRACE blocks against a printf() reference ---- */
 #define FOREACH(p, h) \
 	for (size_t _o = 0; _o + sizeof(struct nt_ev_hdr) <= (p)->ev_len && \
-	     ((h) = (const void *)((p)->ev + _o)); _o += nt_ev_size((h)->type))
+	     ((h) = (const void *)((p)->ev + _o)); _o += nt_ev_len(h))
 
 static int ref_layer(const struct nt_model *m, const struct nt_ev_hdr *h)
 {

@@ -26,7 +26,7 @@ NT_VM_TIMEOUT=${NT_VM_TIMEOUT:-1200}
 # modules insmod'ed at boot (dependencies resolved on the host); others are
 # copied too so that the kernel's request_module() -> busybox modprobe works
 NT_VM_MODULES=${NT_VM_MODULES:-"nfnetlink nf_tables veth nft_reject_inet nft_reject_ipv4 nft_reject_ipv6 nft_chain_nat nft_nat nf_nat nf_conntrack nft_ct nf_reject_ipv4 nf_reject_ipv6 nft_masq bridge nft_meta_bridge"}
-NT_VM_BINS=${NT_VM_BINS:-"/usr/sbin/nft /usr/sbin/ip /usr/bin/ping /usr/sbin/bpftool"}
+NT_VM_BINS=${NT_VM_BINS:-"/usr/sbin/nft /usr/sbin/ip /usr/bin/ping /usr/sbin/bpftool /usr/bin/tcpdump"}
 
 vm_log() { echo "[vm] $*" >&2; }
 

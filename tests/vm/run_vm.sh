@@ -23,7 +23,8 @@ if t=$(vm_check_tools); then :; else
 fi
 # the project's binaries that exist go in; guest scenarios SKIP without them
 BINS=""
-for b in nft-discover nft-record nft-analyze tests/tools/nt-vmprobe; do
+for b in nft-discover nft-record nft-analyze tests/tools/nt-vmprobe tests/tools/ntl_packets tests/tools/pcap_ids \
+	tests/pcapfilt/test_pcapf_xlate; do
 	[ -f "$O/$b" ] && [ -x "$O/$b" ] && BINS="$BINS $O/$b"
 done
 

@@ -445,7 +445,84 @@ record_default() {
 	if [ -z "$why" ]; then res PASS "record-default/$AUTO_BE"; else res FAIL "record-default/${AUTO_BE:-none}" "$why"; fi
 }
 
+# --filter (pcap-filter) in function mode, tcpdump as the oracle: for each of
+# five expressions one recording (backend AUTO_BE, 40 functions, --no-nftrace;
+# one at a time: several recorders patching kernel text at once under TCG
+# invite the text-patching races the other scenarios avoid) while tcpdump
+# captures on c0 and c pings s (small and large, IPv4 and IPv6) and sends it a
+# TCP message.  Per expression the packets of the log first seen in c, r or s
+# (addresses, protocol, ports / ICMP type, IPv4 id, TCP sequence / ICMP id and
+# sequence) equal those `tcpdump -r` keeps (as sets: the ping socket's clone
+# of an echo reply is an skb of its own in function mode, same headers).
+record_pcapfilter() {
+	for t in nft-discover nft-record tcpdump pcap_ids ntl_packets; do
+		command -v $t >/dev/null || { res SKIP "pcapfilter" "$t not in the image"; return; }
+	done
+	[ -n "$AUTO_BE" ] || { res SKIP "pcapfilter" "no function backend"; return; }
+	be=$AUTO_BE
+	nft-discover -q -m 40 -c $W/pf.cfg.json -o $W/pf.all.json || { res FAIL "pcapfilter/$be" "nft-discover failed"; return; }
+	inums=""
+	for ns in c r s; do inums="$inums $(ip netns exec $ns stat -L -c %i /proc/self/ns/net)"; done
+	why=""; sum=""; i=0
+	for e in "icmp" "tcp[tcpflags] & tcp-syn != 0" "icmp and greater 500" \
+		"host 10.0.1.1 and (tcp port 8080 or icmp[icmptype] = icmp-echo)" "ip6 and icmp6[icmp6type] = icmp6-echo"; do
+		i=$((i + 1))
+		nft-record -b $be -c $W/pf.cfg.json --no-nftrace -d 900 -n c -n r -n s --filter "$e" \
+			-o $W/pf.$i.ntl > $W/pf.$i.out 2> $W/pf.$i.err &
+		pid=$!
+		ip netns exec c tcpdump -Z root -i c0 -U -s 256 -w $W/pf.$i.pcap 2> $W/pf.td.err &
+		tdpid=$!
+		k=0
+		while [ $k -lt 1500 ] && kill -0 $pid 2>/dev/null; do
+			grep -q 'recording to' $W/pf.$i.err && grep -q listening $W/pf.td.err && break
+			sleep 0.2; k=$((k + 1))
+		done
+		sleep 1
+		ip netns exec c ping -c 2 -W 2 10.0.2.1 > /dev/null 2>&1
+		ip netns exec c ping -c 2 -s 700 -W 2 10.0.2.1 > /dev/null 2>&1
+		ip netns exec c ping -6 -c 2 -W 2 fd00:2::1 > /dev/null 2>&1
+		traffic tcp
+		sleep 1
+		kill -INT $tdpid; wait $tdpid
+		kill -INT $pid; wait $pid || why="${why}'$e': nft-record exit $?; "
+		tcpdump -Z root -r $W/pf.$i.pcap -w $W/pf.sel.pcap "$e" 2>$W/pf.tdr.err || head -c 300 $W/pf.tdr.err
+		# identities as sets: a clone delivered to a (ping) socket is first seen
+		# in function mode as an skb of its own, with the same headers
+		pcap_ids $W/pf.sel.pcap | sort -u > $W/pf.want
+		ntl_packets $W/pf.$i.ntl | awk -v ns="$inums" 'BEGIN { split(ns, a, " "); for (k in a) ok[a[k]] = 1 }
+			ok[$1] && $5 !~ /^(ff|22[4-9]\.|23[0-9]\.)/ { print $2, $3, $4, $5, $6, $7, $8, $9 }' | sort -u > $W/pf.got
+		w=$(wc -l < $W/pf.want); g=$(wc -l < $W/pf.got)
+		if [ "$w" = 0 ]; then
+			why="${why}'$e': tcpdump kept no packet; "
+			head -c 300 $W/pf.td.err
+		elif ! cmp -s $W/pf.want $W/pf.got; then
+			why="${why}'$e': the log's $g packets differ from tcpdump's $w; "
+			diff $W/pf.want $W/pf.got | grep '^[-+][0-9]' | head -8
+			ntl_packets $W/pf.$i.ntl | head -20
+		fi
+		sum="$sum '$e' $w;"
+	done
+	info "pcapfilter/$be: packets per expression (equal to tcpdump -r):$sum $(grep -o "$be: [0-9]*/[0-9]* functions attached" $W/pf.1.err)"
+	if [ -z "$why" ]; then res PASS "pcapfilter/$be"; else res FAIL "pcapfilter/$be" "$why"; head -5 $W/pf.1.err; fi
+}
+
+# the --filter translator on this kernel: every verdict of the eBPF it makes
+# (verifier, BPF_PROG_TEST_RUN of raw tracepoint programs) equals libpcap's
+pcapf_xlate() {
+	command -v test_pcapf_xlate >/dev/null || { res SKIP "pcapf-xlate" "test_pcapf_xlate not in the image"; return; }
+	test_pcapf_xlate > $W/xlate.out 2>&1
+	rc=$?
+	np=$(grep -c '^PASS: ' $W/xlate.out); nf=$(grep -c '^FAIL: ' $W/xlate.out)
+	info "pcapf-xlate: $np passed, $nf failed; $(grep '^# [0-9]* frames' $W/xlate.out | cut -c3-)"
+	if [ $rc = 0 ] && [ $nf = 0 ] && ! grep -q '^SKIP: xlate_kernel_runs' $W/xlate.out; then
+		res PASS "pcapf-xlate"
+	else
+		res FAIL "pcapf-xlate" "exit $rc: $(grep -E '^(FAIL|SKIP): ' $W/xlate.out | head -3 | tr '\n' ' ')"
+	fi
+}
+
 res PASS "boot: $(uname -r)"
+pcapf_xlate
 topo || { res FAIL "topology" "netns / ruleset setup failed"; exit 1; }
 if topo_bridge; then BRIDGE=1; else BRIDGE=0; res FAIL "topology-bridge" "bridge namespace / ruleset setup failed"; fi
 ip netns exec s nft -a list ruleset
@@ -456,6 +533,7 @@ for be in $BACKENDS; do
 done
 # the default pipeline (backend auto), then every other backend through nft-record
 record_default
+record_pcapfilter
 for be in $BACKENDS; do
 	[ "$be" = "$AUTO_BE" ] && continue
 	grep -q "^UNAVAILABLE" $W/bpf.$be 2>/dev/null && continue
