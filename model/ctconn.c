@@ -58,6 +58,7 @@ void ctconn_note(struct nt_model *m, const struct nt_packet *p, const struct nt_
 		if (!m->ctc || map_init(&m->ctc->map, 256)) {
 			free(m->ctc);
 			m->ctc = NULL;
+			m->oom = 1; /* exit 1, never a partial result (issue #16) */
 			return;
 		}
 	}
@@ -67,15 +68,21 @@ void ctconn_note(struct nt_model *m, const struct nt_packet *p, const struct nt_
 			uint32_t cap = m->ctc->cap ? m->ctc->cap * 2 : 256;
 			struct ctconn *n;
 
-			if (m->ctc->cap >= CONNS || !(n = realloc(m->ctc->v, cap * sizeof(*n)))) {
-				m->t.ct_untracked++;
+			if (m->ctc->cap >= CONNS) {
+				m->t.ct_untracked++; /* past the bound: counted */
+				return;
+			}
+			if (!(n = realloc(m->ctc->v, cap * sizeof(*n)))) {
+				m->oom = 1;
 				return;
 			}
 			m->ctc->v = n;
 			m->ctc->cap = cap;
 		}
-		if (map_put(&m->ctc->map, key, m->ctc->n))
+		if (map_put(&m->ctc->map, key, m->ctc->n)) {
+			m->oom = 1;
 			return;
+		}
 		v = map_find(&m->ctc->map, key);
 		memset(&m->ctc->v[m->ctc->n++], 0, sizeof(struct ctconn));
 	}

@@ -75,16 +75,25 @@ int stacks_meta(struct nt_model *m, const void *payload, size_t len)
 	uint32_t id;
 	int rc;
 
-	if (!s)
-		return -ENOMEM;
+	if (!s) {
+		m->oom = 1; /* exit 1, never a partial result (issue #16) */
+		return 0;
+	}
 	ntl_stacks_iter_init(&it, payload, len);
 	while ((rc = ntl_stacks_next(&it, &id, fr, &n)) == 1) {
+		int e;
+
 		if (map_find(&s->ids, id))
 			continue; /* defined before: the first definition holds */
-		if (grow((void **)&s->st, &s->st_cap, s->nst + 1, sizeof(*s->st), MAX_STACKS) ||
-		    grow((void **)&s->frames, &s->frames_cap, s->nframes + n, sizeof(*s->frames), MAX_FRAMES) ||
-		    map_put(&s->ids, id, s->nst)) {
-			m->t.stacks_dropped++;
+		if ((e = grow((void **)&s->st, &s->st_cap, s->nst + 1, sizeof(*s->st), MAX_STACKS)) ||
+		    (e = grow((void **)&s->frames, &s->frames_cap, s->nframes + n, sizeof(*s->frames),
+			      MAX_FRAMES)) ||
+		    (e = map_put(&s->ids, id, s->nst) ? -ENOMEM : 0)) {
+			if (e == -ENOMEM) {
+				m->oom = 1;
+				return 0;
+			}
+			m->t.stacks_dropped++; /* past the bounds: counted */
 			continue;
 		}
 		memcpy(s->frames + s->nframes, fr, n * sizeof(*fr));
