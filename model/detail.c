@@ -183,7 +183,7 @@ void nt_detail_text_stack(struct nt_tb *b, const struct nt_model *m, uint32_t id
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		nt_tb_str(b, indent);
-		nt_tb_str(b, nt_model_symbolize(m, fr[i], sym, sizeof(sym)));
+		nt_tb_esc(b, nt_model_symbolize(m, fr[i], sym, sizeof(sym)));
 		nt_tb_chr(b, '\n');
 	}
 }
@@ -269,7 +269,7 @@ static void text_ct(struct nt_tb *b, const struct nt_model *m, const struct nt_p
 			continue;
 		}
 		nt_tb_lit(b, "  at ");
-		nt_tb_str(b, nt_model_func(m, h->id)->name);
+		nt_tb_esc(b, nt_model_func(m, h->id)->name);
 		nt_tb_chr(b, '\n');
 	}
 	more_lines(b, lines);
@@ -307,11 +307,11 @@ static void text_bytes(struct nt_tb *b, const struct nt_model *m, const struct n
 		nt_tb_u64(b, c->origlen);
 		nt_tb_str(b, c->link == NT_BYTES_MAC ? " bytes from the MAC header at " :
 			     " bytes from the network header at ");
-		nt_tb_str(b, nt_model_func(m, h->id)->name);
+		nt_tb_esc(b, nt_model_func(m, h->id)->name);
 		nt_tb_lit(b, " on ");
 		ifn = nt_model_ifname(m, c->netns, c->ifindex);
 		if (ifn) {
-			nt_tb_str(b, ifn);
+			nt_tb_esc(b, ifn);
 		} else {
 			nt_tb_lit(b, "if");
 			nt_tb_u64(b, c->ifindex);
@@ -387,7 +387,7 @@ static void what(char *buf, size_t len, const struct nt_model *m, const struct n
 		break;
 	}
 	case NT_EV_FUNC: case NT_EV_DROP: case NT_EV_FREE: case NT_EV_META: case NT_EV_DEV:
-		snprintf(buf, len, "%s", nt_model_func(m, h->id)->name);
+		snprintf(buf, len, "%s", nt_esc_t(nt_model_func(m, h->id)->name));
 		break;
 	default:
 		snprintf(buf, len, "record type %u", h->type);
@@ -757,7 +757,7 @@ int nt_detail_event_line(char *name, size_t nlen, char *sfx, size_t slen, const 
 
 		snprintf(name, nlen, "%u of %u bytes (%s)", c->caplen, c->origlen,
 			 c->link == NT_BYTES_MAC ? "mac" : "network");
-		snprintf(sfx, slen, " [%s at %s]", nt_bytes_why(c->why), nt_model_func(m, h->id)->name);
+		snprintf(sfx, slen, " [%s at %s]", nt_bytes_why(c->why), nt_esc_t(nt_model_func(m, h->id)->name));
 		return 1;
 	}
 	case NT_EV_STACKREF: {

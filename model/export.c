@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/escape.h"
 #include "model/export.h"
 #include "model/stats.h"
 
@@ -82,46 +83,69 @@ static void u64(struct nt_export *x, uint64_t v)
 	raw(x, t + i, sizeof(t) - (size_t)i);
 }
 
-/* S escaped as a JSON string body or a TabSeparated value / array element
- * (ClickHouse's escapes: \\b \\f \\r \\n \\t \\0 \\' \\\\). */
-static void esc(struct nt_export *x, const char *s)
+/* S[0..N) as a JSON string body (common/escape: strict UTF-8, controls as
+ * \u escapes) or a TabSeparated value / array element: ClickHouse's escapes
+ * (\\b \\f \\r \\n \\t \\' \\\\), and every byte of another control (C0, DEL,
+ * C1, bidi) or of invalid UTF-8 as \\xHH, which ClickHouse reads back as that
+ * byte: the value stays exact, the text terminal-safe. */
+static void esc_n(struct nt_export *x, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
 
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		unsigned char c = *p;
+	if (x->fmt == NT_XF_JSON) {
+		while (n) {
+			size_t used, k;
 
-		if (x->fmt == NT_XF_JSON) {
-			if (c == '"' || c == '\\') {
-				chr(x, '\\');
-				chr(x, (char)c);
-			} else if (c < 0x20 || c == 0x7f) {
-				char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			if (xgrow(x, 256))
+				return;
+			k = nt_esc_chunk(NT_ESC_JSON, x->b.p + x->b.n, 256, (const char *)p, n, &used);
+			x->b.n += k;
+			p += used;
+			n -= used;
+		}
+		return;
+	}
+	while (n) {
+		uint32_t cp;
+		size_t k;
+		enum nt_cp_class c;
 
-				raw(x, u, 6);
-			} else {
-				chr(x, (char)c);
-			}
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\' && *p != '\'') { /* the common case */
+			chr(x, (char)*p++);
+			n--;
 			continue;
 		}
-		switch (c) {
+		k = nt_utf8_decode(p, n, &cp);
+		c = cp == NT_UTF8_BAD ? NT_CP_C0 : nt_cp_class(cp);
+		switch (cp) {
 		case '\\': LIT(x, "\\\\"); break;
+		case '\'': LIT(x, "\\'"); break;
 		case '\t': LIT(x, "\\t"); break;
 		case '\n': LIT(x, "\\n"); break;
 		case '\r': LIT(x, "\\r"); break;
 		case '\b': LIT(x, "\\b"); break;
 		case '\f': LIT(x, "\\f"); break;
-		case '\'': LIT(x, "\\'"); break;
 		default:
-			if (c < 0x20 || c == 0x7f) {
-				char u[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+			if (c == NT_CP_C0 || c == NT_CP_DEL || c == NT_CP_C1 || c == NT_CP_BIDI) {
+				for (size_t i = 0; i < k; i++) {
+					char u[4] = { '\\', 'x', hex[p[i] >> 4], hex[p[i] & 15] };
 
-				raw(x, u, 4);
+					raw(x, u, 4);
+				}
 			} else {
-				chr(x, (char)c);
+				raw(x, (const char *)p, k);
 			}
 		}
+		p += k;
+		n -= k;
 	}
+}
+
+static void esc(struct nt_export *x, const char *s)
+{
+	s = s ? s : "";
+	esc_n(x, s, strlen(s));
 }
 
 /* ---- one row ---- */
@@ -159,6 +183,32 @@ static void c_str(struct nt_export *x, const char *name, const char *s)
 	if (x->fmt == NT_XF_JSON)
 		chr(x, '"');
 	esc(x, s);
+	if (x->fmt == NT_XF_JSON)
+		chr(x, '"');
+}
+
+/* A rule text: at most the model's rule_text limit of it (--max-rule-text,
+ * cut at a character boundary, counted), followed by "… (N bytes)" when cut,
+ * so a long rule in many packets does not multiply its length. */
+static void c_text(struct nt_export *x, const struct nt_model *m, const char *name, const char *s)
+{
+	struct nt_limits *l = nt_model_limits(m);
+	size_t n = strlen(s ? s : ""), k = n;
+	char tail[48];
+
+	s = s ? s : "";
+	if (n > l->max[NT_LIM_RULE_TEXT]) {
+		nt_limit_hit(l, NT_LIM_RULE_TEXT, 1);
+		k = nt_utf8_prefix(s, n, l->max[NT_LIM_RULE_TEXT]);
+	}
+	col(x, name);
+	if (x->fmt == NT_XF_JSON)
+		chr(x, '"');
+	esc_n(x, s, k);
+	if (k < n) {
+		snprintf(tail, sizeof(tail), "\xe2\x80\xa6 (%zu bytes)", n);
+		raw(x, tail, strlen(tail));
+	}
 	if (x->fmt == NT_XF_JSON)
 		chr(x, '"');
 }
@@ -346,7 +396,7 @@ static int packet_row(struct nt_export *x, const struct nt_model *m, const struc
 	c_str(x, "rule_table", d ? d->table : "");
 	c_str(x, "rule_chain", d ? d->chain : "");
 	c_u64(x, "rule_handle", p->verdict_rule);
-	c_str(x, "rule_text", p->verdict_rule ? nt_model_rule_text(m, p->verdict_chain, p->verdict_rule) : "");
+	c_text(x, m, "rule_text", p->verdict_rule ? nt_model_rule_text(m, p->verdict_chain, p->verdict_rule) : "");
 	c_u64(x, "dropped", p->dropped ? 1 : 0);
 	c_str(x, "drop_reason", reason);
 	c_str(x, "drop_func", p->dropped ? nt_model_func(m, p->drop_func)->name : "");
@@ -382,7 +432,7 @@ static int drop_row(struct nt_export *x, const struct nt_model *m, const struct 
 	head(x, p, p->last_ts, p->has_meta ? p->meta.netns : 0, src, dst);
 	c_str(x, "verdict", nt_verdict_name(p->verdict));
 	c_str(x, "rule", rule);
-	c_str(x, "rule_text", p->verdict_rule ? nt_model_rule_text(m, p->verdict_chain, p->verdict_rule) : "");
+	c_text(x, m, "rule_text", p->verdict_rule ? nt_model_rule_text(m, p->verdict_chain, p->verdict_rule) : "");
 	c_u64(x, "dropped", p->dropped ? 1 : 0);
 	c_str(x, "reason", reason);
 	c_u64(x, "reason_code", p->dropped ? p->drop_reason : 0);
@@ -468,7 +518,7 @@ int nt_export_packet(struct nt_export *x, const struct nt_model *m, const struct
 				  c->phase == NT_CHAIN_EXIT ? nt_verdict_name(c->verdict) : "");
 			c_str(x, "target", t ? t->chain : "");
 			c_u64(x, "depth", rule_rec ? r->depth : c->depth);
-			c_str(x, "text", rule_rec && r->kind == NT_RULE_KIND_RULE ?
+			c_text(x, m, "text", rule_rec && r->kind == NT_RULE_KIND_RULE ?
 				  nt_model_rule_text(m, r->chain_key, r->rule_handle) : "");
 			if ((err = row_end(x, NT_X_NFT_STEPS)))
 				return err;

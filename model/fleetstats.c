@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/layers.h"
+#include "common/sat.h"
 #include "common/strtab.h"
 #include "model/fleetstats.h"
 #include "model/hist.h"
+#include "model/output.h"
 
 /* counts by string id */
 struct cvec {
@@ -36,6 +39,7 @@ struct nt_fstats {
 	uint32_t nfunc_layer, nrule_text;
 	int oom;
 	int cur;                    /* host of the visitor callbacks */
+	struct nt_limits *lim;      /* of the log being visited (rule_text) */
 };
 
 static int grow_u64(uint64_t **v, uint32_t *n, uint32_t need)
@@ -227,7 +231,25 @@ static void v_rule(void *ctx, const char *label, const char *text, uint64_t n)
 
 	cadd(f, &f->h[f->cur].rule, label, n);
 	if (text && id != UINT32_MAX) {
-		uint32_t tid = sid(f, text);
+		size_t n = strlen(text);
+		uint32_t tid;
+
+		if (f->lim && n > f->lim->max[NT_LIM_RULE_TEXT]) {
+			/* kept and printed cut, like one log's stats (--max-rule-text) */
+			size_t k = nt_utf8_prefix(text, n, f->lim->max[NT_LIM_RULE_TEXT]);
+			char *cut = malloc(k + 48);
+
+			if (!cut) {
+				f->oom = 1;
+				return;
+			}
+			snprintf(cut, k + 48, "%.*s\xe2\x80\xa6 (%zu bytes)", (int)k, text, n);
+			nt_limit_hit(f->lim, NT_LIM_RULE_TEXT, 1);
+			tid = sid(f, cut);
+			free(cut);
+		} else {
+			tid = sid(f, text);
+		}
 
 		if (tid == UINT32_MAX || grow_u32(&f->rule_text, &f->nrule_text, id + 1)) {
 			f->oom = 1;
@@ -286,18 +308,20 @@ void nt_fstats_log(struct nt_fstats *f, int host, struct nt_stats *s, const stru
 		return;
 	h = &f->h[host];
 	f->cur = host;
+	f->lim = nt_model_limits(m);
 	nt_stats_visit(s, m, &v, f);
+	f->lim = NULL;
 	h->logs++;
 	h->complete_logs += log_complete && !log_status;
 	if (log_status && !h->log_status)
 		h->log_status = strdup(log_status);
-	h->lost_ringbuf += t->lost_ringbuf;
-	h->lost_netlink += t->lost_netlink;
-	h->lost_user += t->lost_user;
-	h->uncorrelated += t->uncorrelated;
-	h->expired += t->expired;
+	nt_sat_acc(&h->lost_ringbuf, t->lost_ringbuf);
+	nt_sat_acc(&h->lost_netlink, t->lost_netlink);
+	nt_sat_acc(&h->lost_user, t->lost_user);
+	nt_sat_acc(&h->uncorrelated, t->uncorrelated);
+	nt_sat_acc(&h->expired, t->expired);
 	if (t->first_ts && t->last_ts >= t->first_ts)
-		h->duration_ns += t->last_ts - t->first_ts;
+		nt_sat_acc(&h->duration_ns, t->last_ts - t->first_ts);
 }
 
 /* ---- output ---- */
@@ -455,7 +479,7 @@ static int host_w(const struct nt_fstats *f)
 
 static const char *txt(const char *s)
 {
-	return s; /* (common/escape: NT_ESC_TEXT once every text writer goes through it) */
+	return nt_esc_t(s); /* names from logs: terminal-safe (common/escape, NT_ESC_TEXT) */
 }
 
 static void print_rows(FILE *out, struct row *r, uint32_t n, int top, int w)
@@ -467,9 +491,10 @@ static void print_rows(FILE *out, struct row *r, uint32_t n, int top, int w)
 static void print_drop_key(FILE *out, int hw, const char *key, uint64_t n, const char *host)
 {
 	const char *sep = strchr(key, SEP[0]);
-	int rl = sep ? (int)(sep - key) : (int)strlen(key);
+	char rule[512];
 
-	fprintf(out, "  %-*s  %-40.*s  %-24s: %6" PRIu64 "\n", hw, txt(host), rl, txt(key),
+	snprintf(rule, sizeof(rule), "%.*s", sep ? (int)(sep - key) : (int)strlen(key), key);
+	fprintf(out, "  %-*s  %-40s  %-24s: %6" PRIu64 "\n", hw, txt(host), txt(rule),
 		sep ? txt(sep + 1) : "-", n);
 }
 

@@ -2,6 +2,7 @@
 /* pcapng.c - pcapng writer (pcapng.h). */
 #include <string.h>
 
+#include "common/escape.h"
 #include "model/pcapng.h"
 
 #define BT_SHB 0x0a0d0d0au
@@ -168,8 +169,13 @@ size_t nt_pcapng_clean_utf8(char *out, size_t len, const char *s)
 	while (*p) {
 		size_t n = utf8_len(p);
 
-		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
-			n = 0; /* C1 controls */
+		if (n >= 2) { /* C1 and bidirectional controls (common/escape's classes) */
+			uint32_t cp;
+			enum nt_cp_class k = nt_utf8_decode(p, n, &cp) == n ? nt_cp_class(cp) : NT_CP_C0;
+
+			if (k == NT_CP_C1 || k == NT_CP_BIDI)
+				n = 0;
+		}
 		if (n == 1 && (*p < 0x20 || *p == 0x7f))
 			n = 0;
 		if (o + (n ? n : 1) >= len)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/sat.h"
 #include "common/tool.h"
 #include "model/fleetstats.h"
 #include "nft-analyze/cmds.h"
@@ -44,15 +45,36 @@ static void fleet_on_packet(struct nt_run *r, const struct nt_packet *p)
 		nt_fstats_packet(fr->fs, fr->host, r->m, p);
 }
 
+/* "limits_hit" of the logs together (each log's counts summed) */
+static void jw_limits_all(struct nt_jw *w, const struct nt_limits *l)
+{
+	if (!nt_limits_reached(l))
+		return;
+	nt_jw_arr(w, "limits_hit");
+	for (int i = 0; i < NT_LIM__N; i++) {
+		if (!l->hits[i])
+			continue;
+		nt_jw_obj(w, NULL);
+		nt_jw_str(w, "limit", nt_limit_defs[i].name);
+		nt_jw_u64(w, "max", l->max[i]);
+		nt_jw_u64(w, "count", l->hits[i]);
+		nt_jw_str(w, "flag", nt_limit_defs[i].flag);
+		nt_jw_end(w);
+	}
+	nt_jw_end(w);
+}
+
 static int stats_fleet(struct nt_query *o)
 {
 	struct nt_fleet fl;
 	struct fleet_run fr = { 0 };
 	struct nt_jw jw;
+	struct nt_limits all;
 	int rc = nt_query_fleet(o, &fl), worst = NT_EXIT_OK;
 
 	if (rc)
 		return rc;
+	memset(&all, 0, sizeof(all));
 	fr.fs = nt_fstats_new();
 	if (!fr.fs) {
 		nt_fleet_close(&fl);
@@ -77,6 +99,14 @@ static int stats_fleet(struct nt_query *o)
 		rc = nt_run_log(&r, nt_select_packet_level(&o->f));
 		if (rc == NT_EXIT_OK || rc == NT_EXIT_PARTIAL)
 			nt_fstats_log(fr.fs, fr.host, r.st, r.m, r.log_error, r.log_complete);
+		if (r.m) {
+			const struct nt_limits *l = nt_model_limits(r.m);
+
+			for (int k = 0; k < NT_LIM__N; k++) {
+				all.max[k] = l->max[k];
+				all.hits[k] = nt_sat_add(all.hits[k], l->hits[k]);
+			}
+		}
 		rc = nt_run_finish(&r, rc);
 		if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME) {
 			worst = rc;
@@ -98,6 +128,7 @@ static int stats_fleet(struct nt_query *o)
 				nt_jw_obj(&jw, "stats");
 				nt_fstats_json(&jw, fr.fs, o->top);
 				nt_jw_end(&jw);
+				jw_limits_all(&jw, &all);
 				nt_jw_end(&jw);
 				nt_jw_newline(&jw);
 			} else {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/tool.h"
 #include "formats/ntlog.h"
 #include "model/journey.h"
@@ -62,25 +63,14 @@ struct fj {
 /* ---- small output helpers ---- */
 static void json_str(FILE *f, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			fputc('\\', f);
-			fputc(*p, f);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(f, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
-		} else {
-			fputc(*p, f);
-		}
-	}
+	nt_esc_fputs(f, NT_ESC_JSON, s); /* strict UTF-8, controls escaped */
 	fputc('"', f);
 }
 
 static const char *label(struct fj *fj, int host)
 {
-	return fj->fl->host[host].label;
+	return fj->fl->host[host].label; /* from a log: escaped where printed */
 }
 
 /* ---- pass 1 ---- */
@@ -185,7 +175,7 @@ static void print_journey(struct fj *fj, struct part *v, uint32_t n)
 				v[0].flow, nh, n);
 			for (uint32_t i = 0, k = 0; i < n; i++)
 				if (first_of_host(v, i))
-					fprintf(o, "%s%s", k++ ? " → " : "", label(fj, v[i].host));
+					fprintf(o, "%s%s", k++ ? " → " : "", nt_esc_t(label(fj, v[i].host)));
 			fmt_us(us, sizeof(us), v[n - 1].end - t0);
 			fprintf(o, " | Verdict: %s | %s µs\n",
 				nt_verdict_name(journey_verdict(v, n)), us + 1);
@@ -195,9 +185,9 @@ static void print_journey(struct fj *fj, struct part *v, uint32_t n)
 			fmt_us(us, sizeof(us), v[i].start - t0);
 			if (n > 1)
 				fprintf(o, "--- host %s: part %u of %u, packet %" PRIu64 ", at %s µs ---\n",
-					label(fj, v[i].host), i + 1, n, v[i].packet, us);
+					nt_esc_t(label(fj, v[i].host)), i + 1, n, v[i].packet, us);
 			else
-				fprintf(o, "--- host %s: packet %" PRIu64 " ---\n", label(fj, v[i].host),
+				fprintf(o, "--- host %s: packet %" PRIu64 " ---\n", nt_esc_t(label(fj, v[i].host)),
 					v[i].packet);
 			fwrite(v[i].text, 1, v[i].len, o);
 		}
@@ -422,8 +412,8 @@ static void summary(struct fj *fj)
 			fj->fl->nhost, c->journeys, c->parts, c->matched, c->by_range, c->ambiguous);
 		for (int i = 0; i < np; i++)
 			fprintf(o, "clock offset %s - %s: %+.6f ms (anchors %" PRIu64 " / %" PRIu64
-				", one-way delays accepted %.3f .. %.3f ms)\n", label(fj, pp[i].b),
-				label(fj, pp[i].a), (double)pp[i].offset_ns / 1e6, pp[i].anchors_ab,
+				", one-way delays accepted %.3f .. %.3f ms)\n", nt_esc_t(label(fj, pp[i].b)),
+				nt_esc_t(label(fj, pp[i].a)), (double)pp[i].offset_ns / 1e6, pp[i].anchors_ab,
 				pp[i].anchors_ba, (double)pp[i].delay_lo_ns / 1e6,
 				(double)pp[i].delay_hi_ns / 1e6);
 		return;

@@ -122,6 +122,15 @@ COMMANDS = [
     ('diff', ['diff', 'LOG', SAMPLE], 'text'),
     ('diff --json', ['diff', '--json', 'LOG', SAMPLE], 'json'),
     ('diff --ndjson', ['diff', '--ndjson', 'LOG', SAMPLE], 'ndjson'),
+    # several logs (host labels from the HEADER) and ClickHouse rows
+    ('stats 2 logs', ['stats', 'LOG', SAMPLE], 'text'),
+    ('stats 2 logs --json', ['stats', '--json', 'LOG', SAMPLE], 'json'),
+    ('journeys 2 logs', ['journeys', 'LOG', SAMPLE], 'text'),
+    ('journeys 2 logs --ndjson', ['journeys', '--ndjson', 'LOG', SAMPLE], 'ndjson'),
+    ('export packets', ['export', '-q', '--format', 'clickhouse', '--table', 'packets', 'LOG'], 'ndjson'),
+    ('export nft_steps', ['export', '-q', '--format', 'clickhouse', '--table', 'nft_steps', 'LOG'], 'ndjson'),
+    ('export nft_steps tsv', ['export', '-q', '--format', 'clickhouse-tsv', '--table', 'nft_steps', 'LOG'], 'tsv'),
+    ('export drops tsv', ['export', '-q', '--format', 'clickhouse-tsv', '--table', 'drops', 'LOG'], 'tsv'),
 ]
 
 LIMIT_RE = re.compile(r'^nft-analyze( diff)?: .+: limit reached: (.+?) \((\d+)\): .*; raise it with '
@@ -274,6 +283,11 @@ def check_output(kind, b):
             except ValueError as e:
                 return f'embedded JSON {m.group(1)} does not parse: {e}', None
         return None, None
+    if kind == 'tsv':  # TabSeparated: one row a line, the same number of columns
+        cols = {line.count('\t') for line in s.splitlines()}
+        if len(cols) > 1:
+            return f'rows of {sorted(cols)} tabs: a value broke the columns', None
+        return None, None
     if kind in ('folded', 'folded-verdict'):
         maxf = 4 if kind == 'folded-verdict' else 3
         for n, line in enumerate(s.splitlines()):
@@ -354,7 +368,7 @@ def main():
                         problem = 'diff refused (exit 2) but wrote output'
                 elif not problem:
                     problem, parsed = check_output(kind, b)
-                if not problem and rc == 3 and kind in ('json', 'ndjson') and argv[0] != 'diff':
+                if not problem and rc == 3 and kind in ('json', 'ndjson') and argv[0] not in ('diff', 'export'):
                     lh = find_key(parsed, 'limits_hit')
                     if not lh:
                         problem = 'exit 3 (limit) but no "limits_hit" in the JSON'

@@ -248,6 +248,23 @@ static void header(const char *cls)
 			jb_fmt(&b, ",\"%s\":", fields[f]);
 			jb_str(&b, v, vn, (int)(f & 1));
 		}
+		/* the host identity of several logs (labels, stitching, export) */
+		static const char *hfields[] = { "label", "hostname", "machine_id_hash", "boot_id" };
+
+		JB_LIT(&b, ",\"host\":{");
+		for (size_t f = 0; f < sizeof(hfields) / sizeof(hfields[0]); f++) {
+			char v[4096];
+			size_t vn = (size_t)snprintf(v, sizeof(v), "h%zu", f);
+
+			for (size_t k = f + 1; k < NPAY; k += 4) {
+				v[vn++] = ' ';
+				memcpy(v + vn, payloads[k].s, payloads[k].n);
+				vn += payloads[k].n;
+			}
+			jb_fmt(&b, "%s\"%s\":", f ? "," : "", hfields[f]);
+			jb_str(&b, v, vn, (int)(f & 1));
+		}
+		JB_LIT(&b, "}");
 	} else {
 		jb_fmt(&b, ",\"hostname\":\"hostile-%s\",\"kernel\":\"6.1.0\",\"backend\":\"tracepoint\"", cls);
 	}

@@ -254,6 +254,9 @@ TEST(clean_utf8)
 	CHECK_EQ_STR(out, "a?[31mb??c");
 	nt_pcapng_clean_utf8(out, sizeof(out), "\xc2\x85x\xc2\xa0\xff\xe2\x86\x92\xed\xa0\x80\xf0\x9f\x98\x80");
 	CHECK_EQ_STR(out, "??x\xc2\xa0?\xe2\x86\x92???\xf0\x9f\x98\x80");
+	/* bidirectional overrides (U+202E, U+2066) too (issue #16) */
+	nt_pcapng_clean_utf8(out, sizeof(out), "a\xe2\x80\xae" "b\xe2\x81\xa6" "c");
+	CHECK_EQ_STR(out, "a???b???c");
 	/* cut on a character boundary */
 	CHECK_EQ_INT(nt_pcapng_clean_utf8(out, 4, "ab\xe2\x86\x92"), 2);
 	CHECK_EQ_STR(out, "ab");
