@@ -12,7 +12,8 @@
  *     tests/pcapfilt/ebpf_interp.c, libpcap's verdict (pcap_offline_filter)
  *     on every frame of tests/pcapfilt/pktgen.c in the L2 and L3 views;
  *   - nft-analyze's offline answer (pcapfilt/offline.c), when YES or NO, is
- *     libpcap's on the headers it lays out, whatever the unknown bits hold.
+ *     libpcap's on the headers it lays out, whatever the unknown bits hold,
+ *     and on recorded bytes (a frame, whole or cut), libpcap's on the frame.
  * Host names are never resolved (getaddrinfo below: numeric only), so an
  * input costs no DNS query.
  */
@@ -109,6 +110,14 @@ static void check_frames(const struct nt_capfilter *f)
 		if (got != want) {
 			snprintf(err, sizeof(err), "view L2: eBPF %u, libpcap %u", got, want);
 			fail(g->desc, err);
+		}
+		/* nft-analyze on recorded bytes: the whole frame, and cut at 40 */
+		for (unsigned int cap = g->caplen, k = 0; k < 2; k++, cap = cap < 40 ? cap : 40) {
+			enum nt_pcapf_answer a = nt_pcapf_offline_eval_frame(&f->prog, g->data, cap, g->wirelen, NULL);
+
+			if (a != NT_PCAPF_UNKNOWN && (a == NT_PCAPF_YES) != !!want)
+				fail(g->desc, k ? "offline on 40 recorded bytes: not libpcap's answer" :
+						  "offline on the recorded frame: not libpcap's answer");
 		}
 		if (g->l3off < 0 || g->caplen <= (unsigned int)g->l3off)
 			continue;
