@@ -144,6 +144,11 @@ $(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB_DISCOVER) $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF)
 
+# the --filter input: the recorder's parser, the translator's test harness, libpcap
+$(O)/tests/fuzz/fuzz_pcapf: tests/fuzz/fuzz_pcapf.c tests/fuzz/replay_main.c $(PCAPF_TSUP) $(LIB_RECPURE) $(LIB_PCAPF) $(LIB_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(PCAPF_TSUP) $(LIB_RECPURE) $(LIB_PCAPF) $(LIB_CORE) $(LIBS_CORE) $(LIBS_PCAP) $(LIBS_BPF) -ldl
+
 # test_attach.c includes nft-record/attach_*.c, which include the skeleton
 $(O)/tests/test_attach: $(SKELS)
 

@@ -2,6 +2,7 @@
 /*
  * nt.bpf.c - the one BPF object of nft-recorder.  Programs live in per-topic
  * headers; user space enables (autoload) the ones its backend needs:
+ *   stack.bpf.h kernel stacks at drops (--stack)
  *   tp.bpf.h    raw tracepoints (net:*, skb:*)   - every backend
  *   func.bpf.h  function probes (kprobe.multi, fentry, kprobe)
  *   nft.bpf.h   nftables verdicts (nft_do_chain, __nft_trace_packet)
@@ -15,6 +16,7 @@
 #include "common/bpf_shared.h"
 #include "pcapf.bpf.h"
 #include "core.bpf.h"
+#include "stack.bpf.h"
 #include "tp.bpf.h"
 #include "func.bpf.h"
 #include "nft.bpf.h"

@@ -100,6 +100,7 @@ SEC("raw_tp/kfree_skb")
 int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 {
 	struct nt_ev_drop *d;
+	__u32 stack_id;
 
 	if (!skb)
 		return 0;
@@ -110,12 +111,13 @@ int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 		goto out;
 	if (!nt_track(skb, NT_TP_KFREE_SKB, 0))
 		goto out;
+	stack_id = nt_stack_take(ctx); /* --stack (stack.bpf.h) */
 	d = nt_reserve(sizeof(*d));
 	if (d) {
 		nt_fill_hdr(&d->h, NT_EV_DROP, 0, NT_TP_KFREE_SKB, (__u64)skb);
 		d->location = (__u64)location;
 		d->reason = (__u32)reason;
-		d->stack_id = 0;
+		d->stack_id = stack_id;
 		bpf_ringbuf_submit(d, nt_rb_flags());
 	}
 out:

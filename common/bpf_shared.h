@@ -44,6 +44,10 @@ enum nt_tp_id {
 #define NT_TPC_IP_ONLY (1ULL << 33)  /* only skbs with skb->protocol IPv4 / IPv6 */
 #define NT_TPC_TRACKED (1ULL << 34)  /* only skbs already traced (no first sight) */
 
+/* nt_stack_mode (bpf/stack.bpf.h, nft-record --stack) */
+#define NT_STACK_OFF 0
+#define NT_STACK_DROP 1   /* the kernel stack of every traced drop (DROP.stack_id) */
+
 /* nt_filter.flags: which checks apply.  All must match (AND). */
 #define NT_FLT_IFINDEX 0x0100  /* device ifindex (--filter iface NAME) */
 #define NT_FLT_NETNS   0x0200  /* namespace inode (--filter netns NAME) */

@@ -44,8 +44,8 @@ static void events_on_event(struct nt_run *r, const struct nt_packet *p, const s
 {
 	struct nt_select *f = &r->o->f;
 
-	if (f->has_verdict || f->has_fate)
-		return; /* printed per packet, at completion */
+	if (f->has_verdict || f->has_fate || f->pred)
+		return; /* printed per packet, at completion (--filter: once its bytes are in) */
 	if (r->pkt_filter) {
 		int flow = f->has_host || f->has_src || f->has_dst || f->port >= 0 ||
 			   f->sport >= 0 || f->dport >= 0 || f->proto >= 0 || f->packet || f->pred;
@@ -72,15 +72,16 @@ int cmd_events(int argc, char **argv)
 {
 	struct nt_query q, *o = &q;
 	struct nt_run r;
-	int rc;
+	int rc, per_packet;
 
 	if (nt_query_parse(&q, &cmd_argp, argc, argv))
 		return NT_EXIT_USAGE;
 	if (nt_query_one_log(&q, "events"))
 		return NT_EXIT_USAGE;
-	nt_run_init(&r, o, events_on_event, o->f.has_verdict || o->f.has_fate ? events_on_packet : NULL);
+	per_packet = o->f.has_verdict || o->f.has_fate || o->f.pred;
+	nt_run_init(&r, o, events_on_event, per_packet ? events_on_packet : NULL);
 	nt_run_json_open(&r, "events");
-	rc = nt_run_log(&r, o->f.has_verdict || o->f.has_fate);
+	rc = nt_run_log(&r, per_packet);
 	if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
 		return nt_run_finish(&r, rc);
 	nt_run_json_close(&r);

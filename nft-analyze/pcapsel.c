@@ -54,6 +54,41 @@ static int count_once(struct nt_pcapsel *s, uint64_t id)
 
 static int match(struct nt_pcapsel *s, const struct nt_model *m, const struct nt_packet *p);
 
+/* The packet's first BYTES record as the Ethernet frame the recorder's
+ * filter sees (behind a made-up Ethernet header when the bytes start at the
+ * network header, as pcapfilt/abi.h's L3 view): its length, 0 = none. */
+static unsigned int bytes_frame(const struct nt_packet *p, uint8_t *fr, uint32_t *wirelen)
+{
+	for (size_t off = 0, len; off + sizeof(struct nt_ev_hdr) <= p->ev_len; off += len) {
+		const struct nt_ev_hdr *h = (const void *)(p->ev + off);
+		const struct nt_ev_bytes *b = (const void *)h;
+		unsigned int cap, no;
+
+		len = nt_ev_len(h);
+		if (!len || off + len > p->ev_len)
+			return 0;
+		if (h->type != NT_EV_BYTES)
+			continue;
+		cap = b->caplen, no = b->net_off;
+		if (len < sizeof(*b) + cap || cap > NT_BYTES_MAX || no > cap || b->origlen < cap)
+			return 0;
+		if (b->link == NT_BYTES_MAC && (no == 14 || (no == 18 && b->data[12] == 0x81 && !b->data[13]))) {
+			memcpy(fr, b->data, cap);
+			*wirelen = b->origlen;
+			return cap;
+		}
+		if (b->link == NT_BYTES_MAC ? no < 14 : no != 0)
+			return 0; /* not an Ethernet MAC header: the network header on */
+		memset(fr, 0, 12);
+		fr[12] = (uint8_t)(b->ethertype >> 8);
+		fr[13] = (uint8_t)b->ethertype;
+		memcpy(fr + 14, b->data + no, cap - no);
+		*wirelen = b->origlen - no + 14;
+		return cap - no + 14;
+	}
+	return 0;
+}
+
 int nt_pcapsel_match(void *ctx, const struct nt_model *m, const struct nt_packet *p)
 {
 	struct nt_pcapsel *s = ctx;
@@ -75,6 +110,9 @@ static int match(struct nt_pcapsel *s, const struct nt_model *m, const struct nt
 	const struct nt_ev_meta *mm = &p->meta;
 	struct nt_pcapf_meta pm;
 	int why = -2;
+	uint8_t frame[NT_PCAPF_SYN_MAX];
+	uint32_t wirelen;
+	unsigned int flen;
 
 	if (!p->has_meta)
 		return 0;
@@ -96,6 +134,13 @@ static int match(struct nt_pcapsel *s, const struct nt_model *m, const struct nt
 	}
 	if (!s->pcap[0])
 		return 1;
+	/* recorded bytes first: exact where the expression reads only them */
+	if ((flen = bytes_frame(p, frame, &wirelen))) {
+		enum nt_pcapf_answer a = nt_pcapf_offline_eval_frame(&s->prog, frame, flen, wirelen, NULL);
+
+		if (a != NT_PCAPF_UNKNOWN)
+			return a == NT_PCAPF_YES;
+	}
 	nt_pcapf_meta_from_ev(mm, s->w ? s->w->version : 2, &pm);
 	switch (nt_pcapf_offline_eval(&s->prog, &pm, &why)) {
 	case NT_PCAPF_YES:

@@ -3,8 +3,9 @@
  * pcapsel.h - nft-analyze --filter EXPR: the language of nft-record --filter
  * (a pcap-filter(7) expression + netns NAME, iface NAME, mark VALUE[/MASK]),
  * evaluated after the fact on what the log recorded about each packet: its
- * first packet metadata record (where nft-record first saw it), through
- * pcapfilt/offline.h.  A packet whose answer depends on something the log
+ * first BYTES record when the log has packet bytes (exact where the
+ * expression reads only the captured bytes), else its first packet metadata
+ * record (where nft-record first saw it), through pcapfilt/offline.h.  A packet whose answer depends on something the log
  * does not hold (payload, TTL, MAC addresses, the length ...) is left out
  * and counted; at the end one line on stderr says how many and which field.
  */

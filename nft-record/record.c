@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "common/bpf_shared.h"
 #include "nft-record/record_int.h"
 #include "nt.skel.h"
 
@@ -63,6 +64,8 @@ static int finish(struct rec *r, int loop_err)
 	r->skel->bss->nt_off = 1;
 	usleep(20000); /* records reserved before the flag get committed */
 	ring_buffer__consume(r->rb);
+	if (nt_kstacks_flush(&r->stk, r->w) && !r->err)
+		r->err = -EIO;
 	nt_record_drain_traces(r, -1);
 	for (int i = 0; i < r->ntr; i++)
 		nt_nftrace_close(&r->tr[i]);
@@ -107,6 +110,11 @@ static int finish(struct rec *r, int loop_err)
 			(unsigned long long)(r->lost_rb_total + r->lost_nl_total),
 			(unsigned long long)r->lost_rb_total, (unsigned long long)r->lost_nl_total,
 			(long long)st.st_size, secs, r->out_path);
+		if (o->stack_mode != NT_STACK_OFF)
+			fprintf(stderr, "nft-record: kernel stacks: %llu distinct, lost %llu, unreadable %llu\n",
+				(unsigned long long)r->stk.stored,
+				(unsigned long long)nt_record_stacks_lost(r),
+				(unsigned long long)r->stk.unreadable);
 	}
 	if (loop_err || r->err) {
 		fprintf(stderr, "nft-record: stopped on error: %s\n",

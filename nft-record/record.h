@@ -56,6 +56,7 @@ struct nt_record_opts {
 	int keep_caps;             /* keep every capability after attach (--serve
 				    * starts further recordings); else they are dropped */
 	int no_status_line;        /* no live status line on a terminal's stderr */
+	int stack_mode;            /* NT_STACK_* (common/bpf_shared.h): --stack */
 	/* consumers (NULL = none), and a stop request from another thread
 	 * (checked like SIGINT; NULL = none) */
 	const struct nt_record_hooks *hooks;

@@ -23,6 +23,7 @@
 #include "nft-record/capfilter.h"
 #include "nft-record/corr.h"
 #include "nft-record/hostid.h"
+#include "nft-record/kstacks.h"
 #include "nft-record/mergeq.h"
 #include "nft-record/netns.h"
 #include "nft-record/nftrace.h"
@@ -34,6 +35,7 @@
 #define KSYM_PENDING 512
 #define PKT_SET_BITS 16
 #define MAX_CPUS 1024
+#define NT_STACK_MAP_ENTRIES 4096  /* distinct stacks of a recording (--stack) */
 
 #define BPFQ_LEN 32768             /* BPF records waiting for the merge */
 #define NFTQ_LEN 8192              /* resolved nftrace records waiting for the merge */
@@ -76,6 +78,8 @@ struct rec {
 	char backend_why[600];
 	uint64_t unknown_chain_refresh_ns;
 	struct nt_mergeq mq;
+	struct nt_kstacks stk;           /* --stack (kstacks.c) */
+	uint32_t stack_entries;          /* size of the BPF stack map */
 	char own_table[NT_NAME_LEN];
 	size_t nreasons;
 	int nft_listen;
@@ -113,6 +117,7 @@ int nt_record_corr_chain(void *ctx, uint32_t netns, uint8_t family, const char *
 int nt_record_on_ring_event(void *ctx, void *data, size_t size);
 int nt_record_drain_traces(struct rec *r, int max);
 void nt_record_write_losses(struct rec *r, int force);
+uint64_t nt_record_stacks_lost(struct rec *r);
 int nt_record_loop(struct rec *r);
 
 #endif

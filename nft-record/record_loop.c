@@ -75,10 +75,37 @@ static void pkt_seen(struct rec *r, uint64_t skb, int freed)
 	}
 }
 
+/* A frame of a new kernel stack: its symbol goes to the next KSYMS block
+ * (written now when the pending list is full, so that no frame goes unnamed). */
+static void stack_sym(void *ctx, uint64_t addr)
+{
+	struct rec *r = ctx;
+
+	if (r->nksym_pending >= KSYM_PENDING && nt_record_write_ksyms(r, 0))
+		r->write_errors++;
+	nt_record_ksym_note(r, addr);
+}
+
+/* A leading frame of a stack that belongs to the tracing itself: the BPF
+ * program (JIT code: no kernel symbol within 1 MiB below it, as the analyzer
+ * names frames, or bpf_prog_*) and the tracepoint's BPF dispatch
+ * (bpf_trace_run<N>, __bpf_trace_<tracepoint>). */
+static int stack_skip(void *ctx, uint64_t addr)
+{
+	struct rec *r = ctx;
+	const struct nt_ksym *s = r->ksyms ? nt_ksyms__by_addr(r->ksyms, addr) : NULL;
+
+	if (!s || addr - s->addr >= (1u << 20))
+		return 1;
+	return !strncmp(s->name, "bpf_prog_", 9) || !strncmp(s->name, "bpf_trace_run", 13) ||
+	       !strncmp(s->name, "__bpf_trace_", 12);
+}
+
 int nt_record_on_ring_event(void *ctx, void *data, size_t size)
 {
 	struct rec *r = ctx;
 	const struct nt_ev_hdr *h = data;
+	struct nt_ev_drop dcopy;
 
 	if (size < sizeof(*h) || nt_ev_size(h->type) != size)
 		return 0; /* never produced by our programs */
@@ -89,8 +116,18 @@ int nt_record_on_ring_event(void *ctx, void *data, size_t size)
 		nt_corr_meta(r->corr, data);
 		break;
 	case NT_EV_DROP:
-		nt_record_ksym_note(r, ((const struct nt_ev_drop *)data)->location);
+		memcpy(&dcopy, data, sizeof(dcopy));
+		nt_record_ksym_note(r, dcopy.location);
 		pkt_seen(r, h->skb, 1);
+		if (dcopy.stack_id) { /* --stack: its frames into the STACKS block */
+			uint32_t id = nt_kstacks_note(&r->stk, r->w, dcopy.stack_id, stack_skip,
+						      stack_sym, r);
+
+			if (id != dcopy.stack_id) {
+				dcopy.stack_id = id;
+				data = &dcopy;
+			}
+		}
 		break;
 	case NT_EV_FREE:
 		pkt_seen(r, h->skb, 1);
@@ -151,6 +188,21 @@ void nt_record_write_losses(struct rec *r, int force)
 		nt_record_emit(r, &l, sizeof(l));
 	}
 	r->lost_nl_total = total;
+}
+
+/* Stacks BPF could not store (nt_stack_lost, every CPU). */
+uint64_t nt_record_stacks_lost(struct rec *r)
+{
+	static uint64_t vals[MAX_CPUS];
+	uint64_t total = 0;
+	uint32_t k = 0;
+
+	if (!r->skel || bpf_map__lookup_elem(r->skel->maps.nt_stack_lost, &k, sizeof(k), vals,
+					     sizeof(uint64_t) * r->ncpus, 0))
+		return 0;
+	for (int c = 0; c < r->ncpus; c++)
+		total += vals[c];
+	return total;
 }
 
 static void status_line(struct rec *r, uint64_t now, uint64_t *last_ev, uint64_t *last_ns)
@@ -229,6 +281,14 @@ int nt_record_loop(struct rec *r)
 			break;
 		}
 		ring_buffer__consume(r->rb);
+		/* new stacks go out before the records that use them leave the
+		 * merge queue */
+		if ((e = nt_kstacks_flush(&r->stk, r->w))) {
+			r->write_errors++;
+			if (!r->err)
+				r->err = e;
+			break;
+		}
 		if (nt_record_drain_traces(r, 1024)) {
 			ret = -EIO;
 			break;

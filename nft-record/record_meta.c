@@ -86,6 +86,7 @@ static int write_header(struct rec *r)
 	cJSON_AddBoolToObject(opt, "nftrace_netlink", r->o->nftrace_netlink);
 	cJSON_AddBoolToObject(opt, "nftrace_bridge", !!(r->o->nftrace_families & NT_NFTRACE_BRIDGE));
 	cJSON_AddStringToObject(opt, "config", r->o->config ? r->o->config : "");
+	cJSON_AddStringToObject(opt, "stack", r->o->stack_mode == NT_STACK_DROP ? "drop" : "off");
 	nsa = cJSON_AddArrayToObject(opt, "netns");
 	for (int i = 0; i < r->nns; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -316,6 +317,15 @@ int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
 	for (int i = 0; i < NT_MAX_NETNS + 1; i++)
 		misses += r->tr[i].stamp_misses;
 	cJSON_AddNumberToObject(nf, "receive_time_stamps", (double)misses);
+	if (r->o->stack_mode != NT_STACK_OFF) {
+		cJSON *st = cJSON_AddObjectToObject(t, "stacks");
+
+		cJSON_AddNumberToObject(st, "distinct", (double)r->stk.stored);
+		/* not taken (the map's bucket held another stack, unwinder
+		 * failed) and taken but not readable: the records say 0 */
+		cJSON_AddNumberToObject(st, "lost", (double)nt_record_stacks_lost(r));
+		cJSON_AddNumberToObject(st, "unreadable", (double)r->stk.unreadable);
+	}
 	cJSON_AddBoolToObject(t, "clean", clean);
 	s = cJSON_PrintUnformatted(t);
 	cJSON_Delete(t);

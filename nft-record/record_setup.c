@@ -220,6 +220,27 @@ static int load_functions(struct rec *r)
 	return 0;
 }
 
+/* --stack: the BPF stack map's size and frame count (bpf/stack.bpf.h); a
+ * stack map is one entry when stacks are off.  Its value holds at most
+ * kernel.perf_event_max_stack frames. */
+static void set_stacks(struct rec *r)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_stack", "r");
+	unsigned int depth = NT_STACK_MAX_FRAMES;
+
+	if (f) {
+		if (fscanf(f, "%u", &depth) != 1 || depth > NT_STACK_MAX_FRAMES)
+			depth = NT_STACK_MAX_FRAMES;
+		fclose(f);
+	}
+	if (!depth)
+		depth = 1;
+	r->stack_entries = r->o->stack_mode == NT_STACK_OFF ? 1 : NT_STACK_MAP_ENTRIES;
+	r->skel->rodata->nt_stack_mode = r->o->stack_mode;
+	bpf_map__set_max_entries(r->skel->maps.nt_stackmap, r->stack_entries);
+	bpf_map__set_value_size(r->skel->maps.nt_stackmap, depth * sizeof(uint64_t));
+}
+
 static int open_bpf(struct rec *r)
 {
 	struct nt_backend_args a = { .funcs = &r->sel, .verbose = r->o->verbose };
@@ -238,6 +259,7 @@ static int open_bpf(struct rec *r)
 	memcpy((void *)&r->skel->rodata->nt_cfg, &r->flt.bpf, sizeof(r->flt.bpf));
 	/* records wake the loop (which polls every NT_POLL_MS) only past a quarter of the ring */
 	r->skel->rodata->nt_wakeup_bytes = rbsz / 4;
+	set_stacks(r);
 	bpf_object__for_each_program(p, r->skel->obj)
 		bpf_program__set_autoload(p, false);
 	err = nt_backend_tracepoint.prepare(&a);
@@ -261,6 +283,11 @@ static int open_bpf(struct rec *r)
 		fprintf(stderr, "nft-record: cannot load the BPF programs: %s%s\n", strerror(-err),
 			err == -EPERM ? " (missing CAP_BPF / CAP_PERFMON?)" : "");
 		return err == -EPERM ? NT_EXIT_PRIV : NT_EXIT_KERNEL;
+	}
+	if (nt_kstacks_init(&r->stk, r->o->stack_mode == NT_STACK_OFF ? -1 :
+			    bpf_map__fd(r->skel->maps.nt_stackmap), r->stack_entries)) {
+		fprintf(stderr, "nft-record: out of memory\n");
+		return NT_EXIT_RUNTIME;
 	}
 	return 0;
 }
@@ -342,6 +369,7 @@ void nt_record_teardown(struct rec *r)
 		nt_funcs_free(&r->sel);
 	nt_funcs_free(&r->all);
 	nt_ksyms__free(r->ksyms);
+	nt_kstacks_free(&r->stk);
 	free(r->lost_nl);
 	nt_mergeq_free(&r->mq);
 }

@@ -32,9 +32,11 @@ static void put_err(char *err, size_t errlen, const char *expr, const char *fmt,
 		e[n++] = '.', e[n++] = '.', e[n++] = '.';
 	e[n] = 0;
 	snprintf(err, errlen, fmt, e, what);
-	for (char *p = err; *p; p++)
-		if (*p == '\n' || *p == '\r')
+	for (char *p = err; *p; p++) /* libpcap's message quotes the user's words too */
+		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 static int refuse_unsupported(const struct nt_cbpf *p, const char *expr, char *err, size_t errlen)

@@ -225,6 +225,15 @@ static int extra_kind(const char *s, size_t a, size_t b)
 	return 0;
 }
 
+/* An error message quotes the user's words: one printable line. */
+static int oneline(char *err, size_t errlen, int ret)
+{
+	for (size_t i = 0; errlen && i < errlen && err[i]; i++)
+		if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
+			err[i] = '?';
+	return ret;
+}
+
 int nt_pcapf_split(const char *expr, char *pcap, size_t pcaplen, struct nt_pcapf_extras *x, char *err,
 		   size_t errlen)
 {
@@ -241,7 +250,7 @@ int nt_pcapf_split(const char *expr, char *pcap, size_t pcaplen, struct nt_pcapf
 	len = strlen(expr);
 	ret = old_forms(expr, err, errlen);
 	if (ret)
-		return ret;
+		return oneline(err, errlen, ret);
 	ret = -EINVAL;
 	t = calloc(MAX_TERMS, sizeof(*t));
 	keep = calloc(MAX_TERMS, 1);
@@ -382,5 +391,5 @@ int nt_pcapf_split(const char *expr, char *pcap, size_t pcaplen, struct nt_pcapf
 out:
 	free(t);
 	free(keep);
-	return ret;
+	return ret ? oneline(err, errlen, ret) : 0;
 }

@@ -221,7 +221,7 @@ void nt_pcapf_nft_match(const char *pcap, const struct nt_pcapf_extras *x, struc
 				 "the expression is not a conjunction of protocol / address / port terms");
 			goto all;
 		}
-		for (char *p = strtok(copy, " \t\n"); p; p = strtok(NULL, " \t\n")) {
+		for (char *p = strtok(copy, " \t\n\r\v\f"); p; p = strtok(NULL, " \t\n\r\v\f")) {
 			if (nt == MAX_TOK) {
 				snprintf(out->why, sizeof(out->why), "more than %d words", MAX_TOK);
 				goto all;
@@ -272,4 +272,7 @@ void nt_pcapf_nft_match(const char *pcap, const struct nt_pcapf_extras *x, struc
 all:
 	out->n = 0;
 	free(copy);
+	for (char *p = out->why; *p; p++) /* the user's words, printed on stderr */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }

@@ -300,6 +300,12 @@ static int load(const struct ctx *c, uint64_t off, int size, struct tn *r)
 	return 0;
 }
 
+/* Recorded bytes of the whole packet: a load past them rejects, as in libpcap. */
+static int whole(const struct ctx *c)
+{
+	return c->s->has_len && c->s->len >= c->s->wirelen;
+}
+
 /* Outcomes of running from PC in state S: bit 0 = can return 0, bit 1 = can
  * return non-zero. */
 static int run(struct ctx *c, struct st s, unsigned int pc);
@@ -354,7 +360,7 @@ static int run(struct ctx *c, struct st s, unsigned int pc)
 					return 1;
 				*dst = s.mem[in->k];
 			} else if (mode == BPF_LEN) {
-				*dst = unknown(-1);
+				*dst = c->s->has_len ? known(c->s->wirelen) : unknown(-1);
 			} else if (mode == BPF_MSH) {
 				if (c->s->l3off && in->k == c->s->l3off && c->s->b[c->s->l3off] == 0x45) {
 					*dst = known(20); /* see offline.h: the recorder's L4 */
@@ -362,6 +368,8 @@ static int run(struct ctx *c, struct st s, unsigned int pc)
 					int oob = load(c, in->k, 1, &v);
 
 					v = t_shift(t_and(v, known(0xf)), 2, 1);
+					if (oob && whole(c))
+						return 1; /* past the whole packet: reject */
 					if (oob) {
 						note(c, v.org);
 						s.x = v;
@@ -384,6 +392,8 @@ static int run(struct ctx *c, struct st s, unsigned int pc)
 				if (!size)
 					return 1;
 				oob = load(c, off, size, &v);
+				if (oob && whole(c))
+					return 1;
 				if (oob) {
 					note(c, v.org);
 					s.a = v;
@@ -514,14 +524,38 @@ static int run(struct ctx *c, struct st s, unsigned int pc)
 	}
 }
 
+static enum nt_pcapf_answer eval_syn(const struct nt_cbpf *p, const struct nt_pcapf_syn *s, int *why);
+
 enum nt_pcapf_answer nt_pcapf_offline_eval(const struct nt_cbpf *p, const struct nt_pcapf_meta *m, int *why)
 {
 	struct nt_pcapf_syn s;
-	struct ctx c = { .p = p, .s = &s, .why = -2 };
+
+	nt_pcapf_synthesize(m, &s);
+	return eval_syn(p, &s, why);
+}
+
+enum nt_pcapf_answer nt_pcapf_offline_eval_frame(const struct nt_cbpf *p, const uint8_t *frame,
+						 unsigned int caplen, uint32_t wirelen, int *why)
+{
+	struct nt_pcapf_syn s;
+
+	memset(&s, 0, sizeof(s));
+	if (caplen > NT_PCAPF_SYN_MAX)
+		caplen = NT_PCAPF_SYN_MAX;
+	memcpy(s.b, frame, caplen);
+	memset(s.known, 0xff, caplen);
+	s.len = caplen; /* l3off 0: the IPv4 header length is in the bytes */
+	s.has_len = 1;
+	s.wirelen = wirelen;
+	return eval_syn(p, &s, why);
+}
+
+static enum nt_pcapf_answer eval_syn(const struct nt_cbpf *p, const struct nt_pcapf_syn *s, int *why)
+{
+	struct ctx c = { .p = p, .s = s, .why = -2 };
 	struct st st;
 	int r;
 
-	nt_pcapf_synthesize(m, &s);
 	for (int i = 0; i < 16; i++)
 		st.mem[i] = known(0);
 	st.a = st.x = known(0);

@@ -65,14 +65,17 @@ void nt_pcapf_meta_from_ev(const struct nt_ev_meta *ev, unsigned int version, st
 
 enum nt_pcapf_answer { NT_PCAPF_NO = 0, NT_PCAPF_YES = 1, NT_PCAPF_UNKNOWN = 2 };
 
-/* Synthesized frame: at most this many bytes are laid out. */
-#define NT_PCAPF_SYN_MAX 96
+/* Synthesized frame: at most this many bytes are laid out (headers from
+ * META; or recorded packet bytes, NT_BYTES_MAX, behind an Ethernet header). */
+#define NT_PCAPF_SYN_MAX 272
 
 struct nt_pcapf_syn {
 	uint8_t b[NT_PCAPF_SYN_MAX];
 	uint8_t known[NT_PCAPF_SYN_MAX]; /* bit mask of the known bits of b[i] */
 	unsigned int len;                /* bytes laid out */
 	unsigned int l3off, l4off;       /* 0 = none */
+	int has_len;                     /* recorded bytes: the packet length is known */
+	uint32_t wirelen;
 };
 
 /* Lay out the headers of M (exposed for tests and messages). */
@@ -83,6 +86,13 @@ void nt_pcapf_synthesize(const struct nt_pcapf_meta *m, struct nt_pcapf_syn *s);
  * for the packet length. */
 enum nt_pcapf_answer nt_pcapf_offline_eval(const struct nt_cbpf *p, const struct nt_pcapf_meta *m,
 					   int *why);
+
+/* Answer P for a packet whose first CAPLEN bytes (FRAME, an Ethernet frame,
+ * caplen <= NT_PCAPF_SYN_MAX) of WIRELEN were recorded (BYTES records):
+ * exact where the program reads only those bytes and the length, UNKNOWN
+ * (*why = CAPLEN) where it reads past them. */
+enum nt_pcapf_answer nt_pcapf_offline_eval_frame(const struct nt_cbpf *p, const uint8_t *frame,
+						 unsigned int caplen, uint32_t wirelen, int *why);
 
 /* Name of the field at frame offset OFF of the layout of M ("IPv4 TTL",
  * "TCP payload" ...); OFF -1: "packet length". */

@@ -11,9 +11,12 @@ FLIBS   := -lzstd -lcjson -lm -lbpf -lelf -lz
 CORE_SRCS     := $(wildcard common/*.c formats/*.c)
 DISCOVER_SRCS := $(filter-out nft-discover/main.c,$(wildcard nft-discover/*.c))
 MODEL_SRCS    := $(wildcard model/*.c)
+# --filter: the recorder's parser, pcapfilt/ and the translator's test harness
+PCAPF_SRCS    := $(wildcard pcapfilt/*.c) nft-record/capfilter.c tests/pcapfilt/ebpf_interp.c \
+		 tests/pcapfilt/harness.c tests/pcapfilt/pktgen.c
 fobj = $(patsubst %.c,$(FO)/obj/%.o,$(1))
 
-TARGETS := logr model kallsyms trace_config btf analyze
+TARGETS := logr model kallsyms trace_config btf analyze pcapf
 all: $(addprefix $(FO)/fuzz_,$(TARGETS))
 
 $(FO)/obj/%.o: %.c
@@ -26,6 +29,8 @@ $(FO)/libdiscover.a: $(call fobj,$(DISCOVER_SRCS))
 	rm -f $@; ar rcs $@ $^
 $(FO)/libmodel.a: $(call fobj,$(MODEL_SRCS))
 	rm -f $@; ar rcs $@ $^
+$(FO)/libpcapf.a: $(call fobj,$(PCAPF_SRCS))
+	rm -f $@; ar rcs $@ $^
 
 $(FO)/fuzz_logr $(FO)/fuzz_kallsyms: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_%.o $(FO)/libcore.a
 	$(FCC) -fsanitize=fuzzer $(FSAN) -o $@ $^ $(FLIBS)
@@ -33,6 +38,8 @@ $(FO)/fuzz_trace_config $(FO)/fuzz_btf: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_
 	$(FCC) -fsanitize=fuzzer $(FSAN) -o $@ $^ $(FLIBS)
 $(FO)/fuzz_model $(FO)/fuzz_analyze: $(FO)/fuzz_%: $(FO)/obj/tests/fuzz/fuzz_%.o $(FO)/libmodel.a $(FO)/libcore.a
 	$(FCC) -fsanitize=fuzzer $(FSAN) -o $@ $^ $(FLIBS)
+$(FO)/fuzz_pcapf: $(FO)/obj/tests/fuzz/fuzz_pcapf.o $(FO)/libpcapf.a $(FO)/libcore.a
+	$(FCC) -fsanitize=fuzzer $(FSAN) -o $@ $^ $(FLIBS) -lpcap -ldl
 
 # Seed generator (plain build: writes small valid inputs for every target)
 $(FO)/mkseeds: tests/fuzz/mkseeds.c $(FO)/libcore.a

@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")/../.."
 FO=${FO:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-ALL="logr model kallsyms trace_config btf analyze"
+ALL="logr model kallsyms trace_config btf analyze pcapf"
 TARGETS=${FUZZ_TARGETS:-$ALL}
 NICE=${FUZZ_NICE:-10}
 
@@ -35,13 +35,13 @@ rm -rf "$FO/seeds"
 rc=0
 for t in $TARGETS; do
 	work=$FO/corpus/$t; art=$FO/artifacts/$t
-	mkdir -p "$work" "$art"
+	mkdir -p "$work" "$art" "$FO/seeds/$t"
 	dirs=("$work" "$FO/seeds/$t")
 	for d in tests/fuzz/corpus/$t tests/fuzz/regressions/$t; do
 		[ -d "$d" ] && dirs+=("$d")
 	done
 	dict=()
-	case $t in model|trace_config) dict=(-dict=tests/fuzz/json.dict) ;; esac
+	case $t in model|trace_config) dict=(-dict=tests/fuzz/json.dict) ;; pcapf) dict=(-dict=tests/fuzz/pcapf.dict) ;; esac
 	log=$FO/fuzz_$t.log
 	echo "fuzz_$t: ${FUZZ_SECONDS}s, log $log" >&2
 	# -rss_limit_mb: the reader may hold a 64 MiB block (+ its decompressed copy)

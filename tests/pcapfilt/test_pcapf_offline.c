@@ -299,6 +299,53 @@ TEST(meta_records_of_both_format_versions)
 	CHECK_EQ_STR(f, "UDP checksum");
 }
 
+/* Recorded bytes (nft-analyze --filter on a log with BYTES records): the
+ * first CAP bytes of each frame; YES / NO must be libpcap's on the whole
+ * frame, UNKNOWN only when the program reads past CAP (then libpcap on the
+ * cut frame rejects: it cannot have read only the captured bytes). */
+static void frame_case(const char *expr, const struct nt_pg_frame *fr, int nfr)
+{
+	static const unsigned int caps[] = { 14, 34, 40, 54, 60, 96, 128, NT_PCAPF_SYN_MAX };
+	struct nt_cbpf p;
+	char err[300];
+	int dec = 0, unk = 0;
+
+	if (nt_pcapf_compile(expr, NT_PCAPF_VIEW_L2, &p, err, sizeof(err))) {
+		printf("FAIL: offline_bytes '%s': %s\n", expr, err);
+		nt__failed_cases++;
+		return;
+	}
+	for (int i = 0; i < nfr; i++)
+		for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+			const struct nt_pg_frame *f = &fr[i];
+			unsigned int cap = caps[c] < f->caplen ? caps[c] : f->caplen;
+			unsigned int want = !!nt_pcapf_run_libpcap(&p, f->data, f->caplen, f->wirelen);
+			enum nt_pcapf_answer a = nt_pcapf_offline_eval_frame(&p, f->data, cap, f->wirelen, NULL);
+
+			if (a == NT_PCAPF_UNKNOWN) {
+				unk++;
+				if (cap == f->caplen && f->caplen == f->wirelen) {
+					printf("FAIL: offline_bytes '%s': frame %d (%s): UNKNOWN on the whole packet\n",
+					       expr, i, f->desc);
+					nt__failed_cases++;
+					goto out;
+				}
+				continue;
+			}
+			dec++;
+			if (want != (a == NT_PCAPF_YES)) {
+				printf("FAIL: offline_bytes '%s': frame %d (%s), %u of %u bytes: %s, libpcap %s\n",
+				       expr, i, f->desc, cap, f->wirelen, a == NT_PCAPF_YES ? "YES" : "NO",
+				       want ? "yes" : "no");
+				nt__failed_cases++;
+				goto out;
+			}
+		}
+	printf("PASS: offline_bytes '%s' (%d decided, %d read past the capture)\n", expr, dec, unk);
+out:
+	nt_cbpf_free(&p);
+}
+
 int main(void)
 {
 	const struct nt_pg_frame *fr;
@@ -309,5 +356,7 @@ int main(void)
 	RUN(meta_records_of_both_format_versions);
 	for (size_t i = 0; i < sizeof(EXPRS) / sizeof(EXPRS[0]); i++)
 		offline_case(EXPRS[i], fr, nfr);
+	for (size_t i = 0; i < sizeof(EXPRS) / sizeof(EXPRS[0]); i++)
+		frame_case(EXPRS[i], fr, nfr);
 	TEST_EXIT();
 }
