@@ -87,6 +87,7 @@ static int write_header(struct rec *r)
 	cJSON_AddBoolToObject(opt, "nftrace_bridge", !!(r->o->nftrace_families & NT_NFTRACE_BRIDGE));
 	cJSON_AddStringToObject(opt, "config", r->o->config ? r->o->config : "");
 	cJSON_AddStringToObject(opt, "stack", r->o->stack_mode == NT_STACK_DROP ? "drop" : "off");
+	cJSON_AddBoolToObject(opt, "conntrack", r->o->conntrack);
 	nsa = cJSON_AddArrayToObject(opt, "netns");
 	for (int i = 0; i < r->nns; i++) {
 		cJSON *o = cJSON_CreateObject();
