@@ -8,10 +8,10 @@
  *   - one LOG (a file or "-"): one source, nothing read in advance (the walk
  *     reports what is wrong with it, as for every command);
  *   - several: each file's HEADER is read first (a file that is no log: one
- *     line, NT_FLEET_BAD); every file is a source (the files of one rotation
- *     set too, until model/walk.c reads a set as one log: issue #19); sources
- *     of the same host (same label and machine) are that host's, in the
- *     order given.
+ *     line, NT_FLEET_BAD); files of the same rotation set (HEADER
+ *     rotation.set) are one source, in seq order; every other file is a
+ *     source; sources of the same host (same label and machine) are that
+ *     host's, in the order given.
  * Host labels are unique in the fleet: two machines with one label get
  * "label@<first 8 digits of the machine hash>", several unknown hosts
  * "unknown:<path as given>"; a file given twice is an error.
