@@ -18,6 +18,15 @@
  * evaluation - so every trace record carries the kernel's CLOCK_MONOTONIC
  * time like the BPF events.  When the queue and the socket disagree (overrun)
  * the receive time is used and NT_TRACE_TS_RECV is set.
+ *
+ * Kernels without owner tables (before 5.12: "flags owner" is refused with
+ * EINVAL) get the same table without the flag.  It is then removed by
+ * nt_nftrace_close(), or - when the recorder dies without closing (kill -9) -
+ * by a guard process forked when the table is added: it waits on a pipe whose
+ * only writer is the recorder and, at EOF, sends the prepared
+ * NFT_MSG_DELTABLE batch from a netlink socket of that namespace and exits.
+ * Tables left by a recorder killed together with its guard are removed by the
+ * next recording in that namespace (nft_record_<pid> of a pid that is gone).
  */
 #ifndef NT_NFTRACE_H
 #define NT_NFTRACE_H
@@ -73,6 +82,10 @@ struct nt_nftrace {
 	uint64_t stamps_skipped;  /* stamped by the socket filter, never received */
 	char *rbuf;
 	size_t rbuf_len;
+	unsigned families;        /* NT_NFTRACE_* of the tables added */
+	int unowned;              /* kernel without owner tables: guard process below */
+	int guard_fd;             /* write end of the guard's pipe, -1 when none */
+	int guard_pid;
 };
 
 /*
