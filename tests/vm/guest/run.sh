@@ -22,6 +22,11 @@ BACKENDS=${NT_BACKENDS:-"kprobe-multi fentry kprobe"}
 [ "$BACKENDS" = none ] && BACKENDS="" # nt.backends=none: only record-default
 W=/tmp/w
 mkdir -p $W
+# BPF nftables verdicts (bpf/nft.bpf.h) need nf_tables' BTF (module BTF: 5.11+);
+# without it the verdicts come from nftables' netlink trace (nft-record), and
+# the scenarios run through nft-record instead of nt-vmprobe (run_backend_rec)
+NFT_BPF=0
+[ -e /sys/kernel/btf/nf_tables ] && NFT_BPF=1
 
 topo() {
 	for n in c r s; do ip netns add $n; ip -n $n link set lo up; done
@@ -107,6 +112,7 @@ mon_keys() { # FILE GROUP HM
 	awk -v g="$2" -v hm="$3" '
 	$1=="trace" && $2=="id" {
 		t=$5; c=$6
+		if (t != "t" && t != "nat" && t != "fw" && t != "br") next # not nft-record'"'"'s own table
 		if ($7=="policy") key = t " " c " policy " $8
 		else if ($7=="rule" && match($0, /# handle [0-9]+ \(verdict [a-z]+( [^)]*)?\)/)) {
 			s = substr($0, RSTART, RLENGTH); gsub(/[#()]/, "", s); split(s, w, " ")
@@ -218,7 +224,88 @@ check_backend() { # BACKEND
 	done
 }
 
+# nft -a monitor trace in s and r (pids m1 m2), every scenario between markers
+scenario_traffic() {
+	ip netns exec s nft -a monitor trace > $W/mon_s.$be 2>&1 &
+	m1=$!
+	ip netns exec r nft -a monitor trace > $W/mon_r.$be 2>&1 &
+	m2=$!
+	sleep 1
+	marker
+	for sc in $SCENARIOS; do
+		if traffic $sc; then eval ok_$sc=1; else eval ok_$sc=0; fi
+		marker
+	done
+}
+
+# nft-analyze events --ndjson of LOG -> nt-vmprobe's line format (FUNC, META,
+# RULE, LINK, DROP, FREE) for check_backend; trace ids as nft prints them
+log_lines() { # LOG
+	nft-analyze events --ndjson "$1" | awk '
+	function f(k,   r) {
+		if (!match($0, "\"" k "\":(\"[^\"]*\"|-?[0-9]+)")) return ""
+		r = substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3); gsub(/"/, "", r); return r
+	}
+	function hex8(n,   s, i) { s = ""; for (i = 0; i < 8; i++) { s = substr("0123456789abcdef", n % 16 + 1, 1) s; n = int(n / 16) } return s }
+	function vn(v) { return v=="drop"?0:v=="accept"?1:v=="continue"?-1:v=="break"?-2:v=="jump"?-3:v=="goto"?-4:v=="return"?-5:v }
+	{ t = f("type"); s = f("skb"); sub(/^0x/, "", s) }
+	t == "FUNC" { print "FUNC", s, f("func") }
+	t == "DROP" { print "DROP", s, f("reason_value") }
+	t == "FREE" { print "FREE", s }
+	t == "META" { print "META", s, (f("family") == "ipv6" ? 2 : 1), f("src"), f("dst"), f("proto"), f("sport"), f("dport") }
+	t == "LINK" { k = f("kind"); p = f("parent"); sub(/^0x/, "", p)
+		print "LINK", s, p, (k == "clone" ? 1 : k == "copy" ? 2 : k == "realloc" ? 3 : 4) }
+	t == "NFT_RULE" {
+		tb = f("table"); if (tb != "t" && tb != "nat" && tb != "fw" && tb != "br") next
+		k = f("kind"); tg = f("target")
+		print "RULE", s, tb "/" f("chain"), f("handle"), vn(tolower(f("verdict"))), (k == "policy" ? 1 : k == "return" ? 2 : 3),
+			f("depth"), (tg == "" ? "-" : tb "/" tg), hex8(f("trace_id") + 0)
+	}'
+}
+
+# run_backend on a kernel without BPF nftables verdicts: the recording is
+# nft-record's (this backend, MAX functions of nft-discover, verdicts from the
+# netlink trace), converted by log_lines
+run_backend_rec() { # BACKEND MAX
+	be=$1; B=$W/bpf.$be; L=$W/scen.$be.ntl
+	: > $B
+	nft-discover -q -m $2 -c $W/scfg.$be.json -o $W/sall.$be.json ||
+		{ res FAIL "attach/$be" "nft-discover failed"; return; }
+	nft-record -b $be -c $W/scfg.$be.json -d 900 -n s -n r -o $L > $W/srec.$be.out 2> $W/err.$be &
+	pid=$!
+	n=0
+	while ! grep -q -E 'recording to|error|cannot|unavailable' $W/err.$be && kill -0 $pid 2>/dev/null &&
+		[ $n -lt 3000 ]; do sleep 0.2; n=$((n + 1)); done
+	if ! kill -0 $pid 2>/dev/null; then
+		wait $pid; rc=$?
+		why=$(sed -n 's/^nft-record: backend [a-z-]* unavailable: //p' $W/err.$be | head -n1)
+		if [ $rc = 4 ] && [ -n "$why" ]; then
+			echo "UNAVAILABLE $why" > $B
+			res SKIP "$be" "$why"
+		else
+			res FAIL "attach/$be" "nft-record exit code $rc: $(tail -n 2 $W/err.$be | tr '\n' ' ')"
+		fi
+		return
+	fi
+	scenario_traffic
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	ip netns exec c ping -f -w 3 10.0.2.1 > $W/flood.$be 2>&1
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	kill -INT $pid; wait $pid; rc=$?
+	sleep 0.5; kill $m1 $m2
+	tail -n 6 $W/err.$be | cut -c1-300
+	att=$(sed -n "s/^nft-record: $be: \([0-9]*\)\/\([0-9]*\) functions attached in \([0-9.]*\) ms.*/\1 of \2 in \3 ms/p" $W/err.$be)
+	pk=$(grep -o '[0-9]* packets transmitted' $W/flood.$be | cut -d' ' -f1)
+	det=$(sed -n 's/^nft-record: detached in \([0-9.]*\) s/\1 s/p' $W/err.$be)
+	sumline=$(grep '^nft-record: [0-9]* events' $W/err.$be | cut -d, -f1,5)
+	info "$be (nft-record, verdicts from the netlink trace: no nf_tables BTF): attached $att; detach ${det:-fast}; ${sumline#nft-record: }; flood ping -f $(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", b-a}') s ($pk requests)"
+	[ $rc = 0 ] && [ -n "$att" ] && res PASS "attach/$be" || res FAIL "attach/$be" "nft-record exit code $rc, attach line: ${att:-none}"
+	{ printf 'FUNCS'; sed -n 's/.*"name":[[:space:]]*"\([^"]*\)".*/ \1/p' $W/scfg.$be.json | tr -d '\n'; echo; log_lines $L; } >> $B
+	check_backend $be
+}
+
 run_backend() { # BACKEND MAX
+	[ "$NFT_BPF" = 1 ] || { run_backend_rec "$@"; return; }
 	be=$1
 	B=$W/bpf.$be
 	nt-vmprobe $be $2 900 > $B 2> $W/err.$be &
@@ -238,16 +325,7 @@ run_backend() { # BACKEND MAX
 		return
 	fi
 	grep '^ATTACH' $B
-	ip netns exec s nft -a monitor trace > $W/mon_s.$be 2>&1 &
-	m1=$!
-	ip netns exec r nft -a monitor trace > $W/mon_r.$be 2>&1 &
-	m2=$!
-	sleep 1
-	marker
-	for sc in $SCENARIOS; do
-		if traffic $sc; then eval ok_$sc=1; else eval ok_$sc=0; fi
-		marker
-	done
+	scenario_traffic
 	# flood: events/s and losses (event printing off between the marks)
 	kill -USR1 $pid; sleep 0.5
 	ip netns exec c ping -f -w 3 10.0.2.1 > $W/flood.$be 2>&1
@@ -266,6 +344,17 @@ run_backend() { # BACKEND MAX
 	check_backend $be
 }
 
+
+# rule verdicts: from BPF with nf_tables BTF, else from the netlink trace
+verdict_source() { # NFT_RECORD_STDERR
+	if [ "$NFT_BPF" = 1 ]; then
+		grep -q 'rule verdicts from BPF' $1 || why="${why}recorder did not take verdicts from BPF; "
+	else
+		grep -q 'rule verdicts from BPF' $1 && why="${why}verdicts from BPF without nf_tables BTF; "
+		grep -q '[1-9][0-9]* nft trace steps (0 from BPF, 0 uncorrelated)' $1 ||
+			why="${why}netlink trace steps missing or uncorrelated; "
+	fi
+}
 
 # The whole pipeline: nft-record (recorder core + this backend) then
 # nft-analyze --json on the log: the dropped ping's journey must carry the drop
@@ -303,7 +392,7 @@ record_backend() { # BACKEND MAX
 	# exactly once: verdicts come from BPF only (no netlink duplicate)
 	nrule=$(grep -oi "\"table\":\"t\",\"chain\":\"in\",\"kind\":\"rule\"[^}]*\"handle\":$h,\"verdict\":\"drop\"" $W/j.$be | wc -l)
 	[ "$nrule" = 1 ] || why="${why}journey has rule t/in handle $h verdict drop $nrule times (want 1); "
-	grep -q 'rule verdicts from BPF' $W/rec.$be.err || why="${why}recorder did not take verdicts from BPF; "
+	verdict_source $W/rec.$be.err
 	for f in ip_rcv nft_do_chain; do
 		grep -q "\"func\":\"$f\"" $W/j.$be || why="${why}journey lacks $f; "
 	done
@@ -394,7 +483,7 @@ record_default() {
 	att=$(grep -o "[a-z-]*: [0-9]*/[0-9]* functions attached in [0-9.]* ms" $W/def/err)
 	natt=$(echo "$att" | sed -n 's/^[^:]*: \([0-9]*\)\/.*/\1/p')
 	[ "${natt:-0}" -ge 1000 ] || why="${why}only ${natt:-0} functions attached (< 1000; trace_config.json has $nfun); "
-	grep -q 'rule verdicts from BPF' $W/def/err || why="${why}recorder did not take verdicts from BPF; "
+	verdict_source $W/def/err
 	grep -q hello-nft $W/def/tcp.out || why="${why}TCP payload not received; "
 	hmt=$(handle s marker); hmr=$(handle r marker)
 	nft-analyze events --ndjson $L 2> $W/def/an.err | grep '"type":"NFT_RULE"' > $W/def/ev
@@ -521,23 +610,104 @@ pcapf_xlate() {
 	fi
 }
 
+# kill -9 of nft-record leaves nothing: no nft table nft_record_* in its
+# namespaces, no BPF program.  Kernels without owner tables (< 5.12): a guard
+# process per namespace removes them; when the guards are killed too, the next
+# recording removes the tables of recorders that are gone.
+ntables() { n=0; for ns in s r; do n=$((n + $(ip netns exec $ns nft list tables | grep -c nft_record_))); done; echo $n; }
+nprogs() { bpftool prog show 2>/dev/null | grep -c -E ' name nt_'; }
+start_rec() { # LOG -> pid in RPID once recording
+	nft-record -b tracepoint -n s -n r -o $1 --force > /dev/null 2> $1.err &
+	RPID=$!
+	n=0
+	while ! grep -q -E 'recording to|error|cannot' $1.err && kill -0 $RPID 2>/dev/null && [ $n -lt 600 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+}
+record_kill9() {
+	command -v nft-record >/dev/null || { res SKIP "kill9" "nft-record not in the image"; return; }
+	why=""
+	start_rec $W/k9.ntl
+	t=$(ntables); p=$(nprogs)
+	[ "$t" = 2 ] || why="${why}$t tables while recording (want 2); "
+	unowned=0; grep -q 'no owner-flagged nft tables' $W/k9.ntl.err && unowned=1
+	kill -9 $RPID; wait $RPID 2>/dev/null
+	sleep 1
+	t=$(ntables); p2=$(nprogs)
+	[ "$t" = 0 ] || why="${why}$t nft_record tables left after kill -9; "
+	[ "$p2" = 0 ] || why="${why}$p2 BPF programs left after kill -9 (were $p); "
+	if [ $unowned = 1 ]; then
+		# recorder and guards killed at once: the next recording cleans up
+		start_rec $W/k9b.ntl
+		for c in $(awk -v p=$RPID '$4 == p {print $1}' /proc/[0-9]*/stat 2>/dev/null); do kill -9 $c; done
+		kill -9 $RPID; wait $RPID 2>/dev/null
+		sleep 0.5
+		t=$(ntables)
+		[ "$t" = 2 ] || why="${why}$t tables after killing recorder and guards (want 2: both left); "
+		nft-record -b tracepoint -n s -n r -d 1 -o $W/k9c.ntl --force > /dev/null 2> $W/k9c.err
+		grep -q 'removed tables of recorders gone before' $W/k9c.err || why="${why}stale tables not reported removed; "
+		t=$(ntables)
+		[ "$t" = 0 ] || why="${why}$t stale tables left after the next recording; "
+	fi
+	info "kill9: owner tables $([ $unowned = 1 ] && echo 'unsupported: guard processes' || echo yes); $p BPF programs while recording"
+	if [ -z "$why" ]; then res PASS "kill9"; else res FAIL "kill9" "$why"; cat $W/k9*.err | cut -c1-300; fi
+}
+
+# timed NAME CMD...: run CMD, then "# <kernel>: NAME took N s" (guest uptime)
+timed() {
+	tn=$1; shift
+	ts0=$(cut -d. -f1 /proc/uptime)
+	"$@"
+	info "$tn took $(($(cut -d. -f1 /proc/uptime) - ts0)) s"
+}
+
 res PASS "boot: $(uname -r)"
 pcapf_xlate
+[ "$NFT_BPF" = 1 ] || info "no nf_tables BTF (kernel < 5.11): nft verdicts from the netlink trace; scenarios through nft-record"
 topo || { res FAIL "topology" "netns / ruleset setup failed"; exit 1; }
 if topo_bridge; then BRIDGE=1; else BRIDGE=0; res FAIL "topology-bridge" "bridge namespace / ruleset setup failed"; fi
 ip netns exec s nft -a list ruleset
 ip netns exec r nft -a list ruleset
-for be in $BACKENDS; do
-	case $be in kprobe) max=$MAXF_KP ;; fentry) max=$MAXF_FE ;; *) max=$MAXF ;; esac
-	run_backend $be $max
+# the function backends of this kernel, in the order --backend auto tries them
+AVAIL=""
+for be in kprobe-multi fentry kprobe; do
+	if out=$(nt-vmprobe $be probe); then
+		AVAIL="$AVAIL $be"
+		info "$be: available${out#AVAILABLE}"
+	else
+		res SKIP "$be" "${out#UNAVAILABLE $be: }"
+	fi
 done
-# the default pipeline (backend auto), then every other backend through nft-record
-record_default
-record_pcapfilter
-for be in $BACKENDS; do
-	[ "$be" = "$AUTO_BE" ] && continue
+DEF_BE=$(echo $AVAIL | cut -d' ' -f1)
+# the module function table of kernels without module BTF (from 5.10's DWARF)
+# against this kernel's module BTF: informational (prototypes change)
+[ "$NFT_BPF" = 1 ] && info "module function table vs module BTF: $(nt-vmprobe modfuncs | cut -c1-400)"
+# Scenario runs (one recording, every scenario): every backend on the kernel
+# that runs the full set (nt.full=1, run_vm.sh), else only the backend
+# --backend auto picks (what users get); the other backends then run the
+# nft-record pipeline (record/<backend>) and record-default comes last (on
+# fentry kernels its thousand trampolines take minutes to go)
+if [ -n "${NT_BACKENDS+x}" ]; then
+	SCEN=""; for be in $BACKENDS; do case " $AVAIL " in *" $be "*) SCEN="$SCEN $be" ;; esac; done
+	PIPE=$SCEN
+elif [ "${NT_FULL:-1}" = 1 ]; then
+	SCEN=$AVAIL; PIPE=$AVAIL
+else
+	SCEN=$DEF_BE; PIPE=$AVAIL
+fi
+[ "${NT_FULL:-1}" = 1 ] || info "reduced set: scenario runs only with $DEF_BE (--backend auto); other backends: record/<backend>"
+for be in $SCEN; do
+	case $be in kprobe) max=$MAXF_KP ;; fentry) max=$MAXF_FE ;; *) max=$MAXF ;; esac
+	timed "scenarios/$be" run_backend $be $max
+done
+timed kill9 record_kill9
+for be in $PIPE; do
+	[ "$be" = "$DEF_BE" ] && continue
 	grep -q "^UNAVAILABLE" $W/bpf.$be 2>/dev/null && continue
 	case $be in kprobe) max=$MAXF_KP ;; fentry) max=$MAXF_FE ;; *) max=0 ;; esac
-	record_backend $be $max
+	timed "record/$be" record_backend $be $max
 done
+# the default pipeline (backend auto)
+timed record-default record_default
+timed pcapfilter record_pcapfilter
 exit 0
