@@ -297,6 +297,7 @@ run_backend_rec() { # BACKEND MAX
 	att=$(sed -n "s/^nft-record: $be: \([0-9]*\)\/\([0-9]*\) functions attached in \([0-9.]*\) ms.*/\1 of \2 in \3 ms/p" $W/err.$be)
 	pk=$(grep -o '[0-9]* packets transmitted' $W/flood.$be | cut -d' ' -f1)
 	det=$(sed -n 's/^nft-record: detached in \([0-9.]*\) s/\1 s/p' $W/err.$be)
+	grep -q 'detach in the background' $W/err.$be && det="in the background"
 	sumline=$(grep '^nft-record: [0-9]* events' $W/err.$be | cut -d, -f1,5)
 	info "$be (nft-record, verdicts from the netlink trace: no nf_tables BTF): attached $att; detach ${det:-fast}; ${sumline#nft-record: }; flood ping -f $(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", b-a}') s ($pk requests)"
 	[ $rc = 0 ] && [ -n "$att" ] && res PASS "attach/$be" || res FAIL "attach/$be" "nft-record exit code $rc, attach line: ${att:-none}"
@@ -475,11 +476,20 @@ record_default() {
 	fs=$(awk -v u0="$u0" '{ s = int(4.7 - ($1 - u0)); print (s < 0 ? 0 : s) }' /proc/uptime)
 	if [ "$fs" -ge 1 ]; then ip netns exec c ping -f -w $fs 10.0.2.1 > $W/def/flood 2>&1; else : > $W/def/flood; fi
 	wait $pid; rc=$?
+	# exit to prompt: from the end of --duration (counted from the attach)
+	e2p=$(awk -v u0="$u0" '{ printf "%.1f", $1 - u0 - 5 }' /proc/uptime)
 	cd /
 	cut -c1-300 $W/def/err
 	why=""
 	[ $rc = 0 ] || why="nft-record exit code $rc; "
 	AUTO_BE=$(sed -n 's/^nft-record: \([a-z-]*\): [0-9]*\/[0-9]* functions attached.*/\1/p' $W/def/err | head -n1)
+	# one link per function (fentry, kprobe): a helper detaches, the CLI returns
+	HELPER=$(sed -n 's/^nft-record: [0-9]* [a-z-]* probes detach in the background (helper pid \([0-9]*\);.*/\1/p' $W/def/err)
+	case $AUTO_BE in
+	fentry|kprobe)
+		[ -n "$HELPER" ] || why="${why}no background detach line; "
+		awk -v e="$e2p" 'BEGIN { exit !(e <= 30) }' || why="${why}exit to prompt ${e2p} s (> 30 s); " ;;
+	esac
 	att=$(grep -o "[a-z-]*: [0-9]*/[0-9]* functions attached in [0-9.]* ms" $W/def/err)
 	natt=$(echo "$att" | sed -n 's/^[^:]*: \([0-9]*\)\/.*/\1/p')
 	[ "${natt:-0}" -ge 1000 ] || why="${why}only ${natt:-0} functions attached (< 1000; trace_config.json has $nfun); "
@@ -530,7 +540,8 @@ record_default() {
 	sumline=$(grep '^nft-record: [0-9]* events' $W/def/err)
 	pk=$(grep -o '[0-9]* packets transmitted' $W/def/flood | cut -d' ' -f1)
 	det=$(sed -n 's/^nft-record: detached in \([0-9.]*\) s/\1 s/p' $W/def/err)
-	info "record-default: nft-discover: $nfun functions in trace_config.json; nft-record backend $AUTO_BE: $att; traffic window $((t1 - t0)) s; $nl nft steps compared with nft monitor trace; flood ping -f ${fs} s (${pk:-0} requests); ${sumline#nft-record: }; detach ${det:-fast}${brinfo:-}"
+	[ -n "$HELPER" ] && det="in the background (helper pid $HELPER)"
+	info "record-default: nft-discover: $nfun functions in trace_config.json; nft-record backend $AUTO_BE: $att; traffic window $((t1 - t0)) s; $nl nft steps compared with nft monitor trace; flood ping -f ${fs} s (${pk:-0} requests); ${sumline#nft-record: }; exit to prompt ${e2p} s, detach ${det:-fast}${brinfo:-}"
 	if [ -z "$why" ]; then res PASS "record-default/$AUTO_BE"; else res FAIL "record-default/${AUTO_BE:-none}" "$why"; fi
 }
 
@@ -608,6 +619,61 @@ pcapf_xlate() {
 	else
 		res FAIL "pcapf-xlate" "exit $rc: $(grep -E '^(FAIL|SKIP): ' $W/xlate.out | head -3 | tr '\n' ' ')"
 	fi
+}
+
+# While record-default's helper still detaches its probes (fentry, kprobe):
+# a second recording attaches and records (a dropped ping, its journey with
+# the drop rule once), its CLI returns too; kill -9 of its own helper leaves
+# none of its BPF programs.
+procstate() { sed -n 's/^[0-9]* ([^)]*) \([A-Z]\).*/\1/p' /proc/$1/stat 2>/dev/null; }
+record_meanwhile() {
+	[ -n "$HELPER" ] || return 0
+	why=""; L=$W/meanwhile.ntl
+	st=$(procstate $HELPER)
+	busy="record-default's helper still detaching"
+	[ -n "$st" ] && [ "$st" != Z ] || busy="record-default's helper already done: not concurrent"
+	base=$(bpftool prog show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n | tail -n1)
+	u0=$(cut -d' ' -f1 /proc/uptime)
+	nft-record -b $AUTO_BE -c $W/def/trace_config.json -m 100 --duration 4 -n s -n r -o $L > $W/mw.out 2> $W/mw.err &
+	pid=$!
+	n=0
+	while ! grep -q -E 'recording to|error|cannot' $W/mw.err && kill -0 $pid 2>/dev/null && [ $n -lt 3000 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	u1=$(cut -d' ' -f1 /proc/uptime)
+	ip netns exec c ping -c1 -W1 10.0.2.2 > /dev/null 2>&1
+	progs=$(bpftool prog show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | awk -v b="${base:-0}" '$1 > b' | tr '\n' ' ')
+	wait $pid; rc=$?
+	e2p=$(awk -v u1="$u1" '{ printf "%.1f", $1 - u1 - 4 }' /proc/uptime)
+	cut -c1-300 $W/mw.err
+	[ $rc = 0 ] || why="${why}nft-record exit code $rc; "
+	att=$(grep -o "$AUTO_BE: [0-9]*/[0-9]* functions attached in [0-9.]* ms" $W/mw.err)
+	[ -n "$att" ] || why="${why}no attach report; "
+	h2=$(sed -n 's/^nft-record: [0-9]* [a-z-]* probes detach in the background (helper pid \([0-9]*\);.*/\1/p' $W/mw.err)
+	[ -n "$h2" ] || why="${why}no background detach line; "
+	awk -v e="$e2p" 'BEGIN { exit !(e <= 30) }' || why="${why}exit to prompt ${e2p} s (> 30 s); "
+	j=$(nft-analyze journeys --json --dst 10.0.2.2 --proto icmp $L 2>/dev/null | tr -d ' \n')
+	h=$(handle s drop)
+	nrule=$(echo "$j" | grep -oi "\"table\":\"t\",\"chain\":\"in\",\"kind\":\"rule\"[^}]*\"handle\":$h,\"verdict\":\"drop\"" | wc -l)
+	[ "$nrule" = 1 ] || why="${why}journey has rule t/in $h drop $nrule times (want 1); "
+	for f in ip_rcv nft_do_chain; do
+		echo "$j" | grep -q "\"func\":\"$f\"" || why="${why}journey lacks $f; "
+	done
+	echo "$j" | grep -q '"dropped":true' || why="${why}not dropped; "
+	# kill -9 of this recording's helper: its programs go with it
+	kst=""
+	if [ -n "$h2" ]; then
+		kill -9 $h2
+		n=0
+		while st=$(procstate $h2) && [ -n "$st" ] && [ "$st" != Z ] && [ $n -lt 1800 ]; do sleep 0.1; n=$((n + 1)); done
+		left=0
+		for id in $progs; do bpftool prog show id $id > /dev/null 2>&1 && left=$((left + 1)); done
+		[ $left = 0 ] || why="${why}$left of its $(echo $progs | wc -w) BPF programs left after kill -9 of helper $h2; "
+		kst="kill -9 of its helper: gone after $((n / 10)) s, $(echo $progs | wc -w) programs removed; "
+	fi
+	hst=$(procstate $HELPER)
+	info "meanwhile ($AUTO_BE, $busy): attach after $(awk -v a=$u0 -v b=$u1 'BEGIN{printf "%.1f", b-a}') s ($att); exit to prompt ${e2p} s; ${kst}record-default's helper now: ${hst:-gone}"
+	if [ -z "$why" ]; then res PASS "meanwhile/$AUTO_BE"; else res FAIL "meanwhile/$AUTO_BE" "$why"; fi
 }
 
 # kill -9 of nft-record leaves nothing: no nft table nft_record_* in its
@@ -709,5 +775,6 @@ for be in $PIPE; do
 done
 # the default pipeline (backend auto)
 timed record-default record_default
+timed meanwhile record_meanwhile
 timed pcapfilter record_pcapfilter
 exit 0
