@@ -257,6 +257,13 @@ static void *detach_worker(void *arg)
 	return NULL;
 }
 
+static size_t detach_threads_max = NT_DETACH_THREADS;
+
+void nt_attach_set_detach_threads(size_t n)
+{
+	detach_threads_max = n < 1 ? 1 : n > NT_DETACH_THREADS ? NT_DETACH_THREADS : n;
+}
+
 static void detach_parallel(int *fds, struct bpf_link **links, size_t n)
 {
 	struct detach_job jobs[NT_DETACH_THREADS];
@@ -264,8 +271,8 @@ static void detach_parallel(int *fds, struct bpf_link **links, size_t n)
 	bool started[NT_DETACH_THREADS] = { false };
 	size_t nth = n / 8 + 1;
 
-	if (nth > NT_DETACH_THREADS)
-		nth = NT_DETACH_THREADS;
+	if (nth > detach_threads_max)
+		nth = detach_threads_max;
 	for (size_t t = 0; t < nth; t++) {
 		jobs[t] = (struct detach_job){ fds, links, n, t, nth };
 		if (t)

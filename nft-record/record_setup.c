@@ -372,6 +372,7 @@ static int detach_in_helper(struct rec *r)
 		close(null);
 	while (getppid() == parent) /* reparented once the parent has exited */
 		usleep(20000);
+	nt_attach_set_detach_threads(1); /* leave ftrace's locks to other recordings in turn */
 	r->fb->detach();
 	nt_backend_tracepoint.detach();
 	_exit(0);

@@ -14,6 +14,7 @@
 #                         backend --backend auto picks and the nft-record pipeline
 #                         (record/<backend>) with the other backends; "all": every kernel
 #   NT_VM_KEEP=1          keep console logs / initramfs (path printed)
+#   NT_VM_JOBS=2          kernels at once (default 1: measured slower in parallel)
 #   NT_VM_BACKENDS=kprobe-multi,fentry   only these backends (kernel cmdline nt.backends=);
 #                         none: only the record-default pipeline (backend auto)
 set -u
@@ -35,18 +36,19 @@ done
 
 WORK=$(mktemp -d /tmp/nt-vm.XXXXXX)
 [ "${NT_VM_KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
-rc=0
-for k in $KERNELS; do
+# one kernel: prints its result lines; returns 1 on a failure
+run_kernel() { # SPEC
+	local k=$1 t0 t1 t2 pkg kx tag full qrc done_line why
 	t0=$(date +%s)
 	if ! vm_resolve "$k"; then
 		echo "SKIP: vm/$k: $VM_WHY"
-		continue
+		return 0
 	fi
 	pkg=$VM_PKG; kx=$VM_KX; tag=$VM_TAG
 	full=0
 	case " ${NT_VM_FULL:-6.12} " in *" $k "*|*" $tag "*|*" all "*) full=1 ;; esac
 	if ! vm_build_initrd "$kx" "$WORK/initrd-$tag.gz" tests/vm/guest $BINS; then
-		echo "FAIL: vm/$tag: initramfs build failed"; rc=1; continue
+		echo "FAIL: vm/$tag: initramfs build failed"; return 1
 	fi
 	t1=$(date +%s)
 	vm_boot "$(vm_vmlinuz "$kx")" "$WORK/initrd-$tag.gz" "$WORK/res-$tag.txt" "$WORK/console-$tag.log" \
@@ -60,11 +62,37 @@ for k in $KERNELS; do
 		why="guest did not finish"; [ "$qrc" = 124 ] && why="qemu timeout after ${NT_VM_TIMEOUT}s"
 		echo "FAIL: vm/$tag: $why (console tail below)"
 		tr -d '\r' < "$WORK/console-$tag.log" | tail -n 30 | sed 's/^/    | /'
-		rc=1
+		return 1
 	elif grep -q '^FAIL: ' "$WORK/res-$tag.txt"; then
-		rc=1
 		tr -d '\r' < "$WORK/console-$tag.log" | tail -n 60 | sed 's/^/    | /'
+		return 1
 	fi
-done
+	return 0
+}
+
+# NT_VM_JOBS=N: N kernels at once (output per kernel, in order).  Measured
+# slower than one at a time on this 2-core host (README), so 1 by default.
+rc=0
+T0=$(date +%s)
+if [ "${NT_VM_JOBS:-1}" -gt 1 ]; then
+	pids=""; i=0
+	for k in $KERNELS; do
+		while [ "$(jobs -rp | wc -l)" -ge "$NT_VM_JOBS" ]; do sleep 1; done
+		i=$((i + 1))
+		run_kernel "$k" > "$WORK/out-$i.txt" 2>&1 &
+		pids="$pids $!"
+	done
+	i=0
+	for p in $pids; do
+		i=$((i + 1))
+		wait "$p" || rc=1
+		cat "$WORK/out-$i.txt"
+	done
+else
+	for k in $KERNELS; do
+		run_kernel "$k" || rc=1
+	done
+fi
+echo "# vm: $(echo $KERNELS | wc -w) kernels in $(($(date +%s) - T0)) s (${NT_VM_JOBS:-1} at a time)"
 [ "${NT_VM_KEEP:-0}" = 1 ] && echo "# kept: $WORK"
 exit $rc
