@@ -14,7 +14,7 @@
 #                         backend --backend auto picks and the nft-record pipeline
 #                         (record/<backend>) with the other backends; "all": every kernel
 #   NT_VM_KEEP=1          keep console logs / initramfs (path printed)
-#   NT_VM_JOBS=2          kernels at once (default 1: measured slower in parallel)
+#   NT_VM_JOBS=2          kernels at once (default 1: see below)
 #   NT_VM_BACKENDS=kprobe-multi,fentry   only these backends (kernel cmdline nt.backends=);
 #                         none: only the record-default pipeline (backend auto)
 set -u
@@ -70,8 +70,10 @@ run_kernel() { # SPEC
 	return 0
 }
 
-# NT_VM_JOBS=N: N kernels at once (output per kernel, in order).  Measured
-# slower than one at a time on this 2-core host (README), so 1 by default.
+# NT_VM_JOBS=N: N kernels at once (output per kernel, in order).  Measured on
+# this 2-core host (6.12 + 7.3, record-default and kill9 only): 63 s two at a
+# time vs 76 s one at a time, but the slower guests broke record-default's 5 s
+# recording window (its traffic took 8 s), so 1 by default.
 rc=0
 T0=$(date +%s)
 if [ "${NT_VM_JOBS:-1}" -gt 1 ]; then
