@@ -387,6 +387,11 @@ void nt_record_teardown(struct rec *r)
 	uint64_t t0 = nt_mono_ns();
 	int helper = 0;
 
+	/* the nft tables first (already closed on a normal stop): a helper
+	 * forked below must not hold their sockets or guard pipes */
+	for (int i = 0; i < r->ntr; i++)
+		nt_nftrace_close(&r->tr[i]);
+	r->ntr = 0;
 	/* CLI recordings return at once: a helper process detaches (the
 	 * --serve daemon keeps its capabilities and detaches in place) */
 	if (r->fb && r->fb->detach && !r->fb->one_link && r->rep_fn.attached && !r->o->keep_caps)
@@ -405,9 +410,6 @@ void nt_record_teardown(struct rec *r)
 		nt_record_say(r, "nft-record: detached in %.1f s\n", (nt_mono_ns() - t0) / 1e9);
 	nt_backend_tracepoint.detach();
 detached:
-	for (int i = 0; i < r->ntr; i++)
-		nt_nftrace_close(&r->tr[i]);
-	r->ntr = 0;
 	ring_buffer__free(r->rb);
 	r->rb = NULL;
 	nt_bpf__destroy(r->skel);
