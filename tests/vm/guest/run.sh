@@ -631,7 +631,7 @@ record_meanwhile() {
 	[ -n "$st" ] && [ "$st" != Z ] || busy="record-default's helper already done: not concurrent"
 	base=$(bpftool prog show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n | tail -n1)
 	u0=$(cut -d' ' -f1 /proc/uptime)
-	nft-record -b $AUTO_BE -c $W/def/trace_config.json -m 100 --duration 4 -n s -n r -o $L > $W/mw.out 2> $W/mw.err &
+	nft-record -b $AUTO_BE -c $W/def/trace_config.json -m 30 --duration 4 -n s -n r -o $L > $W/mw.out 2> $W/mw.err &
 	pid=$!
 	n=0
 	while ! grep -q -E 'recording to|error|cannot' $W/mw.err && kill -0 $pid 2>/dev/null && [ $n -lt 3000 ]; do
