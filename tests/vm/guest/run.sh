@@ -422,13 +422,16 @@ log_keys() { # NDJSON HM_T HM_R
 
 # Issue #6's "done": nft-discover with its defaults, then nft-record with that
 # trace_config.json (every probe-able function: >= 1000), backend auto,
-# --duration 5, while nftables' own trace (`nft monitor trace`) runs in s and
+# --duration DEF_DUR (10 s), while nftables' own trace (`nft monitor trace`) runs in s and
 # r.  Between two markers: drop, jump, goto, IPv6, NAT, reject, TCP; then the
 # monitors stop and a ping flood runs until 0.3 s before the end (the detach
 # then patches kernel text on an idle guest).  Every nft step of the
 # log between the markers (table chain handle/policy verdict [target] trace-id)
 # must equal the monitor's, both ways; attach time, events/s and losses printed.
 AUTO_BE=""
+# 10 s: under TCG on a loaded host the traffic between the markers took up
+# to 7 s with 1,781 fentry functions (a 5 s window cut the second marker)
+DEF_DUR=${NT_DEF_DUR:-10}
 record_default() {
 	L=$W/default.ntl
 	command -v nft-record >/dev/null && command -v nft-analyze >/dev/null && command -v nft-discover >/dev/null ||
@@ -446,7 +449,7 @@ record_default() {
 		ip netns exec bb nft -a monitor trace > $W/def/mon_b 2>&1 &
 		m3=$!; nsb="-n bb"
 	fi
-	nft-record -c trace_config.json --duration 5 -n s -n r $nsb -o $L > $W/def/out 2> $W/def/err &
+	nft-record -c trace_config.json --duration $DEF_DUR -n s -n r $nsb -o $L > $W/def/out 2> $W/def/err &
 	pid=$!
 	n=0
 	while ! grep -q -E 'recording to|error|cannot' $W/def/err && kill -0 $pid 2>/dev/null && [ $n -lt 3000 ]; do
@@ -470,11 +473,11 @@ record_default() {
 	# the flood ends before the recording does: the detach then patches
 	# kernel text on an idle guest (once in ~7 runs a 6.12 TCG guest took a
 	# #UD in the middle of an ftrace NOP while detaching under a flood)
-	fs=$(awk -v u0="$u0" '{ s = int(4.7 - ($1 - u0)); print (s < 0 ? 0 : s) }' /proc/uptime)
+	fs=$(awk -v u0="$u0" -v d="$DEF_DUR" '{ s = int(d - 0.3 - ($1 - u0)); print (s < 0 ? 0 : s) }' /proc/uptime)
 	if [ "$fs" -ge 1 ]; then ip netns exec c ping -f -w $fs 10.0.2.1 > $W/def/flood 2>&1; else : > $W/def/flood; fi
 	wait $pid; rc=$?
 	# exit to prompt: from the end of --duration (counted from the attach)
-	e2p=$(awk -v u0="$u0" '{ printf "%.1f", $1 - u0 - 5 }' /proc/uptime)
+	e2p=$(awk -v u0="$u0" -v d="$DEF_DUR" '{ printf "%.1f", $1 - u0 - d }' /proc/uptime)
 	cd /
 	cut -c1-300 $W/def/err
 	why=""
