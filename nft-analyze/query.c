@@ -254,7 +254,15 @@ int nt_run_log(struct nt_run *r, int keep_events)
 	struct nt_walk *w = &r->w;
 	int st;
 
-	w->path = r->src ? r->src->paths[0] : r->o->log;
+	if (r->src) { /* a source of several logs: one file, or one rotation set */
+		w->path = r->src->paths[0];
+		w->paths = r->src->npaths > 1 ? r->src->paths : NULL;
+		w->npaths = r->src->npaths > 1 ? r->src->npaths : 0;
+	} else { /* one log: a file, or the files of one rotation set */
+		w->path = r->o->log;
+		w->paths = r->o->nlogs > 1 ? r->o->logs : NULL;
+		w->npaths = r->o->nlogs > 1 ? r->o->nlogs : 0;
+	}
 	w->keep_events = keep_events;
 	w->idle_ns = r->o->idle_ns;
 	w->reorder_ns = r->o->reorder_ns;
@@ -404,9 +412,27 @@ int nt_query_fleet(struct nt_query *q, struct nt_fleet *f)
 	return st == NT_FLEET_NOMEM ? NT_EXIT_RUNTIME : NT_EXIT_USAGE;
 }
 
+int nt_query_many(struct nt_query *q)
+{
+	struct nt_fleet f;
+	char err[1200];
+
+	if (q->nlogs <= 1)
+		return 0;
+	if (!q->many_known) { /* one source (the files of one rotation set) is one log */
+		q->many_known = 1;
+		q->many = 1;
+		if (!nt_fleet_open(&f, q->logs, q->nlogs, err, sizeof(err))) {
+			q->many = f.nsrc > 1;
+			nt_fleet_close(&f);
+		}
+	}
+	return q->many;
+}
+
 int nt_query_one_log(struct nt_query *q, const char *cmd)
 {
-	if (q->nlogs <= 1)
+	if (!nt_query_many(q))
 		return 0;
 	fprintf(stderr, "nft-analyze %s: %d logs: %s reads one log (journeys, stats, diff and export "
 		"take the logs of several hosts)\n", cmd, q->nlogs, cmd);
