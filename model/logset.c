@@ -31,6 +31,7 @@ struct nt_logset {
 	char set[SET_LEN];
 	int complete;            /* every file read so far had its trailer */
 	uint32_t version;        /* format version of the first file */
+	int keep_mode;           /* HEADER "mode": "keep": whole journeys, no reorder needed */
 	int st;                  /* first damage (< 0), reported at the end */
 	char err[1024];
 	struct cnt *cnt;
@@ -255,12 +256,30 @@ static void next_file(struct nt_logset *s)
 	}
 }
 
+static void note_header(struct nt_logset *s, const struct ntl_item *it)
+{
+	cJSON *h = cJSON_ParseWithLength(it->data, it->len);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(h, "mode");
+
+	s->keep_mode = cJSON_IsString(m) && !strcmp(m->valuestring, "keep");
+	cJSON_Delete(h);
+}
+
+int nt_logset_keep_mode(const struct nt_logset *s)
+{
+	return s->keep_mode;
+}
+
 int nt_logset_next(struct nt_logset *s, struct ntl_item *it)
 {
 	int st;
 
-	if (s->n == 1)
-		return ntl_reader_next(s->rd, it);
+	if (s->n == 1) {
+		st = ntl_reader_next(s->rd, it);
+		if (st == NTL_OK && it->kind == NTL_ITEM_META && it->type == NTL_B_HEADER)
+			note_header(s, it);
+		return st;
+	}
 	while (s->cur < s->n) {
 		if (!s->rd && open_file(s)) {
 			s->complete = 0;
@@ -271,6 +290,8 @@ int nt_logset_next(struct nt_logset *s, struct ntl_item *it)
 		if (st == NTL_OK) {
 			if (it->kind == NTL_ITEM_META && it->type == NTL_B_HEADER && s->cur > 0)
 				continue; /* the set's HEADER is the first file's */
+			if (it->kind == NTL_ITEM_META && it->type == NTL_B_HEADER)
+				note_header(s, it);
 			if (it->kind == NTL_ITEM_EVENT && it->len == sizeof(struct nt_ev_loss) &&
 			    (it->type == NT_EV_LOSS || it->type == NT_EV_COUNT))
 				it->data = set_counter(s, it->data);

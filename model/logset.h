@@ -41,6 +41,9 @@ const char *nt_logset_strerror(const struct nt_logset *s);
 int nt_logset_complete(const struct nt_logset *s);
 /* Format version of the (first) file: what ntl_reader_version() gives. */
 uint32_t nt_logset_version(const struct nt_logset *s);
+/* Whether the HEADER read so far says "mode": "keep" (nft-record --keep):
+ * whole journeys in order of their end, no reorder window needed. */
+int nt_logset_keep_mode(const struct nt_logset *s);
 /* Files in the set as opened, and the seq range (0, 0 without rotation). */
 int nt_logset_files(const struct nt_logset *s, uint64_t *first_seq, uint64_t *last_seq);
 void nt_logset_close(struct nt_logset *s);
