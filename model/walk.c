@@ -147,8 +147,9 @@ int nt_walk_step(struct nt_walk *w)
 		return 1;
 	}
 	/* a chain definition is metadata: in force from where it is read;
-	 * without a window records go straight on */
-	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX ||
+	 * without a window records go straight on, and so do those of a
+	 * keep-mode log (whole journeys, nft-record --keep) */
+	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX || nt_logset_keep_mode(s->rd) ||
 	    ((const struct nt_ev_hdr *)it.data)->type == NT_EV_NFT_CHAINDEF) {
 		walk_record(w, s->scope, it.data, it.len, &s->start_set);
 		return 1;
