@@ -133,6 +133,16 @@ if [ "$rc" = 3 ] && [ "$(wc -l < "$T/e")" = 1 ] &&
 else
 	fail damaged_file_others_read_exit_3 "exit $rc, stderr: $(head -c 300 "$T/e")"
 fi
+# a keep-mode log (nft-record --keep: whole journeys in order of their end)
+# skips the reorder window: the same records without "mode": "keep" get put
+# back in time order, counted
+{ cat "$T/meta.scn"; echo "header mode keep"; awk '$1 >= 40 && $1 < 50' "$T/recs"; awk '$1 < 40' "$T/recs"; } > "$T/keep.scn"
+grep -v '^header mode' "$T/keep.scn" > "$T/nokeep.scn"
+"$MKLOG" -o "$T/keep.ntl" "$T/keep.scn" && "$MKLOG" -o "$T/nokeep.ntl" "$T/nokeep.scn" || exit 1
+rk=$("$AN" stats --json "$T/keep.ntl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["loss"].get("reordered_records"))')
+rn=$("$AN" stats --json "$T/nokeep.ntl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["loss"].get("reordered_records"))')
+[ "$rk" = 0 ] && [ "${rn:-0}" != 0 ] && [ "$rn" != None ] && pass keep_mode_log_skips_the_reorder_window ||
+	fail keep_mode_log_skips_the_reorder_window "reordered: keep log $rk, the same without mode keep $rn"
 # the set in --help
 "$AN" stats --help | grep -q 'files of one rotation set' && pass help_names_rotation_sets ||
 	fail help_names_rotation_sets "stats --help does not say LOG... may be a rotation set"
