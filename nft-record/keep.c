@@ -8,7 +8,8 @@
  * analyzer applies to the log afterwards, so "kept" means exactly what
  * `nft-analyze journeys --verdict drop` would select.  The model runs without
  * its own record storage; this file holds, per open packet, its records in one
- * byte buffer (each record prefixed by its u16 length, oldest first) capped at
+ * byte buffer (each record after an 8-byte length prefix, so records stay
+ * 8-byte aligned, oldest first) capped at
  * pkt_bytes: appending past the cap drops the oldest records (counted as cut),
  * except the first META, which is kept aside so a cut journey still names its
  * flow.  Packet ids -> buffers: an open addressing table (ids are unique and
@@ -32,6 +33,7 @@
 #define DEF_PKT_BYTES (16u << 10)
 #define DEF_TOTAL_BYTES (64u << 20)
 #define DEF_MAX_OPEN 65536u
+#define PFX 8u /* length prefix of a buffered record (keeps records 8-byte aligned) */
 
 struct kpkt {
 	uint64_t id;             /* model packet id, 0 = free slot */
@@ -279,16 +281,16 @@ static void cut_oldest(struct kpkt *b)
 	uint16_t l;
 
 	memcpy(&l, b->buf + b->head, 2);
-	if (b->meta_in_buf && ((const struct nt_ev_hdr *)(b->buf + b->head + 2))->type == NT_EV_META &&
-	    !memcmp(b->buf + b->head + 2, b->meta, sizeof(b->meta)))
+	if (b->meta_in_buf && ((const struct nt_ev_hdr *)(b->buf + b->head + PFX))->type == NT_EV_META &&
+	    !memcmp(b->buf + b->head + PFX, b->meta, sizeof(b->meta)))
 		b->meta_in_buf = 0; /* the first META leaves the buffer: kept aside */
-	b->head += 2u + l;
+	b->head += PFX + ((l + 7u) & ~7u);
 	b->cut++;
 }
 
 static void append(struct nt_keep *k, struct kpkt *b, const void *rec, size_t len)
 {
-	size_t need = 2 + len;
+	size_t need = PFX + ((len + 7) & ~(size_t)7);
 
 	if (((const struct nt_ev_hdr *)rec)->type == NT_EV_META && !b->has_meta) {
 		memcpy(b->meta, rec, sizeof(b->meta));
@@ -322,8 +324,9 @@ static void append(struct nt_keep *k, struct kpkt *b, const void *rec, size_t le
 		b->cap = cap;
 	}
 	uint16_t l = (uint16_t)len;
+	memset(b->buf + b->len, 0, PFX);
 	memcpy(b->buf + b->len, &l, 2);
-	memcpy(b->buf + b->len + 2, rec, len);
+	memcpy(b->buf + b->len + PFX, rec, len);
 	b->len += (uint32_t)need;
 }
 
@@ -452,7 +455,7 @@ static void flush(struct nt_keep *k, struct kpkt *b, int keep)
 	}
 	k->st.kept++;
 	if (b->cut) {
-		const struct nt_ev_hdr *first = b->len > b->head ? (const void *)(b->buf + b->head + 2) : NULL;
+		const struct nt_ev_hdr *first = b->len > b->head ? (const void *)(b->buf + b->head + PFX) : NULL;
 		struct nt_ev_count c = { .h = { .type = NT_EV_COUNT, .cpu = 0xffff, .skb = b->skb,
 						.ts_ns = first ? first->ts_ns : 0 },
 					 .value = k->st.cut, .counter = NT_CNT_KEEP_CUT };
@@ -465,8 +468,8 @@ static void flush(struct nt_keep *k, struct kpkt *b, int keep)
 		uint16_t l;
 
 		memcpy(&l, b->buf + o, 2);
-		emit(k, b->buf + o + 2, l);
-		o += 2u + l;
+		emit(k, b->buf + o + PFX, l);
+		o += PFX + ((l + 7u) & ~7u);
 	}
 	release(k, b);
 }
