@@ -17,9 +17,10 @@ _nft_record() {
 	--serve-dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	-n|--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 	--nftrace-family) COMPREPLY=($(compgen -W "inet bridge inet,bridge" -- "$cur")); return ;;
+	--keep) COMPREPLY=($(compgen -W "drop verdict= rule= slow= func=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
 	-d|--duration|-m|--max-functions|-f|--filter|--ringbuf-size) return ;;
 	esac
-	COMPREPLY=($(compgen -W "--backend --config --duration --force --filter --max-functions
+	COMPREPLY=($(compgen -W "--backend --config --duration --force --filter --keep --max-functions
 		--nftrace-family --nftrace-netlink --no-nftrace --netns --output --quiet --ringbuf-size
 		--serve --serve-dir --stream --token --verbose --help --usage --version" -- "$cur"))
 }

@@ -11,6 +11,7 @@
 #include "nft-record/record.h"
 #include "nft-record/nftrace.h"
 #include "nft-record/backend.h"
+#include "nft-record/keep.h"
 #include "nft-record/serve.h"
 #include "nft-record/stream.h"
 
@@ -35,13 +36,14 @@ static const char doc[] =
 "\n"
 "HTTP control API (--serve): POST /api/multi-function/start {max_functions, config, duration, filter, output, backend, netns}, POST .../stop, GET .../status, .../stats, .../events (server-sent events). Loopback only unless --token; output/config are file names inside --serve-dir (default " NT_SERVE_DEFAULT_DIR "). README: HTTP control API.";
 
-enum { OPT_RINGBUF = 1000, OPT_STACK, OPT_CONNTRACK, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS };
+enum { OPT_RINGBUF = 1000, OPT_STACK, OPT_CONNTRACK, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS, OPT_KEEP };
 
 struct cli {
 	struct nt_record_opts o;
 	struct nt_serve_opts so;
 	int serve;
 	int stream;
+	struct nt_keep_expr keep;
 };
 
 static const struct argp_option options[] = {
@@ -66,6 +68,8 @@ static const struct argp_option options[] = {
 	  "kernel stack of every traced drop, each distinct stack stored once (STACKS block) and named from the log's own kallsyms snapshot; nft-analyze journeys prints it under the drop line", 0 },
 	{ "conntrack", OPT_CONNTRACK, NULL, 0,
 	  "the conntrack entry of traced packets (state, direction, status incl. NAT, zone, mark, original and reply tuples), read from skb->_nfct when first seen and when it changes; nft-analyze journeys shows ct: new -> established and NAT tuples", 0 },
+	{ "keep", OPT_KEEP, "EXPR", 0,
+	  "write only the whole journeys of packets that end matching EXPR (comma list, any matches): drop, verdict=V, rule=[NETNS:]FAMILY/TABLE/CHAIN/HANDLE, slow=DURATION, func=NAME; chosen in user space", 0 },
 	{ "verbose", 'v', NULL, 0, "more messages (NT_LIBBPF_DEBUG=1 for libbpf's)", 0 },
 	{ "quiet", 'q', NULL, 0, "no status line, no summary", 0 },
 	{ "serve", OPT_SERVE, "[ADDR:]PORT", OPTION_ARG_OPTIONAL, "serve the HTTP control API (default " NT_SERVE_DEFAULT_LISTEN "); the recording options given become defaults of every recording", 0 },
@@ -162,6 +166,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 			fprintf(stderr, "nft-record: --nftrace-family: %s\n", why);
 			exit(NT_EXIT_USAGE);
 		}
+		break;
+	}
+	case OPT_KEEP: {
+		char why[600];
+
+		if (nt_keep_parse(&cli->keep, arg, why, sizeof(why))) {
+			fprintf(stderr, "nft-record: %s\n", why);
+			exit(NT_EXIT_USAGE);
+		}
+		o->keep = &cli->keep;
 		break;
 	}
 	case 'v': o->verbose++; break;

@@ -71,6 +71,7 @@ static int finish(struct rec *r, int loop_err)
 		nt_nftrace_close(&r->tr[i]);
 	nt_corr_flush(r->corr, 0, 0, 1);
 	nt_mergeq_out(&r->mq, 0);
+	nt_record_keep_finish(r);
 	nt_record_write_losses(r, 1);
 	nt_record_write_ksyms(r, 0);
 	nt_record_write_clock(r, 1);

@@ -24,6 +24,7 @@
 #include "nft-record/corr.h"
 #include "nft-record/hostid.h"
 #include "nft-record/kstacks.h"
+#include "nft-record/keep.h"
 #include "nft-record/mergeq.h"
 #include "nft-record/netns.h"
 #include "nft-record/nftrace.h"
@@ -86,6 +87,11 @@ struct rec {
 	/* host identity and the last clock reference written (HEADER / CLOCK) */
 	struct nt_hostid host;
 	uint64_t clock_mono, clock_real;
+	struct nt_keep *keep;              /* --keep, NULL = every record */
+	struct nt_reorder *keep_ro;        /* --keep: the analyzer's reorder window before it */
+	uint64_t keep_ro_nomem, keep_ro_written; /* records the window could not take (LOSS user) */
+	struct nt_keep_expr keep_expr;     /* netns names resolved */
+	uint64_t keep_written[4];          /* keep counters last written */
 };
 
 extern volatile sig_atomic_t nt_record_stop_sig;
@@ -119,5 +125,12 @@ int nt_record_drain_traces(struct rec *r, int max);
 void nt_record_write_losses(struct rec *r, int force);
 uint64_t nt_record_stacks_lost(struct rec *r);
 int nt_record_loop(struct rec *r);
+
+/* record_keep.c */
+int nt_record_sorted_emit(void *ctx, const void *rec, size_t len);
+int nt_record_keep_setup(struct rec *r);
+void nt_record_keep_counts(struct rec *r, int force);
+void nt_record_keep_finish(struct rec *r);
+void nt_record_keep_free(struct rec *r);
 
 #endif

@@ -300,6 +300,7 @@ int nt_record_loop(struct rec *r)
 		if (now >= next_tick) {
 			next_tick = now + 1000000000ull;
 			nt_record_write_losses(r, 0);
+			nt_record_keep_counts(r, 0);
 			/* a failed write (disk full) stops the recording: the
 			 * periodic flush is often the only write of a second */
 			e = nt_record_write_ksyms(r, 0);

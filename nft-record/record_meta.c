@@ -23,6 +23,8 @@ int nt_record_write_text(struct rec *r, uint16_t type, char *s)
 
 	if (!s)
 		return -ENOMEM;
+	if (r->keep) /* function names of func=, chains, ... */
+		nt_keep_meta(r->keep, type, s, strlen(s));
 	err = ntl_writer_meta(r->w, type, s, strlen(s));
 	if (!err && r->o->hooks && r->o->hooks->meta)
 		r->o->hooks->meta(r->o->hooks->ctx, type, s, strlen(s));
@@ -77,6 +79,10 @@ static int write_header(struct rec *r)
 	cJSON_AddStringToObject(h, "backend", r->fb ? r->fb->name : "tracepoint");
 	cJSON_AddStringToObject(h, "backend_reason", r->backend_why);
 	cJSON_AddStringToObject(h, "filter", r->o->filter ? r->o->filter : "");
+	/* keep: whole journeys of the packets that matched "keep" (no global time order) */
+	cJSON_AddStringToObject(h, "mode", r->keep ? "keep" : "full");
+	if (r->keep)
+		cJSON_AddStringToObject(h, "keep", r->keep_expr.text);
 	opt = cJSON_AddObjectToObject(h, "options");
 	cJSON_AddNumberToObject(opt, "max_functions", r->max_eff); /* 0 = no limit */
 	cJSON_AddNumberToObject(opt, "ringbuf_kb",

@@ -376,6 +376,7 @@ void nt_record_teardown(struct rec *r)
 	nt_kstacks_free(&r->stk);
 	free(r->lost_nl);
 	nt_mergeq_free(&r->mq);
+	nt_record_keep_free(r);
 }
 
 /* Phase 1: everything before the log's first block, the log file opened.
@@ -411,13 +412,15 @@ int nt_record_setup(struct rec *r)
 	}
 	nt_record_say(r, "nft-record: %s\n", r->backend_why);
 	ret = load_functions(r);
+	if (!ret)
+		ret = nt_record_keep_setup(r);
 	if (ret)
 		return ret;
 	r->ncpus = libbpf_num_possible_cpus();
 	if (r->ncpus <= 0 || r->ncpus > MAX_CPUS)
 		r->ncpus = r->ncpus <= 0 ? 1 : MAX_CPUS;
 	r->lost_nl = calloc(NT_MAX_NETNS + 1, sizeof(*r->lost_nl));
-	if (nt_mergeq_init(&r->mq, BPFQ_LEN, NFTQ_LEN, nt_record_emit, r) || !r->lost_nl) {
+	if (nt_mergeq_init(&r->mq, BPFQ_LEN, NFTQ_LEN, nt_record_sorted_emit, r) || !r->lost_nl) {
 		fprintf(stderr, "nft-record: out of memory\n");
 		return NT_EXIT_RUNTIME;
 	}
