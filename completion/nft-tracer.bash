@@ -32,7 +32,7 @@ _nft_analyze() {
 		case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
 	done
 	if [ -z "$cmd" ]; then
-		COMPREPLY=($(compgen -W "events journeys stats report diff timeline flame --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "events journeys stats report diff timeline flame pcap --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -44,7 +44,7 @@ _nft_analyze() {
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "--json --ndjson --limit --top --idle --packet --verdict --func
 			--host --src --dst --port --sport --dport --proto --since --until --output --svg
-			--html --help" -- "$cur"))
+			--html --filter --fate --reorder --headers-only --help" -- "$cur"))
 		return
 	fi
 	_nft_tracer_files '*.ntl'
