@@ -15,12 +15,12 @@ _nft_record() {
 	-o|--output) _nft_tracer_files '*.ntl'; return ;;
 	--token) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--serve-dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	-n|--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
+	--host-netns|-n|--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 	--nftrace-family) COMPREPLY=($(compgen -W "inet bridge inet,bridge" -- "$cur")); return ;;
 	--keep) COMPREPLY=($(compgen -W "drop verdict= rule= slow= func=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
 	-d|--duration|-m|--max-functions|-f|--filter|--ringbuf-size) return ;;
 	esac
-	COMPREPLY=($(compgen -W "--backend --config --duration --force --filter --keep --max-functions
+	COMPREPLY=($(compgen -W "--backend --config --duration --force --filter --host-label --host-netns --keep --max-functions
 		--nftrace-family --nftrace-netlink --no-nftrace --netns --output --quiet --ringbuf-size
 		--serve --serve-dir --stream --token --verbose --help --usage --version" -- "$cur"))
 }

@@ -412,28 +412,47 @@ int nt_query_fleet(struct nt_query *q, struct nt_fleet *f)
 	return st == NT_FLEET_NOMEM ? NT_EXIT_RUNTIME : NT_EXIT_USAGE;
 }
 
-int nt_query_many(struct nt_query *q)
+/* Several LOGs: whether they are more than one source (the files of one
+ * rotation set are one log); a fleet that cannot be opened is "many" (its
+ * error then comes from nt_query_fleet()), ERR gets it. */
+static int many_logs(struct nt_query *q, char *err, size_t errlen, int *st)
 {
 	struct nt_fleet f;
-	char err[1200];
 
+	*st = 0;
 	if (q->nlogs <= 1)
 		return 0;
-	if (!q->many_known) { /* one source (the files of one rotation set) is one log */
+	*st = nt_fleet_open(&f, q->logs, q->nlogs, err, errlen);
+	if (*st)
+		return 1;
+	q->many = f.nsrc > 1;
+	nt_fleet_close(&f);
+	return q->many;
+}
+
+int nt_query_many(struct nt_query *q)
+{
+	char err[1200];
+	int st;
+
+	if (!q->many_known) {
 		q->many_known = 1;
-		q->many = 1;
-		if (!nt_fleet_open(&f, q->logs, q->nlogs, err, sizeof(err))) {
-			q->many = f.nsrc > 1;
-			nt_fleet_close(&f);
-		}
+		q->many = many_logs(q, err, sizeof(err), &st);
 	}
 	return q->many;
 }
 
 int nt_query_one_log(struct nt_query *q, const char *cmd)
 {
-	if (!nt_query_many(q))
+	char err[1200];
+	int st;
+
+	if (!many_logs(q, err, sizeof(err), &st))
 		return 0;
+	if (st) {
+		fprintf(stderr, "nft-analyze: %s\n", err);
+		return st == NT_FLEET_NOMEM ? NT_EXIT_RUNTIME : NT_EXIT_USAGE;
+	}
 	fprintf(stderr, "nft-analyze %s: %d logs: %s reads one log (journeys, stats, diff and export "
 		"take the logs of several hosts)\n", cmd, q->nlogs, cmd);
 	return NT_EXIT_USAGE;

@@ -108,17 +108,23 @@ one_line gap_one_line_exit_3 3 \
 	"nft-analyze: rotation set 5f3a9c0d: file seq 5 is missing between $T/s4.ntl (seq 4) and $T/s6.ntl (seq 6): results without their records" \
 	stats "$T/s6.ntl" "$T/s4.ntl"
 grep -q '^Packets by Verdict' "$T/o" && pass gap_results_printed || fail gap_results_printed "no statistics on stdout"
-one_line foreign_file_exit_2 2 \
-	"nft-analyze: $T/other.ntl: of rotation set 77aa, not 5f3a9c0d as $T/s4.ntl: give the files of one set" \
-	stats "$T/s4.ntl" "$T/other.ntl"
+# files of two sets (or a set and a log of none) are two logs (nft-analyze's
+# several hosts, model/fleet.h): one-log commands refuse them in one line,
+# stats and journeys read each set as one source
+one_line foreign_file_events_exit_2 2 \
+	"nft-analyze events: 2 logs: events reads one log (journeys, stats, diff and export take the logs of several hosts)" \
+	events "$T/s4.ntl" "$T/other.ntl"
 [ -s "$T/o" ] && fail foreign_file_nothing_on_stdout "$(head -c 100 "$T/o")" || pass foreign_file_nothing_on_stdout
-one_line not_rotated_exit_2 2 \
-	"nft-analyze: samples/basic.ntl: not a file of a rotation set (no \"rotation\" in its HEADER): give one log, or the files of one nft-record --rotate set" \
-	journeys "$T/s4.ntl" samples/basic.ntl
+"$AN" stats "$T/s6.ntl" "$T/other.ntl" "$T/s5.ntl" "$T/s4.ntl" > "$T/o" 2> "$T/e"; rc=$?
+[ $rc = 0 ] && grep -q "TRACE STATISTICS (2 hosts, 2 logs)" "$T/o" && pass set_and_other_two_sources ||
+	fail set_and_other_two_sources "exit $rc: $(head -c 200 "$T/o") $(head -c 200 "$T/e")"
+one_line not_rotated_report_exit_2 2 \
+	"nft-analyze report: 2 logs: report reads one log (journeys, stats, diff and export take the logs of several hosts)" \
+	report "$T/s4.ntl" samples/basic.ntl
 one_line same_file_twice_exit_2 2 \
-	"nft-analyze: $T/s5.ntl: seq 5 of rotation set 5f3a9c0d given twice (also $T/s5.ntl)" \
+	"nft-analyze: $T/s5.ntl: given twice (also as $T/s5.ntl)" \
 	stats "$T/s5.ntl" "$T/s5.ntl"
-one_line stdin_in_a_set_exit_2 2 "nft-analyze: -: stdin can only be the one LOG, not a file of a rotation set" \
+one_line stdin_in_a_set_exit_2 2 "nft-analyze: -: stdin can only be the one LOG, not one of several" \
 	stats "$T/s4.ntl" -
 one_line missing_file_exit_2 2 "nft-analyze: $T/s9.ntl: No such file or directory" \
 	events "$T/s4.ntl" "$T/s9.ntl"
