@@ -20,7 +20,7 @@ _nft_record() {
 	--keep) COMPREPLY=($(compgen -W "drop verdict= rule= slow= func=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
 	-d|--duration|-m|--max-functions|-f|--filter|--ringbuf-size) return ;;
 	esac
-	COMPREPLY=($(compgen -W "--backend --config --duration --force --filter --host-label --host-netns --keep --max-functions
+	COMPREPLY=($(compgen -W "--backend --config --duration --force --filter --host-label --host-netns --keep --max-functions --stack
 		--nftrace-family --nftrace-netlink --no-nftrace --netns --output --quiet --ringbuf-size
 		--serve --serve-dir --stream --token --verbose --help --usage --version" -- "$cur"))
 }
