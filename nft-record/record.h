@@ -58,6 +58,9 @@ struct nt_record_opts {
 	int keep_caps;             /* keep every capability after attach (--serve
 				    * starts further recordings); else they are dropped */
 	const struct nt_keep_expr *keep; /* --keep (keep.h), NULL = every record */
+	uint64_t rotate_size;      /* --rotate bytes, 0 = none */
+	uint64_t rotate_every_ns;  /* --rotate-every, 0 = none */
+	uint32_t max_files;        /* --max-files, 0 = keep every file */
 	int no_status_line;        /* no live status line on a terminal's stderr */
 	int stack_mode;            /* NT_STACK_* (common/bpf_shared.h): --stack */
 	int conntrack;             /* --conntrack: CT records (bpf/ct.bpf.h) */

@@ -92,15 +92,23 @@ void nt_record_keep_counts(struct rec *r, int force)
 		if (v[i] == r->keep_written[i] && !force)
 			continue;
 		r->keep_written[i] = v[i];
+		c.value = v[i] - r->keep_base[i]; /* from 0 in every file (--rotate) */
 		nt_record_emit(r, &c, sizeof(c));
 	}
 	if (r->keep_ro_nomem != r->keep_ro_written || (force && r->keep_ro_nomem)) {
 		struct nt_ev_loss l = { .h = { .type = NT_EV_LOSS, .cpu = 0xffff, .ts_ns = nt_mono_ns() },
-					.count = r->keep_ro_nomem, .source = NT_LOSS_USER };
+					.count = r->keep_ro_nomem - r->keep_ro_base, .source = NT_LOSS_USER };
 
 		r->keep_ro_written = r->keep_ro_nomem;
 		nt_record_emit(r, &l, sizeof(l));
 	}
+}
+
+/* --rotate: the next file counts from 0 (the counters were just written). */
+void nt_record_keep_rotated(struct rec *r)
+{
+	memcpy(r->keep_base, r->keep_written, sizeof(r->keep_base));
+	r->keep_ro_base = r->keep_ro_written;
 }
 
 /* The end: packets still open are decided on what they have. */

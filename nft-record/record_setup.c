@@ -436,12 +436,17 @@ int nt_record_setup(struct rec *r)
 		snprintf(r->out_path, sizeof(r->out_path), "%s", o->output);
 	else
 		default_output(r->out_path, sizeof(r->out_path));
+	ret = nt_record_rotate_init(r, r->out_path); /* --rotate: BASE-000001.ntl */
+	if (ret)
+		return ret;
 	e = ntl_writer_open(&r->w, r->out_path, &wo);
 	if (e) {
 		fprintf(stderr, "nft-record: %s\n", ntl_writer_open_error());
 		return NT_EXIT_USAGE;
 	}
 	r->start_ns = nt_mono_ns();
+	if (r->rotating)
+		nt_rotor_opened(&r->rot, r->start_ns);
 	snprintf(r->own_table, sizeof(r->own_table), NT_TRACE_TABLE_PREFIX "%d", (int)getpid());
 	return 0;
 }
