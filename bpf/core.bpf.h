@@ -455,6 +455,36 @@ static __always_inline void nt_head_release(struct sk_buff *skb, const struct nt
 		bpf_map_delete_elem(&nt_heads, &h);
 }
 
+/* NT_F_SHARED when SKB (traced, about to be freed) is the skb its data buffer
+ * is known by and another skb still holds that buffer: a clone no probe saw
+ * (the one a ping or raw socket queued) may show up later at socket level,
+ * linked to SKB (LINK kind HEAD) after SKB's free. */
+static __always_inline __u8 nt_shared_flag(struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb;
+	struct nt_skb_state *st = bpf_map_lookup_elem(&nt_skbs, &key);
+	struct nt_head_state *hs;
+	unsigned char *head;
+	int dataref = 0;
+	__u32 end;
+	__u64 h;
+
+	if (!st || !st->match)
+		return 0;
+	head = BPF_CORE_READ(skb, head);
+	h = (__u64)head;
+	if (!head || h != st->head)
+		return 0;
+	hs = bpf_map_lookup_elem(&nt_heads, &h);
+	if (!hs || hs->root != key)
+		return 0;
+	end = BPF_CORE_READ(skb, end);
+	if (bpf_probe_read_kernel(&dataref, sizeof(dataref),
+				  head + end + bpf_core_field_offset(struct skb_shared_info, dataref)))
+		return 0;
+	return (dataref & 0xffff) > 1 ? NT_F_SHARED : 0;
+}
+
 /*
  * SKB is seen with another identity than recorded (address reused without a
  * free probe) or is being allocated anew: end the packet that was traced at
@@ -510,7 +540,11 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 			struct nt_head_state *hs = bpf_map_lookup_elem(&nt_heads, &head);
 			__u16 fam = nt_skb_family(skb);
 
+			/* a buffer whose last skb was freed unseen may be
+			 * reused: without an IPv4 id or a sequence (IPv6 UDP)
+			 * the identity says little, the headers must be equal */
 			if (hs && hs->ident == nst.ident && hs->root != key && hs->match &&
+			    (hs->sig == nst.sig || m->ip_id || m->l4_extra) &&
 			    (!fam || fam == NT_AF_INET || fam == NT_AF_INET6)) {
 				struct nt_ev_link *l;
 				struct nt_ev_meta *m2;

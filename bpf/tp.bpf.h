@@ -133,7 +133,7 @@ int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 	stack_id = nt_stack_take(ctx); /* --stack (stack.bpf.h) */
 	d = nt_reserve(sizeof(*d));
 	if (d) {
-		nt_fill_hdr(&d->h, NT_EV_DROP, 0, NT_TP_KFREE_SKB, (__u64)skb);
+		nt_fill_hdr(&d->h, NT_EV_DROP, nt_shared_flag(skb), NT_TP_KFREE_SKB, (__u64)skb);
 		d->location = (__u64)location;
 		d->reason = (__u32)reason;
 		d->stack_id = stack_id;
@@ -151,7 +151,7 @@ int BPF_PROG(nt_tp_consume_skb, struct sk_buff *skb)
 	if (!skb)
 		return 0;
 	if (nt_is_tracked(skb))
-		nt_emit_simple(NT_EV_FREE, 0, NT_TP_CONSUME_SKB, (__u64)skb);
+		nt_emit_simple(NT_EV_FREE, nt_shared_flag(skb), NT_TP_CONSUME_SKB, (__u64)skb);
 	nt_untrack(skb);
 	nt_ct_forget(skb);
 	return 0;

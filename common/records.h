@@ -67,6 +67,10 @@ enum nt_ev_type {
 #define NT_F_DISCARD    0x10 /* NT_EV_FREE: the packet did not pass the capture filter
 				 * once its headers were known: drop what was recorded of
 				 * it ("pending" records before its first IP META) */
+#define NT_F_SHARED     0x20 /* NT_EV_DROP / NT_EV_FREE: another skb still holds this skb's
+				 * data buffer (a clone no probe saw, e.g. a ping or raw
+				 * socket's): it may still show up, linked to this skb by
+				 * NT_EV_LINK kind HEAD */
 
 /*
  * Common header of every record: 24 bytes.
