@@ -135,6 +135,7 @@ void nt_model_free(struct nt_model *m)
 	map_free(&m->nsmap);
 	map_free(&m->freed_map);
 	free(m->freed);
+	free(m->linger);
 	free(m->ksyms);
 	stacks_free(m);
 	ctconn_free(m);
@@ -487,6 +488,8 @@ static void attach(struct nt_packet *p, struct skbst *s)
 
 /* SKB leaves its packet (freed, dropped, moved): the packet completes when it
  * was its last skb.  The skb state is forgotten unless keep_state. */
+static int linger_start(struct nt_model *m, struct nt_packet *p);
+
 static void skb_end(struct nt_model *m, struct skbst *s, int keep_state)
 {
 	struct nt_packet *p = s->pkt != NOPKT ? &m->pool[s->pkt] : NULL;
@@ -499,11 +502,78 @@ static void skb_end(struct nt_model *m, struct skbst *s, int keep_state)
 		s->has_meta = s->is_frag = s->was_frag = 0;
 	}
 	if (p && p->live_skbs && !--p->live_skbs) {
+		if (m->linger_ts && linger_start(m, p))
+			return;
 		pkt_complete(m, p, 0);
 		if (m->pending_release >= 0 && m->pending_release != p->slot)
 			pkt_release(m, (uint32_t)m->pending_release);
 		m->pending_release = p->slot;
 	}
+}
+
+/* ---- lingering packets (model_int.h) ---- */
+static void linger_done(struct nt_model *m, struct nt_packet *p)
+{
+	p->lingering = 0;
+	pkt_complete(m, p, 0);
+	pkt_release(m, p->slot);
+}
+
+/* P's last skb ended by a free with NT_F_SHARED at m->linger_ts: P waits for
+ * a clone of it.  0: not possible (P completes now). */
+static int linger_start(struct nt_model *m, struct nt_packet *p)
+{
+	struct linger *l;
+
+	if (!p->id)
+		return 0;
+	if (!m->linger && !(m->linger = calloc(LINGER_MAX, sizeof(*m->linger))))
+		return 0;
+	if (m->linger_n == LINGER_MAX) { /* full: the oldest completes early */
+		l = &m->linger[m->linger_head];
+		m->linger_head = (m->linger_head + 1) % LINGER_MAX;
+		m->linger_n--;
+		if (m->pool[l->slot].in_use && m->pool[l->slot].id == l->id && m->pool[l->slot].lingering)
+			linger_done(m, &m->pool[l->slot]);
+	}
+	l = &m->linger[(m->linger_head + m->linger_n++) % LINGER_MAX];
+	l->slot = p->slot;
+	l->id = p->id;
+	l->until = m->linger_ts + LINGER_NS;
+	p->lingering = 1;
+	return 1;
+}
+
+/* Complete the packets that lingered until before NOW (every one: NOW 0). */
+static void linger_expire(struct nt_model *m, uint64_t now)
+{
+	while (m->linger_n) {
+		struct linger *l = &m->linger[m->linger_head];
+		struct nt_packet *p = &m->pool[l->slot];
+
+		if (now && l->until > now)
+			break;
+		m->linger_head = (m->linger_head + 1) % LINGER_MAX;
+		m->linger_n--;
+		if (p->in_use && p->id == l->id && p->lingering && !p->live_skbs)
+			linger_done(m, p);
+	}
+}
+
+/* The lingering packet that skb address SKB (freed) ended, or NULL. */
+static struct nt_packet *linger_find(struct nt_model *m, uint64_t skb, uint64_t ts)
+{
+	uint32_t *v = map_find(&m->freed_map, skb);
+	const struct freed *f;
+	struct nt_packet *p;
+
+	if (!v || !m->freed)
+		return NULL;
+	f = &m->freed[*v];
+	if (f->skb != skb || ts < f->ts || ts - f->ts > LINGER_NS || f->slot >= m->pool_len)
+		return NULL;
+	p = &m->pool[f->slot];
+	return p->in_use && p->id == f->id && p->lingering ? p : NULL;
 }
 
 /* ---- flows: a packet's flow, replies tied to it ---- */
@@ -1320,7 +1390,7 @@ static void sweep(struct nt_model *m, uint64_t now)
 	for (uint32_t i = 0; i < m->pool_len; i++) {
 		struct nt_packet *p = &m->pool[i];
 
-		if (p->in_use && (int64_t)i != m->pending_release && now > p->last_ts &&
+		if (p->in_use && !p->lingering && (int64_t)i != m->pending_release && now > p->last_ts &&
 		    now - p->last_ts > m->idle_ns) {
 			p->expired = 1;
 			exp[n++] = i;
@@ -1382,6 +1452,30 @@ static struct nt_packet *on_link(struct nt_model *m, const struct nt_ev_link *l,
 	struct skbst *ps = st_find(m, l->parent), *cs;
 	struct nt_packet *p;
 
+	p = l->kind == NT_LINK_HEAD ? linger_find(m, l->parent, h->ts_ns) : NULL;
+	if ((p || !ps) && !st_find(m, h->skb)) {
+		/* the parent was freed: a clone no probe saw (ping / raw socket)
+		 * joins the packet lingering for it (even when the address has a
+		 * new packet already); else it is a packet of its own (the
+		 * parent's address is not brought back to life) */
+		if (!(cs = st_new(m, h->skb)))
+			return NULL;
+		if (p) {
+			const struct freed *f = &m->freed[*map_find(&m->freed_map, l->parent)];
+
+			p->lingering = 0;
+			attach(p, cs);
+			cs->meta = f->meta;
+			cs->has_meta = f->has_meta;
+			cs->ifindex = f->meta.ifindex;
+			cs->netns = f->meta.netns;
+			p->n_branches++;
+		} else if (!(p = pkt_for(m, cs, h->ts_ns))) {
+			return NULL;
+		}
+		apply(m, p, cs, l, len);
+		return p;
+	}
 	if (!ps && !(ps = st_new(m, l->parent)))
 		return NULL;
 	p = pkt_for(m, ps, h->ts_ns);
@@ -1441,6 +1535,8 @@ static void freed_add(struct nt_model *m, const struct skbst *s, uint64_t ts)
 	f->ts = ts;
 	f->has_meta = s->has_meta;
 	f->meta = s->meta;
+	f->slot = s->pkt;
+	f->id = s->pkt != NOPKT ? m->pool[s->pkt].id : 0;
 	if (map_put(&m->freed_map, s->skb, m->freed_next))
 		f->skb = 0;
 	m->freed_next = (m->freed_next + 1) % FREED_RING;
@@ -1521,6 +1617,8 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		return NULL;
 	}
 	ts = h->ts_ns;
+	if (m->linger_n && ts)
+		linger_expire(m, ts);
 	m->t.events++;
 	m->t.by_type[h->type]++;
 	if (ts) {
@@ -1666,11 +1764,15 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		if (!frag_release(m, p, s, rec))
 			drop_seen(p, s, rec);
 		freed_add(m, s, ts);
+		m->linger_ts = h->flags & NT_F_SHARED ? ts : 0;
 		skb_end(m, s, 0);
+		m->linger_ts = 0;
 	} else if (h->type == NT_EV_FREE || role == NT_FROLE_FREE) {
 		p->free_seen = 1;
 		freed_add(m, s, ts);
+		m->linger_ts = h->type == NT_EV_FREE && (h->flags & NT_F_SHARED) ? ts : 0;
 		skb_end(m, s, 0);
+		m->linger_ts = 0;
 	}
 	return p;
 }
@@ -1684,6 +1786,7 @@ void nt_model_finish(struct nt_model *m)
 		m->pending_release = -1;
 	}
 	m->cur = -1;
+	linger_expire(m, 0);
 	/* waiting steps: to their packet, or uncorrelated */
 	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
 		struct skbst *s;
