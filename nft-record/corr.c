@@ -43,6 +43,7 @@ struct ent {
 	uint32_t lprev, lnext;           /* LRU list by t_last */
 	uint32_t cons[NCONS];            /* chains it had runs of (hashes) */
 	uint32_t gen;
+	uint32_t netns;                  /* namespace it is in (META, DEV; 0 unknown) */
 	uint16_t cpu;                    /* CPU of its latest event */
 	uint8_t ncons, l3, used, in_skb;
 };
@@ -187,7 +188,10 @@ static void pkt_keys(const struct pkt *p, uint64_t key[NKEY])
 		h = nt_fnv1a(h, p->daddr, alen);
 		h = nt_fnv1a(h, &p->ip_id, 2);
 		h = nt_fnv1a(h, &p->frag, 2);
-		key[K_L3] = h | 1;
+		/* L3 only: addresses + IPv4 id; without an id (DF packets) it
+		 * would be every packet between the two addresses */
+		if (p->ip_id || p->l3 != NT_L3_IPV4)
+			key[K_L3] = h | 1;
 		h = nt_fnv1a(h, &l4, 8);
 		key[K_FULL] = nt_fnv1a(h, &p->l4_csum, 2) | 1;
 		if (p->frag & NT_FRAG_OFF_MASK)
@@ -572,6 +576,13 @@ static void run_match(struct nt_corr *c, uint32_t r, uint32_t i, int late)
 		c->st.runs_late++;
 }
 
+/* A message of a chain of one namespace is never about an skb that is in
+ * another one (its device's namespace, where both are known). */
+static int other_ns(const struct ent *e, const struct run *x)
+{
+	return e->netns && x->netns && e->netns != x->netns;
+}
+
 /* Keys that other packets may share (NAT-invariant, datagram, L3): a
  * candidate found by one must not have had a run of this chain already. */
 static int weak_key(int k)
@@ -598,7 +609,7 @@ static uint32_t pick(struct nt_corr *c, const struct run *x, int k, uint64_t ts,
 		uint64_t dist;
 		int s;
 
-		if (e->key[k] != key || (e->t_end && e->t_end < ts))
+		if (e->key[k] != key || (e->t_end && e->t_end < ts) || other_ns(e, x))
 			continue;
 		if (later ? e->t_first <= ts || e->t_first > ts + c->lookahead : e->t_first > ts)
 			continue;
@@ -695,7 +706,7 @@ static uint64_t pend_check(struct nt_corr *c, uint32_t i, uint64_t ts)
 		uint32_t next = x->pnext;
 		int order[NKEY], n = run_keys(x, order), hit = 0;
 
-		if (x->t_start <= ts && ts <= x->t_start + c->lookahead)
+		if (x->t_start <= ts && ts <= x->t_start + c->lookahead && !other_ns(e, x))
 			for (int j = 0; j < n && !hit; j++)
 				hit = x->key[order[j]] && x->key[order[j]] == e->key[order[j]] &&
 				      !(weak_key(order[j]) && ent_consumed(e, x->chain));
@@ -920,6 +931,8 @@ int nt_corr_event(struct nt_corr *c, const void *rec, size_t len)
 		keys_set(c, i, key);
 		pkt_fid(&p, c->ents[i].fid);
 		c->ents[i].l3 = m->l3;
+		if (m->netns)
+			c->ents[i].netns = m->netns;
 		if (c->debug)
 			fprintf(stderr, "corr: meta %llx ts %llu cpu %u l3 %u p %u %u>%u ipid %u x %08x frag %x csum %04x\n",
 				(unsigned long long)h->skb, (unsigned long long)h->ts_ns, h->cpu, m->l3,
@@ -944,6 +957,7 @@ int nt_corr_event(struct nt_corr *c, const void *rec, size_t len)
 			keys_set(c, i, c->ents[p].key);
 			memcpy(c->ents[i].fid, c->ents[p].fid, sizeof(c->ents[i].fid));
 			c->ents[i].l3 = c->ents[p].l3;
+			c->ents[i].netns = c->ents[p].netns;
 		}
 		break;
 	}
@@ -963,8 +977,13 @@ int nt_corr_event(struct nt_corr *c, const void *rec, size_t len)
 			c->ents[i].t_end = h->ts_ns;
 		}
 		break;
-	case NT_EV_FUNC:
 	case NT_EV_DEV:
+		i = ent_find(c, h->skb);
+		if (i && !c->ents[i].t_end && len >= sizeof(struct nt_ev_dev) &&
+		    ((const struct nt_ev_dev *)rec)->netns)
+			c->ents[i].netns = ((const struct nt_ev_dev *)rec)->netns;
+		/* fall through */
+	case NT_EV_FUNC:
 	case NT_EV_NFT_CHAIN:
 	case NT_EV_NFT_RULE:
 		i = ent_find(c, h->skb);

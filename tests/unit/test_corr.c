@@ -100,11 +100,14 @@ static void addr(uint8_t l3, const char *s, uint8_t *a)
 	}
 }
 
+static uint32_t meta_ns; /* netns of the next META (0: unknown) */
+
 static void meta(struct nt_corr *c, uint64_t skb, uint64_t ts, uint16_t cpu, const struct hdrs *h)
 {
 	struct nt_ev_meta m;
 
 	memset(&m, 0, sizeof(m));
+	m.netns = meta_ns;
 	m.h.type = NT_EV_META;
 	m.h.skb = skb;
 	m.h.ts_ns = ts;
@@ -640,6 +643,31 @@ TEST(full_table_evicts_oldest)
 	nt_corr_free(c);
 }
 
+/* A reset the router sends (output hook, first seen after it): an skb alive
+ * in another namespace with the same addresses (a SYN-ACK never freed by a
+ * tracepoint) is not it, nor one in the same namespace that shares only the
+ * addresses (IPv4 id 0: no L3 key). */
+TEST(local_reset_not_on_a_stale_skb)
+{
+	struct nt_corr *c = mk();
+	const struct hdrs synack = { NT_L3_IPV4, 6, "10.0.2.2", "10.0.1.2", 80, 40080, 0, 0, 0x1111,
+				     123456 };
+	const struct hdrs rst = { NT_L3_IPV4, 6, "10.0.2.2", "10.0.1.2", 7, 40007, 0, 0, 0x2222, 0 };
+
+	CHECK(c);
+	meta_ns = 4026531999u; /* another namespace than the messages' */
+	meta(c, 0xa00, 1 * MS, 0, &synack);
+	meta_ns = 4026531840u;
+	meta(c, 0xc00, 2 * MS, 0, &synack);
+	run1(c, 200 * MS, 0, 0x55, "filter", "output", 2, &rst);
+	CHECK_EQ_INT(nout, 0); /* waits for the reset's first sight */
+	meta(c, 0xb00, 200 * MS + 50000, 0, &rst);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_INT(out[0].h.skb, 0xb00);
+	meta_ns = 0;
+	nt_corr_free(c);
+}
+
 int main(void)
 {
 	RUN(list_receive_identical_packets_fifo);
@@ -655,5 +683,6 @@ int main(void)
 	RUN(reused_address_local_packet_free_before_its_steps);
 	RUN(reassembled_datagram_follows_the_last_fragment);
 	RUN(full_table_evicts_oldest);
+	RUN(local_reset_not_on_a_stale_skb);
 	TEST_EXIT();
 }
