@@ -643,6 +643,46 @@ TEST(full_table_evicts_oldest)
 	nt_corr_free(c);
 }
 
+static int left_out_port(void *ctx, const struct nt_trace_msg *m)
+{
+	return m->dport == *(const uint16_t *)ctx; /* "the filter left this port out" */
+}
+
+/* With a capture filter, steps matched to no packet are not written: counted
+ * as filtered when the filter certainly left their packet out (left_out on
+ * the run's first message; later messages follow their run), else unmatched. */
+TEST(with_a_capture_filter_unmatched_steps_are_counted_not_written)
+{
+	uint16_t out_port = 9;
+	struct nt_corr_opts o = { .sz = sizeof(o), .chain = chain_cb, .emit = emit_cb,
+				  .drop_unmatched = 1, .left_out = left_out_port, .left_out_ctx = &out_port };
+	struct nt_corr *c = NULL;
+	struct nt_corr_stats s;
+	struct hdrs kept = ping, left = ping, unsure = ping;
+
+	nout = 0;
+	CHECK(!nt_corr_new(&o, &c));
+	left.dport = 9;
+	left.ip_id = 201;
+	unsure.ip_id = 202;
+	unsure.dport = 8;
+	meta(c, 0xa00, 1 * MS, 0, &kept);
+	run1(c, 2 * MS, 0, 0x71, "filter", "input", 2, &kept);
+	msg(c, 3 * MS, 0, 0x72, "filter", "input", RULE, NT_V_CONTINUE, 4, &left);
+	msg(c, 3 * MS + 1, 0, 0x72, "filter", "input", RULE, DROPV, 5, NULL); /* same run */
+	run1(c, 4 * MS, 0, 0x73, "filter", "input", 2, &unsure);
+	msg(c, 4 * MS + 1, 0, 0x74, "nft_record_99", "prerouting", POLICY, ACCEPT, 0, &kept);
+	nt_corr_finish(c);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_INT(out[0].h.skb, 0xa00);
+	nt_corr_get_stats(c, &s);
+	CHECK_EQ_INT(s.uncorrelated, 0);
+	CHECK_EQ_INT(s.filtered, 2);
+	CHECK_EQ_INT(s.unmatched, 1);
+	CHECK_EQ_INT(s.own, 1);
+	nt_corr_free(c);
+}
+
 /* A reset the router sends (output hook, first seen after it): an skb alive
  * in another namespace with the same addresses (a SYN-ACK never freed by a
  * tracepoint) is not it, nor one in the same namespace that shares only the
@@ -684,5 +724,6 @@ int main(void)
 	RUN(reassembled_datagram_follows_the_last_fragment);
 	RUN(full_table_evicts_oldest);
 	RUN(local_reset_not_on_a_stale_skb);
+	RUN(with_a_capture_filter_unmatched_steps_are_counted_not_written);
 	TEST_EXIT();
 }
