@@ -548,6 +548,8 @@ static const struct {
 	{ "ping_queue_rcv_skb", NT_ROLE_DELIVER, FN },
 	{ "skb_copy_datagram_iter", NT_ROLE_DELIVER, FN },
 	{ "skb_copy_datagram_iovec", NT_ROLE_DELIVER, TP },
+	/* tcp_rcv_established: the segment reached its (established) socket */
+	{ "tcp_probe", NT_ROLE_DELIVER, TP },
 	/* left through a device */
 	{ "dev_hard_start_xmit", NT_ROLE_XMIT, FN },
 	{ "xmit_one", NT_ROLE_XMIT, FN },

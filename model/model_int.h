@@ -33,10 +33,6 @@ struct ksym {
 
 #define NOPKT UINT32_MAX
 
-#ifndef NT_F_DISCARD
-#define NT_F_DISCARD 0x10 /* NT_EV_FREE: the capture filter rejected the packet (records.h) */
-#endif
-
 /* State of one live skb (model.c). */
 struct skbst {
 	uint64_t skb;
