@@ -192,6 +192,8 @@ TEST(func_roles)
 	CHECK_EQ_INT(nt_func_role("skb:skb_copy_datagram_iovec", 1), NT_ROLE_DELIVER);
 	CHECK_EQ_INT(nt_func_role("net:net_dev_xmit", 1), NT_ROLE_XMIT);
 	CHECK_EQ_INT(nt_func_role("tcp_queue_rcv", 0), NT_ROLE_DELIVER);
+	CHECK_EQ_INT(nt_func_role("tcp:tcp_probe", 1), NT_ROLE_DELIVER);
+	CHECK_EQ_INT(nt_func_role("tcp_probe", 0), NT_ROLE_NONE); /* a function of that name is not the tracepoint */
 	/* conditional frees are not "free": their tracepoints tell */
 	CHECK_EQ_INT(nt_func_role("consume_skb", 0), NT_ROLE_NONE);
 	CHECK_EQ_INT(nt_func_role("kfree_skb", 0), NT_ROLE_NONE);
