@@ -8,488 +8,7 @@
 #include <time.h>
 
 #include "common/hash.h"
-#include "nft-record/corr.h"
-
-#define NKEY 5
-/* full: every header field we have; NATA / NATB: fields NAT keeps (source
- * NAT, destination NAT); DGRAM: the datagram as before fragmentation (first
- * fragment's L4 fields, no fragment fields: a local or refragmented datagram
- * is first seen as fragments, a reassembled one is only known by its first
- * fragment); L3: addresses, protocol, IPv4 id (no transport header). */
-enum { K_FULL, K_NATA, K_NATB, K_DGRAM, K_L3 };
-
-#define KEY_BITS 16               /* buckets per key index */
-#define SKB_BITS 17               /* buckets of the skb address index */
-#define DEF_MAX_SKBS 32768        /* packet incarnations */
-#define RUNS_MAX 16384            /* chain runs referenced at once */
-#define NLANES 1025               /* per-CPU run stacks (CPU & 1023; last: unknown CPU) */
-#define LANE_DEPTH 8
-#define NCONS 8                   /* chains a packet had runs of (FIFO) */
-#define HINT_BITS 14              /* (netns, trace id) -> last packet */
-#define DEF_BITS 12               /* defined chain keys */
-#define QUEUE_LEN 32768           /* messages held at most */
-#define PURGE_NS (2ull * 1000 * 1000 * 1000) /* ended incarnations kept this long */
-
-#define OWN_PREFIX NT_TRACE_TABLE_PREFIX
-
-/* A packet incarnation: one skb address from first sight to free. */
-struct ent {
-	uint64_t skb;
-	uint64_t t_first, t_end, t_last; /* t_end 0: alive */
-	uint64_t key[NKEY];              /* 0: none */
-	uint64_t fid[2];                 /* datagram identity (same_dgram()) */
-	uint32_t knext[NKEY], kprev[NKEY];
-	uint32_t snext;                  /* skb index chain (current incarnations only) */
-	uint32_t lprev, lnext;           /* LRU list by t_last */
-	uint32_t cons[NCONS];            /* chains it had runs of (hashes) */
-	uint32_t gen;
-	uint32_t netns;                  /* namespace it is in (META, DEV; 0 unknown) */
-	uint16_t cpu;                    /* CPU of its latest event */
-	uint8_t ncons, l3, used, in_skb;
-};
-
-enum { R_FREE, R_PENDING, R_MATCHED, R_UNMATCHED };
-#define Q_V6FRAG 1
-#define Q_NOL4 2
-
-struct run {
-	uint64_t t_start;
-	uint64_t skb;
-	uint64_t key[NKEY];
-	uint64_t fid[2];
-	uint32_t ent, ent_gen;
-	uint32_t chain;                  /* hash of the base chain (FIFO consumption) */
-	uint32_t netns, trace_id;
-	uint32_t refs;
-	uint32_t pprev, pnext;           /* pending list; free list (pnext) */
-	uint16_t cpu;
-	uint8_t state, depth, hook, own, qmode, l3;
-	uint8_t out;                     /* capture filter: its packet was left out */
-};
-
-struct lane {
-	uint32_t run[LANE_DEPTH];
-	uint32_t n;
-};
-
-/* A message waiting to be written (its run may still be pending). */
-struct qmsg {
-	uint64_t ts;
-	uint64_t chain_key, target_key, rule_handle;
-	int32_t verdict;
-	uint32_t id;
-	uint32_t run;                    /* 0: no run (orphan) */
-	uint16_t cpu;
-	uint8_t kind, depth, family, hook;
-};
-
-struct hint {
-	uint64_t key;                    /* netns << 32 | trace id, + 1 */
-	uint32_t ent, gen;
-};
-
-/* A FREE with NT_F_INFERRED of BPF (an address seen with a new packet): held
- * until the new packet's META is in, because the new packet's first steps may
- * come before that META (output hook of a local packet) and the FREE must come
- * before them. */
-#define NDEFER 64
-struct defer {
-	struct nt_ev_free f;
-	int used;
-};
-
-struct nt_corr {
-	struct nt_corr_opts o;
-	struct defer defer[NDEFER];
-	int ndefer;
-	uint64_t lookahead;
-	struct ent *ents;                /* [1 .. nents] */
-	uint32_t nents, free_ent, lru_head, lru_tail, used_ents;
-	uint32_t kb[NKEY][1u << KEY_BITS];
-	uint32_t sb[1u << SKB_BITS];
-	struct run *runs;                /* [1 .. RUNS_MAX - 1] */
-	uint32_t free_run, pend_head, pend_tail;
-	struct lane *lanes;
-	struct hint hints[1u << HINT_BITS];
-	uint64_t defined[1u << DEF_BITS];
-	struct qmsg *q;
-	size_t qhead, qlen;
-	uint64_t progress;
-	struct nt_corr_stats st;
-	int debug;
-};
-
-/* ---- hashing ---------------------------------------------------------------------------- */
-
-uint64_t nt_chain_key(uint32_t netns, uint8_t family, const char *table, const char *chain)
-{
-	uint64_t h = NT_FNV_OFFSET;
-
-	h = nt_fnv1a(h, &netns, 4);
-	h = nt_fnv1a(h, &family, 1);
-	h = nt_fnv1a(h, table, strlen(table) + 1);
-	h = nt_fnv1a(h, chain, strlen(chain) + 1);
-	return h ? h : 1;
-}
-
-/* Header fields of a META or a trace message. */
-struct pkt {
-	uint8_t l3, l4proto, tcp_flags;
-	uint16_t sport, dport, ip_id, frag, l4_csum;
-	uint32_t l4_extra;
-	const uint8_t *saddr, *daddr;
-	int v6frag;                      /* IPv6 fragment: only the fragment key */
-};
-
-static uint32_t pkt_seq(const struct pkt *p)
-{
-	if (p->l4proto == 1 || p->l4proto == 58)
-		return p->l4_extra & 0xffff; /* the echo id may be rewritten by NAT */
-	return p->l4_extra;
-}
-
-/* Port / ICMP type that NAT keeps on the side it does not translate. */
-static uint16_t pkt_inv(const struct pkt *p, int src)
-{
-	if (p->l4proto == 1 || p->l4proto == 58)
-		return p->sport; /* type << 8 | code */
-	return src ? p->sport : p->dport;
-}
-
-static void pkt_keys(const struct pkt *p, uint64_t key[NKEY])
-{
-	size_t alen = p->l3 == NT_L3_IPV4 ? 4 : 16;
-	uint32_t seq = pkt_seq(p);
-	uint16_t zero = 0, inv;
-	uint64_t h, l4;
-
-	memset(key, 0, NKEY * sizeof(key[0]));
-	if (p->l3 != NT_L3_IPV4 && p->l3 != NT_L3_IPV6)
-		return;
-	/* L4 fields (ports / ICMP, seq, TCP flags, checksum) */
-	l4 = nt_fnv1a(NT_FNV_OFFSET ^ 0x14, &p->sport, 2);
-	l4 = nt_fnv1a(l4, &p->dport, 2);
-	l4 = nt_fnv1a(l4, &p->l4_extra, 4);
-	l4 = nt_fnv1a(l4, &p->tcp_flags, 1);
-	if (p->v6frag) {
-		/* the message shows no fragment header: first / other + the
-		 * first 12 bytes of the source */
-		uint8_t first = !(p->frag & NT_FRAG_OFF_MASK);
-
-		h = nt_fnv1a(NT_FNV_OFFSET ^ 0xf6, &first, 1);
-		key[K_FULL] = nt_fnv1a(h, p->saddr, 12) | 1;
-		if (!first || !p->l4proto || p->l4proto == 44)
-			return;
-		/* a META of a first fragment: the datagram's L4 header */
-	} else {
-		h = nt_fnv1a(NT_FNV_OFFSET, &p->l3, 1);
-		h = nt_fnv1a(h, &p->l4proto, 1);
-		h = nt_fnv1a(h, p->saddr, alen);
-		h = nt_fnv1a(h, p->daddr, alen);
-		h = nt_fnv1a(h, &p->ip_id, 2);
-		h = nt_fnv1a(h, &p->frag, 2);
-		/* L3 only: addresses + IPv4 id; without an id (DF packets) it
-		 * would be every packet between the two addresses */
-		if (p->ip_id || p->l3 != NT_L3_IPV4)
-			key[K_L3] = h | 1;
-		h = nt_fnv1a(h, &l4, 8);
-		key[K_FULL] = nt_fnv1a(h, &p->l4_csum, 2) | 1;
-		if (p->frag & NT_FRAG_OFF_MASK)
-			goto nat; /* no L4 header: no datagram key */
-	}
-	h = nt_fnv1a(NT_FNV_OFFSET ^ 0xd6, &p->l3, 1);
-	h = nt_fnv1a(h, &p->l4proto, 1);
-	h = nt_fnv1a(h, p->saddr, alen);
-	h = nt_fnv1a(h, p->daddr, alen);
-	h = nt_fnv1a(h, p->l3 == NT_L3_IPV4 ? &p->ip_id : &zero, 2);
-	h = nt_fnv1a(h, &l4, 8);
-	key[K_DGRAM] = nt_fnv1a(h, &p->l4_csum, 2) | 1;
-	if (p->v6frag)
-		return;
-nat:
-	if (p->l3 == NT_L3_IPV4) {
-		if (!p->ip_id && !seq)
-			return;
-		h = nt_fnv1a(NT_FNV_OFFSET ^ 0x5a, &p->l4proto, 1);
-		h = nt_fnv1a(h, &p->ip_id, 2);
-		h = nt_fnv1a(h, &p->frag, 2);
-		h = nt_fnv1a(h, &p->tcp_flags, 1);
-		key[K_NATA] = nt_fnv1a(h, &seq, 4) | 1;
-		return;
-	}
-	/* IPv6: source NAT keeps the destination side, destination NAT the source */
-	inv = pkt_inv(p, 1);
-	h = nt_fnv1a(NT_FNV_OFFSET ^ 0xa5, &p->l4proto, 1);
-	h = nt_fnv1a(h, p->saddr, 16);
-	h = nt_fnv1a(h, &inv, 2);
-	h = nt_fnv1a(h, &p->tcp_flags, 1);
-	key[K_NATA] = nt_fnv1a(h, &seq, 4) | 1;
-	inv = pkt_inv(p, 0);
-	h = nt_fnv1a(NT_FNV_OFFSET ^ 0xb6, &p->l4proto, 1);
-	h = nt_fnv1a(h, p->daddr, 16);
-	h = nt_fnv1a(h, &inv, 2);
-	h = nt_fnv1a(h, &p->tcp_flags, 1);
-	key[K_NATB] = nt_fnv1a(h, &seq, 4) | 1;
-}
-
-/*
- * Identity of the datagram a packet belongs to, kept by fragmentation,
- * reassembly and NAT: IPv4 protocol + id; IPv6 (no id in a message)
- * protocol + source, protocol + destination.  Only a check of the trace-id
- * hint (a reassembled datagram goes on as the skb, and under the trace id, of
- * its last fragment, whose headers said "fragment").
- */
-static void pkt_fid(const struct pkt *p, uint64_t fid[2])
-{
-	uint64_t h = nt_fnv1a(NT_FNV_OFFSET ^ 0xf1, &p->l3, 1);
-
-	fid[0] = fid[1] = 0;
-	if (p->l3 != NT_L3_IPV4 && p->l3 != NT_L3_IPV6)
-		return;
-	if (p->v6frag && !p->l4proto)
-		return;
-	h = nt_fnv1a(h, &p->l4proto, 1);
-	if (p->l3 == NT_L3_IPV4) {
-		fid[0] = nt_fnv1a(h, &p->ip_id, 2) | 1;
-		return;
-	}
-	fid[0] = nt_fnv1a(h, p->saddr, 16) | 1;
-	fid[1] = nt_fnv1a(h ^ 0xd, p->daddr, 16) | 1;
-}
-
-static int same_dgram(const uint64_t a[2], const uint64_t b[2])
-{
-	return (a[0] && a[0] == b[0]) || (a[1] && a[1] == b[1]);
-}
-
-static void meta_pkt(const struct nt_ev_meta *m, struct pkt *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->l3 = m->l3;
-	p->l4proto = m->l4proto;
-	p->tcp_flags = m->l4proto == 6 ? (uint8_t)m->tcp_flags : 0;
-	p->sport = m->sport;
-	p->dport = m->dport;
-	p->ip_id = m->ip_id;
-	p->frag = m->frag;
-	p->l4_csum = m->l4_csum;
-	p->l4_extra = m->l4_extra;
-	p->saddr = m->saddr;
-	p->daddr = m->daddr;
-	if (m->l3 == NT_L3_IPV6 && (m->frag & NT_FRAG_IS))
-		p->v6frag = 1;
-	if (m->l3 == NT_L3_IPV4 && (m->frag & NT_FRAG_OFF_MASK)) {
-		/* no L4 header in a non-first fragment (the message's
-		 * "transport header" is payload too) */
-		p->sport = p->dport = 0;
-		p->l4_extra = 0;
-		p->l4_csum = 0;
-		p->tcp_flags = 0;
-	}
-}
-
-static void msg_pkt(const struct nt_trace_msg *m, struct pkt *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->l3 = m->l3;
-	p->l4proto = m->l4proto;
-	p->tcp_flags = m->tcp_flags;
-	p->sport = m->sport;
-	p->dport = m->dport;
-	p->ip_id = m->ip_id;
-	p->frag = m->frag;
-	p->l4_csum = m->l4_csum;
-	p->l4_extra = m->l4_extra;
-	p->saddr = m->saddr;
-	p->daddr = m->daddr;
-	p->v6frag = !!(m->flags & NT_TRACE_V6FRAG);
-}
-
-/* ---- packet incarnations ---------------------------------------------------------------- */
-
-static uint32_t kbucket(uint64_t key)
-{
-	return (uint32_t)((key >> 17) ^ (key >> 41)) & ((1u << KEY_BITS) - 1);
-}
-
-static uint32_t sbucket(uint64_t skb)
-{
-	return (uint32_t)((skb >> 6) ^ (skb >> 23)) & ((1u << SKB_BITS) - 1);
-}
-
-static void key_link(struct nt_corr *c, uint32_t i, int k)
-{
-	struct ent *e = &c->ents[i];
-	uint32_t *head;
-
-	if (!e->key[k])
-		return;
-	head = &c->kb[k][kbucket(e->key[k])];
-	e->kprev[k] = 0;
-	e->knext[k] = *head;
-	if (*head)
-		c->ents[*head].kprev[k] = i;
-	*head = i;
-}
-
-static void key_unlink(struct nt_corr *c, uint32_t i, int k)
-{
-	struct ent *e = &c->ents[i];
-
-	if (!e->key[k])
-		return;
-	if (e->kprev[k])
-		c->ents[e->kprev[k]].knext[k] = e->knext[k];
-	else
-		c->kb[k][kbucket(e->key[k])] = e->knext[k];
-	if (e->knext[k])
-		c->ents[e->knext[k]].kprev[k] = e->kprev[k];
-	e->knext[k] = e->kprev[k] = 0;
-}
-
-static void keys_set(struct nt_corr *c, uint32_t i, const uint64_t key[NKEY])
-{
-	struct ent *e = &c->ents[i];
-
-	for (int k = 0; k < NKEY; k++) {
-		if (e->key[k] == key[k])
-			continue;
-		key_unlink(c, i, k);
-		e->key[k] = key[k];
-		key_link(c, i, k);
-	}
-}
-
-static void lru_unlink(struct nt_corr *c, uint32_t i)
-{
-	struct ent *e = &c->ents[i];
-
-	if (e->lprev)
-		c->ents[e->lprev].lnext = e->lnext;
-	else
-		c->lru_head = e->lnext;
-	if (e->lnext)
-		c->ents[e->lnext].lprev = e->lprev;
-	else
-		c->lru_tail = e->lprev;
-	e->lprev = e->lnext = 0;
-}
-
-static void lru_append(struct nt_corr *c, uint32_t i)
-{
-	struct ent *e = &c->ents[i];
-
-	e->lnext = 0;
-	e->lprev = c->lru_tail;
-	if (c->lru_tail)
-		c->ents[c->lru_tail].lnext = i;
-	else
-		c->lru_head = i;
-	c->lru_tail = i;
-}
-
-static void skb_unlink(struct nt_corr *c, uint32_t i)
-{
-	struct ent *e = &c->ents[i];
-	uint32_t *p = &c->sb[sbucket(e->skb)];
-
-	if (!e->in_skb)
-		return;
-	while (*p && *p != i)
-		p = &c->ents[*p].snext;
-	if (*p)
-		*p = e->snext;
-	e->snext = 0;
-	e->in_skb = 0;
-}
-
-static void ent_release(struct nt_corr *c, uint32_t i)
-{
-	struct ent *e = &c->ents[i];
-
-	for (int k = 0; k < NKEY; k++)
-		key_unlink(c, i, k);
-	skb_unlink(c, i);
-	lru_unlink(c, i);
-	e->used = 0;
-	e->gen++;
-	e->lnext = c->free_ent;
-	c->free_ent = i;
-	c->used_ents--;
-}
-
-/* Current incarnation of SKB (0: none). */
-static uint32_t ent_find(const struct nt_corr *c, uint64_t skb)
-{
-	uint32_t i = c->sb[sbucket(skb)];
-
-	while (i && c->ents[i].skb != skb)
-		i = c->ents[i].snext;
-	return i;
-}
-
-/* New current incarnation of SKB at TS (the previous one, if any, ends). */
-static uint32_t ent_new(struct nt_corr *c, uint64_t skb, uint64_t ts, uint16_t cpu)
-{
-	uint32_t old = ent_find(c, skb), i;
-	struct ent *e;
-	uint32_t gen;
-
-	if (old) {
-		if (!c->ents[old].t_end)
-			c->ents[old].t_end = ts;
-		skb_unlink(c, old);
-	}
-	if (!c->free_ent) {
-		/* full: the incarnation seen longest ago goes */
-		ent_release(c, c->lru_head);
-		c->st.evicted++;
-	}
-	i = c->free_ent;
-	e = &c->ents[i];
-	c->free_ent = e->lnext;
-	gen = e->gen;
-	memset(e, 0, sizeof(*e));
-	e->gen = gen;
-	e->used = 1;
-	e->skb = skb;
-	e->t_first = e->t_last = ts;
-	e->cpu = cpu;
-	e->snext = c->sb[sbucket(skb)];
-	c->sb[sbucket(skb)] = i;
-	e->in_skb = 1;
-	lru_append(c, i);
-	c->used_ents++;
-	return i;
-}
-
-static void ent_touch(struct nt_corr *c, uint32_t i, uint64_t ts, uint16_t cpu)
-{
-	struct ent *e = &c->ents[i];
-
-	if (ts > e->t_last)
-		e->t_last = ts;
-	e->cpu = cpu;
-	if (c->lru_tail != i) {
-		lru_unlink(c, i);
-		lru_append(c, i);
-	}
-}
-
-static int ent_consumed(const struct ent *e, uint32_t chain)
-{
-	for (int i = 0; i < NCONS; i++)
-		if (e->cons[i] == chain)
-			return 1;
-	return 0;
-}
-
-static void ent_consume(struct ent *e, uint32_t chain)
-{
-	if (ent_consumed(e, chain))
-		return;
-	e->cons[e->ncons++ % NCONS] = chain;
-}
+#include "nft-record/corr_int.h"
 
 /* ---- runs ------------------------------------------------------------------------------- */
 
@@ -567,7 +86,7 @@ static void run_match(struct nt_corr *c, uint32_t r, uint32_t i, int late)
 	x->skb = e->skb;
 	x->ent = i;
 	x->ent_gen = e->gen;
-	ent_consume(e, x->chain);
+	corr_ent_consume(e, x->chain);
 	h = &c->hints[(x->trace_id ^ x->netns * 2654435761u) & ((1u << HINT_BITS) - 1)];
 	h->key = hk;
 	h->ent = i;
@@ -604,7 +123,7 @@ static uint32_t pick(struct nt_corr *c, const struct run *x, int k, uint64_t ts,
 
 	if (!key)
 		return 0;
-	for (uint32_t i = c->kb[k][kbucket(key)]; i; i = c->ents[i].knext[k]) {
+	for (uint32_t i = c->kb[k][corr_kbucket(key)]; i; i = c->ents[i].knext[k]) {
 		const struct ent *e = &c->ents[i];
 		uint64_t dist;
 		int s;
@@ -613,7 +132,7 @@ static uint32_t pick(struct nt_corr *c, const struct run *x, int k, uint64_t ts,
 			continue;
 		if (later ? e->t_first <= ts || e->t_first > ts + c->lookahead : e->t_first > ts)
 			continue;
-		s = (e->cpu == x->cpu) << 2 | (i == hint) << 1 | !ent_consumed(e, x->chain);
+		s = (e->cpu == x->cpu) << 2 | (i == hint) << 1 | !corr_ent_consumed(e, x->chain);
 		if (weak_key(k) && !(s & 1))
 			continue;
 		dist = ts > e->t_last ? ts - e->t_last : e->t_last - ts;
@@ -640,7 +159,7 @@ static uint32_t hint_dgram(struct nt_corr *c, const struct run *x)
 		return 0;
 	e = &c->ents[h->ent];
 	if (!e->used || e->gen != h->gen || e->t_first > x->t_start ||
-	    (e->t_end && e->t_end < x->t_start) || !same_dgram(e->fid, x->fid))
+	    (e->t_end && e->t_end < x->t_start) || !corr_same_dgram(e->fid, x->fid))
 		return 0;
 	return h->ent;
 }
@@ -709,7 +228,7 @@ static uint64_t pend_check(struct nt_corr *c, uint32_t i, uint64_t ts)
 		if (x->t_start <= ts && ts <= x->t_start + c->lookahead && !other_ns(e, x))
 			for (int j = 0; j < n && !hit; j++)
 				hit = x->key[order[j]] && x->key[order[j]] == e->key[order[j]] &&
-				      !(weak_key(order[j]) && ent_consumed(e, x->chain));
+				      !(weak_key(order[j]) && corr_ent_consumed(e, x->chain));
 		if (hit) {
 			if (x->t_start < first)
 				first = x->t_start;
@@ -921,15 +440,15 @@ int nt_corr_event(struct nt_corr *c, const void *rec, size_t len)
 
 		if (len < sizeof(*m))
 			return 0;
-		i = ent_find(c, h->skb);
+		i = corr_ent_find(c, h->skb);
 		if (!i || c->ents[i].t_end)
-			i = ent_new(c, h->skb, h->ts_ns, h->cpu);
+			i = corr_ent_new(c, h->skb, h->ts_ns, h->cpu);
 		else
-			ent_touch(c, i, h->ts_ns, h->cpu);
-		meta_pkt(m, &p);
-		pkt_keys(&p, key);
-		keys_set(c, i, key);
-		pkt_fid(&p, c->ents[i].fid);
+			corr_ent_touch(c, i, h->ts_ns, h->cpu);
+		corr_meta_pkt(m, &p);
+		corr_pkt_keys(&p, key);
+		corr_keys_set(c, i, key);
+		corr_pkt_fid(&p, c->ents[i].fid);
 		c->ents[i].l3 = m->l3;
 		if (m->netns)
 			c->ents[i].netns = m->netns;
@@ -951,10 +470,10 @@ int nt_corr_event(struct nt_corr *c, const void *rec, size_t len)
 
 		if (len < sizeof(*l))
 			return 0;
-		p = ent_find(c, l->parent);
-		i = ent_new(c, h->skb, h->ts_ns, h->cpu);
+		p = corr_ent_find(c, l->parent);
+		i = corr_ent_new(c, h->skb, h->ts_ns, h->cpu);
 		if (p && p != i) {
-			keys_set(c, i, c->ents[p].key);
+			corr_keys_set(c, i, c->ents[p].key);
 			memcpy(c->ents[i].fid, c->ents[p].fid, sizeof(c->ents[i].fid));
 			c->ents[i].l3 = c->ents[p].l3;
 			c->ents[i].netns = c->ents[p].netns;
@@ -971,14 +490,14 @@ int nt_corr_event(struct nt_corr *c, const void *rec, size_t len)
 		}
 		/* fall through */
 	case NT_EV_DROP:
-		i = ent_find(c, h->skb);
+		i = corr_ent_find(c, h->skb);
 		if (i && !c->ents[i].t_end) {
-			ent_touch(c, i, h->ts_ns, h->cpu);
+			corr_ent_touch(c, i, h->ts_ns, h->cpu);
 			c->ents[i].t_end = h->ts_ns;
 		}
 		break;
 	case NT_EV_DEV:
-		i = ent_find(c, h->skb);
+		i = corr_ent_find(c, h->skb);
 		if (i && !c->ents[i].t_end && len >= sizeof(struct nt_ev_dev) &&
 		    ((const struct nt_ev_dev *)rec)->netns)
 			c->ents[i].netns = ((const struct nt_ev_dev *)rec)->netns;
@@ -986,9 +505,9 @@ int nt_corr_event(struct nt_corr *c, const void *rec, size_t len)
 	case NT_EV_FUNC:
 	case NT_EV_NFT_CHAIN:
 	case NT_EV_NFT_RULE:
-		i = ent_find(c, h->skb);
+		i = corr_ent_find(c, h->skb);
 		if (i && !c->ents[i].t_end)
-			ent_touch(c, i, h->ts_ns, h->cpu);
+			corr_ent_touch(c, i, h->ts_ns, h->cpu);
 		break;
 	default:
 		break;
@@ -1058,9 +577,9 @@ static uint32_t run_new(struct nt_corr *c, const struct nt_trace_msg *m, int own
 		x->qmode |= Q_V6FRAG;
 	else if (m->flags & NT_TRACE_NO_L4)
 		x->qmode |= Q_NOL4;
-	msg_pkt(m, &p);
-	pkt_keys(&p, x->key);
-	pkt_fid(&p, x->fid);
+	corr_msg_pkt(m, &p);
+	corr_pkt_keys(&p, x->key);
+	corr_pkt_fid(&p, x->fid);
 	if (c->o.left_out && (m->flags & NT_TRACE_HAS_PKT))
 		x->out = !!c->o.left_out(c->o.left_out_ctx, m);
 	return r;
@@ -1213,7 +732,7 @@ int nt_corr_advance(struct nt_corr *c, uint64_t progress_ns)
 
 		if (e->t_last + PURGE_NS >= c->progress)
 			break;
-		ent_release(c, c->lru_head);
+		corr_ent_release(c, c->lru_head);
 	}
 	return drain(c);
 }
