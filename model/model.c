@@ -214,9 +214,9 @@ static inline int terminal(int32_t v)
 	return v >= NT_V_DROP && v <= NT_V_STOP;
 }
 
-static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete);
+void model_pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete);
 static void frag_keys_drop(struct nt_model *m, struct nt_packet *p);
-static void pkt_release(struct nt_model *m, uint32_t slot);
+void model_pkt_release(struct nt_model *m, uint32_t slot);
 static void stale_purge(struct nt_model *m);
 
 /* N skb states became stale: when they are a quarter of the map, one
@@ -245,8 +245,8 @@ static void evict_one(struct nt_model *m)
 	p->live_skbs = 0;
 	m->t.evicted++;
 	nt_limit_hit(&m->lim, NT_LIM_OPEN_PACKETS, 1);
-	pkt_complete(m, p, 1);
-	pkt_release(m, p->slot);
+	model_pkt_complete(m, p, 1);
+	model_pkt_release(m, p->slot);
 }
 
 static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
@@ -326,7 +326,7 @@ static void ev_trim(struct nt_model *m, struct nt_packet *p)
 	}
 }
 
-static void pkt_release(struct nt_model *m, uint32_t slot)
+void model_pkt_release(struct nt_model *m, uint32_t slot)
 {
 	struct nt_packet *p = &m->pool[slot];
 
@@ -369,7 +369,7 @@ static void fate_decide(struct nt_packet *p, int incomplete)
 
 /* The packet is done: a journey goes to the callback; a packet that never
  * had IPv4 / IPv6 metadata is only counted. */
-static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete)
+void model_pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete)
 {
 	lru_unlink(m, p);
 	p->incomplete = incomplete;
@@ -488,8 +488,6 @@ static void attach(struct nt_packet *p, struct skbst *s)
 
 /* SKB leaves its packet (freed, dropped, moved): the packet completes when it
  * was its last skb.  The skb state is forgotten unless keep_state. */
-static int linger_start(struct nt_model *m, struct nt_packet *p);
-
 static void skb_end(struct nt_model *m, struct skbst *s, int keep_state)
 {
 	struct nt_packet *p = s->pkt != NOPKT ? &m->pool[s->pkt] : NULL;
@@ -502,78 +500,13 @@ static void skb_end(struct nt_model *m, struct skbst *s, int keep_state)
 		s->has_meta = s->is_frag = s->was_frag = 0;
 	}
 	if (p && p->live_skbs && !--p->live_skbs) {
-		if (m->linger_ts && linger_start(m, p))
+		if (m->linger_ts && model_linger_start(m, p))
 			return;
-		pkt_complete(m, p, 0);
+		model_pkt_complete(m, p, 0);
 		if (m->pending_release >= 0 && m->pending_release != p->slot)
-			pkt_release(m, (uint32_t)m->pending_release);
+			model_pkt_release(m, (uint32_t)m->pending_release);
 		m->pending_release = p->slot;
 	}
-}
-
-/* ---- lingering packets (model_int.h) ---- */
-static void linger_done(struct nt_model *m, struct nt_packet *p)
-{
-	p->lingering = 0;
-	pkt_complete(m, p, 0);
-	pkt_release(m, p->slot);
-}
-
-/* P's last skb ended by a free with NT_F_SHARED at m->linger_ts: P waits for
- * a clone of it.  0: not possible (P completes now). */
-static int linger_start(struct nt_model *m, struct nt_packet *p)
-{
-	struct linger *l;
-
-	if (!p->id)
-		return 0;
-	if (!m->linger && !(m->linger = calloc(LINGER_MAX, sizeof(*m->linger))))
-		return 0;
-	if (m->linger_n == LINGER_MAX) { /* full: the oldest completes early */
-		l = &m->linger[m->linger_head];
-		m->linger_head = (m->linger_head + 1) % LINGER_MAX;
-		m->linger_n--;
-		if (m->pool[l->slot].in_use && m->pool[l->slot].id == l->id && m->pool[l->slot].lingering)
-			linger_done(m, &m->pool[l->slot]);
-	}
-	l = &m->linger[(m->linger_head + m->linger_n++) % LINGER_MAX];
-	l->slot = p->slot;
-	l->id = p->id;
-	l->until = m->linger_ts + LINGER_NS;
-	p->lingering = 1;
-	return 1;
-}
-
-/* Complete the packets that lingered until before NOW (every one: NOW 0). */
-static void linger_expire(struct nt_model *m, uint64_t now)
-{
-	while (m->linger_n) {
-		struct linger *l = &m->linger[m->linger_head];
-		struct nt_packet *p = &m->pool[l->slot];
-
-		if (now && l->until > now)
-			break;
-		m->linger_head = (m->linger_head + 1) % LINGER_MAX;
-		m->linger_n--;
-		if (p->in_use && p->id == l->id && p->lingering && !p->live_skbs)
-			linger_done(m, p);
-	}
-}
-
-/* The lingering packet that skb address SKB (freed) ended, or NULL. */
-static struct nt_packet *linger_find(struct nt_model *m, uint64_t skb, uint64_t ts)
-{
-	uint32_t *v = map_find(&m->freed_map, skb);
-	const struct freed *f;
-	struct nt_packet *p;
-
-	if (!v || !m->freed)
-		return NULL;
-	f = &m->freed[*v];
-	if (f->skb != skb || ts < f->ts || ts - f->ts > LINGER_NS || f->slot >= m->pool_len)
-		return NULL;
-	p = &m->pool[f->slot];
-	return p->in_use && p->id == f->id && p->lingering ? p : NULL;
 }
 
 /* ---- flows: a packet's flow, replies tied to it ---- */
@@ -1137,8 +1070,8 @@ static struct nt_packet *pkt_for(struct nt_model *m, struct skbst *s, uint64_t t
 		p->live_skbs = 0;
 		p->expired = 1;
 		m->t.expired += !!p->id;
-		pkt_complete(m, p, 1);
-		pkt_release(m, p->slot);
+		model_pkt_complete(m, p, 1);
+		model_pkt_release(m, p->slot);
 		p = NULL;
 	}
 	if (!p) {
@@ -1416,8 +1349,8 @@ static void sweep(struct nt_model *m, uint64_t now)
 
 			m->t.expired += !!p->id;
 			p->live_skbs = 0;
-			pkt_complete(m, p, 1);
-			pkt_release(m, p->slot);
+			model_pkt_complete(m, p, 1);
+			model_pkt_release(m, p->slot);
 		}
 	}
 	free(exp);
@@ -1452,7 +1385,7 @@ static struct nt_packet *on_link(struct nt_model *m, const struct nt_ev_link *l,
 	struct skbst *ps = st_find(m, l->parent), *cs;
 	struct nt_packet *p;
 
-	p = l->kind == NT_LINK_HEAD ? linger_find(m, l->parent, h->ts_ns) : NULL;
+	p = l->kind == NT_LINK_HEAD ? model_linger_find(m, l->parent, h->ts_ns) : NULL;
 	if ((p || !ps) && !st_find(m, h->skb)) {
 		/* the parent was freed: a clone no probe saw (ping / raw socket)
 		 * joins the packet lingering for it (even when the address has a
@@ -1608,7 +1541,7 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 	int role;
 
 	if (m->pending_release >= 0) {
-		pkt_release(m, (uint32_t)m->pending_release);
+		model_pkt_release(m, (uint32_t)m->pending_release);
 		m->pending_release = -1;
 	}
 	m->cur = -1;
@@ -1618,7 +1551,7 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 	}
 	ts = h->ts_ns;
 	if (m->linger_n && ts)
-		linger_expire(m, ts);
+		model_linger_expire(m, ts);
 	m->t.events++;
 	m->t.by_type[h->type]++;
 	if (ts) {
@@ -1702,7 +1635,7 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 			m->t.open--;
 			if (p->live_skbs > 1)
 				stale_add(m, p->live_skbs - 1);
-			pkt_release(m, p->slot);
+			model_pkt_release(m, p->slot);
 		}
 		return NULL;
 	}
@@ -1782,11 +1715,11 @@ void nt_model_finish(struct nt_model *m)
 	uint32_t *open, n = 0;
 
 	if (m->pending_release >= 0) {
-		pkt_release(m, (uint32_t)m->pending_release);
+		model_pkt_release(m, (uint32_t)m->pending_release);
 		m->pending_release = -1;
 	}
 	m->cur = -1;
-	linger_expire(m, 0);
+	model_linger_expire(m, 0);
 	/* waiting steps: to their packet, or uncorrelated */
 	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
 		struct skbst *s;
@@ -1810,8 +1743,8 @@ void nt_model_finish(struct nt_model *m)
 		struct nt_packet *p = &m->pool[open[i]];
 
 		p->live_skbs = 0;
-		pkt_complete(m, p, 1);
-		pkt_release(m, p->slot);
+		model_pkt_complete(m, p, 1);
+		model_pkt_release(m, p->slot);
 	}
 	free(open);
 	for (uint32_t j = 0; j <= m->skb_map.mask; j++)

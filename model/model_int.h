@@ -162,6 +162,12 @@ struct nt_model {
 };
 
 /* model.c */
+void model_pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete);
+void model_pkt_release(struct nt_model *m, uint32_t slot);
+/* linger.c */
+int model_linger_start(struct nt_model *m, struct nt_packet *p);
+void model_linger_expire(struct nt_model *m, uint64_t now);
+struct nt_packet *model_linger_find(struct nt_model *m, uint64_t skb, uint64_t ts);
 /* A copy of S in arena A; NULL when out of memory (M->oom set by the callers). */
 const char *arena_strdup(struct arena_chunk **a, const char *s);
 void arena_free(struct arena_chunk **a);
