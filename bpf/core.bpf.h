@@ -601,7 +601,10 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 
 	sig = nt_meta_sig(m);
 	ident = nt_meta_ident(m);
-	if (st->sig == sig || (st->hdrless && m->l3 == NT_L3_NONE)) {
+	/* an untraced packet on another device / namespace: the filter asks again */
+	if ((st->sig == sig && (st->match || st->hdrless ||
+				(m->ifindex == st->ifindex && m->netns == st->netns))) ||
+	    (st->hdrless && m->l3 == NT_L3_NONE)) {
 		st->sig = sig;
 		bpf_ringbuf_discard(m, 0);
 		nt_dev_check(st, skb, func_id);
@@ -703,19 +706,20 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		return st->match;
 	}
 	/* the same packet, headers changed (NAT ...); one the filter left out
-	 * is asked again (a DNATed flow the filter names by its new address) */
+	 * is asked again (a DNATed flow the filter names by its new address,
+	 * or it entered the namespace / device the filter names) */
 	st->sig = sig;
 	if (!st->match && m->l3 != NT_L3_NONE && fm) {
 		st->match = NT_MATCH_YES;
 		st->head = head;
 		nt_head_put(head, key, st);
 	}
+	st->ifindex = m->ifindex;
+	st->netns = m->netns;
 	if (!st->match) {
 		bpf_ringbuf_discard(m, 0);
 		return 0;
 	}
-	st->ifindex = m->ifindex;
-	st->netns = m->netns;
 	bpf_ringbuf_submit(m, nt_rb_flags());
 	return st->match;
 }
@@ -785,10 +789,12 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 		fm = 0;
 	else if (!st)
 		fm = !(flags & NT_TRACK_LINKONLY);
+	else if (st->hdrless)
+		fm = st->sig != nt_meta_sig(m) && st->match == NT_MATCH_PENDING;
+	else if (!st->match)
+		fm = st->sig != nt_meta_sig(m) || m->ifindex != st->ifindex || m->netns != st->netns;
 	else
-		fm = st->sig != nt_meta_sig(m) &&
-		     (st->hdrless ? st->match == NT_MATCH_PENDING :
-				    !st->match || st->ident != nt_meta_ident(m));
+		fm = st->sig != nt_meta_sig(m) && st->ident != nt_meta_ident(m);
 	if (fm) {
 		fm = nt_filter_match(skb, m);
 		nt_ct_forget(skb); /* conntrack (ct.bpf.h): a new packet here */
