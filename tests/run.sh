@@ -6,8 +6,6 @@
 # golden + analyzer/discover e2e again on a make SAN=1 build in build-san/),
 # fuzz (libFuzzer smoke, NT_FUZZ_SECONDS per target).
 #   NT_TESTS="unit golden"   run only these groups
-#   NT_TRUTH=1               also run tests/vm/truth_vm.sh (issue #15's per-packet
-#                            oracle in the 6.12 VM; tests/e2e/truth_router.sh always runs)
 #   O=build                  build directory
 set -u
 cd "$(dirname "$0")/.."
@@ -58,14 +56,6 @@ run_group() { # GROUP [NAME-PREFIX]
 				case $(basename "$t") in
 				discover_*|analyze_*|badinput_discover*|badinput_analyze*) ;;
 				*) continue ;;
-				esac
-			fi
-			# issue #15's per-packet oracle: the host one (truth_router) runs by
-			# default; the VM twin only with NT_TRUTH=1 until it passes
-			if [ "${NT_TRUTH:-0}" != 1 ]; then
-				case $(basename "$t") in truth_vm*)
-					echo "[$g/$(basename "$t" .sh)] skipped (NT_TRUTH=1 runs it)"
-					skip=$((skip + 1)); continue ;;
 				esac
 			fi
 			run_one "$pfx$g/$(basename "$t" .sh)" bash "$t"
