@@ -253,8 +253,10 @@ v6: {
 		/* no device yet: a locally built packet whose header may not be
 		 * written yet (raw IPv6: the protocol and the network header are
 		 * set first, __ip6_local_out sets the payload length last); 0 is
-		 * a jumbo (BIG TCP) */
-		if (!m->ifindex && ip6.payload_len && bpf_ntohs(ip6.payload_len) + sizeof(ip6) != m->len)
+		 * a jumbo (BIG TCP); only while the data starts at the header
+		 * (at socket level it starts past it) */
+		if (!m->ifindex && ip6.payload_len && l3 == BPF_CORE_READ(skb, data) &&
+		    bpf_ntohs(ip6.payload_len) + sizeof(ip6) != m->len)
 			return;
 		m->l3 = NT_L3_IPV6;
 		__builtin_memcpy(m->saddr, &ip6.saddr, 16);
