@@ -1386,12 +1386,18 @@ static struct nt_packet *on_link(struct nt_model *m, const struct nt_ev_link *l,
 	struct nt_packet *p;
 
 	p = l->kind == NT_LINK_HEAD ? model_linger_find(m, l->parent, h->ts_ns) : NULL;
-	if ((p || !ps) && !st_find(m, h->skb)) {
+	cs = st_find(m, h->skb);
+	if (p || (!ps && !cs)) {
 		/* the parent was freed: a clone no probe saw (ping / raw socket)
 		 * joins the packet lingering for it (even when the address has a
-		 * new packet already); else it is a packet of its own (the
+		 * new packet already; an old life of the clone's address whose
+		 * free was not seen ends); else it is a packet of its own (the
 		 * parent's address is not brought back to life) */
-		if (!(cs = st_new(m, h->skb)))
+		if (cs && cs->pkt != NOPKT) {
+			flush_pending(m, cs, &m->pool[cs->pkt], SIZE_MAX);
+			skb_end(m, cs, 1);
+		}
+		if (!cs && !(cs = st_new(m, h->skb)))
 			return NULL;
 		if (p) {
 			const struct freed *f = &m->freed[*map_find(&m->freed_map, l->parent)];
@@ -1550,7 +1556,9 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		return NULL;
 	}
 	ts = h->ts_ns;
-	if (m->linger_n && ts)
+	/* chain definitions are applied when read, ahead of the reorder
+	 * window: their time says nothing about the packets' */
+	if (m->linger_n && ts && h->type != NT_EV_NFT_CHAINDEF)
 		model_linger_expire(m, ts);
 	m->t.events++;
 	m->t.by_type[h->type]++;

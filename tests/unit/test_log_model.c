@@ -165,31 +165,42 @@ TEST(clone_after_shared_free_joins_the_lingering_packet)
 	const struct nt_packet *p;
 
 	CHECK(m != NULL);
+	meta(m, 0x3000, 500);                   /* an old life of the clone's address, */
+	func(m, 0x3000, 0, 500);                /* its free unseen (packet 1) */
 	meta(m, 0x1000, 1000);
 	func(m, 0x1000, 3, 1000);
 	nt_model_event(m, &d, sizeof(d));
 	CHECK_EQ_INT(ndone, 0);                 /* lingers */
+	{	/* a chain definition read ahead of the reorder window: no expiry */
+		struct nt_ev_nft_chaindef cd = { .h = { .type = NT_EV_NFT_CHAINDEF, .ts_ns = 2000000000ull },
+						 .chain_key = 77 };
+
+		nt_model_event(m, &cd, sizeof(cd));
+		CHECK_EQ_INT(ndone, 0);
+	}
 	meta(m, 0x1000, 2000);                  /* the address's next packet */
 	p = func(m, 0x1000, 0, 2000);
-	CHECK(p && p->id == 2);
+	CHECK(p && p->id == 3);
 	p = nt_model_event(m, &l, sizeof(l));
-	CHECK(p && p->id == 1);
-	ev_free(m, 0x3000, 8000100);
-	CHECK_EQ_INT(ndone, 1);
+	CHECK(p && p->id == 2);
+	CHECK_EQ_INT(ndone, 1);                 /* the clone address's old life ended */
 	CHECK_EQ_INT(done[0].id, 1);
-	CHECK_EQ_INT(done[0].n_branches, 1);
-	CHECK_EQ_INT(done[0].incomplete, 0);
-	CHECK(done[0].drop_seen);
+	ev_free(m, 0x3000, 8000100);
+	CHECK_EQ_INT(ndone, 2);
+	CHECK_EQ_INT(done[1].id, 2);
+	CHECK_EQ_INT(done[1].n_branches, 1);
+	CHECK_EQ_INT(done[1].incomplete, 0);
+	CHECK(done[1].drop_seen);
 	/* a shared free whose clone never shows up: complete after the linger */
 	d.h.skb = 0x1000;
 	d.h.ts_ns = 9000000;
-	nt_model_event(m, &d, sizeof(d));       /* ends packet 2 */
-	CHECK_EQ_INT(ndone, 1);
-	func(m, 0x5000, 0, 9000000 + 600000000ull);
+	nt_model_event(m, &d, sizeof(d));       /* ends packet 3 */
 	CHECK_EQ_INT(ndone, 2);
-	CHECK_EQ_INT(done[1].id, 2);
-	CHECK_EQ_INT(done[1].incomplete, 0);
-	CHECK_EQ_INT(done[1].fate, NT_FATE_DROPPED);
+	func(m, 0x5000, 0, 9000000 + 600000000ull);
+	CHECK_EQ_INT(ndone, 3);
+	CHECK_EQ_INT(done[2].id, 3);
+	CHECK_EQ_INT(done[2].incomplete, 0);
+	CHECK_EQ_INT(done[2].fate, NT_FATE_DROPPED);
 	/* a late LINK to an address freed without the flag: a packet of the
 	 * clone, the address stays free */
 	meta(m, 0x6000, 700000000);
@@ -200,7 +211,7 @@ TEST(clone_after_shared_free_joins_the_lingering_packet)
 	nt_model_event(m, &l, sizeof(l));
 	meta(m, 0x6000, 700000300);
 	p = func(m, 0x6000, 0, 700000300);
-	CHECK(p && p->id == 4);
+	CHECK(p && p->id == 5);
 	CHECK_EQ_INT(p->live_skbs, 1);
 	nt_model_free(m);
 }
