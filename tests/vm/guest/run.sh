@@ -349,7 +349,7 @@ verdict_source() { # NFT_RECORD_STDERR
 		grep -q 'rule verdicts from BPF' $1 || why="${why}recorder did not take verdicts from BPF; "
 	else
 		grep -q 'rule verdicts from BPF' $1 && why="${why}verdicts from BPF without nf_tables BTF; "
-		grep -q '[1-9][0-9]* nft trace steps (0 from BPF, 0 uncorrelated)' $1 ||
+		grep -q -E '[1-9][0-9]* nft trace steps \(0 from BPF, 0 (uncorrelated|unmatched)\)' $1 ||
 			why="${why}netlink trace steps missing or uncorrelated; "
 	fi
 }
