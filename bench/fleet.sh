@@ -9,6 +9,8 @@
 #     of 3 runs, clickhouse-client --time).
 # Writes bench/results/fleet.json.  Needs clickhouse-server / -client (SKIPs
 # without them), ~25 GB of free disk for the full size.
+# BENCH_FLEET_LOGS=DIR: take the log set from DIR (mkfleet's output, made
+# beforehand: its generation is not measured) instead of generating it.
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -32,9 +34,13 @@ q --multiquery < formats/clickhouse.sql || exit 1
 # the log set: 133 records per iteration of mkfleet (3 hosts)
 ITER=$((RECORDS / 133))
 t0=$(now)
-mkdir -p "$W/logs" && "$MK" -n $ITER "$W/logs" || exit 1
+if [ -n "${BENCH_FLEET_LOGS:-}" ]; then
+	LOGS=("$BENCH_FLEET_LOGS"/*.ntl)
+else
+	mkdir -p "$W/logs" && "$MK" -n $ITER "$W/logs" || exit 1
+	LOGS=("$W"/logs/*.ntl)
+fi
 t1=$(now)
-LOGS=("$W"/logs/*.ntl)
 REC=$("$AN" stats --json "${LOGS[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["totals"]["events"])')
 LOGBYTES=$(cat "${LOGS[@]}" | wc -c)
 echo "log set: $REC records, $LOGBYTES bytes, generated in $(echo "$t1 - $t0" | bc) s"

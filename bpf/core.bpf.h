@@ -254,6 +254,10 @@ static __always_inline __u32 nt_meta_ident(const struct nt_ev_meta *m)
 	return (x * 2654435761u) ^ ((__u32)m->ip_id << 8) ^ m->l4proto ^ ((__u32)m->l3 << 24);
 }
 
+/* conntrack of traced packets (ct.bpf.h, --conntrack) */
+static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id);
+static __always_inline void nt_ct_forget(struct sk_buff *skb);
+
 /* nt_track flags */
 #define NT_TRACK_RECHECK 1 /* re-parse headers; emit META again if they changed */
 
@@ -300,6 +304,7 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	 * packet whose headers changed (NAT, another namespace): the filter
 	 * decides (its only call: one filter slot per program) */
 	match = nt_filter_match(skb, m);
+	nt_ct_forget(skb); /* conntrack (ct.bpf.h): a new packet here */
 	if (!st) {
 		nst.match = match;
 		nst.sig = sig;
@@ -364,6 +369,7 @@ static __always_inline void nt_hit(struct sk_buff *skb, __u32 func_id, __u32 tra
 	if (!nt_track(skb, func_id, track_flags))
 		return;
 	nt_emit_simple(NT_EV_FUNC, 0, func_id, (__u64)skb);
+	nt_ct_hit(skb, func_id);
 }
 
 #endif

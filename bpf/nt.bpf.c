@@ -3,6 +3,7 @@
  * nt.bpf.c - the one BPF object of nft-recorder.  Programs live in per-topic
  * headers; user space enables (autoload) the ones its backend needs:
  *   stack.bpf.h kernel stacks at drops (--stack)
+ *   ct.bpf.h    conntrack of traced packets (--conntrack)
  *   tp.bpf.h    raw tracepoints (net:*, skb:*)   - every backend
  *   func.bpf.h  function probes (kprobe.multi, fentry, kprobe)
  *   nft.bpf.h   nftables verdicts (nft_do_chain, __nft_trace_packet)
@@ -17,6 +18,7 @@
 #include "pcapf.bpf.h"
 #include "core.bpf.h"
 #include "stack.bpf.h"
+#include "ct.bpf.h"
 #include "tp.bpf.h"
 #include "func.bpf.h"
 #include "nft.bpf.h"

@@ -111,6 +111,7 @@ int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 		goto out;
 	if (!nt_track(skb, NT_TP_KFREE_SKB, 0))
 		goto out;
+	nt_ct_hit(skb, NT_TP_KFREE_SKB); /* --conntrack: the entry at the drop */
 	stack_id = nt_stack_take(ctx); /* --stack (stack.bpf.h) */
 	d = nt_reserve(sizeof(*d));
 	if (d) {
@@ -122,6 +123,7 @@ int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 	}
 out:
 	nt_untrack(skb);
+	nt_ct_forget(skb);
 	return 0;
 }
 
@@ -133,6 +135,7 @@ int BPF_PROG(nt_tp_consume_skb, struct sk_buff *skb)
 	if (nt_is_tracked(skb))
 		nt_emit_simple(NT_EV_FREE, 0, NT_TP_CONSUME_SKB, (__u64)skb);
 	nt_untrack(skb);
+	nt_ct_forget(skb);
 	return 0;
 }
 

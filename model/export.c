@@ -86,8 +86,10 @@ static void u64(struct nt_export *x, uint64_t v)
 /* S[0..N) as a JSON string body (common/escape: strict UTF-8, controls as
  * \u escapes) or a TabSeparated value / array element: ClickHouse's escapes
  * (\\b \\f \\r \\n \\t \\' \\\\), and every byte of another control (C0, DEL,
- * C1, bidi) or of invalid UTF-8 as \\xHH, which ClickHouse reads back as that
- * byte: the value stays exact, the text terminal-safe. */
+ * C1, bidi) as \\xHH, which ClickHouse reads back as that byte; invalid UTF-8
+ * becomes U+FFFD (one per maximal ill-formed subpart) in both formats, as the
+ * JSON form must: JSON and TSV loads hold the same String, the text is
+ * terminal-safe. */
 static void esc_n(struct nt_export *x, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -117,7 +119,13 @@ static void esc_n(struct nt_export *x, const char *s, size_t n)
 			continue;
 		}
 		k = nt_utf8_decode(p, n, &cp);
-		c = cp == NT_UTF8_BAD ? NT_CP_C0 : nt_cp_class(cp);
+		if (cp == NT_UTF8_BAD) {
+			LIT(x, "\xef\xbf\xbd");
+			p += k;
+			n -= k;
+			continue;
+		}
+		c = nt_cp_class(cp);
 		switch (cp) {
 		case '\\': LIT(x, "\\\\"); break;
 		case '\'': LIT(x, "\\'"); break;

@@ -158,6 +158,14 @@ static uint64_t ns_of(clockid_t c)
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
+int nt_clock_due(uint64_t mono0, uint64_t real0, uint64_t mono, uint64_t real)
+{
+	int64_t moved = (int64_t)(real - mono) - (int64_t)(real0 - mono0);
+
+	return mono >= mono0 + NT_CLOCK_EVERY_NS || moved >= NT_CLOCK_STEP_NS ||
+	       moved <= -NT_CLOCK_STEP_NS;
+}
+
 void nt_clock_ref(uint64_t *mono_ns, uint64_t *realtime_ns)
 {
 	uint64_t best = UINT64_MAX;

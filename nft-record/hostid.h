@@ -44,6 +44,13 @@ void nt_machine_id_hash(const char *machine_id, char out[33]);
 /* CLOCK_REALTIME at a CLOCK_MONOTONIC instant (ns). */
 void nt_clock_ref(uint64_t *mono_ns, uint64_t *realtime_ns);
 
+/* Whether a new CLOCK block is due: the last reference (MONO0, REAL0) is a
+ * minute old at (MONO, REAL), or the realtime - monotonic offset moved by 1 ms
+ * or more since (an NTP step, date -s). */
+#define NT_CLOCK_EVERY_NS (60ull * 1000000000ull)
+#define NT_CLOCK_STEP_NS 1000000ll
+int nt_clock_due(uint64_t mono0, uint64_t real0, uint64_t mono, uint64_t real);
+
 /* SHA-256 of LEN bytes (FIPS 180-4). */
 void nt_sha256(const void *data, size_t len, uint8_t out[32]);
 

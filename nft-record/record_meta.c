@@ -87,6 +87,7 @@ static int write_header(struct rec *r)
 	cJSON_AddBoolToObject(opt, "nftrace_bridge", !!(r->o->nftrace_families & NT_NFTRACE_BRIDGE));
 	cJSON_AddStringToObject(opt, "config", r->o->config ? r->o->config : "");
 	cJSON_AddStringToObject(opt, "stack", r->o->stack_mode == NT_STACK_DROP ? "drop" : "off");
+	cJSON_AddBoolToObject(opt, "conntrack", r->o->conntrack);
 	nsa = cJSON_AddArrayToObject(opt, "netns");
 	for (int i = 0; i < r->nns; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -127,21 +128,15 @@ static void add_host(struct rec *r, cJSON *h)
 	add_clock_ref(cJSON_AddObjectToObject(h, "clock_ref"), r->clock_mono, r->clock_real);
 }
 
-#define CLOCK_EVERY_NS (60ull * 1000000000ull)
-#define CLOCK_STEP_NS 1000000ll
-
 int nt_record_write_clock(struct rec *r, int force)
 {
 	uint64_t mono, real;
-	int64_t moved;
 	cJSON *c;
 
 	if (!r->w)
 		return 0;
 	nt_clock_ref(&mono, &real);
-	moved = (int64_t)(real - mono) - (int64_t)(r->clock_real - r->clock_mono);
-	if (!force && mono < r->clock_mono + CLOCK_EVERY_NS && moved < CLOCK_STEP_NS &&
-	    moved > -CLOCK_STEP_NS)
+	if (!force && !nt_clock_due(r->clock_mono, r->clock_real, mono, real))
 		return 0;
 	r->clock_mono = mono;
 	r->clock_real = real;

@@ -239,6 +239,10 @@ static void set_stacks(struct rec *r)
 	r->skel->rodata->nt_stack_mode = r->o->stack_mode;
 	bpf_map__set_max_entries(r->skel->maps.nt_stackmap, r->stack_entries);
 	bpf_map__set_value_size(r->skel->maps.nt_stackmap, depth * sizeof(uint64_t));
+	/* --conntrack (bpf/ct.bpf.h): the last entry seen per skb address */
+	r->skel->rodata->nt_ct_on = !!r->o->conntrack;
+	if (!r->o->conntrack)
+		bpf_map__set_max_entries(r->skel->maps.nt_cts, 1);
 }
 
 static int open_bpf(struct rec *r)

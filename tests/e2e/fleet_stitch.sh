@@ -17,7 +17,9 @@
 #     namespace (the oracle: the reference recorder of main ties some steps to
 #     the wrong packet when one recorder listens in several namespaces, #15);
 #   - the estimated clock offset router - client is +1 h within 1 ms;
-#   - no stitched journey is left over, nothing ambiguous in this traffic.
+#   - no stitched journey is left over, nothing ambiguous in this traffic;
+#   - every log's HEADER names this machine (host name, kernel, boot id, the
+#     machine id's hash, never the id) and its label; CLOCK blocks are written.
 . "$(dirname "$0")/lib_netns.sh"
 nt_lib_init fleet_stitch
 EDIT=$NT_ROOT/$NT_O/tests/tools/ntl_edit
@@ -114,6 +116,40 @@ for n in all client router server; do
 	[ $rc = 0 ] || nt_fail "recorder $n exit $rc: $(head -c 300 $D/$n.err)"
 done
 NT_PIDS=()
+
+# every log says who recorded it: this machine's host name, kernel, boot id and
+# the hash of its machine id (never the id: not in any metadata block, nor in
+# the file's bytes), its label; a CLOCK block (at least the last one) whose
+# offset agrees with the HEADER's within 1 ms (the clock was not stepped)
+for n in all client router server; do
+	"$EDIT" "$D/$n.ntl" > "$D/$n.meta" || nt_fail "ntl_edit $n"
+done
+python3 - "$D" "$(hostname)" "$(uname -r)" <<'PY' || nt_fail "identity in the HEADER (above)"
+import hashlib, json, sys
+d, hostname, kernel = sys.argv[1:4]
+mid = open('/etc/machine-id').read().strip() if __import__('os').path.exists('/etc/machine-id') else ''
+boot = open('/proc/sys/kernel/random/boot_id').read().strip()
+want_hash = hashlib.sha256(('nft-tracer machine-id v1:' + mid).encode()).hexdigest()[:32] if mid else ''
+err = []
+for n in ('all', 'client', 'router', 'server'):
+    blocks = [l.rstrip('\n').split(' ', 1) for l in open('%s/%s.meta' % (d, n))]
+    hdr = json.loads(blocks[0][1])
+    h = hdr.get('host', {})
+    got = (h.get('label'), h.get('hostname'), h.get('machine_id_hash'), h.get('boot_id'), hdr.get('kernel'))
+    if got != (n, hostname, want_hash, boot, kernel):
+        err.append('%s: host %s, want %s' % (n, got, (n, hostname, want_hash, boot, kernel)))
+    if mid and (any(mid in t for _, t in blocks) or mid.encode() in open('%s/%s.ntl' % (d, n), 'rb').read()):
+        err.append('%s: the raw machine id is in the log' % n)
+    clocks = [json.loads(t) for ty, t in blocks if ty == '8']
+    ref = hdr['clock_ref']
+    off0 = int(ref['realtime_ns']) - int(ref['mono_ns'])
+    if not clocks or any(abs(int(c['realtime_ns']) - int(c['mono_ns']) - off0) > 1000000 or
+                         int(c['mono_ns']) < int(ref['mono_ns']) for c in clocks):
+        err.append('%s: CLOCK blocks %s, HEADER clock_ref %s' % (n, clocks, ref))
+for e in err:
+    print(e)
+sys.exit(1 if err else 0)
+PY
 
 # the router's clocks moved
 "$EDIT" "$D/router.ntl" -o "$D/router2.ntl" --shift-realtime 3600000000000 --shift-mono 123000000000 ||

@@ -4,7 +4,8 @@
 # stitching (per journey: hosts and parts in order, TCP ranges, ambiguity,
 # clock offsets; the same whatever the clocks and the order of the files),
 # merged stats = each log's own stats per host, old logs without identity,
-# export columns = formats/clickhouse.sql, diff of two sets.
+# export columns = formats/clickhouse.sql, export of hostile strings (JSON
+# and TSV), diff of two sets.
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
@@ -178,6 +179,50 @@ for t in ('packets', 'hops', 'nft_steps', 'drops'):
             err.append('%s: TSV row of %d fields, schema %d' % (t, len(l.split('\t')), len(cols))); break
     if len(tsv.stdout.splitlines()) != len(rows):
         err.append('%s: %d TSV rows, %d JSON rows' % (t, len(tsv.stdout.splitlines()), len(rows)))
+for e in err:
+    print(e)
+sys.exit(1 if err else 0)
+PY
+
+# ---- export of anyone's bytes: a rule text with controls and invalid UTF-8 ----
+# JSON rows are valid UTF-8 JSON, and JSON and TSV (ClickHouse's escapes
+# undone) give the same string: the rule text with every maximal ill-formed
+# subpart replaced by U+FFFD (as Python's decode(errors="replace")); nothing
+# else in the rows changes.
+mkdir -p "$T/hostile"
+"$MK" -n 3 --hostile-rule "$T/hostile"
+python3 - "$A" "$T/a" "$T/hostile" <<'PY' && ok export_hostile_strings || bad export_hostile_strings "see above"
+import json, re, subprocess, sys, glob
+a, plain, hostile = sys.argv[1:4]
+text = (b'udp dport 53 drop comment "a\tb\nc\\d\'e\x1b[31mf\x7fg\xff\xc0\xafh\xc3\xa9\xe2\x86\x92'
+        b'\xed\xa0\x80i\r"')
+want = text.decode('utf-8', 'replace')
+def run(fmt, d, t='drops'):
+    return subprocess.run([a, 'export', '-q', '--format', fmt, '--table', t] + sorted(glob.glob(d + '/*.ntl')),
+                          capture_output=True, check=True).stdout
+def untsv(v):  # ClickHouse's TabSeparated escapes
+    m = {'t': '\t', 'n': '\n', 'r': '\r', 'b': '\b', 'f': '\f', '0': '\0', "'": "'", '\\': '\\'}
+    return re.sub(r'\\(x[0-9a-fA-F]{2}|.)', lambda g: chr(int(g.group(1)[1:], 16)) if g.group(1)[0] == 'x'
+                  else m.get(g.group(1), g.group(1)), v)
+err = []
+js = [json.loads(l) for l in run('clickhouse', hostile).decode('utf-8', 'strict').splitlines()]
+tsv = [l.split('\t') for l in run('clickhouse-tsv', hostile).decode('utf-8', 'strict').splitlines()]
+r7 = [r for r in js if r['rule'].startswith('ip filter forward #7')]
+if len(r7) != 3 or any(r['rule_text'] != want for r in r7):
+    err.append('JSON rule_text %r, want %r (3 rows)' % ([r['rule_text'] for r in r7], want))
+i = list(js[0]).index('rule_text')
+t7 = [untsv(l[i]) for l, r in zip(tsv, js) if r['rule'].startswith('ip filter forward #7')]
+if t7 != [want] * 3:
+    err.append('TSV rule_text %r, want %r' % (t7, want))
+for t in ('packets', 'hops', 'nft_steps', 'drops'):
+    x = [json.loads(l) for l in run('clickhouse', hostile, t).decode('utf-8', 'strict').splitlines()]
+    y = [json.loads(l) for l in run('clickhouse', plain, t).decode().splitlines()]
+    for r in x + y:
+        for k in ('rule_text', 'text'):
+            if k in r and r[k] in (want, 'udp dport 53 drop'):
+                r[k] = '#7'
+    if x != y:
+        err.append('%s: rows differ beyond the rule text' % t)
 for e in err:
     print(e)
 sys.exit(1 if err else 0)

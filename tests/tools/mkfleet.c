@@ -6,7 +6,7 @@
  * make bench's 50 M-record log set).  Deterministic.
  *
  *   mkfleet [-n ITER] [--gap-us US] [--router-skew-ns NS] [--server-skew-ns NS]
- *           [--day N] [--router-drops-icmp] DIR
+ *           [--day N] [--router-drops-icmp] [--hostile-rule] DIR
  * writes DIR/client.ntl, DIR/router.ntl, DIR/server.ntl (HEADER host labels
  * client / router / server, clock references: the router's wall clock is 5 s
  * ahead, the server's 2.5 s behind, by default; every monotonic clock differs).
@@ -25,7 +25,8 @@
  *      client to the router (IPv6 has no IP id): ambiguous, 4 parts alone
  *   5. a packet the server sends itself over lo (1 part)
  * --day N: the same N days later (wall clock); --router-drops-icmp: the
- * router's rule #8 drops the echo request (no server part, no reply).
+ * router's rule #8 drops the echo request (no server part, no reply);
+ * --hostile-rule: rule #7's text holds control characters and invalid UTF-8.
  * Per iteration, stitched: 4 journeys across hosts (echo, reply, TCP, UDP
  * drop: 3 + 3 + 5 + 2 parts) and 5 journeys of one host (4 ambiguous, lo).
  */
@@ -78,6 +79,27 @@ struct out {
 static struct out outs[NHOST];
 static int drop_icmp;          /* --router-drops-icmp */
 static uint64_t day_ns;        /* --day N: N days later */
+static int hostile;            /* --hostile-rule */
+
+/* --hostile-rule: the text of rule #7 as a ruleset could carry it (a comment
+ * is anyone's bytes): quote, backslash, TAB, LF, CR, ESC, DEL, UTF-8, and
+ * invalid UTF-8 (a lone 0xff, an overlong 0xc0 0xaf, a surrogate 0xed 0xa0 0x80) */
+static const char HOSTILE_TEXT[] = "udp dport 53 drop comment \"a\tb\nc\\d'e\x1b[31mf\x7fg"
+				   "\xff\xc0\xafh\xc3\xa9\xe2\x86\x92\xed\xa0\x80i\r\"";
+
+/* S as a JSON string body (bytes >= 0x80 as they are) into B at N */
+static size_t json_str(char *b, size_t n, size_t cap, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p && n + 7 < cap; p++) {
+		if (*p == '"' || *p == '\\')
+			n += (size_t)snprintf(b + n, cap - n, "\\%c", *p);
+		else if (*p < 0x20)
+			n += (size_t)snprintf(b + n, cap - n, "\\u%04x", *p);
+		else
+			b[n++] = (char)*p;
+	}
+	return n;
+}
 
 static void die(const char *what)
 {
@@ -437,18 +459,22 @@ static void meta_blocks(struct out *o, const char *label)
 	if (ntl_writer_meta(o->w, NTL_B_FUNCS, buf, n))
 		die("funcs");
 	n = (size_t)snprintf(buf, sizeof(buf), "{\"tables\":[");
-	for (int i = 0; i < nh; i++)
+	for (int i = 0; i < nh; i++) {
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
 			"%s{\"netns\":%u,\"family\":\"ip\",\"name\":\"filter\",\"handle\":1,\"chains\":["
 			"{\"name\":\"prerouting\",\"handle\":1,\"type\":\"nat\",\"hook\":\"prerouting\","
 			"\"prio\":-100,\"policy\":\"accept\",\"rules\":[{\"handle\":3,\"text\":"
 			"\"tcp dport 8080 dnat to 10.0.2.2:80\"}]},"
 			"{\"name\":\"forward\",\"handle\":2,\"type\":\"filter\",\"hook\":\"forward\","
-			"\"prio\":0,\"policy\":\"accept\",\"rules\":[{\"handle\":7,\"text\":"
-			"\"udp dport 53 drop\"},{\"handle\":8,\"text\":\"icmp type echo-request drop\"},"
+			"\"prio\":0,\"policy\":\"accept\",\"rules\":[{\"handle\":7,\"text\":\"",
+			i ? "," : "", netns[hosts[i]]);
+		n = json_str(buf, n, sizeof(buf), hostile ? HOSTILE_TEXT : "udp dport 53 drop");
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+			"\"},{\"handle\":8,\"text\":\"icmp type echo-request drop\"},"
 			"{\"handle\":10,\"text\":\"accept\"}]},"
 			"{\"name\":\"output\",\"handle\":3,\"type\":\"filter\",\"hook\":\"output\","
-			"\"prio\":0,\"policy\":\"accept\",\"rules\":[]}]}", i ? "," : "", netns[hosts[i]]);
+			"\"prio\":0,\"policy\":\"accept\",\"rules\":[]}]}");
+	}
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "]}");
 	if (ntl_writer_meta(o->w, NTL_B_RULESET, buf, n))
 		die("ruleset");
@@ -498,11 +524,13 @@ int main(int argc, char **argv)
 			day_ns = strtoull(argv[++i], NULL, 10) * 86400000000000ull;
 		else if (!strcmp(argv[i], "--router-drops-icmp"))
 			drop_icmp = 1;
+		else if (!strcmp(argv[i], "--hostile-rule"))
+			hostile = 1;
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else {
 			fprintf(stderr, "usage: mkfleet [-n ITER] [--gap-us US] [--router-skew-ns NS] "
-					"[--server-skew-ns NS] [--day N] [--router-drops-icmp] DIR\n");
+					"[--server-skew-ns NS] [--day N] [--router-drops-icmp] [--hostile-rule] DIR\n");
 			return 2;
 		}
 	}

@@ -106,6 +106,20 @@ TEST(clock_ref_is_realtime_at_a_monotonic_instant)
 	CHECK(off1 - off2 < 1000000 && off2 - off1 < 1000000);
 }
 
+TEST(clock_due_every_minute_and_on_a_step)
+{
+	uint64_t m0 = 5000000000000ull, r0 = 1796559600000000000ull, s = 1000000000ull;
+
+	CHECK(!nt_clock_due(m0, r0, m0, r0));
+	CHECK(!nt_clock_due(m0, r0, m0 + 59 * s, r0 + 59 * s));        /* steady clocks */
+	CHECK(nt_clock_due(m0, r0, m0 + 60 * s, r0 + 60 * s));         /* a minute */
+	CHECK(!nt_clock_due(m0, r0, m0 + s, r0 + s + 999999));         /* slew under 1 ms */
+	CHECK(nt_clock_due(m0, r0, m0 + s, r0 + s + 1000000));         /* step +1 ms */
+	CHECK(nt_clock_due(m0, r0, m0 + s, r0 + s - 1000000));         /* step -1 ms */
+	CHECK(nt_clock_due(m0, r0, m0 + s, r0 - 3600 * s));            /* date -s an hour back */
+	CHECK(!nt_clock_due(m0, r0, m0 + s, r0 + s - 999999));
+}
+
 int main(void)
 {
 	RUN(sha256_vectors);
@@ -113,5 +127,6 @@ int main(void)
 	RUN(labels);
 	RUN(identity_from_files);
 	RUN(clock_ref_is_realtime_at_a_monotonic_instant);
+	RUN(clock_due_every_minute_and_on_a_step);
 	TEST_EXIT();
 }

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ct.bpf.h - conntrack of traced packets (nft-record --conntrack): at every
+ * traced hit the skb's conntrack entry (skb->_nfct: struct nf_conn pointer |
+ * ctinfo in the low 3 bits) is read with CO-RE (struct nf_conn: vmlinux or
+ * the nf_conntrack module's BTF) and an NT_EV_CT record is emitted when the
+ * packet is first seen with one and whenever entry, state, direction, status
+ * or mark change (nt_cts, per skb address; forgotten when the address starts
+ * a new packet or is freed).  Works in every mode, tracepoints included.
+ * An skb without conntrack (_nfct 0: not seen by conntrack yet, or invalid
+ * to it) gives no record; untracked (notrack) gives state UNTRACKED.
+ */
+#ifndef NT_CT_BPF_H
+#define NT_CT_BPF_H
+
+const volatile __u32 nt_ct_on = 0; /* --conntrack */
+
+#define NT_IP_CT_NEW 2
+#define NT_IP_CT_IS_REPLY 3
+#define NT_IP_CT_UNTRACKED 7
+#define NT_NFCT_PTRMASK (~7UL)
+#define NT_AF_INET 2
+#define NT_AF_INET6 10
+
+struct nt_ct_seen {
+	__u64 nfct;     /* skb->_nfct: entry and ctinfo */
+	__u32 status;
+	__u32 mark;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct nt_ct_seen);
+} nt_cts SEC(".maps");
+
+static __always_inline void nt_ct_forget(struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb;
+
+	if (nt_ct_on)
+		bpf_map_delete_elem(&nt_cts, &key);
+}
+
+static __always_inline void nt_ct_tuple(struct nt_ev_ct_tuple *o, const struct nf_conntrack_tuple *t,
+					__u8 l4proto)
+{
+	__builtin_memcpy(o->saddr, &t->src.u3, 16);
+	__builtin_memcpy(o->daddr, &t->dst.u3, 16);
+	if (l4proto == NT_IPPROTO_ICMP || l4proto == NT_IPPROTO_ICMPV6) {
+		o->sport = (__u16)t->dst.u.icmp.type << 8 | t->dst.u.icmp.code;
+		o->dport = bpf_ntohs(t->src.u.icmp.id);
+	} else {
+		o->sport = bpf_ntohs(t->src.u.all);
+		o->dport = bpf_ntohs(t->dst.u.all);
+	}
+}
+
+/* At a traced hit of SKB (function FUNC_ID): a CT record if its conntrack
+ * changed since the last one of this skb. */
+static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id)
+{
+	__u64 key = (__u64)skb, nfct;
+	struct nt_ct_seen now = {}, *was;
+	struct nf_conn *ct;
+	struct nf_conntrack_tuple t;
+	struct nt_ev_ct *r;
+	__u32 ctinfo;
+
+	if (!nt_ct_on)
+		return;
+	nfct = BPF_CORE_READ(skb, _nfct);
+	if (!nfct)
+		return;
+	ct = (struct nf_conn *)(nfct & NT_NFCT_PTRMASK);
+	ctinfo = nfct & 7;
+	now.nfct = nfct;
+	if (ct) {
+		now.status = (__u32)BPF_CORE_READ(ct, status);
+		if (bpf_core_field_exists(ct->mark))
+			now.mark = BPF_CORE_READ(ct, mark);
+	}
+	was = bpf_map_lookup_elem(&nt_cts, &key);
+	if (was && was->nfct == now.nfct && was->status == now.status && was->mark == now.mark)
+		return;
+	r = nt_reserve(sizeof(*r));
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	nt_fill_hdr(&r->h, NT_EV_CT, 0, func_id, key);
+	r->have = NT_CT_HAVE_STATE;
+	if (ctinfo == NT_IP_CT_UNTRACKED || !ct) {
+		r->state = NT_CT_STATE_UNTRACKED;
+		goto out;
+	}
+	r->state = ctinfo == NT_IP_CT_NEW ? NT_CT_STATE_NEW :
+		   (ctinfo % NT_IP_CT_IS_REPLY) == 1 ? NT_CT_STATE_RELATED : NT_CT_STATE_ESTABLISHED;
+	r->dir = ctinfo >= NT_IP_CT_IS_REPLY ? NT_CT_DIR_REPLY : NT_CT_DIR_ORIGINAL;
+	r->ct_addr = (__u64)ct;
+	r->status = now.status & 0xffff;
+	r->mark = now.mark;
+	r->have |= NT_CT_HAVE_DIR | NT_CT_HAVE_STATUS | NT_CT_HAVE_ADDR;
+	if (bpf_core_field_exists(ct->mark))
+		r->have |= NT_CT_HAVE_MARK;
+	if (bpf_core_field_exists(ct->zone)) {
+		r->zone = BPF_CORE_READ(ct, zone.id);
+		r->have |= NT_CT_HAVE_ZONE;
+	}
+	if (!bpf_core_read(&t, sizeof(t), &ct->tuplehash[0].tuple)) {
+		r->l3 = t.src.l3num == NT_AF_INET ? NT_L3_IPV4 : t.src.l3num == NT_AF_INET6 ? NT_L3_IPV6 : 0;
+		r->l4proto = t.dst.protonum;
+		nt_ct_tuple(&r->orig, &t, r->l4proto);
+		if (!bpf_core_read(&t, sizeof(t), &ct->tuplehash[1].tuple)) {
+			nt_ct_tuple(&r->reply, &t, r->l4proto);
+			r->have |= NT_CT_HAVE_TUPLES;
+		}
+	}
+out:
+	bpf_ringbuf_submit(r, nt_rb_flags());
+	bpf_map_update_elem(&nt_cts, &key, &now, BPF_ANY);
+}
+
+#endif
