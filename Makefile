@@ -6,6 +6,9 @@
 #   make deps       install build/test packages with apt-get
 #   make bench      benchmarks (bench/README.md)
 #   make SAN=1 ...  build with ASan + UBSan (into build-san/)
+#   make man        man pages from man/*.scd (scdoc) into build/man/ (part of all)
+#   make install    PREFIX=/usr/local DESTDIR= : binaries, man pages, bash completion,
+#                   systemd unit (SYSTEMDUNITDIR), /etc/default/nft-record, docs
 
 CC        ?= gcc
 CLANG     ?= clang
@@ -32,7 +35,8 @@ FORMATS_SRCS  := $(wildcard formats/*.c)
 DISCOVER_SRCS := $(filter-out nft-discover/main.c,$(wildcard nft-discover/*.c))
 RECORD_SRCS   := $(filter-out nft-record/main.c,$(wildcard nft-record/*.c))
 # the recorder's pure logic: builds without the BPF skeleton, unit-tested
-RECPURE_SRCS  := nft-record/corr.c nft-record/capfilter.c nft-record/mergeq.c nft-record/hostid.c
+RECPURE_SRCS  := nft-record/corr.c nft-record/capfilter.c nft-record/mergeq.c nft-record/hostid.c \
+                 nft-record/keep.c nft-record/rotate.c nft-record/rulewatch.c nft-record/netns.c
 ANALYZE_SRCS  := $(filter-out nft-analyze/main.c,$(wildcard nft-analyze/*.c))
 MODEL_SRCS    := $(wildcard model/*.c)
 # --filter: pcap-filter expressions (libpcap) to eBPF and to answers on logs
@@ -51,16 +55,21 @@ LIB_PCAPF    := $(O)/libntpcapf.a
 SKELS        := $(patsubst bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
 
 BINS := $(O)/nft-discover $(O)/nft-record $(O)/nft-analyze
+# man pages: man/NAME.SECTION.scd -> $(O)/man/NAME.SECTION (scdoc)
+SCDOC     ?= scdoc
+MAN_SRCS  := $(wildcard man/*.scd)
+MANS      := $(patsubst man/%.scd,$(O)/man/%,$(MAN_SRCS))
 
-.PHONY: all nft-discover nft-record nft-analyze test unit deps demo bench clean fuzz san-test
-all: $(BINS)
+.PHONY: all nft-discover nft-record nft-analyze man install test unit deps demo bench clean fuzz san-test
+all: $(BINS) man
+man: $(MANS)
 nft-discover: $(O)/nft-discover
 nft-record: $(O)/nft-record
 nft-analyze: $(O)/nft-analyze
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB_CORE): $(call obj,$(COMMON_SRCS) $(FORMATS_SRCS))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
@@ -107,6 +116,38 @@ $(O)/nft-record: $(O)/obj/nft-record/main.o $(LIB_RECORD) $(LIB_DISCOVER) $(LIB_
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIB_RECORD) -Wl,--no-whole-archive \
 		$(LIB_DISCOVER) $(LIB_MODEL) $(LIB_PCAPF) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NFT) \
 		$(LIBS_PCAP) -lmicrohttpd -lpthread
+
+$(O)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	@command -v $(SCDOC) >/dev/null || { echo "error: scdoc missing: the man pages are written in scdoc (apt-get install scdoc, or scripts/deps.sh)" >&2; exit 1; }
+	$(SCDOC) < $< > $@.tmp && mv $@.tmp $@
+
+# ---- install (PREFIX, DESTDIR; the Debian package: PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system) ----
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+SBINDIR       ?= $(PREFIX)/sbin
+MANDIR        ?= $(PREFIX)/share/man
+DOCDIR        ?= $(PREFIX)/share/doc/nft-tracer
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+INSTALL       ?= install
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPLETIONDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	$(INSTALL) -m 0755 $(O)/nft-analyze $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(O)/nft-record $(O)/nft-discover $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 $(filter %.1,$(MANS)) $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 $(filter %.8,$(MANS)) $(DESTDIR)$(MANDIR)/man8/
+	for c in nft-record nft-analyze nft-discover; do \
+		$(INSTALL) -m 0644 completion/nft-tracer.bash $(DESTDIR)$(COMPLETIONDIR)/$$c || exit 1; done
+	sed 's|/usr/sbin/nft-record|$(SBINDIR)/nft-record|; s|/etc/default/nft-record|$(SYSCONFDIR)/default/nft-record|' \
+		samples/nft-record.service > $(DESTDIR)$(SYSTEMDUNITDIR)/nft-record.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/nft-record.service
+	$(INSTALL) -m 0644 samples/nft-record.default $(DESTDIR)$(SYSCONFDIR)/default/nft-record
+	$(INSTALL) -m 0644 README.md formats/FORMAT.md $(DESTDIR)$(DOCDIR)/
 
 # ---- tests ----
 # tests/unit/test_*.c: one binary each, linked with every module library

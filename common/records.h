@@ -289,7 +289,14 @@ struct nt_ev_dev {
 #define NT_CNT_NFT_UNMATCHED 1 /* nft trace steps tied to no packet (written with skb 0) */
 #define NT_CNT_LATE 2          /* records that arrived after later ones were written:
 				* written out of time order */
-/* 3..: reserved for always-on keep mode (issue #19) */
+/* always-on (issue #19), cumulative per file: */
+#define NT_CNT_KEEP_SEEN 3      /* --keep: packets that ended */
+#define NT_CNT_KEEP_KEPT 4      /* --keep: ... written (matched) */
+#define NT_CNT_KEEP_DISCARDED 5 /* --keep: ... not written (no match) */
+#define NT_CNT_KEEP_CUT 6       /* --keep: records dropped by a full per-packet buffer (newest
+				 * kept); written right before the journey that lost records,
+				 * hdr.skb = its skb */
+#define NT_CNT_SHED 7           /* --max-events-per-s: packets not traced (sampled out) */
 
 /*
  * NT_EV_COUNT (40 bytes, format version 2): cumulative value of a counter that

@@ -96,8 +96,13 @@ static void label_hosts(struct nt_fleet *f)
 	}
 }
 
+/* Files of one rotation set (HEADER rotation.set) are one source, in seq
+ * order; every other file is a source of its own. */
 int nt_fleet_open(struct nt_fleet *f, const char *const *paths, int n, char *err, size_t errlen)
 {
+	struct nt_ident *ids;
+	int *src_of, *idx, k = 0;
+
 	memset(f, 0, sizeof(*f));
 	err[0] = 0;
 	if (n < 1)
@@ -105,34 +110,70 @@ int nt_fleet_open(struct nt_fleet *f, const char *const *paths, int n, char *err
 	f->src = calloc((size_t)n, sizeof(*f->src));
 	f->host = calloc((size_t)n, sizeof(*f->host));
 	f->paths = calloc((size_t)n, sizeof(*f->paths));
-	if (!f->src || !f->host || !f->paths) {
+	ids = calloc((size_t)n, sizeof(*ids));
+	src_of = calloc((size_t)n, sizeof(*src_of));
+	idx = calloc((size_t)n, sizeof(*idx));
+	if (!f->src || !f->host || !f->paths || !ids || !src_of || !idx) {
+		free(ids);
+		free(src_of);
+		free(idx);
 		nt_fleet_close(f);
 		snprintf(err, errlen, "out of memory");
 		return NT_FLEET_NOMEM;
 	}
 	for (int i = 0; i < n; i++) {
-		struct nt_fleet_src *s = &f->src[f->nsrc];
+		int st = 0;
 
-		f->paths[i] = paths[i];
-		s->paths = &f->paths[i];
-		s->npaths = 1;
 		if (n == 1) {
-			nt_ident_parse(&s->id, "", 0); /* the walk fills it (on_meta) */
+			nt_ident_parse(&ids[i], "", 0); /* the walk fills it (on_meta) */
 		} else if (given_twice(paths, i)) {
 			snprintf(err, errlen, "%s: given twice (also as %s)", paths[i], given_twice(paths, i));
-			nt_fleet_close(f);
-			return NT_FLEET_BAD;
+			st = NT_FLEET_BAD;
 		} else {
-			int st = read_ident(paths[i], &s->id, err, errlen);
-
-			if (st) {
-				nt_fleet_close(f);
-				return st;
-			}
+			st = read_ident(paths[i], &ids[i], err, errlen);
 		}
-		f->nsrc++;
-		s->host = host_of(f, f->nsrc - 1);
+		if (st) {
+			free(ids);
+			free(src_of);
+			free(idx);
+			nt_fleet_close(f);
+			return st;
+		}
+		src_of[i] = -1;
+		for (int j = 0; j < i && ids[i].rot_set[0]; j++)
+			if (!strcmp(ids[j].rot_set, ids[i].rot_set))
+				src_of[i] = src_of[j];
+		if (src_of[i] < 0)
+			src_of[i] = f->nsrc++;
 	}
+	for (int s = 0; s < f->nsrc; s++) { /* its files, lowest seq first */
+		struct nt_fleet_src *src = &f->src[s];
+		int first = k;
+
+		for (int i = 0; i < n; i++) {
+			int j = k++;
+
+			if (src_of[i] != s) {
+				k--;
+				continue;
+			}
+			while (j > first && ids[idx[j - 1]].rot_seq > ids[i].rot_seq) {
+				idx[j] = idx[j - 1];
+				j--;
+			}
+			idx[j] = i;
+		}
+		src->paths = &f->paths[first];
+		src->npaths = k - first;
+		src->id = ids[idx[first]];
+		for (int j = first; j < k; j++)
+			f->paths[j] = paths[idx[j]];
+	}
+	free(ids);
+	free(src_of);
+	free(idx);
+	for (int s = 0; s < f->nsrc; s++)
+		f->src[s].host = host_of(f, s);
 	for (int i = 0; i < f->nsrc; i++)
 		f->host[f->src[i].host].nsrc++;
 	label_hosts(f);

@@ -691,7 +691,9 @@ static const char *loss_source(uint32_t s)
 
 static const char *count_name(uint32_t c)
 {
-	return c == NT_CNT_NFT_UNMATCHED ? "nft_unmatched" : c == NT_CNT_LATE ? "written_late" : "other";
+	static const char *const n[] = { "other", "nft_unmatched", "written_late", "keep_seen",
+					 "keep_kept", "keep_discarded", "keep_cut", "shed" };
+	return c < sizeof(n) / sizeof(n[0]) ? n[c] : "other";
 }
 
 const char *nt_fate_name(int fate)

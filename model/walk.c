@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "formats/logr.h"
+#include "model/logset.h"
 #include "model/hostscope.h"
 #include "model/reorder.h"
 #include "model/walk.h"
@@ -46,7 +47,7 @@ static void walk_record(struct nt_walk *w, struct nt_scope *scope, const void *d
 
 /* The state of a walk between nt_walk_open() and nt_walk_close(). */
 struct nt_walk_st {
-	struct ntl_reader *rd;
+	struct nt_logset *rd;      /* a file, or the files of one rotation set */
 	struct nt_reorder *ro;
 	struct nt_scope *scope;
 	int start_set, ret, end;
@@ -72,18 +73,18 @@ int nt_walk_open(struct nt_walk *w)
 		snprintf(w->error, sizeof(w->error), "out of memory");
 		return NT_WALK_NOMEM;
 	}
-	st = ntl_reader_open(&s->rd, w->path, &msg);
+	st = nt_logset_open(&s->rd, w->npaths ? w->paths : &w->path, w->npaths ? w->npaths : 1, &msg);
 	if (st) {
 		snprintf(w->error, sizeof(w->error), "%s", msg ? msg : "cannot open the log");
 		free(s);
 		return st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_BAD;
 	}
-	w->version = ntl_reader_version(s->rd);
+	w->version = nt_logset_version(s->rd);
 	w->m = nt_model_new(&mo);
 	s->ro = w->m ? nt_reorder_new(w->reorder_ns == UINT64_MAX ? 0 : w->reorder_ns ? w->reorder_ns :
 				      NT_REORDER_WINDOW_NS, 0) : NULL;
 	if (!s->ro) {
-		ntl_reader_close(s->rd);
+		nt_logset_close(s->rd);
 		nt_model_free(w->m);
 		w->m = NULL;
 		free(s);
@@ -119,10 +120,10 @@ int nt_walk_step(struct nt_walk *w)
 		s->end = 1;
 		return 0;
 	}
-	st = ntl_reader_next(s->rd, &it);
+	st = nt_logset_next(s->rd, &it);
 	if (st != NTL_OK) {
 		if (st < 0) {
-			snprintf(w->error, sizeof(w->error), "%s", ntl_reader_strerror(s->rd));
+			snprintf(w->error, sizeof(w->error), "%s", nt_logset_strerror(s->rd));
 			s->ret = st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_DAMAGED;
 		}
 		walk_end(w, s);
@@ -146,8 +147,9 @@ int nt_walk_step(struct nt_walk *w)
 		return 1;
 	}
 	/* a chain definition is metadata: in force from where it is read;
-	 * without a window records go straight on */
-	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX ||
+	 * without a window records go straight on, and so do those of a
+	 * keep-mode log (whole journeys, nft-record --keep) */
+	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX || nt_logset_keep_mode(s->rd) ||
 	    ((const struct nt_ev_hdr *)it.data)->type == NT_EV_NFT_CHAINDEF) {
 		walk_record(w, s->scope, it.data, it.len, &s->start_set);
 		return 1;
@@ -181,8 +183,8 @@ int nt_walk_close(struct nt_walk *w)
 		nt_scope_counts(s->scope, &w->scope_skipped, &w->scope_left, &resets);
 		nt_scope_free(s->scope);
 	}
-	w->log_complete = ntl_reader_complete(s->rd);
-	ntl_reader_close(s->rd);
+	w->log_complete = nt_logset_complete(s->rd);
+	nt_logset_close(s->rd);
 	free(s);
 	w->st = NULL;
 	if (!w->stop && !nt_model_oom(w->m))

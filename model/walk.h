@@ -19,6 +19,10 @@ typedef void (*nt_walk_rec_fn)(void *ctx, struct nt_model *m, const struct nt_pa
 
 struct nt_walk {
 	const char *path;            /* a file, or "-" for stdin */
+	/* or, when npaths > 0: the files of one rotation set, read as one log
+	 * (model/logset.h: in seq order, a gap or a damaged file = damage) */
+	const char *const *paths;
+	int npaths;
 	int keep_events;
 	uint64_t idle_ns;            /* model opts idle_ns (0 = default) */
 	nt_packet_cb on_packet;      /* completed packets (ctx) */

@@ -18,7 +18,7 @@ static const char doc[] =
 	NT_QUERY_EXIT_DOC;
 
 static const struct argp_child children[] = { { &nt_query_argp, 0, NULL, 0 }, { 0 } };
-static const struct argp cmd_argp = { NULL, NULL, "LOG", doc, children, NULL, NULL };
+static const struct argp cmd_argp = { NULL, NULL, "LOG...", doc, children, NULL, NULL };
 
 static void emit_event(struct nt_run *r, const struct nt_packet *p, const struct nt_ev_hdr *h)
 {

@@ -49,7 +49,7 @@ static error_t html_parse(int key, char *arg, struct argp_state *state)
 static const struct argp html_argp = { html_options, html_parse, NULL, NULL, NULL, NULL, NULL };
 static const struct argp_child children[] = { { &nt_query_argp, 0, NULL, 0 },
 					      { &html_argp, 0, NULL, 0 }, { 0 } };
-static const struct argp cmd_argp = { NULL, NULL, "LOG", doc, children, NULL, NULL };
+static const struct argp cmd_argp = { NULL, NULL, "LOG...", doc, children, NULL, NULL };
 
 static void report_on_packet(struct nt_run *r, const struct nt_packet *p)
 {

@@ -260,14 +260,18 @@ static void summarise(void *ctx, const struct nt_packet *p)
 	s->npk++;
 }
 
-/* Read one log of side S (path PATH) into its summaries. */
-static int load_one(struct dctx *c, struct side *s, const char *path)
+/* Read one log of side S (path PATH; or the NPATHS > 1 files PATHS of one
+ * rotation set) into its summaries. */
+static int load_one(struct dctx *c, struct side *s, const char *path, const char *const *paths,
+		    int npaths)
 {
 	int st;
 
 	nt_model_free(s->w.m);
 	memset(&s->w, 0, sizeof(s->w));
 	s->w.path = path;
+	s->w.paths = npaths > 1 ? paths : NULL;
+	s->w.npaths = npaths > 1 ? npaths : 0;
 	s->w.keep_events = 1;
 	s->w.on_packet = summarise;
 	s->w.ctx = c;
@@ -308,7 +312,7 @@ int nt_diff_load(struct dctx *c, struct side *s)
 
 	snprintf(s->label, sizeof(s->label), "%s", s->file);
 	if (!s->nfiles) {
-		rc = load_one(c, s, s->file);
+		rc = load_one(c, s, s->file, NULL, 0);
 	} else {
 		/* a set: every log, its packets keyed by their host too */
 		struct nt_fleet fl;
@@ -330,7 +334,7 @@ int nt_diff_load(struct dctx *c, struct side *s)
 				fprintf(stderr, "nft-analyze diff: out of memory\n");
 				break;
 			}
-			rc = load_one(c, s, fl.src[i].paths[0]);
+			rc = load_one(c, s, fl.src[i].paths[0], fl.src[i].paths, fl.src[i].npaths);
 		}
 		nt_fleet_close(&fl);
 	}

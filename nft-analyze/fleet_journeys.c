@@ -313,6 +313,10 @@ static int open_src(struct fj *fj, struct fsrc *s, int pass)
 {
 	s->w = (struct nt_walk){ 0 };
 	s->w.path = fj->fl->src[s->i].paths[0];
+	if (fj->fl->src[s->i].npaths > 1) { /* one rotation set: one log */
+		s->w.paths = fj->fl->src[s->i].paths;
+		s->w.npaths = fj->fl->src[s->i].npaths;
+	}
 	s->w.keep_events = 1;
 	s->w.idle_ns = fj->q->idle_ns;
 	s->w.reorder_ns = fj->q->reorder_ns;

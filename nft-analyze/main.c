@@ -34,7 +34,8 @@ static void usage_top(FILE *f)
 	fprintf(f,
 		"Usage: nft-analyze COMMAND [OPTION...] LOG...\n"
 		"Offline analysis of nft-tracer logs (.ntl): no root, BPF or BTF needed.  journeys,\n"
-		"stats, diff and export take the logs of several hosts (journeys across hosts).\n\n"
+		"stats, diff and export take the logs of several hosts (journeys across hosts).\n"
+		"The files of one rotation set (nft-record --rotate) are one log, for every command.\n\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);

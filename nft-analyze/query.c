@@ -254,7 +254,15 @@ int nt_run_log(struct nt_run *r, int keep_events)
 	struct nt_walk *w = &r->w;
 	int st;
 
-	w->path = r->src ? r->src->paths[0] : r->o->log;
+	if (r->src) { /* a source of several logs: one file, or one rotation set */
+		w->path = r->src->paths[0];
+		w->paths = r->src->npaths > 1 ? r->src->paths : NULL;
+		w->npaths = r->src->npaths > 1 ? r->src->npaths : 0;
+	} else { /* one log: a file, or the files of one rotation set */
+		w->path = r->o->log;
+		w->paths = r->o->nlogs > 1 ? r->o->logs : NULL;
+		w->npaths = r->o->nlogs > 1 ? r->o->nlogs : 0;
+	}
 	w->keep_events = keep_events;
 	w->idle_ns = r->o->idle_ns;
 	w->reorder_ns = r->o->reorder_ns;
@@ -404,10 +412,47 @@ int nt_query_fleet(struct nt_query *q, struct nt_fleet *f)
 	return st == NT_FLEET_NOMEM ? NT_EXIT_RUNTIME : NT_EXIT_USAGE;
 }
 
-int nt_query_one_log(struct nt_query *q, const char *cmd)
+/* Several LOGs: whether they are more than one source (the files of one
+ * rotation set are one log); a fleet that cannot be opened is "many" (its
+ * error then comes from nt_query_fleet()), ERR gets it. */
+static int many_logs(struct nt_query *q, char *err, size_t errlen, int *st)
 {
+	struct nt_fleet f;
+
+	*st = 0;
 	if (q->nlogs <= 1)
 		return 0;
+	*st = nt_fleet_open(&f, q->logs, q->nlogs, err, errlen);
+	if (*st)
+		return 1;
+	q->many = f.nsrc > 1;
+	nt_fleet_close(&f);
+	return q->many;
+}
+
+int nt_query_many(struct nt_query *q)
+{
+	char err[1200];
+	int st;
+
+	if (!q->many_known) {
+		q->many_known = 1;
+		q->many = many_logs(q, err, sizeof(err), &st);
+	}
+	return q->many;
+}
+
+int nt_query_one_log(struct nt_query *q, const char *cmd)
+{
+	char err[1200];
+	int st;
+
+	if (!many_logs(q, err, sizeof(err), &st))
+		return 0;
+	if (st) {
+		fprintf(stderr, "nft-analyze: %s\n", err);
+		return st == NT_FLEET_NOMEM ? NT_EXIT_RUNTIME : NT_EXIT_USAGE;
+	}
 	fprintf(stderr, "nft-analyze %s: %d logs: %s reads one log (journeys, stats, diff and export "
 		"take the logs of several hosts)\n", cmd, q->nlogs, cmd);
 	return NT_EXIT_USAGE;

@@ -25,8 +25,10 @@ enum nt_out_mode { NT_OUT_TEXT, NT_OUT_JSON, NT_OUT_NDJSON };
 
 struct nt_query {
 	const char *log;         /* the first LOG */
-	const char *const *logs; /* every LOG (several: model/fleet.h groups them) */
+	const char *const *logs; /* every LOG (several: model/fleet.h groups them; the files of
+				  * one rotation set are one log, model/logset.h) */
 	int nlogs;
+	int many_known, many;    /* nt_query_many(), computed once */
 	int mode;                /* enum nt_out_mode */
 	struct nt_select f;
 	int top;
@@ -42,7 +44,8 @@ extern const struct argp nt_query_argp;
 
 /* Exit codes' paragraph of every packet command's --help. */
 #define NT_QUERY_EXIT_DOC \
-	"\vLOG... is one log, - for stdin, or several logs: of one host or of several hosts " \
+	"\vLOG... is one log, - for stdin, the files of one rotation set (nft-record --rotate: " \
+	"read in sequence as one log), or several logs: of one host or of several hosts " \
 	"(HEADER host; README: Many hosts).\n" \
 	"Exit codes: 0 ok; 1 runtime error (out of memory, output write error); " \
 	"2 usage error or unusable log (unreadable, not an nft-tracer log, newer format); " \
@@ -112,10 +115,8 @@ int nt_query_fleet(struct nt_query *q, struct nt_fleet *f);
 /* Commands that read one log: 0, or NT_EXIT_USAGE with one line when several
  * were given (CMD: "events"). */
 int nt_query_one_log(struct nt_query *q, const char *cmd);
-/* Whether the logs are those of several hosts (or several recordings). */
-static inline int nt_query_many(const struct nt_query *q)
-{
-	return q->nlogs > 1;
-}
+/* Whether the logs are those of several hosts (or several recordings): more
+ * than one source (the files of one rotation set are one log). */
+int nt_query_many(struct nt_query *q);
 
 #endif

@@ -453,6 +453,11 @@ int nt_corr_flush(struct nt_corr *c, uint64_t now_ns, uint64_t delay_ns, int all
 	return n;
 }
 
+void nt_corr_forget_chains(struct nt_corr *c)
+{
+	memset(c->defined, 0, sizeof(c->defined));
+}
+
 void nt_corr_get_stats(const struct nt_corr *c, struct nt_corr_stats *s)
 {
 	*s = c->st;

@@ -72,6 +72,9 @@ void nt_corr_push(struct nt_corr *c, const struct nt_trace_msg *m);
  * (all of them when all != 0).  Returns the number emitted or <0 (emit error). */
 int nt_corr_flush(struct nt_corr *c, uint64_t now_ns, uint64_t delay_ns, int all);
 void nt_corr_get_stats(const struct nt_corr *c, struct nt_corr_stats *s);
+/* The chain definitions emitted so far are forgotten: each is emitted again
+ * at its next use (a new log file, nft-record --rotate). */
+void nt_corr_forget_chains(struct nt_corr *c);
 
 /* 64-bit key of a chain: FNV-1a of netns, family, table, chain. */
 uint64_t nt_chain_key(uint32_t netns, uint8_t family, const char *table, const char *chain);

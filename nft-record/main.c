@@ -11,6 +11,8 @@
 #include "nft-record/record.h"
 #include "nft-record/nftrace.h"
 #include "nft-record/backend.h"
+#include "nft-record/keep.h"
+#include "nft-record/rotate.h"
 #include "nft-record/serve.h"
 #include "nft-record/stream.h"
 
@@ -35,13 +37,14 @@ static const char doc[] =
 "\n"
 "HTTP control API (--serve): POST /api/multi-function/start {max_functions, config, duration, filter, output, backend, netns}, POST .../stop, GET .../status, .../stats, .../events (server-sent events). Loopback only unless --token; output/config are file names inside --serve-dir (default " NT_SERVE_DEFAULT_DIR "). README: HTTP control API.";
 
-enum { OPT_RINGBUF = 1000, OPT_STACK, OPT_CONNTRACK, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS };
+enum { OPT_RINGBUF = 1000, OPT_STACK, OPT_CONNTRACK, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS, OPT_KEEP, OPT_ROTATE, OPT_ROTATE_EVERY, OPT_MAX_FILES };
 
 struct cli {
 	struct nt_record_opts o;
 	struct nt_serve_opts so;
 	int serve;
 	int stream;
+	struct nt_keep_expr keep;
 };
 
 static const struct argp_option options[] = {
@@ -66,6 +69,12 @@ static const struct argp_option options[] = {
 	  "kernel stack of every traced drop, each distinct stack stored once (STACKS block) and named from the log's own kallsyms snapshot; nft-analyze journeys prints it under the drop line", 0 },
 	{ "conntrack", OPT_CONNTRACK, NULL, 0,
 	  "the conntrack entry of traced packets (state, direction, status incl. NAT, zone, mark, original and reply tuples), read from skb->_nfct when first seen and when it changes; nft-analyze journeys shows ct: new -> established and NAT tuples", 0 },
+	{ "keep", OPT_KEEP, "EXPR", 0,
+	  "write only the whole journeys of packets that end matching EXPR (comma list, any matches): drop, verdict=V, rule=[NETNS:]FAMILY/TABLE/CHAIN/HANDLE, slow=DURATION, func=NAME; chosen in user space", 0 },
+	{ "rotate", OPT_ROTATE, "SIZE", 0,
+	  "start the next file of a rotation set (OUTPUT-000001.ntl, -000002, ...) when the current one reaches SIZE (k/M/G, >= 64k); each file is a complete log", 0 },
+	{ "rotate-every", OPT_ROTATE_EVERY, "DURATION", 0, "also (or only) rotate every DURATION (30s, 10m, 1h, 1d)", 0 },
+	{ "max-files", OPT_MAX_FILES, "N", 0, "with --rotate: keep the newest N files of the set, remove the oldest", 0 },
 	{ "verbose", 'v', NULL, 0, "more messages (NT_LIBBPF_DEBUG=1 for libbpf's)", 0 },
 	{ "quiet", 'q', NULL, 0, "no status line, no summary", 0 },
 	{ "serve", OPT_SERVE, "[ADDR:]PORT", OPTION_ARG_OPTIONAL, "serve the HTTP control API (default " NT_SERVE_DEFAULT_LISTEN "); the recording options given become defaults of every recording", 0 },
@@ -164,6 +173,32 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		}
 		break;
 	}
+	case OPT_KEEP: {
+		char why[600];
+
+		if (nt_keep_parse(&cli->keep, arg, why, sizeof(why))) {
+			fprintf(stderr, "nft-record: %s\n", why);
+			exit(NT_EXIT_USAGE);
+		}
+		o->keep = &cli->keep;
+		break;
+	}
+	case OPT_ROTATE:
+		if (nt_rotate_parse_size(arg, &o->rotate_size))
+			bad(st, "--rotate: expected a size between 64k and 1T (k, M, G suffixes), got", arg);
+		break;
+	case OPT_ROTATE_EVERY:
+		if (nt_rotate_parse_every(arg, &o->rotate_every_ns))
+			bad(st, "--rotate-every: expected a duration between 1s and 365d (s, m, h, d), got", arg);
+		break;
+	case OPT_MAX_FILES: {
+		long v = strtol(arg, &end, 10);
+
+		if (*end || v < 1 || v > 1000000)
+			bad(st, "--max-files: expected a number 1..1000000, got", arg);
+		o->max_files = (uint32_t)v;
+		break;
+	}
 	case 'v': o->verbose++; break;
 	case 'q': o->quiet = 1; break;
 	case OPT_SERVE:
@@ -226,6 +261,16 @@ int main(int argc, char **argv)
 		return NT_EXIT_USAGE;
 	if (o->host_netns && host_netns(o))
 		return NT_EXIT_USAGE;
+	if (o->max_files && !o->rotate_size && !o->rotate_every_ns) {
+		fprintf(stderr, "nft-record: --max-files needs --rotate SIZE or --rotate-every DURATION\n");
+		return NT_EXIT_USAGE;
+	}
+	if ((o->rotate_size || o->rotate_every_ns) &&
+	    (cli.serve || (o->output && !strcmp(o->output, "-")))) {
+		fprintf(stderr, "nft-record: --rotate writes files: not with %s\n",
+			cli.serve ? "--serve (one file per request)" : "--output - (standard output)");
+		return NT_EXIT_USAGE;
+	}
 	if (cli.serve) {
 		if (o->output || cli.stream || o->force) {
 			fprintf(stderr, "nft-record: --serve: --output, --stream and --force are per request (\"output\" field; GET /api/multi-function/events)\n");

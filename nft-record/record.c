@@ -61,6 +61,10 @@ static int finish(struct rec *r, int loop_err)
 	struct nt_corr_stats cs;
 	int ret;
 
+	if (!r->w) { /* --rotate could not open the next file (said): nothing to close */
+		r->skel->bss->nt_off = 1;
+		return NT_EXIT_RUNTIME;
+	}
 	r->skel->bss->nt_off = 1;
 	usleep(20000); /* records reserved before the flag get committed */
 	ring_buffer__consume(r->rb);
@@ -71,6 +75,8 @@ static int finish(struct rec *r, int loop_err)
 		nt_nftrace_close(&r->tr[i]);
 	nt_corr_flush(r->corr, 0, 0, 1);
 	nt_mergeq_out(&r->mq, 0);
+	nt_record_keep_finish(r);
+	nt_record_rotate_summary(r);
 	nt_record_write_losses(r, 1);
 	nt_record_write_ksyms(r, 0);
 	nt_record_write_clock(r, 1);

@@ -12,6 +12,8 @@
 
 #define NT_MAX_NETNS 16
 
+struct nt_keep_expr;
+
 /* Counters of a running recording (the status line's numbers). */
 struct nt_record_progress {
 	uint64_t events, packets;
@@ -55,6 +57,10 @@ struct nt_record_opts {
 	unsigned nftrace_families; /* NT_NFTRACE_* (nftrace.h) of the owned tables, 0 = inet */
 	int keep_caps;             /* keep every capability after attach (--serve
 				    * starts further recordings); else they are dropped */
+	const struct nt_keep_expr *keep; /* --keep (keep.h), NULL = every record */
+	uint64_t rotate_size;      /* --rotate bytes, 0 = none */
+	uint64_t rotate_every_ns;  /* --rotate-every, 0 = none */
+	uint32_t max_files;        /* --max-files, 0 = keep every file */
 	int no_status_line;        /* no live status line on a terminal's stderr */
 	int stack_mode;            /* NT_STACK_* (common/bpf_shared.h): --stack */
 	int conntrack;             /* --conntrack: CT records (bpf/ct.bpf.h) */

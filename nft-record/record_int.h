@@ -24,10 +24,12 @@
 #include "nft-record/corr.h"
 #include "nft-record/hostid.h"
 #include "nft-record/kstacks.h"
+#include "nft-record/keep.h"
 #include "nft-record/mergeq.h"
 #include "nft-record/netns.h"
 #include "nft-record/nftrace.h"
 #include "nft-record/record.h"
+#include "nft-record/rotate.h"
 
 #define DEFAULT_MAX_FUNCS 50
 #define DEFAULT_RINGBUF (8u << 20)
@@ -86,6 +88,17 @@ struct rec {
 	/* host identity and the last clock reference written (HEADER / CLOCK) */
 	struct nt_hostid host;
 	uint64_t clock_mono, clock_real;
+	struct nt_keep *keep;              /* --keep, NULL = every record */
+	struct nt_reorder *keep_ro;        /* --keep: the analyzer's reorder window before it */
+	uint64_t keep_ro_nomem, keep_ro_written; /* records the window could not take (LOSS user) */
+	struct nt_keep_expr keep_expr;     /* netns names resolved */
+	uint64_t keep_written[4];          /* keep counters last written */
+	uint64_t keep_base[4], keep_ro_base; /* their values when the current file began */
+	/* --rotate (record_rotate.c): counters of the current file start at these */
+	struct nt_rotor rot;
+	int rotating;
+	uint64_t lost_rb_base[MAX_CPUS], lost_nl_base[NT_MAX_NETNS + 1];
+	uint64_t files_done, files_removed;
 };
 
 extern volatile sig_atomic_t nt_record_stop_sig;
@@ -119,5 +132,19 @@ int nt_record_drain_traces(struct rec *r, int max);
 void nt_record_write_losses(struct rec *r, int force);
 uint64_t nt_record_stacks_lost(struct rec *r);
 int nt_record_loop(struct rec *r);
+
+/* record_keep.c */
+int nt_record_sorted_emit(void *ctx, const void *rec, size_t len);
+int nt_record_keep_setup(struct rec *r);
+void nt_record_keep_counts(struct rec *r, int force);
+void nt_record_keep_finish(struct rec *r);
+void nt_record_keep_free(struct rec *r);
+void nt_record_keep_rotated(struct rec *r);
+
+/* record_rotate.c */
+int nt_record_rotate_init(struct rec *r, const char *default_name);
+int nt_record_rotate(struct rec *r, uint64_t now);
+int nt_record_rotate_check(struct rec *r, uint64_t now);
+void nt_record_rotate_summary(const struct rec *r);
 
 #endif

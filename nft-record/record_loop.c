@@ -167,7 +167,7 @@ void nt_record_write_losses(struct rec *r, int force)
 				continue;
 			r->lost_rb[c] = vals[c];
 			l.h.cpu = c;
-			l.count = vals[c];
+			l.count = vals[c] - r->lost_rb_base[c]; /* from 0 in every file (--rotate) */
 			l.source = NT_LOSS_RINGBUF;
 			nt_record_emit(r, &l, sizeof(l));
 		}
@@ -183,7 +183,7 @@ void nt_record_write_losses(struct rec *r, int force)
 		r->lost_nl[i] = lost;
 		l.h.cpu = 0xffff;
 		l.h.id = r->tr[i].ns->inum; /* namespace of the trace socket */
-		l.count = lost;
+		l.count = lost - r->lost_nl_base[i];
 		l.source = NT_LOSS_NETLINK;
 		nt_record_emit(r, &l, sizeof(l));
 	}
@@ -297,9 +297,14 @@ int nt_record_loop(struct rec *r)
 		if (nt_corr_flush(r->corr, now, NT_CORR_DELAY_NS, 0) < 0)
 			break;
 		nt_mergeq_out(&r->mq, now > MERGE_DELAY_NS ? now - MERGE_DELAY_NS : 1);
+		if (nt_record_rotate_check(r, now)) { /* --rotate: message printed */
+			ret = -EIO;
+			break;
+		}
 		if (now >= next_tick) {
 			next_tick = now + 1000000000ull;
 			nt_record_write_losses(r, 0);
+			nt_record_keep_counts(r, 0);
 			/* a failed write (disk full) stops the recording: the
 			 * periodic flush is often the only write of a second */
 			e = nt_record_write_ksyms(r, 0);

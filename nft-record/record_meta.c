@@ -23,6 +23,8 @@ int nt_record_write_text(struct rec *r, uint16_t type, char *s)
 
 	if (!s)
 		return -ENOMEM;
+	if (r->keep) /* function names of func=, chains, ... */
+		nt_keep_meta(r->keep, type, s, strlen(s));
 	err = ntl_writer_meta(r->w, type, s, strlen(s));
 	if (!err && r->o->hooks && r->o->hooks->meta)
 		r->o->hooks->meta(r->o->hooks->ctx, type, s, strlen(s));
@@ -77,6 +79,16 @@ static int write_header(struct rec *r)
 	cJSON_AddStringToObject(h, "backend", r->fb ? r->fb->name : "tracepoint");
 	cJSON_AddStringToObject(h, "backend_reason", r->backend_why);
 	cJSON_AddStringToObject(h, "filter", r->o->filter ? r->o->filter : "");
+	/* keep: whole journeys of the packets that matched "keep" (no global time order) */
+	cJSON_AddStringToObject(h, "mode", r->keep ? "keep" : "full");
+	if (r->keep)
+		cJSON_AddStringToObject(h, "keep", r->keep_expr.text);
+	if (r->rotating) { /* --rotate: this file's place in its set (model/logset.h) */
+		cJSON *rot = cJSON_AddObjectToObject(h, "rotation");
+
+		cJSON_AddStringToObject(rot, "set", r->rot.set);
+		cJSON_AddNumberToObject(rot, "seq", (double)r->rot.seq);
+	}
 	opt = cJSON_AddObjectToObject(h, "options");
 	cJSON_AddNumberToObject(opt, "max_functions", r->max_eff); /* 0 = no limit */
 	cJSON_AddNumberToObject(opt, "ringbuf_kb",
@@ -241,6 +253,14 @@ int nt_record_metadata(struct rec *r)
 				       sizeof(err));
 	int e;
 
+	/* a listing can fail while other processes change the ruleset (seen with
+	 * several recorders adding their tables): a few more tries */
+	for (int i = 0; !rs && i < 5; i++) {
+		usleep(20000);
+		rs = nt_snapshot_ruleset(r->ns, r->nns, NT_TRACE_TABLE_PREFIX, &r->chains, err,
+					 sizeof(err));
+	}
+
 	if (!rs) {
 		fprintf(stderr, "nft-record: ruleset snapshot failed: %s\n", err);
 		return NT_EXIT_RUNTIME;
@@ -288,7 +308,7 @@ int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
 
 		cJSON_AddNumberToObject(l, "cpu", c);
 		cJSON_AddStringToObject(l, "source", "ringbuf");
-		cJSON_AddNumberToObject(l, "count", (double)r->lost_rb[c]);
+		cJSON_AddNumberToObject(l, "count", (double)(r->lost_rb[c] - r->lost_rb_base[c]));
 		cJSON_AddItemToArray(lost, l);
 	}
 	for (int i = 0; i < NT_MAX_NETNS + 1 && r->lost_nl && i < r->nns; i++) {
@@ -297,7 +317,7 @@ int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
 		cJSON_AddNumberToObject(l, "cpu", 0xffff);
 		cJSON_AddStringToObject(l, "source", "netlink");
 		cJSON_AddNumberToObject(l, "netns", r->ns[i].inum);
-		cJSON_AddNumberToObject(l, "count", (double)r->lost_nl[i]);
+		cJSON_AddNumberToObject(l, "count", (double)(r->lost_nl[i] - r->lost_nl_base[i]));
 		cJSON_AddItemToArray(lost, l);
 	}
 	nf = cJSON_AddObjectToObject(t, "nftrace");

@@ -376,6 +376,7 @@ void nt_record_teardown(struct rec *r)
 	nt_kstacks_free(&r->stk);
 	free(r->lost_nl);
 	nt_mergeq_free(&r->mq);
+	nt_record_keep_free(r);
 }
 
 /* Phase 1: everything before the log's first block, the log file opened.
@@ -411,13 +412,15 @@ int nt_record_setup(struct rec *r)
 	}
 	nt_record_say(r, "nft-record: %s\n", r->backend_why);
 	ret = load_functions(r);
+	if (!ret)
+		ret = nt_record_keep_setup(r);
 	if (ret)
 		return ret;
 	r->ncpus = libbpf_num_possible_cpus();
 	if (r->ncpus <= 0 || r->ncpus > MAX_CPUS)
 		r->ncpus = r->ncpus <= 0 ? 1 : MAX_CPUS;
 	r->lost_nl = calloc(NT_MAX_NETNS + 1, sizeof(*r->lost_nl));
-	if (nt_mergeq_init(&r->mq, BPFQ_LEN, NFTQ_LEN, nt_record_emit, r) || !r->lost_nl) {
+	if (nt_mergeq_init(&r->mq, BPFQ_LEN, NFTQ_LEN, nt_record_sorted_emit, r) || !r->lost_nl) {
 		fprintf(stderr, "nft-record: out of memory\n");
 		return NT_EXIT_RUNTIME;
 	}
@@ -433,12 +436,17 @@ int nt_record_setup(struct rec *r)
 		snprintf(r->out_path, sizeof(r->out_path), "%s", o->output);
 	else
 		default_output(r->out_path, sizeof(r->out_path));
+	ret = nt_record_rotate_init(r, r->out_path); /* --rotate: BASE-000001.ntl */
+	if (ret)
+		return ret;
 	e = ntl_writer_open(&r->w, r->out_path, &wo);
 	if (e) {
 		fprintf(stderr, "nft-record: %s\n", ntl_writer_open_error());
 		return NT_EXIT_USAGE;
 	}
 	r->start_ns = nt_mono_ns();
+	if (r->rotating)
+		nt_rotor_opened(&r->rot, r->start_ns);
 	snprintf(r->own_table, sizeof(r->own_table), NT_TRACE_TABLE_PREFIX "%d", (int)getpid());
 	return 0;
 }

@@ -6,6 +6,7 @@
  * Scenario lines ('#' starts a comment; times are µs, "T~J" adds a
  * deterministic pseudo-random jitter in [0, J) µs):
  *   header KEY VALUE...            HEADER field (string)
+ *   rotation SET SEQ               HEADER "rotation": {"set": SET, "seq": SEQ}
  *   func ID NAME LAYER [KIND [ROLE]]  function table entry (KIND: skb, tracepoint ...;
  *                                  ROLE: alloc, free, drop, deliver, xmit, or - for none)
  *   netns NAME INUM                HEADER options.netns (the recorder's --netns names)
@@ -815,6 +816,11 @@ int main(int argc, char **argv)
 			json_str(hdr_json, sizeof(hdr_json), &hdr_len, l->tok[1]);
 			append(hdr_json, sizeof(hdr_json), &hdr_len, ":");
 			json_str(hdr_json, sizeof(hdr_json), &hdr_len, l->rest[2]);
+		} else if (!strcmp(k, "rotation") && l->ntok == 3) {
+			append(hdr_json, sizeof(hdr_json), &hdr_len, ",\"rotation\":{\"set\":");
+			json_str(hdr_json, sizeof(hdr_json), &hdr_len, l->tok[1]);
+			append(hdr_json, sizeof(hdr_json), &hdr_len, ",\"seq\":%llu}",
+			       strtoull(l->tok[2], NULL, 10));
 		} else if (!strcmp(k, "func") && l->ntok >= 4) {
 			append(funcs_json, sizeof(funcs_json), &funcs_len,
 			       "%s{\"id\":%s,\"name\":\"%s\",\"layer\":\"%s\",\"priority\":0,\"kind\":\"%s\",\"arg\":1,\"module\":\"\",\"addr\":\"0x0\"",

@@ -1,0 +1,129 @@
+#!/bin/bash
+# bench/keep.sh - what an always-on recorder costs (issue #19), host,
+# tracepoint mode: the same traffic mix three ways, one after the other in one
+# run: untraced, a full recording, --keep drop.  Traffic: iperf3 TCP A -> B
+# (-P 2) and a UDP flow of 64-byte datagrams at 2000/s to port 9999 of which a
+# rule drops 1 % (numgen), plus those B's input accepts; every packet gets
+# nftrace rule steps.  Per way: iperf3 throughput (ratio to untraced), the
+# recorder's CPU time (utime + stime from /proc), bytes written per minute,
+# packets kept / discarded (summary line).  Goals (issue #19): --keep drop
+# writes < 2 % of the full recording's bytes; its throughput cost is less
+# than half the full recording's.  In tracepoint mode --keep selects in user
+# space: every record still crosses the ring buffer (no kernel-side keep).
+#   BENCH_QUICK=1   4 s per way instead of 10
+# Writes bench/results/keep.json.  Needs root.
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+REC=$O/nft-record
+T=10
+[ "${BENCH_QUICK:-0}" = 1 ] && T=4
+. bench/lib/netns.bash
+NS=ntbk
+W=$(mktemp -d /tmp/nt-bench-keep.XXXXXX)
+
+skip() {
+	echo "bench/keep.sh: SKIP: $*"
+	python3 -c 'import json,sys; print(json.dumps({"skipped": sys.argv[1], "table": []}))' "$*" |
+		python3 bench/lib/bench.py emit keep
+	exit 0
+}
+cleanup() {
+	for p in ${RP:-} ${SPID:-}; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	bench_netns_down $NS
+	rm -rf "$W"
+}
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -x "$REC" ] || skip "$REC not built"
+command -v iperf3 >/dev/null || skip "iperf3 missing (scripts/deps.sh)"
+trap cleanup EXIT
+bench_netns_up $NS || skip "netns setup failed"
+ip netns exec ${NS}_b nft -f - <<'NFT' || skip "ruleset"
+table inet bench {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		udp dport 9999 numgen random mod 100 0 counter drop
+		udp dport 9999 counter accept
+		tcp dport 5201 counter accept
+	}
+}
+NFT
+
+# one way: NAME [recorder options...] ("none" = untraced) -> W/NAME.res
+way() {
+	local name=$1; shift
+	RP=""
+	if [ "$name" != none ]; then
+		ip netns exec ${NS}_a "$REC" -b tracepoint -n ${NS}_b --filter 'net 10.98.0.0/24' \
+			-o "$W/$name.ntl" "$@" > "$W/$name.out" 2>&1 &
+		RP=$!
+		for i in $(seq 1 100); do grep -qs '^prog_id:' /proc/$RP/fdinfo/* && break; sleep 0.2; done
+		sleep 1
+	fi
+	ip netns exec ${NS}_b iperf3 -s -1 > /dev/null 2>&1 &
+	SPID=$!
+	sleep 0.5
+	ip netns exec ${NS}_a python3 - "$T" <<'PY' &
+import socket, sys, time
+t_end = time.time() + float(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+n = 0
+while time.time() < t_end:
+    s.sendto(b"x" * 36, ("10.98.0.2", 9999))
+    n += 1
+    time.sleep(0.0005)
+PY
+	local up=$!
+	local bps
+	bps=$(ip netns exec ${NS}_a iperf3 -c 10.98.0.2 -t "$T" -P 2 -J 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' 2>/dev/null)
+	wait $up
+	wait $SPID 2>/dev/null
+	local cpu=0 bytes=0 secs=$T kept="" disc=""
+	if [ -n "$RP" ]; then
+		sleep 1.5
+		read -r ut st < <(awk '{print $14, $15}' /proc/$RP/stat)
+		cpu=$(python3 -c "import os; print(($ut + $st) / os.sysconf('SC_CLK_TCK'))")
+		kill -INT $RP; wait $RP
+		bytes=$(stat -c %s "$W/$name.ntl")
+		secs=$(sed -n 's/.* bytes, \([0-9.]*\) s -> .*/\1/p' "$W/$name.out")
+		kept=$(sed -n 's/.*--keep [^:]*: \([0-9]*\) packets ended, \([0-9]*\) kept, \([0-9]*\) discarded.*/\1 \2 \3/p' "$W/$name.out")
+	fi
+	echo "$name ${bps:-0} $cpu $bytes ${secs:-$T} ${kept:-- - -}" > "$W/$name.res"
+}
+way none
+way full
+way keep --keep drop
+cat "$W"/none.res "$W"/full.res "$W"/keep.res > "$W/all"
+python3 - "$W/all" "$T" <<'PY' | python3 bench/lib/bench.py emit keep
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    rows[f[0]] = {"bps": float(f[1]), "cpu": float(f[2]), "bytes": int(f[3]), "secs": float(f[4]),
+                  "seen": f[5], "kept": f[6], "discarded": f[7]}
+n, fu, k = rows["none"], rows["full"], rows["keep"]
+bpm = lambda r: r["bytes"] / r["secs"] * 60 if r["secs"] else 0
+cost = lambda r: 1 - r["bps"] / n["bps"] if n["bps"] else None
+table = [
+    {"name": "iperf3 TCP, untraced", "value": round(n["bps"] / 1e9, 3), "unit": "Gbit/s"},
+    {"name": "iperf3 TCP, full recording", "value": round(fu["bps"] / 1e9, 3), "unit": "Gbit/s",
+     "baseline": "untraced", "baseline_value": round(n["bps"] / 1e9, 3), "ratio": round(fu["bps"] / n["bps"], 3)},
+    {"name": "iperf3 TCP, --keep drop", "value": round(k["bps"] / 1e9, 3), "unit": "Gbit/s",
+     "baseline": "untraced", "baseline_value": round(n["bps"] / 1e9, 3), "ratio": round(k["bps"] / n["bps"], 3)},
+    {"name": "throughput cost, --keep drop", "value": round(cost(k), 3), "unit": "",
+     "baseline": "full recording's cost", "baseline_value": round(cost(fu), 3),
+     "ratio": round(cost(k) / cost(fu), 3) if cost(fu) else None, "target": "< 0.5",
+     "met": bool(cost(fu) and cost(k) / cost(fu) < 0.5)},
+    {"name": "recorder CPU s, --keep drop", "value": k["cpu"], "unit": "s",
+     "baseline": "full recording", "baseline_value": fu["cpu"], "ratio": round(k["cpu"] / fu["cpu"], 3) if fu["cpu"] else None},
+    {"name": "bytes written per minute, --keep drop", "value": round(bpm(k)), "unit": "B",
+     "baseline": "full recording", "baseline_value": round(bpm(fu)),
+     "ratio": round(bpm(k) / bpm(fu), 4) if bpm(fu) else None, "target": "< 0.02",
+     "met": bool(bpm(fu) and bpm(k) / bpm(fu) < 0.02)},
+    {"name": "packets ended / kept / discarded, --keep drop", "value": "%s / %s / %s" % (k["seen"], k["kept"], k["discarded"]), "unit": ""},
+]
+print(json.dumps({"seconds": float(sys.argv[2]), "runs": rows, "table": table,
+                  "notes": ["host, tracepoint mode: --keep selects in user space, every record still crosses the ring buffer"]}))
+PY

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_keep.c - nft-record/keep.c on its own: --keep parsing (one-line
+ * errors), and the engine over samples/basic.ntl (8 known packets, 3 dropped):
+ * the kept records are exactly the whole journeys of the matching packets (as
+ * the analyzer's model collects them from the full log), counters seen / kept
+ * / discarded / cut, a full per-packet buffer keeps the newest records and the
+ * first META, chain definitions and losses pass through. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/records.h"
+#include "formats/logr.h"
+#include "model/model.h"
+#include "nft-record/keep.h"
+#include "tests/unit/nt_test.h"
+
+#define LOG "samples/basic.ntl"
+
+struct buf {
+	uint8_t *d;
+	size_t len, cap;
+	int nrec, npass, ncount;
+};
+
+static void put(struct buf *b, const void *rec, size_t len)
+{
+	if (b->len + len > b->cap) {
+		b->cap = (b->len + len) * 2 + 4096;
+		b->d = realloc(b->d, b->cap);
+	}
+	memcpy(b->d + b->len, rec, len);
+	b->len += len;
+	b->nrec++;
+}
+
+/* the engine's output, without the pass-through records (CHAINDEF, LOSS) */
+static int on_write(void *ctx, const void *rec, size_t len)
+{
+	struct buf *b = ctx;
+	const struct nt_ev_hdr *h = rec;
+
+	if (h->type == NT_EV_NFT_CHAINDEF || h->type == NT_EV_LOSS) {
+		b->npass++;
+		return 0;
+	}
+	if (h->type == NT_EV_COUNT) {
+		b->ncount++;
+		return 0;
+	}
+	put(b, rec, len);
+	return 0;
+}
+
+/* Run the keep engine with EXPR (and per-packet bytes PB) over the sample. */
+static struct nt_keep *run(const char *expr, size_t pb, struct buf *out)
+{
+	static struct nt_keep_expr e;
+	char err[256];
+	struct ntl_reader *rd;
+	struct ntl_item it;
+	struct nt_keep *k;
+
+	if (nt_keep_parse(&e, expr, err, sizeof(err)) || ntl_reader_open(&rd, LOG, NULL))
+		return NULL;
+	k = nt_keep_new(&(struct nt_keep_opts){ .sz = sizeof(struct nt_keep_opts), .expr = &e,
+						.pkt_bytes = pb, .write = on_write, .ctx = out });
+	while (k && ntl_reader_next(rd, &it) == NTL_OK) {
+		if (it.kind == NTL_ITEM_META)
+			nt_keep_meta(k, it.type, it.data, it.len);
+		else
+			nt_keep_record(k, it.data, it.len);
+	}
+	if (k)
+		nt_keep_finish(k);
+	ntl_reader_close(rd);
+	return k;
+}
+
+/* The records of the packets whose VERDICT (or drop) matches, from the full log,
+ * in order of completion: what the analyzer's model collects. */
+static struct buf *want_drop;
+static void want_cb(void *ctx, const struct nt_packet *p)
+{
+	if (p->dropped || p->verdict == NT_V_DROP)
+		put(want_drop, p->ev, p->ev_len);
+	(void)ctx;
+}
+
+static void expected(struct buf *w)
+{
+	struct ntl_reader *rd;
+	struct ntl_item it;
+	struct nt_model *m = nt_model_new(&(struct nt_model_opts){
+		.sz = sizeof(struct nt_model_opts), .keep_events = 1, .on_packet = want_cb });
+
+	want_drop = w;
+	ntl_reader_open(&rd, LOG, NULL);
+	while (ntl_reader_next(rd, &it) == NTL_OK) {
+		if (it.kind == NTL_ITEM_META)
+			nt_model_meta(m, it.type, it.data, it.len);
+		else
+			nt_model_event(m, it.data, it.len);
+	}
+	nt_model_finish(m);
+	nt_model_free(m);
+	ntl_reader_close(rd);
+}
+
+TEST(parse_predicates)
+{
+	struct nt_keep_expr e;
+	char err[256];
+
+	CHECK_EQ_INT(nt_keep_parse(&e, "drop,verdict=accept,rule=web:inet/filter/input/7,slow=1.5ms,func=ip_rcv",
+				   err, sizeof(err)), 0);
+	CHECK_EQ_INT(e.n, 5);
+	CHECK_EQ_INT(e.p[0].kind, NT_KEEP_DROP);
+	CHECK_EQ_INT(e.p[1].verdict, NT_V_ACCEPT);
+	CHECK_EQ_STR(e.p[2].netns_name, "web");
+	CHECK_EQ_STR(e.p[2].table, "filter");
+	CHECK_EQ_STR(e.p[2].chain, "input");
+	CHECK_EQ_INT(e.p[2].handle, 7);
+	CHECK_EQ_INT(e.p[2].family, 1); /* NFPROTO_INET */
+	CHECK_EQ_INT(e.p[3].slow_ns, 1500000);
+	CHECK_EQ_STR(e.p[4].func, "ip_rcv");
+	CHECK_EQ_INT(nt_keep_parse(&e, "rule=inet/filter/input/7", err, sizeof(err)), 0);
+	CHECK_EQ_STR(e.p[0].netns_name, "");
+}
+
+TEST(parse_errors_one_line)
+{
+	struct nt_keep_expr e;
+	char err[256];
+
+	CHECK(nt_keep_parse(&e, "slow=5", err, sizeof(err)) < 0);
+	CHECK_EQ_STR(err, "--keep: 'slow=5': expected a duration like 500us, 10ms or 1s");
+	CHECK(nt_keep_parse(&e, "verdict=maybe", err, sizeof(err)) < 0);
+	CHECK_EQ_STR(err, "--keep: 'verdict=maybe': expected a verdict: accept, drop, stolen, queue, repeat, stop or none");
+	CHECK(nt_keep_parse(&e, "rule=filter/input/7", err, sizeof(err)) < 0);
+	CHECK_EQ_STR(err, "--keep: 'rule=filter/input/7': expected [NETNS:]FAMILY/TABLE/CHAIN/HANDLE, e.g. inet/filter/input/7");
+	CHECK(nt_keep_parse(&e, "dropped", err, sizeof(err)) < 0);
+	CHECK_EQ_STR(err, "--keep: unknown predicate 'dropped' (drop, verdict=V, rule=[NETNS:]FAMILY/TABLE/CHAIN/HANDLE, slow=DURATION, func=NAME)");
+	CHECK(nt_keep_parse(&e, "", err, sizeof(err)) < 0);
+	CHECK(strchr(err, '\n') == NULL);
+}
+
+TEST(keep_drop_writes_exactly_the_dropped_journeys)
+{
+	struct buf out = { 0 }, want = { 0 };
+	struct nt_keep *k = run("drop", 0, &out);
+	const struct nt_keep_stats *st;
+
+	CHECK(k);
+	expected(&want);
+	st = nt_keep_stats(k);
+	CHECK_EQ_INT(st->seen, 8);
+	CHECK_EQ_INT(st->kept, 3);
+	CHECK_EQ_INT(st->discarded, 5);
+	CHECK_EQ_INT(st->cut, 0);
+	CHECK_EQ_INT(st->open, 0);
+	CHECK_EQ_INT(st->bytes, 0);
+	CHECK(want.len > 0);
+	CHECK_EQ_INT(out.len, want.len);
+	CHECK(!memcmp(out.d, want.d, want.len));
+	CHECK(out.npass >= 2); /* chain definitions, losses */
+	CHECK_EQ_INT(out.ncount, 0);
+	nt_keep_free(k);
+	free(out.d);
+	free(want.d);
+}
+
+TEST(keep_other_predicates)
+{
+	struct buf out = { 0 };
+	struct nt_keep *k;
+
+	k = run("verdict=accept", 0, &out);      /* packets 1, 3, 4, 7 */
+	CHECK(k);
+	CHECK_EQ_INT(nt_keep_stats(k)->kept, 4);
+	nt_keep_free(k);
+	k = run("func=udp_rcv", 0, &out);        /* packets 3, 8 */
+	CHECK_EQ_INT(nt_keep_stats(k)->kept, 2);
+	nt_keep_free(k);
+	k = run("rule=inet/filter/input/8", 0, &out); /* packet 5 */
+	CHECK_EQ_INT(nt_keep_stats(k)->kept, 1);
+	nt_keep_free(k);
+	k = run("rule=inet/filter/input/9", 0, &out);
+	CHECK_EQ_INT(nt_keep_stats(k)->kept, 0);
+	nt_keep_free(k);
+	k = run("slow=19us", 0, &out);            /* packet 1: 20 µs; 8: inferred free 30 µs */
+	CHECK(nt_keep_stats(k)->kept >= 1);
+	CHECK_EQ_INT(nt_keep_stats(k)->seen, 8);
+	nt_keep_free(k);
+	k = run("slow=1s", 0, &out);
+	CHECK_EQ_INT(nt_keep_stats(k)->kept, 0);
+	nt_keep_free(k);
+	free(out.d);
+}
+
+TEST(full_buffer_keeps_newest_and_first_meta)
+{
+	struct buf out = { 0 };
+	struct nt_keep *k = run("drop", 2 + 96 + 3 * 26, &out); /* the META and 2 more records */
+	const struct nt_ev_hdr *h;
+	int metas = 0, last_drop = 0;
+
+	CHECK(k);
+	CHECK_EQ_INT(nt_keep_stats(k)->kept, 3);
+	CHECK(nt_keep_stats(k)->cut > 0);
+	CHECK_EQ_INT(out.ncount, 3); /* one cut counter before each cut journey */
+	for (size_t o = 0; o < out.len; o += nt_ev_size(h->type)) {
+		h = (const void *)(out.d + o);
+		metas += h->type == NT_EV_META;
+		last_drop = h->type == NT_EV_DROP;
+	}
+	CHECK_EQ_INT(metas, 3);    /* every kept journey still names its flow */
+	CHECK(last_drop);          /* the newest record (the drop) is kept */
+	nt_keep_free(k);
+	free(out.d);
+}
+
+int main(void)
+{
+	RUN(parse_predicates);
+	RUN(parse_errors_one_line);
+	RUN(keep_drop_writes_exactly_the_dropped_journeys);
+	RUN(keep_other_predicates);
+	RUN(full_buffer_keeps_newest_and_first_meta);
+	TEST_EXIT();
+}
