@@ -36,12 +36,25 @@ struct {
 	__type(value, __u64);
 } nt_lost SEC(".maps");
 
+/* nt_skb_state.match */
+#define NT_MATCH_NO 0      /* filtered out (or not a packet): nothing recorded */
+#define NT_MATCH_YES 1     /* traced */
+#define NT_MATCH_PENDING 2 /* traced, but the capture filter needs headers it has
+			    * not got yet (locally built skb): a FREE with
+			    * NT_F_DISCARD withdraws it if the filter then fails */
+
 /* State per tracked skb address. */
 struct nt_skb_state {
-	__u32 sig;      /* hash of the metadata last emitted */
+	__u32 sig;      /* hash of the headers last emitted (nt_meta_sig) */
 	__u32 ident;    /* packet identity (nt_meta_ident) */
-	__u8 match;     /* 1 = passes the filter (traced), 0 = filtered out */
-	__u8 pad[3];
+	__u32 ifindex;  /* device and namespace last emitted (META / DEV) */
+	__u32 netns;
+	__u64 head;     /* skb->head when last parsed */
+	__u8 match;     /* NT_MATCH_* */
+	__u8 hdrless;   /* seen before it had IP headers: gaining them is not a reuse */
+	__u8 isfrag;    /* a fragment: becoming the reassembled packet is not a reuse */
+	__u8 pad;
+	__u32 dident;   /* identity of the datagram (nt_dgram_ident) */
 };
 
 struct {
@@ -50,6 +63,28 @@ struct {
 	__type(key, __u64);
 	__type(value, struct nt_skb_state);
 } nt_skbs SEC(".maps");
+
+/*
+ * Data buffers of traced packets: skb->head -> the packet's first skb and its
+ * identity.  A new skb address whose head is here and whose headers give the
+ * same identity is a clone of that packet made where no probe saw it (e.g. the
+ * copy a raw socket queues): LINK kind HEAD instead of a new packet.  An
+ * entry goes when the last skb holding the buffer is freed (dataref).
+ */
+struct nt_head_state {
+	__u64 root;
+	__u32 ident;
+	__u32 sig;
+	__u8 match;
+	__u8 pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct nt_head_state);
+} nt_heads SEC(".maps");
 
 static __always_inline void nt_count_loss(void)
 {
@@ -105,7 +140,45 @@ static __always_inline void nt_fill_hdr(struct nt_ev_hdr *h, __u8 type, __u8 fla
 	h->skb = skb;
 }
 
-/* Parse the packet headers of SKB into M (M->h must be filled by the caller). */
+#define NT_AF_INET 2
+#define NT_AF_INET6 10
+#define NT_IPPROTO_FRAGMENT 44
+
+/* Device and namespace of SKB: skb->dev, or the socket's namespace (ifindex
+ * 0) when there is no device.  netns 0: not readable (e.g. skb->dev is
+ * UDP's dev_scratch in a socket queue). */
+static __always_inline void nt_skb_dev(struct sk_buff *skb, __u32 *ifindex, __u32 *netns)
+{
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+
+	if (dev) {
+		*ifindex = BPF_CORE_READ(dev, ifindex);
+		*netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	} else {
+		struct sock *sk = BPF_CORE_READ(skb, sk);
+
+		*ifindex = 0;
+		*netns = sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) : 0;
+	}
+}
+
+/* Address family of the skb's socket (0: none). */
+static __always_inline __u16 nt_skb_family(struct sk_buff *skb)
+{
+	struct sock *sk = BPF_CORE_READ(skb, sk);
+
+	return sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : 0;
+}
+
+/*
+ * Parse the packet headers of SKB into M (M->h must be filled by the caller).
+ * L3 at the network header when it is set, else after the MAC header, else
+ * skb->data; with skb->protocol 0 (a locally built skb before the IP layer
+ * set it) only at a set network header: a fresh skb's network_header is 0
+ * and head[0] is uninitialised headroom.  Fragments: IPv4 frag_off / MF, the
+ * IPv6 Fragment header right after the fixed header; l4proto is then the
+ * fragmented packet's protocol and the L4 header is read for offset 0 only.
+ */
 static __always_inline void nt_skb_meta_fill(struct sk_buff *skb, struct nt_ev_meta *m)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
@@ -115,26 +188,16 @@ static __always_inline void nt_skb_meta_fill(struct sk_buff *skb, struct nt_ev_m
 	unsigned char *l3;
 	__u8 l4proto = 0;
 	unsigned char *l4 = 0;
-	struct net_device *dev;
 
 	m->len = BPF_CORE_READ(skb, len);
 	m->mark = BPF_CORE_READ(skb, mark);
 	m->ethertype = proto;
-	dev = BPF_CORE_READ(skb, dev);
-	if (dev) {
-		m->ifindex = BPF_CORE_READ(dev, ifindex);
-		m->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
-	} else {
-		struct sock *sk = BPF_CORE_READ(skb, sk);
+	nt_skb_dev(skb, &m->ifindex, &m->netns);
 
-		if (sk)
-			m->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	}
-
-	/* L3 offset: network header when set, else right after the MAC header,
-	 * else skb->data (rx path before the stack reset the headers). */
-	if (nh != (__u16)~0U)
+	if (nh != (__u16)~0U && (nh || proto))
 		l3 = head + nh;
+	else if (!proto)
+		return;
 	else if (mh != (__u16)~0U)
 		l3 = head + mh + 14;
 	else
@@ -142,6 +205,7 @@ static __always_inline void nt_skb_meta_fill(struct sk_buff *skb, struct nt_ev_m
 
 	if (proto == NT_ETH_P_IP || proto == 0) {
 		struct iphdr ip;
+		__u16 fo;
 
 		if (bpf_probe_read_kernel(&ip, sizeof(ip), l3))
 			return;
@@ -150,14 +214,28 @@ static __always_inline void nt_skb_meta_fill(struct sk_buff *skb, struct nt_ev_m
 				return;
 			goto v6;
 		}
+		if (ip.ihl < 5)
+			return;
+		/* skb->protocol 0: a header being built (ip_append_data set the
+		 * network header before the IP layer wrote it); complete once
+		 * its length is the skb's (__ip_local_out) */
+		if (!proto && bpf_ntohs(ip.tot_len) != m->len)
+			return;
 		m->l3 = NT_L3_IPV4;
 		__builtin_memcpy(m->saddr, &ip.saddr, 4);
 		__builtin_memcpy(m->daddr, &ip.daddr, 4);
 		m->ip_id = bpf_ntohs(ip.id);
 		l4proto = ip.protocol;
-		/* fragments other than the first carry no L4 header */
-		if (ip.frag_off & bpf_htons(0x1fff))
-			goto out;
+		fo = bpf_ntohs(ip.frag_off);
+		if (fo & 0x3fff) {
+			m->frag_id = m->ip_id;
+			m->frag = NT_FRAG_IS | (fo & 0x2000 ? NT_FRAG_MF : 0) | (fo & NT_FRAG_OFF_MASK);
+			/* fragments other than the first carry no L4 header */
+			if (fo & NT_FRAG_OFF_MASK) {
+				m->l4proto = l4proto;
+				goto out;
+			}
+		}
 		l4 = l3 + (ip.ihl & 0xf) * 4;
 		goto l4;
 	}
@@ -170,11 +248,40 @@ v6: {
 			return;
 		if (ip6.version != 6)
 			return;
+		if (!proto && bpf_ntohs(ip6.payload_len) + sizeof(ip6) != m->len)
+			return;
+		/* no device yet: a locally built packet whose header may not be
+		 * written yet (raw IPv6: the protocol and the network header are
+		 * set first, __ip6_local_out sets the payload length last); 0 is
+		 * a jumbo (BIG TCP); only while the data starts at the header
+		 * (at socket level it starts past it) */
+		if (!m->ifindex && ip6.payload_len && l3 == BPF_CORE_READ(skb, data) &&
+		    bpf_ntohs(ip6.payload_len) + sizeof(ip6) != m->len)
+			return;
 		m->l3 = NT_L3_IPV6;
 		__builtin_memcpy(m->saddr, &ip6.saddr, 16);
 		__builtin_memcpy(m->daddr, &ip6.daddr, 16);
-		l4proto = ip6.nexthdr; /* extension headers: reported as the L4 proto */
+		l4proto = ip6.nexthdr; /* other extension headers: reported as the L4 proto */
 		l4 = l3 + sizeof(ip6);
+		if (l4proto == NT_IPPROTO_FRAGMENT) {
+			__u8 fh[8];
+			__u16 fo;
+
+			if (bpf_probe_read_kernel(fh, sizeof(fh), l4))
+				goto l4;
+			fo = (__u16)fh[2] << 8 | fh[3];
+			l4proto = fh[0];
+			l4 += 8;
+			if (fo & 0xfff9) { /* offset or M: a fragment (else "atomic") */
+				m->frag_id = (__u32)fh[4] << 24 | (__u32)fh[5] << 16 |
+					     (__u32)fh[6] << 8 | fh[7];
+				m->frag = NT_FRAG_IS | (fo & 1 ? NT_FRAG_MF : 0) | (fo >> 3);
+				if (fo >> 3) {
+					m->l4proto = l4proto;
+					goto out;
+				}
+			}
+		}
 	}
 l4:
 	m->l4proto = l4proto;
@@ -187,6 +294,7 @@ l4:
 		m->dport = bpf_ntohs(th.dest);
 		m->l4_extra = bpf_ntohl(th.seq);
 		m->tcp_flags = ((unsigned char *)&th)[13];
+		m->l4_csum = bpf_ntohs(th.check);
 	} else if (l4proto == NT_IPPROTO_UDP) {
 		struct udphdr uh;
 
@@ -194,6 +302,7 @@ l4:
 			goto out;
 		m->sport = bpf_ntohs(uh.source);
 		m->dport = bpf_ntohs(uh.dest);
+		m->l4_csum = bpf_ntohs(uh.check);
 	} else if (l4proto == NT_IPPROTO_ICMP || l4proto == NT_IPPROTO_ICMPV6) {
 		__u8 b[8];
 
@@ -202,13 +311,15 @@ l4:
 		m->sport = (__u16)b[0] << 8 | b[1];          /* type << 8 | code */
 		m->dport = (__u16)b[4] << 8 | b[5];          /* echo id */
 		m->l4_extra = (__u32)m->dport << 16 | ((__u16)b[6] << 8 | b[7]);
+		m->l4_csum = (__u16)b[2] << 8 | b[3];
 	}
 out:
 	return;
 }
 
 /* The capture filter (--filter): extras from read-only data, then the
- * pcap-filter part in the programs' filter slot (pcapf.bpf.h). */
+ * pcap-filter part in the programs' filter slot (pcapf.bpf.h).  Called from
+ * one place only (nt_track): one filter slot per program. */
 static __always_inline int nt_filter_match(struct sk_buff *skb, const struct nt_ev_meta *m)
 {
 	__u32 f = nt_cfg.flags;
@@ -226,24 +337,30 @@ static __always_inline int nt_filter_match(struct sk_buff *skb, const struct nt_
 	return 1;
 }
 
+/* Hash of the headers (not the device / namespace: DEV records tell those,
+ * not the length). */
 static __always_inline __u32 nt_meta_sig(const struct nt_ev_meta *m)
 {
 	const __u32 *w = (const void *)m->saddr;
 	__u32 s = 2166136261u;
 
-	/* saddr, daddr, ports, ethertype/l4/l3, ifindex, netns, mark (not len) */
+	/* saddr, daddr, ports, ethertype/l4/l3 */
 #pragma unroll
-	for (int i = 0; i < 13; i++)
+	for (int i = 0; i < 10; i++)
 		s = (s ^ w[i]) * 16777619u;
+	s = (s ^ m->mark) * 16777619u;
+	s = (s ^ m->ip_id) * 16777619u;
+	s = (s ^ m->frag_id) * 16777619u;
+	s = (s ^ ((__u32)m->frag << 16 | m->l4_csum)) * 16777619u;
 	return s;
 }
 
 /*
  * Identity of a packet: fields that NAT and header rewrites keep (IPv4 id, TCP
- * sequence number, ICMP echo sequence, protocol).  When a re-check finds the
- * same skb address with another identity, the address was freed without a
- * tracepoint (e.g. __kfree_skb after TCP consumed the data) and reused for a
- * new packet.
+ * sequence number, ICMP echo sequence, protocol, fragment id and offset).
+ * When a re-check finds the same skb address with another identity, the
+ * address was freed without a probe seeing it (e.g. __kfree_skb after TCP
+ * consumed the data, in tracepoint mode) and reused for a new packet.
  */
 static __always_inline __u32 nt_meta_ident(const struct nt_ev_meta *m)
 {
@@ -251,6 +368,18 @@ static __always_inline __u32 nt_meta_ident(const struct nt_ev_meta *m)
 
 	if (m->l4proto == NT_IPPROTO_ICMP || m->l4proto == NT_IPPROTO_ICMPV6)
 		x &= 0xffff; /* echo id may be rewritten by NAT, the sequence is not */
+	return (x * 2654435761u) ^ ((__u32)m->ip_id << 8) ^ m->l4proto ^ ((__u32)m->l3 << 24) ^
+	       ((m->frag_id ^ m->frag) * 40503u);
+}
+
+/* The datagram's identity (the same before fragmentation and in its first
+ * fragment): nt_meta_ident without the fragment fields. */
+static __always_inline __u32 nt_dgram_ident(const struct nt_ev_meta *m)
+{
+	__u32 x = m->l4_extra;
+
+	if (m->l4proto == NT_IPPROTO_ICMP || m->l4proto == NT_IPPROTO_ICMPV6)
+		x &= 0xffff;
 	return (x * 2654435761u) ^ ((__u32)m->ip_id << 8) ^ m->l4proto ^ ((__u32)m->l3 << 24);
 }
 
@@ -260,95 +389,11 @@ static __always_inline void nt_ct_forget(struct sk_buff *skb);
 
 /* nt_track flags */
 #define NT_TRACK_RECHECK 1 /* re-parse headers; emit META again if they changed */
-
-/*
- * Look SKB up; on first sight parse it, apply the filter and emit NT_EV_META.
- * Returns 1 when the skb is traced (caller emits its record), 0 otherwise.
- */
-static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 flags)
-{
-	__u64 key = (__u64)skb;
-	struct nt_skb_state *st, nst = {};
-	struct nt_ev_meta *m;
-	__u32 sig, ident, was = 0, reused = 0, match;
-
-	st = bpf_map_lookup_elem(&nt_skbs, &key);
-	/* untraced skbs are rechecked too: an address freed without a free
-	 * tracepoint (TCP) and reused by a packet the filter wants must not
-	 * stay filtered out */
-	if (st && !(flags & NT_TRACK_RECHECK))
-		return st->match;
-
-	m = nt_reserve(sizeof(*m));
-	if (!m)
-		return st ? st->match : 1;
-	__builtin_memset(m, 0, sizeof(*m));
-	nt_fill_hdr(&m->h, NT_EV_META, 0, func_id, key);
-	nt_skb_meta_fill(skb, m);
-	sig = nt_meta_sig(m);
-	ident = nt_meta_ident(m);
-	if (st) { /* recheck */
-		if (st->sig == sig) {
-			bpf_ringbuf_discard(m, 0);
-			return st->match;
-		}
-		was = st->match;
-		reused = st->ident != ident;
-		if (was && !reused) { /* a traced packet's headers changed (NAT): it stays traced */
-			st->sig = sig;
-			bpf_ringbuf_submit(m, nt_rb_flags());
-			return 1;
-		}
-	}
-	/* first sight, an address reused by a new packet, or an untraced
-	 * packet whose headers changed (NAT, another namespace): the filter
-	 * decides (its only call: one filter slot per program) */
-	match = nt_filter_match(skb, m);
-	nt_ct_forget(skb); /* conntrack (ct.bpf.h): a new packet here */
-	if (!st) {
-		nst.match = match;
-		nst.sig = sig;
-		nst.ident = ident;
-		bpf_map_update_elem(&nt_skbs, &key, &nst, BPF_ANY);
-	} else {
-		st->ident = ident;
-		st->sig = sig;
-		st->match = match;
-		if (reused && was) {
-			/* address reused by a new packet: end the old one (FREE before
-			 * the new META in ring order) */
-			struct nt_ev_hdr *f = nt_reserve(sizeof(*f));
-			struct nt_ev_meta *m2;
-
-			if (f) {
-				nt_fill_hdr(f, NT_EV_FREE, NT_F_INFERRED, func_id, key);
-				f->ts_ns = m->h.ts_ns - 1;
-				bpf_ringbuf_submit(f, nt_rb_flags());
-			}
-			m2 = match ? nt_reserve(sizeof(*m2)) : 0;
-			if (m2) {
-				__builtin_memcpy(m2, m, sizeof(*m2));
-				bpf_ringbuf_submit(m2, nt_rb_flags());
-			}
-			bpf_ringbuf_discard(m, 0);
-			return match;
-		}
-	}
-	if (!match) {
-		bpf_ringbuf_discard(m, 0);
-		return 0;
-	}
-	bpf_ringbuf_submit(m, nt_rb_flags());
-	return 1;
-}
-
-/* Forget SKB (freed): its address may be reused by another packet. */
-static __always_inline void nt_untrack(struct sk_buff *skb)
-{
-	__u64 key = (__u64)skb;
-
-	bpf_map_delete_elem(&nt_skbs, &key);
-}
+#define NT_TRACK_HEAD 2    /* a first sight may be a copy of a traced packet made
+			    * unseen (same data buffer and identity): LINK kind
+			    * HEAD to that packet */
+#define NT_TRACK_LINKONLY 4 /* socket-level points: a first sight is traced only
+			     * as such a copy, never as a packet of its own */
 
 /* Emit a header-only record (NT_EV_FUNC / NT_EV_FREE). */
 static __always_inline void nt_emit_simple(__u8 type, __u8 flags, __u32 id, __u64 skb)
@@ -359,6 +404,435 @@ static __always_inline void nt_emit_simple(__u8 type, __u8 flags, __u32 id, __u6
 		return;
 	nt_fill_hdr(h, type, flags, id, skb);
 	bpf_ringbuf_submit(h, nt_rb_flags());
+}
+
+static __always_inline void nt_emit_dev(__u32 func_id, __u64 skb, __u32 ifindex, __u32 netns)
+{
+	struct nt_ev_dev *d = nt_reserve(sizeof(*d));
+
+	if (!d)
+		return;
+	nt_fill_hdr(&d->h, NT_EV_DEV, 0, func_id, skb);
+	d->ifindex = ifindex;
+	d->netns = netns;
+	bpf_ringbuf_submit(d, nt_rb_flags());
+}
+
+/* DEV record when a traced skb is on another device / namespace than last
+ * emitted (before the record of this hop). */
+static __always_inline void nt_dev_check(struct nt_skb_state *st, struct sk_buff *skb,
+					 __u32 func_id)
+{
+	__u32 ifindex, netns;
+
+	if (!st->match)
+		return;
+	nt_skb_dev(skb, &ifindex, &netns);
+	if (!netns || (ifindex == st->ifindex && netns == st->netns))
+		return;
+	st->ifindex = ifindex;
+	st->netns = netns;
+	nt_emit_dev(func_id, (__u64)skb, ifindex, netns);
+}
+
+/* Remember the data buffer of a traced packet (its first skb KEY). */
+static __always_inline void nt_head_put(__u64 head, __u64 key, const struct nt_skb_state *st)
+{
+	struct nt_head_state h = { .root = key, .ident = st->ident, .sig = st->sig,
+				   .match = st->match };
+
+	if (head && st->match)
+		bpf_map_update_elem(&nt_heads, &head, &h, BPF_ANY);
+}
+
+/* SKB (traced, state ST) is being freed: forget its data buffer unless
+ * another skb still holds it (skb_shared_info.dataref, low 16 bits). */
+static __always_inline void nt_head_release(struct sk_buff *skb, const struct nt_skb_state *st)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u32 end = BPF_CORE_READ(skb, end);
+	int dataref = 0;
+	__u64 h = (__u64)head;
+
+	if (!head || h != st->head)
+		return;
+	if (bpf_probe_read_kernel(&dataref, sizeof(dataref),
+				  head + end + bpf_core_field_offset(struct skb_shared_info, dataref)))
+		return;
+	if ((dataref & 0xffff) <= 1)
+		bpf_map_delete_elem(&nt_heads, &h);
+}
+
+/* NT_F_SHARED when SKB (traced, about to be freed) is the skb its data buffer
+ * is known by and another skb still holds that buffer: a clone no probe saw
+ * (the one a ping or raw socket queued) may show up later at socket level,
+ * linked to SKB (LINK kind HEAD) after SKB's free. */
+static __always_inline __u8 nt_shared_flag(struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb;
+	struct nt_skb_state *st = bpf_map_lookup_elem(&nt_skbs, &key);
+	struct nt_head_state *hs;
+	unsigned char *head;
+	int dataref = 0;
+	__u32 end;
+	__u64 h;
+
+	if (!st || !st->match)
+		return 0;
+	head = BPF_CORE_READ(skb, head);
+	h = (__u64)head;
+	if (!head || h != st->head)
+		return 0;
+	hs = bpf_map_lookup_elem(&nt_heads, &h);
+	if (!hs || hs->root != key)
+		return 0;
+	end = BPF_CORE_READ(skb, end);
+	if (bpf_probe_read_kernel(&dataref, sizeof(dataref),
+				  head + end + bpf_core_field_offset(struct skb_shared_info, dataref)))
+		return 0;
+	return (dataref & 0xffff) > 1 ? NT_F_SHARED : 0;
+}
+
+/*
+ * SKB is seen with another identity than recorded (address reused without a
+ * free probe) or is being allocated anew: end the packet that was traced at
+ * this address (FREE with FLAGS, before anything of the new one in ring
+ * order) and forget the address.
+ */
+static __always_inline void nt_end(struct sk_buff *skb, __u32 func_id, __u8 flags)
+{
+	__u64 key = (__u64)skb;
+	struct nt_skb_state *st = bpf_map_lookup_elem(&nt_skbs, &key);
+
+	if (!st)
+		return;
+	if (st->match)
+		nt_emit_simple(NT_EV_FREE, flags, func_id, key);
+	if (!flags && st->match)
+		nt_head_release(skb, st);
+	bpf_map_delete_elem(&nt_skbs, &key);
+	nt_ct_forget(skb);
+}
+
+/* First sight of SKB (no state): M (reserved, header filled) gets parsed;
+ * decide whether the skb is a packet and traced; emit or discard M. */
+static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 flags,
+				    struct nt_ev_meta *m, int fm)
+{
+	__u64 key = (__u64)skb;
+	struct nt_skb_state nst = {};
+	__u64 head = (__u64)BPF_CORE_READ(skb, head);
+
+	nst.sig = nt_meta_sig(m);
+	nst.ident = nt_meta_ident(m);
+	nst.dident = nt_dgram_ident(m);
+	nst.ifindex = m->ifindex;
+	nst.netns = m->netns;
+	nst.head = head;
+	if ((flags & NT_TRACK_LINKONLY) && m->l3 == NT_L3_NONE) {
+		bpf_ringbuf_discard(m, 0);
+		return 0;
+	}
+	if (m->l3 == NT_L3_NONE) {
+		__u16 fam = nt_skb_family(skb);
+
+		/* headers not built yet (local output before the IP layer):
+		 * a packet only if an IPv4 / IPv6 socket made it - netlink,
+		 * unix, packet-socket or ARP skbs are never packets */
+		if (fam == NT_AF_INET || fam == NT_AF_INET6) {
+			nst.hdrless = 1;
+			nst.match = nt_cfg.flags ? NT_MATCH_PENDING : NT_MATCH_YES;
+		} else if (!fam && !m->ifindex) {
+			/* being built, no owner and no device yet (a raw IPv6
+			 * socket's skb: __ip6_append_data sets the protocol and
+			 * the network header before the skb gets its socket and
+			 * its header): not decided, the next hit looks again */
+			bpf_ringbuf_discard(m, 0);
+			return 0;
+		}
+	} else {
+		if (flags & NT_TRACK_HEAD) {
+			struct nt_head_state *hs = bpf_map_lookup_elem(&nt_heads, &head);
+			__u16 fam = nt_skb_family(skb);
+
+			/* a buffer whose last skb was freed unseen may be
+			 * reused: without an IPv4 id or a sequence (IPv6 UDP)
+			 * the identity says little, the headers must be equal */
+			if (hs && hs->ident == nst.ident && hs->root != key && hs->match &&
+			    (hs->sig == nst.sig || m->ip_id || m->l4_extra) &&
+			    (!fam || fam == NT_AF_INET || fam == NT_AF_INET6)) {
+				struct nt_ev_link *l;
+				struct nt_ev_meta *m2;
+
+				/* a copy of a traced packet's skb made unseen */
+				nst.match = NT_MATCH_YES;
+				bpf_map_update_elem(&nt_skbs, &key, &nst, BPF_ANY);
+				l = nt_reserve(sizeof(*l));
+				if (l) {
+					nt_fill_hdr(&l->h, NT_EV_LINK, 0, func_id, key);
+					l->h.ts_ns = m->h.ts_ns;
+					l->parent = hs->root;
+					l->kind = NT_LINK_HEAD;
+					l->pad = 0;
+					bpf_ringbuf_submit(l, nt_rb_flags());
+				}
+				/* headers changed since: META after the LINK */
+				m2 = hs->sig != nst.sig ? nt_reserve(sizeof(*m2)) : 0;
+				if (m2) {
+					__builtin_memcpy(m2, m, sizeof(*m2));
+					bpf_ringbuf_submit(m2, nt_rb_flags());
+				} else if (m->netns) {
+					nt_emit_dev(func_id, key, m->ifindex, m->netns);
+				}
+				bpf_ringbuf_discard(m, 0);
+				return NT_MATCH_YES;
+			}
+			if (flags & NT_TRACK_LINKONLY) {
+				bpf_ringbuf_discard(m, 0);
+				return 0; /* nothing stored: not a packet seen here */
+			}
+		}
+		nst.match = fm ? NT_MATCH_YES : NT_MATCH_NO;
+		nst.isfrag = !!(m->frag & NT_FRAG_IS);
+		nt_head_put(head, key, &nst);
+	}
+	bpf_map_update_elem(&nt_skbs, &key, &nst, BPF_ANY);
+	if (!nst.match) {
+		bpf_ringbuf_discard(m, 0);
+		return 0;
+	}
+	bpf_ringbuf_submit(m, nt_rb_flags());
+	return nst.match;
+}
+
+/* Re-check of a known skb (state ST): M (reserved, header filled) gets
+ * parsed; emit META when the headers changed, end / start packets. */
+static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct nt_skb_state *st,
+				      struct nt_ev_meta *m, int fm)
+{
+	__u64 key = (__u64)skb;
+	__u64 head = (__u64)BPF_CORE_READ(skb, head);
+	__u32 sig, ident;
+
+	sig = nt_meta_sig(m);
+	ident = nt_meta_ident(m);
+	/* an untraced packet on another device / namespace: the filter asks again */
+	if ((st->sig == sig && (st->match || st->hdrless ||
+				(m->ifindex == st->ifindex && m->netns == st->netns))) ||
+	    (st->hdrless && m->l3 == NT_L3_NONE)) {
+		st->sig = sig;
+		bpf_ringbuf_discard(m, 0);
+		nt_dev_check(st, skb, func_id);
+		return st->match;
+	}
+	if (st->hdrless) {
+		/* the same packet gaining its headers, not a reuse */
+		st->hdrless = 0;
+		st->isfrag = !!(m->frag & NT_FRAG_IS);
+		st->sig = sig;
+		st->ident = ident;
+		st->dident = nt_dgram_ident(m);
+		st->head = head;
+		if (st->match == NT_MATCH_PENDING) {
+			if (!fm) {
+				st->match = NT_MATCH_NO;
+				bpf_ringbuf_discard(m, 0);
+				nt_emit_simple(NT_EV_FREE, NT_F_DISCARD, func_id, key);
+				return 0;
+			}
+			st->match = NT_MATCH_YES;
+		}
+		if (!st->match) {
+			bpf_ringbuf_discard(m, 0);
+			return 0;
+		}
+		st->ifindex = m->ifindex;
+		st->netns = m->netns;
+		nt_head_put(head, key, st);
+		bpf_ringbuf_submit(m, nt_rb_flags());
+		return st->match;
+	}
+	if (!st->isfrag && (m->frag & NT_FRAG_IS) && !(m->frag & NT_FRAG_OFF_MASK) &&
+	    st->dident == nt_dgram_ident(m)) {
+		/* fragmented (ip_do_fragment reuses the skb as the first
+		 * fragment): the same packet, not a reuse */
+		st->isfrag = 1;
+		st->sig = sig;
+		st->ident = ident;
+		st->head = head;
+		if (!st->match) {
+			bpf_ringbuf_discard(m, 0);
+			return 0;
+		}
+		st->ifindex = m->ifindex;
+		st->netns = m->netns;
+		nt_head_put(head, key, st);
+		bpf_ringbuf_submit(m, nt_rb_flags());
+		return st->match;
+	}
+	if (st->isfrag && !(m->frag & NT_FRAG_IS) && m->l3 != NT_L3_NONE) {
+		/* the fragment that completed the queue became the reassembled
+		 * packet (skb_morph): the same packet, not a reuse */
+		st->isfrag = 0;
+		st->sig = sig;
+		st->ident = ident;
+		st->dident = nt_dgram_ident(m);
+		st->head = head;
+		if (!st->match) {
+			bpf_ringbuf_discard(m, 0);
+			return 0;
+		}
+		st->ifindex = m->ifindex;
+		st->netns = m->netns;
+		nt_head_put(head, key, st);
+		bpf_ringbuf_submit(m, nt_rb_flags());
+		return st->match;
+	}
+	if (st->ident != ident) {
+		/* address reused by a new packet: end the old one (FREE before
+		 * the new META in ring order), then the new one is a first
+		 * sight (the filter applies again) */
+		__u32 was = st->match;
+		struct nt_ev_hdr *f;
+		struct nt_ev_meta *m2;
+
+		st->ident = ident;
+		st->dident = nt_dgram_ident(m);
+		st->sig = sig;
+		st->head = head;
+		st->ifindex = m->ifindex;
+		st->netns = m->netns;
+		st->match = m->l3 == NT_L3_NONE ? NT_MATCH_NO :
+			    fm ? NT_MATCH_YES : NT_MATCH_NO;
+		st->isfrag = !!(m->frag & NT_FRAG_IS);
+		f = was ? nt_reserve(sizeof(*f)) : 0;
+		if (f) {
+			nt_fill_hdr(f, NT_EV_FREE, NT_F_INFERRED, func_id, key);
+			f->ts_ns = m->h.ts_ns - 1;
+			bpf_ringbuf_submit(f, nt_rb_flags());
+		}
+		nt_head_put(head, key, st);
+		m2 = st->match ? nt_reserve(sizeof(*m2)) : 0;
+		if (m2) {
+			__builtin_memcpy(m2, m, sizeof(*m2));
+			bpf_ringbuf_submit(m2, nt_rb_flags());
+		}
+		bpf_ringbuf_discard(m, 0);
+		return st->match;
+	}
+	/* the same packet, headers changed (NAT ...); one the filter left out
+	 * is asked again (a DNATed flow the filter names by its new address,
+	 * or it entered the namespace / device the filter names) */
+	st->sig = sig;
+	if (!st->match && m->l3 != NT_L3_NONE && fm) {
+		st->match = NT_MATCH_YES;
+		st->head = head;
+		nt_head_put(head, key, st);
+	}
+	st->ifindex = m->ifindex;
+	st->netns = m->netns;
+	if (!st->match) {
+		bpf_ringbuf_discard(m, 0);
+		return 0;
+	}
+	bpf_ringbuf_submit(m, nt_rb_flags());
+	return st->match;
+}
+
+/*
+ * Before a first sight is parsed: is SKB possibly an IP packet?  Not when its
+ * protocol is another one (ARP ...; remembered as not traced: a re-check point
+ * looks again), nor when it has no protocol and belongs to a socket of
+ * another family (netlink, unix, packet).  A fresh skb with neither a
+ * protocol nor a socket yet (allocated, owner not set) is not decided: no
+ * state, the next hit looks again.
+ */
+static __always_inline int nt_maybe_packet(struct sk_buff *skb, __u32 flags)
+{
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol)), fam;
+	__u64 key = (__u64)skb;
+	struct nt_skb_state no = {};
+
+	if (proto == NT_ETH_P_IP || proto == NT_ETH_P_IPV6)
+		return 1;
+	if (!proto) {
+		fam = nt_skb_family(skb);
+		if (fam == NT_AF_INET || fam == NT_AF_INET6)
+			return 1;
+		if (!fam)
+			return 0;
+	}
+	if (!(flags & NT_TRACK_LINKONLY))
+		bpf_map_update_elem(&nt_skbs, &key, &no, BPF_ANY);
+	return 0;
+}
+
+/*
+ * Look SKB up; on first sight parse it, apply the filter and emit NT_EV_META;
+ * on a re-check emit META when its headers changed; DEV when its device /
+ * namespace changed.  Returns non-zero (NT_MATCH_YES / PENDING) when the skb
+ * is traced (the caller emits its record), 0 otherwise.
+ */
+static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 flags)
+{
+	__u64 key = (__u64)skb;
+	struct nt_skb_state *st;
+	struct nt_ev_meta *m;
+	int fm;
+
+	st = bpf_map_lookup_elem(&nt_skbs, &key);
+	/* untraced skbs are rechecked too: an address freed without a free
+	 * probe (TCP) and reused by a packet the filter wants must not stay
+	 * filtered out; a header-less one is rechecked everywhere */
+	if (st && !st->hdrless && !(flags & NT_TRACK_RECHECK)) {
+		nt_dev_check(st, skb, func_id);
+		return st->match;
+	}
+	if (!st && !nt_maybe_packet(skb, flags))
+		return 0;
+	m = nt_reserve(sizeof(*m));
+	if (!m)
+		return st ? st->match : 1;
+	__builtin_memset(m, 0, sizeof(*m));
+	nt_fill_hdr(&m->h, NT_EV_META, 0, func_id, key);
+	nt_skb_meta_fill(skb, m);
+	/* the filter's only call (one filter slot per program), where it may
+	 * decide: a first sight with headers; a known skb whose headers changed
+	 * that is pending (headers now built), untraced (NAT) or another packet
+	 * on the address (its identity changed) */
+	if (m->l3 == NT_L3_NONE)
+		fm = 0;
+	else if (!st)
+		fm = !(flags & NT_TRACK_LINKONLY);
+	else if (st->hdrless)
+		fm = st->sig != nt_meta_sig(m) && st->match == NT_MATCH_PENDING;
+	else if (!st->match)
+		fm = st->sig != nt_meta_sig(m) || m->ifindex != st->ifindex || m->netns != st->netns;
+	else
+		fm = st->sig != nt_meta_sig(m) && st->ident != nt_meta_ident(m);
+	if (fm) {
+		fm = nt_filter_match(skb, m);
+		nt_ct_forget(skb); /* conntrack (ct.bpf.h): a new packet here */
+	} else {
+		fm = 1;
+	}
+	if (st)
+		return nt_recheck(skb, func_id, st, m, fm);
+	return nt_first(skb, func_id, flags, m, fm);
+}
+
+/* Forget SKB (freed; the caller emitted its DROP / FREE): its address may be
+ * reused by another packet, its data buffer too once no skb holds it. */
+static __always_inline void nt_untrack(struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb;
+	struct nt_skb_state *st = bpf_map_lookup_elem(&nt_skbs, &key);
+
+	if (!st)
+		return;
+	if (st->match)
+		nt_head_release(skb, st);
+	bpf_map_delete_elem(&nt_skbs, &key);
 }
 
 /* The common path of every skb probe: track (filter, metadata) then FUNC. */

@@ -13,6 +13,10 @@
  *                (pointer to a struct holding the skb pointer)
  *   bits 40..55  byte offset of the skb pointer in that struct (VIA kinds)
  *   bit  56      NT_COOKIE_RECHECK: re-parse headers (NAT / reroute points)
+ *   bits 57..59  role of the function for packet identity (NT_ROLE_*, from
+ *                common/layers.c): free = the skb is freed here (FREE, the
+ *                address may be reused), alloc = the skb is (re)built here
+ *                (what was traced at that address ended: inferred FREE)
  *
  * kprobe.multi: one link for all functions of one position (cookies array).
  * kprobe: one perf-event link per function (bpf_cookie).
@@ -32,6 +36,7 @@
 #define NT_COOKIE_KIND(c) ((__u32)((c) >> 32) & 0xff)
 #define NT_COOKIE_OFF(c) ((__u32)((c) >> 40) & 0xffff)
 #define NT_COOKIE_RECHECK (1ULL << 56)
+#define NT_COOKIE_ROLE(c) ((__u32)((c) >> NT_COOKIE_ROLE_SHIFT) & 7)
 
 /* Resolve the skb from the probed argument according to the cookie's kind. */
 static __always_inline struct sk_buff *nt_cookie_skb(__u64 arg, __u64 cookie)
@@ -58,7 +63,16 @@ static __always_inline void nt_func_hit(__u64 arg, __u64 cookie)
 	if (nt_off) /* stopped (core.bpf.h): return at once */
 		return;
 	skb = nt_cookie_skb(arg, cookie);
-
+	if (!skb)
+		return;
+	switch (NT_COOKIE_ROLE(cookie)) {
+	case NT_ROLE_FREE:
+		nt_end(skb, NT_COOKIE_ID(cookie), 0);
+		return;
+	case NT_ROLE_ALLOC:
+		nt_end(skb, NT_COOKIE_ID(cookie), NT_F_INFERRED);
+		return;
+	}
 	nt_hit(skb, NT_COOKIE_ID(cookie),
 	       (cookie & NT_COOKIE_RECHECK) ? NT_TRACK_RECHECK : 0);
 }
@@ -122,11 +136,15 @@ static __always_inline void nt_link(struct sk_buff *parent, struct sk_buff *chil
 
 	if (!parent || !child || parent == child)
 		return;
+	/* whatever was traced at the child's address ended before */
+	nt_end(child, nt_link_func_id, NT_F_INFERRED);
 	st = bpf_map_lookup_elem(&nt_skbs, &pkey);
-	if (!st || !st->match)
+	/* a header-less parent (TCP's write queue skb) is no packet on the wire:
+	 * each clone of it sent is one, seen on its own */
+	if (!st || !st->match || st->hdrless)
 		return;
-	nst.match = 1;
-	nst.sig = st->sig;
+	nst = *st;
+	nst.head = (__u64)BPF_CORE_READ(child, head);
 	bpf_map_update_elem(&nt_skbs, &ckey, &nst, BPF_ANY);
 	l = nt_reserve(sizeof(*l));
 	if (!l)

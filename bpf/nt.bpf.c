@@ -6,8 +6,10 @@
  *   ct.bpf.h    conntrack of traced packets (--conntrack)
  *   tp.bpf.h    raw tracepoints (net:*, skb:*)   - every backend
  *   func.bpf.h  function probes (kprobe.multi, fentry, kprobe)
+ *   alloc.bpf.h skb allocators: a packet starts (function mode)
  *   nft.bpf.h   nftables verdicts (nft_do_chain, __nft_trace_packet)
  *   pcapf.bpf.h the pcap-filter part of --filter (used by core.bpf.h)
+ *   nlmsg.bpf.h nftables trace messages into the ring (socket filter)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,6 +23,8 @@
 #include "ct.bpf.h"
 #include "tp.bpf.h"
 #include "func.bpf.h"
+#include "alloc.bpf.h"
 #include "nft.bpf.h"
+#include "nlmsg.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -19,8 +19,10 @@
  *   bit  33      NT_TPC_IP_ONLY: only skbs whose skb->protocol is IPv4 / IPv6
  *                (socket-level tracepoints also see unix and netlink skbs)
  *   bit  34      NT_TPC_TRACKED: only skbs already traced (seen on the packet
- *                path): a clone delivered to a socket (ICMP echo replies to
- *                ping sockets) does not become a packet of its own
+ *                path), or a copy of a traced packet's skb that no probe saw
+ *                being made (same data buffer skb->head, same identity: the
+ *                clone a raw / ping socket queued): LINK kind HEAD to the
+ *                packet, never a packet of its own
  *
  * The templates themselves are loaded (so that libbpf relocates maps and CO-RE
  * once) but never attached.
@@ -43,6 +45,14 @@ static __always_inline int nt_is_tracked(struct sk_buff *skb)
 	struct nt_skb_state *st = bpf_map_lookup_elem(&nt_skbs, &key);
 
 	return st && st->match;
+}
+
+/* The data buffer of SKB belongs to a traced packet (nt_heads). */
+static __always_inline int nt_head_known(struct sk_buff *skb)
+{
+	__u64 head = (__u64)BPF_CORE_READ(skb, head);
+
+	return head && bpf_map_lookup_elem(&nt_heads, &head);
 }
 
 static __always_inline int nt_is_ip(struct sk_buff *skb)
@@ -70,8 +80,15 @@ static __always_inline void nt_tp_hit(struct sk_buff *skb, __u64 conf)
 	 * tracepoint (TCP): skb->protocol tells them apart */
 	if ((conf & NT_TPC_IP_ONLY) && !nt_is_ip(skb))
 		return;
-	if ((conf & NT_TPC_TRACKED) && !nt_is_tracked(skb))
+	if (conf & NT_TPC_TRACKED) {
+		/* socket level: a traced skb, or a copy of one whose creation
+		 * no probe saw (the clone a raw / ping socket queued) */
+		if (!nt_is_tracked(skb) && !nt_head_known(skb))
+			return;
+		nt_hit(skb, (__u32)conf, NT_TRACK_HEAD | NT_TRACK_LINKONLY |
+		       ((conf & NT_TPC_RECHECK) ? NT_TRACK_RECHECK : 0));
 		return;
+	}
 	nt_hit(skb, (__u32)conf, (conf & NT_TPC_RECHECK) ? NT_TRACK_RECHECK : 0);
 }
 
@@ -109,13 +126,14 @@ int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 	 * locally generated packet); netlink / unix skbs are not packets. */
 	if (!nt_is_tracked(skb) && !nt_is_ip(skb))
 		goto out;
-	if (!nt_track(skb, NT_TP_KFREE_SKB, 0))
+	/* re-parsed: a fragment may have become the reassembled packet */
+	if (!nt_track(skb, NT_TP_KFREE_SKB, NT_TRACK_RECHECK | NT_TRACK_HEAD))
 		goto out;
 	nt_ct_hit(skb, NT_TP_KFREE_SKB); /* --conntrack: the entry at the drop */
 	stack_id = nt_stack_take(ctx); /* --stack (stack.bpf.h) */
 	d = nt_reserve(sizeof(*d));
 	if (d) {
-		nt_fill_hdr(&d->h, NT_EV_DROP, 0, NT_TP_KFREE_SKB, (__u64)skb);
+		nt_fill_hdr(&d->h, NT_EV_DROP, nt_shared_flag(skb), NT_TP_KFREE_SKB, (__u64)skb);
 		d->location = (__u64)location;
 		d->reason = (__u32)reason;
 		d->stack_id = stack_id;
@@ -133,7 +151,7 @@ int BPF_PROG(nt_tp_consume_skb, struct sk_buff *skb)
 	if (!skb)
 		return 0;
 	if (nt_is_tracked(skb))
-		nt_emit_simple(NT_EV_FREE, 0, NT_TP_CONSUME_SKB, (__u64)skb);
+		nt_emit_simple(NT_EV_FREE, nt_shared_flag(skb), NT_TP_CONSUME_SKB, (__u64)skb);
 	nt_untrack(skb);
 	nt_ct_forget(skb);
 	return 0;

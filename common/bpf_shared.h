@@ -48,6 +48,26 @@ enum nt_tp_id {
 #define NT_STACK_OFF 0
 #define NT_STACK_DROP 1   /* the kernel stack of every traced drop (DROP.stack_id) */
 
+/*
+ * nftrace socket filter (bpf/nlmsg.bpf.h nt_nlmsg): user space loads one clone
+ * per trace socket with this constant (one ld_imm64) replaced by
+ * (socket index << 32 | namespace inode).
+ */
+#define NT_NLC_MAGIC 0x4e544e4c4d534743ULL /* "NTNLMSGC" */
+
+/*
+ * Roles of traced functions for packet identity, in bits 57..59 of the
+ * function probes' attach cookie (bpf/func.bpf.h); from common/layers.c
+ * (nt_func_role), also named in the FUNCS block ("role").
+ */
+#define NT_COOKIE_ROLE_SHIFT 57
+#define NT_ROLE_NONE 0
+#define NT_ROLE_ALLOC 1   /* the skb argument is being (re)built: a new packet starts there */
+#define NT_ROLE_FREE 2    /* the skb argument is freed */
+#define NT_ROLE_DROP 3    /* FUNCS only: frees the skb as a drop (kfree_skb_reason ...) */
+#define NT_ROLE_DELIVER 4 /* FUNCS only: the skb reached a socket (queued / copied to user) */
+#define NT_ROLE_XMIT 5    /* FUNCS only: the skb left through a device */
+
 /* nt_filter.flags: which checks apply.  All must match (AND). */
 #define NT_FLT_IFINDEX 0x0100  /* device ifindex (--filter iface NAME) */
 #define NT_FLT_NETNS   0x0200  /* namespace inode (--filter netns NAME) */

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "common/layers.h"
+#include "common/bpf_shared.h"
 
 enum { ANY, FN, TP };
 
@@ -493,4 +494,86 @@ int nt_layer_rule_count(void)
 const char *nt_layer_rule_pattern(int rule)
 {
 	return rule >= 0 && rule < NRULES ? rules[rule].pat : NULL;
+}
+
+/*
+ * Roles of functions and tracepoints for a packet's identity and fate
+ * (NT_ROLE_*, common/bpf_shared.h): the recorder puts alloc / free into the
+ * probes' cookies (a packet starts where its skb is built, ends where it is
+ * freed) and every role into the FUNCS block, where the analyzer reads a
+ * packet's fate (dropped, delivered to a socket, sent out of a device).
+ * Only functions that always do what their role says are listed: consume_skb
+ * or kfree_skb free only the last reference (their tracepoints fire when they
+ * do), skb_attempt_defer_free frees later on another CPU.
+ */
+static const struct {
+	const char *name;
+	unsigned char role;
+	unsigned char scope;
+} roles[] = {
+	/* the skb argument is being (re)built */
+	{ "__build_skb_around", NT_ROLE_ALLOC, FN },
+	{ "__finalize_skb_around", NT_ROLE_ALLOC, FN },
+	{ "build_skb_around", NT_ROLE_ALLOC, FN },
+	/* allocators (probed on return, alloc.bpf.h) */
+	{ "__alloc_skb", NT_ROLE_ALLOC, FN },
+	{ "__netdev_alloc_skb", NT_ROLE_ALLOC, FN },
+	{ "__napi_alloc_skb", NT_ROLE_ALLOC, FN },
+	{ "napi_alloc_skb", NT_ROLE_ALLOC, FN },
+	{ "napi_build_skb", NT_ROLE_ALLOC, FN },
+	{ "build_skb", NT_ROLE_ALLOC, FN },
+	{ "__build_skb", NT_ROLE_ALLOC, FN },
+	{ "slab_build_skb", NT_ROLE_ALLOC, FN },
+	/* the skb is freed (unconditionally) */
+	{ "kfree_skbmem", NT_ROLE_FREE, FN },
+	{ "__kfree_skb", NT_ROLE_FREE, FN },
+	{ "kfree_skb_partial", NT_ROLE_FREE, FN },
+	{ "napi_skb_free_stolen_head", NT_ROLE_FREE, FN },
+	{ "napi_skb_cache_put", NT_ROLE_FREE, FN },
+	{ "__napi_kfree_skb", NT_ROLE_FREE, FN },
+	{ "consume_skb", NT_ROLE_FREE, TP },
+	/* freed as a drop, with a reason */
+	{ "kfree_skb", NT_ROLE_DROP, TP },
+	{ "kfree_skb_reason", NT_ROLE_DROP, FN },
+	{ "sk_skb_reason_drop", NT_ROLE_DROP, FN },
+	{ "kfree_skb_list_reason", NT_ROLE_DROP, FN },
+	/* reached a socket: queued for it or copied to the user */
+	{ "sock_queue_rcv_skb_reason", NT_ROLE_DELIVER, FN },
+	{ "__sock_queue_rcv_skb", NT_ROLE_DELIVER, FN },
+	{ "sock_queue_rcv_skb", NT_ROLE_DELIVER, FN },
+	{ "tcp_queue_rcv", NT_ROLE_DELIVER, FN },
+	{ "__udp_enqueue_schedule_skb", NT_ROLE_DELIVER, FN },
+	{ "raw_rcv_skb", NT_ROLE_DELIVER, FN },
+	{ "rawv6_rcv_skb", NT_ROLE_DELIVER, FN },
+	{ "ping_queue_rcv_skb", NT_ROLE_DELIVER, FN },
+	{ "skb_copy_datagram_iter", NT_ROLE_DELIVER, FN },
+	{ "skb_copy_datagram_iovec", NT_ROLE_DELIVER, TP },
+	/* tcp_rcv_established: the segment reached its (established) socket */
+	{ "tcp_probe", NT_ROLE_DELIVER, TP },
+	/* left through a device */
+	{ "dev_hard_start_xmit", NT_ROLE_XMIT, FN },
+	{ "xmit_one", NT_ROLE_XMIT, FN },
+	{ "net_dev_start_xmit", NT_ROLE_XMIT, TP },
+	{ "net_dev_xmit", NT_ROLE_XMIT, TP },
+};
+
+int nt_func_role(const char *name, int is_tp)
+{
+	const char *c;
+
+	if (!name)
+		return NT_ROLE_NONE;
+	if (is_tp && (c = strchr(name, ':')))
+		name = c + 1;
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (roles[i].scope == (is_tp ? TP : FN) && !strcmp(roles[i].name, name))
+			return roles[i].role;
+	return NT_ROLE_NONE;
+}
+
+const char *nt_role_name(int role)
+{
+	static const char *const names[] = { NULL, "alloc", "free", "drop", "deliver", "xmit" };
+
+	return role > 0 && role < (int)(sizeof(names) / sizeof(names[0])) ? names[role] : NULL;
 }

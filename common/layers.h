@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "common/bpf_shared.h" /* NT_ROLE_* */
+
 /* Order is the display order (and the tie-break of trace_config.json). */
 enum nt_layer {
 	NT_LAYER_DEVICE,
@@ -52,5 +54,15 @@ int nt_layer_classify(const char *name, int is_tp, int *prio, int *rule);
 /* Number of rules in the table, and a rule's pattern (for tests / docs). */
 int nt_layer_rule_count(void);
 const char *nt_layer_rule_pattern(int rule);
+
+/*
+ * Role of a traced function (is_tp = 0) or tracepoint (is_tp = 1, "cat:name"
+ * or "name") for a packet's identity and fate: NT_ROLE_* of
+ * common/bpf_shared.h (alloc, free, drop, deliver, xmit), NT_ROLE_NONE (0).
+ */
+int nt_func_role(const char *name, int is_tp);
+
+/* "alloc", "free", "drop", "deliver", "xmit"; NULL for NT_ROLE_NONE / unknown. */
+const char *nt_role_name(int role);
 
 #endif /* NT_LAYERS_H */

@@ -55,6 +55,7 @@ enum nt_ev_type {
 	/* Types >= NT_EV_INTERNAL only travel through the BPF ring buffer between
 	 * the kernel and the recorder; they are never written to a log. */
 	NT_EV_INTERNAL = 64,
+	NT_EV_NLMSG = 64,     /* a raw nftrace netlink message (struct nt_ev_nlmsg) */
 };
 
 /* nt_ev_hdr.flags */
@@ -63,6 +64,13 @@ enum nt_ev_type {
 #define NT_F_UNCORRELATED 0x04 /* user-space record whose skb could not be matched */
 #define NT_F_INFERRED   0x08 /* NT_EV_FREE: not observed; the skb address was seen again
 				 * with another packet identity (freed without a tracepoint) */
+#define NT_F_DISCARD    0x10 /* NT_EV_FREE: the packet did not pass the capture filter
+				 * once its headers were known: drop what was recorded of
+				 * it ("pending" records before its first IP META) */
+#define NT_F_SHARED     0x20 /* NT_EV_DROP / NT_EV_FREE: another skb still holds this skb's
+				 * data buffer (a clone no probe saw, e.g. a ping or raw
+				 * socket's): it may still show up, linked to this skb by
+				 * NT_EV_LINK kind HEAD */
 
 /*
  * Common header of every record: 24 bytes.
@@ -445,6 +453,25 @@ struct nt_ev_stackref {
 	nt_u32 pad;
 };
 
+/*
+ * NT_EV_NLMSG (internal, BPF ring buffer only, never in a log): one nftables
+ * trace message (NFNLGRP_NFTRACE) as netlink_broadcast() hands it to the
+ * recorder's trace socket, copied by the socket filter (bpf/nlmsg.bpf.h) in
+ * the context that evaluated the rule.  hdr.ts_ns / hdr.cpu: that moment and
+ * CPU; hdr.skb: index of the recorder's trace socket (its namespace),
+ * hdr.id: that namespace's inode.  The ring record is 32 + a size class >=
+ * len bytes: the message follows the struct; bytes past len are garbage.
+ */
+#define NT_NLMSG_MAX 2048 /* longest message copied; longer ones are counted as lost */
+
+struct nt_ev_nlmsg {
+	struct nt_ev_hdr h;
+	nt_u16 len;         /* message bytes in data[] (= the netlink message length) */
+	nt_u16 pad;
+	nt_u32 pad2;
+	/* followed by the message bytes */
+};
+
 #define NT_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " must be " #n " bytes")
 NT_ASSERT_SIZE(struct nt_ev_hdr, 24);
 NT_ASSERT_SIZE(struct nt_ev_func, 24);
@@ -463,6 +490,7 @@ NT_ASSERT_SIZE(struct nt_ev_ct, 128);
 NT_ASSERT_SIZE(struct nt_ev_bytes, 48);
 _Static_assert(NT_BYTES_RECLEN(0) == sizeof(struct nt_ev_bytes), "BYTES fixed part");
 NT_ASSERT_SIZE(struct nt_ev_stackref, 32);
+NT_ASSERT_SIZE(struct nt_ev_nlmsg, 32);
 
 /* Size of a record of the given type (current format version), 0 if unknown
  * (or an internal ring-buffer type); for a variable-size type (nt_ev_is_var)

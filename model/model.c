@@ -135,6 +135,7 @@ void nt_model_free(struct nt_model *m)
 	map_free(&m->nsmap);
 	map_free(&m->freed_map);
 	free(m->freed);
+	free(m->linger);
 	free(m->ksyms);
 	stacks_free(m);
 	ctconn_free(m);
@@ -213,9 +214,9 @@ static inline int terminal(int32_t v)
 	return v >= NT_V_DROP && v <= NT_V_STOP;
 }
 
-static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete);
+void model_pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete);
 static void frag_keys_drop(struct nt_model *m, struct nt_packet *p);
-static void pkt_release(struct nt_model *m, uint32_t slot);
+void model_pkt_release(struct nt_model *m, uint32_t slot);
 static void stale_purge(struct nt_model *m);
 
 /* N skb states became stale: when they are a quarter of the map, one
@@ -244,8 +245,8 @@ static void evict_one(struct nt_model *m)
 	p->live_skbs = 0;
 	m->t.evicted++;
 	nt_limit_hit(&m->lim, NT_LIM_OPEN_PACKETS, 1);
-	pkt_complete(m, p, 1);
-	pkt_release(m, p->slot);
+	model_pkt_complete(m, p, 1);
+	model_pkt_release(m, p->slot);
 }
 
 static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
@@ -329,7 +330,7 @@ static void ev_trim(struct nt_model *m, struct nt_packet *p)
 	}
 }
 
-static void pkt_release(struct nt_model *m, uint32_t slot)
+void model_pkt_release(struct nt_model *m, uint32_t slot)
 {
 	struct nt_packet *p = &m->pool[slot];
 
@@ -372,7 +373,7 @@ static void fate_decide(struct nt_packet *p, int incomplete)
 
 /* The packet is done: a journey goes to the callback; a packet that never
  * had IPv4 / IPv6 metadata is only counted. */
-static void pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete)
+void model_pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete)
 {
 	lru_unlink(m, p);
 	p->incomplete = incomplete;
@@ -504,9 +505,11 @@ static void skb_end(struct nt_model *m, struct skbst *s, int keep_state)
 		s->has_meta = s->is_frag = s->was_frag = 0;
 	}
 	if (p && p->live_skbs && !--p->live_skbs) {
-		pkt_complete(m, p, 0);
+		if (m->linger_ts && model_linger_start(m, p))
+			return;
+		model_pkt_complete(m, p, 0);
 		if (m->pending_release >= 0 && m->pending_release != p->slot)
-			pkt_release(m, (uint32_t)m->pending_release);
+			model_pkt_release(m, (uint32_t)m->pending_release);
 		m->pending_release = p->slot;
 	}
 }
@@ -1020,8 +1023,8 @@ static struct nt_packet *pkt_for(struct nt_model *m, struct skbst *s, uint64_t t
 		p->live_skbs = 0;
 		p->expired = 1;
 		m->t.expired += !!p->id;
-		pkt_complete(m, p, 1);
-		pkt_release(m, p->slot);
+		model_pkt_complete(m, p, 1);
+		model_pkt_release(m, p->slot);
 		p = NULL;
 	}
 	if (!p) {
@@ -1273,7 +1276,7 @@ static void sweep(struct nt_model *m, uint64_t now)
 	for (uint32_t i = 0; i < m->pool_len; i++) {
 		struct nt_packet *p = &m->pool[i];
 
-		if (p->in_use && (int64_t)i != m->pending_release && now > p->last_ts &&
+		if (p->in_use && !p->lingering && (int64_t)i != m->pending_release && now > p->last_ts &&
 		    now - p->last_ts > m->idle_ns) {
 			p->expired = 1;
 			exp[n++] = i;
@@ -1299,8 +1302,8 @@ static void sweep(struct nt_model *m, uint64_t now)
 
 			m->t.expired += !!p->id;
 			p->live_skbs = 0;
-			pkt_complete(m, p, 1);
-			pkt_release(m, p->slot);
+			model_pkt_complete(m, p, 1);
+			model_pkt_release(m, p->slot);
 		}
 	}
 	free(exp);
@@ -1335,6 +1338,36 @@ static struct nt_packet *on_link(struct nt_model *m, const struct nt_ev_link *l,
 	struct skbst *ps = st_find(m, l->parent), *cs;
 	struct nt_packet *p;
 
+	p = l->kind == NT_LINK_HEAD ? model_linger_find(m, l->parent, h->ts_ns) : NULL;
+	cs = st_find(m, h->skb);
+	if (p || (!ps && !cs)) {
+		/* the parent was freed: a clone no probe saw (ping / raw socket)
+		 * joins the packet lingering for it (even when the address has a
+		 * new packet already; an old life of the clone's address whose
+		 * free was not seen ends); else it is a packet of its own (the
+		 * parent's address is not brought back to life) */
+		if (cs && cs->pkt != NOPKT) {
+			flush_pending(m, cs, &m->pool[cs->pkt], SIZE_MAX);
+			skb_end(m, cs, 1);
+		}
+		if (!cs && !(cs = st_new(m, h->skb)))
+			return NULL;
+		if (p) {
+			const struct freed *f = &m->freed[*map_find(&m->freed_map, l->parent)];
+
+			p->lingering = 0;
+			attach(m, p, cs);
+			cs->meta = f->meta;
+			cs->has_meta = f->has_meta;
+			cs->ifindex = f->meta.ifindex;
+			cs->netns = f->meta.netns;
+			p->n_branches++;
+		} else if (!(p = pkt_for(m, cs, h->ts_ns))) {
+			return NULL;
+		}
+		apply(m, p, cs, l, len);
+		return p;
+	}
 	if (!ps && !(ps = st_new(m, l->parent)))
 		return NULL;
 	p = pkt_for(m, ps, h->ts_ns);
@@ -1394,6 +1427,8 @@ static void freed_add(struct nt_model *m, const struct skbst *s, uint64_t ts)
 	f->ts = ts;
 	f->has_meta = s->has_meta;
 	f->meta = s->meta;
+	f->slot = s->pkt;
+	f->id = s->pkt != NOPKT ? m->pool[s->pkt].id : 0;
 	if (map_put(&m->freed_map, s->skb, m->freed_next))
 		f->skb = 0;
 	m->freed_next = (m->freed_next + 1) % FREED_RING;
@@ -1465,7 +1500,7 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 	int role;
 
 	if (m->pending_release >= 0) {
-		pkt_release(m, (uint32_t)m->pending_release);
+		model_pkt_release(m, (uint32_t)m->pending_release);
 		m->pending_release = -1;
 	}
 	m->cur = -1;
@@ -1474,6 +1509,10 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		return NULL;
 	}
 	ts = h->ts_ns;
+	/* chain definitions are applied when read, ahead of the reorder
+	 * window: their time says nothing about the packets' */
+	if (m->linger_n && ts && h->type != NT_EV_NFT_CHAINDEF)
+		model_linger_expire(m, ts);
 	m->t.events++;
 	m->t.by_type[h->type]++;
 	if (ts) {
@@ -1557,7 +1596,7 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 			m->t.open--;
 			if (p->live_skbs > 1)
 				stale_add(m, p->live_skbs - 1);
-			pkt_release(m, p->slot);
+			model_pkt_release(m, p->slot);
 		}
 		return NULL;
 	}
@@ -1619,11 +1658,15 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		if (!frag_release(m, p, s, rec))
 			drop_seen(p, s, rec);
 		freed_add(m, s, ts);
+		m->linger_ts = h->flags & NT_F_SHARED ? ts : 0;
 		skb_end(m, s, 0);
+		m->linger_ts = 0;
 	} else if (h->type == NT_EV_FREE || role == NT_FROLE_FREE) {
 		p->free_seen = 1;
 		freed_add(m, s, ts);
+		m->linger_ts = h->type == NT_EV_FREE && (h->flags & NT_F_SHARED) ? ts : 0;
 		skb_end(m, s, 0);
+		m->linger_ts = 0;
 	}
 	return p;
 }
@@ -1633,10 +1676,11 @@ void nt_model_finish(struct nt_model *m)
 	uint32_t *open, n = 0;
 
 	if (m->pending_release >= 0) {
-		pkt_release(m, (uint32_t)m->pending_release);
+		model_pkt_release(m, (uint32_t)m->pending_release);
 		m->pending_release = -1;
 	}
 	m->cur = -1;
+	model_linger_expire(m, 0);
 	/* waiting steps: to their packet, or uncorrelated */
 	for (uint32_t j = 0; j <= m->skb_map.mask; j++) {
 		struct skbst *s;
@@ -1660,8 +1704,8 @@ void nt_model_finish(struct nt_model *m)
 		struct nt_packet *p = &m->pool[open[i]];
 
 		p->live_skbs = 0;
-		pkt_complete(m, p, 1);
-		pkt_release(m, p->slot);
+		model_pkt_complete(m, p, 1);
+		model_pkt_release(m, p->slot);
 	}
 	free(open);
 	for (uint32_t j = 0; j <= m->skb_map.mask; j++)

@@ -142,6 +142,7 @@ struct nt_packet {
 	uint32_t hop_func, hop_ifindex, hop_netns; /* last hop (FUNC record) */
 	int hop_role;
 	int socket_wait;        /* after the first delivery: time is socket queue time */
+	int lingering;          /* all skbs freed, a clone may still join (model_int.h) */
 	uint32_t nfkeys;
 	uint64_t fkeys[8];      /* fragment group keys registered for it */
 	uint32_t gen;           /* the slot's life: bumped at each release, so an skb state

@@ -39,10 +39,6 @@ void skv_move(struct nt_model *m, struct nt_packet *p, struct nt_packet *q);
 /* mergerec.c: B's kept records into A's (time order) */
 void merge_records(struct nt_model *m, struct nt_packet *a, const struct nt_packet *b);
 
-#ifndef NT_F_DISCARD
-#define NT_F_DISCARD 0x10 /* NT_EV_FREE: the capture filter rejected the packet (records.h) */
-#endif
-
 /* State of one live skb (model.c). */
 struct skbst {
 	uint64_t skb;
@@ -66,8 +62,22 @@ struct skbst {
 #define FREED_NS (10ull * 1000 * 1000) /* 10 ms */
 struct freed {
 	uint64_t skb, ts;
+	uint64_t id;             /* its packet's id and slot (a lingering packet, see below) */
+	uint32_t slot;
 	struct nt_ev_meta meta;
 	int has_meta;
+};
+
+/* A packet whose last skb was freed while another skb still held its data
+ * buffer (NT_F_SHARED: a ping / raw socket's clone no probe saw) lingers
+ * LINGER_NS of record time before it completes: the clone, linked to the
+ * freed skb (LINK kind head), joins it.  At most LINGER_MAX linger at once
+ * (the oldest completes early). */
+#define LINGER_MAX 4096
+#define LINGER_NS (500ull * 1000 * 1000) /* 500 ms */
+struct linger {
+	uint64_t id, until;
+	uint32_t slot;
 };
 
 /* A flow: packets of one 5-tuple and their replies (model.c). */
@@ -128,6 +138,9 @@ struct nt_model {
 	struct freed *freed;         /* ring of FREED_RING recently freed skbs */
 	uint32_t freed_next;
 	struct u64map freed_map;     /* skb -> index in freed */
+	struct linger *linger;       /* FIFO of LINGER_MAX lingering packets */
+	uint32_t linger_head, linger_n;
+	uint64_t linger_ts;          /* set while a NT_F_SHARED free ends an skb: its time */
 	int64_t pending_release;     /* slot completed by the previous record, -1 none */
 	int64_t cur;                 /* slot of the last record's packet, -1 none */
 	uint64_t idle_ns;
@@ -155,6 +168,12 @@ struct nt_model {
 };
 
 /* model.c */
+void model_pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete);
+void model_pkt_release(struct nt_model *m, uint32_t slot);
+/* linger.c */
+int model_linger_start(struct nt_model *m, struct nt_packet *p);
+void model_linger_expire(struct nt_model *m, uint64_t now);
+struct nt_packet *model_linger_find(struct nt_model *m, uint64_t skb, uint64_t ts);
 /* A copy of S in arena A; NULL when out of memory (M->oom set by the callers). */
 const char *arena_strdup(struct arena_chunk **a, const char *s);
 void arena_free(struct arena_chunk **a);

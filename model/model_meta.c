@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/hash.h"
+#include "common/layers.h"
 #include "common/sat.h"
 #include "formats/ntlog.h"
 #include "model/model_int.h"
@@ -170,43 +171,12 @@ static int kind_parse(const char *s)
 	return NT_KIND_SKB;
 }
 
-/*
- * Roles of functions for logs whose FUNCS block has no "role" (format
- * version 1, recorders before it): the same functions the recorder marks
- * (common/layers.c), by name.  Only functions that always do what the role
- * says: an allocator returns a new skb, a free frees it, deliver means the
- * skb reached a socket, xmit that it left through a device.
- */
-static const struct { const char *name; unsigned char role; } role_names[] = {
-	{ "__build_skb_around", NT_FROLE_ALLOC }, { "__finalize_skb_around", NT_FROLE_ALLOC },
-	{ "build_skb_around", NT_FROLE_ALLOC }, { "__alloc_skb", NT_FROLE_ALLOC },
-	{ "__netdev_alloc_skb", NT_FROLE_ALLOC }, { "__napi_alloc_skb", NT_FROLE_ALLOC },
-	{ "napi_alloc_skb", NT_FROLE_ALLOC }, { "napi_build_skb", NT_FROLE_ALLOC },
-	{ "build_skb", NT_FROLE_ALLOC }, { "__build_skb", NT_FROLE_ALLOC },
-	{ "slab_build_skb", NT_FROLE_ALLOC },
-	{ "kfree_skbmem", NT_FROLE_FREE }, { "__kfree_skb", NT_FROLE_FREE },
-	{ "kfree_skb_partial", NT_FROLE_FREE }, { "napi_skb_free_stolen_head", NT_FROLE_FREE },
-	{ "napi_skb_cache_put", NT_FROLE_FREE }, { "__napi_kfree_skb", NT_FROLE_FREE },
-	{ "skb:consume_skb", NT_FROLE_FREE },
-	{ "skb:kfree_skb", NT_FROLE_DROP }, { "kfree_skb_reason", NT_FROLE_DROP },
-	{ "sk_skb_reason_drop", NT_FROLE_DROP }, { "kfree_skb_list_reason", NT_FROLE_DROP },
-	{ "sock_queue_rcv_skb_reason", NT_FROLE_DELIVER }, { "__sock_queue_rcv_skb", NT_FROLE_DELIVER },
-	{ "sock_queue_rcv_skb", NT_FROLE_DELIVER }, { "tcp_queue_rcv", NT_FROLE_DELIVER },
-	{ "__udp_enqueue_schedule_skb", NT_FROLE_DELIVER }, { "raw_rcv_skb", NT_FROLE_DELIVER },
-	{ "rawv6_rcv_skb", NT_FROLE_DELIVER }, { "ping_queue_rcv_skb", NT_FROLE_DELIVER },
-	{ "skb_copy_datagram_iter", NT_FROLE_DELIVER }, { "skb:skb_copy_datagram_iovec", NT_FROLE_DELIVER },
-	/* tcp_rcv_established: the segment reached its (established) socket */
-	{ "tcp:tcp_probe", NT_FROLE_DELIVER },
-	{ "dev_hard_start_xmit", NT_FROLE_XMIT }, { "xmit_one", NT_FROLE_XMIT },
-	{ "net:net_dev_start_xmit", NT_FROLE_XMIT }, { "net:net_dev_xmit", NT_FROLE_XMIT },
-};
-
+/* Roles of functions for logs whose FUNCS block has no "role" (format
+ * version 1, recorders before it): the recorder's own table (common/layers.c
+ * nt_func_role), by name ("subsystem:event" for a tracepoint). */
 static int role_of_name(const char *name)
 {
-	for (size_t i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
-		if (!strcmp(role_names[i].name, name))
-			return role_names[i].role;
-	return NT_FROLE_NONE;
+	return nt_func_role(name, name && strchr(name, ':') != NULL);
 }
 
 static int role_parse(const char *s, const char *name)

@@ -19,6 +19,7 @@
 
 #include "nft-record/attach.h"
 #include "common/bpf_shared.h"
+#include "common/layers.h"
 #include "nft-discover/discover.h"
 #include "nt.skel.h"
 
@@ -116,6 +117,7 @@ static uint32_t via_offset(const struct nt_func *f)
 uint64_t nt_attach_cookie(const struct nt_func *f, uint32_t id)
 {
 	uint64_t kind = NT_KIND_SKB, off = 0, c;
+	int role;
 
 	if (f->kind == NT_KIND_SKB_PP) {
 		kind = NT_KIND_SKB_PP;
@@ -127,6 +129,10 @@ uint64_t nt_attach_cookie(const struct nt_func *f, uint32_t id)
 	for (size_t i = 0; i < sizeof(recheck_funcs) / sizeof(recheck_funcs[0]); i++)
 		if (!strcmp(f->name, recheck_funcs[i]))
 			c |= NT_COOKIE_RECHECK;
+	/* a packet starts where its skb is built, ends where it is freed */
+	role = nt_func_role(f->name, 0);
+	if (role == NT_ROLE_ALLOC || role == NT_ROLE_FREE)
+		c |= (uint64_t)role << NT_COOKIE_ROLE_SHIFT;
 	return c;
 }
 
@@ -353,11 +359,29 @@ static const struct {
 };
 #define NLINEAGE (sizeof(lineage) / sizeof(lineage[0]))
 
+/* skb allocators: fexit program per function, or the kretprobe nt_krp_alloc
+ * (bpf/alloc.bpf.h) */
+static const struct {
+	const char *prog;
+	const char *func;
+} allocs[] = {
+	{ "nt_fx_alloc_skb", "__alloc_skb" },
+	{ "nt_fx_netdev_alloc_skb", "__netdev_alloc_skb" },
+	{ "nt_fx___napi_alloc_skb", "__napi_alloc_skb" },
+	{ "nt_fx_napi_alloc_skb", "napi_alloc_skb" },
+	{ "nt_fx_napi_build_skb", "napi_build_skb" },
+	{ "nt_fx_build_skb", "build_skb" },
+	{ "nt_fx___build_skb", "__build_skb" },
+	{ "nt_fx_slab_build_skb", "slab_build_skb" },
+	{ "nt_fx_build_skb_around", "build_skb_around" },
+};
+#define NALLOC (sizeof(allocs) / sizeof(allocs[0]))
+
 static const char *const nft_progs[] = { "nt_nft_do_chain", "nt_nft_do_chain_ret",
 					 "nt_nft_trace_packet" };
 #define NNFT (sizeof(nft_progs) / sizeof(nft_progs[0]))
 
-static struct bpf_link *extra_links[NNFT + 2 * NLINEAGE];
+static struct bpf_link *extra_links[NNFT + 2 * NLINEAGE + NALLOC];
 static struct nt_bpf *quiesce_skel;
 
 void nt_attach_quiesce(void)
@@ -365,7 +389,7 @@ void nt_attach_quiesce(void)
 	if (quiesce_skel && quiesce_skel->bss)
 		quiesce_skel->bss->nt_off = 1;
 }
-static bool nft_enabled, lineage_enabled[NLINEAGE];
+static bool nft_enabled, lineage_enabled[NLINEAGE], alloc_enabled[NALLOC];
 static uint32_t nft_links; /* nftables verdict programs attached */
 
 uint32_t nt_attach_nft_links(void)
@@ -421,6 +445,15 @@ int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit)
 		if (p && (err = bpf_program__set_autoload(p, use_fexit && lineage_enabled[i])))
 			return err;
 	}
+	for (size_t i = 0; i < NALLOC; i++) {
+		alloc_enabled[i] = vm && btf__find_by_name_kind(vm, allocs[i].func, BTF_KIND_FUNC) >= 0;
+		p = nt_attach_prog(a, allocs[i].prog);
+		if (p && (err = bpf_program__set_autoload(p, use_fexit && alloc_enabled[i])))
+			return err;
+	}
+	p = nt_attach_prog(a, "nt_krp_alloc");
+	if (p && (err = bpf_program__set_autoload(p, !use_fexit)))
+		return err;
 	p = nt_attach_prog(a, "nt_kp_link");
 	if (p && (err = bpf_program__set_autoload(p, !use_fexit)))
 		return err;
@@ -450,6 +483,21 @@ void nt_attach_extra_attach(const struct nt_backend_args *a, bool use_fexit)
 				nft_links++;
 			}
 		}
+	}
+	for (size_t i = 0; i < NALLOC; i++) {
+		if (!alloc_enabled[i])
+			continue;
+		if (use_fexit) {
+			l = bpf_program__attach(nt_attach_prog(a, allocs[i].prog));
+		} else {
+			LIBBPF_OPTS(bpf_kprobe_opts, ko, .retprobe = true);
+			l = bpf_program__attach_kprobe_opts(nt_attach_prog(a, "nt_krp_alloc"),
+							    allocs[i].func, &ko);
+		}
+		if (!l)
+			extra_note("skb allocation probe", allocs[i].func, -errno);
+		else
+			extra_links[n++] = l;
 	}
 	for (size_t i = 0; i < NLINEAGE; i++) {
 		if (!lineage_enabled[i])

@@ -1,207 +1,250 @@
 // SPDX-License-Identifier: GPL-2.0
-/* corr.c - nftrace message -> NT_EV_NFT_RULE with skb id (see corr.h). */
+/* corr.c - nftrace message -> NT_EV_NFT_RULE with the skb of its packet
+ * (method: corr.h).  No allocation after nt_corr_new(). */
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/hash.h"
-#include "nft-record/corr.h"
+#include "nft-record/corr_int.h"
 
-#define SIG_BITS 15               /* buckets of the packet key index */
-#define SIG_WAYS 4
-#define TID_BITS 12               /* trace id states */
-#define DEF_BITS 12               /* defined chain keys */
-#define QUEUE_LEN 32768           /* pending trace messages, at most */
-#define QUEUE_INIT 1024           /* initial ring size; doubles up to QUEUE_LEN when full */
-#define MATCH_WINDOW_NS (2ull * 1000 * 1000 * 1000)
+/* ---- runs ------------------------------------------------------------------------------- */
 
-struct sig_ent {
-	uint64_t key, skb, ts;
-};
-
-struct tid_ent {
-	uint64_t key;   /* ns_index << 32 | trace id, + 1 (0 = empty) */
-	uint64_t skb;
-	uint64_t ts;
-	uint8_t depth, hook, used;
-	uint8_t out;    /* the run's packet was left out by the capture filter */
-};
-
-/*
- * A queued trace message: struct nt_trace_msg without its three name arrays
- * (3 x NT_NAME_LEN of 320 bytes), which are interned in names[] (a ruleset has
- * few distinct table / chain names): 32768 queued messages take 4 MB, not 10.
- */
-#define MSG_HEAD offsetof(struct nt_trace_msg, table)
-#define MSG_TAIL offsetof(struct nt_trace_msg, l3)
-#define NAMES_MAX 1024            /* distinct names while messages are queued */
-#define NAMES_HASH 2048           /* open addressing slots (name index + 1) */
-
-struct qent {
-	uint64_t rx_ns;
-	uint16_t name[3];         /* table, chain, target: indexes in names[] */
-	uint8_t head[MSG_HEAD];
-	uint8_t tail[sizeof(struct nt_trace_msg) - MSG_TAIL];
-};
-
-struct nt_corr {
-	struct nt_corr_opts o;
-	struct sig_ent full[1u << SIG_BITS][SIG_WAYS];
-	struct sig_ent nat[1u << SIG_BITS][SIG_WAYS];
-	struct tid_ent tid[1u << TID_BITS];
-	uint64_t defined[1u << DEF_BITS]; /* chain keys already emitted (direct mapped) */
-	struct qent *q;           /* ring of qcap entries (a power of 2) */
-	size_t qhead, qlen, qcap;
-	char names[NAMES_MAX][NT_NAME_LEN];
-	uint16_t names_hash[NAMES_HASH];
-	size_t nnames;
-	struct nt_corr_stats st;
-	int debug;                /* NT_DEBUG_CORR set: one line per lookup on stderr */
-};
-
-
-uint64_t nt_chain_key(uint32_t netns, uint8_t family, const char *table, const char *chain)
+static void run_unref(struct nt_corr *c, uint32_t r)
 {
-	uint64_t h = NT_FNV_OFFSET;
+	struct run *x = &c->runs[r];
 
-	h = nt_fnv1a(h, &netns, 4);
-	h = nt_fnv1a(h, &family, 1);
-	h = nt_fnv1a(h, table, strlen(table) + 1);
-	h = nt_fnv1a(h, chain, strlen(chain) + 1);
-	return h ? h : 1;
+	if (!r || --x->refs)
+		return;
+	x->state = R_FREE;
+	x->pnext = c->free_run;
+	c->free_run = r;
 }
 
-struct pkt {
-	uint8_t l3, l4proto;
-	uint16_t sport, dport, ip_id;
-	uint32_t l4_extra;
-	const uint8_t *saddr, *daddr;
-};
-
-static uint64_t key_full(const struct pkt *p)
+static void pend_unlink(struct nt_corr *c, uint32_t r)
 {
-	uint64_t h = NT_FNV_OFFSET;
-	size_t alen = p->l3 == NT_L3_IPV4 ? 4 : 16;
+	struct run *x = &c->runs[r];
 
-	h = nt_fnv1a(h, &p->l3, 1);
-	h = nt_fnv1a(h, &p->l4proto, 1);
-	h = nt_fnv1a(h, p->saddr, alen);
-	h = nt_fnv1a(h, p->daddr, alen);
-	h = nt_fnv1a(h, &p->sport, 2);
-	h = nt_fnv1a(h, &p->dport, 2);
-	h = nt_fnv1a(h, &p->ip_id, 2);
-	h = nt_fnv1a(h, &p->l4_extra, 4);
-	return h | 1;
+	if (x->pprev)
+		c->runs[x->pprev].pnext = x->pnext;
+	else
+		c->pend_head = x->pnext;
+	if (x->pnext)
+		c->runs[x->pnext].pprev = x->pprev;
+	else
+		c->pend_tail = x->pprev;
+	x->pprev = x->pnext = 0;
 }
 
-/* 0 when the packet has no NAT-invariant identity */
-static uint64_t key_nat(const struct pkt *p)
+static void pend_append(struct nt_corr *c, uint32_t r)
 {
-	uint64_t h = NT_FNV_OFFSET ^ 0x5a5a;
+	struct run *x = &c->runs[r];
 
-	h = nt_fnv1a(h, &p->l3, 1);
-	h = nt_fnv1a(h, &p->l4proto, 1);
-	if (p->l3 == NT_L3_IPV4) {
-		if (!p->ip_id && !p->l4_extra)
-			return 0;
-		h = nt_fnv1a(h, &p->ip_id, 2);
-	} else {
-		if (!p->l4_extra)
-			return 0;
-		h = nt_fnv1a(h, p->saddr, 16);
+	x->pnext = 0;
+	x->pprev = c->pend_tail;
+	if (c->pend_tail)
+		c->runs[c->pend_tail].pnext = r;
+	else
+		c->pend_head = r;
+	c->pend_tail = r;
+	x->refs++;
+}
+
+static struct lane *lane_of(struct nt_corr *c, uint16_t cpu)
+{
+	return &c->lanes[cpu == 0xffff ? NLANES - 1 : (cpu & 1023)];
+}
+
+static void lane_pop_to(struct nt_corr *c, struct lane *l, uint32_t n)
+{
+	while (l->n > n)
+		run_unref(c, l->run[--l->n]);
+}
+
+static void lane_push(struct nt_corr *c, struct lane *l, uint32_t r)
+{
+	if (l->n == LANE_DEPTH) {
+		/* deeper than any real nesting: the oldest never ended */
+		run_unref(c, l->run[0]);
+		memmove(l->run, l->run + 1, (LANE_DEPTH - 1) * sizeof(l->run[0]));
+		l->n--;
 	}
-	h = nt_fnv1a(h, &p->l4_extra, 4);
-	return h | 1;
+	l->run[l->n++] = r;
+	c->runs[r].refs++;
 }
 
-static void sig_put(struct sig_ent (*tab)[SIG_WAYS], uint64_t key, uint64_t skb, uint64_t ts)
+static void run_match(struct nt_corr *c, uint32_t r, uint32_t i, int late)
 {
-	struct sig_ent *b = tab[(key >> 7) & ((1u << SIG_BITS) - 1)];
-	int victim = 0;
+	struct run *x = &c->runs[r];
+	struct ent *e = &c->ents[i];
+	struct hint *h;
+	uint64_t hk = ((uint64_t)x->netns << 32 | x->trace_id) + 1;
 
-	for (int i = 0; i < SIG_WAYS; i++) {
-		if (b[i].key == key && b[i].skb == skb) {
-			b[i].ts = ts;
-			return;
-		}
-		if (b[i].ts < b[victim].ts)
-			victim = i;
-	}
-	b[victim].key = key;
-	b[victim].skb = skb;
-	b[victim].ts = ts;
+	x->state = R_MATCHED;
+	x->skb = e->skb;
+	x->ent = i;
+	x->ent_gen = e->gen;
+	corr_ent_consume(e, x->chain);
+	h = &c->hints[(x->trace_id ^ x->netns * 2654435761u) & ((1u << HINT_BITS) - 1)];
+	h->key = hk;
+	h->ent = i;
+	h->gen = e->gen;
+	if (late)
+		c->st.runs_late++;
 }
 
-static uint64_t sig_get(struct sig_ent (*tab)[SIG_WAYS], uint64_t key, uint64_t ts)
+/* A message of a chain of one namespace is never about an skb that is in
+ * another one (its device's namespace, where both are known). */
+static int other_ns(const struct ent *e, const struct run *x)
 {
-	struct sig_ent *b = tab[(key >> 7) & ((1u << SIG_BITS) - 1)];
-	uint64_t best = 0, bestd = MATCH_WINDOW_NS + 1;
+	return e->netns && x->netns && e->netns != x->netns;
+}
 
-	for (int i = 0; i < SIG_WAYS; i++) {
-		uint64_t d;
+/* Keys that other packets may share (NAT-invariant, datagram, L3): a
+ * candidate found by one must not have had a run of this chain already. */
+static int weak_key(int k)
+{
+	return k != K_FULL;
+}
 
-		if (b[i].key != key || !b[i].skb)
+/* Best incarnation for run R among those with key type K: alive at TS, or
+ * (LATER) first seen within the lookahead after TS. */
+static uint32_t pick(struct nt_corr *c, const struct run *x, int k, uint64_t ts, int later)
+{
+	uint64_t key = x->key[k], hk = ((uint64_t)x->netns << 32 | x->trace_id) + 1;
+	const struct hint *h = &c->hints[(x->trace_id ^ x->netns * 2654435761u) &
+					 ((1u << HINT_BITS) - 1)];
+	uint32_t hint = h->key == hk && h->ent && c->ents[h->ent].gen == h->gen ? h->ent : 0;
+	uint32_t best = 0;
+	int bs = -1;
+	uint64_t bfirst = 0, bdist = 0;
+
+	if (!key)
+		return 0;
+	for (uint32_t i = c->kb[k][corr_kbucket(key)]; i; i = c->ents[i].knext[k]) {
+		const struct ent *e = &c->ents[i];
+		uint64_t dist;
+		int s;
+
+		if (e->key[k] != key || (e->t_end && e->t_end < ts) || other_ns(e, x))
 			continue;
-		d = b[i].ts > ts ? b[i].ts - ts : ts - b[i].ts;
-		if (d < bestd) {
-			bestd = d;
-			best = b[i].skb;
+		if (later ? e->t_first <= ts || e->t_first > ts + c->lookahead : e->t_first > ts)
+			continue;
+		s = (e->cpu == x->cpu) << 2 | (i == hint) << 1 | !corr_ent_consumed(e, x->chain);
+		if (weak_key(k) && !(s & 1))
+			continue;
+		dist = ts > e->t_last ? ts - e->t_last : e->t_last - ts;
+		if (s > bs || (s == bs && ((s & 1) ? e->t_first < bfirst : dist < bdist))) {
+			best = i;
+			bs = s;
+			bfirst = e->t_first;
+			bdist = dist;
 		}
 	}
 	return best;
 }
 
-int nt_corr_new(const struct nt_corr_opts *o, struct nt_corr **out)
+/* The incarnation this trace id pointed to last, when it is alive and of the
+ * same datagram (a reassembled datagram, the skb of its last fragment). */
+static uint32_t hint_dgram(struct nt_corr *c, const struct run *x)
 {
-	struct nt_corr *c = calloc(1, sizeof(*c));
+	uint64_t hk = ((uint64_t)x->netns << 32 | x->trace_id) + 1;
+	const struct hint *h = &c->hints[(x->trace_id ^ x->netns * 2654435761u) &
+					 ((1u << HINT_BITS) - 1)];
+	const struct ent *e;
 
-	if (!c)
-		return -ENOMEM;
-	c->o = *o;
-	c->debug = getenv("NT_DEBUG_CORR") != NULL;
-	/* grown on demand: a ring of QUEUE_LEN entries (10 MB) would have every
-	 * page touched after one wrap, whatever the occupancy */
-	c->qcap = QUEUE_INIT;
-	c->q = calloc(c->qcap, sizeof(*c->q));
-	if (!c->q) {
-		free(c);
-		return -ENOMEM;
+	if (h->key != hk || !h->ent)
+		return 0;
+	e = &c->ents[h->ent];
+	if (!e->used || e->gen != h->gen || e->t_first > x->t_start ||
+	    (e->t_end && e->t_end < x->t_start) || !corr_same_dgram(e->fid, x->fid))
+		return 0;
+	return h->ent;
+}
+
+/* Query order of a run's keys. */
+static int run_keys(const struct run *x, int order[NKEY])
+{
+	int n = 0;
+
+	if (x->qmode & Q_V6FRAG) {
+		order[n++] = K_FULL;
+	} else if (x->qmode & Q_NOL4) {
+		order[n++] = K_L3;
+	} else {
+		order[n++] = K_FULL;
+		order[n++] = K_NATA;
+		order[n++] = K_NATB;
+		order[n++] = K_DGRAM;
+		if (x->l3 == NT_L3_IPV4)
+			order[n++] = K_L3;
 	}
-	*out = c;
-	return 0;
+	return n;
 }
 
-void nt_corr_free(struct nt_corr *c)
+static void run_resolve(struct nt_corr *c, uint32_t r)
 {
-	if (!c)
+	struct run *x = &c->runs[r];
+	int order[NKEY], n = run_keys(x, order);
+	uint32_t i;
+
+	for (int later = 0; later < 2; later++) {
+		for (int j = 0; j < n; j++) {
+			i = pick(c, x, order[j], x->t_start, later);
+			if (i) {
+				run_match(c, r, i, later);
+				return;
+			}
+		}
+		if (!later && (i = hint_dgram(c, x))) {
+			run_match(c, r, i, 0);
+			return;
+		}
+	}
+	if (x->l3 != NT_L3_IPV4 && x->l3 != NT_L3_IPV6) {
+		x->state = R_UNMATCHED;
+		c->st.runs_unmatched++;
 		return;
-	free(c->q);
-	free(c);
+	}
+	/* a locally generated packet is first seen after its output runs */
+	x->state = R_PENDING;
+	pend_append(c, r);
 }
 
-void nt_corr_meta(struct nt_corr *c, const struct nt_ev_meta *m)
+/* A META of incarnation I at TS: pending runs with its key end here. */
+static uint64_t pend_check(struct nt_corr *c, uint32_t i, uint64_t ts)
 {
-	struct pkt p = { m->l3, m->l4proto, m->sport, m->dport, m->ip_id, m->l4_extra,
-			 m->saddr, m->daddr };
-	uint64_t k;
+	const struct ent *e = &c->ents[i];
+	uint32_t r = c->pend_head;
+	uint64_t first = UINT64_MAX;
 
-	if (m->l3 != NT_L3_IPV4 && m->l3 != NT_L3_IPV6)
-		return;
-	sig_put(c->full, key_full(&p), m->h.skb, m->h.ts_ns);
-	if (c->debug)
-		fprintf(stderr, "meta: %llx l3 %u p %u %u>%u ipid %u x %08x ts %llu\n",
-			(unsigned long long)m->h.skb, p.l3, p.l4proto, p.sport, p.dport, p.ip_id,
-			p.l4_extra, (unsigned long long)m->h.ts_ns);
-	k = key_nat(&p);
-	if (k)
-		sig_put(c->nat, k, m->h.skb, m->h.ts_ns);
+	while (r) {
+		struct run *x = &c->runs[r];
+		uint32_t next = x->pnext;
+		int order[NKEY], n = run_keys(x, order), hit = 0;
+
+		if (x->t_start <= ts && ts <= x->t_start + c->lookahead && !other_ns(e, x))
+			for (int j = 0; j < n && !hit; j++)
+				hit = x->key[order[j]] && x->key[order[j]] == e->key[order[j]] &&
+				      !(weak_key(order[j]) && corr_ent_consumed(e, x->chain));
+		if (hit) {
+			if (x->t_start < first)
+				first = x->t_start;
+			pend_unlink(c, r);
+			run_match(c, r, i, 1);
+			run_unref(c, r);
+		}
+		r = next;
+	}
+	return first;
 }
 
-static int emit_chaindef(struct nt_corr *c, uint64_t key, uint64_t ts, uint32_t netns,
-			 uint8_t family, const char *table, const char *chain)
+/* ---- output ----------------------------------------------------------------------------- */
+
+static int emit_chaindef(struct nt_corr *c, uint64_t key, uint64_t ts, uint16_t cpu,
+			 uint32_t netns, uint8_t family, const char *table, const char *chain)
 {
 	uint64_t *slot = &c->defined[(key >> 3) & ((1u << DEF_BITS) - 1)];
 	struct nt_ev_nft_chaindef d;
@@ -210,7 +253,7 @@ static int emit_chaindef(struct nt_corr *c, uint64_t key, uint64_t ts, uint32_t 
 		return 0;
 	memset(&d, 0, sizeof(d));
 	d.h.type = NT_EV_NFT_CHAINDEF;
-	d.h.cpu = 0xffff;
+	d.h.cpu = cpu;
 	d.h.ts_ns = ts; /* = the record that needs it: keeps time order */
 	d.chain_key = key;
 	snprintf(d.table, sizeof(d.table), "%s", table);
@@ -225,232 +268,495 @@ static int emit_chaindef(struct nt_corr *c, uint64_t key, uint64_t ts, uint32_t 
 	return c->o.emit(c->o.ctx, &d, sizeof(d));
 }
 
-static struct tid_ent *tid_slot(struct nt_corr *c, const struct nt_trace_msg *m)
+static int q_emit(struct nt_corr *c, const struct qmsg *q)
 {
-	uint64_t key = ((uint64_t)m->ns_index << 32 | m->id) + 1;
-	struct tid_ent *t = &c->tid[(m->id ^ (m->id >> TID_BITS) ^ m->ns_index) & ((1u << TID_BITS) - 1)];
-
-	if (t->key != key) {
-		memset(t, 0, sizeof(*t));
-		t->key = key;
-		t->hook = NT_HOOK_NONE;
-	}
-	return t;
-}
-
-static int resolve(struct nt_corr *c, const struct nt_trace_msg *m)
-{
-	struct tid_ent *t = tid_slot(c, m);
+	const struct run *x = q->run ? &c->runs[q->run] : NULL;
+	uint64_t skb = x && x->state == R_MATCHED ? x->skb : 0;
 	struct nt_ev_nft_rule r;
-	struct nt_ev_nft_chaindef probe;
-	/* the recorder's own table, and those of other recorders running at the
-	 * same time (tracing infrastructure, not the user's ruleset: the
-	 * ruleset snapshot leaves them out too) */
-	int own = (c->o.own_table && !strcmp(m->table, c->o.own_table)) ||
-		  !strncmp(m->table, NT_TRACE_TABLE_PREFIX, sizeof(NT_TRACE_TABLE_PREFIX) - 1);
-	int kind = m->type;
-	int err;
 
-	c->st.msgs++;
-	if (m->flags & NT_TRACE_HAS_PKT) {
-		struct pkt p = { m->l3, m->l4proto, m->sport, m->dport, m->ip_id, m->l4_extra,
-				 m->saddr, m->daddr };
-		uint64_t skb = sig_get(c->full, key_full(&p), m->ts_ns);
-		uint64_t k;
-
-		if (!skb && (k = key_nat(&p)))
-			skb = sig_get(c->nat, k, m->ts_ns);
-		if (c->debug)
-			fprintf(stderr, "corr: %s/%s id %08x l3 %u p %u %u>%u ipid %u x %08x ts %llu -> %llx\n",
-				m->table, m->chain, m->id, p.l3, p.l4proto, p.sport, p.dport, p.ip_id,
-				p.l4_extra, (unsigned long long)m->ts_ns, (unsigned long long)skb);
-		/* a new chain run: base chain, depth 0 */
-		if (skb || !t->used || t->ts + MATCH_WINDOW_NS < m->ts_ns) {
-			t->skb = skb;
-			t->out = !skb && c->o.left_out && c->o.left_out(c->o.left_out_ctx, m);
-		}
-		t->depth = 0;
-		memset(&probe, 0, sizeof(probe));
-		probe.hook = NT_HOOK_NONE;
-		if (!own && c->o.chain &&
-		    !c->o.chain(c->o.ctx, m->netns, m->family, m->table, m->chain, &probe) && probe.base)
-			t->hook = probe.hook;
-		t->used = 1;
-	}
-	t->ts = m->ts_ns;
-	if (own) {
-		c->st.own++;
-		return 0;
-	}
-	if (!t->skb && c->o.left_out) { /* a capture filter: only kept packets' steps */
-		if (t->out)
+	if (!skb && c->o.drop_unmatched) {
+		/* with a capture filter: most likely a packet BPF left out */
+		if (!c->o.left_out || (x && x->out))
 			c->st.filtered++;
 		else
 			c->st.unmatched++;
 		return 0;
 	}
-	/*
-	 * A RULE message without a rule handle is the kernel's "end of the chain
-	 * reached" (the rule blob's last-rule marker).  In a regular chain it is
-	 * the implicit return (recorded as kind return); in a base chain the
-	 * policy message that follows says everything (not recorded).  nft
-	 * monitor trace prints neither.
-	 */
-	if (m->type == NT_RULE_KIND_RULE && !m->rule_handle) {
-		memset(&probe, 0, sizeof(probe));
-		if (c->o.chain && !c->o.chain(c->o.ctx, m->netns, m->family, m->table, m->chain, &probe) &&
-		    probe.base)
-			return 0;
-		kind = NT_RULE_KIND_RETURN;
-	}
 	memset(&r, 0, sizeof(r));
 	r.h.type = NT_EV_NFT_RULE;
-	r.h.flags = NT_F_SYNTH | (t->skb ? 0 : NT_F_UNCORRELATED);
-	r.h.cpu = 0xffff;
-	r.h.ts_ns = m->ts_ns;
-	r.h.skb = t->skb;
-	r.chain_key = nt_chain_key(m->netns, m->family, m->table, m->chain);
-	r.rule_handle = m->rule_handle;
-	r.verdict = m->verdict;
-	r.trace_id = m->id;
-	r.kind = kind;
-	r.depth = t->depth;
-	r.family = m->family;
-	r.hook = t->hook;
-	err = emit_chaindef(c, r.chain_key, m->ts_ns, m->netns, m->family, m->table, m->chain);
-	if (err)
-		return err;
-	if (m->target[0]) {
-		r.target_key = nt_chain_key(m->netns, m->family, m->table, m->target);
-		err = emit_chaindef(c, r.target_key, m->ts_ns, m->netns, m->family, m->table, m->target);
-		if (err)
-			return err;
-	}
-	if (t->skb)
+	r.h.flags = NT_F_SYNTH | (skb ? 0 : NT_F_UNCORRELATED);
+	r.h.cpu = q->cpu;
+	r.h.ts_ns = q->ts;
+	r.h.skb = skb;
+	r.chain_key = q->chain_key;
+	r.rule_handle = q->rule_handle;
+	r.target_key = q->target_key;
+	r.verdict = q->verdict;
+	r.trace_id = q->id;
+	r.kind = q->kind;
+	r.depth = q->depth;
+	r.family = q->family;
+	r.hook = q->hook;
+	c->st.rules++;
+	if (skb)
 		c->st.correlated++;
 	else
 		c->st.uncorrelated++;
-	c->st.rules++;
-	/* jump stack depth for the next message of this run */
-	if (kind == NT_RULE_KIND_RULE && m->verdict == NT_V_JUMP)
-		t->depth++;
-	else if ((kind == NT_RULE_KIND_RETURN ||
-		  (kind == NT_RULE_KIND_RULE && m->verdict == NT_V_RETURN)) && t->depth)
-		t->depth--;
 	return c->o.emit(c->o.ctx, &r, sizeof(r));
 }
 
-/* Double the ring (entries stay in order, from index 0).  0 or -ENOMEM. */
-static int queue_grow(struct nt_corr *c)
+/* Write the held messages whose run is resolved, in order. */
+static int drain(struct nt_corr *c)
 {
-	size_t cap = c->qcap * 2;
-	struct qent *q = malloc(cap * sizeof(*q));
-
-	if (!q)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->qlen; i++)
-		q[i] = c->q[(c->qhead + i) & (c->qcap - 1)];
-	free(c->q);
-	c->q = q;
-	c->qcap = cap;
-	c->qhead = 0;
-	return 0;
-}
-
-/* Index of NAME in c->names (added when new); -1 when the table is full. */
-static int name_intern(struct nt_corr *c, const char *name)
-{
-	size_t len = strnlen(name, NT_NAME_LEN);
-	uint64_t h = nt_fnv1a(NT_FNV_OFFSET, name, len);
-
-	for (size_t i = 0; i < NAMES_HASH; i++) {
-		uint16_t *slot = &c->names_hash[(h + i) & (NAMES_HASH - 1)];
-
-		if (!*slot) {
-			if (c->nnames == NAMES_MAX)
-				return -1;
-			memset(c->names[c->nnames], 0, NT_NAME_LEN);
-			memcpy(c->names[c->nnames], name, len);
-			*slot = (uint16_t)++c->nnames;
-			return *slot - 1;
-		}
-		if (!strncmp(c->names[*slot - 1], name, NT_NAME_LEN))
-			return *slot - 1;
-	}
-	return -1;
-}
-
-static int names_intern(struct nt_corr *c, const struct nt_trace_msg *m, uint16_t idx[3])
-{
-	const char *n[3] = { m->table, m->chain, m->target };
-
-	for (int i = 0; i < 3; i++) {
-		int k = name_intern(c, n[i]);
-
-		if (k < 0)
-			return -1;
-		idx[i] = (uint16_t)k;
-	}
-	return 0;
-}
-
-static void qent_msg(const struct nt_corr *c, const struct qent *e, struct nt_trace_msg *m)
-{
-	memcpy(m, e->head, MSG_HEAD);
-	memcpy((uint8_t *)m + MSG_TAIL, e->tail, sizeof(e->tail));
-	memcpy(m->table, c->names[e->name[0]], NT_NAME_LEN);
-	memcpy(m->chain, c->names[e->name[1]], NT_NAME_LEN);
-	memcpy(m->target, c->names[e->name[2]], NT_NAME_LEN);
-}
-
-void nt_corr_push(struct nt_corr *c, const struct nt_trace_msg *m)
-{
-	struct timespec ts;
-	struct qent *e;
-	uint16_t idx[3];
-
-	if (c->qlen == c->qcap && (c->qcap >= QUEUE_LEN || queue_grow(c))) {
-		c->st.queue_full++;
-		nt_corr_flush(c, 0, 0, 1); /* resolve oldest now rather than drop */
-	}
-	if (names_intern(c, m, idx)) {
-		/* more distinct names than NAMES_MAX while queued: resolve the
-		 * queue now, then the names can start over */
-		c->st.queue_full++;
-		nt_corr_flush(c, 0, 0, 1);
-		c->nnames = 0;
-		memset(c->names_hash, 0, sizeof(c->names_hash));
-		if (names_intern(c, m, idx))
-			return; /* cannot happen: 3 names fit an empty table */
-	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	e = &c->q[(c->qhead + c->qlen) & (c->qcap - 1)];
-	e->rx_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	memcpy(e->name, idx, sizeof(idx));
-	memcpy(e->head, m, MSG_HEAD);
-	memcpy(e->tail, (const uint8_t *)m + MSG_TAIL, sizeof(e->tail));
-	c->qlen++;
-}
-
-int nt_corr_flush(struct nt_corr *c, uint64_t now_ns, uint64_t delay_ns, int all)
-{
-	int n = 0, err;
-
 	while (c->qlen) {
-		struct qent *e = &c->q[c->qhead];
-		struct nt_trace_msg m;
+		struct qmsg *q = &c->q[c->qhead];
+		int err;
 
-		if (!all && e->rx_ns + delay_ns > now_ns)
+		if (q->run && c->runs[q->run].state == R_PENDING)
 			break;
-		qent_msg(c, e, &m);
-		err = resolve(c, &m);
-		c->qhead = (c->qhead + 1) & (c->qcap - 1);
+		err = q_emit(c, q);
+		run_unref(c, q->run);
+		c->qhead = (c->qhead + 1) % QUEUE_LEN;
 		c->qlen--;
 		if (err)
 			return err;
-		n++;
 	}
-	return n;
+	return 0;
+}
+
+/* Emit the deferred FREE of SKB, placed before FIRST (the first step of the
+ * packet that reuses the address) when that is earlier.  0 or emit error. */
+static int defer_emit(struct nt_corr *c, uint64_t skb, uint64_t first)
+{
+	for (int j = 0; j < NDEFER && c->ndefer; j++) {
+		struct defer *d = &c->defer[j];
+
+		if (!d->used || (skb && d->f.h.skb != skb))
+			continue;
+		if (first != UINT64_MAX && first && first - 1 < d->f.h.ts_ns)
+			d->f.h.ts_ns = first - 1;
+		d->used = 0;
+		c->ndefer--;
+		return c->o.emit(c->o.ctx, &d->f, sizeof(d->f));
+	}
+	return 0;
+}
+
+static int defer_put(struct nt_corr *c, const struct nt_ev_free *f)
+{
+	int err;
+
+	for (int j = 0; j < NDEFER; j++)
+		if (!c->defer[j].used) {
+			c->defer[j].f = *f;
+			c->defer[j].used = 1;
+			c->ndefer++;
+			return 0;
+		}
+	/* full (METAs lost): the oldest goes as it is */
+	err = defer_emit(c, 0, UINT64_MAX);
+	return err ? err : defer_put(c, f);
+}
+
+/* Give up on the oldest pending run (queue or run pool full). */
+static void pend_expire_oldest(struct nt_corr *c)
+{
+	uint32_t r = c->pend_head;
+
+	if (!r)
+		return;
+	pend_unlink(c, r);
+	c->runs[r].state = R_UNMATCHED;
+	c->st.runs_unmatched++;
+	run_unref(c, r);
+}
+
+/* ---- API -------------------------------------------------------------------------------- */
+
+int nt_corr_new(const struct nt_corr_opts *o, struct nt_corr **out)
+{
+	struct nt_corr *c = calloc(1, sizeof(*c));
+	uint32_t n;
+
+	if (!c)
+		return -ENOMEM;
+	c->o = *o;
+	c->lookahead = o->lookahead_ns ? o->lookahead_ns : NT_CORR_LOOKAHEAD_NS;
+	n = o->max_skbs ? o->max_skbs : DEF_MAX_SKBS;
+	c->ents = calloc(n + 1, sizeof(*c->ents));
+	c->runs = calloc(RUNS_MAX, sizeof(*c->runs));
+	c->lanes = calloc(NLANES, sizeof(*c->lanes));
+	c->q = malloc(QUEUE_LEN * sizeof(*c->q));
+	if (!c->ents || !c->runs || !c->lanes || !c->q) {
+		nt_corr_free(c);
+		return -ENOMEM;
+	}
+	c->nents = n;
+	for (uint32_t i = n; i >= 1; i--) {
+		c->ents[i].lnext = c->free_ent;
+		c->free_ent = i;
+	}
+	for (uint32_t r = RUNS_MAX - 1; r >= 1; r--) {
+		c->runs[r].pnext = c->free_run;
+		c->free_run = r;
+	}
+	c->debug = getenv("NT_DEBUG_CORR") != NULL;
+	*out = c;
+	return 0;
+}
+
+void nt_corr_free(struct nt_corr *c)
+{
+	if (!c)
+		return;
+	free(c->ents);
+	free(c->runs);
+	free(c->lanes);
+	free(c->q);
+	free(c);
+}
+
+int nt_corr_event(struct nt_corr *c, const void *rec, size_t len)
+{
+	const struct nt_ev_hdr *h = rec;
+	uint32_t i;
+
+	if (len < sizeof(*h) || !h->skb)
+		return 0;
+	/* the next record of an address whose inferred FREE waits: not the
+	 * first sight of a packet with early steps, the FREE goes as it is */
+	if (c->ndefer && h->type != NT_EV_META && !(h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED))) {
+		int e = defer_emit(c, h->skb, UINT64_MAX);
+
+		if (e)
+			return e;
+	}
+	switch (h->type) {
+	case NT_EV_META: {
+		const struct nt_ev_meta *m = rec;
+		uint64_t key[NKEY], first;
+		struct pkt p;
+		int e;
+
+		if (len < sizeof(*m))
+			return 0;
+		i = corr_ent_find(c, h->skb);
+		if (!i || c->ents[i].t_end)
+			i = corr_ent_new(c, h->skb, h->ts_ns, h->cpu);
+		else
+			corr_ent_touch(c, i, h->ts_ns, h->cpu);
+		corr_meta_pkt(m, &p);
+		corr_pkt_keys(&p, key);
+		corr_keys_set(c, i, key);
+		corr_pkt_fid(&p, c->ents[i].fid);
+		c->ents[i].l3 = m->l3;
+		if (m->netns)
+			c->ents[i].netns = m->netns;
+		if (c->debug)
+			fprintf(stderr, "corr: meta %llx ts %llu cpu %u l3 %u p %u %u>%u ipid %u x %08x frag %x csum %04x\n",
+				(unsigned long long)h->skb, (unsigned long long)h->ts_ns, h->cpu, m->l3,
+				m->l4proto, m->sport, m->dport, m->ip_id, m->l4_extra, m->frag,
+				m->l4_csum);
+		first = c->pend_head && key[K_FULL] ? pend_check(c, i, h->ts_ns) : UINT64_MAX;
+		if ((e = defer_emit(c, h->skb, first)))
+			return e;
+		if (first != UINT64_MAX)
+			return drain(c);
+		break;
+	}
+	case NT_EV_LINK: {
+		const struct nt_ev_link *l = rec;
+		uint32_t p;
+
+		if (len < sizeof(*l))
+			return 0;
+		p = corr_ent_find(c, l->parent);
+		i = corr_ent_new(c, h->skb, h->ts_ns, h->cpu);
+		if (p && p != i) {
+			corr_keys_set(c, i, c->ents[p].key);
+			memcpy(c->ents[i].fid, c->ents[p].fid, sizeof(c->ents[i].fid));
+			c->ents[i].l3 = c->ents[p].l3;
+			c->ents[i].netns = c->ents[p].netns;
+		}
+		break;
+	}
+	case NT_EV_FREE:
+		if ((h->flags & NT_F_INFERRED) && len == sizeof(struct nt_ev_free) &&
+		    c->o.defer_inferred) {
+			int e = defer_put(c, rec);
+
+			if (e)
+				return e;
+		}
+		/* fall through */
+	case NT_EV_DROP:
+		i = corr_ent_find(c, h->skb);
+		if (i && !c->ents[i].t_end) {
+			corr_ent_touch(c, i, h->ts_ns, h->cpu);
+			c->ents[i].t_end = h->ts_ns;
+		}
+		break;
+	case NT_EV_DEV:
+		i = corr_ent_find(c, h->skb);
+		if (i && !c->ents[i].t_end && len >= sizeof(struct nt_ev_dev) &&
+		    ((const struct nt_ev_dev *)rec)->netns)
+			c->ents[i].netns = ((const struct nt_ev_dev *)rec)->netns;
+		/* fall through */
+	case NT_EV_FUNC:
+	case NT_EV_NFT_CHAIN:
+	case NT_EV_NFT_RULE:
+		i = corr_ent_find(c, h->skb);
+		if (i && !c->ents[i].t_end)
+			corr_ent_touch(c, i, h->ts_ns, h->cpu);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int is_own(const char *table)
+{
+	return !strncmp(table, OWN_PREFIX, sizeof(OWN_PREFIX) - 1);
+}
+
+static int chain_info(struct nt_corr *c, const struct nt_trace_msg *m, const char *chain,
+		      struct nt_ev_nft_chaindef *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->hook = NT_HOOK_NONE;
+	return c->o.chain ? c->o.chain(c->o.ctx, m->netns, m->family, m->table, chain, d) : -1;
+}
+
+/* Hook of the base chain a run starts in. */
+static uint8_t run_hook(struct nt_corr *c, const struct nt_trace_msg *m, int own)
+{
+	static const char *const hooks[] = { "prerouting", "input", "forward", "output",
+					     "postrouting" };
+	struct nt_ev_nft_chaindef d;
+
+	if (own) { /* the recorders' tables: one base chain per hook, named after it */
+		for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+			if (!strcmp(m->chain, hooks[i]))
+				return (uint8_t)i;
+		return NT_HOOK_NONE;
+	}
+	if (!chain_info(c, m, m->chain, &d) && d.base)
+		return d.hook;
+	return NT_HOOK_NONE;
+}
+
+static uint32_t run_new(struct nt_corr *c, const struct nt_trace_msg *m, int own)
+{
+	struct run *x;
+	struct pkt p;
+	uint64_t ck;
+	uint32_t r;
+
+	if (!c->free_run) {
+		c->st.queue_full++;
+		pend_expire_oldest(c);
+		drain(c);
+		if (!c->free_run)
+			return 0;
+	}
+	r = c->free_run;
+	x = &c->runs[r];
+	c->free_run = x->pnext;
+	memset(x, 0, sizeof(*x));
+	x->t_start = m->ts_ns;
+	x->cpu = m->cpu;
+	x->netns = m->netns;
+	x->trace_id = m->id;
+	x->own = own;
+	x->hook = run_hook(c, m, own);
+	ck = nt_chain_key(m->netns, m->family, m->table, m->chain);
+	x->chain = (uint32_t)(ck ^ ck >> 32) | 1;
+	x->l3 = m->l3;
+	if (m->flags & NT_TRACE_V6FRAG)
+		x->qmode |= Q_V6FRAG;
+	else if (m->flags & NT_TRACE_NO_L4)
+		x->qmode |= Q_NOL4;
+	corr_msg_pkt(m, &p);
+	corr_pkt_keys(&p, x->key);
+	corr_pkt_fid(&p, x->fid);
+	if (c->o.left_out && (m->flags & NT_TRACE_HAS_PKT))
+		x->out = !!c->o.left_out(c->o.left_out_ctx, m);
+	return r;
+}
+
+static int terminal(const struct nt_trace_msg *m)
+{
+	if (m->type == NT_RULE_KIND_POLICY)
+		return 1;
+	return m->type == NT_RULE_KIND_RULE && m->verdict >= 0; /* accept, drop, stolen, queue ... */
+}
+
+int nt_corr_msg(struct nt_corr *c, const struct nt_trace_msg *m)
+{
+	struct lane *l = lane_of(c, m->cpu);
+	int own = is_own(m->table), kind = m->type;
+	uint32_t r = 0;
+	struct run *x;
+	struct qmsg *q;
+	int err;
+
+	c->st.msgs++;
+	if (m->flags & NT_TRACE_FIRST) {
+		/* a new chain run; an open run of the same packet on this CPU
+		 * ended without a terminal message we saw */
+		for (uint32_t j = l->n; j-- > 0;) {
+			const struct run *o = &c->runs[l->run[j]];
+
+			if (o->netns == m->netns && o->trace_id == m->id) {
+				lane_pop_to(c, l, j);
+				break;
+			}
+		}
+		r = run_new(c, m, own);
+		if (r) {
+			c->st.runs++;
+			lane_push(c, l, r);
+			run_resolve(c, r);
+			if (c->debug)
+				fprintf(stderr, "corr: run %s/%s id %08x ts %llu cpu %u l3 %u p %u %u>%u ipid %u x %08x frag %x csum %04x -> %s %llx\n",
+					m->table, m->chain, m->id, (unsigned long long)m->ts_ns, m->cpu,
+					m->l3, m->l4proto, m->sport, m->dport, m->ip_id, m->l4_extra,
+					m->frag, m->l4_csum,
+					c->runs[r].state == R_MATCHED ? "skb" :
+					c->runs[r].state == R_PENDING ? "pending" : "none",
+					(unsigned long long)c->runs[r].skb);
+		}
+	} else {
+		for (uint32_t j = l->n; j-- > 0;) {
+			const struct run *o = &c->runs[l->run[j]];
+
+			if (o->netns == m->netns && o->trace_id == m->id) {
+				r = l->run[j];
+				break;
+			}
+		}
+		if (!r)
+			c->st.orphans++;
+	}
+	x = r ? &c->runs[r] : NULL;
+	if (own) {
+		c->st.own++;
+		goto done;
+	}
+	/*
+	 * A RULE message without a rule handle is the kernel's "end of the
+	 * chain reached" (the rule blob's last-rule marker).  In a regular chain
+	 * it is the implicit return (recorded as kind return); in a base chain
+	 * the policy message that follows says everything (not recorded).  nft
+	 * monitor trace prints neither.
+	 */
+	if (m->type == NT_RULE_KIND_RULE && !m->rule_handle) {
+		struct nt_ev_nft_chaindef d;
+
+		if (!chain_info(c, m, m->chain, &d) && d.base)
+			goto done;
+		kind = NT_RULE_KIND_RETURN;
+	}
+	if (c->qlen == QUEUE_LEN) {
+		c->st.queue_full++;
+		pend_expire_oldest(c);
+		if ((err = drain(c)))
+			return err;
+		while (c->qlen == QUEUE_LEN) {
+			pend_expire_oldest(c);
+			if ((err = drain(c)))
+				return err;
+		}
+	}
+	q = &c->q[(c->qhead + c->qlen) % QUEUE_LEN];
+	memset(q, 0, sizeof(*q));
+	q->ts = m->ts_ns;
+	q->cpu = m->cpu;
+	q->chain_key = nt_chain_key(m->netns, m->family, m->table, m->chain);
+	q->rule_handle = m->rule_handle;
+	q->verdict = m->verdict;
+	q->id = m->id;
+	q->kind = (uint8_t)kind;
+	q->family = (uint8_t)m->family;
+	q->depth = x ? x->depth : 0;
+	q->hook = x ? x->hook : NT_HOOK_NONE;
+	q->run = r;
+	if (r)
+		x->refs++;
+	err = emit_chaindef(c, q->chain_key, m->ts_ns, m->cpu, m->netns, m->family, m->table,
+			    m->chain);
+	if (!err && m->target[0]) {
+		q->target_key = nt_chain_key(m->netns, m->family, m->table, m->target);
+		err = emit_chaindef(c, q->target_key, m->ts_ns, m->cpu, m->netns, m->family,
+				    m->table, m->target);
+	}
+	c->qlen++;
+	if (err)
+		return err;
+done:
+	if (x) {
+		/* jump stack depth for the next message of this run */
+		if (kind == NT_RULE_KIND_RULE && m->verdict == NT_V_JUMP)
+			x->depth++;
+		else if ((kind == NT_RULE_KIND_RETURN ||
+			  (kind == NT_RULE_KIND_RULE && m->verdict == NT_V_RETURN)) && x->depth)
+			x->depth--;
+		if (terminal(m)) {
+			for (uint32_t j = l->n; j-- > 0;)
+				if (l->run[j] == r) {
+					lane_pop_to(c, l, j);
+					break;
+				}
+		}
+	}
+	return drain(c);
+}
+
+int nt_corr_advance(struct nt_corr *c, uint64_t progress_ns)
+{
+	int err;
+
+	if (progress_ns > c->progress)
+		c->progress = progress_ns;
+	/* a deferred FREE whose META never came (filtered out, lost) */
+	for (int j = 0; j < NDEFER && c->ndefer; j++)
+		if (c->defer[j].used && c->defer[j].f.h.ts_ns + c->lookahead < c->progress &&
+		    (err = defer_emit(c, c->defer[j].f.h.skb, UINT64_MAX)))
+			return err;
+	while (c->pend_head && c->runs[c->pend_head].t_start + c->lookahead < c->progress)
+		pend_expire_oldest(c);
+	/* ended incarnations no message can name any more */
+	while (c->lru_head) {
+		const struct ent *e = &c->ents[c->lru_head];
+
+		if (e->t_last + PURGE_NS >= c->progress)
+			break;
+		corr_ent_release(c, c->lru_head);
+	}
+	return drain(c);
+}
+
+int nt_corr_finish(struct nt_corr *c)
+{
+	int err;
+
+	while (c->pend_head)
+		pend_expire_oldest(c);
+	while (c->ndefer)
+		if ((err = defer_emit(c, 0, UINT64_MAX)))
+			return err;
+	return drain(c);
+}
+
+uint64_t nt_corr_hold(const struct nt_corr *c)
+{
+	uint64_t t = c->qlen ? c->q[c->qhead].ts : UINT64_MAX;
+
+	for (int j = 0; j < NDEFER && c->ndefer; j++)
+		if (c->defer[j].used && c->defer[j].f.h.ts_ns < t)
+			t = c->defer[j].f.h.ts_ns;
+	return t;
 }
 
 void nt_corr_forget_chains(struct nt_corr *c)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* mergeq.c - the recorder's merge queue (mergeq.h). */
+/* mergeq.c - the recorder's merge queue (mergeq.h): a bounded min-heap. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,84 +7,130 @@
 #include "common/records.h"
 #include "nft-record/mergeq.h"
 
-static int ring_init(struct nt_mergeq_ring *q, size_t cap)
+int nt_mergeq_init(struct nt_mergeq *m, size_t cap, nt_mergeq_emit_fn emit, void *ctx)
 {
-	q->slot = calloc(cap, NT_MERGEQ_REC_MAX);
-	q->len = calloc(cap, sizeof(*q->len));
-	q->cap = cap;
-	q->head = q->n = 0;
-	return q->slot && q->len ? 0 : -ENOMEM;
-}
-
-static void ring_free(struct nt_mergeq_ring *q)
-{
-	free(q->slot);
-	free(q->len);
-	q->slot = NULL;
-	q->len = NULL;
-}
-
-static const struct nt_ev_hdr *ring_head(const struct nt_mergeq_ring *q)
-{
-	return q->n ? (const void *)q->slot[q->head] : NULL;
-}
-
-int nt_mergeq_init(struct nt_mergeq *m, size_t bpf_cap, size_t nft_cap, nt_mergeq_emit_fn emit,
-		   void *ctx)
-{
-	int a = ring_init(&m->q[NT_MERGEQ_BPF], bpf_cap), b = ring_init(&m->q[NT_MERGEQ_NFT], nft_cap);
-
+	memset(m, 0, sizeof(*m));
+	m->slot = calloc(cap, NT_MERGEQ_REC_MAX);
+	m->len = calloc(cap, sizeof(*m->len));
+	m->free_slots = calloc(cap, sizeof(*m->free_slots));
+	m->heap = calloc(cap, sizeof(*m->heap));
 	m->emit = emit;
 	m->ctx = ctx;
-	return a || b ? -ENOMEM : 0;
+	if (!m->slot || !m->len || !m->free_slots || !m->heap || !cap)
+		return -ENOMEM;
+	m->cap = cap;
+	for (size_t i = 0; i < cap; i++)
+		m->free_slots[i] = (uint32_t)(cap - 1 - i);
+	m->nfree = cap;
+	return 0;
 }
 
 void nt_mergeq_free(struct nt_mergeq *m)
 {
-	ring_free(&m->q[NT_MERGEQ_BPF]);
-	ring_free(&m->q[NT_MERGEQ_NFT]);
+	free(m->slot);
+	free(m->len);
+	free(m->free_slots);
+	free(m->heap);
+	m->slot = NULL;
+	m->len = NULL;
+	m->free_slots = NULL;
+	m->heap = NULL;
+	m->n = m->cap = 0;
 }
 
-static void pop_write(struct nt_mergeq *m, struct nt_mergeq_ring *q)
+static int before(const struct nt_mergeq_ent *a, const struct nt_mergeq_ent *b)
 {
-	m->emit(m->ctx, q->slot[q->head], q->len[q->head]);
-	q->head = (q->head + 1) % q->cap;
-	q->n--;
+	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+}
+
+static void sift_up(struct nt_mergeq *m, size_t i)
+{
+	struct nt_mergeq_ent e = m->heap[i];
+
+	while (i) {
+		size_t p = (i - 1) / 2;
+
+		if (!before(&e, &m->heap[p]))
+			break;
+		m->heap[i] = m->heap[p];
+		i = p;
+	}
+	m->heap[i] = e;
+}
+
+static void sift_down(struct nt_mergeq *m, size_t i)
+{
+	struct nt_mergeq_ent e = m->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= m->n)
+			break;
+		if (c + 1 < m->n && before(&m->heap[c + 1], &m->heap[c]))
+			c++;
+		if (!before(&m->heap[c], &e))
+			break;
+		m->heap[i] = m->heap[c];
+		i = c;
+	}
+	m->heap[i] = e;
+}
+
+static void write_rec(struct nt_mergeq *m, const void *rec, size_t len, uint64_t ts)
+{
+	if (ts < m->last_ts)
+		m->late++;
+	else
+		m->last_ts = ts;
+	m->emit(m->ctx, rec, len);
+}
+
+static void pop_write(struct nt_mergeq *m)
+{
+	struct nt_mergeq_ent e = m->heap[0];
+
+	m->heap[0] = m->heap[--m->n];
+	if (m->n)
+		sift_down(m, 0);
+	write_rec(m, m->slot[e.slot], m->len[e.slot], e.ts);
+	m->free_slots[m->nfree++] = e.slot;
 }
 
 void nt_mergeq_out(struct nt_mergeq *m, uint64_t upto)
 {
-	struct nt_mergeq_ring *bq = &m->q[NT_MERGEQ_BPF], *nq = &m->q[NT_MERGEQ_NFT];
-
-	for (;;) {
-		const struct nt_ev_hdr *b = ring_head(bq), *n = ring_head(nq);
-		struct nt_mergeq_ring *q;
-
-		if (!b && !n)
-			return;
-		if (b && n)
-			q = n->ts_ns <= b->ts_ns ? nq : bq;
-		else
-			q = b ? bq : nq;
-		if (upto && ring_head(q)->ts_ns > upto)
-			return;
-		pop_write(m, q);
-	}
+	while (m->n && m->heap[0].ts <= upto)
+		pop_write(m);
 }
 
-void nt_mergeq_push(struct nt_mergeq *m, enum nt_mergeq_src src, const void *rec, size_t len)
+uint64_t nt_mergeq_oldest(const struct nt_mergeq *m)
 {
-	struct nt_mergeq_ring *q = &m->q[src];
-	size_t i;
+	return m->n ? m->heap[0].ts : UINT64_MAX;
+}
 
-	if (len > NT_MERGEQ_REC_MAX)
+void nt_mergeq_push(struct nt_mergeq *m, const void *rec, size_t len)
+{
+	const struct nt_ev_hdr *h = rec;
+	uint32_t s;
+
+	if (len > NT_MERGEQ_REC_MAX || len < sizeof(*h) || !m->cap)
 		return;
-	if (q->n == q->cap) /* full: write the oldest now, order may suffer */
-		nt_mergeq_out(m, ring_head(q)->ts_ns);
-	if (q->n == q->cap)
-		pop_write(m, q);
-	i = (q->head + q->n) % q->cap;
-	memcpy(q->slot[i], rec, len);
-	q->len[i] = len;
-	q->n++;
+	if (h->ts_ns < m->last_ts) {
+		/* below what was written already: cannot be placed */
+		write_rec(m, rec, len, h->ts_ns);
+		return;
+	}
+	if (!m->nfree) {
+		m->forced++;
+		pop_write(m);
+		if (h->ts_ns < m->last_ts) {
+			write_rec(m, rec, len, h->ts_ns);
+			return;
+		}
+	}
+	s = m->free_slots[--m->nfree];
+	memcpy(m->slot[s], rec, len);
+	m->len[s] = (uint16_t)len;
+	m->heap[m->n] = (struct nt_mergeq_ent){ .ts = h->ts_ns, .seq = m->seq++, .slot = s };
+	sift_up(m, m->n++);
 }

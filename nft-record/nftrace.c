@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* nftrace.c - owned nft table + NFNLGRP_NFTRACE reader (see nftrace.h). */
+/* nftrace.c - owned nft table, NFNLGRP_NFTRACE socket and its ring-copy
+ * socket filter, trace message parser (see nftrace.h). */
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
@@ -18,19 +19,10 @@
 #include <bpf/bpf.h>
 
 #include "nft-record/nftrace.h"
+#include "common/bpf_shared.h"
 
-#define RBUF_LEN (256 * 1024)
-#define STAMP_QUEUE_LEN 65536
 
 static const char *const hook_names[] = { "prerouting", "input", "forward", "output", "postrouting" };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static const struct {
 	unsigned bit;
@@ -140,68 +132,60 @@ static int build_table(char *buf, size_t len, const char *table, const struct nt
 	return 0;
 }
 
-/*
- * Socket filter: push {bpf_ktime_get_ns(), skb->len, 4 bytes at offset 40}
- * into the queue map and keep the whole message.  It runs in
- * netlink_broadcast(), i.e. when the trace is made.  Offset 40 is the value of
- * the third attribute, NFTA_TRACE_ID (after nlmsghdr, nfgenmsg, NFTA_TRACE_NFPROTO
- * and NFTA_TRACE_TYPE, the order of nft_trace_notify() since 4.6): user space
- * checks it, so a stamp is never given to the wrong message after an overrun.
- */
-#define STAMP_ID_OFF 40
-
-struct stamp {
-	uint64_t ts;
-	uint32_t len;
-	uint32_t id_raw;
-};
-
-static int stamp_prog_load(int qfd)
+int nt_nftrace_attach_ring(struct nt_nftrace *t, const void *tmpl, size_t n, char *err,
+			   size_t errlen)
 {
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_6, .src_reg = BPF_REG_1 },
-		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ktime_get_ns },
-		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_0, .off = -16 },
-		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_6,
-		  .off = offsetof(struct __sk_buff, len) },
-		{ .code = BPF_STX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1, .off = -8 },
-		{ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .off = -4, .imm = 0 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_6 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = STAMP_ID_OFF },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_3, .src_reg = BPF_REG_10 },
-		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_3, .imm = -4 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_4, .imm = 4 },
-		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_skb_load_bytes },
-		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1, .src_reg = BPF_PSEUDO_MAP_FD, .imm = qfd },
-		{ 0 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
-		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -16 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = BPF_ANY },
-		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_push_elem },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = -1 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
+	uint64_t conf = (uint64_t)(uint32_t)t->index << 32 | t->ns->inum;
+	struct bpf_insn *buf;
+	size_t patched = 0;
+	int pfd, fd, e;
 
-	return bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "nt_nl_stamp", "GPL", insns,
-			     sizeof(insns) / sizeof(insns[0]), NULL);
-}
-
-static void stamp_setup(struct nt_nftrace *t)
-{
-	int fd = mnl_socket_get_fd(t->nl);
-
-	t->qfd = bpf_map_create(BPF_MAP_TYPE_QUEUE, "nt_nl_ts", 0, sizeof(struct stamp),
-				STAMP_QUEUE_LEN, NULL);
-	if (t->qfd < 0)
-		return;
-	t->progfd = stamp_prog_load(t->qfd);
-	if (t->progfd < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &t->progfd, sizeof(t->progfd))) {
-		if (t->progfd >= 0)
-			close(t->progfd);
-		close(t->qfd);
-		t->progfd = t->qfd = -1;
+	if (!t->nl || !tmpl || !n) {
+		snprintf(err, errlen, "netns %s: no trace socket or no socket filter program",
+			 nt_netns_label(t->ns));
+		return -EINVAL;
 	}
+	buf = malloc(n * sizeof(*buf));
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(buf, tmpl, n * sizeof(*buf));
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (buf[i].code != (BPF_LD | BPF_DW | BPF_IMM) || buf[i].src_reg ||
+		    (uint32_t)buf[i].imm != (uint32_t)NT_NLC_MAGIC ||
+		    (uint32_t)buf[i + 1].imm != (uint32_t)(NT_NLC_MAGIC >> 32))
+			continue;
+		buf[i].imm = (int32_t)(uint32_t)conf;
+		buf[i + 1].imm = (int32_t)(uint32_t)(conf >> 32);
+		patched++;
+		i++;
+	}
+	if (!patched) {
+		free(buf);
+		snprintf(err, errlen, "the nftrace socket filter has no configuration constant (build problem)");
+		return -ENOEXEC;
+	}
+	pfd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "nt_nlmsg", "GPL", buf, n, NULL);
+	e = errno;
+	free(buf);
+	if (pfd < 0) {
+		snprintf(err, errlen, "netns %s: cannot load the nftrace socket filter: %s",
+			 nt_netns_label(t->ns), strerror(e));
+		return -e;
+	}
+	fd = mnl_socket_get_fd(t->nl);
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &pfd, sizeof(pfd))) {
+		e = errno;
+		close(pfd);
+		snprintf(err, errlen, "netns %s: cannot attach the nftrace socket filter: %s",
+			 nt_netns_label(t->ns), strerror(e));
+		return -e;
+	}
+	if (t->progfd >= 0)
+		close(t->progfd);
+	t->progfd = pfd;
+	return 0;
 }
 
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
@@ -210,25 +194,18 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 {
 	char cmd[48 << 10]; /* 8 rules of up to 320 bytes, 5 hooks, 2 families */
 	char *nfterr;
-	int ret, fd, one = 1, rcv = 16 << 20, grp = NFNLGRP_NFTRACE;
+	int ret, fd, grp = NFNLGRP_NFTRACE;
 
 	memset(t, 0, sizeof(*t));
 	t->ns = ns;
 	t->index = index;
-	t->qfd = t->progfd = -1;
+	t->progfd = -1;
 	snprintf(t->table, sizeof(t->table), NT_TRACE_TABLE_PREFIX "%d", (int)getpid());
 	ret = build_table(cmd, sizeof(cmd), t->table, flt, listen, families);
 	if (ret) {
 		snprintf(err, errlen, "nftrace rules too long");
 		return ret;
 	}
-	t->rbuf = malloc(RBUF_LEN);
-	if (!t->rbuf) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	t->rbuf_len = RBUF_LEN;
-
 	ret = nt_netns_enter(ns);
 	if (ret) {
 		snprintf(err, errlen, "cannot enter network namespace %s: %s", nt_netns_label(ns),
@@ -246,10 +223,8 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 		goto leave;
 	}
 	fd = mnl_socket_get_fd(t->nl);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &(int){ 0 }, sizeof(int));
-	(void)one;
+	/* the socket filter (nt_nftrace_attach_ring) passes nothing on: the
+	 * socket only makes the kernel build trace messages (a listener) */
 	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp))) {
 		ret = -errno;
 		snprintf(err, errlen, "netns %s: cannot join NFNLGRP_NFTRACE: %s%s", nt_netns_label(ns),
@@ -257,7 +232,6 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 		goto leave;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	stamp_setup(t);
 table:
 	t->own = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!t->own) {
@@ -291,57 +265,90 @@ leave:
 	return ret;
 }
 
-int nt_nftrace_fd(const struct nt_nftrace *t)
-{
-	return t->nl ? mnl_socket_get_fd(t->nl) : -1;
-}
-
-/* Network / transport header bytes -> packet fields as struct nt_ev_meta. */
+/*
+ * Network / transport header bytes -> packet fields as struct nt_ev_meta
+ * (bpf/core.bpf.h parses the skb the same way).  IPv4 fragments: offset and
+ * MF from the header; the transport bytes of a non-first fragment are
+ * payload.  IPv6 fragments: the kernel copies at most the 40-byte fixed
+ * header, so the fragment header is never in the message: a first fragment
+ * shows next header 44 and its transport header with no protocol to read it
+ * by; a non-first fragment comes with no network header and the first 20
+ * bytes of the IPv6 header as its "transport header" (ipv6_find_hdr() leaves
+ * the offset at 0).  Both only set NT_TRACE_V6FRAG and the addresses known.
+ */
 static void parse_pkt(struct nt_trace_msg *m, const uint8_t *nh, uint32_t nlen, const uint8_t *th,
 		      uint32_t tlen)
 {
+	if (!nh && th && tlen >= 20 && (th[0] >> 4) == 6 && th[6] == 44) {
+		m->l3 = NT_L3_IPV6;
+		m->l4proto = 44;
+		m->frag = NT_FRAG_IS | 1; /* offset unknown, not the first */
+		memcpy(m->saddr, th + 8, 12);
+		m->flags |= NT_TRACE_V6FRAG;
+		return;
+	}
 	if (!nh || nlen < 1)
 		return;
 	if ((nh[0] >> 4) == 4 && nlen >= 20) {
+		uint16_t fo = (uint16_t)(nh[6] << 8 | nh[7]);
+		uint32_t ihl = (nh[0] & 0xf) * 4u;
+
+		/* no transport attribute (bridge family): the 40 network
+		 * header bytes hold the start of the L4 header */
+		if (!th && ihl >= 20 && nlen > ihl) {
+			th = nh + ihl;
+			tlen = nlen - ihl;
+		}
+
 		m->l3 = NT_L3_IPV4;
 		m->ip_id = (uint16_t)(nh[4] << 8 | nh[5]);
 		m->l4proto = nh[9];
 		memcpy(m->saddr, nh + 12, 4);
 		memcpy(m->daddr, nh + 16, 4);
-		if ((nh[6] & 0x1f) || nh[7]) /* not the first fragment */
-			th = NULL;
+		if (fo & 0x3fff) {
+			m->frag = NT_FRAG_IS | (fo & 0x2000 ? NT_FRAG_MF : 0) | (fo & NT_FRAG_OFF_MASK);
+			if (fo & NT_FRAG_OFF_MASK)
+				th = NULL; /* payload, not a transport header */
+		}
 	} else if ((nh[0] >> 4) == 6 && nlen >= 40) {
 		m->l3 = NT_L3_IPV6;
 		m->l4proto = nh[6];
 		memcpy(m->saddr, nh + 8, 16);
 		memcpy(m->daddr, nh + 24, 16);
+		if (m->l4proto == 44) {
+			m->frag = NT_FRAG_IS; /* the first fragment: offset 0 */
+			m->flags |= NT_TRACE_V6FRAG;
+			return;
+		}
 	} else {
 		return;
 	}
 	m->flags |= NT_TRACE_HAS_PKT;
-	if (!th)
+	if (!th) {
+		if (!(m->frag & NT_FRAG_OFF_MASK))
+			m->flags |= NT_TRACE_NO_L4;
 		return;
+	}
 	if (m->l4proto == 6 && tlen >= 8) {
 		m->sport = (uint16_t)(th[0] << 8 | th[1]);
 		m->dport = (uint16_t)(th[2] << 8 | th[3]);
 		m->l4_extra = (uint32_t)th[4] << 24 | th[5] << 16 | th[6] << 8 | th[7];
+		if (tlen >= 14)
+			m->tcp_flags = th[13];
+		if (tlen >= 18)
+			m->l4_csum = (uint16_t)(th[16] << 8 | th[17]);
 	} else if (m->l4proto == 17 && tlen >= 4) {
 		m->sport = (uint16_t)(th[0] << 8 | th[1]);
 		m->dport = (uint16_t)(th[2] << 8 | th[3]);
+		if (tlen >= 8)
+			m->l4_csum = (uint16_t)(th[6] << 8 | th[7]);
 	} else if ((m->l4proto == 1 || m->l4proto == 58) && tlen >= 8) {
 		m->sport = (uint16_t)(th[0] << 8 | th[1]);
 		m->dport = (uint16_t)(th[4] << 8 | th[5]);
 		m->l4_extra = (uint32_t)m->dport << 16 | (uint16_t)(th[6] << 8 | th[7]);
+		m->l4_csum = (uint16_t)(th[2] << 8 | th[3]);
 	}
 }
-
-struct read_ctx {
-	struct nt_nftrace *t;
-	uint64_t ts;
-	uint32_t flags;
-	void (*cb)(void *ctx, const struct nt_trace_msg *m);
-	void *ctx;
-};
 
 /* NFTA_TRACE_* attributes of one trace message, parsed in place (no
  * allocation: nftnl_trace_nlmsg_parse() strdup()s every string, i.e. several
@@ -384,55 +391,52 @@ static void attr_str(char *dst, const struct nlattr *a)
 	dst[n] = 0;
 }
 
-static int msg_cb(const struct nlmsghdr *nlh, void *data)
+/* Attributes of the trace message NLH (nlmsg_len already checked) into M:
+ * 0, or 1 when NLH is not an nftables trace message, -1 when malformed. */
+static int parse_nlh(const struct nlmsghdr *nlh, struct nt_trace_msg *m)
 {
-	struct read_ctx *rc = data;
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
 	struct trace_attrs ta;
-	struct nt_trace_msg m;
 	const uint8_t *nh = NULL, *th = NULL;
 	uint32_t nlen = 0, tlen = 0;
 
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
 	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
-		return MNL_CB_OK;
+		return 1;
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*nfg))
+		return -1;
 	memset(&ta, 0, sizeof(ta));
 	if (mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, &(struct attr_tab){ ta.a, NFTA_TRACE_MAX }) < 0)
-		return MNL_CB_OK;
+		return -1;
 	if (ta.a[NFTA_TRACE_VERDICT] &&
 	    mnl_attr_parse_nested(ta.a[NFTA_TRACE_VERDICT], attr_cb,
 				  &(struct attr_tab){ ta.v, NFTA_VERDICT_MAX }) < 0)
-		return MNL_CB_OK;
-	memset(&m, 0, sizeof(m));
-	m.ts_ns = rc->ts;
-	m.flags = rc->flags;
-	m.netns = rc->t->ns->inum;
-	m.ns_index = rc->t->index;
-	m.family = nfg->nfgen_family;
+		return -1;
+	m->family = nfg->nfgen_family;
 	if (ta.a[NFTA_TRACE_ID])
-		m.id = attr_be32(ta.a[NFTA_TRACE_ID]);
+		m->id = attr_be32(ta.a[NFTA_TRACE_ID]);
 	if (ta.a[NFTA_TRACE_TYPE])
-		m.type = attr_be32(ta.a[NFTA_TRACE_TYPE]);
-	m.nfproto = ta.a[NFTA_TRACE_NFPROTO] ? attr_be32(ta.a[NFTA_TRACE_NFPROTO]) : m.family;
-	attr_str(m.table, ta.a[NFTA_TRACE_TABLE]);
-	attr_str(m.chain, ta.a[NFTA_TRACE_CHAIN]);
-	attr_str(m.target, ta.v[NFTA_VERDICT_CHAIN]);
+		m->type = attr_be32(ta.a[NFTA_TRACE_TYPE]);
+	m->nfproto = ta.a[NFTA_TRACE_NFPROTO] ? attr_be32(ta.a[NFTA_TRACE_NFPROTO]) : m->family;
+	attr_str(m->table, ta.a[NFTA_TRACE_TABLE]);
+	attr_str(m->chain, ta.a[NFTA_TRACE_CHAIN]);
+	attr_str(m->target, ta.v[NFTA_VERDICT_CHAIN]);
 	if (ta.a[NFTA_TRACE_RULE_HANDLE] && mnl_attr_get_payload_len(ta.a[NFTA_TRACE_RULE_HANDLE]) >= 8)
-		m.rule_handle = be64toh(mnl_attr_get_u64(ta.a[NFTA_TRACE_RULE_HANDLE]));
-	if (m.type == NFT_TRACETYPE_POLICY && ta.a[NFTA_TRACE_POLICY])
-		m.verdict = (int32_t)attr_be32(ta.a[NFTA_TRACE_POLICY]);
+		m->rule_handle = be64toh(mnl_attr_get_u64(ta.a[NFTA_TRACE_RULE_HANDLE]));
+	if (m->type == NFT_TRACETYPE_POLICY && ta.a[NFTA_TRACE_POLICY])
+		m->verdict = (int32_t)attr_be32(ta.a[NFTA_TRACE_POLICY]);
 	else if (ta.v[NFTA_VERDICT_CODE])
-		m.verdict = (int32_t)attr_be32(ta.v[NFTA_VERDICT_CODE]);
+		m->verdict = (int32_t)attr_be32(ta.v[NFTA_VERDICT_CODE]);
 	else
-		m.verdict = NT_V_NONE;
-	if (m.verdict >= 0)
-		m.verdict &= NF_VERDICT_MASK; /* NF_QUEUE number, NF_DROP_ERR errno */
+		m->verdict = NT_V_NONE;
+	if (m->verdict >= 0)
+		m->verdict &= NF_VERDICT_MASK; /* NF_QUEUE number, NF_DROP_ERR errno */
 	if (ta.a[NFTA_TRACE_IIF])
-		m.iif = attr_be32(ta.a[NFTA_TRACE_IIF]);
+		m->iif = attr_be32(ta.a[NFTA_TRACE_IIF]);
 	if (ta.a[NFTA_TRACE_OIF])
-		m.oif = attr_be32(ta.a[NFTA_TRACE_OIF]);
+		m->oif = attr_be32(ta.a[NFTA_TRACE_OIF]);
 	if (ta.a[NFTA_TRACE_MARK])
-		m.mark = attr_be32(ta.a[NFTA_TRACE_MARK]);
+		m->mark = attr_be32(ta.a[NFTA_TRACE_MARK]);
 	if (ta.a[NFTA_TRACE_NETWORK_HEADER]) {
 		nh = mnl_attr_get_payload(ta.a[NFTA_TRACE_NETWORK_HEADER]);
 		nlen = mnl_attr_get_payload_len(ta.a[NFTA_TRACE_NETWORK_HEADER]);
@@ -441,79 +445,41 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 		th = mnl_attr_get_payload(ta.a[NFTA_TRACE_TRANSPORT_HEADER]);
 		tlen = mnl_attr_get_payload_len(ta.a[NFTA_TRACE_TRANSPORT_HEADER]);
 	}
-	parse_pkt(&m, nh, nlen, th, tlen);
-	rc->t->msgs++;
-	rc->cb(rc->ctx, &m);
-	return MNL_CB_OK;
+	/* the kernel dumps devices and headers once per chain run (packet_dumped) */
+	if (ta.a[NFTA_TRACE_IIF] || ta.a[NFTA_TRACE_OIF] || nh || th || ta.a[NFTA_TRACE_LL_HEADER])
+		m->flags |= NT_TRACE_FIRST;
+	parse_pkt(m, nh, nlen, th, tlen);
+	return 0;
 }
 
-/*
- * Kernel timestamp of the datagram just received (BUF, LEN bytes).  Stamps of
- * messages lost to an overrun are skipped: a stamp matches when the length and
- * the raw NFTA_TRACE_ID bytes match (length only if the attribute is not where
- * expected).
- */
-static int stamp_pop(struct nt_nftrace *t, const uint8_t *buf, size_t len, uint64_t *ts)
+int nt_nftrace_parse(const void *buf, size_t len, struct nt_trace_msg *m)
 {
-	struct stamp v;
-	uint32_t id_raw = 0;
-	int have_id = 0;
+	const struct nlmsghdr *nlh = buf;
+	uint64_t ts = m->ts_ns;
+	uint32_t netns = m->netns;
+	uint16_t cpu = m->cpu;
+	int ns_index = m->ns_index;
 
-	if (t->qfd < 0)
+	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
 		return -1;
-	if (len >= STAMP_ID_OFF + 4) {
-		const struct nlattr *a = (const void *)(buf + STAMP_ID_OFF - 4);
-
-		if ((a->nla_type & NLA_TYPE_MASK) == NFTA_TRACE_ID && a->nla_len == 8) {
-			memcpy(&id_raw, buf + STAMP_ID_OFF, 4);
-			have_id = 1;
-		}
-	}
-	for (int tries = 0; tries < 4096; tries++) {
-		if (bpf_map_lookup_and_delete_elem(t->qfd, NULL, &v))
-			return -1;
-		if (v.len == len && (!have_id || v.id_raw == id_raw)) {
-			/* the stamps skipped before the match are of messages this
-			 * socket never received: lost to an overrun (the filter runs
-			 * in netlink_broadcast() before delivery) */
-			t->stamps_skipped += (uint64_t)tries;
-			*ts = v.ts;
-			return 0;
-		}
-	}
-	return -1;
+	memset(m, 0, sizeof(*m));
+	m->ts_ns = ts;
+	m->netns = netns;
+	m->cpu = cpu;
+	m->ns_index = ns_index;
+	return parse_nlh(nlh, m);
 }
 
-int nt_nftrace_read(struct nt_nftrace *t, void (*cb)(void *ctx, const struct nt_trace_msg *m),
-		    void *ctx, int max)
+int nt_nftrace_parse_rec(const struct nt_ev_nlmsg *r, size_t reclen, struct nt_trace_msg *m)
 {
-	struct read_ctx rc = { .t = t, .cb = cb, .ctx = ctx };
-	int count = 0;
-
-	if (!t->nl)
-		return 0;
-	while (count < max) {
-		ssize_t n = mnl_socket_recvfrom(t->nl, t->rbuf, t->rbuf_len);
-
-		if (n < 0) {
-			if (errno == ENOBUFS) {
-				t->enobufs++;
-				continue;
-			}
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			return -errno;
-		}
-		rc.flags = 0;
-		if (stamp_pop(t, (const uint8_t *)t->rbuf, (size_t)n, &rc.ts)) {
-			rc.ts = mono_ns();
-			rc.flags = NT_TRACE_TS_RECV;
-			t->stamp_misses++;
-		}
-		mnl_cb_run(t->rbuf, n, 0, 0, msg_cb, &rc);
-		count++;
-	}
-	return count;
+	if (reclen < sizeof(*r) || r->len > reclen - sizeof(*r))
+		return -1;
+	m->ts_ns = r->h.ts_ns;
+	m->cpu = r->h.cpu;
+	m->netns = r->h.id;
+	m->ns_index = (int)r->h.skb;
+	m->flags = 0;
+	return nt_nftrace_parse(r + 1, r->len, m);
 }
 
 void nt_nftrace_close(struct nt_nftrace *t)
@@ -535,11 +501,7 @@ void nt_nftrace_close(struct nt_nftrace *t)
 	t->nl = NULL;
 	if (t->progfd >= 0)
 		close(t->progfd);
-	if (t->qfd >= 0)
-		close(t->qfd);
-	t->progfd = t->qfd = -1;
-	free(t->rbuf);
-	t->rbuf = NULL;
+	t->progfd = -1;
 }
 
 char *nt_nft_list(const struct nt_netns *ns, const char *cmd, int json, char *err, size_t errlen)
@@ -577,9 +539,4 @@ free:
 leave:
 	nt_netns_leave();
 	return out;
-}
-
-uint64_t nt_nftrace_lost(const struct nt_nftrace *t)
-{
-	return t->stamps_skipped > t->enobufs ? t->stamps_skipped : t->enobufs;
 }

@@ -9,15 +9,12 @@
  * per hook (prerouting, input, forward, output, postrouting) at priority
  * -2147483648 with the rules "<filter match> meta nftrace set 1".  It then
  * joins NFNLGRP_NFTRACE on a NETLINK_NETFILTER socket of that namespace and
- * parses each trace message in place (libmnl attributes, no allocation) into a
- * struct nt_trace_msg.
- *
- * Kernel timestamps: a 9-instruction socket filter on the trace socket pushes
- * bpf_ktime_get_ns() (and the message length) into a BPF queue map when the
- * kernel broadcasts each message - that is, synchronously with the rule
- * evaluation - so every trace record carries the kernel's CLOCK_MONOTONIC
- * time like the BPF events.  When the queue and the socket disagree (overrun)
- * the receive time is used and NT_TRACE_TS_RECV is set.
+ * attaches a socket filter that copies each trace message into the BPF ring
+ * buffer (bpf/nlmsg.bpf.h, nt_nftrace_attach_ring): the messages arrive in
+ * the ring between the packet events of the same CPU, with the kernel's
+ * CLOCK_MONOTONIC time and CPU, and the socket itself receives nothing (no
+ * socket buffer, no overrun).  nt_nftrace_parse*() parse one message in
+ * place (libmnl attributes, no allocation) into a struct nt_trace_msg.
  */
 #ifndef NT_NFTRACE_H
 #define NT_NFTRACE_H
@@ -31,13 +28,23 @@
 
 #define NT_TRACE_TABLE_PREFIX "nft_record_"
 
-#define NT_TRACE_TS_RECV 0x1  /* ts is the receive time (no kernel stamp) */
-#define NT_TRACE_HAS_PKT 0x2  /* packet headers present (first message of a chain run) */
+#define NT_TRACE_HAS_PKT 0x2  /* IPv4 / IPv6 packet headers parsed into the packet fields */
+#define NT_TRACE_FIRST   0x4  /* first message of a chain run: carries the packet
+			       * information (devices, headers) that the kernel dumps
+			       * once per nft_do_chain() */
+#define NT_TRACE_NO_L4   0x10 /* IP headers without the transport header (bridge
+			       * family: the kernel copies only 40 bytes from the
+			       * network header; IPv4 shows its L4 within them) */
+#define NT_TRACE_V6FRAG  0x8  /* IPv6 fragment whose headers the message cannot
+			       * show (fragment header not copied): only l3 / addresses
+			       * (non-first: saddr's first 12 bytes) are known */
 
 /* One parsed trace message (fixed size, no pointers). */
 struct nt_trace_msg {
 	uint64_t ts_ns;           /* CLOCK_MONOTONIC */
 	uint32_t flags;           /* NT_TRACE_* */
+	uint16_t cpu;             /* CPU that evaluated the rule (0xffff: unknown) */
+	uint16_t frag;            /* packet: NT_FRAG_* as in struct nt_ev_meta */
 	uint32_t id;              /* NFTA_TRACE_ID */
 	uint32_t type;            /* NFT_TRACETYPE_* (= NT_RULE_KIND_*) */
 	int32_t verdict;          /* rule / return verdict, or policy */
@@ -54,6 +61,9 @@ struct nt_trace_msg {
 	uint8_t l3, l4proto;
 	uint16_t sport, dport, ip_id;
 	uint32_t l4_extra;
+	uint16_t l4_csum;
+	uint8_t tcp_flags;
+	uint8_t pad;
 	uint8_t saddr[16], daddr[16];
 };
 
@@ -65,14 +75,8 @@ struct nt_nftrace {
 	int index;
 	struct nft_ctx *own;      /* owns the table: kept open for the whole recording */
 	struct mnl_socket *nl;
-	int qfd, progfd;          /* timestamp queue + socket filter, -1 when unavailable */
+	int progfd;               /* the ring-copy socket filter, -1 when none */
 	char table[NT_NAME_LEN];
-	uint64_t enobufs;         /* overruns reported by the socket */
-	uint64_t msgs;
-	uint64_t stamp_misses;
-	uint64_t stamps_skipped;  /* stamped by the socket filter, never received */
-	char *rbuf;
-	size_t rbuf_len;
 };
 
 /*
@@ -97,17 +101,27 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 /* "inet", "bridge", "inet,bridge" -> NT_NFTRACE_* mask; -EINVAL + err. */
 int nt_nftrace_families_parse(const char *s, unsigned *mask, char *err, size_t errlen);
 
-/* The socket fd to poll, -1 when not listening. */
-int nt_nftrace_fd(const struct nt_nftrace *t);
+/*
+ * Attach a clone of the socket filter template
+ * TMPL (N relocated instructions of the loaded skeleton program nt_nlmsg) to
+ * the trace socket, its constant set to (t->index << 32 | namespace inode).
+ * From then on every trace message of the namespace arrives in the BPF ring
+ * buffer (NT_EV_NLMSG) and the socket receives nothing.  0 or -errno + err.
+ */
+int nt_nftrace_attach_ring(struct nt_nftrace *t, const void *tmpl, size_t n, char *err,
+			   size_t errlen);
 
-/* Read up to max pending messages (non-blocking) and call cb for each.  Returns
- * the number of messages, or -errno on a socket error other than ENOBUFS/EAGAIN. */
-int nt_nftrace_read(struct nt_nftrace *t, void (*cb)(void *ctx, const struct nt_trace_msg *m),
-		    void *ctx, int max);
+/*
+ * Parse one trace message copied into the ring (R, RECLEN bytes of ring
+ * record) into M: time, CPU, namespace index and inode from the record
+ * header.  Returns 0 for a trace message, 1 for another nftables message
+ * (ignored), -1 when malformed.  No allocation.
+ */
+int nt_nftrace_parse_rec(const struct nt_ev_nlmsg *r, size_t reclen, struct nt_trace_msg *m);
 
-/* Trace messages lost to overruns: exact when kernel stamps are on (stamps of
- * messages that never arrived), else the overrun count (each >= 1 message). */
-uint64_t nt_nftrace_lost(const struct nt_nftrace *t);
+/* The same for a bare netlink message BUF of LEN bytes (the fields that come
+ * from the record header are left as they are in M). */
+int nt_nftrace_parse(const void *buf, size_t len, struct nt_trace_msg *m);
 
 /* Remove the table and close everything. Safe on a zeroed / half-open t. */
 void nt_nftrace_close(struct nt_nftrace *t);

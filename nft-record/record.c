@@ -67,17 +67,13 @@ static int finish(struct rec *r, int loop_err)
 	}
 	r->skel->bss->nt_off = 1;
 	usleep(20000); /* records reserved before the flag get committed */
-	ring_buffer__consume(r->rb);
-	if (nt_kstacks_flush(&r->stk, r->w) && !r->err)
-		r->err = -EIO;
-	nt_record_drain_traces(r, -1);
+	nt_record_pump(r, 1);
 	for (int i = 0; i < r->ntr; i++)
 		nt_nftrace_close(&r->tr[i]);
-	nt_corr_flush(r->corr, 0, 0, 1);
-	nt_mergeq_out(&r->mq, 0);
+	nt_record_write_counters(r, 1);
+	nt_mergeq_out(&r->mq, UINT64_MAX);
 	nt_record_keep_finish(r);
 	nt_record_rotate_summary(r);
-	nt_record_write_losses(r, 1);
 	nt_record_write_ksyms(r, 0);
 	nt_record_write_clock(r, 1);
 	r->end_ns = nt_mono_ns();
@@ -91,7 +87,7 @@ static int finish(struct rec *r, int loop_err)
 		struct stat st;
 		struct nt_record_progress p = {
 			.events = r->events, .packets = r->packets, .lost_ringbuf = r->lost_rb_total,
-			.lost_netlink = r->lost_nl_total, .done = 1,
+			.lost_nftrace = r->lost_nl_total, .done = 1,
 		};
 
 		if (!stat(r->out_path, &st))
@@ -109,13 +105,13 @@ static int finish(struct rec *r, int loop_err)
 
 		stat(r->out_path, &st);
 		fprintf(stderr,
-			"nft-record: %llu events (%.0f/s), %llu packets, %llu nft trace steps (%llu from BPF, %llu uncorrelated%s), lost %llu (ring buffer %llu, netlink %llu), %lld bytes, %.1f s -> %s\n",
+			"nft-record: %llu events (%.0f/s), %llu packets, %llu nft trace steps (%llu from BPF, %llu unmatched%s), lost %llu (ring %llu, nftrace ring %llu), %llu late, %lld bytes, %.1f s -> %s\n",
 			(unsigned long long)r->events, secs > 0 ? r->events / secs : 0,
 			(unsigned long long)r->packets, (unsigned long long)(cs.rules + r->bpf_rules),
 			(unsigned long long)r->bpf_rules, (unsigned long long)cs.uncorrelated, filtered,
 			(unsigned long long)(r->lost_rb_total + r->lost_nl_total),
 			(unsigned long long)r->lost_rb_total, (unsigned long long)r->lost_nl_total,
-			(long long)st.st_size, secs, r->out_path);
+			(unsigned long long)r->mq.late, (long long)st.st_size, secs, r->out_path);
 		if (o->stack_mode != NT_STACK_OFF)
 			fprintf(stderr, "nft-record: kernel stacks: %llu distinct, lost %llu, unreadable %llu\n",
 				(unsigned long long)r->stk.stored,

@@ -17,7 +17,8 @@ struct nt_keep_expr;
 /* Counters of a running recording (the status line's numbers). */
 struct nt_record_progress {
 	uint64_t events, packets;
-	uint64_t lost_ringbuf, lost_netlink;
+	uint64_t lost_ringbuf;
+	uint64_t lost_nftrace;      /* nftrace messages that found no room in the ring */
 	uint64_t output_bytes;     /* complete blocks written so far */
 	int done;                  /* last call: sources detached, log closed */
 };

@@ -30,6 +30,7 @@
 #include "nft-record/nftrace.h"
 #include "nft-record/record.h"
 #include "nft-record/rotate.h"
+#include "nft-record/ringrd.h"
 
 #define DEFAULT_MAX_FUNCS 50
 #define DEFAULT_RINGBUF (8u << 20)
@@ -39,14 +40,17 @@
 #define MAX_CPUS 1024
 #define NT_STACK_MAP_ENTRIES 4096  /* distinct stacks of a recording (--stack) */
 
-#define BPFQ_LEN 32768             /* BPF records waiting for the merge */
-#define NFTQ_LEN 8192              /* resolved nftrace records waiting for the merge */
-#define MERGE_DELAY_NS (2 * NT_CORR_DELAY_NS)
+#define MERGEQ_LEN 32768           /* records waiting for the merge (5.8 MB) */
+/* A record is in the ring within microseconds of its time stamp (the BPF
+ * program reserves, stamps and commits it at once), so once the ring has been
+ * read to its end every CPU has delivered what it stamped before the read
+ * began - up to this slack (a program interrupted between stamp and commit). */
+#define WATERMARK_SLACK_NS (2ull * 1000 * 1000)
 
 struct rec {
 	const struct nt_record_opts *o;
 	struct nt_bpf *skel;
-	struct ring_buffer *rb;
+	struct nt_ringrd *ring;
 	struct ntl_writer *w;
 	struct nt_netns ns[NT_MAX_NETNS + 1];
 	int nns;
@@ -64,9 +68,13 @@ struct rec {
 	int nksym_pending;
 	uint64_t pkt_set[1u << PKT_SET_BITS];
 	uint64_t packets, events, bpf_events, write_errors;
-	uint64_t lost_rb[MAX_CPUS];
+	uint64_t lost_rb[MAX_CPUS];      /* per CPU, last written: ring buffer records */
+	uint64_t lost_nl[MAX_CPUS];      /* per CPU, last written: nftrace messages */
 	uint64_t lost_rb_total, lost_nl_total;
-	uint64_t *lost_nl;               /* per trace socket, last written */
+	uint64_t cnt_written[3];         /* COUNT counters (NT_CNT_*), last written */
+	uint64_t nlmsgs, nlmsg_bad;      /* nftrace messages from the ring, unparsable */
+	uint64_t progress;               /* every source delivered what is older */
+	uint32_t alloc_func_id;          /* FUNCS id of the allocator probes (function mode) */
 	int ncpus;
 	uint64_t start_ns, end_ns;
 	uint64_t rec_ns;            /* end of the attach: the recording proper starts */
@@ -97,8 +105,9 @@ struct rec {
 	/* --rotate (record_rotate.c): counters of the current file start at these */
 	struct nt_rotor rot;
 	int rotating;
-	uint64_t lost_rb_base[MAX_CPUS], lost_nl_base[NT_MAX_NETNS + 1];
+	uint64_t lost_rb_base[MAX_CPUS], lost_nl_base[MAX_CPUS];
 	uint64_t files_done, files_removed;
+	int debug_ring;                  /* NT_DEBUG_RING set */
 };
 
 extern volatile sig_atomic_t nt_record_stop_sig;
@@ -128,9 +137,10 @@ int nt_record_corr_emit(void *ctx, const void *rec, size_t len);
 int nt_record_corr_chain(void *ctx, uint32_t netns, uint8_t family, const char *table,
 			 const char *chain, struct nt_ev_nft_chaindef *def);
 int nt_record_on_ring_event(void *ctx, void *data, size_t size);
-int nt_record_drain_traces(struct rec *r, int max);
-void nt_record_write_losses(struct rec *r, int force);
 uint64_t nt_record_stacks_lost(struct rec *r);
+int nt_record_pump(struct rec *r, int final);
+void nt_record_write_counters(struct rec *r, int force);
+void nt_record_write_losses(struct rec *r, int force); /* counters + merge queue out (--rotate) */
 int nt_record_loop(struct rec *r);
 
 /* record_keep.c */

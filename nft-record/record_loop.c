@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* record_loop.c - the recording loop: BPF ring buffer and trace sockets
- * (epoll), correlation (corr.c), merge queue (mergeq.c), losses, status line,
- * and the consumers' hooks (record_int.h). */
+/* record_loop.c - the recording loop: the BPF ring buffer (ringrd.c: packet
+ * events and nftrace messages, epoll), correlation (corr.c), merge queue
+ * (mergeq.c) released by the sources' progress, losses and counters, status
+ * line, and the consumers' hooks (record_int.h). */
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +39,7 @@ int nt_record_corr_emit(void *ctx, const void *rec, size_t len)
 {
 	struct rec *r = ctx;
 
-	nt_mergeq_push(&r->mq, NT_MERGEQ_NFT, rec, len);
+	nt_mergeq_push(&r->mq, rec, len);
 	return r->err;
 }
 
@@ -101,19 +103,38 @@ static int stack_skip(void *ctx, uint64_t addr)
 	       !strncmp(s->name, "__bpf_trace_", 12);
 }
 
+/* One record of the BPF ring buffer, in ring order: nftrace messages go to the
+ * correlation, every other record to the correlation and the merge queue. */
 int nt_record_on_ring_event(void *ctx, void *data, size_t size)
 {
 	struct rec *r = ctx;
 	const struct nt_ev_hdr *h = data;
 	struct nt_ev_drop dcopy;
+	int e;
 
-	if (size < sizeof(*h) || nt_ev_size(h->type) != size)
+	if (size < sizeof(*h))
+		return 0;
+	if (h->type == NT_EV_NLMSG) {
+		struct nt_trace_msg m;
+
+		r->nlmsgs++;
+		e = nt_nftrace_parse_rec(data, size, &m);
+		if (e < 0)
+			r->nlmsg_bad++;
+		else if (!e && (e = nt_corr_msg(r->corr, &m)) && !r->err)
+			r->err = e;
+		return 0;
+	}
+	if (nt_ev_size(h->type) != size)
 		return 0; /* never produced by our programs */
 	r->bpf_events++;
+	if (r->debug_ring) /* NT_DEBUG_RING: every BPF record, raw, on stderr */
+		fprintf(stderr, "ring: %llu cpu %u type %u flags %#x id %u skb %llx\n",
+			(unsigned long long)h->ts_ns, h->cpu, h->type, h->flags, h->id,
+			(unsigned long long)h->skb);
 	switch (h->type) {
 	case NT_EV_META:
 		pkt_seen(r, h->skb, 0);
-		nt_corr_meta(r->corr, data);
 		break;
 	case NT_EV_DROP:
 		memcpy(&dcopy, data, sizeof(dcopy));
@@ -138,56 +159,86 @@ int nt_record_on_ring_event(void *ctx, void *data, size_t size)
 	default:
 		break;
 	}
-	nt_mergeq_push(&r->mq, NT_MERGEQ_BPF, data, size);
+	/* inferred FREEs are placed by the correlation (corr.h defer_inferred) */
+	if (!(h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED)))
+		nt_mergeq_push(&r->mq, data, size);
+	if ((e = nt_corr_event(r->corr, data, size)) && !r->err)
+		r->err = e;
 	return 0;
 }
 
-static void on_trace(void *ctx, const struct nt_trace_msg *m)
-{
-	struct rec *r = ctx;
-
-	nt_corr_push(r->corr, m);
-}
-
-void nt_record_write_losses(struct rec *r, int force)
+/* Per-CPU loss counter map -> LOSS records of SOURCE where they changed
+ * (every nonzero one with FORCE); LAST: the values written, TOTAL: their sum. */
+static void write_percpu_losses(struct rec *r, struct bpf_map *map, uint32_t source,
+				uint64_t *last, const uint64_t *base, uint64_t *total, uint64_t ts,
+				int force)
 {
 	static uint64_t vals[MAX_CPUS];
 	struct nt_ev_loss l;
 	uint32_t k = 0;
-	uint64_t total = 0;
+	uint64_t sum = 0;
 
+	if (!map || bpf_map__lookup_elem(map, &k, sizeof(k), vals, sizeof(uint64_t) * r->ncpus, 0))
+		return;
 	memset(&l, 0, sizeof(l));
 	l.h.type = NT_EV_LOSS;
-	l.h.ts_ns = nt_mono_ns();
-	if (r->skel && !bpf_map__lookup_elem(r->skel->maps.nt_lost, &k, sizeof(k), vals,
-					     sizeof(uint64_t) * r->ncpus, 0)) {
-		for (int c = 0; c < r->ncpus; c++) {
-			total += vals[c];
-			if (vals[c] == r->lost_rb[c] && !(force && vals[c]))
-				continue;
-			r->lost_rb[c] = vals[c];
-			l.h.cpu = c;
-			l.count = vals[c] - r->lost_rb_base[c]; /* from 0 in every file (--rotate) */
-			l.source = NT_LOSS_RINGBUF;
-			nt_record_emit(r, &l, sizeof(l));
-		}
-		r->lost_rb_total = total;
-	}
-	total = 0;
-	for (int i = 0; i < r->ntr; i++) {
-		uint64_t lost = nt_nftrace_lost(&r->tr[i]);
-
-		total += lost;
-		if (lost == r->lost_nl[i] && !(force && lost))
+	l.h.ts_ns = ts;
+	l.source = source;
+	for (int c = 0; c < r->ncpus; c++) {
+		sum += vals[c];
+		if (vals[c] == last[c] && !(force && vals[c]))
 			continue;
-		r->lost_nl[i] = lost;
-		l.h.cpu = 0xffff;
-		l.h.id = r->tr[i].ns->inum; /* namespace of the trace socket */
-		l.count = lost - r->lost_nl_base[i];
-		l.source = NT_LOSS_NETLINK;
-		nt_record_emit(r, &l, sizeof(l));
+		last[c] = vals[c];
+		l.h.cpu = c;
+		l.count = vals[c] - base[c]; /* from 0 in every file (--rotate) */
+		nt_mergeq_push(&r->mq, &l, sizeof(l));
 	}
-	r->lost_nl_total = total;
+	*total = sum;
+}
+
+/* --rotate: the file's last counters go out before its TRAILER (everything
+ * the merge queue holds is written to the old file). */
+void nt_record_write_losses(struct rec *r, int force)
+{
+	nt_record_write_counters(r, force);
+	nt_mergeq_out(&r->mq, UINT64_MAX);
+}
+
+static void write_count(struct rec *r, uint32_t counter, uint64_t value, uint64_t ts, int force)
+{
+	struct nt_ev_count c;
+
+	if (value == r->cnt_written[counter] && !(force && value))
+		return;
+	r->cnt_written[counter] = value;
+	memset(&c, 0, sizeof(c));
+	c.h.type = NT_EV_COUNT;
+	c.h.cpu = 0xffff;
+	c.h.ts_ns = ts;
+	c.value = value;
+	c.counter = counter;
+	nt_mergeq_push(&r->mq, &c, sizeof(c));
+}
+
+/* LOSS (ring buffer, nftrace ring) and COUNT (nft steps unmatched, records
+ * written late) records where a counter changed; every nonzero one with
+ * FORCE.  They go through the merge queue like every record. */
+void nt_record_write_counters(struct rec *r, int force)
+{
+	struct nt_corr_stats cs;
+	uint64_t ts = nt_mono_ns();
+
+	if (r->skel) {
+		write_percpu_losses(r, r->skel->maps.nt_lost, NT_LOSS_RINGBUF, r->lost_rb,
+				    r->lost_rb_base, &r->lost_rb_total, ts, force);
+		write_percpu_losses(r, r->skel->maps.nt_nl_lost, NT_LOSS_NFTRACE_RING, r->lost_nl,
+				    r->lost_nl_base, &r->lost_nl_total, ts, force);
+	}
+	if (r->corr) {
+		nt_corr_get_stats(r->corr, &cs);
+		write_count(r, NT_CNT_NFT_UNMATCHED, cs.uncorrelated, ts, force);
+	}
+	write_count(r, NT_CNT_LATE, r->mq.late, ts, force);
 }
 
 /* Stacks BPF could not store (nt_stack_lost, every CPU). */
@@ -215,7 +266,7 @@ static void status_line(struct rec *r, uint64_t now, uint64_t *last_ev, uint64_t
 	if (r->o->hooks && r->o->hooks->progress) {
 		struct nt_record_progress p = {
 			.events = r->events, .packets = r->packets, .lost_ringbuf = r->lost_rb_total,
-			.lost_netlink = r->lost_nl_total, .output_bytes = ntl_writer_bytes(r->w),
+			.lost_nftrace = r->lost_nl_total, .output_bytes = ntl_writer_bytes(r->w),
 		};
 
 		if (r->o->hooks->progress(r->o->hooks->ctx, &p))
@@ -230,25 +281,54 @@ static void status_line(struct rec *r, uint64_t now, uint64_t *last_ev, uint64_t
 		ntl_writer_bytes(r->w) / 1024.0);
 }
 
-/* At most max messages per socket: the loop alternates between the ring
- * buffer and the trace sockets, so a burst of traces is never resolved before
- * the BPF records of its packets were read (max < 0: everything). */
-int nt_record_drain_traces(struct rec *r, int max)
+/*
+ * Read the ring, then write what no source can still precede.  Source
+ * progress: when a read got to the end of the ring (no record still being
+ * written), every CPU has delivered everything it stamped before the read
+ * began, minus WATERMARK_SLACK_NS; a read that stops at a record being
+ * written is retried, and if the ring never settles the progress stays.
+ * Records are written up to that progress, but not past the oldest trace
+ * message the correlation still holds (a local packet's output-hook step
+ * waits for the packet's first sight, at most the lookahead).  FINAL: the
+ * programs are stopped: everything is written.
+ */
+int nt_record_pump(struct rec *r, int final)
 {
-	for (int i = 0; i < r->ntr; i++) {
-		int n = nt_nftrace_read(&r->tr[i], on_trace, r, max < 0 ? 1 << 30 : max);
+	uint64_t upto, hold;
+	int empty = 0, e;
 
-		if (n < 0) {
-			fprintf(stderr, "\nnft-record: nftrace socket of netns %s: %s\n",
-				nt_netns_label(r->tr[i].ns), strerror(-n));
-			return n;
-		}
+	for (int tries = 0; tries < 4 && !empty; tries++) {
+		uint64_t t0 = nt_mono_ns();
+
+		nt_ringrd_consume(r->ring, nt_record_on_ring_event, r, &empty);
+		if (empty && t0 > WATERMARK_SLACK_NS && t0 - WATERMARK_SLACK_NS > r->progress)
+			r->progress = t0 - WATERMARK_SLACK_NS;
+		if (!empty)
+			sched_yield();
 	}
-	return 0;
+	if (final) {
+		e = nt_corr_finish(r->corr);
+		upto = UINT64_MAX;
+	} else {
+		e = nt_corr_advance(r->corr, r->progress);
+		hold = nt_corr_hold(r->corr);
+		upto = hold <= r->progress ? (hold ? hold - 1 : 0) : r->progress;
+	}
+	if (e && !r->err)
+		r->err = e;
+	/* new kernel stacks go out before the records that use them leave the
+	 * merge queue (--stack) */
+	if ((e = nt_kstacks_flush(&r->stk, r->w))) {
+		r->write_errors++;
+		if (!r->err)
+			r->err = e;
+	}
+	nt_mergeq_out(&r->mq, upto);
+	return empty;
 }
 
 /* The BPF side wakes the loop only past a quarter of the ring (nt_wakeup_bytes):
- * the ring is polled this often, well within the correlation delays (150 ms). */
+ * the ring is read this often anyway, which is also how late the log is. */
 #define NT_POLL_MS 20
 
 int nt_record_loop(struct rec *r)
@@ -265,12 +345,7 @@ int nt_record_loop(struct rec *r)
 		return -errno;
 	ev.events = EPOLLIN;
 	ev.data.u32 = 0xffffffffu;
-	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev);
-	for (int i = 0; i < r->ntr; i++) {
-		ev.data.u32 = i;
-		if (nt_nftrace_fd(&r->tr[i]) >= 0)
-			epoll_ctl(ep, EPOLL_CTL_ADD, nt_nftrace_fd(&r->tr[i]), &ev);
-	}
+	epoll_ctl(ep, EPOLL_CTL_ADD, nt_ringrd_fd(r->ring), &ev);
 	while (!nt_record_stop_sig && !r->err && !r->hook_stop &&
 	       !(r->o->stop && atomic_load(r->o->stop))) {
 		uint64_t now;
@@ -280,30 +355,15 @@ int nt_record_loop(struct rec *r)
 			ret = -errno;
 			break;
 		}
-		ring_buffer__consume(r->rb);
-		/* new stacks go out before the records that use them leave the
-		 * merge queue */
-		if ((e = nt_kstacks_flush(&r->stk, r->w))) {
-			r->write_errors++;
-			if (!r->err)
-				r->err = e;
-			break;
-		}
-		if (nt_record_drain_traces(r, 1024)) {
-			ret = -EIO;
-			break;
-		}
+		nt_record_pump(r, 0);
 		now = nt_mono_ns();
-		if (nt_corr_flush(r->corr, now, NT_CORR_DELAY_NS, 0) < 0)
-			break;
-		nt_mergeq_out(&r->mq, now > MERGE_DELAY_NS ? now - MERGE_DELAY_NS : 1);
 		if (nt_record_rotate_check(r, now)) { /* --rotate: message printed */
 			ret = -EIO;
 			break;
 		}
 		if (now >= next_tick) {
 			next_tick = now + 1000000000ull;
-			nt_record_write_losses(r, 0);
+			nt_record_write_counters(r, 0);
 			nt_record_keep_counts(r, 0);
 			/* a failed write (disk full) stops the recording: the
 			 * periodic flush is often the only write of a second */

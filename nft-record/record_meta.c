@@ -157,6 +157,16 @@ int nt_record_write_clock(struct rec *r, int force)
 	return write_json(r, NTL_B_CLOCK, c);
 }
 
+/* FUNCS "role" (common/layers.c): what the function or tracepoint does to a
+ * packet (alloc, free, drop, deliver, xmit); absent when nothing of these. */
+static void add_role(cJSON *o, const char *name, int is_tp)
+{
+	const char *role = nt_role_name(nt_func_role(name, is_tp));
+
+	if (role)
+		cJSON_AddStringToObject(o, "role", role);
+}
+
 static int write_funcs(struct rec *r)
 {
 	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "functions");
@@ -175,6 +185,7 @@ static int write_funcs(struct rec *r)
 		cJSON_AddNumberToObject(o, "arg", tp[i].arg);
 		cJSON_AddStringToObject(o, "module", "");
 		cJSON_AddStringToObject(o, "addr", "0x0");
+		add_role(o, tp[i].name, 1);
 		cJSON_AddItemToArray(arr, o);
 	}
 	for (size_t i = 0; r->fb && i < r->sel.n; i++) {
@@ -190,6 +201,23 @@ static int write_funcs(struct rec *r)
 		cJSON_AddNumberToObject(o, "arg", f->arg);
 		cJSON_AddStringToObject(o, "module", f->module ? f->module : "");
 		cJSON_AddStringToObject(o, "addr", a);
+		add_role(o, f->name, 0);
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (r->fb) {
+		/* the allocator return probes (bpf/alloc.bpf.h): FREE records
+		 * (NT_F_INFERRED) of what was still traced at a new skb's address */
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "id", r->alloc_func_id);
+		cJSON_AddStringToObject(o, "name", "skb allocation");
+		cJSON_AddStringToObject(o, "layer", "Other");
+		cJSON_AddNumberToObject(o, "priority", 3);
+		cJSON_AddStringToObject(o, "kind", "skb");
+		cJSON_AddNumberToObject(o, "arg", 0);
+		cJSON_AddStringToObject(o, "module", "");
+		cJSON_AddStringToObject(o, "addr", "0x0");
+		cJSON_AddStringToObject(o, "role", "alloc");
 		cJSON_AddItemToArray(arr, o);
 	}
 	return write_json(r, NTL_B_FUNCS, root);
@@ -297,7 +325,6 @@ int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
 {
 	const struct nt_record_hooks *hk = r->o->hooks;
 	cJSON *t = cJSON_CreateObject(), *lost = cJSON_AddArrayToObject(t, "lost"), *nf;
-	uint64_t misses = 0;
 	char *s;
 
 	cJSON_AddNumberToObject(t, "end_mono_ns", (double)r->end_ns);
@@ -311,17 +338,17 @@ int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
 		cJSON_AddNumberToObject(l, "count", (double)(r->lost_rb[c] - r->lost_rb_base[c]));
 		cJSON_AddItemToArray(lost, l);
 	}
-	for (int i = 0; i < NT_MAX_NETNS + 1 && r->lost_nl && i < r->nns; i++) {
+	for (int c = 0; c < r->ncpus; c++) {
 		cJSON *l = cJSON_CreateObject();
 
-		cJSON_AddNumberToObject(l, "cpu", 0xffff);
-		cJSON_AddStringToObject(l, "source", "netlink");
-		cJSON_AddNumberToObject(l, "netns", r->ns[i].inum);
-		cJSON_AddNumberToObject(l, "count", (double)(r->lost_nl[i] - r->lost_nl_base[i]));
+		cJSON_AddNumberToObject(l, "cpu", c);
+		cJSON_AddStringToObject(l, "source", "nftrace_ring");
+		cJSON_AddNumberToObject(l, "count", (double)(r->lost_nl[c] - r->lost_nl_base[c]));
 		cJSON_AddItemToArray(lost, l);
 	}
 	nf = cJSON_AddObjectToObject(t, "nftrace");
 	cJSON_AddNumberToObject(nf, "messages", (double)cs->msgs);
+	cJSON_AddNumberToObject(nf, "unparsable", (double)r->nlmsg_bad);
 	cJSON_AddNumberToObject(nf, "rules", (double)cs->rules);
 	cJSON_AddNumberToObject(nf, "correlated", (double)cs->correlated);
 	cJSON_AddNumberToObject(nf, "uncorrelated", (double)cs->uncorrelated);
@@ -329,9 +356,12 @@ int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
 	cJSON_AddNumberToObject(nf, "filtered", (double)cs->filtered);
 	cJSON_AddNumberToObject(nf, "unmatched_dropped", (double)cs->unmatched);
 	cJSON_AddNumberToObject(nf, "own_table", (double)cs->own);
-	for (int i = 0; i < NT_MAX_NETNS + 1; i++)
-		misses += r->tr[i].stamp_misses;
-	cJSON_AddNumberToObject(nf, "receive_time_stamps", (double)misses);
+	cJSON_AddNumberToObject(nf, "runs", (double)cs->runs);
+	cJSON_AddNumberToObject(nf, "runs_local", (double)cs->runs_late);
+	cJSON_AddNumberToObject(nf, "runs_unmatched", (double)cs->runs_unmatched);
+	cJSON_AddNumberToObject(nf, "orphans", (double)cs->orphans);
+	cJSON_AddNumberToObject(t, "late", (double)r->mq.late);
+	cJSON_AddNumberToObject(t, "merge_forced", (double)r->mq.forced);
 	if (r->o->stack_mode != NT_STACK_OFF) {
 		cJSON *st = cJSON_AddObjectToObject(t, "stacks");
 

@@ -78,8 +78,7 @@ int nt_record_rotate(struct rec *r, uint64_t now)
 		return ret;
 	/* the next file counts from 0 and names everything again */
 	memcpy(r->lost_rb_base, r->lost_rb, sizeof(r->lost_rb_base));
-	for (int i = 0; i < NT_MAX_NETNS + 1 && r->lost_nl; i++)
-		r->lost_nl_base[i] = r->lost_nl[i];
+	memcpy(r->lost_nl_base, r->lost_nl, sizeof(r->lost_nl_base));
 	nt_record_keep_rotated(r);
 	memset(r->ksym_set, 0, sizeof(r->ksym_set));
 	r->nksym_pending = 0;

@@ -20,6 +20,7 @@
 #include "nft-record/privs.h"
 #include "nft-record/record_int.h"
 #include "nft-record/snapshot.h"
+#include "nft-record/tracepoints.h"
 #include "nt.skel.h"
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -149,6 +150,66 @@ static int resolve_filter(struct rec *r)
 	return 0;
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/*
+ * A packet starts where its skb is built and ends where it is freed: the
+ * functions with those roles (common/layers.c, bpf/func.bpf.h) are traced
+ * whatever the selection, or a locally built skb would carry on the packet
+ * that last used its memory.  0 or NT_EXIT_RUNTIME.
+ */
+static int add_role_funcs(struct rec *r)
+{
+	size_t extra = 0, n = r->sel.n;
+	struct nt_func *v;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < r->all.n; i++) {
+			const struct nt_func *f = &r->all.v[i];
+			int role = nt_func_role(f->name, 0), have = 0;
+
+			if ((role != NT_ROLE_ALLOC && role != NT_ROLE_FREE) ||
+			    !nt_attach_eligible(f, NULL, 0))
+				continue;
+			for (size_t j = 0; j < n && !have; j++)
+				have = !strcmp(r->sel.v[j].name, f->name);
+			if (have)
+				continue;
+			if (!pass) {
+				extra++;
+				continue;
+			}
+			v = &r->sel.v[r->sel.n++];
+			*v = *f;
+			if (!r->sel_shallow) {
+				v->name = strdup(f->name);
+				v->module = dup_or_null(f->module);
+				v->via = dup_or_null(f->via);
+				v->alias = dup_or_null(f->alias);
+				v->addrs = f->naddrs ? malloc(f->naddrs * sizeof(*v->addrs)) : NULL;
+				if (!v->name || (f->naddrs && !v->addrs))
+					return NT_EXIT_RUNTIME;
+				if (f->naddrs)
+					memcpy(v->addrs, f->addrs, f->naddrs * sizeof(*v->addrs));
+			}
+		}
+		if (!pass) {
+			if (!extra)
+				return 0;
+			v = realloc(r->sel.v, (n + extra) * sizeof(*v));
+			if (!v)
+				return NT_EXIT_RUNTIME;
+			r->sel.v = v;
+		}
+	}
+	nt_record_say(r, "nft-record: %zu skb allocation / free functions added (a packet starts and ends there)\n",
+		      extra);
+	return 0;
+}
+
 static int load_functions(struct rec *r)
 {
 	struct nt_discover_opts dopt = { .sz = sizeof(dopt) };
@@ -198,8 +259,9 @@ static int load_functions(struct rec *r)
 			free(f->module);
 			free(f->addrs);
 			free(f->via);
+			free(f->alias);
 		}
-		return 0;
+		return add_role_funcs(r);
 	}
 	idx = calloc(r->all.n ? r->all.n : 1, sizeof(*idx));
 	if (!idx)
@@ -217,7 +279,7 @@ static int load_functions(struct rec *r)
 	free(idx);
 	nt_record_say(r, "nft-record: auto-discovery: %zu skb functions, tracing %zu (%s)\n", r->all.n, n,
 	    all ? "every probe-able one" : "priority <= 1");
-	return 0;
+	return add_role_funcs(r);
 }
 
 /* --stack: the BPF stack map's size and frame count (bpf/stack.bpf.h); a
@@ -269,6 +331,16 @@ static int open_bpf(struct rec *r)
 	err = nt_backend_tracepoint.prepare(&a);
 	if (!err && r->fb && r->fb->prepare)
 		err = r->fb->prepare(&a);
+	/* nftables' trace messages into the ring (nftrace.c clones it per socket) */
+	if (!err)
+		err = bpf_program__set_autoload(r->skel->progs.nt_nlmsg, true);
+	if (!err) {
+		const struct nt_tp_desc *tp;
+
+		/* FUNCS id of the allocator probes: after every tracepoint and function */
+		r->alloc_func_id = (uint32_t)(r->sel.n + nt_tp_list(&tp));
+		r->skel->rodata->nt_alloc_func_id = r->alloc_func_id;
+	}
 	if (err) {
 		fprintf(stderr, "nft-record: backend preparation failed: %s\n", strerror(-err));
 		return NT_EXIT_RUNTIME;
@@ -356,8 +428,8 @@ void nt_record_teardown(struct rec *r)
 	for (int i = 0; i < r->ntr; i++)
 		nt_nftrace_close(&r->tr[i]);
 	r->ntr = 0;
-	ring_buffer__free(r->rb);
-	r->rb = NULL;
+	nt_ringrd_close(r->ring);
+	r->ring = NULL;
 	nt_bpf__destroy(r->skel);
 	r->skel = NULL;
 	nt_corr_free(r->corr);
@@ -374,7 +446,6 @@ void nt_record_teardown(struct rec *r)
 	nt_funcs_free(&r->all);
 	nt_ksyms__free(r->ksyms);
 	nt_kstacks_free(&r->stk);
-	free(r->lost_nl);
 	nt_mergeq_free(&r->mq);
 	nt_record_keep_free(r);
 }
@@ -392,6 +463,7 @@ int nt_record_setup(struct rec *r)
 	int ret, e;
 
 	libbpf_set_print(libbpf_print);
+	r->debug_ring = getenv("NT_DEBUG_RING") != NULL;
 	e = nt_capfilter_parse(o->filter, &r->flt, err, sizeof(err));
 	if (e) {
 		fprintf(stderr, "nft-record: %s\n", err);
@@ -404,6 +476,8 @@ int nt_record_setup(struct rec *r)
 		ret = resolve_filter(r);
 	if (ret)
 		return ret;
+	if (r->flt.bpf.flags & (NT_FLT_IFINDEX | NT_FLT_NETNS))
+		nt_record_say(r, "nft-record: note: --filter iface / netns match where a packet is first seen (its first device and namespace), not where it goes later\n");
 	e = nt_backend_select(o->backend ? o->backend : "auto", 1, &r->fb, r->backend_why,
 			      sizeof(r->backend_why));
 	if (e) {
@@ -419,8 +493,7 @@ int nt_record_setup(struct rec *r)
 	r->ncpus = libbpf_num_possible_cpus();
 	if (r->ncpus <= 0 || r->ncpus > MAX_CPUS)
 		r->ncpus = r->ncpus <= 0 ? 1 : MAX_CPUS;
-	r->lost_nl = calloc(NT_MAX_NETNS + 1, sizeof(*r->lost_nl));
-	if (nt_mergeq_init(&r->mq, BPFQ_LEN, NFTQ_LEN, nt_record_sorted_emit, r) || !r->lost_nl) {
+	if (nt_mergeq_init(&r->mq, MERGEQ_LEN, nt_record_sorted_emit, r)) {
 		fprintf(stderr, "nft-record: out of memory\n");
 		return NT_EXIT_RUNTIME;
 	}
@@ -462,8 +535,9 @@ static int corr_left_out(void *ctx, const struct nt_trace_msg *m)
 int nt_record_attach(struct rec *r)
 {
 	const struct nt_record_opts *o = r->o;
-	struct nt_corr_opts co = { .sz = sizeof(co), .own_table = r->own_table,
-				   .chain = nt_record_corr_chain, .emit = nt_record_corr_emit, .ctx = r,
+	struct nt_corr_opts co = { .sz = sizeof(co), .chain = nt_record_corr_chain,
+				   .emit = nt_record_corr_emit, .ctx = r, .defer_inferred = 1,
+				   .drop_unmatched = r->flt.bpf.flags != 0,
 				   .left_out = r->flt.bpf.flags ? corr_left_out : NULL,
 				   .left_out_ctx = &r->flt };
 	uint64_t t_attach0, t_attach1;
@@ -472,9 +546,11 @@ int nt_record_attach(struct rec *r)
 
 	if (nt_corr_new(&co, &r->corr))
 		return NT_EXIT_RUNTIME;
-	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.nt_events), nt_record_on_ring_event, r, NULL);
-	if (!r->rb) {
-		fprintf(stderr, "nft-record: cannot open the BPF ring buffer: %s\n", strerror(errno));
+	/* libbpf rounded the size up to a power of 2 pages */
+	e = nt_ringrd_open(bpf_map__fd(r->skel->maps.nt_events),
+			   bpf_map__max_entries(r->skel->maps.nt_events), &r->ring);
+	if (e) {
+		fprintf(stderr, "nft-record: cannot map the BPF ring buffer: %s\n", strerror(-e));
 		return NT_EXIT_RUNTIME;
 	}
 	t_attach0 = nt_mono_ns();
@@ -490,6 +566,11 @@ int nt_record_attach(struct rec *r)
 			continue;
 		e = nt_nftrace_open(&r->tr[r->ntr], &r->ns[i], r->ntr, &r->flt, o->nftrace_families,
 				    r->nft_listen, err, sizeof(err));
+		if (!e && r->nft_listen)
+			e = nt_nftrace_attach_ring(&r->tr[r->ntr],
+						   bpf_program__insns(r->skel->progs.nt_nlmsg),
+						   bpf_program__insn_cnt(r->skel->progs.nt_nlmsg), err,
+						   sizeof(err));
 		if (e) {
 			nt_nftrace_close(&r->tr[r->ntr]);
 			fprintf(stderr, "nft-record: %s\n", err);
@@ -516,8 +597,9 @@ int nt_record_attach(struct rec *r)
 		      (t_attach1 - t_attach0) / 1e6,
 		      o->duration > 0 ? "" : "; Ctrl-C to stop");
 	if (o->verbose)
-		nt_record_say(r, "nft-record: %zu drop reasons, nftrace table inet %s, kernel stamps %s\n",
-			      r->nreasons, r->own_table, r->ntr && r->tr[0].qfd >= 0 ? "on" : "off");
+		nt_record_say(r, "nft-record: %zu drop reasons, nftrace table inet %s%s\n",
+			      r->nreasons, r->own_table,
+			      r->nft_listen ? ", trace messages through the ring buffer" : "");
 	if (o->hooks && o->hooks->started)
 		o->hooks->started(o->hooks->ctx, r->out_path, r->fb ? r->fb->name : "tracepoint");
 	return 0;

@@ -276,9 +276,11 @@ cJSON *sv_status_json(struct srv *s, const struct recording *r)
 				r->t0.tv_sec ? elapsed_s(&r->t0, r->state >= ST_FINISHED ? &r->t1 : &now) : 0);
 	cJSON_AddNumberToObject(o, "events", (double)r->nev);
 	cJSON_AddNumberToObject(o, "packets", (double)r->prog.packets);
-	cJSON_AddNumberToObject(o, "lost", (double)(r->prog.lost_ringbuf + r->prog.lost_netlink));
+	cJSON_AddNumberToObject(o, "lost", (double)(r->prog.lost_ringbuf + r->prog.lost_nftrace));
 	cJSON_AddNumberToObject(o, "lost_ringbuf", (double)r->prog.lost_ringbuf);
-	cJSON_AddNumberToObject(o, "lost_netlink", (double)r->prog.lost_netlink);
+	cJSON_AddNumberToObject(o, "lost_nftrace_ring", (double)r->prog.lost_nftrace);
+	/* the name of version 1 (trace socket overruns; none any more) */
+	cJSON_AddNumberToObject(o, "lost_netlink", (double)r->prog.lost_nftrace);
 	cJSON_AddNumberToObject(o, "output_bytes",
 				(double)(r->prog.done || stat(r->output, &st) ? r->prog.output_bytes
 									      : (uint64_t)st.st_size));

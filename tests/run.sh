@@ -6,8 +6,6 @@
 # golden + analyzer/discover e2e again on a make SAN=1 build in build-san/),
 # fuzz (libFuzzer smoke, NT_FUZZ_SECONDS per target).
 #   NT_TESTS="unit golden"   run only these groups
-#   NT_TRUTH=1               also run the truth_* scripts (issue #15's per-packet
-#                            oracle, tests/e2e/truth_router.sh, tests/vm/truth_vm.sh)
 #   O=build                  build directory
 set -u
 cd "$(dirname "$0")/.."
@@ -58,13 +56,6 @@ run_group() { # GROUP [NAME-PREFIX]
 				case $(basename "$t") in
 				discover_*|analyze_*|badinput_discover*|badinput_analyze*) ;;
 				*) continue ;;
-				esac
-			fi
-			# issue #15's per-packet oracle: not in CI until the fixes land
-			if [ "${NT_TRUTH:-0}" != 1 ]; then
-				case $(basename "$t") in truth_*)
-					echo "[$g/$(basename "$t" .sh)] skipped (NT_TRUTH=1 runs it)"
-					skip=$((skip + 1)); continue ;;
 				esac
 			fi
 			run_one "$pfx$g/$(basename "$t" .sh)" bash "$t"

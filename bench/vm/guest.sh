@@ -119,7 +119,7 @@ if echo "$PARTS" | grep -q ramp; then
 			awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, x, "/"); print x[2] - x[1] } }')
 		stop_tracer nft-record
 		set -- $TSTAT
-		rb=$(sed -n 's/.*ring buffer \([0-9]*\), netlink \([0-9]*\).*/\1 \2/p' $W/t.err)
+		rb=$(sed -n 's/.*(ring \([0-9]*\), nftrace ring \([0-9]*\)).*/\1 \2/p' $W/t.err)
 		B "ramp pps=$pps udp_pkts=${udp:-0} secs=4 events=$1 lost=$2 rss_kb=$3 anon_kb=$4 rb_nl=$(echo $rb | tr ' ' /) load=$(load)"
 	done
 fi

@@ -134,7 +134,9 @@ check(c.get("keep_kept") == 6 and c.get("keep_seen") == len(full) and c.get("kee
 sys.exit(bad != 0)
 PY
 # the keep log says so (HEADER mode keep) and the summary line gives the counters
-grep -q -- "--keep drop: 16 packets ended, 10 kept, 6 discarded, 0 records cut" "$NT_TMP/drop.err" && echo "PASS: $NT_TEST/summary_line" ||
+# (the 4 dropped UDP datagrams; echo replies that ping got through a raw
+# socket's clone are delivered, not dropped)
+grep -q -- "--keep drop: 16 packets ended, 4 kept, 12 discarded, 0 records cut" "$NT_TMP/drop.err" && echo "PASS: $NT_TEST/summary_line" ||
 	nt_fail "summary line: $(grep -- --keep "$NT_TMP/drop.err")"
 [ "$NT_FAILED" = 0 ] && nt_pass
 exit $NT_FAILED

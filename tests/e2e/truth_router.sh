@@ -2,8 +2,7 @@
 # truth_router.sh - issue #15 "Per-packet truth": the per-packet oracle that
 # decides when the issue is done (host, tracepoint + nftrace mode).
 #
-# NOT IN CI YET: tests/run.sh skips the truth_* scripts unless NT_TRUTH=1 (the
-# lead enables it when the fixes land).  Run it directly:
+# In the e2e group of `make test` (tests/run.sh).  Run it directly:
 #   sudo bash tests/e2e/truth_router.sh                     # PASS / FAIL per property
 #   sudo NT_TRUTH_REPORT=1 bash tests/e2e/truth_router.sh   # metrics + examples, never fails
 #   NT_TRUTH_KEEP=1      keep the work directory (logs, nft monitor output, checker JSON)

@@ -1140,11 +1140,31 @@ def check_diff(a):
 
     rc, out = run(base, base)
     print("# %s: diff of a log against itself: exit %d" % (a.name, rc))
+    # BPF probes are global: packets of other namespaces of the host (loopback,
+    # other tests) can be in a log; only the scenario's flows are compared
+    def ours(x):
+        f = x.get("flow")
+        return f is None or "10.71." in f or "fd71:" in f
+
+    def foreign(js):
+        try:
+            d = json.loads(js).get("differences", [])
+        except ValueError:
+            return None
+        return [x for x in d if not ours(x)], [x for x in d if ours(x)]
+
     rc, out = run(base, same)
     last = out.strip().splitlines()[-1] if out.strip() else ""
     print("# %s: diff of two runs of identical traffic: exit %d: %s" % (a.name, rc, last))
     details["identical"] = [l for l in out.splitlines() if l and not l.startswith(("result", "  "))][:8]
-    results["identical"] = (rc == 0, "nft-analyze diff of two identical runs exits %d: %s" % (rc, last))
+    ok = rc == 0
+    if rc == 1:
+        fo = foreign(run(base, same, True)[1])
+        if fo is not None and fo[0] and not fo[1]:
+            print("# %s: identical runs: %d differences only about other traffic of the host (not the scenario's addresses), e.g. %s" %
+                  (a.name, len(fo[0]), json.dumps(fo[0][0], ensure_ascii=False)[:160]))
+            ok = True
+    results["identical"] = (ok, "nft-analyze diff of two identical runs exits %d: %s" % (rc, last))
     rc, out = run(base, changed)
     last = out.strip().splitlines()[-1] if out.strip() else ""
     print("# %s: diff with one rule changed: exit %d: %s" % (a.name, rc, last))
@@ -1158,7 +1178,12 @@ def check_diff(a):
     port = ":%d" % a.changed_port
     named = [x for x in diffs if x.get("class") == "rule" and
              any(a.changed_rule in str(v) for v in x.values())]
-    other = [x for x in diffs if not (x.get("class") in ("rule", "verdict", "flow") and port in (x.get("flow") or ""))]
+    host = [x for x in diffs if not ours(x)]
+    if host:
+        print("# %s: changed rule: %d differences about other traffic of the host ignored, e.g. %s" %
+              (a.name, len(host), json.dumps(host[0], ensure_ascii=False)[:160]))
+    other = [x for x in diffs if ours(x) and
+             not (x.get("class") in ("rule", "verdict", "flow") and port in (x.get("flow") or ""))]
     if not named:
         why.append("the changed rule (%s) is not named" % a.changed_rule)
     if other:

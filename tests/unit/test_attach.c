@@ -37,6 +37,21 @@ TEST(cookie_skb_pp)
 	CHECK_EQ_INT(nt_attach_cookie(&f, 9), 9 | (uint64_t)NT_KIND_SKB_PP << 32);
 }
 
+TEST(cookie_roles)
+{
+	struct nt_func fr = fn("kfree_skbmem", NT_KIND_SKB, 1, NULL);
+	struct nt_func al = fn("__build_skb_around", NT_KIND_SKB, 1, NULL);
+	struct nt_func dl = fn("tcp_queue_rcv", NT_KIND_SKB, 2, NULL);
+
+	/* free / alloc reach BPF in bits 57..59; fate roles (deliver ...) do not */
+	CHECK_EQ_INT(nt_attach_cookie(&fr, 3), 3 | (uint64_t)NT_ROLE_FREE << NT_COOKIE_ROLE_SHIFT);
+	CHECK_EQ_INT(nt_attach_cookie(&al, 4), 4 | (uint64_t)NT_ROLE_ALLOC << NT_COOKIE_ROLE_SHIFT);
+	CHECK_EQ_INT(nt_attach_cookie(&dl, 5), 5);
+	/* the role bits are above the recheck bit and below 64 */
+	CHECK(((uint64_t)7 << NT_COOKIE_ROLE_SHIFT & NT_COOKIE_RECHECK) == 0);
+	CHECK(NT_COOKIE_ROLE_SHIFT + 3 <= 64);
+}
+
 TEST(cookie_recheck)
 {
 	struct nt_func f = fn("ip_forward", NT_KIND_SKB, 1, NULL);
@@ -149,6 +164,7 @@ int main(void)
 	RUN(cookie_skb);
 	RUN(cookie_skb_pp);
 	RUN(cookie_recheck);
+	RUN(cookie_roles);
 	RUN(cookie_via_offsets_from_btf);
 	RUN(eligibility);
 	RUN(failure_report);

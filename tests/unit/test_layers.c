@@ -180,6 +180,29 @@ TEST(layer_lists)
 	CHECK_EQ_INT(badlen, 38);
 }
 
+TEST(func_roles)
+{
+	CHECK_EQ_INT(nt_func_role("kfree_skbmem", 0), NT_ROLE_FREE);
+	CHECK_EQ_INT(nt_func_role("__kfree_skb", 0), NT_ROLE_FREE);
+	CHECK_EQ_INT(nt_func_role("__alloc_skb", 0), NT_ROLE_ALLOC);
+	CHECK_EQ_INT(nt_func_role("__build_skb_around", 0), NT_ROLE_ALLOC);
+	CHECK_EQ_INT(nt_func_role("kfree_skb_reason", 0), NT_ROLE_DROP);
+	CHECK_EQ_INT(nt_func_role("skb:kfree_skb", 1), NT_ROLE_DROP);
+	CHECK_EQ_INT(nt_func_role("skb:consume_skb", 1), NT_ROLE_FREE);
+	CHECK_EQ_INT(nt_func_role("skb:skb_copy_datagram_iovec", 1), NT_ROLE_DELIVER);
+	CHECK_EQ_INT(nt_func_role("net:net_dev_xmit", 1), NT_ROLE_XMIT);
+	CHECK_EQ_INT(nt_func_role("tcp_queue_rcv", 0), NT_ROLE_DELIVER);
+	CHECK_EQ_INT(nt_func_role("tcp:tcp_probe", 1), NT_ROLE_DELIVER);
+	CHECK_EQ_INT(nt_func_role("tcp_probe", 0), NT_ROLE_NONE); /* a function of that name is not the tracepoint */
+	/* conditional frees are not "free": their tracepoints tell */
+	CHECK_EQ_INT(nt_func_role("consume_skb", 0), NT_ROLE_NONE);
+	CHECK_EQ_INT(nt_func_role("kfree_skb", 0), NT_ROLE_NONE);
+	CHECK_EQ_INT(nt_func_role("skb_attempt_defer_free", 0), NT_ROLE_NONE);
+	CHECK_EQ_INT(nt_func_role("ip_rcv", 0), NT_ROLE_NONE);
+	CHECK_EQ_STR(nt_role_name(NT_ROLE_DELIVER), "deliver");
+	CHECK(nt_role_name(NT_ROLE_NONE) == NULL);
+}
+
 int main(void)
 {
 	RUN(known_functions);
@@ -187,5 +210,6 @@ int main(void)
 	RUN(exact_rules_reachable);
 	RUN(layer_names);
 	RUN(layer_lists);
+	RUN(func_roles);
 	TEST_EXIT();
 }

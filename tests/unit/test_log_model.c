@@ -149,6 +149,73 @@ TEST(clone_is_a_branch_of_one_journey)
 	nt_model_free(m);
 }
 
+/* Tracepoint mode: a ping socket's clone (made where no probe saw it) is
+ * first seen at socket level after the original was dropped (NO_SOCKET) with
+ * its data still shared (NT_F_SHARED): LINK kind head to the freed address.
+ * The packet lingers for it and the clone joins it (fate delivered), even
+ * when the address already carries another packet; without the flag a late
+ * LINK never brings the freed address back to life. */
+TEST(clone_after_shared_free_joins_the_lingering_packet)
+{
+	struct nt_model *m = mk(0);
+	struct nt_ev_drop d = { .h = { .type = NT_EV_DROP, .id = 2, .ts_ns = 1500, .skb = 0x1000,
+				       .flags = NT_F_SHARED }, .reason = 3 };
+	struct nt_ev_link l = { .h = { .type = NT_EV_LINK, .ts_ns = 8000000, .skb = 0x3000 },
+				.parent = 0x1000, .kind = NT_LINK_HEAD };
+	const struct nt_packet *p;
+
+	CHECK(m != NULL);
+	meta(m, 0x3000, 500);                   /* an old life of the clone's address, */
+	func(m, 0x3000, 0, 500);                /* its free unseen (packet 1) */
+	meta(m, 0x1000, 1000);
+	func(m, 0x1000, 3, 1000);
+	nt_model_event(m, &d, sizeof(d));
+	CHECK_EQ_INT(ndone, 0);                 /* lingers */
+	{	/* a chain definition read ahead of the reorder window: no expiry */
+		struct nt_ev_nft_chaindef cd = { .h = { .type = NT_EV_NFT_CHAINDEF, .ts_ns = 2000000000ull },
+						 .chain_key = 77 };
+
+		nt_model_event(m, &cd, sizeof(cd));
+		CHECK_EQ_INT(ndone, 0);
+	}
+	meta(m, 0x1000, 2000);                  /* the address's next packet */
+	p = func(m, 0x1000, 0, 2000);
+	CHECK(p && p->id == 3);
+	p = nt_model_event(m, &l, sizeof(l));
+	CHECK(p && p->id == 2);
+	CHECK_EQ_INT(ndone, 1);                 /* the clone address's old life ended */
+	CHECK_EQ_INT(done[0].id, 1);
+	ev_free(m, 0x3000, 8000100);
+	CHECK_EQ_INT(ndone, 2);
+	CHECK_EQ_INT(done[1].id, 2);
+	CHECK_EQ_INT(done[1].n_branches, 1);
+	CHECK_EQ_INT(done[1].incomplete, 0);
+	CHECK(done[1].drop_seen);
+	/* a shared free whose clone never shows up: complete after the linger */
+	d.h.skb = 0x1000;
+	d.h.ts_ns = 9000000;
+	nt_model_event(m, &d, sizeof(d));       /* ends packet 3 */
+	CHECK_EQ_INT(ndone, 2);
+	func(m, 0x5000, 0, 9000000 + 600000000ull);
+	CHECK_EQ_INT(ndone, 3);
+	CHECK_EQ_INT(done[2].id, 3);
+	CHECK_EQ_INT(done[2].incomplete, 0);
+	CHECK_EQ_INT(done[2].fate, NT_FATE_DROPPED);
+	/* a late LINK to an address freed without the flag: a packet of the
+	 * clone, the address stays free */
+	meta(m, 0x6000, 700000000);
+	ev_free(m, 0x6000, 700000100);
+	l.h.skb = 0x7000;
+	l.parent = 0x6000;
+	l.h.ts_ns = 700000200;
+	nt_model_event(m, &l, sizeof(l));
+	meta(m, 0x6000, 700000300);
+	p = func(m, 0x6000, 0, 700000300);
+	CHECK(p && p->id == 5);
+	CHECK_EQ_INT(p->live_skbs, 1);
+	nt_model_free(m);
+}
+
 TEST(realloc_moves_the_packet_to_the_new_address)
 {
 	struct nt_model *m = mk(0);
@@ -597,6 +664,7 @@ int main(void)
 {
 	RUN(packet_boundaries_and_layer_time);
 	RUN(clone_is_a_branch_of_one_journey);
+	RUN(clone_after_shared_free_joins_the_lingering_packet);
 	RUN(realloc_moves_the_packet_to_the_new_address);
 	RUN(steps_without_skb_are_never_attached);
 	RUN(records_of_its_own_free_after_the_free);
