@@ -250,14 +250,6 @@ v6: {
 			return;
 		if (!proto && bpf_ntohs(ip6.payload_len) + sizeof(ip6) != m->len)
 			return;
-		/* no device yet: a locally built packet whose header may not be
-		 * written yet (raw IPv6: the protocol and the network header are
-		 * set first, __ip6_local_out sets the payload length last); 0 is
-		 * a jumbo (BIG TCP); only while the data starts at the header
-		 * (at socket level it starts past it) */
-		if (!m->ifindex && ip6.payload_len && l3 == BPF_CORE_READ(skb, data) &&
-		    bpf_ntohs(ip6.payload_len) + sizeof(ip6) != m->len)
-			return;
 		m->l3 = NT_L3_IPV6;
 		__builtin_memcpy(m->saddr, &ip6.saddr, 16);
 		__builtin_memcpy(m->daddr, &ip6.daddr, 16);
@@ -542,13 +534,6 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 		if (fam == NT_AF_INET || fam == NT_AF_INET6) {
 			nst.hdrless = 1;
 			nst.match = nt_cfg.flags ? NT_MATCH_PENDING : NT_MATCH_YES;
-		} else if (!fam && !m->ifindex) {
-			/* being built, no owner and no device yet (a raw IPv6
-			 * socket's skb: __ip6_append_data sets the protocol and
-			 * the network header before the skb gets its socket and
-			 * its header): not decided, the next hit looks again */
-			bpf_ringbuf_discard(m, 0);
-			return 0;
 		}
 	} else {
 		if (flags & NT_TRACK_HEAD) {
