@@ -7,15 +7,17 @@
 #     backend auto, + nftrace; and with --no-nftrace) vs bpftrace attaching
 #     kprobes to the same 50 functions and printing time, cpu, function, skb;
 #   record: UDP ramp (2k..40k pps, unlimited) under nft-record: events/s, loss
-#     counted by the recorder, RSS; attach time for 100 / 1000 / all functions
-#     per backend (fentry + kprobe on 6.1; kprobe-multi + fentry + kprobe on 6.12).
+#     counted by the recorder, RSS; with BENCH_VM_PARTS=attach also attach time for
+#     100 / 1000 / all functions per backend (bench/attach.sh measures attach and
+#     exit-to-prompt on every kernel of the VM suite: the default part list leaves
+#     this one out).
 # Writes bench/results/overhead.json and bench/results/record_vm.json from the
 # raw guest lines of every kernel series run so far (bench/results/vm-<series>.txt).
 #   BENCH_VM_KERNELS="6.1 6.12"  (default 6.1)
 #   BENCH_QUICK=1                short runs (3 s), attach counts "100" only
 #   BENCH_VM_COUNTS="100 1000 all"  attach counts (default "100 1000"; fentry/kprobe
 #                                   detach costs ~150 / 100 ms per function under TCG)
-#   BENCH_VM_PARTS="overhead ramp attach"
+#   BENCH_VM_PARTS="overhead ramp"   (+ attach)
 #   BENCH_VM_BACKENDS="kprobe-multi"   backends of the attach part (default: per kernel)
 #   BENCH_VM_KEEP=1               keep the work directory (console logs)
 #   BENCH_VM_PARSE_ONLY=1         no VM: rebuild the JSON from bench/results/vm-*.txt
@@ -27,7 +29,7 @@ KERNELS=${BENCH_VM_KERNELS:-6.1}
 [ "${BENCH_VM_PARSE_ONLY:-0}" = 1 ] && KERNELS=""   # only rebuild the JSON from bench/results/vm-*.txt
 BT=8; COUNTS=${BENCH_VM_COUNTS:-"100 1000"}
 [ "${BENCH_QUICK:-0}" = 1 ] && { BT=3; COUNTS=${BENCH_VM_COUNTS:-100}; }
-PARTS=${BENCH_VM_PARTS:-"overhead ramp attach"}
+PARTS=${BENCH_VM_PARTS:-"overhead ramp"}
 NT_VM_MEM=${NT_VM_MEM:-3G}
 NT_VM_BINS="$NT_VM_BINS $(command -v iperf3) $(command -v bpftrace)"
 mkdir -p bench/results
@@ -49,9 +51,8 @@ cp tests/vm/guest/init.sh tests/vm/guest/lib.sh "$W/guest/"
 cp bench/vm/guest.sh "$W/guest/run.sh"
 : > "$W/all.txt"
 for k in $KERNELS; do
-	pkg=$(vm_pick_kernel "$k")
-	[ -n "$pkg" ] || { echo "bench/overhead.sh: no linux-image-$k cloud package"; continue; }
-	kx=$(vm_unpack "$pkg") || { echo "bench/overhead.sh: cannot fetch $pkg"; continue; }
+	vm_resolve "$k" || { echo "bench/overhead.sh: $k: $VM_WHY"; continue; }
+	pkg=$VM_PKG; kx=$VM_KX
 	vm_build_initrd "$kx" "$W/initrd-$k.gz" "$W/guest" $O/nft-discover $O/nft-record $O/nft-analyze ||
 		{ echo "bench/overhead.sh: initramfs build failed"; continue; }
 	t0=$(date +%s)

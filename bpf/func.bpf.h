@@ -22,7 +22,8 @@
  * kprobe: one perf-event link per function (bpf_cookie).
  * fentry: a program's attach target is fixed at load, so user space loads one
  * clone of nt_fe<N> per function (same instructions, own attach_btf_id) and
- * links it with the cookie (kernel >= 6.0 for fentry cookies).  The argument
+ * links it with the cookie (kernel >= 6.0 for fentry cookies; older kernels:
+ * nt_fel / nt_kpa below).  The argument
  * is read with bpf_get_func_arg(): a direct ctx load of a `struct sk_buff **`
  * argument is refused by the verifier ("is not a struct", EACCES).
  *
@@ -121,6 +122,62 @@ NT_FE(2)
 NT_FE(3)
 NT_FE(4)
 NT_FE(5)
+
+/*
+ * ---- kernels without attach cookies (fentry < 6.0, kprobe < 5.15; 5.10) ----
+ *
+ * fentry: one clone of nt_fel<N> per function, as for the raw tracepoints
+ * (tp.bpf.h): user space patches the clone's one ld_imm64 of NT_TPC_MAGIC
+ * (nt_tp_conf()) with the function's cookie value.  bpf_get_func_arg() is
+ * 5.17+, and a direct context load is typed by the verifier from the target's
+ * BTF (refused for struct sk_buff **), so the argument is copied from the
+ * trampoline's context with bpf_probe_read_kernel().
+ *
+ * kprobe: one program per position, nt_kpa<N>; the cookie comes from the
+ * probed address: the kprobe (int3 or ftrace-based) reports
+ * regs->ip = address + 1, looked up in nt_kp_addrs (filled by user space with
+ * every kallsyms address of every function before attaching).
+ */
+#define NT_FEL(n)                                                               \
+	SEC("fentry")                                                           \
+	int nt_fel##n(__u64 *ctx)                                               \
+	{                                                                       \
+		__u64 arg = 0;                                                  \
+									\
+		bpf_probe_read_kernel(&arg, sizeof(arg), &ctx[n - 1]);          \
+		nt_func_hit(arg, nt_tp_conf());                                 \
+		return 0;                                                       \
+	}
+NT_FEL(1)
+NT_FEL(2)
+NT_FEL(3)
+NT_FEL(4)
+NT_FEL(5)
+
+/* probed address -> cookie; size set by user space before load */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, __u64);
+} nt_kp_addrs SEC(".maps");
+
+#define NT_KPA(n, PARM)                                                         \
+	SEC("kprobe")                                                           \
+	int nt_kpa##n(struct pt_regs *ctx)                                      \
+	{                                                                       \
+		__u64 ip = PT_REGS_IP(ctx) - 1, *c;                             \
+									\
+		c = bpf_map_lookup_elem(&nt_kp_addrs, &ip);                     \
+		if (c)                                                          \
+			nt_func_hit((__u64)PARM(ctx), *c);                      \
+		return 0;                                                       \
+	}
+NT_KPA(1, PT_REGS_PARM1)
+NT_KPA(2, PT_REGS_PARM2)
+NT_KPA(3, PT_REGS_PARM3)
+NT_KPA(4, PT_REGS_PARM4)
+NT_KPA(5, PT_REGS_PARM5)
 
 /* ---- skb lineage ---- */
 

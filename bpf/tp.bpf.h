@@ -29,7 +29,8 @@
  *
  * Special programs, with arguments beyond the skb:
  *   net:net_dev_xmit(skb, rc, dev, skb_len)       only already tracked skbs
- *   skb:kfree_skb(skb, location, reason[, rx_sk]) drop reason (5.17+)
+ *   skb:kfree_skb(skb, location, reason[, rx_sk]) drop reason (5.17+);
+ *                                 before 5.17 (skb, location): nt_tp_kfree_skb_noreason
  *   skb:consume_skb(skb[, location])              end of the packet
  */
 #ifndef NT_TP_BPF_H
@@ -113,14 +114,13 @@ int BPF_PROG(nt_tp_net_dev_xmit, struct sk_buff *skb)
 	return 0;
 }
 
-SEC("raw_tp/kfree_skb")
-int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
+static __always_inline void nt_kfree(void *ctx, struct sk_buff *skb, void *location, __u32 reason)
 {
 	struct nt_ev_drop *d;
 	__u32 stack_id;
 
 	if (!skb)
-		return 0;
+		return;
 	/* An skb never seen before is only reported when it is an IP packet
 	 * (drops before the first packet tracepoint, e.g. in the IP layer of a
 	 * locally generated packet); netlink / unix skbs are not packets. */
@@ -135,13 +135,29 @@ int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 	if (d) {
 		nt_fill_hdr(&d->h, NT_EV_DROP, nt_shared_flag(skb), NT_TP_KFREE_SKB, (__u64)skb);
 		d->location = (__u64)location;
-		d->reason = (__u32)reason;
+		d->reason = reason;
 		d->stack_id = stack_id;
 		bpf_ringbuf_submit(d, nt_rb_flags());
 	}
 out:
 	nt_untrack(skb);
 	nt_ct_forget(skb);
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(nt_tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
+{
+	nt_kfree(ctx, skb, location, (__u32)reason);
+	return 0;
+}
+
+/* Kernels before 5.17: kfree_skb(skb, location), no drop reason.  A raw
+ * tracepoint program must not read past the tracepoint's arguments (attach:
+ * EINVAL), so this one reads two; reason 0 = none. */
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(nt_tp_kfree_skb_noreason, struct sk_buff *skb, void *location)
+{
+	nt_kfree(ctx, skb, location, 0);
 	return 0;
 }
 

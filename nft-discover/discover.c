@@ -22,6 +22,7 @@
 #include "nft-discover/btf_scan.h"
 #include "nft-discover/discover.h"
 #include "nft-discover/discover_err.h"
+#include "nft-discover/modfuncs.h"
 #include "common/strmap.h"
 
 #define SYS_BTF_DIR "/sys/kernel/btf"
@@ -429,6 +430,80 @@ out:
 	return err;
 }
 
+/*
+ * Kernels without module BTF (< 5.11): the functions of the built-in table
+ * (modfuncs.h) of every module that has no BTF file (MODS, sorted) but whose
+ * name is among that module's kallsyms text symbols.  Returns how many were
+ * added, or -ENOMEM.
+ */
+static int scan_known_modules(struct scan_ctx *c, char **mods, size_t nmods)
+{
+	const char *p = nt_modfuncs_data;
+	char mod[64], name[128], kind[16], via[96], cur[64] = "";
+	int added = 0, arg, nf, have_btf = 0;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		char line[320];
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		struct nt_btf_hit h = { 0 };
+		char *dot;
+		size_t before;
+		int k;
+
+		if (len >= sizeof(line))
+			len = sizeof(line) - 1;
+		memcpy(line, p, len);
+		line[len] = 0;
+		p += eol ? len + 1 : len;
+		via[0] = 0;
+		nf = sscanf(line, "%63s %127s %15s %d %95s", mod, name, kind, &arg, via);
+		k = nf >= 4 ? nt_kind_parse(kind) : -1;
+		if (k < 0 || k == NT_KIND_TRACEPOINT || arg < 1 || arg > 5)
+			continue;
+		if (strcmp(mod, cur)) {
+			snprintf(cur, sizeof(cur), "%s", mod);
+			have_btf = nmods && bsearch(&(const char *){ cur }, mods, nmods, sizeof(*mods),
+						    cmp_str) != NULL;
+		}
+		if (have_btf || !nt_ksyms__by_name(c->ks, name, NULL, 0))
+			continue;
+		/* on_hit()'s duplicate check keeps key pointers: (module, name)
+		 * pairs of the table are unique, so a fresh set per entry */
+		nt_strmap_free(&c->seen_fn);
+		if (nt_strmap_init(&c->seen_fn, 4))
+			return -ENOMEM;
+		h.name = name;
+		h.kind = k;
+		h.arg = arg;
+		if (via[0] && (dot = strchr(via, '.'))) {
+			*dot = 0;
+			h.via_struct = via;
+			h.via_member = dot + 1;
+		}
+		c->module = cur;
+		before = c->out->n;
+		if (on_hit(&h, c))
+			return -ENOMEM;
+		if (c->out->n > before) {
+			struct nt_func *fn = &c->out->v[c->out->n - 1];
+
+			if (fn->flags & NT_FN_NO_KSYM) { /* module not loaded, or inlined */
+				free(fn->name);
+				free(fn->module);
+				free(fn->addrs);
+				free(fn->via);
+				free(fn->alias);
+				c->out->n--;
+				continue;
+			}
+			fn->flags |= NT_FN_NO_BTF;
+			added++;
+		}
+	}
+	return added;
+}
+
 static int layer_index(const char *name)
 {
 	int l = nt_layer_parse(name);
@@ -665,6 +740,17 @@ int nt_discover(const struct nt_discover_opts *o, struct nt_funcs *out, char *er
 				goto nomem;
 			out->btf_modules++;
 		}
+		/* modules without BTF (kernel < 5.11): the built-in table */
+		c.module = NULL;
+		if (nt_strmap_init(&c.seen_fn, 256) || nt_strmap_init(&c.seen_tp, 16) ||
+		    scan_known_modules(&c, mods, nmods) < 0) {
+			nt_strmap_free(&c.seen_fn);
+			nt_strmap_free(&c.seen_tp);
+			rc = -ENOMEM;
+			goto nomem;
+		}
+		nt_strmap_free(&c.seen_fn);
+		nt_strmap_free(&c.seen_tp);
 	}
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_func);

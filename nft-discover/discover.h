@@ -36,6 +36,8 @@
 #define NT_FN_MULTI_ADDR (1u << 1) /* several kallsyms addresses for the name (duplicated static funcs) */
 #define NT_FN_BLACKLIST  (1u << 2) /* listed in the kprobes blacklist */
 #define NT_FN_NOTRACE    (1u << 3) /* absent from available_filter_functions (only when that file was read) */
+#define NT_FN_NO_BTF     (1u << 4) /* module function without BTF (kernel < 5.11): kind / arg from the
+				    * built-in table (modfuncs.h); kprobes only, no fentry */
 #define NT_FN_PROBEABLE  (1u << 8) /* none of the above: safe to attach a probe by name */
 #define NT_FN_ENABLED    (1u << 9) /* nt_trace_config_load: "enabled": true */
 

@@ -121,6 +121,7 @@ cJSON *nt_func_json(const struct nt_func *fn)
 		{ NT_FN_MULTI_ADDR, "multi_addr" },
 		{ NT_FN_BLACKLIST, "blacklist" },
 		{ NT_FN_NOTRACE, "notrace" },
+		{ NT_FN_NO_BTF, "no_btf" },
 	};
 	cJSON *o = cJSON_CreateObject(), *a, *flags;
 	char hex[24];

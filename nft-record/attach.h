@@ -48,11 +48,28 @@ double nt_attach_now_ms(void);
 /* Program of the skeleton by name (NULL when absent). */
 struct bpf_program *nt_attach_prog(const struct nt_backend_args *a, const char *name);
 
-/* 0 when the running kernel has kprobes with BPF cookies (>= 5.15); else <0 + why. */
+/* 0 when the running kernel has kprobes for BPF; else <0 + why.  On success,
+ * why (when not NULL) may receive a note on how they run here ("" if none). */
 int nt_attach_probe_kprobe(char *why, size_t whylen);
 
-/* 0 when the running kernel has BPF trampolines (fentry/fexit); else <0 + why. */
+/* 0 when the running kernel has BPF trampolines (fentry/fexit, >= 5.5 with
+ * BTF); else <0 + why.  Cached. */
 int nt_attach_probe_fentry(char *why, size_t whylen);
+
+/* Attach cookies: tracing programs (fentry) from 6.0, kprobes from 5.15.
+ * Without them (5.10), fentry loads one clone per function with its cookie
+ * patched in, kprobes find it by the probed address (below).  Cached. */
+bool nt_attach_fentry_cookies(void);
+bool nt_attach_kprobe_cookies(void);
+
+/* Kprobes without cookies (bpf/func.bpf.h nt_kpa<N>, map nt_kp_addrs).
+ * Before load: size the map for every address of a->funcs, autoload nt_kpa<p>
+ * for used[p] (p = 1..NT_ATTACH_MAX_ARG).  After load: put F's kallsyms
+ * addresses -> COOKIE in the map and attach nt_kpa<F->arg> to F by name; NULL
+ * + errno on failure (ENOENT: F has no kallsyms address). */
+int nt_attach_kpa_prepare(const struct nt_backend_args *a, const bool *used);
+struct bpf_link *nt_attach_kpa(const struct nt_backend_args *a, const struct nt_func *f,
+			       uint64_t cookie);
 
 /* Before load: enable the nftables + lineage programs (use_fexit: lineage by fexit). */
 int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit);
@@ -75,6 +92,12 @@ void nt_attach_quiesce(void);
 void nt_attach_close_fds(int *fds, size_t n);
 struct bpf_link;
 void nt_attach_destroy_links(struct bpf_link **links, size_t n);
+/* At most N detach threads (default 32).  The background detach of a CLI
+ * recording uses 1: on 6.1 every fentry detach holds ftrace's direct_mutex
+ * for its grace period, so 32 detaching threads queue ahead of a second
+ * recording's attach (232 s for 93 functions behind 1,781 detaches), one
+ * alternates with it. */
+void nt_attach_set_detach_threads(size_t n);
 
 /*
  * File descriptors: a backend holding one fd per function (fentry links,

@@ -263,6 +263,13 @@ static void *detach_worker(void *arg)
 	return NULL;
 }
 
+static size_t detach_threads_max = NT_DETACH_THREADS;
+
+void nt_attach_set_detach_threads(size_t n)
+{
+	detach_threads_max = n < 1 ? 1 : n > NT_DETACH_THREADS ? NT_DETACH_THREADS : n;
+}
+
 static void detach_parallel(int *fds, struct bpf_link **links, size_t n)
 {
 	struct detach_job jobs[NT_DETACH_THREADS];
@@ -270,8 +277,8 @@ static void detach_parallel(int *fds, struct bpf_link **links, size_t n)
 	bool started[NT_DETACH_THREADS] = { false };
 	size_t nth = n / 8 + 1;
 
-	if (nth > NT_DETACH_THREADS)
-		nth = NT_DETACH_THREADS;
+	if (nth > detach_threads_max)
+		nth = detach_threads_max;
 	for (size_t t = 0; t < nth; t++) {
 		jobs[t] = (struct detach_job){ fds, links, n, t, nth };
 		if (t)
@@ -297,50 +304,140 @@ void nt_attach_destroy_links(struct bpf_link **links, size_t n)
 }
 
 /* ---- fentry probe: load and attach a 2-instruction fentry program ---- */
+
+/* BTF id of a vmlinux function every kernel with BTF has (probe target) */
+static int probe_target(void)
+{
+	struct btf *vm = btf_vmlinux();
+	int id;
+
+	if (!vm)
+		return -ENOENT;
+	id = btf__find_by_name_kind(vm, "kfree_skb_reason", BTF_KIND_FUNC);
+	if (id < 0)
+		id = btf__find_by_name_kind(vm, "kfree_skb", BTF_KIND_FUNC);
+	if (id < 0)
+		id = btf__find_by_name_kind(vm, "vfs_read", BTF_KIND_FUNC);
+	return id;
+}
+
 int nt_attach_probe_fentry(char *why, size_t whylen)
 {
-	/* the probe program calls bpf_get_attach_cookie(): tracing programs have
-	 * it from 6.0 on, and nt_fe* need it */
+	static int cached = 1; /* 1 = not probed yet */
+	static char cwhy[160];
+	const struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 },                        /* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
+	int id, fd, lfd;
+
+	if (cached <= 0)
+		goto out;
+	cached = -EOPNOTSUPP;
+	if (!btf_vmlinux()) {
+		snprintf(cwhy, sizeof(cwhy), "no kernel BTF (/sys/kernel/btf/vmlinux)");
+		cached = -ENOENT;
+		goto out;
+	}
+	id = probe_target();
+	if (id < 0) {
+		snprintf(cwhy, sizeof(cwhy), "no probe target function in the kernel BTF");
+		cached = -ENOENT;
+		goto out;
+	}
+	o.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "nt_probe_fe", "GPL", insns, 2, &o);
+	if (fd < 0) {
+		snprintf(cwhy, sizeof(cwhy), "fentry programs cannot be loaded (%s; kernel < 5.5 or no "
+			 "trampolines)", strerror(errno));
+		goto out;
+	}
+	/* the attach every kernel with trampolines has (LINK_CREATE for tracing
+	 * programs came later) */
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	if (lfd < 0) {
+		snprintf(cwhy, sizeof(cwhy), "BPF trampolines unavailable (%s)", strerror(errno));
+		close(fd);
+		goto out;
+	}
+	close(lfd);
+	close(fd);
+	cached = 0;
+out:
+	if (cached < 0 && why)
+		snprintf(why, whylen, "%s", cwhy);
+	return cached;
+}
+
+bool nt_attach_fentry_cookies(void)
+{
+	static int cached = -1;
 	const struct bpf_insn insns[] = {
 		{ .code = 0x85, .imm = BPF_FUNC_get_attach_cookie }, /* call (r1 = ctx) */
 		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },           /* r0 = 0 */
 		{ .code = 0x95 },                                   /* exit */
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
-	struct btf *vm = btf_vmlinux();
-	int id, fd, lfd;
+	int fd;
 
-	if (!vm) {
-		snprintf(why, whylen, "no kernel BTF (/sys/kernel/btf/vmlinux)");
-		return -ENOENT;
-	}
-	id = btf__find_by_name_kind(vm, "kfree_skb_reason", BTF_KIND_FUNC);
-	if (id < 0)
-		id = btf__find_by_name_kind(vm, "kfree_skb", BTF_KIND_FUNC);
-	if (id < 0)
-		id = btf__find_by_name_kind(vm, "vfs_read", BTF_KIND_FUNC);
-	if (id < 0) {
-		snprintf(why, whylen, "no probe target function in the kernel BTF");
-		return -ENOENT;
-	}
-	o.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "nt_probe_fe", "GPL", insns, 3, &o);
-	if (fd < 0) {
-		snprintf(why, whylen, "fentry programs with attach cookies cannot be loaded (%s; "
-			 "kernel < 6.0 or no trampolines)", strerror(errno));
-		return -EOPNOTSUPP;
-	}
-	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
-	if (lfd < 0) {
-		int err = errno;
-
+	if (cached >= 0)
+		return cached;
+	o.attach_btf_id = probe_target();
+	fd = o.attach_btf_id > 0 ? bpf_prog_load(BPF_PROG_TYPE_TRACING, "nt_probe_fec", "GPL", insns, 3, &o)
+				 : -1;
+	cached = fd >= 0;
+	if (fd >= 0)
 		close(fd);
-		snprintf(why, whylen, "BPF trampolines unavailable (%s)", strerror(err));
-		return -EOPNOTSUPP;
+	return cached;
+}
+
+bool nt_attach_kprobe_cookies(void)
+{
+	static int cached = -1;
+
+	if (cached < 0)
+		cached = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
+						 NULL) == 1;
+	return cached;
+}
+
+/* ---- kprobes without cookies: nt_kpa<N> + nt_kp_addrs (bpf/func.bpf.h) ---- */
+
+int nt_attach_kpa_prepare(const struct nt_backend_args *a, const bool *used)
+{
+	size_t naddrs = 0;
+	char name[16];
+	int err;
+
+	for (size_t i = 0; i < a->funcs->n; i++)
+		naddrs += a->funcs->v[i].naddrs;
+	err = bpf_map__set_max_entries(a->skel->maps.nt_kp_addrs, naddrs ? (uint32_t)naddrs : 1);
+	for (int p = 1; !err && p <= NT_ATTACH_MAX_ARG; p++) {
+		snprintf(name, sizeof(name), "nt_kpa%d", p);
+		err = bpf_program__set_autoload(nt_attach_prog(a, name), used[p]);
 	}
-	close(lfd);
-	close(fd);
-	return 0;
+	return err;
+}
+
+struct bpf_link *nt_attach_kpa(const struct nt_backend_args *a, const struct nt_func *f,
+			       uint64_t cookie)
+{
+	int fd = bpf_map__fd(a->skel->maps.nt_kp_addrs);
+	char name[16];
+
+	if (!f->naddrs) {
+		errno = ENOENT; /* attached by name, identified by address: need one */
+		return NULL;
+	}
+	for (uint32_t k = 0; k < f->naddrs; k++) {
+		uint64_t addr = f->addrs[k];
+
+		if (bpf_map_update_elem(fd, &addr, &cookie, BPF_ANY))
+			return NULL;
+	}
+	snprintf(name, sizeof(name), "nt_kpa%d", f->arg);
+	return bpf_program__attach_kprobe_opts(nt_attach_prog(a, name), f->name, NULL);
 }
 
 /* ---- nftables verdict programs + skb lineage ---- */
@@ -389,7 +486,7 @@ void nt_attach_quiesce(void)
 	if (quiesce_skel && quiesce_skel->bss)
 		quiesce_skel->bss->nt_off = 1;
 }
-static bool nft_enabled, lineage_enabled[NLINEAGE], alloc_enabled[NALLOC];
+static bool nft_enabled, lineage_enabled[NLINEAGE], alloc_enabled[NALLOC], lineage_kprobes;
 static uint32_t nft_links; /* nftables verdict programs attached */
 
 uint32_t nt_attach_nft_links(void)
@@ -429,7 +526,10 @@ int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit)
 
 	quiesce_skel = a->skel;
 	nft_enabled = have_nf_tables();
-	if (!nft_enabled)
+	if (!nft_enabled && !access("/sys/module/nf_tables", F_OK))
+		fprintf(stderr, "note: nf_tables has no BTF (module BTF: kernel 5.11+): nftables "
+				"verdicts from nftables' own trace, not from BPF\n");
+	else if (!nft_enabled)
 		fprintf(stderr, "note: nf_tables is not loaded: no nftables verdicts from BPF "
 				"(nftables' own trace still records them)\n");
 	for (size_t i = 0; i < NNFT; i++) {
@@ -454,11 +554,17 @@ int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit)
 	p = nt_attach_prog(a, "nt_krp_alloc");
 	if (p && (err = bpf_program__set_autoload(p, !use_fexit)))
 		return err;
+	/* without trampolines: kprobe + kretprobe, the kind in the kretprobe's
+	 * cookie (no lineage on kernels with neither) */
+	lineage_kprobes = !use_fexit && nt_attach_kprobe_cookies();
+	if (!use_fexit && !lineage_kprobes)
+		fprintf(stderr, "note: no skb lineage (LINK) records: neither BPF trampolines nor "
+				"kprobe cookies on this kernel\n");
 	p = nt_attach_prog(a, "nt_kp_link");
-	if (p && (err = bpf_program__set_autoload(p, !use_fexit)))
+	if (p && (err = bpf_program__set_autoload(p, lineage_kprobes)))
 		return err;
 	p = nt_attach_prog(a, "nt_krp_link");
-	if (p && (err = bpf_program__set_autoload(p, !use_fexit)))
+	if (p && (err = bpf_program__set_autoload(p, lineage_kprobes)))
 		return err;
 	return 0;
 }
@@ -501,6 +607,8 @@ void nt_attach_extra_attach(const struct nt_backend_args *a, bool use_fexit)
 	}
 	for (size_t i = 0; i < NLINEAGE; i++) {
 		if (!lineage_enabled[i])
+			continue;
+		if (!use_fexit && !lineage_kprobes)
 			continue;
 		if (use_fexit) {
 			l = bpf_program__attach(nt_attach_prog(a, lineage[i].prog));

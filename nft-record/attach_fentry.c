@@ -12,7 +12,14 @@
  *
  * Functions the trampoline cannot handle are filtered before loading, from
  * BTF: more than 6 arguments (12 from 6.5 on), a struct/union passed by value,
- * variadic functions.  Other refusals are reported per function.
+ * variadic functions.  Other refusals are reported per function.  They, and
+ * module functions without BTF (kernels < 5.11), get a classic kprobe.
+ *
+ * Kernels without attach cookies for tracing programs (< 6.0; Debian 11's
+ * 5.10): the templates are nt_fel1..5, and each clone carries its function's
+ * cookie value patched into its one NT_TPC_MAGIC constant (the raw
+ * tracepoints' scheme, tracepoints.h nt_tp_patch_conf()); linked with
+ * BPF_RAW_TRACEPOINT_OPEN (LINK_CREATE takes tracing programs from 5.13).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -30,6 +37,7 @@
 #include <linux/bpf.h>
 
 #include "nft-record/attach.h"
+#include "nft-record/tracepoints.h"
 #include "common/bpf_shared.h"
 #include "nft-discover/discover.h"
 #include "nt.skel.h"
@@ -41,7 +49,8 @@ static int *fe_links;   /* link fds */
 static size_t fe_nlinks;
 /* functions no trampoline can take (6.1: more than 6 arguments; load errors)
  * get a classic kprobe when the kernel has them (nt_kp<arg> programs) */
-static bool fe_kp_ok;
+static bool fe_kp_ok, fe_kp_cookies;
+static bool fe_cookies;  /* fentry attach cookies (>= 6.0), else patched clones */
 static struct bpf_link **fe_kp_links;
 static size_t fe_kp_nlinks;
 static const char *fe_template[NT_ATTACH_MAX_ARG + 1];
@@ -58,7 +67,13 @@ static struct btf *fe_vmlinux;
 
 static int fe_probe(char *why, size_t whylen)
 {
-	return nt_attach_probe_fentry(why, whylen);
+	int err = nt_attach_probe_fentry(why, whylen);
+
+	if (!err && why && whylen)
+		snprintf(why, whylen, "%s", nt_attach_fentry_cookies() ? "" :
+			 "no BPF cookies for fentry (kernel < 6.0): one program per function "
+			 "with its id built in");
+	return err;
 }
 
 static void fe_mods_load(void)
@@ -219,20 +234,30 @@ static int fe_prepare(const struct nt_backend_args *a)
 			fe_template[f->arg] = f->name;
 		}
 	}
-	fe_kp_ok = nt_attach_probe_kprobe(why, sizeof(why)) == 0;
+	fe_kp_ok = nt_attach_probe_kprobe(NULL, 0) == 0;
+	fe_kp_cookies = fe_kp_ok && nt_attach_kprobe_cookies();
+	fe_cookies = nt_attach_fentry_cookies();
 	for (int p = 1; p <= NT_ATTACH_MAX_ARG; p++) {
 		struct bpf_program *prog;
 
-		snprintf(name, sizeof(name), "nt_fe%d", p);
+		snprintf(name, sizeof(name), fe_cookies ? "nt_fe%d" : "nt_fel%d", p);
 		prog = nt_attach_prog(a, name);
 		err = bpf_program__set_autoload(prog, fe_template[p] != NULL);
 		if (!err && fe_template[p])
 			err = bpf_program__set_attach_target(prog, 0, fe_template[p]);
-		if (!err && fe_kp_ok) { /* the kprobe fallback: a few small programs */
+		if (!err && fe_kp_cookies) { /* the kprobe fallback: a few small programs */
 			snprintf(name, sizeof(name), "nt_kp%d", p);
 			err = bpf_program__set_autoload(nt_attach_prog(a, name), true);
 		}
 		if (err)
+			return err;
+	}
+	if (fe_kp_ok && !fe_kp_cookies) {
+		bool used[NT_ATTACH_MAX_ARG + 1];
+
+		for (int p = 0; p <= NT_ATTACH_MAX_ARG; p++)
+			used[p] = p > 0;
+		if ((err = nt_attach_kpa_prepare(a, used)))
 			return err;
 	}
 	return nt_attach_extra_prepare(a, true);
@@ -251,6 +276,7 @@ struct fe_job {
 	const uint64_t *cookies;
 	struct fe_res *res;
 	size_t first, step;
+	struct bpf_insn *patch; /* without cookies: this thread's clone buffer */
 };
 
 static void fe_one(const struct fe_job *j, size_t i)
@@ -275,14 +301,28 @@ static void fe_one(const struct fe_job *j, size_t i)
 		return;
 	po.attach_btf_id = id;
 	po.attach_btf_obj_fd = obj_fd;
-	pfd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "nt_fe", "GPL", j->insns[f->arg],
-			    j->ninsns[f->arg], &po);
+	if (j->patch) { /* no cookies: the cookie value is built into the clone */
+		memcpy(j->patch, j->insns[f->arg], j->ninsns[f->arg] * sizeof(*j->patch));
+		if (!nt_tp_patch_conf(j->patch, j->ninsns[f->arg], j->cookies[i])) {
+			snprintf(r->why, sizeof(r->why), "template without its constant");
+			return;
+		}
+		pfd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "nt_fel", "GPL", j->patch,
+				    j->ninsns[f->arg], &po);
+	} else {
+		pfd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "nt_fe", "GPL", j->insns[f->arg],
+				    j->ninsns[f->arg], &po);
+	}
 	if (pfd < 0) {
 		snprintf(r->why, sizeof(r->why), "load: %s", strerror(errno));
 		return;
 	}
-	lo.tracing.cookie = j->cookies[i];
-	r->lfd = bpf_link_create(pfd, 0, BPF_TRACE_FENTRY, &lo);
+	if (j->patch) {
+		r->lfd = bpf_raw_tracepoint_open(NULL, pfd);
+	} else {
+		lo.tracing.cookie = j->cookies[i];
+		r->lfd = bpf_link_create(pfd, 0, BPF_TRACE_FENTRY, &lo);
+	}
 	if (r->lfd < 0) {
 		snprintf(r->why, sizeof(r->why), "attach: %s", strerror(errno));
 		r->lfd = -1;
@@ -334,7 +374,10 @@ static bool fe_kp_fallback(const struct nt_backend_args *a, size_t i, uint64_t c
 	if (!fe_kp_links && !(fe_kp_links = calloc(a->funcs->n + 1, sizeof(*fe_kp_links))))
 		return false;
 	snprintf(name, sizeof(name), "nt_kp%d", f->arg);
-	l = bpf_program__attach_kprobe_opts(nt_attach_prog(a, name), f->name, &ko);
+	if (fe_kp_cookies)
+		l = bpf_program__attach_kprobe_opts(nt_attach_prog(a, name), f->name, &ko);
+	else
+		l = nt_attach_kpa(a, f, cookie);
 	if (!l)
 		return false;
 	fe_kp_links[fe_kp_nlinks++] = l;
@@ -354,7 +397,8 @@ static int fe_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 	uint64_t *cookies;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nth = ncpu < 1 ? 1 : ncpu > FE_THREADS_MAX ? FE_THREADS_MAX : (size_t)ncpu;
-	size_t started = 0;
+	size_t started = 0, maxn = 0;
+	struct bpf_insn *patch = NULL;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->backend = "fentry";
@@ -369,9 +413,11 @@ static int fe_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 	for (int p = 1; p <= NT_ATTACH_MAX_ARG; p++) {
 		if (!fe_template[p])
 			continue;
-		snprintf(name, sizeof(name), "nt_fe%d", p);
+		snprintf(name, sizeof(name), fe_cookies ? "nt_fe%d" : "nt_fel%d", p);
 		insns[p] = bpf_program__insns(nt_attach_prog(a, name));
 		ninsns[p] = bpf_program__insn_cnt(nt_attach_prog(a, name));
+		if (ninsns[p] > maxn)
+			maxn = ninsns[p];
 	}
 	/* module BTFs parsed before the threads start (fe_mod() caches lazily) */
 	for (size_t i = 0; i < fs->n; i++)
@@ -379,8 +425,14 @@ static int fe_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 			fe_mod(fs->v[i].module);
 	for (size_t i = 0; i < fs->n; i++)
 		cookies[i] = nt_attach_cookie(&fs->v[i], nt_attach_func_id(i));
+	if (!fe_cookies && maxn && !(patch = calloc(nth * maxn, sizeof(*patch)))) {
+		free(res);
+		free(cookies);
+		return -ENOMEM;
+	}
 	for (size_t t = 0; t < nth; t++) {
-		jobs[t] = (struct fe_job){ a, insns, ninsns, cookies, res, t, nth };
+		jobs[t] = (struct fe_job){ a, insns, ninsns, cookies, res, t, nth,
+					   patch ? patch + t * maxn : NULL };
 		if (t && pthread_create(&th[t], NULL, fe_worker, &jobs[t]) == 0)
 			started |= 1u << t;
 	}
@@ -407,6 +459,7 @@ static int fe_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 	}
 	free(res);
 	free(cookies);
+	free(patch);
 	rep->attach_ms = nt_attach_now_ms() - t0;
 	nt_attach_extra_attach(a, true);
 	if (a->verbose)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * attach_kprobe.c - the "kprobe" backend: one classic kprobe (perf-event
- * link with a bpf_cookie, kernel >= 5.15) per function, by name.  The slowest
- * backend (each kprobe is registered and, at exit, unregistered on its own);
- * the last resort before tracepoint-only mode.
+ * link) per function, by name, the function's cookie as its bpf_cookie
+ * (kernel >= 5.15) or, before (5.10), in a map keyed by the function's
+ * addresses (nt_kpa<N>, attach.h).  The slowest backend (each kprobe is
+ * registered and, at exit, unregistered on its own); the last resort before
+ * tracepoint-only mode.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 
 static struct bpf_link **kp_links;
 static size_t kp_nlinks;
+static bool kp_cookies; /* bpf_cookie per link (>= 5.15), else nt_kpa<N> */
 
 int nt_attach_probe_kprobe(char *why, size_t whylen)
 {
@@ -33,10 +36,10 @@ int nt_attach_probe_kprobe(char *why, size_t whylen)
 		snprintf(why, whylen, "kprobe BPF programs not supported");
 		return -EOPNOTSUPP;
 	}
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie, NULL) != 1) {
-		snprintf(why, whylen, "no BPF attach cookies for kprobes (kernel < 5.15)");
-		return -EOPNOTSUPP;
-	}
+	if (why && whylen)
+		snprintf(why, whylen, "%s", nt_attach_kprobe_cookies() ? "" :
+			 "no BPF cookies for kprobes (kernel < 5.15): the function is found by "
+			 "the probed address");
 	return 0;
 }
 
@@ -49,13 +52,16 @@ static int kp_prepare(const struct nt_backend_args *a)
 	for (size_t i = 0; i < a->funcs->n; i++)
 		if (nt_attach_eligible(&a->funcs->v[i], NULL, 0))
 			used[a->funcs->v[i].arg] = true;
+	kp_cookies = nt_attach_kprobe_cookies();
 	for (int p = 1; p <= NT_ATTACH_MAX_ARG; p++) {
 		snprintf(name, sizeof(name), "nt_kp%d", p);
-		err = bpf_program__set_autoload(nt_attach_prog(a, name), used[p]);
+		err = bpf_program__set_autoload(nt_attach_prog(a, name), kp_cookies && used[p]);
 		if (err)
 			return err;
 	}
-	return nt_attach_extra_prepare(a, nt_attach_probe_fentry(name, sizeof(name)) == 0);
+	if (!kp_cookies && (err = nt_attach_kpa_prepare(a, used)))
+		return err;
+	return nt_attach_extra_prepare(a, nt_attach_probe_fentry(NULL, 0) == 0);
 }
 
 static int kp_attach(const struct nt_backend_args *a, struct nt_attach_report *rep)
@@ -90,7 +96,10 @@ static int kp_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 			continue;
 		}
 		ko.bpf_cookie = nt_attach_cookie(f, nt_attach_func_id(i));
-		l = bpf_program__attach_kprobe_opts(progs[f->arg], f->name, &ko);
+		if (kp_cookies)
+			l = bpf_program__attach_kprobe_opts(progs[f->arg], f->name, &ko);
+		else
+			l = nt_attach_kpa(a, f, ko.bpf_cookie);
 		if (!l) {
 			nt_attach_fail(rep, f->name, strerror(errno));
 			continue;
@@ -100,7 +109,7 @@ static int kp_attach(const struct nt_backend_args *a, struct nt_attach_report *r
 	}
 	nt_attach_fd_unfill();
 	rep->attach_ms = nt_attach_now_ms() - t0;
-	nt_attach_extra_attach(a, nt_attach_probe_fentry(why, sizeof(why)) == 0);
+	nt_attach_extra_attach(a, nt_attach_probe_fentry(NULL, 0) == 0);
 	if (a->verbose)
 		nt_attach_report_print(rep);
 	return rep->attached ? 0 : -ENOENT;

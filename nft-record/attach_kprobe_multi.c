@@ -82,7 +82,7 @@ static int kpm_prepare(const struct nt_backend_args *a)
 		if (err)
 			return err;
 	}
-	return nt_attach_extra_prepare(a, nt_attach_probe_fentry(name, sizeof(name)) == 0);
+	return nt_attach_extra_prepare(a, nt_attach_probe_fentry(NULL, 0) == 0);
 }
 
 static int keep_link(struct bpf_link *l)
@@ -213,7 +213,7 @@ static int kpm_attach(const struct nt_backend_args *a, struct nt_attach_report *
 		kpm_attach_range(a, prog, &one, 0, s.n, rep, 0);
 	}
 	rep->attach_ms = nt_attach_now_ms() - t0;
-	nt_attach_extra_attach(a, nt_attach_probe_fentry(why, sizeof(why)) == 0);
+	nt_attach_extra_attach(a, nt_attach_probe_fentry(NULL, 0) == 0);
 	if (a->verbose)
 		nt_attach_report_print(rep);
 	err = rep->attached ? 0 : -ENOENT;

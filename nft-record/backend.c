@@ -70,7 +70,8 @@ int nt_backend_select(const char *want, int with_funcs, const struct nt_backend 
 				return -ENOTSUP;
 			}
 			*out = tab[i];
-			snprintf(why, whylen, "%s + tracepoint + nftrace mode (--backend %s)", want, want);
+			snprintf(why, whylen, "%s + tracepoint + nftrace mode (--backend %s%s%s)", want,
+				 want, one[0] ? "; " : "", one);
 			return 0;
 		}
 		if (!known) {
@@ -89,9 +90,16 @@ int nt_backend_select(const char *want, int with_funcs, const struct nt_backend 
 		} else {
 			one[0] = 0;
 			if (!tab[i]->probe || tab[i]->probe(one, sizeof(one)) == 0) {
+				/* what was tried before, and how this one runs here */
+				char paren[sizeof(reasons) + sizeof(one) + 8] = "";
+
+				if (off || one[0])
+					snprintf(paren, sizeof(paren), " (%s%s%s%s%s)", reasons,
+						 off && one[0] ? "; " : "", one[0] ? func_names[i] : "",
+						 one[0] ? ": " : "", one);
 				*out = tab[i];
-				snprintf(why, whylen, "%s available: %s + tracepoint + nftrace mode",
-					 func_names[i], func_names[i]);
+				snprintf(why, whylen, "%s available%s: %s + tracepoint + nftrace mode",
+					 func_names[i], paren, func_names[i]);
 				return 0;
 			}
 			off += snprintf(reasons + off, sizeof(reasons) - off, "%s%s: %s",

@@ -5,11 +5,16 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/bpf.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -188,6 +193,190 @@ int nt_nftrace_attach_ring(struct nt_nftrace *t, const void *tmpl, size_t n, cha
 	return 0;
 }
 
+/* ---- kernels without owner tables (< 5.12) ---- */
+
+/* cmd without its "flags owner" lines (same buffer) */
+static void strip_owner(char *cmd)
+{
+	char *p;
+
+	while ((p = strstr(cmd, "\tflags owner\n")))
+		memmove(p, p + 14, strlen(p + 14) + 1);
+}
+
+/* Delete nft_record_<pid> tables of recorders that are gone (killed together
+ * with their guard) in the current namespace; returns how many. */
+static int remove_stale(struct nft_ctx *c)
+{
+	char fam[16], name[NT_NAME_LEN], cmd[128], *list, *line, *save = NULL;
+	const char *out;
+	int n = 0;
+
+	if (nft_run_cmd_from_buffer(c, "list tables"))
+		return 0;
+	out = nft_ctx_get_output_buffer(c);
+	list = strdup(out ? out : "");
+	if (!list)
+		return 0;
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		long pid;
+		char *end;
+
+		if (sscanf(line, "table %15s %63s", fam, name) != 2 ||
+		    strncmp(name, NT_TRACE_TABLE_PREFIX, strlen(NT_TRACE_TABLE_PREFIX)))
+			continue;
+		pid = strtol(name + strlen(NT_TRACE_TABLE_PREFIX), &end, 10);
+		if (*end || pid <= 0 || pid == getpid() || !(kill((pid_t)pid, 0) && errno == ESRCH))
+			continue;
+		snprintf(cmd, sizeof(cmd), "delete table %s %s", fam, name);
+		if (!nft_run_cmd_from_buffer(c, cmd))
+			n++;
+	}
+	free(list);
+	return n;
+}
+
+/* NFT_MSG_DELTABLE of TABLE in every family of FAMILIES, as one batch. */
+static size_t deltable_batch(char *buf, size_t len, const char *table, unsigned families)
+{
+	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, len);
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	uint32_t seq = 1;
+	size_t n;
+
+	nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
+	nlh->nlmsg_type = NFNL_MSG_BATCH_BEGIN;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq++;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
+	mnl_nlmsg_batch_next(b);
+	for (size_t i = 0; i < sizeof(nftrace_families) / sizeof(nftrace_families[0]); i++) {
+		if (!(families & nftrace_families[i].bit))
+			continue;
+		nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
+		nlh->nlmsg_type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELTABLE;
+		nlh->nlmsg_flags = NLM_F_REQUEST;
+		nlh->nlmsg_seq = seq++;
+		nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+		nfg->nfgen_family = nftrace_families[i].bit == NT_NFTRACE_BRIDGE ? NFPROTO_BRIDGE
+										 : NFPROTO_INET;
+		nfg->version = NFNETLINK_V0;
+		nfg->res_id = 0;
+		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
+		mnl_nlmsg_batch_next(b);
+	}
+	nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
+	nlh->nlmsg_type = NFNL_MSG_BATCH_END;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
+	mnl_nlmsg_batch_next(b);
+	n = mnl_nlmsg_batch_size(b);
+	mnl_nlmsg_batch_stop(b);
+	return n;
+}
+
+/* Close every fd >= 3 but A and B (B < 0: none); async-signal-safe. */
+static void close_except(int a, int b, int maxfd)
+{
+	int lo, hi;
+
+	if (b < 0)
+		b = a;
+	lo = a < b ? a : b;
+	hi = a < b ? b : a;
+#ifdef SYS_close_range
+	if ((lo <= 3 || !syscall(SYS_close_range, 3, lo - 1, 0)) &&
+	    (hi <= lo + 1 || !syscall(SYS_close_range, lo + 1, hi - 1, 0)) &&
+	    !syscall(SYS_close_range, hi + 1, ~0u, 0))
+		return;
+#endif
+	for (int fd = 3; fd < maxfd; fd++)
+		if (fd != a && fd != b)
+			close(fd);
+}
+
+/*
+ * Fork the guard of T's tables; called inside T's namespace.  The child only
+ * makes system calls (the parent may have threads): a netlink socket of this
+ * namespace, every other fd closed (BPF links, the log), read() on the pipe
+ * until EOF - the recorder closed it or is gone -, then the prepared delete
+ * batch, _exit().  The recorder's own delete comes first on a clean exit.
+ */
+static int guard_start(struct nt_nftrace *t)
+{
+	static char batch[1024];
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct rlimit rl;
+	size_t blen = deltable_batch(batch, sizeof(batch), t->table, t->families);
+	int p[2], sock, maxfd;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	maxfd = getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur > (1 << 20) ? 1 << 20 : (int)rl.rlim_cur;
+	pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return e;
+	}
+	if (pid == 0) {
+		sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+		close_except(p[0], sock, maxfd);
+		signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the whole process group */
+		signal(SIGTERM, SIG_IGN);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		if (sock >= 0)
+			sendto(sock, batch, blen, 0, (struct sockaddr *)&sa, sizeof(sa));
+		_exit(0);
+	}
+	close(p[0]);
+	t->guard_fd = p[1];
+	t->guard_pid = (int)pid;
+	return 0;
+}
+
+/* Add the table(s) of CMD with the context T->own (inside the namespace);
+ * on a kernel that refuses "flags owner", without it (T->unowned). */
+static int add_table(struct nt_nftrace *t, char *cmd)
+{
+	static int noted;
+	int stale;
+
+	if (!nft_run_cmd_from_buffer(t->own, cmd))
+		return 0;
+	strip_owner(cmd);
+	if (nft_run_cmd_from_buffer(t->own, cmd)) {
+		/* the error of a table that cannot be added at all */
+		return -1;
+	}
+	t->unowned = 1;
+	stale = remove_stale(t->own);
+	if (guard_start(t))
+		t->guard_fd = -1;
+	if (!noted++ || stale)
+		fprintf(stderr, "nft-record: note: no owner-flagged nft tables on this kernel (< 5.12): "
+				"%s is removed at exit, or by a guard process per namespace if nft-record "
+				"is killed%s%s%s\n", t->table, stale ? "; netns " : "",
+			stale ? nt_netns_label(t->ns) : "", stale ? ": removed tables of recorders gone before" : "");
+	if (t->guard_fd < 0)
+		fprintf(stderr, "nft-record: note: netns %s: no guard process (fork failed): "
+				"kill -9 would leave table %s behind\n", nt_netns_label(t->ns), t->table);
+	return 0;
+}
+
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 		    const struct nt_capfilter *flt, unsigned families, int listen, char *err,
 		    size_t errlen)
@@ -199,7 +388,8 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 	memset(t, 0, sizeof(*t));
 	t->ns = ns;
 	t->index = index;
-	t->progfd = -1;
+	t->progfd = t->guard_fd = -1;
+	t->families = listen ? (families ? families : NT_NFTRACE_INET) : NT_NFTRACE_INET;
 	snprintf(t->table, sizeof(t->table), NT_TRACE_TABLE_PREFIX "%d", (int)getpid());
 	ret = build_table(cmd, sizeof(cmd), t->table, flt, listen, families);
 	if (ret) {
@@ -241,7 +431,7 @@ table:
 	}
 	nft_ctx_buffer_output(t->own);
 	nft_ctx_buffer_error(t->own);
-	if (nft_run_cmd_from_buffer(t->own, cmd)) {
+	if (add_table(t, cmd)) {
 		const char *e = nft_ctx_get_error_buffer(t->own);
 
 		ret = -EPERM;
@@ -487,14 +677,26 @@ void nt_nftrace_close(struct nt_nftrace *t)
 	if (t->own) {
 		char cmd[128];
 
-		/* explicit removal; closing the socket would remove it too */
+		/* explicit removal; closing the socket removes owned tables too */
 		if (t->ns && !nt_netns_enter(t->ns)) {
-			snprintf(cmd, sizeof(cmd), "delete table inet %s", t->table);
-			nft_run_cmd_from_buffer(t->own, cmd);
+			for (size_t i = 0; i < sizeof(nftrace_families) / sizeof(nftrace_families[0]); i++) {
+				if (!(t->families & nftrace_families[i].bit))
+					continue;
+				snprintf(cmd, sizeof(cmd), "delete table %s %s", nftrace_families[i].name,
+					 t->table);
+				nft_run_cmd_from_buffer(t->own, cmd);
+			}
 			nt_netns_leave();
 		}
 		nft_ctx_free(t->own);
 		t->own = NULL;
+	}
+	if (t->guard_fd >= 0) { /* the guard finds the tables gone and exits */
+		close(t->guard_fd);
+		t->guard_fd = -1;
+		if (t->guard_pid > 0)
+			waitpid(t->guard_pid, NULL, 0);
+		t->guard_pid = 0;
 	}
 	if (t->nl)
 		mnl_socket_close(t->nl);

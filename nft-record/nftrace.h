@@ -15,6 +15,15 @@
  * CLOCK_MONOTONIC time and CPU, and the socket itself receives nothing (no
  * socket buffer, no overrun).  nt_nftrace_parse*() parse one message in
  * place (libmnl attributes, no allocation) into a struct nt_trace_msg.
+ *
+ * Kernels without owner tables (before 5.12: "flags owner" is refused with
+ * EINVAL) get the same table without the flag.  It is then removed by
+ * nt_nftrace_close(), or - when the recorder dies without closing (kill -9) -
+ * by a guard process forked when the table is added: it waits on a pipe whose
+ * only writer is the recorder and, at EOF, sends the prepared
+ * NFT_MSG_DELTABLE batch from a netlink socket of that namespace and exits.
+ * Tables left by a recorder killed together with its guard are removed by the
+ * next recording in that namespace (nft_record_<pid> of a pid that is gone).
  */
 #ifndef NT_NFTRACE_H
 #define NT_NFTRACE_H
@@ -77,6 +86,10 @@ struct nt_nftrace {
 	struct mnl_socket *nl;
 	int progfd;               /* the ring-copy socket filter, -1 when none */
 	char table[NT_NAME_LEN];
+	unsigned families;        /* NT_NFTRACE_* of the tables added */
+	int unowned;              /* kernel without owner tables: guard process below */
+	int guard_fd;             /* write end of the guard's pipe, -1 when none */
+	int guard_pid;
 };
 
 /*

@@ -3,6 +3,8 @@
  * kernel features, namespaces, the capture filter's names, the functions to
  * trace, the BPF object, the attach of every source, teardown (record_int.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -409,6 +411,45 @@ static void default_output(char *buf, size_t len)
 	strftime(buf, len, "nft-trace-%Y%m%d-%H%M%S.ntl", &tm);
 }
 
+/*
+ * The helper that detaches a CLI recording's probes after nft-record has
+ * exited.  One link per function (fentry, kprobe): the kernel's detach of
+ * hundreds of them is slow (6.1 fentry: an RCU-tasks grace period each, ~4
+ * minutes for 1,800 under QEMU), while the log is complete.  The child holds
+ * the same link fds; it leaves the session (no terminal signals, no pipe kept
+ * open on stdin/stdout/stderr), waits until the parent is gone - the parent's
+ * exit then only dropped references -, then detaches and exits.  The probes
+ * record nothing meanwhile (nt_off).  kill -9 of the helper leaves nothing
+ * either: its exit closes the links.  Returns the child's pid, or -errno
+ * (the caller detaches in place).
+ */
+static int detach_in_helper(struct rec *r)
+{
+	pid_t parent = getpid(), pid;
+	int null;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid != 0)
+		return pid < 0 ? -errno : (int)pid;
+	setsid();
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	null = open("/dev/null", O_RDWR);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	if (null > 2)
+		close(null);
+	while (getppid() == parent) /* reparented once the parent has exited */
+		usleep(20000);
+	nt_attach_set_detach_threads(1); /* leave ftrace's locks to other recordings in turn */
+	r->fb->detach();
+	nt_backend_tracepoint.detach();
+	_exit(0);
+}
+
 void nt_record_teardown(struct rec *r)
 {
 	/* one link per function (fentry, kprobe): the kernel's detach of
@@ -416,7 +457,22 @@ void nt_record_teardown(struct rec *r)
 	bool slow = r->fb && r->fb->detach && r->rep_fn.attached >= 200 &&
 		    !r->fb->one_link;
 	uint64_t t0 = nt_mono_ns();
+	int helper = 0;
 
+	/* the nft tables first (already closed on a normal stop): a helper
+	 * forked below must not hold their sockets or guard pipes */
+	for (int i = 0; i < r->ntr; i++)
+		nt_nftrace_close(&r->tr[i]);
+	r->ntr = 0;
+	/* CLI recordings return at once: a helper process detaches (the
+	 * --serve daemon keeps its capabilities and detaches in place) */
+	if (r->fb && r->fb->detach && !r->fb->one_link && r->rep_fn.attached && !r->o->keep_caps)
+		helper = detach_in_helper(r);
+	if (helper > 0) {
+		nt_record_say(r, "nft-record: %u %s probes detach in the background (helper pid %d; "
+			      "the log is complete)\n", r->rep_fn.attached, r->fb->name, helper);
+		goto detached;
+	}
 	if (slow)
 		nt_record_say(r, "nft-record: detaching %u %s probes (the log is complete; the kernel takes its time)...\n",
 		    r->rep_fn.attached, r->fb->name);
@@ -425,9 +481,7 @@ void nt_record_teardown(struct rec *r)
 	if (slow)
 		nt_record_say(r, "nft-record: detached in %.1f s\n", (nt_mono_ns() - t0) / 1e9);
 	nt_backend_tracepoint.detach();
-	for (int i = 0; i < r->ntr; i++)
-		nt_nftrace_close(&r->tr[i]);
-	r->ntr = 0;
+detached:
 	nt_ringrd_close(r->ring);
 	r->ring = NULL;
 	nt_bpf__destroy(r->skel);

@@ -4,7 +4,7 @@
  * bpf/tp.bpf.h.  Always attached, whatever function backend runs beside it.
  *
  * Three tracepoints have programs of their own (net_dev_xmit, kfree_skb with
- * the drop reason, consume_skb).  Every other one - the five packet path
+ * the drop reason - or without it before 5.17 -, consume_skb).  Every other one - the five packet path
  * tracepoints with fixed ids and each skb-carrying tracepoint that
  * nt_discover() finds in the kernel's BTF - runs a clone of the generic
  * template nt_tpg<N> of its skb argument position N, whose one 64-bit
@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "nft-record/backend.h"
@@ -60,6 +61,7 @@ static int tp_fds[TP_MAX];            /* raw tracepoint fds of the clones, + 1 (
 static size_t tp_n;
 static uint32_t tp_unrecorded;        /* discovered but not recordable (counted as failed) */
 static char tp_note[160];             /* why, for the report */
+static int tp_kfree_reason = 1;       /* skb:kfree_skb has the drop reason argument (5.17+) */
 
 size_t nt_tp_list(const struct nt_tp_desc **v)
 {
@@ -79,7 +81,8 @@ static struct bpf_program *tp_special_prog(struct nt_bpf *s, uint32_t id)
 {
 	switch (id) {
 	case NT_TP_NET_DEV_XMIT: return s->progs.nt_tp_net_dev_xmit;
-	case NT_TP_KFREE_SKB: return s->progs.nt_tp_kfree_skb;
+	case NT_TP_KFREE_SKB:
+		return tp_kfree_reason ? s->progs.nt_tp_kfree_skb : s->progs.nt_tp_kfree_skb_noreason;
 	case NT_TP_CONSUME_SKB: return s->progs.nt_tp_consume_skb;
 	default: return NULL;
 	}
@@ -176,6 +179,31 @@ static int tp_discover(uint32_t base)
 	return 0;
 }
 
+/*
+ * Whether skb:kfree_skb passes the drop reason (kernel >= 5.17): its BTF
+ * prototype btf_trace_kfree_skb(void *, skb, location, reason, ...) has four
+ * or more parameters.  Without kernel BTF, assume it does.
+ */
+static int tp_kfree_has_reason(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, ret = 1;
+
+	if (!btf)
+		return 1;
+	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	if (t)
+		t = btf__type_by_id(btf, t->type); /* pointer */
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type); /* function prototype */
+	if (t && btf_is_func_proto(t))
+		ret = btf_vlen(t) >= 4;
+	btf__free(btf);
+	return ret;
+}
+
 static int tp_prepare(const struct nt_backend_args *a)
 {
 	uint32_t base = NT_TP__COUNT + (uint32_t)(a->funcs ? a->funcs->n : 0);
@@ -197,6 +225,10 @@ static int tp_prepare(const struct nt_backend_args *a)
 	err = tp_discover(base);
 	if (err)
 		return err;
+	tp_kfree_reason = tp_kfree_has_reason();
+	if (!tp_kfree_reason)
+		fprintf(stderr, "nft-record: note: skb:kfree_skb passes no drop reason on this kernel "
+				"(< 5.17): drops are recorded with reason 0 (unknown)\n");
 	for (size_t i = 0; i < tp_n; i++) {
 		if (tp_special[i])
 			err = bpf_program__set_autoload(tp_special_prog(a->skel, tp_desc[i].id), true);
@@ -223,6 +255,23 @@ static void tp_fail(struct nt_attach_report *rep, const char *name, const char *
 			 off ? "; " : "", name, why);
 }
 
+size_t nt_tp_patch_conf(struct bpf_insn *buf, size_t n, uint64_t conf)
+{
+	size_t patched = 0;
+
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (buf[i].code != (BPF_LD | BPF_DW | BPF_IMM) || buf[i].src_reg ||
+		    (uint32_t)buf[i].imm != (uint32_t)NT_TPC_MAGIC ||
+		    (uint32_t)buf[i + 1].imm != (uint32_t)(NT_TPC_MAGIC >> 32))
+			continue;
+		buf[i].imm = (int32_t)(uint32_t)conf;
+		buf[i + 1].imm = (int32_t)(uint32_t)(conf >> 32);
+		patched++;
+		i++;
+	}
+	return patched;
+}
+
 /* Load a clone of TMPL whose NT_TPC_MAGIC constant is CONF; attach it to the
  * raw tracepoint RAW.  Returns the raw tracepoint fd or -errno. */
 static int tp_clone_attach(const struct bpf_program *tmpl, uint64_t conf, const char *raw,
@@ -235,16 +284,7 @@ static int tp_clone_attach(const struct bpf_program *tmpl, uint64_t conf, const 
 	if (!in || !n)
 		return -ENOENT;
 	memcpy(buf, in, n * sizeof(*buf));
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (buf[i].code != (BPF_LD | BPF_DW | BPF_IMM) || buf[i].src_reg ||
-		    (uint32_t)buf[i].imm != (uint32_t)NT_TPC_MAGIC ||
-		    (uint32_t)buf[i + 1].imm != (uint32_t)(NT_TPC_MAGIC >> 32))
-			continue;
-		buf[i].imm = (int32_t)(uint32_t)conf;
-		buf[i + 1].imm = (int32_t)(uint32_t)(conf >> 32);
-		patched++;
-		i++;
-	}
+	patched = nt_tp_patch_conf(buf, n, conf);
 	if (!patched)
 		return -ENOEXEC; /* template without its constant: build problem */
 	pfd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "nt_tpg", "GPL", buf, n, NULL);

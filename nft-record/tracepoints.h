@@ -25,4 +25,10 @@ struct nt_tp_desc {
 /* The tracepoints of the last prepare(); *v stays valid until the next one. */
 size_t nt_tp_list(const struct nt_tp_desc **v);
 
+/* Replace every ld_imm64 of NT_TPC_MAGIC (bpf/tp.bpf.h nt_tp_conf()) in the N
+ * instructions of BUF with CONF; returns how many.  Also used for the fentry
+ * clones of kernels without attach cookies (attach_fentry.c). */
+struct bpf_insn;
+size_t nt_tp_patch_conf(struct bpf_insn *buf, size_t n, uint64_t conf);
+
 #endif

@@ -628,6 +628,85 @@ static int quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
 	return 0;
 }
 
+/*
+ * Kernels without module BTF (< 5.11): functions of the built-in table
+ * (nft-discover/modfuncs.h) whose module is in kallsyms but has no BTF file;
+ * a module with a BTF file ("veth" here) is scanned from its BTF only.
+ */
+static const char kallsyms_nobtf[] =
+	"ffffffff81000000 T _stext\n"
+	"ffffffff81000100 T f_plain\n"
+	"ffffffffc0002000 t br_handle_frame\t[bridge]\n"
+	"ffffffffc0002100 t nft_do_chain\t[nf_tables]\n"
+	"ffffffffc0002200 t nft_do_chain_ipv4\t[nf_tables]\n"
+	"ffffffffc0002300 t not_in_the_table\t[nf_tables]\n"
+	"ffffffffc0002400 t nf_conntrack_in\t[nf_conntrack]\n"
+	"ffffffffc0002410 t nf_conntrack_in\t[nf_conntrack]\n" /* two addresses */
+	"ffffffffc0002500 t veth_xmit\t[veth]\n";
+
+TEST(discover_modules_without_btf)
+{
+	struct nt_funcs f = { 0 };
+	const struct nt_func *fn;
+	struct nt_discover_opts o = { .sz = sizeof(o) };
+	char dir[256], ks[512], err[256], cmd[600];
+	struct btf *base, *mod;
+	struct ids x;
+	int ok;
+
+	snprintf(dir, sizeof(dir), "/tmp/nt_test_nobtf_XXXXXX");
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(tmpdir, sizeof(tmpdir), "%s", dir); /* write_file() / write_btf() target */
+	base = build_vmlinux(&x);
+	mod = base ? build_module(base, &x) : NULL;
+	ok = mod && !write_btf("vmlinux", base) && !write_btf("veth", mod) &&
+	     !write_file("kallsyms", kallsyms_nobtf, sizeof(kallsyms_nobtf) - 1);
+	btf__free(mod);
+	btf__free(base);
+	CHECK(ok);
+	snprintf(ks, sizeof(ks), "%s/kallsyms", dir);
+	o.btf_path = dir;
+	o.kallsyms_path = ks;
+	o.tracefs_path = "";
+	CHECK_EQ_INT(nt_discover(&o, &f, err, sizeof(err)), 0);
+
+	fn = nt_funcs_find(&f, "br_handle_frame", "bridge");
+	CHECK(fn);
+	CHECK_EQ_INT(fn->kind, NT_KIND_SKB_PP);
+	CHECK_EQ_INT(fn->arg, 1);
+	CHECK_EQ_INT(fn->btf_id, 0);
+	CHECK_EQ_INT(fn->flags, NT_FN_PROBEABLE | NT_FN_NO_BTF);
+	CHECK(fn->naddrs == 1 && fn->addrs[0] == 0xffffffffc0002000ull);
+
+	fn = nt_funcs_find(&f, "nft_do_chain", "nf_tables");
+	CHECK(fn);
+	CHECK_EQ_INT(fn->kind, NT_KIND_NFT_HOOK);
+	CHECK_EQ_INT(fn->arg, 1);
+	CHECK_EQ_STR(fn->via, "nft_pktinfo.skb");
+	CHECK_EQ_STR(fn->layer, "Netfilter");
+	CHECK_EQ_INT(fn->priority, 0);
+
+	fn = nt_funcs_find(&f, "nft_do_chain_ipv4", "nf_tables");
+	CHECK(fn);
+	CHECK_EQ_INT(fn->kind, NT_KIND_NFT_HOOK);
+	CHECK_EQ_INT(fn->arg, 2);
+	CHECK(fn->via == NULL);
+
+	fn = nt_funcs_find(&f, "nf_conntrack_in", "nf_conntrack");
+	CHECK(fn);
+	CHECK_EQ_INT(fn->naddrs, 2);
+	CHECK_EQ_INT(fn->flags, NT_FN_MULTI_ADDR | NT_FN_NO_BTF); /* not probe-able by name */
+
+	CHECK(nt_funcs_find(&f, "not_in_the_table", NULL) == NULL);
+	CHECK(nt_funcs_find(&f, "veth_xmit", NULL) == NULL); /* veth has BTF: not from the table */
+	CHECK(nt_funcs_find(&f, "mod_rcv", "veth") != NULL); /* ... but from its BTF */
+	CHECK_EQ_INT(f.btf_modules, 1);
+	nt_funcs_free(&f);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd)) {
+	}
+}
+
 int main(void)
 {
 	libbpf_set_print(quiet);
@@ -645,5 +724,6 @@ int main(void)
 	RUN(discover_errors);
 	RUN(config_roundtrip_and_validation);
 	cleanup_dir();
+	RUN(discover_modules_without_btf);
 	TEST_EXIT();
 }

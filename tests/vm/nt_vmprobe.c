@@ -19,6 +19,12 @@
  *   STATS events=N lost=N secs=X
  *
  * usage: nt-vmprobe BACKEND MAX_FUNCS SECONDS [--quiet]
+ *        nt-vmprobe BACKEND probe        "AVAILABLE [note]" (exit 0) or
+ *                                        "UNAVAILABLE backend: why" (exit 3)
+ *        nt-vmprobe modfuncs             the built-in table of module functions
+ *                                        (nft-discover/modfuncs.h, from 5.10) against
+ *                                        this kernel's module BTF: "MODFUNCS checked=N
+ *                                        same=N differ=N first=..."
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,6 +38,7 @@
 
 #include "common/bpf_shared.h"
 #include "nft-discover/discover.h"
+#include "nft-discover/modfuncs.h"
 #include "nft-record/attach.h"
 #include "nt.skel.h"
 
@@ -154,6 +161,54 @@ static uint64_t lost_total(struct nt_bpf *skel)
 	return lost;
 }
 
+/* The module function table against the module BTF of the running kernel. */
+static int modfuncs_check(void)
+{
+	struct nt_discover_opts o = { .sz = sizeof(o) };
+	struct nt_funcs all = { 0 };
+	char err[512], mod[64], name[128], kind[16], via[96], first[600] = "";
+	const char *p = nt_modfuncs_data;
+	size_t checked = 0, same = 0, differ = 0, off = 0;
+	int arg;
+
+	if (nt_discover(&o, &all, err, sizeof(err)) < 0) {
+		printf("MODFUNCS error: %s\n", err);
+		return 1;
+	}
+	while (*p) {
+		const struct nt_func *f;
+		const char *eol = strchr(p, '\n');
+		char line[320];
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len >= sizeof(line))
+			len = sizeof(line) - 1;
+		memcpy(line, p, len);
+		line[len] = 0;
+		p += eol ? len + 1 : len;
+		via[0] = 0;
+		if (sscanf(line, "%63s %127s %15s %d %95s", mod, name, kind, &arg, via) < 4)
+			continue;
+		f = nt_funcs_find(&all, name, mod);
+		if (!f || (f->flags & NT_FN_NO_BTF))
+			continue; /* module not loaded, or no BTF to compare with */
+		checked++;
+		if (!strcmp(nt_kind_name(f->kind), kind) && f->arg == arg &&
+		    !strcmp(f->via ? f->via : "", via)) {
+			same++;
+			continue;
+		}
+		differ++;
+		if (off < sizeof(first) - 1)
+			off += snprintf(first + off, sizeof(first) - off, "%s%s (%s %d -> %s %d)",
+					off ? ", " : "", name, kind, arg, nt_kind_name(f->kind), f->arg);
+	}
+	printf("MODFUNCS table=%s checked=%zu same=%zu differ=%zu first=\"%s\"\n", nt_modfuncs_kver,
+	       checked, same, differ, first);
+	nt_funcs_free(&all);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct nt_backend *be = NULL;
@@ -169,6 +224,25 @@ int main(int argc, char **argv)
 	double secs, t0;
 	int rc = 1;
 
+	if (argc == 2 && !strcmp(argv[1], "modfuncs"))
+		return modfuncs_check();
+	if (argc == 3 && !strcmp(argv[2], "probe")) {
+		for (size_t i = 0; i < 3; i++) {
+			const struct nt_backend *b = i == 0 ? &nt_backend_kprobe_multi :
+						     i == 1 ? &nt_backend_fentry : &nt_backend_kprobe;
+
+			if (strcmp(argv[1], b->name))
+				continue;
+			err[0] = 0;
+			if (b->probe(err, sizeof(err)) < 0) {
+				printf("UNAVAILABLE %s: %s\n", b->name, err);
+				return 3;
+			}
+			printf("AVAILABLE%s%s\n", err[0] ? " " : "", err);
+			return 0;
+		}
+		return 2;
+	}
 	if (argc < 4) {
 		fprintf(stderr, "usage: %s kprobe-multi|fentry|kprobe MAX_FUNCS SECONDS [--quiet]\n", argv[0]);
 		return 2;

@@ -16,7 +16,7 @@ while read -r ko; do
 	insmod "$ko" 2>/dev/null || echo "insmod $ko failed"
 done < /etc/modules.boot
 export NT_RES=/dev/ttyS1
-# knobs from the kernel command line: nt.tag=6.1 nt.scenarios=a,b
+# knobs from the kernel command line: nt.tag=6.1 nt.backends=a,b nt.full=0|1
 for w in $(cat /proc/cmdline); do
 	case $w in
 	nt.tag=*) export NT_KTAG=${w#nt.tag=} ;;
@@ -25,6 +25,7 @@ for w in $(cat /proc/cmdline); do
 	nt.truthbe=*) export NT_TRUTH_BE=${w#nt.truthbe=} ;;
 	nt.truthflood=*) export NT_TRUTH_FLOOD=${w#nt.truthflood=} ;;
 	nt.truthpps=*) export NT_TRUTH_PPS=${w#nt.truthpps=} ;;
+	nt.full=*) export NT_FULL=${w#nt.full=} ;;
 	esac
 done
 echo "=== guest start: $(uname -r) ==="
