@@ -378,6 +378,10 @@ static __always_inline __u32 nt_dgram_ident(const struct nt_ev_meta *m)
 /* conntrack of traced packets (ct.bpf.h, --conntrack) */
 static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id);
 static __always_inline void nt_ct_forget(struct sk_buff *skb);
+/* packet bytes (bytes.bpf.h, --capture-bytes) */
+static __always_inline void nt_meta_submit(struct sk_buff *skb, struct nt_ev_meta *m);
+static __always_inline void nt_bytes_forget(struct sk_buff *skb);
+static __always_inline void nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex, __u32 netns);
 
 /* nt_track flags */
 #define NT_TRACK_RECHECK 1 /* re-parse headers; emit META again if they changed */
@@ -408,6 +412,7 @@ static __always_inline void nt_emit_dev(__u32 func_id, __u64 skb, __u32 ifindex,
 	d->ifindex = ifindex;
 	d->netns = netns;
 	bpf_ringbuf_submit(d, nt_rb_flags());
+	nt_bytes_dev(skb, func_id, ifindex, netns); /* a new namespace: bytes again */
 }
 
 /* DEV record when a traced skb is on another device / namespace than last
@@ -504,6 +509,7 @@ static __always_inline void nt_end(struct sk_buff *skb, __u32 func_id, __u8 flag
 		nt_head_release(skb, st);
 	bpf_map_delete_elem(&nt_skbs, &key);
 	nt_ct_forget(skb);
+	nt_bytes_forget(skb);
 }
 
 /* First sight of SKB (no state): M (reserved, header filled) gets parsed;
@@ -565,7 +571,7 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 				m2 = hs->sig != nst.sig ? nt_reserve(sizeof(*m2)) : 0;
 				if (m2) {
 					__builtin_memcpy(m2, m, sizeof(*m2));
-					bpf_ringbuf_submit(m2, nt_rb_flags());
+					nt_meta_submit(skb, m2);
 				} else if (m->netns) {
 					nt_emit_dev(func_id, key, m->ifindex, m->netns);
 				}
@@ -586,7 +592,7 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 		bpf_ringbuf_discard(m, 0);
 		return 0;
 	}
-	bpf_ringbuf_submit(m, nt_rb_flags());
+	nt_meta_submit(skb, m); /* + bytes (bytes.bpf.h) */
 	return nst.match;
 }
 
@@ -634,7 +640,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		st->ifindex = m->ifindex;
 		st->netns = m->netns;
 		nt_head_put(head, key, st);
-		bpf_ringbuf_submit(m, nt_rb_flags());
+		nt_meta_submit(skb, m); /* + bytes (bytes.bpf.h) */
 		return st->match;
 	}
 	if (!st->isfrag && (m->frag & NT_FRAG_IS) && !(m->frag & NT_FRAG_OFF_MASK) &&
@@ -652,7 +658,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		st->ifindex = m->ifindex;
 		st->netns = m->netns;
 		nt_head_put(head, key, st);
-		bpf_ringbuf_submit(m, nt_rb_flags());
+		nt_meta_submit(skb, m); /* + bytes (bytes.bpf.h) */
 		return st->match;
 	}
 	if (st->isfrag && !(m->frag & NT_FRAG_IS) && m->l3 != NT_L3_NONE) {
@@ -670,7 +676,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		st->ifindex = m->ifindex;
 		st->netns = m->netns;
 		nt_head_put(head, key, st);
-		bpf_ringbuf_submit(m, nt_rb_flags());
+		nt_meta_submit(skb, m); /* + bytes (bytes.bpf.h) */
 		return st->match;
 	}
 	if (st->ident != ident) {
@@ -700,7 +706,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		m2 = st->match ? nt_reserve(sizeof(*m2)) : 0;
 		if (m2) {
 			__builtin_memcpy(m2, m, sizeof(*m2));
-			bpf_ringbuf_submit(m2, nt_rb_flags());
+			nt_meta_submit(skb, m2);
 		}
 		bpf_ringbuf_discard(m, 0);
 		return st->match;
@@ -720,7 +726,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		bpf_ringbuf_discard(m, 0);
 		return 0;
 	}
-	bpf_ringbuf_submit(m, nt_rb_flags());
+	nt_meta_submit(skb, m); /* + bytes (bytes.bpf.h) */
 	return st->match;
 }
 
@@ -798,6 +804,7 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	if (fm) {
 		fm = nt_filter_match(skb, m);
 		nt_ct_forget(skb); /* conntrack (ct.bpf.h): a new packet here */
+		nt_bytes_forget(skb);
 	} else {
 		fm = 1;
 	}

@@ -4,6 +4,7 @@
  * headers; user space enables (autoload) the ones its backend needs:
  *   stack.bpf.h kernel stacks at drops (--stack)
  *   ct.bpf.h    conntrack of traced packets (--conntrack)
+ *   bytes.bpf.h packet bytes (--capture-bytes)
  *   tp.bpf.h    raw tracepoints (net:*, skb:*)   - every backend
  *   func.bpf.h  function probes (kprobe.multi, fentry, kprobe)
  *   alloc.bpf.h skb allocators: a packet starts (function mode)
@@ -21,6 +22,7 @@
 #include "core.bpf.h"
 #include "stack.bpf.h"
 #include "ct.bpf.h"
+#include "bytes.bpf.h"
 #include "tp.bpf.h"
 #include "func.bpf.h"
 #include "alloc.bpf.h"

@@ -142,6 +142,7 @@ static __always_inline void nt_kfree(void *ctx, struct sk_buff *skb, void *locat
 out:
 	nt_untrack(skb);
 	nt_ct_forget(skb);
+	nt_bytes_forget(skb);
 }
 
 SEC("raw_tp/kfree_skb")
@@ -170,6 +171,7 @@ int BPF_PROG(nt_tp_consume_skb, struct sk_buff *skb)
 		nt_emit_simple(NT_EV_FREE, nt_shared_flag(skb), NT_TP_CONSUME_SKB, (__u64)skb);
 	nt_untrack(skb);
 	nt_ct_forget(skb);
+	nt_bytes_forget(skb);
 	return 0;
 }
 

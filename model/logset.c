@@ -9,6 +9,7 @@
 
 #include "common/records.h"
 #include "model/logset.h"
+#include "model/output.h"
 
 #define SET_LEN 80
 
@@ -153,7 +154,7 @@ int nt_logset_open(struct nt_logset **out, const char *const *paths, int n, cons
 		if (!st && i && strcmp(set, s->set)) {
 			snprintf(open_msg, sizeof(open_msg),
 				 "%s: of rotation set %s, not %s as %s: give the files of one set",
-				 paths[i], set, s->set, paths[0]);
+				 paths[i], nt_esc_t(set), nt_esc_t(s->set), paths[0]); /* names from logs */
 			st = NTL_E_MAGIC;
 		}
 		if (st) {
@@ -168,7 +169,7 @@ int nt_logset_open(struct nt_logset **out, const char *const *paths, int n, cons
 		if (s->f[i].seq == s->f[i - 1].seq) {
 			snprintf(open_msg, sizeof(open_msg),
 				 "%s: seq %" PRIu64 " of rotation set %s given twice (also %s)",
-				 s->f[i].path, s->f[i].seq, s->set, s->f[i - 1].path);
+				 s->f[i].path, s->f[i].seq, nt_esc_t(s->set), s->f[i - 1].path);
 			nt_logset_close(s);
 			if (msg)
 				*msg = open_msg;
@@ -251,7 +252,7 @@ static void next_file(struct nt_logset *s)
 		s->st = NTL_E_TRUNCATED;
 		snprintf(s->err, sizeof(s->err),
 			 "rotation set %s: %s missing between %s (seq %" PRIu64 ") and %s (seq %"
-			 PRIu64 "): results without their records", s->set, miss,
+			 PRIu64 "): results without their records", nt_esc_t(s->set), miss,
 			 s->f[s->cur - 1].path, prev, s->f[s->cur].path, s->f[s->cur].seq);
 	}
 }

@@ -108,7 +108,7 @@ void nt_model_free(struct nt_model *m)
 	if (!m)
 		return;
 	for (uint32_t i = 0; i < m->pool_len; i++)
-		free(m->pool[i].ev);
+		free(m->pool[i].ev), free(m->pool[i].skv);
 	free(m->pool);
 	free(m->free_slots);
 	free(m->funcs);
@@ -277,17 +277,21 @@ static struct nt_packet *pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
 		slot = m->pool_len++;
 		m->pool[slot].ev = NULL;
 		m->pool[slot].ev_cap = 0;
+		m->pool[slot].skv = NULL;
+		m->pool[slot].skv_cap = 0;
 	}
 	p = &m->pool[slot];
 	{
 		uint8_t *ev = p->ev;
 		size_t cap = p->ev_cap;
-		uint32_t gen = p->gen;
+		uint32_t gen = p->gen, *skv = p->skv, skv_cap = p->skv_cap;
 
 		memset(p, 0, sizeof(*p));
 		p->ev = ev;
 		p->ev_cap = cap;
 		p->gen = gen;
+		p->skv = skv_cap <= 64 ? skv : (free(skv), NULL); /* a big one is not kept */
+		p->skv_cap = skv_cap <= 64 ? skv_cap : 0;
 	}
 	p->slot = slot;
 	p->in_use = 1;
@@ -479,11 +483,12 @@ static void st_drop(struct nt_model *m, struct skbst *s)
 	m->sk_free = i + 1;
 }
 
-static void attach(struct nt_packet *p, struct skbst *s)
+static void attach(struct nt_model *m, struct nt_packet *p, struct skbst *s)
 {
 	s->pkt = p->slot;
 	s->pkt_gen = p->gen;
 	p->live_skbs++;
+	skv_add(m, p, (uint32_t)(s - m->sk));
 }
 
 /* SKB leaves its packet (freed, dropped, moved): the packet completes when it
@@ -725,55 +730,10 @@ static void keep(struct nt_model *m, struct nt_packet *p, const void *rec, size_
 	memcpy(p->ev + p->ev_len, rec, len);
 	p->ev_len += len;
 	p->n_kept += nrec;
+	if (((const struct nt_ev_hdr *)rec)->ts_ns > p->kept_last_ts) /* mergerec.c */
+		p->kept_last_ts = ((const struct nt_ev_hdr *)rec)->ts_ns;
 }
 
-/* Records of A and B (each in time order) merged into A's buffer. */
-static void merge_records(struct nt_model *m, struct nt_packet *a, const struct nt_packet *b)
-{
-	uint8_t *n;
-	size_t i = 0, j = 0, o = 0;
-
-	if (!b->ev_len)
-		return;
-	if (!a->ev_len) {
-		keep(m, a, b->ev, b->ev_len);
-		return;
-	}
-	if (a->n_kept + b->n_kept > m->lim.max[NT_LIM_PACKET_RECORDS] ||
-	    m->kept_bytes + a->ev_len + b->ev_len > m->lim.max[NT_LIM_KEPT_BYTES]) {
-		a->not_kept += b->n_kept;
-		nt_limit_hit(&m->lim, a->n_kept + b->n_kept > m->lim.max[NT_LIM_PACKET_RECORDS] ?
-			     NT_LIM_PACKET_RECORDS : NT_LIM_KEPT_BYTES, b->n_kept);
-		return;
-	}
-	n = malloc(a->ev_len + b->ev_len);
-	if (!n) {
-		m->oom = 1;
-		return;
-	}
-	while (i < a->ev_len || j < b->ev_len) {
-		const struct nt_ev_hdr *x = i < a->ev_len ? (const void *)(a->ev + i) : NULL;
-		const struct nt_ev_hdr *y = j < b->ev_len ? (const void *)(b->ev + j) : NULL;
-		const struct nt_ev_hdr *t = !y || (x && x->ts_ns <= y->ts_ns) ? x : y;
-		size_t len = nt_ev_len(t);
-
-		if (!len)
-			break;
-		memcpy(n + o, t, len);
-		o += len;
-		if (t == x)
-			i += len;
-		else
-			j += len;
-	}
-	m->kept_bytes -= a->ev_cap;
-	free(a->ev);
-	a->ev = n;
-	a->ev_len = o;
-	a->ev_cap = a->ev_len;
-	m->kept_bytes += a->ev_cap;
-	a->n_kept += b->n_kept;
-}
 
 static void set_verdict(struct nt_packet *p, int32_t v, uint64_t chain, uint64_t rule, int kind)
 {
@@ -788,14 +748,7 @@ static void set_verdict(struct nt_packet *p, int32_t v, uint64_t chain, uint64_t
 /* Packet Q (not a journey yet) joins journey P: its skbs, records, counts. */
 static void pkt_merge(struct nt_model *m, struct nt_packet *p, struct nt_packet *q)
 {
-	if (q->live_skbs > 1) {
-		for (uint32_t j = 0; j <= m->skb_map.mask; j++)
-			if (m->skb_map.keys[j] && m->sk[m->skb_map.vals[j]].pkt == q->slot &&
-			    !st_stale(m, &m->sk[m->skb_map.vals[j]])) {
-				m->sk[m->skb_map.vals[j]].pkt = p->slot;
-				m->sk[m->skb_map.vals[j]].pkt_gen = p->gen;
-			}
-	}
+	skv_move(m, p, q); /* its skb states, without a pass over the map */
 	p->live_skbs += q->live_skbs;
 	q->live_skbs = 0;
 	if (m->o.keep_events)
@@ -1078,7 +1031,7 @@ static struct nt_packet *pkt_for(struct nt_model *m, struct skbst *s, uint64_t t
 		p = pkt_new(m, s->skb, ts);
 		if (!p)
 			return NULL;
-		attach(p, s);
+		attach(m, p, s);
 	}
 	return p;
 }
@@ -1403,7 +1356,7 @@ static struct nt_packet *on_link(struct nt_model *m, const struct nt_ev_link *l,
 			const struct freed *f = &m->freed[*map_find(&m->freed_map, l->parent)];
 
 			p->lingering = 0;
-			attach(p, cs);
+			attach(m, p, cs);
 			cs->meta = f->meta;
 			cs->has_meta = f->has_meta;
 			cs->ifindex = f->meta.ifindex;
@@ -1437,7 +1390,7 @@ static struct nt_packet *on_link(struct nt_model *m, const struct nt_ev_link *l,
 		return NULL;
 	ps = st_find(m, l->parent); /* st_new may have moved the table */
 	if (cs != ps && cs->pkt != p->slot) {
-		attach(p, cs);
+		attach(m, p, cs);
 		cs->ifindex = ps->ifindex;
 		cs->netns = ps->netns;
 		cs->meta = ps->meta;

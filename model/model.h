@@ -149,6 +149,10 @@ struct nt_packet {
 				 * naming an older life (a packet closed early) is stale */
 	uint32_t lru_prev, lru_next;   /* open packets, least recently active first */
 	int in_lru;
+	uint32_t *skv;          /* its skb states (skbvec.c) */
+	uint32_t nskv, skv_cap;
+	int skv_over;           /* more than skbvec.c keeps: a move scans the map */
+	uint64_t kept_last_ts;  /* latest ts among the kept records (mergerec.c) */
 };
 
 /* NFT Chains of a packet: chain evaluations from either source (BPF chain

@@ -32,6 +32,12 @@ struct ksym {
 };
 
 #define NOPKT UINT32_MAX
+struct nt_model;
+/* skbvec.c: the skb states of each packet */
+void skv_add(struct nt_model *m, struct nt_packet *p, uint32_t idx);
+void skv_move(struct nt_model *m, struct nt_packet *p, struct nt_packet *q);
+/* mergerec.c: B's kept records into A's (time order) */
+void merge_records(struct nt_model *m, struct nt_packet *a, const struct nt_packet *b);
 
 /* State of one live skb (model.c). */
 struct skbst {

@@ -37,7 +37,7 @@ static const char doc[] =
 "\n"
 "HTTP control API (--serve): POST /api/multi-function/start {max_functions, config, duration, filter, output, backend, netns}, POST .../stop, GET .../status, .../stats, .../events (server-sent events). Loopback only unless --token; output/config are file names inside --serve-dir (default " NT_SERVE_DEFAULT_DIR "). README: HTTP control API.";
 
-enum { OPT_RINGBUF = 1000, OPT_STACK, OPT_CONNTRACK, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS, OPT_KEEP, OPT_ROTATE, OPT_ROTATE_EVERY, OPT_MAX_FILES };
+enum { OPT_RINGBUF = 1000, OPT_STACK, OPT_CONNTRACK, OPT_CAPTURE_BYTES, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS, OPT_KEEP, OPT_ROTATE, OPT_ROTATE_EVERY, OPT_MAX_FILES };
 
 struct cli {
 	struct nt_record_opts o;
@@ -67,6 +67,8 @@ static const struct argp_option options[] = {
 	  "families of the owned nftrace table: inet (default), bridge, or inet,bridge (bridge-family rules are only traced when a bridge-family chain sets nftrace)", 0 },
 	{ "stack", OPT_STACK, "drop", OPTION_ARG_OPTIONAL,
 	  "kernel stack of every traced drop, each distinct stack stored once (STACKS block) and named from the log's own kallsyms snapshot; nft-analyze journeys prints it under the drop line", 0 },
+	{ "capture-bytes", OPT_CAPTURE_BYTES, "N", 0,
+	  "the first N bytes (1..256; 0 = off, the default) of every traced packet, from the MAC header where the probe sees one, else the network header, when first seen and after each change of its headers or namespace (nft-analyze pcap exports them for Wireshark)", 0 },
 	{ "conntrack", OPT_CONNTRACK, NULL, 0,
 	  "the conntrack entry of traced packets (state, direction, status incl. NAT, zone, mark, original and reply tuples), read from skb->_nfct when first seen and when it changes; nft-analyze journeys shows ct: new -> established and NAT tuples", 0 },
 	{ "keep", OPT_KEEP, "EXPR", 0,
@@ -154,6 +156,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_NO_NFTRACE: o->no_nftrace = 1; break;
 	case OPT_CONNTRACK: o->conntrack = 1; break;
+	case OPT_CAPTURE_BYTES: {
+		long v = strtol(arg, &end, 10);
+
+		if (!*arg || *end || v < 0 || v > NT_BYTES_MAX)
+			bad(st, "--capture-bytes: expected a number of bytes 0..256, got", arg);
+		o->capture_bytes = v;
+		break;
+	}
 	case OPT_STACK:
 		if (arg && !strcmp(arg, "all")) {
 			fprintf(stderr, "nft-record: --stack all (a stack at every hit) is not implemented; --stack drop records the stack of every drop\n");

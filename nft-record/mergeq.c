@@ -7,6 +7,9 @@
 #include "common/records.h"
 #include "nft-record/mergeq.h"
 
+_Static_assert(NT_MERGEQ_REC_MAX >= NT_BYTES_RECLEN(NT_BYTES_MAX) &&
+	       NT_MERGEQ_REC_MAX >= sizeof(struct nt_ev_nft_chaindef), "merge queue slot too small");
+
 int nt_mergeq_init(struct nt_mergeq *m, size_t cap, nt_mergeq_emit_fn emit, void *ctx)
 {
 	memset(m, 0, sizeof(*m));

@@ -20,7 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NT_MERGEQ_REC_MAX 176      /* largest record (NT_EV_NFT_CHAINDEF) */
+#define NT_MERGEQ_REC_MAX 304      /* largest record: NT_EV_BYTES of NT_BYTES_MAX bytes
+				    * (NT_BYTES_RECLEN(256); checked in mergeq.c) */
 
 /* Called for every record leaving the queue, in order (its result is ignored:
  * the callback counts its own errors). */

@@ -65,6 +65,7 @@ struct nt_record_opts {
 	int no_status_line;        /* no live status line on a terminal's stderr */
 	int stack_mode;            /* NT_STACK_* (common/bpf_shared.h): --stack */
 	int conntrack;             /* --conntrack: CT records (bpf/ct.bpf.h) */
+	int capture_bytes;         /* --capture-bytes N (0 off, 1 .. NT_BYTES_MAX) */
 	/* consumers (NULL = none), and a stop request from another thread
 	 * (checked like SIGINT; NULL = none) */
 	const struct nt_record_hooks *hooks;

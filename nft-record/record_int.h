@@ -40,7 +40,7 @@
 #define MAX_CPUS 1024
 #define NT_STACK_MAP_ENTRIES 4096  /* distinct stacks of a recording (--stack) */
 
-#define MERGEQ_LEN 32768           /* records waiting for the merge (5.8 MB) */
+#define MERGEQ_LEN 32768           /* records waiting for the merge (10 MB: 304-byte slots) */
 /* A record is in the ring within microseconds of its time stamp (the BPF
  * program reserves, stamps and commits it at once), so once the ring has been
  * read to its end every CPU has delivered what it stamped before the read

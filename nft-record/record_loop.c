@@ -111,6 +111,10 @@ int nt_record_on_ring_event(void *ctx, void *data, size_t size)
 	const struct nt_ev_hdr *h = data;
 	struct nt_ev_drop dcopy;
 	int e;
+	union {
+		struct nt_ev_bytes b;
+		uint8_t raw[NT_BYTES_RECLEN(NT_BYTES_MAX)];
+	} bcopy;
 
 	if (size < sizeof(*h))
 		return 0;
@@ -125,8 +129,19 @@ int nt_record_on_ring_event(void *ctx, void *data, size_t size)
 			r->err = e;
 		return 0;
 	}
-	if (nt_ev_size(h->type) != size)
+	if (size == NT_BYTES_RECLEN(NT_BYTES_MAX) && h->type == NT_EV_BYTES) {
+		/* --capture-bytes: reserved at its largest, trimmed to its caplen */
+		memcpy(&bcopy, data, size);
+		if (bcopy.b.caplen > NT_BYTES_MAX)
+			return 0;
+		bcopy.b.reclen = NT_BYTES_RECLEN(bcopy.b.caplen);
+		memset(bcopy.raw + sizeof(bcopy.b) + bcopy.b.caplen, 0,
+		       bcopy.b.reclen - sizeof(bcopy.b) - bcopy.b.caplen);
+		data = bcopy.raw;
+		size = bcopy.b.reclen;
+	} else if (nt_ev_size(h->type) != size) {
 		return 0; /* never produced by our programs */
+	}
 	r->bpf_events++;
 	if (r->debug_ring) /* NT_DEBUG_RING: every BPF record, raw, on stderr */
 		fprintf(stderr, "ring: %llu cpu %u type %u flags %#x id %u skb %llx\n",

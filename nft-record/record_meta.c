@@ -100,6 +100,7 @@ static int write_header(struct rec *r)
 	cJSON_AddStringToObject(opt, "config", r->o->config ? r->o->config : "");
 	cJSON_AddStringToObject(opt, "stack", r->o->stack_mode == NT_STACK_DROP ? "drop" : "off");
 	cJSON_AddBoolToObject(opt, "conntrack", r->o->conntrack);
+	cJSON_AddNumberToObject(opt, "capture_bytes", r->o->capture_bytes);
 	nsa = cJSON_AddArrayToObject(opt, "netns");
 	for (int i = 0; i < r->nns; i++) {
 		cJSON *o = cJSON_CreateObject();

@@ -307,6 +307,10 @@ static void set_stacks(struct rec *r)
 	r->skel->rodata->nt_ct_on = !!r->o->conntrack;
 	if (!r->o->conntrack)
 		bpf_map__set_max_entries(r->skel->maps.nt_cts, 1);
+	/* --capture-bytes (bpf/bytes.bpf.h) */
+	r->skel->rodata->nt_capture_bytes = r->o->capture_bytes;
+	if (!r->o->capture_bytes)
+		bpf_map__set_max_entries(r->skel->maps.nt_bsigs, 1);
 }
 
 static int open_bpf(struct rec *r)

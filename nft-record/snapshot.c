@@ -317,6 +317,34 @@ out:
 	return ret;
 }
 
+/* Table by table, never listing the recorders' own (owned) tables:
+ * libnftables 1.0.6 reads freed memory when it prints such a table as JSON
+ * ("list ruleset" while our table exists corrupted the heap at a rotation). */
+static int snapshot_tables(const struct nt_netns *ns, const char *skip, cJSON *tables,
+			   struct nt_chains *c, char *err, size_t errlen)
+{
+	char cmd[256], fam[16], name[NT_NAME_LEN];
+	char *list = nt_nft_list(ns, "list tables", 0, err, errlen);
+	const char *line;
+	int ret = 0;
+
+	if (!list)
+		return -EIO;
+	for (line = list; !ret && line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (sscanf(line, "table %15s %63s", fam, name) != 2)
+			continue;
+		if (skip && !strncmp(name, skip, strlen(skip)))
+			continue;
+		snprintf(cmd, sizeof(cmd), "list table %s %s", fam, name);
+		ret = snapshot_ns(ns, cmd, skip, tables, c, err, errlen);
+		if (ret && strstr(err, "No such file or directory"))
+			ret = 0;        /* deleted since "list tables": not in the snapshot */
+	}
+	free(list);
+	return ret;
+}
+
 char *nt_snapshot_ruleset(const struct nt_netns *ns, int n, const char *skip_prefix,
 			  struct nt_chains **chains, char *err, size_t errlen)
 {
@@ -330,7 +358,7 @@ char *nt_snapshot_ruleset(const struct nt_netns *ns, int n, const char *skip_pre
 	}
 	cJSON_AddItemToObject(root, "tables", tables);
 	for (int i = 0; i < n; i++)
-		if (snapshot_ns(&ns[i], "list ruleset", skip_prefix, tables, c, err, errlen))
+		if (snapshot_tables(&ns[i], skip_prefix, tables, c, err, errlen))
 			goto fail;
 	out = cJSON_PrintUnformatted(root);
 	if (!out) {
@@ -346,28 +374,12 @@ fail:
 	return NULL;
 }
 
-/* Table by table, never listing the recorder's own (owned) table: libnftables
- * 1.0.6 reads freed memory when it prints such a table as JSON. */
+/* The chains of every table but the recorders' own (see snapshot_tables). */
 int nt_chains_refresh(struct nt_chains *c, const struct nt_netns *ns, const char *skip_prefix)
 {
-	char err[256], cmd[256], fam[16], name[NT_NAME_LEN];
-	char *list = nt_nft_list(ns, "list tables", 0, err, sizeof(err));
-	const char *line;
-	int ret = 0;
+	char err[256];
 
-	if (!list)
-		return -EIO;
-	for (line = list; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		if (sscanf(line, "table %15s %63s", fam, name) != 2)
-			continue;
-		if (skip_prefix && !strncmp(name, skip_prefix, strlen(skip_prefix)))
-			continue;
-		snprintf(cmd, sizeof(cmd), "list table %s %s", fam, name);
-		if (snapshot_ns(ns, cmd, skip_prefix, NULL, c, err, sizeof(err)))
-			ret = -EIO;
-	}
-	free(list);
-	return ret;
+	return snapshot_tables(ns, skip_prefix, NULL, c, err, sizeof(err)) ? -EIO : 0;
 }
 
 char *nt_snapshot_ifaces(const struct nt_netns *ns, int n, char *err, size_t errlen)

@@ -37,16 +37,16 @@ ip netns exec $NSB python3 -c "
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('0.0.0.0', 80)); s.listen(1); c, _ = s.accept(); c.recv(10); c.sendall(b'ok')
-import time; time.sleep(2)" &
+import time; time.sleep(4)" &
 NT_PIDS+=($!); sleep 0.3
 
 nt_record_start "$NSR" -- -q --conntrack --filter "tcp port 80"
 ip netns exec $NSA python3 -c "
 import socket, time
 s = socket.create_connection(('10.98.2.2', 80), timeout=2); s.sendall(b'hello'); s.recv(10)
-time.sleep(1.0); s.close()" &
+open('$NT_TMP/connected', 'w').close(); time.sleep(1.0); s.close()" &
 CLIENT=$!
-sleep 0.6
+for i in $(seq 1 100); do [ -e "$NT_TMP/connected" ] && break; sleep 0.05; done
 ip netns exec $NSR conntrack -L -p tcp --dport 80 > "$NT_TMP/conntrack.txt" 2> /dev/null
 wait $CLIENT
 sleep 0.3
