@@ -143,4 +143,14 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 void nt_fmt_rule_verdict(char *buf, size_t len, const struct nt_model *m,
 			 const struct nt_ev_nft_rule *r);
 
+/* Decimal digits of V into the end of BUF; returns the first digit. */
+static inline char *nt_u64_digits(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 #endif
