@@ -319,7 +319,7 @@ static int open_bpf(struct rec *r)
 	struct bpf_program *p;
 	size_t rbsz = r->o->ringbuf_size ? r->o->ringbuf_size : DEFAULT_RINGBUF;
 	char msg[256];
-	int err;
+	int err, slots;
 
 	r->skel = nt_bpf__open();
 	if (!r->skel) {
@@ -357,10 +357,20 @@ static int open_bpf(struct rec *r)
 		fprintf(stderr, "nft-record: --filter: %s\n", err < 0 ? msg : "the BPF object has no filter slot");
 		return NT_EXIT_RUNTIME;
 	}
+	slots = err;
 	if (r->flt.block && r->o->verbose)
 		nt_record_say(r, "nft-record: --filter: %zu eBPF instructions in %d filter slots\n",
-			      r->flt.block_n, err);
+			      r->flt.block_n, slots);
 	err = nt_bpf__load(r->skel);
+	if (err && r->flt.block && err != -EPERM) {
+		/* the same programs load without a filter (tested on every kernel):
+		 * the expression's code is what the verifier refused */
+		fprintf(stderr, "nft-record: --filter: the kernel's verifier refused the programs carrying the "
+			"expression (%zu eBPF instructions in %d filter slots): %s; the verifier bounds each "
+			"program's complexity (1,000,000 verified instructions): simplify the expression\n",
+			r->flt.block_n, slots, strerror(-err));
+		return NT_EXIT_USAGE;
+	}
 	if (err) {
 		fprintf(stderr, "nft-record: cannot load the BPF programs: %s%s\n", strerror(-err),
 			err == -EPERM ? " (missing CAP_BPF / CAP_PERFMON?)" : "");
