@@ -265,6 +265,19 @@ size_t nt_esc_chunk(enum nt_esc_mode mode, char *out, size_t cap,
 	return (size_t)(o - out);
 }
 
+size_t nt_esc_plain_prefix(enum nt_esc_mode mode, char *out, size_t cap, const char *s)
+{
+	const unsigned char *sp = special[mode], *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	/* NUL is a special of every form (C0) */
+	while (i < cap && !sp[p[i]]) {
+		out[i] = (char)p[i];
+		i++;
+	}
+	return i;
+}
+
 size_t nt_esc_len(enum nt_esc_mode mode, const char *in, size_t n)
 {
 	const unsigned char *sp = special[mode];

@@ -119,4 +119,9 @@ char *nt_esc_str(enum nt_esc_mode mode, char *dst, size_t cap, const char *s);
 int nt_esc_fwrite(FILE *f, enum nt_esc_mode mode, const char *in, size_t n);
 int nt_esc_fputs(FILE *f, enum nt_esc_mode mode, const char *s);
 
+/* Copies the longest prefix of the NUL-terminated S that MODE passes unchanged
+ * (plain ASCII, no NUL; at most CAP bytes) to OUT; returns its length.  The
+ * rest, from a character boundary, goes through nt_esc_chunk(). */
+size_t nt_esc_plain_prefix(enum nt_esc_mode mode, char *out, size_t cap, const char *s);
+
 #endif

@@ -111,16 +111,6 @@ static struct hopskb *hop_step(struct hops *hs, const struct nt_model *m, const 
 	return s;
 }
 
-static const char *ns_label(const struct nt_model *m, uint32_t netns, char *buf, size_t len)
-{
-	const char *n = nt_model_netns_name(m, netns);
-
-	if (n)
-		return n;
-	snprintf(buf, len, "%u", netns);
-	return buf;
-}
-
 static const char *dev_label(const struct nt_model *m, uint32_t netns, uint32_t ifindex, char *buf,
 			     size_t len)
 {
@@ -128,27 +118,41 @@ static const char *dev_label(const struct nt_model *m, uint32_t netns, uint32_t 
 
 	if (n)
 		return n;
-	snprintf(buf, len, "if%u", ifindex);
+	if (len < 13)
+		return "?";
+	buf[0] = 'i';
+	buf[1] = 'f';
+	*nt_u64_put(buf + 2, ifindex) = 0; /* "if%u" */
 	return buf;
 }
 
 /* "[dev rc1, netns r]" ("[netns r]" without a device, nothing unknown) */
 static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
 {
-	char a[32], c[32];
+	const char *n;
 
 	if (!ifindex && !netns)
 		return;
 	nt_tb_lit(b, "  [");
-	if (ifindex) {
+	if (ifindex) { /* dev_label() without snprintf */
 		nt_tb_lit(b, "dev ");
-		nt_tb_esc(b, dev_label(m, netns, ifindex, a, sizeof(a)));
+		n = nt_model_ifname(m, netns, ifindex);
+		if (n) {
+			nt_tb_esc(b, n);
+		} else {
+			nt_tb_lit(b, "if");
+			nt_tb_u64(b, ifindex);
+		}
 		if (netns)
 			nt_tb_lit(b, ", ");
 	}
-	if (netns) {
+	if (netns) { /* ns_label() */
 		nt_tb_lit(b, "netns ");
-		nt_tb_esc(b, ns_label(m, netns, c, sizeof(c)));
+		n = nt_model_netns_name(m, netns);
+		if (n)
+			nt_tb_esc(b, n);
+		else
+			nt_tb_u64(b, netns);
 	}
 	nt_tb_chr(b, ']');
 }

@@ -169,6 +169,16 @@ void nt_tb_esc_n(struct nt_tb *b, const char *s, size_t n)
 	}
 }
 
+void nt_tb_esc(struct nt_tb *b, const char *s)
+{
+	size_t k = nt_esc_plain_prefix(NT_ESC_TEXT, b->buf + b->len, sizeof(b->buf) - b->len, s);
+
+	b->len += k;
+	s += k;
+	if (*s)
+		nt_tb_esc_n(b, s, strlen(s));
+}
+
 #define ESC_T_BUFS 8
 #define ESC_T_LEN 4200
 static __thread char esc_t_buf[ESC_T_BUFS][ESC_T_LEN];
@@ -259,9 +269,9 @@ void nt_jw_rule_text(struct nt_jw *w, const struct nt_model *m, const char *text
 
 void nt_tb_u64(struct nt_tb *b, uint64_t v)
 {
-	char buf[24], *p = nt_u64_digits(buf + sizeof(buf), v);
-
-	nt_tb_mem(b, p, (size_t)(buf + sizeof(buf) - p));
+	if (sizeof(b->buf) - b->len < 20)
+		nt_tb_flush(b);
+	b->len = (size_t)(nt_u64_put(b->buf + b->len, v) - b->buf);
 }
 
 void nt_tb_i64(struct nt_tb *b, int64_t v)
@@ -288,9 +298,21 @@ void nt_tb_hex(struct nt_tb *b, uint64_t v)
 
 void nt_tb_us(struct nt_tb *b, uint64_t ns)
 {
-	char buf[32];
+	uint64_t whole = ns / 1000, frac = ns % 1000;
+	unsigned nd = nt_u64_ndigits(whole);
+	char *o;
 
-	nt_tb_mem(b, buf, nt_fmt_us_len(buf, ns));
+	if (sizeof(b->buf) - b->len < 32)
+		nt_tb_flush(b);
+	o = b->buf + b->len;
+	for (; nd < 4; nd++) /* "%8.3f": the whole part at least 4 wide */
+		*o++ = ' ';
+	o = nt_u64_put(o, whole);
+	o[0] = '.';
+	o[1] = (char)('0' + frac / 100);
+	o[2] = (char)('0' + frac / 10 % 10);
+	o[3] = (char)('0' + frac % 10);
+	b->len = (size_t)(o + 4 - b->buf);
 }
 
 static void member(struct nt_jw *w, const char *key)

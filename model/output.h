@@ -92,10 +92,8 @@ static inline void nt_tb_chr(struct nt_tb *b, char c)
 /* S from a log or the kernel, made terminal-safe (NT_ESC_TEXT: C0, C1, DEL,
  * bidi controls visible as \x1b / \u202e, invalid UTF-8 as U+FFFD, "\\"). */
 void nt_tb_esc_n(struct nt_tb *b, const char *s, size_t n);
-static inline void nt_tb_esc(struct nt_tb *b, const char *s)
-{
-	nt_tb_esc_n(b, s, strlen(s));
-}
+/* the same for a NUL-terminated S: plain ASCII is copied in one pass */
+void nt_tb_esc(struct nt_tb *b, const char *s);
 
 /* S escaped as nt_tb_esc() into a thread-local buffer (one of 8, reused in
  * turn: for printf-style writers), cut at about 4 KiB with "…". */
@@ -142,6 +140,30 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 /* "ACCEPT", "JUMP", ... from a rule record, with target for jump/goto (escaped) */
 void nt_fmt_rule_verdict(char *buf, size_t len, const struct nt_model *m,
 			 const struct nt_ev_nft_rule *r);
+
+/* Number of decimal digits of V. */
+static inline unsigned nt_u64_ndigits(uint64_t v)
+{
+	unsigned n = 1;
+
+	while (v >= 10000) {
+		v /= 10000;
+		n += 4;
+	}
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* Decimal digits of V written forward at O; returns the end. */
+static inline char *nt_u64_put(char *o, uint64_t v)
+{
+	char *e = o + nt_u64_ndigits(v), *p = e;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return e;
+}
 
 /* Decimal digits of V into the end of BUF; returns the first digit. */
 static inline char *nt_u64_digits(char *end, uint64_t v)
