@@ -74,14 +74,26 @@ static inline void jw_puts(struct nt_jw *w, const char *s)
 	jw_write(w, s, strlen(s));
 }
 
+/* Room for a member's separator, key and scalar value, written in place. */
+#define JW_ROOM 256
+
+/* At least JW_ROOM bytes of room at the end of the buffer, or NULL when
+ * unbuffered. */
+static inline char *jw_room(struct nt_jw *w)
+{
+	if (!w->buf)
+		return NULL;
+	if (w->cap - w->len < JW_ROOM)
+		nt_jw_flush(w);
+	return w->buf + w->len;
+}
+
 static void member(struct nt_jw *w, const char *key);
 
-/* A JSON string of S[0..N): common/escape.h writes straight into the buffer. */
-static void put_escaped_n(struct nt_jw *w, const char *s, size_t n)
+/* The body of a JSON string of S[0..N): common/escape.h writes straight into
+ * the buffer. */
+static void put_body_n(struct nt_jw *w, enum nt_esc_mode mode, const char *s, size_t n)
 {
-	enum nt_esc_mode mode = w->html ? NT_ESC_JSON_HTML : NT_ESC_JSON;
-
-	jw_putc(w, '"');
 	while (n) {
 		size_t used, k;
 
@@ -99,12 +111,31 @@ static void put_escaped_n(struct nt_jw *w, const char *s, size_t n)
 		s += used;
 		n -= used;
 	}
+}
+
+/* A JSON string of S[0..N) */
+static void put_escaped_n(struct nt_jw *w, const char *s, size_t n)
+{
+	jw_putc(w, '"');
+	put_body_n(w, w->html ? NT_ESC_JSON_HTML : NT_ESC_JSON, s, n);
 	jw_putc(w, '"');
 }
 
+/* A JSON string of the NUL-terminated S: plain ASCII copied in one pass */
 static void put_escaped(struct nt_jw *w, const char *s)
 {
-	put_escaped_n(w, s, strlen(s));
+	enum nt_esc_mode mode = w->html ? NT_ESC_JSON_HTML : NT_ESC_JSON;
+
+	jw_putc(w, '"');
+	if (w->buf) {
+		size_t k = nt_esc_plain_prefix(mode, w->buf + w->len, w->cap - w->len, s);
+
+		w->len += k;
+		s += k;
+	}
+	if (*s)
+		put_body_n(w, mode, s, strlen(s));
+	jw_putc(w, '"');
 }
 
 /* "%8.3f" of NS / 1000 without floating point: "   2.500"; returns strlen(buf) */
@@ -317,13 +348,35 @@ void nt_tb_us(struct nt_tb *b, uint64_t ns)
 
 static void member(struct nt_jw *w, const char *key)
 {
-	if (w->depth > 0 && w->n[w->depth - 1]++)
-		jw_putc(w, ',');
-	if (key) { /* keys are program constants: no escaping needed */
-		jw_putc(w, '"');
-		jw_puts(w, key);
-		jw_write(w, "\":", 2);
+	char *o = jw_room(w), *lim;
+
+	if (!o) {
+		if (w->depth > 0 && w->n[w->depth - 1]++)
+			jw_putc(w, ',');
+		if (key) { /* keys are program constants: no escaping needed */
+			jw_putc(w, '"');
+			jw_puts(w, key);
+			jw_write(w, "\":", 2);
+		}
+		return;
 	}
+	lim = o + JW_ROOM / 2; /* the rest: the value of a scalar member */
+	if (w->depth > 0 && w->n[w->depth - 1]++)
+		*o++ = ',';
+	if (key) {
+		*o++ = '"';
+		while (*key && o < lim)
+			*o++ = *key++;
+		if (*key) { /* a long key */
+			w->len = (size_t)(o - w->buf);
+			jw_puts(w, key);
+			jw_write(w, "\":", 2);
+			return;
+		}
+		*o++ = '"';
+		*o++ = ':';
+	}
+	w->len = (size_t)(o - w->buf);
 }
 
 static void open_(struct nt_jw *w, const char *key, char c)
@@ -359,9 +412,15 @@ void nt_jw_str(struct nt_jw *w, const char *key, const char *v)
 
 void nt_jw_u64(struct nt_jw *w, const char *key, uint64_t v)
 {
-	char buf[24], *p = nt_u64_digits(buf + sizeof(buf), v);
+	char buf[24], *p, *o;
 
 	member(w, key);
+	o = jw_room(w);
+	if (o) {
+		w->len = (size_t)(nt_u64_put(o, v) - w->buf);
+		return;
+	}
+	p = nt_u64_digits(buf + sizeof(buf), v);
 	jw_write(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 

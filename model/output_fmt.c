@@ -483,8 +483,13 @@ static void jw_flow(struct nt_jw *w, const struct nt_ev_meta *mm)
 		nt_jw_u64(w, "ethertype", mm->ethertype);
 		return;
 	}
-	addr_str(a, sizeof(a), mm, mm->saddr);
-	addr_str(b, sizeof(b), mm, mm->daddr);
+	if (mm->l3 == NT_L3_IPV4) { /* inet_ntop(AF_INET) without sprintf */
+		*put_ipv4(a, mm->saddr) = 0;
+		*put_ipv4(b, mm->daddr) = 0;
+	} else {
+		addr_str(a, sizeof(a), mm, mm->saddr);
+		addr_str(b, sizeof(b), mm, mm->daddr);
+	}
 	nt_jw_str(w, "family", mm->l3 == NT_L3_IPV6 ? "ipv6" : "ipv4");
 	nt_jw_str(w, "proto", nt_proto_name(mm->l4proto));
 	nt_jw_str(w, "src", a);
