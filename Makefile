@@ -169,9 +169,12 @@ $(O)/tests/pcapfilt/%: tests/pcapfilt/%.c $(PCAPF_TSUP) $(LIB_PCAPF) $(LIB_CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PCAPF_TSUP) $(LIB_PCAPF) $(LIB_CORE) $(LIBS_PCAP) $(LIBS_BPF)
 
+# a tool of several files: its main tests/tools/NAME.c, its parts tests/tools/NAME/*.c
+TOOL_PARTS = $(call obj,$(wildcard tests/tools/$(1)/*.c))
 $(O)/tests/tools/%: tests/tools/%.c $(LIB_MODEL) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call TOOL_PARTS,$*) $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE)
+$(O)/tests/tools/mkhostile: $(call TOOL_PARTS,mkhostile) tests/tools/mkhostile/mkhostile.h
 $(O)/tests/tools/pcap_ids: tests/tools/pcap_ids.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_PCAP)
