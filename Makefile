@@ -175,6 +175,7 @@ $(O)/tests/tools/%: tests/tools/%.c $(LIB_MODEL) $(LIB_CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call TOOL_PARTS,$*) $(LIB_MODEL) $(LIB_CORE) $(LIBS_CORE)
 $(O)/tests/tools/mkhostile: $(call TOOL_PARTS,mkhostile) tests/tools/mkhostile/mkhostile.h
+$(O)/tests/tools/mklog: $(call TOOL_PARTS,mklog) tests/tools/mklog/mklog.h
 $(O)/tests/tools/pcap_ids: tests/tools/pcap_ids.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_PCAP)
