@@ -26,6 +26,12 @@ const struct nt_limit_def nt_limit_defs[NT_LIM__N] = {
 			       "%" PRIu64 " rule texts cut" },
 	[NT_LIM_SKBS] = { "skbs", "skbs followed", "--max-skbs", 0, 524288,
 			  "%" PRIu64 " records of skbs not followed" },
+	[NT_LIM_STACKS] = { "stacks", "kernel stacks", "--max-stacks", 0, 65536,
+			    "%" PRIu64 " kernel stacks not kept" },
+	[NT_LIM_CT_CONNS] = { "ct_conns", "conntrack connections followed", "--max-ct-conns", 0, 65536,
+			      "%" PRIu64 " conntrack records of connections not followed" },
+	[NT_LIM_OBSERVATIONS] = { "observations", "wire observations of all logs",
+				  "--max-observations", 0, 4000000, "%" PRIu64 " packets not stitched" },
 };
 
 #define LIMIT_MAX (1ull << 40)

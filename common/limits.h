@@ -52,6 +52,19 @@
  *                                                  steps); a record of a new address past it
  *                                                  is counted ("records of skbs not
  *                                                  followed"), not attached to a packet
+ *  stacks         65536     --max-stacks           distinct kernel stacks (STACKS blocks),
+ *                                                  with 64 frames each on average (32 MiB);
+ *                                                  a stack past it is not kept, counted, and
+ *                                                  prints as "not in the log's STACKS blocks"
+ *  ct_conns       65536     --max-ct-conns         connections whose conntrack history is
+ *                                                  kept (journeys' "ct: new -> established");
+ *                                                  CT records of further connections are
+ *                                                  counted, shown without a history
+ *  observations   4000000   --max-observations     journeys of several logs: wire
+ *                                                  observations (a packet's ingress and
+ *                                                  egresses, ~100 bytes each) of all logs
+ *                                                  together; the packets past it are not
+ *                                                  stitched (journeys of one host), counted
  *
  * Flags take a count with an optional k / M / G suffix (powers of 1024 for
  * bytes, of 1000 for counts): --max-open-packets 1M, --max-strings 512M;
@@ -86,6 +99,9 @@ enum nt_limit_id {
 	NT_LIM_CHAINS,
 	NT_LIM_RULE_TEXT,
 	NT_LIM_SKBS,
+	NT_LIM_STACKS,
+	NT_LIM_CT_CONNS,
+	NT_LIM_OBSERVATIONS,
 	NT_LIM__N
 };
 

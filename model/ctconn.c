@@ -3,8 +3,9 @@
  * nt_model_ct_history): a packet's CT records say new / established ...; the
  * connection they belong to (the nf_conn address, or the conntrack id of a
  * trace message) keeps the states in the order its packets showed them, with
- * the packet that first showed each.  Bounded: at most CONNS connections (more
- * are not followed, counted), HIST states each. */
+ * the packet that first showed each.  Bounded: at most --max-ct-conns
+ * connections (common/limits.h ct_conns; CT records of more are not followed,
+ * counted in the limit), HIST states each. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,6 @@
 #include "model/detail.h"
 #include "model/model_int.h"
 
-#define CONNS (1u << 16)
 #define HIST 6
 
 struct ctconn {
@@ -64,15 +64,20 @@ void ctconn_note(struct nt_model *m, const struct nt_packet *p, const struct nt_
 	}
 	v = map_find(&m->ctc->map, key);
 	if (!v) {
+		uint64_t max = m->lim.max[NT_LIM_CT_CONNS];
+
+		if (m->ctc->n >= max) {
+			m->t.ct_untracked++; /* past the bound: counted */
+			nt_limit_hit(&m->lim, NT_LIM_CT_CONNS, 1);
+			return;
+		}
 		if (m->ctc->n == m->ctc->cap) {
 			uint32_t cap = m->ctc->cap ? m->ctc->cap * 2 : 256;
 			struct ctconn *n;
 
-			if (m->ctc->cap >= CONNS) {
-				m->t.ct_untracked++; /* past the bound: counted */
-				return;
-			}
-			if (!(n = realloc(m->ctc->v, cap * sizeof(*n)))) {
+			if (cap > max)
+				cap = (uint32_t)max;
+			if (m->ctc->cap >= 1u << 31 || !(n = realloc(m->ctc->v, (size_t)cap * sizeof(*n)))) {
 				m->oom = 1;
 				return;
 			}

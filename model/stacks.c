@@ -10,8 +10,11 @@
 #include "formats/stacks.h"
 #include "model/model_int.h"
 
-#define MAX_STACKS (1u << 16)        /* distinct stacks kept; more are counted */
-#define MAX_FRAMES (1u << 22)        /* frames of all stacks together (32 MiB) */
+/* Bounds: --max-stacks (common/limits.h, default 65536) distinct stacks, and
+ * 64 frames per stack on average for all of them together (32 MiB with the
+ * default); a stack past either is not kept, counted in the limit. */
+#define FRAMES_PER_STACK 64u
+#define BOUND_MAX (1u << 28)
 struct stack_ent {
 	uint32_t first, n;           /* frames[first .. first + n) */
 };
@@ -52,10 +55,10 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem, uint32_t ma
 	uint32_t c = *cap ? *cap : 64;
 	void *n;
 
+	if (need > max) /* first: a cap grown past a lower max does not raise it */
+		return -E2BIG;
 	if (need <= *cap)
 		return 0;
-	if (need > max)
-		return -E2BIG;
 	while (c < need)
 		c = c > max / 2 ? max : c * 2;
 	n = realloc(*p, (size_t)c * elem);
@@ -72,28 +75,31 @@ int stacks_meta(struct nt_model *m, const void *payload, size_t len)
 	struct ntl_stacks_iter it;
 	uint64_t fr[NT_STACK_MAX_FRAMES];
 	unsigned int n;
-	uint32_t id;
+	uint32_t id, max_st, max_fr;
 	int rc;
 
 	if (!s) {
 		m->oom = 1; /* exit 1, never a partial result (issue #16) */
 		return 0;
 	}
+	max_st = m->lim.max[NT_LIM_STACKS] < BOUND_MAX ? (uint32_t)m->lim.max[NT_LIM_STACKS] : BOUND_MAX;
+	max_fr = max_st * FRAMES_PER_STACK;
 	ntl_stacks_iter_init(&it, payload, len);
 	while ((rc = ntl_stacks_next(&it, &id, fr, &n)) == 1) {
 		int e;
 
 		if (map_find(&s->ids, id))
 			continue; /* defined before: the first definition holds */
-		if ((e = grow((void **)&s->st, &s->st_cap, s->nst + 1, sizeof(*s->st), MAX_STACKS)) ||
+		if ((e = grow((void **)&s->st, &s->st_cap, s->nst + 1, sizeof(*s->st), max_st)) ||
 		    (e = grow((void **)&s->frames, &s->frames_cap, s->nframes + n, sizeof(*s->frames),
-			      MAX_FRAMES)) ||
+			      max_fr)) ||
 		    (e = map_put(&s->ids, id, s->nst) ? -ENOMEM : 0)) {
 			if (e == -ENOMEM) {
 				m->oom = 1;
 				return 0;
 			}
 			m->t.stacks_dropped++; /* past the bounds: counted */
+			nt_limit_hit(&m->lim, NT_LIM_STACKS, 1);
 			continue;
 		}
 		memcpy(s->frames + s->nframes, fr, n * sizeof(*fr));

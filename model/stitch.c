@@ -54,6 +54,8 @@ struct nt_stitch {
 	struct nt_stitch_counts c;
 	struct nt_stitch_pair *pairs;
 	int npairs;
+	uint64_t max_obs;             /* nt_stitch_set_max() */
+	int full;                     /* the bound was reached: nothing more observed */
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -130,7 +132,13 @@ struct nt_stitch *nt_stitch_new(int nsrc, const int *src_host, int nhost)
 		return NULL;
 	}
 	memcpy(s->src_host, src_host, (size_t)nsrc * sizeof(*s->src_host));
+	s->max_obs = UINT64_MAX;
 	return s;
+}
+
+void nt_stitch_set_max(struct nt_stitch *s, uint64_t max)
+{
+	s->max_obs = max;
 }
 
 void nt_stitch_free(struct nt_stitch *s)
@@ -229,7 +237,7 @@ int nt_stitch_packet(struct nt_stitch *s, int src, const struct nt_model *m,
 		     const struct nt_clock *c, const struct nt_packet *p)
 {
 	struct skbst sk[MAX_SKBS];
-	int nsk = 0, seen_tx = 0, have_in = 0;
+	int nsk = 0, seen_tx = 0, have_in = 0, nobs;
 	const struct nt_ev_meta *in_meta = NULL;
 	uint64_t in_ts = 0;
 	uint32_t pk;
@@ -277,13 +285,15 @@ int nt_stitch_packet(struct nt_stitch *s, int src, const struct nt_model *m,
 			b->rx_after_tx = 0;
 		}
 	}
-	if (!have_in) {
-		int any = 0;
-
-		for (int i = 0; i < nsk; i++)
-			any |= sk[i].tx_meta && !sk[i].rx_after_tx;
-		if (!any)
-			return 0;
+	nobs = have_in;
+	for (int i = 0; i < nsk; i++)
+		nobs += sk[i].tx_meta && !sk[i].rx_after_tx;
+	if (!nobs)
+		return 0;
+	if (s->full || s->nin + s->neg + nobs > s->max_obs) {
+		s->full = 1; /* the first observations only: later packets are alone */
+		s->c.not_observed++;
+		return 0;
 	}
 	if (grow((void **)&s->pk, &s->cappk, s->npk + 1, sizeof(*s->pk)))
 		return -ENOMEM;

@@ -29,7 +29,11 @@
  *    by key to one egress: both ambiguous (a TCP range may feed several);
  *  - the stitched packets form journeys (connected parts).
  *
- * Memory: one observation (48 bytes) per ingress / egress of every packet.
+ * Memory: one observation (48 bytes) per ingress / egress of every packet,
+ * and one packet entry (~60 bytes with its map slot) per packet observed;
+ * bounded by nt_stitch_set_max() (--max-observations, common/limits.h): once
+ * a packet's observations would pass it, that packet and every later one are
+ * not observed (journeys of one host), counted in not_observed.
  */
 #ifndef NT_STITCH_H
 #define NT_STITCH_H
@@ -48,6 +52,7 @@ struct nt_stitch_counts {
 	uint64_t ambiguous;      /* ingresses with several candidates (left alone) */
 	uint64_t journeys;       /* stitched journeys (2 parts or more) */
 	uint64_t parts;          /* packets in them */
+	uint64_t not_observed;   /* packets past the observation limit (not stitched) */
 };
 
 /* Pair of hosts whose offset was estimated (host b's clock - host a's). */
@@ -61,6 +66,9 @@ struct nt_stitch_pair {
 /* SRC_HOST[i]: host index of source i (0 .. NHOST - 1). */
 struct nt_stitch *nt_stitch_new(int nsrc, const int *src_host, int nhost);
 void nt_stitch_free(struct nt_stitch *s);
+/* At most MAX observations (ingresses + egresses) of all sources together
+ * (default: no bound). */
+void nt_stitch_set_max(struct nt_stitch *s, uint64_t max);
 /* Pass 1: completed packet P of source SRC (its records kept), wall clock C.
  * 0 or -ENOMEM. */
 int nt_stitch_packet(struct nt_stitch *s, int src, const struct nt_model *m,

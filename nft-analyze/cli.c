@@ -155,6 +155,13 @@ static const struct argp_option limit_options[] = {
 	  "bytes of a rule text printed (default 4096; longer ones are cut with their length)", 0 },
 	{ "max-skbs", O_LIM_FIRST + NT_LIM_SKBS, "N", 0,
 	  "skb addresses followed at once (default 524288; records of further ones are counted)", 0 },
+	{ "max-stacks", O_LIM_FIRST + NT_LIM_STACKS, "N", 0,
+	  "distinct kernel stacks kept (default 65536; further ones are counted)", 0 },
+	{ "max-ct-conns", O_LIM_FIRST + NT_LIM_CT_CONNS, "N", 0,
+	  "connections whose conntrack history is kept (default 65536; further ones are counted)", 0 },
+	{ "max-observations", O_LIM_FIRST + NT_LIM_OBSERVATIONS, "N", 0,
+	  "journeys of several logs: wire observations of all logs (default 4M; packets past it are "
+	  "not stitched)", 0 },
 	{ 0 }
 };
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/escape.h"
+#include "common/sat.h"
 #include "common/tool.h"
 #include "formats/ntlog.h"
 #include "model/journey.h"
@@ -58,6 +59,7 @@ struct fj {
 	uint64_t shown, shown_stitched, seq;
 	int stop, oom, pass;
 	FILE *out;
+	struct nt_limits lim;    /* --max-*; what the logs (summed) and the stitching reached */
 };
 
 /* ---- small output helpers ---- */
@@ -318,6 +320,7 @@ static int open_src(struct fj *fj, struct fsrc *s, int pass)
 		s->w.npaths = fj->fl->src[s->i].npaths;
 	}
 	s->w.keep_events = 1;
+	s->w.limits = &fj->q->lim;
 	s->w.idle_ns = fj->q->idle_ns;
 	s->w.reorder_ns = fj->q->reorder_ns;
 	s->w.ctx = s;
@@ -395,9 +398,14 @@ static int close_src(struct fj *fj, struct fsrc *s, int report)
 		rc = NT_EXIT_RUNTIME;
 		fprintf(stderr, "nft-analyze: out of memory\n");
 	}
+	if (report && s->w.m) { /* each log's own limits (pass 2), summed */
+		const struct nt_limits *l = nt_model_limits(s->w.m);
+
+		for (int k = 0; k < NT_LIM__N; k++)
+			fj->lim.hits[k] = nt_sat_add(fj->lim.hits[k], l->hits[k]);
+	}
 	nt_model_free(s->w.m);
 	s->w.m = NULL;
-	(void)fj;
 	return rc;
 }
 
@@ -407,6 +415,12 @@ static void summary(struct fj *fj)
 	const struct nt_stitch_pair *pp;
 	int np = nt_stitch_pairs(fj->sti, &pp);
 	FILE *o = fj->out;
+	char lj[2048];
+
+	if (fj->q->mode == NT_OUT_NDJSON && nt_limits_reached(&fj->lim)) {
+		nt_limits_json(&fj->lim, lj, sizeof(lj));
+		fprintf(o, "{\"limits_hit\":%s}\n", lj);
+	}
 
 	if (fj->q->mode == NT_OUT_TEXT) {
 		fprintf(o, "%" PRIu64 " journeys shown (%" PRIu64 " across hosts) from %d logs of %d hosts; "
@@ -439,7 +453,12 @@ static void summary(struct fj *fj)
 			",\"delay_lo_ns\":%" PRId64 ",\"delay_hi_ns\":%" PRId64 "}", pp[i].offset_ns,
 			pp[i].anchors_ab, pp[i].anchors_ba, pp[i].delay_lo_ns, pp[i].delay_hi_ns);
 	}
-	fputs("]}}\n", o);
+	fputs("]}", o);
+	if (nt_limits_reached(&fj->lim)) { /* only then: the documents without it stay as they were */
+		nt_limits_json(&fj->lim, lj, sizeof(lj));
+		fprintf(o, ",\"limits_hit\":%s", lj);
+	}
+	fputs("}\n", o);
 }
 
 int nt_journeys_fleet(struct nt_query *q)
@@ -457,6 +476,10 @@ int nt_journeys_fleet(struct nt_query *q)
 	if (fj.src && hosts)
 		fj.sti = nt_stitch_new(fl.nsrc, hosts, fl.nhost);
 	free(hosts);
+	fj.lim = q->lim;
+	memset(fj.lim.hits, 0, sizeof(fj.lim.hits));
+	if (fj.sti)
+		nt_stitch_set_max(fj.sti, q->lim.max[NT_LIM_OBSERVATIONS]);
 	if (!fj.src || !fj.sti) {
 		rc = NT_EXIT_RUNTIME;
 		fprintf(stderr, "nft-analyze: out of memory\n");
@@ -476,6 +499,8 @@ int nt_journeys_fleet(struct nt_query *q)
 		if ((rc = close_src(&fj, s, 0)) == NT_EXIT_RUNTIME)
 			goto out;
 	}
+	if (nt_stitch_counts(fj.sti)->not_observed)
+		nt_limit_hit(&fj.lim, NT_LIM_OBSERVATIONS, nt_stitch_counts(fj.sti)->not_observed);
 	if (fj.oom || nt_stitch_solve(fj.sti)) {
 		fprintf(stderr, "nft-analyze: out of memory\n");
 		rc = NT_EXIT_RUNTIME;
@@ -524,6 +549,13 @@ int nt_journeys_fleet(struct nt_query *q)
 	if (fflush(fj.out) || ferror(fj.out)) {
 		fprintf(stderr, "nft-analyze: writing the output failed: %s\n", strerror(errno));
 		worst = NT_EXIT_RUNTIME;
+	}
+	if (nt_limits_reached(&fj.lim) && worst != NT_EXIT_RUNTIME && worst != NT_EXIT_USAGE) {
+		char msg[1024];
+
+		nt_limits_message(&fj.lim, msg, sizeof(msg)); /* one line, after any damage */
+		fprintf(stderr, "nft-analyze: journeys of %d logs: %s\n", fl.nsrc, msg);
+		worst = NT_EXIT_PARTIAL;
 	}
 	rc = worst;
 out:
