@@ -36,6 +36,15 @@ struct hops {
 	const struct nt_ev_hdr *last_nft;
 };
 
+/* hop_of() initializes each entry it hands out: only the counters need it */
+static inline void hops_init(struct hops *hs)
+{
+	hs->n = 0;
+	hs->next = 0;
+	hs->nat_rule = NULL;
+	hs->last_nft = NULL;
+}
+
 static struct hopskb *hop_of(struct hops *hs, uint64_t skb, uint64_t parent)
 {
 	struct hopskb *s, *par = NULL;
@@ -126,19 +135,16 @@ static const char *dev_label(const struct nt_model *m, uint32_t netns, uint32_t 
 	return buf;
 }
 
-/* "[dev rc1, netns r]" ("[netns r]" without a device, nothing unknown) */
-static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
+/* "[dev rc1, netns r]" ("[netns r]" without a device, nothing unknown) of
+ * the names DN (device, NULL: "ifN") and NN (namespace, NULL: its number) */
+static void tb_where_names(struct nt_tb *b, uint32_t ifindex, uint32_t netns, const char *dn,
+			   const char *nn)
 {
-	const char *n;
-
-	if (!ifindex && !netns)
-		return;
 	nt_tb_lit(b, "  [");
 	if (ifindex) { /* dev_label() without snprintf */
 		nt_tb_lit(b, "dev ");
-		n = nt_model_ifname(m, netns, ifindex);
-		if (n) {
-			nt_tb_esc(b, n);
+		if (dn) {
+			nt_tb_esc(b, dn);
 		} else {
 			nt_tb_lit(b, "if");
 			nt_tb_u64(b, ifindex);
@@ -148,13 +154,56 @@ static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex
 	}
 	if (netns) { /* ns_label() */
 		nt_tb_lit(b, "netns ");
-		n = nt_model_netns_name(m, netns);
-		if (n)
-			nt_tb_esc(b, n);
+		if (nn)
+			nt_tb_esc(b, nn);
 		else
 			nt_tb_u64(b, netns);
 	}
 	nt_tb_chr(b, ']');
+}
+
+/* The last "[dev ..., netns ...]" written: most lines of a packet repeat it.
+ * Valid during one nt_journey_print_text() only (the model's names of a
+ * device or namespace can change between packets). */
+#define WHERE_NAME_MAX 64 /* longer names are not memoized */
+static __thread struct {
+	const struct nt_model *m;
+	uint32_t ifindex, netns;
+	int valid;
+	size_t len;
+	char s[2 * NT_ESC_UNIT_MAX * WHERE_NAME_MAX + 48];
+} where_memo;
+
+static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
+{
+	const char *dn, *nn;
+	size_t start;
+
+	if (!ifindex && !netns)
+		return;
+	if (where_memo.valid && where_memo.m == m && where_memo.ifindex == ifindex &&
+	    where_memo.netns == netns) {
+		nt_tb_mem(b, where_memo.s, where_memo.len);
+		return;
+	}
+	dn = ifindex ? nt_model_ifname(m, netns, ifindex) : NULL;
+	nn = netns ? nt_model_netns_name(m, netns) : NULL;
+	if ((dn && strnlen(dn, WHERE_NAME_MAX) == WHERE_NAME_MAX) ||
+	    (nn && strnlen(nn, WHERE_NAME_MAX) == WHERE_NAME_MAX)) {
+		tb_where_names(b, ifindex, netns, dn, nn);
+		return;
+	}
+	/* at most sizeof(where_memo.s) bytes follow: no flush in between */
+	if (sizeof(b->buf) - b->len < sizeof(where_memo.s))
+		nt_tb_flush(b);
+	start = b->len;
+	tb_where_names(b, ifindex, netns, dn, nn);
+	where_memo.m = m;
+	where_memo.ifindex = ifindex;
+	where_memo.netns = netns;
+	where_memo.len = b->len - start;
+	memcpy(where_memo.s, b->buf + start, where_memo.len);
+	where_memo.valid = 1;
 }
 
 static void jw_where(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
@@ -335,8 +384,9 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 	uint32_t seen = 0, types = 0;
 
 	nt_tb_init(&b, out);
+	where_memo.valid = 0;
 	/* one pass: layer order, function records by layer, record types present */
-	memset(&hs, 0, sizeof(hs));
+	hops_init(&hs);
 	FOREACH_REC(p, h) {
 		struct hopskb *s;
 		int l;
@@ -412,7 +462,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			}
 			continue;
 		}
-		memset(&hs, 0, sizeof(hs));
+		hops_init(&hs);
 		FOREACH_REC(p, h) {
 			struct hopskb *s = hop_step(&hs, m, h);
 
@@ -424,7 +474,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 
 	if (nnat) {
 		nt_tb_lit(&b, "\nNAT:\n");
-		memset(&hs, 0, sizeof(hs));
+		hops_init(&hs);
 		FOREACH_REC(p, h) {
 			struct hopskb *s;
 
@@ -455,7 +505,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 
 	if (nfrag) {
 		nt_tb_lit(&b, "\nFragments:\n");
-		memset(&hs, 0, sizeof(hs));
+		hops_init(&hs);
 		FOREACH_REC(p, h) {
 			const struct nt_ev_meta *mm = (const void *)h;
 			struct hopskb *s;
@@ -630,7 +680,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	nt_jw_end(w);
 
 	nt_jw_arr(w, "path");
-	memset(&hs, 0, sizeof(hs));
+	hops_init(&hs);
 	FOREACH_REC(p, h) {
 		const struct nt_func_info *f;
 		struct hopskb *s = hop_step(&hs, m, h);
@@ -651,7 +701,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	nt_jw_end(w);
 
 	nt_jw_arr(w, "nat");
-	memset(&hs, 0, sizeof(hs));
+	hops_init(&hs);
 	FOREACH_REC(p, h) {
 		const struct nt_ev_meta *mm = (const void *)h;
 		struct hopskb *s;
@@ -688,7 +738,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	nt_jw_end(w);
 
 	nt_jw_arr(w, "fragments");
-	memset(&hs, 0, sizeof(hs));
+	hops_init(&hs);
 	FOREACH_REC(p, h) {
 		const struct nt_ev_meta *mm = (const void *)h;
 		struct hopskb *s;

@@ -153,15 +153,28 @@ static inline unsigned nt_u64_ndigits(uint64_t v)
 	return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
+extern const char nt_digit_pairs[200]; /* "00" "01" ... "99" */
+
 /* Decimal digits of V written forward at O; returns the end. */
 static inline char *nt_u64_put(char *o, uint64_t v)
 {
 	char *e = o + nt_u64_ndigits(v), *p = e;
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		p[0] = nt_digit_pairs[2 * r];
+		p[1] = nt_digit_pairs[2 * r + 1];
+	}
+	if (v >= 10) {
+		p -= 2;
+		p[0] = nt_digit_pairs[2 * v];
+		p[1] = nt_digit_pairs[2 * v + 1];
+	} else {
+		*--p = (char)('0' + v);
+	}
 	return e;
 }
 
