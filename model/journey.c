@@ -206,13 +206,52 @@ static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex
 	where_memo.valid = 1;
 }
 
+static void jw_where_members(struct nt_jw *w, const struct nt_model *m, const char *dev,
+			     uint32_t netns, const char *ns)
+{
+	nt_jw_str(w, "dev", dev);
+	nt_jw_u64(w, "netns", netns);
+	nt_jw_str(w, "ns", ns);
+}
+
+/* The last "dev", "netns", "ns" members written, as jw_where_members() wrote
+ * them; valid during one nt_journey_json_key() (as where_memo). */
+static __thread struct {
+	const struct nt_model *m;
+	uint32_t ifindex, netns;
+	int valid, html;
+	size_t len;
+	char s[2 * NT_ESC_UNIT_MAX * WHERE_NAME_MAX + 64];
+} jw_where_memo;
+
 static void jw_where(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
 {
+	const char *dev, *ns;
+	struct nt_jw mw;
 	char a[32];
 
-	nt_jw_str(w, "dev", ifindex ? dev_label(m, netns, ifindex, a, sizeof(a)) : NULL);
-	nt_jw_u64(w, "netns", netns);
-	nt_jw_str(w, "ns", nt_model_netns_name(m, netns));
+	if (jw_where_memo.valid && jw_where_memo.m == m && jw_where_memo.ifindex == ifindex &&
+	    jw_where_memo.netns == netns && jw_where_memo.html == w->html) {
+		nt_jw_members_raw(w, jw_where_memo.s, jw_where_memo.len, 3);
+		return;
+	}
+	dev = ifindex ? dev_label(m, netns, ifindex, a, sizeof(a)) : NULL;
+	ns = nt_model_netns_name(m, netns);
+	if ((dev && strnlen(dev, WHERE_NAME_MAX) == WHERE_NAME_MAX) ||
+	    (ns && strnlen(ns, WHERE_NAME_MAX) == WHERE_NAME_MAX)) {
+		jw_where_members(w, m, dev, netns, ns);
+		return;
+	}
+	/* bounded: at most sizeof(jw_where_memo.s) bytes */
+	nt_jw_init_mem(&mw, jw_where_memo.s, sizeof(jw_where_memo.s), w->html);
+	jw_where_members(&mw, m, dev, netns, ns);
+	jw_where_memo.m = m;
+	jw_where_memo.ifindex = ifindex;
+	jw_where_memo.netns = netns;
+	jw_where_memo.html = w->html;
+	jw_where_memo.len = mw.len;
+	jw_where_memo.valid = 1;
+	nt_jw_members_raw(w, jw_where_memo.s, jw_where_memo.len, 3);
 }
 
 /* Layers of P's function records, in order of first appearance. */
@@ -664,6 +703,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	const struct nt_ev_hdr *h;
 	int order[NT_MODEL_MAX_LAYERS], nl;
 
+	jw_where_memo.valid = 0;
 	nt_jw_obj(w, key);
 	nt_jw_packet_fields(w, m, p);
 	if (p->not_kept) /* the lists below stop at the kept records */

@@ -93,7 +93,7 @@ static inline char *jw_room(struct nt_jw *w)
 	return w->buf + w->len;
 }
 
-static void member(struct nt_jw *w, const char *key);
+#define member nt_jw_key_slow
 
 /* The body of a JSON string of S[0..N): common/escape.h writes straight into
  * the buffer. */
@@ -351,7 +351,7 @@ void nt_tb_us(struct nt_tb *b, uint64_t ns)
 	b->len = (size_t)(o + 4 - b->buf);
 }
 
-static void member(struct nt_jw *w, const char *key)
+void nt_jw_key_slow(struct nt_jw *w, const char *key)
 {
 	char *o = jw_room(w), *lim;
 
@@ -384,9 +384,8 @@ static void member(struct nt_jw *w, const char *key)
 	w->len = (size_t)(o - w->buf);
 }
 
-static void open_(struct nt_jw *w, const char *key, char c)
+void nt_jw_open_v(struct nt_jw *w, char c)
 {
-	member(w, key);
 	jw_putc(w, c);
 	if (w->depth < NT_JW_MAX_DEPTH) {
 		w->n[w->depth] = 0;
@@ -394,9 +393,6 @@ static void open_(struct nt_jw *w, const char *key, char c)
 		w->depth++;
 	}
 }
-
-void nt_jw_obj(struct nt_jw *w, const char *key) { open_(w, key, '{'); }
-void nt_jw_arr(struct nt_jw *w, const char *key) { open_(w, key, '['); }
 
 void nt_jw_end(struct nt_jw *w)
 {
@@ -406,20 +402,18 @@ void nt_jw_end(struct nt_jw *w)
 	jw_putc(w, w->kind[w->depth] == '[' ? ']' : '}');
 }
 
-void nt_jw_str(struct nt_jw *w, const char *key, const char *v)
+void nt_jw_str_v(struct nt_jw *w, const char *v)
 {
-	member(w, key);
 	if (v)
 		put_escaped(w, v);
 	else
 		jw_write(w, "null", 4);
 }
 
-void nt_jw_u64(struct nt_jw *w, const char *key, uint64_t v)
+void nt_jw_u64_v(struct nt_jw *w, uint64_t v)
 {
 	char buf[24], *p, *o;
 
-	member(w, key);
 	o = jw_room(w);
 	if (o) {
 		w->len = (size_t)(nt_u64_put(o, v) - w->buf);
@@ -447,13 +441,12 @@ void nt_jw_dbl(struct nt_jw *w, const char *key, double v, int decimals)
 	jw_write(w, buf, n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-void nt_jw_bool(struct nt_jw *w, const char *key, int v)
+void nt_jw_bool_v(struct nt_jw *w, int v)
 {
-	member(w, key);
 	jw_puts(w, v ? "true" : "false");
 }
 
-void nt_jw_hex(struct nt_jw *w, const char *key, uint64_t v)
+void nt_jw_hex_v(struct nt_jw *w, uint64_t v)
 {
 	static const char hex[] = "0123456789abcdef";
 	char buf[24], *p = buf + sizeof(buf);
@@ -466,8 +459,28 @@ void nt_jw_hex(struct nt_jw *w, const char *key, uint64_t v)
 	*--p = 'x';
 	*--p = '0';
 	*--p = '"';
-	member(w, key);
 	jw_write(w, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void nt_jw_init_mem(struct nt_jw *w, char *buf, size_t cap, int html)
+{
+	nt_jw_init(w, NULL);
+	w->buf = buf;
+	w->cap = cap;
+	w->html = html;
+	w->depth = 1;
+	w->kind[0] = '{';
+}
+
+void nt_jw_members_raw(struct nt_jw *w, const char *s, size_t n, int count)
+{
+	if (!count)
+		return;
+	if (w->depth > 0 && w->n[w->depth - 1])
+		jw_putc(w, ',');
+	if (w->depth > 0)
+		w->n[w->depth - 1] += count;
+	jw_write(w, s, n);
 }
 
 void nt_jw_newline(struct nt_jw *w)

@@ -31,18 +31,82 @@ void nt_jw_init(struct nt_jw *w, FILE *f);
 void nt_jw_init_buffered(struct nt_jw *w, FILE *f);
 void nt_jw_flush(struct nt_jw *w);
 void nt_jw_free(struct nt_jw *w);       /* flush, release the buffer */
+/* The separator and key of a member (KEY NULL: an array element or a
+ * top-level value).  Inline: a literal key's length is a compile-time
+ * constant, copied in place without a loop. */
+void nt_jw_key_slow(struct nt_jw *w, const char *key);
+static inline void nt_jw_key(struct nt_jw *w, const char *key)
+{
+	size_t kl = key ? strlen(key) : 0;
+	char *o;
+
+	if (!w->buf || w->cap - w->len < kl + 4) {
+		nt_jw_key_slow(w, key);
+		return;
+	}
+	o = w->buf + w->len;
+	if (w->depth > 0 && w->n[w->depth - 1]++)
+		*o++ = ',';
+	if (key) { /* keys are program constants: no escaping needed */
+		*o++ = '"';
+		memcpy(o, key, kl);
+		o += kl;
+		*o++ = '"';
+		*o++ = ':';
+	}
+	w->len = (size_t)(o - w->buf);
+}
+/* values without their key (after nt_jw_key()) */
+void nt_jw_open_v(struct nt_jw *w, char c);
+void nt_jw_str_v(struct nt_jw *w, const char *v);
+void nt_jw_u64_v(struct nt_jw *w, uint64_t v);
+void nt_jw_bool_v(struct nt_jw *w, int v);
+void nt_jw_hex_v(struct nt_jw *w, uint64_t v);
+
 /* key is NULL inside arrays and at top level */
-void nt_jw_obj(struct nt_jw *w, const char *key);
-void nt_jw_arr(struct nt_jw *w, const char *key);
+static inline void nt_jw_obj(struct nt_jw *w, const char *key)
+{
+	nt_jw_key(w, key);
+	nt_jw_open_v(w, '{');
+}
+static inline void nt_jw_arr(struct nt_jw *w, const char *key)
+{
+	nt_jw_key(w, key);
+	nt_jw_open_v(w, '[');
+}
 void nt_jw_end(struct nt_jw *w);          /* closes the innermost object / array */
 /* A string from anywhere (log, kernel, user): escaped by common/escape.h
  * (NT_ESC_JSON; strict UTF-8 out, controls / C1 / bidi as \uNNNN). */
-void nt_jw_str(struct nt_jw *w, const char *key, const char *v); /* NULL -> null */
-void nt_jw_u64(struct nt_jw *w, const char *key, uint64_t v);
+static inline void nt_jw_str(struct nt_jw *w, const char *key, const char *v) /* NULL -> null */
+{
+	nt_jw_key(w, key);
+	nt_jw_str_v(w, v);
+}
+static inline void nt_jw_u64(struct nt_jw *w, const char *key, uint64_t v)
+{
+	nt_jw_key(w, key);
+	nt_jw_u64_v(w, v);
+}
 void nt_jw_i64(struct nt_jw *w, const char *key, int64_t v);
 void nt_jw_dbl(struct nt_jw *w, const char *key, double v, int decimals);
-void nt_jw_bool(struct nt_jw *w, const char *key, int v);
-void nt_jw_hex(struct nt_jw *w, const char *key, uint64_t v); /* "0x..." string */
+static inline void nt_jw_bool(struct nt_jw *w, const char *key, int v)
+{
+	nt_jw_key(w, key);
+	nt_jw_bool_v(w, v);
+}
+static inline void nt_jw_hex(struct nt_jw *w, const char *key, uint64_t v) /* "0x..." string */
+{
+	nt_jw_key(w, key);
+	nt_jw_hex_v(w, v);
+}
+/* S[0..N): COUNT members already written as JSON text ("k":v pairs joined by
+ * commas, no leading comma), e.g. by a writer on a private buffer
+ * (nt_jw_init_mem()), appended to the current object. */
+void nt_jw_members_raw(struct nt_jw *w, const char *s, size_t n, int count);
+/* A writer into BUF[0..CAP) inside one object (for nt_jw_members_raw());
+ * it must not be written past CAP (it has no FILE to flush to): bound what
+ * it is given.  Its text: BUF[0..w->len). */
+void nt_jw_init_mem(struct nt_jw *w, char *buf, size_t cap, int html);
 /* Ends a top-level value: newline (NDJSON line / end of document). */
 void nt_jw_newline(struct nt_jw *w);
 
