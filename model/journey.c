@@ -221,7 +221,7 @@ static __thread struct {
 	uint32_t ifindex, netns;
 	int valid, html;
 	size_t len;
-	char s[2 * NT_ESC_UNIT_MAX * WHERE_NAME_MAX + 64];
+	char s[1024]; /* > 2 escaped names + keys + netns: never flushed (no FILE) */
 } jw_where_memo;
 
 static void jw_where(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
