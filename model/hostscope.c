@@ -11,6 +11,8 @@
 #define MAX_SKBS (4u << 20)
 #define ST_IN 0x1u       /* the skb is in the host (else outside) */
 #define ST_ENDED 0x2u    /* its packet was ended when it left */
+#define ST_SHARED 0x4u   /* freed in the host while another skb held its data
+			  * (NT_F_SHARED): a head link to it is a copy in the host */
 
 struct nt_scope {
 	uint32_t netns;
@@ -84,17 +86,38 @@ int nt_scope_record(struct nt_scope *s, const void *rec, size_t len, struct nt_e
 		have_ns = netns != 0;
 	} else if (h->type == NT_EV_LINK && len >= sizeof(struct nt_ev_link)) {
 		/* the new skb is where its parent is */
-		v = map_find(&s->skbs, ((const struct nt_ev_link *)rec)->parent);
+		const struct nt_ev_link *l = rec;
+
+		v = map_find(&s->skbs, l->parent);
+		if (v && (*v & ST_SHARED)) {
+			map_del(&s->skbs, l->parent);
+			if (l->kind == NT_LINK_HEAD) {
+				put(s, h->skb, ST_IN);
+				return NT_SCOPE_PASS;
+			}
+			v = NULL;
+		}
 		if (v) {
 			put(s, h->skb, *v & ST_IN);
 			if (!(*v & ST_IN)) {
 				s->skipped++;
 				return 0;
 			}
+		} else if (l->kind == NT_LINK_HEAD) {
+			/* a socket's copy of a packet this host never had (e.g. a
+			 * ping socket's clone of a reply in another namespace): the
+			 * skb is not here; its address may come back in the host as
+			 * another packet, which a passed link would join to this one */
+			s->skipped++;
+			return 0;
 		}
 		return NT_SCOPE_PASS;
 	}
 	v = map_find(&s->skbs, h->skb);
+	if (v && (*v & ST_SHARED)) { /* a new life of a freed address */
+		map_del(&s->skbs, h->skb);
+		v = NULL;
+	}
 	if (have_ns) {
 		int in = netns == s->netns;
 
@@ -127,8 +150,12 @@ int nt_scope_record(struct nt_scope *s, const void *rec, size_t len, struct nt_e
 		s->skipped++;
 		return 0;
 	}
-	if (v && (h->type == NT_EV_FREE || h->type == NT_EV_DROP))
-		map_del(&s->skbs, h->skb);
+	if (v && (h->type == NT_EV_FREE || h->type == NT_EV_DROP)) {
+		if (h->flags & NT_F_SHARED)
+			*v = ST_SHARED;
+		else
+			map_del(&s->skbs, h->skb);
+	}
 	return NT_SCOPE_PASS;
 }
 

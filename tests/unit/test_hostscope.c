@@ -88,10 +88,31 @@ TEST(leave_skip_return)
 		CHECK_EQ_INT(nt_scope_record(s, &l, sizeof(l), &syn), 0);
 		f = func(0x400, 20, NT_EV_FUNC);
 		CHECK_EQ_INT(nt_scope_record(s, &f, sizeof(f), &syn), 0);
+		/* a head link to an skb this host never saw: not here */
+		l.h.skb = 0x500;
+		l.parent = 0x600;
+		l.kind = NT_LINK_HEAD;
+		CHECK_EQ_INT(nt_scope_record(s, &l, sizeof(l), &syn), 0);
+		/* its address in the host later: a packet of its own */
+		m = meta(0x500, 21, HOST);
+		CHECK_EQ_INT(nt_scope_record(s, &m, sizeof(m), &syn), NT_SCOPE_PASS);
+		/* freed in the host while a clone holds its data (NT_F_SHARED):
+		 * the clone's head link and records are in the host */
+		m = meta(0x700, 22, HOST);
+		CHECK_EQ_INT(nt_scope_record(s, &m, sizeof(m), &syn), NT_SCOPE_PASS);
+		f = func(0x700, 23, NT_EV_FREE);
+		f.h.flags = NT_F_SHARED;
+		CHECK_EQ_INT(nt_scope_record(s, &f, sizeof(f), &syn), NT_SCOPE_PASS);
+		l.h.skb = 0x800;
+		l.h.ts_ns = 24;
+		l.parent = 0x700;
+		CHECK_EQ_INT(nt_scope_record(s, &l, sizeof(l), &syn), NT_SCOPE_PASS);
+		f = func(0x800, 25, NT_EV_FUNC);
+		CHECK_EQ_INT(nt_scope_record(s, &f, sizeof(f), &syn), NT_SCOPE_PASS);
 	}
 	nt_scope_counts(s, &skipped, &left, &resets);
 	CHECK_EQ_INT(left, 1);
-	CHECK_EQ_INT(skipped, 6);
+	CHECK_EQ_INT(skipped, 7);
 	CHECK_EQ_INT(resets, 0);
 	nt_scope_free(s);
 }
