@@ -378,8 +378,8 @@ static int add_table(struct nt_nftrace *t, char *cmd)
 }
 
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
-		    const struct nt_capfilter *flt, unsigned families, int listen, char *err,
-		    size_t errlen)
+		    const struct nt_capfilter *flt, unsigned families, int listen,
+		    const void *tmpl, size_t n, char *err, size_t errlen)
 {
 	char cmd[48 << 10]; /* 8 rules of up to 320 bytes, 5 hooks, 2 families */
 	char *nfterr;
@@ -422,6 +422,11 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 		goto leave;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	/* the ring copy before the table: a message queued on the socket before
+	 * it would never be read (the socket itself is not read) */
+	ret = nt_nftrace_attach_ring(t, tmpl, n, err, errlen);
+	if (ret)
+		goto leave;
 table:
 	t->own = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!t->own) {

@@ -93,16 +93,18 @@ struct nt_nftrace {
 };
 
 /*
- * Set up tracing in NS: add the owned table (rules from flt->nft, or match-all)
- * and, when LISTEN, open and join the trace group.  Without LISTEN the table
+ * Set up tracing in NS: when LISTEN, open and join the trace group and attach
+ * the ring copy (nt_nftrace_attach_ring with TMPL, N) — both before the owned
+ * table exists, so no trace message is made that the ring does not see —, then
+ * add the owned table (rules from flt->nft, or match-all).  Without LISTEN the table
  * only keeps the kernel's nft_trace_enabled static key on for the BPF
  * nftables probes: with no NFNLGRP_NFTRACE listener the kernel builds no trace
  * message (nft_trace_notify returns early), so rule verdicts cost no netlink
  * traffic and are not recorded twice.  Returns 0 or -errno with one line in err.
  */
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
-		    const struct nt_capfilter *flt, unsigned families, int listen, char *err,
-		    size_t errlen);
+		    const struct nt_capfilter *flt, unsigned families, int listen,
+		    const void *tmpl, size_t n, char *err, size_t errlen);
 
 /* Families of the owned tables (--nftrace-family): inet always traces the
  * ip / ip6 / inet chains; bridge adds the same table in the bridge family, as

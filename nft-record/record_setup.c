@@ -633,12 +633,8 @@ int nt_record_attach(struct rec *r)
 		if (r->flt.bpf.netns && r->ns[i].inum != r->flt.bpf.netns)
 			continue;
 		e = nt_nftrace_open(&r->tr[r->ntr], &r->ns[i], r->ntr, &r->flt, o->nftrace_families,
-				    r->nft_listen, err, sizeof(err));
-		if (!e && r->nft_listen)
-			e = nt_nftrace_attach_ring(&r->tr[r->ntr],
-						   bpf_program__insns(r->skel->progs.nt_nlmsg),
-						   bpf_program__insn_cnt(r->skel->progs.nt_nlmsg), err,
-						   sizeof(err));
+				    r->nft_listen, bpf_program__insns(r->skel->progs.nt_nlmsg),
+				    bpf_program__insn_cnt(r->skel->progs.nt_nlmsg), err, sizeof(err));
 		if (e) {
 			nt_nftrace_close(&r->tr[r->ntr]);
 			fprintf(stderr, "nft-record: %s\n", err);
