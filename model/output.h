@@ -185,6 +185,9 @@ void nt_tb_chain(struct nt_tb *b, const struct nt_model *m, uint64_t chain_key);
 /* "limits_hit": [{"limit","max","count","flag"}...] member when a limit of M
  * was reached (common/limits.h); nothing otherwise. */
 void nt_jw_limits(struct nt_jw *w, const struct nt_model *m);
+/* the same of L (e.g. several logs' counts summed) */
+struct nt_limits;
+void nt_jw_limits_of(struct nt_jw *w, const struct nt_limits *l);
 
 /* Packet header fields as JSON members (id, skb, proto, flow ...). */
 void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p);

@@ -683,8 +683,11 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 
 void nt_jw_limits(struct nt_jw *w, const struct nt_model *m)
 {
-	const struct nt_limits *l = nt_model_limits(m);
+	nt_jw_limits_of(w, nt_model_limits(m));
+}
 
+void nt_jw_limits_of(struct nt_jw *w, const struct nt_limits *l)
+{
 	if (!nt_limits_reached(l))
 		return;
 	nt_jw_arr(w, "limits_hit");

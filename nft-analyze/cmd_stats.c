@@ -45,25 +45,6 @@ static void fleet_on_packet(struct nt_run *r, const struct nt_packet *p)
 		nt_fstats_packet(fr->fs, fr->host, r->m, p);
 }
 
-/* "limits_hit" of the logs together (each log's counts summed) */
-static void jw_limits_all(struct nt_jw *w, const struct nt_limits *l)
-{
-	if (!nt_limits_reached(l))
-		return;
-	nt_jw_arr(w, "limits_hit");
-	for (int i = 0; i < NT_LIM__N; i++) {
-		if (!l->hits[i])
-			continue;
-		nt_jw_obj(w, NULL);
-		nt_jw_str(w, "limit", nt_limit_defs[i].name);
-		nt_jw_u64(w, "max", l->max[i]);
-		nt_jw_u64(w, "count", l->hits[i]);
-		nt_jw_str(w, "flag", nt_limit_defs[i].flag);
-		nt_jw_end(w);
-	}
-	nt_jw_end(w);
-}
-
 static int stats_fleet(struct nt_query *o)
 {
 	struct nt_fleet fl;
@@ -128,7 +109,7 @@ static int stats_fleet(struct nt_query *o)
 				nt_jw_obj(&jw, "stats");
 				nt_fstats_json(&jw, fr.fs, o->top);
 				nt_jw_end(&jw);
-				jw_limits_all(&jw, &all);
+				nt_jw_limits_of(&jw, &all); /* the logs' counts summed */
 				nt_jw_end(&jw);
 				nt_jw_newline(&jw);
 			} else {
