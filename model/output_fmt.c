@@ -300,7 +300,8 @@ void nt_fmt_rule_verdict(char *buf, size_t len, const struct nt_model *m,
 static const char *loss_source(uint32_t s)
 {
 	return s == NT_LOSS_RINGBUF ? "ringbuf" : s == NT_LOSS_NETLINK ? "netlink" :
-	       s == NT_LOSS_USER ? "user" : s == NT_LOSS_NFTRACE_RING ? "nftrace_ring" : "unknown";
+	       s == NT_LOSS_USER ? "user" : s == NT_LOSS_NFTRACE_RING ? "nftrace_ring" :
+	       s == NT_LOSS_STACK ? "stack" : "unknown";
 }
 
 static const char *count_name(uint32_t c)

@@ -70,7 +70,8 @@ struct rec {
 	uint64_t packets, events, bpf_events, write_errors;
 	uint64_t lost_rb[MAX_CPUS];      /* per CPU, last written: ring buffer records */
 	uint64_t lost_nl[MAX_CPUS];      /* per CPU, last written: nftrace messages */
-	uint64_t lost_rb_total, lost_nl_total;
+	uint64_t lost_st[MAX_CPUS];      /* per CPU, last written: kernel stacks (--stack) */
+	uint64_t lost_rb_total, lost_nl_total, lost_st_total;
 	uint64_t cnt_written[3];         /* COUNT counters (NT_CNT_*), last written */
 	uint64_t nlmsgs, nlmsg_bad;      /* nftrace messages from the ring, unparsable */
 	uint64_t progress;               /* every source delivered what is older */
@@ -105,7 +106,7 @@ struct rec {
 	/* --rotate (record_rotate.c): counters of the current file start at these */
 	struct nt_rotor rot;
 	int rotating;
-	uint64_t lost_rb_base[MAX_CPUS], lost_nl_base[MAX_CPUS];
+	uint64_t lost_rb_base[MAX_CPUS], lost_nl_base[MAX_CPUS], lost_st_base[MAX_CPUS];
 	uint64_t files_done, files_removed;
 	int debug_ring;                  /* NT_DEBUG_RING set */
 };

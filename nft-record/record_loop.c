@@ -248,6 +248,9 @@ void nt_record_write_counters(struct rec *r, int force)
 				    r->lost_rb_base, &r->lost_rb_total, ts, force);
 		write_percpu_losses(r, r->skel->maps.nt_nl_lost, NT_LOSS_NFTRACE_RING, r->lost_nl,
 				    r->lost_nl_base, &r->lost_nl_total, ts, force);
+		if (r->o->stack_mode != NT_STACK_OFF) /* --stack: stacks not taken */
+			write_percpu_losses(r, r->skel->maps.nt_stack_lost, NT_LOSS_STACK, r->lost_st,
+					    r->lost_st_base, &r->lost_st_total, ts, force);
 	}
 	if (r->corr) {
 		nt_corr_get_stats(r->corr, &cs);

@@ -347,6 +347,14 @@ int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
 		cJSON_AddNumberToObject(l, "count", (double)(r->lost_nl[c] - r->lost_nl_base[c]));
 		cJSON_AddItemToArray(lost, l);
 	}
+	for (int c = 0; r->o->stack_mode != NT_STACK_OFF && c < r->ncpus; c++) {
+		cJSON *l = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(l, "cpu", c);
+		cJSON_AddStringToObject(l, "source", "stack");
+		cJSON_AddNumberToObject(l, "count", (double)(r->lost_st[c] - r->lost_st_base[c]));
+		cJSON_AddItemToArray(lost, l);
+	}
 	nf = cJSON_AddObjectToObject(t, "nftrace");
 	cJSON_AddNumberToObject(nf, "messages", (double)cs->msgs);
 	cJSON_AddNumberToObject(nf, "unparsable", (double)r->nlmsg_bad);
@@ -365,11 +373,15 @@ int nt_record_trailer(struct rec *r, int clean, const struct nt_corr_stats *cs)
 	cJSON_AddNumberToObject(t, "merge_forced", (double)r->mq.forced);
 	if (r->o->stack_mode != NT_STACK_OFF) {
 		cJSON *st = cJSON_AddObjectToObject(t, "stacks");
+		uint64_t lost_st = 0;
+
+		for (int c = 0; c < r->ncpus; c++) /* this file's, as its LOSS records */
+			lost_st += r->lost_st[c] - r->lost_st_base[c];
 
 		cJSON_AddNumberToObject(st, "distinct", (double)r->stk.stored);
 		/* not taken (the map's bucket held another stack, unwinder
 		 * failed) and taken but not readable: the records say 0 */
-		cJSON_AddNumberToObject(st, "lost", (double)nt_record_stacks_lost(r));
+		cJSON_AddNumberToObject(st, "lost", (double)lost_st);
 		cJSON_AddNumberToObject(st, "unreadable", (double)r->stk.unreadable);
 	}
 	cJSON_AddBoolToObject(t, "clean", clean);

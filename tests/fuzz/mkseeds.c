@@ -90,13 +90,14 @@ static size_t make_records(uint8_t *buf, size_t cap, size_t *offs, size_t *lens)
 	struct nt_ev_meta m6 = { .h = { NT_EV_META, 0, 1, 1, 2000, 0x30 } };
 	struct nt_ev_loss ls = { .h = { NT_EV_LOSS, 0, 0xffff, 0, 2100, 0 }, .count = 3,
 		.source = NT_LOSS_RINGBUF };
+	struct nt_ev_loss lst = { .h = { NT_EV_LOSS, 0, 1, 0, 2200, 0 }, .count = 2, .source = NT_LOSS_STACK };
 	struct nt_ev_ct ct = { .h = { NT_EV_CT, 0, 0, 1, 1110, 0x10 }, .have = 0xff,
 		.state = NT_CT_STATE_NEW, .status = NT_CT_S_CONFIRMED | NT_CT_S_SRC_NAT_DONE, .l3 = NT_L3_IPV4,
 		.l4proto = 6, .orig = { .sport = 54321, .dport = 22 }, .reply = { .sport = 22, .dport = 1024 } };
 	static _Alignas(8) uint8_t by[sizeof(struct nt_ev_bytes) + 64];
 	struct nt_ev_bytes *b = (struct nt_ev_bytes *)by;
 	struct nt_ev_stackref sr = { .h = { NT_EV_STACKREF, 0, 0, 0, 1120, 0x10 }, .stack_id = 2 };
-	const void *recs[] = { &cd, &me, &fn, &ct, by, &sr, &ch, &ru, &cx, &ln, &fr, &dr, &m6, &ls };
+	const void *recs[] = { &cd, &me, &fn, &ct, by, &sr, &ch, &ru, &cx, &ln, &fr, &dr, &m6, &ls, &lst };
 	size_t n = sizeof(recs) / sizeof(recs[0]), off = 0;
 
 	memset(by, 0, sizeof(by));

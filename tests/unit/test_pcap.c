@@ -203,6 +203,23 @@ TEST(unknown_stack_ids_in_journeys)
 	nt_model_free(m);
 }
 
+/* LOSS source 5 (stack): cumulative per CPU, summed over CPUs, as the others */
+TEST(stack_losses_counted)
+{
+	struct nt_model *m = mk();
+	struct nt_ev_loss l = { .h = { .type = NT_EV_LOSS, .ts_ns = 10 }, .source = NT_LOSS_STACK, .count = 3 };
+
+	CHECK(m != NULL);
+	nt_model_event(m, &l, sizeof(l));
+	l.count = 5; /* the same CPU later: cumulative */
+	nt_model_event(m, &l, sizeof(l));
+	l.h.cpu = 1, l.count = 2;
+	nt_model_event(m, &l, sizeof(l));
+	CHECK_EQ_INT(nt_model_totals(m)->lost_stack, 7);
+	CHECK_EQ_INT(nt_model_totals(m)->lost_ringbuf, 0);
+	nt_model_free(m);
+}
+
 TEST(ct_formatting_and_nat)
 {
 	struct nt_ev_ct c = { .h = { .type = NT_EV_CT }, .have = 0xff, .state = NT_CT_STATE_NEW, .l3 = NT_L3_IPV4,
@@ -452,6 +469,7 @@ int main(void)
 	RUN(bytes_records_checked);
 	RUN(stacks_and_symbols);
 	RUN(unknown_stack_ids_in_journeys);
+	RUN(stack_losses_counted);
 	RUN(ct_formatting_and_nat);
 	RUN(clean_utf8);
 	RUN(pcap_headers_only_ipv4);
