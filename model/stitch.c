@@ -5,22 +5,13 @@
 #include <string.h>
 
 #include "model/stitch.h"
+#include "model/stitch_int.h"
 #include "model/u64map.h"
 
-#define MAX_CAND 8
+#define MAX_CAND NT_ST_MAX_CAND
 #define MAX_SKBS 16
-#define NONE UINT32_MAX
+#define NONE NT_ST_NONE
 
-struct obs {
-	uint64_t key;       /* exact wire key */
-	uint64_t flow;      /* TCP: the 5-tuple's hash (0: not TCP) */
-	int64_t wall;       /* ns (the log's wall clock, or its monotonic time) */
-	uint32_t seq, end;  /* TCP: sequence number; egress: end of its range */
-	uint32_t len;       /* skb->len: an upper bound of the payload */
-	uint32_t pk;        /* index into pk[] */
-	uint32_t host;
-	uint32_t match;     /* ingress: the egress index it is stitched to (NONE) */
-};
 
 struct spkt {
 	uint32_t src;
@@ -459,71 +450,11 @@ static uint32_t uf_find(struct nt_stitch *s, uint32_t x)
 	return x;
 }
 
-/* the candidates of ingress R: egress indexes */
-static int candidates(struct nt_stitch *s, const struct obs *r, const uint32_t *byflow,
-		      uint32_t *cand, int *range)
-{
-	size_t lo = 0, hi = s->neg;
-	int n = 0, nh = s->nhost;
-
-	*range = 0;
-	while (lo < hi) { /* first egress with key >= r->key */
-		size_t mid = (lo + hi) / 2;
-
-		if (s->eg[mid].key < r->key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t e = lo; e < s->neg && s->eg[e].key == r->key; e++) {
-		const struct obs *x = &s->eg[e];
-		size_t pi = x->host * (size_t)nh + r->host;
-		int64_t res;
-
-		if (x->host == r->host || !s->have[pi])
-			continue;
-		res = r->wall - x->wall - s->theta[pi];
-		if (res < s->lo[pi] || res > s->hi[pi])
-			continue;
-		if (n == MAX_CAND)
-			return MAX_CAND + 1;
-		cand[n++] = (uint32_t)e;
-	}
-	if (n || !r->flow)
-		return n;
-	/* TCP: egresses of the flow whose range holds r's first byte */
-	lo = 0;
-	hi = s->neg;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (s->eg[byflow[mid]].flow < r->flow)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t k = lo; k < s->neg && s->eg[byflow[k]].flow == r->flow; k++) {
-		const struct obs *x = &s->eg[byflow[k]];
-		size_t pi = x->host * (size_t)nh + r->host;
-		int64_t res;
-
-		if (x->host == r->host || !s->have[pi] || (uint32_t)(r->seq - x->seq) >= x->end - x->seq)
-			continue;
-		res = r->wall - x->wall - s->theta[pi];
-		if (res < s->lo[pi] || res > s->hi[pi])
-			continue;
-		if (n == MAX_CAND)
-			return MAX_CAND + 1;
-		cand[n++] = byflow[k];
-		*range = 1;
-	}
-	return n;
-}
-
 int nt_stitch_solve(struct nt_stitch *s)
 {
 	uint32_t *byflow = NULL, *cand = NULL, *ncand = NULL, *eg_next = NULL;
 	uint8_t *isrange = NULL;
+	struct nt_st_find find = { 0 };
 	int err = -ENOMEM;
 
 	if (s->neg)
@@ -556,10 +487,20 @@ int nt_stitch_solve(struct nt_stitch *s)
 				end = y->seq;
 		}
 		x->end = end;
+		if (x->flow && end - x->seq > find.lmax)
+			find.lmax = end - x->seq;
 	}
 	/* round 1: candidates; one: stitched */
+	find.eg = s->eg;
+	find.neg = s->neg;
+	find.byflow = byflow;
+	find.nhost = s->nhost;
+	find.theta = s->theta;
+	find.lo = s->lo;
+	find.hi = s->hi;
+	find.have = s->have;
 	for (size_t r = 0; r < s->nin; r++) {
-		int range, n = candidates(s, &s->in[r], byflow, cand + r * MAX_CAND, &range);
+		int range, n = nt_st_candidates(&find, &s->in[r], cand + r * MAX_CAND, &range);
 
 		ncand[r] = (uint32_t)n;
 		isrange[r] = (uint8_t)range;
@@ -604,19 +545,8 @@ int nt_stitch_solve(struct nt_stitch *s)
 		else if (ncand[r] > 1)
 			s->c.ambiguous++;
 	}
-	for (size_t r = 0; r < s->nin; r++) {
-		if (s->in[r].match == NONE || isrange[r] || s->in[r].match == NONE - 1)
-			continue;
-		for (size_t q = r + 1; q < s->nin && s->in[q].key == s->in[r].key; q++)
-			if ((s->in[q].match == s->in[r].match || s->in[q].match == NONE - 1) &&
-			    s->in[q].host == s->in[r].host && !isrange[q])
-				s->in[q].match = NONE - 1; /* ambiguous, below */
-		for (size_t q = r + 1; q < s->nin && s->in[q].key == s->in[r].key; q++)
-			if (s->in[q].match == NONE - 1 && s->in[q].host == s->in[r].host) {
-				s->in[r].match = NONE - 1;
-				break;
-			}
-	}
+	if (nt_st_dup_matches(s->in, s->nin, isrange))
+		goto out;
 	for (size_t r = 0; r < s->nin; r++)
 		if (s->in[r].match == NONE - 1) {
 			s->in[r].match = NONE;
