@@ -50,6 +50,8 @@ void nt_clock_ref(uint64_t *mono_ns, uint64_t *realtime_ns);
 #define NT_CLOCK_EVERY_NS (60ull * 1000000000ull)
 #define NT_CLOCK_STEP_NS 1000000ll
 int nt_clock_due(uint64_t mono0, uint64_t real0, uint64_t mono, uint64_t real);
+/* The period: NT_CLOCK_EVERY_NS, or a test's NT_CLOCK_REFRESH_MS (hostid.c). */
+uint64_t nt_clock_every_ns(void);
 
 /* SHA-256 of LEN bytes (FIPS 180-4). */
 void nt_sha256(const void *data, size_t len, uint8_t out[32]);

@@ -11,6 +11,9 @@
  *                           (but 0), HEADER start_mono_ns and clock_ref.mono_ns,
  *                           CLOCK mono_ns, TRAILER end_mono_ns (the wall time
  *                           of every record is unchanged)
+ *     --step-each NS        CLOCK block number k (1, 2, ...) moved by k * NS
+ *                           on the wall clock (HEADER untouched): as if the
+ *                           clock had stepped by NS before each CLOCK block
  *     --label NAME          HEADER host.label
  *     --boot-id ID          HEADER host.boot_id
  *     --strip-host          no HEADER host / clock_ref, no CLOCK blocks (a log
@@ -30,7 +33,8 @@
 #include "formats/logw.h"
 #include "formats/ntlog.h"
 
-static int64_t shift_real, shift_mono;
+static int64_t shift_real, shift_mono, step_each;
+static int nclock;  /* CLOCK blocks seen */
 static const char *label, *boot_id;
 static int strip;
 
@@ -86,7 +90,8 @@ static char *edit_meta(uint16_t type, const char *json, size_t len, int *drop)
 	} else if (type == NTL_B_CLOCK) {
 		if (strip)
 			*drop = 1;
-		shift_field(root, "realtime_ns", shift_real);
+		nclock++;
+		shift_field(root, "realtime_ns", shift_real + (int64_t)nclock * step_each);
 		shift_field(root, "mono_ns", shift_mono);
 	} else if (type == NTL_B_TRAILER) {
 		shift_field(root, "end_mono_ns", shift_mono);
@@ -100,7 +105,7 @@ static char *edit_meta(uint16_t type, const char *json, size_t len, int *drop)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: ntl_edit LOG [-o OUT [--shift-realtime NS] [--shift-mono NS] "
+	fprintf(stderr, "usage: ntl_edit LOG [-o OUT [--shift-realtime NS] [--shift-mono NS] [--step-each NS] "
 			"[--label NAME] [--boot-id ID] [--strip-host]]\n");
 	return 2;
 }
@@ -122,6 +127,8 @@ int main(int argc, char **argv)
 			shift_real = strtoll(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--shift-mono") && i + 1 < argc)
 			shift_mono = strtoll(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--step-each") && i + 1 < argc)
+			step_each = strtoll(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
 			label = argv[++i];
 		else if (!strcmp(argv[i], "--boot-id") && i + 1 < argc)
