@@ -93,7 +93,7 @@ $(O)/vmlinux.h:
 	@test -r $(VMLINUX_BTF) || { echo "error: $(VMLINUX_BTF) not readable: building nft-record needs a kernel with BTF (or VMLINUX_BTF=FILE)" >&2; exit 1; }
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(O)/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h common/records.h $(wildcard bpf/*.h)
+$(O)/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h common/records.h common/bpf_shared.h common/valve.h $(wildcard bpf/*.h)
 	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -D__BPF__ -I$(O) -I. -Wall -Werror -c $< -o $@
 
 $(O)/%.skel.h: $(O)/%.bpf.o

@@ -53,7 +53,8 @@ struct nt_skb_state {
 	__u8 match;     /* NT_MATCH_* */
 	__u8 hdrless;   /* seen before it had IP headers: gaining them is not a reuse */
 	__u8 isfrag;    /* a fragment: becoming the reassembled packet is not a reuse */
-	__u8 pad;
+	__u8 shed;      /* match NO: the valve shed this packet (valve.bpf.h); no
+			 * later filter decision traces it, its hits are counted */
 	__u32 dident;   /* identity of the datagram (nt_dgram_ident) */
 };
 
@@ -102,12 +103,23 @@ static __always_inline void nt_count_loss(void)
  * context switch per event. */
 const volatile __u64 nt_wakeup_bytes = 0;
 
-static __always_inline __u64 nt_rb_flags(void)
+static __always_inline __u64 nt_rb_wake(void)
 {
 	if (!nt_wakeup_bytes)
 		return 0;
 	return bpf_ringbuf_query(&nt_events, BPF_RB_AVAIL_DATA) >= nt_wakeup_bytes ?
 		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* Submit flags of a packet's record, which costs one event of the CPU's
+ * --max-events-per-s bucket (valve.bpf.h).  The nftables trace messages
+ * (nlmsg.bpf.h) use nt_rb_wake: the kernel makes them for every packet and
+ * they carry nothing the valve could decide on (user space drops those of
+ * shed packets); charged, they would starve the sampling. */
+static __always_inline __u64 nt_rb_flags(void)
+{
+	nt_valve_charge_cpu();
+	return nt_rb_wake();
 }
 
 /* Set by user space when the recording stops (nft-record/record.c): from then
@@ -512,6 +524,17 @@ static __always_inline void nt_end(struct sk_buff *skb, __u32 func_id, __u8 flag
 	nt_bytes_forget(skb);
 }
 
+/* A new packet (ST->match set by the filter) at NOW: the valve records it
+ * whole or sheds it whole (valve.bpf.h). */
+static __always_inline void nt_valve_decide(struct nt_skb_state *st, __u64 now)
+{
+	st->shed = 0;
+	if (st->match && !nt_valve_admit_cpu(now)) {
+		st->match = NT_MATCH_NO;
+		st->shed = 1;
+	}
+}
+
 /* First sight of SKB (no state): M (reserved, header filled) gets parsed;
  * decide whether the skb is a packet and traced; emit or discard M. */
 static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 flags,
@@ -540,6 +563,9 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 		if (fam == NT_AF_INET || fam == NT_AF_INET6) {
 			nst.hdrless = 1;
 			nst.match = nt_cfg.flags ? NT_MATCH_PENDING : NT_MATCH_YES;
+			/* pending: the valve asks once the filter decided */
+			if (nst.match == NT_MATCH_YES)
+				nt_valve_decide(&nst, m->h.ts_ns);
 		}
 	} else {
 		if (flags & NT_TRACK_HEAD) {
@@ -584,12 +610,15 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 			}
 		}
 		nst.match = fm ? NT_MATCH_YES : NT_MATCH_NO;
+		nt_valve_decide(&nst, m->h.ts_ns);
 		nst.isfrag = !!(m->frag & NT_FRAG_IS);
 		nt_head_put(head, key, &nst);
 	}
 	bpf_map_update_elem(&nt_skbs, &key, &nst, BPF_ANY);
 	if (!nst.match) {
 		bpf_ringbuf_discard(m, 0);
+		if (nst.shed)
+			nt_shed_event();
 		return 0;
 	}
 	nt_meta_submit(skb, m); /* + bytes (bytes.bpf.h) */
@@ -625,13 +654,16 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		st->dident = nt_dgram_ident(m);
 		st->head = head;
 		if (st->match == NT_MATCH_PENDING) {
-			if (!fm) {
-				st->match = NT_MATCH_NO;
+			st->match = fm ? NT_MATCH_YES : NT_MATCH_NO;
+			/* the filter kept it: now the valve decides; a shed
+			 * packet's pending records are withdrawn like those of
+			 * a packet the filter left out (its only record) */
+			nt_valve_decide(st, m->h.ts_ns);
+			if (!st->match) {
 				bpf_ringbuf_discard(m, 0);
 				nt_emit_simple(NT_EV_FREE, NT_F_DISCARD, func_id, key);
 				return 0;
 			}
-			st->match = NT_MATCH_YES;
 		}
 		if (!st->match) {
 			bpf_ringbuf_discard(m, 0);
@@ -695,6 +727,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		st->netns = m->netns;
 		st->match = m->l3 == NT_L3_NONE ? NT_MATCH_NO :
 			    fm ? NT_MATCH_YES : NT_MATCH_NO;
+		nt_valve_decide(st, m->h.ts_ns);
 		st->isfrag = !!(m->frag & NT_FRAG_IS);
 		f = was ? nt_reserve(sizeof(*f)) : 0;
 		if (f) {
@@ -715,7 +748,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 	 * is asked again (a DNATed flow the filter names by its new address,
 	 * or it entered the namespace / device the filter names) */
 	st->sig = sig;
-	if (!st->match && m->l3 != NT_L3_NONE && fm) {
+	if (!st->match && !st->shed && m->l3 != NT_L3_NONE && fm) {
 		st->match = NT_MATCH_YES;
 		st->head = head;
 		nt_head_put(head, key, st);
@@ -776,14 +809,19 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	 * probe (TCP) and reused by a packet the filter wants must not stay
 	 * filtered out; a header-less one is rechecked everywhere */
 	if (st && !st->hdrless && !(flags & NT_TRACK_RECHECK)) {
+		if (st->shed)
+			nt_shed_event();
 		nt_dev_check(st, skb, func_id);
 		return st->match;
 	}
 	if (!st && !nt_maybe_packet(skb, flags))
 		return 0;
 	m = nt_reserve(sizeof(*m));
-	if (!m)
+	if (!m) {
+		if (st && st->shed)
+			nt_shed_event();
 		return st ? st->match : 1;
+	}
 	__builtin_memset(m, 0, sizeof(*m));
 	nt_fill_hdr(&m->h, NT_EV_META, 0, func_id, key);
 	nt_skb_meta_fill(skb, m);
@@ -808,8 +846,14 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	} else {
 		fm = 1;
 	}
-	if (st)
-		return nt_recheck(skb, func_id, st, m, fm);
+	if (st) {
+		/* a shed packet's hop (or the first of a new one shed here) */
+		int r = nt_recheck(skb, func_id, st, m, fm);
+
+		if (!r && st->shed)
+			nt_shed_event();
+		return r;
+	}
 	return nt_first(skb, func_id, flags, m, fm);
 }
 

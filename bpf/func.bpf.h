@@ -196,6 +196,14 @@ static __always_inline void nt_link(struct sk_buff *parent, struct sk_buff *chil
 	/* whatever was traced at the child's address ended before */
 	nt_end(child, nt_link_func_id, NT_F_INFERRED);
 	st = bpf_map_lookup_elem(&nt_skbs, &pkey);
+	if (st && st->shed && !st->hdrless) {
+		/* a copy of a shed packet is shed with it (valve.bpf.h) */
+		nst = *st;
+		nst.head = (__u64)BPF_CORE_READ(child, head);
+		bpf_map_update_elem(&nt_skbs, &ckey, &nst, BPF_ANY);
+		nt_shed_event();
+		return;
+	}
 	/* a header-less parent (TCP's write queue skb) is no packet on the wire:
 	 * each clone of it sent is one, seen on its own */
 	if (!st || !st->match || st->hdrless)

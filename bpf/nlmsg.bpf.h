@@ -76,7 +76,7 @@ static __always_inline void nt_nl_count_loss(void)
 		r->m.len = l;                                                           \
 		r->m.pad = 0;                                                           \
 		r->m.pad2 = 0;                                                          \
-		bpf_ringbuf_submit(r, nt_rb_flags());                                   \
+		bpf_ringbuf_submit(r, nt_rb_wake());                                   \
 		return 0;                                                               \
 	}
 

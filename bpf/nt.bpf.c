@@ -10,6 +10,7 @@
  *   alloc.bpf.h skb allocators: a packet starts (function mode)
  *   nft.bpf.h   nftables verdicts (nft_do_chain, __nft_trace_packet)
  *   pcapf.bpf.h the pcap-filter part of --filter (used by core.bpf.h)
+ *   valve.bpf.h --max-events-per-s: whole packets shed (used by core.bpf.h)
  *   nlmsg.bpf.h nftables trace messages into the ring (socket filter)
  */
 #include "vmlinux.h"
@@ -19,6 +20,7 @@
 #include <bpf/bpf_endian.h>
 #include "common/bpf_shared.h"
 #include "pcapf.bpf.h"
+#include "valve.bpf.h"
 #include "core.bpf.h"
 #include "stack.bpf.h"
 #include "ct.bpf.h"

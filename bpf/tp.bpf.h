@@ -48,6 +48,17 @@ static __always_inline int nt_is_tracked(struct sk_buff *skb)
 	return st && st->match;
 }
 
+/* The same, counting a hit of a shed packet (valve.bpf.h). */
+static __always_inline int nt_is_tracked_hit(struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb;
+	struct nt_skb_state *st = bpf_map_lookup_elem(&nt_skbs, &key);
+
+	if (st && st->shed)
+		nt_shed_event();
+	return st && st->match;
+}
+
 /* The data buffer of SKB belongs to a traced packet (nt_heads). */
 static __always_inline int nt_head_known(struct sk_buff *skb)
 {
@@ -109,7 +120,7 @@ NT_TPG(5)
 SEC("raw_tp/net_dev_xmit")
 int BPF_PROG(nt_tp_net_dev_xmit, struct sk_buff *skb)
 {
-	if (skb && nt_is_tracked(skb))
+	if (skb && nt_is_tracked_hit(skb))
 		nt_emit_simple(NT_EV_FUNC, 0, NT_TP_NET_DEV_XMIT, (__u64)skb);
 	return 0;
 }
@@ -167,7 +178,7 @@ int BPF_PROG(nt_tp_consume_skb, struct sk_buff *skb)
 {
 	if (!skb)
 		return 0;
-	if (nt_is_tracked(skb))
+	if (nt_is_tracked_hit(skb))
 		nt_emit_simple(NT_EV_FREE, nt_shared_flag(skb), NT_TP_CONSUME_SKB, (__u64)skb);
 	nt_untrack(skb);
 	nt_ct_forget(skb);

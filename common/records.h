@@ -306,6 +306,8 @@ struct nt_ev_dev {
 				 * kept); written right before the journey that lost records,
 				 * hdr.skb = its skb */
 #define NT_CNT_SHED 7           /* --max-events-per-s: packets not traced (sampled out) */
+#define NT_CNT_SHED_EVENTS 8    /* --max-events-per-s: probe hits of those packets (each
+				 * would have written at least one record) */
 
 /*
  * NT_EV_COUNT (40 bytes, format version 2): cumulative value of a counter that

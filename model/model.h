@@ -195,6 +195,8 @@ struct nt_model_totals {
 	uint64_t lost_stack;    /* NT_LOSS_STACK: kernel stacks not taken (the records have none) */
 	uint64_t nft_unmatched; /* COUNT counter 1: the recorder's unmatched nft steps */
 	uint64_t written_late;  /* COUNT counter 2: records the recorder wrote out of order */
+	uint64_t shed_packets;  /* COUNT counter 7: packets the safety valve shed (not recorded) */
+	uint64_t shed_events;   /* COUNT counter 8: probe hits of those packets */
 	uint64_t reuse_cancelled; /* inferred frees of a fragment's skb that was refragmented */
 	uint64_t after_free;    /* records of an skb's own freeing after its free record */
 	uint64_t reordered;     /* records the reorder window put back in time order */

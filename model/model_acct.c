@@ -74,6 +74,8 @@ void md_count_record(struct nt_model *m, const struct nt_ev_count *c)
 	switch (c->counter) {
 	case NT_CNT_NFT_UNMATCHED: tot = &m->t.nft_unmatched; break;
 	case NT_CNT_LATE: tot = &m->t.written_late; break;
+	case NT_CNT_SHED: tot = &m->t.shed_packets; break;
+	case NT_CNT_SHED_EVENTS: tot = &m->t.shed_events; break;
 	default: return;
 	}
 	md_loss_update(m, 64 + c->counter, c->h.cpu, c->h.id, c->value, tot);

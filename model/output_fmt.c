@@ -307,7 +307,8 @@ static const char *loss_source(uint32_t s)
 static const char *count_name(uint32_t c)
 {
 	static const char *const n[] = { "other", "nft_unmatched", "written_late", "keep_seen",
-					 "keep_kept", "keep_discarded", "keep_cut", "shed" };
+					 "keep_kept", "keep_discarded", "keep_cut", "shed",
+					 "shed_events" };
 	return c < sizeof(n) / sizeof(n[0]) ? n[c] : "other";
 }
 

@@ -455,6 +455,10 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "records after their free", t->after_free);
 	if (t->reuse_cancelled)
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "inferred frees: refragmented", t->reuse_cancelled);
+	if (t->shed_packets || t->shed_events) { /* nft-record --max-events-per-s */
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "shed packets (valve)", t->shed_packets);
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "  their events", t->shed_events);
+	}
 	if (t->reordered || t->late || t->written_late) {
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "records put in time order", t->reordered);
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "  later than the window", t->late);
@@ -534,6 +538,10 @@ static void jw_loss(struct nt_jw *w, const struct nt_model *m, const struct nt_s
 	nt_jw_u64(w, "written_late", t->written_late);
 	nt_jw_u64(w, "refragmented_not_reused", t->reuse_cancelled);
 	nt_jw_u64(w, "records_after_free", t->after_free);
+	if (t->shed_packets || t->shed_events) { /* only logs of a valve that shed */
+		nt_jw_u64(w, "shed_packets", t->shed_packets);
+		nt_jw_u64(w, "shed_events", t->shed_events);
+	}
 }
 
 /* The statistics as JSON: members of one document (--json: arrays of rows)

@@ -8,6 +8,7 @@
 
 #include "nft-record/hostid.h"
 #include "common/bpf_shared.h"
+#include "common/valve.h"
 #include "nft-record/record.h"
 #include "nft-record/nftrace.h"
 #include "nft-record/backend.h"
@@ -37,7 +38,7 @@ static const char doc[] =
 "\n"
 "HTTP control API (--serve): POST /api/multi-function/start {max_functions, config, duration, filter, output, backend, netns}, POST .../stop, GET .../status, .../stats, .../events (server-sent events). Loopback only unless --token; output/config are file names inside --serve-dir (default " NT_SERVE_DEFAULT_DIR "). README: HTTP control API.";
 
-enum { OPT_RINGBUF = 1000, OPT_STACK, OPT_CONNTRACK, OPT_CAPTURE_BYTES, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS, OPT_KEEP, OPT_ROTATE, OPT_ROTATE_EVERY, OPT_MAX_FILES };
+enum { OPT_RINGBUF = 1000, OPT_STACK, OPT_CONNTRACK, OPT_CAPTURE_BYTES, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS, OPT_KEEP, OPT_ROTATE, OPT_ROTATE_EVERY, OPT_MAX_FILES, OPT_MAX_EVENTS };
 
 struct cli {
 	struct nt_record_opts o;
@@ -77,6 +78,8 @@ static const struct argp_option options[] = {
 	  "start the next file of a rotation set (OUTPUT-000001.ntl, -000002, ...) when the current one reaches SIZE (k/M/G, >= 64k); each file is a complete log", 0 },
 	{ "rotate-every", OPT_ROTATE_EVERY, "DURATION", 0, "also (or only) rotate every DURATION (30s, 10m, 1h, 1d)", 0 },
 	{ "max-files", OPT_MAX_FILES, "N", 0, "with --rotate: keep the newest N files of the set, remove the oldest", 0 },
+	{ "max-events-per-s", OPT_MAX_EVENTS, "N", 0,
+	  "safety valve: record at most about N events per second (1..100000000); beyond it whole packets are shed in the kernel, decided where each packet is first seen (each CPU gets N / online CPUs: a packet is recorded whole or not at all); packets and events shed are counted in the log (nft-analyze stats) and the summary", 0 },
 	{ "verbose", 'v', NULL, 0, "more messages (NT_LIBBPF_DEBUG=1 for libbpf's)", 0 },
 	{ "quiet", 'q', NULL, 0, "no status line, no summary", 0 },
 	{ "serve", OPT_SERVE, "[ADDR:]PORT", OPTION_ARG_OPTIONAL, "serve the HTTP control API (default " NT_SERVE_DEFAULT_LISTEN "); the recording options given become defaults of every recording", 0 },
@@ -207,6 +210,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		if (*end || v < 1 || v > 1000000)
 			bad(st, "--max-files: expected a number 1..1000000, got", arg);
 		o->max_files = (uint32_t)v;
+		break;
+	}
+	case OPT_MAX_EVENTS: {
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (!*arg || *end || *arg == '-' || errno || v < 1 || v > NT_VALVE_MAX_RATE)
+			bad(st, "--max-events-per-s: expected a number of events per second 1..100000000, got", arg);
+		o->max_events_per_s = v;
 		break;
 	}
 	case 'v': o->verbose++; break;

@@ -97,11 +97,13 @@ static int finish(struct rec *r, int loop_err)
 	if (!o->quiet) {
 		struct stat st;
 		double secs = (r->end_ns - r->rec_ns) / 1e9;
-		char filtered[96] = "";
+		char filtered[128] = "";
 
 		if (cs.filtered || cs.unmatched) /* not written: no packet --filter kept */
-			snprintf(filtered, sizeof(filtered), ", %llu of packets --filter left out, %llu unmatched",
-				 (unsigned long long)cs.filtered, (unsigned long long)cs.unmatched);
+			snprintf(filtered, sizeof(filtered), ", %llu of packets %s left out, %llu unmatched",
+				 (unsigned long long)cs.filtered,
+				 o->max_events_per_s ? "--filter / --max-events-per-s" : "--filter",
+				 (unsigned long long)cs.unmatched);
 
 		stat(r->out_path, &st);
 		fprintf(stderr,
@@ -112,6 +114,7 @@ static int finish(struct rec *r, int loop_err)
 			(unsigned long long)(r->lost_rb_total + r->lost_nl_total),
 			(unsigned long long)r->lost_rb_total, (unsigned long long)r->lost_nl_total,
 			(unsigned long long)r->mq.late, (long long)st.st_size, secs, r->out_path);
+		nt_record_valve_summary(r);
 		if (o->stack_mode != NT_STACK_OFF)
 			fprintf(stderr, "nft-record: kernel stacks: %llu distinct, lost %llu, unreadable %llu\n",
 				(unsigned long long)r->stk.stored,

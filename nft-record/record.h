@@ -62,6 +62,7 @@ struct nt_record_opts {
 	uint64_t rotate_size;      /* --rotate bytes, 0 = none */
 	uint64_t rotate_every_ns;  /* --rotate-every, 0 = none */
 	uint32_t max_files;        /* --max-files, 0 = keep every file */
+	uint64_t max_events_per_s; /* --max-events-per-s (safety valve), 0 = none */
 	int no_status_line;        /* no live status line on a terminal's stderr */
 	int stack_mode;            /* NT_STACK_* (common/bpf_shared.h): --stack */
 	int conntrack;             /* --conntrack: CT records (bpf/ct.bpf.h) */

@@ -108,6 +108,10 @@ struct rec {
 	int rotating;
 	uint64_t lost_rb_base[MAX_CPUS], lost_nl_base[MAX_CPUS], lost_st_base[MAX_CPUS];
 	uint64_t files_done, files_removed;
+	/* --max-events-per-s (record_valve.c): packets [0] and events [1] shed,
+	 * summed over CPUs: last read, last written, value when the file began */
+	uint64_t shed[2], shed_written[2], shed_base[2];
+	uint64_t valve_cpu_rate;         /* events/s per CPU (BPF nt_valve_rate) */
 	int debug_ring;                  /* NT_DEBUG_RING set */
 };
 
@@ -143,6 +147,12 @@ int nt_record_pump(struct rec *r, int final);
 void nt_record_write_counters(struct rec *r, int force);
 void nt_record_write_losses(struct rec *r, int force); /* counters + merge queue out (--rotate) */
 int nt_record_loop(struct rec *r);
+
+/* record_valve.c: --max-events-per-s */
+void nt_record_valve_setup(struct rec *r);      /* before the BPF object loads */
+void nt_record_valve_counts(struct rec *r, uint64_t ts, int force);
+void nt_record_valve_rotated(struct rec *r);
+void nt_record_valve_summary(const struct rec *r);
 
 /* record_keep.c */
 int nt_record_sorted_emit(void *ctx, const void *rec, size_t len);

@@ -257,6 +257,7 @@ void nt_record_write_counters(struct rec *r, int force)
 		write_count(r, NT_CNT_NFT_UNMATCHED, cs.uncorrelated, ts, force);
 	}
 	write_count(r, NT_CNT_LATE, r->mq.late, ts, force);
+	nt_record_valve_counts(r, ts, force); /* --max-events-per-s: what was shed */
 }
 
 /* Stacks BPF could not store (nt_stack_lost, every CPU). */

@@ -91,6 +91,8 @@ static int write_header(struct rec *r)
 	}
 	opt = cJSON_AddObjectToObject(h, "options");
 	cJSON_AddNumberToObject(opt, "max_functions", r->max_eff); /* 0 = no limit */
+	if (r->o->max_events_per_s) /* the safety valve (record_valve.c) */
+		cJSON_AddNumberToObject(opt, "max_events_per_s", (double)r->o->max_events_per_s);
 	cJSON_AddNumberToObject(opt, "ringbuf_kb",
 				(double)(r->o->ringbuf_size ? r->o->ringbuf_size : DEFAULT_RINGBUF) / 1024);
 	cJSON_AddNumberToObject(opt, "duration_s", r->o->duration);

@@ -332,6 +332,7 @@ static int open_bpf(struct rec *r)
 	/* records wake the loop (which polls every NT_POLL_MS) only past a quarter of the ring */
 	r->skel->rodata->nt_wakeup_bytes = rbsz / 4;
 	set_stacks(r);
+	nt_record_valve_setup(r); /* --max-events-per-s */
 	bpf_object__for_each_program(p, r->skel->obj)
 		bpf_program__set_autoload(p, false);
 	err = nt_backend_tracepoint.prepare(&a);
@@ -605,8 +606,11 @@ int nt_record_attach(struct rec *r)
 	const struct nt_record_opts *o = r->o;
 	struct nt_corr_opts co = { .sz = sizeof(co), .chain = nt_record_corr_chain,
 				   .emit = nt_record_corr_emit, .ctx = r, .defer_inferred = 1,
-				   .drop_unmatched = r->flt.bpf.flags != 0,
-				   .left_out = r->flt.bpf.flags ? corr_left_out : NULL,
+				   /* trace steps of packets BPF left out (--filter) or
+				    * shed (--max-events-per-s) are not written */
+				   .drop_unmatched = r->flt.bpf.flags != 0 || o->max_events_per_s,
+				   .left_out = r->flt.bpf.flags && !o->max_events_per_s ?
+					       corr_left_out : NULL,
 				   .left_out_ctx = &r->flt };
 	uint64_t t_attach0, t_attach1;
 	char err[600];
