@@ -645,7 +645,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 				}
 			}
 			if (r->kind != NT_RULE_KIND_POLICY && r->kind != NT_RULE_KIND_RETURN &&
-			    (text = nt_model_rule_text(m, r->chain_key, r->rule_handle))) {
+			    (text = nt_model_rule_text_at(m, r->chain_key, r->rule_handle, r->h.ts_ns))) {
 				nt_tb_lit(&b, "  \"");
 				nt_tb_rule_text(&b, m, text);
 				nt_tb_chr(&b, '"');
@@ -853,7 +853,8 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 			if (r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO)
 				nt_jw_str(w, "target", t ? t->chain : NULL);
 			nt_jw_u64(w, "depth", r->depth);
-			nt_jw_rule_text(w, m, nt_model_rule_text(m, r->chain_key, r->rule_handle));
+			nt_jw_rule_text(w, m, nt_model_rule_text_at(m, r->chain_key, r->rule_handle,
+								    r->h.ts_ns));
 		}
 		nt_jw_end(w);
 	}

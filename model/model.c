@@ -120,6 +120,8 @@ void nt_model_free(struct nt_model *m)
 	map_free(&m->func_sparse);
 	free(m->chains);
 	free(m->rule_texts);
+	free(m->rule_from);
+	free(m->rule_prev);
 	free(m->strs);
 	free(m->ifn);
 	free(m->loss);

@@ -246,6 +246,10 @@ const char *nt_model_layer_name(const struct nt_model *m, int layer);
 const struct nt_ev_nft_chaindef *nt_model_chain(const struct nt_model *m, uint64_t key);
 /* Rule text from the RULESET snapshot, NULL if unknown. */
 const char *nt_model_rule_text(const struct nt_model *m, uint64_t chain_key, uint64_t handle);
+/* The text in force at TS (the RULESET snapshots' "mono_ns"); the function
+ * above gives the newest. */
+const char *nt_model_rule_text_at(const struct nt_model *m, uint64_t chain_key, uint64_t handle,
+				  uint64_t ts);
 /* Drop reason name ("NOT_SPECIFIED"), NULL if unknown. */
 const char *nt_model_drop_reason(const struct nt_model *m, uint32_t reason);
 /* Interface name, NULL if unknown. */

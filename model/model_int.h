@@ -110,8 +110,11 @@ struct nt_model {
 	uint32_t nchains, chains_cap;
 	struct u64map chain_map;     /* key -> index + 1 */
 	/* ruleset: hash(netns,family,table,chain,handle) and hash(table,chain,handle) */
-	const char **rule_texts;
+	const char **rule_texts;     /* versions of rule texts (meta_ruleset) */
+	uint64_t *rule_from;         /* version valid from (RULESET "mono_ns") */
+	uint32_t *rule_prev;         /* the rule's previous version, UINT32_MAX: none */
 	uint32_t nrules, rules_cap;
+	uint64_t rs_bytes;           /* bytes of the versions kept (strings limit) */
 	struct u64map rule_exact, rule_loose;
 	/* interfaces, drop reasons */
 	struct u64map ifmap;         /* netns << 32 | ifindex -> string index */
@@ -159,7 +162,7 @@ struct nt_model {
 	uint64_t meta_bytes_total;
 	uint64_t meta_hash[NT_META_KINDS];    /* of the last block of a replacing type */
 	uint64_t meta_len[NT_META_KINDS];
-	struct arena_chunk *rs_arena;         /* the RULESET's texts (replaced by the next) */
+	struct arena_chunk *rs_arena;         /* the rule texts of every RULESET version */
 	struct arena_chunk *if_arena;         /* the IFACES names (replaced by the next) */
 	const char **ifn;                     /* interface names (ifmap values index them) */
 	uint32_t nifn, ifn_cap;

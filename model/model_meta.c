@@ -324,22 +324,81 @@ static uint64_t rule_key(int exact, uint32_t netns, uint8_t family, const char *
 	return h ? h : 1;
 }
 
-/* A RULESET block replaces the previous one (a re-snapshot: the latest
- * applies to the records after it), so its texts cost one block. */
-static int meta_ruleset(struct nt_model *m, const cJSON *root)
+/* "mono_ns" of a RULESET block (valid from; a decimal string, or a number in
+ * hand-made logs): 0 when absent (older logs: valid from the start). */
+static uint64_t rs_mono_ns(const cJSON *root)
 {
-	const cJSON *tables = cJSON_GetObjectItemCaseSensitive(root, "tables"), *t, *c, *r;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "mono_ns");
+	char *end;
+	unsigned long long n;
 
-	if (!cJSON_IsArray(tables))
-		return -EINVAL;
-	arena_free(&m->rs_arena);
-	m->nrules = 0;
-	map_free(&m->rule_exact);
-	map_free(&m->rule_loose);
-	if (map_init(&m->rule_exact, 256) || map_init(&m->rule_loose, 256)) {
+	if (cJSON_IsString(v) && v->valuestring) {
+		errno = 0;
+		n = strtoull(v->valuestring, &end, 10);
+		return *v->valuestring && !*end && !errno ? (uint64_t)n : 0;
+	}
+	return jnum_u(root, "mono_ns", UINT64_MAX);
+}
+
+/* A version of a rule's text (a RULESET block where it is new or changed). */
+static int rs_add(struct nt_model *m, uint64_t ke, uint64_t kl, const char *text, uint64_t from)
+{
+	const uint32_t *v = map_find(&m->rule_exact, ke);
+	size_t len = strlen(text) + 1;
+	uint32_t idx;
+
+	if (v && !strcmp(m->rule_texts[*v], text))
+		return 0; /* unchanged: the version in force goes on */
+	if (nt_sat_add(m->rs_bytes, len) > m->lim.max[NT_LIM_STRINGS]) {
+		nt_limit_hit(&m->lim, NT_LIM_STRINGS, 1); /* bounded: later versions unknown */
+		return 0;
+	}
+	if (m->nrules == m->rules_cap) {
+		uint32_t cap = m->rules_cap ? m->rules_cap * 2 : 64;
+		const char **n = realloc(m->rule_texts, cap * sizeof(*n));
+		uint64_t *f;
+		uint32_t *p;
+
+		if (n)
+			m->rule_texts = n;
+		f = n ? realloc(m->rule_from, cap * sizeof(*f)) : NULL;
+		if (f)
+			m->rule_from = f;
+		p = f ? realloc(m->rule_prev, cap * sizeof(*p)) : NULL;
+		if (!p) {
+			m->oom = 1;
+			return -ENOMEM;
+		}
+		m->rule_prev = p;
+		m->rules_cap = cap;
+	}
+	idx = m->nrules++;
+	m->rule_texts[idx] = model_strdup(m, &m->rs_arena, text);
+	m->rule_from[idx] = from;
+	m->rule_prev[idx] = v ? *v : UINT32_MAX;
+	m->rs_bytes += len;
+	if (map_put(&m->rule_exact, ke, idx) || map_put(&m->rule_loose, kl, idx)) {
 		m->oom = 1;
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+/*
+ * A RULESET block (the start's, or a re-snapshot after rules or chains
+ * changed, "mono_ns" = valid from) adds the rules that are new or whose text
+ * changed as versions of their (netns, family, table, chain, handle); a rule's
+ * versions are chained newest first, so each nft step gets the text of the
+ * snapshot in force at its time (nt_model_rule_text_at).  Unchanged rules
+ * cost nothing; the texts kept are bounded by the strings limit.
+ */
+static int meta_ruleset(struct nt_model *m, const cJSON *root)
+{
+	const cJSON *tables = cJSON_GetObjectItemCaseSensitive(root, "tables"), *t, *c, *r;
+	uint64_t from = rs_mono_ns(root);
+
+	if (!cJSON_IsArray(tables))
+		return -EINVAL;
 	cJSON_ArrayForEach(t, tables) {
 		uint32_t netns = (uint32_t)jnum_u(t, "netns", UINT32_MAX);
 		int fp = nt_nfproto_parse(jstr(t, "family", ""));
@@ -356,28 +415,10 @@ static int meta_ruleset(struct nt_model *m, const cJSON *root)
 			cJSON_ArrayForEach(r, rules) {
 				uint64_t handle = jnum_u(r, "handle", UINT64_MAX);
 				const char *text = jstr(r, "text", NULL);
-				uint32_t idx;
 
-				if (!text)
-					continue;
-				if (m->nrules == m->rules_cap) {
-					uint32_t cap = m->rules_cap ? m->rules_cap * 2 : 64;
-					const char **n = realloc(m->rule_texts, cap * sizeof(*n));
-
-					if (!n) {
-						m->oom = 1;
-						return -ENOMEM;
-					}
-					m->rule_texts = n;
-					m->rules_cap = cap;
-				}
-				idx = m->nrules++;
-				m->rule_texts[idx] = model_strdup(m, &m->rs_arena, text);
-				if (map_put(&m->rule_exact, rule_key(1, netns, fam, tname, cname, handle), idx) ||
-				    map_put(&m->rule_loose, rule_key(0, 0, 0, tname, cname, handle), idx)) {
-					m->oom = 1;
+				if (text && rs_add(m, rule_key(1, netns, fam, tname, cname, handle),
+						   rule_key(0, 0, 0, tname, cname, handle), text, from))
 					return -ENOMEM;
-				}
 			}
 		}
 	}
@@ -568,17 +609,30 @@ const struct nt_ev_nft_chaindef *nt_model_chain(const struct nt_model *m, uint64
 	return v ? &m->chains[*v] : NULL;
 }
 
-const char *nt_model_rule_text(const struct nt_model *m, uint64_t chain_key, uint64_t handle)
+const char *nt_model_rule_text_at(const struct nt_model *m, uint64_t chain_key, uint64_t handle,
+				  uint64_t ts)
 {
 	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, chain_key);
 	const uint32_t *v;
+	uint32_t i;
 
 	if (!c || !handle)
 		return NULL;
 	v = map_find(&m->rule_exact, rule_key(1, c->netns, c->family, c->table, c->chain, handle));
 	if (!v)
 		v = map_find(&m->rule_loose, rule_key(0, 0, 0, c->table, c->chain, handle));
-	return v ? m->rule_texts[*v] : NULL;
+	if (!v)
+		return NULL;
+	/* the newest version valid at TS; before every version: the oldest (a
+	 * rule added after a snapshot is in the next one only) */
+	for (i = *v; m->rule_from[i] > ts && m->rule_prev[i] != UINT32_MAX; i = m->rule_prev[i])
+		;
+	return m->rule_texts[i];
+}
+
+const char *nt_model_rule_text(const struct nt_model *m, uint64_t chain_key, uint64_t handle)
+{
+	return nt_model_rule_text_at(m, chain_key, handle, UINT64_MAX);
 }
 
 const char *nt_model_drop_reason(const struct nt_model *m, uint32_t reason)

@@ -643,7 +643,7 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 			nt_jw_str(w, "target", chain_name(m, r->target_key, tmp, sizeof(tmp)));
 		nt_jw_u64(w, "depth", r->depth);
 		nt_jw_u64(w, "trace_id", r->trace_id);
-		nt_jw_rule_text(w, m, nt_model_rule_text(m, r->chain_key, r->rule_handle));
+		nt_jw_rule_text(w, m, nt_model_rule_text_at(m, r->chain_key, r->rule_handle, r->h.ts_ns));
 		break;
 	}
 	case NT_EV_LINK: {

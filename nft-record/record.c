@@ -115,6 +115,7 @@ static int finish(struct rec *r, int loop_err)
 			(unsigned long long)r->lost_rb_total, (unsigned long long)r->lost_nl_total,
 			(unsigned long long)r->mq.late, (long long)st.st_size, secs, r->out_path);
 		nt_record_valve_summary(r);
+		nt_record_rules_summary(r);
 		if (o->stack_mode != NT_STACK_OFF)
 			fprintf(stderr, "nft-record: kernel stacks: %llu distinct, lost %llu, unreadable %llu\n",
 				(unsigned long long)r->stk.stored,
@@ -142,8 +143,10 @@ int nt_record_run(const struct nt_record_opts *o)
 	r->o = o;
 	nt_hostid_read(&r->host, o->host_label, NULL, NULL);
 	ret = nt_record_setup(r);
-	if (!ret)
+	if (!ret) {
+		nt_record_rules_open(r); /* rule changes from the first snapshot on */
 		ret = nt_record_metadata(r);
+	}
 	if (!ret) {
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
@@ -154,6 +157,7 @@ int nt_record_run(const struct nt_record_opts *o)
 		ret = finish(r, nt_record_loop(r));
 	if (r->w)
 		ntl_writer_abort(r->w);
+	nt_record_rules_close(r);
 	nt_record_teardown(r);
 	free(r);
 	return ret;

@@ -30,6 +30,7 @@
 #include "nft-record/nftrace.h"
 #include "nft-record/record.h"
 #include "nft-record/rotate.h"
+#include "nft-record/rulewatch.h"
 #include "nft-record/ringrd.h"
 
 #define DEFAULT_MAX_FUNCS 50
@@ -112,6 +113,10 @@ struct rec {
 	 * summed over CPUs: last read, last written, value when the file began */
 	uint64_t shed[2], shed_written[2], shed_base[2];
 	uint64_t valve_cpu_rate;         /* events/s per CPU (BPF nt_valve_rate) */
+	/* ruleset changes during the recording (record_rules.c) */
+	struct nt_rulewatch rw;
+	int rw_on;
+	uint64_t rw_change_ns, rw_retry_ns, rw_snapshots, rw_failed;
 	int debug_ring;                  /* NT_DEBUG_RING set */
 };
 
@@ -153,6 +158,13 @@ void nt_record_valve_setup(struct rec *r);      /* before the BPF object loads *
 void nt_record_valve_counts(struct rec *r, uint64_t ts, int force);
 void nt_record_valve_rotated(struct rec *r);
 void nt_record_valve_summary(const struct rec *r);
+
+/* record_rules.c: a RULESET snapshot when rules or chains change */
+void nt_record_rules_open(struct rec *r);
+void nt_record_rules_close(struct rec *r);
+char *nt_record_rules_stamp(char *rs, uint64_t mono_ns, uint64_t generation); /* takes rs */
+int nt_record_rules_check(struct rec *r, uint64_t now);
+void nt_record_rules_summary(const struct rec *r);
 
 /* record_keep.c */
 int nt_record_sorted_emit(void *ctx, const void *rec, size_t len);

@@ -380,6 +380,12 @@ int nt_record_loop(struct rec *r)
 			ret = -EIO;
 			break;
 		}
+		if ((e = nt_record_rules_check(r, now))) { /* rules changed: a new RULESET */
+			r->write_errors++;
+			if (!r->err)
+				r->err = e;
+			break;
+		}
 		if (now >= next_tick) {
 			next_tick = now + 1000000000ull;
 			nt_record_write_counters(r, 0);

@@ -305,8 +305,9 @@ int nt_record_metadata(struct rec *r)
 				nt_record_ksym_note(r, r->sel.v[i].addrs[0]);
 		e = nt_record_write_ksyms(r, 1);
 	}
-	if (!e)
-		e = nt_record_write_text(r, NTL_B_RULESET, rs);
+	if (!e) /* valid from now (readers: the snapshot in force at a step's time) */
+		e = nt_record_write_text(r, NTL_B_RULESET,
+					 nt_record_rules_stamp(rs, nt_mono_ns(), r->rw.st.generation));
 	else
 		free(rs);
 	if (!e)
