@@ -232,9 +232,9 @@ udp4_server_reject sent 1 failed 0 replies 0
 udp6_server_reject sent 1 failed 0 replies 0
 frag4 reply
 frag6 reply
-udp4_server_output_drop sent 0 failed 1
-udp6_server_output_drop sent 0 failed 1
-udp4_client_output_drop sent 0 failed 1
+udp4_server_output_drop sent 0 failed 1 replies 0 errno EPERM
+udp6_server_output_drop sent 0 failed 1 replies 0 errno EPERM
+udp4_client_output_drop sent 0 failed 1 replies 0 errno EPERM
 server_tcp served 2
 server_udp received 2 replied 2"
 

@@ -14,7 +14,8 @@
  *       PPS per second (0 = as fast as possible, default).  Each payload starts
  *       with "ntseq <n>".  Then read answers until WAIT_MS pass without one
  *       (so an answer never meets a closed port).  Prints "sent N failed F
- *       replies R".
+ *       replies R", and " errno NAME" (the last failure's, e.g. EPERM: an
+ *       output-hook drop; ENETUNREACH: no route) when F > 0.
  *   nt-traffic udp-recv PORT IDLE_MS [reply]
  *       count datagrams until IDLE_MS pass without one (or SIGTERM / SIGINT);
  *       with "reply", answer each with the same payload.  Prints
@@ -217,6 +218,7 @@ static int udp_send(int sport, const char *dst, int dport, long count, int size,
 	int fd = bound(fam, SOCK_DGRAM, sport);
 	char *buf = calloc(1, size < 16 ? 16 : size);
 	long sent = 0, failed = 0, replies = 0;
+	int last_err = 0;
 	double t0 = now();
 
 	if (!buf)
@@ -232,16 +234,21 @@ static int udp_send(int sport, const char *dst, int dport, long count, int size,
 			while (now() < due)
 				;
 		}
-		if (sendto(fd, buf, size, 0, (void *)&ss, len) == size)
+		if (sendto(fd, buf, size, 0, (void *)&ss, len) == size) {
 			sent++;
-		else
+		} else {
 			failed++;
+			last_err = errno;
+		}
 	}
 	/* answers are read (not left to become ICMP port unreachables) */
 	while (wait_ms > 0 && replies < sent && wait_fd(fd, POLLIN, wait_ms) > 0)
 		if (recv(fd, buf, size, 0) >= 0)
 			replies++;
-	printf("sent %ld failed %ld replies %ld\n", sent, failed, replies);
+	printf("sent %ld failed %ld replies %ld", sent, failed, replies);
+	if (failed)
+		printf(" errno %s", strerrorname_np(last_err) ? strerrorname_np(last_err) : "?");
+	putchar('\n');
 	free(buf);
 	close(fd);
 	return 0;

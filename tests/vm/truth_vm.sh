@@ -127,6 +127,21 @@ for k in $KERNELS; do
 		--changed-rule 'udp dport 5002 counter log prefix "changed " drop' --changed-port 5002 \
 		> "$WORK/diff-$k.txt"
 	[ $? -le 1 ] || { echo "FAIL: truth_vm/$k/diff: checker error"; rc=1; }
+	# the diff compares runs B and C with A: when the traffic of B or C itself
+	# did not behave as designed (seen once: a UDP send that failed otherwise
+	# than by its output-hook drop), a flow differs for a reason that is not
+	# the recorder's: the diff properties are then SKIP, naming the step
+	dbad=""
+	for r in B C; do
+		b=$(. tests/e2e/lib_truth.sh; truth_traffic_check "$T/$r")
+		[ -z "$b" ] || dbad="$dbad run $r: $(echo $b);"
+	done
+	if [ -n "$dbad" ]; then
+		awk -v why="$dbad" '/^FAIL: truth_vm\/[^:]*\/diff\/[^:]*: / {
+			i = index($0, ": "); j = index(substr($0, i + 2), ": ")
+			$0 = "SKIP: " substr($0, 7, i + j - 6) ": the traffic of a compared run did not behave as designed:" why " (" substr($0, i + j + 3) ")" }
+			{ print }' "$WORK/diff-$k.txt" > "$WORK/diff-$k.txt2" && mv "$WORK/diff-$k.txt2" "$WORK/diff-$k.txt"
+	fi
 	known_filter "$k" < "$WORK/diff-$k.txt"
 	echo "# truth_vm/$k: $(( $(date +%s) - t0 )) s in all"
 done
