@@ -17,6 +17,7 @@ while read -r ko; do
 done < /etc/modules.boot
 export NT_RES=/dev/ttyS1
 # knobs from the kernel command line: nt.tag=6.1 nt.backends=a,b nt.full=0|1
+# nt.elsewhere=a,b (backends whose scenarios another kernel of the run covers)
 for w in $(cat /proc/cmdline); do
 	case $w in
 	nt.tag=*) export NT_KTAG=${w#nt.tag=} ;;
@@ -26,6 +27,7 @@ for w in $(cat /proc/cmdline); do
 	nt.truthflood=*) export NT_TRUTH_FLOOD=${w#nt.truthflood=} ;;
 	nt.truthpps=*) export NT_TRUTH_PPS=${w#nt.truthpps=} ;;
 	nt.full=*) export NT_FULL=${w#nt.full=} ;;
+	nt.elsewhere=*) export NT_ELSEWHERE=$(echo "${w#nt.elsewhere=}" | tr , ' ') ;;
 	esac
 done
 echo "=== guest start: $(uname -r) ==="
