@@ -252,8 +252,16 @@ struct nt_packet *md_on_link(struct nt_model *m, const struct nt_ev_link *l, siz
 	return p;
 }
 
-/* Remember skb S freed at TS (with its identity). */
-void md_freed_add(struct nt_model *m, const struct skbst *s, uint64_t ts)
+/* REC is kfree_skbmem's (the skb's memory freed): a FREE or FUNC record. */
+int md_is_skbmem(struct nt_model *m, const struct nt_ev_hdr *h)
+{
+	return m->skbmem_traced && (h->type == NT_EV_FREE || h->type == NT_EV_FUNC) &&
+	       !strcmp(nt_model_func(m, h->id)->name, "kfree_skbmem");
+}
+
+/* Remember skb S freed at TS (with its identity); DYING: its memory is not
+ * free yet (DYING_NS). */
+void md_freed_add(struct nt_model *m, const struct skbst *s, uint64_t ts, int dying)
 {
 	struct freed *f;
 
@@ -268,6 +276,7 @@ void md_freed_add(struct nt_model *m, const struct skbst *s, uint64_t ts)
 	}
 	f->skb = s->skb;
 	f->ts = ts;
+	f->dying = dying && m->skbmem_traced;
 	f->has_meta = s->has_meta;
 	f->meta = s->meta;
 	f->slot = s->pkt;
@@ -277,20 +286,23 @@ void md_freed_add(struct nt_model *m, const struct skbst *s, uint64_t ts)
 	m->freed_next = (m->freed_next + 1) % FREED_RING;
 }
 
-/* A record of an skb freed less than FREED_NS ago that belongs to that
- * free (not a new packet): every record but a META of another packet, an
- * allocator, or nftables' steps (which wait anyway). */
+/* A record of an skb freed less than FREED_NS ago (DYING_NS while its
+ * kfree_skbmem record is still to come) that belongs to that free (not a new
+ * packet): every record but a META of another packet, an allocator, or
+ * nftables' steps (which wait anyway). */
 int md_after_free(struct nt_model *m, const struct nt_ev_hdr *h, int role)
 {
 	uint32_t *v = map_find(&m->freed_map, h->skb);
-	const struct freed *f;
+	struct freed *f;
 
 	if (!v)
 		return 0;
 	f = &m->freed[*v];
-	if (f->skb != h->skb || h->ts_ns < f->ts || h->ts_ns - f->ts > FREED_NS || role == NT_FROLE_ALLOC ||
-	    h->type == NT_EV_NFT_RULE || h->type == NT_EV_NFT_CHAIN)
+	if (f->skb != h->skb || h->ts_ns < f->ts || h->ts_ns - f->ts > (f->dying ? DYING_NS : FREED_NS) ||
+	    role == NT_FROLE_ALLOC || h->type == NT_EV_NFT_RULE || h->type == NT_EV_NFT_CHAIN)
 		return 0;
+	if (md_is_skbmem(m, h))
+		f->dying = 0; /* the memory is free now: the next record is a new life */
 	if (h->type == NT_EV_META) {
 		const struct nt_ev_meta *mm = (const void *)h;
 
@@ -500,13 +512,13 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 	if (h->type == NT_EV_DROP) {
 		if (!md_frag_release(m, p, s, rec))
 			md_drop_seen(p, s, rec);
-		md_freed_add(m, s, ts);
+		md_freed_add(m, s, ts, 1);
 		m->linger_ts = h->flags & NT_F_SHARED ? ts : 0;
 		md_skb_end(m, s, 0);
 		m->linger_ts = 0;
 	} else if (h->type == NT_EV_FREE || role == NT_FROLE_FREE) {
 		p->free_seen = 1;
-		md_freed_add(m, s, ts);
+		md_freed_add(m, s, ts, !md_is_skbmem(m, h));
 		m->linger_ts = h->type == NT_EV_FREE && (h->flags & NT_F_SHARED) ? ts : 0;
 		md_skb_end(m, s, 0);
 		m->linger_ts = 0;

@@ -60,8 +60,17 @@ struct skbst {
  * packet on the address. */
 #define FREED_RING 4096
 #define FREED_NS (10ull * 1000 * 1000) /* 10 ms */
+/* A packet that ended before its skb's memory was freed (a drop, consume_skb,
+ * a free-role function ahead of kfree_skbmem) in a log that traces
+ * kfree_skbmem: until that record the address cannot hold another skb, so its
+ * records (and the recorder's META of the same packet) belong to that free
+ * however late they come (QEMU TCG: 15 ms seen between skb:kfree_skb and
+ * skb_release_head_state); bounded by DYING_NS in case kfree_skbmem's record
+ * is lost or the memory goes another way (the NAPI skb cache). */
+#define DYING_NS (200ull * 1000 * 1000) /* 200 ms */
 struct freed {
 	uint64_t skb, ts;
+	int dying;               /* its kfree_skbmem record is still to come */
 	uint64_t id;             /* its packet's id and slot (a lingering packet, see below) */
 	uint32_t slot;
 	struct nt_ev_meta meta;
@@ -141,6 +150,7 @@ struct nt_model {
 	struct freed *freed;         /* ring of FREED_RING recently freed skbs */
 	uint32_t freed_next;
 	struct u64map freed_map;     /* skb -> index in freed */
+	int skbmem_traced;           /* FUNCS names kfree_skbmem (see DYING_NS) */
 	struct linger *linger;       /* FIFO of LINGER_MAX lingering packets */
 	uint32_t linger_head, linger_n;
 	uint64_t linger_ts;          /* set while a NT_F_SHARED free ends an skb: its time */

@@ -13,8 +13,9 @@
 
 const struct nt_packet *md_nft_synth(struct nt_model *m, const struct nt_ev_hdr *h, size_t len);
 struct nt_packet *md_on_link(struct nt_model *m, const struct nt_ev_link *l, size_t len);
-void md_freed_add(struct nt_model *m, const struct skbst *s, uint64_t ts);
+void md_freed_add(struct nt_model *m, const struct skbst *s, uint64_t ts, int dying);
 int md_after_free(struct nt_model *m, const struct nt_ev_hdr *h, int role);
+int md_is_skbmem(struct nt_model *m, const struct nt_ev_hdr *h);
 int md_same_datagram(const struct nt_ev_meta *a, const struct nt_ev_meta *b);
 void md_reuse_end(struct nt_model *m, struct skbst *s, const void *rec);
 void md_lru_unlink(struct nt_model *m, struct nt_packet *p);
