@@ -265,6 +265,43 @@ TEST(records_of_its_own_free_after_the_free)
 	nt_model_free(m);
 }
 
+/* function mode under emulation: the free path of a dropped skb comes 15 ms
+ * after skb:kfree_skb (past FREED_NS) with the recorder's META again; until
+ * kfree_skbmem's record the address holds no other skb: one packet.  After
+ * it, the same identity 15 ms later is a new packet (a retransmission). */
+TEST(late_free_path_of_a_dropped_skb_until_kfree_skbmem)
+{
+	struct nt_model_opts o = { .sz = sizeof(o), .on_packet = on_packet };
+	static const char *funcs = "{\"functions\":[{\"id\":0,\"name\":\"ip_rcv\",\"layer\":\"IPv4\"},"
+				   "{\"id\":1,\"name\":\"skb_release_data\",\"layer\":\"Other\"},"
+				   "{\"id\":2,\"name\":\"skb:kfree_skb\",\"layer\":\"Other\",\"kind\":\"tracepoint\"},"
+				   "{\"id\":3,\"name\":\"kfree_skbmem\",\"layer\":\"Other\",\"role\":\"free\"}]}";
+	struct nt_model *m = nt_model_new(&o);
+	struct nt_ev_meta mm = { .h = { .type = NT_EV_META, .ts_ns = 1000000, .skb = 0x1000 },
+				 .ethertype = 0x86dd, .l3 = NT_L3_IPV6, .l4proto = 6, .l4_extra = 4242 };
+	struct nt_ev_drop d = { .h = { .type = NT_EV_DROP, .id = 2, .ts_ns = 2000000, .skb = 0x1000 }, .reason = 6 };
+	struct nt_ev_free f = { .h = { .type = NT_EV_FREE, .id = 3, .skb = 0x1000 } };
+	const struct nt_packet *p;
+
+	ndone = 0;
+	CHECK(m && !nt_model_meta(m, NTL_B_FUNCS, funcs, strlen(funcs)));
+	nt_model_event(m, &mm, sizeof(mm));
+	func(m, 0x1000, 0, 1500000);
+	nt_model_event(m, &d, sizeof(d));
+	CHECK_EQ_INT(ndone, 1);
+	mm.h.ts_ns = 17000000;                      /* 15 ms later: its META again */
+	CHECK(nt_model_event(m, &mm, sizeof(mm)) == NULL);
+	CHECK(func(m, 0x1000, 1, 17100000) == NULL); /* skb_release_data */
+	f.h.ts_ns = 17200000;                       /* kfree_skbmem */
+	CHECK(nt_model_event(m, &f, sizeof(f)) == NULL);
+	CHECK_EQ_INT(nt_model_totals(m)->after_free, 3);
+	CHECK_EQ_INT(nt_model_totals(m)->packets, 1);
+	mm.h.ts_ns = 32000000;                      /* the memory was free: a new life */
+	p = nt_model_event(m, &mm, sizeof(mm));
+	CHECK(p && p->id == 2);
+	nt_model_free(m);
+}
+
 TEST(steps_without_skb_are_never_attached)
 {
 	struct nt_model *m = mk(0);
@@ -668,6 +705,7 @@ int main(void)
 	RUN(realloc_moves_the_packet_to_the_new_address);
 	RUN(steps_without_skb_are_never_attached);
 	RUN(records_of_its_own_free_after_the_free);
+	RUN(late_free_path_of_a_dropped_skb_until_kfree_skbmem);
 	RUN(verdict_rule_drop_wins_and_chain_exit_keeps_rule);
 	RUN(metadata_lookups);
 	RUN(many_open_packets_and_reuse);
