@@ -125,8 +125,11 @@ def whole(j, ref_path):
         return "path %s, unlimited log's %s" % ([p["func"] for p in path], ref_path)
     if "net:net_dev_queue" not in [p["func"] for p in path]:
         return "no net:net_dev_queue"
-    if path[-1]["func"] != "skb:kfree_skb" or path[-1]["type"] != "drop":
-        return "ends with %s" % path[-1]
+    # tracepoint mode: the drop is the last hop (and ref_path is exact);
+    # function probes may see the skb's memory freed after it
+    drops = [p for p in path if p["func"] == "skb:kfree_skb" and p["type"] == "drop"]
+    if len(drops) != 1 or (ref_path is not None and path[-1] is not drops[0]):
+        return "drop hops %s, last %s" % (drops, path[-1])
     steps = [(s["table"], s["chain"], s["handle"], s["verdict"]) for s in j["nft"] if s["kind"] == "rule"
              and s["table"] == "filter"]
     if steps != [("filter", "input", hd, "DROP")]:
