@@ -52,7 +52,9 @@ struct nt_skb_state {
 	__u64 head;     /* skb->head when last parsed */
 	__u8 match;     /* NT_MATCH_* */
 	__u8 hdrless;   /* seen before it had IP headers: gaining them is not a reuse */
-	__u8 isfrag;    /* a fragment: becoming the reassembled packet is not a reuse */
+	__u8 isfrag:1,  /* a fragment: becoming the reassembled packet is not a reuse */
+	     nohdr:1;   /* untraced only for want of headers and socket at first
+			 * sight: NT_TRACK_HDRS points look again */
 	__u8 shed;      /* match NO: the valve shed this packet (valve.bpf.h); no
 			 * later filter decision traces it, its hits are counted */
 	__u32 dident;   /* identity of the datagram (nt_dgram_ident) */
@@ -402,6 +404,8 @@ static __always_inline void nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex
 			    * HEAD to that packet */
 #define NT_TRACK_LINKONLY 4 /* socket-level points: a first sight is traced only
 			     * as such a copy, never as a packet of its own */
+#define NT_TRACK_HDRS 8  /* headers complete here (netfilter hooks, IP local
+			  * output): a nohdr skb (nt_skb_state) is parsed again */
 
 /* Emit a header-only record (NT_EV_FUNC / NT_EV_FREE). */
 static __always_inline void nt_emit_simple(__u8 type, __u8 flags, __u32 id, __u64 skb)
@@ -566,6 +570,11 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 			/* pending: the valve asks once the filter decided */
 			if (nst.match == NT_MATCH_YES)
 				nt_valve_decide(&nst, m->h.ts_ns);
+		} else if (!fam) {
+			/* raw IPv6: __ip6_append_data sets the protocol and
+			 * network header before header (stale bytes) and owner:
+			 * looked at again in its output hook (NT_TRACK_HDRS) */
+			nst.nohdr = 1;
 		}
 	} else {
 		if (flags & NT_TRACK_HEAD) {
@@ -808,7 +817,8 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	/* untraced skbs are rechecked too: an address freed without a free
 	 * probe (TCP) and reused by a packet the filter wants must not stay
 	 * filtered out; a header-less one is rechecked everywhere */
-	if (st && !st->hdrless && !(flags & NT_TRACK_RECHECK)) {
+	if (st && !st->hdrless && !(flags & NT_TRACK_RECHECK) &&
+	    !((flags & NT_TRACK_HDRS) && st->nohdr && !st->match)) {
 		if (st->shed)
 			nt_shed_event();
 		nt_dev_check(st, skb, func_id);
@@ -825,6 +835,8 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	__builtin_memset(m, 0, sizeof(*m));
 	nt_fill_hdr(&m->h, NT_EV_META, 0, func_id, key);
 	nt_skb_meta_fill(skb, m);
+	if (st && m->l3 != NT_L3_NONE)
+		st->nohdr = 0; /* decided on headers from now on */
 	/* the filter's only call (one filter slot per program), where it may
 	 * decide: a first sight with headers; a known skb whose headers changed
 	 * that is pending (headers now built), untraced (NAT) or another packet

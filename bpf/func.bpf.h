@@ -13,6 +13,8 @@
  *                (pointer to a struct holding the skb pointer)
  *   bits 40..55  byte offset of the skb pointer in that struct (VIA kinds)
  *   bit  56      NT_COOKIE_RECHECK: re-parse headers (NAT / reroute points)
+ *   bit  60      NT_COOKIE_HDRS (bpf_shared.h): the headers are complete here
+ *                (NT_TRACK_HDRS)
  *   bits 57..59  role of the function for packet identity (NT_ROLE_*, from
  *                common/layers.c): free = the skb is freed here (FREE, the
  *                address may be reused), alloc = the skb is (re)built here
@@ -75,7 +77,8 @@ static __always_inline void nt_func_hit(__u64 arg, __u64 cookie)
 		return;
 	}
 	nt_hit(skb, NT_COOKIE_ID(cookie),
-	       (cookie & NT_COOKIE_RECHECK) ? NT_TRACK_RECHECK : 0);
+	       ((cookie & NT_COOKIE_RECHECK) ? NT_TRACK_RECHECK : 0) |
+	       ((cookie & NT_COOKIE_HDRS) ? NT_TRACK_HDRS : 0));
 }
 
 /* ---- kprobe.multi (BPF_TRACE_KPROBE_MULTI), kernel >= 5.18 with fprobe ---- */

@@ -172,7 +172,9 @@ int BPF_KPROBE(nt_nft_do_chain, struct nft_pktinfo *pkt, void *priv)
 	lv->skb = (__u64)skb;
 	lv->trace_id = 0;
 	lv->depth = 0;
-	lv->traced = skb && nt_track(skb, nt_nft_func_id, 0);
+	/* a packet's headers are complete in a hook: an skb left untraced for
+	 * want of them earlier (nt_skb_state.nohdr) is looked at again */
+	lv->traced = skb && nt_track(skb, nt_nft_func_id, NT_TRACK_HDRS);
 	if (!lv->traced)
 		return 0;
 	base = (const void *)chain - bpf_core_field_offset(struct nft_base_chain, chain);

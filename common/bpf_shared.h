@@ -67,6 +67,9 @@ enum nt_tp_id {
 #define NT_ROLE_DROP 3    /* FUNCS only: frees the skb as a drop (kfree_skb_reason ...) */
 #define NT_ROLE_DELIVER 4 /* FUNCS only: the skb reached a socket (queued / copied to user) */
 #define NT_ROLE_XMIT 5    /* FUNCS only: the skb left through a device */
+/* bit 60 of the same cookie: the skb's IP headers are complete at this
+ * function (netfilter hook, IP local output), see NT_TRACK_HDRS */
+#define NT_COOKIE_HDRS (1ULL << 60)
 
 /* nt_filter.flags: which checks apply.  All must match (AND). */
 #define NT_FLT_IFINDEX 0x0100  /* device ifindex (--filter iface NAME) */

@@ -34,6 +34,13 @@ static const char *const recheck_funcs[] = {
 	"nf_nat_ipv4_fn", "nf_nat_ipv6_fn", "__dev_queue_xmit", "dev_hard_start_xmit",
 };
 
+/* Functions where an skb's IP headers are complete (netfilter hooks, IP local
+ * output): one left untraced for want of headers and socket is looked at
+ * again there (NT_COOKIE_HDRS; a raw IPv6 socket's packet). */
+static const char *const hdrs_funcs[] = {
+	"nf_hook_slow", "__ip_local_out", "__ip6_local_out", "ip_local_out", "ip6_local_out",
+};
+
 double nt_attach_now_ms(void)
 {
 	struct timespec t;
@@ -129,6 +136,9 @@ uint64_t nt_attach_cookie(const struct nt_func *f, uint32_t id)
 	for (size_t i = 0; i < sizeof(recheck_funcs) / sizeof(recheck_funcs[0]); i++)
 		if (!strcmp(f->name, recheck_funcs[i]))
 			c |= NT_COOKIE_RECHECK;
+	for (size_t i = 0; i < sizeof(hdrs_funcs) / sizeof(hdrs_funcs[0]); i++)
+		if (!strcmp(f->name, hdrs_funcs[i]))
+			c |= NT_COOKIE_HDRS;
 	/* a packet starts where its skb is built, ends where it is freed */
 	role = nt_func_role(f->name, 0);
 	if (role == NT_ROLE_ALLOC || role == NT_ROLE_FREE)
