@@ -59,6 +59,19 @@ TEST(cookie_recheck)
 	CHECK_EQ_INT(nt_attach_cookie(&f, 7), 7 | NT_COOKIE_RECHECK);
 }
 
+TEST(cookie_hdrs)
+{
+	struct nt_func h6 = fn("__ip6_local_out", NT_KIND_SKB, 3, NULL);
+	struct nt_func nf = fn("nf_hook_slow", NT_KIND_SKB, 1, NULL);
+
+	/* headers complete there: an skb untraced for want of them is parsed again */
+	CHECK_EQ_INT(nt_attach_cookie(&h6, 8), 8 | NT_COOKIE_HDRS);
+	CHECK_EQ_INT(nt_attach_cookie(&nf, 9), 9 | NT_COOKIE_HDRS);
+	/* above the role bits, below 64 */
+	CHECK(((uint64_t)7 << NT_COOKIE_ROLE_SHIFT & NT_COOKIE_HDRS) == 0);
+	CHECK((NT_COOKIE_HDRS & NT_COOKIE_RECHECK) == 0);
+}
+
 TEST(cookie_via_offsets_from_btf)
 {
 	struct nt_func f = fn("nft_do_chain", NT_KIND_NFT_HOOK, 1, "nft_pktinfo.skb");
@@ -164,6 +177,7 @@ int main(void)
 	RUN(cookie_skb);
 	RUN(cookie_skb_pp);
 	RUN(cookie_recheck);
+	RUN(cookie_hdrs);
 	RUN(cookie_roles);
 	RUN(cookie_via_offsets_from_btf);
 	RUN(eligibility);
