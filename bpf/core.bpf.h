@@ -736,6 +736,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		st->netns = m->netns;
 		st->match = m->l3 == NT_L3_NONE ? NT_MATCH_NO :
 			    fm ? NT_MATCH_YES : NT_MATCH_NO;
+		st->nohdr = m->l3 == NT_L3_NONE; /* headers later: look again */
 		nt_valve_decide(st, m->h.ts_ns);
 		st->isfrag = !!(m->frag & NT_FRAG_IS);
 		f = was ? nt_reserve(sizeof(*f)) : 0;
