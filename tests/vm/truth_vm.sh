@@ -2,12 +2,10 @@
 # tests/vm/truth_vm.sh - VM twin of tests/e2e/truth_router.sh (issue #15,
 # "Per-packet truth") in function mode: BPF verdicts, kprobe-multi on 6.12.
 #
-# In the vm group of `make test` (tests/run.sh).  Properties still failing on
-# the 6.12 guest (NT_TRUTH_VM_KNOWN, default "function/steps function/loss":
-# the output-hook steps of IPv6 ping requests are not recorded in function
-# mode, 16 of 1,171 steps, not counted as lost; NT_TRUTH_VM_KNOWN=
-# "diff/identical" would also excuse a diff of the two runs) print SKIP with
-# the reason instead of FAIL; NT_TRUTH_VM_KNOWN= checks them too.  Run it directly,
+# In the vm group of `make test` (tests/run.sh).  Properties named in
+# NT_TRUTH_VM_KNOWN (default none; e.g. "diff/identical" excuses a diff of the
+# two runs, whose traffic differs at times under emulation) print SKIP with the
+# reason instead of FAIL.  Run it directly,
 # holding the vm lock:
 #   flock /work/team/locks/vm bash tests/vm/truth_vm.sh
 #   NT_TRUTH_REPORT=1     metrics + examples, never fails
@@ -55,8 +53,8 @@ cp tests/e2e/lib_truth.sh "$G/"
 mkdir -p "$G/rules"
 cp samples/rulesets/truth-*.nft "$G/rules/"
 rc=0
-KNOWN=${NT_TRUTH_VM_KNOWN-"function/steps function/loss"}
-KNOWN_WHY="known, not fixed yet: in function mode the output-hook nft steps of IPv6 ping (ICMPv6 echo request) packets are not recorded (16 of 1,171 steps; every other step, packet and verdict is right)"
+KNOWN=${NT_TRUTH_VM_KNOWN-}
+KNOWN_WHY="known, not fixed yet (NT_TRUTH_VM_KNOWN)"
 # checker output: FAIL lines of the known-failing properties become SKIP
 # (unless NT_TRUTH_REPORT); any other FAIL line sets rc
 # (diff/identical was known-failing until the model kept a dropped skb's late
