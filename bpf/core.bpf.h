@@ -756,10 +756,11 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 	}
 	/* the same packet, headers changed (NAT ...); one the filter left out
 	 * is asked again (a DNATed flow the filter names by its new address,
-	 * or it entered the namespace / device the filter names) */
+	 * or it entered the namespace / device the filter names): new to the valve */
 	st->sig = sig;
 	if (!st->match && !st->shed && m->l3 != NT_L3_NONE && fm) {
 		st->match = NT_MATCH_YES;
+		nt_valve_decide(st, m->h.ts_ns);
 		st->head = head;
 		nt_head_put(head, key, st);
 	}
