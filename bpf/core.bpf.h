@@ -391,6 +391,8 @@ static __always_inline __u32 nt_dgram_ident(const struct nt_ev_meta *m)
 
 /* conntrack of traced packets (ct.bpf.h, --conntrack) */
 static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id);
+/* kernel stacks (stack.bpf.h, --stack all) */
+static __always_inline void nt_stack_hit(void *ctx, __u64 skb, __u32 func_id);
 static __always_inline void nt_ct_forget(struct sk_buff *skb);
 /* packet bytes (bytes.bpf.h, --capture-bytes) */
 static __always_inline void nt_meta_submit(struct sk_buff *skb, struct nt_ev_meta *m);
@@ -885,14 +887,16 @@ static __always_inline void nt_untrack(struct sk_buff *skb)
 	bpf_map_delete_elem(&nt_skbs, &key);
 }
 
-/* The common path of every skb probe: track (filter, metadata) then FUNC. */
-static __always_inline void nt_hit(struct sk_buff *skb, __u32 func_id, __u32 track_flags)
+/* The common path of every skb probe (program context CTX): track (filter,
+ * metadata) then FUNC (+ its STACKREF with --stack all). */
+static __always_inline void nt_hit(void *ctx, struct sk_buff *skb, __u32 func_id, __u32 track_flags)
 {
 	if (!skb)
 		return;
 	if (!nt_track(skb, func_id, track_flags))
 		return;
 	nt_emit_simple(NT_EV_FUNC, 0, func_id, (__u64)skb);
+	nt_stack_hit(ctx, (__u64)skb, func_id);
 	nt_ct_hit(skb, func_id);
 }
 

@@ -59,7 +59,7 @@ static __always_inline struct sk_buff *nt_cookie_skb(__u64 arg, __u64 cookie)
 	return skb;
 }
 
-static __always_inline void nt_func_hit(__u64 arg, __u64 cookie)
+static __always_inline void nt_func_hit(void *ctx, __u64 arg, __u64 cookie)
 {
 	struct sk_buff *skb;
 
@@ -76,7 +76,7 @@ static __always_inline void nt_func_hit(__u64 arg, __u64 cookie)
 		nt_end(skb, NT_COOKIE_ID(cookie), NT_F_INFERRED);
 		return;
 	}
-	nt_hit(skb, NT_COOKIE_ID(cookie),
+	nt_hit(ctx, skb, NT_COOKIE_ID(cookie),
 	       ((cookie & NT_COOKIE_RECHECK) ? NT_TRACK_RECHECK : 0) |
 	       ((cookie & NT_COOKIE_HDRS) ? NT_TRACK_HDRS : 0));
 }
@@ -86,7 +86,7 @@ static __always_inline void nt_func_hit(__u64 arg, __u64 cookie)
 	SEC("kprobe.multi")                                                     \
 	int nt_kpm##n(struct pt_regs *ctx)                                      \
 	{                                                                       \
-		nt_func_hit((__u64)PARM(ctx), bpf_get_attach_cookie(ctx));      \
+		nt_func_hit(ctx, (__u64)PARM(ctx), bpf_get_attach_cookie(ctx)); \
 		return 0;                                                       \
 	}
 NT_KPM(1, PT_REGS_PARM1)
@@ -100,7 +100,7 @@ NT_KPM(5, PT_REGS_PARM5)
 	SEC("kprobe")                                                           \
 	int nt_kp##n(struct pt_regs *ctx)                                       \
 	{                                                                       \
-		nt_func_hit((__u64)PARM(ctx), bpf_get_attach_cookie(ctx));      \
+		nt_func_hit(ctx, (__u64)PARM(ctx), bpf_get_attach_cookie(ctx)); \
 		return 0;                                                       \
 	}
 NT_KP(1, PT_REGS_PARM1)
@@ -117,7 +117,7 @@ NT_KP(5, PT_REGS_PARM5)
 		__u64 arg = 0;                                                  \
 									\
 		bpf_get_func_arg(ctx, n - 1, &arg);                             \
-		nt_func_hit(arg, bpf_get_attach_cookie(ctx));                   \
+		nt_func_hit(ctx, arg, bpf_get_attach_cookie(ctx));              \
 		return 0;                                                       \
 	}
 NT_FE(1)
@@ -148,7 +148,7 @@ NT_FE(5)
 		__u64 arg = 0;                                                  \
 									\
 		bpf_probe_read_kernel(&arg, sizeof(arg), &ctx[n - 1]);          \
-		nt_func_hit(arg, nt_tp_conf());                                 \
+		nt_func_hit(ctx, arg, nt_tp_conf());                            \
 		return 0;                                                       \
 	}
 NT_FEL(1)
@@ -173,7 +173,7 @@ struct {
 									\
 		c = bpf_map_lookup_elem(&nt_kp_addrs, &ip);                     \
 		if (c)                                                          \
-			nt_func_hit((__u64)PARM(ctx), *c);                      \
+			nt_func_hit(ctx, (__u64)PARM(ctx), *c);                 \
 		return 0;                                                       \
 	}
 NT_KPA(1, PT_REGS_PARM1)

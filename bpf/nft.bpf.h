@@ -13,7 +13,8 @@
  *      nft_trace_enabled static key is on, i.e. while any `meta nftrace set 1`
  *      rule exists (nft-record's own table has them).  The info->trace /
  *      nf_trace test is inside the function, so the probe sees every packet,
- *      nftrace-marked or not.
+ *      nftrace-marked or not.  With --stack, a step that decides a drop is
+ *      followed by a STACKREF: the kernel stack there (nft_do_chain, the hook).
  *
  * __nft_trace_packet layouts (nf_tables_core.c), told apart with CO-RE:
  *   <= 6.3 (Debian 6.1):  (struct nft_traceinfo *info, const struct nft_chain *chain,
@@ -38,6 +39,7 @@
 #define NT_NFT_BPF_H
 
 #define NT_NF_VERDICT_MASK 0xff
+#define NT_NF_DROP 0 /* uapi netfilter.h */
 #define NT_NFT_LEVELS 4 /* nested nft_do_chain on one CPU (reject -> icmp_send -> output) */
 
 /* Old (<= 6.3) layout of struct nft_traceinfo; CO-RE matches "nft_traceinfo". */
@@ -348,6 +350,11 @@ int nt_nft_trace_packet(struct pt_regs *ctx)
 	e->hook = lv->hook;
 	e->pad = 0;
 	bpf_ringbuf_submit(e, nt_rb_flags());
+	/* --stack: the stack of the step that decides a drop (rule or policy;
+	 * a reject's drop too): nft_do_chain and the hook that called it */
+	if (nt_stack_mode != NT_STACK_OFF && (type == NFT_TRACETYPE_RULE || type == NFT_TRACETYPE_POLICY) &&
+	    (__s32)code >= 0 && (code & NT_NF_VERDICT_MASK) == NT_NF_DROP)
+		nt_stack_ref(ctx, (__u64)skb, 0);
 depth:
 	if (code == (__u32)NFT_JUMP && type == NFT_TRACETYPE_RULE)
 		lv->depth++;

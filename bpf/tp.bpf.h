@@ -83,7 +83,7 @@ static __always_inline __u64 nt_tp_conf(void)
 	return c;
 }
 
-static __always_inline void nt_tp_hit(struct sk_buff *skb, __u64 conf)
+static __always_inline void nt_tp_hit(void *ctx, struct sk_buff *skb, __u64 conf)
 {
 	if (!skb)
 		return;
@@ -97,18 +97,18 @@ static __always_inline void nt_tp_hit(struct sk_buff *skb, __u64 conf)
 		 * no probe saw (the clone a raw / ping socket queued) */
 		if (!nt_is_tracked(skb) && !nt_head_known(skb))
 			return;
-		nt_hit(skb, (__u32)conf, NT_TRACK_HEAD | NT_TRACK_LINKONLY |
+		nt_hit(ctx, skb, (__u32)conf, NT_TRACK_HEAD | NT_TRACK_LINKONLY |
 		       ((conf & NT_TPC_RECHECK) ? NT_TRACK_RECHECK : 0));
 		return;
 	}
-	nt_hit(skb, (__u32)conf, (conf & NT_TPC_RECHECK) ? NT_TRACK_RECHECK : 0);
+	nt_hit(ctx, skb, (__u32)conf, (conf & NT_TPC_RECHECK) ? NT_TRACK_RECHECK : 0);
 }
 
 #define NT_TPG(n)                                                               \
 	SEC("raw_tp")                                                           \
 	int nt_tpg##n(struct bpf_raw_tracepoint_args *ctx)                      \
 	{                                                                       \
-		nt_tp_hit((struct sk_buff *)ctx->args[n - 1], nt_tp_conf());    \
+		nt_tp_hit(ctx, (struct sk_buff *)ctx->args[n - 1], nt_tp_conf()); \
 		return 0;                                                       \
 	}
 NT_TPG(1)
@@ -141,9 +141,10 @@ static __always_inline void nt_kfree(void *ctx, struct sk_buff *skb, void *locat
 	if (!nt_track(skb, NT_TP_KFREE_SKB, NT_TRACK_RECHECK | NT_TRACK_HEAD))
 		goto out;
 	nt_ct_hit(skb, NT_TP_KFREE_SKB); /* --conntrack: the entry at the drop */
-	stack_id = nt_stack_take(ctx); /* --stack (stack.bpf.h) */
 	d = nt_reserve(sizeof(*d));
 	if (d) {
+		/* --stack (stack.bpf.h): taken for a record that can carry it */
+		stack_id = nt_stack_take(ctx);
 		nt_fill_hdr(&d->h, NT_EV_DROP, nt_shared_flag(skb), NT_TP_KFREE_SKB, (__u64)skb);
 		d->location = (__u64)location;
 		d->reason = reason;

@@ -46,7 +46,9 @@ enum nt_tp_id {
 
 /* nt_stack_mode (bpf/stack.bpf.h, nft-record --stack) */
 #define NT_STACK_OFF 0
-#define NT_STACK_DROP 1   /* the kernel stack of every traced drop (DROP.stack_id) */
+#define NT_STACK_DROP 1   /* the kernel stack of every traced drop (DROP.stack_id) and, in
+			   * function mode, of the nftables step that decided a drop (STACKREF) */
+#define NT_STACK_ALL 2    /* these and a stack at every traced hit (STACKREF after its FUNC) */
 
 /*
  * nftrace socket filter (bpf/nlmsg.bpf.h nt_nlmsg): user space loads one clone

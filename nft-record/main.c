@@ -66,8 +66,8 @@ static const struct argp_option options[] = {
 	  "with function probes: also record nftables' netlink trace (verdicts twice: BPF + netlink)", 0 },
 	{ "nftrace-family", OPT_NFTRACE_FAMILY, "LIST", 0,
 	  "families of the owned nftrace table: inet (default), bridge, or inet,bridge (bridge-family rules are only traced when a bridge-family chain sets nftrace)", 0 },
-	{ "stack", OPT_STACK, "drop", OPTION_ARG_OPTIONAL,
-	  "kernel stack of every traced drop, each distinct stack stored once (STACKS block) and named from the log's own kallsyms snapshot; nft-analyze journeys prints it under the drop line", 0 },
+	{ "stack", OPT_STACK, "drop|all", OPTION_ARG_OPTIONAL,
+	  "kernel stacks: drop (the default) the stack of every traced drop and, in function mode, of the nftables step that decided it; all: also one at every traced hit; each distinct stack stored once (STACKS block), named from the log's own kallsyms snapshot; nft-analyze journeys prints them", 0 },
 	{ "capture-bytes", OPT_CAPTURE_BYTES, "N", 0,
 	  "the first N bytes (1..256; 0 = off, the default) of every traced packet, from the MAC header where the probe sees one, else the network header, when first seen and after each change of its headers or namespace (nft-analyze pcap exports them for Wireshark)", 0 },
 	{ "conntrack", OPT_CONNTRACK, NULL, 0,
@@ -168,13 +168,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	}
 	case OPT_STACK:
-		if (arg && !strcmp(arg, "all")) {
-			fprintf(stderr, "nft-record: --stack all (a stack at every hit) is not implemented; --stack drop records the stack of every drop\n");
-			exit(NT_EXIT_USAGE);
-		}
-		if (arg && strcmp(arg, "drop"))
-			bad(st, "--stack: use drop, not", arg);
-		o->stack_mode = NT_STACK_DROP;
+		if (arg && strcmp(arg, "drop") && strcmp(arg, "all"))
+			bad(st, "--stack: use drop or all, not", arg);
+		o->stack_mode = arg && !strcmp(arg, "all") ? NT_STACK_ALL : NT_STACK_DROP;
 		break;
 	case OPT_NFTRACE_NETLINK: o->nftrace_netlink = 1; break;
 	case OPT_NFTRACE_FAMILY: {

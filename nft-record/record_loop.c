@@ -90,17 +90,26 @@ static void stack_sym(void *ctx, uint64_t addr)
 
 /* A leading frame of a stack that belongs to the tracing itself: the BPF
  * program (JIT code: no kernel symbol within 1 MiB below it, as the analyzer
- * names frames, or bpf_prog_*) and the tracepoint's BPF dispatch
- * (bpf_trace_run<N>, __bpf_trace_<tracepoint>). */
+ * names frames, or bpf_prog_*), the tracepoint's BPF dispatch
+ * (bpf_trace_run<N>, __bpf_trace_<tracepoint>) and, for the stacks function
+ * probes take (--stack all, nftables verdicts), the probe machinery: fentry
+ * trampolines, kprobes (ftrace-based or int3), fprobe (kprobe.multi). */
 static int stack_skip(void *ctx, uint64_t addr)
 {
+	static const char *const mach[] = { "bpf_prog_", "bpf_trace_run", "__bpf_trace_", "bpf_trampoline_",
+					    "__bpf_prog_enter", "trace_call_bpf", "kprobe_", "__kprobe",
+					    "fprobe", "__fprobe", "ftrace_", "__ftrace_", "arch_ftrace_",
+					    "rethook", "exc_int3", "asm_exc_int3", "do_int3", "opt_pre_handler",
+					    "optimized_callback", "aggr_pre_handler", "perf_trace_buf" };
 	struct rec *r = ctx;
 	const struct nt_ksym *s = r->ksyms ? nt_ksyms__by_addr(r->ksyms, addr) : NULL;
 
 	if (!s || addr - s->addr >= (1u << 20))
 		return 1;
-	return !strncmp(s->name, "bpf_prog_", 9) || !strncmp(s->name, "bpf_trace_run", 13) ||
-	       !strncmp(s->name, "__bpf_trace_", 12);
+	for (size_t i = 0; i < sizeof(mach) / sizeof(mach[0]); i++)
+		if (!strncmp(s->name, mach[i], strlen(mach[i])))
+			return 1;
+	return 0;
 }
 
 /* One record of the BPF ring buffer, in ring order: nftrace messages go to the
@@ -165,6 +174,13 @@ int nt_record_on_ring_event(void *ctx, void *data, size_t size)
 			}
 		}
 		break;
+	case NT_EV_STACKREF: { /* --stack: a verdict's or (all) a hit's stack */
+		const struct nt_ev_stackref *s = data;
+
+		if (!nt_kstacks_note(&r->stk, r->w, s->stack_id, stack_skip, stack_sym, r))
+			return 0; /* frames unreadable (counted): no stack to refer to */
+		break;
+	}
 	case NT_EV_FREE:
 		pkt_seen(r, h->skb, 1);
 		break;

@@ -100,7 +100,8 @@ static int write_header(struct rec *r)
 	cJSON_AddBoolToObject(opt, "nftrace_netlink", r->o->nftrace_netlink);
 	cJSON_AddBoolToObject(opt, "nftrace_bridge", !!(r->o->nftrace_families & NT_NFTRACE_BRIDGE));
 	cJSON_AddStringToObject(opt, "config", r->o->config ? r->o->config : "");
-	cJSON_AddStringToObject(opt, "stack", r->o->stack_mode == NT_STACK_DROP ? "drop" : "off");
+	cJSON_AddStringToObject(opt, "stack", r->o->stack_mode == NT_STACK_ALL ? "all" :
+					      r->o->stack_mode == NT_STACK_DROP ? "drop" : "off");
 	cJSON_AddBoolToObject(opt, "conntrack", r->o->conntrack);
 	cJSON_AddNumberToObject(opt, "capture_bytes", r->o->capture_bytes);
 	nsa = cJSON_AddArrayToObject(opt, "netns");

@@ -9,7 +9,7 @@
 # every later packet shows established, in the right direction (client →
 # server original, server → client reply); journeys name the masquerade
 # with both tuples; text journeys print "ct: new"; without --conntrack the
-# log has no CT record.
+# log has no CT record.  The recording also has --stack=all (checked below).
 . "$(dirname "$0")/lib_netns.sh"
 nt_lib_init record_conntrack
 command -v conntrack > /dev/null || nt_skip "conntrack (Debian package conntrack) not installed"
@@ -40,7 +40,7 @@ s.bind(('0.0.0.0', 80)); s.listen(1); c, _ = s.accept(); c.recv(10); c.sendall(b
 import time; time.sleep(4)" &
 NT_PIDS+=($!); sleep 0.3
 
-nt_record_start "$NSR" -- -q --conntrack --filter "tcp port 80"
+nt_record_start "$NSR" -- --conntrack --stack=all --filter "tcp port 80"
 ip netns exec $NSA python3 -c "
 import socket, time
 s = socket.create_connection(('10.98.2.2', 80), timeout=2); s.sendall(b'hello'); s.recv(10)
@@ -127,6 +127,48 @@ print('  checked %d packets against conntrack -L: %s' % (len(pk), ct.strip()))
 sys.exit(1 if errors else 0)
 PY
 grep -q 'ct: new' "$NT_TMP/journeys.txt" || nt_fail "journeys text has no 'ct: new'"
+# the same recording's --stack=all (issue #18): every traced hit has its stack
+# too (a STACKREF after its FUNC), stored once per distinct stack (packets on
+# the same path share ids); a stack the map could not store (its bucket held
+# another one: 4096 buckets) is counted, exactly: hits + drops = stacks
+# referred to + LOSS stack + unreadable + ring losses
+"$NT_ANA" events --json "$NT_LOG" > "$NT_TMP/all.json" 2> "$NT_TMP/ana.err" || nt_fail "events: $(cat "$NT_TMP/ana.err")"
+"$NT_ANA" stats --json "$NT_LOG" > "$NT_TMP/all-stats.json" 2>> "$NT_TMP/ana.err"
+python3 - "$NT_TMP" <<'PY' || nt_fail "--stack=all (above)"
+import json, re, sys
+tmp = sys.argv[1]
+ev = json.load(open(tmp + '/all.json'))['events']
+loss = json.load(open(tmp + '/all-stats.json'))['stats']['loss']
+err = open(tmp + '/rec.err').read()
+m = re.search(r'kernel stacks: (\d+) distinct, lost (\d+), unreadable (\d+)', err)
+errors = []
+if not m:
+    print('  no "kernel stacks:" summary line'); sys.exit(1)
+distinct, lost, unreadable = map(int, m.groups())
+hits = sum(1 for e in ev if e['type'] == 'FUNC' and e.get('func') != 'net:net_dev_xmit')
+drops = [e for e in ev if e['type'] == 'DROP']
+refs = [e for e in ev if e['type'] == 'STACKREF']
+ids = set(e['stack_id'] for e in refs)
+js = json.load(open(tmp + '/journeys.json'))['journeys']
+if sum(1 for j in js if j.get('dropped')) != len(drops):
+    errors.append('%d DROP records, %d dropped journeys' % (len(drops), sum(1 for j in js if j.get('dropped'))))
+with_stack = sum(1 for j in js if j.get('dropped') and j.get('drop_stack_id'))
+if loss.get('stack', 0) != lost:
+    errors.append('stats loss.stack %s, recorder says lost %d' % (loss.get('stack'), lost))
+if hits + len(drops) != len(refs) + with_stack + lost + unreadable + loss.get('ringbuf', 0):
+    errors.append('%d hits + %d drops != %d stack references + %d drop stacks + %d lost + %d unreadable + %d ring losses' % (
+        hits, len(drops), len(refs), with_stack, lost, unreadable, loss.get('ringbuf', 0)))
+if not refs or len(ids) >= len(refs):
+    errors.append('%d stack references to %d distinct stacks (packets on one path: fewer distinct)' % (len(refs), len(ids)))
+for e in refs:
+    if not e.get('frames') or any(f.startswith('0x') for f in e['frames']):
+        errors.append('STACKREF at %s: frames %s' % (e.get('t_ns'), e.get('frames')))
+        break
+for e in errors:
+    print('  ' + e)
+print('  --stack=all: %d hits, %d drops, %d stack references to %d distinct stacks, %d lost' % (hits, len(drops), len(refs), len(ids), lost))
+sys.exit(1 if errors else 0)
+PY
 # without --conntrack: no CT record
 nt_record_start "$NSR" -- -q --force --filter "tcp port 80"
 ip netns exec $NSA python3 -c "

@@ -12,10 +12,11 @@
 #    frames, byte for byte: the stack is the drop's own;
 #  - the nftables steps still equal nft monitor trace; TRAILER counts the
 #    distinct stacks, none lost.
+# (--stack=all is checked in record_conntrack.sh's recording.)
 . "$(dirname "$0")/lib_netns.sh"
 nt_lib_init record_stack
-# --stack all is not implemented: refused with one line, exit 2 (usage)
-for bad in all foo; do
+# a mode that does not exist: refused with one line, exit 2 (usage)
+for bad in foo all,drop; do
 	out=$("$NT_REC" --stack=$bad -o "$NT_TMP/no.ntl" 2>&1); rc=$?
 	[ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [ ! -e "$NT_TMP/no.ntl" ] ||
 		nt_fail "--stack=$bad: exit $rc, output '$out' (expected exit 2, one line, no file)"
