@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """whatwhy_check.py - issue #18's checks on a function-mode recording made in a
-VM guest (tests/vm/guest/whatwhy.sh; run by tests/vm/whatwhy_check.sh).
+VM guest (tests/vm/guest/whatwhy.sh; run by tests/tools/whatwhy_check.sh).
 
 usage: whatwhy_check.py --name KERNEL/whatwhy/BACKEND --log LOG --c0 PCAP --s0 PCAP
                         --ana NFT-ANALYZE [--env FILE] [--work DIR]

@@ -62,7 +62,7 @@ run_kernel() { # SPEC
 	qrc=$?
 	t2=$(date +%s)
 	# issue #18: the guest's whatwhy recording, checked here (tshark, python3)
-	bash tests/vm/whatwhy_check.sh "$WORK/res-$tag.txt" "$tag" > "$WORK/ww-$tag.txt"; cat "$WORK/ww-$tag.txt" >> "$WORK/res-$tag.txt"
+	bash tests/tools/whatwhy_check.sh "$WORK/res-$tag.txt" "$tag" > "$WORK/ww-$tag.txt"; cat "$WORK/ww-$tag.txt" >> "$WORK/res-$tag.txt"
 	tr -d '\r' < "$WORK/res-$tag.txt" | grep -E '^(PASS|FAIL|SKIP): |^# '
 	done_line=$(tr -d '\r' < "$WORK/res-$tag.txt" | grep -E '^NT_VM_DONE rc=' | tail -n1)
 	echo "# vm/$tag: $pkg, prepare $((t1 - t0)) s, qemu $((t2 - t1)) s, qemu rc $qrc, ${done_line:-no result}"

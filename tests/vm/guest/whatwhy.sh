@@ -10,7 +10,7 @@
 #     (table ip ww, this scenario's own, removed after), while tcpdump captures
 #     the connection on c0 (before the NAT) and on s0 (after it).
 # The log and both captures leave the guest base64-encoded on the result
-# channel ("NT_WW <backend> <name> <line>"); tests/vm/whatwhy_check.sh checks
+# channel ("NT_WW <backend> <name> <line>"); tests/tools/whatwhy_check.sh checks
 # them on the host (tshark, python3: tests/tools/whatwhy_check.py) and prints
 # PASS/FAIL/SKIP: <kernel>/whatwhy/<backend>/<check>.
 WW_PORT=8081
@@ -81,7 +81,7 @@ EOF
 	done
 	u2=$(cut -d' ' -f1 /proc/uptime)
 	[ -s $W/ww.ntl ] || { res FAIL "whatwhy/$be/record" "${why}no log"; return; }
-	# the host checks these (tests/vm/whatwhy_check.sh), also after a failure
+	# the host checks these (tests/tools/whatwhy_check.sh), also after a failure
 	{
 		echo "NT_WW $be env nft_bpf=$NFT_BPF"
 		echo "NT_WW $be env port=$WW_PORT"

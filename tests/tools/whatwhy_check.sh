@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/vm/whatwhy_check.sh RESULTS KERNEL - issue #18's checks of a guest's
+# tests/tools/whatwhy_check.sh RESULTS KERNEL - issue #18's checks of a guest's
 # whatwhy recording (tests/vm/guest/whatwhy.sh) on the host, where tshark and
 # python3 are: run by tests/vm/run_vm.sh after the guest, with the guest's
 # result file.  The guest wrote the log and its two tcpdump captures
