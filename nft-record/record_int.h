@@ -73,7 +73,7 @@ struct rec {
 	uint64_t lost_nl[MAX_CPUS];      /* per CPU, last written: nftrace messages */
 	uint64_t lost_st[MAX_CPUS];      /* per CPU, last written: kernel stacks (--stack) */
 	uint64_t lost_rb_total, lost_nl_total, lost_st_total;
-	uint64_t cnt_written[3];         /* COUNT counters (NT_CNT_*), last written */
+	uint64_t cnt_written[NT_CNT_SHED_EVENTS + 1]; /* COUNT counters (NT_CNT_*), last written */
 	uint64_t nlmsgs, nlmsg_bad;      /* nftrace messages from the ring, unparsable */
 	uint64_t progress;               /* every source delivered what is older */
 	uint32_t alloc_func_id;          /* FUNCS id of the allocator probes (function mode) */
@@ -110,8 +110,8 @@ struct rec {
 	uint64_t lost_rb_base[MAX_CPUS], lost_nl_base[MAX_CPUS], lost_st_base[MAX_CPUS];
 	uint64_t files_done, files_removed;
 	/* --max-events-per-s (record_valve.c): packets [0] and events [1] shed,
-	 * summed over CPUs: last read, last written, value when the file began */
-	uint64_t shed[2], shed_written[2], shed_base[2];
+	 * summed over CPUs: last read, value when the file began (cnt_written: last written) */
+	uint64_t shed[2], shed_base[2];
 	uint64_t valve_cpu_rate;         /* events/s per CPU (BPF nt_valve_rate) */
 	/* ruleset changes during the recording (record_rules.c) */
 	struct nt_rulewatch rw;
@@ -155,6 +155,8 @@ int nt_record_loop(struct rec *r);
 
 /* record_valve.c: --max-events-per-s */
 void nt_record_valve_setup(struct rec *r);      /* before the BPF object loads */
+/* record_loop.c: a COUNT record when the counter changed (or at the end) */
+void nt_record_write_count(struct rec *r, uint32_t counter, uint64_t value, uint64_t ts, int force);
 void nt_record_valve_counts(struct rec *r, uint64_t ts, int force);
 void nt_record_valve_rotated(struct rec *r);
 void nt_record_valve_summary(const struct rec *r);

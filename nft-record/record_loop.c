@@ -235,7 +235,9 @@ void nt_record_write_losses(struct rec *r, int force)
 	nt_mergeq_out(&r->mq, UINT64_MAX);
 }
 
-static void write_count(struct rec *r, uint32_t counter, uint64_t value, uint64_t ts, int force)
+/* A COUNT record of COUNTER (cumulative VALUE) when it changed since the last
+ * one written, or FORCE (the file's end) and not 0. */
+void nt_record_write_count(struct rec *r, uint32_t counter, uint64_t value, uint64_t ts, int force)
 {
 	struct nt_ev_count c;
 
@@ -270,9 +272,9 @@ void nt_record_write_counters(struct rec *r, int force)
 	}
 	if (r->corr) {
 		nt_corr_get_stats(r->corr, &cs);
-		write_count(r, NT_CNT_NFT_UNMATCHED, cs.uncorrelated, ts, force);
+		nt_record_write_count(r, NT_CNT_NFT_UNMATCHED, cs.uncorrelated, ts, force);
 	}
-	write_count(r, NT_CNT_LATE, r->mq.late, ts, force);
+	nt_record_write_count(r, NT_CNT_LATE, r->mq.late, ts, force);
 	nt_record_valve_counts(r, ts, force); /* --max-events-per-s: what was shed */
 }
 

@@ -48,21 +48,8 @@ void nt_record_valve_counts(struct rec *r, uint64_t ts, int force)
 	if (!r->o->max_events_per_s || !r->skel)
 		return;
 	for (uint32_t k = 0; k < 2; k++) {
-		struct nt_ev_count c;
-		uint64_t v;
-
 		r->shed[k] = shed_sum(r, k);
-		v = r->shed[k] - r->shed_base[k];
-		if (v == r->shed_written[k] && !(force && v))
-			continue;
-		r->shed_written[k] = v;
-		memset(&c, 0, sizeof(c));
-		c.h.type = NT_EV_COUNT;
-		c.h.cpu = 0xffff;
-		c.h.ts_ns = ts;
-		c.value = v;
-		c.counter = ids[k];
-		nt_mergeq_push(&r->mq, &c, sizeof(c));
+		nt_record_write_count(r, ids[k], r->shed[k] - r->shed_base[k], ts, force);
 	}
 }
 
@@ -70,7 +57,7 @@ void nt_record_valve_counts(struct rec *r, uint64_t ts, int force)
 void nt_record_valve_rotated(struct rec *r)
 {
 	memcpy(r->shed_base, r->shed, sizeof(r->shed_base));
-	memset(r->shed_written, 0, sizeof(r->shed_written));
+	r->cnt_written[NT_CNT_SHED] = r->cnt_written[NT_CNT_SHED_EVENTS] = 0;
 }
 
 void nt_record_valve_summary(const struct rec *r)
