@@ -255,8 +255,7 @@ struct nt_packet *md_on_link(struct nt_model *m, const struct nt_ev_link *l, siz
 /* REC is kfree_skbmem's (the skb's memory freed): a FREE or FUNC record. */
 int md_is_skbmem(struct nt_model *m, const struct nt_ev_hdr *h)
 {
-	return m->skbmem_traced && (h->type == NT_EV_FREE || h->type == NT_EV_FUNC) &&
-	       !strcmp(nt_model_func(m, h->id)->name, "kfree_skbmem");
+	return m->skbmem_traced && (h->type == NT_EV_FREE || h->type == NT_EV_FUNC) && h->id == m->skbmem_id;
 }
 
 /* Remember skb S freed at TS (with its identity); DYING: its memory is not

@@ -151,6 +151,7 @@ struct nt_model {
 	uint32_t freed_next;
 	struct u64map freed_map;     /* skb -> index in freed */
 	int skbmem_traced;           /* FUNCS names kfree_skbmem (see DYING_NS) */
+	uint32_t skbmem_id;          /* ... with this function id */
 	struct linger *linger;       /* FIFO of LINGER_MAX lingering packets */
 	uint32_t linger_head, linger_n;
 	uint64_t linger_ts;          /* set while a NT_F_SHARED free ends an skb: its time */

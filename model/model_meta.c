@@ -229,8 +229,10 @@ static int meta_funcs(struct nt_model *m, const cJSON *root)
 		fi->priority = pr >= 0 && pr <= 3 ? (int)pr : 3;
 		fi->kind = kind_parse(jstr(f, "kind", "skb"));
 		fi->role = role_parse(jstr(f, "role", NULL), fi->name);
-		if (!strcmp(fi->name, "kfree_skbmem"))
+		if (!strcmp(fi->name, "kfree_skbmem")) {
 			m->skbmem_traced = 1;
+			m->skbmem_id = id;
+		}
 	}
 	return 0;
 }
