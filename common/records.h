@@ -268,6 +268,7 @@ struct nt_ev_link {
 #define NT_LOSS_USER 3     /* dropped by user space (writer back-pressure) */
 #define NT_LOSS_NFTRACE_RING 4 /* nftrace messages whose copy found no room in the ring */
 #define NT_LOSS_STACK 5    /* kernel stacks BPF could not store (--stack): the record has none */
+#define NT_LOSS_PROBE 6    /* runs of our BPF programs the kernel skipped (recursion_misses, all CPUs) */
 
 /* NT_EV_LOSS (40 bytes): cumulative counter; hdr.cpu = CPU (0xffff = all). */
 struct nt_ev_loss {

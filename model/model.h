@@ -192,6 +192,7 @@ struct nt_model_totals {
 	uint64_t discarded;     /* packets dropped by NT_F_DISCARD (capture filter, late) */
 	uint64_t lost_ringbuf, lost_netlink, lost_user; /* from NT_EV_LOSS (max per cpu, summed) */
 	uint64_t lost_nftrace_ring; /* NT_LOSS_NFTRACE_RING */
+	uint64_t lost_probe;    /* NT_LOSS_PROBE: probe runs the kernel skipped (an upper bound of hops lost) */
 	uint64_t lost_stack;    /* NT_LOSS_STACK: kernel stacks not taken (the records have none) */
 	uint64_t nft_unmatched; /* COUNT counter 1: the recorder's unmatched nft steps */
 	uint64_t written_late;  /* COUNT counter 2: records the recorder wrote out of order */

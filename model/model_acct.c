@@ -62,6 +62,7 @@ void md_loss_record(struct nt_model *m, const struct nt_ev_loss *l)
 	case NT_LOSS_USER: tot = &m->t.lost_user; break;
 	case NT_LOSS_NFTRACE_RING: tot = &m->t.lost_nftrace_ring; break;
 	case NT_LOSS_STACK: tot = &m->t.lost_stack; break;
+	case NT_LOSS_PROBE: tot = &m->t.lost_probe; break;
 	default: return;
 	}
 	md_loss_update(m, l->source, l->h.cpu, l->h.id, l->count, tot);

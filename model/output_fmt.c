@@ -301,7 +301,7 @@ static const char *loss_source(uint32_t s)
 {
 	return s == NT_LOSS_RINGBUF ? "ringbuf" : s == NT_LOSS_NETLINK ? "netlink" :
 	       s == NT_LOSS_USER ? "user" : s == NT_LOSS_NFTRACE_RING ? "nftrace_ring" :
-	       s == NT_LOSS_STACK ? "stack" : "unknown";
+	       s == NT_LOSS_STACK ? "stack" : s == NT_LOSS_PROBE ? "probe" : "unknown";
 }
 
 static const char *count_name(uint32_t c)

@@ -440,6 +440,8 @@ void nt_stats_print_text(FILE *out, struct nt_stats *s, const struct nt_model *m
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "user space", t->lost_user);
 	if (t->lost_stack)
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "kernel stacks (--stack)", t->lost_stack);
+	if (t->lost_probe)
+		fprintf(out, "  %-28s: %6" PRIu64 "\n", "probe runs skipped (kernel)", t->lost_probe);
 	fprintf(out, "  %-28s: %6" PRIu64 "\n", "uncorrelated NFT records", t->uncorrelated);
 	if (t->nft_unmatched)
 		fprintf(out, "  %-28s: %6" PRIu64 "\n", "  counted by the recorder", t->nft_unmatched);
@@ -527,6 +529,8 @@ static void jw_loss(struct nt_jw *w, const struct nt_model *m, const struct nt_s
 	nt_jw_u64(w, "nftrace_ring", t->lost_nftrace_ring);
 	if (t->lost_stack) /* only in logs of --stack that lost one */
 		nt_jw_u64(w, "stack", t->lost_stack);
+	if (t->lost_probe) /* only in logs whose kernel skipped a probe run */
+		nt_jw_u64(w, "probe", t->lost_probe);
 	nt_jw_u64(w, "uncorrelated_nft_records", t->uncorrelated);
 	nt_jw_u64(w, "nft_unmatched_counted", t->nft_unmatched);
 	nt_jw_u64(w, "incomplete_packets", s->incomplete);

@@ -115,6 +115,9 @@ static int finish(struct rec *r, int loop_err)
 			(unsigned long long)r->lost_rb_total, (unsigned long long)r->lost_nl_total,
 			(unsigned long long)r->mq.late, (long long)st.st_size, secs, r->out_path);
 		nt_record_valve_summary(r);
+		if (r->probe_miss)
+			fprintf(stderr, "nft-record: the kernel skipped %llu runs of the probes (a probe already running on the CPU): hops or nft steps of traced packets may be missing (LOSS probe)\n",
+				(unsigned long long)r->probe_miss);
 		nt_record_rules_summary(r);
 		if (o->stack_mode != NT_STACK_OFF)
 			fprintf(stderr, "nft-record: kernel stacks: %llu distinct, lost %llu, unreadable %llu\n",

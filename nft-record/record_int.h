@@ -73,6 +73,7 @@ struct rec {
 	uint64_t lost_nl[MAX_CPUS];      /* per CPU, last written: nftrace messages */
 	uint64_t lost_st[MAX_CPUS];      /* per CPU, last written: kernel stacks (--stack) */
 	uint64_t lost_rb_total, lost_nl_total, lost_st_total;
+	uint64_t probe_miss, probe_miss_base; /* BPF runs the kernel skipped (probemiss.h): last read, file start */
 	uint64_t cnt_written[NT_CNT_SHED_EVENTS + 1]; /* COUNT counters (NT_CNT_*), last written */
 	uint64_t nlmsgs, nlmsg_bad;      /* nftrace messages from the ring, unparsable */
 	uint64_t progress;               /* every source delivered what is older */

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "nft-record/probemiss.h"
 #include "nft-record/record_int.h"
 #include "nft-record/snapshot.h"
 #include "nt.skel.h"
@@ -227,6 +228,27 @@ static void write_percpu_losses(struct rec *r, struct bpf_map *map, uint32_t sou
 	*total = sum;
 }
 
+/* BPF program runs the kernel skipped (probemiss.h), at a file's end: one
+ * LOSS record (all CPUs) when there were any since the file began. */
+static void write_probe_misses(struct rec *r, uint64_t ts)
+{
+	struct nt_ev_loss l;
+	uint64_t total;
+
+	if (nt_probemiss_read(&total) || total < r->probe_miss_base)
+		return;
+	r->probe_miss = total;
+	if (total == r->probe_miss_base)
+		return;
+	memset(&l, 0, sizeof(l));
+	l.h.type = NT_EV_LOSS;
+	l.h.cpu = 0xffff;
+	l.h.ts_ns = ts;
+	l.source = NT_LOSS_PROBE;
+	l.count = total - r->probe_miss_base;
+	nt_mergeq_push(&r->mq, &l, sizeof(l));
+}
+
 /* --rotate: the file's last counters go out before its TRAILER (everything
  * the merge queue holds is written to the old file). */
 void nt_record_write_losses(struct rec *r, int force)
@@ -270,6 +292,8 @@ void nt_record_write_counters(struct rec *r, int force)
 			write_percpu_losses(r, r->skel->maps.nt_stack_lost, NT_LOSS_STACK, r->lost_st,
 					    r->lost_st_base, &r->lost_st_total, ts, force);
 	}
+	if (r->skel && force)
+		write_probe_misses(r, ts);
 	if (r->corr) {
 		nt_corr_get_stats(r->corr, &cs);
 		nt_record_write_count(r, NT_CNT_NFT_UNMATCHED, cs.uncorrelated, ts, force);

@@ -80,6 +80,7 @@ int nt_record_rotate(struct rec *r, uint64_t now)
 	memcpy(r->lost_rb_base, r->lost_rb, sizeof(r->lost_rb_base));
 	memcpy(r->lost_nl_base, r->lost_nl, sizeof(r->lost_nl_base));
 	memcpy(r->lost_st_base, r->lost_st, sizeof(r->lost_st_base));
+	r->probe_miss_base = r->probe_miss;
 	nt_record_valve_rotated(r);
 	nt_record_keep_rotated(r);
 	memset(r->ksym_set, 0, sizeof(r->ksym_set));

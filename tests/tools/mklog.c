@@ -45,7 +45,7 @@
  *   T free SKB FUNCID [inferred|discard]
  *   T link SKB PARENT clone|copy|realloc|head
  *   T dev SKB IFINDEX NETNS [FUNCID]
- *   T loss CPU ringbuf|netlink|user|nftrace_ring COUNT [ID]   (netlink: CPU 65535, ID = netns)
+ *   T loss CPU ringbuf|netlink|user|nftrace_ring|stack|probe COUNT [ID]   (netlink: CPU 65535, ID = netns)
  *   T count CPU unmatched|late VALUE [ID]
  *   synth on|off                   NFT rule / chain records made by the recorder
  *                                  from nftables' trace (NT_F_SYNTH) or not

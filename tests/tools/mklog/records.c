@@ -372,7 +372,8 @@ void record(const struct line *l, uint64_t base)
 		s.source = !strcmp(l->tok[3], "ringbuf") ? NT_LOSS_RINGBUF :
 			   !strcmp(l->tok[3], "netlink") ? NT_LOSS_NETLINK :
 			   !strcmp(l->tok[3], "nftrace_ring") ? NT_LOSS_NFTRACE_RING :
-			   !strcmp(l->tok[3], "stack") ? NT_LOSS_STACK : NT_LOSS_USER;
+			   !strcmp(l->tok[3], "stack") ? NT_LOSS_STACK :
+			   !strcmp(l->tok[3], "probe") ? NT_LOSS_PROBE : NT_LOSS_USER;
 		s.count = strtoull(l->tok[4], NULL, 10);
 		s.h.id = n > 5 ? (uint32_t)strtoul(l->tok[5], NULL, 10) : 0;
 		emit(&s, sizeof(s));
