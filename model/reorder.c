@@ -201,8 +201,10 @@ int nt_reorder_push(struct nt_reorder *r, const void *rec, size_t len)
 	struct qrec *q;
 	int w;
 
-	free(r->last);
-	r->last = NULL;
+	if (r->last) { /* (no call into free() per record: most pops are FIFO slots) */
+		free(r->last);
+		r->last = NULL;
+	}
 	if (!r->window || !ts || (r->any_released && ts < r->released)) {
 		if (ts && r->window) {
 			r->st.late++;
@@ -270,8 +272,10 @@ const void *nt_reorder_pop(struct nt_reorder *r, size_t *len, int flush)
 	struct qrec *f, *hp, *q;
 	int early;
 
-	free(r->last);
-	r->last = NULL;
+	if (r->last) {
+		free(r->last);
+		r->last = NULL;
+	}
 	if (r->immhead < r->nimm) {
 		q = r->imm[r->immhead++];
 		r->last = q;
