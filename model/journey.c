@@ -194,7 +194,7 @@ static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex
 		return;
 	}
 	/* at most sizeof(where_memo.s) bytes follow: no flush in between */
-	if (sizeof(b->buf) - b->len < sizeof(where_memo.s))
+	if (b->cap - b->len < sizeof(where_memo.s))
 		nt_tb_flush(b);
 	start = b->len;
 	tb_where_names(b, ifindex, netns, dn, nn);
@@ -202,7 +202,7 @@ static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex
 	where_memo.ifindex = ifindex;
 	where_memo.netns = netns;
 	where_memo.len = b->len - start;
-	memcpy(where_memo.s, b->buf + start, where_memo.len);
+	memcpy(where_memo.s, b->p + start, where_memo.len);
 	where_memo.valid = 1;
 }
 
@@ -412,17 +412,24 @@ static void tb_fate(struct nt_tb *b, const struct nt_model *m, const struct nt_p
 
 void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_packet *p)
 {
+	struct nt_tb b;
+
+	nt_tb_init(&b, out);
+	nt_journey_text(&b, m, p);
+	nt_tb_flush(&b);
+}
+
+void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p)
+{
 	static const char sep[] = "================================================================================\n";
 	struct hops hs;
 	const struct nt_ev_hdr *h;
-	struct nt_tb b;
 	uint32_t fo[JT_FAST_FUNCS];   /* offsets of the function records */
 	uint8_t fl[JT_FAST_FUNCS];    /* and their layers */
 	uint32_t fdev[JT_FAST_FUNCS], fns[JT_FAST_FUNCS]; /* where they were */
 	int order[NT_MODEL_MAX_LAYERS], nl = 0, nf = 0, many = 0, nnat = 0, nfrag = 0;
 	uint32_t seen = 0, types = 0;
 
-	nt_tb_init(&b, out);
 	where_memo.valid = 0;
 	/* one pass: layer order, function records by layer, record types present */
 	hops_init(&hs);
@@ -457,47 +464,47 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 		}
 	}
 
-	nt_tb_mem(&b, sep, sizeof(sep) - 1);
-	nt_tb_lit(&b, "PACKET TRACE: 0x");
-	nt_tb_hex(&b, p->skb);
-	nt_tb_lit(&b, " (packet ");
-	nt_tb_u64(&b, p->id);
-	nt_tb_lit(&b, ")\n");
-	nt_tb_mem(&b, sep, sizeof(sep) - 1);
-	nt_tb_chr(&b, '[');
-	nt_tb_str(&b, p->has_meta && (p->meta.l3 == NT_L3_IPV4 || p->meta.l3 == NT_L3_IPV6) ?
+	nt_tb_mem(b, sep, sizeof(sep) - 1);
+	nt_tb_lit(b, "PACKET TRACE: 0x");
+	nt_tb_hex(b, p->skb);
+	nt_tb_lit(b, " (packet ");
+	nt_tb_u64(b, p->id);
+	nt_tb_lit(b, ")\n");
+	nt_tb_mem(b, sep, sizeof(sep) - 1);
+	nt_tb_chr(b, '[');
+	nt_tb_str(b, p->has_meta && (p->meta.l3 == NT_L3_IPV4 || p->meta.l3 == NT_L3_IPV6) ?
 			nt_proto_name(p->meta.l4proto) : "?");
-	nt_tb_lit(&b, "] ");
-	nt_tb_flow(&b, p->has_meta ? &p->meta : NULL);
-	nt_tb_lit(&b, " | Functions: ");
-	nt_tb_u64(&b, p->n_funcs);
-	nt_tb_lit(&b, ", NFT Chains: ");
-	nt_tb_u64(&b, nt_packet_chains(p));
-	nt_tb_lit(&b, ", Rules: ");
-	nt_tb_u64(&b, p->n_rules);
-	nt_tb_lit(&b, " | Verdict: ");
-	nt_tb_str(&b, nt_verdict_name(p->verdict));
-	nt_tb_lit(&b, " | Fate: ");
-	nt_tb_str(&b, nt_fate_name(p->fate));
+	nt_tb_lit(b, "] ");
+	nt_tb_flow(b, p->has_meta ? &p->meta : NULL);
+	nt_tb_lit(b, " | Functions: ");
+	nt_tb_u64(b, p->n_funcs);
+	nt_tb_lit(b, ", NFT Chains: ");
+	nt_tb_u64(b, nt_packet_chains(p));
+	nt_tb_lit(b, ", Rules: ");
+	nt_tb_u64(b, p->n_rules);
+	nt_tb_lit(b, " | Verdict: ");
+	nt_tb_str(b, nt_verdict_name(p->verdict));
+	nt_tb_lit(b, " | Fate: ");
+	nt_tb_str(b, nt_fate_name(p->fate));
 	if (p->incomplete)
-		nt_tb_lit(&b, " (incomplete)");
-	nt_tb_chr(&b, '\n');
+		nt_tb_lit(b, " (incomplete)");
+	nt_tb_chr(b, '\n');
 	if (p->flow_packet && p->flow_packet != p->id) {
-		nt_tb_str(&b, p->reply ? "Flow: reply to packet " : "Flow: after packet ");
-		nt_tb_u64(&b, p->flow_packet);
-		nt_tb_str(&b, p->reply ? " (the other direction of its flow)\n" : " (same flow)\n");
+		nt_tb_str(b, p->reply ? "Flow: reply to packet " : "Flow: after packet ");
+		nt_tb_u64(b, p->flow_packet);
+		nt_tb_str(b, p->reply ? " (the other direction of its flow)\n" : " (same flow)\n");
 	}
 
 	for (int i = 0; i < nl; i++) {
-		nt_tb_chr(&b, '\n');
-		nt_tb_esc(&b, nt_model_layer_name(m, order[i]));
-		nt_tb_lit(&b, " Layer:\n");
+		nt_tb_chr(b, '\n');
+		nt_tb_esc(b, nt_model_layer_name(m, order[i]));
+		nt_tb_lit(b, " Layer:\n");
 		if (!many) {
 			for (int j = 0; j < nf; j++) {
 				if (fl[j] != order[i])
 					continue;
 				h = (const void *)(p->ev + fo[j]);
-				func_line(&b, m, p, h, nt_model_func(m, h->id), fdev[j], fns[j]);
+				func_line(b, m, p, h, nt_model_func(m, h->id), fdev[j], fns[j]);
 			}
 			continue;
 		}
@@ -506,13 +513,13 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			struct hopskb *s = hop_step(&hs, m, h);
 
 			if (rec_layer(m, h) == order[i])
-				func_line(&b, m, p, h, nt_model_func(m, h->id), s ? s->ifindex : 0,
+				func_line(b, m, p, h, nt_model_func(m, h->id), s ? s->ifindex : 0,
 					  s ? s->netns : 0);
 		}
 	}
 
 	if (nnat) {
-		nt_tb_lit(&b, "\nNAT:\n");
+		nt_tb_lit(b, "\nNAT:\n");
 		hops_init(&hs);
 		FOREACH_REC(p, h) {
 			struct hopskb *s;
@@ -523,16 +530,16 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			}
 			s = hop_of(&hs, h->skb, 0);
 			if (is_nat(s, (const void *)h)) {
-				rel_us(&b, p, h->ts_ns);
-				nt_tb_flow(&b, &s->meta);
-				nt_tb_lit(&b, "  =>  ");
-				nt_tb_flow(&b, (const void *)h);
-				nt_tb_lit(&b, "  seen at ");
-				nt_tb_esc(&b, nt_model_func(m, h->id)->name);
-				tb_where(&b, m, ((const struct nt_ev_meta *)h)->ifindex,
+				rel_us(b, p, h->ts_ns);
+				nt_tb_flow(b, &s->meta);
+				nt_tb_lit(b, "  =>  ");
+				nt_tb_flow(b, (const void *)h);
+				nt_tb_lit(b, "  seen at ");
+				nt_tb_esc(b, nt_model_func(m, h->id)->name);
+				tb_where(b, m, ((const struct nt_ev_meta *)h)->ifindex,
 					 ((const struct nt_ev_meta *)h)->netns);
-				tb_nat_cause(&b, m, &hs);
-				nt_tb_chr(&b, '\n');
+				tb_nat_cause(b, m, &hs);
+				nt_tb_chr(b, '\n');
 			}
 			s->meta = *(const struct nt_ev_meta *)h;
 			s->has_meta = 1;
@@ -543,7 +550,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 	}
 
 	if (nfrag) {
-		nt_tb_lit(&b, "\nFragments:\n");
+		nt_tb_lit(b, "\nFragments:\n");
 		hops_init(&hs);
 		FOREACH_REC(p, h) {
 			const struct nt_ev_meta *mm = (const void *)h;
@@ -556,29 +563,29 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			was = s->has_meta && (s->meta.frag & NT_FRAG_IS);
 			if ((mm->frag & NT_FRAG_IS) && (!was || (s->meta.frag & ~NT_FRAG_MF) != (mm->frag & ~NT_FRAG_MF) ||
 							 s->meta.frag_id != mm->frag_id)) {
-				rel_us(&b, p, h->ts_ns);
-				nt_tb_lit(&b, "fragment id ");
-				nt_tb_u64(&b, mm->frag_id);
-				nt_tb_lit(&b, " offset ");
-				nt_tb_u64(&b, (uint64_t)(mm->frag & NT_FRAG_OFF_MASK) * 8);
+				rel_us(b, p, h->ts_ns);
+				nt_tb_lit(b, "fragment id ");
+				nt_tb_u64(b, mm->frag_id);
+				nt_tb_lit(b, " offset ");
+				nt_tb_u64(b, (uint64_t)(mm->frag & NT_FRAG_OFF_MASK) * 8);
 				if (mm->frag & NT_FRAG_MF)
-					nt_tb_lit(&b, " (more)");
-				nt_tb_lit(&b, " len ");
-				nt_tb_u64(&b, mm->len);
-				nt_tb_lit(&b, "  [skb 0x");
-				nt_tb_hex(&b, h->skb);
-				nt_tb_chr(&b, ']');
-				tb_where(&b, m, mm->ifindex, mm->netns);
-				nt_tb_chr(&b, '\n');
+					nt_tb_lit(b, " (more)");
+				nt_tb_lit(b, " len ");
+				nt_tb_u64(b, mm->len);
+				nt_tb_lit(b, "  [skb 0x");
+				nt_tb_hex(b, h->skb);
+				nt_tb_chr(b, ']');
+				tb_where(b, m, mm->ifindex, mm->netns);
+				nt_tb_chr(b, '\n');
 			} else if (was && !(mm->frag & NT_FRAG_IS)) {
-				rel_us(&b, p, h->ts_ns);
-				nt_tb_lit(&b, "reassembled, len ");
-				nt_tb_u64(&b, mm->len);
-				nt_tb_lit(&b, "  [skb 0x");
-				nt_tb_hex(&b, h->skb);
-				nt_tb_chr(&b, ']');
-				tb_where(&b, m, mm->ifindex, mm->netns);
-				nt_tb_chr(&b, '\n');
+				rel_us(b, p, h->ts_ns);
+				nt_tb_lit(b, "reassembled, len ");
+				nt_tb_u64(b, mm->len);
+				nt_tb_lit(b, "  [skb 0x");
+				nt_tb_hex(b, h->skb);
+				nt_tb_chr(b, ']');
+				tb_where(b, m, mm->ifindex, mm->netns);
+				nt_tb_chr(b, '\n');
 			}
 			s->meta = *mm;
 			s->has_meta = 1;
@@ -586,7 +593,7 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 	}
 
 	if (types & (1u << NT_EV_NFT_CHAIN)) {
-		nt_tb_lit(&b, "\nNFT Chains:\n");
+		nt_tb_lit(b, "\nNFT Chains:\n");
 		FOREACH_REC(p, h) {
 			const struct nt_ev_nft_chain *c = (const void *)h;
 			const struct nt_ev_nft_chaindef *d;
@@ -594,93 +601,92 @@ void nt_journey_print_text(FILE *out, const struct nt_model *m, const struct nt_
 			if (h->type != NT_EV_NFT_CHAIN)
 				continue;
 			d = nt_model_chain(m, c->chain_key);
-			rel_us(&b, p, h->ts_ns);
-			nt_tb_chain(&b, m, c->chain_key);
+			rel_us(b, p, h->ts_ns);
+			nt_tb_chain(b, m, c->chain_key);
 			if (d && d->base) {
-				nt_tb_lit(&b, " (hook ");
-				nt_tb_str(&b, nt_hook_name(d->hook));
-				nt_tb_lit(&b, ", prio ");
-				nt_tb_i64(&b, d->prio);
-				nt_tb_chr(&b, ')');
+				nt_tb_lit(b, " (hook ");
+				nt_tb_str(b, nt_hook_name(d->hook));
+				nt_tb_lit(b, ", prio ");
+				nt_tb_i64(b, d->prio);
+				nt_tb_chr(b, ')');
 			}
 			if (c->phase == NT_CHAIN_EXIT) {
-				nt_tb_lit(&b, ": ");
-				nt_tb_str(&b, nt_verdict_name(c->verdict));
-				nt_tb_chr(&b, '\n');
+				nt_tb_lit(b, ": ");
+				nt_tb_str(b, nt_verdict_name(c->verdict));
+				nt_tb_chr(b, '\n');
 			} else {
-				nt_tb_lit(&b, ": enter\n");
+				nt_tb_lit(b, ": enter\n");
 			}
 		}
 	}
 
 	if (types & (1u << NT_EV_NFT_RULE)) {
-		nt_tb_lit(&b, "\nNFT Rules Evaluated:\n");
+		nt_tb_lit(b, "\nNFT Rules Evaluated:\n");
 		FOREACH_REC(p, h) {
 			const struct nt_ev_nft_rule *r = (const void *)h;
 			const char *text;
 
 			if (h->type != NT_EV_NFT_RULE)
 				continue;
-			rel_us(&b, p, h->ts_ns);
-			nt_tb_chain(&b, m, r->chain_key);
+			rel_us(b, p, h->ts_ns);
+			nt_tb_chain(b, m, r->chain_key);
 			if (r->kind == NT_RULE_KIND_POLICY) {
-				nt_tb_lit(&b, " policy: ");
+				nt_tb_lit(b, " policy: ");
 			} else if (r->kind == NT_RULE_KIND_RETURN) {
-				nt_tb_lit(&b, " return: ");
+				nt_tb_lit(b, " return: ");
 			} else {
-				nt_tb_lit(&b, " #");
-				nt_tb_u64(&b, r->rule_handle);
-				nt_tb_lit(&b, ": ");
+				nt_tb_lit(b, " #");
+				nt_tb_u64(b, r->rule_handle);
+				nt_tb_lit(b, ": ");
 			}
-			nt_tb_str(&b, nt_verdict_name(r->verdict));
+			nt_tb_str(b, nt_verdict_name(r->verdict));
 			if (r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO) {
 				const struct nt_ev_nft_chaindef *t = nt_model_chain(m, r->target_key);
 
-				nt_tb_chr(&b, ' ');
+				nt_tb_chr(b, ' ');
 				if (t) {
-					nt_tb_esc_n(&b, t->chain, strnlen(t->chain, NT_NAME_LEN));
+					nt_tb_esc_n(b, t->chain, strnlen(t->chain, NT_NAME_LEN));
 				} else {
-					nt_tb_lit(&b, "0x");
-					nt_tb_hex(&b, r->target_key);
+					nt_tb_lit(b, "0x");
+					nt_tb_hex(b, r->target_key);
 				}
 			}
 			if (r->kind != NT_RULE_KIND_POLICY && r->kind != NT_RULE_KIND_RETURN &&
 			    (text = nt_model_rule_text_at(m, r->chain_key, r->rule_handle, r->h.ts_ns))) {
-				nt_tb_lit(&b, "  \"");
-				nt_tb_rule_text(&b, m, text);
-				nt_tb_chr(&b, '"');
+				nt_tb_lit(b, "  \"");
+				nt_tb_rule_text(b, m, text);
+				nt_tb_chr(b, '"');
 			}
-			nt_tb_chr(&b, '\n');
+			nt_tb_chr(b, '\n');
 		}
 	}
 
 	if (types & (1u << NT_EV_LINK)) {
-		nt_tb_lit(&b, "\nBranches:\n");
+		nt_tb_lit(b, "\nBranches:\n");
 		FOREACH_REC(p, h) {
 			const struct nt_ev_link *l = (const void *)h;
 
 			if (h->type != NT_EV_LINK)
 				continue;
-			rel_us(&b, p, h->ts_ns);
-			nt_tb_str(&b, link_kind(l->kind));
-			nt_tb_lit(&b, " 0x");
-			nt_tb_hex(&b, h->skb);
-			nt_tb_lit(&b, " of 0x");
-			nt_tb_hex(&b, l->parent);
-			nt_tb_chr(&b, '\n');
+			rel_us(b, p, h->ts_ns);
+			nt_tb_str(b, link_kind(l->kind));
+			nt_tb_lit(b, " 0x");
+			nt_tb_hex(b, h->skb);
+			nt_tb_lit(b, " of 0x");
+			nt_tb_hex(b, l->parent);
+			nt_tb_chr(b, '\n');
 		}
 	}
 
-	nt_detail_text(&b, m, p);
-	tb_fate(&b, m, p);
-	nt_detail_text_drop(&b, m, p);
+	nt_detail_text(b, m, p);
+	tb_fate(b, m, p);
+	nt_detail_text_drop(b, m, p);
 	if (p->not_kept) {
-		nt_tb_lit(&b, "\n(");
-		nt_tb_u64(&b, p->not_kept);
-		nt_tb_lit(&b, " more records of this packet not kept: limit --max-packet-records / --max-kept-bytes)\n");
+		nt_tb_lit(b, "\n(");
+		nt_tb_u64(b, p->not_kept);
+		nt_tb_lit(b, " more records of this packet not kept: limit --max-packet-records / --max-kept-bytes)\n");
 	}
-	nt_tb_chr(&b, '\n');
-	nt_tb_flush(&b);
+	nt_tb_chr(b, '\n');
 }
 
 void nt_journey_json(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p)

@@ -115,7 +115,8 @@ void nt_jw_newline(struct nt_jw *w);
  * formatting, no allocation).  Nothing else may write to F in between. */
 struct nt_tb {
 	FILE *f;
-	size_t len;
+	size_t len, cap;
+	char *p;                /* buf, or the caller's (nt_tb_init_mem) */
 	char buf[8192];
 };
 
@@ -123,6 +124,19 @@ static inline void nt_tb_init(struct nt_tb *b, FILE *f)
 {
 	b->f = f;
 	b->len = 0;
+	b->cap = sizeof(b->buf);
+	b->p = b->buf;
+}
+
+/* The same over the caller's MEM[0..CAP) (CAP >= 8192), kept across many
+ * writers (e.g. one per packet): a flush of 16 KiB or more goes to F's file
+ * descriptor past stdio, after what F had queued (copied once, not twice). */
+static inline void nt_tb_init_mem(struct nt_tb *b, FILE *f, char *mem, size_t cap)
+{
+	b->f = f;
+	b->len = 0;
+	b->cap = cap;
+	b->p = mem;
 }
 
 void nt_tb_flush(struct nt_tb *b);
@@ -130,11 +144,11 @@ void nt_tb_mem_slow(struct nt_tb *b, const void *p, size_t n);
 
 static inline void nt_tb_mem(struct nt_tb *b, const void *p, size_t n)
 {
-	if (n > sizeof(b->buf) - b->len) {
+	if (n > b->cap - b->len) {
 		nt_tb_mem_slow(b, p, n);
 		return;
 	}
-	memcpy(b->buf + b->len, p, n);
+	memcpy(b->p + b->len, p, n);
 	b->len += n;
 }
 
@@ -148,9 +162,9 @@ static inline void nt_tb_str(struct nt_tb *b, const char *s)
 
 static inline void nt_tb_chr(struct nt_tb *b, char c)
 {
-	if (b->len == sizeof(b->buf))
+	if (b->len == b->cap)
 		nt_tb_flush(b);
-	b->buf[b->len++] = c;
+	b->p[b->len++] = c;
 }
 
 /* S from a log or the kernel, made terminal-safe (NT_ESC_TEXT: C0, C1, DEL,

@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/tool.h"
@@ -23,6 +24,14 @@ static const char doc[] =
 static const struct argp_child children[] = { { &nt_query_argp, 0, NULL, 0 }, { 0 } };
 static const struct argp cmd_argp = { NULL, NULL, "LOG...", doc, children, NULL, NULL };
 
+/* Text output: every journey into one builder over a 256 KiB buffer
+ * (r->user), written past stdio when full (model/output.h nt_tb_init_mem):
+ * not an 8 KiB builder per packet copied into stdout's buffer. */
+struct jtext {
+	struct nt_tb tb;
+	char mem[256 << 10];
+};
+
 static void journeys_on_packet(struct nt_run *r, const struct nt_packet *p)
 {
 	if (r->w.stop || !nt_run_packet_selected(r, p))
@@ -33,7 +42,9 @@ static void journeys_on_packet(struct nt_run *r, const struct nt_packet *p)
 	}
 	r->shown++;
 	r->seq++;
-	if (r->o->mode == NT_OUT_TEXT) {
+	if (r->o->mode == NT_OUT_TEXT && r->user) {
+		nt_journey_text(&((struct jtext *)r->user)->tb, r->m, p);
+	} else if (r->o->mode == NT_OUT_TEXT) {
 		nt_journey_print_text(r->out, r->m, p);
 	} else {
 		nt_journey_json(&r->jw, r->m, p);
@@ -48,6 +59,7 @@ int cmd_journeys(int argc, char **argv)
 {
 	struct nt_query q, *o = &q;
 	struct nt_run r;
+	struct jtext *jt = NULL;
 	int rc;
 
 	if (nt_query_parse(&q, &cmd_argp, argc, argv))
@@ -55,8 +67,17 @@ int cmd_journeys(int argc, char **argv)
 	if (nt_query_many(o))
 		return nt_journeys_fleet(o);
 	nt_run_init(&r, o, NULL, journeys_on_packet);
+	if (o->mode == NT_OUT_TEXT && (jt = malloc(sizeof(*jt)))) { /* else one builder per packet */
+		nt_tb_init_mem(&jt->tb, r.out, jt->mem, sizeof(jt->mem));
+		r.user = jt;
+	}
 	nt_run_json_open(&r, "journeys");
 	rc = nt_run_log(&r, 1);
+	if (jt) { /* before anything else is written */
+		nt_tb_flush(&jt->tb);
+		r.user = NULL;
+		free(jt);
+	}
 	if (rc == NT_EXIT_USAGE || rc == NT_EXIT_RUNTIME)
 		return nt_run_finish(&r, rc);
 	nt_run_json_close(&r);
