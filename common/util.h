@@ -14,4 +14,10 @@
 #define NT_READ_FILE_MAX (256u << 20)
 int nt_read_file(const char *path, size_t initial_cap, char **out, size_t *outlen);
 
+/* Grow the array *P of *CAP elements of ELEM bytes to hold at least NEED
+ * (doubling from FIRST, or from *CAP when it is not 0); with ZERO the new
+ * elements are zeroed.  0, or -ENOMEM (out of memory, or NEED * ELEM would
+ * overflow): then *P and *CAP are unchanged. */
+int nt_grow(void **p, size_t *cap, size_t need, size_t elem, size_t first, int zero);
+
 #endif

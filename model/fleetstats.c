@@ -8,6 +8,7 @@
 #include "common/escape.h"
 #include "common/layers.h"
 #include "common/sat.h"
+#include "common/util.h"
 #include "common/strtab.h"
 #include "model/fleetstats.h"
 #include "model/hist.h"
@@ -42,39 +43,14 @@ struct nt_fstats {
 	struct nt_limits *lim;      /* of the log being visited (rule_text) */
 };
 
-static int grow_u64(uint64_t **v, uint32_t *n, uint32_t need)
+/* Per-id arrays (zeroed growth, 32-bit counts). */
+static int grow_ids(void **v, uint32_t *n, uint32_t need, size_t elem)
 {
-	uint32_t cap = *n ? *n : 16;
-	uint64_t *x;
+	size_t cap = *n;
 
-	if (need <= *n)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	x = realloc(*v, cap * sizeof(*x));
-	if (!x)
+	if (need > UINT32_MAX / 2 || nt_grow(v, &cap, need, elem, 16, 1))
 		return -ENOMEM;
-	memset(x + *n, 0, (cap - *n) * sizeof(*x));
-	*v = x;
-	*n = cap;
-	return 0;
-}
-
-static int grow_u32(uint32_t **v, uint32_t *n, uint32_t need)
-{
-	uint32_t cap = *n ? *n : 16;
-	uint32_t *x;
-
-	if (need <= *n)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	x = realloc(*v, cap * sizeof(*x));
-	if (!x)
-		return -ENOMEM;
-	memset(x + *n, 0, (cap - *n) * sizeof(*x));
-	*v = x;
-	*n = cap;
+	*n = (uint32_t)cap;
 	return 0;
 }
 
@@ -91,7 +67,7 @@ static void cadd(struct nt_fstats *f, struct cvec *c, const char *key, uint64_t 
 {
 	uint32_t id = sid(f, key);
 
-	if (id == UINT32_MAX || grow_u64(&c->v, &c->n, id + 1)) {
+	if (id == UINT32_MAX || grow_ids((void **)&c->v, &c->n, id + 1, sizeof(*c->v))) {
 		f->oom = 1;
 		return;
 	}
@@ -210,7 +186,7 @@ static void v_func(void *ctx, const char *func, const char *layer, uint64_t n)
 	uint32_t id = sid(f, func), lid = sid(f, layer);
 
 	cadd(f, &f->h[f->cur].func, func, n);
-	if (id == UINT32_MAX || lid == UINT32_MAX || grow_u32(&f->func_layer, &f->nfunc_layer, id + 1)) {
+	if (id == UINT32_MAX || lid == UINT32_MAX || grow_ids((void **)&f->func_layer, &f->nfunc_layer, id + 1, sizeof(*f->func_layer))) {
 		f->oom = 1;
 		return;
 	}
@@ -251,7 +227,7 @@ static void v_rule(void *ctx, const char *label, const char *text, uint64_t n)
 			tid = sid(f, text);
 		}
 
-		if (tid == UINT32_MAX || grow_u32(&f->rule_text, &f->nrule_text, id + 1)) {
+		if (tid == UINT32_MAX || grow_ids((void **)&f->rule_text, &f->nrule_text, id + 1, sizeof(*f->rule_text))) {
 			f->oom = 1;
 			return;
 		}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "model/stitch.h"
 #include "model/stitch_int.h"
 #include "model/u64map.h"
@@ -157,19 +158,7 @@ void nt_stitch_free(struct nt_stitch *s)
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
-	size_t c = *cap ? *cap : 256;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	n = realloc(*p, c * elem);
-	if (!n)
-		return -ENOMEM;
-	*p = n;
-	*cap = c;
-	return 0;
+	return nt_grow(p, cap, need, elem, 256, 0);
 }
 
 static int add_obs(struct nt_stitch *s, int egress, const struct nt_ev_meta *m, int64_t wall,

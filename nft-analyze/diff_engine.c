@@ -8,25 +8,14 @@
 #include <string.h>
 
 #include "common/tool.h"
+#include "common/util.h"
 #include "model/fleet.h"
 #include "model/output.h"
 #include "nft-analyze/diff_int.h"
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
-	size_t c = *cap ? *cap : 16;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	n = realloc(*p, c * elem);
-	if (!n)
-		return -ENOMEM;
-	*p = n;
-	*cap = c;
-	return 0;
+	return nt_grow(p, cap, need, elem, 16, 0);
 }
 
 static int cmp_u32(const void *a, const void *b)

@@ -12,6 +12,8 @@
 
 #include <bpf/bpf.h>
 
+#include "common/util.h"
+
 static uint64_t field(const char *text, const char *name, int *found)
 {
 	size_t n = strlen(name);
@@ -72,15 +74,8 @@ static int idset_add(struct idset *s, uint32_t id)
 		else
 			hi = mid;
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		uint32_t *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (nt_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v), 256, 0))
+		return -1;
 	memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof(*s->v));
 	s->v[lo] = id;
 	s->n++;

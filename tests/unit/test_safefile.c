@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/safefile.h"
+#include "common/util.h"
 #include "tests/unit/nt_test.h"
 
 static char dir[] = "/tmp/nt_safefile.XXXXXX";
@@ -142,12 +144,36 @@ TEST(directories_only_when_wanted)
 	CHECK_EQ_STR(nt_sf_strerror(-ENOENT), "No such file or directory");
 }
 
+/* common/util.h nt_grow: doubling from FIRST, zeroing, refusal of overflow */
+TEST(grow_arrays)
+{
+	uint64_t *v = NULL;
+	size_t cap = 0;
+
+	CHECK_EQ_INT(nt_grow((void **)&v, &cap, 5, sizeof(*v), 4, 1), 0);
+	CHECK_EQ_INT(cap, 8);
+	for (size_t i = 0; i < cap; i++)
+		CHECK_EQ_INT(v[i], 0);
+	v[7] = 42;
+	CHECK_EQ_INT(nt_grow((void **)&v, &cap, 8, sizeof(*v), 4, 1), 0); /* fits: as is */
+	CHECK_EQ_INT(cap, 8);
+	CHECK_EQ_INT(nt_grow((void **)&v, &cap, 33, sizeof(*v), 4, 1), 0);
+	CHECK_EQ_INT(cap, 64);
+	CHECK_EQ_INT(v[7], 42);
+	CHECK_EQ_INT(v[8], 0);
+	CHECK_EQ_INT(v[63], 0);
+	CHECK_EQ_INT(nt_grow((void **)&v, &cap, SIZE_MAX / 4, sizeof(*v), 4, 1), -ENOMEM);
+	CHECK_EQ_INT(cap, 64); /* unchanged on failure */
+	free(v);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
 		printf("FAIL: test_safefile: mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
+	RUN(grow_arrays);
 	RUN(regular_file_read_whole);
 	RUN(size_cap);
 	RUN(proc_file_of_size_zero);
