@@ -12,6 +12,11 @@
 # log hold exactly the dropped packets of the full log over the time they
 # cover (by source port; the packets of their first and last 0.2 s left out),
 # nothing else; no loss counted.
+# And what soak_record.sh (now in make bench only) checked of a full recording,
+# on this one: its RSS grows at most 4 MiB after a 10 s warm-up (sampled every
+# 3 s), its log is complete and holds exactly the dropped datagrams sent (by
+# source port), both recorders exit 0 and leave nothing behind (tables, BPF
+# programs, links).
 . "$(dirname "$0")/lib_netns.sh"
 nt_lib_init soak_keep_rotate
 S=${NT_SOAK_S:-90}
@@ -44,31 +49,57 @@ for i in $(seq 1 100); do
 done
 [ "$n" = 2 ] || { nt_fail "recorders did not start: $(cat "$NT_TMP"/*.err)"; exit 1; }
 sleep 0.5
-ip netns exec "$NSA" python3 - "$B4" "$S" <<'PY' &
+# BPF programs / links each recorder holds, to check they are gone at the end
+ids() { grep -hs "^$1_id:" /proc/"$2"/fdinfo/* | awk '{print $2}' | sort -u | tr '\n' ' '; }
+IDS_F="$(ids prog $PF)|$(ids link $PF)" IDS_K="$(ids prog $PK)|$(ids link $PK)"
+ip netns exec "$NSA" python3 - "$B4" "$S" "$NT_TMP/sent" <<'PY' &
 import socket, sys, time
 end = time.time() + float(sys.argv[2])
 socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(50)]
-i = 0
+i, drops = 0, []
 while time.time() < end:
     for k in range(10):
         socks[(i + k) % 50].sendto(b"ok", (sys.argv[1], 9998))
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # a new source port per drop
     s.sendto(b"drop", (sys.argv[1], 9999))
+    drops.append(s.getsockname()[1])
     s.close()
     i += 1
     time.sleep(0.05)
+open(sys.argv[3], "w").write(" ".join(map(str, drops)) + "\n")
 PY
 TP=$!
-: > "$NT_TMP/rss"
+: > "$NT_TMP/rss"; : > "$NT_TMP/rss_full"
+t0=$(date +%s)
 while kill -0 $TP 2>/dev/null; do
 	awk '/^VmRSS/ {print $2}' /proc/$PK/status >> "$NT_TMP/rss"
-	sleep 3
+	echo "$(( $(date +%s) - t0 )) $(awk '/^VmRSS/ {print $2}' /proc/$PF/status)" >> "$NT_TMP/rss_full"
+	for i in 1 2 3 4 5 6; do kill -0 $TP 2>/dev/null && sleep 0.5; done
 done
+wait $TP
 sleep 1.5
 kill -INT $PF $PK
 wait $PF; rf=$?
 wait $PK; rk=$?
 [ $rf = 0 ] && [ $rk = 0 ] || nt_fail "recorders exit $rf / $rk: $(tail -3 "$NT_TMP/keep.err")"
+# nothing left behind by either recorder: tables (host, both namespaces), programs, links
+left=""
+for p in "$PF|$IDS_F" "$PK|$IDS_K"; do
+	IFS='|' read -r pid progs links <<< "$p"
+	[ -n "$progs" ] || left="$left no program ids seen for $pid;"
+	for ns in "" "$NSA" "$NSB"; do
+		${ns:+ip netns exec "$ns"} nft list tables 2> /dev/null | grep -q "nft_record_$pid\$" && left="$left table of $pid in ${ns:-host};"
+	done
+	for i in $(seq 1 30); do # freed after an RCU grace period
+		l=""
+		for id in $progs; do bpftool prog show id "$id" > /dev/null 2>&1 && l="$l prog:$id"; done
+		for id in $links; do bpftool link show id "$id" > /dev/null 2>&1 && l="$l link:$id"; done
+		[ -z "$l" ] && break
+		sleep 0.1
+	done
+	left="$left$l"
+done
+[ -z "$left" ] && echo "PASS: $NT_TEST/nothing_left" || nt_fail "left behind:$left"
 
 files=$(ls "$NT_TMP/keep" | sort | tr '\n' ' ')
 read -r last removed <<< "$(sed -n 's/.*rotation set [0-9a-f]*: files [0-9]*\.\.\([0-9]*\) written, \([0-9]*\) removed.*/\1 \2/p' "$NT_TMP/keep.err")"
@@ -112,6 +143,20 @@ win = lambda js: sorted(j.get("sport", 0) for j in js if dropped(j) and t0 <= j[
 wk, wf = win(keep), win(full)
 check(wk == wf and len(wf) > 100, "kept_drops_equal_full_log_drops",
       f"{len(wk)} kept vs {len(wf)} in the full log over the same time")
+# the full recording (soak_record's checks): complete, every dropped datagram
+# sent is in it (by source port), RSS flat after a 10 s warm-up
+fs = json.load(open(tmp + "/full.s.json"))["stats"]
+sent = sorted(int(x) for x in open(tmp + "/sent").read().split())
+fdrop = sorted(j.get("sport", 0) for j in full if dropped(j) and j.get("dport") == 9999)
+check(fs["totals"]["log_complete"] and fdrop == sent and len(sent) > 100, "full_log_complete_all_drops",
+      f"complete {fs['totals']['log_complete']}, {len(fdrop)} dropped in the full log, {len(sent)} sent "
+      f"(missing {sorted(set(sent) - set(fdrop))[:5]}, extra {sorted(set(fdrop) - set(sent))[:5]})")
+rf = [(int(t), int(k)) for t, k in (l.split() for l in open(tmp + "/rss_full") if len(l.split()) == 2)]
+after = [k for t, k in rf if t >= 10]
+check(len(after) >= 2 and max(after) - after[0] <= 4096, "full_rss_flat",
+      f"full recorder RSS kB (s, kB) {rf}: growth after 10 s {max(after) - after[0] if after else None} KiB, bound 4096")
+print(f"  full recorder RSS kB {[k for t, k in rf]}; full log {fs['totals']['events']} events, "
+      f"{fs['totals']['packets']} packets, {len(sent)} drops sent")
 sys.exit(bad != 0)
 PY
 [ "$NT_FAILED" = 0 ] && nt_pass
