@@ -16,14 +16,20 @@ here, at CI size), asserting for each run:
   - per class: names survive (valid UTF-8 kept, invalid replaced by U+FFFD, every
     control visible), durations and loss totals saturate, limits hit exactly.
 
+The commands of a class run NT_HOSTILE_JOBS at a time (default 2: the machine's
+2 cores; the analyzer is single-threaded and this script mostly waits), each
+measured on its own (wall time, peak RSS of that process); results are printed
+in the order of COMMANDS.
+
 Environment: O (build dir), NT_HOSTILE_ONLY="names durwrap" (classes),
-NT_HOSTILE_KEEP=1 (keep the temporary directory).
+NT_HOSTILE_JOBS=N (commands at once), NT_HOSTILE_KEEP=1 (keep the temporary
+directory).
 """
+import concurrent.futures
 import html.parser
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -48,6 +54,8 @@ U64 = (1 << 64) - 1
 fails = 0
 npass = 0
 LOGS = {}
+RSS_MB = {}  # log -> the class's peak RSS bound (MiB)
+JOBS = max(1, int(os.environ.get('NT_HOSTILE_JOBS', '2')))
 
 
 def ok(name):
@@ -148,18 +156,16 @@ def run(argv, out_path, out_mb, timeout, as_cap=AS_CAP):
     itself: a process forked from python3 would count python's pages too).
     Returns (rc, stderr bytes, peak RSS MiB, seconds, timed out); rc < 0: killed
     by that signal (-25 SIGXFSZ = output over the bound, -9 timeout)."""
-    def limits():
-        if as_cap and not SAN:
-            resource.setrlimit(resource.RLIMIT_AS, (as_cap, as_cap))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (out_mb << 20, out_mb << 20))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # limits set by prlimit(1), not a preexec_fn: commands run from threads
+    lim = ['prlimit', f'--fsize={out_mb << 20}', '--core=0'] + \
+        ([f'--as={as_cap}'] if as_cap and not SAN else []) + ['--']
     err_path, rep = out_path + '.err', out_path + '.rusage'
     if os.path.exists(rep):
         os.unlink(rep)
     with open(out_path, 'wb') as out, open(err_path, 'wb') as err:
         t0 = time.monotonic()
-        p = subprocess.Popen([RU, rep] + argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                             preexec_fn=limits, start_new_session=True)
+        p = subprocess.Popen(lim + [RU, rep] + argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                             start_new_session=True)
         timed_out = False
         try:
             p.wait(timeout=timeout)
@@ -302,6 +308,66 @@ def check_output(kind, b):
     return None, None
 
 
+def run_command(i, cname, argv, kind, log, out_mb, filt, tmp):
+    """One command of a class (run from a worker thread; prints nothing).
+    Returns (cname, test name, problem or None, results entry, note or None)."""
+    argv = [log if a == 'LOG' else a for a in argv]
+    if filt and argv[0] in ('events', 'journeys'):
+        argv = argv[:1] + filt + argv[1:]
+    if filt and argv[0] == 'timeline':
+        argv = argv[:1] + ['--max-packets', '10'] + argv[1:]
+    name = f'hostile/{os.path.basename(log)[:-4]}/{cname}'
+    out = os.path.join(tmp, f'out.{i}')
+    bound = TIME_S * (6 if SAN else 1)
+    rc, errb, rss, dt, timed_out = run([AN] + argv, out, out_mb, bound * 2)
+    size = os.path.getsize(out)
+    with open(out, 'rb') as f:
+        b = f.read() if size <= (out_mb << 20) else b''
+    for x in (out, out + '.err', out + '.rusage'):
+        if os.path.exists(x):
+            os.unlink(x)
+    problem = None
+    if timed_out:
+        problem = f'killed after {dt:.1f} s (bound {bound:.0f} s)'
+    elif rc == -signal.SIGXFSZ:
+        problem = f'output over {out_mb} MiB (killed by SIGXFSZ)'
+    elif rc < 0:
+        problem = f'killed by signal {-rc}'
+    elif not SAN and dt > bound:
+        problem = f'{dt:.1f} s, bound {bound:.0f} s'
+    elif not SAN and RSS_MB[log] and rss > min(RSS_MB[log], RSS_DOC_MB):
+        problem = f'peak RSS {rss:.0f} MiB over {min(RSS_MB[log], RSS_DOC_MB)} MiB'
+    elif text_problems(errb, allow_tab=False) and errb:
+        problem = f'stderr not terminal-safe: {text_problems(errb, allow_tab=False)}'
+    parsed = None
+    if not problem:
+        lines = errb.decode('utf-8', 'replace').splitlines()
+        okrc = (0, 1) if argv[0] == 'diff' else (0,)
+        if rc in okrc:
+            if lines:
+                problem = f'exit {rc} with stderr {lines[:2]}'
+        elif rc == 3 or (rc == 2 and argv[0] == 'diff'):
+            # diff: a limit reached is like a damaged log (exit 2 unless --partial)
+            if len(lines) != 1 or not LIMIT_RE.match(lines[0]):
+                problem = f'exit {rc} needs one stderr line naming the limit and its flag, got {lines[:3]}'
+        else:
+            problem = f'exit {rc}: {lines[:2]}'
+    if not problem and rc == 2 and argv[0] == 'diff':
+        if b:
+            problem = 'diff refused (exit 2) but wrote output'
+    elif not problem:
+        problem, parsed = check_output(kind, b)
+    if not problem and rc == 3 and kind in ('json', 'ndjson') and argv[0] not in ('diff', 'export'):
+        lh = find_key(parsed, 'limits_hit')
+        if not lh:
+            problem = 'exit 3 (limit) but no "limits_hit" in the JSON'
+    res = (rc, errb.decode('utf-8', 'replace'), parsed, b if size < (4 << 20) else None)
+    if problem:
+        problem = f'{problem} [exit {rc}, {dt:.2f} s, {rss:.0f} MiB, {size} bytes]'
+    note = f'#   {cname}: exit {rc}, {dt:.2f} s, {rss:.0f} MiB, {size} bytes' if dt > 2 or rss > 100 else None
+    return cname, name, problem, res, note
+
+
 def main():
     for x in (AN, MK, RU):
         if not os.access(x, os.X_OK):
@@ -319,6 +385,7 @@ def main():
                 continue
             log = os.path.join(tmp, cls + '.ntl')
             LOGS[cls] = log
+            RSS_MB[log] = rss_mb
             t0 = time.monotonic()
             r = subprocess.run([MK, cls, '-o', log, '--force'] + mkargs, capture_output=True)
             if r.returncode:
@@ -326,61 +393,16 @@ def main():
                 continue
             print(f'# {cls}: {os.path.getsize(log)} bytes, generated in {time.monotonic() - t0:.2f} s', flush=True)
             results = {}
-            for cname, argv, kind in COMMANDS:
-                argv = [log if a == 'LOG' else a for a in argv]
-                if filt and argv[0] in ('events', 'journeys'):
-                    argv = argv[:1] + filt + argv[1:]
-                if filt and argv[0] == 'timeline':
-                    argv = argv[:1] + ['--max-packets', '10'] + argv[1:]
-                name = f'hostile/{cls}/{cname}'
-                out = os.path.join(tmp, 'out')
-                bound = TIME_S * (6 if SAN else 1)
-                rc, errb, rss, dt, timed_out = run([AN] + argv, out, out_mb, bound * 2)
-                size = os.path.getsize(out)
-                with open(out, 'rb') as f:
-                    b = f.read() if size <= (out_mb << 20) else b''
-                problem = None
-                if timed_out:
-                    problem = f'killed after {dt:.1f} s (bound {bound:.0f} s)'
-                elif rc == -signal.SIGXFSZ:
-                    problem = f'output over {out_mb} MiB (killed by SIGXFSZ)'
-                elif rc < 0:
-                    problem = f'killed by signal {-rc}'
-                elif not SAN and dt > bound:
-                    problem = f'{dt:.1f} s, bound {bound:.0f} s'
-                elif not SAN and rss_mb and rss > min(rss_mb, RSS_DOC_MB):
-                    problem = f'peak RSS {rss:.0f} MiB over {min(rss_mb, RSS_DOC_MB)} MiB'
-                elif text_problems(errb, allow_tab=False) and errb:
-                    problem = f'stderr not terminal-safe: {text_problems(errb, allow_tab=False)}'
-                parsed = None
-                if not problem:
-                    lines = errb.decode('utf-8', 'replace').splitlines()
-                    okrc = (0, 1) if argv[0] == 'diff' else (0,)
-                    if rc in okrc:
-                        if lines:
-                            problem = f'exit {rc} with stderr {lines[:2]}'
-                    elif rc == 3 or (rc == 2 and argv[0] == 'diff'):
-                        # diff: a limit reached is like a damaged log (exit 2 unless --partial)
-                        if len(lines) != 1 or not LIMIT_RE.match(lines[0]):
-                            problem = f'exit {rc} needs one stderr line naming the limit and its flag, got {lines[:3]}'
+            tasks = [(i, cname, argv, kind, log, out_mb, filt, tmp) for i, (cname, argv, kind) in enumerate(COMMANDS)]
+            with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as ex:
+                for cname, name, problem, res, note in ex.map(lambda t: run_command(*t), tasks):
+                    results[cname] = res
+                    if problem:
+                        fail(name, problem)
                     else:
-                        problem = f'exit {rc}: {lines[:2]}'
-                if not problem and rc == 2 and argv[0] == 'diff':
-                    if b:
-                        problem = 'diff refused (exit 2) but wrote output'
-                elif not problem:
-                    problem, parsed = check_output(kind, b)
-                if not problem and rc == 3 and kind in ('json', 'ndjson') and argv[0] not in ('diff', 'export'):
-                    lh = find_key(parsed, 'limits_hit')
-                    if not lh:
-                        problem = 'exit 3 (limit) but no "limits_hit" in the JSON'
-                results[cname] = (rc, errb.decode('utf-8', 'replace'), parsed, b if size < (4 << 20) else None)
-                if problem:
-                    fail(name, f'{problem} [exit {rc}, {dt:.2f} s, {rss:.0f} MiB, {size} bytes]')
-                else:
-                    ok(name)
-                if dt > 2 or rss > 100:
-                    print(f'#   {cname}: exit {rc}, {dt:.2f} s, {rss:.0f} MiB, {size} bytes', flush=True)
+                        ok(name)
+                    if note:
+                        print(note, flush=True)
             class_checks(cls, results, payloads)
         limit_flags(tmp)
     finally:
