@@ -7,13 +7,23 @@
  * packet is first seen with one and whenever entry, state, direction, status
  * or mark change (nt_cts, per skb address; forgotten when the address starts
  * a new packet or is freed).  Works in every mode, tracepoints included.
- * An skb without conntrack (_nfct 0: not seen by conntrack yet, or invalid
- * to it) gives no record; untracked (notrack) gives state UNTRACKED.
+ * Untracked (notrack) gives state UNTRACKED.  An skb without conntrack
+ * (_nfct 0) gives no record, unless conntrack has looked at it in its
+ * namespace: a hit of nf_conntrack_in (nt_ct_in_func_id, traced functions
+ * only) with _nfct 0 marks the skb, and at a later hit in the same namespace
+ * of a function that runs after the conntrack hook (nt_ct_after: nft_do_chain,
+ * ip_forward, ...) an skb still without an entry is INVALID to conntrack, as
+ * nft's `ct state invalid` sees it (nf_conntrack_in left _nfct 0), once.
  */
 #ifndef NT_CT_BPF_H
 #define NT_CT_BPF_H
 
 const volatile __u32 nt_ct_on = 0; /* --conntrack */
+/* function ids (nft-record/attach_common.c; 0: not traced) of nf_conntrack_in
+ * and of functions that run after the conntrack hook of their namespace */
+#define NT_CT_AFTER_MAX 8
+const volatile __u32 nt_ct_in_func_id = 0;
+const volatile __u32 nt_ct_after[NT_CT_AFTER_MAX] = {};
 
 #define NT_IP_CT_NEW 2
 #define NT_IP_CT_IS_REPLY 3
@@ -22,10 +32,15 @@ const volatile __u32 nt_ct_on = 0; /* --conntrack */
 #define NT_AF_INET 2
 #define NT_AF_INET6 10
 
+#define NT_CT_SEEN_IN 1      /* nf_conntrack_in had the skb without an entry */
+#define NT_CT_SEEN_INVALID 2 /* its INVALID record is out */
+
 struct nt_ct_seen {
 	__u64 nfct;     /* skb->_nfct: entry and ctinfo */
 	__u32 status;
 	__u32 mark;
+	__u32 netns;    /* _nfct 0: the namespace of nf_conntrack_in's hit */
+	__u32 flags;    /* NT_CT_SEEN_* */
 };
 
 struct {
@@ -57,6 +72,46 @@ static __always_inline void nt_ct_tuple(struct nt_ev_ct_tuple *o, const struct n
 	}
 }
 
+static __always_inline int nt_ct_is_after(__u32 func_id)
+{
+	for (int i = 0; i < NT_CT_AFTER_MAX; i++)
+		if (nt_ct_after[i] && nt_ct_after[i] == func_id)
+			return 1;
+	return 0;
+}
+
+/* A hit of SKB without conntrack (FUNC_ID): nf_conntrack_in marks it; a
+ * function after the conntrack hook in the same namespace finds it INVALID. */
+static __always_inline void nt_ct_none(struct sk_buff *skb, __u32 func_id)
+{
+	__u64 key = (__u64)skb;
+	struct nt_ct_seen now = {}, *was;
+	struct nt_ev_ct *r;
+	__u32 ifindex;
+
+	if (!func_id || (func_id != nt_ct_in_func_id && !nt_ct_is_after(func_id)))
+		return;
+	nt_skb_dev(skb, &ifindex, &now.netns);
+	if (func_id == nt_ct_in_func_id) {
+		now.flags = NT_CT_SEEN_IN;
+		bpf_map_update_elem(&nt_cts, &key, &now, BPF_ANY);
+		return;
+	}
+	was = bpf_map_lookup_elem(&nt_cts, &key);
+	if (!was || was->nfct || was->flags != NT_CT_SEEN_IN || was->netns != now.netns)
+		return;
+	r = nt_reserve(sizeof(*r));
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	nt_fill_hdr(&r->h, NT_EV_CT, 0, func_id, key);
+	r->have = NT_CT_HAVE_STATE;
+	r->state = NT_CT_STATE_INVALID;
+	bpf_ringbuf_submit(r, nt_rb_flags());
+	now.flags = NT_CT_SEEN_INVALID;
+	bpf_map_update_elem(&nt_cts, &key, &now, BPF_ANY);
+}
+
 /* At a traced hit of SKB (function FUNC_ID): a CT record if its conntrack
  * changed since the last one of this skb. */
 static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id)
@@ -71,8 +126,10 @@ static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id)
 	if (!nt_ct_on)
 		return;
 	nfct = BPF_CORE_READ(skb, _nfct);
-	if (!nfct)
+	if (!nfct) {
+		nt_ct_none(skb, func_id);
 		return;
+	}
 	ct = (struct nf_conn *)(nfct & NT_NFCT_PTRMASK);
 	ctinfo = nfct & 7;
 	now.nfct = nfct;

@@ -548,6 +548,16 @@ int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit)
 			return err;
 	}
 	a->skel->rodata->nt_nft_func_id = find_id(a->funcs, "nft_do_chain");
+	/* --conntrack's invalid packets (bpf/ct.bpf.h): conntrack's entry, and
+	 * functions that run after its hook */
+	{
+		static const char *const after[] = { "nft_do_chain", "ip_forward", "ip_local_deliver",
+			"ip_output", "ip6_forward", "ip6_input", "ip6_output" };
+
+		a->skel->rodata->nt_ct_in_func_id = find_id(a->funcs, "nf_conntrack_in");
+		for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++)
+			((uint32_t *)a->skel->rodata->nt_ct_after)[i] = find_id(a->funcs, after[i]);
+	}
 
 	for (size_t i = 0; i < NLINEAGE; i++) {
 		lineage_enabled[i] = vm && btf__find_by_name_kind(vm, lineage[i].func, BTF_KIND_FUNC) >= 0;

@@ -22,8 +22,18 @@ port PORT of s that r masquerades, with tcpdump on c0 (before the NAT) and s0
                  nf_hook_slow, the drop location is one of its frames
   stack-nosocket the SYN to the closed port: its drop stack has tcp_v4_rcv
   conntrack      the masqueraded connection: the SYN new, every later packet
-                 established, in its direction; tuples = tcpdump's (original:
-                 c0's SYN, reply: from s0's SYN), source NAT named
+                 established, in its direction; original tuple = c0's SYN;
+                 the SYN's CT records first without NAT (reply = original
+                 reversed: conntrack's entry at PREROUTING, before the
+                 masquerade binds it at POSTROUTING), its last one with the
+                 masquerade (reply from s0's SYN, SRC_NAT_DONE), every later
+                 packet's with the masquerade; source NAT named; the text
+                 journeys show "connection: new (packet N) → established"
+  ct-invalid     r's rule "ww_inv" (ct state invalid) counted the SYN-ACK of
+                 the connection to port INVPORT (r tracks only s's side: notrack
+                 for the client's): exactly that many packets from s's port
+                 show ct state invalid, the first of them among them; the
+                 client's packets show untracked
 """
 import argparse
 import json
@@ -92,7 +102,7 @@ def name_of(frame):
 js = run([a.ana, 'journeys', '--json', a.log])
 ev = run([a.ana, 'events', '--json', a.log])
 if js.returncode or ev.returncode:
-    for c in ('pcap', 'nat-versions', 'stack-nft', 'stack-nosocket', 'conntrack'):
+    for c in ('pcap', 'nat-versions', 'stack-nft', 'stack-nosocket', 'conntrack', 'ct-invalid'):
         res(c, ['nft-analyze journeys / events: %s' % (js.stderr or ev.stderr).strip()[:300]])
     sys.exit(1)
 journeys = json.loads(js.stdout)['journeys']
@@ -215,6 +225,7 @@ elif not syn_c0 or not syn_s0:
 else:
     want_orig = {'src': syn_c0['ip.src'], 'dst': syn_c0['ip.dst'], 'sport': int(syn_c0['tcp.srcport']), 'dport': PORT}
     want_reply = {'src': syn_s0['ip.dst'], 'dst': syn_s0['ip.src'], 'sport': PORT, 'dport': int(syn_s0['tcp.srcport'])}
+    plain_reply = {'src': want_orig['dst'], 'dst': want_orig['src'], 'sport': PORT, 'dport': want_orig['sport']}
     cport, mport = want_orig['sport'], want_reply['dport']
     pk, conn, states = [], set(), []
     for j in sorted(journeys, key=lambda j: j.get('first_ts_ns', 0)):
@@ -226,33 +237,83 @@ else:
         if not (fwd or back):
             continue
         pk.append(j)
+        syn = len(pk) == 1
         who = 'packet %s (%s)' % (j['packet'], j.get('flow'))
         cts = [c for c in j.get('ct') or [] if c.get('source', 'kernel') == 'kernel']
         if not cts:
             errors.append(who + ': no conntrack')
             continue
+        seq = []
         for c in cts:
             conn.add(c.get('conn'))
             o = {k: c.get('orig', {}).get(k) for k in ('src', 'dst', 'sport', 'dport')}
             r = {k: c.get('reply', {}).get(k) for k in ('src', 'dst', 'sport', 'dport')}
-            if o != want_orig or r != want_reply:
-                errors.append('%s: tuples %s / %s, tcpdump %s / %s' % (who, o, r, want_orig, want_reply))
+            natted = 'SRC_NAT_DONE' in (c.get('status') or [])
+            if o != want_orig or r not in (want_reply, plain_reply) or (r == want_reply) != natted:
+                errors.append('%s at %s: tuples %s / %s status %s; tcpdump %s / %s' % (
+                    who, c.get('func'), o, r, c.get('status'), want_orig, want_reply))
+            seq.append('nat' if r == want_reply else 'plain')
             if c.get('dir') != ('original' if fwd else 'reply'):
                 errors.append('%s: dir %s' % (who, c.get('dir')))
+        # first seen before the masquerade, then when it changed; later packets: NATed
+        want_seq = ['plain', 'nat'] if syn else ['nat']
+        if [x for k, x in enumerate(seq) if not k or seq[k - 1] != x] != want_seq:
+            errors.append('%s: CT records %s (want %s: %s)' % (
+                who, seq, ' then '.join(want_seq), 'first seen at PREROUTING, NATed at POSTROUTING' if syn else 'NATed'))
         st = j.get('ct_states')
         states.append(st)
-        want = ['new'] if len(pk) == 1 else ['established']
+        want = ['new'] if syn else ['established']
         if st != want:
             errors.append('%s: ct_states %s, expected %s' % (who, st, want))
         nat = j.get('ct_nat')
-        if not nat or not nat.get('source'):
-            errors.append('%s: ct_nat %s (expected the source NAT)' % (who, nat))
+        if not nat or not nat.get('source') or nat.get('reply', {}).get('dst') != want_reply['dst']:
+            errors.append('%s: ct_nat %s (expected the source NAT to %s)' % (who, nat, want_reply['dst']))
     if len(pk) < 4:
         errors.append('%d packets of the connection, expected at least 4 (handshake, data)' % len(pk))
     elif pk[0].get('src') != '10.0.1.1' or pk[1].get('src') != '10.0.2.1':
         errors.append('the connection does not start with SYN, SYN-ACK: %s' % [j.get('flow') for j in pk[:2]])
     if len(conn) != 1:
         errors.append('CT records name %d entries (%s), expected 1' % (len(conn), conn))
+    if pk:
+        tx = run([a.ana, 'journeys', '--packet', str(pk[-1]['packet']), a.log])
+        if not re.search(r'connection: new \(packet %s\) \S+ established' % pk[0]['packet'], tx.stdout):
+            errors.append('text journey of packet %s lacks "connection: new (packet %s) -> established": %s' % (
+                pk[-1]['packet'], pk[0]['packet'], tx.stdout[-400:] + tx.stderr[:200]))
     print('# %s: conntrack of %d packets: %s' % (a.name, len(pk), ' '.join('/'.join(s or ['-']) for s in states)))
     res('conntrack', errors)
+
+# ---- ct-invalid: the SYN-ACK r's conntrack cannot place ----
+errors = []
+INV = int(env.get('invport', '0') or 0)
+if env.get('ctwhy'):
+    res('ct-invalid', [], skip=env['ctwhy'])
+elif env.get('ctin', '0') in ('', '0'):
+    res('ct-invalid', [], skip='nf_conntrack_in is not a traced function on this kernel (nft-discover): no invalid state')
+else:
+    kernel = int(env.get('invalid') or -1)
+    srv = sorted([j for j in journeys if j.get('proto') == 'TCP' and j.get('src') == '10.0.2.1' and j.get('sport') == INV],
+                 key=lambda j: j.get('first_ts_ns', 0))
+    cli = [j for j in journeys if j.get('proto') == 'TCP' and j.get('dst') == '10.0.2.1' and j.get('dport') == INV]
+    inv = [j for j in srv if 'invalid' in (j.get('ct_states') or [])]
+    if kernel < 1:
+        errors.append('r\'s ct state invalid rule counted %s packets (want >= 1: the SYN-ACK)' % env.get('invalid'))
+    if len(inv) != kernel:
+        errors.append('%d packets from port %d show invalid, r\'s rule counted %d: %s' % (
+            len(inv), INV, kernel, [(j['packet'], j.get('ct_states')) for j in srv]))
+    if not srv or srv[0] not in inv:
+        errors.append('the SYN-ACK from port %d does not show invalid: %s' % (INV, srv[0].get('ct') if srv else 'no packet'))
+    for j in inv:
+        c = [c for c in j.get('ct') or [] if c.get('state') == 'invalid']
+        if any(x.get('orig') or x.get('status') for x in c):
+            errors.append('packet %s: invalid with tuples / status %s' % (j['packet'], c))
+    bad = [(j['packet'], j.get('ct_states')) for j in cli if j.get('ct_states') != ['untracked']]
+    if not cli or bad:
+        errors.append('client packets to port %d not untracked (notrack in r): %s of %d' % (INV, bad, len(cli)))
+    if inv:
+        tx = run([a.ana, 'journeys', '--packet', str(inv[0]['packet']), a.log])
+        if 'ct: invalid' not in tx.stdout:
+            errors.append('text journey of packet %s lacks "ct: invalid"' % inv[0]['packet'])
+    print('# %s: ct-invalid: rule counted %d, %d of %d server packets invalid, %d client packets untracked' % (
+        a.name, kernel, len(inv), len(srv), len(cli) - len(bad)))
+    res('ct-invalid', errors)
 sys.exit(1 if failed else 0)
