@@ -9,6 +9,7 @@
  *   func.bpf.h  function probes (kprobe.multi, fentry, kprobe)
  *   alloc.bpf.h skb allocators: a packet starts (function mode)
  *   nft.bpf.h   nftables verdicts (nft_do_chain, __nft_trace_packet)
+ *   meta.bpf.h a packet's META fields and identity (used by core.bpf.h)
  *   pcapf.bpf.h the pcap-filter part of --filter (used by core.bpf.h)
  *   valve.bpf.h --max-events-per-s: whole packets shed (used by core.bpf.h)
  *   nlmsg.bpf.h nftables trace messages into the ring (socket filter)
