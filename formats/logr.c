@@ -19,6 +19,7 @@
 
 #include "formats/logr.h"
 #include "formats/logcodec.h"
+#include "formats/evcode2.h"
 
 /* Room for the largest record: fixed records are at most a few hundred bytes,
  * variable ones (format 2) at most 65535. */
@@ -46,6 +47,9 @@ struct ntl_reader {
 	size_t stored_cap;
 	uint8_t *raw;            /* decompressed payload (+1 for a NUL) */
 	size_t raw_cap;
+	uint8_t *c1;             /* an EVENTS block of coding 2 turned into coding 1 columns */
+	size_t c1_cap;
+	struct ntl_c2_state *c2; /* its decoding state (allocated at the first such block) */
 	/* EVENTS block being returned: column cursors (logcodec.h layout); each
 	 * record is rebuilt into rec by ntl_reader_next(), one at a time */
 	const uint8_t *c_ty, *c_fl, *c_cpu, *c_id, *c_ts, *c_skb, *c_body;
@@ -297,7 +301,7 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 		if (len < 2)
 			return r_bad(r, NTL_E_CORRUPT, "corrupt at offset %" PRIu64 ": EVENTS block of %zu bytes, less than its type table",
 				     r->block_off, len);
-		if (p[0] != NTL_EV_CODING)
+		if (p[0] != NTL_EV_CODING && p[0] != NTL_EV_CODING2)
 			return r_bad(r, NTL_E_CORRUPT,
 				     "corrupt at offset %" PRIu64 ": EVENTS block with unknown coding %u (written by a newer nft-tracer? upgrade)",
 				     r->block_off, p[0]);
@@ -315,8 +319,23 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 					     r->block_off, t, sz);
 			r->c_size[t] = sz;
 		}
-		p += 2 + 2 * (size_t)nt;
-		len -= 2 + 2 * (size_t)nt;
+		if (p[0] == NTL_EV_CODING2) {
+			const char *why = "?";
+
+			if (!r->c2 && !(r->c2 = malloc(sizeof(*r->c2))))
+				return r_bad(r, NTL_E_NOMEM, "out of memory at offset %" PRIu64 " for an EVENTS block",
+					     r->block_off);
+			len = ntl_c2_decode(p + 2 + 2 * (size_t)nt, len - 2 - 2 * (size_t)nt, r->c_size,
+					    &r->c1, &r->c1_cap, r->c2, &why);
+			if (!len)
+				return r_bad(r, strcmp(why, "out of memory") ? NTL_E_CORRUPT : NTL_E_NOMEM,
+					     "corrupt at offset %" PRIu64 ": EVENTS block (coding 2): %s",
+					     r->block_off, why);
+			p = r->c1;
+		} else {
+			p += 2 + 2 * (size_t)nt;
+			len -= 2 + 2 * (size_t)nt;
+		}
 	}
 	if (len < 4)
 		return r_bad(r, NTL_E_CORRUPT, "corrupt at offset %" PRIu64 ": EVENTS block of %zu bytes, less than its 4-byte record count",
@@ -597,5 +616,7 @@ void ntl_reader_close(struct ntl_reader *r)
 	ZSTD_freeDCtx(r->dctx);
 	free(r->stored);
 	free(r->raw);
+	free(r->c1);
+	free(r->c2);
 	free(r);
 }

@@ -18,6 +18,7 @@
 
 #include "formats/logw.h"
 #include "formats/logcodec.h"
+#include "formats/evcode2.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the .ntl writer assumes a little-endian host");
 
@@ -33,7 +34,10 @@ struct ntl_writer {
 	uint32_t rows_len;
 	uint32_t rows_count;
 	uint64_t first_ts;
-	uint8_t *cols;           /* column layout of the open block */
+	uint8_t *cols;           /* coded payload of the open block (coding 1 or 2) */
+	size_t cols_cap;
+	int coding;              /* EVENTS coding written: 2 (default) or 1 */
+	struct ntl_c2_state *c2; /* coding 2 state, reset per block */
 	uint8_t *out;            /* block header + compressed payload */
 	size_t out_cap;
 	uint64_t bytes;
@@ -107,6 +111,9 @@ int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_w
 			w->block_ns = opts->block_ns;
 		w->fsync = opts->fsync;
 	}
+	w->coding = NTL_EV_CODING2;
+	if (opts && opts->sz >= sizeof(*opts) && opts->coding == 1)
+		w->coding = NTL_EV_CODING;
 	if (w->block_bytes < 256 || w->block_bytes > NTL_MAX_EVENTS_ROWS) {
 		snprintf(ntl_open_msg, sizeof(ntl_open_msg),
 			 "block size %u out of range (256 .. %u bytes)", w->block_bytes,
@@ -116,12 +123,15 @@ int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_w
 	}
 	w->rows = malloc(w->block_bytes);
 	/* columns: type table + count + the same bytes as the rows */
-	w->cols = malloc((size_t)w->block_bytes + 4 + NTL_EV_TABLE_LEN);
-	bound = ZSTD_compressBound((size_t)w->block_bytes + 4 + NTL_EV_TABLE_LEN);
+	/* coding 2: + 1 byte per record (at least 24 bytes each) at most */
+	w->cols_cap = ntl_c2_bound(w->block_bytes, w->block_bytes / 24);
+	w->cols = malloc(w->cols_cap);
+	w->c2 = malloc(sizeof(*w->c2));
+	bound = ZSTD_compressBound(w->cols_cap);
 	w->out_cap = NTL_BLOCK_HDR_LEN + bound;
 	w->out = malloc(w->out_cap);
 	w->cctx = ZSTD_createCCtx();
-	if (!w->rows || !w->cols || !w->out || !w->cctx) {
+	if (!w->rows || !w->cols || !w->c2 || !w->out || !w->cctx) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -179,7 +189,8 @@ int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_w
 	}
 	memcpy(pre, NTL_FILE_MAGIC, 8);
 	ntl_put32(pre + 8, NT_FORMAT_VERSION);
-	ntl_put32(pre + 12, NTL_VERSION_MINOR);
+	/* 2.1: EVENTS coding 2 (a 2.0 reader says "written by a newer nft-tracer") */
+	ntl_put32(pre + 12, w->coding == NTL_EV_CODING2 ? 1 : NTL_VERSION_MINOR);
 	err = write_all(w->fd, pre, sizeof(pre));
 	if (err) {
 		snprintf(ntl_open_msg, sizeof(ntl_open_msg), "%s: write: %s", path, strerror(-err));
@@ -200,6 +211,7 @@ fail:
 		ZSTD_freeCCtx(w->cctx);
 		free(w->rows);
 		free(w->cols);
+		free(w->c2);
 		free(w->out);
 		free(w);
 	}
@@ -242,7 +254,10 @@ int ntl_writer_flush(struct ntl_writer *w)
 
 	if (!w->rows_count)
 		return w->err;
-	clen = ntl_events_to_columns(w->rows, w->rows_len, w->rows_count, w->cols);
+	if (w->coding == NTL_EV_CODING2)
+		clen = ntl_c2_encode(w->rows, w->rows_len, w->rows_count, w->cols, w->c2);
+	else
+		clen = ntl_events_to_columns(w->rows, w->rows_len, w->rows_count, w->cols);
 	err = write_block(w, NTL_B_EVENTS, NTL_BF_ZSTD | NTL_BF_COLUMNS, w->cols, clen, w->cctx,
 			  w->out, w->out_cap);
 	w->rows_len = 0;
@@ -294,6 +309,11 @@ int ntl_writer_event(struct ntl_writer *w, const void *rec, size_t len)
 		return -EINVAL;
 	}
 	need = (uint32_t)len;
+	if (need > w->block_bytes) { /* a BYTES record (up to 304 bytes) in 256-byte blocks */
+		snprintf(w->msg, sizeof(w->msg), "record of %zu bytes exceeds the block size %u", len,
+			 w->block_bytes);
+		return -EINVAL;
+	}
 	/* Out-of-order timestamps (ts < first_ts) never close a block by age. */
 	if (w->rows_count && (w->rows_len + need > w->block_bytes ||
 			      (w->first_ts && h->ts_ns > w->first_ts && h->ts_ns - w->first_ts > w->block_ns))) {
@@ -342,6 +362,7 @@ static void writer_free(struct ntl_writer *w, int discard)
 	ZSTD_freeCCtx(w->cctx);
 	free(w->rows);
 	free(w->cols);
+	free(w->c2);
 	free(w->out);
 	free(w);
 }

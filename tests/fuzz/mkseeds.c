@@ -154,9 +154,11 @@ static int put(const char *target, const char *name, const void *d, size_t len)
 	return fclose(f) ? -errno : 0;
 }
 
-static int log_seed(const char *name, int trailer, int all_meta, uint32_t block_bytes)
+static int log_seed_coding(const char *name, int trailer, int all_meta, uint32_t block_bytes,
+			   int coding)
 {
-	struct ntl_writer_opts o = { .sz = sizeof(o), .force = 1, .block_bytes = block_bytes };
+	struct ntl_writer_opts o = { .sz = sizeof(o), .force = 1, .block_bytes = block_bytes,
+				     .coding = coding };
 	struct ntl_writer *w;
 	uint8_t buf[2048];
 	size_t offs[16], lens[16], n;
@@ -187,6 +189,12 @@ static int log_seed(const char *name, int trailer, int all_meta, uint32_t block_
 		return 0;
 	}
 	return ntl_writer_close(w, meta_json[NTL_B_TRAILER]);
+}
+
+/* a log of the default EVENTS coding (2) */
+static int log_seed(const char *name, int trailer, int all_meta, uint32_t block_bytes)
+{
+	return log_seed_coding(name, trailer, all_meta, block_bytes, 0);
 }
 
 /* Copy of logr/SRC with every block stored raw (flag ZSTD cleared), so that
@@ -402,6 +410,10 @@ int main(int argc, char **argv)
 	mkdir(root, 0755);
 	if (log_seed("full.ntl", 1, 1, 0) || log_seed("header_only.ntl", 1, 0, 0) ||
 	    log_seed("small_blocks.ntl", 1, 1, 256) || log_seed("no_trailer.ntl", 0, 1, 0))
+		return 1;
+	/* format 2.0's EVENTS coding 1, still read */
+	if (log_seed_coding("full_c1.ntl", 1, 1, 0, 1) || log_seed_coding("small_blocks_c1.ntl", 1, 1, 256, 1) ||
+	    raw_copy("full_c1.ntl", "full_c1_raw.ntl") || raw_copy("small_blocks_c1.ntl", "small_blocks_c1_raw.ntl"))
 		return 1;
 	if (raw_copy("full.ntl", "full_raw.ntl") || raw_copy("small_blocks.ntl", "small_blocks_raw.ntl"))
 		return 1;

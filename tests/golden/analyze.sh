@@ -201,11 +201,14 @@ else
 	fails=$((fails + 1))
 fi
 # format version 1 logs (samples/v1/: the same scenarios written by the
-# version 1 writer) give exactly the output of their version 2 rebuild
+# version 1 writer) and format 2.0 logs (samples/v2.0/: EVENTS coding 1, the
+# writer before coding 2) give exactly the output of their current rebuild
+for old in v1 v2.0; do
 for l in basic traffic; do
 	for c in events journeys stats "journeys --json" "stats --json" "events --ndjson"; do
-		n="v1_log_reads_like_v2_${l}_$(echo "$c" | tr ' -' '__')"
-		"$AN" $c samples/v1/$l.ntl > "$T/v1.out" 2>&1; rc1=$?
+		n="${old/./_}_log_reads_like_v2_${l}_$(echo "$c" | tr ' -' '__')"
+		[ $old = v1 ] || n="${n/_v2_/_v2_1_}"
+		"$AN" $c samples/$old/$l.ntl > "$T/v1.out" 2>&1; rc1=$?
 		"$AN" $c samples/$l.ntl > "$T/v2.out" 2>&1; rc2=$?
 		if [ "$rc1" = 0 ] && [ "$rc2" = 0 ] && cmp -s "$T/v1.out" "$T/v2.out"; then
 			echo "PASS: $n"
@@ -214,5 +217,6 @@ for l in basic traffic; do
 			fails=$((fails + 1))
 		fi
 	done
+done
 done
 [ "$fails" = 0 ]

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/* evcode2.c - EVENTS block coding 2 (byte layout: formats/FORMAT.md
+ * "EVENTS coding 2").  Columns as byte planes (byte j of every value, then
+ * byte j+1 ...), skb ids as positions in a move-to-front table of the
+ * block's recent skbs, record bodies grouped by type, each coded as the
+ * word-wise difference to the previous body of its type and skb (else of its
+ * type) in the block.  All state is per block: a block decodes on its own. */
+#include <string.h>
+#include <stdlib.h>
+
+#include "formats/evcode2.h"
+#include "formats/logcodec.h"
+
+static void c2_reset(struct ntl_c2_state *st)
+{
+	st->nslots = 0;
+	memset(st->any, 0, sizeof(st->any));
+}
+
+/* Slot for SKB at move-to-front position P (NTL_C2_NEW: a new skb): the
+ * table is updated the same way by the writer and the reader. */
+static unsigned int c2_use(struct ntl_c2_state *st, unsigned int p, uint64_t skb)
+{
+	unsigned int s;
+
+	if (p != NTL_C2_NEW) {
+		s = st->order[p];
+		memmove(st->order + 1, st->order, p);
+		st->order[0] = (uint8_t)s;
+		return s;
+	}
+	if (st->nslots < NTL_C2_SLOTS)
+		s = st->nslots++;
+	else
+		s = st->order[NTL_C2_SLOTS - 1];
+	memset(st->last[s], 0, sizeof(st->last[s]));
+	st->skb[s] = skb;
+	memmove(st->order + 1, st->order, st->nslots - 1);
+	st->order[0] = (uint8_t)s;
+	return s;
+}
+
+static unsigned int c2_find(const struct ntl_c2_state *st, uint64_t skb)
+{
+	for (unsigned int p = 0; p < st->nslots; p++)
+		if (st->skb[st->order[p]] == skb)
+			return p;
+	return NTL_C2_NEW;
+}
+
+/* Scatter / gather value V of W bytes as element I of a plane area of N elements */
+static inline void plane_put(uint8_t *a, size_t n, size_t i, uint64_t v, unsigned int w)
+{
+	for (unsigned int b = 0; b < w; b++)
+		a[b * n + i] = (uint8_t)(v >> (8 * b));
+}
+
+static inline uint64_t plane_get(const uint8_t *a, size_t n, size_t i, unsigned int w)
+{
+	uint64_t v = 0;
+
+	for (unsigned int b = 0; b < w; b++)
+		v |= (uint64_t)a[b * n + i] << (8 * b);
+	return v;
+}
+
+/* Body B bytes (element M of K in area A) coded against REF (NULL: zeros):
+ * u32 words, then the bytes after the last whole word. */
+static void body_put(uint8_t *a, size_t k, size_t m, const uint8_t *cur, const uint8_t *ref,
+		     unsigned int b)
+{
+	unsigned int j = 0;
+
+	for (; j + 4 <= b; j += 4) {
+		uint32_t v = ntl_get32(cur + j) - (ref ? ntl_get32(ref + j) : 0);
+
+		for (unsigned int x = 0; x < 4; x++)
+			a[(j + x) * k + m] = (uint8_t)(v >> (8 * x));
+	}
+	for (; j < b; j++)
+		a[j * k + m] = (uint8_t)(cur[j] - (ref ? ref[j] : 0));
+}
+
+static void body_get(uint8_t *dst, const uint8_t *a, size_t k, size_t m, const uint8_t *ref,
+		     unsigned int b)
+{
+	unsigned int j = 0;
+
+	for (; j + 4 <= b; j += 4) {
+		uint32_t v = 0;
+
+		for (unsigned int x = 0; x < 4; x++)
+			v |= (uint32_t)a[(j + x) * k + m] << (8 * x);
+		ntl_put32(dst + j, v + (ref ? ntl_get32(ref + j) : 0));
+	}
+	for (; j < b; j++)
+		dst[j] = (uint8_t)(a[j * k + m] + (ref ? ref[j] : 0));
+}
+
+static inline void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t *out,
+		     struct ntl_c2_state *st)
+{
+	uint32_t cnt[256] = { 0 }, idx[256] = { 0 };
+	size_t area[256], off, ns = 0;
+	uint8_t *c, *ty, *fl, *cpu, *id, *ts, *sidx, *nskb;
+	const uint8_t *p;
+	uint64_t pts = 0;
+	uint32_t i;
+
+	out[0] = NTL_EV_CODING2;
+	out[1] = NTL_EV_NTYPES;
+	for (unsigned int t = 1; t <= NTL_EV_NTYPES; t++)
+		ntl_put16(out + 2 * t, nt_ev_is_var(t) ? NT_EV_SIZE_VAR : (uint16_t)nt_ev_size(t));
+	/* pass 1: records per type, body bytes per type, new skbs */
+	c2_reset(st);
+	memset(area, 0, sizeof(area));
+	for (i = 0, p = rows; i < n; i++) {
+		struct nt_ev_hdr h;
+		unsigned int sz = ntl_rec_len(p, rows + rows_len - p);
+		unsigned int pos;
+
+		memcpy(&h, p, sizeof(h));
+		cnt[h.type]++;
+		area[h.type] += sz - sizeof(h);
+		pos = c2_find(st, h.skb);
+		ns += pos == NTL_C2_NEW;
+		c2_use(st, pos, h.skb);
+		p += sz;
+	}
+	c = out + NTL_EV_TABLE_LEN;
+	ntl_put32(c, n);
+	ntl_put32(c + 4, (uint32_t)ns);
+	ty = c + 8;
+	fl = ty + n;
+	cpu = fl + n;
+	id = cpu + 2 * (size_t)n;
+	ts = id + 4 * (size_t)n;
+	sidx = ts + 8 * (size_t)n;
+	nskb = sidx + n;
+	off = (size_t)(nskb + 8 * ns - out);
+	for (unsigned int t = 1; t < 256; t++) {
+		size_t a = area[t];
+
+		area[t] = off;
+		off += a;
+	}
+	/* pass 2 */
+	c2_reset(st);
+	for (i = 0, p = rows; i < n; i++) {
+		struct nt_ev_hdr h;
+		unsigned int sz = ntl_rec_len(p, rows + rows_len - p), t, pos, s, b;
+		const uint8_t *body = p + sizeof(h), *ref = NULL;
+
+		memcpy(&h, p, sizeof(h));
+		t = h.type;
+		ty[i] = h.type;
+		fl[i] = h.flags;
+		plane_put(cpu, n, i, h.cpu, 2);
+		plane_put(id, n, i, h.id, 4);
+		plane_put(ts, n, i, h.ts_ns - pts, 8);
+		pts = h.ts_ns;
+		pos = c2_find(st, h.skb);
+		sidx[i] = (uint8_t)pos;
+		s = c2_use(st, pos, h.skb);
+		b = sz - (unsigned int)sizeof(h);
+		if (nt_ev_is_var(t)) {
+			memcpy(out + area[t], body, b);
+			area[t] += b;
+		} else if (b) {
+			if (st->last[s][t])
+				ref = rows + st->last[s][t] - 1;
+			else if (st->any[t])
+				ref = rows + st->any[t] - 1;
+			body_put(out + area[t], cnt[t], idx[t], body, ref, b);
+			idx[t]++;
+		}
+		st->last[s][t] = st->any[t] = (uint32_t)(body - rows) + 1;
+		p += sz;
+	}
+	/* pass 3: the new skbs, in order of appearance, as planes of NS values */
+	{
+		size_t k = 0;
+
+		c2_reset(st);
+		for (i = 0, p = rows; i < n; i++) {
+			struct nt_ev_hdr h;
+			unsigned int pos;
+
+			memcpy(&h, p, sizeof(h));
+			pos = c2_find(st, h.skb);
+			if (pos == NTL_C2_NEW)
+				plane_put(nskb, ns, k++, h.skb, 8);
+			c2_use(st, pos, h.skb);
+			p += ntl_rec_len(p, rows + rows_len - p);
+		}
+	}
+	return off;
+}
+
+size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
+		     size_t *cap, struct ntl_c2_state *st, const char **why)
+{
+	uint64_t cnt[256] = { 0 }, idx[256] = { 0 }, area[256], need, n, ns, nnew = 0, body_total = 0;
+	const uint8_t *ty, *fl, *cpu, *id, *ts, *sidx, *nskb;
+	uint8_t *o, *oty, *ofl, *ocpu, *oid, *ots, *oskb, *obody;
+	uint64_t pskb = 0, k = 0;
+
+	if (len < 8) {
+		*why = "shorter than its record counts";
+		return 0;
+	}
+	n = ntl_get32(in);
+	ns = ntl_get32(in + 4);
+	if (ns > n || 8 + 17 * n + 8 * ns > len) {
+		*why = "record counts do not fit in the block";
+		return 0;
+	}
+	ty = in + 8;
+	fl = ty + n;
+	cpu = fl + n;
+	id = cpu + 2 * n;
+	ts = id + 4 * n;
+	sidx = ts + 8 * n;
+	nskb = sidx + n;
+	for (uint64_t i = 0; i < n; i++) {
+		if (!size[ty[i]]) {
+			*why = "a record of a type the type table does not size";
+			return 0;
+		}
+		cnt[ty[i]]++;
+		nnew += sidx[i] == NTL_C2_NEW;
+	}
+	if (nnew != ns) {
+		*why = "new skb count does not match its column";
+		return 0;
+	}
+	need = 8 + 17 * n + 8 * ns;
+	for (unsigned int t = 0; t < 256; t++) {
+		area[t] = need;
+		if (!cnt[t])
+			continue;
+		if (size[t] == NT_EV_SIZE_VAR) {
+			for (uint64_t m = 0; m < cnt[t]; m++) {
+				unsigned int l;
+
+				if (need + 2 > len) {
+					*why = "a variable-size record lacks its length";
+					return 0;
+				}
+				l = ntl_get16(in + need);
+				if (l < 26) {
+					*why = "a variable-size record shorter than 26 bytes";
+					return 0;
+				}
+				need += l - 24;
+				body_total += l - 24;
+				if (need > len)
+					break;
+			}
+		} else {
+			need += cnt[t] * (size[t] - 24u);
+			body_total += cnt[t] * (size[t] - 24u);
+		}
+		if (need > len)
+			break;
+	}
+	if (need != len) {
+		*why = "column sizes do not add up to the block's length";
+		return 0;
+	}
+	if (4 + 24 * n + body_total > *cap) {
+		uint8_t *q = realloc(*outp, 4 + 24 * n + body_total);
+
+		if (!q) {
+			*why = "out of memory";
+			return 0;
+		}
+		*outp = q;
+		*cap = 4 + 24 * n + body_total;
+	}
+	o = *outp;
+	ntl_put32(o, (uint32_t)n);
+	oty = o + 4;
+	ofl = oty + n;
+	ocpu = ofl + n;
+	oid = ocpu + 2 * n;
+	ots = oid + 4 * n;
+	oskb = ots + 8 * n;
+	obody = oskb + 8 * n;
+	memcpy(oty, ty, n);
+	memcpy(ofl, fl, n);
+	c2_reset(st);
+	for (uint64_t i = 0; i < n; i++) {
+		unsigned int t = ty[i], pos = sidx[i], s, b;
+		uint64_t skb;
+		const uint8_t *ref = NULL;
+
+		ntl_put16(ocpu + 2 * i, (uint16_t)plane_get(cpu, n, i, 2));
+		ntl_put32(oid + 4 * i, (uint32_t)plane_get(id, n, i, 4));
+		put64(ots + 8 * i, plane_get(ts, n, i, 8));
+		if (pos == NTL_C2_NEW) {
+			skb = plane_get(nskb, ns, k++, 8);
+		} else if (pos < st->nslots) {
+			skb = st->skb[st->order[pos]];
+		} else {
+			*why = "an skb position past the table";
+			return 0;
+		}
+		s = c2_use(st, pos, skb);
+		put64(oskb + 8 * i, skb ^ pskb);
+		pskb = skb;
+		if (size[t] == NT_EV_SIZE_VAR) {
+			b = ntl_get16(in + area[t]) - 24u; /* checked above */
+			memcpy(obody, in + area[t], b);
+			area[t] += b;
+		} else {
+			b = size[t] - 24u;
+			if (st->last[s][t])
+				ref = o + st->last[s][t] - 1;
+			else if (st->any[t])
+				ref = o + st->any[t] - 1;
+			if (b)
+				body_get(obody, in + area[t], cnt[t], idx[t], ref, b);
+			idx[t]++;
+		}
+		st->last[s][t] = st->any[t] = (uint32_t)(obody - o) + 1;
+		obody += b;
+	}
+	return (size_t)(obody - o);
+}
