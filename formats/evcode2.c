@@ -2,9 +2,10 @@
 /* evcode2.c - EVENTS block coding 2 (byte layout: formats/FORMAT.md
  * "EVENTS coding 2").  Columns as byte planes (byte j of every value, then
  * byte j+1 ...), skb ids as positions in a move-to-front table of the
- * block's recent skbs, record bodies grouped by type, each coded as the
- * word-wise difference to the previous body of its type and skb (else of its
- * type) in the block.  All state is per block: a block decodes on its own. */
+ * block's recent skbs, timestamp deltas and record bodies grouped by type,
+ * each body coded as the word-wise difference to the previous body of its
+ * type and skb (else of its type) in the block.  All state is per block: a
+ * block decodes on its own. */
 #include <string.h>
 #include <stdlib.h>
 
@@ -106,8 +107,8 @@ static inline void put64(uint8_t *p, uint64_t v)
 size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t *out,
 		     struct ntl_c2_state *st)
 {
-	uint32_t cnt[256] = { 0 }, idx[256] = { 0 };
-	size_t area[256], off, ns = 0;
+	uint32_t cnt[256] = { 0 }, idx[256] = { 0 }, tsi[256] = { 0 };
+	size_t area[256], tsa[256], off, ns = 0;
 	uint8_t *c, *ty, *fl, *cpu, *id, *ts, *sidx, *nskb;
 	const uint8_t *p;
 	uint64_t pts = 0;
@@ -144,11 +145,13 @@ size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 	sidx = ts + 8 * (size_t)n;
 	nskb = sidx + n;
 	off = (size_t)(nskb + 8 * ns - out);
-	for (unsigned int t = 1; t < 256; t++) {
+	for (size_t t = 0, o = 0; t < 256; t++) {
 		size_t a = area[t];
 
 		area[t] = off;
 		off += a;
+		tsa[t] = o; /* the type's timestamp deltas: 8 planes of cnt[t] */
+		o += 8 * cnt[t];
 	}
 	/* pass 2 */
 	c2_reset(st);
@@ -163,7 +166,7 @@ size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 		fl[i] = h.flags;
 		plane_put(cpu, n, i, h.cpu, 2);
 		plane_put(id, n, i, h.id, 4);
-		plane_put(ts, n, i, h.ts_ns - pts, 8);
+		plane_put(ts + tsa[t], cnt[t], tsi[t]++, h.ts_ns - pts, 8);
 		pts = h.ts_ns;
 		pos = c2_find(st, h.skb);
 		sidx[i] = (uint8_t)pos;
@@ -206,7 +209,8 @@ size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
 		     size_t *cap, struct ntl_c2_state *st, const char **why)
 {
-	uint64_t cnt[256] = { 0 }, idx[256] = { 0 }, area[256], need, n, ns, nnew = 0, body_total = 0;
+	uint64_t cnt[256] = { 0 }, idx[256] = { 0 }, area[256], tsa[256], need, n, ns, nnew = 0;
+	uint64_t body_total = 0;
 	const uint8_t *ty, *fl, *cpu, *id, *ts, *sidx, *nskb;
 	uint8_t *o, *oty, *ofl, *ocpu, *oid, *ots, *oskb, *obody;
 	uint64_t pskb = 0, k = 0;
@@ -241,7 +245,9 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		return 0;
 	}
 	need = 8 + 17 * n + 8 * ns;
-	for (unsigned int t = 0; t < 256; t++) {
+	for (uint64_t t = 0, o = 0; t < 256; t++) {
+		tsa[t] = o;
+		o += 8 * cnt[t];
 		area[t] = need;
 		if (!cnt[t])
 			continue;
@@ -303,7 +309,7 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 
 		ntl_put16(ocpu + 2 * i, (uint16_t)plane_get(cpu, n, i, 2));
 		ntl_put32(oid + 4 * i, (uint32_t)plane_get(id, n, i, 4));
-		put64(ots + 8 * i, plane_get(ts, n, i, 8));
+		put64(ots + 8 * i, plane_get(ts + tsa[t], cnt[t], idx[t], 8));
 		if (pos == NTL_C2_NEW) {
 			skb = plane_get(nskb, ns, k++, 8);
 		} else if (pos < st->nslots) {
@@ -327,8 +333,8 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 				ref = o + st->any[t] - 1;
 			if (b)
 				body_get(obody, in + area[t], cnt[t], idx[t], ref, b);
-			idx[t]++;
 		}
+		idx[t]++;
 		st->last[s][t] = st->any[t] = (uint32_t)(obody - o) + 1;
 		obody += b;
 	}
