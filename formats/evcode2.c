@@ -49,20 +49,35 @@ static unsigned int c2_find(const struct ntl_c2_state *st, uint64_t skb)
 	return NTL_C2_NEW;
 }
 
-/* Scatter / gather value V of W bytes as element I of a plane area of N elements */
+/* Scatter / gather value V of W (2, 4 or 8) bytes as element I of a plane
+ * area of N elements (unrolled: the reader's inner loop) */
 static inline void plane_put(uint8_t *a, size_t n, size_t i, uint64_t v, unsigned int w)
 {
-	for (unsigned int b = 0; b < w; b++)
-		a[b * n + i] = (uint8_t)(v >> (8 * b));
+	a[i] = (uint8_t)v;
+	a[n + i] = (uint8_t)(v >> 8);
+	if (w == 2)
+		return;
+	a[2 * n + i] = (uint8_t)(v >> 16);
+	a[3 * n + i] = (uint8_t)(v >> 24);
+	if (w == 4)
+		return;
+	a[4 * n + i] = (uint8_t)(v >> 32);
+	a[5 * n + i] = (uint8_t)(v >> 40);
+	a[6 * n + i] = (uint8_t)(v >> 48);
+	a[7 * n + i] = (uint8_t)(v >> 56);
 }
 
 static inline uint64_t plane_get(const uint8_t *a, size_t n, size_t i, unsigned int w)
 {
-	uint64_t v = 0;
+	uint64_t v = (uint64_t)a[i] | (uint64_t)a[n + i] << 8;
 
-	for (unsigned int b = 0; b < w; b++)
-		v |= (uint64_t)a[b * n + i] << (8 * b);
-	return v;
+	if (w == 2)
+		return v;
+	v |= (uint64_t)a[2 * n + i] << 16 | (uint64_t)a[3 * n + i] << 24;
+	if (w == 4)
+		return v;
+	return v | (uint64_t)a[4 * n + i] << 32 | (uint64_t)a[5 * n + i] << 40 |
+	       (uint64_t)a[6 * n + i] << 48 | (uint64_t)a[7 * n + i] << 56;
 }
 
 /* Body B bytes (element M of K in area A) coded against REF (NULL: zeros):
@@ -72,12 +87,8 @@ static void body_put(uint8_t *a, size_t k, size_t m, const uint8_t *cur, const u
 {
 	unsigned int j = 0;
 
-	for (; j + 4 <= b; j += 4) {
-		uint32_t v = ntl_get32(cur + j) - (ref ? ntl_get32(ref + j) : 0);
-
-		for (unsigned int x = 0; x < 4; x++)
-			a[(j + x) * k + m] = (uint8_t)(v >> (8 * x));
-	}
+	for (; j + 4 <= b; j += 4)
+		plane_put(a + j * k, k, m, ntl_get32(cur + j) - (ref ? ntl_get32(ref + j) : 0), 4);
 	for (; j < b; j++)
 		a[j * k + m] = (uint8_t)(cur[j] - (ref ? ref[j] : 0));
 }
@@ -88,20 +99,21 @@ static void body_get(uint8_t *dst, const uint8_t *a, size_t k, size_t m, const u
 	unsigned int j = 0;
 
 	for (; j + 4 <= b; j += 4) {
-		uint32_t v = 0;
+		uint32_t v = (uint32_t)plane_get(a + j * k, k, m, 4), r = 0;
 
-		for (unsigned int x = 0; x < 4; x++)
-			v |= (uint32_t)a[(j + x) * k + m] << (8 * x);
-		ntl_put32(dst + j, v + (ref ? ntl_get32(ref + j) : 0));
+		if (ref)
+			memcpy(&r, ref + j, 4);
+		v += r;
+		memcpy(dst + j, &v, 4);
 	}
 	for (; j < b; j++)
 		dst[j] = (uint8_t)(a[j * k + m] + (ref ? ref[j] : 0));
 }
 
+/* the coding 1 columns are in host order, little-endian (logw.c asserts it) */
 static inline void put64(uint8_t *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	memcpy(p, &v, 8);
 }
 
 size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t *out,
@@ -118,7 +130,18 @@ size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 	out[1] = NTL_EV_NTYPES;
 	for (unsigned int t = 1; t <= NTL_EV_NTYPES; t++)
 		ntl_put16(out + 2 * t, nt_ev_is_var(t) ? NT_EV_SIZE_VAR : (uint16_t)nt_ev_size(t));
-	/* pass 1: records per type, body bytes per type, new skbs */
+	c = out + NTL_EV_TABLE_LEN;
+	ntl_put32(c, n);
+	ty = c + 8;
+	fl = ty + n;
+	cpu = fl + n;
+	id = cpu + 2 * (size_t)n;
+	ts = id + 4 * (size_t)n;
+	sidx = ts + 8 * (size_t)n;
+	nskb = sidx + n;
+	/* pass 1: type, flags, skb positions; records and body bytes per type;
+	 * the new skbs, in order, parked in the timestamp area (8N >= 8NS
+	 * bytes, written by pass 2) */
 	c2_reset(st);
 	memset(area, 0, sizeof(area));
 	for (i = 0, p = rows; i < n; i++) {
@@ -127,23 +150,20 @@ size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 		unsigned int pos;
 
 		memcpy(&h, p, sizeof(h));
+		ty[i] = h.type;
+		fl[i] = h.flags;
 		cnt[h.type]++;
 		area[h.type] += sz - sizeof(h);
 		pos = c2_find(st, h.skb);
-		ns += pos == NTL_C2_NEW;
+		sidx[i] = (uint8_t)pos;
+		if (pos == NTL_C2_NEW)
+			put64(ts + 8 * ns++, h.skb);
 		c2_use(st, pos, h.skb);
 		p += sz;
 	}
-	c = out + NTL_EV_TABLE_LEN;
-	ntl_put32(c, n);
 	ntl_put32(c + 4, (uint32_t)ns);
-	ty = c + 8;
-	fl = ty + n;
-	cpu = fl + n;
-	id = cpu + 2 * (size_t)n;
-	ts = id + 4 * (size_t)n;
-	sidx = ts + 8 * (size_t)n;
-	nskb = sidx + n;
+	for (size_t k = 0; k < ns; k++)
+		plane_put(nskb, ns, k, ntl_get32(ts + 8 * k) | (uint64_t)ntl_get32(ts + 8 * k + 4) << 32, 8);
 	off = (size_t)(nskb + 8 * ns - out);
 	for (size_t t = 0, o = 0; t < 256; t++) {
 		size_t a = area[t];
@@ -153,55 +173,36 @@ size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 		tsa[t] = o; /* the type's timestamp deltas: 8 planes of cnt[t] */
 		o += 8 * cnt[t];
 	}
-	/* pass 2 */
+	/* pass 2: columns and bodies */
 	c2_reset(st);
 	for (i = 0, p = rows; i < n; i++) {
 		struct nt_ev_hdr h;
-		unsigned int sz = ntl_rec_len(p, rows + rows_len - p), t, pos, s, b;
+		unsigned int sz = ntl_rec_len(p, rows + rows_len - p), t, s, b;
 		const uint8_t *body = p + sizeof(h), *ref = NULL;
 
 		memcpy(&h, p, sizeof(h));
 		t = h.type;
-		ty[i] = h.type;
-		fl[i] = h.flags;
 		plane_put(cpu, n, i, h.cpu, 2);
 		plane_put(id, n, i, h.id, 4);
 		plane_put(ts + tsa[t], cnt[t], tsi[t]++, h.ts_ns - pts, 8);
 		pts = h.ts_ns;
-		pos = c2_find(st, h.skb);
-		sidx[i] = (uint8_t)pos;
-		s = c2_use(st, pos, h.skb);
+		s = c2_use(st, sidx[i], h.skb);
 		b = sz - (unsigned int)sizeof(h);
 		if (nt_ev_is_var(t)) {
 			memcpy(out + area[t], body, b);
 			area[t] += b;
 		} else if (b) {
-			if (st->last[s][t])
+			if (t < NTL_C2_SLOT_TYPES && st->last[s][t])
 				ref = rows + st->last[s][t] - 1;
 			else if (st->any[t])
 				ref = rows + st->any[t] - 1;
 			body_put(out + area[t], cnt[t], idx[t], body, ref, b);
 			idx[t]++;
 		}
-		st->last[s][t] = st->any[t] = (uint32_t)(body - rows) + 1;
+		st->any[t] = (uint32_t)(body - rows) + 1;
+		if (t < NTL_C2_SLOT_TYPES)
+			st->last[s][t] = st->any[t];
 		p += sz;
-	}
-	/* pass 3: the new skbs, in order of appearance, as planes of NS values */
-	{
-		size_t k = 0;
-
-		c2_reset(st);
-		for (i = 0, p = rows; i < n; i++) {
-			struct nt_ev_hdr h;
-			unsigned int pos;
-
-			memcpy(&h, p, sizeof(h));
-			pos = c2_find(st, h.skb);
-			if (pos == NTL_C2_NEW)
-				plane_put(nskb, ns, k++, h.skb, 8);
-			c2_use(st, pos, h.skb);
-			p += ntl_rec_len(p, rows + rows_len - p);
-		}
 	}
 	return off;
 }
@@ -307,8 +308,11 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		uint64_t skb;
 		const uint8_t *ref = NULL;
 
-		ntl_put16(ocpu + 2 * i, (uint16_t)plane_get(cpu, n, i, 2));
-		ntl_put32(oid + 4 * i, (uint32_t)plane_get(id, n, i, 4));
+		uint16_t cv = (uint16_t)plane_get(cpu, n, i, 2);
+		uint32_t iv = (uint32_t)plane_get(id, n, i, 4);
+
+		memcpy(ocpu + 2 * i, &cv, 2);
+		memcpy(oid + 4 * i, &iv, 4);
 		put64(ots + 8 * i, plane_get(ts + tsa[t], cnt[t], idx[t], 8));
 		if (pos == NTL_C2_NEW) {
 			skb = plane_get(nskb, ns, k++, 8);
@@ -327,7 +331,7 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 			area[t] += b;
 		} else {
 			b = size[t] - 24u;
-			if (st->last[s][t])
+			if (t < NTL_C2_SLOT_TYPES && st->last[s][t])
 				ref = o + st->last[s][t] - 1;
 			else if (st->any[t])
 				ref = o + st->any[t] - 1;
@@ -335,7 +339,9 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 				body_get(obody, in + area[t], cnt[t], idx[t], ref, b);
 		}
 		idx[t]++;
-		st->last[s][t] = st->any[t] = (uint32_t)(obody - o) + 1;
+		st->any[t] = (uint32_t)(obody - o) + 1;
+		if (t < NTL_C2_SLOT_TYPES)
+			st->last[s][t] = st->any[t];
 		obody += b;
 	}
 	return (size_t)(obody - o);

@@ -11,14 +11,15 @@
 #define NTL_EV_CODING2 2
 #define NTL_C2_SLOTS 64   /* skb move-to-front table size (index 255 = a new skb) */
 #define NTL_C2_NEW 255
+#define NTL_C2_SLOT_TYPES 32 /* types 0..31 remember their latest body per skb */
 
 /* State of one block's coding (reset per block: every block decodes on its
- * own).  About 66 KiB: allocated once per writer / reader. */
+ * own).  About 10 KiB: allocated once per writer / reader. */
 struct ntl_c2_state {
 	uint64_t skb[NTL_C2_SLOTS];
 	uint8_t order[NTL_C2_SLOTS];     /* slot ids, most recent first */
 	unsigned int nslots;
-	uint32_t last[NTL_C2_SLOTS][256]; /* per slot and type: body offset + 1 (0 = none) */
+	uint32_t last[NTL_C2_SLOTS][NTL_C2_SLOT_TYPES]; /* per slot and type: body offset + 1 (0 = none) */
 	uint32_t any[256];                /* per type: latest body offset + 1 */
 };
 
