@@ -13,11 +13,11 @@
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
-AN=$O/nft-analyze REC=$O/nft-record MKLOG=$O/tests/tools/mklog
+AN=$O/nft-analyze REC=$O/nft-record MKLOG=$O/tests/tools/mklog EDIT=$O/tests/tools/ntl_edit
 QUICK=${BENCH_QUICK:-0}
 REPEAT=200000; IPT=3; PINGS=5000
 [ "$QUICK" = 1 ] && { REPEAT=20000; IPT=1; PINGS=2000; }
-[ -x "$AN" ] && [ -x "$MKLOG" ] || { echo "bench/density.sh: build first (make nft-analyze unit)" >&2; exit 1; }
+[ -x "$AN" ] && [ -x "$MKLOG" ] && [ -x "$EDIT" ] || { echo "bench/density.sh: build first (make nft-analyze unit)" >&2; exit 1; }
 . bench/lib/netns.bash
 W=$(mktemp -d /tmp/nt-bench-density.XXXXXX)
 NS=ntbd
@@ -29,18 +29,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# measure LOG LABEL -> one JSON object on stdout
+# measure LOG LABEL BLOCK_BYTES -> one JSON object on stdout
 measure() {
-	local log=$1 label=$2
+	local log=$1 label=$2 bb=$3
 	"$AN" stats --json "$log" > "$W/st.json" || return 1
+	# the same records in format 2.0's EVENTS coding 1 (the size before coding 2)
+	rm -f "$W/c1.ntl"
+	"$EDIT" "$log" -o "$W/c1.ntl" --coding 1 --block-bytes "$bb" || return 1
+	stat -c %s "$W/c1.ntl" > "$W/c1bytes"
 	"$AN" journeys --json "$log" | wc -c > "$W/jbytes"
 	"$AN" events "$log" | tee >(zstd -3 -T1 -c | wc -c > "$W/zbytes") |
 		awk '{ n++; b += length($0) + 1; s = $0; sub(/^\[ *[0-9]+\] /, "", s); split(s, w, " "); c[w[1]]++ }
 		END { printf "{\"lines\": %d, \"bytes\": %d", n, b; for (k in c) printf ", \"%s\": %d", k, c[k]; print "}" }' > "$W/ev.json"
 	sleep 0.5
-	python3 - "$log" "$W/st.json" "$W/jbytes" "$W/ev.json" "$W/zbytes" "$label" <<'PY'
+	python3 - "$log" "$W/st.json" "$W/jbytes" "$W/ev.json" "$W/zbytes" "$label" "$W/c1bytes" <<'PY'
 import json, os, struct, sys
-log, stf, jbf, evf, zbf, label = sys.argv[1:]
+log, stf, jbf, evf, zbf, label, c1f = sys.argv[1:]
 ev_blocks = meta_blocks = 0
 with open(log, "rb") as f:
     f.read(16)
@@ -61,13 +65,14 @@ print(json.dumps({
     "metadata_block_bytes": meta_blocks, "records": ev["lines"], "func_records": ev.get("FUNC", 0),
     "records_by_kind": {k: v for k, v in ev.items() if k not in ("lines", "bytes")},
     "packets": st["packets"], "journeys_json_bytes": int(open(jbf).read()),
-    "events_text_bytes": ev["bytes"], "events_text_zstd3_bytes": int(open(zbf).read() or 0)}))
+    "events_text_bytes": ev["bytes"], "events_text_zstd3_bytes": int(open(zbf).read() or 0),
+    "coding1_file_bytes": int(open(c1f).read())}))
 PY
 }
 
 # 1. generated log
 "$MKLOG" -o "$W/gen.ntl" --repeat "$REPEAT" bench/analyze.scn > /dev/null || exit 1
-measure "$W/gen.ntl" "generated (bench/analyze.scn x $REPEAT)" > "$W/gen.json" || exit 1
+measure "$W/gen.ntl" "generated (bench/analyze.scn x $REPEAT)" 0 > "$W/gen.json" || exit 1
 
 # 2. real recording on this host
 real=""
@@ -85,7 +90,8 @@ if [ "$(id -u)" = 0 ] && [ -x "$REC" ] && command -v iperf3 > /dev/null && bench
 	sleep 1
 	kill -INT $RPID; wait $RPID; rrc=$?; RPID=""
 	if [ $rrc = 0 ]; then
-		measure "$W/rec.ntl" "nft-record on $(uname -r), tracepoint + nftrace, ping -f $PINGS + iperf3 TCP/UDP ${IPT}s" > "$W/rec.json" && real=$W/rec.json
+		# nft-record writes 512 KiB blocks
+		measure "$W/rec.ntl" "nft-record on $(uname -r), tracepoint + nftrace, ping -f $PINGS + iperf3 TCP/UDP ${IPT}s" 524288 > "$W/rec.json" && real=$W/rec.json
 	else
 		echo "bench/density.sh: nft-record exit $rrc: $(tail -2 "$W/rec.err")" >&2
 	fi
@@ -104,7 +110,10 @@ for i, d in enumerate(logs):
                  "baseline": "events as text lines", "baseline_value": round(d["events_text_bytes"] / rec, 1),
                  "target": "<= 8 B/event", "met": fb / rec <= 8})
     rows.append({"name": f"{tag}: bytes/record", "value": round(fb / rec, 3), "unit": "B",
-                 "baseline": "text lines | zstd -3", "baseline_value": round(d["events_text_zstd3_bytes"] / rec, 3)})
+                 "baseline": "text lines | zstd -3", "baseline_value": round(d["events_text_zstd3_bytes"] / rec, 3),
+                 "target": "<= 0.5 x", "met": fb <= 0.5 * d["events_text_zstd3_bytes"]})
+    rows.append({"name": f"{tag}: file bytes (EVENTS coding 2)", "value": fb, "unit": "B",
+                 "baseline": "same records, coding 1 (format 2.0)", "baseline_value": d["coding1_file_bytes"]})
     if d["func_records"]:
         rows.append({"name": f"{tag}: bytes/function hit (all bytes)", "value": round(fb / d["func_records"], 3), "unit": "B",
                      "baseline": "text lines / function hit", "baseline_value": round(d["events_text_bytes"] / d["func_records"], 1),

@@ -16,6 +16,8 @@
  *                           clock had stepped by NS before each CLOCK block
  *     --label NAME          HEADER host.label
  *     --boot-id ID          HEADER host.boot_id
+ *     --coding 1|2          EVENTS coding (formats/FORMAT.md; 1: format 2.0's,
+ *                           bench/density.sh's "before"), --block-bytes N
  *     --strip-host          no HEADER host / clock_ref, no CLOCK blocks (a log
  *                           of an older nft-record)
  * Records are re-encoded by the writer (formats/logw.c): same records, same
@@ -106,7 +108,7 @@ static char *edit_meta(uint16_t type, const char *json, size_t len, int *drop)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ntl_edit LOG [-o OUT [--shift-realtime NS] [--shift-mono NS] [--step-each NS] "
-			"[--label NAME] [--boot-id ID] [--strip-host]]\n");
+			"[--label NAME] [--boot-id ID] [--strip-host] [--coding 1|2] [--block-bytes N]]\n");
 	return 2;
 }
 
@@ -115,7 +117,7 @@ int main(int argc, char **argv)
 	const char *in = NULL, *out = NULL, *msg = NULL;
 	struct ntl_reader *rd;
 	struct ntl_writer *w = NULL;
-	struct ntl_writer_opts wo = { 0 };
+	struct ntl_writer_opts wo = { .sz = sizeof(wo) };
 	struct ntl_item it;
 	char *trailer = NULL;
 	int st;
@@ -135,6 +137,10 @@ int main(int argc, char **argv)
 			boot_id = argv[++i];
 		else if (!strcmp(argv[i], "--strip-host"))
 			strip = 1;
+		else if (!strcmp(argv[i], "--coding") && i + 1 < argc)
+			wo.coding = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--block-bytes") && i + 1 < argc)
+			wo.block_bytes = (uint32_t)strtoul(argv[++i], NULL, 10);
 		else if (argv[i][0] != '-' && !in)
 			in = argv[i];
 		else
