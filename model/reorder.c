@@ -22,15 +22,21 @@ struct nt_reorder {
 	size_t max_bytes, bytes;   /* bytes queued (records + headers) */
 	uint64_t seq, newest, released; /* newest ts pushed, ts of the last record released */
 	int any_released;
-	/* FIFO of in-order records: a byte ring that grows up to max_bytes */
+	/* FIFO of in-order records: a byte ring that grows up to max_bytes.
+	 * (No two fields that push or pop update lie side by side: gcc made
+	 * one 16-byte load + store of such a pair, which waited for the two
+	 * 8-byte stores of the call before to retire — a store-forwarding
+	 * stall per record.  Fields the FIFO path does not write go between.) */
+	size_t nfifo;
+	size_t cap;
+	size_t head;
 	unsigned char *ring;
-	size_t cap, head, tail, nfifo, fifo_bytes;
+	size_t tail;
+	struct qrec **heap;        /* heap of records that came older than the FIFO's tail (malloc'd each) */
+	size_t fifo_bytes;
+	struct qrec **imm;         /* records that leave at once: no time, or late (FIFO of pointers) */
 	uint64_t tail_ts;
-	/* heap of records that came older than the FIFO's tail (malloc'd each) */
-	struct qrec **heap;
 	size_t nheap, capheap;
-	/* records that leave at once: no time, or late (FIFO of pointers) */
-	struct qrec **imm;
 	size_t nimm, capimm, immhead;
 	struct qrec *last;         /* returned by the previous pop (freed at the next call) */
 	struct nt_reorder_stats st;
