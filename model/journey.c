@@ -6,6 +6,7 @@
 
 #include "model/detail.h"
 #include "model/journey.h"
+#include "model/natrule.h"
 
 #define FOREACH_REC(p, h) \
 	for (size_t _off = 0; _off + sizeof(struct nt_ev_hdr) <= (p)->ev_len && \
@@ -69,26 +70,6 @@ static struct hopskb *hop_of(struct hops *hs, uint64_t skb, uint64_t parent)
 	return s;
 }
 
-static int nat_in(const char *t, size_t n)
-{
-	return memmem(t, n, "masquerade", 10) || memmem(t, n, "snat", 4) || memmem(t, n, "dnat", 4) ||
-	       memmem(t, n, "redirect", 8);
-}
-
-/* A NAT statement in rule text T; a long text (a hostile log's megabytes) is
- * searched at its start and its end only, where nft puts the statements. */
-static int nat_text(const char *t)
-{
-	size_t n;
-
-	if (!t)
-		return 0;
-	n = strlen(t);
-	if (n <= (64u << 10))
-		return nat_in(t, n) != 0;
-	return nat_in(t, 4096) || nat_in(t + n - 4096, 4096);
-}
-
 /* Follow record H: returns its skb's state (after a META / DEV: the new one). */
 static struct hopskb *hop_step(struct hops *hs, const struct nt_model *m, const struct nt_ev_hdr *h)
 {
@@ -97,7 +78,7 @@ static struct hopskb *hop_step(struct hops *hs, const struct nt_model *m, const 
 	if (h->type == NT_EV_NFT_RULE || h->type == NT_EV_NFT_CHAIN) {
 		hs->last_nft = h;
 		if (h->type == NT_EV_NFT_RULE &&
-		    nat_text(nt_model_rule_text(m, ((const struct nt_ev_nft_rule *)h)->chain_key,
+		    nt_rule_text_nat(nt_model_rule_text(m, ((const struct nt_ev_nft_rule *)h)->chain_key,
 						((const struct nt_ev_nft_rule *)h)->rule_handle)))
 			hs->nat_rule = (const void *)h;
 	}

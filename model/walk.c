@@ -51,6 +51,7 @@ struct nt_walk_st {
 	struct nt_reorder *ro;
 	struct nt_scope *scope;
 	int start_set, ret, end;
+	int keep;                  /* nt_logset_keep_mode(), read again after each metadata block */
 };
 
 int nt_walk_open(struct nt_walk *w)
@@ -134,6 +135,7 @@ int nt_walk_step(struct nt_walk *w)
 			w->on_bad_meta(w->ctx, it.type, it.offset);
 		if (w->on_meta)
 			w->on_meta(w->ctx, it.type, it.data, it.len);
+		s->keep = nt_logset_keep_mode(s->rd); /* (set by a HEADER: not a call per record) */
 		if (it.type == NTL_B_HEADER && !s->scope) {
 			uint32_t ns = nt_scope_header_netns(it.data, it.len);
 
@@ -149,7 +151,7 @@ int nt_walk_step(struct nt_walk *w)
 	/* a chain definition is metadata: in force from where it is read;
 	 * without a window records go straight on, and so do those of a
 	 * keep-mode log (whole journeys, nft-record --keep) */
-	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX || nt_logset_keep_mode(s->rd) ||
+	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX || s->keep ||
 	    ((const struct nt_ev_hdr *)it.data)->type == NT_EV_NFT_CHAINDEF) {
 		walk_record(w, s->scope, it.data, it.len, &s->start_set);
 		return 1;
