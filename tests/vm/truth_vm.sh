@@ -12,6 +12,8 @@
 #   NT_VM_KERNELS="6.12"  kernel series (default 6.12; 6.1 would use fentry:
 #                         minutes per detach of ~1,800 functions)
 #   NT_TRUTH_FLOOD=3000 NT_TRUTH_VM_PPS=500   flood datagrams and rate in the guest
+#   NT_TRUTH_VALVE=3000   --max-events-per-s of the valve run (a third of the
+#                         flood, --filter 'udp port 5001'; 0: no valve run)
 #   NT_TRUTH_BE=auto      nft-record --backend in the guest
 #   NT_VM_KEEP=1          keep the work directory (guest output, logs, checker JSON)
 #
@@ -21,7 +23,8 @@
 # (every probe-able function), and writes its logs and nft monitor output to a
 # virtio disk (tar.gz, its size on the result channel).  Here: tests/tools/truth_check.py with the host's
 # nft-analyze: truth_vm/<kernel>/{traffic, function/<property>,
-# flood/<property>, diff/<property>} (the properties of truth_router.sh).
+# flood/<property>, valve/<property>, diff/<property>} (the properties of
+# truth_router.sh; valve: issue #19's --max-events-per-s in function mode).
 # About 3-4 minutes for 6.12 (first run: + the kernel download).
 set -u
 cd "$(dirname "$0")/../.."
@@ -95,7 +98,7 @@ for k in $KERNELS; do
 	t1=$(date +%s)
 	rm -f "$WORK/data-$k.img"; truncate -s 256M "$WORK/data-$k.img"
 	NT_VM_DISK=$WORK/data-$k.img vm_boot "$(vm_vmlinuz "$kx")" "$WORK/initrd-$k.gz" "$WORK/res-$k.txt" \
-		"$WORK/console-$k.log" "nt.tag=$k nt.truth=1 nt.truthbe=${NT_TRUTH_BE:-auto} nt.truthflood=${NT_TRUTH_FLOOD:-3000} nt.truthpps=${NT_TRUTH_VM_PPS:-500}"
+		"$WORK/console-$k.log" "nt.tag=$k nt.truth=1 nt.truthbe=${NT_TRUTH_BE:-auto} nt.truthflood=${NT_TRUTH_FLOOD:-3000} nt.truthpps=${NT_TRUTH_VM_PPS:-500} nt.truthvalve=${NT_TRUTH_VALVE:-3000}"
 	qrc=$?
 	t2=$(date +%s)
 	tr -d '\r' < "$WORK/res-$k.txt" | grep -E '^(PASS|FAIL|SKIP): |^# ' | sed "s|^\(PASS\|FAIL\|SKIP\): $k/|\1: truth_vm/$k/|"
@@ -122,6 +125,12 @@ for k in $KERNELS; do
 			--json "$T/F/check.json" || rc=1
 	else
 		prop "truth_vm/$k/flood" 0 "no flood recording"
+	fi
+	if [ -f "$T/V/rec.ntl" ]; then
+		python3 "$CHECK" flood "$T/V" --valve --analyzer "$ANA" --name "truth_vm/$k/valve" "${ROPT[@]}" \
+			--json "$T/V/check.json" || rc=1
+	elif [ "${NT_TRUTH_VALVE:-3000}" != 0 ]; then
+		prop "truth_vm/$k/valve" 0 "no valve recording"
 	fi
 	python3 "$CHECK" packets "$T/B" --analyzer "$ANA" --name "truth_vm/$k/function-run2" --report --examples 0 \
 		--json "$T/B/check.json" | grep -E '^# .*metrics'

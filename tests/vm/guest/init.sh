@@ -26,6 +26,7 @@ for w in $(cat /proc/cmdline); do
 	nt.truthbe=*) export NT_TRUTH_BE=${w#nt.truthbe=} ;;
 	nt.truthflood=*) export NT_TRUTH_FLOOD=${w#nt.truthflood=} ;;
 	nt.truthpps=*) export NT_TRUTH_PPS=${w#nt.truthpps=} ;;
+	nt.truthvalve=*) export NT_TRUTH_VALVE=${w#nt.truthvalve=} ;;
 	nt.full=*) export NT_FULL=${w#nt.full=} ;;
 	nt.elsewhere=*) export NT_ELSEWHERE=$(echo "${w#nt.elsewhere=}" | tr , ' ') ;;
 	esac

@@ -11,6 +11,8 @@
 # default auto), each in fresh namespaces:
 #   A  markers + per-packet traffic, nft -a monitor trace in c1 c2 r s
 #   F  flood of nt.truthflood UDP datagrams at nt.truthpps, no monitor
+#   V  a third of that flood with --max-events-per-s nt.truthvalve (issue #19's
+#      safety valve) and --filter 'udp port 5001': recorded + shed = delivered
 #   B  A again (diff: identical),  C  A with one server rule changed (diff)
 # Everything (logs, monitor output, counters, traffic outcomes) leaves the
 # guest as a tar.gz written to the virtio disk /dev/vda ("NT_DATA_BYTES n" on
@@ -22,6 +24,8 @@ TRUTH_RULES=/guest/rules
 TRUTH_TRAFFIC=/opt/nt/nt-traffic
 BE=${NT_TRUTH_BE:-auto}
 FLOOD=${NT_TRUTH_FLOOD:-3000}
+VALVE=${NT_TRUTH_VALVE:-3000}
+REC_OPTS=""; REC_FILTER=""
 PPS=${NT_TRUTH_PPS:-500}
 OUT=/tmp/truth
 DATA=${NT_DATA:-/dev/vda}
@@ -33,7 +37,7 @@ elapsed() { awk -v t0="$t_start" '{ printf "%.0f", $1 - t0 }' /proc/uptime; }
 rec_start() { # DIR MONITOR(0|1): recorder in r for c1, c2, s (+ monitors)
 	TRUTH_MON_PIDS=""
 	[ "$2" = 1 ] && truth_monitors "$1"
-	ip netns exec r nft-record -c $OUT/cfg.json -b "$BE" -n c1 -n c2 -n s -o "$1/rec.ntl" \
+	ip netns exec r nft-record -c $OUT/cfg.json -b "$BE" -n c1 -n c2 -n s -o "$1/rec.ntl" $REC_OPTS ${REC_FILTER:+--filter "$REC_FILTER"} \
 		> "$1/rec.out" 2> "$1/rec.err" &
 	REC=$!
 	n=0
@@ -85,6 +89,21 @@ if truth_topo; then
 		truth_snapshot $OUT/F after
 		rec_stop $OUT/F
 	fi
+	truth_teardown
+fi
+# the safety valve under the same flood (a third of it): function probes shed
+# whole packets in the kernel; the log counts them (COUNT shed / shed_events)
+mkdir -p $OUT/V
+if [ "$VALVE" != 0 ] && truth_topo; then
+	REC_OPTS="--max-events-per-s $VALVE"; REC_FILTER="udp port 5001"
+	if rec_start $OUT/V 0; then
+		truth_snapshot $OUT/V before
+		truth_flood $OUT/V "$((FLOOD / 3))" "$PPS"
+		sleep 1
+		truth_snapshot $OUT/V after
+		rec_stop $OUT/V
+	fi
+	REC_OPTS=""; REC_FILTER=""
 	truth_teardown
 fi
 truth_run $OUT/B
