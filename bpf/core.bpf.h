@@ -53,8 +53,10 @@ struct nt_skb_state {
 	__u8 match;     /* NT_MATCH_* */
 	__u8 hdrless;   /* seen before it had IP headers: gaining them is not a reuse */
 	__u8 isfrag:1,  /* a fragment: becoming the reassembled packet is not a reuse */
-	     nohdr:1;   /* untraced only for want of headers and socket at first
+	     nohdr:1,   /* untraced only for want of headers and socket at first
 			 * sight: NT_TRACK_HDRS points look again */
+	     ended:1;   /* ended by consume_skb / kfree_skb, memory not yet freed
+			 * (nt_valve_ended): its free path records nothing */
 	__u8 shed;      /* match NO: the valve shed this packet (valve.bpf.h); no
 			 * later filter decision traces it, its hits are counted */
 	__u32 dident;   /* identity of the datagram (nt_dgram_ident) */
@@ -288,6 +290,8 @@ static __always_inline void nt_end(struct sk_buff *skb, __u32 func_id, __u8 flag
 
 	if (!st)
 		return;
+	if (st->ended && !flags)
+		return; /* freed (its packet ended before): until the memory is reused */
 	if (st->match)
 		nt_emit_simple(NT_EV_FREE, flags, func_id, key);
 	if (!flags && st->match)
@@ -577,6 +581,14 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	int fm;
 
 	st = bpf_map_lookup_elem(&nt_skbs, &key);
+	if (st && st->ended) {
+		/* its free path; a recheck point sees a new packet there (the
+		 * memory reused by an allocator that is not probed) */
+		if (!(flags & NT_TRACK_RECHECK))
+			return 0;
+		bpf_map_delete_elem(&nt_skbs, &key);
+		st = NULL;
+	}
 	/* untraced skbs are rechecked too: an address freed without a free
 	 * probe (TCP) and reused by a packet the filter wants must not stay
 	 * filtered out; a header-less one is rechecked everywhere */
@@ -643,6 +655,12 @@ static __always_inline void nt_untrack(struct sk_buff *skb)
 		return;
 	if (st->match)
 		nt_head_release(skb, st);
+	if (nt_valve_ended) { /* --max-events-per-s, function probes: see valve.bpf.h */
+		st->match = NT_MATCH_NO;
+		st->shed = 0;
+		st->ended = 1;
+		return;
+	}
 	bpf_map_delete_elem(&nt_skbs, &key);
 }
 

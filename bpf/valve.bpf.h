@@ -24,6 +24,11 @@
 #include "common/valve.h"
 
 const volatile __u64 nt_valve_rate = 0; /* events/s per CPU, 0 = no valve */
+/* With function probes (user space sets it with the valve): a packet ended by
+ * consume_skb / kfree_skb keeps its state, marked ended, until its memory is
+ * freed or reused (nt_end), so the probes of its free path (skb_release_data
+ * ... kfree_skbmem) do not make it a new packet the valve decides on again. */
+const volatile __u8 nt_valve_ended = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

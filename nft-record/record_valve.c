@@ -23,6 +23,8 @@ void nt_record_valve_setup(struct rec *r)
 		return;
 	r->valve_cpu_rate = nt_valve_cpu_rate(r->o->max_events_per_s, online > 0 ? (int)online : 1);
 	r->skel->rodata->nt_valve_rate = r->valve_cpu_rate;
+	/* function probes see a packet's free path after its end (bpf/valve.bpf.h) */
+	r->skel->rodata->nt_valve_ended = r->fb != NULL;
 }
 
 /* nt_shed[K] summed over CPUs; 0 when unreadable */
