@@ -127,7 +127,7 @@ for k in $KERNELS; do
 		prop "truth_vm/$k/flood" 0 "no flood recording"
 	fi
 	if [ -f "$T/V/rec.ntl" ]; then
-		python3 "$CHECK" flood "$T/V" --valve --analyzer "$ANA" --name "truth_vm/$k/valve" "${ROPT[@]}" \
+		python3 "$CHECK" flood "$T/V" --valve --ref "$T/F" --analyzer "$ANA" --name "truth_vm/$k/valve" "${ROPT[@]}" \
 			--json "$T/V/check.json" || rc=1
 	elif [ "${NT_TRUTH_VALVE:-3000}" != 0 ]; then
 		prop "truth_vm/$k/valve" 0 "no valve recording"
