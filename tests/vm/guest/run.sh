@@ -10,6 +10,7 @@
 #   - the function journey of the scenario's packet has the expected functions
 #     in order (those of them the recording attached).
 . /guest/lib.sh
+. /guest/whatwhy.sh # record_whatwhy: issue #18 (bytes, stacks, conntrack)
 
 MAXF=${NT_MAXF:-2000}        # functions for kprobe-multi (one link, fast)
 # fentry: one trampoline per function; under TCG ~25-80 ms to attach and
@@ -807,6 +808,7 @@ for be in $PIPE; do
 	case $be in kprobe) max=$MAXF_KP ;; fentry) max=$MAXF_FE ;; *) max=0 ;; esac
 	timed "record/$be" record_backend $be $max
 done
+case $NT_KTAG in 6.1|6.12) timed whatwhy record_whatwhy ;; *) info "whatwhy: run on 6.1 and 6.12 only" ;; esac
 # --filter with the backend auto picks, before record-default: on fentry
 # kernels its helper's detach would slow every attach (6.1: 203 s instead of ~60)
 AUTO_BE=$DEF_BE
