@@ -146,7 +146,7 @@ static __always_inline void nt_meta_submit(struct sk_buff *skb, struct nt_ev_met
 		ifindex = m->ifindex;
 		id = m->h.id;
 	}
-	bpf_ringbuf_submit(m, nt_rb_flags());
+	NT_SUBMIT(m);
 	nt_bytes_hit(skb, id, sig, netns, ifindex);
 }
 

@@ -186,7 +186,7 @@ static __always_inline void nt_emit_simple(__u8 type, __u8 flags, __u32 id, __u6
 	if (!h)
 		return;
 	nt_fill_hdr(h, type, flags, id, skb);
-	bpf_ringbuf_submit(h, nt_rb_flags());
+	NT_SUBMIT(h);
 }
 
 static __always_inline void nt_emit_dev(__u32 func_id, __u64 skb, __u32 ifindex, __u32 netns)
@@ -198,7 +198,7 @@ static __always_inline void nt_emit_dev(__u32 func_id, __u64 skb, __u32 ifindex,
 	nt_fill_hdr(&d->h, NT_EV_DEV, 0, func_id, skb);
 	d->ifindex = ifindex;
 	d->netns = netns;
-	bpf_ringbuf_submit(d, nt_rb_flags());
+	NT_SUBMIT(d);
 	nt_bytes_dev(skb, func_id, ifindex, netns); /* a new namespace: bytes again */
 }
 
@@ -373,7 +373,7 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 					l->parent = hs->root;
 					l->kind = NT_LINK_HEAD;
 					l->pad = 0;
-					bpf_ringbuf_submit(l, nt_rb_flags());
+					NT_SUBMIT(l);
 				}
 				/* headers changed since: META after the LINK */
 				m2 = hs->sig != nst.sig ? nt_reserve(sizeof(*m2)) : 0;
@@ -508,7 +508,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		if (f) {
 			nt_fill_hdr(f, NT_EV_FREE, NT_F_INFERRED, func_id, key);
 			f->ts_ns = m->h.ts_ns - 1;
-			bpf_ringbuf_submit(f, nt_rb_flags());
+			NT_SUBMIT(f);
 		}
 		nt_head_put(head, key, st);
 		m2 = st->match ? nt_reserve(sizeof(*m2)) : 0;

@@ -221,7 +221,7 @@ static __always_inline void nt_link(struct sk_buff *parent, struct sk_buff *chil
 	l->parent = pkey;
 	l->kind = kind;
 	l->pad = 0;
-	bpf_ringbuf_submit(l, nt_rb_flags());
+	NT_SUBMIT(l);
 }
 
 SEC("fexit/skb_clone")

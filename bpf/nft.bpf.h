@@ -196,7 +196,7 @@ int BPF_KPROBE(nt_nft_do_chain, struct nft_pktinfo *pkt, void *priv)
 	e->depth = 0;
 	e->trace_id = 0;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, nt_rb_flags());
+	NT_SUBMIT(e);
 	return 0;
 }
 
@@ -228,7 +228,7 @@ int BPF_KRETPROBE(nt_nft_do_chain_ret, unsigned int ret)
 	e->depth = 0;
 	e->trace_id = lv->trace_id;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, nt_rb_flags());
+	NT_SUBMIT(e);
 	return 0;
 }
 
@@ -349,7 +349,7 @@ int nt_nft_trace_packet(struct pt_regs *ctx)
 	e->family = lv->family;
 	e->hook = lv->hook;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, nt_rb_flags());
+	NT_SUBMIT(e);
 	/* --stack: the stack of the step that decides a drop (rule or policy;
 	 * a reject's drop too): nft_do_chain and the hook that called it */
 	if (nt_stack_mode != NT_STACK_OFF && (type == NFT_TRACETYPE_RULE || type == NFT_TRACETYPE_POLICY) &&

@@ -13,6 +13,8 @@
  *   pcapf.bpf.h the pcap-filter part of --filter (used by core.bpf.h)
  *   valve.bpf.h --max-events-per-s: whole packets shed (used by core.bpf.h)
  *   nlmsg.bpf.h nftables trace messages into the ring (socket filter)
+ *   keep.bpf.h  --keep in the kernel: per-skb buffers (included twice:
+ *               NT_SUBMIT before the emitters, the buffers after them)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -22,6 +24,7 @@
 #include "common/bpf_shared.h"
 #include "pcapf.bpf.h"
 #include "valve.bpf.h"
+#include "keep.bpf.h"
 #include "core.bpf.h"
 #include "stack.bpf.h"
 #include "ct.bpf.h"
@@ -31,5 +34,6 @@
 #include "alloc.bpf.h"
 #include "nft.bpf.h"
 #include "nlmsg.bpf.h"
+#include "keep.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -149,7 +149,7 @@ static __always_inline void nt_kfree(void *ctx, struct sk_buff *skb, void *locat
 		d->location = (__u64)location;
 		d->reason = reason;
 		d->stack_id = stack_id;
-		bpf_ringbuf_submit(d, nt_rb_flags());
+		NT_SUBMIT(d);
 	}
 out:
 	nt_untrack(skb);
