@@ -73,7 +73,7 @@ static const struct argp_option options[] = {
 	{ "conntrack", OPT_CONNTRACK, NULL, 0,
 	  "the conntrack entry of traced packets (state, direction, status incl. NAT, zone, mark, original and reply tuples), read from skb->_nfct when first seen and when it changes; nft-analyze journeys shows ct: new -> established and NAT tuples", 0 },
 	{ "keep", OPT_KEEP, "EXPR", 0,
-	  "write only the whole journeys of packets that end matching EXPR (comma list, any matches): drop, verdict=V, rule=[NETNS:]FAMILY/TABLE/CHAIN/HANDLE, slow=DURATION, func=NAME; chosen in user space", 0 },
+	  "write only the whole journeys of packets that end matching EXPR (comma list, any matches): drop, verdict=V, rule=[NETNS:]FAMILY/TABLE/CHAIN/HANDLE, slow=DURATION, func=NAME; with function probes packets that surely do not match are discarded in the kernel, the others judged in user space", 0 },
 	{ "rotate", OPT_ROTATE, "SIZE", 0,
 	  "start the next file of a rotation set (OUTPUT-000001.ntl, -000002, ...) when the current one reaches SIZE (k/M/G, >= 64k); each file is a complete log", 0 },
 	{ "rotate-every", OPT_ROTATE_EVERY, "DURATION", 0, "also (or only) rotate every DURATION (30s, 10m, 1h, 1d)", 0 },

@@ -105,6 +105,10 @@ struct rec {
 	struct nt_keep_expr keep_expr;     /* netns names resolved */
 	uint64_t keep_written[4];          /* keep counters last written */
 	uint64_t keep_base[4], keep_ro_base; /* their values when the current file began */
+	int kkeep;                         /* --keep decided in the kernel (bpf/keep.bpf.h) */
+	uint64_t kkeep_cnt[6];             /* its per-CPU counters, summed (NT_KC_*) */
+	uint64_t kkeep_aged;               /* its buffers replayed from user space (never ended) */
+	uint64_t kkeep_cut;                /* records cut from the buffers handed to user space */
 	/* --rotate (record_rotate.c): counters of the current file start at these */
 	struct nt_rotor rot;
 	int rotating;
@@ -176,6 +180,8 @@ void nt_record_keep_counts(struct rec *r, int force);
 void nt_record_keep_finish(struct rec *r);
 void nt_record_keep_free(struct rec *r);
 void nt_record_keep_rotated(struct rec *r);
+void nt_record_keep_bpf(struct rec *r); /* before the BPF object loads */
+void nt_record_keep_fetch(struct rec *r, const struct nt_ev_hdr *h);
 
 /* record_rotate.c */
 int nt_record_rotate_init(struct rec *r, const char *default_name);

@@ -10,11 +10,206 @@
  * summary line. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "model/reorder.h"
 #include "nft-record/keep.h"
 #include "nft-record/record_int.h"
+#include "nft-discover/discover.h"
+#include "nt.skel.h"
+
+/* bpf/keep.bpf.h: sizes and the per-CPU counters nt_keep_cnt */
+#define KK_RING 4096
+#define KK_ENTRIES 4096
+#define KK_NSTART 256
+#define KK_NRULES 8
+#define KK_NFUNCS 8
+enum { KC_DISCARDED, KC_CUT, KC_FLUSHED, KC_FULL, KC_LOST, KC_GHOST, KC__N };
+#define KB_GHOST 0x10
+#define KK_AGE_NS (10ull * 1000000000ull) /* the model's idle expiry (model.h) */
+
+/* struct nt_keep_buf of bpf/keep.bpf.h (checked against the map's value size) */
+struct kk_buf {
+	uint64_t first_ts, last_ts;
+	uint32_t w, pad0, cut, meta_w, flags, has_meta, nrec;
+	uint32_t ltuple, ll4x;
+	uint16_t lipid;
+	uint8_t ll4, pad;
+	uint8_t meta[96];
+	uint32_t starts[KK_NSTART];
+	uint8_t data[KK_RING + 96];
+};
+
+/* Can the kernel side decide EXPR (conservatively: it only discards packets
+ * that surely do not match)?  NULL, or why not. */
+static const char *kkeep_why_not(struct rec *r)
+{
+	const struct nt_keep_expr *e = &r->keep_expr;
+	int nrules = 0, nfuncs = 0;
+
+	if (!r->fb)
+		return "tracepoint mode: nft steps come from netlink";
+	if (r->o->capture_bytes || r->o->conntrack || r->o->stack_mode != NT_STACK_OFF)
+		return "with --capture-bytes, --conntrack or --stack";
+	if (getenv("NT_KEEP_USER"))
+		return "NT_KEEP_USER is set";
+	for (int i = 0; i < e->n; i++) {
+		const struct nt_keep_pred *p = &e->p[i];
+
+		if (p->kind == NT_KEEP_VERDICT && (p->verdict < 0 || p->verdict > 5))
+			return "verdict=none";
+		if (p->kind == NT_KEEP_RULE && ++nrules > KK_NRULES)
+			return "more than 8 rule= predicates";
+		if (p->kind == NT_KEEP_FUNC) {
+			int found = 0;
+
+			for (size_t f = 0; f < r->sel.n; f++)
+				if (!strcmp(r->sel.v[f].name, p->func))
+					found = 1;
+			if (!found)
+				return "func= names a function not traced by a probe";
+			if (++nfuncs > KK_NFUNCS)
+				return "more than 8 func= predicates";
+		}
+	}
+	return NULL;
+}
+
+/* Before the BPF object loads: its configuration (bpf/keep.bpf.h). */
+void nt_record_keep_bpf(struct rec *r)
+{
+	struct nt_bpf *s = r->skel;
+	int nr = 0, nf = 0;
+
+	if (!r->kkeep) {
+		bpf_map__set_max_entries(s->maps.nt_keep_bufs, 1);
+		bpf_map__set_max_entries(s->maps.nt_keep_done, 1);
+		bpf_map__set_max_entries(s->maps.nt_keep_pass, 64);
+		bpf_map__set_max_entries(s->maps.nt_keep_freed, 64);
+		return;
+	}
+	s->rodata->nt_keep_on = 1;
+	for (int i = 0; i < r->keep_expr.n; i++) {
+		const struct nt_keep_pred *p = &r->keep_expr.p[i];
+
+		if (p->kind == NT_KEEP_DROP)
+			s->rodata->nt_keep_drop = 1;
+		else if (p->kind == NT_KEEP_VERDICT)
+			s->rodata->nt_keep_verdicts |= 1u << p->verdict;
+		else if (p->kind == NT_KEEP_SLOW)
+			s->rodata->nt_keep_slow_ns = p->slow_ns;
+		else if (p->kind == NT_KEEP_RULE && nr < KK_NRULES)
+			s->rodata->nt_keep_rules[nr++] = p->handle;
+		else if (p->kind == NT_KEEP_FUNC)
+			for (size_t f = 0; f < r->sel.n && nf < KK_NFUNCS; f++)
+				if (!strcmp(r->sel.v[f].name, p->func))
+					s->rodata->nt_keep_funcs[nf++] = (uint32_t)(NT_TP__COUNT + f) + 1;
+	}
+}
+
+/* The records of buffer B, oldest first (its first META first when it was
+ * cut), to FN. */
+static void kkeep_replay(struct rec *r, const struct kk_buf *b, int (*fn)(void *, const void *, size_t))
+{
+	uint32_t lim = b->w > KK_RING ? b->w - KK_RING : 0;
+	uint32_t i = b->nrec > KK_NSTART ? b->nrec - KK_NSTART : 0;
+
+	if (b->flags & KB_GHOST)
+		return;
+	/* intact: the records that start within KK_RING of the end */
+	while (i < b->nrec && (int32_t)(b->starts[i % KK_NSTART] - lim) < 0)
+		i++;
+	r->kkeep_cut += i;
+	if (b->has_meta && (int32_t)(b->meta_w - lim) < 0)
+		fn(r, b->meta, sizeof(b->meta));
+	for (; i < b->nrec; i++) {
+		const uint8_t *p = &b->data[b->starts[i % KK_NSTART] & (KK_RING - 1)];
+		size_t sz = nt_ev_size(p[0]);
+
+		if (!sz || sz > 96)
+			break;
+		fn(r, p, sz);
+	}
+}
+
+static int kkeep_ring_fn(void *ctx, const void *rec, size_t len)
+{
+	return nt_record_on_ring_event(ctx, (void *)rec, len);
+}
+
+/* Record H (an skb's end, a LINK) was read from the ring: the kernel may
+ * have handed a buffer to user space under its time and CPU
+ * (bpf/keep.bpf.h nt_keep_hand): its records come first. */
+void nt_record_keep_fetch(struct rec *r, const struct nt_ev_hdr *h)
+{
+	static struct kk_buf b;
+	uint64_t dk = h->ts_ns ^ ((uint64_t)(h->cpu & 0xff) << 56);
+	int fd = bpf_map__fd(r->skel->maps.nt_keep_done);
+
+	if (bpf_map_lookup_and_delete_elem(fd, &dk, &b)) {
+		if (errno == ENOENT)
+			return; /* none */
+		if (bpf_map_lookup_elem(fd, &dk, &b)) /* kernels < 5.14 */
+			return;
+		bpf_map_delete_elem(fd, &dk);
+	}
+	kkeep_replay(r, &b, kkeep_ring_fn);
+}
+
+/* Buffers of skbs that never ended: idle for KK_AGE_NS before NOW (every
+ * buffer with NOW 0, at the end: also those handed over whose record the
+ * recorder did not read) go to the engine and are forgotten. */
+static void kkeep_age_map(struct rec *r, struct bpf_map *map, uint64_t now)
+{
+	static struct kk_buf b;
+	int fd = bpf_map__fd(map);
+	uint64_t key, next, *prev = NULL;
+
+	if (bpf_map__value_size(map) != sizeof(b))
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &b))
+			continue;
+		if (now && (b.last_ts >= now || now - b.last_ts < KK_AGE_NS))
+			continue;
+		kkeep_replay(r, &b, nt_record_sorted_emit);
+		bpf_map_delete_elem(fd, &key);
+		r->kkeep_aged++;
+	}
+}
+
+static void kkeep_age(struct rec *r, uint64_t now)
+{
+	if (!r->kkeep || !r->skel)
+		return;
+	kkeep_age_map(r, r->skel->maps.nt_keep_bufs, now);
+	if (!now)
+		kkeep_age_map(r, r->skel->maps.nt_keep_done, 0);
+}
+
+/* nt_keep_cnt summed over CPUs */
+static void kkeep_read(struct rec *r)
+{
+	static uint64_t vals[MAX_CPUS];
+
+	if (!r->kkeep || !r->skel)
+		return;
+	for (uint32_t k = 0; k < KC__N; k++) {
+		uint64_t sum = 0;
+
+		if (bpf_map__lookup_elem(r->skel->maps.nt_keep_cnt, &k, sizeof(k), vals,
+					 sizeof(uint64_t) * r->ncpus, 0))
+			continue;
+		for (int c = 0; c < r->ncpus; c++)
+			sum += vals[c];
+		r->kkeep_cnt[k] = sum;
+	}
+}
 
 /* The merge queue's output. */
 int nt_record_sorted_emit(void *ctx, const void *rec, size_t len)
@@ -66,9 +261,19 @@ int nt_record_keep_setup(struct rec *r)
 		fprintf(stderr, "nft-record: out of memory\n");
 		return NT_EXIT_RUNTIME;
 	}
-	if (r->fb) /* one clear line: the kernel-side buffer of function mode is not built */
-		fprintf(stderr, "nft-record: --keep with %s probes: journeys are selected in user space; every record still crosses the ring buffer (no kernel-side keep yet)\n",
-			r->fb->name);
+	{
+		const char *why = kkeep_why_not(r);
+
+		/* one line: where the journeys are chosen */
+		r->kkeep = !why;
+		if (why)
+			nt_record_say(r, "nft-record: --keep %s: decided in user space (%s): every record crosses the ring buffer\n",
+				      e->text, why);
+		else
+			nt_record_say(r, "nft-record: --keep %s: decided in the kernel: per-skb buffers of %d bytes, %d skbs (%.1f MiB); packets that may match go to user space whole\n",
+				      e->text, KK_RING, KK_ENTRIES,
+				      KK_ENTRIES * (sizeof(struct kk_buf) + 56.0) / (1 << 20));
+	}
 	return 0;
 }
 
@@ -83,8 +288,13 @@ void nt_record_keep_counts(struct rec *r, int force)
 
 	if (!r->keep)
 		return;
+	if (!force)
+		kkeep_age(r, nt_mono_ns());
 	s = nt_keep_stats(r->keep);
-	v[0] = s->seen, v[1] = s->kept, v[2] = s->discarded, v[3] = s->cut;
+	kkeep_read(r); /* packets the kernel discarded never reach the engine */
+	v[0] = s->seen + r->kkeep_cnt[KC_DISCARDED], v[1] = s->kept;
+	v[2] = s->discarded + r->kkeep_cnt[KC_DISCARDED];
+	v[3] = s->cut + r->kkeep_cnt[KC_CUT] + r->kkeep_cut;
 	for (int i = 0; i < 4; i++) {
 		struct nt_ev_count c = { .h = { .type = NT_EV_COUNT, .cpu = 0xffff, .ts_ns = nt_mono_ns() },
 					 .value = v[i], .counter = ids[i] };
@@ -121,15 +331,24 @@ void nt_record_keep_finish(struct rec *r)
 
 	if (!r->keep)
 		return;
+	kkeep_age(r, 0); /* packets open in the kernel's buffers: decided like the others */
 	while ((o = nt_reorder_pop(r->keep_ro, &olen, 1)))
 		nt_keep_record(r->keep, o, olen);
 	nt_keep_finish(r->keep);
 	nt_record_keep_counts(r, 1);
 	s = nt_keep_stats(r->keep);
 	nt_record_say(r, "nft-record: --keep %s: %llu packets ended, %llu kept, %llu discarded, %llu records cut%s\n",
-		      r->keep_expr.text, (unsigned long long)s->seen, (unsigned long long)s->kept,
-		      (unsigned long long)s->discarded, (unsigned long long)s->cut,
+		      r->keep_expr.text, (unsigned long long)(r->keep_written[0]),
+		      (unsigned long long)s->kept, (unsigned long long)(r->keep_written[2]),
+		      (unsigned long long)(r->keep_written[3]),
 		      r->keep_ro_nomem ? " (records lost: out of memory)" : "");
+	if (r->kkeep)
+		nt_record_say(r, "nft-record: --keep in the kernel: %llu packets discarded there (%llu records cut), %llu buffers handed to user space (%llu records cut), %llu skbs not buffered (map full), %llu buffers lost (hand-over map full), %llu after-free records dropped, %llu buffers aged out or open at the end\n",
+			      (unsigned long long)r->kkeep_cnt[KC_DISCARDED], (unsigned long long)r->kkeep_cnt[KC_CUT],
+			      (unsigned long long)r->kkeep_cnt[KC_FLUSHED], (unsigned long long)r->kkeep_cut,
+			      (unsigned long long)r->kkeep_cnt[KC_FULL], (unsigned long long)r->kkeep_cnt[KC_LOST],
+			      (unsigned long long)r->kkeep_cnt[KC_GHOST],
+			      (unsigned long long)r->kkeep_aged);
 }
 
 void nt_record_keep_free(struct rec *r)

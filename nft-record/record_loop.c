@@ -152,6 +152,8 @@ int nt_record_on_ring_event(void *ctx, void *data, size_t size)
 	} else if (nt_ev_size(h->type) != size) {
 		return 0; /* never produced by our programs */
 	}
+	if (r->kkeep && (h->type == NT_EV_FREE || h->type == NT_EV_DROP || h->type == NT_EV_LINK))
+		nt_record_keep_fetch(r, h); /* --keep in the kernel: the packet's buffered records first */
 	r->bpf_events++;
 	if (r->debug_ring) /* NT_DEBUG_RING: every BPF record, raw, on stderr */
 		fprintf(stderr, "ring: %llu cpu %u type %u flags %#x id %u skb %llx\n",

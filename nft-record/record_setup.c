@@ -333,6 +333,7 @@ static int open_bpf(struct rec *r)
 	r->skel->rodata->nt_wakeup_bytes = rbsz / 4;
 	set_stacks(r);
 	nt_record_valve_setup(r); /* --max-events-per-s */
+	nt_record_keep_bpf(r);    /* --keep in the kernel */
 	bpf_object__for_each_program(p, r->skel->obj)
 		bpf_program__set_autoload(p, false);
 	err = nt_backend_tracepoint.prepare(&a);
