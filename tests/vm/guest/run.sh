@@ -11,6 +11,7 @@
 #     in order (those of them the recording attached).
 . /guest/lib.sh
 . /guest/whatwhy.sh # record_whatwhy: issue #18 (bytes, stacks, conntrack)
+. /guest/keep.sh # issue #19: record_keep_vm
 
 MAXF=${NT_MAXF:-2000}        # functions for kprobe-multi (one link, fast)
 # fentry: one trampoline per function; under TCG ~25-80 ms to attach and
@@ -813,6 +814,7 @@ case $NT_KTAG in 6.1|6.12) timed whatwhy record_whatwhy ;; *) info "whatwhy: run
 # kernels its helper's detach would slow every attach (6.1: 203 s instead of ~60)
 AUTO_BE=$DEF_BE
 timed pcapfilter record_pcapfilter
+timed keep record_keep_vm
 # the default pipeline (backend auto)
 timed record-default record_default
 timed meanwhile record_meanwhile
