@@ -11,6 +11,8 @@
 # than half the full recording's.  In tracepoint mode --keep selects in user
 # space: every record still crosses the ring buffer (no kernel-side keep).
 #   BENCH_QUICK=1   4 s per way instead of 10
+#   BENCH_VM=6.12   also the three ways in that test VM, function mode (the
+#                   kernel-side keep; bench/vm/keep.sh, tests/vm/libvm.sh)
 # Writes bench/results/keep.json.  Needs root.
 set -u
 cd "$(dirname "$0")/.."
@@ -96,16 +98,60 @@ way none
 way full
 way keep --keep drop
 cat "$W"/none.res "$W"/full.res "$W"/keep.res > "$W/all"
-python3 - "$W/all" "$T" <<'PY' | python3 bench/lib/bench.py emit keep
+# BENCH_VM=6.12: the same three ways in that test VM, function mode (kernel-side
+# keep, bench/vm/keep.sh; ~4 min under TCG)
+: > "$W/vm"
+if [ -n "${BENCH_VM:-}" ]; then
+	. tests/vm/libvm.sh
+	if t=$(vm_check_tools) && vm_resolve "$BENCH_VM"; then
+		mkdir -p "$W/guest"
+		cp tests/vm/guest/init.sh tests/vm/guest/lib.sh "$W/guest/"
+		cp bench/vm/keep.sh "$W/guest/run.sh"
+		NT_VM_BINS="${NT_VM_BINS:-} $(command -v iperf3)"
+		if vm_build_initrd "$VM_KX" "$W/initrd.gz" "$W/guest" $O/nft-discover $O/nft-record $O/nft-analyze \
+			$( [ -x $O/tests/tools/nt-vmprobe ] && echo $O/tests/tools/nt-vmprobe); then
+			vm_boot "$(vm_vmlinuz "$VM_KX")" "$W/initrd.gz" "$W/vmres.txt" "$W/vmconsole.log" "nt.tag=$BENCH_VM nt.bt=$T"
+			tr -d '\r' < "$W/vmres.txt" | grep '^BENCH keep ' | sed "s/^BENCH keep //" > "$W/vm"
+			[ -s "$W/vm" ] || tail -n 30 "$W/vmconsole.log"
+		fi
+	else
+		echo "bench/keep.sh: BENCH_VM=$BENCH_VM: ${t:-$VM_WHY}"
+	fi
+fi
+python3 - "$W/all" "$T" "$W/vm" "${BENCH_VM:-}" <<'PY' | python3 bench/lib/bench.py emit keep
 import json, sys
 rows = {}
 for line in open(sys.argv[1]):
     f = line.split()
     rows[f[0]] = {"bps": float(f[1]), "cpu": float(f[2]), "bytes": int(f[3]), "secs": float(f[4]),
                   "seen": f[5], "kept": f[6], "discarded": f[7]}
+vm = {}
+for line in open(sys.argv[3]):
+    d = dict(kv.split("=", 1) for kv in line.split())
+    vm[d["way"]] = {"bps": float(d["mbps"]) * 1e6, "cpu": float(d["cpu_s"]), "bytes": int(d["bytes"]),
+                    "secs": float(d["secs"]), "seen": d["seen"], "kept": d["kept"], "discarded": d["disc"],
+                    "kdisc": d["kdisc"]}
 n, fu, k = rows["none"], rows["full"], rows["keep"]
 bpm = lambda r: r["bytes"] / r["secs"] * 60 if r["secs"] else 0
 cost = lambda r: 1 - r["bps"] / n["bps"] if n["bps"] else None
+def vm_rows(tag):
+    n, fu, k = vm["none"], vm["full"], vm["keep"]
+    c = lambda r: 1 - r["bps"] / n["bps"] if n["bps"] else 0
+    return [
+        {"name": f"{tag}: iperf3 TCP untraced / full / --keep drop", "value": "%.0f / %.0f / %.0f" % (n["bps"] / 1e6, fu["bps"] / 1e6, k["bps"] / 1e6), "unit": "Mbit/s"},
+        {"name": f"{tag}: throughput cost, --keep drop", "value": round(c(k), 3), "unit": "",
+         "baseline": "full recording's cost", "baseline_value": round(c(fu), 3),
+         "ratio": round(c(k) / c(fu), 3) if c(fu) > 0 else None, "target": "< 0.5",
+         "met": bool(c(fu) > 0 and c(k) / c(fu) < 0.5)},
+        {"name": f"{tag}: recorder CPU s, --keep drop", "value": k["cpu"], "unit": "s",
+         "baseline": "full recording", "baseline_value": fu["cpu"], "ratio": round(k["cpu"] / fu["cpu"], 3) if fu["cpu"] else None},
+        {"name": f"{tag}: bytes written per minute, --keep drop", "value": round(bpm(k)), "unit": "B",
+         "baseline": "full recording", "baseline_value": round(bpm(fu)),
+         "ratio": round(bpm(k) / bpm(fu), 4) if bpm(fu) else None, "target": "< 0.02",
+         "met": bool(bpm(fu) and bpm(k) / bpm(fu) < 0.02)},
+        {"name": f"{tag}: packets ended / kept / discarded (in the kernel), --keep drop",
+         "value": "%s / %s / %s (%s)" % (k["seen"], k["kept"], k["discarded"], k["kdisc"]), "unit": ""},
+    ]
 table = [
     {"name": "iperf3 TCP, untraced", "value": round(n["bps"] / 1e9, 3), "unit": "Gbit/s"},
     {"name": "iperf3 TCP, full recording", "value": round(fu["bps"] / 1e9, 3), "unit": "Gbit/s",
@@ -124,6 +170,9 @@ table = [
      "met": bool(bpm(fu) and bpm(k) / bpm(fu) < 0.02)},
     {"name": "packets ended / kept / discarded, --keep drop", "value": "%s / %s / %s" % (k["seen"], k["kept"], k["discarded"]), "unit": ""},
 ]
-print(json.dumps({"seconds": float(sys.argv[2]), "runs": rows, "table": table,
-                  "notes": ["host, tracepoint mode: --keep selects in user space, every record still crosses the ring buffer"]}))
+notes = ["host, tracepoint mode: --keep selects in user space, every record still crosses the ring buffer"]
+if all(w in vm for w in ("none", "full", "keep")):
+    table += vm_rows(sys.argv[4] + " guest, function mode (TCG)")
+    notes.append(sys.argv[4] + " guest (QEMU TCG, 40 functions, backend auto): --keep drop decided in the kernel")
+print(json.dumps({"seconds": float(sys.argv[2]), "runs": rows, "vm": vm, "table": table, "notes": notes}))
 PY

@@ -1,0 +1,80 @@
+#!/bin/sh
+# bench/vm/keep.sh - issue #19's cost table in function mode, inside a test VM
+# (becomes /guest/run.sh of an initramfs built by tests/vm/libvm.sh; started
+# by bench/keep.sh with BENCH_VM=SPEC).  The traffic of bench/keep.sh (iperf3
+# TCP a -> b, -P 2, and 64-byte UDP to port 9999 of which a rule drops 1 %:
+# iperf3 -u at 2000 datagrams/s) three ways: untraced, a full recording,
+# --keep drop, with the backend --backend auto picks and 40 functions of
+# nft-discover.  One "BENCH keep ..." line per way on the result channel:
+#   mbps     iperf3 TCP throughput     cpu_s   recorder utime + stime
+#   bytes    log size                  secs    recording length
+#   seen / kept / disc (--keep summary), kdisc (discarded in the kernel)
+# Knob on the kernel command line: nt.bt=SECONDS per way (default 8).
+. /guest/lib.sh
+BT=8
+for w in $(cat /proc/cmdline); do
+	case $w in nt.bt=*) BT=${w#nt.bt=} ;; esac
+done
+W=/tmp/b; mkdir -p $W
+B() { echo "BENCH $*" > "${NT_RES:-/dev/stdout}"; echo "BENCH $*"; }
+
+ip netns add a && ip netns add b || { res FAIL bench/topology "ip netns"; exit 1; }
+ip link add v0 netns a type veth peer name v1 netns b
+ip -n a addr add 10.98.0.1/24 dev v0; ip -n b addr add 10.98.0.2/24 dev v1
+for n in a b; do ip -n $n link set lo up; done
+ip -n a link set v0 up; ip -n b link set v1 up
+ip netns exec a ping -c1 -W2 10.98.0.2 > /dev/null || { res FAIL bench/topology "no ping"; exit 1; }
+ip netns exec b nft -f - <<'EOF' || { res FAIL bench/ruleset "nft"; exit 1; }
+table inet bench {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		udp dport 9999 numgen random mod 100 0 counter drop
+		udp dport 9999 counter accept
+		tcp dport { 5201, 9999 } counter accept
+	}
+}
+EOF
+ip netns exec b iperf3 -s -D
+ip netns exec b iperf3 -s -p 9999 -D
+sleep 1
+BE=""
+for be in kprobe-multi fentry kprobe; do nt-vmprobe $be probe > /dev/null 2>&1 && { BE=$be; break; }; done
+command -v nt-vmprobe > /dev/null || BE=kprobe-multi
+nft-discover -q -m 40 -c $W/cfg.json -o $W/all.json || { res FAIL bench/discover "nft-discover"; exit 1; }
+B "kernel=$(uname -r) backend=$BE bt=$BT"
+
+way() { # NAME [recorder options]
+	name=$1; shift
+	rp=""
+	if [ $name != none ]; then
+		nft-record -b $BE -c $W/cfg.json -n a -n b -o $W/$name.ntl "$@" > $W/$name.out 2> $W/$name.err &
+		rp=$!
+		k=0
+		while ! grep -q 'recording to' $W/$name.err && kill -0 $rp 2>/dev/null && [ $k -lt 1500 ]; do
+			sleep 0.2; k=$((k + 1))
+		done
+		sleep 1
+	fi
+	ip netns exec a iperf3 -c 10.98.0.2 -p 9999 -u -b 600k -l 36 -t $BT > /dev/null 2>&1 &
+	up=$!
+	mbps=$(ip netns exec a iperf3 -c 10.98.0.2 -t $BT -P 2 -f m 2> /dev/null | awk '/SUM.*receiver/ {print $(NF-2)}')
+	wait $up
+	cpu=0 bytes=0 secs=$BT seen=- kept=- disc=- kdisc=-
+	if [ -n "$rp" ]; then
+		sleep 1
+		set -- $(cut -d' ' -f14,15 /proc/$rp/stat)
+		cpu=$(awk -v u=$1 -v s=$2 -v t=$(getconf CLK_TCK 2>/dev/null || echo 100) 'BEGIN { printf "%.2f", (u + s) / t }')
+		kill -INT $rp; wait $rp
+		bytes=$(wc -c < $W/$name.ntl)
+		secs=$(sed -n 's/.* bytes, \([0-9.]*\) s -> .*/\1/p' $W/$name.err)
+		set -- $(sed -n 's/.*--keep [^:]*: \([0-9]*\) packets ended, \([0-9]*\) kept, \([0-9]*\) discarded.*/\1 \2 \3/p' $W/$name.err) - - -
+		seen=$1 kept=$2 disc=$3
+		kdisc=$(sed -n 's/.*--keep in the kernel: \([0-9]*\) packets discarded there.*/\1/p' $W/$name.err)
+		grep -- '--keep' $W/$name.err | cut -c1-300
+	fi
+	B "keep way=$name mbps=${mbps:-0} cpu_s=$cpu bytes=$bytes secs=${secs:-$BT} seen=$seen kept=$kept disc=$disc kdisc=${kdisc:--}"
+}
+way none
+way full
+way keep --keep drop
+res PASS bench/keep
