@@ -182,6 +182,7 @@ void nt_record_keep_free(struct rec *r);
 void nt_record_keep_rotated(struct rec *r);
 void nt_record_keep_bpf(struct rec *r); /* before the BPF object loads */
 void nt_record_keep_fetch(struct rec *r, const struct nt_ev_hdr *h);
+int nt_record_keep_refused(struct rec *r, int err); /* 0: load again without it */
 
 /* record_rotate.c */
 int nt_record_rotate_init(struct rec *r, const char *default_name);

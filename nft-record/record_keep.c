@@ -192,6 +192,16 @@ static void kkeep_age(struct rec *r, uint64_t now)
 		kkeep_age_map(r, r->skel->maps.nt_keep_done, 0);
 }
 
+/* The kernel refused the programs with the kernel-side keep (ERR): say so
+ * in one line; 0 = load them again without it (user space decides). */
+int nt_record_keep_refused(struct rec *r, int err)
+{
+	r->kkeep = 0;
+	nt_record_say(r, "nft-record: --keep %s: the kernel refused the programs of the kernel-side keep (%s): decided in user space, every record crosses the ring buffer\n",
+		      r->keep_expr.text, strerror(-err));
+	return 0;
+}
+
 /* nt_keep_cnt summed over CPUs */
 static void kkeep_read(struct rec *r)
 {

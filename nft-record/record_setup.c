@@ -364,6 +364,8 @@ static int open_bpf(struct rec *r)
 		nt_record_say(r, "nft-record: --filter: %zu eBPF instructions in %d filter slots\n",
 			      r->flt.block_n, slots);
 	err = nt_bpf__load(r->skel);
+	if (err && r->kkeep && err != -EPERM && !nt_record_keep_refused(r, err)) /* --keep: in user space */
+		return nt_bpf__destroy(r->skel), r->skel = NULL, open_bpf(r);
 	if (err && r->flt.block && err != -EPERM) {
 		/* the same programs load without a filter (tested on every kernel):
 		 * the expression's code is what the verifier refused */
