@@ -20,7 +20,7 @@ _nft_record() {
 	--keep) COMPREPLY=($(compgen -W "drop verdict= rule= slow= func=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
 	-d|--duration|-m|--max-functions|-f|--filter|--ringbuf-size|--rotate|--rotate-every|--max-files|--max-events-per-s) return ;;
 	esac
-	COMPREPLY=($(compgen -W "--backend --capture-bytes --config --conntrack --duration --force --filter --host-label --host-netns --keep --max-events-per-s --max-files --max-functions --rotate --rotate-every --stack
+	COMPREPLY=($(compgen -W "--backend --capture-bytes --config --conntrack --duration --force --filter --host-label --host-netns --keep --keep-kernel --max-events-per-s --max-files --max-functions --rotate --rotate-every --stack
 		--nftrace-family --nftrace-netlink --no-nftrace --netns --output --quiet --ringbuf-size
 		--serve --serve-dir --stream --token --verbose --help --usage --version" -- "$cur"))
 }

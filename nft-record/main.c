@@ -38,7 +38,7 @@ static const char doc[] =
 "\n"
 "HTTP control API (--serve): POST /api/multi-function/start {max_functions, config, duration, filter, output, backend, netns}, POST .../stop, GET .../status, .../stats, .../events (server-sent events). Loopback only unless --token; output/config are file names inside --serve-dir (default " NT_SERVE_DEFAULT_DIR "). README: HTTP control API.";
 
-enum { OPT_RINGBUF = 1000, OPT_STACK, OPT_CONNTRACK, OPT_CAPTURE_BYTES, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS, OPT_KEEP, OPT_ROTATE, OPT_ROTATE_EVERY, OPT_MAX_FILES, OPT_MAX_EVENTS };
+enum { OPT_RINGBUF = 1000, OPT_STACK, OPT_CONNTRACK, OPT_CAPTURE_BYTES, OPT_FORCE, OPT_NO_NFTRACE, OPT_NFTRACE_NETLINK, OPT_NFTRACE_FAMILY, OPT_SERVE, OPT_TOKEN, OPT_SERVE_DIR, OPT_HOST_LABEL, OPT_HOST_NETNS, OPT_KEEP, OPT_ROTATE, OPT_ROTATE_EVERY, OPT_MAX_FILES, OPT_MAX_EVENTS, OPT_KEEP_KERNEL };
 
 struct cli {
 	struct nt_record_opts o;
@@ -73,7 +73,9 @@ static const struct argp_option options[] = {
 	{ "conntrack", OPT_CONNTRACK, NULL, 0,
 	  "the conntrack entry of traced packets (state, direction, status incl. NAT, zone, mark, original and reply tuples), read from skb->_nfct when first seen and when it changes; nft-analyze journeys shows ct: new -> established and NAT tuples", 0 },
 	{ "keep", OPT_KEEP, "EXPR", 0,
-	  "write only the whole journeys of packets that end matching EXPR (comma list, any matches): drop, verdict=V, rule=[NETNS:]FAMILY/TABLE/CHAIN/HANDLE, slow=DURATION, func=NAME; with function probes packets that surely do not match are discarded in the kernel, the others judged in user space", 0 },
+	  "write only the whole journeys of packets that end matching EXPR (comma list, any matches): drop, verdict=V, rule=[NETNS:]FAMILY/TABLE/CHAIN/HANDLE, slow=DURATION, func=NAME; chosen in user space (see --keep-kernel)", 0 },
+	{ "keep-kernel", OPT_KEEP_KERNEL, NULL, 0,
+	  "with --keep and function probes: packets that surely do not match are discarded in the kernel (per-skb buffers; experimental, off by default: README)", 0 },
 	{ "rotate", OPT_ROTATE, "SIZE", 0,
 	  "start the next file of a rotation set (OUTPUT-000001.ntl, -000002, ...) when the current one reaches SIZE (k/M/G, >= 64k); each file is a complete log", 0 },
 	{ "rotate-every", OPT_ROTATE_EVERY, "DURATION", 0, "also (or only) rotate every DURATION (30s, 10m, 1h, 1d)", 0 },
@@ -208,6 +210,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		o->max_files = (uint32_t)v;
 		break;
 	}
+	case OPT_KEEP_KERNEL: o->keep_kernel = 1; break;
 	case OPT_MAX_EVENTS: {
 		unsigned long long v;
 

@@ -59,6 +59,7 @@ struct nt_record_opts {
 	int keep_caps;             /* keep every capability after attach (--serve
 				    * starts further recordings); else they are dropped */
 	const struct nt_keep_expr *keep; /* --keep (keep.h), NULL = every record */
+	int keep_kernel;           /* --keep-kernel: discard in the kernel (bpf/keep.bpf.h) */
 	uint64_t rotate_size;      /* --rotate bytes, 0 = none */
 	uint64_t rotate_every_ns;  /* --rotate-every, 0 = none */
 	uint32_t max_files;        /* --max-files, 0 = keep every file */

@@ -50,6 +50,8 @@ static const char *kkeep_why_not(struct rec *r)
 	const struct nt_keep_expr *e = &r->keep_expr;
 	int nrules = 0, nfuncs = 0;
 
+	if (!r->o->keep_kernel)
+		return "the kernel-side keep is off: --keep-kernel";
 	if (!r->fb)
 		return "tracepoint mode: nft steps come from netlink";
 	if (r->o->capture_bytes || r->o->conntrack || r->o->stack_mode != NT_STACK_OFF)
