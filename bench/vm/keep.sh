@@ -4,7 +4,7 @@
 # by bench/keep.sh with BENCH_VM=SPEC).  The traffic of bench/keep.sh (iperf3
 # TCP a -> b, -P 2, and 64-byte UDP to port 9999 of which a rule drops 1 %:
 # iperf3 -u at 2000 datagrams/s) three ways: untraced, a full recording,
-# --keep drop, with the backend --backend auto picks and 40 functions of
+# --keep drop --keep-kernel, with the backend --backend auto picks and 40 functions of
 # nft-discover.  One "BENCH keep ..." line per way on the result channel:
 #   mbps     iperf3 TCP throughput     cpu_s   recorder utime + stime
 #   bytes    log size                  secs    recording length
@@ -76,5 +76,5 @@ way() { # NAME [recorder options]
 }
 way none
 way full
-way keep --keep drop
+way keep --keep drop --keep-kernel
 res PASS bench/keep
