@@ -125,6 +125,10 @@ int BPF_PROG(nt_tp_net_dev_xmit, struct sk_buff *skb)
 	return 0;
 }
 
+/* skb_release_data's text [lo, hi) (user space, from kallsyms; 0 when unknown):
+ * where the members of a freed skb's frag_list are freed */
+const volatile __u64 nt_srd_lo = 0, nt_srd_hi = 0;
+
 static __always_inline void nt_kfree(void *ctx, struct sk_buff *skb, void *location, __u32 reason)
 {
 	struct nt_ev_drop *d;
@@ -136,6 +140,11 @@ static __always_inline void nt_kfree(void *ctx, struct sk_buff *skb, void *locat
 	 * (drops before the first packet tracepoint, e.g. in the IP layer of a
 	 * locally generated packet); netlink / unix skbs are not packets. */
 	if (!nt_is_tracked(skb) && !nt_is_ip(skb))
+		goto out;
+	/* A member of a freed skb's frag_list (a GRO segment, an IP fragment
+	 * merged by reassembly) never seen on its own is part of that packet,
+	 * not a packet of its own */
+	if ((__u64)location >= nt_srd_lo && (__u64)location < nt_srd_hi && !nt_is_tracked(skb))
 		goto out;
 	/* re-parsed: a fragment may have become the reassembled packet */
 	if (!nt_track(skb, NT_TP_KFREE_SKB, NT_TRACK_RECHECK | NT_TRACK_HEAD))

@@ -313,6 +313,28 @@ static void set_stacks(struct rec *r)
 		bpf_map__set_max_entries(r->skel->maps.nt_bsigs, 1);
 }
 
+/* skb_release_data's text for bpf/tp.bpf.h's kfree_skb program: from its
+ * kallsyms address to the next symbol's (nothing when kallsyms is unreadable) */
+static void set_release_data(struct rec *r)
+{
+	const struct nt_ksym *s = NULL;
+	uint64_t lo, hi = UINT64_MAX;
+
+	if (!r->ksyms || nt_ksyms__by_name(r->ksyms, "skb_release_data", &s, 1) != 1 || !s->addr)
+		return;
+	lo = s->addr;
+	for (size_t i = 0; i < nt_ksyms__count(r->ksyms); i++) {
+		const struct nt_ksym *k = nt_ksyms__get(r->ksyms, i);
+
+		if (k->addr > lo && k->addr < hi)
+			hi = k->addr;
+	}
+	if (hi == UINT64_MAX || hi - lo > 0x10000)
+		return;
+	r->skel->rodata->nt_srd_lo = lo;
+	r->skel->rodata->nt_srd_hi = hi;
+}
+
 static int open_bpf(struct rec *r)
 {
 	struct nt_backend_args a = { .funcs = &r->sel, .verbose = r->o->verbose };
@@ -327,6 +349,7 @@ static int open_bpf(struct rec *r)
 		return NT_EXIT_RUNTIME;
 	}
 	a.skel = r->skel;
+	set_release_data(r);
 	bpf_map__set_max_entries(r->skel->maps.nt_events, rbsz);
 	memcpy((void *)&r->skel->rodata->nt_cfg, &r->flt.bpf, sizeof(r->flt.bpf));
 	/* records wake the loop (which polls every NT_POLL_MS) only past a quarter of the ring */
@@ -571,9 +594,9 @@ int nt_record_setup(struct rec *r)
 	}
 	if (nt_ksyms__load("/proc/kallsyms", &r->ksyms))
 		r->ksyms = NULL; /* KSYMS block stays empty */
-	else
-		nt_ksyms__compact(r->ksyms); /* only address lookups: ~5 MB less RSS */
 	ret = open_bpf(r);
+	if (r->ksyms)
+		nt_ksyms__compact(r->ksyms); /* only address lookups: ~5 MB less RSS */
 	if (ret)
 		return ret;
 
