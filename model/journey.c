@@ -187,6 +187,16 @@ static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex
 	where_memo.valid = 1;
 }
 
+/* End of a "Fragments:" line: the skb of META MM and where it was. */
+static void tb_frag_end(struct nt_tb *b, const struct nt_model *m, const struct nt_ev_meta *mm)
+{
+	nt_tb_lit(b, "  [skb 0x");
+	nt_tb_hex(b, mm->h.skb);
+	nt_tb_chr(b, ']');
+	tb_where(b, m, mm->ifindex, mm->netns);
+	nt_tb_chr(b, '\n');
+}
+
 static void jw_where_members(struct nt_jw *w, const struct nt_model *m, const char *dev,
 			     uint32_t netns, const char *ns)
 {
@@ -553,20 +563,12 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 					nt_tb_lit(b, " (more)");
 				nt_tb_lit(b, " len ");
 				nt_tb_u64(b, mm->len);
-				nt_tb_lit(b, "  [skb 0x");
-				nt_tb_hex(b, h->skb);
-				nt_tb_chr(b, ']');
-				tb_where(b, m, mm->ifindex, mm->netns);
-				nt_tb_chr(b, '\n');
+				tb_frag_end(b, m, mm);
 			} else if (was && !(mm->frag & NT_FRAG_IS)) {
 				rel_us(b, p, h->ts_ns);
 				nt_tb_lit(b, "reassembled, len ");
 				nt_tb_u64(b, mm->len);
-				nt_tb_lit(b, "  [skb 0x");
-				nt_tb_hex(b, h->skb);
-				nt_tb_chr(b, ']');
-				tb_where(b, m, mm->ifindex, mm->netns);
-				nt_tb_chr(b, '\n');
+				tb_frag_end(b, m, mm);
 			}
 			s->meta = *mm;
 			s->has_meta = 1;
