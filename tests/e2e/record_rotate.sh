@@ -2,7 +2,9 @@
 # record_rotate.sh - nft-record --rotate / --max-files under a flood, per
 # packet against a full recording of the same traffic made at the same time.
 # B drops UDP to 9999 by rule D.  Traffic from A: 4000 pings at 500/s and 300
-# UDP datagrams to 9999, each from its own source port.  Three recorders at
+# UDP datagrams to 9999, each from its own source port, spread over the whole
+# ping run (a file holds ~2.5 s of it: UDP sent in the first 3 s alone could
+# all land in the first file on a machine where the first file lasts longer).  Three recorders at
 # once, all --filter 'host A':
 #   full   one file (the oracle)
 #   set    --rotate 64k: every file kept
@@ -59,7 +61,7 @@ for i in range(300):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.sendto(b"rot%d" % i, (sys.argv[1], 9999))
     s.close()
-    time.sleep(0.01)
+    time.sleep(0.025)
 PY
 UDP=$!
 ip netns exec "$NSA" ping -i 0.002 -c 4000 "$B4" > /dev/null
