@@ -67,10 +67,28 @@ int nt_nftrace_families_parse(const char *s, unsigned *mask, char *err, size_t e
 	return 0;
 }
 
-/* Append "table FAMILY NAME { flags owner; one base chain per hook }". */
+/* Hooks where a packet enters a namespace's stack: received (prerouting) or
+ * built here (output).  nf_trace stays set on the skb for the later hooks of
+ * the namespace (crossing into another namespace clears it: skb_scrub_packet,
+ * where that namespace's prerouting sets it again), so without a filter these
+ * two chains trace every packet at every hook.  With a filter every hook gets
+ * its chain: a packet the match refuses at its entry (before DNAT) may match
+ * at a later hook (after it), as before. */
+static int entry_hook(size_t h)
+{
+	return !strcmp(hook_names[h], "prerouting") || !strcmp(hook_names[h], "output");
+}
+
+/*
+ * Append "table FAMILY NAME { flags owner; base chains }".  The rule ends in
+ * accept: one trace message per chain run (the rule's, verdict accept)
+ * instead of the rule's and the policy's; accept in the first base chain of
+ * a hook only ends that chain, the packet goes on to the next one.
+ */
 static int build_family(char *buf, size_t len, size_t *offp, const char *family, const char *table,
 			const struct nt_capfilter *flt)
 {
+	int every = !flt || !flt->nft.n;
 	size_t off = *offp;
 	int w;
 
@@ -79,16 +97,17 @@ static int build_family(char *buf, size_t len, size_t *offp, const char *family,
 		return -ENOSPC;
 	off += w;
 	for (size_t h = 0; h < sizeof(hook_names) / sizeof(hook_names[0]); h++) {
+		if (every && !entry_hook(h))
+			continue;
 		w = snprintf(buf + off, len - off,
 			     "\tchain %s {\n\t\ttype filter hook %s priority -2147483648; policy accept;\n",
 			     hook_names[h], hook_names[h]);
 		if (w < 0 || (size_t)w >= len - off)
 			return -ENOSPC;
 		off += w;
-		for (int r = 0; r < (flt && flt->nft.n ? flt->nft.n : 1); r++) {
-			w = snprintf(buf + off, len - off, "\t\t%s%smeta nftrace set 1\n",
-				     flt && flt->nft.n ? flt->nft.match[r] : "",
-				     flt && flt->nft.n ? " " : "");
+		for (int r = 0; r < (every ? 1 : flt->nft.n); r++) {
+			w = snprintf(buf + off, len - off, "\t\t%s%smeta nftrace set 1 accept\n",
+				     every ? "" : flt->nft.match[r], every ? "" : " ");
 			if (w < 0 || (size_t)w >= len - off)
 				return -ENOSPC;
 			off += w;
