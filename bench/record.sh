@@ -2,17 +2,24 @@
 # bench/record.sh - nft-record on this host (tracepoint + nftrace mode: the
 # host has no kprobes / fentry), side by side with bpftrace on the same 8
 # tracepoints printing one line per event (time, cpu, probe, skb):
-#   - ramp: 64-byte UDP (iperf3 -u) between two namespaces at increasing packet
+#   - ramp: 64-byte UDP between two namespaces at increasing packet rates, sent
+#     by bench/udpflood.c (built here: sendmmsg batches, one flow and thread per
+#     CPU, so the rate is bounded by the kernel's cost per packet, not by the
+#     sender's user space; BENCH_RECORD_SENDER=iperf3 for iperf3 -u as before)
+#     at increasing packet
 #     rates; per step events/s recorded, loss as counted by the recorder
 #     (`nft-analyze stats --json`: ring buffer, nftrace ring, netlink) and a
 #     check that recorded + lost = the events the traffic produced (events per
 #     datagram from the first loss-free step); the recorder's CPU time (user +
 #     system, from wait4) beside the step's elapsed time; nft-record with
-#     nftrace, with --no-nftrace, and bpftrace ("Lost N events");
+#     nftrace (no --filter: the owned chains at the entry hooks), nftrace with
+#     --filter 'net 10.98.0.0/24' (nftfilt: a chain at every hook), with
+#     --no-nftrace, and bpftrace ("Lost N events");
 #     a 64 KiB ring buffer (--no-nftrace) to see ring buffer losses counted;
 #   - `nft monitor trace` (the nftables peer) reading the same traffic's trace
-#     messages, one per namespace, with nft-record's owned chains (5 hooks,
-#     meta nftrace set 1): messages printed vs its "lost some netlink events";
+#     messages, one per namespace, with nft-record's owned chains (prerouting
+#     and output, meta nftrace set 1 accept): messages printed vs its "lost
+#     some netlink events";
 #   - recorder RSS sampled from /proc every second for 60 s under traffic
 #     (vs bpftrace's RSS under the same traffic);
 #   - attach time (start -> ready) vs bpftrace's.
@@ -24,10 +31,12 @@
 # 100 / 1000 / all functions) is in bench/overhead.sh -> record_vm.json.
 #   BENCH_QUICK=1   2 s steps, 10 s RSS run
 #   BENCH_RECORD_MODES="nftrace nonft ..."  a subset of the modes (default all:
-#                   untraced nftrace nonft smallrb nftmon bpftrace; untraced:
+#                   untraced nftrace nftfilt nonft smallrb nftmon bpftrace; untraced:
 #                   the traffic alone, the sender's ceiling; the RSS and attach
 #                   rows need nftrace and bpftrace)
-#   BENCH_RECORD_RATES="10000 25000 ..."   the ramp's steps (pkt/s, 0 = unlimited)
+#   BENCH_RECORD_RATES="10000 30000 ..."   the ramp's steps (pkt/s, 0 = unlimited)
+#   BENCH_RECORD_SENDER=udpflood|iperf3    the traffic generator (default udpflood)
+#   BENCH_RECORD_THREADS=N  udpflood's flows / threads (default: the CPUs)
 #   BENCH_RECORD_OLD=DIR  also run DIR/nft-record (modes nftrace-old, nonft-old,
 #                   each step right after the same step of the current build):
 #                   before / after side by side in one run
@@ -35,7 +44,7 @@ set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 [ "$(id -u)" = 0 ] || { echo "bench/record.sh: SKIP: needs root"; exit 0; }
-for t in iperf3 bpftrace; do command -v $t > /dev/null || { echo "bench/record.sh: SKIP: $t missing (scripts/deps.sh)"; exit 0; }; done
+for t in iperf3 bpftrace cc; do command -v $t > /dev/null || { echo "bench/record.sh: SKIP: $t missing (scripts/deps.sh)"; exit 0; }; done
 [ -x $O/nft-record ] && [ -x $O/nft-analyze ] || { echo "bench/record.sh: build first (make)" >&2; exit 1; }
 . bench/lib/netns.bash
 NS=ntbr
@@ -52,28 +61,32 @@ esac
 if [ -n "${BENCH_RECORD_OLD:-}" ] && [ ! -x "$BENCH_RECORD_OLD/nft-record" ]; then
 	echo "bench/record.sh: BENCH_RECORD_OLD=$BENCH_RECORD_OLD: no nft-record there" >&2; exit 1
 fi
+cc -O2 -Wall -o "$W/udpflood" bench/udpflood.c -lpthread || { echo "bench/record.sh: FAIL: bench/udpflood.c does not build" >&2; exit 1; }
 bench_netns_up $NS || { echo "bench/record.sh: namespace setup failed" >&2; exit 1; }
 echo "$BENCH_RULESET" | ip netns exec ${NS}_b nft -f - || exit 1
 
 set -o pipefail
 O=$O NS=$NS W=$W QUICK=${BENCH_QUICK:-0} OLD=${BENCH_RECORD_OLD:-} MODES=${BENCH_RECORD_MODES:-} \
-RATES=${BENCH_RECORD_RATES:-} python3 - <<'PY' | python3 bench/lib/bench.py emit record
+RATES=${BENCH_RECORD_RATES:-} SENDER=${BENCH_RECORD_SENDER:-udpflood} THREADS=${BENCH_RECORD_THREADS:-$(nproc)} \
+python3 - <<'PY' | python3 bench/lib/bench.py emit record
 import json, os, re, signal, subprocess, sys, time
 O, NS, W, QUICK, OLD = os.environ["O"], os.environ["NS"], os.environ["W"], os.environ["QUICK"] == "1", os.environ["OLD"]
 STEP = 2 if QUICK else 4
 RSS_SECS = 10 if QUICK else 60
-RATES = [int(x) for x in os.environ["RATES"].split()] or [10000, 25000, 50000, 100000, 200000, 0]   # pkt/s, 0 = unlimited
-MODES = os.environ["MODES"].split() or ["untraced", "nftrace", "nonft", "smallrb", "nftmon", "bpftrace"]
+RATES = [int(x) for x in os.environ["RATES"].split()] or [10000, 30000, 50000, 100000, 200000, 0]   # pkt/s, 0 = unlimited
+MODES = os.environ["MODES"].split() or ["untraced", "nftrace", "nftfilt", "nonft", "smallrb", "nftmon", "bpftrace"]
+SENDER, THREADS = os.environ["SENDER"], int(os.environ["THREADS"])
 A, B = NS + "_a", NS + "_b"
 TPS = ["net:netif_receive_skb", "net:netif_rx", "net:napi_gro_receive_entry", "net:net_dev_queue",
        "net:net_dev_start_xmit", "net:net_dev_xmit", "skb:kfree_skb", "skb:consume_skb"]
 BT = W + "/tp.bt"
 open(BT, "w").write(",".join("tracepoint:" + t for t in TPS) +
                     ' { printf("%llu %d %s %llx\\n", nsecs, cpu, probe, args->skbaddr); }\n')
-# nft monitor trace's tables: nft-record's owned chains (every hook, first priority)
+# nft monitor trace's tables: nft-record's owned chains without --filter (the
+# entry hooks, first priority, one message per chain run)
 MONTAB = "table inet ntbench_mon {\n" + "".join(
-    f"\tchain {h} {{ type filter hook {h} priority -2147483648; policy accept; meta nftrace set 1; }}\n"
-    for h in ("prerouting", "input", "forward", "output", "postrouting")) + "}\n"
+    f"\tchain {h} {{ type filter hook {h} priority -2147483648; policy accept; meta nftrace set 1 accept; }}\n"
+    for h in ("prerouting", "output")) + "}\n"
 
 def die(msg):
     print("bench/record.sh: FAIL: " + msg, file=sys.stderr)
@@ -99,8 +112,12 @@ def start(mode, n):
         cmd = [["ip", "netns", "exec", ns, "nft", "monitor", "trace"] for ns in (A, B)]
         pat = None
     else:
-        cmd = [[binary(mode), "-b", "tracepoint", "-n", f"{A},{B}", "--filter", "net 10.98.0.0/24",
-                "-o", f"{W}/{n}.ntl", "--force"] + (["--no-nftrace"] if base in ("nonft", "smallrb") else [])
+        # nftrace: no filter (the owned chains at the entry hooks only; the
+        # host namespace is recorded too, its traffic is noise next to the
+        # ramp's); the other modes: the bench's network only
+        flt = [] if base == "nftrace" else ["--filter", "net 10.98.0.0/24"]
+        cmd = [[binary(mode), "-b", "tracepoint", "-n", f"{A},{B}"] + flt +
+               ["-o", f"{W}/{n}.ntl", "--force"] + (["--no-nftrace"] if base in ("nonft", "smallrb") else [])
                + (["--ringbuf-size", "64k"] if base == "smallrb" else [])]
         pat = re.compile(r"recording to", re.M)
     t0 = time.perf_counter()
@@ -169,6 +186,8 @@ def stop(mode, ps, n):
             "nft_rules": st["totals"]["nft_rules"], "packets": st["totals"]["packets"], "cpu_s": cpu}
 
 def udp(pps, secs):
+    if SENDER == "udpflood":
+        return flood(pps, secs)
     bw = str(pps * 64 * 8) if pps else "0"
     subprocess.run(["ip", "netns", "exec", B, "iperf3", "-s", "-D", "-1"], capture_output=True)
     time.sleep(0.2)
@@ -180,13 +199,32 @@ def udp(pps, secs):
     except Exception:
         return 0, 0
 
+sender_cpu = {}
+def flood(pps, secs):
+    """udpflood: THREADS flows, one per CPU; (sent, received); the sender's CPU
+    seconds in sender_cpu["last"]"""
+    rcv = subprocess.Popen(["ip", "netns", "exec", B, f"{W}/udpflood", "recv", "5201", "1000", str(THREADS)],
+                           stdout=subprocess.PIPE, text=True)
+    time.sleep(0.2)
+    r = subprocess.run(["ip", "netns", "exec", A, f"{W}/udpflood", "send", "10.98.0.2", "5201", str(secs),
+                        str(pps), str(THREADS)], capture_output=True, text=True)
+    try:
+        s = json.loads(r.stdout)
+        out, _ = rcv.communicate(timeout=30)
+        got = json.loads(out)["received"]
+    except Exception:
+        rcv.kill()
+        die(f"udpflood at {pps} pkt/s: {r.stderr.strip()[:200] or r.stdout.strip()[:200]}")
+    sender_cpu["last"] = s["cpu_s"]
+    return s["sent"], got
+
 rows, runs, notes = [], [], []
 best = {}
 epp_of = {}
 order = []
 for mode in MODES:
     order.append(mode)
-    if OLD and mode in ("nftrace", "nonft"):
+    if OLD and mode in ("nftrace", "nftfilt", "nonft"):
         order.append(mode + "-old")
 for mode in order:
     if mode.endswith("-old"):
@@ -204,6 +242,7 @@ for mode in order:
             r = rss(ps[0]) if ps else 0
             s = stop(m, ps, n)
             s.update({"mode": m, "pps_asked": pps, "sent": sent, "received": rcvd, "secs": STEP,
+                      "sender": SENDER, "sender_cpu_s": sender_cpu.pop("last", None),
                       "elapsed_s": round(time.perf_counter() - t0, 2),
                       "events_per_s": round(s["events"] / STEP), "rss_kb": r, "ready_ms": round(ready, 1),
                       "load": loadavg()})
@@ -215,20 +254,21 @@ for mode in order:
                 s["expected_events"] = round(epp[m] * sent)
                 s["accounted"] = round((s["events"] + s["lost"]) / (epp[m] * sent), 3)
             runs.append(s)
-            print(f"bench/record.sh: {m} {sent / STEP:.0f} pkt/s: {s['events']} events, lost {s['lost']}, "
-                  f"cpu {s['cpu_s']} s, load {' '.join(s['load'])}", file=sys.stderr)
+            print(f"bench/record.sh: {m} {sent / STEP:.0f} pkt/s ({rcvd} received): {s['events']} events, lost {s['lost']}, "
+                  f"cpu {s['cpu_s']} s (sender {s['sender_cpu_s']} s), load {' '.join(s['load'])}", file=sys.stderr)
             if epp[m]:
                 epp_of[m] = epp[m]
             if s["lost"] == 0 and s["events_per_s"] > best.get(m, {"events_per_s": -1})["events_per_s"]:
                 best[m] = s
 labels = {"nftrace": "nft-record (tracepoints + nftrace)", "nonft": "nft-record --no-nftrace",
+          "nftfilt": "nft-record --filter (tracepoints + nftrace)", "nftfilt-old": "nft-record --filter before",
           "nftrace-old": "nft-record before (tracepoints + nftrace)", "nonft-old": "nft-record --no-nftrace before",
           "smallrb": "nft-record --no-nftrace --ringbuf-size 64k",
           "nftmon": "nft monitor trace (2 netns)", "bpftrace": "bpftrace 8 tracepoints, printf"}
 b = best.get("bpftrace")
 if "bpftrace" in MODES and not b:
     die("bpftrace lost events at every step: no loss-free baseline")
-for mode in ("nftrace", "nftrace-old", "nonft", "nonft-old"):
+for mode in ("nftrace", "nftrace-old", "nftfilt", "nftfilt-old", "nonft", "nonft-old"):
     if mode in best:
         rows.append({"name": f"max events/s 0 lost, {labels[mode]} ({best[mode]['sent'] / STEP:.0f} pkt/s)",
                      "value": best[mode]["events_per_s"], "baseline": "bpftrace max events/s 0 lost",
@@ -244,19 +284,19 @@ def per_event_us(mode):
     de = hi["events"] + hi["lost"] - lo["events"] - lo["lost"]
     return round((hi["cpu_s"] - lo["cpu_s"]) / de * 1e6, 3) if de > 0 and hi["cpu_s"] > lo["cpu_s"] else None
 bt_us = per_event_us("bpftrace")
-for mode in ("nftrace", "nftrace-old", "nonft", "nonft-old", "nftmon"):
+for mode in ("nftrace", "nftrace-old", "nftfilt", "nftfilt-old", "nonft", "nonft-old", "nftmon"):
     us = per_event_us(mode)
     if us:
         rows.append({"name": f"user CPU per {'message' if mode == 'nftmon' else 'event'} (marginal), {labels[mode]}", "value": us, "unit": "us",
                      "baseline": "bpftrace per event", "baseline_value": bt_us,
                      "target": "<= 1 us (1 M/s on one CPU)", "met": us <= 1.0})
 ceil = max((s["sent"] / STEP for s in runs if s["mode"] == "untraced"), default=None)
-for mode in ("nftrace", "nftrace-old", "nonft", "nftmon", "bpftrace"):
+for mode in ("nftrace", "nftrace-old", "nftfilt", "nftfilt-old", "nonft", "nonft-old", "nftmon", "bpftrace"):
     top = max((s["sent"] / STEP for s in runs if s["mode"] == mode), default=None)
     if top and ceil:
         rows.append({"name": f"max pkt/s the sender reached, {labels[mode]}", "value": round(top), "unit": "pkt/s",
                      "baseline": "untraced (no recorder)", "baseline_value": round(ceil), "target": None})
-for mode in ("nftrace", "nftrace-old", "nftmon"):
+for mode in ("nftrace", "nftrace-old", "nftfilt", "nftfilt-old", "nftmon"):
     if mode in best:
         rows.append({"name": f"max pkt/s 0 lost, {labels[mode]}", "value": round(best[mode]["sent"] / STEP),
                      "unit": "pkt/s", "baseline": "target", "baseline_value": 30000,
