@@ -1170,10 +1170,13 @@ FLOW_RE = re.compile(r'^(\w+) \[?([0-9a-fA-F.:]+?)\]?(?::(\*|\d+))? → \[?([0-9
 
 
 def mon_flow_packets(d, flow):
-    """packets (per namespace: distinct nft trace ids) of the diff's FLOW
-    ("TCP 10.71.1.2:* → 10.71.2.2:7", "ICMP a → b echo-request") that nft
-    monitor printed in DIR's namespaces, untranslated headers only; None when
-    FLOW is not understood"""
+    """packets (per namespace: traversals of the namespace's hooks, as
+    build_packets splits them) of the diff's FLOW ("TCP 10.71.1.2:* →
+    10.71.2.2:7", "ICMP a → b echo-request") that nft monitor printed in DIR's
+    namespaces, untranslated headers only; None when FLOW is not understood.
+    Not distinct trace ids: nftables derives a trace id from the skb's address,
+    so two packets of a flow on one reused skb share it (truth_router: a TCP
+    flow's data and its FIN in one trace id, counted once)"""
     m = FLOW_RE.match(flow or "")
     if not m:
         return None
@@ -1184,35 +1187,31 @@ def mon_flow_packets(d, flow):
         src, dst = ipaddress.ip_address(src), ipaddress.ip_address(dst)
     except ValueError:
         return None
-    seen = set()
-    for role in ROLES:
-        p = os.path.join(d, "mon." + role)
-        if not os.path.exists(p):
-            continue
-        with open(p, errors="replace") as f:
-            for line in f:
-                mm = MON_RE.match(line.rstrip("\n"))
-                if not mm or not mm.group(5).startswith("packet:") or mm.group(3).startswith("nft_record_"):
-                    continue
-                h = parse_hdr(mm.group(5)[7:])
-                fam = hdr_family(h)
-                if fam is None or h.get("raw6"):
-                    continue
-                try:
-                    hs, hd = ipaddress.ip_address(h[fam + " saddr"]), ipaddress.ip_address(h[fam + " daddr"])
-                except (KeyError, ValueError):
-                    continue
-                l4 = h["l4"].split()
-                if (hs, hd) != (src, dst) or not l4 or l4[0] != l4p:
-                    continue
-                if dport and dport != "*" and not re.search(r'\b%s dport %s\b' % (l4p, dport), h["l4"]):
-                    continue
-                if sport and sport != "*" and not re.search(r'\b%s sport %s\b' % (l4p, sport), h["l4"]):
-                    continue
-                if rest and proto.startswith("icmp") and "type " + rest.split()[0] not in h["l4"]:
-                    continue
-                seen.add((role, mm.group(1)))
-    return len(seen)
+
+    def match(h):
+        fam = hdr_family(h)
+        if fam is None or h.get("raw6"):
+            return False
+        try:
+            hs, hd = ipaddress.ip_address(h[fam + " saddr"]), ipaddress.ip_address(h[fam + " daddr"])
+        except (KeyError, ValueError):
+            return False
+        l4 = h["l4"].split()
+        if (hs, hd) != (src, dst) or not l4 or l4[0] != l4p:
+            return False
+        if dport and dport != "*" and not re.search(r'\b%s dport %s\b' % (l4p, dport), h["l4"]):
+            return False
+        if sport and sport != "*" and not re.search(r'\b%s sport %s\b' % (l4p, sport), h["l4"]):
+            return False
+        if rest and proto.startswith("icmp") and "type " + rest.split()[0] not in h["l4"]:
+            return False
+        return True
+
+    rs = Ruleset(d, "after") if os.path.exists(os.path.join(d, "ruleset.r.after.json")) else Ruleset(d, "before")
+    stats = collections.Counter()
+    runs, _ = parse_monitor(d, rs, stats)
+    travs, _, _ = build_packets(runs, stats, [])
+    return sum(1 for t in travs if any(match(r.hdr) for r in t))
 
 
 def traffic_confirmed(x, d_base, d_new):
