@@ -177,6 +177,14 @@ struct nt_model_opts {
 	uint64_t idle_ns;
 	/* limits in force (common/limits.h); NULL = the defaults */
 	const struct nt_limits *limits;
+	/* Called for every record applied to packet P, in the order the model
+	 * applies them (records it held for an skb until it knew the packet
+	 * come when it knows it; P's id is 0 until its first IPv4 / IPv6 META:
+	 * P->slot and P->gen name it for its whole life), and with REC NULL
+	 * when P's slot is released (after on_packet, or without it: no IP
+	 * META, merged into another packet, discarded); NULL = none
+	 * (nft-record's --keep buffers each packet's records with it) */
+	void (*on_record)(void *ctx, const struct nt_packet *p, const void *rec, size_t len);
 };
 #define NT_MODEL_IDLE_NS (10ull * 1000000000ull)
 

@@ -93,6 +93,8 @@ void md_apply(struct nt_model *m, struct nt_packet *p, struct skbst *s, const vo
 	p->n_events++;
 	if (m->o.keep_events)
 		md_keep(m, p, rec, len);
+	if (m->o.on_record)
+		m->o.on_record(m->o.ctx, p, rec, len);
 	md_lru_touch(m, p);
 	if (s && ts > s->last_ts)
 		s->last_ts = ts;

@@ -161,6 +161,8 @@ void model_pkt_release(struct nt_model *m, uint32_t slot)
 {
 	struct nt_packet *p = &m->pool[slot];
 
+	if (m->o.on_record) /* its records may go */
+		m->o.on_record(m->o.ctx, p, NULL, 0);
 	md_lru_unlink(m, p);
 	md_frag_keys_drop(m, p);
 	p->in_use = 0;
@@ -421,6 +423,8 @@ void md_pkt_merge(struct nt_model *m, struct nt_packet *p, struct nt_packet *q)
 		p->deliver_netns = q->deliver_netns;
 	}
 	m->t.open--;
+	if (m->o.on_record) /* its slot is released (below) */
+		m->o.on_record(m->o.ctx, q, NULL, 0);
 	md_lru_unlink(m, q);
 	md_frag_keys_drop(m, q);
 	q->in_use = 0;
