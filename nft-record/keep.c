@@ -43,6 +43,7 @@ struct kpkt {
 	uint64_t cut;
 	uint8_t meta[sizeof(struct nt_ev_meta)];
 	uint8_t has_meta, meta_in_buf, func_hit, rule_hit;
+	uint8_t decided;         /* ended: apply_done() writes or drops it */
 };
 
 struct done { /* packets ended during one nt_model_event() call */
@@ -245,16 +246,24 @@ static void tab_del(struct nt_keep *k, uint32_t i)
 	}
 }
 
+/* A packet's key for its whole life in the model, also before it has an id
+ * (records before its first IP META, nft steps the model held for its skb):
+ * its pool slot and the slot's life, never 0. */
+static uint64_t pkey(const struct nt_packet *p)
+{
+	return (uint64_t)(p->gen + 1) << 32 | p->slot;
+}
+
 static struct kpkt *get(struct nt_keep *k, const struct nt_packet *p)
 {
 	uint32_t pos;
-	struct kpkt *b = find(k, p->id, &pos);
+	struct kpkt *b = find(k, pkey(p), &pos);
 
 	if (b || !k->nfree)
 		return b;
 	b = &k->slots[k->free_slots[--k->nfree]];
 	memset(b, 0, sizeof(*b));
-	b->id = p->id;
+	b->id = pkey(p);
 	b->skb = p->skb;
 	k->tab[pos] = (uint32_t)(b - k->slots) + 1;
 	k->st.open++;
@@ -416,6 +425,7 @@ static int decide(struct nt_keep *k, const struct nt_packet *p, const struct kpk
 static void on_packet(void *ctx, const struct nt_packet *p)
 {
 	struct nt_keep *k = ctx;
+	struct kpkt *b;
 
 	if (k->ndone == k->done_cap) {
 		size_t cap = k->done_cap ? k->done_cap * 2 : 64;
@@ -430,9 +440,30 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 		k->done = d;
 		k->done_cap = cap;
 	}
-	k->done[k->ndone].id = p->id;
-	k->done[k->ndone].keep = decide(k, p, find(k, p->id, NULL));
+	b = find(k, pkey(p), NULL);
+	if (b)
+		b->decided = 1;
+	k->done[k->ndone].id = pkey(p);
+	k->done[k->ndone].keep = decide(k, p, b);
 	k->ndone++;
+}
+
+/* The model applied record REC to packet P (nt_model_opts.on_record). */
+static void on_record(void *ctx, const struct nt_packet *p, const void *rec, size_t len)
+{
+	struct nt_keep *k = ctx;
+	struct kpkt *b;
+
+	if (!rec) { /* released: no journey (not written), or decided */
+		if ((b = find(k, pkey(p), NULL)) && !b->decided)
+			release(k, b);
+		return;
+	}
+	b = get(k, p);
+	if (b) {
+		append(k, b, rec, len);
+		note_record(k, b, rec);
+	}
 }
 
 static int emit(struct nt_keep *k, const void *rec, size_t len)
@@ -517,7 +548,7 @@ struct nt_keep *nt_keep_new(const struct nt_keep_opts *o)
 	k->free_slots = calloc(k->o.max_open, sizeof(*k->free_slots));
 	k->m = nt_model_new(&(struct nt_model_opts){ .sz = sizeof(struct nt_model_opts),
 						     .on_packet = on_packet, .ctx = k,
-						     .idle_ns = o->idle_ns });
+						     .idle_ns = o->idle_ns, .on_record = on_record });
 	if (!k->slots || !k->tab || !k->free_slots || !k->m) {
 		nt_keep_free(k);
 		return NULL;
@@ -551,23 +582,16 @@ void nt_keep_meta(struct nt_keep *k, uint16_t type, const char *json, size_t len
 int nt_keep_record(struct nt_keep *k, const void *rec, size_t len)
 {
 	const struct nt_ev_hdr *h = rec;
-	const struct nt_packet *p;
 
 	if (len < sizeof(*h))
 		return 0;
 	if (!k->funcs_resolved)
 		resolve_funcs(k);
-	p = nt_model_event(k->m, rec, len);
-	if (h->type == NT_EV_NFT_CHAINDEF || h->type == NT_EV_LOSS || h->type == NT_EV_COUNT) {
+	/* a packet's records reach its buffer through on_record, as the model
+	 * applies them: also those it held until it knew their packet */
+	nt_model_event(k->m, rec, len);
+	if (h->type == NT_EV_NFT_CHAINDEF || h->type == NT_EV_LOSS || h->type == NT_EV_COUNT)
 		emit(k, rec, len); /* metadata and counters: at once */
-	} else if (p) {
-		struct kpkt *b = get(k, p);
-
-		if (b) {
-			append(k, b, rec, len);
-			note_record(k, b, h);
-		}
-	}
 	apply_done(k);
 	return k->err;
 }
