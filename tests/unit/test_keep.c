@@ -220,6 +220,105 @@ TEST(full_buffer_keeps_newest_and_first_meta)
 	free(out.d);
 }
 
+
+/* Records the model holds until it knows their packet, then gives it: the
+ * META and hop of a locally built skb before its IP header, an nft chain's
+ * exit after the chain freed the dropped skb (6.12: the model gives it to the
+ * next packet on the address).  The kept journeys are the model's, record
+ * for record (on_record), and a packet without IP metadata leaves nothing. */
+static void held_put(struct buf *b, int type, uint64_t ts, uint64_t skb, int l3, uint16_t ip_id)
+{
+	union {
+		struct nt_ev_hdr h;
+		struct nt_ev_meta m;
+		struct nt_ev_drop d;
+		struct nt_ev_nft_chain c;
+	} r;
+	size_t len = sizeof(r.h);
+
+	memset(&r, 0, sizeof(r));
+	r.h.type = (uint8_t)type;
+	r.h.ts_ns = ts;
+	r.h.skb = skb;
+	if (type == NT_EV_META) {
+		r.m.l3 = (uint8_t)l3;
+		if (l3 == NT_L3_IPV4) {
+			r.m.ethertype = 0x0800;
+			r.m.l4proto = 1;
+			r.m.saddr[0] = 10, r.m.daddr[0] = 10, r.m.daddr[3] = 2;
+			r.m.ip_id = ip_id;
+		}
+		r.m.len = 84;
+		len = sizeof(r.m);
+	} else if (type == NT_EV_DROP) {
+		r.d.reason = 2;
+		len = sizeof(r.d);
+	} else if (type == NT_EV_NFT_CHAIN) {
+		r.c.chain_key = 0x1234;
+		r.c.verdict = NT_V_STOLEN;
+		r.c.phase = NT_CHAIN_EXIT;
+		len = sizeof(r.c);
+	}
+	put(b, &r, len);
+}
+
+static struct buf held_want;
+static void held_cb(void *ctx, const struct nt_packet *p)
+{
+	if (p->dropped || p->verdict == NT_V_DROP)
+		put(&held_want, p->ev, p->ev_len);
+	(void)ctx;
+}
+
+TEST(keep_takes_records_the_model_held)
+{
+	static struct nt_keep_expr e;
+	struct buf in = { 0 }, out = { 0 };
+	const uint64_t X = 0xffff888000001000ull, Y = 0xffff888000002000ull;
+	char err[256];
+	struct nt_keep *k;
+	struct nt_model *m;
+	size_t off;
+
+	held_put(&in, NT_EV_META, 1000, Y, NT_L3_NONE, 0); /* not IP: no journey */
+	held_put(&in, NT_EV_FUNC, 1100, Y, 0, 0);
+	held_put(&in, NT_EV_FREE, 1200, Y, 0, 0);
+	held_put(&in, NT_EV_META, 2000, X, NT_L3_NONE, 0); /* before its IP header */
+	held_put(&in, NT_EV_FUNC, 2100, X, 0, 0);
+	held_put(&in, NT_EV_META, 2200, X, NT_L3_IPV4, 1);
+	held_put(&in, NT_EV_FUNC, 2300, X, 0, 0);
+	held_put(&in, NT_EV_DROP, 2400, X, 0, 0);
+	held_put(&in, NT_EV_NFT_CHAIN, 2500, X, 0, 0); /* after its free */
+	held_put(&in, NT_EV_META, 3000, X, NT_L3_IPV4, 2);
+	held_put(&in, NT_EV_FUNC, 3100, X, 0, 0);
+	held_put(&in, NT_EV_DROP, 3200, X, 0, 0);
+	CHECK(!nt_keep_parse(&e, "drop", err, sizeof(err)));
+	k = nt_keep_new(&(struct nt_keep_opts){ .sz = sizeof(struct nt_keep_opts), .expr = &e,
+						.write = on_write, .ctx = &out });
+	m = nt_model_new(&(struct nt_model_opts){ .sz = sizeof(struct nt_model_opts), .keep_events = 1,
+						  .on_packet = held_cb });
+	CHECK(k && m);
+	for (off = 0; off < in.len; off += nt_ev_len((const void *)(in.d + off))) {
+		nt_keep_record(k, in.d + off, nt_ev_len((const void *)(in.d + off)));
+		nt_model_event(m, in.d + off, nt_ev_len((const void *)(in.d + off)));
+	}
+	nt_keep_finish(k);
+	nt_model_finish(m);
+	CHECK_EQ_INT(nt_keep_stats(k)->kept, 2);
+	CHECK_EQ_INT(nt_keep_stats(k)->open, 0);
+	CHECK_EQ_INT(nt_keep_stats(k)->bytes, 0);
+	/* the model's journeys: 5 records, then 4 (the chain exit first) */
+	CHECK_EQ_INT(held_want.nrec, 2);
+	CHECK_EQ_INT(out.nrec, 9);
+	CHECK_EQ_INT(out.len, held_want.len);
+	CHECK(!memcmp(out.d, held_want.d, held_want.len));
+	nt_keep_free(k);
+	nt_model_free(m);
+	free(in.d);
+	free(out.d);
+	free(held_want.d);
+}
+
 int main(void)
 {
 	RUN(parse_predicates);
@@ -227,5 +326,6 @@ int main(void)
 	RUN(keep_drop_writes_exactly_the_dropped_journeys);
 	RUN(keep_other_predicates);
 	RUN(full_buffer_keeps_newest_and_first_meta);
+	RUN(keep_takes_records_the_model_held);
 	TEST_EXIT();
 }
