@@ -33,18 +33,21 @@ trap cleanup EXIT
 measure() {
 	local log=$1 label=$2 bb=$3
 	"$AN" stats --json "$log" > "$W/st.json" || return 1
-	# the same records in format 2.0's EVENTS coding 1 (the size before coding 2)
-	rm -f "$W/c1.ntl"
+	# the same records in format 2.0's EVENTS coding 1 and 2.1's coding 2
+	# (the sizes before coding 2 and coding 3)
+	rm -f "$W/c1.ntl" "$W/c2.ntl"
 	"$EDIT" "$log" -o "$W/c1.ntl" --coding 1 --block-bytes "$bb" || return 1
+	"$EDIT" "$log" -o "$W/c2.ntl" --coding 2 --block-bytes "$bb" || return 1
 	stat -c %s "$W/c1.ntl" > "$W/c1bytes"
+	stat -c %s "$W/c2.ntl" > "$W/c2bytes"
 	"$AN" journeys --json "$log" | wc -c > "$W/jbytes"
 	"$AN" events "$log" | tee >(zstd -3 -T1 -c | wc -c > "$W/zbytes") |
 		awk '{ n++; b += length($0) + 1; s = $0; sub(/^\[ *[0-9]+\] /, "", s); split(s, w, " "); c[w[1]]++ }
 		END { printf "{\"lines\": %d, \"bytes\": %d", n, b; for (k in c) printf ", \"%s\": %d", k, c[k]; print "}" }' > "$W/ev.json"
 	sleep 0.5
-	python3 - "$log" "$W/st.json" "$W/jbytes" "$W/ev.json" "$W/zbytes" "$label" "$W/c1bytes" <<'PY'
+	python3 - "$log" "$W/st.json" "$W/jbytes" "$W/ev.json" "$W/zbytes" "$label" "$W/c1bytes" "$W/c2bytes" <<'PY'
 import json, os, struct, sys
-log, stf, jbf, evf, zbf, label, c1f = sys.argv[1:]
+log, stf, jbf, evf, zbf, label, c1f, c2f = sys.argv[1:]
 ev_blocks = meta_blocks = 0
 with open(log, "rb") as f:
     f.read(16)
@@ -66,7 +69,7 @@ print(json.dumps({
     "records_by_kind": {k: v for k, v in ev.items() if k not in ("lines", "bytes")},
     "packets": st["packets"], "journeys_json_bytes": int(open(jbf).read()),
     "events_text_bytes": ev["bytes"], "events_text_zstd3_bytes": int(open(zbf).read() or 0),
-    "coding1_file_bytes": int(open(c1f).read())}))
+    "coding1_file_bytes": int(open(c1f).read()), "coding2_file_bytes": int(open(c2f).read())}))
 PY
 }
 
@@ -112,8 +115,13 @@ for i, d in enumerate(logs):
     rows.append({"name": f"{tag}: bytes/record", "value": round(fb / rec, 3), "unit": "B",
                  "baseline": "text lines | zstd -3", "baseline_value": round(d["events_text_zstd3_bytes"] / rec, 3),
                  "target": "<= 0.5 x", "met": fb <= 0.5 * d["events_text_zstd3_bytes"]})
-    rows.append({"name": f"{tag}: file bytes (EVENTS coding 2)", "value": fb, "unit": "B",
+    rows.append({"name": f"{tag}: file bytes (EVENTS coding 3)", "value": fb, "unit": "B",
                  "baseline": "same records, coding 1 (format 2.0)", "baseline_value": d["coding1_file_bytes"]})
+    rows.append({"name": f"{tag}: file bytes (EVENTS coding 3)", "value": fb, "unit": "B",
+                 "baseline": "same records, coding 2 (format 2.1)", "baseline_value": d["coding2_file_bytes"]})
+    rows.append({"name": f"{tag}: coding 2 bytes/record (format 2.1)", "value": round(d["coding2_file_bytes"] / rec, 3), "unit": "B",
+                 "baseline": "text lines | zstd -3", "baseline_value": round(d["events_text_zstd3_bytes"] / rec, 3),
+                 "target": "<= 0.5 x", "met": d["coding2_file_bytes"] <= 0.5 * d["events_text_zstd3_bytes"]})
     if d["func_records"]:
         rows.append({"name": f"{tag}: bytes/function hit (all bytes)", "value": round(fb / d["func_records"], 3), "unit": "B",
                      "baseline": "text lines / function hit", "baseline_value": round(d["events_text_bytes"] / d["func_records"], 1),

@@ -11,11 +11,40 @@
 
 #include "formats/evcode2.h"
 #include "formats/logcodec.h"
+#include "formats/evts3.h"
 
 static void c2_reset(struct ntl_c2_state *st)
 {
 	st->nslots = 0;
 	memset(st->any, 0, sizeof(st->any));
+	if (!++st->gen) { /* 2^32 blocks: forget every entry for real */
+		memset(st->tids, 0, sizeof(st->tids));
+		st->gen = 1;
+	}
+}
+
+/* Coding 3, an NFT_RULE body B (>= 32 bytes: chain key at 0, trace id at
+ * 28) of SKB: the hash of the pair (skb, chain key); its top 14 bits pick
+ * the entry of the trace id table, its low 32 bits check it */
+static inline uint64_t c3_tid_hash(uint64_t skb, const uint8_t *b)
+{
+	uint64_t ck = ntl_get32(b) | (uint64_t)ntl_get32(b + 4) << 32;
+
+	return (skb ^ (ck * 0xff51afd7ed558ccdull)) * 0x9e3779b97f4a7c15ull;
+}
+
+#define C3_TID_E(h) ((unsigned int)((h) >> 50) % NTL_C3_TIDS)
+
+static inline int c3_tid_hit(const struct ntl_c2_state *st, uint64_t h)
+{
+	return st->tids[C3_TID_E(h)].gen == st->gen && st->tids[C3_TID_E(h)].check == (uint32_t)h;
+}
+
+static inline void c3_tid_set(struct ntl_c2_state *st, uint64_t h, const uint8_t *b)
+{
+	st->tids[C3_TID_E(h)].check = (uint32_t)h;
+	st->tids[C3_TID_E(h)].tid = ntl_get32(b + 28);
+	st->tids[C3_TID_E(h)].gen = st->gen;
 }
 
 /* Slot for SKB at move-to-front position P (NTL_C2_NEW: a new skb): the
@@ -116,32 +145,96 @@ static inline void put64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
-size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t *out,
-		     struct ntl_c2_state *st)
+/* the block's tick period for coding 3 (st->tick: found once per writer) */
+static uint64_t c3_period(const uint8_t *rows, uint32_t rows_len, uint32_t n,
+			  struct ntl_c2_state *st)
+{
+	uint64_t ts[4096];
+	const uint8_t *p = rows;
+	size_t m = 0;
+
+	if (st->tick || n < 1024 || st->tick_tries >= 8)
+		return st->tick ? st->tick : NTL_TS3_P1;
+	for (uint32_t i = 0; i < n && m < 4096; i++) {
+		ts[m++] = ntl_get32(p + 8) | (uint64_t)ntl_get32(p + 12) << 32;
+		p += ntl_rec_len(p, rows + rows_len - p);
+	}
+	st->tick_tries++;
+	st->tick = ntl_ts3_period(ts, m);
+	if (st->tick == NTL_TS3_P1)
+		st->tick = 0; /* none seen: look again in a later block */
+	return st->tick ? st->tick : NTL_TS3_P1;
+}
+
+/* Coding 3 timestamp delta D: the ticks of period Q (32.32) it spans from
+ * the clock's phase PH (or D itself from 2^28 ns on), *RES the ns left */
+static inline uint64_t c3_ticks(uint64_t d, uint64_t q, double p, struct ntl_ts3_phase *ph,
+				int8_t *res)
+{
+	double x;
+	uint64_t k = 0;
+	int64_t r;
+
+	*res = 0;
+	if (d >= NTL_TS3_TICKS) {
+		ntl_ts3_reset(ph);
+		return d;
+	}
+	if (q == NTL_TS3_P1) /* a 1 ns clock: d ticks whatever the phase (always < 1 ns) */
+		return d;
+	x = ((double)d - (double)(ph->lo + ph->hi) / 2 / NTL_TS3_ONE) / p + 0.5;
+	if (x > 0)
+		k = (uint64_t)x;
+	r = (int64_t)(d - ntl_ts3_ns(ph, k, q));
+	while (r > 100)
+		r = (int64_t)(d - ntl_ts3_ns(ph, ++k, q));
+	while (r < -100 && k)
+		r = (int64_t)(d - ntl_ts3_ns(ph, --k, q));
+	*res = (int8_t)r;
+	ntl_ts3_seen(ph, k, q, d);
+	return k;
+}
+
+static size_t c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t *out,
+			struct ntl_c2_state *st, int coding)
 {
 	uint32_t cnt[256] = { 0 }, idx[256] = { 0 }, tsi[256] = { 0 };
-	size_t area[256], tsa[256], off, ns = 0;
-	uint8_t *c, *ty, *fl, *cpu, *id, *ts, *sidx, *nskb;
+	size_t area[256], tsa[256], off, ns = 0, xbits = 0;
+	uint8_t *c, *ty, *fl, *cpu, *id, *ts, *sidx, *nskb, *park, *rsel = NULL;
+	uint8_t tref[256];
 	const uint8_t *p;
 	uint64_t pts = 0;
 	uint32_t i;
+	uint64_t q = 0;
+	double pns = 1;
+	int c3 = coding == NTL_EV_CODING3;
+	struct ntl_bitw bw = { 0 };
+	struct ntl_ts3_phase ph;
 
-	out[0] = NTL_EV_CODING2;
+	out[0] = (uint8_t)coding;
 	out[1] = NTL_EV_NTYPES;
 	for (unsigned int t = 1; t <= NTL_EV_NTYPES; t++)
 		ntl_put16(out + 2 * t, nt_ev_is_var(t) ? NT_EV_SIZE_VAR : (uint16_t)nt_ev_size(t));
 	c = out + NTL_EV_TABLE_LEN;
 	ntl_put32(c, n);
-	ty = c + 8;
+	ty = c + (c3 ? 20 : 8);
 	fl = ty + n;
 	cpu = fl + n;
 	id = cpu + 2 * (size_t)n;
 	ts = id + 4 * (size_t)n;
-	sidx = ts + 8 * (size_t)n;
+	sidx = ts + (c3 ? 2 : 8) * (size_t)n;
 	nskb = sidx + n;
+	if (c3) {
+		q = c3_period(rows, rows_len, n, st);
+		pns = (double)q / NTL_TS3_ONE;
+		ntl_put32(c + 8, (uint32_t)q);
+		ntl_put32(c + 12, (uint32_t)(q >> 32));
+		ntl_ts3_reset(&ph);
+	}
 	/* pass 1: type, flags, skb positions; records and body bytes per type;
-	 * the new skbs, in order, parked in the timestamp area (8N >= 8NS
-	 * bytes, written by pass 2) */
+	 * the new skbs, in order, parked in the cpu / id / timestamp area
+	 * (8N >= 8NS bytes, written by pass 2) */
+	park = c3 ? cpu : ts;
 	c2_reset(st);
 	memset(area, 0, sizeof(area));
 	for (i = 0, p = rows; i < n; i++) {
@@ -157,21 +250,29 @@ size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 		pos = c2_find(st, h.skb);
 		sidx[i] = (uint8_t)pos;
 		if (pos == NTL_C2_NEW)
-			put64(ts + 8 * ns++, h.skb);
+			put64(park + 8 * ns++, h.skb);
 		c2_use(st, pos, h.skb);
 		p += sz;
 	}
 	ntl_put32(c + 4, (uint32_t)ns);
 	for (size_t k = 0; k < ns; k++)
-		plane_put(nskb, ns, k, ntl_get32(ts + 8 * k) | (uint64_t)ntl_get32(ts + 8 * k + 4) << 32, 8);
+		plane_put(nskb, ns, k, ntl_get32(park + 8 * k) | (uint64_t)ntl_get32(park + 8 * k + 4) << 32, 8);
 	off = (size_t)(nskb + 8 * ns - out);
+	if (c3) {
+		rsel = out + off;
+		off += cnt[NT_EV_NFT_RULE];
+	}
 	for (size_t t = 0, o = 0; t < 256; t++) {
 		size_t a = area[t];
 
 		area[t] = off;
 		off += a;
-		tsa[t] = o; /* the type's timestamp deltas: 8 planes of cnt[t] */
-		o += 8 * cnt[t];
+		tsa[t] = o; /* the type's timestamp deltas: 8 planes of cnt[t] (coding 3: 1 byte each) */
+		o += (c3 ? 1 : 8) * cnt[t];
+	}
+	if (c3) { /* the extra bits after the bodies */
+		bw.p = out + off;
+		ntl_ts3_reset(&ph);
 	}
 	/* pass 2: columns and bodies */
 	c2_reset(st);
@@ -184,7 +285,19 @@ size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 		t = h.type;
 		plane_put(cpu, n, i, h.cpu, 2);
 		plane_put(id, n, i, h.id, 4);
-		plane_put(ts + tsa[t], cnt[t], tsi[t]++, h.ts_ns - pts, 8);
+		if (c3) {
+			unsigned int eb, sy;
+			int8_t r;
+			uint64_t v = c3_ticks(h.ts_ns - pts, q, pns, &ph, &r);
+
+			sy = ntl_ts3_sym(v, &eb);
+			ts[tsa[t] + tsi[t]] = (uint8_t)sy;
+			ts[n + tsa[t] + tsi[t]++] = (uint8_t)r;
+			ntl_bitw_put(&bw, eb ? v & ((1ull << eb) - 1) : 0, eb);
+			xbits += eb;
+		} else {
+			plane_put(ts + tsa[t], cnt[t], tsi[t]++, h.ts_ns - pts, 8);
+		}
 		pts = h.ts_ns;
 		s = c2_use(st, sidx[i], h.skb);
 		b = sz - (unsigned int)sizeof(h);
@@ -196,6 +309,24 @@ size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 				ref = rows + st->last[s][t] - 1;
 			else if (st->any[t])
 				ref = rows + st->any[t] - 1;
+			if (c3 && t == NT_EV_NFT_RULE) {
+				uint64_t e = b >= 32 && b <= sizeof(tref) ? c3_tid_hash(h.skb, body) : 0;
+				uint32_t tid = b >= 32 ? ntl_get32(body + 28) : 0;
+
+				/* 1: the trace id of the (skb, chain) entry is the reference */
+				rsel[idx[t]] = b >= 32 && b <= sizeof(tref) && c3_tid_hit(st, e) &&
+					       st->tids[C3_TID_E(e)].tid == tid && (!ref || ntl_get32(ref + 28) != tid);
+				if (rsel[idx[t]]) {
+					if (ref)
+						memcpy(tref, ref, b);
+					else
+						memset(tref, 0, b);
+					ntl_put32(tref + 28, tid);
+					ref = tref;
+				}
+				if (b >= 32 && b <= sizeof(tref))
+					c3_tid_set(st, e, body);
+			}
 			body_put(out + area[t], cnt[t], idx[t], body, ref, b);
 			idx[t]++;
 		}
@@ -204,34 +335,70 @@ size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 			st->last[s][t] = st->any[t];
 		p += sz;
 	}
+	if (c3) {
+		ntl_bitw_end(&bw);
+		ntl_put32(c + 16, (uint32_t)((xbits + 7) / 8));
+		off += (xbits + 7) / 8;
+	}
 	return off;
 }
 
-size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
-		     size_t *cap, struct ntl_c2_state *st, const char **why)
+size_t ntl_c2_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t *out,
+		     struct ntl_c2_state *st)
+{
+	return c2_encode(rows, rows_len, n, out, st, NTL_EV_CODING2);
+}
+
+size_t ntl_c3_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t *out,
+		     struct ntl_c2_state *st)
+{
+	return c2_encode(rows, rows_len, n, out, st, NTL_EV_CODING3);
+}
+
+static size_t c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
+			size_t *cap, struct ntl_c2_state *st, const char **why, int coding)
 {
 	uint64_t cnt[256] = { 0 }, idx[256] = { 0 }, area[256], tsa[256], need, n, ns, nnew = 0;
-	uint64_t body_total = 0;
+	uint64_t body_total = 0, hdr = 8, tsw = 8, xlen = 0, xtail = 0, xbits = 0;
 	const uint8_t *ty, *fl, *cpu, *id, *ts, *sidx, *nskb;
 	uint8_t *o, *oty, *ofl, *ocpu, *oid, *ots, *oskb, *obody;
 	uint64_t pskb = 0, k = 0;
+	uint64_t q = 0;
+	int c3 = coding == NTL_EV_CODING3;
+	struct ntl_bitr br = { 0 };
+	struct ntl_ts3_phase ph;
+	const uint8_t *rsel = NULL;
+	uint8_t tref[256];
 
-	if (len < 8) {
+	ntl_ts3_reset(&ph);
+	if (c3) {
+		hdr = 20;
+		tsw = 2;
+	}
+	if (len < hdr) {
 		*why = "shorter than its record counts";
 		return 0;
 	}
 	n = ntl_get32(in);
 	ns = ntl_get32(in + 4);
-	if (ns > n || 8 + 17 * n + 8 * ns > len) {
+	if (c3) {
+		q = ntl_get32(in + 8) | (uint64_t)ntl_get32(in + 12) << 32;
+		xlen = ntl_get32(in + 16);
+		if (q < NTL_TS3_P1 || q > NTL_TS3_PMAX) {
+			*why = "tick period out of range";
+			return 0;
+		}
+	}
+	if (ns > n || hdr + (9 + tsw) * n + 8 * ns + xlen > len) {
 		*why = "record counts do not fit in the block";
 		return 0;
 	}
-	ty = in + 8;
+	ty = in + hdr;
 	fl = ty + n;
 	cpu = fl + n;
 	id = cpu + 2 * n;
 	ts = id + 4 * n;
-	sidx = ts + 8 * n;
+	sidx = ts + tsw * n;
 	nskb = sidx + n;
 	for (uint64_t i = 0; i < n; i++) {
 		if (!size[ty[i]]) {
@@ -245,10 +412,35 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		*why = "new skb count does not match its column";
 		return 0;
 	}
-	need = 8 + 17 * n + 8 * ns;
+	if (c3) {
+		for (uint64_t i = 0; i < n; i++) {
+			if (ts[i] > NTL_TS3_SYM_MAX) {
+				*why = "a timestamp symbol out of range";
+				return 0;
+			}
+			xbits += ntl_ts3_ebits(ts[i]);
+		}
+		if ((xbits + 7) / 8 != xlen) {
+			*why = "timestamp extra bits do not match their symbols";
+			return 0;
+		}
+		rsel = nskb + 8 * ns;
+		if (hdr + (9 + tsw) * n + 8 * ns + xlen + cnt[NT_EV_NFT_RULE] > len) {
+			*why = "record counts do not fit in the block";
+			return 0;
+		}
+		for (uint64_t i = 0; i < cnt[NT_EV_NFT_RULE]; i++)
+			if (rsel[i] > 1) {
+				*why = "an NFT_RULE trace id reference out of range";
+				return 0;
+			}
+		br.p = in + len - xlen; /* the last XB bytes */
+		xtail = xlen;
+	}
+	need = hdr + (9 + tsw) * n + 8 * ns + (c3 ? cnt[NT_EV_NFT_RULE] : 0);
 	for (uint64_t t = 0, o = 0; t < 256; t++) {
 		tsa[t] = o;
-		o += 8 * cnt[t];
+		o += (c3 ? 1 : 8) * cnt[t];
 		area[t] = need;
 		if (!cnt[t])
 			continue;
@@ -277,7 +469,7 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		if (need > len)
 			break;
 	}
-	if (need != len) {
+	if (need + xtail != len) {
 		*why = "column sizes do not add up to the block's length";
 		return 0;
 	}
@@ -313,7 +505,25 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 
 		memcpy(ocpu + 2 * i, &cv, 2);
 		memcpy(oid + 4 * i, &iv, 4);
-		put64(ots + 8 * i, plane_get(ts + tsa[t], cnt[t], idx[t], 8));
+		if (c3) {
+			unsigned int sy = ts[tsa[t] + idx[t]];
+			uint64_t v = ntl_ts3_val(sy, ntl_bitr_get(&br, ntl_ts3_ebits(sy)));
+
+			if (v < NTL_TS3_TICKS && q == NTL_TS3_P1) {
+				/* 1 ns ticks: the phase (< 1 ns) adds nothing */
+				v += (uint64_t)(int64_t)(int8_t)ts[n + tsa[t] + idx[t]];
+			} else if (v < NTL_TS3_TICKS) {
+				uint64_t d = ntl_ts3_ns(&ph, v, q) + (uint64_t)(int64_t)(int8_t)ts[n + tsa[t] + idx[t]];
+
+				ntl_ts3_seen(&ph, v, q, d);
+				v = d;
+			} else {
+				ntl_ts3_reset(&ph);
+			}
+			put64(ots + 8 * i, v);
+		} else {
+			put64(ots + 8 * i, plane_get(ts + tsa[t], cnt[t], idx[t], 8));
+		}
 		if (pos == NTL_C2_NEW) {
 			skb = plane_get(nskb, ns, k++, 8);
 		} else if (pos < st->nslots) {
@@ -335,8 +545,23 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 				ref = o + st->last[s][t] - 1;
 			else if (st->any[t])
 				ref = o + st->any[t] - 1;
+			if (c3 && t == NT_EV_NFT_RULE && rsel[idx[t]] && b >= 32 && b <= sizeof(tref)) {
+				/* the chain key comes before the trace id: decoded first */
+				uint64_t e;
+
+				body_get(obody, in + area[t], cnt[t], idx[t], ref, 8);
+				e = c3_tid_hash(skb, obody);
+				if (ref)
+					memcpy(tref, ref, b);
+				else
+					memset(tref, 0, b);
+				ntl_put32(tref + 28, c3_tid_hit(st, e) ? st->tids[C3_TID_E(e)].tid : 0);
+				ref = tref;
+			}
 			if (b)
 				body_get(obody, in + area[t], cnt[t], idx[t], ref, b);
+			if (c3 && t == NT_EV_NFT_RULE && b >= 32 && b <= sizeof(tref))
+				c3_tid_set(st, c3_tid_hash(skb, obody), obody);
 		}
 		idx[t]++;
 		st->any[t] = (uint32_t)(obody - o) + 1;
@@ -345,4 +570,16 @@ size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		obody += b;
 	}
 	return (size_t)(obody - o);
+}
+
+size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
+		     size_t *cap, struct ntl_c2_state *st, const char **why)
+{
+	return c2_decode(in, len, size, outp, cap, st, why, NTL_EV_CODING2);
+}
+
+size_t ntl_c3_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
+		     size_t *cap, struct ntl_c2_state *st, const char **why)
+{
+	return c2_decode(in, len, size, outp, cap, st, why, NTL_EV_CODING3);
 }

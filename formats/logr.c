@@ -301,7 +301,7 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 		if (len < 2)
 			return r_bad(r, NTL_E_CORRUPT, "corrupt at offset %" PRIu64 ": EVENTS block of %zu bytes, less than its type table",
 				     r->block_off, len);
-		if (p[0] != NTL_EV_CODING && p[0] != NTL_EV_CODING2)
+		if (p[0] != NTL_EV_CODING && p[0] != NTL_EV_CODING2 && p[0] != NTL_EV_CODING3)
 			return r_bad(r, NTL_E_CORRUPT,
 				     "corrupt at offset %" PRIu64 ": EVENTS block with unknown coding %u (written by a newer nft-tracer? upgrade)",
 				     r->block_off, p[0]);
@@ -319,18 +319,20 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 					     r->block_off, t, sz);
 			r->c_size[t] = sz;
 		}
-		if (p[0] == NTL_EV_CODING2) {
+		if (p[0] == NTL_EV_CODING2 || p[0] == NTL_EV_CODING3) {
 			const char *why = "?";
+			unsigned int coding = p[0];
 
-			if (!r->c2 && !(r->c2 = malloc(sizeof(*r->c2))))
+			if (!r->c2 && !(r->c2 = calloc(1, sizeof(*r->c2))))
 				return r_bad(r, NTL_E_NOMEM, "out of memory at offset %" PRIu64 " for an EVENTS block",
 					     r->block_off);
-			len = ntl_c2_decode(p + 2 + 2 * (size_t)nt, len - 2 - 2 * (size_t)nt, r->c_size,
-					    &r->c1, &r->c1_cap, r->c2, &why);
+			len = (coding == NTL_EV_CODING3 ? ntl_c3_decode : ntl_c2_decode)(
+				p + 2 + 2 * (size_t)nt, len - 2 - 2 * (size_t)nt, r->c_size, &r->c1,
+				&r->c1_cap, r->c2, &why);
 			if (!len)
 				return r_bad(r, strcmp(why, "out of memory") ? NTL_E_CORRUPT : NTL_E_NOMEM,
-					     "corrupt at offset %" PRIu64 ": EVENTS block (coding 2): %s",
-					     r->block_off, why);
+					     "corrupt at offset %" PRIu64 ": EVENTS block (coding %u): %s",
+					     r->block_off, coding, why);
 			p = r->c1;
 		} else {
 			p += 2 + 2 * (size_t)nt;

@@ -111,9 +111,9 @@ int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_w
 			w->block_ns = opts->block_ns;
 		w->fsync = opts->fsync;
 	}
-	w->coding = NTL_EV_CODING2;
-	if (opts && opts->sz >= sizeof(*opts) && opts->coding == 1)
-		w->coding = NTL_EV_CODING;
+	w->coding = NTL_EV_CODING3;
+	if (opts && opts->sz >= sizeof(*opts) && (opts->coding == 1 || opts->coding == 2))
+		w->coding = opts->coding;
 	if (w->block_bytes < 256 || w->block_bytes > NTL_MAX_EVENTS_ROWS) {
 		snprintf(ntl_open_msg, sizeof(ntl_open_msg),
 			 "block size %u out of range (256 .. %u bytes)", w->block_bytes,
@@ -126,7 +126,7 @@ int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_w
 	/* coding 2: + 1 byte per record (at least 24 bytes each) at most */
 	w->cols_cap = ntl_c2_bound(w->block_bytes, w->block_bytes / 24);
 	w->cols = malloc(w->cols_cap);
-	w->c2 = malloc(sizeof(*w->c2));
+	w->c2 = calloc(1, sizeof(*w->c2));
 	bound = ZSTD_compressBound(w->cols_cap);
 	w->out_cap = NTL_BLOCK_HDR_LEN + bound;
 	w->out = malloc(w->out_cap);
@@ -189,8 +189,8 @@ int ntl_writer_open(struct ntl_writer **wp, const char *path, const struct ntl_w
 	}
 	memcpy(pre, NTL_FILE_MAGIC, 8);
 	ntl_put32(pre + 8, NT_FORMAT_VERSION);
-	/* 2.1: EVENTS coding 2 (a 2.0 reader says "written by a newer nft-tracer") */
-	ntl_put32(pre + 12, w->coding == NTL_EV_CODING2 ? 1 : NTL_VERSION_MINOR);
+	/* 2.1: EVENTS coding 2, 2.2: coding 3 (an older reader says "written by a newer nft-tracer") */
+	ntl_put32(pre + 12, w->coding == NTL_EV_CODING3 ? 2 : w->coding == NTL_EV_CODING2 ? 1 : NTL_VERSION_MINOR);
 	err = write_all(w->fd, pre, sizeof(pre));
 	if (err) {
 		snprintf(ntl_open_msg, sizeof(ntl_open_msg), "%s: write: %s", path, strerror(-err));
@@ -254,7 +254,9 @@ int ntl_writer_flush(struct ntl_writer *w)
 
 	if (!w->rows_count)
 		return w->err;
-	if (w->coding == NTL_EV_CODING2)
+	if (w->coding == NTL_EV_CODING3)
+		clen = ntl_c3_encode(w->rows, w->rows_len, w->rows_count, w->cols, w->c2);
+	else if (w->coding == NTL_EV_CODING2)
 		clen = ntl_c2_encode(w->rows, w->rows_len, w->rows_count, w->cols, w->c2);
 	else
 		clen = ntl_events_to_columns(w->rows, w->rows_len, w->rows_count, w->cols);

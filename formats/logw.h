@@ -16,7 +16,7 @@ struct ntl_writer_opts {
 	uint64_t block_ns;         /* max age of an open EVENTS block, 0 = default (1 s) */
 	int force;                 /* overwrite an existing file */
 	int fsync;                 /* fdatasync after every block */
-	int coding;                /* EVENTS coding: 0 = default (2), 1 = format 2.0's columns */
+	int coding;                /* EVENTS coding: 0 = default (3, format 2.2), 2 = format 2.1's, 1 = format 2.0's */
 };
 
 /* Open PATH for writing ("-" = stdout). Created 0600, O_EXCL unless opts->force,

@@ -191,7 +191,7 @@ static int log_seed_coding(const char *name, int trailer, int all_meta, uint32_t
 	return ntl_writer_close(w, meta_json[NTL_B_TRAILER]);
 }
 
-/* a log of the default EVENTS coding (2) */
+/* a log of the default EVENTS coding (3) */
 static int log_seed(const char *name, int trailer, int all_meta, uint32_t block_bytes)
 {
 	return log_seed_coding(name, trailer, all_meta, block_bytes, 0);
@@ -414,6 +414,10 @@ int main(int argc, char **argv)
 	/* format 2.0's EVENTS coding 1, still read */
 	if (log_seed_coding("full_c1.ntl", 1, 1, 0, 1) || log_seed_coding("small_blocks_c1.ntl", 1, 1, 256, 1) ||
 	    raw_copy("full_c1.ntl", "full_c1_raw.ntl") || raw_copy("small_blocks_c1.ntl", "small_blocks_c1_raw.ntl"))
+		return 1;
+	/* format 2.1's EVENTS coding 2, still read */
+	if (log_seed_coding("full_c2.ntl", 1, 1, 0, 2) || log_seed_coding("small_blocks_c2.ntl", 1, 1, 256, 2) ||
+	    raw_copy("full_c2.ntl", "full_c2_raw.ntl") || raw_copy("small_blocks_c2.ntl", "small_blocks_c2_raw.ntl"))
 		return 1;
 	if (raw_copy("full.ntl", "full_raw.ntl") || raw_copy("small_blocks.ntl", "small_blocks_raw.ntl"))
 		return 1;

@@ -201,13 +201,15 @@ else
 	fails=$((fails + 1))
 fi
 # format version 1 logs (samples/v1/: the same scenarios written by the
-# version 1 writer) and format 2.0 logs (samples/v2.0/: EVENTS coding 1, the
-# writer before coding 2) give exactly the output of their current rebuild
-for old in v1 v2.0; do
+# version 1 writer), format 2.0 logs (samples/v2.0/: EVENTS coding 1, the
+# writer before coding 2) and format 2.1 logs (samples/v2.1/: EVENTS coding 2,
+# the writer before coding 3) give exactly the output of their current rebuild
+for old in v1 v2.0 v2.1; do
 for l in basic traffic; do
 	for c in events journeys stats "journeys --json" "stats --json" "events --ndjson"; do
 		n="${old/./_}_log_reads_like_v2_${l}_$(echo "$c" | tr ' -' '__')"
-		[ $old = v1 ] || n="${n/_v2_/_v2_1_}"
+		[ $old = v2.0 ] && n="${n/_v2_/_v2_1_}"
+		[ $old = v2.1 ] && n="${n/_v2_/_v2_2_}"
 		"$AN" $c samples/$old/$l.ntl > "$T/v1.out" 2>&1; rc1=$?
 		"$AN" $c samples/$l.ntl > "$T/v2.out" 2>&1; rc2=$?
 		if [ "$rc1" = 0 ] && [ "$rc2" = 0 ] && cmp -s "$T/v1.out" "$T/v2.out"; then

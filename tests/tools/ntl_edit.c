@@ -16,8 +16,9 @@
  *                           clock had stepped by NS before each CLOCK block
  *     --label NAME          HEADER host.label
  *     --boot-id ID          HEADER host.boot_id
- *     --coding 1|2          EVENTS coding (formats/FORMAT.md; 1: format 2.0's,
- *                           bench/density.sh's "before"), --block-bytes N
+ *     --coding 1|2|3        EVENTS coding (formats/FORMAT.md; 1: format 2.0's,
+ *                           2: format 2.1's (bench/density.sh's "before"), 3:
+ *                           format 2.2's, the default), --block-bytes N
  *     --strip-host          no HEADER host / clock_ref, no CLOCK blocks (a log
  *                           of an older nft-record)
  * Records are re-encoded by the writer (formats/logw.c): same records, same
@@ -108,7 +109,7 @@ static char *edit_meta(uint16_t type, const char *json, size_t len, int *drop)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ntl_edit LOG [-o OUT [--shift-realtime NS] [--shift-mono NS] [--step-each NS] "
-			"[--label NAME] [--boot-id ID] [--strip-host] [--coding 1|2] [--block-bytes N]]\n");
+			"[--label NAME] [--boot-id ID] [--strip-host] [--coding 1|2|3] [--block-bytes N]]\n");
 	return 2;
 }
 

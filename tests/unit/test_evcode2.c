@@ -1,8 +1,9 @@
 /* test_evcode2.c - EVENTS coding 2 (formats/evcode2.c, FORMAT.md "EVENTS
  * coding 2"): every record of every type comes back byte for byte through
  * the writer and the reader (coding 2 and coding 1 side by side, many blocks,
- * more skbs than the move-to-front table holds, out-of-order timestamps), the
- * preamble says 2.1, and damaged coding 2 columns are reported as corrupt. */
+ * more skbs than the move-to-front table holds, out-of-order timestamps; and
+ * coding 3, the default: test_evcode3.c), the preamble says 2.1 (2.2 for
+ * coding 3), and damaged coding 2 columns are reported as corrupt. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,8 +123,12 @@ TEST(c2_roundtrip_every_type_byte_for_byte)
 	uint32_t minor = 9;
 	long b1 = 0, b2 = 0;
 
-	CHECK_EQ_INT(roundtrip(0, 1 << 20, &minor, &b2), NREC);
+	CHECK_EQ_INT(roundtrip(2, 1 << 20, &minor, &b2), NREC);
 	CHECK_EQ_INT(minor, 1);
+	CHECK_EQ_INT(roundtrip(0, 1 << 20, &minor, &b2), NREC); /* the default: coding 3 */
+	CHECK_EQ_INT(minor, 2);
+	CHECK_EQ_INT(roundtrip(3, 4096, &minor, &b2), NREC);
+	CHECK_EQ_INT(roundtrip(3, 512, &minor, &b2), NREC);
 	CHECK_EQ_INT(roundtrip(2, 4096, &minor, &b2), NREC);  /* many small blocks */
 	CHECK_EQ_INT(roundtrip(1, 4096, &minor, &b1), NREC);  /* format 2.0's coding */
 	CHECK_EQ_INT(minor, 0);
@@ -218,15 +223,15 @@ TEST(c2_damage_is_corrupt)
 }
 
 /* A 2.0 reader's answer to coding 2 is tested by the golden logs; here: an
- * unknown coding value (3) names the newer writer. */
+ * unknown coding value (4) names the newer writer. */
 TEST(c2_unknown_coding_names_newer_writer)
 {
 	uint8_t *file = malloc(1 << 20), *c;
 	size_t flen, clen;
 
 	flen = c2_log(file, 10, &c, &clen);
-	file[32] = 3;
-	CHECK(expect_corrupt(file, flen, "unknown coding 3 (written by a newer nft-tracer? upgrade)"));
+	file[32] = 4;
+	CHECK(expect_corrupt(file, flen, "unknown coding 4 (written by a newer nft-tracer? upgrade)"));
 	free(file);
 }
 
