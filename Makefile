@@ -36,7 +36,8 @@ DISCOVER_SRCS := $(filter-out nft-discover/main.c,$(wildcard nft-discover/*.c))
 RECORD_SRCS   := $(filter-out nft-record/main.c,$(wildcard nft-record/*.c))
 # the recorder's pure logic: builds without the BPF skeleton, unit-tested
 RECPURE_SRCS  := nft-record/corr.c nft-record/corr_keys.c nft-record/capfilter.c nft-record/mergeq.c nft-record/hostid.c \
-                 nft-record/keep.c nft-record/rotate.c nft-record/rulewatch.c nft-record/netns.c nft-record/probemiss.c
+                 nft-record/keep.c nft-record/rotate.c nft-record/rulewatch.c nft-record/netns.c nft-record/probemiss.c \
+                 nft-record/nftrace_table.c
 ANALYZE_SRCS  := $(filter-out nft-analyze/main.c,$(wildcard nft-analyze/*.c))
 MODEL_SRCS    := $(wildcard model/*.c)
 # --filter: pcap-filter expressions (libpcap) to eBPF and to answers on logs

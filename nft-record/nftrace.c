@@ -24,137 +24,9 @@
 #include <bpf/bpf.h>
 
 #include "nft-record/nftrace.h"
+#include "nft-record/nftrace_table.h"
 #include "common/bpf_shared.h"
 
-
-static const char *const hook_names[] = { "prerouting", "input", "forward", "output", "postrouting" };
-
-static const struct {
-	unsigned bit;
-	const char *name;
-} nftrace_families[] = {
-	{ NT_NFTRACE_INET, "inet" },
-	{ NT_NFTRACE_BRIDGE, "bridge" },
-};
-
-int nt_nftrace_families_parse(const char *s, unsigned *mask, char *err, size_t errlen)
-{
-	const char *p = s;
-
-	*mask = 0;
-	while (p && *p) {
-		size_t n = strcspn(p, ",");
-		unsigned bit = 0;
-
-		for (size_t i = 0; i < sizeof(nftrace_families) / sizeof(nftrace_families[0]); i++)
-			if (strlen(nftrace_families[i].name) == n &&
-			    !strncmp(p, nftrace_families[i].name, n))
-				bit = nftrace_families[i].bit;
-		if (!bit) {
-			snprintf(err, errlen, "unknown family '%.*s' (use inet, bridge or inet,bridge)",
-				 (int)n, p);
-			return -EINVAL;
-		}
-		*mask |= bit;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	if (!*mask) {
-		snprintf(err, errlen, "empty family list (use inet, bridge or inet,bridge)");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Hooks where a packet enters a namespace's stack: received (prerouting) or
- * built here (output).  nf_trace stays set on the skb for the later hooks of
- * the namespace (crossing into another namespace clears it: skb_scrub_packet,
- * where that namespace's prerouting sets it again), so without a filter these
- * two chains trace every packet at every hook.  With a filter every hook gets
- * its chain: a packet the match refuses at its entry (before DNAT) may match
- * at a later hook (after it), as before. */
-static int entry_hook(size_t h)
-{
-	return !strcmp(hook_names[h], "prerouting") || !strcmp(hook_names[h], "output");
-}
-
-/*
- * Append "table FAMILY NAME { flags owner; base chains }".  The rule ends in
- * accept: one trace message per chain run (the rule's, verdict accept)
- * instead of the rule's and the policy's; accept in the first base chain of
- * a hook only ends that chain, the packet goes on to the next one.
- */
-static int build_family(char *buf, size_t len, size_t *offp, const char *family, const char *table,
-			const struct nt_capfilter *flt)
-{
-	int every = !flt || !flt->nft.n;
-	size_t off = *offp;
-	int w;
-
-	w = snprintf(buf + off, len - off, "table %s %s {\n\tflags owner\n", family, table);
-	if (w < 0 || (size_t)w >= len - off)
-		return -ENOSPC;
-	off += w;
-	for (size_t h = 0; h < sizeof(hook_names) / sizeof(hook_names[0]); h++) {
-		if (every && !entry_hook(h))
-			continue;
-		w = snprintf(buf + off, len - off,
-			     "\tchain %s {\n\t\ttype filter hook %s priority -2147483648; policy accept;\n",
-			     hook_names[h], hook_names[h]);
-		if (w < 0 || (size_t)w >= len - off)
-			return -ENOSPC;
-		off += w;
-		for (int r = 0; r < (every ? 1 : flt->nft.n); r++) {
-			w = snprintf(buf + off, len - off, "\t\t%s%smeta nftrace set 1 accept\n",
-				     every ? "" : flt->nft.match[r], every ? "" : " ");
-			if (w < 0 || (size_t)w >= len - off)
-				return -ENOSPC;
-			off += w;
-		}
-		w = snprintf(buf + off, len - off, "\t}\n");
-		if (w < 0 || (size_t)w >= len - off)
-			return -ENOSPC;
-		off += w;
-	}
-	w = snprintf(buf + off, len - off, "}\n");
-	if (w < 0 || (size_t)w >= len - off)
-		return -ENOSPC;
-	*offp = off + w;
-	return 0;
-}
-
-/*
- * Build the owned table(s) into buf: "table inet NAME { flags owner; chain ... }",
- * and the same in the bridge family with NT_NFTRACE_BRIDGE (nftables traces a
- * bridge-family rule only when nftrace was set in a bridge-family chain).
- * Without a netlink listener (verdicts from the BPF nftables probes) no packet
- * needs nf_trace: the kernel's nft_trace_enabled static key is taken by any
- * `meta nftrace set` rule when it is added, so one regular chain that no
- * packet ever enters keeps it on, and no packet pays an extra chain run.
- */
-static int build_table(char *buf, size_t len, const char *table, const struct nt_capfilter *flt,
-		       int listen, unsigned families)
-{
-	size_t off = 0;
-	int w, err;
-
-	if (!listen) {
-		w = snprintf(buf, len, "table inet %s {\n\tflags owner\n\tchain key {\n"
-			     "\t\tmeta nftrace set 1\n\t}\n}\n", table);
-		return w < 0 || (size_t)w >= len ? -ENOSPC : 0;
-	}
-	if (!families)
-		families = NT_NFTRACE_INET;
-	for (size_t i = 0; i < sizeof(nftrace_families) / sizeof(nftrace_families[0]); i++) {
-		if (!(families & nftrace_families[i].bit))
-			continue;
-		err = build_family(buf, len, &off, nftrace_families[i].name, table, flt);
-		if (err)
-			return err;
-	}
-	return 0;
-}
 
 int nt_nftrace_attach_ring(struct nt_nftrace *t, const void *tmpl, size_t n, char *err,
 			   size_t errlen)
@@ -273,15 +145,15 @@ static size_t deltable_batch(char *buf, size_t len, const char *table, unsigned 
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
 	mnl_nlmsg_batch_next(b);
-	for (size_t i = 0; i < sizeof(nftrace_families) / sizeof(nftrace_families[0]); i++) {
-		if (!(families & nftrace_families[i].bit))
+	for (size_t i = 0; i < nt_nftrace_nfamilies; i++) {
+		if (!(families & nt_nftrace_families[i].bit))
 			continue;
 		nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
 		nlh->nlmsg_type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELTABLE;
 		nlh->nlmsg_flags = NLM_F_REQUEST;
 		nlh->nlmsg_seq = seq++;
 		nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-		nfg->nfgen_family = nftrace_families[i].bit == NT_NFTRACE_BRIDGE ? NFPROTO_BRIDGE
+		nfg->nfgen_family = nt_nftrace_families[i].bit == NT_NFTRACE_BRIDGE ? NFPROTO_BRIDGE
 										 : NFPROTO_INET;
 		nfg->version = NFNETLINK_V0;
 		nfg->res_id = 0;
@@ -410,7 +282,7 @@ int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 	t->progfd = t->guard_fd = -1;
 	t->families = listen ? (families ? families : NT_NFTRACE_INET) : NT_NFTRACE_INET;
 	snprintf(t->table, sizeof(t->table), NT_TRACE_TABLE_PREFIX "%d", (int)getpid());
-	ret = build_table(cmd, sizeof(cmd), t->table, flt, listen, families);
+	ret = nt_nftrace_table(cmd, sizeof(cmd), t->table, flt, listen, families);
 	if (ret) {
 		snprintf(err, errlen, "nftrace rules too long");
 		return ret;
@@ -703,10 +575,10 @@ void nt_nftrace_close(struct nt_nftrace *t)
 
 		/* explicit removal; closing the socket removes owned tables too */
 		if (t->ns && !nt_netns_enter(t->ns)) {
-			for (size_t i = 0; i < sizeof(nftrace_families) / sizeof(nftrace_families[0]); i++) {
-				if (!(t->families & nftrace_families[i].bit))
+			for (size_t i = 0; i < nt_nftrace_nfamilies; i++) {
+				if (!(t->families & nt_nftrace_families[i].bit))
 					continue;
-				snprintf(cmd, sizeof(cmd), "delete table %s %s", nftrace_families[i].name,
+				snprintf(cmd, sizeof(cmd), "delete table %s %s", nt_nftrace_families[i].name,
 					 t->table);
 				nft_run_cmd_from_buffer(t->own, cmd);
 			}

@@ -5,9 +5,9 @@
  * nt_nftrace_open() adds ONE table to the namespace, "inet nft_record_<pid>"
  * (plus "bridge nft_record_<pid>" with NT_NFTRACE_BRIDGE)
  * with flag owner (the kernel deletes it when the owning netlink socket
- * closes, i.e. when the recorder exits or is killed), holding one base chain
- * per hook (prerouting, input, forward, output, postrouting) at priority
- * -2147483648 with the rules "<filter match> meta nftrace set 1".  It then
+ * closes, i.e. when the recorder exits or is killed), holding base chains at
+ * priority -2147483648 with the rules "<filter match> meta nftrace set 1
+ * accept" (nftrace_table.h: at the entry hooks only without a filter).  It then
  * joins NFNLGRP_NFTRACE on a NETLINK_NETFILTER socket of that namespace and
  * attaches a socket filter that copies each trace message into the BPF ring
  * buffer (bpf/nlmsg.bpf.h, nt_nftrace_attach_ring): the messages arrive in
@@ -34,6 +34,7 @@
 #include "common/records.h"
 #include "nft-record/netns.h"
 #include "nft-record/capfilter.h"
+#include "nft-record/nftrace_table.h"
 
 #define NT_TRACE_TABLE_PREFIX "nft_record_"
 
@@ -105,16 +106,6 @@ struct nt_nftrace {
 int nt_nftrace_open(struct nt_nftrace *t, const struct nt_netns *ns, int index,
 		    const struct nt_capfilter *flt, unsigned families, int listen,
 		    const void *tmpl, size_t n, char *err, size_t errlen);
-
-/* Families of the owned tables (--nftrace-family): inet always traces the
- * ip / ip6 / inet chains; bridge adds the same table in the bridge family, as
- * nftables traces bridge-family rules only when a bridge-family chain set
- * nftrace.  0 = inet.  With LISTEN = 0 only the inet key table is added. */
-#define NT_NFTRACE_INET 0x1u
-#define NT_NFTRACE_BRIDGE 0x2u
-
-/* "inet", "bridge", "inet,bridge" -> NT_NFTRACE_* mask; -EINVAL + err. */
-int nt_nftrace_families_parse(const char *s, unsigned *mask, char *err, size_t errlen);
 
 /*
  * Attach a clone of the socket filter template
