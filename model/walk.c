@@ -9,10 +9,11 @@
 #include "model/hostscope.h"
 #include "model/reorder.h"
 #include "model/walk.h"
+#include "model/walk_int.h"
 
 /* One record out of the reorder window: the host scope, the --since /
  * --until window, the model, the caller's callback. */
-static void walk_record(struct nt_walk *w, struct nt_scope *scope, const void *data, size_t len,
+void nt_walk_record(struct nt_walk *w, struct nt_scope *scope, const void *data, size_t len,
 			int *start_set)
 {
 	const struct nt_ev_hdr *h = data;
@@ -24,7 +25,7 @@ static void walk_record(struct nt_walk *w, struct nt_scope *scope, const void *d
 		int a = nt_scope_record(scope, data, len, &synth);
 
 		if (a & NT_SCOPE_SYNTH)
-			walk_record(w, NULL, &synth, sizeof(synth), start_set);
+			nt_walk_record(w, NULL, &synth, sizeof(synth), start_set);
 		if (!(a & NT_SCOPE_PASS))
 			return;
 	}
@@ -44,15 +45,6 @@ static void walk_record(struct nt_walk *w, struct nt_scope *scope, const void *d
 	if (w->on_record && len >= sizeof(*h) && (w->all_records || !internal))
 		w->on_record(w->ctx, w->m, p, h);
 }
-
-/* The state of a walk between nt_walk_open() and nt_walk_close(). */
-struct nt_walk_st {
-	struct nt_logset *rd;      /* a file, or the files of one rotation set */
-	struct nt_reorder *ro;
-	struct nt_scope *scope;
-	int start_set, ret, end;
-	int keep;                  /* nt_logset_keep_mode(), read again after each metadata block */
-};
 
 int nt_walk_open(struct nt_walk *w)
 {
@@ -104,7 +96,29 @@ static void walk_end(struct nt_walk *w, struct nt_walk_st *s)
 
 	s->end = 1;
 	while (!w->stop && !nt_model_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 1)))
-		walk_record(w, s->scope, rec, len, &s->start_set);
+		nt_walk_record(w, s->scope, rec, len, &s->start_set);
+}
+
+/* A metadata block: the model, the caller's callbacks, the host scope of
+ * a HEADER.  0, or -1 when out of memory (the walk ends: S->ret, W->error). */
+int nt_walk_meta(struct nt_walk *w, struct nt_walk_st *s, uint16_t type, const void *data, size_t len,
+		 uint64_t offset)
+{
+	if (nt_model_meta(w->m, type, data, len) && w->on_bad_meta)
+		w->on_bad_meta(w->ctx, type, offset);
+	if (w->on_meta)
+		w->on_meta(w->ctx, type, data, len);
+	if (type == NTL_B_HEADER && !s->scope) {
+		uint32_t ns = nt_scope_header_netns(data, len);
+
+		if (ns && !(s->scope = nt_scope_new(ns))) {
+			s->ret = NT_WALK_NOMEM;
+			s->end = 1;
+			snprintf(w->error, sizeof(w->error), "out of memory");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int nt_walk_step(struct nt_walk *w)
@@ -131,29 +145,15 @@ int nt_walk_step(struct nt_walk *w)
 		return 0;
 	}
 	if (it.kind == NTL_ITEM_META) {
-		if (nt_model_meta(w->m, it.type, it.data, it.len) && w->on_bad_meta)
-			w->on_bad_meta(w->ctx, it.type, it.offset);
-		if (w->on_meta)
-			w->on_meta(w->ctx, it.type, it.data, it.len);
 		s->keep = nt_logset_keep_mode(s->rd); /* (set by a HEADER: not a call per record) */
-		if (it.type == NTL_B_HEADER && !s->scope) {
-			uint32_t ns = nt_scope_header_netns(it.data, it.len);
-
-			if (ns && !(s->scope = nt_scope_new(ns))) {
-				s->ret = NT_WALK_NOMEM;
-				s->end = 1;
-				snprintf(w->error, sizeof(w->error), "out of memory");
-				return 0;
-			}
-		}
-		return 1;
+		return nt_walk_meta(w, s, it.type, it.data, it.len, it.offset) ? 0 : 1;
 	}
 	/* a chain definition is metadata: in force from where it is read;
 	 * without a window records go straight on, and so do those of a
 	 * keep-mode log (whole journeys, nft-record --keep) */
 	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX || s->keep ||
 	    ((const struct nt_ev_hdr *)it.data)->type == NT_EV_NFT_CHAINDEF) {
-		walk_record(w, s->scope, it.data, it.len, &s->start_set);
+		nt_walk_record(w, s->scope, it.data, it.len, &s->start_set);
 		return 1;
 	}
 	if (nt_reorder_push(s->ro, it.data, it.len)) {
@@ -163,7 +163,7 @@ int nt_walk_step(struct nt_walk *w)
 		return 0;
 	}
 	while (!w->stop && !nt_model_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 0)))
-		walk_record(w, s->scope, rec, len, &s->start_set);
+		nt_walk_record(w, s->scope, rec, len, &s->start_set);
 	return 1;
 }
 
@@ -177,7 +177,10 @@ int nt_walk_close(struct nt_walk *w)
 		return NT_WALK_BAD;
 	ret = s->ret;
 	rs = nt_reorder_stats(s->ro);
-	nt_model_note_order(w->m, rs->reordered, rs->late, rs->max_late_ns);
+	if (s->piped) /* what the model was given: the reader thread may have read ahead */
+		nt_model_note_order(w->m, s->reordered, s->late, s->max_late_ns);
+	else
+		nt_model_note_order(w->m, rs->reordered, rs->late, rs->max_late_ns);
 	nt_reorder_free(s->ro);
 	if (s->scope) {
 		uint64_t resets;
@@ -185,7 +188,7 @@ int nt_walk_close(struct nt_walk *w)
 		nt_scope_counts(s->scope, &w->scope_skipped, &w->scope_left, &resets);
 		nt_scope_free(s->scope);
 	}
-	w->log_complete = nt_logset_complete(s->rd);
+	w->log_complete = s->piped ? s->complete : nt_logset_complete(s->rd);
 	nt_logset_close(s->rd);
 	free(s);
 	w->st = NULL;
@@ -209,7 +212,8 @@ int nt_walk_log(struct nt_walk *w)
 
 	if (st)
 		return st;
-	while (nt_walk_step(w) > 0)
-		;
+	if (!w->threads || nt_walk_piped(w))
+		while (nt_walk_step(w) > 0)
+			;
 	return nt_walk_close(w);
 }

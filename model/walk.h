@@ -43,6 +43,10 @@ struct nt_walk {
 	int stop;                    /* set by a callback: stop reading, the model
 				      * is then not finished */
 	const struct nt_limits *limits; /* NULL: the defaults (common/limits.h) */
+	/* nt_walk_log() only: read, decode and reorder on a second thread while
+	 * this one runs the model and the callbacks (same calls, same order);
+	 * environment NT_WALK_THREADS=0 turns it off */
+	int threads;
 	/* results */
 	struct nt_model *m;          /* owned by the caller after nt_walk_log() */
 	int log_complete;            /* trailer seen */

@@ -273,6 +273,7 @@ int nt_run_log(struct nt_run *r, int keep_events)
 	w->ctx = r;
 	w->window = &r->o->f;
 	w->limits = &r->o->lim;
+	w->threads = 1;
 	r->pkt_filter = nt_select_packet_level(&r->o->f);
 	if (r->o->pcap)
 		r->o->pcap->w = w;
