@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/detail.h"
+#include "model/fmtmemo.h"
 #include "model/journey.h"
 #include "model/natrule.h"
 
@@ -288,7 +289,7 @@ static void func_line(struct nt_tb *b, const struct nt_model *m, const struct nt
 		      uint32_t netns)
 {
 	rel_us(b, p, h->ts_ns);
-	nt_tb_esc(b, f->name);
+	nt_tb_func_name(b, f);
 	if (h->type == NT_EV_DROP)
 		nt_tb_lit(b, " (drop)");
 	else if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED))
@@ -717,13 +718,9 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		if (rec_layer(m, h) < 0)
 			continue;
 		f = nt_model_func(m, h->id);
-		nt_jw_obj(w, NULL);
-		nt_jw_u64(w, "t_ns", h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0);
-		nt_jw_str(w, "func", f->name);
-		nt_jw_str(w, "layer", f->layer_name);
-		nt_jw_str(w, "type", h->type == NT_EV_DROP ? "drop" : h->type != NT_EV_FREE ? "func" :
-				      (h->flags & NT_F_INFERRED) ? "free_inferred" : "free");
-		nt_jw_hex(w, "skb", h->skb);
+		nt_jw_path_head(w, h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0, f,
+				h->type == NT_EV_DROP ? "drop" : h->type != NT_EV_FREE ? "func" :
+				(h->flags & NT_F_INFERRED) ? "free_inferred" : "free", h->skb);
 		jw_where(w, m, s ? s->ifindex : 0, s ? s->netns : 0);
 		nt_jw_end(w);
 	}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/* fmtmemo.c - memoized escaped function names for the printers (fmtmemo.h). */
+#include <string.h>
+
+#include "common/escape.h"
+#include "model/fmtmemo.h"
+
+#define MEMO_N 256          /* entries, by function slot (direct-mapped) */
+#define MEMO_NAME 96        /* longer names are not memoized */
+#define MEMO_LAYER 40
+#define MEMO_TEXT 200
+#define MEMO_JSON 320
+
+struct fmemo {
+	char name[MEMO_NAME + 1], layer[MEMO_LAYER + 1];
+	int8_t state;        /* 0 empty; 1 text; 2 json; 3 json (html) — the form held */
+	uint16_t len;
+	char out[MEMO_JSON];
+};
+
+/* (thread-local: the walk's model thread is the only printer, tests may run others) */
+static __thread struct fmemo memo[MEMO_N];
+
+static inline struct fmemo *memo_of(const struct nt_func_info *f)
+{
+	return &memo[f->slot % MEMO_N];
+}
+
+/* copies NAME and LAYER into E; 0, or -1 when too long */
+static int memo_key(struct fmemo *e, const char *name, const char *layer)
+{
+	size_t n = strnlen(name, MEMO_NAME + 1), l = strnlen(layer, MEMO_LAYER + 1);
+
+	e->state = 0;
+	if (n > MEMO_NAME || l > MEMO_LAYER)
+		return -1;
+	memcpy(e->name, name, n + 1);
+	memcpy(e->layer, layer, l + 1);
+	return 0;
+}
+
+/* S escaped whole into O[0..cap): bytes written, or -1 when it did not fit */
+static int esc_all(enum nt_esc_mode mode, char *o, size_t cap, const char *s)
+{
+	size_t n = strlen(s), used = 0, k = nt_esc_chunk(mode, o, cap, s, n, &used);
+
+	return used == n ? (int)k : -1;
+}
+
+void nt_tb_func_name(struct nt_tb *b, const struct nt_func_info *f)
+{
+	struct fmemo *e = memo_of(f);
+	int k;
+
+	if (e->state == 1 && !strcmp(e->name, f->name)) {
+		nt_tb_mem(b, e->out, e->len);
+		return;
+	}
+	if (memo_key(e, f->name, "") || (k = esc_all(NT_ESC_TEXT, e->out, MEMO_TEXT, f->name)) < 0) {
+		e->state = 0;
+		nt_tb_esc(b, f->name);
+		return;
+	}
+	e->len = (uint16_t)k;
+	e->state = 1;
+	nt_tb_mem(b, e->out, e->len);
+}
+
+/* "func":"<name>","layer":"<layer>" into E; 0, or -1 */
+static int json_members(struct fmemo *e, const struct nt_func_info *f, int html)
+{
+	enum nt_esc_mode mode = html ? NT_ESC_JSON_HTML : NT_ESC_JSON;
+	char *o = e->out, *end = e->out + MEMO_JSON;
+	int k;
+
+	if (memo_key(e, f->name, f->layer_name))
+		return -1;
+	memcpy(o, "\"func\":\"", 8);
+	o += 8;
+	if ((k = esc_all(mode, o, (size_t)(end - o), f->name)) < 0)
+		return -1;
+	o += k;
+	if (end - o < 12)
+		return -1;
+	memcpy(o, "\",\"layer\":\"", 11);
+	o += 11;
+	if ((k = esc_all(mode, o, (size_t)(end - o), f->layer_name)) < 0 || end - o - k < 1)
+		return -1;
+	o += k;
+	*o++ = '"';
+	e->len = (uint16_t)(o - e->out);
+	e->state = html ? 3 : 2;
+	return 0;
+}
+
+void nt_jw_path_head(struct nt_jw *w, uint64_t t_ns, const struct nt_func_info *f, const char *type,
+		     uint64_t skb)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct fmemo *e = memo_of(f);
+	size_t tl = strlen(type);
+	char *o;
+
+	if (!(e->state == (w->html ? 3 : 2) && !strcmp(e->name, f->name) && !strcmp(e->layer, f->layer_name)) &&
+	    json_members(e, f, w->html))
+		e->state = 0;
+	if (!e->state || !w->buf || w->depth >= NT_JW_MAX_DEPTH || tl > 32) {
+		nt_jw_obj(w, NULL);
+		nt_jw_u64(w, "t_ns", t_ns);
+		nt_jw_str(w, "func", f->name);
+		nt_jw_str(w, "layer", f->layer_name);
+		nt_jw_str(w, "type", type);
+		nt_jw_hex(w, "skb", skb);
+		return;
+	}
+	/* '{' ',' + "t_ns": 20 + ,"type":"..." + ,"skb":"0x<16>" */
+	if (w->cap - w->len < (size_t)e->len + tl + 96)
+		nt_jw_flush(w);
+	if (w->cap - w->len < (size_t)e->len + tl + 96) { /* (a buffer smaller than a member) */
+		e->state = 0;
+		nt_jw_path_head(w, t_ns, f, type, skb);
+		return;
+	}
+	o = w->buf + w->len;
+	if (w->depth > 0 && w->n[w->depth - 1]++)
+		*o++ = ',';
+	*o++ = '{';
+	w->n[w->depth] = 5;
+	w->kind[w->depth] = '{';
+	w->depth++;
+	memcpy(o, "\"t_ns\":", 7);
+	o = nt_u64_put(o + 7, t_ns);
+	*o++ = ',';
+	memcpy(o, e->out, e->len);
+	o += e->len;
+	memcpy(o, ",\"type\":\"", 9);
+	o += 9;
+	memcpy(o, type, tl);
+	o += tl;
+	memcpy(o, "\",\"skb\":\"0x", 11);
+	o += 11;
+	{
+		char buf[16], *q = buf + 16;
+
+		do {
+			*--q = hex[skb & 15];
+			skb >>= 4;
+		} while (skb);
+		memcpy(o, q, (size_t)(buf + 16 - q));
+		o += buf + 16 - q;
+	}
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
+}
