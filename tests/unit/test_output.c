@@ -139,6 +139,21 @@ TEST(text_builder_numbers_match_printf)
 	}
 }
 
+/* the short form of nt_tb_us() (offsets under 10 ms) at every width */
+TEST(text_builder_us_short_offsets_match_printf)
+{
+	char want[64];
+	size_t len;
+
+	for (uint64_t v = 0; v < 10020000; v += v < 12000 ? 1 : v < 9990000 ? 997 : 1) {
+		char *s = tb_text(fill_us, v, &len);
+
+		snprintf(want, sizeof(want), "%8.3f", (double)v / 1000.0);
+		CHECK_EQ_STR(s, want);
+		free(s);
+	}
+}
+
 TEST(text_builder_long_strings_and_flushes)
 {
 	char *s = NULL, big[20000];
@@ -237,6 +252,7 @@ int main(void)
 	RUN(flow_text_of_every_kind);
 	RUN(flow_truncates_like_snprintf);
 	RUN(text_builder_numbers_match_printf);
+	RUN(text_builder_us_short_offsets_match_printf);
 	RUN(text_builder_long_strings_and_flushes);
 	RUN(journey_with_many_function_records);
 	TEST_EXIT();
