@@ -96,7 +96,6 @@ static int json_members(struct fmemo *e, const struct nt_func_info *f, int html)
 void nt_jw_path_head(struct nt_jw *w, uint64_t t_ns, const struct nt_func_info *f, const char *type,
 		     uint64_t skb)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct fmemo *e = memo_of(f);
 	size_t tl = strlen(type);
 	char *o;
@@ -138,17 +137,7 @@ void nt_jw_path_head(struct nt_jw *w, uint64_t t_ns, const struct nt_func_info *
 	memcpy(o, type, tl);
 	o += tl;
 	memcpy(o, "\",\"skb\":\"0x", 11);
-	o += 11;
-	{
-		char buf[16], *q = buf + 16;
-
-		do {
-			*--q = hex[skb & 15];
-			skb >>= 4;
-		} while (skb);
-		memcpy(o, q, (size_t)(buf + 16 - q));
-		o += buf + 16 - q;
-	}
+	o = nt_hex_put(o + 11, skb);
 	*o++ = '"';
 	w->len = (size_t)(o - w->buf);
 }

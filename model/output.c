@@ -349,14 +349,9 @@ void nt_tb_i64(struct nt_tb *b, int64_t v)
 
 void nt_tb_hex(struct nt_tb *b, uint64_t v)
 {
-	static const char hex[] = "0123456789abcdef";
-	char buf[16], *p = buf + sizeof(buf);
-
-	do {
-		*--p = hex[v & 15];
-		v >>= 4;
-	} while (v);
-	nt_tb_mem(b, p, (size_t)(buf + sizeof(buf) - p));
+	if (b->cap - b->len < 16)
+		nt_tb_flush(b);
+	b->len = (size_t)(nt_hex_put(b->p + b->len, v) - b->p);
 }
 
 void nt_tb_us(struct nt_tb *b, uint64_t ns)
@@ -490,18 +485,12 @@ void nt_jw_bool_v(struct nt_jw *w, int v)
 
 void nt_jw_hex_v(struct nt_jw *w, uint64_t v)
 {
-	static const char hex[] = "0123456789abcdef";
-	char buf[24], *p = buf + sizeof(buf);
+	char buf[24], *p = buf;
 
-	*--p = '"';
-	do {
-		*--p = hex[v & 15];
-		v >>= 4;
-	} while (v);
-	*--p = 'x';
-	*--p = '0';
-	*--p = '"';
-	jw_write(w, p, (size_t)(buf + sizeof(buf) - p));
+	memcpy(p, "\"0x", 3);
+	p = nt_hex_put(p + 3, v);
+	*p++ = '"';
+	jw_write(w, buf, (size_t)(p - buf));
 }
 
 void nt_jw_init_mem(struct nt_jw *w, char *buf, size_t cap, int html)

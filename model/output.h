@@ -269,4 +269,38 @@ static inline char *nt_u64_digits(char *end, uint64_t v)
 	return end;
 }
 
+/* 8 hex digits (lower case) of X as the 8 bytes of a little-endian word in
+ * text order: each nibble spread into its own byte, then '0'..'9' /
+ * 'a'..'f' added to all eight at once. */
+static inline uint64_t nt_hex8_word(uint32_t x)
+{
+	uint64_t y = x, ten;
+
+	y = (y | (y << 16)) & 0x0000ffff0000ffffull;
+	y = (y | (y << 8)) & 0x00ff00ff00ff00ffull;
+	y = (y | (y << 4)) & 0x0f0f0f0f0f0f0f0full;
+	ten = ((y + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull; /* nibble >= 10 */
+	y += 0x3030303030303030ull + ten * ('a' - '0' - 10);
+	return __builtin_bswap64(y);
+}
+
+/* Hex digits of V (lower case, no leading zeros: "%" PRIx64) written at O;
+ * returns the end.  O must have room for 16 bytes. */
+static inline char *nt_hex_put(char *o, uint64_t v)
+{
+	unsigned n;
+
+	if (v >> 60) { /* 16 digits (a kernel address): two words */
+		uint64_t a = nt_hex8_word((uint32_t)(v >> 32)), b = nt_hex8_word((uint32_t)v);
+
+		memcpy(o, &a, 8);
+		memcpy(o + 8, &b, 8);
+		return o + 16;
+	}
+	n = v ? (unsigned)(67 - __builtin_clzll(v)) / 4 : 1;
+	for (unsigned i = n; i--; v >>= 4)
+		o[i] = "0123456789abcdef"[v & 15];
+	return o + n;
+}
+
 #endif
