@@ -7,6 +7,13 @@
 # into one .zst), and writes bench/results/analyze.json.
 #   BENCH_REPEAT=N  iterations of the scenario (51 records each; default 1000000 = 51 M records)
 #   BENCH_QUICK=1   100000 iterations (5.1 M records) unless BENCH_REPEAT is set
+#   BENCH_ANALYZE_BASE=BIN  also measure another nft-analyze build (e.g. main's)
+#                   side by side, interleaved with this one: the "before" rows
+# Targets (issue #23), as the floor's time over the command's (x floor, higher
+# is better): stats >= 0.8, journeys text >= 0.5, journeys --ndjson >= 0.3;
+# elapsed on a machine at load < 1, CPU time beside it (and the load).
+# nft-analyze reads on a second thread (model/walkpipe.c): the "1 thread"
+# rows (NT_WALK_THREADS=0) show what one core does.
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -38,59 +45,106 @@ with open(src, 'rb') as f, open(dst, 'wb') as o:
             o.write(data)
 PY
 
-# measure CMD... -> prints "elapsed_seconds max_rss_kb cpu_seconds" of the fastest of 3 runs
-measure() {
-	local best=""
-	for i in 1 2 3; do
-		/usr/bin/time -f "%e %M %U %S" -o "$W/time" "$@" > /dev/null 2> "$W/err"
-		local rc=$?
-		[ "$rc" = 0 ] || { echo "bench/analyze.sh: '$*' failed ($rc): $(head -3 "$W/err")" >&2; exit 1; }
-		local s
-		s=$(tail -1 "$W/time" | awk '{printf "%s %s %.2f", $1, $2, $3 + $4}')
-		if [ -z "$best" ] || awk -v a="${s%% *}" -v b="${best%% *}" 'BEGIN{exit !(a<b)}'; then best=$s; fi
+# one run of CMD... -> "elapsed_seconds max_rss_kb cpu_seconds"
+run1() {
+	/usr/bin/time -f "%e %M %U %S" -o "$W/time" "$@" > /dev/null 2> "$W/err"
+	local rc=$?
+	[ "$rc" = 0 ] || { echo "bench/analyze.sh: '$*' failed ($rc): $(head -3 "$W/err")" >&2; exit 1; }
+	tail -1 "$W/time" | awk '{printf "%s %s %.2f", $1, $2, $3 + $4}'
+}
+
+# Every (label, command) of the list, 3 rounds interleaved (so that a change in
+# the machine's load hits all alike); per label the fastest elapsed run and the
+# least CPU time of its runs -> "$W/best.LABEL": "elapsed max_rss_kb cpu".
+CASES=()
+add_case() { CASES+=("$*"); }
+measure_all() {
+	local round c label s
+	for round in 1 2 3; do
+		for c in "${CASES[@]}"; do
+			label=${c%% *}
+			s=$(eval "run1 ${c#* }") || exit 1
+			if [ ! -f "$W/best.$label" ]; then
+				echo "$s" > "$W/best.$label"
+			else
+				read -r be br bc < "$W/best.$label"
+				read -r e r cpu <<< "$s"
+				awk -v a="$e" -v b="$be" 'BEGIN{exit !(a<b)}' && { be=$e; br=$r; }
+				awk -v a="$cpu" -v b="$bc" 'BEGIN{exit !(a<b)}' && bc=$cpu
+				echo "$be $br $bc" > "$W/best.$label"
+			fi
+		done
 	done
-	echo "$best"
 }
 
 events=$("$AN" stats --json "$W/bench.ntl" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["stats"]["totals"]["events"] + 0)')
 records=$(python3 -c "print($REPEAT * 51 + 3)")
 bytes=$(stat -c %s "$W/bench.ntl")
-read -r st_s st_rss st_c <<< "$(measure "$AN" stats "$W/bench.ntl")"
-read -r jo_s jo_rss jo_c <<< "$(measure "$AN" journeys "$W/bench.ntl")"
-read -r jj_s jj_rss jj_c <<< "$(measure "$AN" journeys --ndjson "$W/bench.ntl")"
-read -r zc_s zc_rss zc_c <<< "$(measure zstdcat "$W/frames.zst")"
-load=$(cut -d' ' -f1 /proc/loadavg)
+L="$W/bench.ntl"
+add_case zstdcat_floor zstdcat "$W/frames.zst"
+add_case stats '"$AN"' stats "$L"
+add_case journeys_text '"$AN"' journeys "$L"
+add_case journeys_ndjson '"$AN"' journeys --ndjson "$L"
+add_case stats_1thread env NT_WALK_THREADS=0 '"$AN"' stats "$L"
+add_case journeys_text_1thread env NT_WALK_THREADS=0 '"$AN"' journeys "$L"
+add_case journeys_ndjson_1thread env NT_WALK_THREADS=0 '"$AN"' journeys --ndjson "$L"
+BASE=${BENCH_ANALYZE_BASE:-}
+if [ -n "$BASE" ]; then
+	[ -x "$BASE" ] || { echo "bench/analyze.sh: BENCH_ANALYZE_BASE=$BASE is not an executable" >&2; exit 1; }
+	add_case base_stats '"$BASE"' stats "$L"
+	add_case base_journeys_text '"$BASE"' journeys "$L"
+	add_case base_journeys_ndjson '"$BASE"' journeys --ndjson "$L"
+fi
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+measure_all
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-python3 - "$records" "$events" "$bytes" "$st_s" "$st_rss" "$st_c" "$jo_s" "$jo_rss" "$jo_c" "$jj_s" "$jj_rss" "$jj_c" "$zc_s" "$zc_rss" "$zc_c" "$t0" "$t1" "$load" <<'PY'
-import json, sys
-(records, events, nbytes, st_s, st_rss, st_c, jo_s, jo_rss, jo_c, jj_s, jj_rss, jj_c, zc_s, zc_rss, zc_c, t0, t1, load) = sys.argv[1:]
+python3 - "$W" "$records" "$events" "$bytes" "$t0" "$t1" "$load0" "$load" "$BASE" <<'PY'
+import json, os, sys
+(w, records, events, nbytes, t0, t1, load0, load, base) = sys.argv[1:]
 records, events, nbytes = int(records), int(events), int(nbytes)
 f = lambda x: max(float(x), 0.001)
-def row(s, rss, c):
+def row(label):
+    s, rss, c = open(os.path.join(w, "best." + label)).read().split()
     return {"seconds": f(s), "cpu_seconds": f(c), "events_per_s": round(records / f(s)),
             "events_per_cpu_s": round(records / f(c)), "peak_rss_kb": int(rss)}
+targets = {"stats": 0.8, "journeys_text": 0.5, "journeys_ndjson": 0.3}
+labels = ["zstdcat_floor"] + [k + sfx for sfx in ("", "_1thread") for k in targets]
+if base:
+    labels += ["base_" + k for k in targets]
 res = {
     "scenario": "bench/analyze.scn",
     "records": records, "events_counted_by_stats": events,
     "log_bytes": nbytes, "bytes_per_record": round(nbytes / records, 3),
     "mklog_seconds": round(float(t1) - float(t0), 2),
-    "load_average_1min": float(load),
-    "stats": row(st_s, st_rss, st_c),
-    "journeys_text": row(jo_s, jo_rss, jo_c),
-    "journeys_ndjson": row(jj_s, jj_rss, jj_c),
-    "zstdcat_floor": row(zc_s, zc_rss, zc_c),
-    "target_stats_events_per_s": 5000000,
+    "load_average_1min": float(load.split()[0]),
+    "load_average_start": load0, "load_average_end": load,
+    "base_binary": base or None,
+    "targets_x_floor": targets,
 }
-res["stats_vs_zstdcat_time_ratio"] = round(f(st_s) / f(zc_s), 2)
-res["journeys_vs_zstdcat_time_ratio"] = round(f(jo_s) / f(zc_s), 2)
-res["stats_meets_target"] = res["stats"]["events_per_s"] >= 5000000
+fl = None
+for k in labels:
+    res[k] = row(k)
+fl = res["zstdcat_floor"]
+for k in labels:
+    r = res[k]
+    r["x_floor"] = round(fl["seconds"] / r["seconds"], 3)
+    r["x_floor_cpu"] = round(fl["cpu_seconds"] / r["cpu_seconds"], 3)
+    t = targets.get(k.replace("base_", "").replace("_1thread", ""))
+    if t and k in targets:
+        r["target_x_floor"] = t
+        r["met"] = r["x_floor"] >= t
+res["stats_vs_zstdcat_time_ratio"] = round(res["stats"]["seconds"] / fl["seconds"], 2)
+res["journeys_vs_zstdcat_time_ratio"] = round(res["journeys_text"]["seconds"] / fl["seconds"], 2)
 json.dump(res, open("bench/results/analyze.json", "w"), indent=2)
 print(f"log: {records} records, {nbytes} bytes = {res['bytes_per_record']} bytes/record")
-print(f"{'what':<18}{'seconds':>9}{'Mevents/s':>11}{'cpu s':>8}{'Mev/cpu-s':>11}{'peak RSS':>11}{'x zstdcat':>11}")
-for k in ("zstdcat_floor", "stats", "journeys_text", "journeys_ndjson"):
+print(f"{'what':<26}{'seconds':>9}{'cpu s':>8}{'Mev/s':>8}{'Mev/cpu-s':>11}{'peak RSS':>11}{'x floor':>9}{'(cpu)':>7}{'target':>8}")
+for k in labels:
     r = res[k]
-    print(f"{k:<18}{r['seconds']:>9.2f}{r['events_per_s']/1e6:>11.2f}{r['cpu_seconds']:>8.2f}{r['events_per_cpu_s']/1e6:>11.2f}{r['peak_rss_kb']/1024:>9.1f}MB{r['seconds']/res['zstdcat_floor']['seconds']:>11.2f}")
-print(f"(1-minute load average at the end: {load}; elapsed times include waiting for a core)")
-print("stats target >= 5 M events/s:", "met" if res["stats_meets_target"] else "NOT met")
+    tg = f">= {r['target_x_floor']}" if "target_x_floor" in r else ""
+    print(f"{k:<26}{r['seconds']:>9.2f}{r['cpu_seconds']:>8.2f}{r['events_per_s']/1e6:>8.2f}{r['events_per_cpu_s']/1e6:>11.2f}"
+          f"{r['peak_rss_kb']/1024:>9.1f}MB{r['x_floor']:>9.3f}{r['x_floor_cpu']:>7.3f}{tg:>8}")
+print(f"(x floor = the floor's time / the command's: higher is better.  1/5/15-minute load "
+      f"{load0} at the start, {load} at the end; elapsed includes waiting for a core)")
 print("wrote bench/results/analyze.json")
 PY
