@@ -56,6 +56,8 @@ static inline size_t item_size(size_t len)
 /* hand the current batch over and take a free one (reader thread); -1: quit */
 static int pipe_next(struct pipe *p)
 {
+	int quit;
+
 	pthread_mutex_lock(&p->mu);
 	if (p->cur) {
 		p->produced++;
@@ -63,8 +65,9 @@ static int pipe_next(struct pipe *p)
 	}
 	while (!p->quit && p->produced - p->consumed == PB_N)
 		pthread_cond_wait(&p->cv, &p->mu);
+	quit = p->quit;
 	pthread_mutex_unlock(&p->mu);
-	if (p->quit) /* (read under the lock above; only ever set to 1) */
+	if (quit)
 		return -1;
 	p->cur = &p->b[p->produced % PB_N];
 	p->cur->len = 0;
