@@ -26,6 +26,7 @@
 #define PB_CAP (256u << 10)
 
 enum { IT_REC, IT_META, IT_COUNTS, IT_COMPLETE, IT_ERROR };
+#define IT_NULL 0x100 /* (with a kind) the reader gave a NULL data pointer */
 
 struct pitem {
 	uint32_t kind, len; /* len: bytes of data after the header */
@@ -94,10 +95,10 @@ static int emit(struct pipe *p, uint32_t kind, uint64_t arg, const void *data, s
 		}
 	}
 	it = (struct pitem *)(p->cur->data + p->cur->len);
-	it->kind = kind;
+	it->kind = kind | (data ? 0 : IT_NULL);
 	it->len = (uint32_t)len;
 	it->arg = arg;
-	if (len)
+	if (len && data)
 		memcpy(it + 1, data, len);
 	p->cur->len += n;
 	return 0;
@@ -198,12 +199,12 @@ static int run_batch(struct nt_walk *w, struct nt_walk_st *s, const struct pbuf 
 {
 	for (size_t off = 0; off < b->len;) {
 		const struct pitem *it = (const struct pitem *)(b->data + off);
-		const void *data = it + 1;
+		const void *data = (it->kind & IT_NULL) ? NULL : (const void *)(it + 1);
 
 		if (w->stop || s->end || nt_model_oom(w->m))
 			return 1;
 		off += item_size(it->len);
-		switch (it->kind) {
+		switch (it->kind & ~IT_NULL) {
 		case IT_REC:
 			nt_walk_record(w, s->scope, data, it->len, &s->start_set);
 			break;
