@@ -6,13 +6,12 @@
 #include "model/fmtmemo.h"
 
 #define MEMO_N 256          /* entries, by function slot (direct-mapped) */
-#define MEMO_NAME 96        /* longer names are not memoized */
-#define MEMO_LAYER 40
 #define MEMO_TEXT 200
 #define MEMO_JSON 320
 
 struct fmemo {
-	char name[MEMO_NAME + 1], layer[MEMO_LAYER + 1];
+	uint64_t serial;     /* nt_model_serial() of the model the names are of */
+	const char *name, *layer; /* (their addresses: never dereferenced) */
 	int8_t state;        /* 0 empty; 1 text; 2 json; 3 json (html) — the form held */
 	uint16_t len;
 	char out[MEMO_JSON];
@@ -26,17 +25,17 @@ static inline struct fmemo *memo_of(const struct nt_func_info *f)
 	return &memo[f->slot % MEMO_N];
 }
 
-/* copies NAME and LAYER into E; 0, or -1 when too long */
-static int memo_key(struct fmemo *e, const char *name, const char *layer)
+static inline int memo_hit(const struct fmemo *e, uint64_t serial, const struct nt_func_info *f, int state)
 {
-	size_t n = strnlen(name, MEMO_NAME + 1), l = strnlen(layer, MEMO_LAYER + 1);
+	return e->state == state && e->serial == serial && e->name == f->name && e->layer == f->layer_name;
+}
 
+static inline void memo_key(struct fmemo *e, uint64_t serial, const struct nt_func_info *f)
+{
+	e->serial = serial;
+	e->name = f->name;
+	e->layer = f->layer_name;
 	e->state = 0;
-	if (n > MEMO_NAME || l > MEMO_LAYER)
-		return -1;
-	memcpy(e->name, name, n + 1);
-	memcpy(e->layer, layer, l + 1);
-	return 0;
 }
 
 /* S escaped whole into O[0..cap): bytes written, or -1 when it did not fit */
@@ -47,18 +46,19 @@ static int esc_all(enum nt_esc_mode mode, char *o, size_t cap, const char *s)
 	return used == n ? (int)k : -1;
 }
 
-void nt_tb_func_name(struct nt_tb *b, const struct nt_func_info *f)
+void nt_tb_func_name(struct nt_tb *b, const struct nt_model *m, const struct nt_func_info *f)
 {
+	uint64_t serial = nt_model_serial(m);
 	struct fmemo *e = memo_of(f);
 	int k;
 
-	if (e->state == 1 && !strcmp(e->name, f->name)) {
+	if (memo_hit(e, serial, f, 1)) {
 		nt_tb_mem(b, e->out, e->len);
 		return;
 	}
-	if (memo_key(e, f->name, "") || (k = esc_all(NT_ESC_TEXT, e->out, MEMO_TEXT, f->name)) < 0) {
-		e->state = 0;
-		nt_tb_esc(b, f->name);
+	memo_key(e, serial, f);
+	if ((k = esc_all(NT_ESC_TEXT, e->out, MEMO_TEXT, f->name)) < 0) {
+		nt_tb_esc(b, f->name); /* (a name too long for the memo) */
 		return;
 	}
 	e->len = (uint16_t)k;
@@ -73,8 +73,6 @@ static int json_members(struct fmemo *e, const struct nt_func_info *f, int html)
 	char *o = e->out, *end = e->out + MEMO_JSON;
 	int k;
 
-	if (memo_key(e, f->name, f->layer_name))
-		return -1;
 	memcpy(o, "\"func\":\"", 8);
 	o += 8;
 	if ((k = esc_all(mode, o, (size_t)(end - o), f->name)) < 0)
@@ -93,31 +91,30 @@ static int json_members(struct fmemo *e, const struct nt_func_info *f, int html)
 	return 0;
 }
 
-void nt_jw_path_head(struct nt_jw *w, uint64_t t_ns, const struct nt_func_info *f, const char *type,
-		     uint64_t skb)
+void nt_jw_path_head(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
+		     const char *type, uint64_t skb)
 {
+	uint64_t serial = nt_model_serial(m);
 	struct fmemo *e = memo_of(f);
 	size_t tl = strlen(type);
 	char *o;
 
-	if (!(e->state == (w->html ? 3 : 2) && !strcmp(e->name, f->name) && !strcmp(e->layer, f->layer_name)) &&
-	    json_members(e, f, w->html))
-		e->state = 0;
-	if (!e->state || !w->buf || w->depth >= NT_JW_MAX_DEPTH || tl > 32) {
+	if (!memo_hit(e, serial, f, w->html ? 3 : 2)) {
+		memo_key(e, serial, f);
+		if (json_members(e, f, w->html))
+			e->state = 0;
+	}
+	if (w->buf && w->f && w->cap - w->len < (size_t)e->len + tl + 96)
+		nt_jw_flush(w);
+	/* '{' ',' + "t_ns": 20 + ,"type":"..." + ,"skb":"0x<16>" fit: else the generic writer */
+	if (!e->state || !w->buf || w->depth >= NT_JW_MAX_DEPTH || tl > 32 ||
+	    w->cap - w->len < (size_t)e->len + tl + 96) {
 		nt_jw_obj(w, NULL);
 		nt_jw_u64(w, "t_ns", t_ns);
 		nt_jw_str(w, "func", f->name);
 		nt_jw_str(w, "layer", f->layer_name);
 		nt_jw_str(w, "type", type);
 		nt_jw_hex(w, "skb", skb);
-		return;
-	}
-	/* '{' ',' + "t_ns": 20 + ,"type":"..." + ,"skb":"0x<16>" */
-	if (w->cap - w->len < (size_t)e->len + tl + 96)
-		nt_jw_flush(w);
-	if (w->cap - w->len < (size_t)e->len + tl + 96) { /* (a buffer smaller than a member) */
-		e->state = 0;
-		nt_jw_path_head(w, t_ns, f, type, skb);
 		return;
 	}
 	o = w->buf + w->len;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* fmtmemo.h - the printers' per-record members written from memoized text:
  * a function's escaped name (text) and its "func" / "layer" members (JSON),
- * remembered by content (a hit compares the names, so a model freed and
- * another at the same address, or a FUNCS block renaming an id, is never
- * given a stale text).  Output identical to the generic writers'. */
+ * remembered by the model's serial and the names' addresses (a model's
+ * strings never move nor change while it lives: a FUNCS block renaming an id
+ * gives it a new string, another model another serial).  Output identical to
+ * the generic writers'. */
 #ifndef NT_FMTMEMO_H
 #define NT_FMTMEMO_H
 
@@ -12,12 +13,12 @@
 #include "model/output.h"
 
 /* F's name escaped for text (nt_tb_esc()). */
-void nt_tb_func_name(struct nt_tb *b, const struct nt_func_info *f);
+void nt_tb_func_name(struct nt_tb *b, const struct nt_model *m, const struct nt_func_info *f);
 
 /* A "path" element's head, as nt_jw_obj(w, NULL) then the members "t_ns",
  * "func", "layer", "type" (TYPE: a plain ASCII constant), "skb" would write
  * it; the object stays open. */
-void nt_jw_path_head(struct nt_jw *w, uint64_t t_ns, const struct nt_func_info *f, const char *type,
-		     uint64_t skb);
+void nt_jw_path_head(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
+		     const char *type, uint64_t skb);
 
 #endif

@@ -289,7 +289,7 @@ static void func_line(struct nt_tb *b, const struct nt_model *m, const struct nt
 		      uint32_t netns)
 {
 	rel_us(b, p, h->ts_ns);
-	nt_tb_func_name(b, f);
+	nt_tb_func_name(b, m, f);
 	if (h->type == NT_EV_DROP)
 		nt_tb_lit(b, " (drop)");
 	else if (h->type == NT_EV_FREE && (h->flags & NT_F_INFERRED))
@@ -718,7 +718,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		if (rec_layer(m, h) < 0)
 			continue;
 		f = nt_model_func(m, h->id);
-		nt_jw_path_head(w, h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0, f,
+		nt_jw_path_head(w, m, h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0, f,
 				h->type == NT_EV_DROP ? "drop" : h->type != NT_EV_FREE ? "func" :
 				(h->flags & NT_F_INFERRED) ? "free_inferred" : "free", h->skb);
 		jw_where(w, m, s ? s->ifindex : 0, s ? s->netns : 0);

@@ -5,6 +5,7 @@
  * record does to its packet in model_apply.c, losses / counters / chains and
  * the idle sweep in model_acct.c; metadata tables and lookups in model_meta.c. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,13 @@ int strs_add(struct nt_model *m, const char *s, uint32_t *idx)
 	return 0;
 }
 
+static _Atomic uint64_t model_serials;
+
+uint64_t nt_model_serial(const struct nt_model *m)
+{
+	return m->serial;
+}
+
 struct nt_model *nt_model_new(const struct nt_model_opts *opts)
 {
 	struct nt_model *m = calloc(1, sizeof(*m));
@@ -85,6 +93,7 @@ struct nt_model *nt_model_new(const struct nt_model_opts *opts)
 	if (opts)
 		memcpy(&m->o, opts, opts->sz < sizeof(m->o) ? opts->sz : sizeof(m->o));
 	m->pending_release = -1;
+	m->serial = atomic_fetch_add(&model_serials, 1) + 1;
 	m->cur = -1;
 	m->unknown_slot = -1;
 	m->lru_head = m->lru_tail = NT_LRU_NONE;

@@ -239,6 +239,10 @@ void nt_model_note_order(struct nt_model *m, uint64_t reordered, uint64_t late,
 
 /* ---- lookups ---- */
 const struct nt_model_totals *nt_model_totals(const struct nt_model *m);
+/* A number no other model of the process had or will have: strings the model
+ * handed out (function, layer names) stay at their address, unchanged, while
+ * it lives, so (serial, pointer) names a string for good (model/fmtmemo.c). */
+uint64_t nt_model_serial(const struct nt_model *m);
 /* Function of record id ID ("func#?" in layer 0 when the log never named it). */
 const struct nt_func_info *nt_model_func(const struct nt_model *m, uint32_t id);
 /* Functions known to the model, by slot 0 .. nt_model_func_count() - 1: the

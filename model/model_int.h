@@ -156,6 +156,7 @@ struct nt_model {
 	uint32_t linger_head, linger_n;
 	uint64_t linger_ts;          /* set while a NT_F_SHARED free ends an skb: its time */
 	int64_t pending_release;     /* slot completed by the previous record, -1 none */
+	uint64_t serial;             /* nt_model_serial() */
 	int64_t cur;                 /* slot of the last record's packet, -1 none */
 	uint64_t idle_ns;
 	uint64_t next_sweep;         /* record time of the next expiry sweep */
