@@ -13,6 +13,7 @@
 #   BENCH_QUICK=1   4 s per way instead of 10
 #   BENCH_VM=6.12   also the three ways in that test VM, function mode (the
 #                   kernel-side keep; bench/vm/keep.sh, tests/vm/libvm.sh)
+#   BENCH_VM_ONLY=1 only the VM's rows (no host ways: no e2e lock needed)
 # Writes bench/results/keep.json.  Needs root.
 set -u
 cd "$(dirname "$0")/.."
@@ -40,8 +41,9 @@ cleanup() {
 [ -x "$REC" ] || skip "$REC not built"
 command -v iperf3 >/dev/null || skip "iperf3 missing (scripts/deps.sh)"
 trap cleanup EXIT
-bench_netns_up $NS || skip "netns setup failed"
-ip netns exec ${NS}_b nft -f - <<'NFT' || skip "ruleset"
+HOST=1; [ "${BENCH_VM_ONLY:-0}" = 1 ] && [ -n "${BENCH_VM:-}" ] && HOST=0
+[ $HOST = 0 ] || bench_netns_up $NS || skip "netns setup failed"
+[ $HOST = 0 ] || ip netns exec ${NS}_b nft -f - <<'NFT' || skip "ruleset"
 table inet bench {
 	chain input {
 		type filter hook input priority filter; policy accept;
@@ -94,10 +96,14 @@ PY
 	fi
 	echo "$name ${bps:-0} $cpu $bytes ${secs:-$T} ${kept:-- - -}" > "$W/$name.res"
 }
-way none
-way full
-way keep --keep drop
-cat "$W"/none.res "$W"/full.res "$W"/keep.res > "$W/all"
+if [ $HOST = 1 ]; then
+	way none
+	way full
+	way keep --keep drop
+	cat "$W"/none.res "$W"/full.res "$W"/keep.res > "$W/all"
+else
+	: > "$W/all"
+fi
 # BENCH_VM=6.12: the same three ways in that test VM, function mode (kernel-side
 # keep, bench/vm/keep.sh; ~4 min under TCG)
 : > "$W/vm"
@@ -107,10 +113,14 @@ if [ -n "${BENCH_VM:-}" ]; then
 		mkdir -p "$W/guest"
 		cp tests/vm/guest/init.sh tests/vm/guest/lib.sh "$W/guest/"
 		cp bench/vm/keep.sh "$W/guest/run.sh"
+		cp bench/vm/lib.sh "$W/guest/blib.sh"
 		NT_VM_BINS="${NT_VM_BINS:-} $(command -v iperf3)"
+		NT_VM_MODULES="$NT_VM_MODULES nft_numgen" # the 1 % drop rule
 		if vm_build_initrd "$VM_KX" "$W/initrd.gz" "$W/guest" $O/nft-discover $O/nft-record $O/nft-analyze \
 			$( [ -x $O/tests/tools/nt-vmprobe ] && echo $O/tests/tools/nt-vmprobe); then
+			l0=$(cut -d' ' -f1 /proc/loadavg)
 			vm_boot "$(vm_vmlinuz "$VM_KX")" "$W/initrd.gz" "$W/vmres.txt" "$W/vmconsole.log" "nt.tag=$BENCH_VM nt.bt=$T"
+			VMLOAD="$l0 -> $(cut -d' ' -f1 /proc/loadavg) (1 min)"
 			tr -d '\r' < "$W/vmres.txt" | grep '^BENCH keep ' | sed "s/^BENCH keep //" > "$W/vm"
 			[ -s "$W/vm" ] || tail -n 30 "$W/vmconsole.log"
 		fi
@@ -118,7 +128,7 @@ if [ -n "${BENCH_VM:-}" ]; then
 		echo "bench/keep.sh: BENCH_VM=$BENCH_VM: ${t:-$VM_WHY}"
 	fi
 fi
-python3 - "$W/all" "$T" "$W/vm" "${BENCH_VM:-}" <<'PY' | python3 bench/lib/bench.py emit keep
+python3 - "$W/all" "$T" "$W/vm" "${BENCH_VM:-}" "${VMLOAD:-}" <<'PY' | python3 bench/lib/bench.py emit keep
 import json, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -131,9 +141,7 @@ for line in open(sys.argv[3]):
     vm[d["way"]] = {"bps": float(d["mbps"]) * 1e6, "cpu": float(d["cpu_s"]), "bytes": int(d["bytes"]),
                     "secs": float(d["secs"]), "seen": d["seen"], "kept": d["kept"], "discarded": d["disc"],
                     "kdisc": d["kdisc"]}
-n, fu, k = rows["none"], rows["full"], rows["keep"]
 bpm = lambda r: r["bytes"] / r["secs"] * 60 if r["secs"] else 0
-cost = lambda r: 1 - r["bps"] / n["bps"] if n["bps"] else None
 def vm_rows(tag):
     n, fu, k = vm["none"], vm["full"], vm["keep"]
     c = lambda r: 1 - r["bps"] / n["bps"] if n["bps"] else 0
@@ -152,7 +160,10 @@ def vm_rows(tag):
         {"name": f"{tag}: packets ended / kept / discarded (in the kernel), --keep drop",
          "value": "%s / %s / %s (%s)" % (k["seen"], k["kept"], k["discarded"], k["kdisc"]), "unit": ""},
     ]
-table = [
+def host_rows():
+  n, fu, k = rows["none"], rows["full"], rows["keep"]
+  cost = lambda r: 1 - r["bps"] / n["bps"] if n["bps"] else None
+  return [
     {"name": "iperf3 TCP, untraced", "value": round(n["bps"] / 1e9, 3), "unit": "Gbit/s"},
     {"name": "iperf3 TCP, full recording", "value": round(fu["bps"] / 1e9, 3), "unit": "Gbit/s",
      "baseline": "untraced", "baseline_value": round(n["bps"] / 1e9, 3), "ratio": round(fu["bps"] / n["bps"], 3)},
@@ -169,10 +180,13 @@ table = [
      "ratio": round(bpm(k) / bpm(fu), 4) if bpm(fu) else None, "target": "< 0.02",
      "met": bool(bpm(fu) and bpm(k) / bpm(fu) < 0.02)},
     {"name": "packets ended / kept / discarded, --keep drop", "value": "%s / %s / %s" % (k["seen"], k["kept"], k["discarded"]), "unit": ""},
-]
-notes = ["host, tracepoint mode: --keep selects in user space, every record still crosses the ring buffer"]
+  ]
+table, notes = [], []
+if rows:
+    table = host_rows()
+    notes.append("host, tracepoint mode: --keep selects in user space, every record still crosses the ring buffer")
 if all(w in vm for w in ("none", "full", "keep")):
     table += vm_rows(sys.argv[4] + " guest, function mode (TCG)")
-    notes.append(sys.argv[4] + " guest (QEMU TCG, 40 functions, backend auto): --keep drop decided in the kernel")
+    notes.append(sys.argv[4] + " guest (QEMU TCG, 40 functions, backend auto): --keep drop decided in the kernel; host load " + sys.argv[5])
 print(json.dumps({"seconds": float(sys.argv[2]), "runs": rows, "vm": vm, "table": table, "notes": notes}))
 PY

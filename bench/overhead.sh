@@ -49,6 +49,7 @@ W=$(mktemp -d /tmp/nt-bench-vm.XXXXXX)
 mkdir -p "$W/guest"
 cp tests/vm/guest/init.sh tests/vm/guest/lib.sh "$W/guest/"
 cp bench/vm/guest.sh "$W/guest/run.sh"
+cp bench/vm/lib.sh "$W/guest/blib.sh"
 : > "$W/all.txt"
 for k in $KERNELS; do
 	vm_resolve "$k" || { echo "bench/overhead.sh: $k: $VM_WHY"; continue; }

@@ -8,6 +8,7 @@
 #   nt.bparts="..."    parts to run (default "overhead ramp attach")
 #   nt.bbackends="..." backends of the attach part (default: fentry,kprobe on 6.1, all three on newer)
 . /guest/lib.sh
+. /guest/blib.sh # bench/vm/lib.sh: W, B, bench_pair
 BT=8; COUNTS="100 1000 all"; PARTS="overhead ramp attach"
 for w in $(cat /proc/cmdline); do
 	case $w in
@@ -17,17 +18,10 @@ for w in $(cat /proc/cmdline); do
 	nt.bbackends=*) BES=$(echo "${w#nt.bbackends=}" | tr , ' ') ;;
 	esac
 done
-W=/tmp/b; mkdir -p $W
-B() { echo "BENCH $*" > "${NT_RES:-/dev/stdout}"; echo "BENCH $*"; }
 ms() { awk '{printf "%d\n", $1 * 1000}' /proc/uptime; }
 load() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' /; }
 
-ip netns add a && ip netns add b || { res FAIL bench/topology "ip netns"; exit 1; }
-ip link add v0 netns a type veth peer name v1 netns b
-ip -n a addr add 10.98.0.1/24 dev v0; ip -n b addr add 10.98.0.2/24 dev v1
-for n in a b; do ip -n $n link set lo up; done
-ip -n a link set v0 up; ip -n b link set v1 up
-ip netns exec a ping -c1 -W2 10.98.0.2 > /dev/null || { res FAIL bench/topology "no ping"; exit 1; }
+bench_pair
 cat > $W/rules.nft <<'EOF'
 table inet bench {
 	chain input {

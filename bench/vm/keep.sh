@@ -11,19 +11,13 @@
 #   seen / kept / disc (--keep summary), kdisc (discarded in the kernel)
 # Knob on the kernel command line: nt.bt=SECONDS per way (default 8).
 . /guest/lib.sh
+. /guest/blib.sh # bench/vm/lib.sh: W, B, bench_pair
 BT=8
 for w in $(cat /proc/cmdline); do
 	case $w in nt.bt=*) BT=${w#nt.bt=} ;; esac
 done
-W=/tmp/b; mkdir -p $W
-B() { echo "BENCH $*" > "${NT_RES:-/dev/stdout}"; echo "BENCH $*"; }
 
-ip netns add a && ip netns add b || { res FAIL bench/topology "ip netns"; exit 1; }
-ip link add v0 netns a type veth peer name v1 netns b
-ip -n a addr add 10.98.0.1/24 dev v0; ip -n b addr add 10.98.0.2/24 dev v1
-for n in a b; do ip -n $n link set lo up; done
-ip -n a link set v0 up; ip -n b link set v1 up
-ip netns exec a ping -c1 -W2 10.98.0.2 > /dev/null || { res FAIL bench/topology "no ping"; exit 1; }
+bench_pair
 ip netns exec b nft -f - <<'EOF' || { res FAIL bench/ruleset "nft"; exit 1; }
 table inet bench {
 	chain input {
