@@ -52,8 +52,8 @@ static __always_inline __u32 nt_bytes_sig(const struct nt_ev_meta *m)
 
 /* After a META of SKB was emitted (its header signature SIG, NETNS,
  * IFINDEX, function FUNC_ID): the packet's bytes if this version is new. */
-static __always_inline void nt_bytes_hit(struct sk_buff *skb, __u32 func_id, __u32 sig, __u32 netns,
-					 __u32 ifindex)
+static __noinline int nt_bytes_hit(struct sk_buff *skb, __u32 func_id, __u32 sig, __u32 netns,
+				   __u32 ifindex)
 {
 	__u64 key = (__u64)skb;
 	struct nt_bsig now = { .sig = sig, .netns = netns }, *was;
@@ -65,17 +65,17 @@ static __always_inline void nt_bytes_hit(struct sk_buff *skb, __u32 func_id, __u
 	__u8 why = NT_BYTES_FIRST, link = NT_BYTES_NET;
 
 	if (!nt_capture_bytes)
-		return;
+		return 0;
 	was = bpf_map_lookup_elem(&nt_bsigs, &key);
 	if (was) {
 		if (was->sig == sig && was->netns == netns)
-			return;
+			return 0;
 		why = was->sig == sig ? NT_BYTES_NETNS : NT_BYTES_CHANGED;
 	}
 	bpf_map_update_elem(&nt_bsigs, &key, &now, BPF_ANY);
 	b = nt_reserve(NT_BYTES_RECLEN(NT_BYTES_MAX));
 	if (!b)
-		return;
+		return 0;
 	head = BPF_CORE_READ(skb, head);
 	data = BPF_CORE_READ(skb, data);
 	nh = BPF_CORE_READ(skb, network_header);
@@ -118,25 +118,27 @@ static __always_inline void nt_bytes_hit(struct sk_buff *skb, __u32 func_id, __u
 		n = 0;
 	b->caplen = n;
 	bpf_ringbuf_submit(b, nt_rb_flags());
+	return 0;
 }
 
 /* After a DEV record of SKB (device / namespace changed, headers not): the
  * bytes again when the namespace is new to this version. */
-static __always_inline void nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex, __u32 netns)
+static __noinline int nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex, __u32 netns)
 {
 	__u64 key = skb;
 	struct nt_bsig *was;
 
 	if (!nt_capture_bytes)
-		return;
+		return 0;
 	was = bpf_map_lookup_elem(&nt_bsigs, &key);
 	if (!was || was->netns == netns)
-		return;
-	nt_bytes_hit((struct sk_buff *)skb, func_id, was->sig, netns, ifindex);
+		return 0;
+	return nt_bytes_hit((struct sk_buff *)skb, func_id, was->sig, netns, ifindex);
 }
 
-/* Submit META M of SKB, then its bytes when the version is new. */
-static __always_inline void nt_meta_submit(struct sk_buff *skb, struct nt_ev_meta *m)
+/* Submit META M of SKB, then its bytes when the version is new.  One
+ * subprogram for the several places a META goes out (core.bpf.h). */
+static __noinline int nt_meta_submit(struct sk_buff *skb, struct nt_ev_meta *m)
 {
 	__u32 sig = 0, netns = 0, ifindex = 0, id = 0;
 
@@ -147,7 +149,9 @@ static __always_inline void nt_meta_submit(struct sk_buff *skb, struct nt_ev_met
 		id = m->h.id;
 	}
 	NT_SUBMIT(m);
-	nt_bytes_hit(skb, id, sig, netns, ifindex);
+	if (nt_capture_bytes)
+		nt_bytes_hit(skb, id, sig, netns, ifindex);
+	return 0;
 }
 
 #endif

@@ -91,13 +91,15 @@ struct {
 	__type(value, struct nt_head_state);
 } nt_heads SEC(".maps");
 
-static __always_inline void nt_count_loss(void)
+/* a subprogram: every reservation's failure path calls it */
+static __noinline int nt_count_loss(void)
 {
 	__u32 k = 0;
 	__u64 *v = bpf_map_lookup_elem(&nt_lost, &k);
 
 	if (v)
 		*v += 1; /* per-CPU slot: no atomics needed */
+	return 0;
 }
 
 /* Ring buffer notification: user space polls the ring every 20 ms anyway
@@ -124,6 +126,27 @@ static __always_inline __u64 nt_rb_flags(void)
 {
 	nt_valve_charge_cpu();
 	return nt_rb_wake();
+}
+
+/*
+ * NT_SUBMIT (keep.bpf.h): the packet's record P of SIZE bytes, reserved in
+ * the ring, goes into the kernel-side keep's buffer (--keep in the kernel)
+ * or to the ring.  One BPF subprogram, not a copy at every emitter: what a
+ * recording does not use (keep, valve: read-only data) the verifier then
+ * removes in one piece instead of once per emitter, which was most of its
+ * time per program (one program per function with fentry).  The verifier
+ * follows a static subprogram at each call with the caller's values, so
+ * SIZE stays a constant for nt_keep_put.
+ */
+static __noinline int nt_submit(void *p, __u32 size)
+{
+	if (nt_keep_on && !nt_keep_put((__u64)p, size)) {
+		nt_valve_charge_cpu();
+		bpf_ringbuf_discard(p, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	bpf_ringbuf_submit(p, nt_rb_flags());
+	return 0;
 }
 
 /* Set by user space when the recording stops (nft-record/record.c): from then
@@ -158,15 +181,29 @@ static __always_inline void nt_fill_hdr(struct nt_ev_hdr *h, __u8 type, __u8 fla
 
 #include "meta.bpf.h"
 
+/*
+ * The optional parts are BPF subprograms (__noinline), each in the program
+ * once whatever the number of callers; off (read-only data), their body is
+ * one piece of dead code for the verifier to remove, not one per caller.
+ */
 /* conntrack of traced packets (ct.bpf.h, --conntrack) */
-static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id);
+static __noinline int nt_ct_hit(struct sk_buff *skb, __u32 func_id);
 /* kernel stacks (stack.bpf.h, --stack all) */
 static __always_inline void nt_stack_hit(void *ctx, __u64 skb, __u32 func_id);
 static __always_inline void nt_ct_forget(struct sk_buff *skb);
 /* packet bytes (bytes.bpf.h, --capture-bytes) */
-static __always_inline void nt_meta_submit(struct sk_buff *skb, struct nt_ev_meta *m);
+static __noinline int nt_meta_submit(struct sk_buff *skb, struct nt_ev_meta *m);
 static __always_inline void nt_bytes_forget(struct sk_buff *skb);
-static __always_inline void nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex, __u32 netns);
+static __noinline int nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex, __u32 netns);
+
+/* SKB starts a new packet or is freed: the conntrack and bytes state of its
+ * address goes (ct.bpf.h, bytes.bpf.h; each only when on). */
+static __noinline int nt_forget(struct sk_buff *skb)
+{
+	nt_ct_forget(skb);
+	nt_bytes_forget(skb);
+	return 0;
+}
 
 /* nt_track flags */
 #define NT_TRACK_RECHECK 1 /* re-parse headers; emit META again if they changed */
@@ -220,13 +257,14 @@ static __always_inline void nt_dev_check(struct nt_skb_state *st, struct sk_buff
 }
 
 /* Remember the data buffer of a traced packet (its first skb KEY). */
-static __always_inline void nt_head_put(__u64 head, __u64 key, const struct nt_skb_state *st)
+static __noinline int nt_head_put(__u64 head, __u64 key, const struct nt_skb_state *st)
 {
 	struct nt_head_state h = { .root = key, .ident = st->ident, .sig = st->sig,
 				   .match = st->match };
 
 	if (head && st->match)
 		bpf_map_update_elem(&nt_heads, &head, &h, BPF_ANY);
+	return 0;
 }
 
 /* SKB (traced, state ST) is being freed: forget its data buffer unless
@@ -297,33 +335,33 @@ static __always_inline void nt_end(struct sk_buff *skb, __u32 func_id, __u8 flag
 	if (!flags && st->match)
 		nt_head_release(skb, st);
 	bpf_map_delete_elem(&nt_skbs, &key);
-	nt_ct_forget(skb);
-	nt_bytes_forget(skb);
+	nt_forget(skb);
 }
 
 /* A new packet (ST->match set by the filter) at NOW: the valve records it
  * whole or sheds it whole (valve.bpf.h). */
-static __always_inline void nt_valve_decide(struct nt_skb_state *st, __u64 now)
+static __noinline int nt_valve_decide(struct nt_skb_state *st, __u64 now)
 {
 	st->shed = 0;
 	if (st->match && !nt_valve_admit_cpu(now)) {
 		st->match = NT_MATCH_NO;
 		st->shed = 1;
 	}
+	return 0;
 }
 
 /* First sight of SKB (no state): M (reserved, header filled) gets parsed;
  * decide whether the skb is a packet and traced; emit or discard M. */
 static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 flags,
-				    struct nt_ev_meta *m, int fm)
+				    struct nt_ev_meta *m, int fm, const struct nt_meta_ids *ids)
 {
 	__u64 key = (__u64)skb;
 	struct nt_skb_state nst = {};
 	__u64 head = (__u64)BPF_CORE_READ(skb, head);
 
-	nst.sig = nt_meta_sig(m);
-	nst.ident = nt_meta_ident(m);
-	nst.dident = nt_dgram_ident(m);
+	nst.sig = ids->sig;
+	nst.ident = ids->ident;
+	nst.dident = ids->dident;
 	nst.ifindex = m->ifindex;
 	nst.netns = m->netns;
 	nst.head = head;
@@ -426,14 +464,14 @@ static __always_inline int nt_same_packet_meta(struct sk_buff *skb, __u64 key, _
 /* Re-check of a known skb (state ST): M (reserved, header filled) gets
  * parsed; emit META when the headers changed, end / start packets. */
 static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct nt_skb_state *st,
-				      struct nt_ev_meta *m, int fm)
+				      struct nt_ev_meta *m, int fm, const struct nt_meta_ids *ids)
 {
 	__u64 key = (__u64)skb;
 	__u64 head = (__u64)BPF_CORE_READ(skb, head);
 	__u32 sig, ident;
 
-	sig = nt_meta_sig(m);
-	ident = nt_meta_ident(m);
+	sig = ids->sig;
+	ident = ids->ident;
 	/* an untraced packet on another device / namespace: the filter asks again */
 	if ((st->sig == sig && (st->match || st->hdrless ||
 				(m->ifindex == st->ifindex && m->netns == st->netns))) ||
@@ -449,7 +487,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		st->isfrag = !!(m->frag & NT_FRAG_IS);
 		st->sig = sig;
 		st->ident = ident;
-		st->dident = nt_dgram_ident(m);
+		st->dident = ids->dident;
 		st->head = head;
 		if (st->match == NT_MATCH_PENDING) {
 			st->match = fm ? NT_MATCH_YES : NT_MATCH_NO;
@@ -466,7 +504,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		return nt_same_packet_meta(skb, key, head, st, m);
 	}
 	if (!st->isfrag && (m->frag & NT_FRAG_IS) && !(m->frag & NT_FRAG_OFF_MASK) &&
-	    st->dident == nt_dgram_ident(m)) {
+	    st->dident == ids->dident) {
 		/* fragmented (ip_do_fragment reuses the skb as the first
 		 * fragment): the same packet, not a reuse */
 		st->isfrag = 1;
@@ -481,7 +519,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		st->isfrag = 0;
 		st->sig = sig;
 		st->ident = ident;
-		st->dident = nt_dgram_ident(m);
+		st->dident = ids->dident;
 		st->head = head;
 		return nt_same_packet_meta(skb, key, head, st, m);
 	}
@@ -494,7 +532,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		struct nt_ev_meta *m2;
 
 		st->ident = ident;
-		st->dident = nt_dgram_ident(m);
+		st->dident = ids->dident;
 		st->sig = sig;
 		st->head = head;
 		st->ifindex = m->ifindex;
@@ -577,8 +615,9 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 {
 	__u64 key = (__u64)skb;
 	struct nt_skb_state *st;
+	struct nt_meta_ids ids;
 	struct nt_ev_meta *m;
-	int fm;
+	int fm, l3;
 
 	st = bpf_map_lookup_elem(&nt_skbs, &key);
 	if (st && st->ended) {
@@ -609,39 +648,45 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	}
 	__builtin_memset(m, 0, sizeof(*m));
 	nt_fill_hdr(&m->h, NT_EV_META, 0, func_id, key);
-	nt_skb_meta_fill(skb, m);
-	if (st && m->l3 != NT_L3_NONE)
+	l3 = nt_skb_meta_fill(skb, m);
+	ids.sig = nt_meta_sig(m); /* once: M is read-only from here */
+	ids.ident = nt_meta_ident(m);
+	ids.dident = nt_dgram_ident(m);
+	/* looked up again: no map pointer (or its absence) lives across the
+	 * header parsing, so the verifier follows the parsing once, not once
+	 * for a known skb and once for a new one */
+	st = bpf_map_lookup_elem(&nt_skbs, &key);
+	if (st && l3 != NT_L3_NONE)
 		st->nohdr = 0; /* decided on headers from now on */
 	/* the filter's only call (one filter slot per program), where it may
 	 * decide: a first sight with headers; a known skb whose headers changed
 	 * that is pending (headers now built), untraced (NAT) or another packet
 	 * on the address (its identity changed) */
-	if (m->l3 == NT_L3_NONE)
+	if (l3 == NT_L3_NONE)
 		fm = 0;
 	else if (!st)
 		fm = !(flags & NT_TRACK_LINKONLY);
 	else if (st->hdrless)
-		fm = st->sig != nt_meta_sig(m) && st->match == NT_MATCH_PENDING;
+		fm = st->sig != ids.sig && st->match == NT_MATCH_PENDING;
 	else if (!st->match)
-		fm = st->sig != nt_meta_sig(m) || m->ifindex != st->ifindex || m->netns != st->netns;
+		fm = st->sig != ids.sig || m->ifindex != st->ifindex || m->netns != st->netns;
 	else
-		fm = st->sig != nt_meta_sig(m) && st->ident != nt_meta_ident(m);
+		fm = st->sig != ids.sig && st->ident != ids.ident;
 	if (fm) {
 		fm = nt_filter_match(skb, m);
-		nt_ct_forget(skb); /* conntrack (ct.bpf.h): a new packet here */
-		nt_bytes_forget(skb);
+		nt_forget(skb); /* conntrack, bytes: a new packet here */
 	} else {
 		fm = 1;
 	}
 	if (st) {
 		/* a shed packet's hop (or the first of a new one shed here) */
-		int r = nt_recheck(skb, func_id, st, m, fm);
+		int r = nt_recheck(skb, func_id, st, m, fm, &ids);
 
 		if (!r && st->shed)
 			nt_shed_event();
 		return r;
 	}
-	return nt_first(skb, func_id, flags, m, fm);
+	return nt_first(skb, func_id, flags, m, fm, &ids);
 }
 
 /* Forget SKB (freed; the caller emitted its DROP / FREE): its address may be

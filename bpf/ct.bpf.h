@@ -80,6 +80,20 @@ static __always_inline int nt_ct_is_after(__u32 func_id)
 	return 0;
 }
 
+/* A CT record of skb KEY at function FUNC_ID, reserved, zeroed, its header
+ * and state filled (the caller fills the state); NULL when the ring is full. */
+static __always_inline struct nt_ev_ct *nt_ct_rec(__u64 key, __u32 func_id)
+{
+	struct nt_ev_ct *r = nt_reserve(sizeof(*r));
+
+	if (!r)
+		return NULL;
+	__builtin_memset(r, 0, sizeof(*r));
+	nt_fill_hdr(&r->h, NT_EV_CT, 0, func_id, key);
+	r->have = NT_CT_HAVE_STATE;
+	return r;
+}
+
 /* A hit of SKB without conntrack (FUNC_ID): nf_conntrack_in marks it; a
  * function after the conntrack hook in the same namespace finds it INVALID. */
 static __always_inline void nt_ct_none(struct sk_buff *skb, __u32 func_id)
@@ -100,12 +114,9 @@ static __always_inline void nt_ct_none(struct sk_buff *skb, __u32 func_id)
 	was = bpf_map_lookup_elem(&nt_cts, &key);
 	if (!was || was->nfct || was->flags != NT_CT_SEEN_IN || was->netns != now.netns)
 		return;
-	r = nt_reserve(sizeof(*r));
+	r = nt_ct_rec(key, func_id);
 	if (!r)
 		return;
-	__builtin_memset(r, 0, sizeof(*r));
-	nt_fill_hdr(&r->h, NT_EV_CT, 0, func_id, key);
-	r->have = NT_CT_HAVE_STATE;
 	r->state = NT_CT_STATE_INVALID;
 	bpf_ringbuf_submit(r, nt_rb_flags());
 	now.flags = NT_CT_SEEN_INVALID;
@@ -113,8 +124,8 @@ static __always_inline void nt_ct_none(struct sk_buff *skb, __u32 func_id)
 }
 
 /* At a traced hit of SKB (function FUNC_ID): a CT record if its conntrack
- * changed since the last one of this skb. */
-static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id)
+ * changed since the last one of this skb.  A subprogram (core.bpf.h). */
+static __noinline int nt_ct_hit(struct sk_buff *skb, __u32 func_id)
 {
 	__u64 key = (__u64)skb, nfct;
 	struct nt_ct_seen now = {}, *was;
@@ -124,11 +135,11 @@ static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id)
 	__u32 ctinfo;
 
 	if (!nt_ct_on)
-		return;
+		return 0;
 	nfct = BPF_CORE_READ(skb, _nfct);
 	if (!nfct) {
 		nt_ct_none(skb, func_id);
-		return;
+		return 0;
 	}
 	ct = (struct nf_conn *)(nfct & NT_NFCT_PTRMASK);
 	ctinfo = nfct & 7;
@@ -140,13 +151,10 @@ static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id)
 	}
 	was = bpf_map_lookup_elem(&nt_cts, &key);
 	if (was && was->nfct == now.nfct && was->status == now.status && was->mark == now.mark)
-		return;
-	r = nt_reserve(sizeof(*r));
+		return 0;
+	r = nt_ct_rec(key, func_id);
 	if (!r)
-		return;
-	__builtin_memset(r, 0, sizeof(*r));
-	nt_fill_hdr(&r->h, NT_EV_CT, 0, func_id, key);
-	r->have = NT_CT_HAVE_STATE;
+		return 0;
 	if (ctinfo == NT_IP_CT_UNTRACKED || !ct) {
 		r->state = NT_CT_STATE_UNTRACKED;
 		goto out;
@@ -176,6 +184,7 @@ static __always_inline void nt_ct_hit(struct sk_buff *skb, __u32 func_id)
 out:
 	bpf_ringbuf_submit(r, nt_rb_flags());
 	bpf_map_update_elem(&nt_cts, &key, &now, BPF_ANY);
+	return 0;
 }
 
 #endif

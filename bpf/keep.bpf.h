@@ -66,16 +66,10 @@ const volatile __u32 nt_keep_funcs[NT_KEEP_NFUNCS] = {};  /* function ids + 1, 0
  * caller discards its reservation). */
 static __noinline int nt_keep_put(__u64 rec, __u32 size);
 
-/* Instead of bpf_ringbuf_submit(P, nt_rb_flags()) for a packet's record. */
-#define NT_SUBMIT(p)                                                            \
-	do {                                                                    \
-		if (nt_keep_on && !nt_keep_put((__u64)(p), sizeof(*(p)))) {    \
-			nt_valve_charge_cpu();                                  \
-			bpf_ringbuf_discard((p), BPF_RB_NO_WAKEUP);             \
-		} else {                                                        \
-			bpf_ringbuf_submit((p), nt_rb_flags());                 \
-		}                                                               \
-	} while (0)
+/* Instead of bpf_ringbuf_submit(P, nt_rb_flags()) for a packet's record:
+ * nt_submit (core.bpf.h), one BPF subprogram, buffers it or submits it. */
+static __noinline int nt_submit(void *p, __u32 size);
+#define NT_SUBMIT(p) nt_submit((p), sizeof(*(p)))
 
 #else
 #ifndef NT_KEEP_IMPL

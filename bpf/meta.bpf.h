@@ -47,8 +47,10 @@ static __always_inline __u16 nt_skb_family(struct sk_buff *skb)
  * and head[0] is uninitialised headroom.  Fragments: IPv4 frag_off / MF, the
  * IPv6 Fragment header right after the fixed header; l4proto is then the
  * fragmented packet's protocol and the L4 header is read for offset 0 only.
+ * A subprogram: its many paths end in one return, so the verifier follows
+ * what comes after it once, not once per header kind.  Returns M->l3.
  */
-static __always_inline void nt_skb_meta_fill(struct sk_buff *skb, struct nt_ev_meta *m)
+static __noinline int nt_skb_meta_fill(struct sk_buff *skb, struct nt_ev_meta *m)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 nh = BPF_CORE_READ(skb, network_header);
@@ -66,7 +68,7 @@ static __always_inline void nt_skb_meta_fill(struct sk_buff *skb, struct nt_ev_m
 	if (nh != (__u16)~0U && (nh || proto))
 		l3 = head + nh;
 	else if (!proto)
-		return;
+		goto out;
 	else if (mh != (__u16)~0U)
 		l3 = head + mh + 14;
 	else
@@ -77,19 +79,19 @@ static __always_inline void nt_skb_meta_fill(struct sk_buff *skb, struct nt_ev_m
 		__u16 fo;
 
 		if (bpf_probe_read_kernel(&ip, sizeof(ip), l3))
-			return;
+			goto out;
 		if (ip.version != 4) {
 			if (ip.version != 6)
-				return;
+				goto out;
 			goto v6;
 		}
 		if (ip.ihl < 5)
-			return;
+			goto out;
 		/* skb->protocol 0: a header being built (ip_append_data set the
 		 * network header before the IP layer wrote it); complete once
 		 * its length is the skb's (__ip_local_out) */
 		if (!proto && bpf_ntohs(ip.tot_len) != m->len)
-			return;
+			goto out;
 		m->l3 = NT_L3_IPV4;
 		__builtin_memcpy(m->saddr, &ip.saddr, 4);
 		__builtin_memcpy(m->daddr, &ip.daddr, 4);
@@ -109,16 +111,16 @@ static __always_inline void nt_skb_meta_fill(struct sk_buff *skb, struct nt_ev_m
 		goto l4;
 	}
 	if (proto != NT_ETH_P_IPV6)
-		return;
+		goto out;
 v6: {
 		struct ipv6hdr ip6;
 
 		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), l3))
-			return;
+			goto out;
 		if (ip6.version != 6)
-			return;
+			goto out;
 		if (!proto && bpf_ntohs(ip6.payload_len) + sizeof(ip6) != m->len)
-			return;
+			goto out;
 		m->l3 = NT_L3_IPV6;
 		__builtin_memcpy(m->saddr, &ip6.saddr, 16);
 		__builtin_memcpy(m->daddr, &ip6.daddr, 16);
@@ -175,7 +177,9 @@ l4:
 		m->l4_csum = (__u16)b[2] << 8 | b[3];
 	}
 out:
-	return;
+	/* read back, not the constant just stored: the verifier then returns
+	 * the same unknown value on every path */
+	return *(volatile __u8 *)&m->l3;
 }
 
 /* The capture filter (--filter): extras from read-only data, then the
@@ -215,6 +219,11 @@ static __always_inline __u32 nt_meta_sig(const struct nt_ev_meta *m)
 	s = (s ^ ((__u32)m->frag << 16 | m->l4_csum)) * 16777619u;
 	return s;
 }
+
+/* The three hashes of one META (nt_track computes them once). */
+struct nt_meta_ids {
+	__u32 sig, ident, dident;
+};
 
 /*
  * Identity of a packet: fields that NAT and header rewrites keep (IPv4 id, TCP

@@ -53,7 +53,7 @@ static __always_inline __u32 nt_stack_take(void *ctx)
 /* NT_EV_STACKREF: the kernel stack of CTX as the stack of the record just
  * emitted for SKB (hdr.id FUNC_ID: its function id, 0 for an nftables step);
  * none when the stack could not be stored (counted in nt_stack_lost). */
-static __always_inline void nt_stack_ref(void *ctx, __u64 skb, __u32 func_id)
+static __noinline int nt_stack_ref(void *ctx, __u64 skb, __u32 func_id)
 {
 	/* the record first: a stack is only taken (or counted lost) for a
 	 * record that can carry it (none once stopped, ring losses counted) */
@@ -61,16 +61,17 @@ static __always_inline void nt_stack_ref(void *ctx, __u64 skb, __u32 func_id)
 	__u32 id;
 
 	if (!s)
-		return;
+		return 0;
 	id = nt_stack_take(ctx);
 	if (!id) {
 		bpf_ringbuf_discard(s, 0);
-		return;
+		return 0;
 	}
 	nt_fill_hdr(&s->h, NT_EV_STACKREF, 0, func_id, skb);
 	s->stack_id = id;
 	s->pad = 0;
 	bpf_ringbuf_submit(s, nt_rb_flags());
+	return 0;
 }
 
 /* --stack all: the stack of a traced hit of SKB (its FUNC just emitted) */

@@ -85,6 +85,8 @@ static __always_inline __u64 nt_tp_conf(void)
 
 static __always_inline void nt_tp_hit(void *ctx, struct sk_buff *skb, __u64 conf)
 {
+	__u32 flags = 0;
+
 	if (!skb)
 		return;
 	/* socket-level tracepoints also see unix / netlink skbs, and such an
@@ -97,11 +99,11 @@ static __always_inline void nt_tp_hit(void *ctx, struct sk_buff *skb, __u64 conf
 		 * no probe saw (the clone a raw / ping socket queued) */
 		if (!nt_is_tracked(skb) && !nt_head_known(skb))
 			return;
-		nt_hit(ctx, skb, (__u32)conf, NT_TRACK_HEAD | NT_TRACK_LINKONLY |
-		       ((conf & NT_TPC_RECHECK) ? NT_TRACK_RECHECK : 0));
-		return;
+		flags = NT_TRACK_HEAD | NT_TRACK_LINKONLY;
 	}
-	nt_hit(ctx, skb, (__u32)conf, (conf & NT_TPC_RECHECK) ? NT_TRACK_RECHECK : 0);
+	/* one nt_hit: CONF is a constant of each clone, the verifier follows
+	 * only its own flags (two inlined copies doubled the program) */
+	nt_hit(ctx, skb, (__u32)conf, flags | ((conf & NT_TPC_RECHECK) ? NT_TRACK_RECHECK : 0));
 }
 
 #define NT_TPG(n)                                                               \
@@ -162,8 +164,7 @@ static __always_inline void nt_kfree(void *ctx, struct sk_buff *skb, void *locat
 	}
 out:
 	nt_untrack(skb);
-	nt_ct_forget(skb);
-	nt_bytes_forget(skb);
+	nt_forget(skb);
 }
 
 SEC("raw_tp/kfree_skb")
@@ -191,8 +192,7 @@ int BPF_PROG(nt_tp_consume_skb, struct sk_buff *skb)
 	if (nt_is_tracked_hit(skb))
 		nt_emit_simple(NT_EV_FREE, nt_shared_flag(skb), NT_TP_CONSUME_SKB, (__u64)skb);
 	nt_untrack(skb);
-	nt_ct_forget(skb);
-	nt_bytes_forget(skb);
+	nt_forget(skb);
 	return 0;
 }
 
