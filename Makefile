@@ -205,7 +205,13 @@ $(VMPROBE): tests/vm/nt_vmprobe.c $(VMPROBE_OBJS) $(LIB_DISCOVER) $(LIB_CORE) $(
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(VMPROBE_OBJS) $(LIB_DISCOVER) $(LIB_CORE) $(LIBS_CORE) $(LIBS_BPF) -lpthread
 
-unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(VMPROBE) $(PCAPF_TESTS)
+# tests/vm/nt_vstat.c: the verifier's cost of one program (bench/verifier.sh)
+VSTAT := $(O)/tests/tools/nt-vstat
+$(VSTAT): tests/vm/nt_vstat.c $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BPF)
+
+unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(VMPROBE) $(VSTAT) $(PCAPF_TESTS)
 
 test: all unit
 	@O=$(O) tests/run.sh

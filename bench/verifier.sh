@@ -1,0 +1,50 @@
+#!/bin/bash
+# bench/verifier.sh - the kernel verifier's work per program of nt.bpf.o on
+# this host (issue #21: with fentry, and on 5.10 and for raw tracepoints,
+# nft-record loads one program per function, so this is paid per function).
+# Per template (nt_tpg1: raw tracepoints, nt_kp1: kprobe, kprobe.multi and
+# the body of nt_fe*, nt_fe1 where the host has fentry): instructions handed
+# to the kernel, after dead code removal, processed by the verifier, its
+# states and time, and the wall time of one clone load (median of
+# BENCH_VSTAT_LOADS, default 20), with the read-only configuration of a
+# recording without options; baseline: the same with every option on (keep in
+# the kernel, valve, --capture-bytes, --conntrack, --stack all, a filter).
+# Writes bench/results/verifier.json.  Needs root and `make unit` (nt-vstat).
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+V=$O/tests/tools/nt-vstat
+N=${BENCH_VSTAT_LOADS:-20}
+skip() {
+	python3 -c 'import json,sys; print(json.dumps({"skipped": sys.argv[1], "table": []}))' "$*" |
+		python3 bench/lib/bench.py emit verifier
+	exit 0
+}
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -x $V ] || skip "$V not built (make unit)"
+for p in nt_tpg1 nt_kp1 nt_fe1; do
+	for c in off on; do
+		$V $p $c $N 2> /dev/null || echo "VSTAT prog=$p config=$c failed=1"
+	done
+done | python3 -c '
+import json, sys
+runs = []
+for l in sys.stdin:
+    w = l.split()
+    if w and w[0] == "VSTAT":
+        runs.append({k: (v if k in ("prog", "config") else float(v)) for k, v in (x.split("=", 1) for x in w[1:])})
+load = open("/proc/loadavg").read().split()[:3]
+rows = []
+for p in ("nt_tpg1", "nt_kp1", "nt_fe1"):
+    off = [r for r in runs if r["prog"] == p and r["config"] == "off" and "failed" not in r]
+    on = [r for r in runs if r["prog"] == p and r["config"] == "on" and "failed" not in r]
+    if not off:
+        continue
+    a, b = off[0], on[0] if on else {}
+    for key, what, unit in (("insns", "instructions loaded", ""), ("xlated", "after dead code removal", ""),
+                            ("processed", "verifier: instructions processed", ""), ("states", "verifier: states", ""),
+                            ("verify_us", "verifier: time", "us"), ("load_ms_median", "clone load (median)", "ms")):
+        rows.append({"name": "%s: %s" % (p, what), "value": a[key], "unit": unit,
+                     "baseline": "every option on", "baseline_value": b.get(key), "baseline_unit": unit})
+print(json.dumps({"table": rows, "runs": runs, "load": load}))
+' | python3 bench/lib/bench.py emit verifier
