@@ -814,7 +814,8 @@ case $NT_KTAG in 6.1|6.12) timed whatwhy record_whatwhy ;; *) info "whatwhy: run
 # kernels its helper's detach would slow every attach (6.1: 203 s instead of ~60)
 AUTO_BE=$DEF_BE
 timed pcapfilter record_pcapfilter
-info "keep: record_keep_vm (keep.sh, --keep-kernel) not run yet: no whole guest run has passed with its 12.5 s quiet start (before, with 2.5 s: an skb the keep recorders buffered while attaching was counted after the traffic began; issue #19)"
+# issue #19: the kernel-side keep beside a full recording (the full kernel only)
+timed keep record_keep_vm
 # the default pipeline (backend auto)
 timed record-default record_default
 timed meanwhile record_meanwhile
