@@ -44,11 +44,12 @@ keep_norm() {
 }
 
 # LOG T -> "W0 SEEN DISCARDED": the keep counters LOG wrote last before time
-# T (ns), W0 the time they were written ("0 0 0": none)
+# T (ns), W0 the time they were written ("T-1 0 0": none, it saw nothing
+# before: compare from T on)
 kp_base() {
 	nft-analyze events --ndjson "$1" 2>/dev/null |
 		sed -n 's/.*"type":"COUNT","ts_ns":\([0-9]*\),.*"counter":"keep_\(seen\|discarded\)","value":\([0-9]*\).*/\1 \2 \3/p' |
-		awk -v t="$2" '$1 + 0 < t + 0 { if ($2 == "seen") { w = $1; s = $3 } else d = $3 } END { printf "%.0f %d %d\n", w, s, d }'
+		awk -v t="$2" '$1 + 0 < t + 0 { if ($2 == "seen") { w = $1; s = $3 } else d = $3 } END { printf "%.0f %d %d\n", w == "" ? t - 1 : w, s, d }'
 }
 
 kp_diff() { # A B LOGA LOGB: the first journey of A that B lacks, its records in both logs
