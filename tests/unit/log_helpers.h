@@ -102,4 +102,28 @@ static inline int log_tmp_cleanup(void)
 	return system(cmd) ? -1 : 0;
 }
 
+/* how many of the N records RECS (at offsets OFF) the log in BUF gives back
+ * byte for byte, in order; -7 when it is incomplete or holds another count */
+static inline long log_same_events(const uint8_t *buf, size_t len, const uint8_t *recs,
+				   const uint32_t *off, long n)
+{
+	struct ntl_reader *r;
+	struct ntl_item it;
+	long same = 0, i = 0;
+
+	if (ntl_reader_open_mem(&r, buf, len, "t.ntl", NULL))
+		return -6;
+	while (ntl_reader_next(r, &it) == NTL_OK) {
+		if (it.kind != NTL_ITEM_EVENT)
+			continue;
+		if (i < n && it.len == nt_ev_len(recs + off[i]) && !memcmp(it.data, recs + off[i], it.len))
+			same++;
+		i++;
+	}
+	if (!ntl_reader_complete(r) || i != n)
+		same = -7;
+	ntl_reader_close(r);
+	return same;
+}
+
 #endif

@@ -83,9 +83,7 @@ static long roundtrip(uint32_t block, uint32_t *minor)
 {
 	struct ntl_writer_opts o = { .sz = sizeof(o), .force = 1, .block_bytes = block };
 	struct ntl_writer *w;
-	struct ntl_reader *r;
-	struct ntl_item it;
-	long same = 0, i = 0;
+	long same;
 	size_t len;
 	uint8_t *buf;
 
@@ -100,19 +98,7 @@ static long roundtrip(uint32_t block, uint32_t *minor)
 	if (!buf)
 		return -5;
 	*minor = ntl_get32(buf + 12);
-	if (ntl_reader_open_mem(&r, buf, len, "t.ntl", NULL))
-		return -6;
-	while (ntl_reader_next(r, &it) == NTL_OK) {
-		if (it.kind != NTL_ITEM_EVENT)
-			continue;
-		if (i < NREC && it.len == nt_ev_len(recs + rec_off[i]) &&
-		    !memcmp(it.data, recs + rec_off[i], it.len))
-			same++;
-		i++;
-	}
-	if (!ntl_reader_complete(r) || i != NREC)
-		same = -7;
-	ntl_reader_close(r);
+	same = log_same_events(buf, len, recs, rec_off, NREC);
 	free(buf);
 	return same;
 }
