@@ -21,6 +21,8 @@ struct nt_reorder {
 	uint64_t window;
 	size_t max_bytes, bytes;   /* bytes queued (records + headers) */
 	uint64_t seq, newest, released; /* newest ts pushed, ts of the last record released */
+	uint64_t imm_below;        /* a record older leaves at once: 1 (ts 0) before any release,
+				    * then the last released time */
 	int any_released;
 	/* FIFO of in-order records: a byte ring that grows up to max_bytes.
 	 * (No two fields that push or pop update lie side by side: gcc made
@@ -50,6 +52,7 @@ struct nt_reorder *nt_reorder_new(uint64_t window_ns, size_t max_bytes)
 		return NULL;
 	r->window = window_ns;
 	r->max_bytes = max_bytes ? max_bytes : NT_REORDER_MAX_BYTES;
+	r->imm_below = 1;
 	return r;
 }
 
@@ -200,42 +203,64 @@ static int ring_room(struct nt_reorder *r, size_t n)
 	return 0;
 }
 
+/* a record that leaves at once: no time, late, or no window (slow path) */
+static int push_imm(struct nt_reorder *r, const void *rec, size_t len, uint64_t ts, uint64_t seq)
+{
+	struct qrec *q;
+
+	if (ts && r->window) {
+		r->st.late++;
+		r->st.max_late_ns = r->released - ts;
+	}
+	q = qrec_new(rec, len, ts, seq);
+	if (!q || imm_push(r, q)) {
+		free(q);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* a record older than the FIFO's tail: into the heap (slow path) */
+static int push_heap(struct nt_reorder *r, const void *rec, size_t len, uint64_t ts, uint64_t seq)
+{
+	struct qrec *q;
+
+	r->st.reordered++;
+	q = qrec_new(rec, len, ts, seq);
+	if (!q || heap_push(r, q)) {
+		free(q);
+		return -ENOMEM;
+	}
+	r->bytes += QHDR + len;
+	if (r->bytes > r->st.max_bytes_used)
+		r->st.max_bytes_used = r->bytes;
+	return 0;
+}
+
 int nt_reorder_push(struct nt_reorder *r, const void *rec, size_t len)
 {
 	const struct nt_ev_hdr *h = rec;
 	uint64_t ts = h->ts_ns, seq = r->seq++;
+	size_t s = slot_size(len);
 	struct qrec *q;
 	int w;
 
-	if (r->last) { /* (no call into free() per record: most pops are FIFO slots) */
+	if (__builtin_expect(r->last != NULL, 0)) { /* (no call into free() per record: most pops are FIFO slots) */
 		free(r->last);
 		r->last = NULL;
 	}
-	if (!r->window || !ts || (r->any_released && ts < r->released)) {
-		if (ts && r->window) {
-			r->st.late++;
-			r->st.max_late_ns = r->released - ts;
-		}
-		q = qrec_new(rec, len, ts, seq);
-		if (!q || imm_push(r, q)) {
-			free(q);
-			return -ENOMEM;
-		}
-		return 0;
-	}
+	/* imm_below: 1 (ts 0 leaves at once), then the last released time
+	 * (older is late): one test for both */
+	if (__builtin_expect(ts < r->imm_below, 0) || __builtin_expect(!r->window, 0))
+		return push_imm(r, rec, len, ts, seq);
 	if (ts > r->newest)
 		r->newest = ts;
-	if (r->nfifo && ts < r->tail_ts) {
-		r->st.reordered++;
-		q = qrec_new(rec, len, ts, seq);
-		if (!q || heap_push(r, q)) {
-			free(q);
-			return -ENOMEM;
-		}
-		r->bytes += QHDR + len;
+	if (__builtin_expect(ts < r->tail_ts, 0)) /* (tail_ts is 0 while the FIFO is empty) */
+		return push_heap(r, rec, len, ts, seq);
+	/* the common case: room at the tail of a ring that has not wrapped */
+	if (__builtin_expect(r->tail >= r->head && r->cap - r->tail >= s + QHDR, 1)) {
+		w = 0;
 	} else {
-		size_t s = slot_size(len);
-
 		w = ring_room(r, s);
 		if (w < 0)
 			return -ENOMEM;
@@ -243,17 +268,17 @@ int nt_reorder_push(struct nt_reorder *r, const void *rec, size_t len)
 			((struct qrec *)(r->ring + r->tail))->len = WRAP_MARK;
 			r->tail = 0;
 		}
-		q = (struct qrec *)(r->ring + r->tail);
-		q->ts = ts;
-		q->seq = seq;
-		q->len = (uint32_t)len;
-		memcpy(q->data, rec, len);
-		r->tail += s;
-		r->nfifo++;
-		r->fifo_bytes += s;
-		r->tail_ts = ts;
-		r->bytes += s;
 	}
+	q = (struct qrec *)(r->ring + r->tail);
+	q->ts = ts;
+	q->seq = seq;
+	q->len = (uint32_t)len;
+	memcpy(q->data, rec, len);
+	r->tail += s;
+	r->nfifo++;
+	r->fifo_bytes += s;
+	r->tail_ts = ts;
+	r->bytes += s;
 	if (r->bytes > r->st.max_bytes_used)
 		r->st.max_bytes_used = r->bytes;
 	return 0;
@@ -273,7 +298,27 @@ static struct qrec *fifo_head(struct nt_reorder *r)
 	return q;
 }
 
-const void *nt_reorder_pop(struct nt_reorder *r, size_t *len, int flush)
+/* Release Q, the FIFO's head: the slot stays valid until the next push
+ * overwrites it; the caller is done with it before its next call. */
+static inline const void *fifo_release(struct nt_reorder *r, struct qrec *q, size_t *len)
+{
+	size_t s = slot_size(q->len);
+
+	r->released = q->ts;
+	r->imm_below = q->ts;
+	r->any_released = 1;
+	*len = q->len;
+	r->head += s;
+	r->fifo_bytes -= s;
+	r->bytes -= s;
+	if (!--r->nfifo)
+		r->head = r->tail = r->tail_ts = 0;
+	return q->data;
+}
+
+/* nt_reorder_pop() with records in the heap, or to leave at once, or one
+ * of those to free */
+static __attribute__((noinline)) const void *pop_slow(struct nt_reorder *r, size_t *len, int flush)
 {
 	struct qrec *f, *hp, *q;
 	int early;
@@ -299,24 +344,45 @@ const void *nt_reorder_pop(struct nt_reorder *r, size_t *len, int flush)
 		return NULL;
 	if (early && !flush && q->ts + r->window >= r->newest)
 		r->st.early++;
+	if (q != hp)
+		return fifo_release(r, q, len);
 	r->released = q->ts;
+	r->imm_below = q->ts;
 	r->any_released = 1;
 	*len = q->len;
-	if (q == hp) {
-		heap_pop(r);
-		r->bytes -= QHDR + q->len;
-		r->last = q;
-		return q->data;
-	}
-	/* FIFO: the slot stays valid until the next push overwrites it; the
-	 * caller is done with it before its next call */
-	r->head += slot_size(q->len);
-	r->nfifo--;
-	r->fifo_bytes -= slot_size(q->len);
-	r->bytes -= slot_size(q->len);
-	if (!r->nfifo)
-		r->head = r->tail = 0;
+	heap_pop(r);
+	r->bytes -= QHDR + q->len;
+	r->last = q;
 	return q->data;
+}
+
+const void *nt_reorder_pop(struct nt_reorder *r, size_t *len, int flush)
+{
+	struct qrec *q;
+
+	if (__builtin_expect(r->last || r->immhead < r->nimm, 0))
+		return pop_slow(r, len, flush);
+	if (!r->nfifo)
+		return r->nheap ? pop_slow(r, len, flush) : NULL;
+	q = (struct qrec *)(r->ring + r->head);
+	if (q->len == WRAP_MARK) {
+		r->head = 0;
+		q = (struct qrec *)r->ring;
+	}
+	if (r->nheap && before(r->heap[0], q))
+		return pop_slow(r, len, flush);
+	/* the FIFO's head is the oldest record */
+	if (!flush) {
+		int late_window = q->ts + r->window < r->newest;
+
+		if (r->bytes > r->max_bytes) {
+			if (!late_window)
+				r->st.early++;
+		} else if (!late_window && !(r->any_released && q->ts <= r->released)) {
+			return NULL;
+		}
+	}
+	return fifo_release(r, q, len);
 }
 
 const struct nt_reorder_stats *nt_reorder_stats(const struct nt_reorder *r)
