@@ -432,9 +432,17 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		break;
 	}
 
-	if (h->type == NT_EV_FUNC || h->type == NT_EV_DROP || h->type == NT_EV_FREE)
-		func_layer_of_record(m, h->id); /* named ("func#N") at its first record */
-	role = h->type == NT_EV_FUNC ? nt_model_func(m, h->id)->role : NT_FROLE_NONE;
+	if (h->type == NT_EV_FUNC || h->type == NT_EV_DROP || h->type == NT_EV_FREE) {
+		const struct nt_func_info *f = md_func_placed(m, h->id);
+
+		if (!f) {
+			func_layer_of_record(m, h->id); /* named ("func#N") at its first record */
+			f = nt_model_func(m, h->id);
+		}
+		role = h->type == NT_EV_FUNC ? f->role : NT_FROLE_NONE;
+	} else {
+		role = NT_FROLE_NONE;
+	}
 	s = md_st_find(m, h->skb);
 	if (!s && md_after_free(m, h, role)) {
 		m->t.after_free++;

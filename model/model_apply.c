@@ -54,10 +54,13 @@ void md_apply(struct nt_model *m, struct nt_packet *p, struct skbst *s, const vo
 	int first_copy = 0;
 
 	if (h->type == NT_EV_FUNC) {
-		f = nt_model_func(m, h->id);
-		if (f->layer < 0) {
-			func_layer_of_record(m, h->id);
+		f = md_func_placed(m, h->id);
+		if (!f) {
 			f = nt_model_func(m, h->id);
+			if (f->layer < 0) {
+				func_layer_of_record(m, h->id);
+				f = nt_model_func(m, h->id);
+			}
 		}
 		if (f->role == NT_FROLE_DELIVER && !p->deliver_seen && md_is_copy_to_user(f))
 			first_copy = 1;

@@ -182,6 +182,25 @@ struct nt_model {
 	struct nt_ctconns *ctc;      /* ctconn.c: conntrack states per connection */
 };
 
+/* nt_model_oom() without a call (the walk asks it per record) */
+static inline int md_oom(const struct nt_model *m)
+{
+	return m->oom;
+}
+
+/* The info of function ID when it is in the direct table and placed in a
+ * layer (the common case, no call); NULL: func_layer_of_record() or
+ * nt_model_func() decide. */
+static inline const struct nt_func_info *md_func_placed(const struct nt_model *m, uint32_t id)
+{
+	const struct nt_func_info *f;
+
+	if (id >= m->nby_id || !m->by_id[id])
+		return NULL;
+	f = &m->funcs[m->by_id[id] - 1];
+	return f->layer >= 0 ? f : NULL;
+}
+
 /* model.c */
 void model_pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete);
 void model_pkt_release(struct nt_model *m, uint32_t slot);

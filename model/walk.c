@@ -7,6 +7,7 @@
 #include "formats/logr.h"
 #include "model/logset.h"
 #include "model/hostscope.h"
+#include "model/model_int.h"
 #include "model/reorder.h"
 #include "model/walk.h"
 #include "model/walk_int.h"
@@ -95,7 +96,7 @@ static void walk_end(struct nt_walk *w, struct nt_walk_st *s)
 	size_t len;
 
 	s->end = 1;
-	while (!w->stop && !nt_model_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 1)))
+	while (!w->stop && !md_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 1)))
 		nt_walk_record(w, s->scope, rec, len, &s->start_set);
 }
 
@@ -131,7 +132,7 @@ int nt_walk_step(struct nt_walk *w)
 
 	if (!s || s->end || w->stop)
 		return 0;
-	if (nt_model_oom(w->m)) { /* nt_walk_close() says so; nothing more is read */
+	if (md_oom(w->m)) { /* nt_walk_close() says so; nothing more is read */
 		s->end = 1;
 		return 0;
 	}
@@ -162,7 +163,7 @@ int nt_walk_step(struct nt_walk *w)
 		walk_end(w, s);
 		return 0;
 	}
-	while (!w->stop && !nt_model_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 0)))
+	while (!w->stop && !md_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 0)))
 		nt_walk_record(w, s->scope, rec, len, &s->start_set);
 	return 1;
 }
@@ -192,9 +193,9 @@ int nt_walk_close(struct nt_walk *w)
 	nt_logset_close(s->rd);
 	free(s);
 	w->st = NULL;
-	if (!w->stop && !nt_model_oom(w->m))
+	if (!w->stop && !md_oom(w->m))
 		nt_model_finish(w->m);
-	if (nt_model_oom(w->m)) {
+	if (md_oom(w->m)) {
 		const struct nt_model_totals *t = nt_model_totals(w->m);
 
 		/* never a partial result passed off as whole: no output, exit 1 */

@@ -19,6 +19,7 @@
 
 #include "formats/logr.h"
 #include "model/logset.h"
+#include "model/model_int.h"
 #include "model/reorder.h"
 #include "model/walk_int.h"
 
@@ -201,7 +202,7 @@ static int run_batch(struct nt_walk *w, struct nt_walk_st *s, const struct pbuf 
 		const struct pitem *it = (const struct pitem *)(b->data + off);
 		const void *data = (it->kind & IT_NULL) ? NULL : (const void *)(it + 1);
 
-		if (w->stop || s->end || nt_model_oom(w->m))
+		if (w->stop || s->end || md_oom(w->m))
 			return 1;
 		off += item_size(it->len);
 		switch (it->kind & ~IT_NULL) {
