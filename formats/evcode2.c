@@ -49,10 +49,21 @@ static inline void c3_tid_set(struct ntl_c2_state *st, uint64_t h, const uint8_t
 
 /* Slot for SKB at move-to-front position P (NTL_C2_NEW: a new skb): the
  * table is updated the same way by the writer and the reader. */
-static unsigned int c2_use(struct ntl_c2_state *st, unsigned int p, uint64_t skb)
+static inline unsigned int c2_use(struct ntl_c2_state *st, unsigned int p, uint64_t skb)
 {
 	unsigned int s;
 
+	if (p < 8) {
+		/* the usual case, a recent skb: the first 8 positions in a
+		 * word, positions 0 .. p move up by one, S comes first */
+		uint64_t v, m = p == 7 ? ~0ull : (1ull << (8 * (p + 1))) - 1;
+
+		memcpy(&v, st->order, 8);
+		s = (unsigned int)(v >> (8 * p)) & 0xff;
+		v = (((v << 8) | s) & m) | (v & ~m);
+		memcpy(st->order, &v, 8);
+		return s;
+	}
 	if (p != NTL_C2_NEW) {
 		s = st->order[p];
 		memmove(st->order + 1, st->order, p);
@@ -355,14 +366,18 @@ size_t ntl_c3_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 	return c2_encode(rows, rows_len, n, out, st, NTL_EV_CODING3);
 }
 
-static size_t c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
-			size_t *cap, struct ntl_c2_state *st, const char **why, int coding)
+/* Bytes a record of SZ bytes takes in the decoded rows (8-byte aligned) */
+#define ROW(sz) (((uint64_t)(sz) + 7) & ~(uint64_t)7)
+
+static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
+		     size_t *cap, size_t *rows_len, uint32_t *nrec, uint32_t *nvar,
+		     struct ntl_c2_state *st, const char **why, int coding)
 {
 	uint64_t cnt[256] = { 0 }, idx[256] = { 0 }, area[256], tsa[256], need, n, ns, nnew = 0;
-	uint64_t body_total = 0, hdr = 8, tsw = 8, xlen = 0, xtail = 0, xbits = 0;
+	uint64_t rows_total = 0, vars = 0, hdr = 8, tsw = 8, xlen = 0, xtail = 0, xbits = 0;
 	const uint8_t *ty, *fl, *cpu, *id, *ts, *sidx, *nskb;
-	uint8_t *o, *oty, *ofl, *ocpu, *oid, *ots, *oskb, *obody;
-	uint64_t pskb = 0, k = 0;
+	uint8_t *o, *orow;
+	uint64_t k = 0, pts = 0;
 	uint64_t q = 0;
 	int c3 = coding == NTL_EV_CODING3;
 	struct ntl_bitr br = { 0 };
@@ -377,7 +392,7 @@ static size_t c2_decode(const uint8_t *in, size_t len, const uint16_t size[256],
 	}
 	if (len < hdr) {
 		*why = "shorter than its record counts";
-		return 0;
+		return -1;
 	}
 	n = ntl_get32(in);
 	ns = ntl_get32(in + 4);
@@ -386,12 +401,12 @@ static size_t c2_decode(const uint8_t *in, size_t len, const uint16_t size[256],
 		xlen = ntl_get32(in + 16);
 		if (q < NTL_TS3_P1 || q > NTL_TS3_PMAX) {
 			*why = "tick period out of range";
-			return 0;
+			return -1;
 		}
 	}
 	if (ns > n || hdr + (9 + tsw) * n + 8 * ns + xlen > len) {
 		*why = "record counts do not fit in the block";
-		return 0;
+		return -1;
 	}
 	ty = in + hdr;
 	fl = ty + n;
@@ -403,36 +418,36 @@ static size_t c2_decode(const uint8_t *in, size_t len, const uint16_t size[256],
 	for (uint64_t i = 0; i < n; i++) {
 		if (!size[ty[i]]) {
 			*why = "a record of a type the type table does not size";
-			return 0;
+			return -1;
 		}
 		cnt[ty[i]]++;
 		nnew += sidx[i] == NTL_C2_NEW;
 	}
 	if (nnew != ns) {
 		*why = "new skb count does not match its column";
-		return 0;
+		return -1;
 	}
 	if (c3) {
 		for (uint64_t i = 0; i < n; i++) {
 			if (ts[i] > NTL_TS3_SYM_MAX) {
 				*why = "a timestamp symbol out of range";
-				return 0;
+				return -1;
 			}
 			xbits += ntl_ts3_ebits(ts[i]);
 		}
 		if ((xbits + 7) / 8 != xlen) {
 			*why = "timestamp extra bits do not match their symbols";
-			return 0;
+			return -1;
 		}
 		rsel = nskb + 8 * ns;
 		if (hdr + (9 + tsw) * n + 8 * ns + xlen + cnt[NT_EV_NFT_RULE] > len) {
 			*why = "record counts do not fit in the block";
-			return 0;
+			return -1;
 		}
 		for (uint64_t i = 0; i < cnt[NT_EV_NFT_RULE]; i++)
 			if (rsel[i] > 1) {
 				*why = "an NFT_RULE trace id reference out of range";
-				return 0;
+				return -1;
 			}
 		br.p = in + len - xlen; /* the last XB bytes */
 		xtail = xlen;
@@ -450,65 +465,58 @@ static size_t c2_decode(const uint8_t *in, size_t len, const uint16_t size[256],
 
 				if (need + 2 > len) {
 					*why = "a variable-size record lacks its length";
-					return 0;
+					return -1;
 				}
 				l = ntl_get16(in + need);
 				if (l < 26) {
 					*why = "a variable-size record shorter than 26 bytes";
-					return 0;
+					return -1;
 				}
 				need += l - 24;
-				body_total += l - 24;
+				rows_total += ROW(l);
+				vars++;
 				if (need > len)
 					break;
 			}
 		} else {
 			need += cnt[t] * (size[t] - 24u);
-			body_total += cnt[t] * (size[t] - 24u);
+			rows_total += cnt[t] * ROW(size[t]);
 		}
 		if (need > len)
 			break;
 	}
 	if (need + xtail != len) {
 		*why = "column sizes do not add up to the block's length";
-		return 0;
+		return -1;
 	}
-	if (4 + 24 * n + body_total > *cap) {
-		uint8_t *q = realloc(*outp, 4 + 24 * n + body_total);
+	if (rows_total > *cap || !*outp) {
+		uint8_t *nb = realloc(*outp, rows_total ? rows_total : 8);
 
-		if (!q) {
+		if (!nb) {
 			*why = "out of memory";
-			return 0;
+			return -1;
 		}
-		*outp = q;
-		*cap = 4 + 24 * n + body_total;
+		*outp = nb;
+		*cap = rows_total ? rows_total : 8;
 	}
 	o = *outp;
-	ntl_put32(o, (uint32_t)n);
-	oty = o + 4;
-	ofl = oty + n;
-	ocpu = ofl + n;
-	oid = ocpu + 2 * n;
-	ots = oid + 4 * n;
-	oskb = ots + 8 * n;
-	obody = oskb + 8 * n;
-	memcpy(oty, ty, n);
-	memcpy(ofl, fl, n);
+	orow = o;
 	c2_reset(st);
 	for (uint64_t i = 0; i < n; i++) {
-		unsigned int t = ty[i], pos = sidx[i], s, b;
-		uint64_t skb;
+		unsigned int t = ty[i], pos = sidx[i], s, b, sz;
+		uint64_t skb, v;
 		const uint8_t *ref = NULL;
+		uint8_t *obody = orow + 24;
+		struct nt_ev_hdr h;
 
-		uint16_t cv = (uint16_t)plane_get(cpu, n, i, 2);
-		uint32_t iv = (uint32_t)plane_get(id, n, i, 4);
-
-		memcpy(ocpu + 2 * i, &cv, 2);
-		memcpy(oid + 4 * i, &iv, 4);
+		h.type = (uint8_t)t;
+		h.flags = fl[i];
+		h.cpu = (uint16_t)plane_get(cpu, n, i, 2);
+		h.id = (uint32_t)plane_get(id, n, i, 4);
 		if (c3) {
 			unsigned int sy = ts[tsa[t] + idx[t]];
-			uint64_t v = ntl_ts3_val(sy, ntl_bitr_get(&br, ntl_ts3_ebits(sy)));
 
+			v = sy < 8 ? sy : ntl_ts3_val(sy, ntl_bitr_get(&br, ntl_ts3_ebits(sy)));
 			if (v < NTL_TS3_TICKS && q == NTL_TS3_P1) {
 				/* 1 ns ticks: the phase (< 1 ns) adds nothing */
 				v += (uint64_t)(int64_t)(int8_t)ts[n + tsa[t] + idx[t]];
@@ -520,21 +528,33 @@ static size_t c2_decode(const uint8_t *in, size_t len, const uint16_t size[256],
 			} else {
 				ntl_ts3_reset(&ph);
 			}
-			put64(ots + 8 * i, v);
 		} else {
-			put64(ots + 8 * i, plane_get(ts + tsa[t], cnt[t], idx[t], 8));
+			v = plane_get(ts + tsa[t], cnt[t], idx[t], 8);
 		}
-		if (pos == NTL_C2_NEW) {
-			skb = plane_get(nskb, ns, k++, 8);
-		} else if (pos < st->nslots) {
-			skb = st->skb[st->order[pos]];
+		pts += v;
+		h.ts_ns = pts;
+		if (pos == 0 && st->nslots) {
+			s = st->order[0]; /* the same skb as the record before: the table stays */
+			skb = st->skb[s];
 		} else {
-			*why = "an skb position past the table";
-			return 0;
+			if (pos == NTL_C2_NEW) {
+				skb = plane_get(nskb, ns, k++, 8);
+			} else if (pos < st->nslots) {
+				skb = st->skb[st->order[pos]];
+			} else {
+				*why = "an skb position past the table";
+				return -1;
+			}
+			s = c2_use(st, pos, skb);
 		}
-		s = c2_use(st, pos, skb);
-		put64(oskb + 8 * i, skb ^ pskb);
-		pskb = skb;
+		h.skb = skb;
+		memcpy(orow, &h, sizeof(h));
+		if (size[t] == 24) {
+			/* no body (FUNC, FREE): nothing refers to it */
+			idx[t]++;
+			orow += 24;
+			continue;
+		}
 		if (size[t] == NT_EV_SIZE_VAR) {
 			b = ntl_get16(in + area[t]) - 24u; /* checked above */
 			memcpy(obody, in + area[t], b);
@@ -567,19 +587,27 @@ static size_t c2_decode(const uint8_t *in, size_t len, const uint16_t size[256],
 		st->any[t] = (uint32_t)(obody - o) + 1;
 		if (t < NTL_C2_SLOT_TYPES)
 			st->last[s][t] = st->any[t];
-		obody += b;
+		sz = b + 24;
+		if (sz & 7)
+			memset(orow + sz, 0, ROW(sz) - sz);
+		orow += ROW(sz);
 	}
-	return (size_t)(obody - o);
+	*rows_len = (size_t)(orow - o);
+	*nrec = (uint32_t)n;
+	*nvar = (uint32_t)vars;
+	return 0;
 }
 
-size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
-		     size_t *cap, struct ntl_c2_state *st, const char **why)
+int ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
+		  size_t *cap, size_t *rows_len, uint32_t *nrec, uint32_t *nvar,
+		  struct ntl_c2_state *st, const char **why)
 {
-	return c2_decode(in, len, size, outp, cap, st, why, NTL_EV_CODING2);
+	return c2_decode(in, len, size, outp, cap, rows_len, nrec, nvar, st, why, NTL_EV_CODING2);
 }
 
-size_t ntl_c3_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
-		     size_t *cap, struct ntl_c2_state *st, const char **why)
+int ntl_c3_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
+		  size_t *cap, size_t *rows_len, uint32_t *nrec, uint32_t *nvar,
+		  struct ntl_c2_state *st, const char **why)
 {
-	return c2_decode(in, len, size, outp, cap, st, why, NTL_EV_CODING3);
+	return c2_decode(in, len, size, outp, cap, rows_len, nrec, nvar, st, why, NTL_EV_CODING3);
 }

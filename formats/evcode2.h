@@ -55,14 +55,19 @@ size_t ntl_c3_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 		     struct ntl_c2_state *st);
 
 /* Decode the coding 2 columns IN (LEN bytes, after the type table; SIZE:
- * record size per type, 0 absent, 0xFFFF variable) into the coding 1
- * columns (u32 N | type | flags | cpu | id | ts_delta | skb_xor | bodies)
- * in *OUT (grown with realloc, *CAP bytes).  Returns the coding 1 length, or
- * 0 with WHY set (static text) when the columns are inconsistent. */
-size_t ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **out,
-		     size_t *cap, struct ntl_c2_state *st, const char **why);
+ * record size per type, 0 absent, 0xFFFF variable) into the records
+ * themselves in *OUT (grown with realloc, *CAP bytes): every record whole
+ * (absolute ts_ns and skb, its body as the block's type table sizes it),
+ * starting at a multiple of 8 bytes (the bytes up to it zero), in order.
+ * Returns 0 with *ROWS_LEN (bytes), *NREC (records) and *NVAR (records of
+ * variable size among them) set, or -1 with WHY
+ * set (static text) when the columns are inconsistent. */
+int ntl_c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **out,
+		  size_t *cap, size_t *rows_len, uint32_t *nrec, uint32_t *nvar,
+		  struct ntl_c2_state *st, const char **why);
 /* ... of coding 3 */
-size_t ntl_c3_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **out,
-		     size_t *cap, struct ntl_c2_state *st, const char **why);
+int ntl_c3_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **out,
+		  size_t *cap, size_t *rows_len, uint32_t *nrec, uint32_t *nvar,
+		  struct ntl_c2_state *st, const char **why);
 
 #endif

@@ -47,11 +47,17 @@ struct ntl_reader {
 	size_t stored_cap;
 	uint8_t *raw;            /* decompressed payload (+1 for a NUL) */
 	size_t raw_cap;
-	uint8_t *c1;             /* an EVENTS block of coding 2 turned into coding 1 columns */
-	size_t c1_cap;
+	/* an EVENTS block of coding 2 or 3, decoded into its records (8-byte
+	 * aligned, formats/evcode2.h): ntl_reader_next() returns them where
+	 * they are, from row_p up to row_end */
+	uint8_t *rows;
+	size_t rows_cap;
+	const uint8_t *row_p, *row_end;
+	uint8_t row_as_is[NTL_TYPES]; /* 1: the block's size of the type is ours */
 	struct ntl_c2_state *c2; /* its decoding state (allocated at the first such block) */
-	/* EVENTS block being returned: column cursors (logcodec.h layout); each
-	 * record is rebuilt into rec by ntl_reader_next(), one at a time */
+	/* an EVENTS block of coding 1 (formats 1 and 2.0) being returned: column
+	 * cursors (logcodec.h layout); each record is rebuilt into rec by
+	 * ntl_reader_next(), one at a time */
 	const uint8_t *c_ty, *c_fl, *c_cpu, *c_id, *c_ts, *c_skb, *c_body;
 	uint32_t c_i, c_n;
 	uint64_t c_pts, c_pskb;
@@ -285,6 +291,52 @@ int ntl_reader_open_mem(struct ntl_reader **rp, const void *data, size_t len, co
 	return reader_start(rp, r, msg);
 }
 
+/* An EVENTS payload P (LEN bytes) of coding 2 or 3, its type table already
+ * in r->c_size: decoded into its records (r->rows), which
+ * ntl_reader_next() returns in place. */
+static int decode_rows(struct ntl_reader *r, const uint8_t *p, size_t len)
+{
+	const char *why = "?";
+	unsigned int coding = p[0], nt = p[1];
+	size_t rows_len;
+	uint32_t n, nvar;
+	int err;
+
+	r->row_p = r->row_end = NULL;
+	if (!r->c2 && !(r->c2 = calloc(1, sizeof(*r->c2))))
+		return r_bad(r, NTL_E_NOMEM, "out of memory at offset %" PRIu64 " for an EVENTS block",
+			     r->block_off);
+	err = (coding == NTL_EV_CODING3 ? ntl_c3_decode : ntl_c2_decode)(
+		p + 2 + 2 * (size_t)nt, len - 2 - 2 * (size_t)nt, r->c_size, &r->rows, &r->rows_cap,
+		&rows_len, &n, &nvar, r->c2, &why);
+	if (err)
+		return r_bad(r, strcmp(why, "out of memory") ? NTL_E_CORRUPT : NTL_E_NOMEM,
+			     "corrupt at offset %" PRIu64 ": EVENTS block (coding %u): %s",
+			     r->block_off, coding, why);
+	for (unsigned int t = 0; t < NTL_TYPES; t++)
+		r->row_as_is[t] = r->our_size[t] && r->our_size[t] == r->c_size[t];
+	if (nvar) {
+		/* a variable-size record of ours at least as long as its fixed part */
+		const uint8_t *q = r->rows;
+
+		for (uint32_t i = 0; i < n; i++) {
+			unsigned int t = q[0], sz = r->c_size[t];
+
+			if (sz == NT_EV_SIZE_VAR) {
+				sz = ntl_get16(q + 24);
+				if (r->our_size[t] == NT_EV_SIZE_VAR && sz < nt_ev_size(t))
+					return r_bad(r, NTL_E_CORRUPT,
+						     "corrupt at offset %" PRIu64 ": EVENTS block: record %u (type %u) has length %u",
+						     r->block_off, i, t, sz);
+			}
+			q += (sz + 7) & ~7u;
+		}
+	}
+	r->row_p = r->rows;
+	r->row_end = r->rows + rows_len;
+	return NTL_OK;
+}
+
 /* Check the column layout (logcodec.h) of an EVENTS payload and set the
  * column cursors; ntl_reader_next() rebuilds the records one by one.
  * Format 1: no type table (v1_sizes); format 2: coding byte + type table. */
@@ -319,25 +371,10 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 					     r->block_off, t, sz);
 			r->c_size[t] = sz;
 		}
-		if (p[0] == NTL_EV_CODING2 || p[0] == NTL_EV_CODING3) {
-			const char *why = "?";
-			unsigned int coding = p[0];
-
-			if (!r->c2 && !(r->c2 = calloc(1, sizeof(*r->c2))))
-				return r_bad(r, NTL_E_NOMEM, "out of memory at offset %" PRIu64 " for an EVENTS block",
-					     r->block_off);
-			len = (coding == NTL_EV_CODING3 ? ntl_c3_decode : ntl_c2_decode)(
-				p + 2 + 2 * (size_t)nt, len - 2 - 2 * (size_t)nt, r->c_size, &r->c1,
-				&r->c1_cap, r->c2, &why);
-			if (!len)
-				return r_bad(r, strcmp(why, "out of memory") ? NTL_E_CORRUPT : NTL_E_NOMEM,
-					     "corrupt at offset %" PRIu64 ": EVENTS block (coding %u): %s",
-					     r->block_off, coding, why);
-			p = r->c1;
-		} else {
-			p += 2 + 2 * (size_t)nt;
-			len -= 2 + 2 * (size_t)nt;
-		}
+		if (p[0] == NTL_EV_CODING2 || p[0] == NTL_EV_CODING3)
+			return decode_rows(r, p, len);
+		p += 2 + 2 * (size_t)nt;
+		len -= 2 + 2 * (size_t)nt;
 	}
 	if (len < 4)
 		return r_bad(r, NTL_E_CORRUPT, "corrupt at offset %" PRIu64 ": EVENTS block of %zu bytes, less than its 4-byte record count",
@@ -508,13 +545,67 @@ static inline void body_copy(void *dst, const uint8_t *src, unsigned int n)
 	}
 }
 
-int ntl_reader_next(struct ntl_reader *r, struct ntl_item *it)
+/* *IT: the decoded record P of SZ bytes, in place */
+static inline int row_item(struct ntl_reader *r, const uint8_t *p, unsigned int sz,
+			   struct ntl_item *it)
+{
+	it->kind = NTL_ITEM_EVENT;
+	it->type = p[0];
+	it->data = p;
+	it->len = sz;
+	it->offset = r->block_off;
+	r->events++;
+	return NTL_OK;
+}
+
+/* A decoded record P (SZ bytes, as the block sizes its type) whose type this
+ * reader sizes otherwise: copied into r->rec at our size (an older, shorter
+ * layout: zeros after it; a newer, longer one: the known prefix), or
+ * skipped (a type this reader does not know).  NTL_OK: *IT filled. */
+static int row_other(struct ntl_reader *r, const uint8_t *p, unsigned int sz, struct ntl_item *it)
+{
+	unsigned int t = p[0], our = r->our_size[t];
+
+	if (!our || (our == NT_EV_SIZE_VAR) != (r->c_size[t] == NT_EV_SIZE_VAR)) {
+		r->skipped++;
+		return 1;
+	}
+	if (our == NT_EV_SIZE_VAR)
+		our = sz; /* (not reached: a variable size is taken as it is) */
+	memcpy(r->rec, p, sz < our ? sz : our);
+	if (sz < our)
+		memset((uint8_t *)r->rec + sz, 0, our - sz);
+	it->kind = NTL_ITEM_EVENT;
+	it->type = (uint16_t)t;
+	it->data = r->rec;
+	it->len = our;
+	it->offset = r->block_off;
+	r->events++;
+	return NTL_OK;
+}
+
+/* ntl_reader_next() past its fast path: a record to copy or skip, a
+ * record of a coding 1 block, the next block, the end or an error */
+static __attribute__((noinline)) int next_slow(struct ntl_reader *r, struct ntl_item *it)
 {
 	int st;
 
 	if (r->status)
 		return r->status;
 	for (;;) {
+		while (r->row_p < r->row_end) {
+			const uint8_t *p = r->row_p;
+			unsigned int t = p[0], sz = r->c_size[t];
+
+			if (sz == NT_EV_SIZE_VAR)
+				sz = ntl_get16(p + 24); /* checked by the decoder */
+			r->row_p += (sz + 7) & ~7u;
+			if (r->row_as_is[t])
+				return row_item(r, p, sz, it);
+			st = row_other(r, p, sz, it);
+			if (st == NTL_OK)
+				return st;
+		}
 		while (r->c_i < r->c_n) {
 			struct nt_ev_hdr *h = (struct nt_ev_hdr *)r->rec;
 			uint32_t i = r->c_i++;
@@ -575,6 +666,23 @@ int ntl_reader_next(struct ntl_reader *r, struct ntl_item *it)
 	}
 }
 
+/* The fast path: the next decoded record of a coding 2 or 3 block, returned
+ * where it is (rows are only set while r->status is NTL_OK) */
+int ntl_reader_next(struct ntl_reader *r, struct ntl_item *it)
+{
+	const uint8_t *p = r->row_p;
+
+	if (__builtin_expect(p < r->row_end, 1)) {
+		unsigned int t = p[0], sz = r->c_size[t];
+
+		if (__builtin_expect(sz != NT_EV_SIZE_VAR && r->row_as_is[t], 1)) {
+			r->row_p = p + ((sz + 7) & ~7u);
+			return row_item(r, p, sz, it);
+		}
+	}
+	return next_slow(r, it);
+}
+
 uint64_t ntl_reader_skipped(const struct ntl_reader *r)
 {
 	return r->skipped;
@@ -618,7 +726,7 @@ void ntl_reader_close(struct ntl_reader *r)
 	ZSTD_freeDCtx(r->dctx);
 	free(r->stored);
 	free(r->raw);
-	free(r->c1);
+	free(r->rows);
 	free(r->c2);
 	free(r);
 }
