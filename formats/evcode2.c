@@ -133,23 +133,6 @@ static void body_put(uint8_t *a, size_t k, size_t m, const uint8_t *cur, const u
 		a[j * k + m] = (uint8_t)(cur[j] - (ref ? ref[j] : 0));
 }
 
-static void body_get(uint8_t *dst, const uint8_t *a, size_t k, size_t m, const uint8_t *ref,
-		     unsigned int b)
-{
-	unsigned int j = 0;
-
-	for (; j + 4 <= b; j += 4) {
-		uint32_t v = (uint32_t)plane_get(a + j * k, k, m, 4), r = 0;
-
-		if (ref)
-			memcpy(&r, ref + j, 4);
-		v += r;
-		memcpy(dst + j, &v, 4);
-	}
-	for (; j < b; j++)
-		dst[j] = (uint8_t)(a[j * k + m] + (ref ? ref[j] : 0));
-}
-
 /* the coding 1 columns are in host order, little-endian (logw.c asserts it) */
 static inline void put64(uint8_t *p, uint64_t v)
 {
@@ -366,6 +349,92 @@ size_t ntl_c3_encode(const uint8_t *rows, uint32_t rows_len, uint32_t n, uint8_t
 	return c2_encode(rows, rows_len, n, out, st, NTL_EV_CODING3);
 }
 
+/* 8 x 8 bytes transposed: byte c of A[r] becomes byte r of A[c] (swaps of
+ * bytes, byte pairs, then 4-byte halves between rows 1, 2, 4 apart) */
+#define TR_SWAP(a, r, d, m)                                                   \
+	do {                                                                  \
+		uint64_t x_ = (a)[r], y_ = (a)[(r) + (d)];                    \
+		(a)[r] = (x_ & (m)) | ((y_ << (8 * (d))) & ~(m));              \
+		(a)[(r) + (d)] = ((x_ >> (8 * (d))) & (m)) | (y_ & ~(m));      \
+	} while (0)
+
+static inline __attribute__((always_inline)) void tr8x8(uint64_t a[8])
+{
+	const uint64_t m1 = 0x00FF00FF00FF00FFull, m2 = 0x0000FFFF0000FFFFull,
+		       m4 = 0x00000000FFFFFFFFull;
+
+	TR_SWAP(a, 0, 1, m1);
+	TR_SWAP(a, 2, 1, m1);
+	TR_SWAP(a, 4, 1, m1);
+	TR_SWAP(a, 6, 1, m1);
+	TR_SWAP(a, 0, 2, m2);
+	TR_SWAP(a, 1, 2, m2);
+	TR_SWAP(a, 4, 2, m2);
+	TR_SWAP(a, 5, 2, m2);
+	TR_SWAP(a, 0, 4, m4);
+	TR_SWAP(a, 1, 4, m4);
+	TR_SWAP(a, 2, 4, m4);
+	TR_SWAP(a, 3, 4, m4);
+}
+
+/* The byte planes of a body area (B planes of K bytes, body_put()) as K rows
+ * of B bytes: row M = the delta bytes of the type's record M, in order */
+static void planes_to_rows(uint8_t *dst, const uint8_t *a, size_t k, unsigned int b)
+{
+	size_t m = 0;
+	unsigned int j, r;
+
+	for (; m + 8 <= k; m += 8) {
+		for (j = 0; j + 8 <= b; j += 8) {
+			uint64_t w[8];
+
+			for (r = 0; r < 8; r++)
+				memcpy(&w[r], a + (j + r) * k + m, 8);
+			tr8x8(w);
+			for (r = 0; r < 8; r++)
+				memcpy(dst + (m + r) * b + j, &w[r], 8);
+		}
+		for (; j < b; j++)
+			for (r = 0; r < 8; r++)
+				dst[(m + r) * b + j] = a[j * k + m + r];
+	}
+	for (; m < k; m++)
+		for (j = 0; j < b; j++)
+			dst[m * b + j] = a[j * k + m];
+}
+
+typedef uint32_t ntl_v4u32 __attribute__((vector_size(16)));
+
+/* A body of B bytes from its row of deltas D (body_put(): u32 words, then
+ * bytes) added to REF (NULL: zeros) */
+static inline void body_add(uint8_t *dst, const uint8_t *d, const uint8_t *ref, unsigned int b)
+{
+	unsigned int j = 0;
+
+	if (!ref) {
+		memcpy(dst, d, b);
+		return;
+	}
+	for (; j + 16 <= b; j += 16) {
+		ntl_v4u32 x, y;
+
+		memcpy(&x, d + j, 16);
+		memcpy(&y, ref + j, 16);
+		x += y;
+		memcpy(dst + j, &x, 16);
+	}
+	for (; j + 4 <= b; j += 4) {
+		uint32_t x, y;
+
+		memcpy(&x, d + j, 4);
+		memcpy(&y, ref + j, 4);
+		x += y;
+		memcpy(dst + j, &x, 4);
+	}
+	for (; j < b; j++)
+		dst[j] = (uint8_t)(d[j] + ref[j]);
+}
+
 /* Bytes a record of SZ bytes takes in the decoded rows (8-byte aligned) */
 #define ROW(sz) (((uint64_t)(sz) + 7) & ~(uint64_t)7)
 
@@ -374,7 +443,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		     struct ntl_c2_state *st, const char **why, int coding)
 {
 	uint64_t cnt[256] = { 0 }, idx[256] = { 0 }, area[256], tsa[256], need, n, ns, nnew = 0;
-	uint64_t rows_total = 0, vars = 0, hdr = 8, tsw = 8, xlen = 0, xtail = 0, xbits = 0;
+	uint64_t rows_total = 0, body_total = 0, vars = 0, hdr = 8, tsw = 8, xlen = 0, xtail = 0, xbits = 0;
 	const uint8_t *ty, *fl, *cpu, *id, *ts, *sidx, *nskb;
 	uint8_t *o, *orow;
 	uint64_t k = 0, pts = 0;
@@ -384,6 +453,8 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 	struct ntl_ts3_phase ph;
 	const uint8_t *rsel = NULL;
 	uint8_t tref[256];
+	const uint8_t *drow[256], *tsp[256];
+	uint64_t hw[8];
 
 	ntl_ts3_reset(&ph);
 	if (c3) {
@@ -450,6 +521,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 				return -1;
 			}
 		br.p = in + len - xlen; /* the last XB bytes */
+		br.end = in + len;
 		xtail = xlen;
 	}
 	need = hdr + (9 + tsw) * n + 8 * ns + (c3 ? cnt[NT_EV_NFT_RULE] : 0);
@@ -481,6 +553,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		} else {
 			need += cnt[t] * (size[t] - 24u);
 			rows_total += cnt[t] * ROW(size[t]);
+			body_total += cnt[t] * (size[t] - 24u);
 		}
 		if (need > len)
 			break;
@@ -499,6 +572,24 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		*outp = nb;
 		*cap = rows_total ? rows_total : 8;
 	}
+	if (body_total > st->drows_cap || !st->drows) {
+		uint8_t *nb = realloc(st->drows, body_total ? body_total : 8);
+
+		if (!nb) {
+			*why = "out of memory";
+			return -1;
+		}
+		st->drows = nb;
+		st->drows_cap = body_total ? body_total : 8;
+	}
+	for (unsigned int t = 0, off = 0; t < 256; t++) {
+		tsp[t] = ts + tsa[t];
+		drow[t] = st->drows + off;
+		if (!cnt[t] || size[t] == NT_EV_SIZE_VAR || size[t] == 24)
+			continue;
+		planes_to_rows(st->drows + off, in + area[t], cnt[t], size[t] - 24u);
+		off += cnt[t] * (size[t] - 24u);
+	}
 	o = *outp;
 	orow = o;
 	c2_reset(st);
@@ -507,21 +598,34 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		uint64_t skb, v;
 		const uint8_t *ref = NULL;
 		uint8_t *obody = orow + 24;
-		struct nt_ev_hdr h;
 
-		h.type = (uint8_t)t;
-		h.flags = fl[i];
-		h.cpu = (uint16_t)plane_get(cpu, n, i, 2);
-		h.id = (uint32_t)plane_get(id, n, i, 4);
+		if (!(i & 7)) {
+			/* the first 8 bytes of the next 8 headers (type, flags,
+			 * cpu, id) are a transpose of the columns' planes */
+			if (i + 8 <= n) {
+				memcpy(&hw[0], ty + i, 8);
+				memcpy(&hw[1], fl + i, 8);
+				memcpy(&hw[2], cpu + i, 8);
+				memcpy(&hw[3], cpu + n + i, 8);
+				for (unsigned int j = 0; j < 4; j++)
+					memcpy(&hw[4 + j], id + j * n + i, 8);
+				tr8x8(hw);
+			} else {
+				for (uint64_t j = i; j < n; j++)
+					hw[j - i] = ty[j] | (uint64_t)fl[j] << 8 |
+						    plane_get(cpu, n, j, 2) << 16 | plane_get(id, n, j, 4) << 32;
+			}
+		}
 		if (c3) {
-			unsigned int sy = ts[tsa[t] + idx[t]];
+			const uint8_t *tp = tsp[t]++;
+			unsigned int sy = tp[0];
 
 			v = sy < 8 ? sy : ntl_ts3_val(sy, ntl_bitr_get(&br, ntl_ts3_ebits(sy)));
 			if (v < NTL_TS3_TICKS && q == NTL_TS3_P1) {
 				/* 1 ns ticks: the phase (< 1 ns) adds nothing */
-				v += (uint64_t)(int64_t)(int8_t)ts[n + tsa[t] + idx[t]];
+				v += (uint64_t)(int64_t)(int8_t)tp[n];
 			} else if (v < NTL_TS3_TICKS) {
-				uint64_t d = ntl_ts3_ns(&ph, v, q) + (uint64_t)(int64_t)(int8_t)ts[n + tsa[t] + idx[t]];
+				uint64_t d = ntl_ts3_ns(&ph, v, q) + (uint64_t)(int64_t)(int8_t)tp[n];
 
 				ntl_ts3_seen(&ph, v, q, d);
 				v = d;
@@ -532,7 +636,6 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 			v = plane_get(ts + tsa[t], cnt[t], idx[t], 8);
 		}
 		pts += v;
-		h.ts_ns = pts;
 		if (pos == 0 && st->nslots) {
 			s = st->order[0]; /* the same skb as the record before: the table stays */
 			skb = st->skb[s];
@@ -547,8 +650,9 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 			}
 			s = c2_use(st, pos, skb);
 		}
-		h.skb = skb;
-		memcpy(orow, &h, sizeof(h));
+		memcpy(orow, &hw[i & 7], 8);
+		memcpy(orow + 8, &pts, 8);
+		memcpy(orow + 16, &skb, 8);
 		if (size[t] == 24) {
 			/* no body (FUNC, FREE): nothing refers to it */
 			idx[t]++;
@@ -569,7 +673,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 				/* the chain key comes before the trace id: decoded first */
 				uint64_t e;
 
-				body_get(obody, in + area[t], cnt[t], idx[t], ref, 8);
+				body_add(obody, drow[t], ref, 8);
 				e = c3_tid_hash(skb, obody);
 				if (ref)
 					memcpy(tref, ref, b);
@@ -578,8 +682,8 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 				ntl_put32(tref + 28, c3_tid_hit(st, e) ? st->tids[C3_TID_E(e)].tid : 0);
 				ref = tref;
 			}
-			if (b)
-				body_get(obody, in + area[t], cnt[t], idx[t], ref, b);
+			body_add(obody, drow[t], ref, b);
+			drow[t] += b;
 			if (c3 && t == NT_EV_NFT_RULE && b >= 32 && b <= sizeof(tref))
 				c3_tid_set(st, c3_tid_hash(skb, obody), obody);
 		}

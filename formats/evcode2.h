@@ -31,6 +31,10 @@ struct ntl_c2_state {
 		uint32_t check, tid, gen;
 	} tids[NTL_C3_TIDS];
 	uint32_t gen;
+	/* the reader's: a block's record bodies as rows of deltas (malloc'd,
+	 * free() it with the state) */
+	uint8_t *drows;
+	size_t drows_cap;
 	/* the writer's, kept across blocks (each block stores its own) */
 	uint64_t tick;                    /* coding 3: clock tick period found (32.32 ns), 0 none yet */
 	unsigned int tick_tries;          /* blocks searched for it */

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define NTL_TS3_ONE (1ull << 32)           /* 1 ns in the 32.32 fixed point of tick periods */
 #define NTL_TS3_P1 NTL_TS3_ONE            /* tick period 1 ns: no quantum */
@@ -127,29 +128,52 @@ static inline void ntl_bitw_end(struct ntl_bitw *w)
 	w->nb = 0;
 }
 
-/* reader of bits the caller has counted beforehand (no bound checks here) */
+/* reader of bits the caller has counted beforehand (no bound checks here
+ * but END: the bytes are read 8 at a time while 8 are left before it) */
 struct ntl_bitr {
-	const uint8_t *p;
+	const uint8_t *p, *end;
 	uint64_t acc;
 	unsigned int nb;
 };
 
-static inline uint64_t ntl_bitr_get(struct ntl_bitr *r, unsigned int nb)
+static inline void ntl_bitr_fill(struct ntl_bitr *r)
 {
-	uint64_t x;
+	if (r->end - r->p >= 8) {
+		uint64_t w;
 
-	if (nb > 32) {
-		x = ntl_bitr_get(r, 32);
-		return x | ntl_bitr_get(r, nb - 32) << 32;
+		memcpy(&w, r->p, 8); /* little-endian host (logw.c) */
+		r->acc |= w << r->nb;
+		r->p += (63 - r->nb) >> 3;
+		r->nb |= 56;
+		return;
 	}
-	while (r->nb < nb) {
+	while (r->nb <= 56 && r->p < r->end) {
 		r->acc |= (uint64_t)*r->p++ << r->nb;
 		r->nb += 8;
 	}
+}
+
+/* NB <= 32 bits */
+static inline uint64_t ntl_bitr_get32(struct ntl_bitr *r, unsigned int nb)
+{
+	uint64_t x;
+
+	if (r->nb < nb)
+		ntl_bitr_fill(r);
 	x = r->acc & ((1ull << nb) - 1);
 	r->acc >>= nb;
 	r->nb -= nb;
 	return x;
+}
+
+static inline uint64_t ntl_bitr_get(struct ntl_bitr *r, unsigned int nb)
+{
+	if (__builtin_expect(nb > 32, 0)) {
+		uint64_t x = ntl_bitr_get32(r, 32);
+
+		return x | ntl_bitr_get32(r, nb - 32) << 32;
+	}
+	return ntl_bitr_get32(r, nb);
 }
 
 #endif

@@ -727,6 +727,8 @@ void ntl_reader_close(struct ntl_reader *r)
 	free(r->stored);
 	free(r->raw);
 	free(r->rows);
+	if (r->c2)
+		free(r->c2->drows);
 	free(r->c2);
 	free(r);
 }
