@@ -446,7 +446,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 	uint64_t rows_total = 0, body_total = 0, vars = 0, hdr = 8, tsw = 8, xlen = 0, xtail = 0, xbits = 0;
 	const uint8_t *ty, *fl, *cpu, *id, *ts, *sidx, *nskb;
 	uint8_t *o, *orow;
-	uint64_t k = 0, pts = 0;
+	uint64_t k = 0, pts = 0, nrule = 0;
 	uint64_t q = 0;
 	int c3 = coding == NTL_EV_CODING3;
 	struct ntl_bitr br = { 0 };
@@ -633,7 +633,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 				ntl_ts3_reset(&ph);
 			}
 		} else {
-			v = plane_get(ts + tsa[t], cnt[t], idx[t], 8);
+			v = plane_get(ts + tsa[t], cnt[t], idx[t]++, 8);
 		}
 		pts += v;
 		if (pos == 0 && st->nslots) {
@@ -655,7 +655,6 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		memcpy(orow + 16, &skb, 8);
 		if (size[t] == 24) {
 			/* no body (FUNC, FREE): nothing refers to it */
-			idx[t]++;
 			orow += 24;
 			continue;
 		}
@@ -669,7 +668,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 				ref = o + st->last[s][t] - 1;
 			else if (st->any[t])
 				ref = o + st->any[t] - 1;
-			if (c3 && t == NT_EV_NFT_RULE && rsel[idx[t]] && b >= 32 && b <= sizeof(tref)) {
+			if (c3 && t == NT_EV_NFT_RULE && rsel[nrule++] && b >= 32 && b <= sizeof(tref)) {
 				/* the chain key comes before the trace id: decoded first */
 				uint64_t e;
 
@@ -687,7 +686,6 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 			if (c3 && t == NT_EV_NFT_RULE && b >= 32 && b <= sizeof(tref))
 				c3_tid_set(st, c3_tid_hash(skb, obody), obody);
 		}
-		idx[t]++;
 		st->any[t] = (uint32_t)(obody - o) + 1;
 		if (t < NTL_C2_SLOT_TYPES)
 			st->last[s][t] = st->any[t];
