@@ -30,20 +30,7 @@ t0=$(date +%s.%N)
 "$MKLOG" -o "$W/bench.ntl" --repeat "$REPEAT" bench/analyze.scn || exit 1
 t1=$(date +%s.%N)
 # the zstd frames of the log, concatenated: what zstdcat must decompress
-python3 - "$W/bench.ntl" "$W/frames.zst" <<'PY' || exit 1
-import struct, sys
-src, dst = sys.argv[1], sys.argv[2]
-with open(src, 'rb') as f, open(dst, 'wb') as o:
-    f.read(16)
-    while True:
-        h = f.read(16)
-        if len(h) < 16:
-            break
-        magic, typ, flags, stored, raw = struct.unpack('<IHHII', h)
-        data = f.read(stored)
-        if typ == 16:
-            o.write(data)
-PY
+python3 bench/lib/ntl_frames.py "$W/bench.ntl" "$W/frames.zst" || exit 1
 
 # one run of CMD... -> "elapsed_seconds max_rss_kb cpu_seconds"
 run1() {

@@ -41,22 +41,6 @@ if [ -n "$BASE" ]; then
 	BASEBIN=$W/base/build/tests/tools/ntl_readbench
 fi
 
-# the EVENTS zstd frames of a log, concatenated (what zstdcat decompresses)
-frames() {
-	python3 - "$1" "$2" <<'PY' || exit 1
-import struct, sys
-with open(sys.argv[1], 'rb') as f, open(sys.argv[2], 'wb') as o:
-    f.read(16)
-    while True:
-        h = f.read(16)
-        if len(h) < 16:
-            break
-        magic, typ, flags, stored, raw = struct.unpack('<IHHII', h)
-        data = f.read(stored)
-        if typ == 16 and flags & 1:
-            o.write(data)
-PY
-}
 # CPU seconds of one zstdcat of FILE: the least of 3 measures of 5 runs each
 # (/usr/bin/time counts in 10 ms steps)
 floor_cpu() {
@@ -80,7 +64,7 @@ for round in 1 2 3; do
 	done
 done
 for i in "${!LOGS[@]}"; do
-	frames "${LOGS[$i]}" "$W/frames.$i.zst"
+	python3 bench/lib/ntl_frames.py "${LOGS[$i]}" "$W/frames.$i.zst" || exit 1
 	echo "${LOGS[$i]} $(floor_cpu "$W/frames.$i.zst") $(stat -c %s "${LOGS[$i]}")" >> "$W/floors"
 done
 load=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -363,18 +363,17 @@ static inline __attribute__((always_inline)) void tr8x8(uint64_t a[8])
 	const uint64_t m1 = 0x00FF00FF00FF00FFull, m2 = 0x0000FFFF0000FFFFull,
 		       m4 = 0x00000000FFFFFFFFull;
 
-	TR_SWAP(a, 0, 1, m1);
-	TR_SWAP(a, 2, 1, m1);
-	TR_SWAP(a, 4, 1, m1);
-	TR_SWAP(a, 6, 1, m1);
-	TR_SWAP(a, 0, 2, m2);
-	TR_SWAP(a, 1, 2, m2);
-	TR_SWAP(a, 4, 2, m2);
-	TR_SWAP(a, 5, 2, m2);
-	TR_SWAP(a, 0, 4, m4);
-	TR_SWAP(a, 1, 4, m4);
-	TR_SWAP(a, 2, 4, m4);
-	TR_SWAP(a, 3, 4, m4);
+	unsigned int q;
+
+#pragma GCC unroll 4
+	for (q = 0; q < 4; q++)
+		TR_SWAP(a, 2 * q, 1, m1);                  /* rows 0 2 4 6 with 1 3 5 7 */
+#pragma GCC unroll 4
+	for (q = 0; q < 4; q++)
+		TR_SWAP(a, (q & 1) | (q & 2) << 1, 2, m2); /* rows 0 1 4 5 with 2 3 6 7 */
+#pragma GCC unroll 4
+	for (q = 0; q < 4; q++)
+		TR_SWAP(a, q, 4, m4);                      /* rows 0 1 2 3 with 4 5 6 7 */
 }
 
 /* The byte planes of a body area (B planes of K bytes, body_put()) as K rows
@@ -415,7 +414,7 @@ static inline void body_add(uint8_t *dst, const uint8_t *d, const uint8_t *ref, 
 		memcpy(dst, d, b);
 		return;
 	}
-	for (; j + 16 <= b; j += 16) {
+	for (; j + 16 <= b; j += 16) { /* four words at once */
 		ntl_v4u32 x, y;
 
 		memcpy(&x, d + j, 16);
@@ -423,14 +422,8 @@ static inline void body_add(uint8_t *dst, const uint8_t *d, const uint8_t *ref, 
 		x += y;
 		memcpy(dst + j, &x, 16);
 	}
-	for (; j + 4 <= b; j += 4) {
-		uint32_t x, y;
-
-		memcpy(&x, d + j, 4);
-		memcpy(&y, ref + j, 4);
-		x += y;
-		memcpy(dst + j, &x, 4);
-	}
+	for (; j + 4 <= b; j += 4)
+		ntl_put32(dst + j, ntl_get32(d + j) + ntl_get32(ref + j));
 	for (; j < b; j++)
 		dst[j] = (uint8_t)(d[j] + ref[j]);
 }

@@ -308,6 +308,8 @@ TEST(v2_roundtrip_ct_bytes_stackref_stacks)
 			continue;
 		}
 		events++;
+		/* records of any length after variable-size ones: 8-byte aligned */
+		CHECK(((uintptr_t)it.data & 7) == 0);
 		switch (it.type) {
 		case NT_EV_CT:
 			CHECK(it.len == sizeof(ct) && !memcmp(it.data, &ct, sizeof(ct)));
