@@ -91,12 +91,14 @@ static int json_members(struct fmemo *e, const struct nt_func_info *f, int html)
 	return 0;
 }
 
-void nt_jw_path_head(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
-		     const char *type, uint64_t skb)
+/* nt_jw_path_head(), and when CLOSE the members TAIL and the object's end */
+static void path_entry(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
+		       const char *type, uint64_t skb, const char *tail, size_t tail_len, int tail_count,
+		       int close)
 {
 	uint64_t serial = nt_model_serial(m);
 	struct fmemo *e = memo_of(f);
-	size_t tl = strlen(type);
+	size_t tl = strlen(type), need;
 	char *o;
 
 	if (!memo_hit(e, serial, f, w->html ? 3 : 2)) {
@@ -104,26 +106,28 @@ void nt_jw_path_head(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, c
 		if (json_members(e, f, w->html))
 			e->state = 0;
 	}
-	if (w->buf && w->f && w->cap - w->len < (size_t)e->len + tl + 96)
+	/* '{' ',' + "t_ns": 20 + ,"type":"..." + ,"skb":"0x<16>" fit (+ ',' TAIL '}'):
+	 * else the generic writer */
+	need = (size_t)e->len + tl + 96 + (close ? tail_len + 2 : 0);
+	if (w->buf && w->f && w->cap - w->len < need)
 		nt_jw_flush(w);
-	/* '{' ',' + "t_ns": 20 + ,"type":"..." + ,"skb":"0x<16>" fit: else the generic writer */
-	if (!e->state || !w->buf || w->depth >= NT_JW_MAX_DEPTH || tl > 32 ||
-	    w->cap - w->len < (size_t)e->len + tl + 96) {
+	if (!e->state || !w->buf || w->depth >= NT_JW_MAX_DEPTH || tl > 32 || w->cap - w->len < need) {
 		nt_jw_obj(w, NULL);
 		nt_jw_u64(w, "t_ns", t_ns);
 		nt_jw_str(w, "func", f->name);
 		nt_jw_str(w, "layer", f->layer_name);
 		nt_jw_str(w, "type", type);
 		nt_jw_hex(w, "skb", skb);
+		if (close) {
+			nt_jw_members_raw(w, tail, tail_len, tail_count);
+			nt_jw_end(w);
+		}
 		return;
 	}
 	o = w->buf + w->len;
 	if (w->depth > 0 && w->n[w->depth - 1]++)
 		*o++ = ',';
 	*o++ = '{';
-	w->n[w->depth] = 5;
-	w->kind[w->depth] = '{';
-	w->depth++;
 	memcpy(o, "\"t_ns\":", 7);
 	o = nt_u64_put(o + 7, t_ns);
 	*o++ = ',';
@@ -136,5 +140,29 @@ void nt_jw_path_head(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, c
 	memcpy(o, "\",\"skb\":\"0x", 11);
 	o = nt_hex_put(o + 11, skb);
 	*o++ = '"';
+	if (close) { /* (the object is closed here: its depth is never entered) */
+		if (tail_count) {
+			*o++ = ',';
+			memcpy(o, tail, tail_len);
+			o += tail_len;
+		}
+		*o++ = '}';
+	} else {
+		w->n[w->depth] = 5;
+		w->kind[w->depth] = '{';
+		w->depth++;
+	}
 	w->len = (size_t)(o - w->buf);
+}
+
+void nt_jw_path_head(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
+		     const char *type, uint64_t skb)
+{
+	path_entry(w, m, t_ns, f, type, skb, NULL, 0, 0, 0);
+}
+
+void nt_jw_path_entry(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
+		      const char *type, uint64_t skb, const char *tail, size_t tail_len, int tail_count)
+{
+	path_entry(w, m, t_ns, f, type, skb, tail, tail_len, tail_count, 1);
 }

@@ -20,5 +20,10 @@ void nt_tb_func_name(struct nt_tb *b, const struct nt_model *m, const struct nt_
  * it; the object stays open. */
 void nt_jw_path_head(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
 		     const char *type, uint64_t skb);
+/* A whole "path" element: nt_jw_path_head(), then TAIL[0..TAIL_LEN) as
+ * nt_jw_members_raw(w, tail, tail_len, tail_count) writes it, then the
+ * object's end (nt_jw_end()), in one go. */
+void nt_jw_path_entry(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
+		      const char *type, uint64_t skb, const char *tail, size_t tail_len, int tail_count);
 
 #endif

@@ -216,34 +216,54 @@ static __thread struct {
 	char s[1024]; /* > 2 escaped names + keys + netns: never flushed (no FILE) */
 } jw_where_memo;
 
-static void jw_where(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
+/* The "dev", "netns", "ns" members of IFINDEX / NETNS as JSON text (the
+ * memo, LEN bytes), or NULL when a name is too long to be memoized */
+static const char *jw_where_text(const struct nt_jw *w, const struct nt_model *m, uint32_t ifindex,
+				 uint32_t netns, size_t *len)
 {
 	const char *dev, *ns;
 	struct nt_jw mw;
 	char a[32];
 
-	if (jw_where_memo.valid && jw_where_memo.m == m && jw_where_memo.ifindex == ifindex &&
-	    jw_where_memo.netns == netns && jw_where_memo.html == w->html) {
-		nt_jw_members_raw(w, jw_where_memo.s, jw_where_memo.len, 3);
-		return;
+	if (!(jw_where_memo.valid && jw_where_memo.m == m && jw_where_memo.ifindex == ifindex &&
+	      jw_where_memo.netns == netns && jw_where_memo.html == w->html)) {
+		dev = ifindex ? dev_label(m, netns, ifindex, a, sizeof(a)) : NULL;
+		ns = nt_model_netns_name(m, netns);
+		if ((dev && strnlen(dev, WHERE_NAME_MAX) == WHERE_NAME_MAX) ||
+		    (ns && strnlen(ns, WHERE_NAME_MAX) == WHERE_NAME_MAX))
+			return NULL;
+		/* bounded: at most sizeof(jw_where_memo.s) bytes */
+		nt_jw_init_mem(&mw, jw_where_memo.s, sizeof(jw_where_memo.s), w->html);
+		jw_where_members(&mw, m, dev, netns, ns);
+		jw_where_memo.m = m;
+		jw_where_memo.ifindex = ifindex;
+		jw_where_memo.netns = netns;
+		jw_where_memo.html = w->html;
+		jw_where_memo.len = mw.len;
+		jw_where_memo.valid = 1;
 	}
-	dev = ifindex ? dev_label(m, netns, ifindex, a, sizeof(a)) : NULL;
-	ns = nt_model_netns_name(m, netns);
-	if ((dev && strnlen(dev, WHERE_NAME_MAX) == WHERE_NAME_MAX) ||
-	    (ns && strnlen(ns, WHERE_NAME_MAX) == WHERE_NAME_MAX)) {
-		jw_where_members(w, m, dev, netns, ns);
-		return;
-	}
-	/* bounded: at most sizeof(jw_where_memo.s) bytes */
-	nt_jw_init_mem(&mw, jw_where_memo.s, sizeof(jw_where_memo.s), w->html);
-	jw_where_members(&mw, m, dev, netns, ns);
-	jw_where_memo.m = m;
-	jw_where_memo.ifindex = ifindex;
-	jw_where_memo.netns = netns;
-	jw_where_memo.html = w->html;
-	jw_where_memo.len = mw.len;
-	jw_where_memo.valid = 1;
-	nt_jw_members_raw(w, jw_where_memo.s, jw_where_memo.len, 3);
+	*len = jw_where_memo.len;
+	return jw_where_memo.s;
+}
+
+/* the members of a name too long for the memo */
+static void jw_where_long(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
+{
+	char a[32];
+
+	jw_where_members(w, m, ifindex ? dev_label(m, netns, ifindex, a, sizeof(a)) : NULL, netns,
+			 nt_model_netns_name(m, netns));
+}
+
+static void jw_where(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
+{
+	size_t len;
+	const char *s = jw_where_text(w, m, ifindex, netns, &len);
+
+	if (s)
+		nt_jw_members_raw(w, s, len, 3);
+	else
+		jw_where_long(w, m, ifindex, netns);
 }
 
 /* Layers of P's function records, in order of first appearance. */
@@ -717,11 +737,20 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 
 		if (rec_layer(m, h) < 0)
 			continue;
+		const char *type = h->type == NT_EV_DROP ? "drop" : h->type != NT_EV_FREE ? "func" :
+				   (h->flags & NT_F_INFERRED) ? "free_inferred" : "free";
+		uint64_t t = h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0;
+		uint32_t ifindex = s ? s->ifindex : 0, netns = s ? s->netns : 0;
+		const char *ws;
+		size_t wl;
+
 		f = nt_model_func(m, h->id);
-		nt_jw_path_head(w, m, h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0, f,
-				h->type == NT_EV_DROP ? "drop" : h->type != NT_EV_FREE ? "func" :
-				(h->flags & NT_F_INFERRED) ? "free_inferred" : "free", h->skb);
-		jw_where(w, m, s ? s->ifindex : 0, s ? s->netns : 0);
+		if ((ws = jw_where_text(w, m, ifindex, netns, &wl))) {
+			nt_jw_path_entry(w, m, t, f, type, h->skb, ws, wl, 3);
+			continue;
+		}
+		nt_jw_path_head(w, m, t, f, type, h->skb);
+		jw_where_long(w, m, ifindex, netns);
 		nt_jw_end(w);
 	}
 	nt_jw_end(w);
