@@ -46,24 +46,32 @@ static int esc_all(enum nt_esc_mode mode, char *o, size_t cap, const char *s)
 	return used == n ? (int)k : -1;
 }
 
-void nt_tb_func_name(struct nt_tb *b, const struct nt_model *m, const struct nt_func_info *f)
+const char *nt_func_name_text(const struct nt_model *m, const struct nt_func_info *f, size_t *len)
 {
 	uint64_t serial = nt_model_serial(m);
 	struct fmemo *e = memo_of(f);
 	int k;
 
-	if (memo_hit(e, serial, f, 1)) {
-		nt_tb_mem(b, e->out, e->len);
-		return;
+	if (!memo_hit(e, serial, f, 1)) {
+		memo_key(e, serial, f);
+		if ((k = esc_all(NT_ESC_TEXT, e->out, MEMO_TEXT, f->name)) < 0)
+			return NULL; /* (a name too long for the memo) */
+		e->len = (uint16_t)k;
+		e->state = 1;
 	}
-	memo_key(e, serial, f);
-	if ((k = esc_all(NT_ESC_TEXT, e->out, MEMO_TEXT, f->name)) < 0) {
-		nt_tb_esc(b, f->name); /* (a name too long for the memo) */
-		return;
-	}
-	e->len = (uint16_t)k;
-	e->state = 1;
-	nt_tb_mem(b, e->out, e->len);
+	*len = e->len;
+	return e->out;
+}
+
+void nt_tb_func_name(struct nt_tb *b, const struct nt_model *m, const struct nt_func_info *f)
+{
+	size_t n;
+	const char *s = nt_func_name_text(m, f, &n);
+
+	if (s)
+		nt_tb_mem(b, s, n);
+	else
+		nt_tb_esc(b, f->name);
 }
 
 /* "func":"<name>","layer":"<layer>" into E; 0, or -1 */

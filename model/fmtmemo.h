@@ -14,6 +14,9 @@
 
 /* F's name escaped for text (nt_tb_esc()). */
 void nt_tb_func_name(struct nt_tb *b, const struct nt_model *m, const struct nt_func_info *f);
+/* The same text (the memo: valid until the next call for a function of the
+ * same slot modulo the memo's size), *LEN bytes; NULL when too long for it. */
+const char *nt_func_name_text(const struct nt_model *m, const struct nt_func_info *f, size_t *len);
 
 /* A "path" element's head, as nt_jw_obj(w, NULL) then the members "t_ns",
  * "func", "layer", "type" (TYPE: a plain ASCII constant), "skb" would write

@@ -363,17 +363,8 @@ void nt_tb_us(struct nt_tb *b, uint64_t ns)
 	if (b->cap - b->len < 32)
 		nt_tb_flush(b);
 	o = b->p + b->len;
-	if (ns < 10000000) { /* under 10 ms (most offsets): exactly 8 bytes, "wwww.fff" */
-		unsigned w = (unsigned)whole, f = (unsigned)frac, hi = w / 100, lo = w % 100;
-
-		o[0] = w >= 1000 ? nt_digit_pairs[2 * hi] : ' ';
-		o[1] = w >= 100 ? nt_digit_pairs[2 * hi + 1] : ' ';
-		o[2] = w >= 10 ? nt_digit_pairs[2 * lo] : ' ';
-		o[3] = nt_digit_pairs[2 * lo + 1];
-		o[4] = '.';
-		o[5] = (char)('0' + f / 100);
-		o[6] = nt_digit_pairs[2 * (f % 100)];
-		o[7] = nt_digit_pairs[2 * (f % 100) + 1];
+	if (ns < 10000000) { /* under 10 ms (most offsets): exactly 8 bytes */
+		nt_us8_put(o, ns);
 		b->len += 8;
 		return;
 	}

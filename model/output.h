@@ -284,6 +284,20 @@ static inline uint64_t nt_hex8_word(uint32_t x)
 	return __builtin_bswap64(y);
 }
 
+/* NS (< 10 ms) as microseconds "%8.3f": exactly 8 bytes, "wwww.fff" */
+static inline void nt_us8_put(char *o, uint64_t ns)
+{
+	unsigned w = (unsigned)(ns / 1000), f = (unsigned)(ns % 1000), hi = w / 100, lo = w % 100;
+
+	o[0] = w >= 1000 ? nt_digit_pairs[2 * hi] : ' ';
+	o[1] = w >= 100 ? nt_digit_pairs[2 * hi + 1] : ' ';
+	o[2] = w >= 10 ? nt_digit_pairs[2 * lo] : ' ';
+	o[3] = nt_digit_pairs[2 * lo + 1];
+	o[4] = '.';
+	o[5] = (char)('0' + f / 100);
+	o[6] = nt_digit_pairs[2 * (f % 100)];
+	o[7] = nt_digit_pairs[2 * (f % 100) + 1];
+}
 /* Hex digits of V (lower case, no leading zeros: "%" PRIx64) written at O;
  * returns the end.  O must have room for 16 bytes. */
 static inline char *nt_hex_put(char *o, uint64_t v)
