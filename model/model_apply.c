@@ -177,7 +177,7 @@ int md_step_elsewhere(const struct nt_model *m, const struct skbst *s, const str
 
 /* The skb's waiting nftables trace records go to packet P (in time order,
  * before the record that confirms them). */
-void md_flush_pending(struct nt_model *m, struct skbst *s, struct nt_packet *p, size_t upto)
+void md_flush_pending_run(struct nt_model *m, struct skbst *s, struct nt_packet *p, size_t upto)
 {
 	size_t off = 0;
 

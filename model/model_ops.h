@@ -50,7 +50,14 @@ uint8_t md_nft_hook_of(const struct nt_ev_hdr *h);
 int md_is_copy_to_user(const struct nt_func_info *f);
 void md_apply(struct nt_model *m, struct nt_packet *p, struct skbst *s, const void *rec, size_t len);
 int md_step_elsewhere(const struct nt_model *m, const struct skbst *s, const struct nt_ev_hdr *h);
-void md_flush_pending(struct nt_model *m, struct skbst *s, struct nt_packet *p, size_t upto);
+void md_flush_pending_run(struct nt_model *m, struct skbst *s, struct nt_packet *p, size_t upto);
+/* S's records held until its packet was known, up to byte UPTO, applied to P
+ * (most skbs hold none: no call) */
+static inline void md_flush_pending(struct nt_model *m, struct skbst *s, struct nt_packet *p, size_t upto)
+{
+	if (s->pend_len)
+		md_flush_pending_run(m, s, p, upto);
+}
 int md_pend_add(struct skbst *s, const void *rec, size_t len);
 size_t md_pend_split(const struct skbst *s);
 struct nt_packet *md_pkt_for(struct nt_model *m, struct skbst *s, uint64_t ts);
