@@ -89,6 +89,7 @@ void md_chain_define(struct nt_model *m, const struct nt_ev_nft_chaindef *d)
 
 	if (!d->chain_key)
 		return;
+	m->rule_gen++; /* (rule texts are found through the chains' names) */
 	if (v) {
 		c = &m->chains[*v];
 	} else {

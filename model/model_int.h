@@ -123,6 +123,11 @@ struct nt_model {
 	uint64_t *rule_from;         /* version valid from (RULESET "mono_ns") */
 	uint32_t *rule_prev;         /* the rule's previous version, UINT32_MAX: none */
 	uint32_t nrules, rules_cap;
+	/* rule text lookups remembered (nt_model_rule_text_at): (chain, handle)
+	 * -> version index; valid while rule_gen is the generation they were
+	 * taken in (a chain defined, a rule version added: rule_gen++) */
+	uint64_t rule_gen;
+	struct { uint64_t chain_key, handle, gen; uint32_t v; } rule_memo[16];
 	uint64_t rs_bytes;           /* bytes of the versions kept (strings limit) */
 	struct u64map rule_exact, rule_loose;
 	/* interfaces, drop reasons */

@@ -377,6 +377,7 @@ static int rs_add(struct nt_model *m, uint64_t ke, uint64_t kl, const char *text
 		m->rules_cap = cap;
 	}
 	idx = m->nrules++;
+	m->rule_gen++;
 	m->rule_texts[idx] = model_strdup(m, &m->rs_arena, text);
 	m->rule_from[idx] = from;
 	m->rule_prev[idx] = v ? *v : UINT32_MAX;
@@ -613,23 +614,41 @@ const struct nt_ev_nft_chaindef *nt_model_chain(const struct nt_model *m, uint64
 	return v ? &m->chains[*v] : NULL;
 }
 
-const char *nt_model_rule_text_at(const struct nt_model *m, uint64_t chain_key, uint64_t handle,
-				  uint64_t ts)
+/* The newest version of rule HANDLE of chain CHAIN_KEY, UINT32_MAX: none */
+static uint32_t rule_find(const struct nt_model *m, uint64_t chain_key, uint64_t handle)
 {
 	const struct nt_ev_nft_chaindef *c = nt_model_chain(m, chain_key);
 	const uint32_t *v;
-	uint32_t i;
 
 	if (!c || !handle)
-		return NULL;
+		return UINT32_MAX;
 	v = map_find(&m->rule_exact, rule_key(1, c->netns, c->family, c->table, c->chain, handle));
 	if (!v)
 		v = map_find(&m->rule_loose, rule_key(0, 0, 0, c->table, c->chain, handle));
-	if (!v)
+	return v ? *v : UINT32_MAX;
+}
+
+const char *nt_model_rule_text_at(const struct nt_model *m, uint64_t chain_key, uint64_t handle,
+				  uint64_t ts)
+{
+	/* (the memo is no part of the model's state: the printers' const model
+	 * is used by one thread) */
+	struct nt_model *mm = (struct nt_model *)m;
+	unsigned k = (unsigned)((chain_key ^ (handle * 0x9e3779b97f4a7c15ull)) >> 60);
+	uint32_t i;
+
+	if (mm->rule_memo[k].gen != m->rule_gen + 1 || mm->rule_memo[k].chain_key != chain_key ||
+	    mm->rule_memo[k].handle != handle) {
+		mm->rule_memo[k].chain_key = chain_key;
+		mm->rule_memo[k].handle = handle;
+		mm->rule_memo[k].v = rule_find(m, chain_key, handle);
+		mm->rule_memo[k].gen = m->rule_gen + 1;
+	}
+	if ((i = mm->rule_memo[k].v) == UINT32_MAX)
 		return NULL;
 	/* the newest version valid at TS; before every version: the oldest (a
 	 * rule added after a snapshot is in the next one only) */
-	for (i = *v; m->rule_from[i] > ts && m->rule_prev[i] != UINT32_MAX; i = m->rule_prev[i])
+	for (; m->rule_from[i] > ts && m->rule_prev[i] != UINT32_MAX; i = m->rule_prev[i])
 		;
 	return m->rule_texts[i];
 }
