@@ -9,6 +9,7 @@
 #   BENCH_QUICK=1   100000 iterations (5.1 M records) unless BENCH_REPEAT is set
 #   BENCH_ANALYZE_BASE=BIN  also measure another nft-analyze build (e.g. main's)
 #                   side by side, interleaved with this one: the "before" rows
+#                   (two threads and one, as the new binary's)
 # Targets (issue #23), as the floor's time over the command's (x floor, higher
 # is better): stats >= 0.8, journeys text >= 0.5, journeys --ndjson >= 0.3;
 # elapsed on a machine at load < 1, CPU time beside it (and the load).
@@ -81,6 +82,9 @@ if [ -n "$BASE" ]; then
 	add_case base_stats '"$BASE"' stats "$L"
 	add_case base_journeys_text '"$BASE"' journeys "$L"
 	add_case base_journeys_ndjson '"$BASE"' journeys --ndjson "$L"
+	add_case base_stats_1thread env NT_WALK_THREADS=0 '"$BASE"' stats "$L"
+	add_case base_journeys_text_1thread env NT_WALK_THREADS=0 '"$BASE"' journeys "$L"
+	add_case base_journeys_ndjson_1thread env NT_WALK_THREADS=0 '"$BASE"' journeys --ndjson "$L"
 fi
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 measure_all
@@ -98,7 +102,7 @@ def row(label):
 targets = {"stats": 0.8, "journeys_text": 0.5, "journeys_ndjson": 0.3}
 labels = ["zstdcat_floor"] + [k + sfx for sfx in ("", "_1thread") for k in targets]
 if base:
-    labels += ["base_" + k for k in targets]
+    labels += ["base_" + k + sfx for sfx in ("", "_1thread") for k in targets]
 res = {
     "scenario": "bench/analyze.scn",
     "records": records, "events_counted_by_stats": events,
