@@ -7,6 +7,7 @@
 #include "model/detail.h"
 #include "model/fmtmemo.h"
 #include "model/journey.h"
+#include "model/journey_where.h"
 #include "model/natrule.h"
 
 #define FOREACH_REC(p, h) \
@@ -102,168 +103,14 @@ static struct hopskb *hop_step(struct hops *hs, const struct nt_model *m, const 
 	return s;
 }
 
-static const char *dev_label(const struct nt_model *m, uint32_t netns, uint32_t ifindex, char *buf,
-			     size_t len)
-{
-	const char *n = nt_model_ifname(m, netns, ifindex);
-
-	if (n)
-		return n;
-	if (len < 13)
-		return "?";
-	buf[0] = 'i';
-	buf[1] = 'f';
-	*nt_u64_put(buf + 2, ifindex) = 0; /* "if%u" */
-	return buf;
-}
-
-/* "[dev rc1, netns r]" ("[netns r]" without a device, nothing unknown) of
- * the names DN (device, NULL: "ifN") and NN (namespace, NULL: its number) */
-static void tb_where_names(struct nt_tb *b, uint32_t ifindex, uint32_t netns, const char *dn,
-			   const char *nn)
-{
-	nt_tb_lit(b, "  [");
-	if (ifindex) { /* dev_label() without snprintf */
-		nt_tb_lit(b, "dev ");
-		if (dn) {
-			nt_tb_esc(b, dn);
-		} else {
-			nt_tb_lit(b, "if");
-			nt_tb_u64(b, ifindex);
-		}
-		if (netns)
-			nt_tb_lit(b, ", ");
-	}
-	if (netns) { /* ns_label() */
-		nt_tb_lit(b, "netns ");
-		if (nn)
-			nt_tb_esc(b, nn);
-		else
-			nt_tb_u64(b, netns);
-	}
-	nt_tb_chr(b, ']');
-}
-
-/* The last "[dev ..., netns ...]" written: most lines of a packet repeat it.
- * Valid during one nt_journey_print_text() only (the model's names of a
- * device or namespace can change between packets). */
-#define WHERE_NAME_MAX 64 /* longer names are not memoized */
-static __thread struct {
-	const struct nt_model *m;
-	uint32_t ifindex, netns;
-	int valid;
-	size_t len;
-	char s[2 * NT_ESC_UNIT_MAX * WHERE_NAME_MAX + 48];
-} where_memo;
-
-static void tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
-{
-	const char *dn, *nn;
-	size_t start;
-
-	if (!ifindex && !netns)
-		return;
-	if (where_memo.valid && where_memo.m == m && where_memo.ifindex == ifindex &&
-	    where_memo.netns == netns) {
-		nt_tb_mem(b, where_memo.s, where_memo.len);
-		return;
-	}
-	dn = ifindex ? nt_model_ifname(m, netns, ifindex) : NULL;
-	nn = netns ? nt_model_netns_name(m, netns) : NULL;
-	if ((dn && strnlen(dn, WHERE_NAME_MAX) == WHERE_NAME_MAX) ||
-	    (nn && strnlen(nn, WHERE_NAME_MAX) == WHERE_NAME_MAX)) {
-		tb_where_names(b, ifindex, netns, dn, nn);
-		return;
-	}
-	/* at most sizeof(where_memo.s) bytes follow: no flush in between */
-	if (b->cap - b->len < sizeof(where_memo.s))
-		nt_tb_flush(b);
-	start = b->len;
-	tb_where_names(b, ifindex, netns, dn, nn);
-	where_memo.m = m;
-	where_memo.ifindex = ifindex;
-	where_memo.netns = netns;
-	where_memo.len = b->len - start;
-	memcpy(where_memo.s, b->p + start, where_memo.len);
-	where_memo.valid = 1;
-}
-
 /* End of a "Fragments:" line: the skb of META MM and where it was. */
 static void tb_frag_end(struct nt_tb *b, const struct nt_model *m, const struct nt_ev_meta *mm)
 {
 	nt_tb_lit(b, "  [skb 0x");
 	nt_tb_hex(b, mm->h.skb);
 	nt_tb_chr(b, ']');
-	tb_where(b, m, mm->ifindex, mm->netns);
+	nt_jr_tb_where(b, m, mm->ifindex, mm->netns);
 	nt_tb_chr(b, '\n');
-}
-
-static void jw_where_members(struct nt_jw *w, const struct nt_model *m, const char *dev,
-			     uint32_t netns, const char *ns)
-{
-	nt_jw_str(w, "dev", dev);
-	nt_jw_u64(w, "netns", netns);
-	nt_jw_str(w, "ns", ns);
-}
-
-/* The last "dev", "netns", "ns" members written, as jw_where_members() wrote
- * them; valid during one nt_journey_json_key() (as where_memo). */
-static __thread struct {
-	const struct nt_model *m;
-	uint32_t ifindex, netns;
-	int valid, html;
-	size_t len;
-	char s[1024]; /* > 2 escaped names + keys + netns: never flushed (no FILE) */
-} jw_where_memo;
-
-/* The "dev", "netns", "ns" members of IFINDEX / NETNS as JSON text (the
- * memo, LEN bytes), or NULL when a name is too long to be memoized */
-static const char *jw_where_text(const struct nt_jw *w, const struct nt_model *m, uint32_t ifindex,
-				 uint32_t netns, size_t *len)
-{
-	const char *dev, *ns;
-	struct nt_jw mw;
-	char a[32];
-
-	if (!(jw_where_memo.valid && jw_where_memo.m == m && jw_where_memo.ifindex == ifindex &&
-	      jw_where_memo.netns == netns && jw_where_memo.html == w->html)) {
-		dev = ifindex ? dev_label(m, netns, ifindex, a, sizeof(a)) : NULL;
-		ns = nt_model_netns_name(m, netns);
-		if ((dev && strnlen(dev, WHERE_NAME_MAX) == WHERE_NAME_MAX) ||
-		    (ns && strnlen(ns, WHERE_NAME_MAX) == WHERE_NAME_MAX))
-			return NULL;
-		/* bounded: at most sizeof(jw_where_memo.s) bytes */
-		nt_jw_init_mem(&mw, jw_where_memo.s, sizeof(jw_where_memo.s), w->html);
-		jw_where_members(&mw, m, dev, netns, ns);
-		jw_where_memo.m = m;
-		jw_where_memo.ifindex = ifindex;
-		jw_where_memo.netns = netns;
-		jw_where_memo.html = w->html;
-		jw_where_memo.len = mw.len;
-		jw_where_memo.valid = 1;
-	}
-	*len = jw_where_memo.len;
-	return jw_where_memo.s;
-}
-
-/* the members of a name too long for the memo */
-static void jw_where_long(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
-{
-	char a[32];
-
-	jw_where_members(w, m, ifindex ? dev_label(m, netns, ifindex, a, sizeof(a)) : NULL, netns,
-			 nt_model_netns_name(m, netns));
-}
-
-static void jw_where(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
-{
-	size_t len;
-	const char *s = jw_where_text(w, m, ifindex, netns, &len);
-
-	if (s)
-		nt_jw_members_raw(w, s, len, 3);
-	else
-		jw_where_long(w, m, ifindex, netns);
 }
 
 /* Layers of P's function records, in order of first appearance. */
@@ -309,15 +156,14 @@ static void func_line(struct nt_tb *b, const struct nt_model *m, const struct nt
 		      uint32_t netns)
 {
 	uint64_t rel = h->ts_ns >= p->first_ts ? h->ts_ns - p->first_ts : 0;
-	const char *fn;
-	size_t fl;
+	const char *fn, *ws;
+	size_t fl, wl;
 
 	/* the common line (a function of the packet's own skb, under 10 ms, the
 	 * place of the line before, a memoized name) in one go, as below */
 	if (h->type == NT_EV_FUNC && h->skb == p->skb && rel < 10000000 && (ifindex || netns) &&
-	    where_memo.valid && where_memo.m == m && where_memo.ifindex == ifindex &&
-	    where_memo.netns == netns && (fn = nt_func_name_text(m, f, &fl)) &&
-	    b->cap - b->len >= fl + where_memo.len + 32) {
+	    (ws = nt_jr_tb_where_memo(m, ifindex, netns, &wl)) && (fn = nt_func_name_text(m, f, &fl)) &&
+	    b->cap - b->len >= fl + wl + 32) {
 		char *o = b->p + b->len;
 
 		memcpy(o, "  [", 3);
@@ -326,8 +172,8 @@ static void func_line(struct nt_tb *b, const struct nt_model *m, const struct nt
 		o += 16;
 		memcpy(o, fn, fl);
 		o += fl;
-		memcpy(o, where_memo.s, where_memo.len);
-		o += where_memo.len;
+		memcpy(o, ws, wl);
+		o += wl;
 		*o++ = '\n';
 		b->len = (size_t)(o - b->p);
 		return;
@@ -345,7 +191,7 @@ static void func_line(struct nt_tb *b, const struct nt_model *m, const struct nt
 		nt_tb_hex(b, h->skb);
 		nt_tb_chr(b, ']');
 	}
-	tb_where(b, m, ifindex, netns);
+	nt_jr_tb_where(b, m, ifindex, netns);
 	nt_tb_chr(b, '\n');
 }
 
@@ -422,7 +268,7 @@ static void tb_fate(struct nt_tb *b, const struct nt_model *m, const struct nt_p
 	}
 	case NT_FATE_FORWARDED:
 		nt_tb_lit(b, " out of ");
-		nt_tb_esc(b, p->fate_ifindex ? dev_label(m, p->fate_netns, p->fate_ifindex, a, sizeof(a)) : "?");
+		nt_tb_esc(b, p->fate_ifindex ? nt_jr_dev_label(m, p->fate_netns, p->fate_ifindex, a, sizeof(a)) : "?");
 		nt_tb_lit(b, " at ");
 		nt_tb_esc(b, nt_model_func(m, p->fate_func)->name);
 		break;
@@ -437,7 +283,7 @@ static void tb_fate(struct nt_tb *b, const struct nt_model *m, const struct nt_p
 		nt_tb_lit(b, " (still open at the end of the log)");
 		break;
 	}
-	tb_where(b, m, p->fate == NT_FATE_FORWARDED ? 0 : p->fate_ifindex, p->fate_netns);
+	nt_jr_tb_where(b, m, p->fate == NT_FATE_FORWARDED ? 0 : p->fate_ifindex, p->fate_netns);
 	(void)c;
 	nt_tb_chr(b, '\n');
 }
@@ -466,7 +312,7 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 	int order[NT_MODEL_MAX_LAYERS], nl = 0, nf = 0, many = 0, nnat = 0, nfrag = 0;
 	uint32_t seen = 0, types = 0;
 
-	where_memo.valid = 0;
+	nt_jr_where_reset(0);
 	/* one pass: layer order, function records by layer, record types present */
 	hops_init(&hs);
 	FOREACH_REC(p, h) {
@@ -572,7 +418,7 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 				nt_tb_flow(b, (const void *)h);
 				nt_tb_lit(b, "  seen at ");
 				nt_tb_esc(b, nt_model_func(m, h->id)->name);
-				tb_where(b, m, ((const struct nt_ev_meta *)h)->ifindex,
+				nt_jr_tb_where(b, m, ((const struct nt_ev_meta *)h)->ifindex,
 					 ((const struct nt_ev_meta *)h)->netns);
 				tb_nat_cause(b, m, &hs);
 				nt_tb_chr(b, '\n');
@@ -737,7 +583,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	const struct nt_ev_hdr *h;
 	int order[NT_MODEL_MAX_LAYERS], nl;
 
-	jw_where_memo.valid = 0;
+	nt_jr_where_reset(1);
 	nt_jw_obj(w, key);
 	nt_jw_packet_fields(w, m, p);
 	if (p->not_kept) /* the lists below stop at the kept records */
@@ -769,12 +615,12 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		size_t wl;
 
 		f = nt_model_func(m, h->id);
-		if ((ws = jw_where_text(w, m, ifindex, netns, &wl))) {
+		if ((ws = nt_jr_jw_where_text(w, m, ifindex, netns, &wl))) {
 			nt_jw_path_entry(w, m, t, f, type, h->skb, ws, wl, 3);
 			continue;
 		}
 		nt_jw_path_head(w, m, t, f, type, h->skb);
-		jw_where_long(w, m, ifindex, netns);
+		nt_jr_jw_where_long(w, m, ifindex, netns);
 		nt_jw_end(w);
 	}
 	nt_jw_end(w);
@@ -796,7 +642,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 			jw_flow_text(w, "before", &s->meta);
 			jw_flow_text(w, "after", mm);
 			nt_jw_str(w, "func", nt_model_func(m, h->id)->name);
-			jw_where(w, m, mm->ifindex, mm->netns);
+			nt_jr_jw_where(w, m, mm->ifindex, mm->netns);
 			if (hs.nat_rule) {
 				char ch[900];
 
@@ -836,7 +682,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 			nt_jw_u64(w, "offset", (uint64_t)(mm->frag & NT_FRAG_OFF_MASK) * 8);
 			nt_jw_bool(w, "more", !!(mm->frag & NT_FRAG_MF));
 			nt_jw_u64(w, "len", mm->len);
-			jw_where(w, m, mm->ifindex, mm->netns);
+			nt_jr_jw_where(w, m, mm->ifindex, mm->netns);
 			nt_jw_end(w);
 		} else if (was && !(mm->frag & NT_FRAG_IS)) {
 			nt_jw_obj(w, NULL);
@@ -844,7 +690,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 			nt_jw_hex(w, "skb", h->skb);
 			nt_jw_bool(w, "reassembled", 1);
 			nt_jw_u64(w, "len", mm->len);
-			jw_where(w, m, mm->ifindex, mm->netns);
+			nt_jr_jw_where(w, m, mm->ifindex, mm->netns);
 			nt_jw_end(w);
 		}
 		s->meta = *mm;

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* journey_where.h - where a journey's line happened ("[dev rc1, netns r]",
+ * JSON "dev" / "netns" / "ns"), memoized: most lines of a packet repeat the
+ * place of the line before.  Private to journey.c. */
+#ifndef NT_JOURNEY_WHERE_H
+#define NT_JOURNEY_WHERE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "model/model.h"
+#include "model/output.h"
+
+/* IFINDEX's name in NETNS, or "if<N>" in BUF (LEN >= 13), "?" */
+const char *nt_jr_dev_label(const struct nt_model *m, uint32_t netns, uint32_t ifindex, char *buf,
+			    size_t len);
+/* "  [dev rc1, netns r]" (nothing when both are 0) */
+void nt_jr_tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex, uint32_t netns);
+/* the text nt_jr_tb_where() wrote last when it was for IFINDEX / NETNS, *LEN
+ * bytes; else NULL */
+const char *nt_jr_tb_where_memo(const struct nt_model *m, uint32_t ifindex, uint32_t netns, size_t *len);
+/* the members "dev", "netns", "ns" */
+void nt_jr_jw_where(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns);
+/* those members as JSON text (the memo, *LEN bytes), NULL when a name is too
+ * long to be memoized: then nt_jr_jw_where_long() */
+const char *nt_jr_jw_where_text(const struct nt_jw *w, const struct nt_model *m, uint32_t ifindex,
+				uint32_t netns, size_t *len);
+void nt_jr_jw_where_long(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex, uint32_t netns);
+/* forget the text (JSON 0) or JSON (1) memo: names may change between packets */
+void nt_jr_where_reset(int json);
+
+#endif
