@@ -73,7 +73,7 @@ static __noinline int nt_bytes_hit(struct sk_buff *skb, __u32 func_id, __u32 sig
 		why = was->sig == sig ? NT_BYTES_NETNS : NT_BYTES_CHANGED;
 	}
 	bpf_map_update_elem(&nt_bsigs, &key, &now, BPF_ANY);
-	b = nt_reserve(NT_BYTES_RECLEN(NT_BYTES_MAX));
+	b = nt_reserve_ring(NT_BYTES_RECLEN(NT_BYTES_MAX));
 	if (!b)
 		return 0;
 	head = BPF_CORE_READ(skb, head);

@@ -130,19 +130,24 @@ static __always_inline __u64 nt_rb_flags(void)
 
 /*
  * NT_SUBMIT (keep.bpf.h): the packet's record P of SIZE bytes, reserved in
- * the ring, goes into the kernel-side keep's buffer (--keep in the kernel)
- * or to the ring.  One BPF subprogram, not a copy at every emitter: what a
- * recording does not use (keep, valve: read-only data) the verifier then
- * removes in one piece instead of once per emitter, which was most of its
- * time per program (one program per function with fentry).  The verifier
- * follows a static subprogram at each call with the caller's values, so
- * SIZE stays a constant for nt_keep_put.
+ * the ring (nt_reserve), or, with the kernel-side keep on, built in a per-CPU
+ * scratch record: that goes into the skb's keep buffer or, when the skb is not
+ * buffered, to the ring (bpf_ringbuf_output, one copy).  One BPF subprogram,
+ * not a copy at every emitter: what a recording does not use (keep, valve:
+ * read-only data) the verifier then removes in one piece instead of once per
+ * emitter, which was most of its time per program (one program per function
+ * with fentry).  The verifier follows a static subprogram at each call with
+ * the caller's values, so SIZE stays a constant for nt_keep_put.
  */
 static __noinline int nt_submit(void *p, __u32 size)
 {
-	if (nt_keep_on && !nt_keep_put((__u64)p, size)) {
-		nt_valve_charge_cpu();
-		bpf_ringbuf_discard(p, BPF_RB_NO_WAKEUP);
+	if (nt_keep_on) {
+		if (!nt_keep_put(p, size)) {
+			nt_valve_charge_cpu();
+			return 0;
+		}
+		if (bpf_ringbuf_output(&nt_events, p, size, nt_rb_flags()))
+			nt_count_loss();
 		return 0;
 	}
 	bpf_ringbuf_submit(p, nt_rb_flags());
@@ -155,7 +160,8 @@ static __noinline int nt_submit(void *p, __u32 size)
  * trampolines on 6.1: one ftrace RCU-tasks grace period each). */
 volatile __u32 nt_off = 0;
 
-static __always_inline void *nt_reserve(__u32 size)
+/* A reservation in the ring (records that never go through NT_SUBMIT). */
+static __always_inline void *nt_reserve_ring(__u32 size)
 {
 	void *p;
 
@@ -167,6 +173,22 @@ static __always_inline void *nt_reserve(__u32 size)
 		nt_count_loss();
 	return p;
 }
+
+/* A packet's record (sent with NT_SUBMIT or dropped with NT_DISCARD): in the
+ * ring, or a scratch record with the kernel-side keep (keep.bpf.h). */
+static __always_inline void *nt_reserve(__u32 size)
+{
+	if (nt_keep_on)
+		return nt_off ? NULL : nt_keep_scratch(size);
+	return nt_reserve_ring(size);
+}
+
+/* Drop record P of nt_reserve unsent. */
+#define NT_DISCARD(p)                                      \
+	do {                                               \
+		if (!nt_keep_on)                           \
+			bpf_ringbuf_discard((p), 0);       \
+	} while (0)
 
 static __always_inline void nt_fill_hdr(struct nt_ev_hdr *h, __u8 type, __u8 flags, __u32 id,
 					__u64 skb)
@@ -366,7 +388,7 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 	nst.netns = m->netns;
 	nst.head = head;
 	if ((flags & NT_TRACK_LINKONLY) && m->l3 == NT_L3_NONE) {
-		bpf_ringbuf_discard(m, 0);
+		NT_DISCARD(m);
 		return 0;
 	}
 	if (m->l3 == NT_L3_NONE) {
@@ -421,11 +443,11 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 				} else if (m->netns) {
 					nt_emit_dev(func_id, key, m->ifindex, m->netns);
 				}
-				bpf_ringbuf_discard(m, 0);
+				NT_DISCARD(m);
 				return NT_MATCH_YES;
 			}
 			if (flags & NT_TRACK_LINKONLY) {
-				bpf_ringbuf_discard(m, 0);
+				NT_DISCARD(m);
 				return 0; /* nothing stored: not a packet seen here */
 			}
 		}
@@ -436,7 +458,7 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 	}
 	bpf_map_update_elem(&nt_skbs, &key, &nst, BPF_ANY);
 	if (!nst.match) {
-		bpf_ringbuf_discard(m, 0);
+		NT_DISCARD(m);
 		if (nst.shed)
 			nt_shed_event();
 		return 0;
@@ -451,7 +473,7 @@ static __always_inline int nt_same_packet_meta(struct sk_buff *skb, __u64 key, _
 					       struct nt_skb_state *st, struct nt_ev_meta *m)
 {
 	if (!st->match) {
-		bpf_ringbuf_discard(m, 0);
+		NT_DISCARD(m);
 		return 0;
 	}
 	st->ifindex = m->ifindex;
@@ -477,7 +499,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 				(m->ifindex == st->ifindex && m->netns == st->netns))) ||
 	    (st->hdrless && m->l3 == NT_L3_NONE)) {
 		st->sig = sig;
-		bpf_ringbuf_discard(m, 0);
+		NT_DISCARD(m);
 		nt_dev_check(st, skb, func_id);
 		return st->match;
 	}
@@ -496,7 +518,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 			 * a packet the filter left out (its only record) */
 			nt_valve_decide(st, m->h.ts_ns);
 			if (!st->match) {
-				bpf_ringbuf_discard(m, 0);
+				NT_DISCARD(m);
 				nt_emit_simple(NT_EV_FREE, NT_F_DISCARD, func_id, key);
 				return 0;
 			}
@@ -554,7 +576,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 			__builtin_memcpy(m2, m, sizeof(*m2));
 			nt_meta_submit(skb, m2);
 		}
-		bpf_ringbuf_discard(m, 0);
+		NT_DISCARD(m);
 		return st->match;
 	}
 	/* the same packet, headers changed (NAT ...); one the filter left out
@@ -570,7 +592,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 	st->ifindex = m->ifindex;
 	st->netns = m->netns;
 	if (!st->match) {
-		bpf_ringbuf_discard(m, 0);
+		NT_DISCARD(m);
 		return 0;
 	}
 	nt_meta_submit(skb, m); /* + bytes (bytes.bpf.h) */

@@ -4,13 +4,29 @@
  * mode): the records of each traced skb are held in a bounded per-skb buffer
  * and reach the ring buffer only when the skb ends and may match EXPR.
  *
- * Included twice by nt.bpf.c: before core.bpf.h (configuration and
- * NT_SUBMIT, which every packet record's emitter uses instead of
- * bpf_ringbuf_submit) and after the emitters (the implementation).
+ * Included twice by nt.bpf.c: before core.bpf.h (configuration, the per-CPU
+ * scratch records are built in, NT_SUBMIT, which every packet record's
+ * emitter uses instead of bpf_ringbuf_submit) and after the emitters (the
+ * implementation).
  *
- * Structure: a hash map skb address -> struct nt_keep_buf, preallocated
- * (NT_KEEP_ENTRIES 4096 x 5,368 bytes = 21 MiB of kernel memory, + 1,024
- * hand-over entries, 5.2 MiB): a byte ring of NT_KEEP_RING (4 KiB) holding the
+ * The hot path (a hop of a buffered skb): the emitter builds its record in a
+ * per-CPU scratch slot (nt_reserve, core.bpf.h: no ring buffer reservation),
+ * NT_SUBMIT looks the skb up once (nt_keep_idx, skb address -> slot), the
+ * slot itself is an array element (the verifier inlines that lookup: an
+ * address computation), and the record is copied in, 8 bytes at a time, its
+ * EXPR flags gathered from the scratch copy.  Nothing touches the ring until
+ * the skb ends and may match.  Scratch slots: NT_KEEP_NSCR per CPU, taken in
+ * turn; a program holds at most 3 at once (a META being parsed, a LINK or
+ * FREE, a second META), so a program that interrupts another on the same CPU
+ * (or runs while it is preempted) cannot reuse a slot still held unless it
+ * takes NT_KEEP_NSCR - 3 = 13 records itself (a hop takes at most 4).
+ *
+ * Buffers: an array of NT_KEEP_ENTRIES (4096) slots of 5,376 bytes (21 MiB of
+ * kernel memory), memory-mapped by the recorder (BPF_F_MMAPABLE: it reads
+ * handed-over and idle buffers in place, no copy through the bpf syscall);
+ * free slots in a queue map (nt_keep_free, filled by the recorder at load); a
+ * hash skb -> slot (4-byte values: a new packet copies 4 bytes into the map,
+ * not its buffer).  A slot: a byte ring of NT_KEEP_RING (4 KiB) holding the
  * skb's records as they are (24 to 96 bytes; a record starting near the end
  * runs into NT_KEEP_MAXREC spare bytes, so every record is contiguous), the
  * virtual start of each of the last 256 records (a record is intact while it
@@ -24,25 +40,27 @@
  * FREE, the bulk, take 24 bytes (170 per skb before the oldest are cut).
  *
  * Decision when the skb ends (its FREE or DROP record): the kernel discards
- * (that record too: no ring traffic at all) only what the analyzer's packet
- * model would discard for sure: an skb that is a packet on its own (LINK
- * records, a shared data buffer, fragments, filter withdrawals and idle gaps
- * make it "unsafe") and that matched no predicate of EXPR even
- * conservatively (any drop, verdict, rule handle, function, first to last
- * record > slow).  Otherwise the buffer is handed to user space: moved to
- * nt_keep_done under the time and CPU of the record that ends it, which goes
- * through the ring as usual; the recorder, reading that record, takes the
- * buffer and puts its records first (nft-record/record_keep.c), and the
- * user-space engine (keep.c, the analyzer's model) decides exactly as
- * before.  A LINK hands over both skbs' buffers, their later records pass
- * straight to the ring (nt_keep_pass), as do those of skbs that found the map
- * full (counted).  Buffers of skbs that never end are taken by user space
- * after 10 s idle (the model's expiry) and at the end.  Discarded packets,
- * their cut records, after-free records (model.c md_after_free) are counted
- * per CPU (nt_keep_cnt).  No flush loop in BPF: the verifier follows
- * nt_keep_put once per call site, a loop there multiplied its work.
+ * (that record too: no ring traffic at all; the slot goes back to the queue)
+ * only what the analyzer's packet model would discard for sure: an skb that
+ * is a packet on its own (LINK records, a shared data buffer, fragments,
+ * filter withdrawals and idle gaps make it "unsafe") and that matched no
+ * predicate of EXPR even conservatively (any drop, verdict, rule handle,
+ * function, first to last record > slow).  Otherwise the slot is handed to
+ * user space: its number goes into nt_keep_done under the time and CPU of the
+ * record that ends it, which goes through the ring as usual; the recorder,
+ * reading that record, reads the slot, puts its records first
+ * (nft-record/record_keep.c) and gives the slot back to the queue; the
+ * user-space engine (keep.c, the analyzer's model) decides exactly as before.
+ * A LINK hands over both skbs' buffers, their later records pass straight to
+ * the ring (nt_keep_pass), as do those of skbs that found no free slot
+ * (counted).  Buffers of skbs that never end are taken by user space after
+ * 10 s idle (the model's expiry) and at the end.  Discarded packets, their
+ * cut records, after-free records (model.c md_after_free) are counted per CPU
+ * (nt_keep_cnt).  No flush loop in BPF: the verifier follows nt_keep_put once
+ * per call site, a loop there multiplied its work.
  *
- * Every helper used exists on 5.10 (bounded loops, no bpf_loop).
+ * Every helper and map type used exists on 5.10 (bounded loops, queue maps,
+ * mmapable arrays; no bpf_loop, no atomics with a fetch).
  */
 #ifndef NT_KEEP_DECL
 #define NT_KEEP_DECL
@@ -62,14 +80,45 @@ const volatile __u64 nt_keep_slow_ns = 0;  /* slow=, 0 = none */
 const volatile __u64 nt_keep_rules[NT_KEEP_NRULES] = {};  /* rule handles, 0 = unused */
 const volatile __u32 nt_keep_funcs[NT_KEEP_NFUNCS] = {};  /* function ids + 1, 0 = unused */
 
-/* 1: the caller submits the record to the ring; 0: it was buffered (the
- * caller discards its reservation). */
-static __noinline int nt_keep_put(__u64 rec, __u32 size);
+#define NT_KEEP_NSCR 16         /* scratch records per CPU (power of 2) */
+
+/* 1: the caller sends the record to the ring; 0: it was buffered.  REC is
+ * a scratch record (nt_keep_scratch). */
+static __noinline int nt_keep_put(const void *rec, __u32 size);
 
 /* Instead of bpf_ringbuf_submit(P, nt_rb_flags()) for a packet's record:
  * nt_submit (core.bpf.h), one BPF subprogram, buffers it or submits it. */
 static __noinline int nt_submit(void *p, __u32 size);
 #define NT_SUBMIT(p) nt_submit((p), sizeof(*(p)))
+
+/* Per-CPU scratch records: with the kernel-side keep on, a packet's record is
+ * built here (nt_reserve, core.bpf.h) instead of in a ring reservation; taken
+ * in turn (see the top of this file for why a slot is not reused while held). */
+struct nt_keep_scr {
+	__u32 n, pad;
+	__u64 rec[NT_KEEP_NSCR][NT_KEEP_MAXREC / 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_keep_scr);
+} nt_keep_scr SEC(".maps");
+
+/* A scratch record of SIZE bytes (NULL when larger than any buffered one). */
+static __always_inline void *nt_keep_scratch(__u32 size)
+{
+	struct nt_keep_scr *s;
+	__u32 k = 0;
+
+	if (size > NT_KEEP_MAXREC)
+		return NULL;
+	s = bpf_map_lookup_elem(&nt_keep_scr, &k);
+	if (!s)
+		return NULL;
+	return s->rec[s->n++ & (NT_KEEP_NSCR - 1)];
+}
 
 #else
 #ifndef NT_KEEP_IMPL
@@ -83,7 +132,14 @@ static __noinline int nt_submit(void *p, __u32 size);
 #define NT_KB_UNSAFE 0x04  /* not a packet on its own: flush, user space decides */
 #define NT_KB_GHOST 0x10   /* records of an skb just freed (the model ignores them) */
 
+/* nt_keep_buf.state (user space reads it in the mapped array) */
+#define NT_KS_FREE 0  /* in the queue (or never used) */
+#define NT_KS_OPEN 1  /* the buffer of skb KEY (nt_keep_idx) */
+#define NT_KS_HANDED 2 /* handed to user space (nt_keep_done): it gives it back */
+
 struct nt_keep_buf {
+	__u64 key;               /* the skb */
+	__u32 state, slot;       /* NT_KS_*, its own index */
 	__u64 first_ts, last_ts;
 	__u32 w, pad0;           /* virtual end of the records */
 	__u32 cut;               /* (user space) */
@@ -97,31 +153,41 @@ struct nt_keep_buf {
 	__u32 starts[NT_KEEP_NSTART]; /* virtual start of record i at [i % NT_KEEP_NSTART] */
 	__u8 data[NT_KEEP_RING + NT_KEEP_MAXREC];
 };
+_Static_assert(sizeof(struct nt_keep_buf) % 8 == 0, "slots are 8-byte aligned");
 
+/* the buffers (1 entry when off: user space) */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NT_KEEP_ENTRIES); /* 1 when off (user space) */
-	__type(key, __u64);
-	__type(value, struct nt_keep_buf);
-} nt_keep_bufs SEC(".maps");
-
-/* buffers handed to user space, under nt_keep_done_key() of the record
- * that made them go (the skb's end, a LINK); the recorder takes them when it
- * reads that record */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, struct nt_keep_buf);
-} nt_keep_done SEC(".maps");
-
-/* a zeroed header to create entries from (the value is too big for the stack) */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NT_KEEP_ENTRIES);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct nt_keep_buf);
-} nt_keep_zero SEC(".maps");
+} nt_keep_slots SEC(".maps");
+
+/* free slots (the recorder pushes them all after load) */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, NT_KEEP_ENTRIES);
+	__type(value, __u32);
+} nt_keep_free SEC(".maps");
+
+/* skb address -> its slot */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NT_KEEP_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u32);
+} nt_keep_idx SEC(".maps");
+
+/* slots handed to user space, under nt_keep_done_key() of the record that
+ * made them go (the skb's end, a LINK); the recorder takes them when it reads
+ * that record */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NT_KEEP_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u32);
+} nt_keep_done SEC(".maps");
 
 /* skbs whose records pass straight to the ring: linked ones, and those that
  * found the map full (their records must not start a buffer half-way) */
@@ -222,48 +288,85 @@ static __always_inline __u64 nt_keep_done_key(__u64 ts, __u32 cpu)
 	return ts ^ ((__u64)cpu << 56);
 }
 
+/* Slot B of skb KEY is no longer the skb's: forget the index, give B back. */
+static __always_inline void nt_keep_release(__u64 key, struct nt_keep_buf *b)
+{
+	__u32 slot = b->slot;
+
+	bpf_map_delete_elem(&nt_keep_idx, &key);
+	b->state = NT_KS_FREE;
+	b->key = 0;
+	bpf_map_push_elem(&nt_keep_free, &slot, BPF_ANY);
+}
+
 /* Hand buffer B of skb KEY to user space under record (TS, CPU), forget it. */
 static __always_inline void nt_keep_hand(__u64 key, struct nt_keep_buf *b, __u64 ts, __u32 cpu)
 {
 	__u64 dk = nt_keep_done_key(ts, cpu);
+	__u32 slot = b->slot;
 
-	if (bpf_map_update_elem(&nt_keep_done, &dk, b, BPF_ANY))
+	b->state = NT_KS_HANDED;
+	if (bpf_map_update_elem(&nt_keep_done, &dk, &slot, BPF_NOEXIST)) {
 		nt_keep_count(NT_KC_LOST, 1); /* its records: user space never sees them */
-	else
-		nt_keep_count(NT_KC_FLUSHED, 1);
-	bpf_map_delete_elem(&nt_keep_bufs, &key);
+		nt_keep_release(key, b);
+		return;
+	}
+	nt_keep_count(NT_KC_FLUSHED, 1);
+	bpf_map_delete_elem(&nt_keep_idx, &key);
 }
 
-/* A new buffer for skb KEY at its META M. */
-static __always_inline struct nt_keep_buf *nt_keep_new(__u64 key, const struct nt_ev_meta *m)
+/* The buffer of skb KEY, or NULL */
+static __always_inline struct nt_keep_buf *nt_keep_find(__u64 key)
+{
+	__u32 *slot = bpf_map_lookup_elem(&nt_keep_idx, &key);
+	struct nt_keep_buf *b;
+
+	if (!slot)
+		return NULL;
+	b = bpf_map_lookup_elem(&nt_keep_slots, slot);
+	return b && b->key == key ? b : NULL;
+}
+
+/* A new buffer for skb KEY at its record H: its META M (NULL: nftables steps
+ * of an skb that has no buffer; see nt_keep_put). */
+static __always_inline struct nt_keep_buf *nt_keep_new(__u64 key, const struct nt_ev_hdr *h,
+						       const struct nt_ev_meta *m)
 {
 	struct nt_keep_freed *f = bpf_map_lookup_elem(&nt_keep_freed, &key);
-	struct nt_keep_buf *z, *b;
-	__u32 zk = 0;
+	struct nt_keep_buf *b;
+	__u32 slot;
 	__u8 one = 1;
 
 	if (bpf_map_lookup_elem(&nt_keep_pass, &key))
 		return 0;
-	z = bpf_map_lookup_elem(&nt_keep_zero, &zk);
-	if (!z)
-		return 0;
-	__builtin_memset(z, 0, __builtin_offsetof(struct nt_keep_buf, meta));
-	z->first_ts = z->last_ts = m->h.ts_ns;
-	if (f && m->l3 != NT_L3_NONE && m->h.ts_ns >= f->ts &&
+	if (bpf_map_pop_elem(&nt_keep_free, &slot))
+		goto full;
+	b = bpf_map_lookup_elem(&nt_keep_slots, &slot);
+	if (!b)
+		goto full;
+	__builtin_memset(b, 0, __builtin_offsetof(struct nt_keep_buf, meta));
+	b->key = key;
+	b->slot = slot;
+	b->first_ts = b->last_ts = h->ts_ns;
+	if (m && f && m->l3 != NT_L3_NONE && m->h.ts_ns >= f->ts &&
 	    m->h.ts_ns - f->ts <= (f->dying ? 200000000ull : 10000000ull) &&
 	    f->tuple == nt_keep_tuple(m) && f->ip_id == m->ip_id &&
 	    (!f->l4 || !(m->l4proto == NT_IPPROTO_TCP || m->l4proto == NT_IPPROTO_ICMP ||
 			 m->l4proto == NT_IPPROTO_ICMPV6) || f->l4_extra == m->l4_extra))
-		z->flags = NT_KB_GHOST;
-	if (bpf_map_update_elem(&nt_keep_bufs, &key, z, BPF_NOEXIST)) {
-		nt_keep_count(NT_KC_FULL, 1);
-		bpf_map_update_elem(&nt_keep_pass, &key, &one, BPF_ANY);
-		return 0;
+		b->flags = NT_KB_GHOST;
+	if (bpf_map_update_elem(&nt_keep_idx, &key, &slot, BPF_NOEXIST)) {
+		b->key = 0;
+		bpf_map_push_elem(&nt_keep_free, &slot, BPF_ANY);
+		goto full;
 	}
-	b = bpf_map_lookup_elem(&nt_keep_bufs, &key);
-	if (b)
+	b->state = NT_KS_OPEN;
+	if (f && m)
 		bpf_map_delete_elem(&nt_keep_freed, &key);
 	return b;
+full:
+	nt_keep_count(NT_KC_FULL, 1);
+	bpf_map_update_elem(&nt_keep_pass, &key, &one, BPF_ANY);
+	return 0;
 }
 
 /* The skb of B (KEY) ended with record H: 1 = its buffer goes to user space
@@ -295,111 +398,129 @@ static __always_inline int nt_keep_end(__u64 key, struct nt_keep_buf *b, const s
 		nt_keep_count(NT_KC_DISCARDED, 1);
 		nt_keep_count(NT_KC_CUT, nt_keep_cut(b));
 	}
-	bpf_map_delete_elem(&nt_keep_bufs, &key);
+	nt_keep_release(key, b);
 	return 0;
 }
 
-static __noinline int nt_keep_put(__u64 rec, __u32 size)
+/* Record REC (SIZE bytes, a scratch record) at the end of buffer B: a copy, 8
+ * bytes at a time (every record's size is a multiple of 8; SIZE is a constant
+ * at each call, the verifier follows only the copies it makes). */
+static __always_inline void nt_keep_copy(struct nt_keep_buf *b, const void *rec, __u32 size)
 {
-	struct nt_ev_hdr h;
+	__u64 *d = (void *)&b->data[b->w & NT_KEEP_MASK];
+	const __u64 *r = rec;
+
+#pragma unroll
+	for (int i = 0; i < NT_KEEP_MAXREC / 8; i++)
+		if (i * 8 < size)
+			d[i] = r[i];
+}
+
+static __noinline int nt_keep_put(const void *rec, __u32 size)
+{
+	const struct nt_ev_hdr *h = rec;
 	struct nt_keep_buf *b;
-	__u64 key;
+	__u64 key = h->skb;
 	__u32 nw;
 	int end;
 
-	if (size > NT_KEEP_MAXREC || bpf_probe_read_kernel(&h, sizeof(h), (void *)rec))
-		return 1;
-	key = h.skb;
-	if (!key || !nt_keep_size(h.type))
+	if (size > NT_KEEP_MAXREC || !key || !nt_keep_size(h->type))
 		return 1;
 	/* SIZE is a constant at each call: the verifier follows only the
 	 * branches of records of that size */
-	end = (size == sizeof(struct nt_ev_free) && h.type == NT_EV_FREE) ||
-	      (size == sizeof(struct nt_ev_drop) && h.type == NT_EV_DROP);
-	if (size == sizeof(struct nt_ev_link) && h.type == NT_EV_LINK) {
-		__u64 parent = 0;
+	end = (size == sizeof(struct nt_ev_free) && h->type == NT_EV_FREE) ||
+	      (size == sizeof(struct nt_ev_drop) && h->type == NT_EV_DROP);
+	if (size == sizeof(struct nt_ev_link) && h->type == NT_EV_LINK) {
+		const struct nt_ev_link *l = rec;
+		__u64 parent = l->parent;
 		__u8 one = 1;
 
 		/* a packet of several skbs: the model joins them, user space
 		 * decides; the parent's records go before the LINK */
-		bpf_probe_read_kernel(&parent, sizeof(parent), (void *)(rec + __builtin_offsetof(struct nt_ev_link, parent)));
-		b = parent ? bpf_map_lookup_elem(&nt_keep_bufs, &parent) : 0;
+		b = parent ? nt_keep_find(parent) : 0;
 		if (b)
-			nt_keep_hand(parent, b, h.ts_ns, h.cpu);
+			nt_keep_hand(parent, b, h->ts_ns, h->cpu);
 		if (parent)
 			bpf_map_update_elem(&nt_keep_pass, &parent, &one, BPF_ANY);
 		bpf_map_update_elem(&nt_keep_pass, &key, &one, BPF_ANY);
-		b = bpf_map_lookup_elem(&nt_keep_bufs, &key);
+		b = nt_keep_find(key);
 		if (b)
-			nt_keep_hand(key, b, h.ts_ns, h.cpu);
+			nt_keep_hand(key, b, h->ts_ns, h->cpu);
 		return 1;
 	}
-	b = bpf_map_lookup_elem(&nt_keep_bufs, &key);
+	b = nt_keep_find(key);
 	if (!b) {
-		struct nt_ev_meta m;
-
-		if (size != sizeof(m) || h.type != NT_EV_META || bpf_probe_read_kernel(&m, sizeof(m), (void *)rec))
-			goto pass;
-		b = nt_keep_new(key, &m);
+		/* a buffer starts at a META, or at nftables steps of an skb
+		 * without one: steps recorded after its packet ended (on 6.12
+		 * the chain's exit after nft_do_chain freed a dropped skb) wait
+		 * in the analyzer's model for the next packet on the address,
+		 * which takes them (model.c: no "after free" for steps); here
+		 * they wait in a buffer the next META joins, so that packet
+		 * is kept or discarded with them, as the model joins them.
+		 * Sent to the ring instead, user space would give them to the
+		 * next packet it sees there, which the kernel may have
+		 * discarded packets before (a kept journey with other
+		 * packets' steps) */
+		if (size == sizeof(struct nt_ev_meta) && h->type == NT_EV_META)
+			b = nt_keep_new(key, h, rec);
+		else if ((size == sizeof(struct nt_ev_nft_chain) && h->type == NT_EV_NFT_CHAIN) ||
+			 (size == sizeof(struct nt_ev_nft_rule) && h->type == NT_EV_NFT_RULE))
+			b = nt_keep_new(key, h, 0);
 		if (!b)
 			goto pass;
 	}
-	if (h.ts_ns - b->last_ts > 5000000000ull) /* the model's idle expiry may split it */
+	if (h->ts_ns - b->last_ts > 5000000000ull) /* the model's idle expiry may split it */
 		b->flags |= NT_KB_UNSAFE;
-	b->last_ts = h.ts_ns;
+	b->last_ts = h->ts_ns;
 	nw = b->w + size;
 	if (!end) { /* the end itself goes through the ring (after the buffer) */
 		/* no room made: a record is intact while its start is within
 		 * NT_KEEP_RING of the end (older ones are cut); the starts
 		 * tell user space where the intact ones are */
 		b->starts[b->nrec & (NT_KEEP_NSTART - 1)] = b->w;
-		if (bpf_probe_read_kernel(&b->data[b->w & NT_KEEP_MASK],
-					  size <= NT_KEEP_MAXREC ? size : NT_KEEP_MAXREC, (void *)rec))
-			return 1;
+		nt_keep_copy(b, rec, size);
 	}
 	/* what the record says about EXPR */
-	if (size == sizeof(struct nt_ev_meta) && h.type == NT_EV_META) {
-		__u8 l3 = 0;
-		__u16 frag = 0;
+	if (size == sizeof(struct nt_ev_meta) && h->type == NT_EV_META) {
+		const struct nt_ev_meta *m = rec;
 
-		bpf_probe_read_kernel(&l3, 1, (void *)(rec + __builtin_offsetof(struct nt_ev_meta, l3)));
-		bpf_probe_read_kernel(&frag, 2, (void *)(rec + __builtin_offsetof(struct nt_ev_meta, frag)));
-		if (l3 != NT_L3_NONE) {
-			struct nt_ev_meta m;
-
+		if (m->l3 != NT_L3_NONE) {
 			b->flags |= NT_KB_IP;
-			if (!bpf_probe_read_kernel(&m, sizeof(m), (void *)rec)) {
-				b->ltuple = nt_keep_tuple(&m);
-				b->lipid = m.ip_id;
-				b->ll4x = m.l4_extra;
-				b->ll4 = m.l4proto == NT_IPPROTO_TCP || m.l4proto == NT_IPPROTO_ICMP ||
-					 m.l4proto == NT_IPPROTO_ICMPV6;
+			b->ltuple = nt_keep_tuple(m);
+			b->lipid = m->ip_id;
+			b->ll4x = m->l4_extra;
+			b->ll4 = m->l4proto == NT_IPPROTO_TCP || m->l4proto == NT_IPPROTO_ICMP ||
+				 m->l4proto == NT_IPPROTO_ICMPV6;
+			if (!b->has_meta) {
+				__u64 *d = (void *)b->meta;
+				const __u64 *r = rec;
+
+#pragma unroll
+				for (int i = 0; i < NT_KEEP_MAXREC / 8; i++)
+					d[i] = r[i];
+				b->has_meta = 1;
+				b->meta_w = b->w;
 			}
 		}
-		if (frag & NT_FRAG_IS)
+		if (m->frag & NT_FRAG_IS)
 			b->flags |= NT_KB_UNSAFE; /* the model joins fragments */
-		if (!b->has_meta && l3 != NT_L3_NONE) {
-			bpf_probe_read_kernel(b->meta, sizeof(b->meta), (void *)rec);
-			b->has_meta = 1;
-			b->meta_w = b->w;
-		}
-	} else if (size == sizeof(struct nt_ev_drop) && h.type == NT_EV_DROP) {
+	} else if (size == sizeof(struct nt_ev_drop) && h->type == NT_EV_DROP) {
 		if (nt_keep_drop)
 			b->flags |= NT_KB_MATCH;
-		if (h.flags & NT_F_SHARED)
+		if (h->flags & NT_F_SHARED)
 			b->flags |= NT_KB_UNSAFE;
-	} else if (size == sizeof(struct nt_ev_free) && h.type == NT_EV_FREE) {
-		if (h.flags & (NT_F_SHARED | NT_F_DISCARD))
+	} else if (size == sizeof(struct nt_ev_free) && h->type == NT_EV_FREE) {
+		if (h->flags & (NT_F_SHARED | NT_F_DISCARD))
 			b->flags |= NT_KB_UNSAFE;
 	} else if (size == sizeof(struct nt_ev_nft_chain) || size == sizeof(struct nt_ev_nft_rule)) {
-		__s32 v = NT_V_NONE;
+		__s32 v;
 		__u64 handle = 0;
 
 		if (size == sizeof(struct nt_ev_nft_chain)) {
-			bpf_probe_read_kernel(&v, 4, (void *)(rec + __builtin_offsetof(struct nt_ev_nft_chain, verdict)));
+			v = ((const struct nt_ev_nft_chain *)rec)->verdict;
 		} else {
-			bpf_probe_read_kernel(&v, 4, (void *)(rec + __builtin_offsetof(struct nt_ev_nft_rule, verdict)));
-			bpf_probe_read_kernel(&handle, 8, (void *)(rec + __builtin_offsetof(struct nt_ev_nft_rule, rule_handle)));
+			v = ((const struct nt_ev_nft_rule *)rec)->verdict;
+			handle = ((const struct nt_ev_nft_rule *)rec)->rule_handle;
 		}
 		if (v == NT_V_DROP && nt_keep_drop)
 			b->flags |= NT_KB_MATCH;
@@ -411,14 +532,14 @@ static __noinline int nt_keep_put(__u64 rec, __u32 size)
 				b->flags |= NT_KB_MATCH;
 	}
 	if ((size == sizeof(struct nt_ev_func) || size == sizeof(struct nt_ev_drop)) && nt_keep_funcs[0] &&
-	    (h.type == NT_EV_FUNC || h.type == NT_EV_DROP || h.type == NT_EV_FREE)) {
+	    (h->type == NT_EV_FUNC || h->type == NT_EV_DROP || h->type == NT_EV_FREE)) {
 #pragma unroll
 		for (int i = 0; i < NT_KEEP_NFUNCS; i++)
-			if (nt_keep_funcs[i] && nt_keep_funcs[i] == h.id + 1)
+			if (nt_keep_funcs[i] && nt_keep_funcs[i] == h->id + 1)
 				b->flags |= NT_KB_MATCH;
 	}
 	if (end)
-		return nt_keep_end(key, b, &h);
+		return nt_keep_end(key, b, h);
 	b->w = nw;
 	b->nrec++;
 	return 0;

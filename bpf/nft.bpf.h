@@ -117,7 +117,7 @@ static __always_inline void nt_nft_chaindef(const struct nft_chain *chain, __u32
 	seen = bpf_map_lookup_elem(&nt_nft_chains, &key);
 	if (seen && *seen == ident)
 		return;
-	d = nt_reserve(sizeof(*d));
+	d = nt_reserve_ring(sizeof(*d));
 	if (!d)
 		return; /* retried at the next sight */
 	__builtin_memset(d, 0, sizeof(*d));

@@ -57,7 +57,7 @@ static __noinline int nt_stack_ref(void *ctx, __u64 skb, __u32 func_id)
 {
 	/* the record first: a stack is only taken (or counted lost) for a
 	 * record that can carry it (none once stopped, ring losses counted) */
-	struct nt_ev_stackref *s = nt_reserve(sizeof(*s));
+	struct nt_ev_stackref *s = nt_reserve_ring(sizeof(*s));
 	__u32 id;
 
 	if (!s)

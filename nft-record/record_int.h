@@ -109,6 +109,7 @@ struct rec {
 	uint64_t kkeep_cnt[6];             /* its per-CPU counters, summed (NT_KC_*) */
 	uint64_t kkeep_aged;               /* its buffers replayed from user space (never ended) */
 	uint64_t kkeep_cut;                /* records cut from the buffers handed to user space */
+	void *kkeep_slots;                 /* its buffers, mapped (nt_record_keep_loaded) */
 	/* --rotate (record_rotate.c): counters of the current file start at these */
 	struct nt_rotor rot;
 	int rotating;
@@ -182,6 +183,7 @@ void nt_record_keep_free(struct rec *r);
 void nt_record_keep_rotated(struct rec *r);
 void nt_record_keep_bpf(struct rec *r); /* before the BPF object loads */
 void nt_record_keep_fetch(struct rec *r, const struct nt_ev_hdr *h);
+int nt_record_keep_loaded(struct rec *r);
 int nt_record_keep_refused(struct rec *r, int err); /* 0: load again without it */
 
 /* record_rotate.c */

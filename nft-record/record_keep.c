@@ -10,6 +10,7 @@
  * summary line. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -29,10 +30,13 @@
 #define KK_NFUNCS 8
 enum { KC_DISCARDED, KC_CUT, KC_FLUSHED, KC_FULL, KC_LOST, KC_GHOST, KC__N };
 #define KB_GHOST 0x10
+enum { KS_FREE, KS_OPEN, KS_HANDED }; /* kk_buf.state */
 #define KK_AGE_NS (10ull * 1000000000ull) /* the model's idle expiry (model.h) */
 
 /* struct nt_keep_buf of bpf/keep.bpf.h (checked against the map's value size) */
 struct kk_buf {
+	uint64_t key;
+	uint32_t state, slot;
 	uint64_t first_ts, last_ts;
 	uint32_t w, pad0, cut, meta_w, flags, has_meta, nrec;
 	uint32_t ltuple, ll4x;
@@ -87,7 +91,9 @@ void nt_record_keep_bpf(struct rec *r)
 	int nr = 0, nf = 0;
 
 	if (!r->kkeep) {
-		bpf_map__set_max_entries(s->maps.nt_keep_bufs, 1);
+		bpf_map__set_max_entries(s->maps.nt_keep_slots, 1);
+		bpf_map__set_max_entries(s->maps.nt_keep_free, 1);
+		bpf_map__set_max_entries(s->maps.nt_keep_idx, 1);
 		bpf_map__set_max_entries(s->maps.nt_keep_done, 1);
 		bpf_map__set_max_entries(s->maps.nt_keep_pass, 64);
 		bpf_map__set_max_entries(s->maps.nt_keep_freed, 64);
@@ -142,56 +148,123 @@ static int kkeep_ring_fn(void *ctx, const void *rec, size_t len)
 	return nt_record_on_ring_event(ctx, (void *)rec, len);
 }
 
+/* After the BPF object loaded: the buffers' array mapped (read in place),
+ * every slot into the free queue.  NT_EXIT_* (message printed). */
+int nt_record_keep_loaded(struct rec *r)
+{
+	struct bpf_map *m = r->skel->maps.nt_keep_slots;
+	int qfd = bpf_map__fd(r->skel->maps.nt_keep_free);
+	size_t len = (size_t)KK_ENTRIES * sizeof(struct kk_buf);
+
+	if (!r->kkeep)
+		return 0;
+	if (bpf_map__value_size(m) != sizeof(struct kk_buf) || bpf_map__max_entries(m) != KK_ENTRIES) {
+		fprintf(stderr, "nft-record: --keep: the BPF object's keep buffers are not this recorder's (rebuild)\n");
+		return NT_EXIT_RUNTIME;
+	}
+	r->kkeep_slots = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+	if (r->kkeep_slots == MAP_FAILED) {
+		r->kkeep_slots = NULL;
+		fprintf(stderr, "nft-record: --keep: cannot map the kernel's keep buffers: %s\n", strerror(errno));
+		return NT_EXIT_KERNEL;
+	}
+	for (uint32_t i = 0; i < KK_ENTRIES; i++)
+		if (bpf_map_update_elem(qfd, NULL, &i, BPF_ANY)) {
+			fprintf(stderr, "nft-record: --keep: cannot fill the kernel's free buffer queue: %s\n",
+				strerror(errno));
+			return NT_EXIT_KERNEL;
+		}
+	return 0;
+}
+
+static struct kk_buf *kkeep_slot(struct rec *r, uint32_t slot)
+{
+	return slot < KK_ENTRIES ? &((struct kk_buf *)r->kkeep_slots)[slot] : NULL;
+}
+
+/* Slot B (taken from the kernel) back to the free queue. */
+static void kkeep_give_back(struct rec *r, struct kk_buf *b)
+{
+	uint32_t slot = b->slot;
+
+	b->state = KS_FREE;
+	b->key = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* (cannot fail: the queue has room for every slot) */
+	bpf_map_update_elem(bpf_map__fd(r->skel->maps.nt_keep_free), NULL, &slot, BPF_ANY);
+}
+
 /* Record H (an skb's end, a LINK) was read from the ring: the kernel may
  * have handed a buffer to user space under its time and CPU
  * (bpf/keep.bpf.h nt_keep_hand): its records come first. */
 void nt_record_keep_fetch(struct rec *r, const struct nt_ev_hdr *h)
 {
-	static struct kk_buf b;
 	uint64_t dk = h->ts_ns ^ ((uint64_t)(h->cpu & 0xff) << 56);
 	int fd = bpf_map__fd(r->skel->maps.nt_keep_done);
+	struct kk_buf *b;
+	uint32_t slot;
 
-	if (bpf_map_lookup_and_delete_elem(fd, &dk, &b)) {
+	if (!r->kkeep_slots)
+		return;
+	if (bpf_map_lookup_and_delete_elem(fd, &dk, &slot)) {
 		if (errno == ENOENT)
 			return; /* none */
-		if (bpf_map_lookup_elem(fd, &dk, &b)) /* kernels < 5.14 */
+		if (bpf_map_lookup_elem(fd, &dk, &slot)) /* kernels < 5.14 */
 			return;
 		bpf_map_delete_elem(fd, &dk);
 	}
-	kkeep_replay(r, &b, kkeep_ring_fn);
+	b = kkeep_slot(r, slot);
+	if (!b)
+		return;
+	kkeep_replay(r, b, kkeep_ring_fn);
+	kkeep_give_back(r, b);
 }
 
 /* Buffers of skbs that never ended: idle for KK_AGE_NS before NOW (every
- * buffer with NOW 0, at the end: also those handed over whose record the
- * recorder did not read) go to the engine and are forgotten. */
-static void kkeep_age_map(struct rec *r, struct bpf_map *map, uint64_t now)
-{
-	static struct kk_buf b;
-	int fd = bpf_map__fd(map);
-	uint64_t key, next, *prev = NULL;
-
-	if (bpf_map__value_size(map) != sizeof(b))
-		return;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &b))
-			continue;
-		if (now && (b.last_ts >= now || now - b.last_ts < KK_AGE_NS))
-			continue;
-		kkeep_replay(r, &b, nt_record_sorted_emit);
-		bpf_map_delete_elem(fd, &key);
-		r->kkeep_aged++;
-	}
-}
-
+ * open buffer with NOW 0, at the end, and those handed over whose record the
+ * recorder did not read) go to the engine and are forgotten.  The slots are
+ * read in the mapped array: no copy, one syscall per buffer taken. */
 static void kkeep_age(struct rec *r, uint64_t now)
 {
-	if (!r->kkeep || !r->skel)
+	int ifd, dfd;
+
+	if (!r->kkeep || !r->skel || !r->kkeep_slots)
 		return;
-	kkeep_age_map(r, r->skel->maps.nt_keep_bufs, now);
-	if (!now)
-		kkeep_age_map(r, r->skel->maps.nt_keep_done, 0);
+	ifd = bpf_map__fd(r->skel->maps.nt_keep_idx);
+	dfd = bpf_map__fd(r->skel->maps.nt_keep_done);
+	if (!now) { /* handed over, their record never read */
+		uint64_t key, next, *prev = NULL;
+		uint32_t slot;
+
+		while (!bpf_map_get_next_key(dfd, prev, &next)) {
+			key = next;
+			prev = &key;
+			if (bpf_map_lookup_elem(dfd, &key, &slot) || !kkeep_slot(r, slot))
+				continue;
+			kkeep_replay(r, kkeep_slot(r, slot), nt_record_sorted_emit);
+			r->kkeep_aged++;
+		}
+	}
+	for (uint32_t i = 0; i < KK_ENTRIES; i++) {
+		struct kk_buf *b = kkeep_slot(r, i);
+		uint64_t last = __atomic_load_n(&b->last_ts, __ATOMIC_RELAXED), key = b->key;
+		uint32_t slot;
+
+		if (b->state != KS_OPEN || !key)
+			continue;
+		if (now && (last >= now || now - last < KK_AGE_NS))
+			continue;
+		if (bpf_map_lookup_elem(ifd, &key, &slot) || slot != i)
+			continue; /* it just ended (and its skb has another buffer) */
+		/* taken from the kernel: its skb no longer finds it (a hop
+		 * racing with this finds nothing: its records pass to the
+		 * ring, as after an aged-out buffer in the model) */
+		if (bpf_map_delete_elem(ifd, &key))
+			continue; /* it just ended */
+		kkeep_replay(r, b, nt_record_sorted_emit);
+		kkeep_give_back(r, b);
+		r->kkeep_aged++;
+	}
 }
 
 /* The kernel refused the programs with the kernel-side keep (ERR): say so
@@ -365,6 +438,9 @@ void nt_record_keep_finish(struct rec *r)
 
 void nt_record_keep_free(struct rec *r)
 {
+	if (r->kkeep_slots)
+		munmap(r->kkeep_slots, (size_t)KK_ENTRIES * sizeof(struct kk_buf));
+	r->kkeep_slots = NULL;
 	nt_keep_free(r->keep);
 	r->keep = NULL;
 	nt_reorder_free(r->keep_ro);

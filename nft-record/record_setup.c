@@ -403,6 +403,8 @@ static int open_bpf(struct rec *r)
 			err == -EPERM ? " (missing CAP_BPF / CAP_PERFMON?)" : "");
 		return err == -EPERM ? NT_EXIT_PRIV : NT_EXIT_KERNEL;
 	}
+	if ((err = nt_record_keep_loaded(r))) /* --keep in the kernel: its buffers */
+		return err;
 	if (nt_kstacks_init(&r->stk, r->o->stack_mode == NT_STACK_OFF ? -1 :
 			    bpf_map__fd(r->skel->maps.nt_stackmap), r->stack_entries)) {
 		fprintf(stderr, "nft-record: out of memory\n");
