@@ -131,6 +131,7 @@ static __always_inline void *nt_keep_scratch(__u32 size)
 #define NT_KB_MATCH 0x02   /* a predicate may match: flush */
 #define NT_KB_UNSAFE 0x04  /* not a packet on its own: flush, user space decides */
 #define NT_KB_GHOST 0x10   /* records of an skb just freed (the model ignores them) */
+#define NT_KB_NOMETA 0x20  /* opened by nftables steps, no META yet: user space decides */
 
 /* nt_keep_buf.state (user space reads it in the mapped array) */
 #define NT_KS_FREE 0  /* in the queue (or never used) */
@@ -354,6 +355,8 @@ static __always_inline struct nt_keep_buf *nt_keep_new(__u64 key, const struct n
 	    (!f->l4 || !(m->l4proto == NT_IPPROTO_TCP || m->l4proto == NT_IPPROTO_ICMP ||
 			 m->l4proto == NT_IPPROTO_ICMPV6) || f->l4_extra == m->l4_extra))
 		b->flags = NT_KB_GHOST;
+	if (!m)
+		b->flags = NT_KB_NOMETA;
 	if (bpf_map_update_elem(&nt_keep_idx, &key, &slot, BPF_NOEXIST)) {
 		b->key = 0;
 		bpf_map_push_elem(&nt_keep_free, &slot, BPF_ANY);
@@ -378,6 +381,8 @@ static __always_inline int nt_keep_end(__u64 key, struct nt_keep_buf *b, const s
 
 	if (nt_keep_slow_ns && b->last_ts - b->first_ts > nt_keep_slow_ns)
 		fl |= NT_KB_MATCH;
+	if (fl & NT_KB_NOMETA) /* steps that ended with no packet: as the model sees it */
+		fl |= NT_KB_UNSAFE;
 	if (b->has_meta) {
 		/* the identity of its last IP META, as the model remembers it */
 		f.ts = h->ts_ns;
@@ -484,6 +489,7 @@ static __noinline int nt_keep_put(const void *rec, __u32 size)
 	if (size == sizeof(struct nt_ev_meta) && h->type == NT_EV_META) {
 		const struct nt_ev_meta *m = rec;
 
+		b->flags &= ~NT_KB_NOMETA;
 		if (m->l3 != NT_L3_NONE) {
 			b->flags |= NT_KB_IP;
 			b->ltuple = nt_keep_tuple(m);
