@@ -14,6 +14,9 @@
 #   BENCH_VM=6.12   also the three ways in that test VM, function mode (the
 #                   kernel-side keep; bench/vm/keep.sh, tests/vm/libvm.sh)
 #   BENCH_VM_ONLY=1 only the VM's rows (no host ways: no e2e lock needed)
+#   BENCH_VM_ROUNDS=N the VM's ways in turn N times (default 2; medians)
+#   BENCH_KEEP_OLD=PATH another nft-record build: a fourth VM way, "keepold"
+#                   (--keep drop --keep-kernel with it: before / after a change)
 # Writes bench/results/keep.json.  Needs root.
 set -u
 cd "$(dirname "$0")/.."
@@ -116,12 +119,18 @@ if [ -n "${BENCH_VM:-}" ]; then
 		cp bench/vm/lib.sh "$W/guest/blib.sh"
 		NT_VM_BINS="${NT_VM_BINS:-} $(command -v iperf3)"
 		NT_VM_MODULES="$NT_VM_MODULES nft_numgen" # the 1 % drop rule
+		old=""
+		if [ -n "${BENCH_KEEP_OLD:-}" ]; then
+			mkdir -p "$W/old"; cp "$BENCH_KEEP_OLD" "$W/old/nft-record-old"; old="$W/old/nft-record-old"
+		fi
 		if vm_build_initrd "$VM_KX" "$W/initrd.gz" "$W/guest" $O/nft-discover $O/nft-record $O/nft-analyze \
-			$( [ -x $O/tests/tools/nt-vmprobe ] && echo $O/tests/tools/nt-vmprobe); then
+			$( [ -x $O/tests/tools/nt-vmprobe ] && echo $O/tests/tools/nt-vmprobe) $old; then
 			l0=$(cut -d' ' -f1 /proc/loadavg)
-			vm_boot "$(vm_vmlinuz "$VM_KX")" "$W/initrd.gz" "$W/vmres.txt" "$W/vmconsole.log" "nt.tag=$BENCH_VM nt.bt=$T"
+			vm_boot "$(vm_vmlinuz "$VM_KX")" "$W/initrd.gz" "$W/vmres.txt" "$W/vmconsole.log" "nt.tag=$BENCH_VM nt.bt=$T nt.br=${BENCH_VM_ROUNDS:-2}"
 			VMLOAD="$l0 -> $(cut -d' ' -f1 /proc/loadavg) (1 min)"
 			tr -d '\r' < "$W/vmres.txt" | grep '^BENCH keep ' | sed "s/^BENCH keep //" > "$W/vm"
+			tr -d '\r' < "$W/vmres.txt" | grep '^BENCH keepline ' # the recorders' --keep lines
+			echo "bench/keep.sh: host load $VMLOAD"
 			[ -s "$W/vm" ] || tail -n 30 "$W/vmconsole.log"
 		fi
 	else
@@ -135,12 +144,20 @@ for line in open(sys.argv[1]):
     f = line.split()
     rows[f[0]] = {"bps": float(f[1]), "cpu": float(f[2]), "bytes": int(f[3]), "secs": float(f[4]),
                   "seen": f[5], "kept": f[6], "discarded": f[7]}
-vm = {}
+vm, vmr = {}, {}
 for line in open(sys.argv[3]):
     d = dict(kv.split("=", 1) for kv in line.split())
-    vm[d["way"]] = {"bps": float(d["mbps"]) * 1e6, "cpu": float(d["cpu_s"]), "bytes": int(d["bytes"]),
-                    "secs": float(d["secs"]), "seen": d["seen"], "kept": d["kept"], "discarded": d["disc"],
-                    "kdisc": d["kdisc"]}
+    vmr.setdefault(d["way"], []).append(d)
+# per way over the rounds: the median throughput, the other columns summed
+# (BPF time and runs, CPU, bytes) or the median (whole-run columns)
+med = lambda v: sorted(v)[len(v) // 2] if len(v) % 2 else (sorted(v)[len(v) // 2 - 1] + sorted(v)[len(v) // 2]) / 2
+for w, ds in vmr.items():
+    f = lambda k, t=float: [t(d.get(k, 0)) for d in ds]
+    vm[w] = {"bps": med(f("mbps")) * 1e6, "bps_rounds": f("mbps"), "cpu": med(f("cpu_s")),
+             "bytes": int(med(f("bytes", int))), "bytes_t": sum(f("bytes_t", int)),
+             "secs": med(f("secs")), "seen": ds[-1]["seen"], "kept": ds[-1]["kept"], "discarded": ds[-1]["disc"],
+             "kdisc": ds[-1]["kdisc"], "cpu_t": round(sum(f("cpu_t")), 2),
+             "bpf_ms": round(sum(f("bpf_ms")), 1), "bpf_runs": sum(f("bpf_runs", int)), "rounds": len(ds)}
 bpm = lambda r: r["bytes"] / r["secs"] * 60 if r["secs"] else 0
 def vm_rows(tag):
     n, fu, k = vm["none"], vm["full"], vm["keep"]
@@ -153,13 +170,28 @@ def vm_rows(tag):
          "met": bool(c(fu) > 0 and c(k) / c(fu) < 0.5)},
         {"name": f"{tag}: recorder CPU s, --keep drop", "value": k["cpu"], "unit": "s",
          "baseline": "full recording", "baseline_value": fu["cpu"], "ratio": round(k["cpu"] / fu["cpu"], 3) if fu["cpu"] else None},
+        {"name": f"{tag}: recorder CPU s during the traffic, --keep drop", "value": k["cpu_t"], "unit": "s",
+         "baseline": "full recording", "baseline_value": fu["cpu_t"], "ratio": round(k["cpu_t"] / fu["cpu_t"], 3) if fu["cpu_t"] else None},
+        {"name": f"{tag}: BPF programs' run time during the traffic (bpf_stats), --keep drop", "value": k["bpf_ms"], "unit": "ms",
+         "baseline": "full recording", "baseline_value": fu["bpf_ms"], "ratio": round(k["bpf_ms"] / fu["bpf_ms"], 3) if fu["bpf_ms"] else None},
+        {"name": f"{tag}: BPF ns per program run, full / --keep drop", "value": "%.0f / %.0f" % (fu["bpf_ms"] * 1e6 / max(fu["bpf_runs"], 1), k["bpf_ms"] * 1e6 / max(k["bpf_runs"], 1)), "unit": "ns"},
         {"name": f"{tag}: bytes written per minute, --keep drop", "value": round(bpm(k)), "unit": "B",
          "baseline": "full recording", "baseline_value": round(bpm(fu)),
          "ratio": round(bpm(k) / bpm(fu), 4) if bpm(fu) else None, "target": "< 0.02",
          "met": bool(bpm(fu) and bpm(k) / bpm(fu) < 0.02)},
+        {"name": f"{tag}: bytes written during the traffic (snapshots excluded), --keep drop", "value": k["bytes_t"], "unit": "B",
+         "baseline": "full recording", "baseline_value": fu["bytes_t"],
+         "ratio": round(k["bytes_t"] / fu["bytes_t"], 4) if fu["bytes_t"] else None, "target": "< 0.02",
+         "met": bool(fu["bytes_t"] and k["bytes_t"] / fu["bytes_t"] < 0.02)},
         {"name": f"{tag}: packets ended / kept / discarded (in the kernel), --keep drop",
          "value": "%s / %s / %s (%s)" % (k["seen"], k["kept"], k["discarded"], k["kdisc"]), "unit": ""},
-    ]
+    ] + ([{"name": f"{tag}: iperf3 TCP per round: untraced / full / keep", "value": " | ".join("%.0f/%.0f/%.0f" % t for t in zip(n["bps_rounds"], fu["bps_rounds"], k["bps_rounds"])), "unit": "Mbit/s"}] if "keepold" not in vm else [
+        {"name": f"{tag}: BENCH_KEEP_OLD build, --keep drop: throughput cost", "value": round(c(vm["keepold"]), 3), "unit": "",
+         "baseline": "full recording's cost", "baseline_value": round(c(fu), 3),
+         "ratio": round(c(vm["keepold"]) / c(fu), 3) if c(fu) > 0 else None},
+        {"name": f"{tag}: BPF ns per program run, --keep drop: this build / BENCH_KEEP_OLD build", "value": "%.0f / %.0f" % (k["bpf_ms"] * 1e6 / max(k["bpf_runs"], 1), vm["keepold"]["bpf_ms"] * 1e6 / max(vm["keepold"]["bpf_runs"], 1)), "unit": "ns"},
+        {"name": f"{tag}: iperf3 TCP per round: untraced / full / keep / keepold", "value": " | ".join("%.0f/%.0f/%.0f/%.0f" % t for t in zip(n["bps_rounds"], fu["bps_rounds"], k["bps_rounds"], vm["keepold"]["bps_rounds"])), "unit": "Mbit/s"},
+    ])
 def host_rows():
   n, fu, k = rows["none"], rows["full"], rows["keep"]
   cost = lambda r: 1 - r["bps"] / n["bps"] if n["bps"] else None

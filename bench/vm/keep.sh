@@ -9,12 +9,23 @@
 #   mbps     iperf3 TCP throughput     cpu_s   recorder utime + stime
 #   bytes    log size                  secs    recording length
 #   seen / kept / disc (--keep summary), kdisc (discarded in the kernel)
-# Knob on the kernel command line: nt.bt=SECONDS per way (default 8).
+#   cpu_t    recorder utime + stime during the traffic only (attach excluded)
+#   bytes_t  bytes the log grew by during the traffic (BT s; the log is
+#            flushed each second): without its fixed part (snapshots)
+#   bpf_ms / bpf_runs  run time and runs of the nt_* BPF programs during the
+#            traffic (kernel.bpf_stats_enabled: ns per run per program)
+# and "BENCH keepline ..." lines: the recorder's --keep summary lines.
+# Knobs on the kernel command line: nt.bt=SECONDS per way (default 8),
+# nt.br=ROUNDS (default 1): the ways run in turn ROUNDS times (TCG runs all
+# vCPUs in one host thread: the host's load changes what a way gets, rounds
+# spread that over the ways).  With an nft-record-old in the image (bench/keep.sh
+# BENCH_KEEP_OLD=path): a fourth way, "keepold", --keep drop --keep-kernel with
+# that build (before / after a change, side by side).
 . /guest/lib.sh
 . /guest/blib.sh # bench/vm/lib.sh: W, B, bench_pair
-BT=8
+BT=8 BR=1
 for w in $(cat /proc/cmdline); do
-	case $w in nt.bt=*) BT=${w#nt.bt=} ;; esac
+	case $w in nt.bt=*) BT=${w#nt.bt=} ;; nt.br=*) BR=${w#nt.br=} ;; esac
 done
 
 bench_pair
@@ -37,11 +48,21 @@ command -v nt-vmprobe > /dev/null || BE=kprobe-multi
 nft-discover -q -m 40 -c $W/cfg.json -o $W/all.json || { res FAIL bench/discover "nft-discover"; exit 1; }
 B "kernel=$(uname -r) backend=$BE bt=$BT"
 
-way() { # NAME [recorder options]
-	name=$1; shift
+echo 1 > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+# the nt_* programs' run time (ns) and runs, summed: "NS RUNS"
+bpfrt() {
+	bpftool prog show 2>/dev/null | awk '/ name nt_/ { for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t += $(i + 1); if ($i == "run_cnt") c += $(i + 1) } }
+		END { printf "%.0f %.0f\n", t, c }'
+}
+pcpu() { # PID -> utime + stime in clock ticks
+	cut -d' ' -f14,15 /proc/$1/stat 2>/dev/null | awk '{ print $1 + $2 }'
+}
+way() { # NAME ROUND RECORDER [recorder options]
+	name=$1 round=$2 rec=$3; shift 3
 	rp=""
 	if [ $name != none ]; then
-		nft-record -b $BE -c $W/cfg.json -n a -n b -o $W/$name.ntl "$@" > $W/$name.out 2> $W/$name.err &
+		rm -f $W/$name.ntl
+		$rec -b $BE -c $W/cfg.json -n a -n b -o $W/$name.ntl "$@" > $W/$name.out 2> $W/$name.err &
 		rp=$!
 		k=0
 		while ! grep -q 'recording to' $W/$name.err && kill -0 $rp 2>/dev/null && [ $k -lt 1500 ]; do
@@ -49,10 +70,17 @@ way() { # NAME [recorder options]
 		done
 		sleep 1
 	fi
+	set -- $(bpfrt); rt0=$1 rc0=$2
+	c0=0; [ -n "$rp" ] && c0=$(pcpu $rp)
+	b0=0; [ -n "$rp" ] && b0=$(wc -c < $W/$name.ntl) # the log's fixed part (snapshots), flushed each second
 	ip netns exec a iperf3 -c 10.98.0.2 -p 9999 -u -b 600k -l 36 -t $BT > /dev/null 2>&1 &
 	up=$!
 	mbps=$(ip netns exec a iperf3 -c 10.98.0.2 -t $BT -P 2 -f m 2> /dev/null | awk '/SUM.*receiver/ {print $(NF-2)}')
 	wait $up
+	set -- $(bpfrt); bms=$(awk -v a=$rt0 -v b=$1 'BEGIN { printf "%.1f", (b - a) / 1e6 }'); bruns=$(($2 - rc0))
+	ctk=0; [ -n "$rp" ] && ctk=$(( $(pcpu $rp) - c0 ))
+	bt=0; [ -n "$rp" ] && bt=$(( $(wc -c < $W/$name.ntl) - b0 ))
+	cput=$(awk -v u=$ctk -v t=$(getconf CLK_TCK 2>/dev/null || echo 100) 'BEGIN { printf "%.2f", u / t }')
 	cpu=0 bytes=0 secs=$BT seen=- kept=- disc=- kdisc=-
 	if [ -n "$rp" ]; then
 		sleep 1
@@ -64,11 +92,16 @@ way() { # NAME [recorder options]
 		set -- $(sed -n 's/.*--keep [^:]*: \([0-9]*\) packets ended, \([0-9]*\) kept, \([0-9]*\) discarded.*/\1 \2 \3/p' $W/$name.err) - - -
 		seen=$1 kept=$2 disc=$3
 		kdisc=$(sed -n 's/.*--keep in the kernel: \([0-9]*\) packets discarded there.*/\1/p' $W/$name.err)
-		grep -- '--keep' $W/$name.err | cut -c1-300
+		grep -- '--keep' $W/$name.err | cut -c1-400 | while read -r l; do B "keepline $name: $l"; done
 	fi
-	B "keep way=$name mbps=${mbps:-0} cpu_s=$cpu bytes=$bytes secs=${secs:-$BT} seen=$seen kept=$kept disc=$disc kdisc=${kdisc:--}"
+	B "keep way=$name round=$round mbps=${mbps:-0} cpu_s=$cpu cpu_t=$cput bpf_ms=$bms bpf_runs=$bruns bytes_t=$bt bytes=$bytes secs=${secs:-$BT} seen=$seen kept=$kept disc=$disc kdisc=${kdisc:--}"
 }
-way none
-way full
-way keep --keep drop --keep-kernel
+r=1
+while [ $r -le $BR ]; do
+	way none $r nft-record
+	way full $r nft-record
+	way keep $r nft-record --keep drop --keep-kernel
+	command -v nft-record-old > /dev/null && way keepold $r nft-record-old --keep drop --keep-kernel
+	r=$((r + 1))
+done
 res PASS bench/keep
