@@ -19,6 +19,8 @@
 #   NT_VM_JOBS=2          kernels at once (default 1: see below)
 #   NT_VM_BACKENDS=kprobe-multi,fentry   only these backends (kernel cmdline nt.backends=);
 #                         none: only the record-default pipeline (backend auto)
+#   NT_VM_ONLY=pcapfilter,keep:5   only these guest scenarios, keep 5 times
+#                         (a flake hunt; the names of run.sh's "timed" lines)
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
@@ -58,7 +60,7 @@ run_kernel() { # SPEC
 	fi
 	t1=$(date +%s)
 	vm_boot "$(vm_vmlinuz "$kx")" "$WORK/initrd-$tag.gz" "$WORK/res-$tag.txt" "$WORK/console-$tag.log" \
-		"nt.tag=$tag nt.full=$full${elsewhere:+ nt.elsewhere=$elsewhere}${NT_VM_BACKENDS:+ nt.backends=$NT_VM_BACKENDS}"
+		"nt.tag=$tag nt.full=$full${elsewhere:+ nt.elsewhere=$elsewhere}${NT_VM_BACKENDS:+ nt.backends=$NT_VM_BACKENDS}${NT_VM_ONLY:+ nt.only=$NT_VM_ONLY}"
 	qrc=$?
 	t2=$(date +%s)
 	# issue #18: the guest's whatwhy recording, checked here (tshark, python3)

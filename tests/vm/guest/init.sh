@@ -18,6 +18,7 @@ done < /etc/modules.boot
 export NT_RES=/dev/ttyS1
 # knobs from the kernel command line: nt.tag=6.1 nt.backends=a,b nt.full=0|1
 # nt.elsewhere=a,b (backends whose scenarios another kernel of the run covers)
+# nt.only=a,b:N (run.sh: only these scenarios, b N times; a flake hunt)
 for w in $(cat /proc/cmdline); do
 	case $w in
 	nt.tag=*) export NT_KTAG=${w#nt.tag=} ;;
@@ -29,6 +30,7 @@ for w in $(cat /proc/cmdline); do
 	nt.truthvalve=*) export NT_TRUTH_VALVE=${w#nt.truthvalve=} ;;
 	nt.full=*) export NT_FULL=${w#nt.full=} ;;
 	nt.elsewhere=*) export NT_ELSEWHERE=$(echo "${w#nt.elsewhere=}" | tr , ' ') ;;
+	nt.only=*) export NT_ONLY=$(echo "${w#nt.only=}" | tr , ' ') ;;
 	esac
 done
 echo "=== guest start: $(uname -r) ==="

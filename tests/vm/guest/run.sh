@@ -746,12 +746,25 @@ record_kill9() {
 	if [ -z "$why" ]; then res PASS "kill9"; else res FAIL "kill9" "$why"; cat $W/k9*.err | cut -c1-300; fi
 }
 
-# timed NAME CMD...: run CMD, then "# <kernel>: NAME took N s" (guest uptime)
+# timed NAME CMD...: run CMD, then "# <kernel>: NAME took N s" (guest uptime).
+# With NT_ONLY (nt.only=a,b:N; run_vm.sh NT_VM_ONLY): only the scenarios named
+# there (NAME or its part before "/"), ":N" N times (a flake hunt)
 timed() {
 	tn=$1; shift
-	ts0=$(cut -d. -f1 /proc/uptime)
-	"$@"
-	info "$tn took $(($(cut -d. -f1 /proc/uptime) - ts0)) s"
+	nrep=1
+	if [ -n "${NT_ONLY:-}" ]; then
+		nrep=0
+		for o in $NT_ONLY; do
+			case ${o%%:*} in "$tn"|"${tn%%/*}") nrep=1; case $o in *:*) nrep=${o#*:} ;; esac ;; esac
+		done
+	fi
+	rep=0
+	while [ $rep -lt "$nrep" ]; do
+		ts0=$(cut -d. -f1 /proc/uptime)
+		"$@"
+		info "$tn took $(($(cut -d. -f1 /proc/uptime) - ts0)) s"
+		rep=$((rep + 1))
+	done
 }
 
 res PASS "boot: $(uname -r)"
