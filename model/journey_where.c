@@ -50,14 +50,7 @@ static void tb_where_names(struct nt_tb *b, uint32_t ifindex, uint32_t netns, co
 /* The last "[dev ..., netns ...]" written: most lines of a packet repeat it.
  * Valid during one nt_journey_print_text() only (the model's names of a
  * device or namespace can change between packets). */
-#define WHERE_NAME_MAX 64 /* longer names are not memoized */
-static __thread struct {
-	const struct nt_model *m;
-	uint32_t ifindex, netns;
-	int valid;
-	size_t len;
-	char s[2 * NT_ESC_UNIT_MAX * WHERE_NAME_MAX + 48];
-} where_memo;
+__thread struct nt_jr_where_memo nt_jr_where_memo;
 
 void nt_jr_tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex, uint32_t netns)
 {
@@ -66,9 +59,9 @@ void nt_jr_tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex,
 
 	if (!ifindex && !netns)
 		return;
-	if (where_memo.valid && where_memo.m == m && where_memo.ifindex == ifindex &&
-	    where_memo.netns == netns) {
-		nt_tb_mem(b, where_memo.s, where_memo.len);
+	if (nt_jr_where_memo.valid && nt_jr_where_memo.m == m && nt_jr_where_memo.ifindex == ifindex &&
+	    nt_jr_where_memo.netns == netns) {
+		nt_tb_mem(b, nt_jr_where_memo.s, nt_jr_where_memo.len);
 		return;
 	}
 	dn = ifindex ? nt_model_ifname(m, netns, ifindex) : NULL;
@@ -78,17 +71,17 @@ void nt_jr_tb_where(struct nt_tb *b, const struct nt_model *m, uint32_t ifindex,
 		tb_where_names(b, ifindex, netns, dn, nn);
 		return;
 	}
-	/* at most sizeof(where_memo.s) bytes follow: no flush in between */
-	if (b->cap - b->len < sizeof(where_memo.s))
+	/* at most sizeof(nt_jr_where_memo.s) bytes follow: no flush in between */
+	if (b->cap - b->len < sizeof(nt_jr_where_memo.s))
 		nt_tb_flush(b);
 	start = b->len;
 	tb_where_names(b, ifindex, netns, dn, nn);
-	where_memo.m = m;
-	where_memo.ifindex = ifindex;
-	where_memo.netns = netns;
-	where_memo.len = b->len - start;
-	memcpy(where_memo.s, b->p + start, where_memo.len);
-	where_memo.valid = 1;
+	nt_jr_where_memo.m = m;
+	nt_jr_where_memo.ifindex = ifindex;
+	nt_jr_where_memo.netns = netns;
+	nt_jr_where_memo.len = b->len - start;
+	memcpy(nt_jr_where_memo.s, b->p + start, nt_jr_where_memo.len);
+	nt_jr_where_memo.valid = 1;
 }
 
 static void jw_where_members(struct nt_jw *w, const struct nt_model *m, const char *dev,
@@ -100,7 +93,7 @@ static void jw_where_members(struct nt_jw *w, const struct nt_model *m, const ch
 }
 
 /* The last "dev", "netns", "ns" members written, as jw_where_members() wrote
- * them; valid during one nt_journey_json_key() (as where_memo). */
+ * them; valid during one nt_journey_json_key() (as nt_jr_where_memo). */
 static __thread struct {
 	const struct nt_model *m;
 	uint32_t ifindex, netns;
@@ -159,19 +152,10 @@ void nt_jr_jw_where(struct nt_jw *w, const struct nt_model *m, uint32_t ifindex,
 		nt_jr_jw_where_long(w, m, ifindex, netns);
 }
 
-const char *nt_jr_tb_where_memo(const struct nt_model *m, uint32_t ifindex, uint32_t netns, size_t *len)
-{
-	if (!(where_memo.valid && where_memo.m == m && where_memo.ifindex == ifindex &&
-	      where_memo.netns == netns))
-		return NULL;
-	*len = where_memo.len;
-	return where_memo.s;
-}
-
 void nt_jr_where_reset(int json)
 {
 	if (json)
 		jw_where_memo.valid = 0;
 	else
-		where_memo.valid = 0;
+		nt_jr_where_memo.valid = 0;
 }
