@@ -180,13 +180,18 @@ struct {
 	__type(value, __u32);
 } nt_keep_idx SEC(".maps");
 
-/* slots handed to user space, under nt_keep_done_key() of the record that
- * made them go (the skb's end, a LINK); the recorder takes them when it reads
- * that record */
+/* slots handed to user space, under the time and CPU of the record that made
+ * them go (the skb's end, a LINK: its parent's buffer with PARENT 1, its own
+ * with 0); the recorder takes them when it reads that record */
+struct nt_keep_dkey {
+	__u64 ts;
+	__u32 cpu, parent;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NT_KEEP_ENTRIES);
-	__type(key, __u64);
+	__type(key, struct nt_keep_dkey);
 	__type(value, __u32);
 } nt_keep_done SEC(".maps");
 
@@ -281,14 +286,6 @@ static __always_inline __u32 nt_keep_cut(struct nt_keep_buf *b)
 	return n - i;
 }
 
-/* The key of the buffer handed to user space at record (TS, CPU): the
- * recorder, reading that record from the ring, takes the buffer and puts its
- * records before it (nft-record/record_keep.c nt_record_keep_fetch). */
-static __always_inline __u64 nt_keep_done_key(__u64 ts, __u32 cpu)
-{
-	return ts ^ ((__u64)cpu << 56);
-}
-
 /* Slot B of skb KEY is no longer the skb's: forget the index, give B back. */
 static __always_inline void nt_keep_release(__u64 key, struct nt_keep_buf *b)
 {
@@ -300,10 +297,14 @@ static __always_inline void nt_keep_release(__u64 key, struct nt_keep_buf *b)
 	bpf_map_push_elem(&nt_keep_free, &slot, BPF_ANY);
 }
 
-/* Hand buffer B of skb KEY to user space under record (TS, CPU), forget it. */
-static __always_inline void nt_keep_hand(__u64 key, struct nt_keep_buf *b, __u64 ts, __u32 cpu)
+/* Hand buffer B of skb KEY to user space under record (TS, CPU) (PARENT: the
+ * parent's buffer at a LINK), forget it: the recorder, reading that record
+ * from the ring, takes the buffer and puts its records before it
+ * (nft-record/record_keep.c nt_record_keep_fetch). */
+static __always_inline void nt_keep_hand(__u64 key, struct nt_keep_buf *b, __u64 ts, __u32 cpu,
+					 __u32 parent)
 {
-	__u64 dk = nt_keep_done_key(ts, cpu);
+	struct nt_keep_dkey dk = { .ts = ts, .cpu = cpu, .parent = parent };
 	__u32 slot = b->slot;
 
 	b->state = NT_KS_HANDED;
@@ -394,7 +395,7 @@ static __always_inline int nt_keep_end(__u64 key, struct nt_keep_buf *b, const s
 		bpf_map_update_elem(&nt_keep_freed, &key, &f, BPF_ANY);
 	}
 	if ((fl & (NT_KB_UNSAFE | NT_KB_MATCH)) && !(fl & NT_KB_GHOST)) {
-		nt_keep_hand(key, b, h->ts_ns, h->cpu);
+		nt_keep_hand(key, b, h->ts_ns, h->cpu, 0);
 		return 1;
 	}
 	if (fl & NT_KB_GHOST) {
@@ -444,13 +445,13 @@ static __noinline int nt_keep_put(const void *rec, __u32 size)
 		 * decides; the parent's records go before the LINK */
 		b = parent ? nt_keep_find(parent) : 0;
 		if (b)
-			nt_keep_hand(parent, b, h->ts_ns, h->cpu);
+			nt_keep_hand(parent, b, h->ts_ns, h->cpu, 1);
 		if (parent)
 			bpf_map_update_elem(&nt_keep_pass, &parent, &one, BPF_ANY);
 		bpf_map_update_elem(&nt_keep_pass, &key, &one, BPF_ANY);
 		b = nt_keep_find(key);
 		if (b)
-			nt_keep_hand(key, b, h->ts_ns, h->cpu);
+			nt_keep_hand(key, b, h->ts_ns, h->cpu, 0);
 		return 1;
 	}
 	b = nt_keep_find(key);

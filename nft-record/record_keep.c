@@ -47,6 +47,12 @@ struct kk_buf {
 	uint8_t data[KK_RING + 96];
 };
 
+/* bpf/keep.bpf.h struct nt_keep_dkey */
+struct kk_dkey {
+	uint64_t ts;
+	uint32_t cpu, parent;
+};
+
 /* Can the kernel side decide EXPR (conservatively: it only discards packets
  * that surely do not match)?  NULL, or why not. */
 static const char *kkeep_why_not(struct rec *r)
@@ -158,7 +164,8 @@ int nt_record_keep_loaded(struct rec *r)
 
 	if (!r->kkeep)
 		return 0;
-	if (bpf_map__value_size(m) != sizeof(struct kk_buf) || bpf_map__max_entries(m) != KK_ENTRIES) {
+	if (bpf_map__value_size(m) != sizeof(struct kk_buf) || bpf_map__max_entries(m) != KK_ENTRIES ||
+	    bpf_map__key_size(r->skel->maps.nt_keep_done) != sizeof(struct kk_dkey)) {
 		fprintf(stderr, "nft-record: --keep: the BPF object's keep buffers are not this recorder's (rebuild)\n");
 		return NT_EXIT_RUNTIME;
 	}
@@ -194,18 +201,15 @@ static void kkeep_give_back(struct rec *r, struct kk_buf *b)
 	bpf_map_update_elem(bpf_map__fd(r->skel->maps.nt_keep_free), NULL, &slot, BPF_ANY);
 }
 
-/* Record H (an skb's end, a LINK) was read from the ring: the kernel may
- * have handed a buffer to user space under its time and CPU
- * (bpf/keep.bpf.h nt_keep_hand): its records come first. */
-void nt_record_keep_fetch(struct rec *r, const struct nt_ev_hdr *h)
+/* The buffer handed over under record H (PARENT: a LINK's parent's), if
+ * any: its records to the recorder, its slot back to the kernel. */
+static void kkeep_fetch1(struct rec *r, const struct nt_ev_hdr *h, uint32_t parent)
 {
-	uint64_t dk = h->ts_ns ^ ((uint64_t)(h->cpu & 0xff) << 56);
+	struct kk_dkey dk = { .ts = h->ts_ns, .cpu = h->cpu, .parent = parent };
 	int fd = bpf_map__fd(r->skel->maps.nt_keep_done);
 	struct kk_buf *b;
 	uint32_t slot;
 
-	if (!r->kkeep_slots)
-		return;
 	if (bpf_map_lookup_and_delete_elem(fd, &dk, &slot)) {
 		if (errno == ENOENT)
 			return; /* none */
@@ -218,6 +222,19 @@ void nt_record_keep_fetch(struct rec *r, const struct nt_ev_hdr *h)
 		return;
 	kkeep_replay(r, b, kkeep_ring_fn);
 	kkeep_give_back(r, b);
+}
+
+/* Record H (an skb's end, a LINK) was read from the ring: the kernel may
+ * have handed buffers to user space under its time and CPU
+ * (bpf/keep.bpf.h nt_keep_hand): their records come first, a LINK's
+ * parent's before its own. */
+void nt_record_keep_fetch(struct rec *r, const struct nt_ev_hdr *h)
+{
+	if (!r->kkeep_slots)
+		return;
+	if (h->type == NT_EV_LINK)
+		kkeep_fetch1(r, h, 1);
+	kkeep_fetch1(r, h, 0);
 }
 
 /* Buffers of skbs that never ended: idle for KK_AGE_NS before NOW (every
@@ -233,7 +250,7 @@ static void kkeep_age(struct rec *r, uint64_t now)
 	ifd = bpf_map__fd(r->skel->maps.nt_keep_idx);
 	dfd = bpf_map__fd(r->skel->maps.nt_keep_done);
 	if (!now) { /* handed over, their record never read */
-		uint64_t key, next, *prev = NULL;
+		struct kk_dkey key, next, *prev = NULL;
 		uint32_t slot;
 
 		while (!bpf_map_get_next_key(dfd, prev, &next)) {
