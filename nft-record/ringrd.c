@@ -70,11 +70,21 @@ int nt_ringrd_fd(const struct nt_ringrd *r)
 	return r->fd;
 }
 
+/* The consumer position is published every NT_RINGRD_PUBLISH bytes (and at
+ * the end of a pass), not after every record: each store moves the consumer
+ * page's cache line away from the CPUs whose BPF programs read it at every
+ * record (reservation, bpf_ringbuf_query), and a pass takes thousands of
+ * records.  A sixteenth of the ring (at most) is freed late. */
+#define NT_RINGRD_PUBLISH 65536ul
+
 long nt_ringrd_consume(struct nt_ringrd *r, nt_ringrd_fn cb, void *ctx, int *empty)
 {
 	unsigned long cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
 	unsigned long prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
+	unsigned long every = r->size / 16 < NT_RINGRD_PUBLISH ? r->size / 16 : NT_RINGRD_PUBLISH;
+	unsigned long published = cons;
 	long n = 0;
+	int stop = 0;
 
 	/* one pass up to the producer position read now: everything reserved
 	 * before this moment is consumed when *empty = 1 */
@@ -82,20 +92,25 @@ long nt_ringrd_consume(struct nt_ringrd *r, nt_ringrd_fn cb, void *ctx, int *emp
 	while (cons < prod) {
 		uint32_t *hdr = (uint32_t *)(r->data + (cons & r->mask));
 		uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
-		int stop = 0;
 
 		if (len & BPF_RINGBUF_BUSY_BIT)
-			return n; /* being written: the next drain takes it */
+			break; /* being written: the next drain takes it */
 		len &= ~(uint32_t)(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 		if (!(__atomic_load_n(hdr, __ATOMIC_RELAXED) & BPF_RINGBUF_DISCARD_BIT)) {
 			stop = cb(ctx, hdr + 2, len);
 			n++;
 		}
 		cons += (len + BPF_RINGBUF_HDR_SZ + 7) & ~7ul;
-		__atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
+		if (cons - published >= every) {
+			__atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
+			published = cons;
+		}
 		if (stop)
-			return n;
+			break;
 	}
-	*empty = 1;
+	if (cons != published)
+		__atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
+	if (cons >= prod && !stop)
+		*empty = 1;
 	return n;
 }
