@@ -84,10 +84,10 @@ record_keep_vm() {
 	hj=$(handle s jump)
 	nft-discover -q -m 40 -c $W/kp.cfg.json -o $W/kp.all.json || { res FAIL "keep/$be" "nft-discover failed"; return; }
 	# no packets of their own before the traffic: IPv6 hosts repeat router
-	# solicitations without end (RFC 7559 backoff: 4, 8, 16 ... s), one that
-	# ends near a keep recorder's counters before the traffic is counted
-	# there or not depending on the recorder's lag (CI flake: "27 ended,
-	# want 26").  Off in c, r, s for the rest of the guest run.
+	# solicitations without end, one that ends near a keep recorder's
+	# counters before the traffic is counted there or not depending on the
+	# recorder's lag (CI flake: "27 ended, want 26"); topo() turns them off
+	# for new interfaces, this for any that came before
 	for n in c r s; do
 		ip netns exec $n sh -c 'for f in /proc/sys/net/ipv6/conf/*/router_solicitations; do echo 0 > $f; done'
 	done

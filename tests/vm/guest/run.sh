@@ -32,6 +32,14 @@ NFT_BPF=0
 
 topo() {
 	for n in c r s; do ip netns add $n; ip -n $n link set lo up; done
+	# no router solicitations: IPv6 hosts repeat them without end (RFC 7559
+	# backoff: 4, 8, 16 ... s), and one reaching s's input chain in a
+	# scenario's segment was taken for its packet ("policy: journey: missing
+	# ip_rcv": an ICMPv6 from fe80::); set before the links exist so every
+	# interface inherits it
+	for n in c r s; do
+		ip netns exec $n sh -c 'for f in all default; do echo 0 > /proc/sys/net/ipv6/conf/$f/router_solicitations; done'
+	done
 	ip link add c0 netns c type veth peer name r0 netns r
 	ip link add s0 netns s type veth peer name r1 netns r
 	ip -n c addr add 10.0.1.1/24 dev c0
