@@ -45,22 +45,17 @@ measure() {
 		awk '{ n++; b += length($0) + 1; s = $0; sub(/^\[ *[0-9]+\] /, "", s); split(s, w, " "); c[w[1]]++ }
 		END { printf "{\"lines\": %d, \"bytes\": %d", n, b; for (k in c) printf ", \"%s\": %d", k, c[k]; print "}" }' > "$W/ev.json"
 	sleep 0.5
-	python3 - "$log" "$W/st.json" "$W/jbytes" "$W/ev.json" "$W/zbytes" "$label" "$W/c1bytes" "$W/c2bytes" <<'PY'
-import json, os, struct, sys
+	NT_BENCH_LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib" python3 - "$log" "$W/st.json" "$W/jbytes" "$W/ev.json" "$W/zbytes" "$label" "$W/c1bytes" "$W/c2bytes" <<'PY'
+import json, os, sys
+sys.path.insert(0, os.environ["NT_BENCH_LIB"])
+from ntl_frames import EVENTS, blocks
 log, stf, jbf, evf, zbf, label, c1f, c2f = sys.argv[1:]
 ev_blocks = meta_blocks = 0
-with open(log, "rb") as f:
-    f.read(16)
-    while True:
-        h = f.read(16)
-        if len(h) < 16:
-            break
-        magic, typ, flags, stored, raw = struct.unpack("<IHHII", h)
-        f.seek(stored, 1)
-        if typ == 16:
-            ev_blocks += 16 + stored
-        else:
-            meta_blocks += 16 + stored
+for typ, flags, data in blocks(log):
+    if typ == EVENTS:
+        ev_blocks += 16 + len(data)
+    else:
+        meta_blocks += 16 + len(data)
 st = json.load(open(stf))["stats"]["totals"]
 ev = json.load(open(evf))
 print(json.dumps({
