@@ -163,6 +163,62 @@ static void path_entry(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns,
 	w->len = (size_t)(o - w->buf);
 }
 
+int nt_jw_path_sfx(char *buf, size_t cap, const char *type, uint64_t skb, const char *tail, size_t tail_len,
+		   int tail_count)
+{
+	size_t tl = strlen(type);
+	char *o = buf;
+
+	if (tl > 32 || cap < tl + tail_len + 48)
+		return -1;
+	memcpy(o, ",\"type\":\"", 9);
+	o += 9;
+	memcpy(o, type, tl);
+	o += tl;
+	memcpy(o, "\",\"skb\":\"0x", 11);
+	o = nt_hex_put(o + 11, skb);
+	*o++ = '"';
+	if (tail_count) {
+		*o++ = ',';
+		memcpy(o, tail, tail_len);
+		o += tail_len;
+	}
+	*o++ = '}';
+	return (int)(o - buf);
+}
+
+int nt_jw_path_entry_sfx(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
+			 const char *sfx, size_t sfx_len)
+{
+	struct fmemo *e = memo_of(f);
+	size_t need;
+	char *o;
+
+	if (!memo_hit(e, nt_model_serial(m), f, w->html ? 3 : 2)) {
+		memo_key(e, nt_model_serial(m), f);
+		if (json_members(e, f, w->html)) {
+			e->state = 0;
+			return -1;
+		}
+	}
+	need = (size_t)e->len + sfx_len + 32;
+	if (w->cap - w->len < need && w->buf && w->f)
+		nt_jw_flush(w);
+	if (!w->buf || w->depth >= NT_JW_MAX_DEPTH || w->cap - w->len < need)
+		return -1;
+	o = w->buf + w->len;
+	if (w->depth > 0 && w->n[w->depth - 1]++)
+		*o++ = ',';
+	memcpy(o, "{\"t_ns\":", 8);
+	o = nt_u64_put(o + 8, t_ns);
+	*o++ = ',';
+	memcpy(o, e->out, e->len);
+	o += e->len;
+	memcpy(o, sfx, sfx_len);
+	w->len = (size_t)(o + sfx_len - w->buf);
+	return 0;
+}
+
 void nt_jw_path_head(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
 		     const char *type, uint64_t skb)
 {

@@ -29,4 +29,16 @@ void nt_jw_path_head(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, c
 void nt_jw_path_entry(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
 		      const char *type, uint64_t skb, const char *tail, size_t tail_len, int tail_count);
 
+/* The same element from a suffix built once for the records that share it
+ * (a packet's path repeats the same type, skb and place): SFX[0..SFX_LEN) as
+ * nt_jw_path_sfx() built it.  0, or -1 with nothing written (a name too long
+ * for the memo, a writer without room: the caller takes nt_jw_path_entry()). */
+int nt_jw_path_entry_sfx(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
+			 const char *sfx, size_t sfx_len);
+/* The bytes nt_jw_path_entry() writes after the "func" / "layer" members
+ * (the "type" and "skb" members, TAIL, the object's end) into BUF[0..CAP):
+ * their length, or -1 when they do not fit (or TYPE is longer than 32). */
+int nt_jw_path_sfx(char *buf, size_t cap, const char *type, uint64_t skb, const char *tail, size_t tail_len,
+		   int tail_count);
+
 #endif

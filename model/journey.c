@@ -582,6 +582,13 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	struct hops hs;
 	const struct nt_ev_hdr *h;
 	int order[NT_MODEL_MAX_LAYERS], nl;
+	struct {
+		const char *type;
+		uint64_t skb;
+		uint32_t ifindex, netns;
+		int len;
+		char s[1200]; /* > the where memo's 1024 + type and skb */
+	} sfx;
 
 	nt_jr_where_reset(1);
 	nt_jw_obj(w, key);
@@ -601,6 +608,9 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 
 	nt_jw_arr(w, "path");
 	hops_init(&hs);
+	/* the element's bytes after "func" / "layer": built once for the
+	 * records of the same type, skb and place (most of a packet's) */
+	sfx.len = -1;
 	FOREACH_REC(p, h) {
 		const struct nt_func_info *f;
 		struct hopskb *s = hop_step(&hs, m, h);
@@ -615,6 +625,17 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		size_t wl;
 
 		f = nt_model_func(m, h->id);
+		if (sfx.len < 0 || type != sfx.type || h->skb != sfx.skb || ifindex != sfx.ifindex ||
+		    netns != sfx.netns) {
+			sfx.type = type;
+			sfx.skb = h->skb;
+			sfx.ifindex = ifindex;
+			sfx.netns = netns;
+			sfx.len = (ws = nt_jr_jw_where_text(w, m, ifindex, netns, &wl)) ?
+				  nt_jw_path_sfx(sfx.s, sizeof(sfx.s), type, h->skb, ws, wl, 3) : -1;
+		}
+		if (sfx.len >= 0 && !nt_jw_path_entry_sfx(w, m, t, f, sfx.s, (size_t)sfx.len))
+			continue;
 		if ((ws = nt_jr_jw_where_text(w, m, ifindex, netns, &wl))) {
 			nt_jw_path_entry(w, m, t, f, type, h->skb, ws, wl, 3);
 			continue;
