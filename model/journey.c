@@ -589,6 +589,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		int len;
 		char s[1200]; /* > the where memo's 1024 + type and skb */
 	} sfx;
+	uint32_t types = 0, nmeta = 0; /* record types of the packet, its META records */
 
 	nt_jr_where_reset(1);
 	nt_jw_obj(w, key);
@@ -615,6 +616,8 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		const struct nt_func_info *f;
 		struct hopskb *s = hop_step(&hs, m, h);
 
+		types |= 1u << (h->type & 31);
+		nmeta += h->type == NT_EV_META;
 		if (rec_layer(m, h) < 0)
 			continue;
 		const char *type = h->type == NT_EV_DROP ? "drop" : h->type != NT_EV_FREE ? "func" :
@@ -646,9 +649,11 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	}
 	nt_jw_end(w);
 
+	/* the passes below find nothing in a packet without their record
+	 * types (a NAT needs a second META of an skb) */
 	nt_jw_arr(w, "nat");
 	hops_init(&hs);
-	FOREACH_REC(p, h) {
+	if (nmeta > 1) FOREACH_REC(p, h) {
 		const struct nt_ev_meta *mm = (const void *)h;
 		struct hopskb *s;
 
@@ -685,7 +690,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 
 	nt_jw_arr(w, "fragments");
 	hops_init(&hs);
-	FOREACH_REC(p, h) {
+	if (nmeta) FOREACH_REC(p, h) {
 		const struct nt_ev_meta *mm = (const void *)h;
 		struct hopskb *s;
 		int was;
@@ -720,7 +725,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	nt_jw_end(w);
 
 	nt_jw_arr(w, "nft");
-	FOREACH_REC(p, h) {
+	if (types & (1u << NT_EV_NFT_RULE | 1u << NT_EV_NFT_CHAIN)) FOREACH_REC(p, h) {
 		const struct nt_ev_nft_chaindef *d;
 		uint64_t key;
 
@@ -767,7 +772,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	nt_jw_end(w);
 
 	nt_jw_arr(w, "branches");
-	FOREACH_REC(p, h) {
+	if (types & (1u << NT_EV_LINK)) FOREACH_REC(p, h) {
 		const struct nt_ev_link *l = (const void *)h;
 
 		if (h->type != NT_EV_LINK)

@@ -27,6 +27,7 @@
 
 #include "tests/unit/nt_test.h"
 #include "formats/ntlog.h"
+#include "model/fmtmemo.h"
 #include "model/journey.h"
 #include "model/model.h"
 #include "model/output.h"
@@ -870,6 +871,87 @@ TEST(journey_json_of_hostile_names_is_valid)
 	nt_model_free(c.m);
 }
 
+/* journeys --ndjson's path elements from a suffix built once
+ * (nt_jw_path_sfx + nt_jw_path_entry_sfx) against the element written
+ * whole (nt_jw_path_entry), byte for byte: hostile and too-long names,
+ * every type, skbs, times, places, JSON and HTML-safe JSON, a writer
+ * flushed every few elements. */
+TEST(path_elements_from_a_suffix_match_whole_ones)
+{
+	static const char *types[] = { "func", "drop", "free", "free_inferred" };
+	static const char *tails[] = { "", "\"dev\":\"eth0\",\"netns\":4026531840,\"ns\":null",
+				       "\"dev\":\"a\\\"b\",\"netns\":1,\"ns\":\"x\"" };
+	char funcs[4096], longname[400];
+	struct nt_model_opts o = { .sz = sizeof(o) };
+	struct nt_model *m;
+	unsigned seed = 23;
+	int fast = 0;
+
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	snprintf(funcs, sizeof(funcs), "{\"functions\":[{\"id\":0,\"name\":\"ip_rcv\",\"layer\":\"IPv4\"},"
+		 "{\"id\":1,\"name\":\"a\\\"b</script>\\u0001\",\"layer\":\"L\\\"\"},"
+		 "{\"id\":2,\"name\":\"%s\",\"layer\":\"Other\"},"
+		 "{\"id\":3,\"name\":\"\\u00e9\",\"layer\":\"%s\"}]}", longname, longname);
+	m = nt_model_new(&o);
+	CHECK(m != NULL);
+	CHECK_EQ_INT(nt_model_meta(m, NTL_B_FUNCS, funcs, strlen(funcs)), 0);
+	for (int html = 0; html < 2; html++) {
+		char *ta = NULL, *tb = NULL;
+		size_t la = 0, lb = 0;
+		FILE *fa = open_memstream(&ta, &la), *fb = open_memstream(&tb, &lb);
+		struct nt_jw a, b;
+
+		nt_jw_init_buffered(&a, fa);
+		nt_jw_init_buffered(&b, fb);
+		a.html = b.html = html;
+		nt_jw_obj(&a, NULL);
+		nt_jw_obj(&b, NULL);
+		nt_jw_arr(&a, "path");
+		nt_jw_arr(&b, "path");
+		for (int i = 0; i < 20000; i++) {
+			const struct nt_func_info *f;
+			const char *type, *tail;
+			uint64_t skb, t;
+			char sfx[1200];
+			int n, k;
+
+			seed = seed * 1103515245u + 12345u;
+			f = nt_model_func(m, (seed >> 8) % 5); /* 4: unnamed */
+			type = types[(seed >> 12) & 3];
+			tail = tails[(seed >> 14) % 3];
+			k = tail[0] ? 3 : 0;
+			skb = (seed >> 16) & 1 ? 0xffff888100000000ull + (seed >> 20) : (seed >> 20);
+			t = (seed >> 24) & 1 ? UINT64_MAX - (seed & 0xffff) : (seed & 0xfffff);
+			nt_jw_path_entry(&a, m, t, f, type, skb, tail, strlen(tail), k);
+			n = nt_jw_path_sfx(sfx, sizeof(sfx), type, skb, tail, strlen(tail), k);
+			CHECK(n > 0);
+			if (nt_jw_path_entry_sfx(&b, m, t, f, sfx, (size_t)n) == 0)
+				fast++;
+			else
+				nt_jw_path_entry(&b, m, t, f, type, skb, tail, strlen(tail), k);
+			if (i % 97 == 0) {
+				nt_jw_flush(&a);
+				nt_jw_flush(&b);
+			}
+		}
+		nt_jw_end(&a);
+		nt_jw_end(&b);
+		nt_jw_end(&a);
+		nt_jw_end(&b);
+		nt_jw_free(&a);
+		nt_jw_free(&b);
+		fclose(fa);
+		fclose(fb);
+		CHECK_EQ_INT((int)(la == lb), 1);
+		CHECK(la == lb && !memcmp(ta, tb, la));
+		free(ta);
+		free(tb);
+	}
+	CHECK(fast > 20000); /* most by the suffix (not the long name) */
+	nt_model_free(m);
+}
+
 int main(void)
 {
 	RUN(flows_of_every_protocol_match_snprintf);
@@ -880,5 +962,6 @@ int main(void)
 	RUN(event_lines_and_stats_of_hostile_logs);
 	RUN(unnamed_functions_past_the_named_ones_are_in_layer_other);
 	RUN(journey_json_of_hostile_names_is_valid);
+	RUN(path_elements_from_a_suffix_match_whole_ones);
 	TEST_EXIT();
 }
