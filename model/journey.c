@@ -307,8 +307,9 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 	struct hops hs;
 	const struct nt_ev_hdr *h;
 	uint32_t fo[JT_FAST_FUNCS];   /* offsets of the function records */
-	uint8_t fl[JT_FAST_FUNCS];    /* and their layers */
 	uint32_t fdev[JT_FAST_FUNCS], fns[JT_FAST_FUNCS]; /* where they were */
+	uint16_t fnext[JT_FAST_FUNCS]; /* the next of the same layer (a list per layer) */
+	int lfirst[NT_MODEL_MAX_LAYERS], llast[NT_MODEL_MAX_LAYERS];
 	int order[NT_MODEL_MAX_LAYERS], nl = 0, nf = 0, many = 0, nnat = 0, nfrag = 0;
 	uint32_t seen = 0, types = 0;
 
@@ -335,12 +336,17 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 		if (!(seen & (1u << l))) {
 			seen |= 1u << l;
 			order[nl++] = l;
+			lfirst[l] = -1;
 		}
 		if (nf < JT_FAST_FUNCS && _off <= UINT32_MAX) { /* (a packet of > 4 GiB: not grouped) */
 			fo[nf] = (uint32_t)_off;
 			fdev[nf] = s ? s->ifindex : 0;
 			fns[nf] = s ? s->netns : 0;
-			fl[nf++] = (uint8_t)l;
+			if (lfirst[l] < 0)
+				lfirst[l] = nf;
+			else
+				fnext[llast[l]] = (uint16_t)nf;
+			llast[l] = nf++;
 		} else {
 			many = 1;
 		}
@@ -382,9 +388,7 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 		nt_tb_esc(b, nt_model_layer_name(m, order[i]));
 		nt_tb_lit(b, " Layer:\n");
 		if (!many) {
-			for (int j = 0; j < nf; j++) {
-				if (fl[j] != order[i])
-					continue;
+			for (int j = lfirst[order[i]]; j >= 0; j = j == llast[order[i]] ? -1 : fnext[j]) {
 				h = (const void *)(p->ev + fo[j]);
 				func_line(b, m, p, h, nt_model_func(m, h->id), fdev[j], fns[j]);
 			}
