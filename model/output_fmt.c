@@ -3,6 +3,7 @@
  * chains and rules, event lines (text) and events / packets as JSON. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,7 +477,7 @@ void nt_fmt_event_line(FILE *out, const struct nt_model *m, const struct nt_ev_h
 }
 
 /* ---- JSON objects ---- */
-static void jw_flow(struct nt_jw *w, const struct nt_ev_meta *mm)
+static void jw_flow_members(struct nt_jw *w, const struct nt_ev_meta *mm)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], flow[160];
 
@@ -506,6 +507,52 @@ static void jw_flow(struct nt_jw *w, const struct nt_ev_meta *mm)
 	}
 	nt_fmt_flow(flow, sizeof(flow), mm);
 	nt_jw_str(w, "flow", flow);
+}
+
+/* The flow members of a META as JSON text, remembered by the fields they
+ * are made of (a log's packets repeat a few flows): direct-mapped. */
+#define FLOW_MEMO_N 32
+#define FLOW_KEY 40 /* saddr, daddr, sport, dport, ethertype, l4proto, l3: contiguous */
+_Static_assert(offsetof(struct nt_ev_meta, l3) + 1 - offsetof(struct nt_ev_meta, saddr) == FLOW_KEY,
+	       "the flow's fields are contiguous");
+static __thread struct {
+	unsigned char key[FLOW_KEY];
+	uint16_t frag;
+	int8_t state;      /* 0 empty, 1 JSON, 2 HTML-safe JSON */
+	uint8_t count;     /* members */
+	uint16_t len;
+	/* the members' longest text: family, proto (16), src and dst (45 each),
+	 * three numbers, the flow (159 bytes, each escaped to at most 6) < 1,200 */
+	char s[1280];
+} flow_memo[FLOW_MEMO_N];
+
+static void jw_flow(struct nt_jw *w, const struct nt_ev_meta *mm)
+{
+	const unsigned char *k = mm->saddr;
+	uint64_t x[FLOW_KEY / 8], hsh = 0;
+	struct nt_jw mw;
+	int state = w->html ? 2 : 1;
+	unsigned i;
+
+	if (mm->l3 != NT_L3_IPV4 && mm->l3 != NT_L3_IPV6) {
+		jw_flow_members(w, mm);
+		return;
+	}
+	memcpy(x, k, FLOW_KEY);
+	for (i = 0; i < FLOW_KEY / 8; i++)
+		hsh = (hsh ^ x[i]) * 0x9e3779b97f4a7c15ull;
+	i = (unsigned)(hsh >> 59) % FLOW_MEMO_N;
+	if (flow_memo[i].state != state || flow_memo[i].frag != mm->frag ||
+	    memcmp(flow_memo[i].key, k, FLOW_KEY)) {
+		nt_jw_init_mem(&mw, flow_memo[i].s, sizeof(flow_memo[i].s), w->html);
+		jw_flow_members(&mw, mm);
+		memcpy(flow_memo[i].key, k, FLOW_KEY);
+		flow_memo[i].frag = mm->frag;
+		flow_memo[i].state = (int8_t)state;
+		flow_memo[i].count = (uint8_t)mw.n[0];
+		flow_memo[i].len = (uint16_t)mw.len;
+	}
+	nt_jw_members_raw(w, flow_memo[i].s, flow_memo[i].len, flow_memo[i].count);
 }
 
 void nt_jw_packet_fields(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p)
