@@ -694,7 +694,8 @@ void nt_detail_json(struct nt_jw *w, const struct nt_model *m, const struct nt_p
 		json_ct(w, m, p);
 	if (bytes)
 		nt_jw_arr(w, "captures");
-	FOREACH_REC(p, h) {
+	/* (the passes below write nothing without their records) */
+	if (bytes) FOREACH_REC(p, h) {
 		if (h->type != NT_EV_BYTES)
 			continue;
 		nt_jw_obj(w, NULL);
@@ -708,7 +709,7 @@ void nt_detail_json(struct nt_jw *w, const struct nt_model *m, const struct nt_p
 		nt_jw_end(w);
 	if (stacks)
 		nt_jw_arr(w, "stacks");
-	FOREACH_REC(p, h) {
+	if (stacks) FOREACH_REC(p, h) {
 		const struct nt_ev_stackref *s = (const void *)h;
 		char at[300];
 
