@@ -486,16 +486,26 @@ void nt_detail_text_drop(struct nt_tb *b, const struct nt_model *m, const struct
 	}
 }
 
-void nt_detail_text(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p)
+uint32_t nt_detail_types(const struct nt_packet *p)
 {
 	const struct nt_ev_hdr *h;
-	int ct = 0, bytes = 0, stacks = 0;
+	uint32_t types = 0;
 
-	FOREACH_REC(p, h) {
-		ct |= h->type == NT_EV_CT;
-		bytes |= h->type == NT_EV_BYTES;
-		stacks |= h->type == NT_EV_STACKREF;
-	}
+	FOREACH_REC(p, h)
+		types |= h->type < 32 ? 1u << h->type : 0;
+	return types;
+}
+
+void nt_detail_text(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p)
+{
+	nt_detail_text_of(b, m, p, nt_detail_types(p));
+}
+
+void nt_detail_text_of(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p, uint32_t types)
+{
+	int ct = !!(types & 1u << NT_EV_CT), bytes = !!(types & 1u << NT_EV_BYTES),
+	    stacks = !!(types & 1u << NT_EV_STACKREF);
+
 	if (ct)
 		text_ct(b, m, p);
 	if (bytes)
@@ -680,16 +690,17 @@ static void json_ct(struct nt_jw *w, const struct nt_model *m, const struct nt_p
 
 void nt_detail_json(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p)
 {
+	nt_detail_json_of(w, m, p, nt_detail_types(p));
+}
+
+void nt_detail_json_of(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p, uint32_t types)
+{
 	const struct nt_ev_hdr *h;
 	struct prev_recs pr = { .n = 0 };
-	int ct = 0, bytes = 0, stacks = 0;
+	int ct = !!(types & 1u << NT_EV_CT), bytes = !!(types & 1u << NT_EV_BYTES),
+	    stacks = !!(types & 1u << NT_EV_STACKREF);
 	uint32_t vs;
 
-	FOREACH_REC(p, h) {
-		ct |= h->type == NT_EV_CT;
-		bytes |= h->type == NT_EV_BYTES;
-		stacks |= h->type == NT_EV_STACKREF;
-	}
 	if (ct)
 		json_ct(w, m, p);
 	if (bytes)

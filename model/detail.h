@@ -47,6 +47,11 @@ void nt_detail_text_stack(struct nt_tb *b, const struct nt_model *m, uint32_t id
  * "verdict_stack_id" / "verdict_stack" (nftables dropped it: the stack at the
  * deciding rule). */
 void nt_detail_json(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p);
+/* The record types P holds (bit T: a record of type T, T < 32), and the two
+ * above given them (a printer that has walked P's records already). */
+uint32_t nt_detail_types(const struct nt_packet *p);
+void nt_detail_text_of(struct nt_tb *b, const struct nt_model *m, const struct nt_packet *p, uint32_t types);
+void nt_detail_json_of(struct nt_jw *w, const struct nt_model *m, const struct nt_packet *p, uint32_t types);
 /* KEY: ["sym+0xoff", ...] of stack ID, null when the log does not define it. */
 void nt_jw_stack(struct nt_jw *w, const char *key, const struct nt_model *m, uint32_t id);
 

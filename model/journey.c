@@ -311,7 +311,7 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 	uint16_t fnext[JT_FAST_FUNCS]; /* the next of the same layer (a list per layer) */
 	int lfirst[NT_MODEL_MAX_LAYERS], llast[NT_MODEL_MAX_LAYERS];
 	int order[NT_MODEL_MAX_LAYERS], nl = 0, nf = 0, many = 0, nnat = 0, nfrag = 0;
-	uint32_t seen = 0, types = 0;
+	uint32_t seen = 0, types = 0, dtypes = 0; /* (dtypes: nt_detail_types()) */
 
 	nt_jr_where_reset(0);
 	/* one pass: layer order, function records by layer, record types present */
@@ -321,6 +321,7 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 		int l;
 
 		types |= 1u << (h->type & 31);
+		dtypes |= h->type < 32 ? 1u << h->type : 0;
 		if (h->type == NT_EV_META && (s = hop_of(&hs, h->skb, 0))) {
 			const struct nt_ev_meta *mm = (const void *)h;
 
@@ -556,7 +557,7 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 		}
 	}
 
-	nt_detail_text(b, m, p);
+	nt_detail_text_of(b, m, p, dtypes);
 	tb_fate(b, m, p);
 	nt_detail_text_drop(b, m, p);
 	if (p->not_kept) {
@@ -593,7 +594,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		int len;
 		char s[1200]; /* > the where memo's 1024 + type and skb */
 	} sfx;
-	uint32_t types = 0, nmeta = 0; /* record types of the packet, its META records */
+	uint32_t types = 0, nmeta = 0; /* record types of the packet (nt_detail_types()), its META records */
 
 	nt_jr_where_reset(1);
 	nt_jw_obj(w, key);
@@ -620,7 +621,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		const struct nt_func_info *f;
 		struct hopskb *s = hop_step(&hs, m, h);
 
-		types |= 1u << (h->type & 31);
+		types |= h->type < 32 ? 1u << h->type : 0;
 		nmeta += h->type == NT_EV_META;
 		if (rec_layer(m, h) < 0)
 			continue;
@@ -789,6 +790,6 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 		nt_jw_end(w);
 	}
 	nt_jw_end(w);
-	nt_detail_json(w, m, p);
+	nt_detail_json_of(w, m, p, types);
 	nt_jw_end(w);
 }
