@@ -99,6 +99,59 @@ static int json_members(struct fmemo *e, const struct nt_func_info *f, int html)
 	return 0;
 }
 
+/* {"layer":"<name>","time_ns": of a layer, by its index (its name's address
+ * and the model's serial checked as the function memo's) */
+#define LMEMO_N 64
+struct lmemo {
+	uint64_t serial;
+	const char *name;
+	int8_t state;        /* 0 empty; 2 json; 3 json (html) */
+	uint16_t len;
+	char out[MEMO_JSON];
+};
+static __thread struct lmemo lmemo[LMEMO_N];
+
+void nt_jw_layer_time(struct nt_jw *w, const struct nt_model *m, int layer, uint64_t ns)
+{
+	uint64_t serial = nt_model_serial(m);
+	const char *name = nt_model_layer_name(m, layer);
+	int state = w->html ? 3 : 2, k;
+	char *o;
+
+	if (layer >= 0 && name) {
+		struct lmemo *e = &lmemo[layer % LMEMO_N];
+
+		if (!(e->state == state && e->serial == serial && e->name == name)) {
+			e->serial = serial;
+			e->name = name;
+			e->state = 0;
+			memcpy(e->out, "{\"layer\":\"", 10);
+			k = esc_all(w->html ? NT_ESC_JSON_HTML : NT_ESC_JSON, e->out + 10, MEMO_JSON - 10 - 12, name);
+			if (k >= 0) {
+				memcpy(e->out + 10 + k, "\",\"time_ns\":", 12);
+				e->len = (uint16_t)(10 + k + 12);
+				e->state = (int8_t)state;
+			}
+		}
+		if (e->state && w->buf && w->f && w->cap - w->len < (size_t)e->len + 24)
+			nt_jw_flush(w);
+		if (e->state && w->buf && w->depth < NT_JW_MAX_DEPTH && w->cap - w->len >= (size_t)e->len + 24) {
+			o = w->buf + w->len;
+			if (w->depth > 0 && w->n[w->depth - 1]++)
+				*o++ = ',';
+			memcpy(o, e->out, e->len);
+			o = nt_u64_put(o + e->len, ns);
+			*o++ = '}';
+			w->len = (size_t)(o - w->buf);
+			return;
+		}
+	}
+	nt_jw_obj(w, NULL);
+	nt_jw_str(w, "layer", name);
+	nt_jw_u64(w, "time_ns", ns);
+	nt_jw_end(w);
+}
+
 /* nt_jw_path_head(), and when CLOSE the members TAIL and the object's end */
 static void path_entry(struct nt_jw *w, const struct nt_model *m, uint64_t t_ns, const struct nt_func_info *f,
 		       const char *type, uint64_t skb, const char *tail, size_t tail_len, int tail_count,

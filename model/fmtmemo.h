@@ -41,4 +41,8 @@ int nt_jw_path_entry_sfx(struct nt_jw *w, const struct nt_model *m, uint64_t t_n
 int nt_jw_path_sfx(char *buf, size_t cap, const char *type, uint64_t skb, const char *tail, size_t tail_len,
 		   int tail_count);
 
+/* {"layer":NAME,"time_ns":NS} of the model's LAYER, as the generic writer
+ * writes it (nt_jw_obj, nt_jw_str, nt_jw_u64, nt_jw_end). */
+void nt_jw_layer_time(struct nt_jw *w, const struct nt_model *m, int layer, uint64_t ns);
+
 #endif

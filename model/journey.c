@@ -604,12 +604,8 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 
 	nt_jw_arr(w, "layers");
 	nl = layer_order(m, p, order);
-	for (int i = 0; i < nl; i++) {
-		nt_jw_obj(w, NULL);
-		nt_jw_str(w, "layer", nt_model_layer_name(m, order[i]));
-		nt_jw_u64(w, "time_ns", p->layer_ns[order[i]]);
-		nt_jw_end(w);
-	}
+	for (int i = 0; i < nl; i++)
+		nt_jw_layer_time(w, m, order[i], p->layer_ns[order[i]]);
 	nt_jw_end(w);
 
 	nt_jw_arr(w, "path");

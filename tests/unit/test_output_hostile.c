@@ -949,6 +949,42 @@ TEST(path_elements_from_a_suffix_match_whole_ones)
 		free(tb);
 	}
 	CHECK(fast > 20000); /* most by the suffix (not the long name) */
+	/* the "layers" elements: from the layer memo against the generic writer */
+	for (int html = 0; html < 2; html++) {
+		char *ta = NULL, *tb = NULL;
+		size_t la = 0, lb = 0;
+		FILE *fa = open_memstream(&ta, &la), *fb = open_memstream(&tb, &lb);
+		struct nt_jw a, b;
+
+		nt_jw_init_buffered(&a, fa);
+		nt_jw_init_buffered(&b, fb);
+		a.html = b.html = html;
+		nt_jw_arr(&a, NULL);
+		nt_jw_arr(&b, NULL);
+		for (int i = 0; i < 5000; i++) {
+			int l = i % (nt_model_layer_count(m) + 3) - 1; /* -1 .. past the last */
+			uint64_t ns = i & 1 ? UINT64_MAX - (uint64_t)i : (uint64_t)i * 977;
+
+			nt_jw_obj(&a, NULL);
+			nt_jw_str(&a, "layer", nt_model_layer_name(m, l));
+			nt_jw_u64(&a, "time_ns", ns);
+			nt_jw_end(&a);
+			nt_jw_layer_time(&b, m, l, ns);
+			if (i % 89 == 0) {
+				nt_jw_flush(&a);
+				nt_jw_flush(&b);
+			}
+		}
+		nt_jw_end(&a);
+		nt_jw_end(&b);
+		nt_jw_free(&a);
+		nt_jw_free(&b);
+		fclose(fa);
+		fclose(fb);
+		CHECK(la == lb && !memcmp(ta, tb, la));
+		free(ta);
+		free(tb);
+	}
 	nt_model_free(m);
 }
 
