@@ -12,39 +12,10 @@
 #include "model/walk.h"
 #include "model/walk_int.h"
 
-/* One record out of the reorder window: the host scope, the --since /
- * --until window, the model, the caller's callback. */
 void nt_walk_record(struct nt_walk *w, struct nt_scope *scope, const void *data, size_t len,
-			int *start_set)
+		    int *start_set)
 {
-	const struct nt_ev_hdr *h = data;
-	const struct nt_packet *p;
-	struct nt_ev_free synth;
-	int internal;
-
-	if (scope && len >= sizeof(*h)) {
-		int a = nt_scope_record(scope, data, len, &synth);
-
-		if (a & NT_SCOPE_SYNTH)
-			nt_walk_record(w, NULL, &synth, sizeof(synth), start_set);
-		if (!(a & NT_SCOPE_PASS))
-			return;
-	}
-	internal = len < sizeof(*h) || h->type == NT_EV_NFT_CHAINDEF || h->type == NT_EV_LOSS ||
-		   h->type == NT_EV_COUNT;
-	if (w->window && !internal) {
-		if (!*start_set && h->ts_ns) {
-			nt_select_set_start(w->window, h->ts_ns);
-			*start_set = 1;
-		}
-		if (!nt_select_in_window(w->window, h->ts_ns))
-			return;
-	}
-	if (len >= sizeof(*h) && h->ts_ns)
-		w->last_ts = h->ts_ns;
-	p = nt_model_event(w->m, data, len);
-	if (w->on_record && len >= sizeof(*h) && (w->all_records || !internal))
-		w->on_record(w->ctx, w->m, p, h);
+	nt_walk_record_in(w, scope, data, len, start_set);
 }
 
 int nt_walk_open(struct nt_walk *w)
@@ -97,7 +68,7 @@ static void walk_end(struct nt_walk *w, struct nt_walk_st *s)
 
 	s->end = 1;
 	while (!w->stop && !md_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 1)))
-		nt_walk_record(w, s->scope, rec, len, &s->start_set);
+		nt_walk_record_in(w, s->scope, rec, len, &s->start_set);
 }
 
 /* A metadata block: the model, the caller's callbacks, the host scope of
@@ -122,7 +93,8 @@ int nt_walk_meta(struct nt_walk *w, struct nt_walk_st *s, uint16_t type, const v
 	return 0;
 }
 
-int nt_walk_step(struct nt_walk *w)
+/* nt_walk_step(), inlined in nt_walk_log()'s loop */
+static inline __attribute__((always_inline)) int walk_step(struct nt_walk *w)
 {
 	struct nt_walk_st *s = w->st;
 	struct ntl_item it;
@@ -154,7 +126,7 @@ int nt_walk_step(struct nt_walk *w)
 	 * keep-mode log (whole journeys, nft-record --keep) */
 	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX || s->keep ||
 	    ((const struct nt_ev_hdr *)it.data)->type == NT_EV_NFT_CHAINDEF) {
-		nt_walk_record(w, s->scope, it.data, it.len, &s->start_set);
+		nt_walk_record_in(w, s->scope, it.data, it.len, &s->start_set);
 		return 1;
 	}
 	if (nt_reorder_push(s->ro, it.data, it.len)) {
@@ -164,8 +136,13 @@ int nt_walk_step(struct nt_walk *w)
 		return 0;
 	}
 	while (!w->stop && !md_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 0)))
-		nt_walk_record(w, s->scope, rec, len, &s->start_set);
+		nt_walk_record_in(w, s->scope, rec, len, &s->start_set);
 	return 1;
+}
+
+int nt_walk_step(struct nt_walk *w)
+{
+	return walk_step(w);
 }
 
 int nt_walk_close(struct nt_walk *w)
@@ -214,7 +191,7 @@ int nt_walk_log(struct nt_walk *w)
 	if (st)
 		return st;
 	if (!w->threads || nt_walk_piped(w))
-		while (nt_walk_step(w) > 0)
+		while (walk_step(w) > 0)
 			;
 	return nt_walk_close(w);
 }

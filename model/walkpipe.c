@@ -207,7 +207,7 @@ static int run_batch(struct nt_walk *w, struct nt_walk_st *s, const struct pbuf 
 		off += item_size(it->len);
 		switch (it->kind & ~IT_NULL) {
 		case IT_REC:
-			nt_walk_record(w, s->scope, data, it->len, &s->start_set);
+			nt_walk_record_in(w, s->scope, data, it->len, &s->start_set);
 			break;
 		case IT_META:
 			if (nt_walk_meta(w, s, (uint16_t)(it->arg >> 48), data, it->len,
