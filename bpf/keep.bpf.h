@@ -456,17 +456,27 @@ static __noinline int nt_keep_put(const void *rec, __u32 size)
 	}
 	b = nt_keep_find(key);
 	if (!b) {
+		/* a chain's exit at an address whose packet ended less than
+		 * the model's window ago (on 6.12 the exit after nft_do_chain
+		 * freed a dropped skb) is that packet's after-free record, in
+		 * no journey (model.c md_after_free): dropped and counted */
+		if (size == sizeof(struct nt_ev_nft_chain) && h->type == NT_EV_NFT_CHAIN &&
+		    ((const struct nt_ev_nft_chain *)rec)->phase == NT_CHAIN_EXIT) {
+			struct nt_keep_freed *f = bpf_map_lookup_elem(&nt_keep_freed, &key);
+
+			if (f && h->ts_ns >= f->ts &&
+			    h->ts_ns - f->ts <= (f->dying ? 200000000ull : 10000000ull)) {
+				nt_keep_count(NT_KC_GHOST, 1);
+				return 0;
+			}
+		}
 		/* a buffer starts at a META, or at nftables steps of an skb
-		 * without one: steps recorded after its packet ended (on 6.12
-		 * the chain's exit after nft_do_chain freed a dropped skb) wait
-		 * in the analyzer's model for the next packet on the address,
-		 * which takes them (model.c: no "after free" for steps); here
-		 * they wait in a buffer the next META joins, so that packet
-		 * is kept or discarded with them, as the model joins them.
-		 * Sent to the ring instead, user space would give them to the
-		 * next packet it sees there, which the kernel may have
-		 * discarded packets before (a kept journey with other
-		 * packets' steps) */
+		 * without one (a packet's steps before its META): they wait in
+		 * a buffer the next META joins, so that packet is kept or
+		 * discarded with them, as the model joins them.  Sent to the
+		 * ring instead, user space would give them to the next packet
+		 * it sees there, which the kernel may have discarded packets
+		 * before (a kept journey with other packets' steps) */
 		if (size == sizeof(struct nt_ev_meta) && h->type == NT_EV_META)
 			b = nt_keep_new(key, h, rec);
 		else if ((size == sizeof(struct nt_ev_nft_chain) && h->type == NT_EV_NFT_CHAIN) ||
@@ -551,8 +561,15 @@ static __noinline int nt_keep_put(const void *rec, __u32 size)
 	b->nrec++;
 	return 0;
 pass:
-	if (end)
+	if (end) {
+		/* the end of a packet user space decides: its time, for a
+		 * chain exit after it (above); no identity, so no META after
+		 * it is taken for it */
+		struct nt_keep_freed f = { .ts = h->ts_ns, .dying = h->type == NT_EV_FREE };
+
+		bpf_map_update_elem(&nt_keep_freed, &key, &f, BPF_ANY);
 		bpf_map_delete_elem(&nt_keep_pass, &key);
+	}
 	return 1;
 }
 

@@ -297,7 +297,12 @@ void md_freed_add(struct nt_model *m, const struct skbst *s, uint64_t ts, int dy
 /* A record of an skb freed less than FREED_NS ago (DYING_NS while its
  * kfree_skbmem record is still to come) that belongs to that free (not a new
  * packet): every record but a META of another packet, an allocator, or
- * nftables' steps (which wait anyway). */
+ * nftables' steps (which wait anyway) other than a chain's exit.  A chain's
+ * exit at an address with nothing open is the freed packet's: on 6.12 and
+ * later nft_do_chain() frees a dropped skb itself and its exit (NF_STOLEN)
+ * comes after the DROP record; a new packet on the address enters a chain
+ * before it leaves one (given to the next packet, a dropped ping's exit
+ * landed in the journey of the ping after it). */
 int md_after_free(struct nt_model *m, const struct nt_ev_hdr *h, int role)
 {
 	uint32_t *v = map_find(&m->freed_map, h->skb);
@@ -307,7 +312,8 @@ int md_after_free(struct nt_model *m, const struct nt_ev_hdr *h, int role)
 		return 0;
 	f = &m->freed[*v];
 	if (f->skb != h->skb || h->ts_ns < f->ts || h->ts_ns - f->ts > (f->dying ? DYING_NS : FREED_NS) ||
-	    role == NT_FROLE_ALLOC || h->type == NT_EV_NFT_RULE || h->type == NT_EV_NFT_CHAIN)
+	    role == NT_FROLE_ALLOC || h->type == NT_EV_NFT_RULE ||
+	    (h->type == NT_EV_NFT_CHAIN && ((const struct nt_ev_nft_chain *)h)->phase != NT_CHAIN_EXIT))
 		return 0;
 	if (md_is_skbmem(m, h))
 		f->dying = 0; /* the memory is free now: the next record is a new life */

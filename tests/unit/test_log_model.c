@@ -357,6 +357,53 @@ TEST(verdict_rule_drop_wins_and_chain_exit_keeps_rule)
 	nt_model_free(m);
 }
 
+/* 6.12 and later: nft_do_chain() frees the skb a rule drops, its chain's exit
+ * (NF_STOLEN) comes after the DROP record, at an address with nothing open.
+ * It is the dropped packet's after-free record, not a step of the next packet
+ * on the address; a new packet enters a chain before it leaves one. */
+TEST(chain_exit_after_nft_freed_the_dropped_skb)
+{
+	struct nt_model *m = mk(1);
+	struct nt_ev_nft_chain c = { .h = { .type = NT_EV_NFT_CHAIN, .ts_ns = 1100, .skb = 0x1000 },
+				     .chain_key = 7, .verdict = NT_V_NONE, .phase = NT_CHAIN_ENTER };
+	struct nt_ev_drop d = { .h = { .type = NT_EV_DROP, .id = 2, .ts_ns = 1300, .skb = 0x1000 }, .reason = 6 };
+	const struct nt_packet *p;
+
+	CHECK(m != NULL);
+	meta(m, 0x1000, 1000);
+	func(m, 0x1000, 0, 1000);
+	nt_model_event(m, &c, sizeof(c));
+	rule(m, 0x1000, 7, 4, NT_V_DROP, NT_RULE_KIND_RULE, 0, 1200);
+	nt_model_event(m, &d, sizeof(d));
+	CHECK_EQ_INT(ndone, 1);
+	CHECK_EQ_INT(done[0].n_events, 5);
+	c.h.ts_ns = 1400;
+	c.phase = NT_CHAIN_EXIT;
+	c.verdict = NT_V_STOLEN;
+	CHECK(nt_model_event(m, &c, sizeof(c)) == NULL);
+	CHECK_EQ_INT(nt_model_totals(m)->after_free, 1);
+	/* the next packet on the address: its own steps only */
+	meta(m, 0x1000, 5000);
+	p = func(m, 0x1000, 0, 5100);
+	CHECK(p && p->id == 2 && p->n_events == 2);
+	c.h.ts_ns = 5200;
+	c.phase = NT_CHAIN_ENTER;
+	c.verdict = NT_V_NONE;
+	p = nt_model_event(m, &c, sizeof(c));
+	CHECK(p && p->id == 2 && p->n_events == 3);
+	CHECK_EQ_INT(nt_model_totals(m)->after_free, 1);
+	nt_model_finish(m);
+	CHECK_EQ_INT(ndone, 2);
+	CHECK_EQ_INT(done[1].n_events, 3);
+	/* an exit at an address no packet was freed at is not after a free */
+	c.h.skb = 0x9000;
+	c.h.ts_ns = 5300;
+	c.phase = NT_CHAIN_EXIT;
+	nt_model_event(m, &c, sizeof(c));
+	CHECK_EQ_INT(nt_model_totals(m)->after_free, 1);
+	nt_model_free(m);
+}
+
 TEST(metadata_lookups)
 {
 	struct nt_model *m = mk(0);
@@ -707,6 +754,7 @@ int main(void)
 	RUN(records_of_its_own_free_after_the_free);
 	RUN(late_free_path_of_a_dropped_skb_until_kfree_skbmem);
 	RUN(verdict_rule_drop_wins_and_chain_exit_keeps_rule);
+	RUN(chain_exit_after_nft_freed_the_dropped_skb);
 	RUN(metadata_lookups);
 	RUN(many_open_packets_and_reuse);
 	RUN(closed_early_and_discarded_packets_leave_stale_skbs);
