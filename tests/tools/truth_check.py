@@ -752,6 +752,22 @@ def check_packets(a):
             continue
         if journeys[ji].get("nft_chains") != n:
             chains_wrong.append((ji, n, journeys[ji].get("nft_chains")))
+    # a journey leaves only the base chains it entered: a chain's exit with no
+    # enter of that chain before it in the journey is another packet's (6.12:
+    # the exit of a chain that freed the dropped skb, given to the next packet
+    # on the address)
+    stray_exits = []
+    for ji in j_pkts:
+        depth = collections.Counter()
+        for n in journeys[ji].get("nft", []):
+            c = (n.get("family"), n.get("table"), n.get("chain"), n.get("chain_key"))
+            if n.get("kind") == "chain_enter":
+                depth[c] += 1
+            elif n.get("kind") == "chain_exit":
+                if depth[c] == 0:
+                    stray_exits.append((ji, n))
+                    break
+                depth[c] -= 1
     # fragments
     frag_res = []
     for p in sorted(frag_pkts):
@@ -797,6 +813,7 @@ def check_packets(a):
         ("lost_netlink", lost_nl), ("lost_ringbuf", lost_rb), ("lost_probe", lost_pr),
         ("foreign_table_steps", sum(foreign.values())),
         ("nft_chains_wrong", len(chains_wrong)),
+        ("stray_chain_exits", len(stray_exits)),
         ("non_ip_journeys", non_ip),
     ])
     print("# %s: metrics %s" % (a.name, json.dumps(metrics)))
@@ -888,6 +905,12 @@ def check_packets(a):
         details["fragments"].append("%s: %d journeys %s, nftables %s%s" % (
             pkt_desc(p), nj, jv, pkt_verdict[p], ", %d steps in none" % none if none else ""))
     details["loss"] = []
+    details["chain_exits"] = []
+    for ji, n in stray_exits[:ex]:
+        details["chain_exits"].append("journey %s: exit of %s %s %s (%s) at +%s ns with no enter before it" % (
+            journeys[ji].get("packet"), n.get("family"), n.get("table"), n.get("chain"), n.get("verdict"),
+            n.get("t_ns")))
+        details["chain_exits"].append("    journey %s" % short_journey(journeys[ji]))
 
     results = collections.OrderedDict()
     results["steps"] = (nm == 0 and not extra,
@@ -904,6 +927,8 @@ def check_packets(a):
     results["verdicts"] = (not wrong and checked > 0,
                            "%d of %d journeys holding one packet's steps show another nft verdict than nftables' "
                            "for that packet" % (len(wrong), checked))
+    results["chain_exits"] = (not stray_exits, "%d journeys leave a base chain they did not enter (another "
+                              "packet's chain exit)" % len(stray_exits))
     results["order"] = (not order_bad, "%d records out of time order (up to %.3f ms)" %
                         (len(order_bad), metrics["out_of_order_max_ms"]))
     results["fragments"] = (bool(frag_res) and not frag_bad,
