@@ -841,7 +841,7 @@ case $NT_KTAG in 6.1|6.12) timed whatwhy record_whatwhy ;; *) info "whatwhy: run
 # kernels its helper's detach would slow every attach (6.1: 203 s instead of ~60)
 AUTO_BE=$DEF_BE
 timed pcapfilter record_pcapfilter
-# issue #19: the kernel-side keep beside a full recording (the full kernel only)
+# issue #19: the kernel-side keep beside a full recording (every kernel)
 timed keep record_keep_vm
 # the default pipeline (backend auto)
 timed record-default record_default
