@@ -79,6 +79,9 @@ void nt_attach_extra_detach(void);
 /* How many nftables verdict programs (nft_do_chain, __nft_trace_packet) are
  * attached: when > 0 the recorder takes rule verdicts from BPF, not netlink. */
 uint32_t nt_attach_nft_links(void);
+/* nf_tables' types are in the kernel's BTF: its verdict programs can load
+ * (before the load; 5.10 has no module BTF) */
+bool nt_attach_nft_btf(void);
 
 /* Stop recording before the detach: every probe returns at once (BPF nt_off). */
 void nt_attach_quiesce(void);

@@ -528,6 +528,11 @@ static uint32_t find_id(const struct nt_funcs *fs, const char *name)
 	return 0;
 }
 
+bool nt_attach_nft_btf(void)
+{
+	return have_nf_tables();
+}
+
 int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit)
 {
 	struct btf *vm = btf_vmlinux();

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "model/reorder.h"
+#include "nft-record/attach.h"
 #include "nft-record/keep.h"
 #include "nft-record/record_int.h"
 #include "nft-discover/discover.h"
@@ -64,6 +65,10 @@ static const char *kkeep_why_not(struct rec *r)
 		return "the kernel-side keep is off: --keep-kernel";
 	if (!r->fb)
 		return "tracepoint mode: nft steps come from netlink";
+	/* the kernel would decide without the nft steps, which reach user
+	 * space by netlink, and hand over journeys without them */
+	if (!nt_attach_nft_btf())
+		return "nf_tables has no BTF on this kernel: nft steps come from netlink";
 	if (r->o->capture_bytes || r->o->conntrack || r->o->stack_mode != NT_STACK_OFF)
 		return "with --capture-bytes, --conntrack or --stack";
 	if (getenv("NT_KEEP_USER"))
