@@ -309,6 +309,11 @@ struct nt_ev_dev {
 #define NT_CNT_SHED 7           /* --max-events-per-s: packets not traced (sampled out) */
 #define NT_CNT_SHED_EVENTS 8    /* --max-events-per-s: probe hits of those packets (each
 				 * would have written at least one record) */
+#define NT_CNT_KEEP_JCUT 9      /* --keep: records cut from the journey that follows, its own
+				 * count (not cumulative): the oldest, by the per-packet buffer
+				 * in the kernel and / or the recorder's; written right before
+				 * that journey, hdr.skb = its skb, hdr.ts_ns = its first
+				 * record's (logs before it: counter 6 only) */
 
 /*
  * NT_EV_COUNT (40 bytes, format version 2): cumulative value of a counter that

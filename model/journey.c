@@ -378,6 +378,11 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 	if (p->incomplete)
 		nt_tb_lit(b, " (incomplete)");
 	nt_tb_chr(b, '\n');
+	if (p->keep_cut) {
+		nt_tb_lit(b, "Cut: its oldest ");
+		nt_tb_u64(b, p->keep_cut);
+		nt_tb_lit(b, " records (--keep's per-packet buffer was full; the first META is kept)\n");
+	}
 	if (p->flow_packet && p->flow_packet != p->id) {
 		nt_tb_str(b, p->reply ? "Flow: reply to packet " : "Flow: after packet ");
 		nt_tb_u64(b, p->flow_packet);
@@ -601,6 +606,8 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 	nt_jw_packet_fields(w, m, p);
 	if (p->not_kept) /* the lists below stop at the kept records */
 		nt_jw_u64(w, "records_not_kept", p->not_kept);
+	if (p->keep_cut) /* the recorder's --keep buffer lost its oldest records */
+		nt_jw_u64(w, "records_cut", p->keep_cut);
 
 	nt_jw_arr(w, "layers");
 	nl = layer_order(m, p, order);

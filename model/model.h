@@ -132,6 +132,8 @@ struct nt_packet {
 	uint8_t *ev;
 	size_t ev_len, ev_cap;
 	uint64_t n_kept, not_kept;
+	uint64_t keep_cut;      /* its oldest records cut by nft-record --keep's per-packet
+				 * buffer (COUNT NT_CNT_KEEP_JCUT before it in the log) */
 	int evicted;            /* closed early by the open_packets limit (incomplete) */
 	/* private */
 	uint32_t slot;

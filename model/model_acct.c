@@ -77,6 +77,10 @@ void md_count_record(struct nt_model *m, const struct nt_ev_count *c)
 	case NT_CNT_LATE: tot = &m->t.written_late; break;
 	case NT_CNT_SHED: tot = &m->t.shed_packets; break;
 	case NT_CNT_SHED_EVENTS: tot = &m->t.shed_events; break;
+	case NT_CNT_KEEP_JCUT: /* the journey right after it (md_pkt_new) */
+		m->jcut_skb = c->h.skb;
+		m->jcut = c->value;
+		return;
 	default: return;
 	}
 	md_loss_update(m, 64 + c->counter, c->h.cpu, c->h.id, c->value, tot);

@@ -168,6 +168,7 @@ struct nt_model {
 	struct u64map loss_map;      /* (source, cpu, id) -> index in loss */
 	uint64_t *loss;              /* last cumulative count per loss_map key */
 	uint32_t nloss, loss_cap;
+	uint64_t jcut_skb, jcut;     /* COUNT NT_CNT_KEEP_JCUT: for the next packet of that skb */
 	/* limits (common/limits.h) and what they cost */
 	struct nt_limits lim;
 	int oom;                     /* an allocation failed */

@@ -127,6 +127,10 @@ struct nt_packet *md_pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts)
 	p->verdict = NT_V_NONE;
 	p->last_layer = -1;
 	p->fate_func = p->hop_func = UINT32_MAX;
+	if (m->jcut && skb == m->jcut_skb) { /* --keep logs: its cut records */
+		p->keep_cut = m->jcut;
+		m->jcut = 0;
+	}
 	m->t.open++;
 	if (m->t.open > m->t.max_open)
 		m->t.max_open = m->t.open;

@@ -309,7 +309,7 @@ static const char *count_name(uint32_t c)
 {
 	static const char *const n[] = { "other", "nft_unmatched", "written_late", "keep_seen",
 					 "keep_kept", "keep_discarded", "keep_cut", "shed",
-					 "shed_events" };
+					 "shed_events", "keep_journey_cut" };
 	return c < sizeof(n) / sizeof(n[0]) ? n[c] : "other";
 }
 

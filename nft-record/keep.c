@@ -41,10 +41,14 @@ struct kpkt {
 	uint8_t *buf;
 	uint32_t head, len, cap; /* records in buf[head, len) */
 	uint64_t cut;
+	uint64_t kcut;           /* cut before it reached the engine (COUNT NT_CNT_KEEP_JCUT in:
+				  * the kernel's buffer) */
 	uint8_t meta[sizeof(struct nt_ev_meta)];
 	uint8_t has_meta, meta_in_buf, func_hit, rule_hit;
 	uint8_t decided;         /* ended: apply_done() writes or drops it */
 };
+
+#define JPEND 32 /* NT_CNT_KEEP_JCUT counts waiting for their packet's next record */
 
 struct done { /* packets ended during one nt_model_event() call */
 	uint64_t id;
@@ -64,6 +68,8 @@ struct nt_keep {
 	int nfunc_ids, funcs_resolved;
 	int socket_layer;
 	struct nt_keep_stats st;
+	struct { uint64_t skb, n; } jpend[JPEND];
+	uint32_t njpend, jnext;
 	int err;
 };
 
@@ -448,6 +454,27 @@ static void on_packet(void *ctx, const struct nt_packet *p)
 	k->ndone++;
 }
 
+/* A COUNT NT_CNT_KEEP_JCUT (the records of skb SKB's packet cut before
+ * they reached the engine) waits for that packet's next record (a full
+ * table loses its oldest: that journey then says fewer). */
+static void jcut_add(struct nt_keep *k, uint64_t skb, uint64_t n)
+{
+	uint32_t i = k->njpend < JPEND ? k->njpend++ : k->jnext++ % JPEND;
+
+	k->jpend[i].skb = skb;
+	k->jpend[i].n = n;
+}
+
+static void jcut_take(struct nt_keep *k, struct kpkt *b, uint64_t skb)
+{
+	for (uint32_t i = 0; i < k->njpend; i++)
+		if (k->jpend[i].skb == skb) {
+			b->kcut += k->jpend[i].n;
+			k->jpend[i] = k->jpend[--k->njpend];
+			return;
+		}
+}
+
 /* The model applied record REC to packet P (nt_model_opts.on_record). */
 static void on_record(void *ctx, const struct nt_packet *p, const void *rec, size_t len)
 {
@@ -463,6 +490,8 @@ static void on_record(void *ctx, const struct nt_packet *p, const void *rec, siz
 	if (b) {
 		append(k, b, rec, len);
 		note_record(k, b, rec);
+		if (k->njpend)
+			jcut_take(k, b, ((const struct nt_ev_hdr *)rec)->skb);
 	}
 }
 
@@ -485,14 +514,18 @@ static void flush(struct nt_keep *k, struct kpkt *b, int keep)
 		return;
 	}
 	k->st.kept++;
-	if (b->cut) {
+	if (b->cut || b->kcut) {
 		const struct nt_ev_hdr *first = b->len > b->head ? (const void *)(b->buf + b->head + PFX) : NULL;
 		struct nt_ev_count c = { .h = { .type = NT_EV_COUNT, .cpu = 0xffff, .skb = b->skb,
 						.ts_ns = first ? first->ts_ns : 0 },
 					 .value = k->st.cut, .counter = NT_CNT_KEEP_CUT };
 
+		if (b->cut) /* cumulative (the engine's cuts) */
+			emit(k, &c, sizeof(c));
+		c.value = b->cut + b->kcut; /* this journey's, wherever cut */
+		c.counter = NT_CNT_KEEP_JCUT;
 		emit(k, &c, sizeof(c));
-		if (b->has_meta && !b->meta_in_buf)
+		if (b->cut && b->has_meta && !b->meta_in_buf)
 			emit(k, b->meta, sizeof(b->meta));
 	}
 	for (uint32_t o = b->head; o < b->len;) {
@@ -587,6 +620,12 @@ int nt_keep_record(struct nt_keep *k, const void *rec, size_t len)
 		return 0;
 	if (!k->funcs_resolved)
 		resolve_funcs(k);
+	if (h->type == NT_EV_COUNT && len >= sizeof(struct nt_ev_count) &&
+	    ((const struct nt_ev_count *)rec)->counter == NT_CNT_KEEP_JCUT) {
+		/* the recorder's kernel-side buffer cut this packet: its journey says so */
+		jcut_add(k, h->skb, ((const struct nt_ev_count *)rec)->value);
+		return k->err;
+	}
 	/* a packet's records reach its buffer through on_record, as the model
 	 * applies them: also those it held until it knew their packet */
 	nt_model_event(k->m, rec, len);

@@ -129,12 +129,34 @@ void nt_record_keep_bpf(struct rec *r)
 	}
 }
 
+static int kkeep_ring_fn(void *ctx, const void *rec, size_t len)
+{
+	return nt_record_on_ring_event(ctx, (void *)rec, len);
+}
+
+/* Right after the first record (H) of a buffer that lost its oldest CUT:
+ * COUNT NT_CNT_KEEP_JCUT, which the keep engine (keep.c) gives to H's
+ * packet, whose journey then says how many records it lost. */
+static void kkeep_jcut(struct rec *r, const struct nt_ev_hdr *h, uint32_t cut,
+		       int (*fn)(void *, const void *, size_t))
+{
+	struct nt_ev_count c = { .h = { .type = NT_EV_COUNT, .cpu = 0xffff, .skb = h->skb,
+					.ts_ns = h->ts_ns }, .value = cut, .counter = NT_CNT_KEEP_JCUT };
+
+	if (!cut)
+		return;
+	if (fn == kkeep_ring_fn) /* in order with the ring's records, not one of them */
+		nt_mergeq_push(&r->mq, &c, sizeof(c));
+	else
+		fn(r, &c, sizeof(c));
+}
+
 /* The records of buffer B, oldest first (its first META first when it was
  * cut), to FN. */
 static void kkeep_replay(struct rec *r, const struct kk_buf *b, int (*fn)(void *, const void *, size_t))
 {
 	uint32_t lim = b->w > KK_RING ? b->w - KK_RING : 0;
-	uint32_t i = b->nrec > KK_NSTART ? b->nrec - KK_NSTART : 0;
+	uint32_t i = b->nrec > KK_NSTART ? b->nrec - KK_NSTART : 0, cut, first = 1;
 
 	if (b->flags & KB_GHOST)
 		return;
@@ -142,8 +164,12 @@ static void kkeep_replay(struct rec *r, const struct kk_buf *b, int (*fn)(void *
 	while (i < b->nrec && (int32_t)(b->starts[i % KK_NSTART] - lim) < 0)
 		i++;
 	r->kkeep_cut += i;
-	if (b->has_meta && (int32_t)(b->meta_w - lim) < 0)
+	cut = i;
+	if (b->has_meta && (int32_t)(b->meta_w - lim) < 0) {
 		fn(r, b->meta, sizeof(b->meta));
+		kkeep_jcut(r, (const void *)b->meta, cut, fn);
+		first = 0;
+	}
 	for (; i < b->nrec; i++) {
 		const uint8_t *p = &b->data[b->starts[i % KK_NSTART] & (KK_RING - 1)];
 		size_t sz = nt_ev_size(p[0]);
@@ -151,12 +177,10 @@ static void kkeep_replay(struct rec *r, const struct kk_buf *b, int (*fn)(void *
 		if (!sz || sz > 96)
 			break;
 		fn(r, p, sz);
+		if (first)
+			kkeep_jcut(r, (const void *)p, cut, fn);
+		first = 0;
 	}
-}
-
-static int kkeep_ring_fn(void *ctx, const void *rec, size_t len)
-{
-	return nt_record_on_ring_event(ctx, (void *)rec, len);
 }
 
 /* After the BPF object loaded: the buffers' array mapped (read in place),

@@ -47,6 +47,7 @@
  *   T dev SKB IFINDEX NETNS [FUNCID]
  *   T loss CPU ringbuf|netlink|user|nftrace_ring|stack|probe COUNT [ID]   (netlink: CPU 65535, ID = netns)
  *   T count CPU unmatched|late VALUE [ID]
+ *   T count CPU journey_cut VALUE SKB   (--keep: records cut from that journey)
  *   synth on|off                   NFT rule / chain records made by the recorder
  *                                  from nftables' trace (NT_F_SYNTH) or not
  */

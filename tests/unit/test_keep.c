@@ -21,6 +21,9 @@ struct buf {
 	uint8_t *d;
 	size_t len, cap;
 	int nrec, npass, ncount;
+	int njcut;            /* COUNT NT_CNT_KEEP_JCUT written */
+	uint64_t jcut[8], jcut_skb[8];
+	size_t jcut_at[8];    /* output offset (the journey's records follow) */
 };
 
 static void put(struct buf *b, const void *rec, size_t len)
@@ -42,6 +45,15 @@ static int on_write(void *ctx, const void *rec, size_t len)
 
 	if (h->type == NT_EV_NFT_CHAINDEF || h->type == NT_EV_LOSS) {
 		b->npass++;
+		return 0;
+	}
+	if (h->type == NT_EV_COUNT && ((const struct nt_ev_count *)rec)->counter == NT_CNT_KEEP_JCUT) {
+		if (b->njcut < 8) {
+			b->jcut[b->njcut] = ((const struct nt_ev_count *)rec)->value;
+			b->jcut_skb[b->njcut] = h->skb;
+			b->jcut_at[b->njcut] = b->len;
+		}
+		b->njcut++;
 		return 0;
 	}
 	if (h->type == NT_EV_COUNT) {
@@ -209,6 +221,9 @@ TEST(full_buffer_keeps_newest_and_first_meta)
 	CHECK_EQ_INT(nt_keep_stats(k)->kept, 3);
 	CHECK(nt_keep_stats(k)->cut > 0);
 	CHECK_EQ_INT(out.ncount, 3); /* one cut counter before each cut journey */
+	CHECK_EQ_INT(out.njcut, 3);  /* and its own count */
+	CHECK(out.jcut[0] && out.jcut[1] && out.jcut[2]); /* the kept ones' share of the cut */
+	CHECK(out.jcut[0] + out.jcut[1] + out.jcut[2] <= nt_keep_stats(k)->cut);
 	for (size_t o = 0; o < out.len; o += nt_ev_size(h->type)) {
 		h = (const void *)(out.d + o);
 		metas += h->type == NT_EV_META;
@@ -320,6 +335,73 @@ TEST(keep_takes_records_the_model_held)
 	free(held_want.d);
 }
 
+/* A COUNT NT_CNT_KEEP_JCUT given to the engine (the recorder's replay of a
+ * kernel buffer that lost records) goes to that skb's packet: its journey is
+ * written with one JCUT of that count (plus the engine's own cuts, none
+ * here) right before it; the analyzer's model reads it back into that packet
+ * only (nt_packet.keep_cut); a discarded packet's count writes nothing. */
+static uint64_t jcut_seen[4];
+static int njcut_seen;
+static void jcut_cb(void *ctx, const struct nt_packet *p)
+{
+	if (njcut_seen < 4)
+		jcut_seen[njcut_seen++] = p->keep_cut;
+	(void)ctx;
+}
+
+TEST(kernel_cut_count_reaches_its_journey)
+{
+	static struct nt_keep_expr e;
+	struct buf in = { 0 }, out = { 0 };
+	const uint64_t X = 0xffff888000001000ull, Y = 0xffff888000002000ull, Z = 0xffff888000003000ull;
+	struct nt_ev_count c = { .h = { .type = NT_EV_COUNT, .cpu = 0xffff }, .counter = NT_CNT_KEEP_JCUT };
+	char err[256];
+	struct nt_keep *k;
+	struct nt_model *m;
+	size_t off;
+
+	held_put(&in, NT_EV_META, 1000, X, NT_L3_IPV4, 1);
+	c.h.ts_ns = 1000, c.h.skb = X, c.value = 40;
+	put(&in, &c, sizeof(c));
+	held_put(&in, NT_EV_FUNC, 1100, X, 0, 0);
+	held_put(&in, NT_EV_META, 1150, Z, NT_L3_IPV4, 3); /* discarded, cut 5 */
+	c.h.ts_ns = 1150, c.h.skb = Z, c.value = 5;
+	put(&in, &c, sizeof(c));
+	held_put(&in, NT_EV_FREE, 1160, Z, 0, 0);
+	held_put(&in, NT_EV_DROP, 1200, X, 0, 0);
+	held_put(&in, NT_EV_META, 2000, Y, NT_L3_IPV4, 2); /* kept, not cut */
+	held_put(&in, NT_EV_DROP, 2100, Y, 0, 0);
+	CHECK(!nt_keep_parse(&e, "drop", err, sizeof(err)));
+	k = nt_keep_new(&(struct nt_keep_opts){ .sz = sizeof(struct nt_keep_opts), .expr = &e,
+						.write = on_write, .ctx = &out });
+	CHECK(k);
+	for (off = 0; off < in.len; off += nt_ev_len((const void *)(in.d + off)))
+		nt_keep_record(k, in.d + off, nt_ev_len((const void *)(in.d + off)));
+	nt_keep_finish(k);
+	CHECK_EQ_INT(nt_keep_stats(k)->kept, 2);
+	CHECK_EQ_INT(nt_keep_stats(k)->discarded, 1);
+	CHECK_EQ_INT(out.njcut, 1);
+	CHECK_EQ_INT(out.jcut[0], 40);
+	CHECK_EQ_INT(out.jcut_skb[0], X);
+	CHECK_EQ_INT(out.jcut_at[0], 0); /* before X's journey, the first written */
+	CHECK_EQ_INT(out.nrec, 5);       /* META FUNC DROP, META DROP: no COUNT among them */
+	/* the analyzer's model over what was written, the JCUT before its journey */
+	m = nt_model_new(&(struct nt_model_opts){ .sz = sizeof(struct nt_model_opts), .on_packet = jcut_cb });
+	CHECK(m);
+	c.h.ts_ns = 1000, c.h.skb = X, c.value = 40;
+	nt_model_event(m, &c, sizeof(c));
+	for (off = 0; off < out.len; off += nt_ev_len((const void *)(out.d + off)))
+		nt_model_event(m, out.d + off, nt_ev_len((const void *)(out.d + off)));
+	nt_model_finish(m);
+	CHECK_EQ_INT(njcut_seen, 2);
+	CHECK_EQ_INT(jcut_seen[0], 40);
+	CHECK_EQ_INT(jcut_seen[1], 0);
+	nt_keep_free(k);
+	nt_model_free(m);
+	free(in.d);
+	free(out.d);
+}
+
 int main(void)
 {
 	RUN(parse_predicates);
@@ -328,5 +410,6 @@ int main(void)
 	RUN(keep_other_predicates);
 	RUN(full_buffer_keeps_newest_and_first_meta);
 	RUN(keep_takes_records_the_model_held);
+	RUN(kernel_cut_count_reaches_its_journey);
 	TEST_EXIT();
 }

@@ -360,9 +360,13 @@ void record(const struct line *l, uint64_t base)
 
 		NEED(5);
 		c.h.cpu = (uint16_t)atoi(l->tok[2]);
-		c.counter = !strcmp(l->tok[3], "unmatched") ? NT_CNT_NFT_UNMATCHED : NT_CNT_LATE;
+		c.counter = !strcmp(l->tok[3], "unmatched") ? NT_CNT_NFT_UNMATCHED :
+			    !strcmp(l->tok[3], "journey_cut") ? NT_CNT_KEEP_JCUT : NT_CNT_LATE;
 		c.value = strtoull(l->tok[4], NULL, 10);
-		c.h.id = n > 5 ? (uint32_t)strtoul(l->tok[5], NULL, 10) : 0;
+		if (c.counter == NT_CNT_KEEP_JCUT) /* ... journey_cut N SKB: its journey's skb */
+			c.h.skb = n > 5 ? skb_of(l->tok[5]) : 0;
+		else
+			c.h.id = n > 5 ? (uint32_t)strtoul(l->tok[5], NULL, 10) : 0;
 		emit(&c, sizeof(c));
 	} else if (!strcmp(kw, "loss")) {
 		struct nt_ev_loss s = { .h = { .type = NT_EV_LOSS, .ts_ns = ts } };
