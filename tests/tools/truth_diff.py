@@ -72,14 +72,21 @@ def traffic_confirmed(x, d_base, d_new):
     return cb != cn and (cb - cn > 0) == (db > 0)
 
 
+_journeys = {}
+
+
 def drops_foreign(a, d, reason, ours):
     """every journey of DIR/rec.ntl dropped with REASON has a flow and none is the scenario's"""
     import subprocess
-    r = subprocess.run([a.analyzer, "journeys", "--json", os.path.join(d, "rec.ntl")],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        js = json.loads(r.stdout).get("journeys", [])
-    except ValueError:
+    if d not in _journeys:  # one nft-analyze run per log, not per difference
+        r = subprocess.run([a.analyzer, "journeys", "--json", os.path.join(d, "rec.ntl")],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            _journeys[d] = json.loads(r.stdout).get("journeys", [])
+        except ValueError:
+            _journeys[d] = None
+    js = _journeys[d]
+    if js is None:
         return False
     fl = [j.get("flow") for j in js if j.get("dropped") and j.get("drop_reason") == reason]
     return bool(fl) and all(f and not ours({"flow": f}) for f in fl)
