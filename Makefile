@@ -211,6 +211,18 @@ $(VSTAT): tests/vm/nt_vstat.c $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_BPF)
 
+# tests/tools/bpfstack: the combined stack of nt.bpf.o's programs by 6.1's and
+# 6.12's verifier rules, from the object file (libelf); test_bpfstack checks
+# the built object with it (the object stays: it is named here)
+BPFSTACK_OBJS := $(call obj,$(wildcard tests/tools/bpfstack/*.c))
+$(BPFSTACK_OBJS): tests/tools/bpfstack/bpfstack.h
+$(O)/tests/tools/bpfstack: tests/tools/bpfstack.c $(BPFSTACK_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lelf
+$(O)/tests/test_bpfstack: tests/unit/test_bpfstack.c $(BPFSTACK_OBJS) $(O)/nt.bpf.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BPFSTACK_OBJS) -lelf
+
 unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(VMPROBE) $(VSTAT) $(PCAPF_TESTS)
 
 test: all unit
