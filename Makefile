@@ -223,7 +223,15 @@ $(O)/tests/test_bpfstack: tests/unit/test_bpfstack.c $(BPFSTACK_OBJS) $(O)/nt.bp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BPFSTACK_OBJS) -lelf
 
-unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(VMPROBE) $(VSTAT) $(PCAPF_TESTS)
+# tests/vm/nt_vstack.c: the same rules on the verifier's own stack depths of
+# one program under a configuration (root; bench/verifier.sh)
+VSTACK := $(O)/tests/tools/nt-vstack
+$(VSTACK): tests/vm/nt_vstack.c $(BPFSTACK_OBJS) $(LIB_RECPURE) $(LIB_PCAPF) $(LIB_CORE) $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BPFSTACK_OBJS) $(LIB_RECPURE) $(LIB_PCAPF) $(LIB_CORE) \
+		$(LIBS_CORE) $(LIBS_BPF) $(LIBS_PCAP)
+
+unit: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(VMPROBE) $(VSTAT) $(VSTACK) $(PCAPF_TESTS)
 
 test: all unit
 	@O=$(O) tests/run.sh
