@@ -34,6 +34,7 @@ static const uint16_t v1_sizes[NTL_TYPES] = {
 };
 
 struct ntl_reader {
+	struct ntl_reader_rows f; /* first: what ntl_reader_next_row() reads (logr.h) */
 	char name[256];
 	int fd;
 	int own_fd;
@@ -49,11 +50,9 @@ struct ntl_reader {
 	size_t raw_cap;
 	/* an EVENTS block of coding 2 or 3, decoded into its records (8-byte
 	 * aligned, formats/evcode2.h): ntl_reader_next() returns them where
-	 * they are, from row_p up to row_end */
+	 * they are, from f.row_p up to f.row_end */
 	uint8_t *rows;
 	size_t rows_cap;
-	const uint8_t *row_p, *row_end;
-	uint8_t row_as_is[NTL_TYPES]; /* 1: the block's size of the type is ours */
 	struct ntl_c2_state *c2; /* its decoding state (allocated at the first such block) */
 	/* an EVENTS block of coding 1 (formats 1 and 2.0) being returned: column
 	 * cursors (logcodec.h layout); each record is rebuilt into rec by
@@ -61,13 +60,10 @@ struct ntl_reader {
 	const uint8_t *c_ty, *c_fl, *c_cpu, *c_id, *c_ts, *c_skb, *c_body;
 	uint32_t c_i, c_n;
 	uint64_t c_pts, c_pskb;
-	uint16_t c_size[NTL_TYPES]; /* record size per type in the block (0 = absent,
-				     * NT_EV_SIZE_VAR = variable) */
 	uint16_t our_size[NTL_TYPES]; /* ours (nt_ev_size), NT_EV_SIZE_VAR, 0 = unknown */
 	uint64_t skipped;        /* records of types unknown to this reader */
 	uint64_t rec[NTL_REC_MAX / 8];
 	uint64_t block_off;
-	uint64_t events;
 	uint64_t blocks;
 	int complete;
 	int status;              /* sticky final status once != NTL_OK */
@@ -85,7 +81,7 @@ static int r_vset(struct ntl_reader *r, int status, int with_events, const char 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (with_events)
 		snprintf(r->msg, sizeof(r->msg), "%s: %s: %" PRIu64 " events read before it", r->name, buf,
-			 r->events);
+			 r->f.events);
 	else
 		snprintf(r->msg, sizeof(r->msg), "%s: %s", r->name, buf);
 	r->status = status;
@@ -292,7 +288,7 @@ int ntl_reader_open_mem(struct ntl_reader **rp, const void *data, size_t len, co
 }
 
 /* An EVENTS payload P (LEN bytes) of coding 2 or 3, its type table already
- * in r->c_size: decoded into its records (r->rows), which
+ * in r->f.c_size: decoded into its records (r->rows), which
  * ntl_reader_next() returns in place. */
 static int decode_rows(struct ntl_reader *r, const uint8_t *p, size_t len)
 {
@@ -302,25 +298,25 @@ static int decode_rows(struct ntl_reader *r, const uint8_t *p, size_t len)
 	uint32_t n, nvar;
 	int err;
 
-	r->row_p = r->row_end = NULL;
+	r->f.row_p = r->f.row_end = NULL;
 	if (!r->c2 && !(r->c2 = calloc(1, sizeof(*r->c2))))
 		return r_bad(r, NTL_E_NOMEM, "out of memory at offset %" PRIu64 " for an EVENTS block",
 			     r->block_off);
 	err = (coding == NTL_EV_CODING3 ? ntl_c3_decode : ntl_c2_decode)(
-		p + 2 + 2 * (size_t)nt, len - 2 - 2 * (size_t)nt, r->c_size, &r->rows, &r->rows_cap,
+		p + 2 + 2 * (size_t)nt, len - 2 - 2 * (size_t)nt, r->f.c_size, &r->rows, &r->rows_cap,
 		&rows_len, &n, &nvar, r->c2, &why);
 	if (err)
 		return r_bad(r, strcmp(why, "out of memory") ? NTL_E_CORRUPT : NTL_E_NOMEM,
 			     "corrupt at offset %" PRIu64 ": EVENTS block (coding %u): %s",
 			     r->block_off, coding, why);
 	for (unsigned int t = 0; t < NTL_TYPES; t++)
-		r->row_as_is[t] = r->our_size[t] && r->our_size[t] == r->c_size[t];
+		r->f.row_as_is[t] = r->our_size[t] && r->our_size[t] == r->f.c_size[t];
 	if (nvar) {
 		/* a variable-size record of ours at least as long as its fixed part */
 		const uint8_t *q = r->rows;
 
 		for (uint32_t i = 0; i < n; i++) {
-			unsigned int t = q[0], sz = r->c_size[t];
+			unsigned int t = q[0], sz = r->f.c_size[t];
 
 			if (sz == NT_EV_SIZE_VAR) {
 				sz = ntl_get16(q + 24);
@@ -332,8 +328,8 @@ static int decode_rows(struct ntl_reader *r, const uint8_t *p, size_t len)
 			q += (sz + 7) & ~7u;
 		}
 	}
-	r->row_p = r->rows;
-	r->row_end = r->rows + rows_len;
+	r->f.row_p = r->rows;
+	r->f.row_end = r->rows + rows_len;
 	return NTL_OK;
 }
 
@@ -346,7 +342,7 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 	uint64_t n, total;
 
 	if (r->major == 1) {
-		memcpy(r->c_size, v1_sizes, sizeof(r->c_size));
+		memcpy(r->f.c_size, v1_sizes, sizeof(r->f.c_size));
 	} else {
 		unsigned int nt;
 
@@ -361,7 +357,7 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 		if (len < 2 + 2 * (size_t)nt)
 			return r_bad(r, NTL_E_CORRUPT, "corrupt at offset %" PRIu64 ": EVENTS block of %zu bytes, less than its type table",
 				     r->block_off, len);
-		memset(r->c_size, 0, sizeof(r->c_size));
+		memset(r->f.c_size, 0, sizeof(r->f.c_size));
 		for (unsigned int t = 1; t <= nt; t++) {
 			uint16_t sz = ntl_get16(p + 2 * t);
 
@@ -369,7 +365,7 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 				return r_bad(r, NTL_E_CORRUPT,
 					     "corrupt at offset %" PRIu64 ": EVENTS block: type %u has records of %u bytes (less than the 24-byte header)",
 					     r->block_off, t, sz);
-			r->c_size[t] = sz;
+			r->f.c_size[t] = sz;
 		}
 		if (p[0] == NTL_EV_CODING2 || p[0] == NTL_EV_CODING3)
 			return decode_rows(r, p, len);
@@ -388,7 +384,7 @@ static int decode_events(struct ntl_reader *r, const uint8_t *p, size_t len)
 	body = ty + 24 * n;
 	total = 4 + n * 24;
 	for (uint64_t i = 0; i < n; i++) {
-		unsigned int sz = r->c_size[ty[i]];
+		unsigned int sz = r->f.c_size[ty[i]];
 
 		if (!sz)
 			return r_bad(r, NTL_E_CORRUPT,
@@ -554,7 +550,7 @@ static inline int row_item(struct ntl_reader *r, const uint8_t *p, unsigned int 
 	it->data = p;
 	it->len = sz;
 	it->offset = r->block_off;
-	r->events++;
+	r->f.events++;
 	return NTL_OK;
 }
 
@@ -566,7 +562,7 @@ static int row_other(struct ntl_reader *r, const uint8_t *p, unsigned int sz, st
 {
 	unsigned int t = p[0], our = r->our_size[t];
 
-	if (!our || (our == NT_EV_SIZE_VAR) != (r->c_size[t] == NT_EV_SIZE_VAR)) {
+	if (!our || (our == NT_EV_SIZE_VAR) != (r->f.c_size[t] == NT_EV_SIZE_VAR)) {
 		r->skipped++;
 		return 1;
 	}
@@ -580,7 +576,7 @@ static int row_other(struct ntl_reader *r, const uint8_t *p, unsigned int sz, st
 	it->data = r->rec;
 	it->len = our;
 	it->offset = r->block_off;
-	r->events++;
+	r->f.events++;
 	return NTL_OK;
 }
 
@@ -593,14 +589,14 @@ static __attribute__((noinline)) int next_slow(struct ntl_reader *r, struct ntl_
 	if (r->status)
 		return r->status;
 	for (;;) {
-		while (r->row_p < r->row_end) {
-			const uint8_t *p = r->row_p;
-			unsigned int t = p[0], sz = r->c_size[t];
+		while (r->f.row_p < r->f.row_end) {
+			const uint8_t *p = r->f.row_p;
+			unsigned int t = p[0], sz = r->f.c_size[t];
 
 			if (sz == NT_EV_SIZE_VAR)
 				sz = ntl_get16(p + 24); /* checked by the decoder */
-			r->row_p += (sz + 7) & ~7u;
-			if (r->row_as_is[t])
+			r->f.row_p += (sz + 7) & ~7u;
+			if (r->f.row_as_is[t])
 				return row_item(r, p, sz, it);
 			st = row_other(r, p, sz, it);
 			if (st == NTL_OK)
@@ -610,7 +606,7 @@ static __attribute__((noinline)) int next_slow(struct ntl_reader *r, struct ntl_
 			struct nt_ev_hdr *h = (struct nt_ev_hdr *)r->rec;
 			uint32_t i = r->c_i++;
 			unsigned int t = r->c_ty[i];
-			unsigned int bsz = r->c_size[t], our = r->our_size[t];
+			unsigned int bsz = r->f.c_size[t], our = r->our_size[t];
 			uint64_t d, x;
 
 			if (bsz == NT_EV_SIZE_VAR)
@@ -619,7 +615,7 @@ static __attribute__((noinline)) int next_slow(struct ntl_reader *r, struct ntl_
 			memcpy(&x, r->c_skb + 8 * (size_t)i, 8);
 			r->c_pts += d;
 			r->c_pskb ^= x;
-			if (!our || (our == NT_EV_SIZE_VAR) != (r->c_size[t] == NT_EV_SIZE_VAR)) {
+			if (!our || (our == NT_EV_SIZE_VAR) != (r->f.c_size[t] == NT_EV_SIZE_VAR)) {
 				/* a type this reader does not know (a newer minor
 				 * version): skipped by its size */
 				r->c_body += bsz - sizeof(*h);
@@ -652,7 +648,7 @@ static __attribute__((noinline)) int next_slow(struct ntl_reader *r, struct ntl_
 			it->data = h;
 			it->len = our;
 			it->offset = r->block_off;
-			r->events++;
+			r->f.events++;
 			return NTL_OK;
 		}
 		st = read_block(r, it);
@@ -670,13 +666,13 @@ static __attribute__((noinline)) int next_slow(struct ntl_reader *r, struct ntl_
  * where it is (rows are only set while r->status is NTL_OK) */
 int ntl_reader_next(struct ntl_reader *r, struct ntl_item *it)
 {
-	const uint8_t *p = r->row_p;
+	const uint8_t *p = r->f.row_p;
 
-	if (__builtin_expect(p < r->row_end, 1)) {
-		unsigned int t = p[0], sz = r->c_size[t];
+	if (__builtin_expect(p < r->f.row_end, 1)) {
+		unsigned int t = p[0], sz = r->f.c_size[t];
 
-		if (__builtin_expect(sz != NT_EV_SIZE_VAR && r->row_as_is[t], 1)) {
-			r->row_p = p + ((sz + 7) & ~7u);
+		if (__builtin_expect(sz != NT_EV_SIZE_VAR && r->f.row_as_is[t], 1)) {
+			r->f.row_p = p + ((sz + 7) & ~7u);
 			return row_item(r, p, sz, it);
 		}
 	}
@@ -709,7 +705,7 @@ int ntl_reader_complete(const struct ntl_reader *r)
 
 uint64_t ntl_reader_events(const struct ntl_reader *r)
 {
-	return r->events;
+	return r->f.events;
 }
 
 uint64_t ntl_reader_offset(const struct ntl_reader *r)

@@ -317,6 +317,11 @@ int nt_logset_next(struct nt_logset *s, struct ntl_item *it)
 	return s->st ? s->st : NTL_END;
 }
 
+struct ntl_reader *nt_logset_single(const struct nt_logset *s)
+{
+	return s->n == 1 ? s->rd : NULL;
+}
+
 const char *nt_logset_strerror(const struct nt_logset *s)
 {
 	if (s->n == 1)

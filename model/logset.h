@@ -36,6 +36,11 @@ int nt_logset_open(struct nt_logset **s, const char *const *paths, int n, const 
 /* Next item of the set: NTL_OK, NTL_END, or a negative ntl_status once every
  * file was read (or at once for out of memory / an unreadable single file). */
 int nt_logset_next(struct nt_logset *s, struct ntl_item *it);
+/* The reader of a set of one file, whose records nt_logset_next() returns
+ * as that reader gives them (a caller may take them with
+ * ntl_reader_next_row() and call nt_logset_next() for anything else), or
+ * NULL for a set of several files. */
+struct ntl_reader *nt_logset_single(const struct nt_logset *s);
 const char *nt_logset_strerror(const struct nt_logset *s);
 /* Every file had its TRAILER (with one file: that file did). */
 int nt_logset_complete(const struct nt_logset *s);

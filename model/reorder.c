@@ -6,43 +6,7 @@
 
 #include "common/records.h"
 #include "model/reorder.h"
-
-/* A queued record: header + the record's bytes (8-byte aligned in the ring). */
-struct qrec {
-	uint64_t ts, seq;
-	uint32_t len, pad;
-	unsigned char data[];
-};
-
-#define QHDR sizeof(struct qrec)
-#define WRAP_MARK UINT32_MAX /* len of a ring slot that says "continue at 0" */
-
-struct nt_reorder {
-	uint64_t window;
-	size_t max_bytes, bytes;   /* bytes queued (records + headers) */
-	uint64_t seq, newest, released; /* newest ts pushed, ts of the last record released */
-	uint64_t imm_below;        /* a record older leaves at once: 1 (ts 0) before any release,
-				    * then the last released time */
-	int any_released;
-	/* FIFO of in-order records: a byte ring that grows up to max_bytes.
-	 * (No two fields that push or pop update lie side by side: gcc made
-	 * one 16-byte load + store of such a pair, which waited for the two
-	 * 8-byte stores of the call before to retire — a store-forwarding
-	 * stall per record.  Fields the FIFO path does not write go between.) */
-	size_t nfifo;
-	size_t cap;
-	size_t head;
-	unsigned char *ring;
-	size_t tail;
-	struct qrec **heap;        /* heap of records that came older than the FIFO's tail (malloc'd each) */
-	size_t fifo_bytes;
-	struct qrec **imm;         /* records that leave at once: no time, or late (FIFO of pointers) */
-	uint64_t tail_ts;
-	size_t nheap, capheap;
-	size_t nimm, capimm, immhead;
-	struct qrec *last;         /* returned by the previous pop (freed at the next call) */
-	struct nt_reorder_stats st;
-};
+#include "model/reorder_in.h"
 
 struct nt_reorder *nt_reorder_new(uint64_t window_ns, size_t max_bytes)
 {
@@ -71,19 +35,9 @@ void nt_reorder_free(struct nt_reorder *r)
 	free(r);
 }
 
-static inline size_t slot_size(size_t len)
+static struct nt_rq *qrec_new(const void *rec, size_t len, uint64_t ts, uint64_t seq)
 {
-	return (QHDR + len + 7) & ~(size_t)7;
-}
-
-static inline int before(const struct qrec *a, const struct qrec *b)
-{
-	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
-}
-
-static struct qrec *qrec_new(const void *rec, size_t len, uint64_t ts, uint64_t seq)
-{
-	struct qrec *q = malloc(QHDR + len);
+	struct nt_rq *q = malloc(NT_RQ_HDR + len);
 
 	if (!q)
 		return NULL;
@@ -94,13 +48,13 @@ static struct qrec *qrec_new(const void *rec, size_t len, uint64_t ts, uint64_t 
 	return q;
 }
 
-static int imm_push(struct nt_reorder *r, struct qrec *q)
+static int imm_push(struct nt_reorder *r, struct nt_rq *q)
 {
 	if (r->immhead && r->immhead == r->nimm)
 		r->immhead = r->nimm = 0;
 	if (r->nimm == r->capimm) {
 		size_t cap = r->capimm ? r->capimm * 2 : 16;
-		struct qrec **n = realloc(r->imm, cap * sizeof(*n));
+		struct nt_rq **n = realloc(r->imm, cap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
@@ -111,13 +65,13 @@ static int imm_push(struct nt_reorder *r, struct qrec *q)
 	return 0;
 }
 
-static int heap_push(struct nt_reorder *r, struct qrec *q)
+static int heap_push(struct nt_reorder *r, struct nt_rq *q)
 {
 	size_t i;
 
 	if (r->nheap == r->capheap) {
 		size_t cap = r->capheap ? r->capheap * 2 : 64;
-		struct qrec **n = realloc(r->heap, cap * sizeof(*n));
+		struct nt_rq **n = realloc(r->heap, cap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
@@ -125,7 +79,7 @@ static int heap_push(struct nt_reorder *r, struct qrec *q)
 		r->capheap = cap;
 	}
 	i = r->nheap++;
-	while (i && before(q, r->heap[(i - 1) / 2])) {
+	while (i && nt_rq_before(q, r->heap[(i - 1) / 2])) {
 		r->heap[i] = r->heap[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
@@ -133,9 +87,9 @@ static int heap_push(struct nt_reorder *r, struct qrec *q)
 	return 0;
 }
 
-static struct qrec *heap_pop(struct nt_reorder *r)
+static struct nt_rq *heap_pop(struct nt_reorder *r)
 {
-	struct qrec *top = r->heap[0], *x = r->heap[--r->nheap];
+	struct nt_rq *top = r->heap[0], *x = r->heap[--r->nheap];
 	size_t i = 0;
 
 	for (;;) {
@@ -143,9 +97,9 @@ static struct qrec *heap_pop(struct nt_reorder *r)
 
 		if (c >= r->nheap)
 			break;
-		if (c + 1 < r->nheap && before(r->heap[c + 1], r->heap[c]))
+		if (c + 1 < r->nheap && nt_rq_before(r->heap[c + 1], r->heap[c]))
 			c++;
-		if (!before(r->heap[c], x))
+		if (!nt_rq_before(r->heap[c], x))
 			break;
 		r->heap[i] = r->heap[c];
 		i = c;
@@ -164,10 +118,10 @@ static int ring_room(struct nt_reorder *r, size_t n)
 	unsigned char *n2;
 
 	if (!r->nfifo) {
-		if (r->cap >= n + QHDR)
+		if (r->cap >= n + NT_RQ_HDR)
 			return 0;
 	} else if (r->tail > r->head) {
-		if (r->cap - r->tail >= n + QHDR)
+		if (r->cap - r->tail >= n + NT_RQ_HDR)
 			return 0;
 		if (r->head > n)
 			return 1;
@@ -176,21 +130,21 @@ static int ring_room(struct nt_reorder *r, size_t n)
 	}
 	/* grow: the queued slots in order into a new ring */
 	cap = r->cap ? r->cap * 2 : 65536;
-	while (cap < r->fifo_bytes + n + 2 * QHDR)
+	while (cap < r->fifo_bytes + n + 2 * NT_RQ_HDR)
 		cap *= 2;
 	n2 = malloc(cap);
 	if (!n2)
 		return -ENOMEM;
 	pos = r->head;
 	for (size_t k = 0; k < r->nfifo; k++) {
-		struct qrec *q = (struct qrec *)(r->ring + pos);
+		struct nt_rq *q = (struct nt_rq *)(r->ring + pos);
 		size_t s;
 
-		if (q->len == WRAP_MARK) {
+		if (q->len == NT_RQ_WRAP) {
 			pos = 0;
-			q = (struct qrec *)r->ring;
+			q = (struct nt_rq *)r->ring;
 		}
-		s = slot_size(q->len);
+		s = nt_rq_slot(q->len);
 		memcpy(n2 + off, q, s);
 		off += s;
 		pos += s;
@@ -206,7 +160,7 @@ static int ring_room(struct nt_reorder *r, size_t n)
 /* a record that leaves at once: no time, late, or no window (slow path) */
 static int push_imm(struct nt_reorder *r, const void *rec, size_t len, uint64_t ts, uint64_t seq)
 {
-	struct qrec *q;
+	struct nt_rq *q;
 
 	if (ts && r->window) {
 		r->st.late++;
@@ -223,7 +177,7 @@ static int push_imm(struct nt_reorder *r, const void *rec, size_t len, uint64_t 
 /* a record older than the FIFO's tail: into the heap (slow path) */
 static int push_heap(struct nt_reorder *r, const void *rec, size_t len, uint64_t ts, uint64_t seq)
 {
-	struct qrec *q;
+	struct nt_rq *q;
 
 	r->st.reordered++;
 	q = qrec_new(rec, len, ts, seq);
@@ -231,7 +185,7 @@ static int push_heap(struct nt_reorder *r, const void *rec, size_t len, uint64_t
 		free(q);
 		return -ENOMEM;
 	}
-	r->bytes += QHDR + len;
+	r->bytes += NT_RQ_HDR + len;
 	if (r->bytes > r->st.max_bytes_used)
 		r->st.max_bytes_used = r->bytes;
 	return 0;
@@ -239,10 +193,16 @@ static int push_heap(struct nt_reorder *r, const void *rec, size_t len, uint64_t
 
 int nt_reorder_push(struct nt_reorder *r, const void *rec, size_t len)
 {
+	return nt_reorder_push_in(r, rec, len);
+}
+
+/* nt_reorder_push() past its common case (reorder_in.h): the same steps in full */
+int nt_reorder_push_slow(struct nt_reorder *r, const void *rec, size_t len)
+{
 	const struct nt_ev_hdr *h = rec;
 	uint64_t ts = h->ts_ns, seq = r->seq++;
-	size_t s = slot_size(len);
-	struct qrec *q;
+	size_t s = nt_rq_slot(len);
+	struct nt_rq *q;
 	int w;
 
 	if (__builtin_expect(r->last != NULL, 0)) { /* (no call into free() per record: most pops are FIFO slots) */
@@ -258,18 +218,18 @@ int nt_reorder_push(struct nt_reorder *r, const void *rec, size_t len)
 	if (__builtin_expect(ts < r->tail_ts, 0)) /* (tail_ts is 0 while the FIFO is empty) */
 		return push_heap(r, rec, len, ts, seq);
 	/* the common case: room at the tail of a ring that has not wrapped */
-	if (__builtin_expect(r->tail >= r->head && r->cap - r->tail >= s + QHDR, 1)) {
+	if (__builtin_expect(r->tail >= r->head && r->cap - r->tail >= s + NT_RQ_HDR, 1)) {
 		w = 0;
 	} else {
 		w = ring_room(r, s);
 		if (w < 0)
 			return -ENOMEM;
 		if (w == 1) {
-			((struct qrec *)(r->ring + r->tail))->len = WRAP_MARK;
+			((struct nt_rq *)(r->ring + r->tail))->len = NT_RQ_WRAP;
 			r->tail = 0;
 		}
 	}
-	q = (struct qrec *)(r->ring + r->tail);
+	q = (struct nt_rq *)(r->ring + r->tail);
 	q->ts = ts;
 	q->seq = seq;
 	q->len = (uint32_t)len;
@@ -284,43 +244,25 @@ int nt_reorder_push(struct nt_reorder *r, const void *rec, size_t len)
 	return 0;
 }
 
-static struct qrec *fifo_head(struct nt_reorder *r)
+static struct nt_rq *fifo_head(struct nt_reorder *r)
 {
-	struct qrec *q;
+	struct nt_rq *q;
 
 	if (!r->nfifo)
 		return NULL;
-	q = (struct qrec *)(r->ring + r->head);
-	if (q->len == WRAP_MARK) {
+	q = (struct nt_rq *)(r->ring + r->head);
+	if (q->len == NT_RQ_WRAP) {
 		r->head = 0;
-		q = (struct qrec *)r->ring;
+		q = (struct nt_rq *)r->ring;
 	}
 	return q;
 }
 
-/* Release Q, the FIFO's head: the slot stays valid until the next push
- * overwrites it; the caller is done with it before its next call. */
-static inline const void *fifo_release(struct nt_reorder *r, struct qrec *q, size_t *len)
-{
-	size_t s = slot_size(q->len);
-
-	r->released = q->ts;
-	r->imm_below = q->ts;
-	r->any_released = 1;
-	*len = q->len;
-	r->head += s;
-	r->fifo_bytes -= s;
-	r->bytes -= s;
-	if (!--r->nfifo)
-		r->head = r->tail = r->tail_ts = 0;
-	return q->data;
-}
-
 /* nt_reorder_pop() with records in the heap, or to leave at once, or one
  * of those to free */
-static __attribute__((noinline)) const void *pop_slow(struct nt_reorder *r, size_t *len, int flush)
+const void *nt_reorder_pop_slow(struct nt_reorder *r, size_t *len, int flush)
 {
-	struct qrec *f, *hp, *q;
+	struct nt_rq *f, *hp, *q;
 	int early;
 
 	if (r->last) {
@@ -337,7 +279,7 @@ static __attribute__((noinline)) const void *pop_slow(struct nt_reorder *r, size
 	hp = r->nheap ? r->heap[0] : NULL;
 	if (!f && !hp)
 		return NULL;
-	q = !f ? hp : !hp ? f : before(hp, f) ? hp : f;
+	q = !f ? hp : !hp ? f : nt_rq_before(hp, f) ? hp : f;
 	early = r->bytes > r->max_bytes;
 	if (!flush && !early && !(r->any_released && q->ts <= r->released) &&
 	    q->ts + r->window >= r->newest)
@@ -345,44 +287,20 @@ static __attribute__((noinline)) const void *pop_slow(struct nt_reorder *r, size
 	if (early && !flush && q->ts + r->window >= r->newest)
 		r->st.early++;
 	if (q != hp)
-		return fifo_release(r, q, len);
+		return nt_rq_release(r, q, len);
 	r->released = q->ts;
 	r->imm_below = q->ts;
 	r->any_released = 1;
 	*len = q->len;
 	heap_pop(r);
-	r->bytes -= QHDR + q->len;
+	r->bytes -= NT_RQ_HDR + q->len;
 	r->last = q;
 	return q->data;
 }
 
 const void *nt_reorder_pop(struct nt_reorder *r, size_t *len, int flush)
 {
-	struct qrec *q;
-
-	if (__builtin_expect(r->last || r->immhead < r->nimm, 0))
-		return pop_slow(r, len, flush);
-	if (!r->nfifo)
-		return r->nheap ? pop_slow(r, len, flush) : NULL;
-	q = (struct qrec *)(r->ring + r->head);
-	if (q->len == WRAP_MARK) {
-		r->head = 0;
-		q = (struct qrec *)r->ring;
-	}
-	if (r->nheap && before(r->heap[0], q))
-		return pop_slow(r, len, flush);
-	/* the FIFO's head is the oldest record */
-	if (!flush) {
-		int late_window = q->ts + r->window < r->newest;
-
-		if (r->bytes > r->max_bytes) {
-			if (!late_window)
-				r->st.early++;
-		} else if (!late_window && !(r->any_released && q->ts <= r->released)) {
-			return NULL;
-		}
-	}
-	return fifo_release(r, q, len);
+	return nt_reorder_pop_in(r, len, flush);
 }
 
 const struct nt_reorder_stats *nt_reorder_stats(const struct nt_reorder *r)

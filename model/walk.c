@@ -9,6 +9,7 @@
 #include "model/hostscope.h"
 #include "model/model_int.h"
 #include "model/reorder.h"
+#include "model/reorder_in.h"
 #include "model/walk.h"
 #include "model/walk_int.h"
 
@@ -45,6 +46,7 @@ int nt_walk_open(struct nt_walk *w)
 		return st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_BAD;
 	}
 	w->version = nt_logset_version(s->rd);
+	s->rd1 = nt_logset_single(s->rd);
 	w->m = nt_model_new(&mo);
 	s->ro = w->m ? nt_reorder_new(w->reorder_ns == UINT64_MAX ? 0 : w->reorder_ns ? w->reorder_ns :
 				      NT_REORDER_WINDOW_NS, 0) : NULL;
@@ -67,7 +69,7 @@ static void walk_end(struct nt_walk *w, struct nt_walk_st *s)
 	size_t len;
 
 	s->end = 1;
-	while (!w->stop && !md_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 1)))
+	while (!w->stop && !md_oom(w->m) && (rec = nt_reorder_pop_in(s->ro, &len, 1)))
 		nt_walk_record_in(w, s->scope, rec, len, &s->start_set);
 }
 
@@ -98,8 +100,8 @@ static inline __attribute__((always_inline)) int walk_step(struct nt_walk *w)
 {
 	struct nt_walk_st *s = w->st;
 	struct ntl_item it;
-	const void *rec;
-	size_t len;
+	const void *rec, *data;
+	size_t len, dlen;
 	int st;
 
 	if (!s || s->end || w->stop)
@@ -108,34 +110,40 @@ static inline __attribute__((always_inline)) int walk_step(struct nt_walk *w)
 		s->end = 1;
 		return 0;
 	}
-	st = nt_logset_next(s->rd, &it);
-	if (st != NTL_OK) {
-		if (st < 0) {
-			snprintf(w->error, sizeof(w->error), "%s", nt_logset_strerror(s->rd));
-			s->ret = st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_DAMAGED;
+	/* a record of a decoded block, in place (most of them), or whatever
+	 * comes next */
+	if (!s->rd1 || !ntl_reader_next_row(s->rd1, &data, &dlen)) {
+		st = nt_logset_next(s->rd, &it);
+		if (st != NTL_OK) {
+			if (st < 0) {
+				snprintf(w->error, sizeof(w->error), "%s", nt_logset_strerror(s->rd));
+				s->ret = st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_DAMAGED;
+			}
+			walk_end(w, s);
+			return 0;
 		}
-		walk_end(w, s);
-		return 0;
-	}
-	if (it.kind == NTL_ITEM_META) {
-		s->keep = nt_logset_keep_mode(s->rd); /* (set by a HEADER: not a call per record) */
-		return nt_walk_meta(w, s, it.type, it.data, it.len, it.offset) ? 0 : 1;
+		if (it.kind == NTL_ITEM_META) {
+			s->keep = nt_logset_keep_mode(s->rd); /* (set by a HEADER: not a call per record) */
+			return nt_walk_meta(w, s, it.type, it.data, it.len, it.offset) ? 0 : 1;
+		}
+		data = it.data;
+		dlen = it.len;
 	}
 	/* a chain definition is metadata: in force from where it is read;
 	 * without a window records go straight on, and so do those of a
 	 * keep-mode log (whole journeys, nft-record --keep) */
-	if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX || s->keep ||
-	    ((const struct nt_ev_hdr *)it.data)->type == NT_EV_NFT_CHAINDEF) {
-		nt_walk_record_in(w, s->scope, it.data, it.len, &s->start_set);
+	if (dlen < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX || s->keep ||
+	    ((const struct nt_ev_hdr *)data)->type == NT_EV_NFT_CHAINDEF) {
+		nt_walk_record_in(w, s->scope, data, dlen, &s->start_set);
 		return 1;
 	}
-	if (nt_reorder_push(s->ro, it.data, it.len)) {
+	if (nt_reorder_push_in(s->ro, data, dlen)) {
 		snprintf(w->error, sizeof(w->error), "%s: out of memory (the reorder window)", w->path);
 		s->ret = NT_WALK_NOMEM;
 		walk_end(w, s);
 		return 0;
 	}
-	while (!w->stop && !md_oom(w->m) && (rec = nt_reorder_pop(s->ro, &len, 0)))
+	while (!w->stop && !md_oom(w->m) && (rec = nt_reorder_pop_in(s->ro, &len, 0)))
 		nt_walk_record_in(w, s->scope, rec, len, &s->start_set);
 	return 1;
 }

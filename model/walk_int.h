@@ -19,6 +19,7 @@ struct nt_scope;
 /* The state of a walk between nt_walk_open() and nt_walk_close(). */
 struct nt_walk_st {
 	struct nt_logset *rd;      /* a file, or the files of one rotation set */
+	struct ntl_reader *rd1;    /* a set of one file: its reader (nt_logset_single()) */
 	struct nt_reorder *ro;
 	struct nt_scope *scope;
 	int start_set, ret, end;

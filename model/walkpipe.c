@@ -21,6 +21,7 @@
 #include "model/logset.h"
 #include "model/model_int.h"
 #include "model/reorder.h"
+#include "model/reorder_in.h"
 #include "model/walk_int.h"
 
 #define PB_N 4
@@ -111,7 +112,7 @@ static int flush_window(struct pipe *p)
 	const void *rec;
 	size_t len;
 
-	while ((rec = nt_reorder_pop(p->s->ro, &len, 1)))
+	while ((rec = nt_reorder_pop_in(p->s->ro, &len, 1)))
 		if (emit(p, IT_REC, 0, rec, len))
 			return -1;
 	return 0;
@@ -136,34 +137,42 @@ static void *reader_main(void *arg)
 		goto out;
 	for (;;) {
 		struct ntl_item it;
-		const void *rec;
-		size_t len;
-		int st = nt_logset_next(s->rd, &it), c = nt_logset_complete(s->rd);
+		const void *rec, *data;
+		size_t len, dlen;
+		int st, c;
 
-		if (c != complete && emit(p, IT_COMPLETE, (uint64_t)c, NULL, 0))
-			break;
-		complete = c;
-		if (st != NTL_OK) {
-			if (st < 0 && emit_error(p, st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_DAMAGED,
-						 nt_logset_strerror(s->rd)))
+		/* a record of a decoded block, in place (most of them): the
+		 * log's completeness does not change within a block */
+		if (!s->rd1 || !ntl_reader_next_row(s->rd1, &data, &dlen)) {
+			st = nt_logset_next(s->rd, &it);
+			c = nt_logset_complete(s->rd);
+			if (c != complete && emit(p, IT_COMPLETE, (uint64_t)c, NULL, 0))
 				break;
-			flush_window(p);
-			break;
+			complete = c;
+			if (st != NTL_OK) {
+				if (st < 0 && emit_error(p, st == NTL_E_NOMEM ? NT_WALK_NOMEM : NT_WALK_DAMAGED,
+							 nt_logset_strerror(s->rd)))
+					break;
+				flush_window(p);
+				break;
+			}
+			if (it.kind == NTL_ITEM_META) {
+				s->keep = nt_logset_keep_mode(s->rd);
+				if (emit(p, IT_META, (uint64_t)it.type << 48 | (it.offset & ((1ull << 48) - 1)),
+					 it.data, it.len))
+					break;
+				continue;
+			}
+			data = it.data;
+			dlen = it.len;
 		}
-		if (it.kind == NTL_ITEM_META) {
-			s->keep = nt_logset_keep_mode(s->rd);
-			if (emit(p, IT_META, (uint64_t)it.type << 48 | (it.offset & ((1ull << 48) - 1)),
-				 it.data, it.len))
+		if (dlen < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX || s->keep ||
+		    ((const struct nt_ev_hdr *)data)->type == NT_EV_NFT_CHAINDEF) {
+			if (emit(p, IT_REC, 0, data, dlen))
 				break;
 			continue;
 		}
-		if (it.len < sizeof(struct nt_ev_hdr) || w->reorder_ns == UINT64_MAX || s->keep ||
-		    ((const struct nt_ev_hdr *)it.data)->type == NT_EV_NFT_CHAINDEF) {
-			if (emit(p, IT_REC, 0, it.data, it.len))
-				break;
-			continue;
-		}
-		if (nt_reorder_push(s->ro, it.data, it.len)) {
+		if (nt_reorder_push_in(s->ro, data, dlen)) {
 			char msg[sizeof(w->error)];
 
 			snprintf(msg, sizeof(msg), "%s: out of memory (the reorder window)", w->path);
@@ -180,7 +189,7 @@ static void *reader_main(void *arg)
 			if (emit(p, IT_COUNTS, 0, v, sizeof(v)))
 				break;
 		}
-		while ((rec = nt_reorder_pop(s->ro, &len, 0)))
+		while ((rec = nt_reorder_pop_in(s->ro, &len, 0)))
 			if (emit(p, IT_REC, 0, rec, len))
 				goto out;
 	}
