@@ -18,8 +18,6 @@ int md_after_free(struct nt_model *m, const struct nt_ev_hdr *h, int role);
 int md_is_skbmem(struct nt_model *m, const struct nt_ev_hdr *h);
 int md_same_datagram(const struct nt_ev_meta *a, const struct nt_ev_meta *b);
 void md_reuse_end(struct nt_model *m, struct skbst *s, const void *rec);
-void md_lru_unlink(struct nt_model *m, struct nt_packet *p);
-void md_lru_push(struct nt_model *m, struct nt_packet *p);
 void md_stale_add(struct nt_model *m, uint32_t n);
 void md_evict_one(struct nt_model *m);
 struct nt_packet *md_pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts);
@@ -74,6 +72,34 @@ void md_count_record(struct nt_model *m, const struct nt_ev_count *c);
 void md_chain_define(struct nt_model *m, const struct nt_ev_nft_chaindef *d);
 int md_cmp_slot_id(const void *a, const void *b, void *ctx);
 void md_sweep(struct nt_model *m, uint64_t now);
+
+/* the LRU of open packets (inline: md_lru_touch() runs for every record) */
+static inline void md_lru_unlink(struct nt_model *m, struct nt_packet *p)
+{
+	if (!p->in_lru)
+		return;
+	if (p->lru_prev != NT_LRU_NONE)
+		m->pool[p->lru_prev].lru_next = p->lru_next;
+	else
+		m->lru_head = p->lru_next;
+	if (p->lru_next != NT_LRU_NONE)
+		m->pool[p->lru_next].lru_prev = p->lru_prev;
+	else
+		m->lru_tail = p->lru_prev;
+	p->in_lru = 0;
+}
+
+static inline void md_lru_push(struct nt_model *m, struct nt_packet *p)
+{
+	p->lru_prev = m->lru_tail;
+	p->lru_next = NT_LRU_NONE;
+	if (m->lru_tail != NT_LRU_NONE)
+		m->pool[m->lru_tail].lru_next = p->slot;
+	else
+		m->lru_head = p->slot;
+	m->lru_tail = p->slot;
+	p->in_lru = 1;
+}
 
 #define FLOW_IDLE_MULT 3 /* a flow without packets for 3 x idle_ns is forgotten */
 

@@ -15,36 +15,10 @@
 #include "model/model_int.h"
 #include "model/model_ops.h"
 
-/* ---- open packets: least recently active first (open_packets limit) ---- */
-void md_lru_unlink(struct nt_model *m, struct nt_packet *p)
-{
-	if (!p->in_lru)
-		return;
-	if (p->lru_prev != NT_LRU_NONE)
-		m->pool[p->lru_prev].lru_next = p->lru_next;
-	else
-		m->lru_head = p->lru_next;
-	if (p->lru_next != NT_LRU_NONE)
-		m->pool[p->lru_next].lru_prev = p->lru_prev;
-	else
-		m->lru_tail = p->lru_prev;
-	p->in_lru = 0;
-}
-
-void md_lru_push(struct nt_model *m, struct nt_packet *p)
-{
-	p->lru_prev = m->lru_tail;
-	p->lru_next = NT_LRU_NONE;
-	if (m->lru_tail != NT_LRU_NONE)
-		m->pool[m->lru_tail].lru_next = p->slot;
-	else
-		m->lru_head = p->slot;
-	m->lru_tail = p->slot;
-	p->in_lru = 1;
-}
+/* ---- open packets: least recently active first (open_packets limit):
+ * md_lru_unlink() / md_lru_push(), model_ops.h ---- */
 
 /* ---- packets ---- */
-
 
 /* N skb states became stale: when they are a quarter of the map, one
  * pass over the skb map forgets them (amortized O(1) each; a log of
