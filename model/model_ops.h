@@ -24,7 +24,7 @@ struct nt_packet *md_pkt_new(struct nt_model *m, uint64_t skb, uint64_t ts);
 void md_frag_keys_drop(struct nt_model *m, struct nt_packet *p);
 void md_ev_trim(struct nt_model *m, struct nt_packet *p);
 void md_fate_decide(struct nt_packet *p, int incomplete);
-struct skbst *md_st_find(struct nt_model *m, uint64_t skb);
+struct skbst *md_st_find_stale(struct nt_model *m, struct skbst *s);
 struct skbst *md_st_new(struct nt_model *m, uint64_t skb);
 void md_st_drop(struct nt_model *m, struct skbst *s);
 void md_attach(struct nt_model *m, struct nt_packet *p, struct skbst *s);
@@ -145,6 +145,21 @@ static inline int md_terminal(int32_t v)
 static inline int md_st_stale(const struct nt_model *m, const struct skbst *s)
 {
 	return s->pkt != NOPKT && m->pool[s->pkt].gen != s->pkt_gen;
+}
+
+/* The state of SKB, or NULL (none, or a stale one, then forgotten:
+ * md_st_find_stale()); inline: every record looks its skb up */
+static inline struct skbst *md_st_find(struct nt_model *m, uint64_t skb)
+{
+	uint32_t *v = map_find(&m->skb_map, skb);
+	struct skbst *s;
+
+	if (!v)
+		return NULL;
+	s = &m->sk[*v];
+	if (__builtin_expect(md_st_stale(m, s), 0))
+		return md_st_find_stale(m, s);
+	return s;
 }
 
 /* A 64-bit key of an address: the 16 bytes (IPv4: the first 4, the rest 0)

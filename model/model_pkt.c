@@ -200,23 +200,15 @@ void model_pkt_complete(struct nt_model *m, struct nt_packet *p, int incomplete)
 
 /* ---- skb states ---- */
 
-struct skbst *md_st_find(struct nt_model *m, uint64_t skb)
+/* md_st_find() (model_ops.h) of a stale state S: its packet was closed
+ * early (open_packets limit): a new life */
+struct skbst *md_st_find_stale(struct nt_model *m, struct skbst *s)
 {
-	uint32_t *v = map_find(&m->skb_map, skb);
-	struct skbst *s;
-
-	if (!v)
-		return NULL;
-	s = &m->sk[*v];
-	if (md_st_stale(m, s)) {
-		/* its packet was closed early (open_packets limit): a new life */
-		if (m->nstale)
-			m->nstale--;
-		s->pkt = NOPKT;
-		md_st_drop(m, s);
-		return NULL;
-	}
-	return s;
+	if (m->nstale)
+		m->nstale--;
+	s->pkt = NOPKT;
+	md_st_drop(m, s);
+	return NULL;
 }
 
 struct skbst *md_st_new(struct nt_model *m, uint64_t skb)
