@@ -17,6 +17,7 @@
 #include "formats/ntlog.h"
 #include "model/model_int.h"
 #include "model/model_ops.h"
+#include "model/model_rec.h"
 
 const char *arena_strdup(struct arena_chunk **a, const char *s)
 {
@@ -397,6 +398,8 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 			m->next_sweep = nt_sat_add(ts, m->idle_ns / 4 ? m->idle_ns / 4 : 1);
 		}
 	}
+	if (h->type == NT_EV_FUNC && (p = md_func_fast(m, h, len)))
+		return p;
 	switch (h->type) {
 	case NT_EV_NFT_CHAINDEF:
 		md_chain_define(m, rec);

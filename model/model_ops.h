@@ -103,11 +103,20 @@ static inline void md_lru_push(struct nt_model *m, struct nt_packet *p)
 
 #define FLOW_IDLE_MULT 3 /* a flow without packets for 3 x idle_ns is forgotten */
 
+/* P becomes the most recently active open packet: moved to the list's tail
+ * (in the list and not its tail: the list has a tail and P a next). */
 static inline void md_lru_touch(struct nt_model *m, struct nt_packet *p)
 {
 	if (p->in_lru && m->lru_tail != p->slot) {
-		md_lru_unlink(m, p);
-		md_lru_push(m, p);
+		m->pool[p->lru_next].lru_prev = p->lru_prev;
+		if (p->lru_prev != NT_LRU_NONE)
+			m->pool[p->lru_prev].lru_next = p->lru_next;
+		else
+			m->lru_head = p->lru_next;
+		p->lru_prev = m->lru_tail;
+		p->lru_next = NT_LRU_NONE;
+		m->pool[m->lru_tail].lru_next = p->slot;
+		m->lru_tail = p->slot;
 	}
 }
 
