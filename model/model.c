@@ -361,45 +361,17 @@ void md_reuse_end(struct nt_model *m, struct skbst *s, const void *rec)
 	md_skb_end(m, s, 1);
 }
 
-const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size_t len)
+/* nt_model_event() past its counts, for every record but the common one
+ * (md_func_fast): out of line, so that the common record's path saves no
+ * registers for it. */
+static __attribute__((noinline)) const struct nt_packet *
+model_event_rest(struct nt_model *m, const void *rec, size_t len, uint64_t ts)
 {
 	const struct nt_ev_hdr *h = rec;
 	struct nt_packet *p = NULL;
 	struct skbst *s;
-	uint64_t ts;
 	int role;
 
-	if (m->pending_release >= 0) {
-		model_pkt_release(m, (uint32_t)m->pending_release);
-		m->pending_release = -1;
-	}
-	m->cur = -1;
-	if (!nt_ev_valid(rec, len)) {
-		m->t.bad_records++;
-		return NULL;
-	}
-	ts = h->ts_ns;
-	/* chain definitions are applied when read, ahead of the reorder
-	 * window: their time says nothing about the packets' */
-	if (m->linger_n && ts && h->type != NT_EV_NFT_CHAINDEF)
-		model_linger_expire(m, ts);
-	m->t.events++;
-	m->t.by_type[h->type]++;
-	if (ts) {
-		if (!m->t.first_ts || ts < m->t.first_ts)
-			m->t.first_ts = ts;
-		if (ts > m->t.last_ts)
-			m->t.last_ts = ts;
-		if (m->idle_ns != UINT64_MAX && ts >= m->next_sweep) {
-			if (m->next_sweep)
-				md_sweep(m, ts);
-			/* saturating: near 2^64 the deadline would wrap to the past and
-			 * the md_sweep run on every record */
-			m->next_sweep = nt_sat_add(ts, m->idle_ns / 4 ? m->idle_ns / 4 : 1);
-		}
-	}
-	if (h->type == NT_EV_FUNC && (p = md_func_fast(m, h, len)))
-		return p;
 	switch (h->type) {
 	case NT_EV_NFT_CHAINDEF:
 		md_chain_define(m, rec);
@@ -549,6 +521,46 @@ const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size
 		m->linger_ts = 0;
 	}
 	return p;
+}
+
+const struct nt_packet *nt_model_event(struct nt_model *m, const void *rec, size_t len)
+{
+	const struct nt_ev_hdr *h = rec;
+	struct nt_packet *p;
+	uint64_t ts;
+
+	if (m->pending_release >= 0) {
+		model_pkt_release(m, (uint32_t)m->pending_release);
+		m->pending_release = -1;
+	}
+	m->cur = -1;
+	if (!nt_ev_valid(rec, len)) {
+		m->t.bad_records++;
+		return NULL;
+	}
+	ts = h->ts_ns;
+	/* chain definitions are applied when read, ahead of the reorder
+	 * window: their time says nothing about the packets' */
+	if (m->linger_n && ts && h->type != NT_EV_NFT_CHAINDEF)
+		model_linger_expire(m, ts);
+	m->t.events++;
+	m->t.by_type[h->type]++;
+	if (ts) {
+		if (!m->t.first_ts || ts < m->t.first_ts)
+			m->t.first_ts = ts;
+		if (ts > m->t.last_ts)
+			m->t.last_ts = ts;
+		if (m->idle_ns != UINT64_MAX && ts >= m->next_sweep) {
+			if (m->next_sweep)
+				md_sweep(m, ts);
+			/* saturating: near 2^64 the deadline would wrap to the past and
+			 * the md_sweep run on every record */
+			m->next_sweep = nt_sat_add(ts, m->idle_ns / 4 ? m->idle_ns / 4 : 1);
+		}
+	}
+	if (h->type == NT_EV_FUNC && (p = md_func_fast(m, h, len)))
+		return p;
+	return model_event_rest(m, rec, len, ts);
 }
 
 void nt_model_finish(struct nt_model *m)

@@ -208,9 +208,13 @@ void nt_stats_packet(struct nt_stats *s, const struct nt_model *m, const struct 
 	}
 	if (p->verdict_chain)
 		rule_count(s, p);
-	for (int l = 0; l < NT_MODEL_MAX_LAYERS; l++)
-		if (p->layer_seen & (1u << l))
-			hist_add(&s->layer_time[l], p->layer_ns[l]);
+	/* the layers it has records of, in layer order (one step per bit set,
+	 * not per layer) */
+	for (uint32_t seen = p->layer_seen; seen; seen &= seen - 1) {
+		int l = __builtin_ctz(seen);
+
+		hist_add(&s->layer_time[l], p->layer_ns[l]);
+	}
 }
 
 /* ---- sorted views ---- */
