@@ -7,11 +7,32 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/sat.h"
 #include "formats/ntlog.h"
 #include "model/model_int.h"
 #include "model/model_ops.h"
+
+/* md_keep() of one FUNC record REC (one record: counted 1) when it is within
+ * the packet_records limit and P's buffer has room: a fixed-size copy, no
+ * call; else md_keep() decides (limits, growth). */
+static inline __attribute__((always_inline)) void
+md_keep_func(struct nt_model *m, struct nt_packet *p, const void *rec)
+{
+	const struct nt_ev_hdr *h = rec;
+
+	if (p->n_kept + 1 > m->lim.max[NT_LIM_PACKET_RECORDS] ||
+	    p->ev_len + sizeof(struct nt_ev_func) > p->ev_cap) {
+		md_keep(m, p, rec, sizeof(struct nt_ev_func));
+		return;
+	}
+	memcpy(p->ev + p->ev_len, rec, sizeof(struct nt_ev_func));
+	p->ev_len += sizeof(struct nt_ev_func);
+	p->n_kept++;
+	if (h->ts_ns > p->kept_last_ts) /* mergerec.c */
+		p->kept_last_ts = h->ts_ns;
+}
 
 /* Apply one record to packet P (its skb state S); F: the record's function
  * (TYPE NT_EV_FUNC, found by the caller), TYPE: the record's type (a
@@ -55,8 +76,12 @@ apply_rec(struct nt_model *m, struct nt_packet *p, struct skbst *s, const void *
 			p->last_ts = p->first_ts;
 	}
 	p->n_events++;
-	if (m->o.keep_events)
-		md_keep(m, p, rec, len);
+	if (m->o.keep_events) {
+		if (type == NT_EV_FUNC && len == sizeof(struct nt_ev_func))
+			md_keep_func(m, p, rec);
+		else
+			md_keep(m, p, rec, len);
+	}
 	if (m->o.on_record)
 		m->o.on_record(m->o.ctx, p, rec, len);
 	md_lru_touch(m, p);
