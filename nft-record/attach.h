@@ -82,6 +82,16 @@ uint32_t nt_attach_nft_links(void);
 /* nf_tables' types are in the kernel's BTF: its verdict programs can load
  * (before the load; 5.10 has no module BTF) */
 bool nt_attach_nft_btf(void);
+/* After the load, before every other probe (with --keep-kernel, which judges
+ * on their steps): the nftables programs attached, all or none.  0 (also
+ * when they are not loaded), or -errno with which failed and why in WHY;
+ * then they are left out (the next prepare does not load them) and nftables' own trace
+ * (netlink) gives the nft steps.  The caller keeps the programs quiet
+ * (nt_off) until the others attach. */
+int nt_attach_nft_now(struct nt_bpf *skel, char *why, size_t len);
+/* A new recording (--serve starts several): the nftables programs are tried
+ * again. */
+void nt_attach_nft_reset(void);
 
 /* Stop recording before the detach: every probe returns at once (BPF nt_off). */
 void nt_attach_quiesce(void);

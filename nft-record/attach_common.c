@@ -498,6 +498,10 @@ void nt_attach_quiesce(void)
 }
 static bool nft_enabled, lineage_enabled[NLINEAGE], alloc_enabled[NALLOC], lineage_kprobes;
 static uint32_t nft_links; /* nftables verdict programs attached */
+/* the nftables programs failed to attach once: left out from then on;
+ * attached before the others (nt_attach_nft_now) */
+static bool nft_off, nft_early;
+static size_t extra_n; /* extra_links used */
 
 uint32_t nt_attach_nft_links(void)
 {
@@ -533,6 +537,58 @@ bool nt_attach_nft_btf(void)
 	return have_nf_tables();
 }
 
+void nt_attach_nft_reset(void)
+{
+	nft_off = false;
+}
+
+/* One nftables program attached, or NULL (errno).  NT_TEST_NFT_ATTACH_FAIL
+ * set: every attach fails (EOPNOTSUPP), for the tests of what the recorder
+ * does then (tests/vm/guest/keep.sh). */
+static bool nft_test_fail(void)
+{
+	const char *t = getenv("NT_TEST_NFT_ATTACH_FAIL");
+
+	return t && *t;
+}
+
+static struct bpf_link *nft_attach1(struct bpf_program *p)
+{
+	if (nft_test_fail()) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	return bpf_program__attach(p);
+}
+
+int nt_attach_nft_now(struct nt_bpf *skel, char *why, size_t len)
+{
+	struct bpf_link *l[NNFT] = { 0 };
+	int err = 0;
+
+	if (!nft_enabled || nft_early)
+		return 0;
+	for (size_t i = 0; i < NNFT && !err; i++) {
+		l[i] = nft_attach1(bpf_object__find_program_by_name(skel->obj, nft_progs[i]));
+		if (!l[i]) {
+			err = -errno;
+			snprintf(why, len, "%s not attached: %s%s", nft_progs[i], strerror(-err),
+				 nft_test_fail() ? " (NT_TEST_NFT_ATTACH_FAIL)" : "");
+		}
+	}
+	if (err) { /* all or none */
+		for (size_t i = 0; i < NNFT; i++)
+			bpf_link__destroy(l[i]);
+		nft_off = true;
+		return err;
+	}
+	for (size_t i = 0; i < NNFT; i++)
+		extra_links[extra_n++] = l[i];
+	nft_links = NNFT;
+	nft_early = true;
+	return 0;
+}
+
 int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit)
 {
 	struct btf *vm = btf_vmlinux();
@@ -540,8 +596,10 @@ int nt_attach_extra_prepare(const struct nt_backend_args *a, bool use_fexit)
 	int err;
 
 	quiesce_skel = a->skel;
-	nft_enabled = have_nf_tables();
-	if (!nft_enabled && !access("/sys/module/nf_tables", F_OK))
+	nft_enabled = !nft_off && have_nf_tables();
+	if (nft_off)
+		; /* the recorder said why */
+	else if (!nft_enabled && !access("/sys/module/nf_tables", F_OK))
 		fprintf(stderr, "note: nf_tables has no BTF (module BTF: kernel 5.11+): nftables "
 				"verdicts from nftables' own trace, not from BPF\n");
 	else if (!nft_enabled)
@@ -602,11 +660,11 @@ static void extra_note(const char *what, const char *target, int err)
 void nt_attach_extra_attach(const struct nt_backend_args *a, bool use_fexit)
 {
 	struct bpf_link *l;
-	size_t n = 0;
+	size_t n = extra_n;
 
-	if (nft_enabled) {
+	if (nft_enabled && !nft_early) {
 		for (size_t i = 0; i < NNFT; i++) {
-			l = bpf_program__attach(nt_attach_prog(a, nft_progs[i]));
+			l = nft_attach1(nt_attach_prog(a, nft_progs[i]));
 			if (!l) {
 				extra_note("nftables probe", nft_progs[i], -errno);
 			} else {
@@ -659,6 +717,7 @@ void nt_attach_extra_attach(const struct nt_backend_args *a, bool use_fexit)
 		else
 			extra_links[n++] = l;
 	}
+	extra_n = n;
 }
 
 void nt_attach_extra_detach(void)
@@ -667,4 +726,7 @@ void nt_attach_extra_detach(void)
 		bpf_link__destroy(extra_links[i]);
 		extra_links[i] = NULL;
 	}
+	extra_n = 0;
+	nft_early = false;
+	nft_links = 0;
 }

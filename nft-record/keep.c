@@ -646,3 +646,45 @@ const struct nt_keep_stats *nt_keep_stats(const struct nt_keep *k)
 {
 	return &k->st;
 }
+
+/* bpf/keep.bpf.h NT_KEEP_NRULES, NT_KEEP_NFUNCS */
+#define KK_NRULES 8
+#define KK_NFUNCS 8
+
+const char *nt_keep_kernel_why_not(const struct nt_keep_expr *e, const struct nt_keep_kfacts *f,
+				   char *buf, size_t len)
+{
+	int nrules = 0, nfuncs = 0;
+
+	if (!f->keep_kernel)
+		return "the kernel-side keep is off: --keep-kernel";
+	if (!f->functions)
+		return "tracepoint mode: nft steps come from netlink";
+	/* the kernel would decide without the nft steps, which reach user
+	 * space by netlink, and hand over journeys without them */
+	if (!f->nft_btf)
+		return "nf_tables has no BTF on this kernel: nft steps come from netlink";
+	if (f->nft_failed) {
+		snprintf(buf, len, "the nftables probes failed: %s; nft steps come from netlink", f->nft_failed);
+		return buf;
+	}
+	if (f->bytes_ct_stack)
+		return "with --capture-bytes, --conntrack or --stack";
+	if (f->env_user)
+		return "NT_KEEP_USER is set";
+	for (int i = 0; i < e->n; i++) {
+		const struct nt_keep_pred *p = &e->p[i];
+
+		if (p->kind == NT_KEEP_VERDICT && (p->verdict < 0 || p->verdict > 5))
+			return "verdict=none";
+		if (p->kind == NT_KEEP_RULE && ++nrules > KK_NRULES)
+			return "more than 8 rule= predicates";
+		if (p->kind == NT_KEEP_FUNC) {
+			if (!f->traced || !f->traced(f->ctx, p->func))
+				return "func= names a function not traced by a probe";
+			if (++nfuncs > KK_NFUNCS)
+				return "more than 8 func= predicates";
+		}
+	}
+	return NULL;
+}

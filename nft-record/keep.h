@@ -96,4 +96,26 @@ int nt_keep_record(struct nt_keep *k, const void *rec, size_t len);
 int nt_keep_finish(struct nt_keep *k);
 const struct nt_keep_stats *nt_keep_stats(const struct nt_keep *k);
 
+/* What the kernel-side keep (--keep-kernel, bpf/keep.bpf.h) depends on: it
+ * judges a packet on the records the BPF programs give it, so every
+ * predicate's records must come from BPF, the nftables steps included. */
+struct nt_keep_kfacts {
+	int keep_kernel;         /* --keep-kernel */
+	int functions;           /* function mode (else tracepoint mode) */
+	int nft_btf;             /* nf_tables' types in the kernel's BTF */
+	const char *nft_failed;  /* the nftables probes failed to attach:
+				  * which and why (NULL: they did not) */
+	int bytes_ct_stack;      /* --capture-bytes, --conntrack or --stack */
+	int env_user;            /* NT_KEEP_USER is set */
+	/* func=NAME: is NAME traced by a function probe */
+	int (*traced)(const void *ctx, const char *name);
+	const void *ctx;
+};
+
+/* Can the kernel side decide E (it discards only what surely does not
+ * match)?  NULL, or why not (in BUF or a constant), for the recorder's one
+ * line "decided in user space (WHY)". */
+const char *nt_keep_kernel_why_not(const struct nt_keep_expr *e, const struct nt_keep_kfacts *f,
+				   char *buf, size_t len);
+
 #endif

@@ -185,6 +185,7 @@ void nt_record_keep_bpf(struct rec *r); /* before the BPF object loads */
 void nt_record_keep_fetch(struct rec *r, const struct nt_ev_hdr *h);
 int nt_record_keep_loaded(struct rec *r);
 int nt_record_keep_refused(struct rec *r, int err); /* 0: load again without it */
+int nt_record_keep_nft_failed(struct rec *r, const char *what); /* 0: load again without it */
 
 /* record_rotate.c */
 int nt_record_rotate_init(struct rec *r, const char *default_name);

@@ -54,45 +54,49 @@ struct kk_dkey {
 	uint32_t cpu, parent;
 };
 
-/* Can the kernel side decide EXPR (conservatively: it only discards packets
- * that surely do not match)?  NULL, or why not. */
-static const char *kkeep_why_not(struct rec *r)
+static int kkeep_traced(const void *ctx, const char *name)
 {
-	const struct nt_keep_expr *e = &r->keep_expr;
-	int nrules = 0, nfuncs = 0;
+	const struct rec *r = ctx;
 
-	if (!r->o->keep_kernel)
-		return "the kernel-side keep is off: --keep-kernel";
-	if (!r->fb)
-		return "tracepoint mode: nft steps come from netlink";
-	/* the kernel would decide without the nft steps, which reach user
-	 * space by netlink, and hand over journeys without them */
-	if (!nt_attach_nft_btf())
-		return "nf_tables has no BTF on this kernel: nft steps come from netlink";
-	if (r->o->capture_bytes || r->o->conntrack || r->o->stack_mode != NT_STACK_OFF)
-		return "with --capture-bytes, --conntrack or --stack";
-	if (getenv("NT_KEEP_USER"))
-		return "NT_KEEP_USER is set";
-	for (int i = 0; i < e->n; i++) {
-		const struct nt_keep_pred *p = &e->p[i];
+	for (size_t f = 0; f < r->sel.n; f++)
+		if (!strcmp(r->sel.v[f].name, name))
+			return 1;
+	return 0;
+}
 
-		if (p->kind == NT_KEEP_VERDICT && (p->verdict < 0 || p->verdict > 5))
-			return "verdict=none";
-		if (p->kind == NT_KEEP_RULE && ++nrules > KK_NRULES)
-			return "more than 8 rule= predicates";
-		if (p->kind == NT_KEEP_FUNC) {
-			int found = 0;
+/* Can the kernel side decide EXPR (keep.c nt_keep_kernel_why_not)?  NULL,
+ * or why not.  NFT_FAILED: the nftables probes failed (which and why). */
+static const char *kkeep_why_not(struct rec *r, const char *nft_failed, char *buf, size_t len)
+{
+	struct nt_keep_kfacts f = {
+		.keep_kernel = r->o->keep_kernel, .functions = r->fb != NULL,
+		.nft_btf = r->o->keep_kernel && r->fb && nt_attach_nft_btf(), .nft_failed = nft_failed,
+		.bytes_ct_stack = r->o->capture_bytes || r->o->conntrack || r->o->stack_mode != NT_STACK_OFF,
+		.env_user = getenv("NT_KEEP_USER") != NULL, .traced = kkeep_traced, .ctx = r,
+	};
 
-			for (size_t f = 0; f < r->sel.n; f++)
-				if (!strcmp(r->sel.v[f].name, p->func))
-					found = 1;
-			if (!found)
-				return "func= names a function not traced by a probe";
-			if (++nfuncs > KK_NFUNCS)
-				return "more than 8 func= predicates";
-		}
-	}
-	return NULL;
+	return nt_keep_kernel_why_not(&r->keep_expr, &f, buf, len);
+}
+
+/* The one line that says the packets are judged in user space (WHY). */
+static void kkeep_say_user(struct rec *r, const char *why)
+{
+	nt_record_say(r, "nft-record: --keep %s: decided in user space (%s): every record crosses the ring buffer\n",
+		      r->keep_expr.text, why);
+}
+
+/* The nftables probes failed to attach (WHAT: which and why) with
+ * the kernel-side keep: it would judge without their steps (rule=,
+ * verdict= keep nothing; kept journeys lack them), which come from
+ * netlink now: user space decides.  0 = load the programs again without
+ * it (and without the nftables probes). */
+int nt_record_keep_nft_failed(struct rec *r, const char *what)
+{
+	char buf[300];
+
+	r->kkeep = 0;
+	kkeep_say_user(r, kkeep_why_not(r, what, buf, sizeof(buf)));
+	return 0;
 }
 
 /* Before the BPF object loads: its configuration (bpf/keep.bpf.h). */
@@ -193,6 +197,8 @@ int nt_record_keep_loaded(struct rec *r)
 
 	if (!r->kkeep)
 		return 0;
+	nt_record_say(r, "nft-record: --keep %s: decided in the kernel: per-skb buffers of %d bytes, %d skbs (%.1f MiB); packets that may match go to user space whole\n",
+		      r->keep_expr.text, KK_RING, KK_ENTRIES, KK_ENTRIES * (sizeof(struct kk_buf) + 56.0) / (1 << 20));
 	if (bpf_map__value_size(m) != sizeof(struct kk_buf) || bpf_map__max_entries(m) != KK_ENTRIES ||
 	    bpf_map__key_size(r->skel->maps.nt_keep_done) != sizeof(struct kk_dkey)) {
 		fprintf(stderr, "nft-record: --keep: the BPF object's keep buffers are not this recorder's (rebuild)\n");
@@ -393,17 +399,14 @@ int nt_record_keep_setup(struct rec *r)
 		return NT_EXIT_RUNTIME;
 	}
 	{
-		const char *why = kkeep_why_not(r);
+		char buf[300];
+		const char *why = kkeep_why_not(r, NULL, buf, sizeof(buf));
 
-		/* one line: where the journeys are chosen */
+		/* one line: where the journeys are chosen (the kernel's once
+		 * its programs loaded: nt_record_keep_loaded) */
 		r->kkeep = !why;
 		if (why)
-			nt_record_say(r, "nft-record: --keep %s: decided in user space (%s): every record crosses the ring buffer\n",
-				      e->text, why);
-		else
-			nt_record_say(r, "nft-record: --keep %s: decided in the kernel: per-skb buffers of %d bytes, %d skbs (%.1f MiB); packets that may match go to user space whole\n",
-				      e->text, KK_RING, KK_ENTRIES,
-				      KK_ENTRIES * (sizeof(struct kk_buf) + 56.0) / (1 << 20));
+			kkeep_say_user(r, why);
 	}
 	return 0;
 }

@@ -403,6 +403,16 @@ static int open_bpf(struct rec *r)
 			err == -EPERM ? " (missing CAP_BPF / CAP_PERFMON?)" : "");
 		return err == -EPERM ? NT_EXIT_PRIV : NT_EXIT_KERNEL;
 	}
+	if (r->kkeep) {
+		char why[200];
+
+		/* the kernel keep judges on the nftables probes' steps: they
+		 * attach first, all or none (else user space decides, the steps
+		 * from netlink); quiet until every probe is attached */
+		r->skel->bss->nt_off = 1;
+		if (nt_attach_nft_now(r->skel, why, sizeof(why)) && !nt_record_keep_nft_failed(r, why))
+			return nt_bpf__destroy(r->skel), r->skel = NULL, open_bpf(r);
+	}
 	if ((err = nt_record_keep_loaded(r))) /* --keep in the kernel: its buffers */
 		return err;
 	if (nt_kstacks_init(&r->stk, r->o->stack_mode == NT_STACK_OFF ? -1 :
@@ -596,6 +606,7 @@ int nt_record_setup(struct rec *r)
 	}
 	if (nt_ksyms__load("/proc/kallsyms", &r->ksyms))
 		r->ksyms = NULL; /* KSYMS block stays empty */
+	nt_attach_nft_reset();
 	ret = open_bpf(r);
 	if (r->ksyms)
 		nt_ksyms__compact(r->ksyms); /* only address lookups: ~5 MB less RSS */
@@ -654,6 +665,7 @@ int nt_record_attach(struct rec *r)
 		return NT_EXIT_RUNTIME;
 	}
 	t_attach0 = nt_mono_ns();
+	r->skel->bss->nt_off = 0; /* (--keep-kernel: the nftables probes attached quiet) */
 	ret = attach_all(r);
 	if (ret)
 		return ret;

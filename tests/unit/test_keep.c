@@ -402,6 +402,58 @@ TEST(kernel_cut_count_reaches_its_journey)
 	free(out.d);
 }
 
+static int traced_icmp(const void *ctx, const char *name)
+{
+	(void)ctx;
+	return !strcmp(name, "icmp_rcv");
+}
+
+/* Where the packets are judged (nt_keep_kernel_why_not): the kernel only
+ * when every predicate's records come from BPF, the nftables steps included:
+ * not on a kernel whose nf_tables has no BTF (5.10), nor when the nftables
+ * probes failed to load or attach on one that has it (nft steps from
+ * netlink: the kernel would judge rule= / verdict= on nothing and hand over
+ * journeys without their nft steps) */
+TEST(kernel_or_user_decision)
+{
+	struct nt_keep_expr e;
+	struct nt_keep_kfacts f = { .keep_kernel = 1, .functions = 1, .nft_btf = 1,
+				    .traced = traced_icmp };
+	char err[256], buf[300];
+	const char *why;
+
+	CHECK_EQ_INT(nt_keep_parse(&e, "rule=inet/t/in/7,verdict=drop,func=icmp_rcv", err, sizeof(err)), 0);
+	CHECK(nt_keep_kernel_why_not(&e, &f, buf, sizeof(buf)) == NULL);
+	f.nft_failed = "nt_nft_do_chain not attached: Operation not supported";
+	why = nt_keep_kernel_why_not(&e, &f, buf, sizeof(buf));
+	CHECK_EQ_STR(why, "the nftables probes failed: nt_nft_do_chain not attached: Operation not "
+			  "supported; nft steps come from netlink");
+	/* the same for any EXPR: drop (nft drop) too */
+	CHECK_EQ_INT(nt_keep_parse(&e, "drop", err, sizeof(err)), 0);
+	CHECK(nt_keep_kernel_why_not(&e, &f, buf, sizeof(buf)) != NULL);
+	f.nft_failed = NULL;
+	CHECK(nt_keep_kernel_why_not(&e, &f, buf, sizeof(buf)) == NULL);
+	f.nft_btf = 0;
+	CHECK_EQ_STR(nt_keep_kernel_why_not(&e, &f, buf, sizeof(buf)),
+		     "nf_tables has no BTF on this kernel: nft steps come from netlink");
+	f.nft_btf = 1;
+	f.functions = 0;
+	CHECK_EQ_STR(nt_keep_kernel_why_not(&e, &f, buf, sizeof(buf)),
+		     "tracepoint mode: nft steps come from netlink");
+	f.functions = 1;
+	f.env_user = 1;
+	CHECK_EQ_STR(nt_keep_kernel_why_not(&e, &f, buf, sizeof(buf)), "NT_KEEP_USER is set");
+	f.env_user = 0;
+	CHECK_EQ_INT(nt_keep_parse(&e, "func=tcp_v4_rcv", err, sizeof(err)), 0);
+	CHECK_EQ_STR(nt_keep_kernel_why_not(&e, &f, buf, sizeof(buf)),
+		     "func= names a function not traced by a probe");
+	CHECK_EQ_INT(nt_keep_parse(&e, "verdict=none", err, sizeof(err)), 0);
+	CHECK_EQ_STR(nt_keep_kernel_why_not(&e, &f, buf, sizeof(buf)), "verdict=none");
+	f.keep_kernel = 0;
+	CHECK_EQ_STR(nt_keep_kernel_why_not(&e, &f, buf, sizeof(buf)),
+		     "the kernel-side keep is off: --keep-kernel");
+}
+
 int main(void)
 {
 	RUN(parse_predicates);
@@ -411,5 +463,6 @@ int main(void)
 	RUN(full_buffer_keeps_newest_and_first_meta);
 	RUN(keep_takes_records_the_model_held);
 	RUN(kernel_cut_count_reaches_its_journey);
+	RUN(kernel_or_user_decision);
 	TEST_EXIT();
 }

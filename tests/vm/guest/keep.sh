@@ -7,11 +7,16 @@
 #   full   every packet
 #   drop   --keep drop
 #   rule   --keep rule=s:inet/t/in/<jump>   (the "jump" pings)
+#   rulef  the same with the nftables probes' attach made to fail
+#          (NT_TEST_NFT_ATTACH_FAIL): the recorder says in one line that
+#          user space decides (nft steps from netlink), and the same journeys
+#          come out (the kernel alone would keep none: no nft steps there)
 # Traffic: 3 pings to 10.0.2.2 (s drops them: rule "drop"), 2 to 10.0.2.5
 # (rejected), 2 to 10.0.2.3 (rule "jump"), 3 to 10.0.2.1 (accepted), a TCP
 # message through r (clones: LINK, linked skbs go to user space), a UDP
 # datagram to a closed port of s (dropped: no socket).  Checks, per packet:
-#   - the keep recorders say the kernel decides (function mode);
+#   - the keep recorders say the kernel decides (function mode), rulef that
+#     user space does, the nftables probes failed;
 #   - the drop log's journeys = the full log's dropped ones (nft verdict drop
 #     or a drop reason), each whole: every field of `nft-analyze journeys
 #     --ndjson` equal (path, nft steps, verdict, fate, drop reason, devices,
@@ -50,6 +55,13 @@ kp_base() {
 	nft-analyze events --ndjson "$1" 2>/dev/null |
 		sed -n 's/.*"type":"COUNT","ts_ns":\([0-9]*\),.*"counter":"keep_\(seen\|discarded\)","value":\([0-9]*\).*/\1 \2 \3/p' |
 		awk -v t="$2" '$1 + 0 < t + 0 { if ($2 == "seen") { w = $1; s = $3 } else d = $3 } END { printf "%.0f %d %d\n", w == "" ? t - 1 : w, s, d }'
+}
+
+# keep_norm's journeys without their nft steps and what counts them (a
+# recorder whose nft steps come from netlink sees other steps: no chain
+# entries and exits, its own table's), sorted
+kp_nonft() {
+	sed -E -e 's/"nft":\[[^]]*\],?//' -e 's/"(nft_chains|nft_rules|events)":[0-9]*,?//g' "$1" | sort
 }
 
 # kp_diff A B LOGA LOGB: the first journey of A that B lacks and the first of
@@ -92,19 +104,21 @@ record_keep_vm() {
 		ip netns exec $n sh -c 'for f in /proc/sys/net/ipv6/conf/*/router_solicitations; do echo 0 > $f; done'
 	done
 	pids=""
-	for n in full drop rule; do
+	for n in full drop rule rulef; do
+		fail=""
 		case $n in
 		full) set -- ;;
 		drop) set -- --keep drop --keep-kernel ;;
 		rule) set -- --keep "rule=s:inet/t/in/$hj" --keep-kernel ;;
+		rulef) set -- --keep "rule=s:inet/t/in/$hj" --keep-kernel; fail=1 ;;
 		esac
-		nft-record -b $be -c $W/kp.cfg.json -d 900 -n c -n r -n s -o $W/kp.$n.ntl "$@" > $W/kp.$n.out 2> $W/kp.$n.err &
+		NT_TEST_NFT_ATTACH_FAIL=$fail nft-record -b $be -c $W/kp.cfg.json -d 900 -n c -n r -n s -o $W/kp.$n.ntl "$@" > $W/kp.$n.out 2> $W/kp.$n.err &
 		pids="$pids $!"
 	done
 	k=0
 	while [ $k -lt 1500 ]; do
-		n=0; for f in full drop rule; do grep -q 'recording to' $W/kp.$f.err && n=$((n + 1)); done
-		[ $n = 3 ] && break
+		n=0; for f in full drop rule rulef; do grep -q 'recording to' $W/kp.$f.err && n=$((n + 1)); done
+		[ $n = 4 ] && break
 		for p in $pids; do kill -0 $p 2>/dev/null || k=1500; done
 		sleep 0.2; k=$((k + 1))
 	done
@@ -144,16 +158,27 @@ record_keep_vm() {
 		[ -n "$kuser" ] && break
 		grep -q 'decided in the kernel' $W/kp.$n.err || why="${why}$n: not decided in the kernel ($(grep -- '--keep' $W/kp.$n.err | head -n1)); "
 	done
+	# the nftables probes' attach failed: one line, user space decides
+	# (the kernel would judge rule= on no nft steps)
+	if [ -z "$kuser" ]; then
+		grep -q -- '--keep rule=.*: decided in user space (the nftables probes failed: nt_nft_do_chain not attached: .*(NT_TEST_NFT_ATTACH_FAIL); nft steps come from netlink)' $W/kp.rulef.err &&
+			! grep -q 'decided in the kernel' $W/kp.rulef.err ||
+			why="${why}rulef: not the one line of the fallback ($(grep -- '--keep' $W/kp.rulef.err | head -n1 | cut -c1-200)); "
+		info "keep/$be: rulef: $(grep -h -- 'decided in user space' $W/kp.rulef.err | head -n1 | cut -c14-240)"
+	fi
 	# the traffic's first packet: the first ping (dropped) of the full log
 	t1=$(nft-analyze journeys --ndjson $W/kp.full.ntl 2>/dev/null | grep '"dropped":true' | head -n 1 |
 		sed -n 's/.*"first_ts_ns":\([0-9]*\),.*/\1/p')
 	set -- $(kp_base $W/kp.drop.ntl "${t1:-0}"); w0d=$1 bsd=$2 bdd=$3
 	set -- $(kp_base $W/kp.rule.ntl "${t1:-0}"); w0r=$1 bsr=$2 bdr=$3
+	set -- $(kp_base $W/kp.rulef.ntl "${t1:-0}"); w0f=$1 bsf=$2 bdf=$3
 	w0=$w0d; [ "$(awk -v a=$w0r -v b=$w0d 'BEGIN { print (a > b) }')" = 1 ] && w0=$w0r
+	[ "$(awk -v a=$w0f -v b=$w0 'BEGIN { print (a > b) }')" = 1 ] && w0=$w0f
 	keep_norm $W/kp.full.ntl $w0 > $W/kp.full.j
 	nall=$(keep_norm $W/kp.full.ntl | wc -l)
 	keep_norm $W/kp.drop.ntl > $W/kp.drop.j
 	keep_norm $W/kp.rule.ntl > $W/kp.rule.j
+	keep_norm $W/kp.rulef.ntl > $W/kp.rulef.j
 	grep -E '"dropped":true|"verdict":"DROP"' $W/kp.full.j > $W/kp.fdrop.j
 	grep "\"table\":\"t\",\"chain\":\"in\",\"kind\":\"rule\",\"handle\":$hj," $W/kp.full.j > $W/kp.frule.j
 	nd=$(wc -l < $W/kp.fdrop.j); nr=$(wc -l < $W/kp.frule.j)
@@ -167,10 +192,21 @@ record_keep_vm() {
 		why="${why}--keep rule: $(wc -l < $W/kp.rule.j) journeys differ from the full log's $nr with the rule; "
 		kp_diff $W/kp.frule.j $W/kp.rule.j $W/kp.full.ntl $W/kp.rule.ntl
 	fi
-	for n in drop rule; do
+	# rulef's nft steps come from netlink, the full log's from BPF (chain
+	# entries and exits too, the recorder's own table's steps not): the
+	# same packets with the rule's step, equal but for their nft steps
+	kp_nonft $W/kp.frule.j > $W/kp.frule.n
+	kp_nonft $W/kp.rulef.j > $W/kp.rulef.n
+	nrf=$(grep -c "\"table\":\"t\",\"chain\":\"in\",\"kind\":\"rule\",\"handle\":$hj," $W/kp.rulef.j)
+	if ! cmp -s $W/kp.frule.n $W/kp.rulef.n || [ "$nrf" != "$(wc -l < $W/kp.rulef.j)" ]; then
+		why="${why}--keep rule, nftables probes failed: $(wc -l < $W/kp.rulef.j) journeys ($nrf with the rule's step) differ from the full log's $nr with the rule (but for nft steps); "
+		kp_diff $W/kp.frule.n $W/kp.rulef.n $W/kp.full.ntl $W/kp.rulef.ntl
+	fi
+	for n in drop rule rulef; do
 		case $n in
 		drop) want=$nd w=$w0d bs=$bsd bd=$bdd ;;
 		rule) want=$nr w=$w0r bs=$bsr bd=$bdr ;;
+		rulef) want=$nr w=$w0f bs=$bsf bd=$bdf ;;
 		esac
 		# the full log's packets this recorder could see too
 		nfull=$(keep_norm $W/kp.full.ntl $w | wc -l)
@@ -188,7 +224,7 @@ record_keep_vm() {
 						printf "%s/%s ended %.2f s before; ", p, u, (w - e) / 1e9 } }')"
 		fi
 		kd=$(sed -n 's/.*--keep in the kernel: \([0-9]*\) packets discarded there.*/\1/p' $W/kp.$n.err)
-		[ -n "$kuser" ] || [ "${kd:-0}" -gt 0 ] || why="${why}$n: no packet discarded in the kernel; "
+		[ -n "$kuser" ] || [ $n = rulef ] || [ "${kd:-0}" -gt 0 ] || why="${why}$n: no packet discarded in the kernel; "
 	done
 	info "keep/$be: full log $nall packets, $nfull of them after the keep recorder's counters before the traffic ($bsd seen then), $nd dropped, $nr with rule $hj; $(grep -h -- '--keep in the kernel' $W/kp.drop.err | cut -c14-300); bytes full $(wc -c < $W/kp.full.ntl), drop $(wc -c < $W/kp.drop.ntl)"
 	if [ -z "$why" ]; then res PASS "keep/$be"; else res FAIL "keep/$be" "$why"; cut -c1-300 $W/kp.drop.err; fi
