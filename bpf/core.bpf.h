@@ -103,18 +103,31 @@ static __noinline int nt_count_loss(void)
 }
 
 /* Ring buffer notification: user space polls the ring every 20 ms anyway
- * (nft-record/record.c), so a record only wakes it up when the ring holds more
- * than nt_wakeup_bytes (set by user space to a quarter of the ring).  A wakeup
- * per record (flags 0 when the reader keeps up) costs an irq_work and a
- * context switch per event. */
+ * (nft-record/record_loop.c), so records wake it only when the ring holds
+ * more than nt_wakeup_bytes (set by user space to a quarter of the ring), and
+ * then at most once every NT_WAKE_GAP_NS (all CPUs together; a race only
+ * wakes twice).  A wakeup costs an irq_work - a self-IPI, a VM exit in a
+ * guest - and a context switch of the reader: one per record (flags 0 when
+ * the reader keeps up, FORCE at every record while it is behind, e.g.
+ * descheduled) made the traffic's CPU pay for 20-80 k IPIs a second at
+ * 0.5 M events/s.  Discards never wake (BPF_RB_NO_WAKEUP everywhere). */
 const volatile __u64 nt_wakeup_bytes = 0;
+#define NT_WAKE_GAP_NS 200000ull
+__u64 nt_wake_ns = 0;
 
 static __always_inline __u64 nt_rb_wake(void)
 {
+	__u64 now;
+
 	if (!nt_wakeup_bytes)
 		return 0;
-	return bpf_ringbuf_query(&nt_events, BPF_RB_AVAIL_DATA) >= nt_wakeup_bytes ?
-		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&nt_events, BPF_RB_AVAIL_DATA) < nt_wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	now = bpf_ktime_get_ns();
+	if (now - nt_wake_ns < NT_WAKE_GAP_NS)
+		return BPF_RB_NO_WAKEUP;
+	nt_wake_ns = now;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 /* Submit flags of a packet's record, which costs one event of the CPU's
@@ -187,7 +200,7 @@ static __always_inline void *nt_reserve(__u32 size)
 #define NT_DISCARD(p)                                      \
 	do {                                               \
 		if (!nt_keep_on)                           \
-			bpf_ringbuf_discard((p), 0);       \
+			bpf_ringbuf_discard((p), BPF_RB_NO_WAKEUP); \
 	} while (0)
 
 static __always_inline void nt_fill_hdr(struct nt_ev_hdr *h, __u8 type, __u8 flags, __u32 id,
@@ -217,6 +230,21 @@ static __always_inline void nt_ct_forget(struct sk_buff *skb);
 static __noinline int nt_meta_submit(struct sk_buff *skb, struct nt_ev_meta *m);
 static __always_inline void nt_bytes_forget(struct sk_buff *skb);
 static __noinline int nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex, __u32 netns);
+
+/* Emit the META M that nt_track parsed on its stack: reserved only now, so a
+ * hit whose headers did not change (most hits of a packet path point) never
+ * touches the ring - no reservation under the ring's lock, no discarded
+ * record for the reader to step over. */
+static __noinline int nt_meta_emit(struct sk_buff *skb, const struct nt_ev_meta *m)
+{
+	struct nt_ev_meta *r = nt_reserve(sizeof(*r));
+
+	if (!r)
+		return 0;
+	__builtin_memcpy(r, m, sizeof(*r));
+	nt_meta_submit(skb, r); /* + bytes (bytes.bpf.h) */
+	return 0;
+}
 
 /* SKB starts a new packet or is freed: the conntrack and bytes state of its
  * address goes (ct.bpf.h, bytes.bpf.h; each only when on). */
@@ -263,6 +291,16 @@ static __always_inline void nt_emit_dev(__u32 func_id, __u64 skb, __u32 ifindex,
 
 /* DEV record when a traced skb is on another device / namespace than last
  * emitted (before the record of this hop). */
+static __always_inline void nt_dev_note(struct nt_skb_state *st, struct sk_buff *skb,
+					__u32 func_id, __u32 ifindex, __u32 netns)
+{
+	if (!netns || (ifindex == st->ifindex && netns == st->netns))
+		return;
+	st->ifindex = ifindex;
+	st->netns = netns;
+	nt_emit_dev(func_id, (__u64)skb, ifindex, netns);
+}
+
 static __always_inline void nt_dev_check(struct nt_skb_state *st, struct sk_buff *skb,
 					 __u32 func_id)
 {
@@ -271,11 +309,7 @@ static __always_inline void nt_dev_check(struct nt_skb_state *st, struct sk_buff
 	if (!st->match)
 		return;
 	nt_skb_dev(skb, &ifindex, &netns);
-	if (!netns || (ifindex == st->ifindex && netns == st->netns))
-		return;
-	st->ifindex = ifindex;
-	st->netns = netns;
-	nt_emit_dev(func_id, (__u64)skb, ifindex, netns);
+	nt_dev_note(st, skb, func_id, ifindex, netns);
 }
 
 /* Remember the data buffer of a traced packet (its first skb KEY). */
@@ -372,8 +406,8 @@ static __noinline int nt_valve_decide(struct nt_skb_state *st, __u64 now)
 	return 0;
 }
 
-/* First sight of SKB (no state): M (reserved, header filled) gets parsed;
- * decide whether the skb is a packet and traced; emit or discard M. */
+/* First sight of SKB (no state): M (parsed on nt_track's stack) decides
+ * whether the skb is a packet and traced; M is emitted when it is. */
 static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 flags,
 				    struct nt_ev_meta *m, int fm, const struct nt_meta_ids *ids)
 {
@@ -388,7 +422,6 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 	nst.netns = m->netns;
 	nst.head = head;
 	if ((flags & NT_TRACK_LINKONLY) && m->l3 == NT_L3_NONE) {
-		NT_DISCARD(m);
 		return 0;
 	}
 	if (m->l3 == NT_L3_NONE) {
@@ -421,7 +454,6 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 			    (hs->sig == nst.sig || m->ip_id || m->l4_extra) &&
 			    (!fam || fam == NT_AF_INET || fam == NT_AF_INET6)) {
 				struct nt_ev_link *l;
-				struct nt_ev_meta *m2;
 
 				/* a copy of a traced packet's skb made unseen */
 				nst.match = NT_MATCH_YES;
@@ -436,18 +468,13 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 					NT_SUBMIT(l);
 				}
 				/* headers changed since: META after the LINK */
-				m2 = hs->sig != nst.sig ? nt_reserve(sizeof(*m2)) : 0;
-				if (m2) {
-					__builtin_memcpy(m2, m, sizeof(*m2));
-					nt_meta_submit(skb, m2);
-				} else if (m->netns) {
+				if (hs->sig != nst.sig)
+					nt_meta_emit(skb, m);
+				else if (m->netns)
 					nt_emit_dev(func_id, key, m->ifindex, m->netns);
-				}
-				NT_DISCARD(m);
 				return NT_MATCH_YES;
 			}
 			if (flags & NT_TRACK_LINKONLY) {
-				NT_DISCARD(m);
 				return 0; /* nothing stored: not a packet seen here */
 			}
 		}
@@ -458,33 +485,31 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 	}
 	bpf_map_update_elem(&nt_skbs, &key, &nst, BPF_ANY);
 	if (!nst.match) {
-		NT_DISCARD(m);
 		if (nst.shed)
 			nt_shed_event();
 		return 0;
 	}
-	nt_meta_submit(skb, m); /* + bytes (bytes.bpf.h) */
+	nt_meta_emit(skb, m);
 	return nst.match;
 }
 
 /* The same packet with new headers (it gained them, was fragmented or
- * reassembled): META M when it is traced, else M withdrawn. */
+ * reassembled): META M when it is traced. */
 static __always_inline int nt_same_packet_meta(struct sk_buff *skb, __u64 key, __u64 head,
 					       struct nt_skb_state *st, struct nt_ev_meta *m)
 {
 	if (!st->match) {
-		NT_DISCARD(m);
 		return 0;
 	}
 	st->ifindex = m->ifindex;
 	st->netns = m->netns;
 	nt_head_put(head, key, st);
-	nt_meta_submit(skb, m); /* + bytes (bytes.bpf.h) */
+	nt_meta_emit(skb, m);
 	return st->match;
 }
 
-/* Re-check of a known skb (state ST): M (reserved, header filled) gets
- * parsed; emit META when the headers changed, end / start packets. */
+/* Re-check of a known skb (state ST) against M (parsed on nt_track's
+ * stack): emit META when the headers changed, end / start packets. */
 static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct nt_skb_state *st,
 				      struct nt_ev_meta *m, int fm, const struct nt_meta_ids *ids)
 {
@@ -499,8 +524,8 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 				(m->ifindex == st->ifindex && m->netns == st->netns))) ||
 	    (st->hdrless && m->l3 == NT_L3_NONE)) {
 		st->sig = sig;
-		NT_DISCARD(m);
-		nt_dev_check(st, skb, func_id);
+		if (st->match)
+			nt_dev_note(st, skb, func_id, m->ifindex, m->netns);
 		return st->match;
 	}
 	if (st->hdrless) {
@@ -518,7 +543,6 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 			 * a packet the filter left out (its only record) */
 			nt_valve_decide(st, m->h.ts_ns);
 			if (!st->match) {
-				NT_DISCARD(m);
 				nt_emit_simple(NT_EV_FREE, NT_F_DISCARD, func_id, key);
 				return 0;
 			}
@@ -551,7 +575,6 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		 * sight (the filter applies again) */
 		__u32 was = st->match;
 		struct nt_ev_hdr *f;
-		struct nt_ev_meta *m2;
 
 		st->ident = ident;
 		st->dident = ids->dident;
@@ -571,12 +594,8 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 			NT_SUBMIT(f);
 		}
 		nt_head_put(head, key, st);
-		m2 = st->match ? nt_reserve(sizeof(*m2)) : 0;
-		if (m2) {
-			__builtin_memcpy(m2, m, sizeof(*m2));
-			nt_meta_submit(skb, m2);
-		}
-		NT_DISCARD(m);
+		if (st->match)
+			nt_meta_emit(skb, m);
 		return st->match;
 	}
 	/* the same packet, headers changed (NAT ...); one the filter left out
@@ -592,10 +611,9 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 	st->ifindex = m->ifindex;
 	st->netns = m->netns;
 	if (!st->match) {
-		NT_DISCARD(m);
 		return 0;
 	}
-	nt_meta_submit(skb, m); /* + bytes (bytes.bpf.h) */
+	nt_meta_emit(skb, m);
 	return st->match;
 }
 
@@ -638,7 +656,7 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	__u64 key = (__u64)skb;
 	struct nt_skb_state *st;
 	struct nt_meta_ids ids;
-	struct nt_ev_meta *m;
+	struct nt_ev_meta mm, *m = &mm;
 	int fm, l3;
 
 	st = bpf_map_lookup_elem(&nt_skbs, &key);
@@ -662,12 +680,8 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	}
 	if (!st && !nt_maybe_packet(skb, flags))
 		return 0;
-	m = nt_reserve(sizeof(*m));
-	if (!m) {
-		if (st && st->shed)
-			nt_shed_event();
-		return st ? st->match : 1;
-	}
+	if (nt_off)
+		return 0; /* stopped: nothing is recorded */
 	__builtin_memset(m, 0, sizeof(*m));
 	nt_fill_hdr(&m->h, NT_EV_META, 0, func_id, key);
 	l3 = nt_skb_meta_fill(skb, m);

@@ -69,7 +69,7 @@ static __always_inline void nt_nl_count_loss(void)
 		if (!r)                                                                 \
 			goto lost;                                                      \
 		if (bpf_skb_load_bytes(skb, 0, r->d, l)) {                              \
-			bpf_ringbuf_discard(r, 0);                                      \
+			bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);                                      \
 			goto lost;                                                      \
 		}                                                                       \
 		nt_fill_hdr(&r->m.h, NT_EV_NLMSG, 0, (__u32)conf, conf >> 32);          \

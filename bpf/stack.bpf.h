@@ -64,7 +64,7 @@ static __noinline int nt_stack_ref(void *ctx, __u64 skb, __u32 func_id)
 		return 0;
 	id = nt_stack_take(ctx);
 	if (!id) {
-		bpf_ringbuf_discard(s, 0);
+		bpf_ringbuf_discard(s, BPF_RB_NO_WAKEUP);
 		return 0;
 	}
 	nt_fill_hdr(&s->h, NT_EV_STACKREF, 0, func_id, skb);
