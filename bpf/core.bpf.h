@@ -102,17 +102,21 @@ static __noinline int nt_count_loss(void)
 	return 0;
 }
 
-/* Ring buffer notification: user space polls the ring every 20 ms anyway
- * (nft-record/record_loop.c), so records wake it only when the ring holds
- * more than nt_wakeup_bytes (set by user space to a quarter of the ring), and
- * then at most once every NT_WAKE_GAP_NS (all CPUs together; a race only
- * wakes twice).  A wakeup costs an irq_work - a self-IPI, a VM exit in a
- * guest - and a context switch of the reader: one per record (flags 0 when
- * the reader keeps up, FORCE at every record while it is behind, e.g.
- * descheduled) made the traffic's CPU pay for 20-80 k IPIs a second at
- * 0.5 M events/s.  Discards never wake (BPF_RB_NO_WAKEUP everywhere). */
+/* Ring buffer notification.  A wakeup costs an irq_work - a self-IPI, a VM
+ * exit in a guest - and a context switch of the reader.  The kernel's own
+ * policy (flags 0: wake when the reader has read everything, i.e. once per
+ * drain) kept the reader close behind but cost ~20 k IPIs a second at
+ * 0.5 M events/s.  Now, while the ring holds less than nt_wakeup_bytes
+ * (user space: a quarter of the ring; 0 = the kernel's policy), a record
+ * wakes the reader at most once every NT_WAKE_GAP_NS (all CPUs together; a
+ * race only wakes twice): a reader woken every millisecond is as close
+ * behind for a ring of megabytes, at most 1,000 IPIs a second.  Past it (the
+ * reader is behind: descheduled, starved) every record wakes it, as before:
+ * that costs the traffic, which then slows down instead of overrunning the
+ * ring.  User space also polls every 20 ms (nft-record/record_loop.c).
+ * Discards never wake (BPF_RB_NO_WAKEUP everywhere). */
 const volatile __u64 nt_wakeup_bytes = 0;
-#define NT_WAKE_GAP_NS 200000ull
+#define NT_WAKE_GAP_NS 1000000ull
 __u64 nt_wake_ns = 0;
 
 static __always_inline __u64 nt_rb_wake(void)
@@ -121,8 +125,8 @@ static __always_inline __u64 nt_rb_wake(void)
 
 	if (!nt_wakeup_bytes)
 		return 0;
-	if (bpf_ringbuf_query(&nt_events, BPF_RB_AVAIL_DATA) < nt_wakeup_bytes)
-		return BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&nt_events, BPF_RB_AVAIL_DATA) >= nt_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
 	now = bpf_ktime_get_ns();
 	if (now - nt_wake_ns < NT_WAKE_GAP_NS)
 		return BPF_RB_NO_WAKEUP;
