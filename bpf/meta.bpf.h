@@ -46,9 +46,9 @@ static __always_inline __u16 nt_skb_family(struct sk_buff *skb)
  * of a packet path program's run).  The offsets are CO-RE constants, so the
  * layout test is decided at load.  The window is a per-CPU buffer, not
  * stack (the programs' frames with a --filter slot are near the verifier's
- * 512 bytes); a program that runs nested in another's use of it (an
- * interrupt on the same CPU: busy > 1), a kernel whose layout does not fit,
- * or a failed read: field by field. */
+ * 512 bytes); a run that finds it in use by another on the same CPU (busy:
+ * that run's mark), a kernel whose layout does not fit, or a failed read:
+ * field by field. */
 #define NT_SKB_WIN 128
 struct nt_skb_win {
 	__u64 busy;
@@ -74,18 +74,23 @@ struct nt_skb_fields {
 					   (lo) + NT_SKB_WIN)
 #define NT_SKB_AT(w, fld, lo, type) (*(type *)((__u8 *)(w) + (NT_SKB_OFF(fld) - (lo))))
 
-static __always_inline void nt_skb_fields_read(struct sk_buff *skb, struct nt_skb_fields *f)
+static __always_inline void nt_skb_fields_read(struct sk_buff *skb, struct nt_skb_fields *f,
+					       __u64 tok)
 {
 	__u32 k = 0, lo = NT_SKB_OFF(len) & ~7u; /* 8-aligned: the loads below are aligned */
 	struct nt_skb_win *v = bpf_map_lookup_elem(&nt_skbwin, &k);
-	int got = 0;
 
-	if (v && NT_SKB_IN(len, lo) && NT_SKB_IN(mark, lo) && NT_SKB_IN(protocol, lo) &&
+	/* TOK (nonzero, this run's own) marks the buffer taken; a run that
+	 * finds it taken reads field by field.  Checked again after the
+	 * fields are taken: a run on the same CPU that came in between (an
+	 * interrupt, or a preemption of a program that only disables
+	 * migration: fentry) and wrote the buffer has replaced or cleared
+	 * the mark, and its fields are not used.  No atomics (5.10). */
+	if (v && !v->busy && NT_SKB_IN(len, lo) && NT_SKB_IN(mark, lo) && NT_SKB_IN(protocol, lo) &&
 	    NT_SKB_IN(network_header, lo) && NT_SKB_IN(mac_header, lo) && NT_SKB_IN(head, lo) &&
 	    NT_SKB_IN(data, lo)) {
-		/* the fields are taken before busy drops: a nested program
-		 * (busy 2) never writes the buffer meanwhile */
-		if (++v->busy == 1 && !bpf_probe_read_kernel(v->w, sizeof(v->w), (__u8 *)skb + lo)) {
+		v->busy = tok;
+		if (!bpf_probe_read_kernel(v->w, sizeof(v->w), (__u8 *)skb + lo)) {
 			f->len = NT_SKB_AT(v->w, len, lo, __u32);
 			f->mark = NT_SKB_AT(v->w, mark, lo, __u32);
 			f->proto = NT_SKB_AT(v->w, protocol, lo, __u16);
@@ -93,11 +98,13 @@ static __always_inline void nt_skb_fields_read(struct sk_buff *skb, struct nt_sk
 			f->mh = NT_SKB_AT(v->w, mac_header, lo, __u16);
 			f->head = NT_SKB_AT(v->w, head, lo, unsigned char *);
 			f->data = NT_SKB_AT(v->w, data, lo, unsigned char *);
-			got = 1;
+			if (*(volatile __u64 *)&v->busy == tok) {
+				v->busy = 0;
+				return;
+			}
+		} else if (v->busy == tok) {
+			v->busy = 0;
 		}
-		v->busy--;
-		if (got)
-			return;
 	}
 	f->len = BPF_CORE_READ(skb, len);
 	f->mark = BPF_CORE_READ(skb, mark);
@@ -128,7 +135,9 @@ static __noinline int nt_skb_meta_fill(struct sk_buff *skb, struct nt_ev_meta *m
 	__u8 l4proto = 0;
 	unsigned char *l4 = 0;
 
-	nt_skb_fields_read(skb, &f);
+	/* the run's mark: its time stamp and skb (another run on this CPU
+	 * has a later stamp) */
+	nt_skb_fields_read(skb, &f, (m->h.ts_ns ^ (__u64)skb) | 1);
 	head = f.head;
 	nh = f.nh;
 	mh = f.mh;
