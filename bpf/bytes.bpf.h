@@ -51,12 +51,14 @@ static __always_inline __u32 nt_bytes_sig(const struct nt_ev_meta *m)
 }
 
 /* After a META of SKB was emitted (its header signature SIG, NETNS,
- * IFINDEX, function FUNC_ID): the packet's bytes if this version is new. */
+ * IFINDEX, function FUNC_ID): the packet's bytes if this version is new.
+ * SIG 0 (nt_bytes_sig is never 0): after a DEV record, the version last
+ * captured when NETNS is new to it. */
 static __noinline int nt_bytes_hit(struct sk_buff *skb, __u32 func_id, __u32 sig, __u32 netns,
 				   __u32 ifindex)
 {
 	__u64 key = (__u64)skb;
-	struct nt_bsig now = { .sig = sig, .netns = netns }, *was;
+	struct nt_bsig now = { .netns = netns }, *was;
 	struct nt_ev_bytes *b;
 	unsigned char *head, *data, *start;
 	__u16 nh, mh;
@@ -67,13 +69,19 @@ static __noinline int nt_bytes_hit(struct sk_buff *skb, __u32 func_id, __u32 sig
 	if (!nt_capture_bytes)
 		return 0;
 	was = bpf_map_lookup_elem(&nt_bsigs, &key);
+	if (!sig) {
+		if (!was || was->netns == netns)
+			return 0;
+		sig = was->sig;
+	}
+	now.sig = sig;
 	if (was) {
 		if (was->sig == sig && was->netns == netns)
 			return 0;
 		why = was->sig == sig ? NT_BYTES_NETNS : NT_BYTES_CHANGED;
 	}
 	bpf_map_update_elem(&nt_bsigs, &key, &now, BPF_ANY);
-	b = nt_reserve_ring(NT_BYTES_RECLEN(NT_BYTES_MAX));
+	b = nt_reserve_ring_leaf(NT_BYTES_RECLEN(NT_BYTES_MAX));
 	if (!b)
 		return 0;
 	head = BPF_CORE_READ(skb, head);
@@ -122,36 +130,21 @@ static __noinline int nt_bytes_hit(struct sk_buff *skb, __u32 func_id, __u32 sig
 }
 
 /* After a DEV record of SKB (device / namespace changed, headers not): the
- * bytes again when the namespace is new to this version. */
-static __noinline int nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex, __u32 netns)
+ * bytes again when the namespace is new to this version.  Inline, the test
+ * in nt_bytes_hit: no subprogram level between the program and nt_bytes_hit
+ * (core.bpf.h nt_meta_emit: the combined stack). */
+static __always_inline void nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex, __u32 netns)
 {
-	__u64 key = skb;
-	struct nt_bsig *was;
-
-	if (!nt_capture_bytes)
-		return 0;
-	was = bpf_map_lookup_elem(&nt_bsigs, &key);
-	if (!was || was->netns == netns)
-		return 0;
-	return nt_bytes_hit((struct sk_buff *)skb, func_id, was->sig, netns, ifindex);
+	if (nt_capture_bytes)
+		nt_bytes_hit((struct sk_buff *)skb, func_id, 0, netns, ifindex);
 }
 
-/* Submit META M of SKB, then its bytes when the version is new.  One
- * subprogram for the several places a META goes out (core.bpf.h). */
-static __noinline int nt_meta_submit(struct sk_buff *skb, struct nt_ev_meta *m)
+/* After META M of SKB went out (nt_meta_emit, core.bpf.h; M is the parse on
+ * nt_track's stack): its bytes when the version is new. */
+static __always_inline void nt_bytes_meta(struct sk_buff *skb, const struct nt_ev_meta *m)
 {
-	__u32 sig = 0, netns = 0, ifindex = 0, id = 0;
-
-	if (nt_capture_bytes) {
-		sig = nt_bytes_sig(m);
-		netns = m->netns;
-		ifindex = m->ifindex;
-		id = m->h.id;
-	}
-	NT_SUBMIT(m);
 	if (nt_capture_bytes)
-		nt_bytes_hit(skb, id, sig, netns, ifindex);
-	return 0;
+		nt_bytes_hit(skb, m->h.id, nt_bytes_sig(m), m->netns, m->ifindex);
 }
 
 #endif

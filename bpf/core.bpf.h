@@ -91,14 +91,20 @@ struct {
 	__type(value, struct nt_head_state);
 } nt_heads SEC(".maps");
 
-/* a subprogram: every reservation's failure path calls it */
-static __noinline int nt_count_loss(void)
+static __always_inline void nt_count_loss_inline(void)
 {
 	__u32 k = 0;
 	__u64 *v = bpf_map_lookup_elem(&nt_lost, &k);
 
 	if (v)
 		*v += 1; /* per-CPU slot: no atomics needed */
+}
+
+/* a subprogram: every reservation's failure path calls it (but those of
+ * nt_reserve_ring_leaf) */
+static __noinline int nt_count_loss(void)
+{
+	nt_count_loss_inline();
 	return 0;
 }
 
@@ -191,6 +197,21 @@ static __always_inline void *nt_reserve_ring(__u32 size)
 	return p;
 }
 
+/* The same in the subprograms with the largest frames (nt_bytes_hit,
+ * nt_ct_hit): the loss counted inline, no nt_count_loss level below them
+ * (nt_meta_emit: the combined stack). */
+static __always_inline void *nt_reserve_ring_leaf(__u32 size)
+{
+	void *p;
+
+	if (nt_off)
+		return NULL;
+	p = bpf_ringbuf_reserve(&nt_events, size, 0);
+	if (!p)
+		nt_count_loss_inline();
+	return p;
+}
+
 /* A packet's record (sent with NT_SUBMIT or dropped with NT_DISCARD): in the
  * ring, or a scratch record with the kernel-side keep (keep.bpf.h). */
 static __always_inline void *nt_reserve(__u32 size)
@@ -231,24 +252,9 @@ static __noinline int nt_ct_hit(struct sk_buff *skb, __u32 func_id);
 static __always_inline void nt_stack_hit(void *ctx, __u64 skb, __u32 func_id);
 static __always_inline void nt_ct_forget(struct sk_buff *skb);
 /* packet bytes (bytes.bpf.h, --capture-bytes) */
-static __noinline int nt_meta_submit(struct sk_buff *skb, struct nt_ev_meta *m);
+static __always_inline void nt_bytes_meta(struct sk_buff *skb, const struct nt_ev_meta *m);
 static __always_inline void nt_bytes_forget(struct sk_buff *skb);
-static __noinline int nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex, __u32 netns);
-
-/* Emit the META M that nt_track parsed on its stack: reserved only now, so a
- * hit whose headers did not change (most hits of a packet path point) never
- * touches the ring - no reservation under the ring's lock, no discarded
- * record for the reader to step over. */
-static __noinline int nt_meta_emit(struct sk_buff *skb, const struct nt_ev_meta *m)
-{
-	struct nt_ev_meta *r = nt_reserve(sizeof(*r));
-
-	if (!r)
-		return 0;
-	__builtin_memcpy(r, m, sizeof(*r));
-	nt_meta_submit(skb, r); /* + bytes (bytes.bpf.h) */
-	return 0;
-}
+static __always_inline void nt_bytes_dev(__u64 skb, __u32 func_id, __u32 ifindex, __u32 netns);
 
 /* SKB starts a new packet or is freed: the conntrack and bytes state of its
  * address goes (ct.bpf.h, bytes.bpf.h; each only when on). */
@@ -411,9 +417,11 @@ static __noinline int nt_valve_decide(struct nt_skb_state *st, __u64 now)
 }
 
 /* First sight of SKB (no state): M (parsed on nt_track's stack) decides
- * whether the skb is a packet and traced; M is emitted when it is. */
+ * whether the skb is a packet and traced; *EMIT set: M is to be emitted
+ * (after everything recorded here). */
 static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 flags,
-				    struct nt_ev_meta *m, int fm, const struct nt_meta_ids *ids)
+				    struct nt_ev_meta *m, int fm, const struct nt_meta_ids *ids,
+				    int *emit)
 {
 	__u64 key = (__u64)skb;
 	struct nt_skb_state nst = {};
@@ -473,7 +481,7 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 				}
 				/* headers changed since: META after the LINK */
 				if (hs->sig != nst.sig)
-					nt_meta_emit(skb, m);
+					*emit = 1;
 				else if (m->netns)
 					nt_emit_dev(func_id, key, m->ifindex, m->netns);
 				return NT_MATCH_YES;
@@ -493,14 +501,14 @@ static __always_inline int nt_first(struct sk_buff *skb, __u32 func_id, __u32 fl
 			nt_shed_event();
 		return 0;
 	}
-	nt_meta_emit(skb, m);
+	*emit = 1;
 	return nst.match;
 }
 
 /* The same packet with new headers (it gained them, was fragmented or
- * reassembled): META M when it is traced. */
+ * reassembled): META M (*EMIT) when it is traced. */
 static __always_inline int nt_same_packet_meta(struct sk_buff *skb, __u64 key, __u64 head,
-					       struct nt_skb_state *st, struct nt_ev_meta *m)
+					       struct nt_skb_state *st, struct nt_ev_meta *m, int *emit)
 {
 	if (!st->match) {
 		return 0;
@@ -508,14 +516,15 @@ static __always_inline int nt_same_packet_meta(struct sk_buff *skb, __u64 key, _
 	st->ifindex = m->ifindex;
 	st->netns = m->netns;
 	nt_head_put(head, key, st);
-	nt_meta_emit(skb, m);
+	*emit = 1;
 	return st->match;
 }
 
 /* Re-check of a known skb (state ST) against M (parsed on nt_track's
- * stack): emit META when the headers changed, end / start packets. */
+ * stack): META (*EMIT) when the headers changed, end / start packets. */
 static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct nt_skb_state *st,
-				      struct nt_ev_meta *m, int fm, const struct nt_meta_ids *ids)
+				      struct nt_ev_meta *m, int fm, const struct nt_meta_ids *ids,
+				      int *emit)
 {
 	__u64 key = (__u64)skb;
 	__u64 head = (__u64)BPF_CORE_READ(skb, head);
@@ -551,7 +560,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 				return 0;
 			}
 		}
-		return nt_same_packet_meta(skb, key, head, st, m);
+		return nt_same_packet_meta(skb, key, head, st, m, emit);
 	}
 	if (!st->isfrag && (m->frag & NT_FRAG_IS) && !(m->frag & NT_FRAG_OFF_MASK) &&
 	    st->dident == ids->dident) {
@@ -561,7 +570,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		st->sig = sig;
 		st->ident = ident;
 		st->head = head;
-		return nt_same_packet_meta(skb, key, head, st, m);
+		return nt_same_packet_meta(skb, key, head, st, m, emit);
 	}
 	if (st->isfrag && !(m->frag & NT_FRAG_IS) && m->l3 != NT_L3_NONE) {
 		/* the fragment that completed the queue became the reassembled
@@ -571,7 +580,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 		st->ident = ident;
 		st->dident = ids->dident;
 		st->head = head;
-		return nt_same_packet_meta(skb, key, head, st, m);
+		return nt_same_packet_meta(skb, key, head, st, m, emit);
 	}
 	if (st->ident != ident) {
 		/* address reused by a new packet: end the old one (FREE before
@@ -598,8 +607,7 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 			NT_SUBMIT(f);
 		}
 		nt_head_put(head, key, st);
-		if (st->match)
-			nt_meta_emit(skb, m);
+		*emit = !!st->match;
 		return st->match;
 	}
 	/* the same packet, headers changed (NAT ...); one the filter left out
@@ -617,8 +625,33 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
 	if (!st->match) {
 		return 0;
 	}
-	nt_meta_emit(skb, m);
+	*emit = 1;
 	return st->match;
+}
+
+/* Emit the META M that nt_track parsed on its stack: reserved only now, so a
+ * hit whose headers did not change (most hits of a packet path point) never
+ * touches the ring - no reservation under the ring's lock, no discarded
+ * record for the reader to step over.  Inlined at nt_track's one emission
+ * point, not a subprogram: M lives in the program's own frame, the largest
+ * one (312-352 bytes), and the verifier refuses a chain of calls whose
+ * frames add up to more than 512 bytes - 6.1's rounds each frame up to 32
+ * bytes, at least 32 (newer kernels: JITed frames to 16, an empty one 0), and
+ * counts every call in the code, dead or not.  With nt_meta_emit and
+ * nt_meta_submit as subprograms above nt_bytes_hit (120) and nt_count_loss,
+ * 6.1 refused every packet program with --capture-bytes: 544.  Now the
+ * deepest chains are the program, nt_bytes_hit / nt_ct_hit (both count
+ * their losses inline: nt_reserve_ring_leaf) or nt_submit + nt_keep_put:
+ * 448-480 bytes on 6.1 without --filter. */
+static __always_inline void nt_meta_emit(struct sk_buff *skb, const struct nt_ev_meta *m)
+{
+	struct nt_ev_meta *r = nt_reserve(sizeof(*r));
+
+	if (!r)
+		return;
+	__builtin_memcpy(r, m, sizeof(*r));
+	NT_SUBMIT(r);
+	nt_bytes_meta(skb, m); /* + bytes (bytes.bpf.h), from M: still on nt_track's stack */
 }
 
 /*
@@ -661,7 +694,7 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 	struct nt_skb_state *st;
 	struct nt_meta_ids ids;
 	struct nt_ev_meta mm, *m = &mm;
-	int fm, l3;
+	int fm, l3, r, emit = 0;
 
 	st = bpf_map_lookup_elem(&nt_skbs, &key);
 	if (st && st->ended) {
@@ -719,14 +752,17 @@ static __always_inline int nt_track(struct sk_buff *skb, __u32 func_id, __u32 fl
 		fm = 1;
 	}
 	if (st) {
+		r = nt_recheck(skb, func_id, st, m, fm, &ids, &emit);
 		/* a shed packet's hop (or the first of a new one shed here) */
-		int r = nt_recheck(skb, func_id, st, m, fm, &ids);
-
 		if (!r && st->shed)
 			nt_shed_event();
-		return r;
+	} else {
+		r = nt_first(skb, func_id, flags, m, fm, &ids, &emit);
 	}
-	return nt_first(skb, func_id, flags, m, fm, &ids);
+	/* the one emission point of META: last, as where it was decided */
+	if (emit)
+		nt_meta_emit(skb, m);
+	return r;
 }
 
 /* Forget SKB (freed; the caller emitted its DROP / FREE): its address may be

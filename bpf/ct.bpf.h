@@ -84,7 +84,7 @@ static __always_inline int nt_ct_is_after(__u32 func_id)
  * and state filled (the caller fills the state); NULL when the ring is full. */
 static __always_inline struct nt_ev_ct *nt_ct_rec(__u64 key, __u32 func_id)
 {
-	struct nt_ev_ct *r = nt_reserve_ring(sizeof(*r));
+	struct nt_ev_ct *r = nt_reserve_ring_leaf(sizeof(*r));
 
 	if (!r)
 		return NULL;
