@@ -25,6 +25,36 @@
 #include "nft-record/tracepoints.h"
 #include "nt.skel.h"
 
+/* The verifier's own reason when a program failed to load: the last line of
+ * its log that is not a statistic ("prog NAME: LINE"), for the one error line
+ * (libbpf prints the whole log before, at warning level; a VM test or a user
+ * shows only the last lines). */
+static char verifier_why[300];
+
+static void note_verifier_log(const char *msg)
+{
+	const char *b = strstr(msg, "-- BEGIN PROG LOAD LOG --\n"), *e, *n, *s, *l;
+	const char *name = strstr(msg, "prog '");
+	size_t nl = 0;
+
+	if (!b || !(e = strstr(b, "-- END PROG LOAD LOG --")))
+		return;
+	if (name && name < b) {
+		name += 6;
+		nl = strcspn(name, "'");
+	}
+	for (s = b + strlen("-- BEGIN PROG LOAD LOG --\n"), l = NULL; s < e; s = n + 1) {
+		if (!(n = memchr(s, '\n', e - s)))
+			n = e;
+		if (n > s && strncmp(s, "verification time", 17) && strncmp(s, "stack depth", 11) &&
+		    strncmp(s, "processed ", 10) && strncmp(s, "max_states", 10))
+			l = s;
+	}
+	if (l)
+		snprintf(verifier_why, sizeof(verifier_why), "prog %.*s: %.*s", (int)nl, name ? name : "",
+			 (int)strcspn(l, "\n"), l);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	static int verbose = -1;
@@ -35,6 +65,24 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		return 0;
 	if (level == LIBBPF_INFO && verbose < 1)
 		return 0;
+	if (level == LIBBPF_WARN && strstr(fmt, "PROG LOAD LOG")) {
+		va_list aq;
+		int n;
+		char *m;
+
+		va_copy(aq, ap);
+		n = vsnprintf(NULL, 0, fmt, aq);
+		va_end(aq);
+		if (n > 0 && (m = malloc((size_t)n + 1))) {
+			va_copy(aq, ap);
+			vsnprintf(m, (size_t)n + 1, fmt, aq);
+			va_end(aq);
+			note_verifier_log(m);
+			n = fputs(m, stderr);
+			free(m);
+			return n;
+		}
+	}
 	return vfprintf(stderr, fmt, ap);
 }
 
@@ -394,13 +442,15 @@ static int open_bpf(struct rec *r)
 		 * the expression's code is what the verifier refused */
 		fprintf(stderr, "nft-record: --filter: the kernel's verifier refused the programs carrying the "
 			"expression (%zu eBPF instructions in %d filter slots): %s; the verifier bounds each "
-			"program's complexity (1,000,000 verified instructions): simplify the expression\n",
-			r->flt.block_n, slots, strerror(-err));
+			"program's complexity (1,000,000 verified instructions): simplify the expression%s%s\n",
+			r->flt.block_n, slots, strerror(-err), verifier_why[0] ? "; the verifier: " : "",
+			verifier_why);
 		return NT_EXIT_USAGE;
 	}
 	if (err) {
-		fprintf(stderr, "nft-record: cannot load the BPF programs: %s%s\n", strerror(-err),
-			err == -EPERM ? " (missing CAP_BPF / CAP_PERFMON?)" : "");
+		fprintf(stderr, "nft-record: cannot load the BPF programs: %s%s%s%s\n", strerror(-err),
+			err == -EPERM ? " (missing CAP_BPF / CAP_PERFMON?)" : "",
+			verifier_why[0] ? "; the verifier: " : "", verifier_why);
 		return err == -EPERM ? NT_EXIT_PRIV : NT_EXIT_KERNEL;
 	}
 	if (r->kkeep) {
