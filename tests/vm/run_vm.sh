@@ -21,6 +21,8 @@
 #                         none: only the record-default pipeline (backend auto)
 #   NT_VM_ONLY=pcapfilter,keep:5   only these guest scenarios, keep 5 times
 #                         (a flake hunt; the names of run.sh's "timed" lines)
+#   NT_LIBBPF_DEBUG=1     the guest's nft-record prints libbpf's debug log too
+#                         (kernel cmdline nt.libbpfdebug=1; with NT_VM_KEEP=1)
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
@@ -60,7 +62,7 @@ run_kernel() { # SPEC
 	fi
 	t1=$(date +%s)
 	vm_boot "$(vm_vmlinuz "$kx")" "$WORK/initrd-$tag.gz" "$WORK/res-$tag.txt" "$WORK/console-$tag.log" \
-		"nt.tag=$tag nt.full=$full${elsewhere:+ nt.elsewhere=$elsewhere}${NT_VM_BACKENDS:+ nt.backends=$NT_VM_BACKENDS}${NT_VM_ONLY:+ nt.only=$NT_VM_ONLY}"
+		"nt.tag=$tag nt.full=$full${elsewhere:+ nt.elsewhere=$elsewhere}${NT_VM_BACKENDS:+ nt.backends=$NT_VM_BACKENDS}${NT_VM_ONLY:+ nt.only=$NT_VM_ONLY}${NT_LIBBPF_DEBUG:+ nt.libbpfdebug=1}"
 	qrc=$?
 	t2=$(date +%s)
 	# issue #18: the guest's whatwhy recording, checked here (tshark, python3)

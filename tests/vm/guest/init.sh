@@ -19,6 +19,7 @@ export NT_RES=/dev/ttyS1
 # knobs from the kernel command line: nt.tag=6.1 nt.backends=a,b nt.full=0|1
 # nt.elsewhere=a,b (backends whose scenarios another kernel of the run covers)
 # nt.only=a,b:N (run.sh: only these scenarios, b N times; a flake hunt)
+# nt.libbpfdebug=1 (nft-record prints libbpf's debug log: NT_LIBBPF_DEBUG)
 for w in $(cat /proc/cmdline); do
 	case $w in
 	nt.tag=*) export NT_KTAG=${w#nt.tag=} ;;
@@ -31,6 +32,7 @@ for w in $(cat /proc/cmdline); do
 	nt.full=*) export NT_FULL=${w#nt.full=} ;;
 	nt.elsewhere=*) export NT_ELSEWHERE=$(echo "${w#nt.elsewhere=}" | tr , ' ') ;;
 	nt.only=*) export NT_ONLY=$(echo "${w#nt.only=}" | tr , ' ') ;;
+	nt.libbpfdebug=1) export NT_LIBBPF_DEBUG=1 ;;
 	esac
 done
 echo "=== guest start: $(uname -r) ==="
