@@ -21,6 +21,9 @@
 # packet; with BENCH_RECORD_OLD also nonft-old: before / after side by side.
 #   BENCH_QUICK=1   3 s of perf per mode (default 5)
 #   BENCH_RECORDPERF_MODES="untraced nonft ..."  a subset of the modes
+#   BENCH_RECORDPERF_PPS=60000   the traffic at this rate (default 0: as fast
+#                   as it goes); a fixed rate leaves CPU to the reader and
+#                   steadier per-run times when other work shares the host
 # Writes bench/results/recordperf.json.
 set -u
 cd "$(dirname "$0")/.."
@@ -40,7 +43,7 @@ bench_netns_up $NS || { echo "bench/recordperf.sh: namespace setup failed" >&2; 
 echo "$BENCH_RULESET" | ip netns exec ${NS}_b nft -f - || exit 1
 
 set -o pipefail
-O=$O NS=$NS W=$W MODES=${BENCH_RECORDPERF_MODES:-} PERF_SECS=$([ "${BENCH_QUICK:-0}" = 1 ] && echo 3 || echo 5) OLD=${BENCH_RECORD_OLD:-} \
+O=$O NS=$NS W=$W MODES=${BENCH_RECORDPERF_MODES:-} PPS=${BENCH_RECORDPERF_PPS:-0} PERF_SECS=$([ "${BENCH_QUICK:-0}" = 1 ] && echo 3 || echo 5) OLD=${BENCH_RECORD_OLD:-} \
 python3 - <<'PY' | python3 bench/lib/bench.py emit recordperf
 import ctypes, json, os, re, signal, subprocess, sys, time
 O, NS, W, OLD = os.environ["O"], os.environ["NS"], os.environ["W"], os.environ["OLD"]
@@ -102,7 +105,7 @@ def run(mode):
                            stdout=subprocess.PIPE, text=True)
     time.sleep(0.2)
     snd = subprocess.Popen(["ip", "netns", "exec", A, f"{W}/udpflood", "send", "10.98.0.2", "5201",
-                            str(SECS + 2 + (STATS_SECS + 1 if rec else 0)), "0", str(os.cpu_count())],
+                            str(SECS + 2 + (STATS_SECS + 1 if rec else 0)), os.environ["PPS"], str(os.cpu_count())],
                            stdout=subprocess.PIPE, text=True)
     time.sleep(1)
     subprocess.run(["perf", "record", "-q", "-a", "-g", "-F", str(HZ), "-e", "cpu-clock", "-o", f"{W}/{mode}.data",
@@ -225,5 +228,6 @@ for m in ("nonft", "nftrace"):
                      "unit": "ns", "baseline": "nft-record before" if old else "-",
                      "baseline_value": ns_run(old, name) if old and old["progs"] else None})
 print(json.dumps({"host_kernel": os.uname().release, "ncpu": os.cpu_count(), "perf_seconds": SECS, "hz": HZ,
+                  "pps_asked": int(os.environ["PPS"]),
                   "table": rows, "runs": runs}))
 PY
