@@ -17,6 +17,11 @@
 #   BENCH_VM_ROUNDS=N the VM's ways in turn N times (default 2; medians)
 #   BENCH_KEEP_OLD=PATH another nft-record build: a fourth VM way, "keepold"
 #                   (--keep drop --keep-kernel with it: before / after a change)
+#   BENCH_KEEP_WAYS="floor-attach floor-lookup floor-track" floors beside the
+#                   VM's ways (bench/vm/keep.sh): what the probes cost returning
+#                   at once, after the skb's state lookup, with the whole
+#                   tracking but no record kept (how much of the cost no keep
+#                   design can save)
 # Writes bench/results/keep.json.  Needs root.
 set -u
 cd "$(dirname "$0")/.."
@@ -126,10 +131,13 @@ if [ -n "${BENCH_VM:-}" ]; then
 		if vm_build_initrd "$VM_KX" "$W/initrd.gz" "$W/guest" $O/nft-discover $O/nft-record $O/nft-analyze \
 			$( [ -x $O/tests/tools/nt-vmprobe ] && echo $O/tests/tools/nt-vmprobe) $old; then
 			l0=$(cut -d' ' -f1 /proc/loadavg)
-			vm_boot "$(vm_vmlinuz "$VM_KX")" "$W/initrd.gz" "$W/vmres.txt" "$W/vmconsole.log" "nt.tag=$BENCH_VM nt.bt=$T nt.br=${BENCH_VM_ROUNDS:-2}"
+			vm_boot "$(vm_vmlinuz "$VM_KX")" "$W/initrd.gz" "$W/vmres.txt" "$W/vmconsole.log" "nt.tag=$BENCH_VM nt.bt=$T nt.br=${BENCH_VM_ROUNDS:-2}$( [ -n "${BENCH_KEEP_WAYS:-}" ] && echo " nt.bw=$(echo $BENCH_KEEP_WAYS | tr ' ' ,)")"
 			VMLOAD="$l0 -> $(cut -d' ' -f1 /proc/loadavg) (1 min)"
 			tr -d '\r' < "$W/vmres.txt" | grep '^BENCH keep ' | sed "s/^BENCH keep //" > "$W/vm"
 			tr -d '\r' < "$W/vmres.txt" | grep '^BENCH keepline ' # the recorders' --keep lines
+			tr -d '\r' < "$W/vmres.txt" | grep '^BENCH kernel=' # kernel, backend, clocksource
+			tr -d '\r' < "$W/vmres.txt" | grep '^BENCH keepprog ' | sed "s/^BENCH keepprog //" > "$W/vmprogs"
+			python3 bench/lib/keepprogs.py "$W/vmprogs" # ns per run per program and way
 			echo "bench/keep.sh: host load $VMLOAD"
 			[ -s "$W/vm" ] || tail -n 30 "$W/vmconsole.log"
 		fi
@@ -185,6 +193,13 @@ def vm_rows(tag):
          "met": bool(fu["bytes_t"] and k["bytes_t"] / fu["bytes_t"] < 0.02)},
         {"name": f"{tag}: packets ended / kept / discarded (in the kernel), --keep drop",
          "value": "%s / %s / %s (%s)" % (k["seen"], k["kept"], k["discarded"], k["kdisc"]), "unit": ""},
+    ] + [
+        {"name": f"{tag}: {w} (nothing recorded): throughput cost", "value": round(c(vm[w]), 3), "unit": "",
+         "baseline": "full recording's cost", "baseline_value": round(c(fu), 3),
+         "ratio": round(c(vm[w]) / c(fu), 3) if c(fu) > 0 else None,
+         "bpf_ns_per_run": round(vm[w]["bpf_ms"] * 1e6 / max(vm[w]["bpf_runs"], 1)),
+         "rounds_mbps": vm[w]["bps_rounds"]}
+        for w in ("floor-attach", "floor-lookup", "floor-track") if w in vm
     ] + ([{"name": f"{tag}: iperf3 TCP per round: untraced / full / keep", "value": " | ".join("%.0f/%.0f/%.0f" % t for t in zip(n["bps_rounds"], fu["bps_rounds"], k["bps_rounds"])), "unit": "Mbit/s"}] if "keepold" not in vm else [
         {"name": f"{tag}: BENCH_KEEP_OLD build, --keep drop: throughput cost", "value": round(c(vm["keepold"]), 3), "unit": "",
          "baseline": "full recording's cost", "baseline_value": round(c(fu), 3),

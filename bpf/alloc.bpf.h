@@ -27,7 +27,7 @@ const volatile __u32 nt_alloc_func_id = 0;
 
 static __always_inline void nt_alloc_ret(struct sk_buff *skb)
 {
-	if (nt_off || !skb)
+	if (nt_off || !skb || nt_floor == NT_FLOOR_ATTACH || nt_floor == NT_FLOOR_LOOKUP)
 		return;
 	nt_end(skb, nt_alloc_func_id, NT_F_INFERRED);
 }

@@ -164,6 +164,11 @@ static __always_inline __u64 nt_rb_flags(void)
  */
 static __noinline int nt_submit(void *p, __u32 size)
 {
+	if (nt_floor == NT_FLOOR_TRACK) { /* bench: built, never kept nor sent */
+		if (!nt_keep_on)
+			bpf_ringbuf_discard(p, 0);
+		return 0;
+	}
 	if (nt_keep_on) {
 		if (!nt_keep_put(p, size)) {
 			nt_valve_charge_cpu();
@@ -787,9 +792,20 @@ static __always_inline void nt_untrack(struct sk_buff *skb)
 
 /* The common path of every skb probe (program context CTX): track (filter,
  * metadata) then FUNC (+ its STACKREF with --stack all). */
+/* Bench (keep.bpf.h nt_floor): 1 when the program stops here (after SKB's
+ * state lookup at NT_FLOOR_LOOKUP). */
+static __always_inline int nt_floor_stop(struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb;
+
+	if (nt_floor == NT_FLOOR_LOOKUP && skb)
+		bpf_map_lookup_elem(&nt_skbs, &key);
+	return nt_floor == NT_FLOOR_ATTACH || nt_floor == NT_FLOOR_LOOKUP;
+}
+
 static __always_inline void nt_hit(void *ctx, struct sk_buff *skb, __u32 func_id, __u32 track_flags)
 {
-	if (!skb)
+	if (!skb || nt_floor_stop(skb))
 		return;
 	if (!nt_track(skb, func_id, track_flags))
 		return;

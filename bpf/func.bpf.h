@@ -63,7 +63,7 @@ static __always_inline void nt_func_hit(void *ctx, __u64 arg, __u64 cookie)
 {
 	struct sk_buff *skb;
 
-	if (nt_off) /* stopped (core.bpf.h): return at once */
+	if (nt_off || nt_floor == NT_FLOOR_ATTACH) /* stopped (core.bpf.h), bench (keep.bpf.h) */
 		return;
 	skb = nt_cookie_skb(arg, cookie);
 	if (!skb)
@@ -194,7 +194,8 @@ static __always_inline void nt_link(struct sk_buff *parent, struct sk_buff *chil
 	struct nt_skb_state *st, nst = {};
 	struct nt_ev_link *l;
 
-	if (!parent || !child || parent == child)
+	if (!parent || !child || parent == child || nt_floor == NT_FLOOR_ATTACH ||
+	    nt_floor == NT_FLOOR_LOOKUP)
 		return;
 	/* whatever was traced at the child's address ended before */
 	nt_end(child, nt_link_func_id, NT_F_INFERRED);

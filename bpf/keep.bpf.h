@@ -80,6 +80,19 @@ const volatile __u64 nt_keep_slow_ns = 0;  /* slow=, 0 = none */
 const volatile __u64 nt_keep_rules[NT_KEEP_NRULES] = {};  /* rule handles, 0 = unused */
 const volatile __u32 nt_keep_funcs[NT_KEEP_NFUNCS] = {};  /* function ids + 1, 0 = unused */
 
+/* Bench only (bench/keep.sh ways floor-*, nft-record's environment
+ * NT_BENCH_FLOOR): how much of the probes' cost is theirs alone, nothing is
+ * recorded.  NT_FLOOR_ATTACH: every packet program returns at once (the
+ * probe's entry and an empty run); NT_FLOOR_LOOKUP: function and tracepoint
+ * probes find their skb and look its state up (nt_skbs, a miss: nothing is
+ * tracked), the others return at once; NT_FLOOR_TRACK: the whole tracking,
+ * every record built (a scratch record with --keep-kernel), none kept or sent
+ * (NT_SUBMIT drops it). */
+#define NT_FLOOR_ATTACH 1
+#define NT_FLOOR_LOOKUP 2
+#define NT_FLOOR_TRACK 3
+const volatile __u32 nt_floor = 0;
+
 #define NT_KEEP_NSCR 16         /* scratch records per CPU (power of 2) */
 
 /* 1: the caller sends the record to the ring; 0: it was buffered.  REC is

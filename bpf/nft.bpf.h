@@ -152,14 +152,18 @@ SEC("kprobe/nft_do_chain")
 int BPF_KPROBE(nt_nft_do_chain, struct nft_pktinfo *pkt, void *priv)
 {
 	const struct nft_chain *chain = priv;
-	struct sk_buff *skb = BPF_CORE_READ(pkt, skb);
-	struct nt_nft_cpu *c = nt_nft_cpu();
+	struct sk_buff *skb;
+	struct nt_nft_cpu *c;
 	struct nt_ev_nft_chain *e;
 	struct nt_nft_level *lv;
 	const struct nft_base_chain *base;
 	const struct nft_table *table;
 	__u32 i;
 
+	if (nt_floor_stop(0)) /* nt_floor: bench (keep.bpf.h) */
+		return 0;
+	skb = BPF_CORE_READ(pkt, skb);
+	c = nt_nft_cpu();
 	if (!c)
 		return 0;
 	i = c->cur++;
@@ -203,11 +207,14 @@ int BPF_KPROBE(nt_nft_do_chain, struct nft_pktinfo *pkt, void *priv)
 SEC("kretprobe/nft_do_chain")
 int BPF_KRETPROBE(nt_nft_do_chain_ret, unsigned int ret)
 {
-	struct nt_nft_cpu *c = nt_nft_cpu();
+	struct nt_nft_cpu *c;
 	struct nt_ev_nft_chain *e;
 	struct nt_nft_level *lv;
 	__u32 i;
 
+	if (nt_floor_stop(0))
+		return 0;
+	c = nt_nft_cpu();
 	if (!c || !c->cur)
 		return 0;
 	i = --c->cur;
@@ -281,6 +288,8 @@ int nt_nft_trace_packet(struct pt_regs *ctx)
 	__u64 handle = 0;
 	int last;
 
+	if (nt_floor_stop(0)) /* nt_floor: bench (keep.bpf.h) */
+		return 0;
 	if (bpf_core_field_exists(old->rule)) {
 		info = (void *)old;
 		chain = (void *)PT_REGS_PARM2(ctx);

@@ -87,7 +87,7 @@ static __always_inline void nt_tp_hit(void *ctx, struct sk_buff *skb, __u64 conf
 {
 	__u32 flags = 0;
 
-	if (!skb)
+	if (!skb || nt_floor_stop(skb)) /* nt_floor: bench (keep.bpf.h) */
 		return;
 	/* socket-level tracepoints also see unix / netlink skbs, and such an
 	 * skb may reuse the address of a tracked packet freed without a free
@@ -122,6 +122,8 @@ NT_TPG(5)
 SEC("raw_tp/net_dev_xmit")
 int BPF_PROG(nt_tp_net_dev_xmit, struct sk_buff *skb)
 {
+	if (nt_floor_stop(skb))
+		return 0;
 	if (skb && nt_is_tracked_hit(skb))
 		nt_emit_simple(NT_EV_FUNC, 0, NT_TP_NET_DEV_XMIT, (__u64)skb);
 	return 0;
@@ -136,7 +138,7 @@ static __always_inline void nt_kfree(void *ctx, struct sk_buff *skb, void *locat
 	struct nt_ev_drop *d;
 	__u32 stack_id;
 
-	if (!skb)
+	if (!skb || nt_floor_stop(skb))
 		return;
 	/* An skb never seen before is only reported when it is an IP packet
 	 * (drops before the first packet tracepoint, e.g. in the IP layer of a
@@ -187,7 +189,7 @@ int BPF_PROG(nt_tp_kfree_skb_noreason, struct sk_buff *skb, void *location)
 SEC("raw_tp/consume_skb")
 int BPF_PROG(nt_tp_consume_skb, struct sk_buff *skb)
 {
-	if (!skb)
+	if (!skb || nt_floor_stop(skb))
 		return 0;
 	if (nt_is_tracked_hit(skb))
 		nt_emit_simple(NT_EV_FREE, nt_shared_flag(skb), NT_TP_CONSUME_SKB, (__u64)skb);

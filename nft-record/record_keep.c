@@ -99,12 +99,31 @@ int nt_record_keep_nft_failed(struct rec *r, const char *what)
 	return 0;
 }
 
+/* Bench only (bench/keep.sh): NT_BENCH_FLOOR=attach|lookup|track makes the
+ * programs do less and record nothing (bpf/keep.bpf.h nt_floor). */
+static void kkeep_floor(struct rec *r)
+{
+	static const char *const names[] = { "", "attach", "lookup", "track" };
+	const char *e = getenv("NT_BENCH_FLOOR");
+
+	if (!e || !*e)
+		return;
+	for (unsigned int i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(e, names[i])) {
+			r->skel->rodata->nt_floor = i;
+			fprintf(stderr, "nft-record: NT_BENCH_FLOOR=%s: a bench floor, nothing is recorded\n", e);
+			return;
+		}
+	fprintf(stderr, "nft-record: NT_BENCH_FLOOR=%s ignored (attach, lookup or track)\n", e);
+}
+
 /* Before the BPF object loads: its configuration (bpf/keep.bpf.h). */
 void nt_record_keep_bpf(struct rec *r)
 {
 	struct nt_bpf *s = r->skel;
 	int nr = 0, nf = 0;
 
+	kkeep_floor(r);
 	if (!r->kkeep) {
 		bpf_map__set_max_entries(s->maps.nt_keep_slots, 1);
 		bpf_map__set_max_entries(s->maps.nt_keep_free, 1);

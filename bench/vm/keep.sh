@@ -20,12 +20,19 @@
 # vCPUs in one host thread: the host's load changes what a way gets, rounds
 # spread that over the ways).  With an nft-record-old in the image (bench/keep.sh
 # BENCH_KEEP_OLD=path): a fourth way, "keepold", --keep drop --keep-kernel with
-# that build (before / after a change, side by side).
+# that build (before / after a change, side by side).  nt.bw=WAY,WAY...
+# (bench/keep.sh BENCH_KEEP_WAYS) adds floors after those ways, each a full
+# recording whose programs do less and record nothing (nft-record's
+# NT_BENCH_FLOOR, bpf/keep.bpf.h nt_floor): floor-attach (every program
+# returns at once: the probes' own cost), floor-lookup (the skb's state looked
+# up, nothing more), floor-track (the whole tracking, --keep-kernel, records
+# built but neither kept nor sent).  "BENCH keepprog ..." lines: per way and
+# program name (clones summed) the BPF run time and runs during the traffic.
 . /guest/lib.sh
 . /guest/blib.sh # bench/vm/lib.sh: W, B, bench_pair
-BT=8 BR=1
+BT=8 BR=1 BW=""
 for w in $(cat /proc/cmdline); do
-	case $w in nt.bt=*) BT=${w#nt.bt=} ;; nt.br=*) BR=${w#nt.br=} ;; esac
+	case $w in nt.bt=*) BT=${w#nt.bt=} ;; nt.br=*) BR=${w#nt.br=} ;; nt.bw=*) BW=$(echo ${w#nt.bw=} | tr , ' ') ;; esac
 done
 
 bench_pair
@@ -46,13 +53,18 @@ BE=""
 for be in kprobe-multi fentry kprobe; do nt-vmprobe $be probe > /dev/null 2>&1 && { BE=$be; break; }; done
 command -v nt-vmprobe > /dev/null || BE=kprobe-multi
 nft-discover -q -m 40 -c $W/cfg.json -o $W/all.json || { res FAIL bench/discover "nft-discover"; exit 1; }
-B "kernel=$(uname -r) backend=$BE bt=$BT"
+B "kernel=$(uname -r) backend=$BE bt=$BT clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
 
 echo 1 > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null
 # the nt_* programs' run time (ns) and runs, summed: "NS RUNS"
 bpfrt() {
 	bpftool prog show 2>/dev/null | awk '/ name nt_/ { for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t += $(i + 1); if ($i == "run_cnt") c += $(i + 1) } }
 		END { printf "%.0f %.0f\n", t, c }'
+}
+# the same per program name: "NAME NS RUNS" lines
+bpfprogs() {
+	bpftool prog show 2>/dev/null | awk '/ name nt_/ { n = ""; for (i = 1; i < NF; i++) { if ($i == "name") n = $(i + 1); if ($i == "run_time_ns") t[n] += $(i + 1); if ($i == "run_cnt") c[n] += $(i + 1) } }
+		END { for (n in t) printf "%s %.0f %.0f\n", n, t[n], c[n] }' | sort
 }
 pcpu() { # PID -> utime + stime in clock ticks
 	cut -d' ' -f14,15 /proc/$1/stat 2>/dev/null | awk '{ print $1 + $2 }'
@@ -71,6 +83,7 @@ way() { # NAME ROUND RECORDER [recorder options]
 		sleep 1
 	fi
 	set -- $(bpfrt); rt0=$1 rc0=$2
+	bpfprogs > $W/progs0
 	c0=0; [ -n "$rp" ] && c0=$(pcpu $rp)
 	b0=0; [ -n "$rp" ] && b0=$(wc -c < $W/$name.ntl) # the log's fixed part (snapshots), flushed each second
 	ip netns exec a iperf3 -c 10.98.0.2 -p 9999 -u -b 600k -l 36 -t $BT > /dev/null 2>&1 &
@@ -78,6 +91,8 @@ way() { # NAME ROUND RECORDER [recorder options]
 	mbps=$(ip netns exec a iperf3 -c 10.98.0.2 -t $BT -P 2 -f m 2> /dev/null | awk '/SUM.*receiver/ {print $(NF-2)}')
 	wait $up
 	set -- $(bpfrt); bms=$(awk -v a=$rt0 -v b=$1 'BEGIN { printf "%.1f", (b - a) / 1e6 }'); bruns=$(($2 - rc0))
+	bpfprogs | awk 'NR == FNR { t[$1] = $2; c[$1] = $3; next } $3 > c[$1] { printf "%s %.0f %d\n", $1, $2 - t[$1], $3 - c[$1] }' $W/progs0 - |
+		while read -r pn pt pc; do B "keepprog way=$name round=$round prog=$pn ns=$pt runs=$pc"; done
 	ctk=0; [ -n "$rp" ] && ctk=$(( $(pcpu $rp) - c0 ))
 	bt=0; [ -n "$rp" ] && bt=$(( $(wc -c < $W/$name.ntl) - b0 ))
 	cput=$(awk -v u=$ctk -v t=$(getconf CLK_TCK 2>/dev/null || echo 100) 'BEGIN { printf "%.2f", u / t }')
@@ -102,6 +117,13 @@ while [ $r -le $BR ]; do
 	way full $r nft-record
 	way keep $r nft-record --keep drop --keep-kernel
 	command -v nft-record-old > /dev/null && way keepold $r nft-record-old --keep drop --keep-kernel
+	for f in $BW; do
+		case $f in
+		floor-attach) way $f $r "env NT_BENCH_FLOOR=attach nft-record" ;;
+		floor-lookup) way $f $r "env NT_BENCH_FLOOR=lookup nft-record" ;;
+		floor-track) way $f $r "env NT_BENCH_FLOOR=track nft-record" --keep drop --keep-kernel ;;
+		esac
+	done
 	r=$((r + 1))
 done
 res PASS bench/keep
