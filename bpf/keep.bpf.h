@@ -11,9 +11,11 @@
  *
  * The hot path (a hop of a buffered skb): the emitter builds its record in a
  * per-CPU scratch slot (nt_reserve, core.bpf.h: no ring buffer reservation),
- * NT_SUBMIT looks the skb up once (nt_keep_idx, skb address -> slot), the
- * slot itself is an array element (the verifier inlines that lookup: an
- * address computation), and the record is copied in, 8 bytes at a time, its
+ * NT_SUBMIT finds the skb's slot (a per-CPU hint: the slot of the skb last
+ * found on this CPU, checked against the slot's own key and state; else the
+ * hash nt_keep_idx, skb address -> slot), the slot itself is an array
+ * element (the verifier inlines that lookup: an address computation), and
+ * the record is copied in, 8 bytes at a time, its
  * EXPR flags gathered from the scratch copy.  Nothing touches the ring until
  * the skb ends and may match.  Scratch slots: NT_KEEP_NSCR per CPU, taken in
  * turn; a program holds at most 3 at once (a META being parsed, a LINK or
@@ -108,7 +110,9 @@ static __noinline int nt_submit(void *p, __u32 size);
  * built here (nt_reserve, core.bpf.h) instead of in a ring reservation; taken
  * in turn (see the top of this file for why a slot is not reused while held). */
 struct nt_keep_scr {
-	__u32 n, pad;
+	__u32 n;
+	__u32 cslot;   /* the slot of skb CKEY when last found on this CPU */
+	__u64 ckey;    /* (nt_keep_find_c: a hint, checked against the slot) */
 	__u64 rec[NT_KEEP_NSCR][NT_KEEP_MAXREC / 8];
 };
 
@@ -299,12 +303,19 @@ static __always_inline __u32 nt_keep_cut(struct nt_keep_buf *b)
 	return n - i;
 }
 
-/* Slot B of skb KEY is no longer the skb's: forget the index, give B back. */
-static __always_inline void nt_keep_release(__u64 key, struct nt_keep_buf *b)
+/* Whoever deletes skb KEY's index entry owns its slot: the kernel at the
+ * skb's end or a LINK, or the recorder taking an idle buffer
+ * (nft-record/record_keep.c kkeep_age).  0: the slot is the caller's. */
+static __always_inline int nt_keep_own(__u64 key)
+{
+	return bpf_map_delete_elem(&nt_keep_idx, &key);
+}
+
+/* Slot B (owned, nt_keep_own) back to the free queue. */
+static __always_inline void nt_keep_free_slot(struct nt_keep_buf *b)
 {
 	__u32 slot = b->slot;
 
-	bpf_map_delete_elem(&nt_keep_idx, &key);
 	b->state = NT_KS_FREE;
 	b->key = 0;
 	bpf_map_push_elem(&nt_keep_free, &slot, BPF_ANY);
@@ -313,21 +324,23 @@ static __always_inline void nt_keep_release(__u64 key, struct nt_keep_buf *b)
 /* Hand buffer B of skb KEY to user space under record (TS, CPU) (PARENT: the
  * parent's buffer at a LINK), forget it: the recorder, reading that record
  * from the ring, takes the buffer and puts its records before it
- * (nft-record/record_keep.c nt_record_keep_fetch). */
+ * (nft-record/record_keep.c nt_record_keep_fetch).  Nothing to do when the
+ * recorder took it meanwhile (idle): its records reach the ring from there. */
 static __always_inline void nt_keep_hand(__u64 key, struct nt_keep_buf *b, __u64 ts, __u32 cpu,
 					 __u32 parent)
 {
 	struct nt_keep_dkey dk = { .ts = ts, .cpu = cpu, .parent = parent };
 	__u32 slot = b->slot;
 
+	if (nt_keep_own(key))
+		return;
 	b->state = NT_KS_HANDED;
 	if (bpf_map_update_elem(&nt_keep_done, &dk, &slot, BPF_NOEXIST)) {
 		nt_keep_count(NT_KC_LOST, 1); /* its records: user space never sees them */
-		nt_keep_release(key, b);
+		nt_keep_free_slot(b);
 		return;
 	}
 	nt_keep_count(NT_KC_FLUSHED, 1);
-	bpf_map_delete_elem(&nt_keep_idx, &key);
 }
 
 /* The buffer of skb KEY, or NULL */
@@ -340,6 +353,33 @@ static __always_inline struct nt_keep_buf *nt_keep_find(__u64 key)
 		return NULL;
 	b = bpf_map_lookup_elem(&nt_keep_slots, slot);
 	return b && b->key == key ? b : NULL;
+}
+
+/* The buffer of skb KEY, or NULL, the per-CPU hint first: consecutive hops
+ * of one skb on a CPU (most of them) find its slot without the hash lookup.
+ * The hint is only a slot number: it counts when that slot is open for KEY
+ * (state, key: a slot is open for one skb at a time, nt_keep_idx maps that
+ * skb to it), whatever happened on other CPUs since. */
+static __always_inline struct nt_keep_buf *nt_keep_find_c(__u64 key)
+{
+	struct nt_keep_scr *s;
+	struct nt_keep_buf *b;
+	__u32 k = 0;
+
+	s = bpf_map_lookup_elem(&nt_keep_scr, &k);
+	if (!s)
+		return nt_keep_find(key);
+	if (s->ckey == key) {
+		b = bpf_map_lookup_elem(&nt_keep_slots, &s->cslot);
+		if (b && b->key == key && b->state == NT_KS_OPEN)
+			return b;
+	}
+	b = nt_keep_find(key);
+	if (b) {
+		s->ckey = key;
+		s->cslot = b->slot;
+	}
+	return b;
 }
 
 /* A new buffer for skb KEY at its record H: its META M (NULL: nftables steps
@@ -411,13 +451,15 @@ static __always_inline int nt_keep_end(__u64 key, struct nt_keep_buf *b, const s
 		nt_keep_hand(key, b, h->ts_ns, h->cpu, 0);
 		return 1;
 	}
+	if (nt_keep_own(key))
+		return 1; /* the recorder took it (idle): H follows it through the ring */
 	if (fl & NT_KB_GHOST) {
 		nt_keep_count(NT_KC_GHOST, 1);
 	} else if (fl & NT_KB_IP) {
 		nt_keep_count(NT_KC_DISCARDED, 1);
 		nt_keep_count(NT_KC_CUT, nt_keep_cut(b));
 	}
-	nt_keep_release(key, b);
+	nt_keep_free_slot(b);
 	return 0;
 }
 
@@ -467,7 +509,7 @@ static __noinline int nt_keep_put(const void *rec, __u32 size)
 			nt_keep_hand(key, b, h->ts_ns, h->cpu, 0);
 		return 1;
 	}
-	b = nt_keep_find(key);
+	b = nt_keep_find_c(key);
 	if (!b) {
 		/* a chain's exit at an address whose packet ended less than
 		 * the model's window ago (on 6.12 the exit after nft_do_chain

@@ -332,6 +332,9 @@ static void kkeep_age(struct rec *r, uint64_t now)
 		 * ring, as after an aged-out buffer in the model) */
 		if (bpf_map_delete_elem(ifd, &key))
 			continue; /* it just ended */
+		/* ours (bpf/keep.bpf.h nt_keep_own): no longer open, so a hop
+		 * that had its slot as a per-CPU hint finds it no more */
+		__atomic_store_n(&b->state, KS_HANDED, __ATOMIC_SEQ_CST);
 		kkeep_replay(r, b, nt_record_sorted_emit);
 		kkeep_give_back(r, b);
 		r->kkeep_aged++;
