@@ -645,9 +645,10 @@ static __always_inline int nt_recheck(struct sk_buff *skb, __u32 func_id, struct
  * counts every call in the code, dead or not.  With nt_meta_emit and
  * nt_meta_submit as subprograms above nt_bytes_hit (120) and nt_count_loss,
  * 6.1 refused every packet program with --capture-bytes: 544.  Now the
- * deepest chains are the program, nt_bytes_hit / nt_ct_hit (both count
- * their losses inline: nt_reserve_ring_leaf) or nt_submit + nt_keep_put:
- * 448-480 bytes on 6.1 without --filter. */
+ * deepest chains are the program and nt_skb_meta_fill, nt_bytes_hit /
+ * nt_ct_hit (both count their losses inline: nt_reserve_ring_leaf) or
+ * nt_submit (nt_keep_put inlined) + nt_count_loss: 448-480 bytes on 6.1,
+ * nt_nft_do_chain 512 with --filter (test_bpfstack checks the bound). */
 static __always_inline void nt_meta_emit(struct sk_buff *skb, const struct nt_ev_meta *m)
 {
 	struct nt_ev_meta *r = nt_reserve(sizeof(*r));

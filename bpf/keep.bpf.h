@@ -98,8 +98,12 @@ const volatile __u32 nt_floor = 0;
 #define NT_KEEP_NSCR 16         /* scratch records per CPU (power of 2) */
 
 /* 1: the caller sends the record to the ring; 0: it was buffered.  REC is
- * a scratch record (nt_keep_scratch). */
-static __noinline int nt_keep_put(const void *rec, __u32 size);
+ * a scratch record (nt_keep_scratch).  Inlined into nt_submit, its one
+ * caller: a subprogram of its own was one more frame on every chain (6.1
+ * rounds each to 32 bytes): the program, nt_submit (16 -> 32) and this (104
+ * -> 128) made nt_nft_do_chain 384 + 32 + 128 = 544 > 512 with --filter (the
+ * filter's 128-byte scratch in the program's frame) and the kernel keep. */
+static __always_inline int nt_keep_put(const void *rec, __u32 size);
 
 /* Instead of bpf_ringbuf_submit(P, nt_rb_flags()) for a packet's record:
  * nt_submit (core.bpf.h), one BPF subprogram, buffers it or submits it. */
@@ -477,7 +481,7 @@ static __always_inline void nt_keep_copy(struct nt_keep_buf *b, const void *rec,
 			d[i] = r[i];
 }
 
-static __noinline int nt_keep_put(const void *rec, __u32 size)
+static __always_inline int nt_keep_put(const void *rec, __u32 size)
 {
 	const struct nt_ev_hdr *h = rec;
 	struct nt_keep_buf *b;
