@@ -10,7 +10,9 @@
 #   flock /work/team/locks/vm bash tests/vm/truth_vm.sh
 #   NT_TRUTH_REPORT=1     metrics + examples, never fails
 #   NT_VM_KERNELS="6.12"  kernel series (default 6.12; 6.1 would use fentry:
-#                         minutes per detach of ~1,800 functions)
+#                         minutes per detach of ~1,800 functions); SERIES:BACKEND
+#                         runs that series with that --backend (6.1:tracepoint:
+#                         the host's mode on an older kernel, named 6.1-tp)
 #   NT_TRUTH_FLOOD=3000 NT_TRUTH_VM_PPS=500   flood datagrams and rate in the guest
 #   NT_TRUTH_VALVE=3000   --max-events-per-s of the valve run (a third of the
 #                         flood, --filter 'udp port 5001'; 0: no valve run)
@@ -86,58 +88,66 @@ prop() { # NAME OK WHY
 	elif [ "$2" = 1 ]; then echo "PASS: $1"
 	else echo "FAIL: $1: $3"; rc=1; fi
 }
-for k in $KERNELS; do
+for kb in $KERNELS; do
 	t0=$(date +%s)
+	# SERIES[:BACKEND]: the tag names the results (6.1-tp for 6.1:tracepoint),
+	# the mode their per-packet properties (function / tracepoint)
+	case $kb in
+	*:*) k=${kb%%:*}; be=${kb#*:} ;;
+	*) k=$kb; be=${NT_TRUTH_BE:-auto} ;;
+	esac
+	mode=function; tag=$k
+	case $be in tracepoint) mode=tracepoint; tag=$k-tp ;; auto) ;; *) tag=$k-$be ;; esac
 	pkg=$(vm_pick_kernel "$k")
-	[ -n "$pkg" ] || { echo "SKIP: truth_vm/$k: no linux-image-$k*-cloud-amd64-unsigned package in the apt sources"; continue; }
-	kx=$(vm_unpack "$pkg") || { echo "SKIP: truth_vm/$k: could not download or unpack $pkg"; continue; }
-	if ! vm_build_initrd "$kx" "$WORK/initrd-$k.gz" "$G" "$O/nft-discover" "$O/nft-record" "$O/nft-analyze" \
+	[ -n "$pkg" ] || { echo "SKIP: truth_vm/$tag: no linux-image-$k*-cloud-amd64-unsigned package in the apt sources"; continue; }
+	kx=$(vm_unpack "$pkg") || { echo "SKIP: truth_vm/$tag: could not download or unpack $pkg"; continue; }
+	if ! vm_build_initrd "$kx" "$WORK/initrd-$tag.gz" "$G" "$O/nft-discover" "$O/nft-record" "$O/nft-analyze" \
 		"$O/tests/tools/nt-traffic"; then
-		echo "FAIL: truth_vm/$k: initramfs build failed"; rc=1; continue
+		echo "FAIL: truth_vm/$tag: initramfs build failed"; rc=1; continue
 	fi
 	t1=$(date +%s)
-	rm -f "$WORK/data-$k.img"; truncate -s 256M "$WORK/data-$k.img"
-	NT_VM_DISK=$WORK/data-$k.img vm_boot "$(vm_vmlinuz "$kx")" "$WORK/initrd-$k.gz" "$WORK/res-$k.txt" \
-		"$WORK/console-$k.log" "nt.tag=$k nt.truth=1 nt.truthbe=${NT_TRUTH_BE:-auto} nt.truthflood=${NT_TRUTH_FLOOD:-3000} nt.truthpps=${NT_TRUTH_VM_PPS:-500} nt.truthvalve=${NT_TRUTH_VALVE:-3000}"
+	rm -f "$WORK/data-$tag.img"; truncate -s 256M "$WORK/data-$tag.img"
+	NT_VM_DISK=$WORK/data-$tag.img vm_boot "$(vm_vmlinuz "$kx")" "$WORK/initrd-$tag.gz" "$WORK/res-$tag.txt" \
+		"$WORK/console-$tag.log" "nt.tag=$tag nt.truth=1 nt.truthbe=$be nt.truthflood=${NT_TRUTH_FLOOD:-3000} nt.truthpps=${NT_TRUTH_VM_PPS:-500} nt.truthvalve=${NT_TRUTH_VALVE:-3000}"
 	qrc=$?
 	t2=$(date +%s)
-	tr -d '\r' < "$WORK/res-$k.txt" | grep -E '^(PASS|FAIL|SKIP): |^# ' | sed "s|^\(PASS\|FAIL\|SKIP\): $k/|\1: truth_vm/$k/|"
-	grep -q '^FAIL: ' "$WORK/res-$k.txt" && rc=1
-	echo "# truth_vm/$k: $pkg, prepare $((t1 - t0)) s, qemu $((t2 - t1)) s, qemu rc $qrc"
-	D=$WORK/out-$k
+	tr -d '\r' < "$WORK/res-$tag.txt" | grep -E '^(PASS|FAIL|SKIP): |^# ' | sed "s|^\(PASS\|FAIL\|SKIP\): $tag/|\1: truth_vm/$tag/|"
+	grep -q '^FAIL: ' "$WORK/res-$tag.txt" && rc=1
+	echo "# truth_vm/$tag: $pkg, prepare $((t1 - t0)) s, qemu $((t2 - t1)) s, qemu rc $qrc"
+	D=$WORK/out-$tag
 	mkdir -p "$D"
-	n=$(tr -d '\r' < "$WORK/res-$k.txt" | sed -n 's/^NT_DATA_BYTES \([0-9]*\)$/\1/p' | tail -n1)
-	if [ -z "$n" ] || ! head -c "$n" "$WORK/data-$k.img" | tar xzf - -C "$D" 2>/dev/null || [ ! -d "$D/truth/A" ]; then
-		echo "FAIL: truth_vm/$k: no data from the guest (qemu rc $qrc; console tail below)"
-		tr -d '\r' < "$WORK/console-$k.log" | tail -n 30 | sed 's/^/    | /'
+	n=$(tr -d '\r' < "$WORK/res-$tag.txt" | sed -n 's/^NT_DATA_BYTES \([0-9]*\)$/\1/p' | tail -n1)
+	if [ -z "$n" ] || ! head -c "$n" "$WORK/data-$tag.img" | tar xzf - -C "$D" 2>/dev/null || [ ! -d "$D/truth/A" ]; then
+		echo "FAIL: truth_vm/$tag: no data from the guest (qemu rc $qrc; console tail below)"
+		tr -d '\r' < "$WORK/console-$tag.log" | tail -n 30 | sed 's/^/    | /'
 		rc=1; continue
 	fi
 	T=$D/truth
-	echo "# truth_vm/$k: guest kernel $(cat "$T/kernel"); $(du -sk "$T" | cut -f1) KiB of guest output"
+	echo "# truth_vm/$tag: guest kernel $(cat "$T/kernel"); $(du -sk "$T" | cut -f1) KiB of guest output"
 	bad=$(. tests/e2e/lib_truth.sh; truth_traffic_check "$T/A")
-	prop "truth_vm/$k/traffic" "$([ -z "$bad" ] && echo 1 || echo 0)" "the scenario's traffic did not behave as designed: $(echo $bad)"
-	python3 "$CHECK" packets "$T/A" --analyzer "$ANA" --name "truth_vm/$k/function" "${ROPT[@]}" \
-		--json "$T/A/check.json" > "$WORK/check-$k.txt"
-	[ $? -le 1 ] || { echo "FAIL: truth_vm/$k/function: checker error"; rc=1; }
-	known_filter "$k" < "$WORK/check-$k.txt"
+	prop "truth_vm/$tag/traffic" "$([ -z "$bad" ] && echo 1 || echo 0)" "the scenario's traffic did not behave as designed: $(echo $bad)"
+	python3 "$CHECK" packets "$T/A" --analyzer "$ANA" --name "truth_vm/$tag/$mode" "${ROPT[@]}" \
+		--json "$T/A/check.json" > "$WORK/check-$tag.txt"
+	[ $? -le 1 ] || { echo "FAIL: truth_vm/$tag/$mode: checker error"; rc=1; }
+	known_filter "$tag" < "$WORK/check-$tag.txt"
 	if [ -f "$T/F/rec.ntl" ]; then
-		python3 "$CHECK" flood "$T/F" --analyzer "$ANA" --name "truth_vm/$k/flood" "${ROPT[@]}" \
+		python3 "$CHECK" flood "$T/F" --analyzer "$ANA" --name "truth_vm/$tag/flood" "${ROPT[@]}" \
 			--json "$T/F/check.json" || rc=1
 	else
-		prop "truth_vm/$k/flood" 0 "no flood recording"
+		prop "truth_vm/$tag/flood" 0 "no flood recording"
 	fi
 	if [ -f "$T/V/rec.ntl" ]; then
-		python3 "$CHECK" flood "$T/V" --valve --ref "$T/F" --analyzer "$ANA" --name "truth_vm/$k/valve" "${ROPT[@]}" \
+		python3 "$CHECK" flood "$T/V" --valve --ref "$T/F" --analyzer "$ANA" --name "truth_vm/$tag/valve" "${ROPT[@]}" \
 			--json "$T/V/check.json" || rc=1
 	elif [ "${NT_TRUTH_VALVE:-3000}" != 0 ]; then
-		prop "truth_vm/$k/valve" 0 "no valve recording"
+		prop "truth_vm/$tag/valve" 0 "no valve recording"
 	fi
-	python3 "$CHECK" packets "$T/B" --analyzer "$ANA" --name "truth_vm/$k/function-run2" --report --examples 0 \
+	python3 "$CHECK" packets "$T/B" --analyzer "$ANA" --name "truth_vm/$tag/$mode-run2" --report --examples 0 \
 		--json "$T/B/check.json" | grep -E '^# .*metrics'
-	python3 "$CHECK" diff "$T/A" "$T/B" "$T/C" --analyzer "$ANA" --name "truth_vm/$k/diff" "${ROPT[@]}" \
+	python3 "$CHECK" diff "$T/A" "$T/B" "$T/C" --analyzer "$ANA" --name "truth_vm/$tag/diff" "${ROPT[@]}" \
 		--changed-rule 'udp dport 5002 counter log prefix "changed " drop' --changed-port 5002 \
-		> "$WORK/diff-$k.txt"
-	[ $? -le 1 ] || { echo "FAIL: truth_vm/$k/diff: checker error"; rc=1; }
+		> "$WORK/diff-$tag.txt"
+	[ $? -le 1 ] || { echo "FAIL: truth_vm/$tag/diff: checker error"; rc=1; }
 	# the diff compares runs B and C with A: when the traffic of B or C itself
 	# did not behave as designed (seen once: a UDP send that failed otherwise
 	# than by its output-hook drop), a flow differs for a reason that is not
@@ -151,10 +161,10 @@ for k in $KERNELS; do
 		awk -v why="$dbad" '/^FAIL: truth_vm\/[^:]*\/diff\/[^:]*: / {
 			i = index($0, ": "); j = index(substr($0, i + 2), ": ")
 			$0 = "SKIP: " substr($0, 7, i + j - 6) ": the traffic of a compared run did not behave as designed:" why " (" substr($0, i + j + 3) ")" }
-			{ print }' "$WORK/diff-$k.txt" > "$WORK/diff-$k.txt2" && mv "$WORK/diff-$k.txt2" "$WORK/diff-$k.txt"
+			{ print }' "$WORK/diff-$tag.txt" > "$WORK/diff-$tag.txt2" && mv "$WORK/diff-$tag.txt2" "$WORK/diff-$tag.txt"
 	fi
-	known_filter "$k" < "$WORK/diff-$k.txt"
-	echo "# truth_vm/$k: $(( $(date +%s) - t0 )) s in all"
+	known_filter "$tag" < "$WORK/diff-$tag.txt"
+	echo "# truth_vm/$tag: $(( $(date +%s) - t0 )) s in all"
 done
 [ "${NT_VM_KEEP:-0}" = 1 ] && echo "# kept: $WORK"
 [ "$REPORT" = 1 ] && exit 0
