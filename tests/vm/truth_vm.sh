@@ -13,6 +13,7 @@
 #                         minutes per detach of ~1,800 functions); SERIES:BACKEND
 #                         runs that series with that --backend (6.1:tracepoint:
 #                         the host's mode on an older kernel, named 6.1-tp)
+#   NT_TRUTH_VM_KERNELS   the same for truth_vm alone (run_vm.sh takes NT_VM_KERNELS)
 #   NT_TRUTH_FLOOD=3000 NT_TRUTH_VM_PPS=500   flood datagrams and rate in the guest
 #   NT_TRUTH_VALVE=3000   --max-events-per-s of the valve run (a third of the
 #                         flood, --filter 'udp port 5001'; 0: no valve run)
@@ -35,7 +36,7 @@ O=${O:-build}
 # the rulesets' log statement needs nft_log and a log backend
 # and the logs leave the guest on a virtio disk
 NT_VM_MODULES="$NT_VM_MODULES nft_log nf_log_syslog virtio_pci virtio_blk"
-KERNELS=${NT_VM_KERNELS:-6.12}
+KERNELS=${NT_TRUTH_VM_KERNELS:-${NT_VM_KERNELS:-6.12}}
 REPORT=${NT_TRUTH_REPORT:-0}
 ROPT=(); [ "$REPORT" = 1 ] && ROPT=(--report)
 CHECK=tests/tools/truth_check.py
