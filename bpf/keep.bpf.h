@@ -386,6 +386,18 @@ static __always_inline struct nt_keep_buf *nt_keep_find_c(__u64 key)
 	return b;
 }
 
+/* The model's window after a packet's end (model.c md_after_free,
+ * model/model_int.h FREED_NS, DYING_NS): a record at time TS at the address
+ * whose packet ended as F said may be that packet's after-free record when
+ * TS is at most 10 ms after the end, 200 ms when it ended at a FREE record
+ * (the model: while its kfree_skbmem record is still to come, when that is
+ * traced).  The META ghost check (nt_keep_new) and the chain exit with no
+ * buffer (nt_keep_put) both ask this. */
+static __always_inline int nt_keep_freed_recent(const struct nt_keep_freed *f, __u64 ts)
+{
+	return ts >= f->ts && ts - f->ts <= (f->dying ? 200000000ull : 10000000ull);
+}
+
 /* A new buffer for skb KEY at its record H: its META M (NULL: nftables steps
  * of an skb that has no buffer; see nt_keep_put). */
 static __always_inline struct nt_keep_buf *nt_keep_new(__u64 key, const struct nt_ev_hdr *h,
@@ -407,8 +419,7 @@ static __always_inline struct nt_keep_buf *nt_keep_new(__u64 key, const struct n
 	b->key = key;
 	b->slot = slot;
 	b->first_ts = b->last_ts = h->ts_ns;
-	if (m && f && m->l3 != NT_L3_NONE && m->h.ts_ns >= f->ts &&
-	    m->h.ts_ns - f->ts <= (f->dying ? 200000000ull : 10000000ull) &&
+	if (m && f && m->l3 != NT_L3_NONE && nt_keep_freed_recent(f, m->h.ts_ns) &&
 	    f->tuple == nt_keep_tuple(m) && f->ip_id == m->ip_id &&
 	    (!f->l4 || !(m->l4proto == NT_IPPROTO_TCP || m->l4proto == NT_IPPROTO_ICMP ||
 			 m->l4proto == NT_IPPROTO_ICMPV6) || f->l4_extra == m->l4_extra))
@@ -523,8 +534,7 @@ static __always_inline int nt_keep_put(const void *rec, __u32 size)
 		    ((const struct nt_ev_nft_chain *)rec)->phase == NT_CHAIN_EXIT) {
 			struct nt_keep_freed *f = bpf_map_lookup_elem(&nt_keep_freed, &key);
 
-			if (f && h->ts_ns >= f->ts &&
-			    h->ts_ns - f->ts <= (f->dying ? 200000000ull : 10000000ull)) {
+			if (f && nt_keep_freed_recent(f, h->ts_ns)) {
 				nt_keep_count(NT_KC_GHOST, 1);
 				return 0;
 			}
@@ -623,7 +633,13 @@ pass:
 	if (end) {
 		/* the end of a packet user space decides: its time, for a
 		 * chain exit after it (above); no identity, so no META after
-		 * it is taken for it */
+		 * it is taken for it.  Its cost, not measured alone: one LRU
+		 * hash update per such end (linked skbs: a TCP segment and its
+		 * clone are two; skbs that found no slot), whatever the skb
+		 * carries, for an exit that only kernels whose nft_do_chain
+		 * frees a dropped skb (6.12 on) produce: a switch set at load,
+		 * or writing it only for an skb that entered a chain, would
+		 * spare it elsewhere */
 		struct nt_keep_freed f = { .ts = h->ts_ns, .dying = h->type == NT_EV_FREE };
 
 		bpf_map_update_elem(&nt_keep_freed, &key, &f, BPF_ANY);
