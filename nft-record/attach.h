@@ -85,10 +85,13 @@ bool nt_attach_nft_btf(void);
 /* After the load, before every other probe (with --keep-kernel, which judges
  * on their steps): the nftables programs attached, all or none.  0 (also
  * when they are not loaded), or -errno with which failed and why in WHY;
- * then they are left out (the next prepare does not load them) and nftables' own trace
+ * then they are left out (nt_attach_nft_off) and nftables' own trace
  * (netlink) gives the nft steps.  The caller keeps the programs quiet
  * (nt_off) until the others attach. */
 int nt_attach_nft_now(struct nt_bpf *skel, char *why, size_t len);
+/* The nftables programs are left out from now on (the next prepare does
+ * not load them: one of them was refused).  -EALREADY when they were. */
+int nt_attach_nft_off(void);
 /* A new recording (--serve starts several): the nftables programs are tried
  * again. */
 void nt_attach_nft_reset(void);

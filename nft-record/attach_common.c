@@ -498,8 +498,8 @@ void nt_attach_quiesce(void)
 }
 static bool nft_enabled, lineage_enabled[NLINEAGE], alloc_enabled[NALLOC], lineage_kprobes;
 static uint32_t nft_links; /* nftables verdict programs attached */
-/* the nftables programs failed to attach once: left out from then on;
- * attached before the others (nt_attach_nft_now) */
+/* the nftables programs failed to load or attach once: left out from then
+ * on (nt_attach_nft_off); attached before the others (nt_attach_nft_now) */
 static bool nft_off, nft_early;
 static size_t extra_n; /* extra_links used */
 
@@ -540,6 +540,14 @@ bool nt_attach_nft_btf(void)
 void nt_attach_nft_reset(void)
 {
 	nft_off = false;
+}
+
+int nt_attach_nft_off(void)
+{
+	if (nft_off)
+		return -EALREADY;
+	nft_off = true;
+	return 0;
 }
 
 /* One nftables program attached, or NULL (errno).  NT_TEST_NFT_ATTACH_FAIL

@@ -103,7 +103,7 @@ struct nt_keep_kfacts {
 	int keep_kernel;         /* --keep-kernel */
 	int functions;           /* function mode (else tracepoint mode) */
 	int nft_btf;             /* nf_tables' types in the kernel's BTF */
-	const char *nft_failed;  /* the nftables probes failed to attach:
+	const char *nft_failed;  /* the nftables probes failed to load or attach:
 				  * which and why (NULL: they did not) */
 	int bytes_ct_stack;      /* --capture-bytes, --conntrack or --stack */
 	int env_user;            /* NT_KEEP_USER is set */

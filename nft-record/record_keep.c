@@ -85,7 +85,7 @@ static void kkeep_say_user(struct rec *r, const char *why)
 		      r->keep_expr.text, why);
 }
 
-/* The nftables probes failed to attach (WHAT: which and why) with
+/* The nftables probes failed to load or attach (WHAT: which and why) with
  * the kernel-side keep: it would judge without their steps (rule=,
  * verdict= keep nothing; kept journeys lack them), which come from
  * netlink now: user space decides.  0 = load the programs again without

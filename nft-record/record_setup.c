@@ -434,9 +434,16 @@ static int open_bpf(struct rec *r)
 	if (r->flt.block && r->o->verbose)
 		nt_record_say(r, "nft-record: --filter: %zu eBPF instructions in %d filter slots\n",
 			      r->flt.block_n, slots);
+	verifier_why[0] = 0;
 	err = nt_bpf__load(r->skel);
 	if (err && r->kkeep && err != -EPERM && !nt_record_keep_refused(r, err)) /* --keep: in user space */
 		return nt_bpf__destroy(r->skel), r->skel = NULL, open_bpf(r);
+	if (err && err != -EPERM && !strncmp(verifier_why, "prog nt_nft_", 12) && !nt_attach_nft_off()) {
+		/* the others without them: nft steps from nftables' own trace */
+		nt_record_say(r, "nft-record: note: the kernel refused the nftables probes (%s): nftables verdicts from nftables' own trace, not from BPF\n",
+			      verifier_why);
+		return nt_bpf__destroy(r->skel), r->skel = NULL, open_bpf(r);
+	}
 	if (err && r->flt.block && err != -EPERM) {
 		/* the same programs load without a filter (tested on every kernel):
 		 * the expression's code is what the verifier refused */
