@@ -202,7 +202,6 @@ int nt_reorder_push_slow(struct nt_reorder *r, const void *rec, size_t len)
 	const struct nt_ev_hdr *h = rec;
 	uint64_t ts = h->ts_ns, seq = r->seq++;
 	size_t s = nt_rq_slot(len);
-	struct nt_rq *q;
 	int w;
 
 	if (__builtin_expect(r->last != NULL, 0)) { /* (no call into free() per record: most pops are FIFO slots) */
@@ -229,18 +228,7 @@ int nt_reorder_push_slow(struct nt_reorder *r, const void *rec, size_t len)
 			r->tail = 0;
 		}
 	}
-	q = (struct nt_rq *)(r->ring + r->tail);
-	q->ts = ts;
-	q->seq = seq;
-	q->len = (uint32_t)len;
-	memcpy(q->data, rec, len);
-	r->tail += s;
-	r->nfifo++;
-	r->fifo_bytes += s;
-	r->tail_ts = ts;
-	r->bytes += s;
-	if (r->bytes > r->st.max_bytes_used)
-		r->st.max_bytes_used = r->bytes;
+	nt_rq_append(r, rec, len, ts, seq, s);
 	return 0;
 }
 

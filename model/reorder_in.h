@@ -79,6 +79,26 @@ static inline void nt_rq_copy(unsigned char *dst, const void *src, size_t len)
 	}
 }
 
+/* A record of LEN bytes (slot size S) at the ring's tail, where the caller
+ * made room: the FIFO's accounting with it (the fast push and the slow one) */
+static inline void nt_rq_append(struct nt_reorder *r, const void *rec, size_t len, uint64_t ts,
+				uint64_t seq, size_t s)
+{
+	struct nt_rq *q = (struct nt_rq *)(r->ring + r->tail);
+
+	q->ts = ts;
+	q->seq = seq;
+	q->len = (uint32_t)len;
+	nt_rq_copy(q->data, rec, len);
+	r->tail += s;
+	r->nfifo++;
+	r->fifo_bytes += s;
+	r->tail_ts = ts;
+	r->bytes += s;
+	if (r->bytes > r->st.max_bytes_used)
+		r->st.max_bytes_used = r->bytes;
+}
+
 /* nt_reorder_push(), inlined */
 static inline __attribute__((always_inline)) int nt_reorder_push_in(struct nt_reorder *r, const void *rec,
 								     size_t len)
@@ -86,7 +106,6 @@ static inline __attribute__((always_inline)) int nt_reorder_push_in(struct nt_re
 	const struct nt_ev_hdr *h = rec;
 	uint64_t ts = h->ts_ns;
 	size_t s = nt_rq_slot(len);
-	struct nt_rq *q;
 
 	/* the common case: nothing to free, in order (imm_below: 1 for ts 0,
 	 * then the last released time), not older than the FIFO's tail (0
@@ -97,18 +116,7 @@ static inline __attribute__((always_inline)) int nt_reorder_push_in(struct nt_re
 		return nt_reorder_push_slow(r, rec, len);
 	if (ts > r->newest)
 		r->newest = ts;
-	q = (struct nt_rq *)(r->ring + r->tail);
-	q->ts = ts;
-	q->seq = r->seq++;
-	q->len = (uint32_t)len;
-	nt_rq_copy(q->data, rec, len);
-	r->tail += s;
-	r->nfifo++;
-	r->fifo_bytes += s;
-	r->tail_ts = ts;
-	r->bytes += s;
-	if (r->bytes > r->st.max_bytes_used)
-		r->st.max_bytes_used = r->bytes;
+	nt_rq_append(r, rec, len, ts, r->seq++, s);
 	return 0;
 }
 
