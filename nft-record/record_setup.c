@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/escape.h"
 #include "common/bpf_shared.h"
 #include "common/layers.h"
 #include "nft-record/privs.h"
@@ -50,9 +51,13 @@ static void note_verifier_log(const char *msg)
 		    strncmp(s, "processed ", 10) && strncmp(s, "max_states", 10))
 			l = s;
 	}
-	if (l)
-		snprintf(verifier_why, sizeof(verifier_why), "prog %.*s: %.*s", (int)nl, name ? name : "",
-			 (int)strcspn(l, "\n"), l);
+	if (l) {
+		/* the kernel's text goes to a terminal: through the escaping layer */
+		char raw[sizeof(verifier_why)];
+
+		snprintf(raw, sizeof(raw), "prog %.*s: %.*s", (int)nl, name ? name : "", (int)strcspn(l, "\n"), l);
+		nt_esc_str(NT_ESC_TEXT, verifier_why, sizeof(verifier_why), raw);
+	}
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
