@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* netns.c - see netns.h */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -17,6 +18,34 @@ static int self_open(void)
 	if (self_fd < 0)
 		self_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	return self_fd < 0 ? -errno : 0;
+}
+
+/* the own namespace's label: its /run/netns name unless it is the init
+ * namespace (pid 1's) or has no name there */
+static void own_label(struct nt_netns *ns, const struct stat *own)
+{
+	struct stat st;
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(ns->label, sizeof(ns->label), "(host)");
+	if (!stat("/proc/1/ns/net", &st) && st.st_dev == own->st_dev && st.st_ino == own->st_ino)
+		return;
+	dir = opendir("/run/netns");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		char path[300];
+
+		if (d->d_name[0] == '.' || strlen(d->d_name) >= sizeof(ns->label))
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", d->d_name);
+		if (!stat(path, &st) && st.st_dev == own->st_dev && st.st_ino == own->st_ino) {
+			snprintf(ns->label, sizeof(ns->label), "%s", d->d_name);
+			break;
+		}
+	}
+	closedir(dir);
 }
 
 int nt_netns_open(struct nt_netns *ns, const char *name, char *err, size_t errlen)
@@ -52,6 +81,10 @@ int nt_netns_open(struct nt_netns *ns, const char *name, char *err, size_t errle
 		return err_;
 	}
 	ns->inum = (uint32_t)st.st_ino;
+	if (ns->name[0])
+		snprintf(ns->label, sizeof(ns->label), "%s", ns->name);
+	else
+		own_label(ns, &st);
 	return 0;
 }
 
@@ -76,5 +109,5 @@ int nt_netns_leave(void)
 
 const char *nt_netns_label(const struct nt_netns *ns)
 {
-	return ns->name[0] ? ns->name : "(host)";
+	return ns->label[0] ? ns->label : ns->name[0] ? ns->name : "(host)";
 }

@@ -13,6 +13,7 @@
 
 struct nt_netns {
 	char name[64];     /* "" = the recorder's own namespace */
+	char label[64];    /* name, or the own namespace's /run/netns name, or "(host)" */
 	int fd;            /* namespace fd (kept open) */
 	uint32_t inum;     /* nsfs inode number (= the kernel's net->ns.inum) */
 };
@@ -26,7 +27,9 @@ void nt_netns_close(struct nt_netns *ns);
 int nt_netns_enter(const struct nt_netns *ns);
 int nt_netns_leave(void);
 
-/* Display name: NAME or "(host)" for the recorder's own namespace. */
+/* Display name: NAME; for the recorder's own namespace its name under
+ * /run/netns when it has one there and is not the init namespace (nft-record
+ * run by `ip netns exec NAME`), else "(host)". */
 const char *nt_netns_label(const struct nt_netns *ns);
 
 #endif

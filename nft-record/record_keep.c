@@ -405,7 +405,7 @@ int nt_record_keep_setup(struct rec *r)
 		if (p->kind != NT_KEEP_RULE || !p->netns_name[0])
 			continue;
 		for (j = 0; j < r->nns; j++)
-			if (!strcmp(r->ns[j].name, p->netns_name))
+			if (!strcmp(nt_netns_label(&r->ns[j]), p->netns_name))
 				break;
 		if (j == r->nns) {
 			fprintf(stderr, "nft-record: --keep: rule=%s:...: namespace '%s' is not recorded (add --netns %s)\n",

@@ -138,7 +138,7 @@ static void add_host(struct rec *r, cJSON *h)
 	cJSON_AddStringToObject(ho, "machine_id_hash", r->host.machine_id_hash);
 	cJSON_AddStringToObject(ho, "boot_id", r->host.boot_id);
 	for (int i = 0; r->o->host_netns && i < r->nns; i++)
-		if (!strcmp(r->ns[i].name, r->o->host_netns))
+		if (!strcmp(nt_netns_label(&r->ns[i]), r->o->host_netns))
 			cJSON_AddNumberToObject(ho, "netns", r->ns[i].inum);
 	nt_clock_ref(&r->clock_mono, &r->clock_real);
 	add_clock_ref(cJSON_AddObjectToObject(h, "clock_ref"), r->clock_mono, r->clock_real);

@@ -10,6 +10,9 @@
 #          whole (same records as in the full log), nothing else; counters:
 #          seen = the full log's 16 packets, kept = its dropped, discarded the rest
 #   rule   --keep rule=NSB:inet/filter/input/A: exactly the 6 echo requests
+#   own    the same, by a recorder started inside NSB (ip netns exec, no
+#          --netns): the namespace it runs in goes by its name NSB (in --keep
+#          rule=NSB:... and in the log), not "(host)"
 . "$(dirname "$0")/lib_netns.sh"
 nt_lib_init record_keep
 nt_ns_pair 97 || { nt_fail "netns setup failed"; exit 1; }
@@ -48,30 +51,34 @@ NT_PIDS+=($!)
 start_rec full
 start_rec drop --keep drop
 start_rec rule --keep "rule=$NSB:inet/filter/input/$HA"
+ip netns exec "$NSB" "$NT_REC" --filter "host $A4" -o "$NT_TMP/own.ntl" --keep "rule=$NSB:inet/filter/input/$HA" \
+	> "$NT_TMP/own.out" 2> "$NT_TMP/own.err" &
+NT_PIDS+=($!)
+PID_own=$!
 for i in $(seq 1 100); do
-	n=$(ip netns exec "$NSB" nft list tables | grep -c "nft_record_\($PID_full\|$PID_drop\|$PID_rule\)$")
-	[ "$n" = 3 ] && break
+	n=$(ip netns exec "$NSB" nft list tables | grep -c "nft_record_\($PID_full\|$PID_drop\|$PID_rule\|$PID_own\)$")
+	[ "$n" = 4 ] && break
 	sleep 0.1
 done
-[ "$n" = 3 ] || { nt_fail "recorders did not start: $(cat "$NT_TMP"/*.err)"; exit 1; }
+[ "$n" = 4 ] || { nt_fail "recorders did not start: $(cat "$NT_TMP"/*.err)"; exit 1; }
 sleep 0.5
 ip netns exec "$NSA" ping -c6 -i0.1 -W1 "$B4" > /dev/null
 for i in 1 2 3 4; do ip netns exec "$NSA" bash -c "echo keep$i > /dev/udp/$B4/9999"; sleep 0.05; done
 sleep 0.5
-for p in $PID_full $PID_drop $PID_rule; do kill -INT "$p"; done
-for name in full drop rule; do
+for p in $PID_full $PID_drop $PID_rule $PID_own; do kill -INT "$p"; done
+for name in full drop rule own; do
 	eval "wait \$PID_$name"; rc=$?
 	[ $rc = 0 ] || nt_fail "recorder $name exit $rc: $(cat "$NT_TMP/$name.err")"
 done
-for name in full drop rule; do
+for name in full drop rule own; do
 	"$NT_ANA" journeys --json "$NT_TMP/$name.ntl" > "$NT_TMP/$name.j.json" 2> "$NT_TMP/$name.ana.err" ||
 		nt_fail "nft-analyze journeys $name: $(cat "$NT_TMP/$name.ana.err")"
 	"$NT_ANA" events --json "$NT_TMP/$name.ntl" > "$NT_TMP/$name.e.json" 2>> "$NT_TMP/$name.ana.err" ||
 		nt_fail "nft-analyze events $name: $(cat "$NT_TMP/$name.ana.err")"
 done
-python3 - "$NT_TMP" "$HD" "$HA" "$A4" "$B4" <<'PY' || NT_FAILED=1
+python3 - "$NT_TMP" "$HD" "$HA" "$A4" "$B4" "$NSB" <<'PY' || NT_FAILED=1
 import json, sys
-tmp, hd, ha, a4, b4 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+tmp, hd, ha, a4, b4, nsb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 test = "record_keep"
 bad = 0
 def check(ok, name, why=""):
@@ -131,6 +138,12 @@ check(len(reqs) == 6 and len(rule) == 6 and all(is_req(j) for j in rule) and
 c = counters("rule")
 check(c.get("keep_kept") == 6 and c.get("keep_seen") == len(full) and c.get("keep_discarded") == len(full) - 6,
       "keep_rule_counters", f"{c}, full log packets {len(full)}")
+# the recorder inside NSB (no --netns): the same 6 requests, its namespace named NSB
+own = journeys("own")
+names = sorted(({p.get("ns") for j in own for p in j["path"]} | {j.get("ns") for j in own}) - {None})
+check(len(own) == 6 and all(is_req(j) for j in own), "keep_rule_own_namespace_by_name",
+      f"kept {[(j['flow'], j['verdict']) for j in own]}")
+check(names == [nsb], "own_namespace_label_is_its_name", f"namespace names in its journeys: {names}, want ['{nsb}']")
 sys.exit(bad != 0)
 PY
 # the keep log says so (HEADER mode keep) and the summary line gives the counters
