@@ -15,30 +15,60 @@
 # elapsed on a machine at load < 1, CPU time beside it (and the load).
 # nft-analyze reads on a second thread (model/walkpipe.c): the "1 thread"
 # rows (NT_WALK_THREADS=0) show what one core does.
+# The floor of the old and the new format side by side: the same log
+# re-encoded by tests/tools/ntl_edit in EVENTS coding 1 (format 2.0, what
+# issue #23 was filed against) and coding 2 (format 2.1); per coding the
+# floor and the three commands on one thread.  The budget a record (the
+# measured reason when a target is missed), per coding, by
+# tests/tools/ntl_readbench: our reader's zstd decompression alone, the whole
+# reader (+ decoding), the reader + the per-packet grouping `stats` needs;
+# and the bytes a record that journeys text / NDJSON write (saved from a log
+# of a tenth of the iterations) with what `cat` of them to /dev/null costs.
+# A baseline that fails or measures 0 fails the bench.
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
 AN=$O/nft-analyze
 MKLOG=$O/tests/tools/mklog
+EDIT=$O/tests/tools/ntl_edit
+RB=$O/tests/tools/ntl_readbench
 REPEAT=${BENCH_REPEAT:-1000000}
 [ "${BENCH_QUICK:-0}" = 1 ] && REPEAT=${BENCH_REPEAT:-100000}
 W=$(mktemp -d /tmp/nt-bench-analyze.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+trap '[ -n "${BENCH_KEEP:-}" ] && cp -r "$W" "$BENCH_KEEP"; rm -rf "$W"' EXIT
 mkdir -p bench/results
-[ -x "$AN" ] && [ -x "$MKLOG" ] || { echo "bench/analyze.sh: build first (make nft-analyze unit)" >&2; exit 1; }
+command -v zstdcat >/dev/null || { echo "bench/analyze.sh: zstdcat (package zstd) not installed: no floor to compare with" >&2; exit 1; }
+[ -x "$AN" ] && [ -x "$MKLOG" ] && [ -x "$EDIT" ] && [ -x "$RB" ] || { echo "bench/analyze.sh: build first (make nft-analyze unit)" >&2; exit 1; }
 
 t0=$(date +%s.%N)
 "$MKLOG" -o "$W/bench.ntl" --repeat "$REPEAT" bench/analyze.scn || exit 1
 t1=$(date +%s.%N)
-# the zstd frames of the log, concatenated: what zstdcat must decompress
-python3 bench/lib/ntl_frames.py "$W/bench.ntl" "$W/frames.zst" || exit 1
+# the same records in the older codings (the writer's blocks, as mklog's)
+for c in 1 2; do
+	"$EDIT" "$W/bench.ntl" -o "$W/bench.c$c.ntl" --coding "$c" > /dev/null ||
+		{ echo "bench/analyze.sh: ntl_edit --coding $c failed" >&2; exit 1; }
+done
+ln -s bench.ntl "$W/bench.c3.ntl"
+# the zstd frames of each log, concatenated: what zstdcat must decompress
+for c in 1 2 3; do
+	python3 bench/lib/ntl_frames.py "$W/bench.c$c.ntl" "$W/frames.c$c.zst" || exit 1
+done
 
 # one run of CMD... -> "elapsed_seconds max_rss_kb cpu_seconds"
 run1() {
 	/usr/bin/time -f "%e %M %U %S" -o "$W/time" "$@" > /dev/null 2> "$W/err"
 	local rc=$?
 	[ "$rc" = 0 ] || { echo "bench/analyze.sh: '$*' failed ($rc): $(head -3 "$W/err")" >&2; exit 1; }
-	tail -1 "$W/time" | awk '{printf "%s %s %.2f", $1, $2, $3 + $4}'
+	tail -1 "$W/time" | awk '{printf "%s %s %.3f", $1, $2, $3 + $4}'
+}
+# the floor: zstdcat of FRAMES run K times in a row (K: >= 200 MB of frames a
+# run, /usr/bin/time counts in 10 ms), its time divided by K
+floor1() {
+	local k=$(( 200000000 / ($(stat -c %s "$1") + 1) ))
+	[ "$k" -ge 1 ] || k=1
+	/usr/bin/time -f "%e %M %U %S" -o "$W/time" sh -c 'k=$2; while [ "$k" -gt 0 ]; do zstdcat "$1" || exit 1; k=$((k - 1)); done' sh "$1" "$k" > /dev/null 2> "$W/err" ||
+		{ echo "bench/analyze.sh: zstdcat $1 failed: $(head -3 "$W/err")" >&2; exit 1; }
+	tail -1 "$W/time" | awk -v k="$k" '{printf "%.4f %s %.4f", $1 / k, $2, ($3 + $4) / k}'
 }
 
 # Every (label, command) of the list, 3 rounds interleaved (so that a change in
@@ -51,7 +81,7 @@ measure_all() {
 	for round in 1 2 3; do
 		for c in "${CASES[@]}"; do
 			label=${c%% *}
-			s=$(eval "run1 ${c#* }") || exit 1
+			s=$(eval "${c#* }") || exit 1
 			if [ ! -f "$W/best.$label" ]; then
 				echo "$s" > "$W/best.$label"
 			else
@@ -69,73 +99,62 @@ events=$("$AN" stats --json "$W/bench.ntl" | python3 -c 'import json,sys; d=json
 records=$(python3 -c "print($REPEAT * 51 + 3)")
 bytes=$(stat -c %s "$W/bench.ntl")
 L="$W/bench.ntl"
-add_case zstdcat_floor zstdcat "$W/frames.zst"
-add_case stats '"$AN"' stats "$L"
-add_case journeys_text '"$AN"' journeys "$L"
-add_case journeys_ndjson '"$AN"' journeys --ndjson "$L"
-add_case stats_1thread env NT_WALK_THREADS=0 '"$AN"' stats "$L"
-add_case journeys_text_1thread env NT_WALK_THREADS=0 '"$AN"' journeys "$L"
-add_case journeys_ndjson_1thread env NT_WALK_THREADS=0 '"$AN"' journeys --ndjson "$L"
+add_case zstdcat_floor floor1 "$W/frames.c3.zst"
+add_case stats run1 '"$AN"' stats "$L"
+add_case journeys_text run1 '"$AN"' journeys "$L"
+add_case journeys_ndjson run1 '"$AN"' journeys --ndjson "$L"
+add_case stats_1thread run1 env NT_WALK_THREADS=0 '"$AN"' stats "$L"
+add_case journeys_text_1thread run1 env NT_WALK_THREADS=0 '"$AN"' journeys "$L"
+add_case journeys_ndjson_1thread run1 env NT_WALK_THREADS=0 '"$AN"' journeys --ndjson "$L"
+for c in 1 2; do
+	add_case zstdcat_floor_c$c floor1 "$W/frames.c$c.zst"
+	add_case stats_1thread_c$c run1 env NT_WALK_THREADS=0 '"$AN"' stats "$W/bench.c$c.ntl"
+	add_case journeys_text_1thread_c$c run1 env NT_WALK_THREADS=0 '"$AN"' journeys "$W/bench.c$c.ntl"
+	add_case journeys_ndjson_1thread_c$c run1 env NT_WALK_THREADS=0 '"$AN"' journeys --ndjson "$W/bench.c$c.ntl"
+done
 BASE=${BENCH_ANALYZE_BASE:-}
 if [ -n "$BASE" ]; then
 	[ -x "$BASE" ] || { echo "bench/analyze.sh: BENCH_ANALYZE_BASE=$BASE is not an executable" >&2; exit 1; }
-	add_case base_stats '"$BASE"' stats "$L"
-	add_case base_journeys_text '"$BASE"' journeys "$L"
-	add_case base_journeys_ndjson '"$BASE"' journeys --ndjson "$L"
-	add_case base_stats_1thread env NT_WALK_THREADS=0 '"$BASE"' stats "$L"
-	add_case base_journeys_text_1thread env NT_WALK_THREADS=0 '"$BASE"' journeys "$L"
-	add_case base_journeys_ndjson_1thread env NT_WALK_THREADS=0 '"$BASE"' journeys --ndjson "$L"
+	add_case base_stats run1 '"$BASE"' stats "$L"
+	add_case base_journeys_text run1 '"$BASE"' journeys "$L"
+	add_case base_journeys_ndjson run1 '"$BASE"' journeys --ndjson "$L"
+	add_case base_stats_1thread run1 env NT_WALK_THREADS=0 '"$BASE"' stats "$L"
+	add_case base_journeys_text_1thread run1 env NT_WALK_THREADS=0 '"$BASE"' journeys "$L"
+	add_case base_journeys_ndjson_1thread run1 env NT_WALK_THREADS=0 '"$BASE"' journeys --ndjson "$L"
 fi
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 measure_all
+
+# The budget a record, per coding (least CPU a pass of 3 rounds, one process)
+for c in 1 2 3; do
+	for m in zstd read group; do
+		"$RB" -r 3 -m "$m" "$W/bench.c$c.ntl" > "$W/out" ||
+			{ echo "bench/analyze.sh: ntl_readbench -m $m coding $c failed" >&2; exit 1; }
+		echo "$c $m $(cat "$W/out")" >> "$W/budget"
+	done
+done
+# The output a record: journeys text / NDJSON of a tenth of the iterations
+# saved, their bytes and the least CPU of 3 measures of moving them once
+# (dd of the file, in page cache, to /dev/null: one copy out of the kernel;
+# run K times for >= 1 GB a measure)
+R10=$(( REPEAT / 10 > 1000 ? REPEAT / 10 : 1000 ))
+"$MKLOG" -o "$W/small.ntl" --repeat "$R10" bench/analyze.scn || exit 1
+for o in text ndjson; do
+	f=; [ "$o" = ndjson ] && f=--ndjson
+	"$AN" journeys $f "$W/small.ntl" > "$W/small.$o" || { echo "bench/analyze.sh: journeys $f of the small log failed" >&2; exit 1; }
+	k=$(( 1000000000 / ($(stat -c %s "$W/small.$o") + 1) ))
+	[ "$k" -ge 1 ] || k=1
+	best=
+	for i in 1 2 3; do
+		s=$(run1 sh -c 'k=$2; while [ "$k" -gt 0 ]; do dd if="$1" of=/dev/null bs=128K status=none || exit 1; k=$((k - 1)); done' sh "$W/small.$o" "$k") || exit 1
+		c=$(awk -v c="${s##* }" -v k="$k" 'BEGIN{printf "%.5f", c / k}')
+		[ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN{exit !(a<b)}' && best=$c
+	done
+	awk -v b="$best" 'BEGIN{exit !(b > 0)}' || { echo "bench/analyze.sh: moving the $o output measured 0 s of CPU" >&2; exit 1; }
+	echo "$o $(( R10 * 51 + 2 )) $(stat -c %s "$W/small.$o") $best" >> "$W/output"
+	rm -f "$W/small.$o"
+done
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-python3 - "$W" "$records" "$events" "$bytes" "$t0" "$t1" "$load0" "$load" "$BASE" <<'PY'
-import json, os, sys
-(w, records, events, nbytes, t0, t1, load0, load, base) = sys.argv[1:]
-records, events, nbytes = int(records), int(events), int(nbytes)
-f = lambda x: max(float(x), 0.001)
-def row(label):
-    s, rss, c = open(os.path.join(w, "best." + label)).read().split()
-    return {"seconds": f(s), "cpu_seconds": f(c), "events_per_s": round(records / f(s)),
-            "events_per_cpu_s": round(records / f(c)), "peak_rss_kb": int(rss)}
-targets = {"stats": 0.8, "journeys_text": 0.5, "journeys_ndjson": 0.3}
-labels = ["zstdcat_floor"] + [k + sfx for sfx in ("", "_1thread") for k in targets]
-if base:
-    labels += ["base_" + k + sfx for sfx in ("", "_1thread") for k in targets]
-res = {
-    "scenario": "bench/analyze.scn",
-    "records": records, "events_counted_by_stats": events,
-    "log_bytes": nbytes, "bytes_per_record": round(nbytes / records, 3),
-    "mklog_seconds": round(float(t1) - float(t0), 2),
-    "load_average_1min": float(load.split()[0]),
-    "load_average_start": load0, "load_average_end": load,
-    "base_binary": base or None,
-    "targets_x_floor": targets,
-}
-fl = None
-for k in labels:
-    res[k] = row(k)
-fl = res["zstdcat_floor"]
-for k in labels:
-    r = res[k]
-    r["x_floor"] = round(fl["seconds"] / r["seconds"], 3)
-    r["x_floor_cpu"] = round(fl["cpu_seconds"] / r["cpu_seconds"], 3)
-    t = targets.get(k.replace("base_", "").replace("_1thread", ""))
-    if t and k in targets:
-        r["target_x_floor"] = t
-        r["met"] = r["x_floor"] >= t
-res["stats_vs_zstdcat_time_ratio"] = round(res["stats"]["seconds"] / fl["seconds"], 2)
-res["journeys_vs_zstdcat_time_ratio"] = round(res["journeys_text"]["seconds"] / fl["seconds"], 2)
-json.dump(res, open("bench/results/analyze.json", "w"), indent=2)
-print(f"log: {records} records, {nbytes} bytes = {res['bytes_per_record']} bytes/record")
-print(f"{'what':<26}{'seconds':>9}{'cpu s':>8}{'Mev/s':>8}{'Mev/cpu-s':>11}{'peak RSS':>11}{'x floor':>9}{'(cpu)':>7}{'target':>8}")
-for k in labels:
-    r = res[k]
-    tg = f">= {r['target_x_floor']}" if "target_x_floor" in r else ""
-    print(f"{k:<26}{r['seconds']:>9.2f}{r['cpu_seconds']:>8.2f}{r['events_per_s']/1e6:>8.2f}{r['events_per_cpu_s']/1e6:>11.2f}"
-          f"{r['peak_rss_kb']/1024:>9.1f}MB{r['x_floor']:>9.3f}{r['x_floor_cpu']:>7.3f}{tg:>8}")
-print(f"(x floor = the floor's time / the command's: higher is better.  1/5/15-minute load "
-      f"{load0} at the start, {load} at the end; elapsed includes waiting for a core)")
-print("wrote bench/results/analyze.json")
-PY
+python3 bench/lib/analyze_report.py "$W" "$records" "$events" "$bytes" "$t0" "$t1" "$load0" "$load" "$BASE" \
+	"$(stat -c %s "$W/bench.c1.ntl")" "$(stat -c %s "$W/bench.c2.ntl")"
