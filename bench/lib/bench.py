@@ -111,6 +111,16 @@ def derived(name, d):
             rows.append(norm_row({"name": label + " peak RSS", "value": r["peak_rss_kb"] / 1024.0,
                                   "unit": "MiB", "baseline": "zstdcat",
                                   "baseline_value": d["zstdcat_floor"]["peak_rss_kb"] / 1024.0}))
+        for c, cd in sorted(d.get("codings", {}).items()):
+            # the floor of the old and the new format: each coding's, one thread
+            rows.append(norm_row({"name": "zstdcat floor, EVENTS coding %s (format %s) CPU/record" % (c, cd["format"]),
+                                  "value": cd["floor_cpu_ns_per_record"], "unit": "ns",
+                                  "baseline": "floor, coding 3",
+                                  "baseline_value": d["codings"]["3"]["floor_cpu_ns_per_record"]}))
+            rows.append(norm_row({"name": "reader + packet lookup, coding %s CPU/record" % c,
+                                  "value": cd["reader_group_ns"], "unit": "ns",
+                                  "baseline": "zstdcat floor, coding %s" % c,
+                                  "baseline_value": cd["floor_cpu_ns_per_record"]}))
         return rows
     return []
 
@@ -131,6 +141,11 @@ def summary():
             allrows.append(r)
     print_table("summary of bench/results/*.json (load average now %s)"
                 % " ".join(open("/proc/loadavg").read().split()[:3]), allrows)
+    try:  # issue #23's analyzer targets: met / missed and the measured reason
+        for k, v in json.load(open("bench/results/analyze.json")).get("verdicts", {}).items():
+            print("  analyze %s: %s: %s" % (k, "met" if v["met"] else "MISSED", v["reason"]))
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":
