@@ -79,9 +79,16 @@ nftables' verdict of a packet:  DROP if any run of the packet ends with drop
 Mapping to the log:  the log's NFT_RULE records of the scenario's tables
     (table names are unique per namespace) are grouped per (namespace, trace
     id) and aligned in order with the monitor's steps of the same (namespace,
-    trace id) (difflib; equal sequences map one to one).  The end of a regular
-    chain (kind return, handle 0, CONTINUE) is not printed by nft monitor and
-    is not compared.  A log record is "in a journey" when `journeys --json`
+    trace id) (difflib; equal sequences map one to one).  The end of a chain
+    (kind return, handle 0, CONTINUE) is compared when nft monitor prints
+    chain ends ("verdict continue" lines: 6.1 sends it as a RETURN-type trace
+    message, base and regular chains alike), else not (6.12 sends a
+    RULE-type message without handle, which nft monitor does not print).  A
+    return rule's RETURN-type step ("verdict return": nft monitor prints no
+    handle, the kernel sends the rule's) takes the handle of the one return
+    rule of the chain that the packet's printed header can have matched
+    (truth_oracle.return_handle); none derivable: the step pairs with
+    nothing (missing).  A log record is "in a journey" when `journeys --json`
     lists it: same absolute time (first_ts_ns + t_ns), table, chain, handle,
     verdict.
 
@@ -170,6 +177,11 @@ def check_packets(a):
         else:
             maxts = ts
     # --- log steps per (ns, tid)
+    # a chain's end (falls off its last rule): kernels that send it as a
+    # RETURN-type message (6.1) make nft monitor print "verdict continue";
+    # those whose __nft_trace_verdict masks the verdict (6.12) send it as a
+    # RULE-type message without handle, which nft monitor does not print
+    ends_printed = stats["monitor_chain_ends"] > 0
     log_steps = collections.defaultdict(list)
     foreign = collections.Counter()
     impl_returns = 0
@@ -182,7 +194,8 @@ def check_packets(a):
             continue
         if is_implicit_return(e):
             impl_returns += 1
-            continue
+            if not ends_printed:
+                continue
         log_steps[(ns, e.get("trace_id") or 0)].append(e)
     mon_steps = collections.defaultdict(list)
     for r in runs:
@@ -354,10 +367,16 @@ def check_packets(a):
           (a.name, nrun, " ".join("%s %d" % (ns, sum(1 for r in runs if r.ns == ns)) for ns in ROLES),
            nsteps, len(packets), len(frag_pkts), stats["fragment_traversals"], len(mon_orphans),
            stats["monitor_unparsed"]))
+    print("# %s: monitor: %d chain ends printed (\"verdict continue\": %s), %d returns printed without "
+          "handle (\"verdict return\"), %d of them with no return rule derivable from the ruleset and "
+          "the packet" % (a.name, stats["monitor_chain_ends"], "compared with the log's end-of-chain returns"
+                          if ends_printed else "none: the log's end-of-chain returns are not compared",
+                          stats["monitor_returns"], stats["monitor_returns_underived"]))
     print("# %s: log: %d records, %d journeys (%d with steps of the scenario), %d NFT_RULE of the scenario "
-          "(+%d end-of-chain returns), %d of other tables %s; lost: netlink %d, ringbuf %d, user %d; "
+          "(%s %d end-of-chain returns), %d of other tables %s; lost: netlink %d, ringbuf %d, user %d; "
           "uncorrelated %s" %
-          (a.name, len(ev), len(journeys), len(j_pkts), sum(len(v) for v in log_steps.values()), impl_returns,
+          (a.name, len(ev), len(journeys), len(j_pkts), sum(len(v) for v in log_steps.values()),
+           "with" if ends_printed else "+", impl_returns,
            sum(foreign.values()), dict(foreign) if foreign else "", lost_nl, lost_rb, loss.get("user", 0) or 0,
            loss.get("uncorrelated_nft_records")))
     metrics = collections.OrderedDict([

@@ -94,8 +94,10 @@ def check_flood(a):
             continue
         if e.get("kind") == "return" and after.chain.get((ns, e.get("family"), e.get("table"), e.get("chain")),
                                                          {}).get("base"):
-            # the end of a base chain: traced by BPF at __nft_trace_packet,
-            # never sent as a netlink message (the policy step follows)
+            # the end of a base chain (the policy step follows; no rule
+            # counter counts it): traced by BPF at __nft_trace_packet, and
+            # sent as a RETURN-type netlink message by 6.1 (6.12: a RULE-type
+            # message without handle, which the recorder does not log)
             base_end += 1
             continue
         steps[ns][e.get("kind")] += 1

@@ -220,6 +220,61 @@ def window(runs, orphans, notes):
     return keep, orphans, win
 
 
+def match_holds(m, hdr):
+    """a rule's "match" expression against the transport fields nft monitor
+    printed: True / False, None when it cannot be told from them"""
+    left, right = m.get("left"), m.get("right")
+    if m.get("op") not in ("==", None) or not isinstance(left, dict) or "payload" not in left \
+            or not isinstance(right, str):
+        return None
+    pl = left["payload"]
+    proto, field = pl.get("protocol"), pl.get("field")
+    if proto in ("ip", "ip6"):
+        fam = hdr_family(hdr)
+        if fam and fam != proto:
+            return False   # the match's implicit network protocol dependency fails
+        v = hdr.get(proto + " " + field) if field else None
+        if v is None or hdr.get("raw6"):
+            return None
+        return norm6(v) == norm6(right) if proto == "ip6" else v == right
+    toks = hdr.get("l4", "").split()
+    if not proto or not field or not toks:
+        return None
+    if toks[0] != proto:
+        return False   # the match's implicit transport protocol dependency fails
+    for i in range(len(toks) - 2):
+        if toks[i] == proto and toks[i + 1] == field:
+            return toks[i + 2] == right
+    return None
+
+
+def return_handle(rules, hdr):
+    """the handle of the rule that issued a return in a chain, from the
+    ruleset and the packet nft monitor printed (nft monitor prints none for a
+    RETURN-type trace message): the first rule with a return verdict whose
+    matches hold; None unless exactly that one rule is possible"""
+    cands = []
+    for rule in rules:
+        ex = rule.get("expr", [])
+        if not any(isinstance(e, dict) and "return" in e for e in ex):
+            continue
+        res = True
+        for e in ex:
+            if not isinstance(e, dict):
+                res = None
+            elif "match" in e:
+                v = match_holds(e["match"], hdr)
+                res = False if v is False or res is False else (None if v is None else res)
+            elif not any(k in e for k in ("counter", "return", "log")):
+                res = None if res is not False else res
+        if res is False:
+            continue
+        cands.append(rule.get("handle"))
+        if res is True:
+            break
+    return cands[0] if len(cands) == 1 else None
+
+
 def parse_monitor(d, rs, stats):
     runs = []
     orphans = []
@@ -256,7 +311,13 @@ def parse_monitor(d, rs, stats):
                 elif rest.startswith("policy "):
                     step = (table, chain, 0, rest.split()[1].upper(), line)
                 elif rest.startswith("verdict "):
+                    # a RETURN-type message (kernels < 6.4 ... 6.1: nft_trace_verdict
+                    # of a chain left by continue / return): nft monitor prints no
+                    # handle; the kernel sends none for the chain's end (continue)
+                    # and the handle of the return rule for a return (derived below)
                     step = (table, chain, 0, rest.split()[1].upper(), line)
+                    if step[3] == "CONTINUE":
+                        stats["monitor_chain_ends"] += 1
                 if step is None:
                     stats["monitor_unparsed"] += 1
                     continue
@@ -264,6 +325,13 @@ def parse_monitor(d, rs, stats):
                 if r is None or (r.family != fam) or (r.table != table):
                     orphans.append((role, tid, step, n))
                     continue
+                if rest.startswith("verdict ") and step[3] == "RETURN":
+                    h = return_handle(rs.rules.get((role, fam, table, chain), []), r.hdr)
+                    stats["monitor_returns"] += 1
+                    if h is None:
+                        stats["monitor_returns_underived"] += 1
+                        h = -1   # pairs with no log step: reported missing
+                    step = (table, chain, h, "RETURN", line)
                 r.steps.append(step)
     return runs, orphans
 
