@@ -99,28 +99,25 @@ events=$("$AN" stats --json "$W/bench.ntl" | python3 -c 'import json,sys; d=json
 records=$(python3 -c "print($REPEAT * 51 + 3)")
 bytes=$(stat -c %s "$W/bench.ntl")
 L="$W/bench.ntl"
+add_cmds() { # PREFIX SUFFIX BIN LOG [ENV...]: stats, journeys text and NDJSON
+	local p=$1 x=$2 b=$3 l=$4
+	shift 4
+	add_case "${p}stats$x" run1 "$@" "$b" stats "$l"
+	add_case "${p}journeys_text$x" run1 "$@" "$b" journeys "$l"
+	add_case "${p}journeys_ndjson$x" run1 "$@" "$b" journeys --ndjson "$l"
+}
 add_case zstdcat_floor floor1 "$W/frames.c3.zst"
-add_case stats run1 '"$AN"' stats "$L"
-add_case journeys_text run1 '"$AN"' journeys "$L"
-add_case journeys_ndjson run1 '"$AN"' journeys --ndjson "$L"
-add_case stats_1thread run1 env NT_WALK_THREADS=0 '"$AN"' stats "$L"
-add_case journeys_text_1thread run1 env NT_WALK_THREADS=0 '"$AN"' journeys "$L"
-add_case journeys_ndjson_1thread run1 env NT_WALK_THREADS=0 '"$AN"' journeys --ndjson "$L"
+add_cmds "" "" '"$AN"' "$L"
+add_cmds "" _1thread '"$AN"' "$L" env NT_WALK_THREADS=0
 for c in 1 2; do
 	add_case zstdcat_floor_c$c floor1 "$W/frames.c$c.zst"
-	add_case stats_1thread_c$c run1 env NT_WALK_THREADS=0 '"$AN"' stats "$W/bench.c$c.ntl"
-	add_case journeys_text_1thread_c$c run1 env NT_WALK_THREADS=0 '"$AN"' journeys "$W/bench.c$c.ntl"
-	add_case journeys_ndjson_1thread_c$c run1 env NT_WALK_THREADS=0 '"$AN"' journeys --ndjson "$W/bench.c$c.ntl"
+	add_cmds "" _1thread_c$c '"$AN"' "$W/bench.c$c.ntl" env NT_WALK_THREADS=0
 done
 BASE=${BENCH_ANALYZE_BASE:-}
 if [ -n "$BASE" ]; then
 	[ -x "$BASE" ] || { echo "bench/analyze.sh: BENCH_ANALYZE_BASE=$BASE is not an executable" >&2; exit 1; }
-	add_case base_stats run1 '"$BASE"' stats "$L"
-	add_case base_journeys_text run1 '"$BASE"' journeys "$L"
-	add_case base_journeys_ndjson run1 '"$BASE"' journeys --ndjson "$L"
-	add_case base_stats_1thread run1 env NT_WALK_THREADS=0 '"$BASE"' stats "$L"
-	add_case base_journeys_text_1thread run1 env NT_WALK_THREADS=0 '"$BASE"' journeys "$L"
-	add_case base_journeys_ndjson_1thread run1 env NT_WALK_THREADS=0 '"$BASE"' journeys --ndjson "$L"
+	add_cmds base_ "" '"$BASE"' "$L"
+	add_cmds base_ _1thread '"$BASE"' "$L" env NT_WALK_THREADS=0
 fi
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 measure_all
