@@ -42,10 +42,20 @@ truth_neigh() { # NS_A DEV_A NS_B DEV_B A4 A6 B4 B6: static neighbours both ways
 		"neigh replace $6 lladdr $ma dev $4 nud permanent" | ip -n "$3" -batch -
 }
 
+# truth_nft NS FILE: load $TRUTH_RULES/FILE in NS; on failure TRUTH_ERR holds
+# the file and nft's error in one line (its message and the rejected input)
+truth_nft() {
+	local e
+	e=$(ip netns exec "$1" nft -f "$TRUTH_RULES/$2" 2>&1) && return 0
+	TRUTH_ERR="nft -f $2 in $1: $(printf '%s\n' "$e" | awk 'NR <= 2 { sub(/^[ \t]+/, ""); printf "%s%s", (NR > 1 ? " | " : ""), $0 }' | tr -d '\000-\037')"
+	return 1
+}
+
 # truth_topo: fresh namespaces, addresses, routes, static neighbours, rulesets
 truth_topo() {
 	local c1 c2 r s role ns k
 	c1=$(truth_ns c1) c2=$(truth_ns c2) r=$(truth_ns r) s=$(truth_ns s)
+	TRUTH_ERR=""
 	truth_teardown  # what a failed set-up left behind
 	for role in $TRUTH_ROLES; do
 		ns=$(truth_ns $role)
@@ -84,10 +94,8 @@ truth_topo() {
 	truth_neigh "$c1" c1r "$r" rc1 10.71.1.2 fd71:1::2 10.71.1.1 fd71:1::1 &&
 	truth_neigh "$c2" c2r "$r" rc2 10.71.3.2 fd71:3::2 10.71.3.1 fd71:3::1 &&
 	truth_neigh "$s" sr "$r" rs 10.71.2.2 fd71:2::2 10.71.2.1 fd71:2::1 || return 1
-	ip netns exec "$c1" nft -f "$TRUTH_RULES/truth-client1.nft" &&
-	ip netns exec "$c2" nft -f "$TRUTH_RULES/truth-client2.nft" &&
-	ip netns exec "$r" nft -f "$TRUTH_RULES/truth-router.nft" &&
-	ip netns exec "$s" nft -f "$TRUTH_RULES/truth-server.nft" || return 1
+	truth_nft "$c1" truth-client1.nft && truth_nft "$c2" truth-client2.nft &&
+	truth_nft "$r" truth-router.nft && truth_nft "$s" truth-server.nft || return 1
 	sleep 0.3  # the MLD reports of the link-up joins are out
 	return 0
 }

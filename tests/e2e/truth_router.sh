@@ -57,7 +57,7 @@ prop() { # NAME OK WHY
 truth_run() { # DIR
 	local d=$1
 	mkdir -p "$d"
-	nt_router_topo || { nt_fail "topology setup failed"; return 1; }
+	nt_router_topo || { nt_fail "topology setup failed${TRUTH_ERR:+: $TRUTH_ERR}"; return 1; }
 	truth_snapshot "$d" before
 	if ! nt_router_record_start "$d"; then
 		nt_fail "nft-record did not start: $(head -c 300 "$d/rec.err")"; nt_router_record_stop; return 1

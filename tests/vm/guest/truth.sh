@@ -60,7 +60,7 @@ rec_stop() { # DIR
 truth_run() { # DIR
 	mkdir -p "$1"
 	info "truth/$(basename "$1"): start at $(elapsed) s"
-	truth_topo || { res FAIL "truth/topology" "namespace / ruleset setup failed"; return 1; }
+	truth_topo || { res FAIL "truth/topology" "namespace / ruleset setup failed${TRUTH_ERR:+: $TRUTH_ERR}"; return 1; }
 	truth_snapshot "$1" before
 	rec_start "$1" 1 || { truth_monitors_stop; truth_teardown; return 1; }
 	truth_marker start
