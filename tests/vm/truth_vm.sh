@@ -33,9 +33,12 @@ set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
 . tests/vm/libvm.sh
-# the rulesets' log statement needs nft_log and a log backend
-# and the logs leave the guest on a virtio disk
-NT_VM_MODULES="$NT_VM_MODULES nft_log nf_log_syslog virtio_pci virtio_blk"
+# the rulesets' log statement needs nft_log and a log backend for IPv4 and
+# IPv6 (an inet table's log rule: ENOENT without them): nf_log_syslog from
+# 5.12 on, nf_log_ipv4 + nf_log_ipv6 before (5.10; on
+# 5.12+ both names are aliases of nf_log_syslog: the same initramfs); the
+# logs leave the guest on a virtio disk
+NT_VM_MODULES="$NT_VM_MODULES nft_log nf_log_syslog nf_log_ipv4 nf_log_ipv6 virtio_pci virtio_blk"
 KERNELS=${NT_TRUTH_VM_KERNELS:-${NT_VM_KERNELS:-6.12}}
 REPORT=${NT_TRUTH_REPORT:-0}
 ROPT=(); [ "$REPORT" = 1 ] && ROPT=(--report)
