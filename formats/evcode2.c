@@ -13,6 +13,10 @@
 #include "formats/logcodec.h"
 #include "formats/evts3.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 static void c2_reset(struct ntl_c2_state *st)
 {
 	st->nslots = 0;
@@ -56,7 +60,7 @@ static inline unsigned int c2_use(struct ntl_c2_state *st, unsigned int p, uint6
 	if (p < 8) {
 		/* the usual case, a recent skb: the first 8 positions in a
 		 * word, positions 0 .. p move up by one, S comes first */
-		uint64_t v, m = p == 7 ? ~0ull : (1ull << (8 * (p + 1))) - 1;
+		uint64_t v, m = ~0ull >> (8 * (7 - p));
 
 		memcpy(&v, st->order, 8);
 		s = (unsigned int)(v >> (8 * p)) & 0xff;
@@ -376,6 +380,55 @@ static inline __attribute__((always_inline)) void tr8x8(uint64_t a[8])
 		TR_SWAP(a, q, 4, m4);                      /* rows 0 1 2 3 with 4 5 6 7 */
 }
 
+#ifdef __SSE2__
+/* 16 x 8 byte transpose: the 8 planes of 16 bytes at P (plane j at P + j *
+ * STRIDE) as 16 rows of 8 bytes, row r (byte j from plane j) stored at DST
+ * + r * PITCH */
+static inline __attribute__((always_inline)) void tr16x8(uint8_t *dst, size_t pitch, const uint8_t *p,
+							 size_t stride)
+{
+	__m128i a[8], b[8], c[8];
+	unsigned int j;
+
+	for (j = 0; j < 8; j++)
+		a[j] = _mm_loadu_si128((const __m128i *)(p + j * stride));
+	for (j = 0; j < 4; j++) { /* byte pairs of planes 2j, 2j+1 */
+		b[2 * j] = _mm_unpacklo_epi8(a[2 * j], a[2 * j + 1]);     /* rows 0 .. 7 */
+		b[2 * j + 1] = _mm_unpackhi_epi8(a[2 * j], a[2 * j + 1]); /* rows 8 .. 15 */
+	}
+	for (j = 0; j < 2; j++) { /* 4-byte halves: planes 0..3 (b 0, 2), 4..7 (b 4, 6) */
+		c[4 * j] = _mm_unpacklo_epi16(b[4 * j + 0], b[4 * j + 2]);     /* rows 0 .. 3 */
+		c[4 * j + 1] = _mm_unpackhi_epi16(b[4 * j + 0], b[4 * j + 2]); /* 4 .. 7 */
+		c[4 * j + 2] = _mm_unpacklo_epi16(b[4 * j + 1], b[4 * j + 3]); /* 8 .. 11 */
+		c[4 * j + 3] = _mm_unpackhi_epi16(b[4 * j + 1], b[4 * j + 3]); /* 12 .. 15 */
+	}
+	for (j = 0; j < 4; j++) { /* rows 4j .. 4j+3: the two halves joined */
+		__m128i lo = _mm_unpacklo_epi32(c[j], c[4 + j]), hi = _mm_unpackhi_epi32(c[j], c[4 + j]);
+
+		_mm_storel_epi64((__m128i *)(dst + (4 * j) * pitch), lo);
+		_mm_storel_epi64((__m128i *)(dst + (4 * j + 1) * pitch), _mm_unpackhi_epi64(lo, lo));
+		_mm_storel_epi64((__m128i *)(dst + (4 * j + 2) * pitch), hi);
+		_mm_storel_epi64((__m128i *)(dst + (4 * j + 3) * pitch), _mm_unpackhi_epi64(hi, hi));
+	}
+}
+#endif
+
+/* The first 8 bytes (type, flags, cpu, id) of 16 records' headers from the
+ * 8 planes of N bytes at P (type, flags, cpu low, cpu high, id bytes 0 .. 3;
+ * P is record 0's type) */
+static inline __attribute__((always_inline)) void hdr16(uint64_t hw[16], const uint8_t *p, uint64_t n)
+{
+#ifdef __SSE2__
+	tr16x8((uint8_t *)hw, 8, p, n);
+#else
+	for (unsigned int h = 0; h < 16; h += 8) {
+		for (unsigned int j = 0; j < 8; j++)
+			memcpy(&hw[h + j], p + j * n + h, 8);
+		tr8x8(hw + h);
+	}
+#endif
+}
+
 /* The byte planes of a body area (B planes of K bytes, body_put()) as K rows
  * of B bytes: row M = the delta bytes of the type's record M, in order */
 static void planes_to_rows(uint8_t *dst, const uint8_t *a, size_t k, unsigned int b)
@@ -383,6 +436,15 @@ static void planes_to_rows(uint8_t *dst, const uint8_t *a, size_t k, unsigned in
 	size_t m = 0;
 	unsigned int j, r;
 
+#ifdef __SSE2__
+	for (; m + 16 <= k; m += 16) {
+		for (j = 0; j + 8 <= b; j += 8)
+			tr16x8(dst + m * b + j, b, a + j * k + m, k);
+		for (; j < b; j++)
+			for (r = 0; r < 16; r++)
+				dst[(m + r) * b + j] = a[j * k + m + r];
+	}
+#endif
 	for (; m + 8 <= k; m += 8) {
 		for (j = 0; j + 8 <= b; j += 8) {
 			uint64_t w[8];
@@ -428,6 +490,72 @@ static inline void body_add(uint8_t *dst, const uint8_t *d, const uint8_t *ref, 
 		dst[j] = (uint8_t)(d[j] + ref[j]);
 }
 
+/* Coding 3's timestamp symbols as tables (the value of a symbol with zero
+ * extra bits, its extra bits: ntl_ts3_val(), ntl_ts3_ebits()) so that a
+ * symbol decodes without a branch on its size: symbols 0 .. 7 read 0 bits.
+ * 252 .. 255 are refused before decoding (their entries are never used). */
+#define C3_EB(s) ((s) < 8 ? 0 : (s) / 4 - 1)
+#define C3_BASE(s) ((s) < 8 ? (uint64_t)(s) : (uint64_t)(4 | ((s) & 3)) << C3_EB(s))
+#define C3_X4(m, s) m(s), m((s) + 1), m((s) + 2), m((s) + 3)
+#define C3_X16(m, s) C3_X4(m, s), C3_X4(m, (s) + 4), C3_X4(m, (s) + 8), C3_X4(m, (s) + 12)
+#define C3_X64(m, s) C3_X16(m, s), C3_X16(m, (s) + 16), C3_X16(m, (s) + 32), C3_X16(m, (s) + 48)
+#define C3_X256(m) C3_X64(m, 0), C3_X64(m, 64), C3_X64(m, 128), C3_X64(m, 192)
+static const uint64_t c3_sym_base[256] = { C3_X256(C3_BASE) };
+static const uint8_t c3_sym_ebits[256] = { C3_X256(C3_EB) };
+
+/* How many of the N bytes of A are C */
+static uint64_t count_byte(const uint8_t *a, uint64_t n, uint8_t c)
+{
+	uint64_t total = 0, i = 0;
+
+#ifdef __SSE2__
+	const __m128i vc = _mm_set1_epi8((char)c), one = _mm_set1_epi8(1), zero = _mm_setzero_si128();
+	__m128i acc = zero;
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(a + i));
+
+		acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_and_si128(_mm_cmpeq_epi8(v, vc), one), zero));
+	}
+	total = (uint64_t)_mm_cvtsi128_si64(acc) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc));
+#endif
+	for (; i < n; i++)
+		total += a[i] == c;
+	return total;
+}
+
+/* The largest of the N timestamp symbols S; *XBITS = the sum of their extra
+ * bits (ntl_ts3_ebits(): max(s / 4, 1) - 1, valid for every byte) */
+static unsigned int sym_scan(const uint8_t *s, uint64_t n, uint64_t *xbits)
+{
+	uint64_t total = 0, i = 0;
+	unsigned int mx = 0;
+
+#ifdef __SSE2__
+	const __m128i q3f = _mm_set1_epi8(0x3f), one = _mm_set1_epi8(1), zero = _mm_setzero_si128();
+	__m128i acc = zero, vmx = zero;
+	uint8_t m[16];
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i e = _mm_subs_epu8(_mm_and_si128(_mm_srli_epi16(v, 2), q3f), one);
+
+		vmx = _mm_max_epu8(vmx, v);
+		acc = _mm_add_epi64(acc, _mm_sad_epu8(e, zero));
+	}
+	total = (uint64_t)_mm_cvtsi128_si64(acc) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc));
+	_mm_storeu_si128((__m128i *)m, vmx);
+	for (unsigned int j = 0; j < 16; j++)
+		mx = m[j] > mx ? m[j] : mx;
+#endif
+	for (; i < n; i++) {
+		total += ntl_ts3_ebits(s[i] > NTL_TS3_SYM_MAX ? 0 : s[i]);
+		mx = s[i] > mx ? s[i] : mx;
+	}
+	*xbits = total;
+	return mx;
+}
+
 /* Bytes a record of SZ bytes takes in the decoded rows (8-byte aligned) */
 #define ROW(sz) (((uint64_t)(sz) + 7) & ~(uint64_t)7)
 
@@ -447,7 +575,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 	const uint8_t *rsel = NULL;
 	uint8_t tref[256];
 	const uint8_t *drow[256], *tsp[256];
-	uint64_t hw[8];
+	uint64_t hw[16];
 
 	ntl_ts3_reset(&ph);
 	if (c3) {
@@ -479,25 +607,26 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 	ts = id + 4 * n;
 	sidx = ts + tsw * n;
 	nskb = sidx + n;
-	for (uint64_t i = 0; i < n; i++) {
-		if (!size[ty[i]]) {
+	/* the columns checked a block at a time (the same refusals as a check
+	 * per record): the types counted, then their sizes looked at once a
+	 * type; the new skbs counted, the symbols' largest and their extra
+	 * bits summed in loops the compiler vectorises */
+	for (uint64_t i = 0; i < n; i++)
+		cnt[ty[i]]++;
+	for (unsigned int t = 0; t < 256; t++)
+		if (cnt[t] && !size[t]) {
 			*why = "a record of a type the type table does not size";
 			return -1;
 		}
-		cnt[ty[i]]++;
-		nnew += sidx[i] == NTL_C2_NEW;
-	}
+	nnew = count_byte(sidx, n, NTL_C2_NEW);
 	if (nnew != ns) {
 		*why = "new skb count does not match its column";
 		return -1;
 	}
 	if (c3) {
-		for (uint64_t i = 0; i < n; i++) {
-			if (ts[i] > NTL_TS3_SYM_MAX) {
-				*why = "a timestamp symbol out of range";
-				return -1;
-			}
-			xbits += ntl_ts3_ebits(ts[i]);
+		if (sym_scan(ts, n, &xbits) > NTL_TS3_SYM_MAX) {
+			*why = "a timestamp symbol out of range";
+			return -1;
 		}
 		if ((xbits + 7) / 8 != xlen) {
 			*why = "timestamp extra bits do not match their symbols";
@@ -592,17 +721,11 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		const uint8_t *ref = NULL;
 		uint8_t *obody = orow + 24;
 
-		if (!(i & 7)) {
-			/* the first 8 bytes of the next 8 headers (type, flags,
+		if (!(i & 15)) {
+			/* the first 8 bytes of the next 16 headers (type, flags,
 			 * cpu, id) are a transpose of the columns' planes */
-			if (i + 8 <= n) {
-				memcpy(&hw[0], ty + i, 8);
-				memcpy(&hw[1], fl + i, 8);
-				memcpy(&hw[2], cpu + i, 8);
-				memcpy(&hw[3], cpu + n + i, 8);
-				for (unsigned int j = 0; j < 4; j++)
-					memcpy(&hw[4 + j], id + j * n + i, 8);
-				tr8x8(hw);
+			if (i + 16 <= n) {
+				hdr16(hw, ty + i, n);
 			} else {
 				for (uint64_t j = i; j < n; j++)
 					hw[j - i] = ty[j] | (uint64_t)fl[j] << 8 |
@@ -613,7 +736,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 			const uint8_t *tp = tsp[t]++;
 			unsigned int sy = tp[0];
 
-			v = sy < 8 ? sy : ntl_ts3_val(sy, ntl_bitr_get(&br, ntl_ts3_ebits(sy)));
+			v = c3_sym_base[sy] | ntl_bitr_get(&br, c3_sym_ebits[sy]);
 			if (v < NTL_TS3_TICKS && q == NTL_TS3_P1) {
 				/* 1 ns ticks: the phase (< 1 ns) adds nothing */
 				v += (uint64_t)(int64_t)(int8_t)tp[n];
@@ -643,7 +766,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 			}
 			s = c2_use(st, pos, skb);
 		}
-		memcpy(orow, &hw[i & 7], 8);
+		memcpy(orow, &hw[i & 15], 8);
 		memcpy(orow + 8, &pts, 8);
 		memcpy(orow + 16, &skb, 8);
 		if (size[t] == 24) {
