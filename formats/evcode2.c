@@ -575,7 +575,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 	const uint8_t *rsel = NULL;
 	uint8_t tref[256];
 	const uint8_t *drow[256], *tsp[256];
-	uint64_t hw[16];
+	uint64_t hw[16], dneed, *tsv;
 
 	ntl_ts3_reset(&ph);
 	if (c3) {
@@ -694,16 +694,19 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		*outp = nb;
 		*cap = rows_total ? rows_total : 8;
 	}
-	if (body_total > st->drows_cap || !st->drows) {
-		uint8_t *nb = realloc(st->drows, body_total ? body_total : 8);
+	/* the bodies' rows of deltas, then the records' timestamps */
+	dneed = ROW(body_total) + 8 * n;
+	if (dneed > st->drows_cap || !st->drows) {
+		uint8_t *nb = realloc(st->drows, dneed ? dneed : 8);
 
 		if (!nb) {
 			*why = "out of memory";
 			return -1;
 		}
 		st->drows = nb;
-		st->drows_cap = body_total ? body_total : 8;
+		st->drows_cap = dneed ? dneed : 8;
 	}
+	tsv = (uint64_t *)(void *)(st->drows + ROW(body_total));
 	for (unsigned int t = 0, off = 0; t < 256; t++) {
 		tsp[t] = ts + tsa[t];
 		drow[t] = st->drows + off;
@@ -712,12 +715,49 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 		planes_to_rows(st->drows + off, in + area[t], cnt[t], size[t] - 24u);
 		off += cnt[t] * (size[t] - 24u);
 	}
+	/* the timestamps first, in a loop of their own (record order: the
+	 * extra bits and the clock's phase follow it) */
+	if (!c3) {
+		for (uint64_t i = 0; i < n; i++) {
+			unsigned int t = ty[i];
+
+			pts += plane_get(ts + tsa[t], cnt[t], idx[t]++, 8);
+			tsv[i] = pts;
+		}
+	} else if (q == NTL_TS3_P1) {
+		/* 1 ns ticks: the phase (< 1 ns) adds nothing */
+		for (uint64_t i = 0; i < n; i++) {
+			const uint8_t *tp = tsp[ty[i]]++;
+			uint64_t v = c3_sym_base[tp[0]] | ntl_bitr_get(&br, c3_sym_ebits[tp[0]]);
+
+			if (v < NTL_TS3_TICKS)
+				v += (uint64_t)(int64_t)(int8_t)tp[n];
+			pts += v;
+			tsv[i] = pts;
+		}
+	} else {
+		for (uint64_t i = 0; i < n; i++) {
+			const uint8_t *tp = tsp[ty[i]]++;
+			uint64_t v = c3_sym_base[tp[0]] | ntl_bitr_get(&br, c3_sym_ebits[tp[0]]);
+
+			if (v < NTL_TS3_TICKS) {
+				uint64_t d = ntl_ts3_ns(&ph, v, q) + (uint64_t)(int64_t)(int8_t)tp[n];
+
+				ntl_ts3_seen(&ph, v, q, d);
+				v = d;
+			} else {
+				ntl_ts3_reset(&ph);
+			}
+			pts += v;
+			tsv[i] = pts;
+		}
+	}
 	o = *outp;
 	orow = o;
 	c2_reset(st);
 	for (uint64_t i = 0; i < n; i++) {
 		unsigned int t = ty[i], pos = sidx[i], s, b, sz;
-		uint64_t skb, v;
+		uint64_t skb;
 		const uint8_t *ref = NULL;
 		uint8_t *obody = orow + 24;
 
@@ -732,26 +772,6 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 						    plane_get(cpu, n, j, 2) << 16 | plane_get(id, n, j, 4) << 32;
 			}
 		}
-		if (c3) {
-			const uint8_t *tp = tsp[t]++;
-			unsigned int sy = tp[0];
-
-			v = c3_sym_base[sy] | ntl_bitr_get(&br, c3_sym_ebits[sy]);
-			if (v < NTL_TS3_TICKS && q == NTL_TS3_P1) {
-				/* 1 ns ticks: the phase (< 1 ns) adds nothing */
-				v += (uint64_t)(int64_t)(int8_t)tp[n];
-			} else if (v < NTL_TS3_TICKS) {
-				uint64_t d = ntl_ts3_ns(&ph, v, q) + (uint64_t)(int64_t)(int8_t)tp[n];
-
-				ntl_ts3_seen(&ph, v, q, d);
-				v = d;
-			} else {
-				ntl_ts3_reset(&ph);
-			}
-		} else {
-			v = plane_get(ts + tsa[t], cnt[t], idx[t]++, 8);
-		}
-		pts += v;
 		if (pos == 0 && st->nslots) {
 			s = st->order[0]; /* the same skb as the record before: the table stays */
 			skb = st->skb[s];
@@ -767,7 +787,7 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 			s = c2_use(st, pos, skb);
 		}
 		memcpy(orow, &hw[i & 15], 8);
-		memcpy(orow + 8, &pts, 8);
+		memcpy(orow + 8, &tsv[i], 8);
 		memcpy(orow + 16, &skb, 8);
 		if (size[t] == 24) {
 			/* no body (FUNC, FREE): nothing refers to it */
