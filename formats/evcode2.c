@@ -559,6 +559,122 @@ static unsigned int sym_scan(const uint8_t *s, uint64_t n, uint64_t *xbits)
 /* Bytes a record of SZ bytes takes in the decoded rows (8-byte aligned) */
 #define ROW(sz) (((uint64_t)(sz) + 7) & ~(uint64_t)7)
 
+/* What the record loop of c2_decode() hands to c2_body() (kept out of the
+ * loop's registers: most records have no body) */
+struct c2_bodies {
+	struct ntl_c2_state *st;
+	const uint8_t *in, *rsel;
+	const uint16_t *size;
+	uint8_t *o;
+	uint64_t *area, nrule;
+	const uint8_t **drow;
+	int c3;
+};
+
+/* The body of the record of type T, skb SKB in slot S whose row starts at
+ * OROW (its 24 header bytes written): decoded, remembered as its type's and
+ * skb's latest; returns the bytes the row takes */
+static __attribute__((noinline)) size_t c2_body(struct c2_bodies *c, unsigned int t, unsigned int s,
+						 uint64_t skb, uint8_t *orow)
+{
+	struct ntl_c2_state *st = c->st;
+	const uint8_t *ref = NULL;
+	uint8_t *o = c->o, *obody = orow + 24, tref[256];
+	unsigned int b, sz;
+
+	if (c->size[t] == NT_EV_SIZE_VAR) {
+		b = ntl_get16(c->in + c->area[t]) - 24u; /* checked above */
+		memcpy(obody, c->in + c->area[t], b);
+		c->area[t] += b;
+	} else {
+		b = c->size[t] - 24u;
+		if (t < NTL_C2_SLOT_TYPES && st->last[s][t])
+			ref = o + st->last[s][t] - 1;
+		else if (st->any[t])
+			ref = o + st->any[t] - 1;
+		if (c->c3 && t == NT_EV_NFT_RULE && c->rsel[c->nrule++] && b >= 32 && b <= sizeof(tref)) {
+			/* the chain key comes before the trace id: decoded first */
+			uint64_t e;
+
+			body_add(obody, c->drow[t], ref, 8);
+			e = c3_tid_hash(skb, obody);
+			if (ref)
+				memcpy(tref, ref, b);
+			else
+				memset(tref, 0, b);
+			ntl_put32(tref + 28, c3_tid_hit(st, e) ? st->tids[C3_TID_E(e)].tid : 0);
+			ref = tref;
+		}
+		body_add(obody, c->drow[t], ref, b);
+		c->drow[t] += b;
+		if (c->c3 && t == NT_EV_NFT_RULE && b >= 32 && b <= sizeof(tref))
+			c3_tid_set(st, c3_tid_hash(skb, obody), obody);
+	}
+	st->any[t] = (uint32_t)(obody - o) + 1;
+	if (t < NTL_C2_SLOT_TYPES)
+		st->last[s][t] = st->any[t];
+	sz = b + 24;
+	if (sz & 7)
+		memset(orow + sz, 0, ROW(sz) - sz);
+	return ROW(sz);
+}
+
+/* The records of a block (c2_decode()): headers from the planes at TY (N
+ * records), timestamps TSV, skbs from the positions SIDX (new ones from the
+ * NS planes at NSKB), bodies by c2_body(), written from *OROWP on.  -1: an
+ * skb position past the table.  A function of its own: the loop's values
+ * stay in registers. */
+static __attribute__((noinline)) int c2_records(const uint8_t *ty, const uint8_t *sidx, const uint8_t *nskb,
+						uint64_t ns, uint64_t n, const uint64_t *tsv,
+						const uint16_t *size, struct ntl_c2_state *st,
+						struct c2_bodies *bc, uint8_t **orowp)
+{
+	uint8_t *orow = *orowp;
+	uint64_t hw[16], k = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		unsigned int t = ty[i], pos = sidx[i], s;
+		uint64_t skb;
+
+		if (!(i & 15)) {
+			/* the first 8 bytes of the next 16 headers (type, flags,
+			 * cpu, id) are a transpose of the columns' planes */
+			if (i + 16 <= n) {
+				hdr16(hw, ty + i, n);
+			} else {
+				for (uint64_t j = i; j < n; j++)
+					hw[j - i] = ty[j] | (uint64_t)ty[n + j] << 8 |
+						    plane_get(ty + 2 * n, n, j, 2) << 16 |
+						    plane_get(ty + 4 * n, n, j, 4) << 32;
+			}
+		}
+		if (pos == 0 && st->nslots) {
+			s = st->order[0]; /* the same skb as the record before: the table stays */
+			skb = st->skb[s];
+		} else {
+			if (pos == NTL_C2_NEW) {
+				skb = plane_get(nskb, ns, k++, 8);
+			} else if (pos < st->nslots) {
+				skb = st->skb[st->order[pos]];
+			} else {
+				return -1;
+			}
+			s = c2_use(st, pos, skb);
+		}
+		memcpy(orow, &hw[i & 15], 8);
+		memcpy(orow + 8, &tsv[i], 8);
+		memcpy(orow + 16, &skb, 8);
+		if (size[t] == 24) {
+			/* no body (FUNC, FREE): nothing refers to it */
+			orow += 24;
+			continue;
+		}
+		orow += c2_body(bc, t, s, skb, orow);
+	}
+	*orowp = orow;
+	return 0;
+}
+
 static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], uint8_t **outp,
 		     size_t *cap, size_t *rows_len, uint32_t *nrec, uint32_t *nvar,
 		     struct ntl_c2_state *st, const char **why, int coding)
@@ -567,15 +683,15 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 	uint64_t rows_total = 0, body_total = 0, vars = 0, hdr = 8, tsw = 8, xlen = 0, xtail = 0, xbits = 0;
 	const uint8_t *ty, *fl, *cpu, *id, *ts, *sidx, *nskb;
 	uint8_t *o, *orow;
-	uint64_t k = 0, pts = 0, nrule = 0;
+	uint64_t pts = 0;
 	uint64_t q = 0;
 	int c3 = coding == NTL_EV_CODING3;
 	struct ntl_bitr br = { 0 };
 	struct ntl_ts3_phase ph;
 	const uint8_t *rsel = NULL;
-	uint8_t tref[256];
 	const uint8_t *drow[256], *tsp[256];
-	uint64_t hw[16], dneed, *tsv;
+	uint64_t dneed, *tsv;
+	struct c2_bodies bc;
 
 	ntl_ts3_reset(&ph);
 	if (c3) {
@@ -755,80 +871,18 @@ static int c2_decode(const uint8_t *in, size_t len, const uint16_t size[256], ui
 	o = *outp;
 	orow = o;
 	c2_reset(st);
-	for (uint64_t i = 0; i < n; i++) {
-		unsigned int t = ty[i], pos = sidx[i], s, b, sz;
-		uint64_t skb;
-		const uint8_t *ref = NULL;
-		uint8_t *obody = orow + 24;
-
-		if (!(i & 15)) {
-			/* the first 8 bytes of the next 16 headers (type, flags,
-			 * cpu, id) are a transpose of the columns' planes */
-			if (i + 16 <= n) {
-				hdr16(hw, ty + i, n);
-			} else {
-				for (uint64_t j = i; j < n; j++)
-					hw[j - i] = ty[j] | (uint64_t)fl[j] << 8 |
-						    plane_get(cpu, n, j, 2) << 16 | plane_get(id, n, j, 4) << 32;
-			}
-		}
-		if (pos == 0 && st->nslots) {
-			s = st->order[0]; /* the same skb as the record before: the table stays */
-			skb = st->skb[s];
-		} else {
-			if (pos == NTL_C2_NEW) {
-				skb = plane_get(nskb, ns, k++, 8);
-			} else if (pos < st->nslots) {
-				skb = st->skb[st->order[pos]];
-			} else {
-				*why = "an skb position past the table";
-				return -1;
-			}
-			s = c2_use(st, pos, skb);
-		}
-		memcpy(orow, &hw[i & 15], 8);
-		memcpy(orow + 8, &tsv[i], 8);
-		memcpy(orow + 16, &skb, 8);
-		if (size[t] == 24) {
-			/* no body (FUNC, FREE): nothing refers to it */
-			orow += 24;
-			continue;
-		}
-		if (size[t] == NT_EV_SIZE_VAR) {
-			b = ntl_get16(in + area[t]) - 24u; /* checked above */
-			memcpy(obody, in + area[t], b);
-			area[t] += b;
-		} else {
-			b = size[t] - 24u;
-			if (t < NTL_C2_SLOT_TYPES && st->last[s][t])
-				ref = o + st->last[s][t] - 1;
-			else if (st->any[t])
-				ref = o + st->any[t] - 1;
-			if (c3 && t == NT_EV_NFT_RULE && rsel[nrule++] && b >= 32 && b <= sizeof(tref)) {
-				/* the chain key comes before the trace id: decoded first */
-				uint64_t e;
-
-				body_add(obody, drow[t], ref, 8);
-				e = c3_tid_hash(skb, obody);
-				if (ref)
-					memcpy(tref, ref, b);
-				else
-					memset(tref, 0, b);
-				ntl_put32(tref + 28, c3_tid_hit(st, e) ? st->tids[C3_TID_E(e)].tid : 0);
-				ref = tref;
-			}
-			body_add(obody, drow[t], ref, b);
-			drow[t] += b;
-			if (c3 && t == NT_EV_NFT_RULE && b >= 32 && b <= sizeof(tref))
-				c3_tid_set(st, c3_tid_hash(skb, obody), obody);
-		}
-		st->any[t] = (uint32_t)(obody - o) + 1;
-		if (t < NTL_C2_SLOT_TYPES)
-			st->last[s][t] = st->any[t];
-		sz = b + 24;
-		if (sz & 7)
-			memset(orow + sz, 0, ROW(sz) - sz);
-		orow += ROW(sz);
+	bc.st = st;
+	bc.in = in;
+	bc.rsel = rsel;
+	bc.size = size;
+	bc.o = o;
+	bc.area = area;
+	bc.nrule = 0;
+	bc.drow = drow;
+	bc.c3 = c3;
+	if (c2_records(ty, sidx, nskb, ns, n, tsv, size, st, &bc, &orow)) {
+		*why = "an skb position past the table";
+		return -1;
 	}
 	*rows_len = (size_t)(orow - o);
 	*nrec = (uint32_t)n;
