@@ -387,29 +387,36 @@ static inline __attribute__((always_inline)) void tr8x8(uint64_t a[8])
 static inline __attribute__((always_inline)) void tr16x8(uint8_t *dst, size_t pitch, const uint8_t *p,
 							 size_t stride)
 {
-	__m128i a[8], b[8], c[8];
-	unsigned int j;
-
-	for (j = 0; j < 8; j++)
-		a[j] = _mm_loadu_si128((const __m128i *)(p + j * stride));
-	for (j = 0; j < 4; j++) { /* byte pairs of planes 2j, 2j+1 */
-		b[2 * j] = _mm_unpacklo_epi8(a[2 * j], a[2 * j + 1]);     /* rows 0 .. 7 */
-		b[2 * j + 1] = _mm_unpackhi_epi8(a[2 * j], a[2 * j + 1]); /* rows 8 .. 15 */
-	}
-	for (j = 0; j < 2; j++) { /* 4-byte halves: planes 0..3 (b 0, 2), 4..7 (b 4, 6) */
-		c[4 * j] = _mm_unpacklo_epi16(b[4 * j + 0], b[4 * j + 2]);     /* rows 0 .. 3 */
-		c[4 * j + 1] = _mm_unpackhi_epi16(b[4 * j + 0], b[4 * j + 2]); /* 4 .. 7 */
-		c[4 * j + 2] = _mm_unpacklo_epi16(b[4 * j + 1], b[4 * j + 3]); /* 8 .. 11 */
-		c[4 * j + 3] = _mm_unpackhi_epi16(b[4 * j + 1], b[4 * j + 3]); /* 12 .. 15 */
-	}
-	for (j = 0; j < 4; j++) { /* rows 4j .. 4j+3: the two halves joined */
-		__m128i lo = _mm_unpacklo_epi32(c[j], c[4 + j]), hi = _mm_unpackhi_epi32(c[j], c[4 + j]);
-
-		_mm_storel_epi64((__m128i *)(dst + (4 * j) * pitch), lo);
-		_mm_storel_epi64((__m128i *)(dst + (4 * j + 1) * pitch), _mm_unpackhi_epi64(lo, lo));
-		_mm_storel_epi64((__m128i *)(dst + (4 * j + 2) * pitch), hi);
-		_mm_storel_epi64((__m128i *)(dst + (4 * j + 3) * pitch), _mm_unpackhi_epi64(hi, hi));
-	}
+	/* written out: the compiler keeps arrays of these in memory */
+#define TR_LD(j) _mm_loadu_si128((const __m128i *)(p + (j) * stride))
+	__m128i a0 = TR_LD(0), a1 = TR_LD(1), a2 = TR_LD(2), a3 = TR_LD(3);
+	__m128i a4 = TR_LD(4), a5 = TR_LD(5), a6 = TR_LD(6), a7 = TR_LD(7);
+#undef TR_LD
+	/* byte pairs of planes 2j, 2j+1: rows 0 .. 7 (lo), 8 .. 15 (hi) */
+	__m128i b0 = _mm_unpacklo_epi8(a0, a1), b1 = _mm_unpackhi_epi8(a0, a1);
+	__m128i b2 = _mm_unpacklo_epi8(a2, a3), b3 = _mm_unpackhi_epi8(a2, a3);
+	__m128i b4 = _mm_unpacklo_epi8(a4, a5), b5 = _mm_unpackhi_epi8(a4, a5);
+	__m128i b6 = _mm_unpacklo_epi8(a6, a7), b7 = _mm_unpackhi_epi8(a6, a7);
+	/* 4-byte halves: planes 0 .. 3 (c0..c3), 4 .. 7 (c4..c7) of rows 0-3, 4-7, 8-11, 12-15 */
+	__m128i c0 = _mm_unpacklo_epi16(b0, b2), c1 = _mm_unpackhi_epi16(b0, b2);
+	__m128i c2 = _mm_unpacklo_epi16(b1, b3), c3 = _mm_unpackhi_epi16(b1, b3);
+	__m128i c4 = _mm_unpacklo_epi16(b4, b6), c5 = _mm_unpackhi_epi16(b4, b6);
+	__m128i c6 = _mm_unpacklo_epi16(b5, b7), c7 = _mm_unpackhi_epi16(b5, b7);
+	/* rows 4j .. 4j+3: the two halves joined */
+#define TR_ST(j, x, y)                                                                             \
+	do {                                                                                       \
+		__m128i lo = _mm_unpacklo_epi32(x, y), hi = _mm_unpackhi_epi32(x, y);              \
+                                                                                                   \
+		_mm_storel_epi64((__m128i *)(dst + (4 * (j)) * pitch), lo);                        \
+		_mm_storel_epi64((__m128i *)(dst + (4 * (j) + 1) * pitch), _mm_unpackhi_epi64(lo, lo)); \
+		_mm_storel_epi64((__m128i *)(dst + (4 * (j) + 2) * pitch), hi);                    \
+		_mm_storel_epi64((__m128i *)(dst + (4 * (j) + 3) * pitch), _mm_unpackhi_epi64(hi, hi)); \
+	} while (0)
+	TR_ST(0, c0, c4);
+	TR_ST(1, c1, c5);
+	TR_ST(2, c2, c6);
+	TR_ST(3, c3, c7);
+#undef TR_ST
 }
 #endif
 
