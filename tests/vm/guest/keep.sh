@@ -38,7 +38,7 @@
 # recorder that attached earlier saw more, e.g. IPv6 router solicitations),
 # its counters taken from those.
 # 100-320 s under TCG, most of it until every recorder records (their loads
-# and attaches at once).
+# and attaches at once; the "times" line says where it goes).
 # LOG -> its journeys, one per line, sorted, without what differs between two
 # recorders of the same packets: packet numbers, times (each recorder's
 # probes take their own), the drop location's symbol (KSYMS blocks are
@@ -91,6 +91,8 @@ kp_diff() {
 	done
 }
 
+kp_up() { cut -d' ' -f1 /proc/uptime; }
+
 record_keep_vm() {
 	for t in nft-discover nft-record nft-analyze; do
 		command -v $t >/dev/null || { res SKIP "keep" "$t not in the image"; return; }
@@ -102,6 +104,7 @@ record_keep_vm() {
 	why=""
 	rm -f $W/kp.* # a repeated run (nt.repeat=) starts afresh
 	hj=$(handle s jump)
+	kt0=$(kp_up)
 	nft-discover -q -m 40 -c $W/kp.cfg.json -o $W/kp.all.json || { res FAIL "keep/$be" "nft-discover failed"; return; }
 	# no packets of their own before the traffic: IPv6 hosts repeat router
 	# solicitations without end, one that ends near a keep recorder's
@@ -131,6 +134,7 @@ record_keep_vm() {
 		for p in $pids; do kill -0 $p 2>/dev/null || k=1500; done
 		sleep 0.2; k=$((k + 1))
 	done
+	kt1=$(kp_up)
 	# quiet until what the keep recorders saw while they attached is
 	# counted before the traffic: a buffer whose skb's end the kernel did
 	# not see (its probe was not attached yet) goes to user space after 10 s
@@ -148,8 +152,10 @@ record_keep_vm() {
 	echo x | ip netns exec c nc -u -w 1 10.0.2.1 9 > /dev/null 2>&1
 	sleep 1
 	kill $srv 2>/dev/null
+	kt2=$(kp_up)
 	for p in $pids; do kill -INT $p; done
 	for p in $pids; do wait $p || why="${why}a recorder exited $?; "; done
+	kt3=$(kp_up)
 	if grep -q 'refused the programs of the kernel-side keep' $W/kp.drop.err; then
 		# the recorder fell back to user space (said in one line)
 		res SKIP "keep/$be" "$(grep -h 'refused the programs' $W/kp.drop.err | head -n1 | cut -c14-200)"
@@ -240,6 +246,8 @@ record_keep_vm() {
 		[ -n "$kuser" ] || [ $n = rulef ] || [ "${kd:-0}" -gt 0 ] || why="${why}$n: no packet discarded in the kernel; "
 	done
 	info "keep/$be: full log $nall packets, $nfull of them after the keep recorder's counters before the traffic ($bsd seen then), $nd dropped, $nr with rule $hj; $(grep -h -- '--keep in the kernel' $W/kp.drop.err | cut -c14-300); bytes full $(wc -c < $W/kp.full.ntl), drop $(wc -c < $W/kp.drop.ntl)"
+	# where the time goes (CI minutes): each recorder's attach report
+	info "keep/$be: times: $(awk -v a=$kt0 -v b=$kt1 -v c=$kt2 -v d=$kt3 -v e=$(kp_up) 'BEGIN { printf "attach (all recording) %.1f s, quiet + traffic %.1f s, stop %.1f s, checks %.1f s", b - a, c - b, d - c, e - d }'); $(for n in full drop rule $kf; do printf '%s: %s; ' $n "$(grep -o -E '[0-9]*/[0-9]* functions attached in [0-9.]* ms|detach in the background' $W/kp.$n.err | tr '\n' ' ')"; done)"
 	if [ -z "$why" ]; then res PASS "keep/$be"; else res FAIL "keep/$be" "$why"; cut -c1-300 $W/kp.drop.err; fi
 	return 0
 }
