@@ -599,9 +599,9 @@ record_pcapfilter() {
 			sleep 0.2; k=$((k + 1))
 		done
 		sleep 1
-		ip netns exec c ping -c 2 -W 2 10.0.2.1 > /dev/null 2>&1
-		ip netns exec c ping -c 2 -s 700 -W 2 10.0.2.1 > /dev/null 2>&1
-		ip netns exec c ping -6 -c 2 -W 2 fd00:2::1 > /dev/null 2>&1
+		ip netns exec c ping -c 2 -i 0.2 -W 2 10.0.2.1 > /dev/null 2>&1
+		ip netns exec c ping -c 2 -i 0.2 -s 700 -W 2 10.0.2.1 > /dev/null 2>&1
+		ip netns exec c ping -6 -c 2 -i 0.2 -W 2 fd00:2::1 > /dev/null 2>&1
 		traffic tcp
 		sleep 1
 		kill -INT $tdpid; wait $tdpid
