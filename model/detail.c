@@ -372,7 +372,7 @@ static void what(char *buf, size_t len, const struct nt_model *m, const struct n
 		const struct nt_ev_nft_rule *r = (const void *)h;
 
 		nt_fmt_chain(ch, sizeof(ch), m, r->chain_key);
-		if (r->kind == NT_RULE_KIND_RULE)
+		if (nt_rule_kind_shown(r) == NT_RULE_KIND_RULE)
 			snprintf(buf, len, "rule %s #%" PRIu64 ": %s", ch, r->rule_handle, nt_verdict_name(r->verdict));
 		else
 			snprintf(buf, len, "%s %s: %s", ch, r->kind == NT_RULE_KIND_POLICY ? "policy" : "return",

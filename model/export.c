@@ -367,7 +367,7 @@ static const char *step_kind(const struct nt_ev_hdr *h)
 	if (h->type == NT_EV_NFT_CHAIN)
 		return ((const struct nt_ev_nft_chain *)h)->phase == NT_CHAIN_EXIT ? "chain_exit" :
 										      "chain_enter";
-	switch (((const struct nt_ev_nft_rule *)h)->kind) {
+	switch (nt_rule_kind_shown((const struct nt_ev_nft_rule *)h)) {
 	case NT_RULE_KIND_POLICY: return "policy";
 	case NT_RULE_KIND_RETURN: return "return";
 	default: return "rule";
@@ -526,7 +526,7 @@ int nt_export_packet(struct nt_export *x, const struct nt_model *m, const struct
 				  c->phase == NT_CHAIN_EXIT ? nt_verdict_name(c->verdict) : "");
 			c_str(x, "target", t ? t->chain : "");
 			c_u64(x, "depth", rule_rec ? r->depth : c->depth);
-			c_text(x, m, "text", rule_rec && r->kind == NT_RULE_KIND_RULE ?
+			c_text(x, m, "text", rule_rec && nt_rule_kind_shown(r) == NT_RULE_KIND_RULE ?
 				  nt_model_rule_text(m, r->chain_key, r->rule_handle) : "");
 			if ((err = row_end(x, NT_X_NFT_STEPS)))
 				return err;

@@ -516,7 +516,7 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 			nt_tb_chain(b, m, r->chain_key);
 			if (r->kind == NT_RULE_KIND_POLICY) {
 				nt_tb_lit(b, " policy: ");
-			} else if (r->kind == NT_RULE_KIND_RETURN) {
+			} else if (nt_rule_kind_shown(r) == NT_RULE_KIND_RETURN) {
 				nt_tb_lit(b, " return: ");
 			} else {
 				nt_tb_lit(b, " #");
@@ -535,7 +535,7 @@ void nt_journey_text(struct nt_tb *b, const struct nt_model *m, const struct nt_
 					nt_tb_hex(b, r->target_key);
 				}
 			}
-			if (r->kind != NT_RULE_KIND_POLICY && r->kind != NT_RULE_KIND_RETURN &&
+			if (nt_rule_kind_shown(r) == NT_RULE_KIND_RULE &&
 			    (text = nt_model_rule_text_at(m, r->chain_key, r->rule_handle, r->h.ts_ns))) {
 				nt_tb_lit(b, "  \"");
 				nt_tb_rule_text(b, m, text);
@@ -766,7 +766,7 @@ void nt_journey_json_key(struct nt_jw *w, const char *key, const struct nt_model
 			const struct nt_ev_nft_chaindef *t = nt_model_chain(m, r->target_key);
 
 			nt_jw_str(w, "kind", r->kind == NT_RULE_KIND_POLICY ? "policy" :
-					      r->kind == NT_RULE_KIND_RETURN ? "return" : "rule");
+					      nt_rule_kind_shown(r) == NT_RULE_KIND_RETURN ? "return" : "rule");
 			nt_jw_u64(w, "handle", r->rule_handle);
 			nt_jw_str(w, "verdict", nt_verdict_name(r->verdict));
 			if (r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO)

@@ -159,6 +159,17 @@ struct nt_packet {
 
 /* NFT Chains of a packet: chain evaluations from either source (BPF chain
  * records or nftables' trace steps, whichever saw more). */
+/* The kind an NFT_RULE step is shown as (text, JSON, HTML, timeline, flame,
+ * diff, export).  6.1's nftables reports a chain left by an explicit `return`
+ * rule as a RETURN-type trace message carrying that rule's handle (logged as
+ * kind return with the handle); 6.12 reports the same step as the rule's own
+ * RULE-type message (kind rule).  Both are that rule's step and are shown as
+ * one.  Kind return without a handle is the end of a chain. */
+static inline uint8_t nt_rule_kind_shown(const struct nt_ev_nft_rule *r)
+{
+	return r->kind == NT_RULE_KIND_RETURN && r->rule_handle ? NT_RULE_KIND_RULE : r->kind;
+}
+
 static inline uint32_t nt_packet_chains(const struct nt_packet *p)
 {
 	return p->n_chains > p->n_rule_runs ? p->n_chains : p->n_rule_runs;

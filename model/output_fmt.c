@@ -414,7 +414,7 @@ void nt_fmt_event_line_p(FILE *out, const struct nt_model *m, const struct nt_pa
 		n = strlen(ch);
 		if (r->kind == NT_RULE_KIND_POLICY)
 			snprintf(name, sizeof(name), "%.*s policy", (int)n, ch);
-		else if (r->kind == NT_RULE_KIND_RETURN)
+		else if (nt_rule_kind_shown(r) == NT_RULE_KIND_RETURN)
 			snprintf(name, sizeof(name), "%.*s return", (int)n, ch);
 		else
 			snprintf(name, sizeof(name), "%.*s #%" PRIu64, (int)n, ch, r->rule_handle);
@@ -683,7 +683,7 @@ void nt_jw_event(struct nt_jw *w, const struct nt_model *m, const struct nt_pack
 
 		jw_chain(w, m, r->chain_key);
 		nt_jw_str(w, "kind", r->kind == NT_RULE_KIND_POLICY ? "policy" :
-				      r->kind == NT_RULE_KIND_RETURN ? "return" : "rule");
+				      nt_rule_kind_shown(r) == NT_RULE_KIND_RETURN ? "return" : "rule");
 		nt_jw_u64(w, "handle", r->rule_handle);
 		nt_jw_str(w, "verdict", nt_verdict_name(r->verdict));
 		if (r->verdict == NT_V_JUMP || r->verdict == NT_V_GOTO)

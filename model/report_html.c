@@ -158,7 +158,7 @@ static void journey(struct nt_report_html *c, const struct nt_model *m, const st
 			nt_jw_str(w, NULL, a);
 			if (r->kind == NT_RULE_KIND_POLICY)
 				nt_jw_str(w, NULL, "policy");
-			else if (r->kind == NT_RULE_KIND_RETURN)
+			else if (nt_rule_kind_shown(r) == NT_RULE_KIND_RETURN)
 				nt_jw_str(w, NULL, "return");
 			else {
 				char hd[32];

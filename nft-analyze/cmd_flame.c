@@ -104,7 +104,7 @@ static int stack_of(char *buf, size_t len, const struct nt_model *m, const struc
 		nt_fmt_rule_verdict(v, sizeof(v), m, r);
 		if (r->kind == NT_RULE_KIND_POLICY)
 			snprintf(b, sizeof(b), "policy [%s]", v);
-		else if (r->kind == NT_RULE_KIND_RETURN)
+		else if (nt_rule_kind_shown(r) == NT_RULE_KIND_RETURN)
 			snprintf(b, sizeof(b), "return");
 		else if (text) /* escaped, cut (--max-rule-text) */
 			snprintf(b, sizeof(b), "%s [%s]", nt_rule_text_t(m, text), v);

@@ -118,7 +118,7 @@ static void rule_label(char *buf, size_t len, const struct nt_model *m, const st
 	nt_fmt_rule_verdict(v, sizeof(v), m, r);
 	if (r->kind == NT_RULE_KIND_POLICY)
 		snprintf(buf, len, "policy %s", v);
-	else if (r->kind == NT_RULE_KIND_RETURN)
+	else if (nt_rule_kind_shown(r) == NT_RULE_KIND_RETURN)
 		snprintf(buf, len, "return");
 	else if (text) /* escaped and cut (--max-rule-text) */
 		snprintf(buf, len, "%s [%s]", nt_rule_text_t(m, text), v);

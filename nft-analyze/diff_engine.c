@@ -144,7 +144,7 @@ static void summarise(void *ctx, const struct nt_packet *p)
 			nt_fmt_rule_verdict(v, sizeof(v), m, r);
 			if (r->kind == NT_RULE_KIND_POLICY) {
 				snprintf(step, sizeof(step), "%s: policy [%s]", ch, v);
-			} else if (r->kind == NT_RULE_KIND_RETURN) {
+			} else if (nt_rule_kind_shown(r) == NT_RULE_KIND_RETURN) {
 				snprintf(step, sizeof(step), "%s: return", ch);
 			} else {
 				text = nt_model_rule_text(m, r->chain_key, r->rule_handle);

@@ -28,7 +28,9 @@
  *        at=FUNCID (the function where the recorder saw it), seq=N (TCP
  *        sequence number / ICMP id << 16 | seq)
  *   T chain SKB FAM TABLE CHAIN enter|accept|drop... [TRACEID]
- *   T rule SKB FAM TABLE CHAIN HANDLE|policy|return VERDICT [TARGET] [TRACEID]
+ *   T rule SKB FAM TABLE CHAIN HANDLE|policy|return|return/HANDLE VERDICT [TARGET] [TRACEID]
+ *        return: the end of a chain; return/HANDLE: kind return carrying the
+ *        return rule's handle (6.1's RETURN-type trace message of that rule)
  *   T drop SKB FUNCID REASON [LOCATION [STACKID]]
  *   T stackref SKB FUNCID STACKID
  *   T ct SKB FUNCID STATE [DIR STATUS [OSRC ODST RSRC RDST [ZONE [MARK]]]] [conn=ADDR]

@@ -452,7 +452,7 @@ static void ref_journey(struct str *o, const struct nt_model *m, const struct nt
 		ref_chain(o, m, r->chain_key);
 		if (r->kind == NT_RULE_KIND_POLICY)
 			str_printf(o, " policy: %s\n", v.s);
-		else if (r->kind == NT_RULE_KIND_RETURN)
+		else if (r->kind == NT_RULE_KIND_RETURN && !r->rule_handle) /* 6.1: a return rule's step carries its handle */
 			str_printf(o, " return: %s\n", v.s);
 		else if ((text = nt_model_rule_text(m, r->chain_key, r->rule_handle)))
 			str_printf(o, " #%" PRIu64 ": %s  \"%s\"\n", r->rule_handle, v.s, text);

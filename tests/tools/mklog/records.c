@@ -192,6 +192,9 @@ void record(const struct line *l, uint64_t base)
 			r.kind = NT_RULE_KIND_POLICY;
 		} else if (!strcmp(l->tok[6], "return")) {
 			r.kind = NT_RULE_KIND_RETURN;
+		} else if (!strncmp(l->tok[6], "return/", 7)) { /* 6.1: a return rule's RETURN message */
+			r.kind = NT_RULE_KIND_RETURN;
+			r.rule_handle = strtoull(l->tok[6] + 7, NULL, 10);
 		} else {
 			r.kind = NT_RULE_KIND_RULE;
 			r.rule_handle = strtoull(l->tok[6], NULL, 10);
