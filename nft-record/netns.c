@@ -20,6 +20,16 @@ static int self_open(void)
 	return self_fd < 0 ? -errno : 0;
 }
 
+/* a name the label may carry to a terminal and the log as it is: printable
+ * ASCII (ip netns add takes any file name; others stay "(host)") */
+static int printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
 /* the own namespace's label: its /run/netns name unless it is the init
  * namespace (pid 1's) or has no name there */
 static void own_label(struct nt_netns *ns, const struct stat *own)
@@ -37,7 +47,7 @@ static void own_label(struct nt_netns *ns, const struct stat *own)
 	while ((d = readdir(dir))) {
 		char path[300];
 
-		if (d->d_name[0] == '.' || strlen(d->d_name) >= sizeof(ns->label))
+		if (d->d_name[0] == '.' || strlen(d->d_name) >= sizeof(ns->label) || !printable(d->d_name))
 			continue;
 		snprintf(path, sizeof(path), "/run/netns/%s", d->d_name);
 		if (!stat(path, &st) && st.st_dev == own->st_dev && st.st_ino == own->st_ino) {
