@@ -5,20 +5,8 @@
 # oldest N records") and NDJSON ("records_cut": N) for that journey only; a
 # log of the same records without the counter (logs before it) has neither.
 set -u
-cd "${NT_TOP:-$(dirname "$0")/../..}"
-O=${O:-build}
-AN=$O/nft-analyze
-MKLOG=$O/tests/tools/mklog
-T=$(mktemp -d)
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; fails=$((fails + 1)); }
-
-if [ ! -x "$AN" ] || [ ! -x "$MKLOG" ]; then
-	echo "FAIL: keep_cut_build: $AN or $MKLOG missing (make nft-analyze unit)"
-	exit 1
-fi
+. "$(dirname "$0")/lib_golden.sh"
+golden_init "" keep_cut_build
 # metadata of basic.scn, a keep-mode log: packet 2 (dropped) lost 7 records,
 # packet 4 none
 grep -vE '^[0-9#]' tests/golden/basic.scn > "$T/meta.scn"

@@ -10,19 +10,9 @@
 # stderr line naming the limit and its flag, "limits_hit" exact in JSON and
 # as NDJSON's last line.
 set -u
-cd "${NT_TOP:-$(dirname "$0")/../..}"
-O=${O:-build}
-AN=$O/nft-analyze
-MKLOG=$O/tests/tools/mklog
+. "$(dirname "$0")/lib_golden.sh"
+golden_init limits_tables/ limits_tables/build tests/tools/mkfleet
 MKFLEET=$O/tests/tools/mkfleet
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS: limits_tables/$1"; }
-fail() { echo "FAIL: limits_tables/$1: $2"; fails=$((fails + 1)); }
-
-[ -x "$AN" ] && [ -x "$MKLOG" ] && [ -x "$MKFLEET" ] ||
-	{ echo "FAIL: limits_tables/build: $AN, $MKLOG or $MKFLEET missing"; exit 1; }
 "$MKLOG" -o "$T/b.ntl" tests/golden/bytes.scn || { echo "FAIL: limits_tables/mklog: exit $?"; exit 1; }
 mkdir -p "$T/f"
 "$MKFLEET" -n 3 "$T/f" || { echo "FAIL: limits_tables/mkfleet: exit $?"; exit 1; }

@@ -7,22 +7,9 @@
 # its records shuffled within 400 µs analyzed identically.
 #   UPDATE_GOLDEN=1 bash tests/golden/model_rules.sh   rewrites the golden files
 set -u
-cd "${NT_TOP:-$(dirname "$0")/../..}"
-O=${O:-build}
-AN=$O/nft-analyze
-MKLOG=$O/tests/tools/mklog
+. "$(dirname "$0")/lib_golden.sh"
+golden_init model_rules/ model_rules/build
 G=samples/golden
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-pass() { echo "PASS: model_rules/$1"; }
-fail() { echo "FAIL: model_rules/$1: $2"; fails=$((fails + 1)); }
-
-if [ ! -x "$AN" ] || [ ! -x "$MKLOG" ]; then
-	echo "FAIL: model_rules/build: $AN or $MKLOG missing (make nft-analyze unit)"
-	exit 1
-fi
 "$MKLOG" -o "$T/truth.ntl" tests/golden/truth.scn || { echo "FAIL: model_rules/mklog: exit $?"; exit 1; }
 
 # golden outputs

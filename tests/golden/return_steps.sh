@@ -9,20 +9,8 @@
 # `inet rfw icmp_in #22: RETURN "icmp type echo-request counter return"`;
 # the end of a chain (kind return, no handle) still reads `return: CONTINUE`.
 set -u
-cd "${NT_TOP:-$(dirname "$0")/../..}"
-O=${O:-build}
-AN=$O/nft-analyze
-MKLOG=$O/tests/tools/mklog
-T=$(mktemp -d)
-trap '[ -n "${NT_KEEP_T:-}" ] && cp -r "$T" "$NT_KEEP_T"; rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS: return_steps/$1"; }
-fail() { echo "FAIL: return_steps/$1: $2"; fails=$((fails + 1)); }
-
-if [ ! -x "$AN" ] || [ ! -x "$MKLOG" ]; then
-	echo "FAIL: return_steps/build: $AN or $MKLOG missing (make nft-analyze unit)"
-	exit 1
-fi
+. "$(dirname "$0")/lib_golden.sh"
+golden_init return_steps/ return_steps/build
 for s in 61:return/22 612:22; do
 	k=${s%%:*}
 	sed "s|RETSTYLE|${s#*:}|" tests/golden/return_steps.scn > "$T/$k.scn"

@@ -9,20 +9,8 @@
 # The logs are built with mklog from tests/golden/basic.scn's packets, split in
 # three files at 42.5 µs and 92.5 µs (packets 2 and 5 span the cuts).
 set -u
-cd "${NT_TOP:-$(dirname "$0")/../..}"
-O=${O:-build}
-AN=$O/nft-analyze
-MKLOG=$O/tests/tools/mklog
-T=$(mktemp -d)
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; fails=$((fails + 1)); }
-
-if [ ! -x "$AN" ] || [ ! -x "$MKLOG" ]; then
-	echo "FAIL: rotation_build: $AN or $MKLOG missing (make nft-analyze unit)"
-	exit 1
-fi
+. "$(dirname "$0")/lib_golden.sh"
+golden_init "" rotation_build
 
 # metadata of basic.scn; records with literal skb addresses (mklog maps names to
 # addresses per file: a packet spanning two files needs the same address)
